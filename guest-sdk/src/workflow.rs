@@ -1,0 +1,135 @@
+//! Workflow plugins: a job run against each device through the host's CLI
+//! session, with the device driver's parsers.
+
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit/v0.1",
+        world: "workflow-plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_workflow",
+        default_bindings_module: "netrun_guest::workflow::bindings",
+        runtime_path: "netrun_guest::__wit_bindgen::rt",
+    });
+}
+
+use bindings::netrun::plugin::{cli, parser};
+
+pub use bindings::netrun::plugin::cli::{CommandOptions, Interaction};
+pub use bindings::netrun::plugin::types::{Device, Error, RejectedCommand};
+
+/// What a workflow plugin implements.
+pub trait Workflow {
+    /// Run against one device. `params` is the run's parameter object; the
+    /// returned value becomes the `data` of the device's result record.
+    fn run(device: Device, params: serde_json::Value) -> Result<serde_json::Value, Error>;
+}
+
+/// An open CLI session to the device the workflow runs against. The host
+/// logs in, walks modes, answers pagers and enforces timeouts.
+pub struct Session(cli::Session);
+
+impl Session {
+    /// Open a session (or reuse the host's pooled one) in the platform's
+    /// default mode.
+    pub fn open() -> Result<Session, Error> {
+        cli::open().map(Session)
+    }
+
+    /// Send one command and return its normalised output (no echo, no prompt).
+    pub fn send_command(&self, command: &str) -> Result<String, Error> {
+        self.0.send_command(command, None)
+    }
+
+    /// Send one command with per-call options (timeout, expected prompt).
+    pub fn send_command_with(
+        &self,
+        command: &str,
+        options: CommandOptions,
+    ) -> Result<String, Error> {
+        self.0.send_command(command, Some(&options))
+    }
+
+    /// Send commands in order; stops at the first failure.
+    pub fn send_commands(&self, commands: &[&str]) -> Result<Vec<String>, Error> {
+        let commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
+        self.0.send_commands(&commands, None)
+    }
+
+    /// Enter configuration mode, send `lines`, return to the default mode.
+    pub fn send_config(&self, lines: &[&str]) -> Result<String, Error> {
+        let lines: Vec<String> = lines.iter().map(|c| c.to_string()).collect();
+        self.0.send_config(&lines, None)
+    }
+
+    /// Run an interactive exchange (`copy running-config startup-config`).
+    pub fn send_interactive(&self, steps: &[Interaction]) -> Result<String, Error> {
+        self.0.send_interactive(steps, None)
+    }
+
+    /// The mode the session is in.
+    pub fn mode(&self) -> String {
+        self.0.mode()
+    }
+
+    /// Send `command` and parse its output with the device's driver.
+    pub fn send_command_parsed(&self, command: &str) -> Result<serde_json::Value, Error> {
+        let output = self.send_command(command)?;
+        parse(command, &output)
+    }
+}
+
+/// Parse `output` of `command` with the driver of the device's platform.
+pub fn parse(command: &str, output: &str) -> Result<serde_json::Value, Error> {
+    let text = parser::parse(command, output)?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Parse(format!("driver returned invalid JSON for `{command}`: {e}")))
+}
+
+impl Default for CommandOptions {
+    fn default() -> Self {
+        CommandOptions {
+            timeout_ms: None,
+            expect: None,
+            keep_prompt: false,
+        }
+    }
+}
+
+#[doc(hidden)]
+pub fn __device_data(device: &Device) -> serde_json::Value {
+    serde_json::from_str(&device.data).unwrap_or(serde_json::Value::Null)
+}
+
+#[doc(hidden)]
+pub fn __params(params: &str) -> Result<serde_json::Value, Error> {
+    if params.trim().is_empty() {
+        return Ok(serde_json::Value::Object(Default::default()));
+    }
+    serde_json::from_str(params)
+        .map_err(|e| Error::Internal(format!("run parameters are not JSON: {e}")))
+}
+
+/// Register the type that implements [`Workflow`] as this component's workflow.
+#[macro_export]
+macro_rules! register_workflow {
+    ($workflow:ty) => {
+        #[doc(hidden)]
+        pub struct __NetrunWorkflowExport;
+
+        impl $crate::workflow::bindings::exports::netrun::plugin::workflow::Guest
+            for __NetrunWorkflowExport
+        {
+            fn run(
+                device: $crate::workflow::Device,
+                params: ::std::string::String,
+            ) -> ::std::result::Result<::std::string::String, $crate::workflow::Error> {
+                let params = $crate::workflow::__params(&params)?;
+                <$workflow as $crate::workflow::Workflow>::run(device, params)
+                    .map(|value| value.to_string())
+            }
+        }
+
+        $crate::workflow::bindings::__export_workflow!(__NetrunWorkflowExport);
+    };
+}

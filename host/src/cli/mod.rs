@@ -1,0 +1,418 @@
+//! The `netrun` command line: parse arguments, build a plan, run it, print.
+//! Errors reaching here become one line that names the thing and the fix.
+
+// mod bench;
+// mod lab;
+mod plugin;
+
+use crate::inventory::{Filter, Inventory, unknown_hosts};
+use crate::results::{JsonlSink, Record, Summary, render_table};
+use crate::runner::{self, Env, Job, Settings};
+use crate::runtime::bundle::{self, Kind};
+use crate::runtime::{DriverPlatform, Plugin, Runtime, RuntimeOptions};
+use crate::transport::known_hosts::HostKeyPolicy;
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Exit code when every device succeeded.
+pub const EXIT_OK: i32 = 0;
+/// Exit code for a usage or setup error (nothing ran).
+pub const EXIT_FATAL: i32 = 1;
+/// Exit code when the run finished and some devices failed.
+pub const EXIT_SOME_FAILED: i32 = 2;
+
+/// netrun — network automation with sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "netrun", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log level: error, warn, info, debug, trace (or a tracing filter).
+    #[arg(long, global = true, default_value = "warn", env = "NETRUN_LOG")]
+    pub log_level: String,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Extra folder to look for plugin bundles in (repeatable).
+    #[arg(long = "plugin-dir", global = true)]
+    plugin_dirs: Vec<PathBuf>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a workflow plugin against the devices of an inventory.
+    Run(RunArgs),
+    /// Send ad-hoc commands; output is parsed when the driver has a parser.
+    Exec(ExecArgs),
+    /// Manage plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
+    // Start a simulated fleet of devices (SSH, IOS-like CLI) on 127.0.0.1.
+    // Lab(lab::LabArgs),
+    // Measure a sweep over a simulated fleet: devices/s, latency, CPU, memory.
+    // Bench(bench::BenchArgs),
+}
+
+/// Which devices, where results go, and the limits of a run.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// Nornir inventory: hosts.yaml, or the folder holding it.
+    #[arg(short, long)]
+    inventory: PathBuf,
+    /// Only these hosts (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    hosts: Vec<String>,
+    /// Only hosts in these groups (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+    /// Only hosts where KEY=VALUE (platform, hostname, port, or a data key; repeatable).
+    #[arg(long = "filter")]
+    filters: Vec<String>,
+    /// Write one JSON record per device to FILE (`-` for stdout).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100)]
+    concurrency: usize,
+    /// Deadline for all work on one device, in seconds.
+    #[arg(long, default_value_t = 300.0)]
+    device_timeout: f64,
+    /// Per-command deadline, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    command_timeout: f64,
+    /// TCP connect deadline, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    connect_timeout: f64,
+    /// How SSH host keys are checked.
+    #[arg(long, value_enum, default_value_t = PolicyArg::Strict)]
+    host_key_policy: PolicyArg,
+    /// Print every device in the table, however many.
+    #[arg(long)]
+    all_rows: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PolicyArg {
+    /// Only keys in known_hosts files.
+    Strict,
+    /// Trust unknown keys and record them in ~/.ssh/known_hosts; refuse changed ones.
+    AcceptNew,
+    /// Accept any key (insecure; for labs only).
+    Off,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Workflow plugin name (see `netrun plugin list`).
+    workflow: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Workflow parameter KEY=VALUE (repeatable; VALUE parsed as JSON when it is JSON).
+    #[arg(long = "param", short = 'p')]
+    params: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct ExecArgs {
+    /// Commands to send, in order.
+    #[arg(required = true)]
+    commands: Vec<String>,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+impl Cli {
+    /// Run the command; returns the process exit code.
+    pub async fn execute(self) -> anyhow::Result<i32> {
+        let dirs = bundle::search_path(&self.plugin_dirs);
+        match self.command {
+            Command::Run(a) => {
+                let params = params_json(&a.params)?;
+                sweep(&dirs, Some(&a.workflow), params, a.target).await
+            }
+            Command::Exec(a) => {
+                let commands = a.commands.clone();
+                sweep_exec(&dirs, commands, a.target).await
+            }
+            Command::Plugin { command } => plugin::execute(command, &dirs).await,
+            // Command::Lab
+            // Command::Bench
+        }
+    }
+}
+
+fn params_json(params: &[String]) -> anyhow::Result<String> {
+    let mut map = serde_json::Map::new();
+    for p in params {
+        let Some((k, v)) = p.split_once('=') else {
+            bail!("bad --param `{p}`: use KEY=VALUE, e.g. --param commands='[\"show clock\"]'");
+        };
+        let value =
+            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
+        map.insert(k.to_string(), value);
+    }
+    Ok(serde_json::Value::Object(map).to_string())
+}
+
+/// Plugins loaded for a run: every driver, and the workflow asked for.
+pub struct Loaded {
+    /// The runtime.
+    pub runtime: Arc<Runtime>,
+    /// Platforms defined by the drivers.
+    pub platforms: BTreeMap<String, DriverPlatform>,
+    /// The workflow, when one was asked for.
+    pub workflow: Option<Arc<Plugin>>,
+}
+
+/// Find bundles, verify and compile the drivers and the named workflow.
+pub async fn load_plugins(
+    dirs: &[PathBuf],
+    workflow: Option<&str>,
+    needed_platforms: &[String],
+    max_instances: u32,
+) -> anyhow::Result<Loaded> {
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances,
+        ..Default::default()
+    })?;
+    let (bundles, errors) = bundle::discover(dirs);
+    for e in &errors {
+        tracing::warn!("{e}");
+    }
+    let mut drivers = Vec::new();
+    for b in bundles.iter().filter(|b| b.manifest.kind == Kind::Driver) {
+        match runtime.load(b) {
+            Ok(p) => drivers.push(Arc::new(p)),
+            Err(e) => {
+                if b.manifest
+                    .platforms
+                    .iter()
+                    .any(|p| needed_platforms.contains(p))
+                {
+                    return Err(e.context(format!(
+                        "driver plugin {} (needed for this inventory) cannot be loaded",
+                        b.manifest.name
+                    )));
+                }
+                tracing::warn!("skipping driver plugin {}: {e:#}", b.manifest.name);
+            }
+        }
+    }
+    let platforms = runtime.platforms(&drivers).await?;
+    let workflow = match workflow {
+        None => None,
+        Some(name) => {
+            let Some(b) = bundles.iter().find(|b| b.manifest.name == name) else {
+                let known: Vec<&str> = bundles
+                    .iter()
+                    .filter(|b| b.manifest.kind == Kind::Workflow)
+                    .map(|b| b.manifest.name.as_str())
+                    .collect();
+                bail!(
+                    "no workflow plugin named `{name}` (installed workflows: {}); searched: {}",
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    },
+                    dirs.iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            };
+            if b.manifest.kind != Kind::Workflow {
+                bail!("plugin `{name}` is a {}, not a workflow", b.manifest.kind);
+            }
+            Some(Arc::new(runtime.load(b).with_context(|| {
+                format!("workflow plugin {name} cannot be loaded")
+            })?))
+        }
+    };
+    Ok(Loaded {
+        runtime,
+        platforms,
+        workflow,
+    })
+}
+
+async fn sweep(
+    dirs: &[PathBuf],
+    workflow: Option<&str>,
+    params: String,
+    t: TargetArgs,
+) -> anyhow::Result<i32> {
+    let (inventory, hosts) = plan_hosts(&t)?;
+    let needed = needed_platforms(&hosts);
+    let loaded = load_plugins(dirs, workflow, &needed, instances_for(t.concurrency)).await?;
+    let job = match &loaded.workflow {
+        Some(plugin) => Job::Workflow {
+            plugin: plugin.clone(),
+            params,
+        },
+        None => bail!("no workflow given"),
+    };
+    execute_plan(loaded, inventory, hosts, job, &t).await
+}
+
+async fn sweep_exec(dirs: &[PathBuf], commands: Vec<String>, t: TargetArgs) -> anyhow::Result<i32> {
+    let (inventory, hosts) = plan_hosts(&t)?;
+    let needed = needed_platforms(&hosts);
+    let loaded = load_plugins(dirs, None, &needed, instances_for(t.concurrency)).await?;
+    execute_plan(loaded, inventory, hosts, Job::Exec { commands }, &t).await
+}
+
+fn instances_for(concurrency: usize) -> u32 {
+    // A workflow and a driver instance per device in flight, plus headroom.
+    (concurrency.saturating_mul(2) + 16).min(20_000) as u32
+}
+
+fn needed_platforms(hosts: &[crate::inventory::Host]) -> Vec<String> {
+    let mut p: Vec<String> = hosts.iter().filter_map(|h| h.platform.clone()).collect();
+    p.sort();
+    p.dedup();
+    p
+}
+
+fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory::Host>)> {
+    let inventory = Inventory::load(&t.inventory)?;
+    let missing = unknown_hosts(&inventory, &t.hosts);
+    if !missing.is_empty() {
+        bail!(
+            "--hosts names devices not in the inventory {}: {}",
+            t.inventory.display(),
+            missing.join(", ")
+        );
+    }
+    let filter = Filter {
+        hosts: t.hosts.clone(),
+        groups: t.groups.clone(),
+        ..Default::default()
+    }
+    .with_fields(&t.filters)?;
+    let hosts = inventory.select(&filter);
+    if hosts.is_empty() {
+        bail!(
+            "no devices of {} match the filters ({} hosts in the inventory)",
+            t.inventory.display(),
+            inventory.hosts.len()
+        );
+    }
+    Ok((inventory, hosts))
+}
+
+fn secs(s: f64, what: &str) -> anyhow::Result<Duration> {
+    if !(s.is_finite() && s > 0.0) {
+        bail!("{what} must be a positive number of seconds, got {s}");
+    }
+    Ok(Duration::from_secs_f64(s))
+}
+
+/// Settings of a run from the command line.
+fn settings_of(t: &TargetArgs) -> anyhow::Result<Settings> {
+    let mut s = Settings {
+        concurrency: t.concurrency.max(1),
+        device_timeout: secs(t.device_timeout, "--device-timeout")?,
+        ..Default::default()
+    };
+    s.timeouts.command = secs(t.command_timeout, "--command-timeout")?;
+    s.timeouts.connect = secs(t.connect_timeout, "--connect-timeout")?;
+    s.host_key_policy = match t.host_key_policy {
+        PolicyArg::Strict => HostKeyPolicy::Strict,
+        PolicyArg::AcceptNew => HostKeyPolicy::AcceptNew,
+        PolicyArg::Off => {
+            tracing::warn!(
+                "host-key checking is off: connections can be intercepted; use it only in a lab"
+            );
+            HostKeyPolicy::Off
+        }
+    };
+    Ok(s)
+}
+
+async fn execute_plan(
+    loaded: Loaded,
+    _inventory: Inventory,
+    hosts: Vec<crate::inventory::Host>,
+    job: Job,
+    t: &TargetArgs,
+) -> anyhow::Result<i32> {
+    let settings = settings_of(t)?;
+    let known_hosts = Arc::new(runner::load_known_hosts(&hosts));
+    let env = Arc::new(Env {
+        runtime: loaded.runtime,
+        platforms: loaded.platforms,
+        known_hosts,
+    });
+    let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    let mut sink = match &t.output {
+        Some(p) => Some(
+            JsonlSink::create(p)
+                .with_context(|| format!("cannot write results to {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(hosts.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} devices  {per_sec}  eta {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let cancel = CancellationToken::new();
+    let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
+    let mut write_error: Option<std::io::Error> = None;
+    let summary: Summary = runner::run(env, job, hosts, settings, cancel, |r| {
+        if let Some(s) = sink.as_mut()
+            && let Err(e) = s.write(&r)
+            && write_error.is_none()
+        {
+            write_error = Some(e);
+        }
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        records.push(r);
+    })
+    .await;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let max_rows = if t.all_rows { usize::MAX } else { 50 };
+    let table = render_table(&records, &summary, max_rows);
+    if records_to_stdout {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    if let Some(e) = write_error {
+        bail!("writing results failed: {e}");
+    }
+    Ok(if summary.failures() == 0 {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    })
+}

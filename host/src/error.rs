@@ -1,0 +1,158 @@
+//! Errors as data: every failure carries a class from a fixed set, used for
+//! retry decisions, metrics and the `error.class` of result records.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The fixed, documented set of failure classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorClass {
+    /// The inventory or the run's settings are wrong for this device.
+    Inventory,
+    /// Name resolution failed.
+    Dns,
+    /// TCP connection refused (nothing listens, or a firewall rejects).
+    ConnectRefused,
+    /// TCP connect, SSH banner or key exchange did not finish in time.
+    ConnectTimeout,
+    /// Not an SSH server, a bad banner, or no common algorithm.
+    SshProtocol,
+    /// The host key is unknown or changed.
+    HostKey,
+    /// Credentials (password, key, enable secret) rejected.
+    Auth,
+    /// Logged in, but no prompt was recognised in time.
+    PromptTimeout,
+    /// A command did not finish in time.
+    CommandTimeout,
+    /// The session dropped in the middle of an exchange.
+    SessionClosed,
+    /// The device answered with a failure indicator (`% Invalid input`).
+    RejectedCommand,
+    /// Output could not be parsed.
+    Parse,
+    /// The plugin trapped (panic, unreachable, bad memory access).
+    PluginTrap,
+    /// The plugin hit a limit (CPU, memory, output, log volume).
+    PluginLimit,
+    /// Refused by policy (not granted to the plugin).
+    Denied,
+    /// The device's circuit breaker is open.
+    BreakerOpen,
+    /// The run was cancelled or the device's deadline passed.
+    Cancelled,
+    /// A plugin or host fault that fits no other class.
+    Internal,
+}
+
+impl ErrorClass {
+    /// Every class, in documentation order.
+    pub const ALL: &'static [ErrorClass] = &[
+        ErrorClass::Inventory,
+        ErrorClass::Dns,
+        ErrorClass::ConnectRefused,
+        ErrorClass::ConnectTimeout,
+        ErrorClass::SshProtocol,
+        ErrorClass::HostKey,
+        ErrorClass::Auth,
+        ErrorClass::PromptTimeout,
+        ErrorClass::CommandTimeout,
+        ErrorClass::SessionClosed,
+        ErrorClass::RejectedCommand,
+        ErrorClass::Parse,
+        ErrorClass::PluginTrap,
+        ErrorClass::PluginLimit,
+        ErrorClass::Denied,
+        ErrorClass::BreakerOpen,
+        ErrorClass::Cancelled,
+        ErrorClass::Internal,
+    ];
+
+    /// The class's name as it appears in records and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Inventory => "inventory",
+            ErrorClass::Dns => "dns",
+            ErrorClass::ConnectRefused => "connect-refused",
+            ErrorClass::ConnectTimeout => "connect-timeout",
+            ErrorClass::SshProtocol => "ssh-protocol",
+            ErrorClass::HostKey => "host-key",
+            ErrorClass::Auth => "auth",
+            ErrorClass::PromptTimeout => "prompt-timeout",
+            ErrorClass::CommandTimeout => "command-timeout",
+            ErrorClass::SessionClosed => "session-closed",
+            ErrorClass::RejectedCommand => "rejected-command",
+            ErrorClass::Parse => "parse",
+            ErrorClass::PluginTrap => "plugin-trap",
+            ErrorClass::PluginLimit => "plugin-limit",
+            ErrorClass::Denied => "denied",
+            ErrorClass::BreakerOpen => "breaker-open",
+            ErrorClass::Cancelled => "cancelled",
+            ErrorClass::Internal => "internal",
+        }
+    }
+
+    /// Whether trying again later may succeed. Never true for `auth`: retrying
+    /// a wrong password locks accounts.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::Dns
+                | ErrorClass::ConnectRefused
+                | ErrorClass::ConnectTimeout
+                | ErrorClass::PromptTimeout
+                | ErrorClass::SessionClosed
+        )
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A classified failure. The message names the step and, where there is
+/// one, the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    /// What kind of failure.
+    pub class: ErrorClass,
+    /// One line for a human: what failed, where, and how to fix it.
+    pub message: String,
+}
+
+impl Error {
+    /// A failure of `class` with `message`.
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> Self {
+        Error {
+            class,
+            message: message.into(),
+        }
+    }
+}
+
+/// Shorthand for results carrying a classified [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_failures_are_never_retried() {
+        assert!(!ErrorClass::Auth.retryable());
+        assert!(!ErrorClass::HostKey.retryable());
+        assert!(ErrorClass::ConnectTimeout.retryable());
+    }
+
+    #[test]
+    fn class_names_are_kebab_case_and_serialise_the_same() {
+        for class in ErrorClass::ALL {
+            let json = serde_json::to_string(class).unwrap();
+            assert_eq!(json, format!("\"{}\"", class.as_str()));
+        }
+    }
+}

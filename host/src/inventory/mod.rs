@@ -1,0 +1,558 @@
+//! Inventory: Nornir's SimpleInventory (hosts.yaml, groups.yaml,
+//! defaults.yaml) read as is, with group and defaults inheritance, and the
+//! filters of `--hosts`, `--groups` and `--filter`.
+
+use crate::secret::Secret;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Why an inventory could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// A file could not be read.
+    #[error("cannot read inventory file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not valid YAML of the expected shape.
+    #[error("inventory file {path} is malformed: {message}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What the YAML parser said, with line and column.
+        message: String,
+    },
+    /// A host or group refers to a group that does not exist.
+    #[error(
+        "{owner} refers to group `{group}`, which is not defined in {groups_file}: add it there or remove the reference"
+    )]
+    UnknownGroup {
+        /// `host r001` or `group site-a`.
+        owner: String,
+        /// The missing group.
+        group: String,
+        /// Where groups are read from.
+        groups_file: PathBuf,
+    },
+    /// Groups that include each other.
+    #[error("group `{0}` includes itself through its groups: break the cycle in groups.yaml")]
+    GroupCycle(String),
+    /// A filter expression that cannot be understood.
+    #[error(
+        "bad filter `{0}`: use key=value, e.g. --filter platform=cisco_ios or --filter site=lab"
+    )]
+    BadFilter(String),
+}
+
+/// Connection options of one connection plugin (`netrun`, `netmiko`,
+/// `scrapli`, `napalm`), as Nornir stores them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct RawConnectionOptions {
+    hostname: Option<String>,
+    port: Option<u16>,
+    username: Option<String>,
+    password: Option<String>,
+    platform: Option<String>,
+    extras: Option<Map<String, Value>>,
+}
+
+/// One entry of hosts.yaml, groups.yaml or defaults.yaml: the same shape.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawEntry {
+    hostname: Option<String>,
+    port: Option<u16>,
+    username: Option<String>,
+    password: Option<String>,
+    platform: Option<String>,
+    groups: Vec<String>,
+    data: Map<String, Value>,
+    connection_options: BTreeMap<String, RawConnectionOptions>,
+}
+
+/// A device of the inventory with everything inherited resolved.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// Inventory name.
+    pub name: String,
+    /// Address to dial; the name itself when none is set.
+    pub hostname: String,
+    /// SSH port.
+    pub port: u16,
+    /// Login user.
+    pub username: Option<String>,
+    /// Login password.
+    pub password: Option<Secret>,
+    /// Enable / privilege secret (`auth_secondary`).
+    pub enable_secret: Option<Secret>,
+    /// Netmiko / Scrapli `device_type`.
+    pub platform: Option<String>,
+    /// Groups, nearest first, including groups of groups.
+    pub groups: Vec<String>,
+    /// Merged `data`: host over groups over defaults.
+    pub data: Map<String, Value>,
+    /// known_hosts files named in the inventory, resolved against its folder.
+    pub known_hosts_files: Vec<PathBuf>,
+    /// `netrun` connection extras (timeouts and the like), merged.
+    pub extras: Map<String, Value>,
+}
+
+/// A loaded inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    /// Hosts sorted by name.
+    pub hosts: Vec<Host>,
+    /// The folder the files came from.
+    pub dir: PathBuf,
+}
+
+/// Which hosts of an inventory a run targets. Empty fields select all.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Exact host names.
+    pub hosts: Vec<String>,
+    /// Hosts in any of these groups.
+    pub groups: Vec<String>,
+    /// `key=value` pairs, all of which must hold.
+    pub fields: Vec<(String, String)>,
+}
+
+impl Filter {
+    /// Parse `key=value` filters as given on the command line.
+    pub fn with_fields(mut self, exprs: &[String]) -> Result<Self, InventoryError> {
+        for e in exprs {
+            let (k, v) = e
+                .split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .ok_or_else(|| InventoryError::BadFilter(e.clone()))?;
+            self.fields
+                .push((k.trim().to_string(), v.trim().to_string()));
+        }
+        Ok(self)
+    }
+
+    /// Whether `host` passes the filter.
+    pub fn matches(&self, host: &Host) -> bool {
+        if !self.hosts.is_empty() && !self.hosts.iter().any(|h| h == &host.name) {
+            return false;
+        }
+        if !self.groups.is_empty() && !self.groups.iter().any(|g| host.groups.contains(g)) {
+            return false;
+        }
+        self.fields
+            .iter()
+            .all(|(k, v)| field(host, k).as_deref() == Some(v.as_str()))
+    }
+}
+
+/// The value of inventory field `key` for `host` as text: `name`, `hostname`,
+/// `port`, `platform`, `username`, `group` (any group), `data.x.y`, or a key
+/// of `data`.
+fn field(host: &Host, key: &str) -> Option<String> {
+    match key {
+        "name" => Some(host.name.clone()),
+        "hostname" => Some(host.hostname.clone()),
+        "port" => Some(host.port.to_string()),
+        "platform" => host.platform.clone(),
+        "username" => host.username.clone(),
+        _ => {
+            let path = key.strip_prefix("data.").unwrap_or(key);
+            let mut v = host.data.get(path.split('.').next()?)?;
+            for part in path.split('.').skip(1) {
+                v = v.get(part)?;
+            }
+            Some(match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        }
+    }
+}
+
+impl Inventory {
+    /// Load from a hosts file, or from a folder holding hosts.yaml. groups.yaml
+    /// and defaults.yaml beside it are optional.
+    pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
+        let (dir, hosts_file) = if path.is_dir() {
+            (path.to_path_buf(), path.join("hosts.yaml"))
+        } else {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            (dir, path.to_path_buf())
+        };
+        let hosts: BTreeMap<String, Option<RawEntry>> = read_yaml(&hosts_file, true)?;
+        let groups_file = dir.join("groups.yaml");
+        let groups: BTreeMap<String, Option<RawEntry>> = read_yaml(&groups_file, false)?;
+        let groups: BTreeMap<String, RawEntry> = groups
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect();
+        let defaults: Option<RawEntry> = read_yaml(&dir.join("defaults.yaml"), false)?;
+        let defaults = defaults.unwrap_or_default();
+
+        let mut out = Vec::with_capacity(hosts.len());
+        for (name, entry) in hosts {
+            let entry = entry.unwrap_or_default();
+            let chain = group_chain(
+                &format!("host {name}"),
+                &entry.groups,
+                &groups,
+                &groups_file,
+            )?;
+            out.push(resolve(&name, &entry, &chain, &groups, &defaults, &dir));
+        }
+        Ok(Inventory { hosts: out, dir })
+    }
+
+    /// Hosts that pass `filter`, in name order.
+    pub fn select(&self, filter: &Filter) -> Vec<Host> {
+        self.hosts
+            .iter()
+            .filter(|h| filter.matches(h))
+            .cloned()
+            .collect()
+    }
+}
+
+fn read_yaml<T: serde::de::DeserializeOwned + Default>(
+    path: &Path,
+    required: bool,
+) -> Result<T, InventoryError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
+        Err(source) => {
+            return Err(InventoryError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if text.trim().is_empty() {
+        return Ok(T::default());
+    }
+    serde_yaml::from_str(&text).map_err(|e| InventoryError::Malformed {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Groups of an entry in Nornir's resolution order: each group, then its own
+/// groups depth-first, each group once.
+fn group_chain(
+    owner: &str,
+    direct: &[String],
+    groups: &BTreeMap<String, RawEntry>,
+    groups_file: &Path,
+) -> Result<Vec<String>, InventoryError> {
+    fn walk(
+        owner: &str,
+        names: &[String],
+        groups: &BTreeMap<String, RawEntry>,
+        groups_file: &Path,
+        stack: &mut Vec<String>,
+        out: &mut Vec<String>,
+    ) -> Result<(), InventoryError> {
+        for g in names {
+            if stack.contains(g) {
+                return Err(InventoryError::GroupCycle(g.clone()));
+            }
+            let entry = groups.get(g).ok_or_else(|| InventoryError::UnknownGroup {
+                owner: owner.to_string(),
+                group: g.clone(),
+                groups_file: groups_file.to_path_buf(),
+            })?;
+            if !out.contains(g) {
+                out.push(g.clone());
+            }
+            stack.push(g.clone());
+            walk(
+                &format!("group {g}"),
+                &entry.groups,
+                groups,
+                groups_file,
+                stack,
+                out,
+            )?;
+            stack.pop();
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(
+        owner,
+        direct,
+        groups,
+        groups_file,
+        &mut Vec::new(),
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+fn resolve(
+    name: &str,
+    host: &RawEntry,
+    chain: &[String],
+    groups: &BTreeMap<String, RawEntry>,
+    defaults: &RawEntry,
+    dir: &Path,
+) -> Host {
+    // Most specific first: the host, its groups in order, then defaults.
+    let layers: Vec<&RawEntry> = std::iter::once(host)
+        .chain(chain.iter().filter_map(|g| groups.get(g)))
+        .chain(std::iter::once(defaults))
+        .collect();
+    let first = |f: &dyn Fn(&RawEntry) -> Option<String>| layers.iter().find_map(|l| f(l));
+
+    let mut data = Map::new();
+    for layer in layers.iter().rev() {
+        for (k, v) in &layer.data {
+            data.insert(k.clone(), v.clone());
+        }
+    }
+    // Connection options of every layer, most specific last so it wins.
+    let mut options: BTreeMap<&str, RawConnectionOptions> = BTreeMap::new();
+    for layer in layers.iter().rev() {
+        for (plugin, o) in &layer.connection_options {
+            let slot = options.entry(plugin.as_str()).or_default();
+            merge_options(slot, o);
+        }
+    }
+    let netrun = options.get("netrun").cloned().unwrap_or_default();
+    let extras = netrun.extras.clone().unwrap_or_default();
+    let extra_str = |plugin: &str, key: &str| -> Option<String> {
+        options
+            .get(plugin)?
+            .extras
+            .as_ref()?
+            .get(key)?
+            .as_str()
+            .map(str::to_string)
+    };
+    // The enable secret where Nornir users keep it for each connection plugin.
+    let enable_secret = extra_str("netrun", "secret")
+        .or_else(|| extra_str("netmiko", "secret"))
+        .or_else(|| extra_str("scrapli", "auth_secondary"))
+        .or_else(|| {
+            options
+                .get("napalm")?
+                .extras
+                .as_ref()?
+                .get("optional_args")?
+                .get("secret")?
+                .as_str()
+                .map(str::to_string)
+        });
+    let known_hosts_files = match extras.get("known_hosts") {
+        Some(Value::String(p)) => vec![dir.join(p)],
+        Some(Value::Array(ps)) => ps
+            .iter()
+            .filter_map(|p| p.as_str())
+            .map(|p| dir.join(p))
+            .collect(),
+        _ => Vec::new(),
+    };
+
+    Host {
+        name: name.to_string(),
+        hostname: netrun
+            .hostname
+            .clone()
+            .or_else(|| first(&|l| l.hostname.clone()))
+            .unwrap_or_else(|| name.to_string()),
+        port: netrun
+            .port
+            .or_else(|| layers.iter().find_map(|l| l.port))
+            .unwrap_or(22),
+        username: netrun
+            .username
+            .clone()
+            .or_else(|| first(&|l| l.username.clone())),
+        password: netrun
+            .password
+            .clone()
+            .or_else(|| first(&|l| l.password.clone()))
+            .map(Secret::new),
+        enable_secret: enable_secret.map(Secret::new),
+        platform: netrun
+            .platform
+            .clone()
+            .or_else(|| first(&|l| l.platform.clone())),
+        groups: chain.to_vec(),
+        data,
+        known_hosts_files,
+        extras,
+    }
+}
+
+fn merge_options(into: &mut RawConnectionOptions, from: &RawConnectionOptions) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if from.$f.is_some() { into.$f = from.$f.clone(); } )* };
+    }
+    take!(hostname, port, username, password, platform);
+    if let Some(extras) = &from.extras {
+        let slot = into.extras.get_or_insert_with(Map::new);
+        for (k, v) in extras {
+            slot.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Check that every name given with `--hosts` exists, so a typo is reported
+/// instead of silently shrinking the run.
+pub fn unknown_hosts<'a>(inventory: &Inventory, names: &'a [String]) -> Vec<&'a str> {
+    let known: HashSet<&str> = inventory.hosts.iter().map(|h| h.name.as_str()).collect();
+    names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !known.contains(n))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    fn sample() -> (tempdir::TempDir, Inventory) {
+        let dir = tempdir::TempDir::new();
+        write(
+            dir.path(),
+            "hosts.yaml",
+            "r1:\n  hostname: 10.0.0.1\n  groups: [site-a]\n  data: {role: core}\n\
+             r2:\n  groups: [site-b]\n  port: 2222\n  password: hostpw\n\
+             r3:\n",
+        );
+        write(
+            dir.path(),
+            "groups.yaml",
+            "site-a:\n  groups: [ios]\n  data: {site: a}\n\
+             site-b:\n  platform: arista_eos\n  data: {site: b, role: edge}\n\
+             ios:\n  platform: cisco_ios\n  connection_options:\n    netmiko:\n      extras: {secret: en-ios}\n",
+        );
+        write(
+            dir.path(),
+            "defaults.yaml",
+            "username: admin\npassword: defpw\ndata: {role: access, vendor: any}\n\
+             connection_options:\n  netrun:\n    extras: {known_hosts: kh}\n",
+        );
+        let inv = Inventory::load(dir.path()).unwrap();
+        (dir, inv)
+    }
+
+    /// Minimal temporary directory, removed on drop.
+    mod tempdir {
+        pub struct TempDir(std::path::PathBuf);
+        impl TempDir {
+            pub fn new() -> Self {
+                use std::sync::atomic::{AtomicUsize, Ordering};
+                static N: AtomicUsize = AtomicUsize::new(0);
+                let p = std::env::temp_dir().join(format!(
+                    "netrun-inv-{}-{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::SeqCst)
+                ));
+                std::fs::create_dir_all(&p).unwrap();
+                TempDir(p)
+            }
+            pub fn path(&self) -> &std::path::Path {
+                &self.0
+            }
+        }
+        impl Drop for TempDir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn hosts_inherit_from_groups_of_groups_then_defaults() {
+        let (_d, inv) = sample();
+        let r1 = &inv.hosts[0];
+        assert_eq!(r1.hostname, "10.0.0.1");
+        assert_eq!(r1.platform.as_deref(), Some("cisco_ios"));
+        assert_eq!(r1.groups, vec!["site-a", "ios"]);
+        assert_eq!(r1.username.as_deref(), Some("admin"));
+        assert_eq!(r1.password.as_ref().unwrap().expose(), "defpw");
+        assert_eq!(r1.enable_secret.as_ref().unwrap().expose(), "en-ios");
+        assert_eq!(r1.data["role"], "core");
+        assert_eq!(r1.data["site"], "a");
+        assert_eq!(r1.data["vendor"], "any");
+        assert_eq!(r1.known_hosts_files, vec![inv.dir.join("kh")]);
+    }
+
+    #[test]
+    fn host_values_override_groups_and_name_is_the_default_hostname() {
+        let (_d, inv) = sample();
+        let r2 = &inv.hosts[1];
+        assert_eq!(r2.hostname, "r2");
+        assert_eq!(r2.port, 2222);
+        assert_eq!(r2.password.as_ref().unwrap().expose(), "hostpw");
+        assert_eq!(r2.data["role"], "edge");
+        let r3 = &inv.hosts[2];
+        assert_eq!(r3.port, 22);
+        assert!(r3.platform.is_none());
+    }
+
+    #[test]
+    fn filters_select_by_name_group_and_data() {
+        let (_d, inv) = sample();
+        let names = |f: &Filter| {
+            inv.select(f)
+                .into_iter()
+                .map(|h| h.name)
+                .collect::<Vec<_>>()
+        };
+        let by_group = Filter {
+            groups: vec!["ios".into()],
+            ..Default::default()
+        };
+        assert_eq!(names(&by_group), vec!["r1"]);
+        let by_data = Filter::default().with_fields(&["site=b".into()]).unwrap();
+        assert_eq!(names(&by_data), vec!["r2"]);
+        let by_platform = Filter::default()
+            .with_fields(&["platform=cisco_ios".into()])
+            .unwrap();
+        assert_eq!(names(&by_platform), vec!["r1"]);
+        assert!(Filter::default().with_fields(&["nonsense".into()]).is_err());
+        assert_eq!(unknown_hosts(&inv, &["r1".into(), "r9".into()]), vec!["r9"]);
+    }
+
+    #[test]
+    fn unknown_group_is_reported_with_the_host_that_names_it() {
+        let dir = tempdir::TempDir::new();
+        write(dir.path(), "hosts.yaml", "r1:\n  groups: [nope]\n");
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("host r1") && err.contains("`nope`"), "{err}");
+    }
+
+    #[test]
+    fn malformed_yaml_names_the_file_and_line() {
+        let dir = tempdir::TempDir::new();
+        write(dir.path(), "hosts.yaml", "r1:\n  port: [not a port\n");
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("hosts.yaml") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_so_typos_do_not_pass_silently() {
+        let dir = tempdir::TempDir::new();
+        write(dir.path(), "hosts.yaml", "r1:\n  hostnmae: 10.0.0.1\n");
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("hostnmae"), "{err}");
+    }
+}

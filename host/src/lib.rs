@@ -1,0 +1,14 @@
+//! netrun: an embedded, WASM-scriptable network-automation runtime.
+//!
+//! The layers follow the data flow of DESIGN.md, top to bottom:
+//! [`cli`] → [`runner`] → [`runtime`] (wasmtime plugins) → [`transport`]
+//! (SSH), with [`inventory`], [`results`] and [`error`] beside them.
+
+pub mod cli;
+pub mod error;
+pub mod inventory;
+pub mod results;
+pub mod runner;
+pub mod runtime;
+pub mod secret;
+pub mod transport;

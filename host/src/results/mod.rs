@@ -1,0 +1,274 @@
+//! Results: one record per device, always; sinks that write them as they
+//! arrive (JSON Lines), and the summary a person reads at the end.
+
+use crate::error::{Error, ErrorClass};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// Outcome of one device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The job succeeded.
+    Ok,
+    /// It failed; see `error`.
+    Error,
+}
+
+/// The `error` object of a failed record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordError {
+    /// Class from the fixed set.
+    pub class: ErrorClass,
+    /// Human message: device, step, fix.
+    pub message: String,
+}
+
+/// One device's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Inventory name.
+    pub device: String,
+    /// ok or error.
+    pub status: Status,
+    /// The job's structured result (ok records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    /// Why it failed (error records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RecordError>,
+    /// Wall time spent on the device.
+    pub elapsed_ms: u64,
+    /// Connection attempts made.
+    pub attempts: u32,
+}
+
+impl Record {
+    /// A success.
+    pub fn ok(device: &str, data: Value, elapsed: Duration, attempts: u32) -> Record {
+        Record {
+            device: device.to_string(),
+            status: Status::Ok,
+            data: Some(data),
+            error: None,
+            elapsed_ms: elapsed.as_millis() as u64,
+            attempts,
+        }
+    }
+
+    /// A failure.
+    pub fn failed(device: &str, error: Error, elapsed: Duration, attempts: u32) -> Record {
+        Record {
+            device: device.to_string(),
+            status: Status::Error,
+            data: None,
+            error: Some(RecordError {
+                class: error.class,
+                message: error.message,
+            }),
+            elapsed_ms: elapsed.as_millis() as u64,
+            attempts,
+        }
+    }
+}
+
+/// Writes records as JSON Lines, one flush per record so a crash or a
+/// signal loses nothing already collected.
+pub struct JsonlSink {
+    out: Box<dyn Write + Send>,
+}
+
+impl JsonlSink {
+    /// `-` is stdout; anything else a file, created or truncated.
+    pub fn create(path: &Path) -> std::io::Result<JsonlSink> {
+        let out: Box<dyn Write + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(std::fs::File::create(path)?)
+        };
+        Ok(JsonlSink { out })
+    }
+
+    /// Append one record.
+    pub fn write(&mut self, record: &Record) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.out, record)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+/// Counts for the summary.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    /// Devices ok.
+    pub ok: usize,
+    /// Devices failed, per class.
+    pub failed: BTreeMap<ErrorClass, usize>,
+    /// Wall time of the run.
+    pub wall: Duration,
+}
+
+impl Summary {
+    /// Count a record.
+    pub fn add(&mut self, r: &Record) {
+        match &r.error {
+            None => self.ok += 1,
+            Some(e) => *self.failed.entry(e.class).or_default() += 1,
+        }
+    }
+
+    /// Devices counted.
+    pub fn total(&self) -> usize {
+        self.ok + self.failed.values().sum::<usize>()
+    }
+
+    /// Devices failed.
+    pub fn failures(&self) -> usize {
+        self.failed.values().sum()
+    }
+}
+
+/// Render the per-device table (all rows up to `max_rows`, then failures
+/// only) and the summary line.
+pub fn render_table(records: &[Record], summary: &Summary, max_rows: usize) -> String {
+    let mut rows: Vec<&Record> = records.iter().collect();
+    rows.sort_by(|a, b| a.device.cmp(&b.device));
+    let shown: Vec<&Record> = if rows.len() <= max_rows {
+        rows
+    } else {
+        rows.into_iter()
+            .filter(|r| r.error.is_some())
+            .take(max_rows)
+            .collect()
+    };
+    let width = shown
+        .iter()
+        .map(|r| r.device.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let mut out = String::new();
+    if !shown.is_empty() {
+        out.push_str(&format!(
+            "{:<width$}  {:<6}  {:>8}  {}\n",
+            "DEVICE", "STATUS", "TIME", "DETAIL"
+        ));
+        for r in &shown {
+            let detail = match &r.error {
+                Some(e) => format!("{}: {}", e.class, e.message),
+                None => detail_of(r.data.as_ref()),
+            };
+            let detail: String = detail.chars().take(160).collect();
+            let status = if r.error.is_some() { "error" } else { "ok" };
+            out.push_str(&format!(
+                "{:<width$}  {:<6}  {:>6}ms  {}\n",
+                r.device, status, r.elapsed_ms, detail
+            ));
+        }
+        if shown.len() < records.len() && summary.failures() > 0 {
+            out.push_str(&format!("({} ok devices not listed)\n", summary.ok));
+        }
+    }
+    let secs = summary.wall.as_secs_f64().max(1e-9);
+    out.push_str(&format!(
+        "{} devices: {} ok, {} failed in {:.2}s ({:.1} devices/s)",
+        summary.total(),
+        summary.ok,
+        summary.failures(),
+        secs,
+        summary.total() as f64 / secs
+    ));
+    if !summary.failed.is_empty() {
+        let parts: Vec<String> = summary
+            .failed
+            .iter()
+            .map(|(c, n)| format!("{c}={n}"))
+            .collect();
+        out.push_str(&format!(" [{}]", parts.join(", ")));
+    }
+    out.push('\n');
+    out
+}
+
+/// A short description of a record's data for the table.
+fn detail_of(data: Option<&Value>) -> String {
+    let Some(data) = data else {
+        return String::new();
+    };
+    let pick = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
+    match (pick("hostname"), pick("model"), pick("os_version")) {
+        (Some(h), m, v) => [Some(h), m, v]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => {
+            let s = data.to_string();
+            s.chars().take(100).collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_serialise_in_the_documented_shape() {
+        let ok = Record::ok(
+            "r1",
+            serde_json::json!({"hostname": "r1"}),
+            Duration::from_millis(12),
+            1,
+        );
+        let v: Value = serde_json::to_value(&ok).unwrap();
+        assert_eq!(v["device"], "r1");
+        assert_eq!(v["status"], "ok");
+        assert_eq!(v["data"]["hostname"], "r1");
+        assert_eq!(v["elapsed_ms"], 12);
+        assert!(v.get("error").is_none());
+        let bad = Record::failed(
+            "r2",
+            Error::new(ErrorClass::Auth, "nope"),
+            Duration::ZERO,
+            1,
+        );
+        let v: Value = serde_json::to_value(&bad).unwrap();
+        assert_eq!(v["status"], "error");
+        assert_eq!(v["error"]["class"], "auth");
+        assert!(v.get("data").is_none());
+    }
+
+    #[test]
+    fn table_lists_only_failures_past_the_row_limit() {
+        let mut records = Vec::new();
+        let mut summary = Summary::default();
+        for i in 0..5 {
+            let r = Record::ok(
+                &format!("r{i}"),
+                serde_json::json!({"hostname": format!("r{i}")}),
+                Duration::ZERO,
+                1,
+            );
+            summary.add(&r);
+            records.push(r);
+        }
+        let bad = Record::failed(
+            "r9",
+            Error::new(ErrorClass::Auth, "wrong password"),
+            Duration::ZERO,
+            1,
+        );
+        summary.add(&bad);
+        records.push(bad);
+        let table = render_table(&records, &summary, 3);
+        assert!(table.contains("r9") && table.contains("auth: wrong password"));
+        assert!(!table.contains("r0 "));
+        assert!(table.contains("6 devices: 5 ok, 1 failed"));
+        assert!(table.contains("[auth=1]"));
+    }
+}

@@ -1,0 +1,454 @@
+//! What the host gives plugins: `log` for all, the device's CLI session and
+//! its driver's parsers for workflows.
+
+use super::bindings::{driver as dw, workflow as ww};
+use super::{DriverPlatform, PluginState, Runtime, trap_error};
+use crate::error::{Error, ErrorClass};
+use crate::transport::ssh::{CliSession, CommandOptions, Target};
+use regex::Regex;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::Store;
+use wasmtime::component::Resource;
+
+/// The host side of a WIT `session` handle. Each device task has one CLI
+/// session; handles are tokens that reach it through the store.
+pub struct SessionToken;
+
+/// Everything a workflow instance may reach of its device.
+pub struct DeviceContext {
+    /// How to reach the device (credentials stay here, host side).
+    pub target: Target,
+    /// The device's platform and driver, when the inventory names a known one.
+    pub platform: Option<DriverPlatform>,
+    /// The device's `platform` as the inventory names it.
+    pub platform_name: String,
+    /// For instantiating the driver's parsers.
+    pub runtime: Arc<Runtime>,
+    /// The open session, if any.
+    pub session: Option<CliSession>,
+    /// The last classified failure the host handed to the plugin; a workflow
+    /// that returns the same error keeps its precise class.
+    pub last_error: Option<Error>,
+    driver: Option<(Store<PluginState>, dw::DriverPlugin)>,
+}
+
+impl DeviceContext {
+    /// A context with no session open yet.
+    pub fn new(
+        target: Target,
+        platform: Option<DriverPlatform>,
+        platform_name: String,
+        runtime: Arc<Runtime>,
+    ) -> Self {
+        DeviceContext {
+            target,
+            platform,
+            platform_name,
+            runtime,
+            session: None,
+            last_error: None,
+            driver: None,
+        }
+    }
+
+    fn no_platform(&self) -> Error {
+        if self.platform_name.is_empty() {
+            Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{}: no platform set: add `platform: cisco_ios` (or another device_type) to the host or its group",
+                    self.target.device
+                ),
+            )
+        } else {
+            Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{}: no installed driver defines platform `{}`: install its driver plugin (netrun plugin list shows what is installed)",
+                    self.target.device, self.platform_name
+                ),
+            )
+        }
+    }
+
+    /// The open session, opening it (again) when there is none or it died.
+    pub async fn session(&mut self) -> Result<&mut CliSession, Error> {
+        if self.session.as_ref().is_some_and(|s| !s.is_alive()) {
+            self.session = None;
+        }
+        if self.session.is_none() {
+            let platform = self
+                .platform
+                .as_ref()
+                .ok_or_else(|| self.no_platform())?
+                .platform
+                .clone();
+            let s = CliSession::open(&self.target, platform).await?;
+            self.session = Some(s);
+        }
+        // Just set above when it was None.
+        self.session
+            .as_mut()
+            .ok_or_else(|| Error::new(ErrorClass::Internal, "session vanished"))
+    }
+
+    /// Parse with the device's driver; the driver instance lives as long as
+    /// the device task.
+    pub async fn parse(&mut self, command: &str, output: &str) -> Result<String, Error> {
+        let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
+        if self.driver.is_none() {
+            let mut store =
+                self.runtime
+                    .store(&dp.driver, Arc::from(self.target.device.as_str()), None);
+            let inst = self
+                .runtime
+                .instantiate_driver(&dp.driver, &mut store)
+                .await?;
+            self.driver = Some((store, inst));
+        }
+        let Some((store, inst)) = self.driver.as_mut() else {
+            return Err(Error::new(ErrorClass::Internal, "driver instance vanished"));
+        };
+        let name = &dp.driver.bundle.manifest.name;
+        let result = inst
+            .netrun_plugin_driver()
+            .call_parse(&mut *store, &dp.platform.name, command, output)
+            .await;
+        match result {
+            Ok(Ok(json)) => Ok(json),
+            Ok(Err(dw::exports::netrun::plugin::driver::ParseError::UnsupportedCommand(m))) => {
+                Err(Error::new(
+                    ErrorClass::Parse,
+                    format!(
+                        "{}: driver {name} has no parser for `{command}` on {}: {m}",
+                        self.target.device, dp.platform.name
+                    ),
+                ))
+            }
+            Ok(Err(dw::exports::netrun::plugin::driver::ParseError::UnexpectedOutput(m))) => {
+                Err(Error::new(
+                    ErrorClass::Parse,
+                    format!(
+                        "{}: cannot parse output of `{command}`: {m}",
+                        self.target.device
+                    ),
+                ))
+            }
+            Err(e) => {
+                // A trapped instance is unusable; the next parse gets a fresh one.
+                self.driver = None;
+                Err(trap_error(name, "parse", e))
+            }
+        }
+    }
+
+    /// Close the session (on-close commands, disconnect).
+    pub async fn close(&mut self) {
+        if let Some(s) = self.session.take() {
+            s.close().await;
+        }
+    }
+}
+
+fn options(o: Option<ww::netrun::plugin::cli::CommandOptions>) -> Result<CommandOptions, Error> {
+    let Some(o) = o else {
+        return Ok(CommandOptions::default());
+    };
+    let expect = match o.expect.as_deref() {
+        Some(p) if !p.is_empty() => Some(Regex::new(p).map_err(|e| {
+            Error::new(
+                ErrorClass::Internal,
+                format!("expect pattern `{p}` is not a valid regex: {e}"),
+            )
+        })?),
+        _ => None,
+    };
+    Ok(CommandOptions {
+        timeout: o.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
+        expect,
+        keep_prompt: o.keep_prompt,
+    })
+}
+
+/// The WIT form of a host error.
+pub fn to_wit(e: &Error, command: &str) -> ww::netrun::plugin::types::Error {
+    use ww::netrun::plugin::types::{Error as W, RejectedCommand};
+    let m = e.message.clone();
+    match e.class {
+        ErrorClass::Dns
+        | ErrorClass::ConnectRefused
+        | ErrorClass::SshProtocol
+        | ErrorClass::HostKey
+        | ErrorClass::BreakerOpen => W::Connection(m),
+        ErrorClass::Auth => W::Auth(m),
+        ErrorClass::ConnectTimeout
+        | ErrorClass::PromptTimeout
+        | ErrorClass::CommandTimeout
+        | ErrorClass::Cancelled => W::Timeout(m),
+        ErrorClass::SessionClosed => W::SessionClosed(m),
+        ErrorClass::RejectedCommand => W::RejectedCommand(RejectedCommand {
+            command: command.to_string(),
+            output: m,
+        }),
+        ErrorClass::Parse => W::Parse(m),
+        ErrorClass::Denied => W::Denied(m),
+        ErrorClass::Inventory => W::Unsupported(m),
+        ErrorClass::PluginTrap | ErrorClass::PluginLimit | ErrorClass::Internal => W::Internal(m),
+    }
+}
+
+/// The host class of an error a plugin returned.
+pub fn from_wit(e: &ww::netrun::plugin::types::Error) -> Error {
+    use ww::netrun::plugin::types::Error as W;
+    let (class, m) = match e {
+        W::Connection(m) => (ErrorClass::SshProtocol, m.clone()),
+        W::Auth(m) => (ErrorClass::Auth, m.clone()),
+        W::Timeout(m) => (ErrorClass::CommandTimeout, m.clone()),
+        W::SessionClosed(m) => (ErrorClass::SessionClosed, m.clone()),
+        W::RejectedCommand(r) => (
+            ErrorClass::RejectedCommand,
+            format!("`{}` rejected: {}", r.command, r.output),
+        ),
+        W::Parse(m) => (ErrorClass::Parse, m.clone()),
+        W::Denied(m) => (ErrorClass::Denied, m.clone()),
+        W::Unsupported(m) => (ErrorClass::Parse, m.clone()),
+        W::Internal(m) => (ErrorClass::Internal, m.clone()),
+    };
+    Error::new(class, m)
+}
+
+impl PluginState {
+    fn ctx(&mut self) -> Result<&mut DeviceContext, Error> {
+        self.ctx
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorClass::Internal, "this plugin runs without a device"))
+    }
+
+    fn write_log(&mut self, level: tracing::Level, message: &str) {
+        if self.log_budget == 0 {
+            return;
+        }
+        self.log_budget -= 1;
+        let message: String = message.chars().take(4096).collect();
+        let (plugin, device) = (&*self.plugin, &*self.device);
+        match level {
+            tracing::Level::ERROR => tracing::error!(plugin, device, "{message}"),
+            tracing::Level::WARN => tracing::warn!(plugin, device, "{message}"),
+            tracing::Level::INFO => tracing::info!(plugin, device, "{message}"),
+            tracing::Level::DEBUG => tracing::debug!(plugin, device, "{message}"),
+            tracing::Level::TRACE => tracing::trace!(plugin, device, "{message}"),
+        }
+        if self.log_budget == 0 {
+            tracing::warn!(
+                plugin,
+                device,
+                "plugin log budget used up; further records dropped"
+            );
+        }
+    }
+
+    /// Run a session call, recording the host error for precise classes.
+    async fn with_session<T>(
+        &mut self,
+        command: &str,
+        f: impl AsyncFnOnce(&mut CliSession) -> Result<T, Error>,
+    ) -> wasmtime::Result<Result<T, ww::netrun::plugin::types::Error>> {
+        let ctx = match self.ctx() {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(to_wit(&e, command))),
+        };
+        let result = match ctx.session().await {
+            Ok(s) => f(s).await,
+            Err(e) => Err(e),
+        };
+        Ok(result.map_err(|e| {
+            let w = to_wit(&e, command);
+            ctx.last_error = Some(e);
+            w
+        }))
+    }
+}
+
+fn tracing_level_driver(l: dw::netrun::plugin::log::Level) -> tracing::Level {
+    use dw::netrun::plugin::log::Level as L;
+    match l {
+        L::Trace => tracing::Level::TRACE,
+        L::Debug => tracing::Level::DEBUG,
+        L::Info => tracing::Level::INFO,
+        L::Warn => tracing::Level::WARN,
+        L::Error => tracing::Level::ERROR,
+    }
+}
+
+fn tracing_level_workflow(l: ww::netrun::plugin::log::Level) -> tracing::Level {
+    use ww::netrun::plugin::log::Level as L;
+    match l {
+        L::Trace => tracing::Level::TRACE,
+        L::Debug => tracing::Level::DEBUG,
+        L::Info => tracing::Level::INFO,
+        L::Warn => tracing::Level::WARN,
+        L::Error => tracing::Level::ERROR,
+    }
+}
+
+impl dw::netrun::plugin::log::Host for PluginState {
+    async fn log(
+        &mut self,
+        level: dw::netrun::plugin::log::Level,
+        message: String,
+    ) -> wasmtime::Result<()> {
+        self.write_log(tracing_level_driver(level), &message);
+        Ok(())
+    }
+}
+
+impl dw::netrun::plugin::types::Host for PluginState {}
+impl dw::netrun::plugin::platform::Host for PluginState {}
+
+impl ww::netrun::plugin::log::Host for PluginState {
+    async fn log(
+        &mut self,
+        level: ww::netrun::plugin::log::Level,
+        message: String,
+    ) -> wasmtime::Result<()> {
+        self.write_log(tracing_level_workflow(level), &message);
+        Ok(())
+    }
+}
+
+impl ww::netrun::plugin::types::Host for PluginState {}
+
+impl ww::netrun::plugin::cli::Host for PluginState {
+    async fn open(
+        &mut self,
+    ) -> wasmtime::Result<Result<Resource<SessionToken>, ww::netrun::plugin::types::Error>> {
+        match self.with_session("", async |_| Ok(())).await? {
+            Ok(()) => Ok(Ok(self.table.push(SessionToken)?)),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+}
+
+impl ww::netrun::plugin::cli::HostSession for PluginState {
+    async fn send_command(
+        &mut self,
+        _session: Resource<SessionToken>,
+        command: String,
+        opts: Option<ww::netrun::plugin::cli::CommandOptions>,
+    ) -> wasmtime::Result<Result<String, ww::netrun::plugin::types::Error>> {
+        let opts = match options(opts) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(to_wit(&e, &command))),
+        };
+        self.with_session(&command, async |s| s.send_command(&command, &opts).await)
+            .await
+    }
+
+    async fn send_commands(
+        &mut self,
+        _session: Resource<SessionToken>,
+        commands: Vec<String>,
+        opts: Option<ww::netrun::plugin::cli::CommandOptions>,
+    ) -> wasmtime::Result<Result<Vec<String>, ww::netrun::plugin::types::Error>> {
+        let opts = match options(opts) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(to_wit(&e, ""))),
+        };
+        let mut out = Vec::with_capacity(commands.len());
+        for c in &commands {
+            match self
+                .with_session(c, async |s| s.send_command(c, &opts).await)
+                .await?
+            {
+                Ok(o) => out.push(o),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        Ok(Ok(out))
+    }
+
+    async fn send_config(
+        &mut self,
+        _session: Resource<SessionToken>,
+        lines: Vec<String>,
+        opts: Option<ww::netrun::plugin::cli::CommandOptions>,
+    ) -> wasmtime::Result<Result<String, ww::netrun::plugin::types::Error>> {
+        let opts = match options(opts) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(to_wit(&e, ""))),
+        };
+        let first = lines.first().cloned().unwrap_or_default();
+        self.with_session(&first, async |s| s.send_config(&lines, &opts).await)
+            .await
+    }
+
+    async fn send_interactive(
+        &mut self,
+        _session: Resource<SessionToken>,
+        steps: Vec<ww::netrun::plugin::cli::Interaction>,
+        opts: Option<ww::netrun::plugin::cli::CommandOptions>,
+    ) -> wasmtime::Result<Result<String, ww::netrun::plugin::types::Error>> {
+        let opts = match options(opts) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(to_wit(&e, ""))),
+        };
+        let mut compiled = Vec::with_capacity(steps.len());
+        for s in &steps {
+            let expect = if s.expect.is_empty() {
+                None
+            } else {
+                match Regex::new(&s.expect) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        let e = Error::new(
+                            ErrorClass::Internal,
+                            format!(
+                                "interaction pattern `{}` is not a valid regex: {e}",
+                                s.expect
+                            ),
+                        );
+                        return Ok(Err(to_wit(&e, &s.input)));
+                    }
+                }
+            };
+            compiled.push((s.input.clone(), expect));
+        }
+        let first = steps.first().map(|s| s.input.clone()).unwrap_or_default();
+        self.with_session(&first, async |s| s.send_interactive(&compiled, &opts).await)
+            .await
+    }
+
+    async fn mode(&mut self, _session: Resource<SessionToken>) -> wasmtime::Result<String> {
+        Ok(self
+            .ctx
+            .as_ref()
+            .and_then(|c| c.session.as_ref())
+            .map(|s| s.mode().to_string())
+            .unwrap_or_default())
+    }
+
+    async fn drop(&mut self, session: Resource<SessionToken>) -> wasmtime::Result<()> {
+        // The session itself stays open for the rest of the device task.
+        self.table.delete(session)?;
+        Ok(())
+    }
+}
+
+impl ww::netrun::plugin::parser::Host for PluginState {
+    async fn parse(
+        &mut self,
+        command: String,
+        output: String,
+    ) -> wasmtime::Result<Result<String, ww::netrun::plugin::types::Error>> {
+        let ctx = match self.ctx() {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(to_wit(&e, &command))),
+        };
+        Ok(ctx.parse(&command, &output).await.map_err(|e| {
+            let w = to_wit(&e, &command);
+            ctx.last_error = Some(e);
+            w
+        }))
+    }
+}

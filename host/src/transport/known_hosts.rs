@@ -1,0 +1,310 @@
+//! known_hosts files, read once per run and looked up in memory: plain
+//! and hashed (`|1|salt|hash`) host patterns, `[host]:port`, comma lists,
+//! negation (`!host`) and `@revoked` markers.
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use russh::keys::{HashAlg, PublicKey};
+use std::path::{Path, PathBuf};
+
+/// How unknown host keys are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostKeyPolicy {
+    /// Only keys found in a known_hosts file are accepted (default).
+    #[default]
+    Strict,
+    /// An unknown key is trusted and appended to the user's known_hosts; a
+    /// changed key is still refused.
+    AcceptNew,
+    /// Every key accepted. Explicit, and warned about.
+    Off,
+}
+
+#[derive(Debug, Clone)]
+enum Pattern {
+    Plain { pattern: String, negated: bool },
+    Hashed { salt: Vec<u8>, hash: Vec<u8> },
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    patterns: Vec<Pattern>,
+    key: PublicKey,
+    revoked: bool,
+    file: PathBuf,
+    line: usize,
+}
+
+/// All entries of a set of known_hosts files.
+#[derive(Debug, Clone, Default)]
+pub struct KnownHosts {
+    entries: Vec<Entry>,
+    /// Files that were read (for error messages).
+    pub files: Vec<PathBuf>,
+}
+
+/// What the known_hosts files say about a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A matching entry holds this key.
+    Trusted,
+    /// No entry for this host and key type.
+    Unknown,
+    /// An entry for this host and key type holds another key.
+    Changed {
+        /// File holding the old key.
+        file: PathBuf,
+        /// Its line (1-based).
+        line: usize,
+    },
+    /// The key is marked `@revoked`.
+    Revoked {
+        /// File holding the mark.
+        file: PathBuf,
+        /// Its line.
+        line: usize,
+    },
+}
+
+impl KnownHosts {
+    /// Read `files`; missing files are skipped, unparsable lines ignored as
+    /// OpenSSH ignores them.
+    pub fn load(files: &[PathBuf]) -> KnownHosts {
+        let mut kh = KnownHosts::default();
+        for f in files {
+            if let Ok(text) = std::fs::read_to_string(f) {
+                kh.add_text(&text, f);
+                kh.files.push(f.clone());
+            }
+        }
+        kh
+    }
+
+    /// Add the entries of one file's text.
+    pub fn add_text(&mut self, text: &str, file: &Path) {
+        for (i, line) in text.lines().enumerate() {
+            if let Some(entry) = parse_line(line, file, i + 1) {
+                self.entries.push(entry);
+            }
+        }
+    }
+
+    /// Judge `key` offered by `host:port`.
+    pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
+        let name = host_name(host, port);
+        let mut changed = None;
+        for e in &self.entries {
+            if !matches(&e.patterns, &name) {
+                continue;
+            }
+            if e.revoked {
+                if e.key.key_data() == key.key_data() {
+                    return Verdict::Revoked {
+                        file: e.file.clone(),
+                        line: e.line,
+                    };
+                }
+                continue;
+            }
+            if e.key.key_data() == key.key_data() {
+                return Verdict::Trusted;
+            }
+            if e.key.algorithm() == key.algorithm() && changed.is_none() {
+                changed = Some(Verdict::Changed {
+                    file: e.file.clone(),
+                    line: e.line,
+                });
+            }
+        }
+        changed.unwrap_or(Verdict::Unknown)
+    }
+}
+
+/// The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise.
+pub fn host_name(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+/// A known_hosts line for `key`, as `accept-new` appends it.
+pub fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
+    let text = key.to_openssh().unwrap_or_default();
+    // to_openssh() may append a comment; keep algorithm and base64 only.
+    let mut parts = text.split_whitespace();
+    let alg = parts.next().unwrap_or_default();
+    let b64 = parts.next().unwrap_or_default();
+    format!("{} {alg} {b64}", host_name(host, port))
+}
+
+/// SHA-256 fingerprint as OpenSSH prints it (`SHA256:…`).
+pub fn fingerprint(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+fn parse_line(line: &str, file: &Path, number: usize) -> Option<Entry> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    let mut fields = line.split_whitespace();
+    let mut first = fields.next()?;
+    let mut revoked = false;
+    if first.starts_with('@') {
+        match first {
+            "@revoked" => revoked = true,
+            // @cert-authority lines name CAs, not host keys: not used here.
+            _ => return None,
+        }
+        first = fields.next()?;
+    }
+    let alg = fields.next()?;
+    let b64 = fields.next()?;
+    let key = PublicKey::from_openssh(&format!("{alg} {b64}")).ok()?;
+    let patterns = first.split(',').filter_map(parse_pattern).collect();
+    Some(Entry {
+        patterns,
+        key,
+        revoked,
+        file: file.to_path_buf(),
+        line: number,
+    })
+}
+
+fn parse_pattern(p: &str) -> Option<Pattern> {
+    if let Some(rest) = p.strip_prefix("|1|") {
+        let (salt, hash) = rest.split_once('|')?;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        return Some(Pattern::Hashed {
+            salt: b64.decode(salt).ok()?,
+            hash: b64.decode(hash).ok()?,
+        });
+    }
+    let (negated, pattern) = match p.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, p),
+    };
+    Some(Pattern::Plain {
+        pattern: pattern.to_string(),
+        negated,
+    })
+}
+
+fn matches(patterns: &[Pattern], name: &str) -> bool {
+    let mut hit = false;
+    for p in patterns {
+        match p {
+            Pattern::Plain { pattern, negated } => {
+                if glob(pattern, name) {
+                    if *negated {
+                        return false;
+                    }
+                    hit = true;
+                }
+            }
+            Pattern::Hashed { salt, hash } => {
+                let Ok(mut mac) = Hmac::<sha1::Sha1>::new_from_slice(salt) else {
+                    continue;
+                };
+                mac.update(name.as_bytes());
+                if mac.verify_slice(hash).is_ok() {
+                    hit = true;
+                }
+            }
+        }
+    }
+    hit
+}
+
+/// OpenSSH host pattern: `*` any run, `?` one character, case-insensitive.
+fn glob(pattern: &str, name: &str) -> bool {
+    fn rec(p: &[u8], n: &[u8]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => rec(&p[1..], n) || (!n.is_empty() && rec(p, &n[1..])),
+            (Some(b'?'), Some(_)) => rec(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => rec(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    rec(pattern.as_bytes(), name.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY_A: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
+    const KEY_B: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA6rWI3G1sz07DnfFlrouTcysQlj2P+jpNSOEWD9OJ3X";
+
+    fn key(s: &str) -> PublicKey {
+        PublicKey::from_openssh(s).unwrap()
+    }
+
+    fn kh(text: &str) -> KnownHosts {
+        let mut k = KnownHosts::default();
+        k.add_text(text, Path::new("kh"));
+        k
+    }
+
+    #[test]
+    fn bracketed_port_entries_match_only_their_port() {
+        let k = kh(&format!("[10.0.0.1]:2222 {KEY_A}\n"));
+        assert_eq!(k.check("10.0.0.1", 2222, &key(KEY_A)), Verdict::Trusted);
+        assert_eq!(k.check("10.0.0.1", 22, &key(KEY_A)), Verdict::Unknown);
+    }
+
+    #[test]
+    fn changed_key_names_the_file_and_line() {
+        let k = kh(&format!("# comment\nr1,10.0.0.1 {KEY_A}\n"));
+        assert_eq!(
+            k.check("r1", 22, &key(KEY_B)),
+            Verdict::Changed {
+                file: "kh".into(),
+                line: 2
+            }
+        );
+    }
+
+    #[test]
+    fn hashed_entries_match_their_host() {
+        // Hash of "[127.0.0.1]:2200" with a fixed salt, computed here.
+        let salt = b"0123456789abcdefghij";
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(salt).unwrap();
+        mac.update(b"[127.0.0.1]:2200");
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let line = format!(
+            "|1|{}|{} {KEY_A}",
+            b64.encode(salt),
+            b64.encode(mac.finalize().into_bytes())
+        );
+        let k = kh(&line);
+        assert_eq!(k.check("127.0.0.1", 2200, &key(KEY_A)), Verdict::Trusted);
+        assert_eq!(k.check("127.0.0.2", 2200, &key(KEY_A)), Verdict::Unknown);
+    }
+
+    #[test]
+    fn wildcards_negation_and_revocation() {
+        let k = kh(&format!("*.lab,!bad.lab {KEY_A}\n@revoked * {KEY_B}\n"));
+        assert_eq!(k.check("r1.lab", 22, &key(KEY_A)), Verdict::Trusted);
+        assert_eq!(k.check("bad.lab", 22, &key(KEY_A)), Verdict::Unknown);
+        assert!(matches!(
+            k.check("x", 22, &key(KEY_B)),
+            Verdict::Revoked { .. }
+        ));
+    }
+
+    #[test]
+    fn entry_line_round_trips() {
+        let line = entry_line("127.0.0.1", 2022, &key(KEY_A));
+        assert!(line.starts_with("[127.0.0.1]:2022 ssh-ed25519 AAAA"));
+        assert_eq!(
+            kh(&line).check("127.0.0.1", 2022, &key(KEY_A)),
+            Verdict::Trusted
+        );
+    }
+}

@@ -1,0 +1,318 @@
+//! A platform definition (from a driver plugin) compiled for the transport:
+//! prompt and pager patterns as regexes, and the mode graph.
+
+use regex::Regex;
+use std::collections::VecDeque;
+
+/// Which secret answers a challenge; the transport looks the value up in
+/// the device's credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// The login password.
+    Password,
+    /// The enable secret.
+    EnableSecret,
+}
+
+/// A prompt that may interrupt a transition, and its answer.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    /// Pattern matched against the last line received.
+    pub prompt: Regex,
+    /// The secret typed in answer.
+    pub answer: SecretKind,
+}
+
+/// How to reach a neighbouring mode.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// Index of the target mode in [`Platform::modes`].
+    pub to: usize,
+    /// Input sent.
+    pub send: String,
+    /// Optional secret prompt.
+    pub challenge: Option<Challenge>,
+}
+
+/// One CLI mode.
+#[derive(Debug, Clone)]
+pub struct Mode {
+    /// Mode name from the driver (`privileged-exec`).
+    pub name: String,
+    /// Prompt pattern matched against the last line received.
+    pub prompt: Regex,
+    /// Outgoing transitions.
+    pub transitions: Vec<Transition>,
+}
+
+/// A pager prompt and the keys that continue output.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    /// Pattern matched against the last line received.
+    pub pattern: Regex,
+    /// Keys sent to continue.
+    pub keys: String,
+}
+
+/// A compiled platform.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    /// `device_type` name.
+    pub name: String,
+    /// Modes; indices are stable.
+    pub modes: Vec<Mode>,
+    /// Index of the default mode.
+    pub default_mode: usize,
+    /// Index of the configuration mode.
+    pub configuration_mode: usize,
+    /// Commands sent after login in the default mode.
+    pub on_open: Vec<String>,
+    /// Commands sent before closing.
+    pub on_close: Vec<String>,
+    /// Pager prompts.
+    pub pagers: Vec<Pager>,
+    /// Substrings that mark a command as refused.
+    pub failure_indicators: Vec<String>,
+    /// Typed after every input.
+    pub line_ending: String,
+}
+
+/// Plain-data form of a platform, as a driver plugin declares it.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformSpec {
+    /// `device_type` name.
+    pub name: String,
+    /// Default mode name.
+    pub default_mode: String,
+    /// Configuration mode name.
+    pub configuration_mode: String,
+    /// (name, prompt pattern, transitions: (to, send, challenge (prompt, secret))).
+    pub modes: Vec<ModeSpec>,
+    /// On-open commands.
+    pub on_open: Vec<String>,
+    /// On-close commands.
+    pub on_close: Vec<String>,
+    /// (pattern, keys).
+    pub pagers: Vec<(String, String)>,
+    /// Failure indicators.
+    pub failure_indicators: Vec<String>,
+    /// Line ending.
+    pub line_ending: String,
+}
+
+/// Plain-data form of a mode.
+#[derive(Debug, Clone, Default)]
+pub struct ModeSpec {
+    /// Name.
+    pub name: String,
+    /// Prompt pattern.
+    pub prompt: String,
+    /// (to, send, optional (challenge prompt, secret)).
+    pub transitions: Vec<(String, String, Option<(String, SecretKind)>)>,
+}
+
+impl Platform {
+    /// Compile a driver's declaration. The error names the platform, the mode
+    /// and the pattern that is wrong, for the driver's author.
+    pub fn compile(spec: &PlatformSpec) -> Result<Platform, String> {
+        let re = |what: &str, p: &str| {
+            Regex::new(p).map_err(|e| {
+                format!(
+                    "platform {}: {what} pattern `{p}` is not a valid regex: {e}",
+                    spec.name
+                )
+            })
+        };
+        let index = |name: &str| {
+            spec.modes
+                .iter()
+                .position(|m| m.name == name)
+                .ok_or_else(|| {
+                    format!(
+                        "platform {}: mode `{name}` is referenced but not defined",
+                        spec.name
+                    )
+                })
+        };
+        let mut modes = Vec::with_capacity(spec.modes.len());
+        for m in &spec.modes {
+            let mut transitions = Vec::new();
+            for (to, send, challenge) in &m.transitions {
+                transitions.push(Transition {
+                    to: index(to)?,
+                    send: send.clone(),
+                    challenge: match challenge {
+                        Some((p, answer)) => Some(Challenge {
+                            prompt: re(&format!("mode {} challenge", m.name), p)?,
+                            answer: *answer,
+                        }),
+                        None => None,
+                    },
+                });
+            }
+            modes.push(Mode {
+                name: m.name.clone(),
+                prompt: re(&format!("mode {} prompt", m.name), &m.prompt)?,
+                transitions,
+            });
+        }
+        if modes.is_empty() {
+            return Err(format!("platform {} defines no modes", spec.name));
+        }
+        let pagers = spec
+            .pagers
+            .iter()
+            .map(|(p, keys)| {
+                Ok(Pager {
+                    pattern: re("pager", p)?,
+                    keys: keys.clone(),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Platform {
+            name: spec.name.clone(),
+            default_mode: index(&spec.default_mode)?,
+            configuration_mode: index(&spec.configuration_mode)?,
+            modes,
+            on_open: spec.on_open.clone(),
+            on_close: spec.on_close.clone(),
+            pagers,
+            failure_indicators: spec.failure_indicators.clone(),
+            line_ending: if spec.line_ending.is_empty() {
+                "\n".into()
+            } else {
+                spec.line_ending.clone()
+            },
+        })
+    }
+
+    /// The mode whose prompt matches `line`, most specific first: when two
+    /// modes match, the later-declared one wins only if the earlier does not.
+    pub fn mode_of(&self, line: &str) -> Option<usize> {
+        self.modes.iter().position(|m| m.prompt.is_match(line))
+    }
+
+    /// The pager whose pattern matches `line`.
+    pub fn pager_of(&self, line: &str) -> Option<&Pager> {
+        self.pagers.iter().find(|p| p.pattern.is_match(line))
+    }
+
+    /// Shortest path of transitions from `from` to `to` (breadth-first).
+    pub fn path(&self, from: usize, to: usize) -> Option<Vec<&Transition>> {
+        if from == to {
+            return Some(Vec::new());
+        }
+        let mut prev: Vec<Option<(usize, usize)>> = vec![None; self.modes.len()];
+        let mut seen = vec![false; self.modes.len()];
+        seen[from] = true;
+        let mut queue = VecDeque::from([from]);
+        while let Some(m) = queue.pop_front() {
+            for (ti, t) in self.modes[m].transitions.iter().enumerate() {
+                if !seen[t.to] {
+                    seen[t.to] = true;
+                    prev[t.to] = Some((m, ti));
+                    if t.to == to {
+                        let mut steps = Vec::new();
+                        let mut at = to;
+                        while let Some((pm, pti)) = prev[at] {
+                            steps.push(&self.modes[pm].transitions[pti]);
+                            at = pm;
+                        }
+                        steps.reverse();
+                        return Some(steps);
+                    }
+                    queue.push_back(t.to);
+                }
+            }
+        }
+        None
+    }
+
+    /// The failure indicator contained in `output`, if any.
+    pub fn failure_in<'a>(&'a self, output: &str) -> Option<&'a str> {
+        self.failure_indicators
+            .iter()
+            .find(|f| output.contains(f.as_str()))
+            .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An IOS-like platform for transport tests (the real one comes from the
+    /// cisco-ios driver plugin).
+    pub fn ios_like() -> Platform {
+        let spec = PlatformSpec {
+            name: "test_ios".into(),
+            default_mode: "privileged-exec".into(),
+            configuration_mode: "configuration".into(),
+            modes: vec![
+                ModeSpec {
+                    name: "exec".into(),
+                    prompt: r"^[\w.\-]{1,63}>\s*$".into(),
+                    transitions: vec![(
+                        "privileged-exec".into(),
+                        "enable".into(),
+                        Some((r"(?i)password:\s*$".into(), SecretKind::EnableSecret)),
+                    )],
+                },
+                ModeSpec {
+                    name: "privileged-exec".into(),
+                    prompt: r"^[\w.\-]{1,63}#\s*$".into(),
+                    transitions: vec![
+                        ("exec".into(), "disable".into(), None),
+                        ("configuration".into(), "configure terminal".into(), None),
+                    ],
+                },
+                ModeSpec {
+                    name: "configuration".into(),
+                    prompt: r"^[\w.\-]{1,63}\(conf[\w.\-]*\)#\s*$".into(),
+                    transitions: vec![("privileged-exec".into(), "end".into(), None)],
+                },
+            ],
+            on_open: vec!["terminal length 0".into()],
+            on_close: vec!["exit".into()],
+            pagers: vec![(r"--More--".into(), " ".into())],
+            failure_indicators: vec!["% Invalid input".into()],
+            line_ending: "\n".into(),
+        };
+        Platform::compile(&spec).unwrap()
+    }
+
+    #[test]
+    fn prompts_identify_their_mode() {
+        let p = ios_like();
+        assert_eq!(p.mode_of("r1>"), Some(0));
+        assert_eq!(p.mode_of("r1#"), Some(1));
+        assert_eq!(p.mode_of("r1(config-if)#"), Some(2));
+        assert_eq!(p.mode_of("# banner with > and #"), None);
+    }
+
+    #[test]
+    fn path_walks_through_privileged_to_configuration() {
+        let p = ios_like();
+        let path = p.path(0, 2).unwrap();
+        let sends: Vec<&str> = path.iter().map(|t| t.send.as_str()).collect();
+        assert_eq!(sends, vec!["enable", "configure terminal"]);
+        assert!(p.path(1, 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_pattern_names_the_mode() {
+        let mut spec = PlatformSpec {
+            name: "x".into(),
+            default_mode: "m".into(),
+            configuration_mode: "m".into(),
+            ..Default::default()
+        };
+        spec.modes.push(ModeSpec {
+            name: "m".into(),
+            prompt: "(".into(),
+            transitions: vec![],
+        });
+        let err = Platform::compile(&spec).unwrap_err();
+        assert!(err.contains("mode m prompt"), "{err}");
+    }
+}

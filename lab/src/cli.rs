@@ -1,0 +1,1218 @@
+//! IOS-like command line: line discipline (echo, editing, Enter handling), modes,
+//! abbreviation matching, paging and command dispatch.
+//!
+//! The engine is transport-free: feed it the bytes a client typed with [`Cli::feed`]
+//! and it returns [`Action`]s (bytes to send, end of session). The SSH server in
+//! [`crate::server`] is a thin shell around it, and unit tests drive it directly.
+
+use std::sync::Arc;
+
+use crate::device::{Device, IfKind, Interface, MAX_EXTRA_CONFIG};
+use crate::templates;
+
+/// The pager prompt.
+pub const MORE: &str = " --More-- ";
+/// Bytes that erase the pager prompt when output continues.
+const MORE_ERASE: &[u8] =
+    b"\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
+/// Longest command line kept (further typed characters are dropped).
+const MAX_LINE: usize = 1024;
+
+/// What the transport must do after feeding input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Bytes produced by the line discipline: echo, erase sequences, pager pages.
+    Echo(Vec<u8>),
+    /// The answer to an entered line (command output followed by the next prompt or the
+    /// pager prompt). Transports apply per-command faults (latency, drops) to these.
+    Reply(Vec<u8>),
+    /// The user ended the session (`exit`, `logout`).
+    Close,
+}
+
+/// Per-session settings of the CLI.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// Enable secret expected after `enable`.
+    pub enable_secret: String,
+    /// Logged-in user name (for `show users`).
+    pub username: String,
+    /// Remote address (for `show users`).
+    pub peer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sub {
+    Global,
+    /// Interface configuration; `None` when the interface does not exist (commands
+    /// are accepted and ignored).
+    Interface(Option<String>),
+    Line,
+    Router,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mode {
+    User,
+    Priv,
+    Config(Sub),
+}
+
+#[derive(Debug)]
+enum Input {
+    Line,
+    EnablePassword(String),
+    More { text: String, pos: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Esc {
+    None,
+    Start,
+    Csi,
+}
+
+/// Why a command line was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fail {
+    /// Invalid input at this byte offset of the line.
+    Invalid(usize),
+    Ambiguous,
+    Incomplete,
+}
+
+enum Outcome {
+    Text(String),
+    AskEnable,
+    Close,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tok<'a> {
+    s: &'a str,
+    at: usize,
+}
+
+fn tokens(line: &str) -> Vec<Tok<'_>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices() {
+        if c.is_ascii_whitespace() {
+            if let Some(s) = start.take() {
+                out.push(Tok {
+                    s: &line[s..i],
+                    at: s,
+                });
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Tok {
+            s: &line[s..],
+            at: s,
+        });
+    }
+    out
+}
+
+/// IOS keyword matching: exact match, else unique prefix; a prefix of several
+/// keywords is ambiguous; otherwise invalid at the first character that no keyword
+/// continues with.
+fn keyword(tok: &Tok<'_>, cands: &[&'static str]) -> Result<&'static str, Fail> {
+    let lower = tok.s.to_ascii_lowercase();
+    if let Some(k) = cands.iter().find(|k| **k == lower) {
+        return Ok(k);
+    }
+    let mut hits = cands.iter().filter(|k| k.starts_with(lower.as_str()));
+    match (hits.next(), hits.next()) {
+        (Some(k), None) => Ok(k),
+        (Some(_), Some(_)) => Err(Fail::Ambiguous),
+        _ => {
+            let best = cands
+                .iter()
+                .map(|k| {
+                    k.bytes()
+                        .zip(lower.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                })
+                .max()
+                .unwrap_or(0);
+            Err(Fail::Invalid(
+                tok.at + best.min(tok.s.len().saturating_sub(1)),
+            ))
+        }
+    }
+}
+
+/// `tok` abbreviates `word` with at least `min` characters.
+fn abbrev(tok: &str, word: &str, min: usize) -> bool {
+    tok.len() >= min.min(word.len()) && word.starts_with(&tok.to_ascii_lowercase())
+}
+
+fn no_more(rest: &[Tok<'_>]) -> Result<(), Fail> {
+    match rest.first() {
+        Some(t) => Err(Fail::Invalid(t.at)),
+        None => Ok(()),
+    }
+}
+
+const IF_TYPES: [&str; 6] = [
+    "GigabitEthernet",
+    "TenGigabitEthernet",
+    "Loopback",
+    "Vlan",
+    "Tunnel",
+    "Port-channel",
+];
+
+/// Expands an interface name like `gi0/0/1`, `Gi 0/1`, `lo0` to its full IOS name.
+fn expand_ifname(s: &str) -> Option<String> {
+    let split = s.find(|c: char| c.is_ascii_digit())?;
+    let (kind, num) = s.split_at(split);
+    if num.is_empty()
+        || !num
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '/' | '.' | ':'))
+    {
+        return None;
+    }
+    let kind = kind.trim().to_ascii_lowercase();
+    if kind.is_empty() {
+        return None;
+    }
+    let mut hits = IF_TYPES
+        .iter()
+        .filter(|t| t.to_ascii_lowercase().starts_with(&kind));
+    match (hits.next(), hits.next()) {
+        (Some(t), None) => Some(format!("{t}{num}")),
+        _ => None,
+    }
+}
+
+/// Joins the remaining tokens to an interface name; `Err` points at the first token.
+fn ifname_arg(rest: &[Tok<'_>]) -> Result<String, Fail> {
+    let first = rest.first().ok_or(Fail::Incomplete)?;
+    let joined: String = rest.iter().map(|t| t.s).collect();
+    expand_ifname(&joined).ok_or(Fail::Invalid(first.at))
+}
+
+fn crlf(text: &str, out: &mut Vec<u8>) {
+    for (i, part) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(part.as_bytes());
+    }
+}
+
+/// Output filter after `|`.
+enum Filter {
+    Include(regex::Regex),
+    Exclude(regex::Regex),
+    Begin(regex::Regex),
+    Section(regex::Regex),
+    Count(regex::Regex),
+}
+
+impl Filter {
+    fn parse(line: &str, bar: usize) -> Result<Filter, Fail> {
+        let rest = &line[bar + 1..];
+        let toks: Vec<Tok<'_>> = tokens(rest)
+            .into_iter()
+            .map(|t| Tok {
+                s: t.s,
+                at: t.at + bar + 1,
+            })
+            .collect();
+        let first = toks.first().ok_or(Fail::Incomplete)?;
+        let kw = keyword(first, &["begin", "count", "exclude", "include", "section"])?;
+        let pattern = line[first.at + first.s.len()..].trim();
+        if pattern.is_empty() {
+            return Err(Fail::Incomplete);
+        }
+        let re = regex::Regex::new(pattern)
+            .or_else(|_| regex::Regex::new(&regex::escape(pattern)))
+            .map_err(|_| Fail::Invalid(first.at))?;
+        Ok(match kw {
+            "begin" => Filter::Begin(re),
+            "count" => Filter::Count(re),
+            "exclude" => Filter::Exclude(re),
+            "include" => Filter::Include(re),
+            _ => Filter::Section(re),
+        })
+    }
+
+    fn apply(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut push = |l: &str| {
+            out.push_str(l);
+            out.push('\n');
+        };
+        match self {
+            Filter::Include(re) => text.lines().filter(|l| re.is_match(l)).for_each(push),
+            Filter::Exclude(re) => text.lines().filter(|l| !re.is_match(l)).for_each(push),
+            Filter::Begin(re) => text.lines().skip_while(|l| !re.is_match(l)).for_each(push),
+            Filter::Section(re) => {
+                let mut inside = false;
+                for l in text.lines() {
+                    if !l.starts_with(' ') {
+                        inside = re.is_match(l);
+                    }
+                    if inside || re.is_match(l) {
+                        push(l);
+                    }
+                }
+            }
+            Filter::Count(re) => {
+                let n = text.lines().filter(|l| re.is_match(l)).count();
+                push(&format!("Number of lines which match regexp = {n}"));
+            }
+        }
+        out
+    }
+}
+
+const USER_CMDS: &[&str] = &[
+    "disable", "enable", "exit", "logout", "quit", "show", "terminal",
+];
+const PRIV_CMDS: &[&str] = &[
+    "configure",
+    "disable",
+    "enable",
+    "exit",
+    "logout",
+    "quit",
+    "show",
+    "terminal",
+    "write",
+];
+const USER_SHOW: &[&str] = &[
+    "clock",
+    "interfaces",
+    "inventory",
+    "ip",
+    "privilege",
+    "users",
+    "version",
+];
+const PRIV_SHOW: &[&str] = &[
+    "clock",
+    "interfaces",
+    "inventory",
+    "ip",
+    "privilege",
+    "running-config",
+    "startup-config",
+    "users",
+    "version",
+];
+
+/// One CLI session on a device.
+#[derive(Debug)]
+pub struct Cli {
+    device: Arc<Device>,
+    info: SessionInfo,
+    mode: Mode,
+    input: Input,
+    line: String,
+    term_len: u16,
+    term_width: u16,
+    last_cr: bool,
+    esc: Esc,
+    closed: bool,
+}
+
+impl Cli {
+    /// A new session in user EXEC mode with IOS defaults (length 24, width 80).
+    pub fn new(device: Arc<Device>, info: SessionInfo) -> Cli {
+        Cli {
+            device,
+            info,
+            mode: Mode::User,
+            input: Input::Line,
+            line: String::new(),
+            term_len: 24,
+            term_width: 80,
+            last_cr: false,
+            esc: Esc::None,
+            closed: false,
+        }
+    }
+
+    /// The current prompt, e.g. `r001>`, `r001#`, `r001(config-if)#`.
+    pub fn prompt(&self) -> String {
+        let host = self.device.hostname();
+        match &self.mode {
+            Mode::User => format!("{host}>"),
+            Mode::Priv => format!("{host}#"),
+            Mode::Config(Sub::Global) => format!("{host}(config)#"),
+            Mode::Config(Sub::Interface(_)) => format!("{host}(config-if)#"),
+            Mode::Config(Sub::Line) => format!("{host}(config-line)#"),
+            Mode::Config(Sub::Router) => format!("{host}(config-router)#"),
+        }
+    }
+
+    /// Current `terminal length` (0 = no paging).
+    pub fn terminal_length(&self) -> u16 {
+        self.term_len
+    }
+
+    /// Current `terminal width`.
+    pub fn terminal_width(&self) -> u16 {
+        self.term_width
+    }
+
+    /// What a fresh session prints: MOTD banner, blank line, user-mode prompt.
+    pub fn greeting(&self) -> Vec<u8> {
+        let name = &self.device.profile.name;
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(
+            b"**************************************************************\r\n",
+        );
+        out.extend_from_slice(b"# Authorized access only > violators prosecuted #\r\n");
+        out.extend_from_slice(
+            format!("# {name}: netrun-lab simulated device -> all sessions logged #\r\n")
+                .as_bytes(),
+        );
+        out.extend_from_slice(
+            b"**************************************************************\r\n",
+        );
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(self.prompt().as_bytes());
+        out
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Feeds typed bytes; returns what to send back, in order.
+    pub fn feed(&mut self, input: &[u8]) -> Vec<Action> {
+        let mut acts = Vec::new();
+        for &raw in input {
+            if self.closed {
+                break;
+            }
+            // `\r`, `\n` and `\r\n` are all one Enter; `\r\0` (telnet style) too.
+            if (raw == b'\n' || raw == 0) && self.last_cr {
+                self.last_cr = false;
+                continue;
+            }
+            self.last_cr = raw == b'\r';
+            let b = if raw == b'\n' { b'\r' } else { raw };
+            match self.input {
+                Input::Line => self.line_byte(b, &mut acts),
+                Input::EnablePassword(_) => self.password_byte(b, &mut acts),
+                Input::More { .. } => self.more_byte(b, &mut acts),
+            }
+        }
+        acts
+    }
+
+    fn echo(acts: &mut Vec<Action>, bytes: &[u8]) {
+        if let Some(Action::Echo(last)) = acts.last_mut() {
+            last.extend_from_slice(bytes);
+        } else {
+            acts.push(Action::Echo(bytes.to_vec()));
+        }
+    }
+
+    fn line_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
+        match self.esc {
+            Esc::Start => {
+                self.esc = if b == b'[' || b == b'O' {
+                    Esc::Csi
+                } else {
+                    Esc::None
+                };
+                return;
+            }
+            Esc::Csi => {
+                if (0x40..=0x7e).contains(&b) {
+                    self.esc = Esc::None;
+                }
+                return;
+            }
+            Esc::None => {}
+        }
+        match b {
+            0x1b => self.esc = Esc::Start,
+            b'\r' => {
+                Self::echo(acts, b"\r\n");
+                let line = std::mem::take(&mut self.line);
+                let reply = self.enter(&line);
+                acts.push(Action::Reply(reply));
+                if self.closed {
+                    acts.push(Action::Close);
+                }
+            }
+            0x7f | 0x08 => {
+                if self.line.pop().is_some() {
+                    Self::echo(acts, b"\x08 \x08");
+                }
+            }
+            // Ctrl-U / Ctrl-X: erase the line.
+            0x15 | 0x18 => {
+                let n = self.line.len();
+                self.line.clear();
+                for _ in 0..n {
+                    Self::echo(acts, b"\x08 \x08");
+                }
+            }
+            // Ctrl-C: abandon the line (and leave configuration mode).
+            0x03 => {
+                self.line.clear();
+                if matches!(self.mode, Mode::Config(_)) {
+                    self.mode = Mode::Priv;
+                }
+                Self::echo(acts, b"^C\r\n");
+                let p = self.prompt();
+                Self::echo(acts, p.as_bytes());
+            }
+            // Ctrl-Z: `end`.
+            0x1a => {
+                if matches!(self.mode, Mode::Config(_)) {
+                    self.line.clear();
+                    self.mode = Mode::Priv;
+                    Self::echo(acts, b"^Z\r\n");
+                    let p = self.prompt();
+                    Self::echo(acts, p.as_bytes());
+                }
+            }
+            0x20..=0x7e => {
+                if self.line.len() < MAX_LINE {
+                    self.line.push(b as char);
+                    Self::echo(acts, &[b]);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn password_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
+        let Input::EnablePassword(pw) = &mut self.input else {
+            return;
+        };
+        match b {
+            b'\r' => {
+                let ok = *pw == self.info.enable_secret;
+                self.input = Input::Line;
+                let mut out = b"\r\n".to_vec();
+                if ok {
+                    self.mode = Mode::Priv;
+                } else {
+                    out.extend_from_slice(b"% Access denied\r\n\r\n");
+                }
+                out.extend_from_slice(self.prompt().as_bytes());
+                acts.push(Action::Reply(out));
+            }
+            0x7f | 0x08 => {
+                pw.pop();
+            }
+            0x03 => {
+                self.input = Input::Line;
+                let mut out = b"\r\n".to_vec();
+                out.extend_from_slice(self.prompt().as_bytes());
+                Self::echo(acts, &out);
+            }
+            0x20..=0x7e if pw.len() < MAX_LINE => pw.push(b as char),
+            _ => {}
+        }
+    }
+
+    fn more_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
+        let Input::More { text, pos } = std::mem::replace(&mut self.input, Input::Line) else {
+            return;
+        };
+        let mut out = MORE_ERASE.to_vec();
+        let lines = match b {
+            b' ' => self.page_lines(),
+            b'\r' => 1,
+            _ => 0,
+        };
+        if lines == 0 {
+            out.extend_from_slice(self.prompt().as_bytes());
+        } else {
+            self.page_out(text, pos, lines, &mut out);
+        }
+        Self::echo(acts, &out);
+    }
+
+    fn page_lines(&self) -> usize {
+        if self.term_len == 0 {
+            usize::MAX
+        } else {
+            usize::from(self.term_len.saturating_sub(1).max(1))
+        }
+    }
+
+    /// Emits up to `lines` lines of `text` from `pos`, then the pager or the prompt.
+    fn page_out(&mut self, text: String, mut pos: usize, lines: usize, out: &mut Vec<u8>) {
+        let mut shown = 0;
+        while pos < text.len() && shown < lines {
+            let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+            crlf(&text[pos..end], out);
+            pos = end;
+            shown += 1;
+        }
+        if pos < text.len() {
+            out.extend_from_slice(MORE.as_bytes());
+            self.input = Input::More { text, pos };
+        } else {
+            out.extend_from_slice(self.prompt().as_bytes());
+        }
+    }
+
+    /// Runs one entered line; returns the reply bytes (output + prompt/pager).
+    fn enter(&mut self, line: &str) -> Vec<u8> {
+        let prompt_len = self.prompt().len();
+        let result = if matches!(self.mode, Mode::Config(_)) {
+            self.config_line(line)
+        } else {
+            self.exec_line(line, matches!(self.mode, Mode::Priv))
+        };
+        let mut out = Vec::new();
+        match result {
+            Ok(Outcome::Text(text)) => {
+                let lines = self.page_lines();
+                self.page_out(text, 0, lines, &mut out);
+            }
+            Ok(Outcome::AskEnable) => {
+                self.input = Input::EnablePassword(String::new());
+                out.extend_from_slice(b"Password: ");
+            }
+            Ok(Outcome::Close) => self.closed = true,
+            Err(fail) => {
+                crlf(&Self::fail_text(fail, line, prompt_len), &mut out);
+                out.extend_from_slice(self.prompt().as_bytes());
+            }
+        }
+        out
+    }
+
+    fn fail_text(fail: Fail, line: &str, prompt_len: usize) -> String {
+        match fail {
+            Fail::Invalid(col) => format!(
+                "{}^\n% Invalid input detected at '^' marker.\n\n",
+                " ".repeat(prompt_len + col)
+            ),
+            Fail::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
+            Fail::Incomplete => "% Incomplete command.\n\n".to_string(),
+        }
+    }
+
+    /// Runs one command as an SSH `exec` request would (privileged, no paging).
+    /// Returns the output (with `\r\n` line endings) and an exit status (0 = ok).
+    pub fn run_exec(&mut self, command: &str) -> (Vec<u8>, u32) {
+        self.mode = Mode::Priv;
+        self.term_len = 0;
+        let mut out = Vec::new();
+        let status = match self.exec_line(command, true) {
+            Ok(Outcome::Text(t)) => {
+                crlf(&t, &mut out);
+                0
+            }
+            Ok(Outcome::AskEnable | Outcome::Close) => 0,
+            Err(fail) => {
+                crlf(&Self::fail_text(fail, command, 0), &mut out);
+                1
+            }
+        };
+        (out, status)
+    }
+
+    fn exec_line(&mut self, line: &str, privileged: bool) -> Result<Outcome, Fail> {
+        let (cmd, filter) = match line.find('|') {
+            Some(bar) => (&line[..bar], Some(bar)),
+            None => (line, None),
+        };
+        let toks = tokens(cmd);
+        let Some(first) = toks.first() else {
+            return match filter {
+                Some(bar) => Err(Fail::Invalid(bar)),
+                None => Ok(Outcome::Text(String::new())),
+            };
+        };
+        let kw = keyword(first, if privileged { PRIV_CMDS } else { USER_CMDS })?;
+        if let Some(bar) = filter
+            && kw != "show"
+        {
+            return Err(Fail::Invalid(bar));
+        }
+        let rest = &toks[1..];
+        let text = match kw {
+            "show" => {
+                let out = self.show(rest, privileged)?;
+                match filter {
+                    Some(bar) => Filter::parse(line, bar)?.apply(&out),
+                    None => out,
+                }
+            }
+            "enable" => {
+                if let Some(t) = rest.first()
+                    && t.s.parse::<u8>().map_or(true, |l| l > 15)
+                {
+                    return Err(Fail::Invalid(t.at));
+                }
+                if privileged {
+                    String::new()
+                } else {
+                    return Ok(Outcome::AskEnable);
+                }
+            }
+            "disable" => {
+                no_more(rest)?;
+                self.mode = Mode::User;
+                String::new()
+            }
+            "exit" | "logout" | "quit" => {
+                no_more(rest)?;
+                return Ok(Outcome::Close);
+            }
+            "terminal" => {
+                self.terminal(rest)?;
+                String::new()
+            }
+            "configure" => {
+                if let Some(t) = rest.first() {
+                    keyword(t, &["memory", "network", "terminal"])?;
+                    no_more(&rest[1..])?;
+                }
+                self.mode = Mode::Config(Sub::Global);
+                "Enter configuration commands, one per line.  End with CNTL/Z.\n".to_string()
+            }
+            "write" => {
+                let what = match rest.first() {
+                    Some(t) => keyword(t, &["erase", "memory", "terminal"])?,
+                    None => "memory",
+                };
+                no_more(rest.get(1..).unwrap_or_default())?;
+                let d = &self.device;
+                match what {
+                    "terminal" => templates::show_running_config(&d.profile, &d.state()),
+                    "erase" => "Erasing the nvram filesystem will remove all configuration files! Continue? [confirm]\n[OK]\nErase of nvram: complete\n".to_string(),
+                    _ => "Building configuration...\n[OK]\n".to_string(),
+                }
+            }
+            _ => String::new(),
+        };
+        Ok(Outcome::Text(text))
+    }
+
+    fn terminal(&mut self, rest: &[Tok<'_>]) -> Result<(), Fail> {
+        let first = rest.first().ok_or(Fail::Incomplete)?;
+        let number = |rest: &[Tok<'_>]| -> Result<u16, Fail> {
+            let t = rest.first().ok_or(Fail::Incomplete)?;
+            let n =
+                t.s.parse::<u16>()
+                    .ok()
+                    .filter(|n| *n <= 512)
+                    .ok_or(Fail::Invalid(t.at))?;
+            no_more(&rest[1..])?;
+            Ok(n)
+        };
+        match keyword(first, &["length", "monitor", "no", "width"])? {
+            "length" => self.term_len = number(&rest[1..])?,
+            "width" => self.term_width = number(&rest[1..])?,
+            "monitor" => no_more(&rest[1..])?,
+            _ => {
+                let t = rest.get(1).ok_or(Fail::Incomplete)?;
+                keyword(t, &["length", "monitor", "width"])?;
+                no_more(&rest[2..])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn show(&self, rest: &[Tok<'_>], privileged: bool) -> Result<String, Fail> {
+        let first = rest.first().ok_or(Fail::Incomplete)?;
+        let kw = keyword(first, if privileged { PRIV_SHOW } else { USER_SHOW })?;
+        let args = &rest[1..];
+        let d = &self.device;
+        let p = &d.profile;
+        Ok(match kw {
+            "version" => {
+                no_more(args)?;
+                templates::show_version(p, &d.state())
+            }
+            "clock" => {
+                if let Some(t) = args.first() {
+                    keyword(t, &["detail"])?;
+                    no_more(&args[1..])?;
+                }
+                templates::show_clock()
+            }
+            "inventory" => {
+                no_more(args)?;
+                templates::show_inventory(p)
+            }
+            "running-config" | "startup-config" => {
+                no_more(args)?;
+                let cfg = templates::show_running_config(p, &d.state());
+                if kw == "startup-config" {
+                    let body = cfg.splitn(4, '\n').nth(3).unwrap_or_default();
+                    format!("Using {} out of 33554432 bytes\n{body}", body.len())
+                } else {
+                    cfg
+                }
+            }
+            "privilege" => {
+                no_more(args)?;
+                templates::show_privilege(if privileged { 15 } else { 1 })
+            }
+            "users" => {
+                no_more(args)?;
+                templates::show_users(&self.info.username, &self.info.peer)
+            }
+            "ip" => {
+                let t = args.first().ok_or(Fail::Incomplete)?;
+                keyword(t, &["interface"])?;
+                match args.get(1) {
+                    None => templates::show_ip_interface(&d.state()),
+                    Some(t) => {
+                        keyword(t, &["brief"])?;
+                        no_more(&args[2..])?;
+                        templates::show_ip_int_brief(&d.state())
+                    }
+                }
+            }
+            _ => {
+                // interfaces
+                let state = d.state();
+                match args.first() {
+                    None => templates::show_interfaces(p, &state, None),
+                    Some(t)
+                        if t.s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                            && !t.s.contains(|c: char| c.is_ascii_digit())
+                            && args.len() == 1
+                            && abbrev(t.s, "description", 1) =>
+                    {
+                        templates::show_interfaces_description(&state)
+                    }
+                    Some(t) => {
+                        let name = ifname_arg(args)?;
+                        if !state.interfaces.iter().any(|i| i.name == name) {
+                            return Err(Fail::Invalid(t.at));
+                        }
+                        templates::show_interfaces(p, &state, Some(&name))
+                    }
+                }
+            }
+        })
+    }
+
+    fn config_line(&mut self, line: &str) -> Result<Outcome, Fail> {
+        let toks = tokens(line);
+        let Some(first) = toks.first() else {
+            return Ok(Outcome::Text(String::new()));
+        };
+        let w = first.s;
+        let rest = &toks[1..];
+        let lower = w.to_ascii_lowercase();
+        if w.starts_with('!') {
+            return Ok(Outcome::Text(String::new()));
+        }
+        if lower == "do" {
+            let Some(t) = rest.first() else {
+                return Err(Fail::Incomplete);
+            };
+            // Keep offsets relative to the full line so the caret lands right.
+            let mode = self.mode.clone();
+            let padded = format!("{}{}", " ".repeat(t.at), &line[t.at..]);
+            let r = self.exec_line(&padded, true);
+            if matches!(self.mode, Mode::User | Mode::Priv) {
+                self.mode = mode;
+            }
+            return r;
+        }
+        if abbrev(w, "end", 3) {
+            no_more(rest)?;
+            self.mode = Mode::Priv;
+            return Ok(Outcome::Text(String::new()));
+        }
+        if abbrev(w, "exit", 2) {
+            no_more(rest)?;
+            self.mode = match self.mode {
+                Mode::Config(Sub::Global) => Mode::Priv,
+                _ => Mode::Config(Sub::Global),
+            };
+            return Ok(Outcome::Text(String::new()));
+        }
+        if abbrev(w, "interface", 3) {
+            let name = ifname_arg(rest)?;
+            let mut state = self.device.state();
+            let exists = state.interfaces.iter().any(|i| i.name == name);
+            let known = if exists {
+                true
+            } else if name.starts_with("Loopback") || name.starts_with("Vlan") {
+                let kind = if name.starts_with("Loopback") {
+                    IfKind::Loopback
+                } else {
+                    IfKind::Vlan
+                };
+                state.interfaces.push(Interface {
+                    name: name.clone(),
+                    kind,
+                    ip: None,
+                    method: "unset",
+                    admin_up: true,
+                    link: true,
+                    description: None,
+                    switchport: false,
+                    mac_offset: 0x40,
+                    pps_in: 0,
+                    pps_out: 0,
+                    avg_size: 0,
+                    err_rate: 0,
+                });
+                true
+            } else {
+                false
+            };
+            self.mode = Mode::Config(Sub::Interface(known.then_some(name)));
+            return Ok(Outcome::Text(String::new()));
+        }
+        if abbrev(w, "hostname", 4) {
+            let t = rest.first().ok_or(Fail::Incomplete)?;
+            no_more(&rest[1..])?;
+            let name: String = t.s.chars().take(63).collect();
+            if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+                return Err(Fail::Invalid(t.at));
+            }
+            self.device.state().hostname = name;
+            // A global command typed in a sub-mode drops back to global configuration.
+            self.mode = Mode::Config(Sub::Global);
+            return Ok(Outcome::Text(String::new()));
+        }
+        if abbrev(w, "line", 4) {
+            rest.first().ok_or(Fail::Incomplete)?;
+            self.mode = Mode::Config(Sub::Line);
+            return Ok(Outcome::Text(String::new()));
+        }
+        if abbrev(w, "router", 3) {
+            rest.first().ok_or(Fail::Incomplete)?;
+            self.mode = Mode::Config(Sub::Router);
+            return Ok(Outcome::Text(String::new()));
+        }
+        match self.mode.clone() {
+            Mode::Config(Sub::Interface(name)) => self.interface_line(name, line, &toks)?,
+            Mode::Config(Sub::Global) => self.global_line(line),
+            _ => {}
+        }
+        Ok(Outcome::Text(String::new()))
+    }
+
+    fn global_line(&mut self, line: &str) {
+        let line = line.trim().to_string();
+        let mut state = self.device.state();
+        if let Some(negated) = line.strip_prefix("no ") {
+            let negated = negated.trim();
+            state.extra_config.retain(|l| l != negated);
+            return;
+        }
+        if !state.extra_config.contains(&line) && state.extra_config.len() < MAX_EXTRA_CONFIG {
+            state.extra_config.push(line);
+        }
+    }
+
+    fn interface_line(
+        &mut self,
+        name: Option<String>,
+        line: &str,
+        toks: &[Tok<'_>],
+    ) -> Result<(), Fail> {
+        let Some(name) = name else {
+            return Ok(());
+        };
+        let (neg, toks) = match toks.first() {
+            Some(t) if t.s.eq_ignore_ascii_case("no") => (true, &toks[1..]),
+            _ => (false, toks),
+        };
+        let Some(first) = toks.first() else {
+            return Err(Fail::Incomplete);
+        };
+        let mut state = self.device.state();
+        let Some(iface) = state.interfaces.iter_mut().find(|i| i.name == name) else {
+            return Ok(());
+        };
+        if abbrev(first.s, "shutdown", 2) {
+            iface.admin_up = neg;
+        } else if abbrev(first.s, "description", 4) {
+            iface.description = if neg {
+                None
+            } else {
+                let text = line[first.at + first.s.len()..].trim();
+                (!text.is_empty()).then(|| text.chars().take(240).collect())
+            };
+        } else if first.s.eq_ignore_ascii_case("ip")
+            && toks.get(1).is_some_and(|t| abbrev(t.s, "address", 3))
+        {
+            if neg {
+                iface.ip = None;
+                iface.method = "unset";
+            } else {
+                let addr = toks.get(2).ok_or(Fail::Incomplete)?;
+                let mask = toks.get(3).ok_or(Fail::Incomplete)?;
+                let a: std::net::Ipv4Addr = addr.s.parse().map_err(|_| Fail::Invalid(addr.at))?;
+                let m: std::net::Ipv4Addr = mask.s.parse().map_err(|_| Fail::Invalid(mask.at))?;
+                let len = templates::mask_to_prefix(m).ok_or(Fail::Invalid(mask.at))?;
+                iface.ip = Some((a, len));
+                iface.method = "manual";
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn cli() -> Cli {
+        let dev = Device::generate(42, 0, "r001".into(), Instant::now());
+        Cli::new(
+            dev,
+            SessionInfo {
+                enable_secret: "sekret".into(),
+                username: "admin".into(),
+                peer: "127.0.0.1".into(),
+            },
+        )
+    }
+
+    /// Feeds `input`, returns everything the device sent, as text.
+    fn run(c: &mut Cli, input: &str) -> String {
+        let mut out = Vec::new();
+        for a in c.feed(input.as_bytes()) {
+            match a {
+                Action::Echo(b) | Action::Reply(b) => out.extend(b),
+                Action::Close => out.extend_from_slice(b"<CLOSE>"),
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn enable(c: &mut Cli) {
+        let out = run(c, "enable\r");
+        assert!(out.ends_with("Password: "), "{out:?}");
+        let out = run(c, "sekret\r");
+        assert_eq!(out, "\r\nr001#");
+    }
+
+    #[test]
+    fn greeting_has_banner_and_prompt() {
+        let c = cli();
+        let g = String::from_utf8(c.greeting()).unwrap();
+        assert!(g.contains('#') && g.contains('>'));
+        assert!(g.ends_with("\r\n\r\nr001>"), "{g:?}");
+    }
+
+    #[test]
+    fn echo_and_enter_variants() {
+        let mut c = cli();
+        assert_eq!(run(&mut c, "\r"), "\r\nr001>");
+        // A lone LF after a CR is the second half of CR LF: one Enter only.
+        assert_eq!(run(&mut c, "\n"), "");
+        assert_eq!(run(&mut c, "x\x7f\n"), "x\x08 \x08\r\nr001>");
+        assert_eq!(run(&mut c, "\r\n"), "\r\nr001>");
+        assert_eq!(run(&mut c, "sh"), "sh");
+        assert_eq!(run(&mut c, "x\x7f"), "x\x08 \x08");
+        assert_eq!(run(&mut c, "\x08\x08\x08"), "\x08 \x08\x08 \x08");
+    }
+
+    #[test]
+    fn enable_and_access_denied() {
+        let mut c = cli();
+        assert_eq!(run(&mut c, "enable\r"), "enable\r\nPassword: ");
+        assert_eq!(run(&mut c, "wrong\r"), "\r\n% Access denied\r\n\r\nr001>");
+        enable(&mut c);
+        assert_eq!(run(&mut c, "disable\r"), "disable\r\nr001>");
+    }
+
+    #[test]
+    fn privileged_commands_rejected_in_user_mode() {
+        let mut c = cli();
+        let out = run(&mut c, "show running-config\r");
+        assert_eq!(
+            out,
+            "show running-config\r\n          ^\r\n% Invalid input detected at '^' marker.\r\n\r\nr001>"
+        );
+        let out = run(&mut c, "configure terminal\r");
+        assert!(out.contains("     ^\r\n% Invalid input"), "{out:?}");
+    }
+
+    #[test]
+    fn invalid_ambiguous_incomplete() {
+        let mut c = cli();
+        enable(&mut c);
+        let out = run(&mut c, "show foo\r");
+        // "r001#show " is 10 columns: the caret sits under the 'f'.
+        assert_eq!(
+            out,
+            "show foo\r\n          ^\r\n% Invalid input detected at '^' marker.\r\n\r\nr001#"
+        );
+        let out = run(&mut c, "sh i\r");
+        assert_eq!(out, "sh i\r\n% Ambiguous command:  \"sh i\"\r\nr001#");
+        let out = run(&mut c, "show ip\r");
+        assert_eq!(out, "show ip\r\n% Incomplete command.\r\n\r\nr001#");
+        let out = run(&mut c, "show versoin\r");
+        assert!(
+            out.starts_with("show versoin\r\n              ^\r\n"),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn abbreviations() {
+        let mut c = cli();
+        enable(&mut c);
+        run(&mut c, "term len 0\r");
+        assert_eq!(c.terminal_length(), 0);
+        run(&mut c, "terminal width 511\r");
+        assert_eq!(c.terminal_width(), 511);
+        let out = run(&mut c, "sh ver\r");
+        assert!(out.contains("r001 uptime is"), "{out}");
+        let out = run(&mut c, "sh ip int br\r");
+        assert!(out.contains(
+            "Interface              IP-Address      OK? Method Status                Protocol"
+        ));
+        let out = run(&mut c, "show run\r");
+        assert!(out.contains("Building configuration..."));
+        assert!(out.ends_with("end\r\n\r\nr001#"), "{out:?}");
+    }
+
+    #[test]
+    fn running_config_byte_count_is_real() {
+        let mut c = cli();
+        enable(&mut c);
+        run(&mut c, "terminal length 0\r");
+        let out = run(&mut c, "show running-config\r");
+        let out = out.replace("\r\n", "\n");
+        let start = out.find("Current configuration : ").unwrap();
+        let rest = &out[start + 24..];
+        let n: usize = rest[..rest.find(' ').unwrap()].parse().unwrap();
+        let body_start = out[start..].find('\n').unwrap() + start + 1;
+        let body_end = out.rfind("end\n").unwrap() + 4;
+        assert_eq!(n, body_end - body_start);
+    }
+
+    #[test]
+    fn paging() {
+        let mut c = cli();
+        enable(&mut c);
+        let out = run(&mut c, "show version\r");
+        assert!(out.ends_with(MORE), "{out:?}");
+        // 23 lines of output on a 24-line terminal (plus the echoed command line).
+        assert_eq!(out.matches("\r\n").count(), 24);
+        let out = run(&mut c, "\r");
+        assert!(out.starts_with("\x08\x08"));
+        assert_eq!(out.matches("\r\n").count(), 1);
+        assert!(out.ends_with(MORE));
+        let out = run(&mut c, " ");
+        assert!(out.ends_with(MORE) || out.ends_with("r001#"));
+        let out = run(&mut c, "q");
+        assert!(out.ends_with("r001#") || out.is_empty() || out.contains("r001#"));
+        run(&mut c, "terminal length 0\r");
+        let out = run(&mut c, "show version\r");
+        assert!(!out.contains("--More--"));
+        assert!(out.ends_with("Configuration register is 0x2102\r\n\r\nr001#"));
+    }
+
+    #[test]
+    fn config_mode_and_hostname() {
+        let mut c = cli();
+        enable(&mut c);
+        let out = run(&mut c, "conf t\r");
+        assert_eq!(
+            out,
+            "conf t\r\nEnter configuration commands, one per line.  End with CNTL/Z.\r\nr001(config)#"
+        );
+        assert!(run(&mut c, "interface Gi0/1\r").ends_with("r001(config-if)#"));
+        assert!(run(&mut c, "exit\r").ends_with("r001(config)#"));
+        assert!(run(&mut c, "int lo99\r").ends_with("r001(config-if)#"));
+        run(&mut c, "ip address 192.0.2.9 255.255.255.255\r");
+        run(&mut c, "description test loop\r");
+        let out = run(&mut c, "hostname core9\r");
+        assert!(out.ends_with("core9(config)#"), "{out:?}");
+        run(&mut c, "ntp server 192.0.2.1\r");
+        assert!(run(&mut c, "end\r").ends_with("core9#"));
+        run(&mut c, "terminal length 0\r");
+        let brief = run(&mut c, "show ip int brief\r");
+        assert!(
+            brief.contains(
+                "Loopback99             192.0.2.9       YES manual up                    up"
+            ),
+            "{brief}"
+        );
+        let cfg = run(&mut c, "show run\r");
+        assert!(cfg.contains("hostname core9\r\n"));
+        assert!(cfg.contains("ntp server 192.0.2.1\r\n"));
+        assert!(cfg.contains(" description test loop\r\n"));
+        assert!(run(&mut c, "conf t\r").ends_with("core9(config)#"));
+        assert!(run(&mut c, "do show clock\r").ends_with("core9(config)#"));
+        assert!(run(&mut c, "\x1a").ends_with("^Z\r\ncore9#"));
+    }
+
+    #[test]
+    fn pipes() {
+        let mut c = cli();
+        enable(&mut c);
+        let out = run(&mut c, "show run | include ^hostname\r");
+        assert_eq!(
+            out,
+            "show run | include ^hostname\r\nhostname r001\r\nr001#"
+        );
+        let out = run(&mut c, "show ip int brief | count Loopback\r");
+        assert!(out.contains("Number of lines which match regexp = 1"));
+    }
+
+    #[test]
+    fn exit_closes() {
+        let mut c = cli();
+        let acts = c.feed(b"exit\r");
+        assert_eq!(acts.last(), Some(&Action::Close));
+        assert!(c.is_closed());
+    }
+
+    #[test]
+    fn exec_request() {
+        let mut c = cli();
+        let (out, status) = c.run_exec("show version");
+        assert_eq!(status, 0);
+        assert!(String::from_utf8(out).unwrap().contains("r001 uptime is"));
+        let (out, status) = c.run_exec("show bogus");
+        assert_eq!(status, 1);
+        assert!(String::from_utf8(out).unwrap().contains("% Invalid input"));
+    }
+
+    #[test]
+    fn escape_sequences_are_ignored() {
+        let mut c = cli();
+        assert_eq!(run(&mut c, "\x1b[Ash\x1b[D"), "sh");
+    }
+
+    #[test]
+    fn show_interfaces_variants() {
+        let mut c = cli();
+        enable(&mut c);
+        run(&mut c, "terminal length 0\r");
+        let all = run(&mut c, "show interfaces\r");
+        assert!(all.contains("Loopback0 is up, line protocol is up"));
+        assert!(all.contains("Encapsulation ARPA, loopback not set"));
+        let one = run(&mut c, "sh int lo0\r");
+        assert!(one.contains("Loopback0 is up"));
+        assert!(!one.contains("Ethernet"), "{one}");
+        let bad = run(&mut c, "sh int lo77\r");
+        assert!(bad.contains("% Invalid input"));
+        let desc = run(&mut c, "sh int desc\r");
+        assert!(
+            desc.contains("Interface                      Status         Protocol Description")
+        );
+    }
+}

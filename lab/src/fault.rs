@@ -1,0 +1,315 @@
+//! Fault injection: misbehaving devices for resilience tests.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::device::SplitMix64;
+
+/// A way a simulated device misbehaves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// The port is closed: connections are refused (the port is bound but not listening).
+    Refuse,
+    /// Every password / keyboard-interactive / public-key attempt is rejected.
+    AuthReject,
+    /// TCP is accepted but the SSH identification banner is never sent.
+    HangBeforeBanner,
+    /// Authentication and the shell succeed, but no banner or prompt is ever printed.
+    HangAfterLogin,
+    /// The connection is dropped halfway through the output of a command whose output
+    /// is longer than a few lines (after the prompt was shown normally).
+    DropMidOutput,
+    /// Shell output is written slowly, at this many bytes per second.
+    Drip {
+        /// Output rate.
+        bytes_per_sec: u32,
+    },
+    /// Not an SSH server: sends `HTTP/1.1 400 Bad Request\r\n\r\n` and closes.
+    GarbageBanner,
+    /// The device alternates up / down (connection refused, sessions dropped) each period,
+    /// starting up.
+    Flap {
+        /// Length of each up and each down phase.
+        period: Duration,
+    },
+    /// The device waits this long before answering each command line.
+    Latency {
+        /// Delay per command.
+        per_command: Duration,
+    },
+}
+
+/// Which devices a [`FaultRule`] applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultSelector {
+    /// These device names.
+    Devices(Vec<String>),
+    /// This percentage of the devices (0–100), chosen deterministically from the lab seed;
+    /// the count is rounded to the nearest device.
+    Percent(f64),
+}
+
+/// A fault applied to a selection of devices. When several rules select a device,
+/// the first rule wins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultRule {
+    /// The fault.
+    pub fault: Fault,
+    /// The devices it applies to.
+    pub selector: FaultSelector,
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 60_000 == 0 && ms > 0 {
+        format!("{}m", ms / 60_000)
+    } else if ms % 1_000 == 0 && ms > 0 {
+        format!("{}s", ms / 1_000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+impl fmt::Display for Fault {
+    /// The fault part of the spec grammar of [`parse_fault_spec`] (`drip=10`, `flap=30s`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Refuse => f.write_str("refuse"),
+            Fault::AuthReject => f.write_str("auth-reject"),
+            Fault::HangBeforeBanner => f.write_str("hang-before-banner"),
+            Fault::HangAfterLogin => f.write_str("hang-after-login"),
+            Fault::DropMidOutput => f.write_str("drop-mid-output"),
+            Fault::Drip { bytes_per_sec } => write!(f, "drip={bytes_per_sec}"),
+            Fault::GarbageBanner => f.write_str("garbage-banner"),
+            Fault::Flap { period } => write!(f, "flap={}", fmt_duration(*period)),
+            Fault::Latency { per_command } => write!(f, "latency={}", fmt_duration(*per_command)),
+        }
+    }
+}
+
+/// Parses a duration like `500ms`, `30s`, `1.5s`, `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        return Err(format!("duration `{s}` needs a unit (ms, s or m)"));
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad duration `{s}`"))?;
+    if !v.is_finite() || v < 0.0 || v * scale > 1e9 {
+        return Err(format!("bad duration `{s}`"));
+    }
+    Ok(Duration::from_secs_f64(v * scale))
+}
+
+/// Parses a fault spec as given on the command line.
+///
+/// Grammar:
+///
+/// ```text
+/// spec     = fault [ ":" selector ]          (no selector = every device)
+/// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
+///          | "drop-mid-output" | "garbage-banner"
+///          | "drip=" BYTES_PER_SEC           (positive integer)
+///          | "flap=" DURATION                (up and down phase length)
+///          | "latency=" DURATION             (delay before each command's answer)
+/// selector = NAME { "," NAME }               (device names, e.g. r003,r007)
+///          | PERCENT "%"                     (0-100, may be fractional; chosen by seed)
+///          | "all"
+/// DURATION = NUMBER ( "ms" | "s" | "m" )     (e.g. 500ms, 30s, 1.5s, 2m)
+/// ```
+///
+/// Examples: `auth-reject:r003,r007`, `hang-after-login:5%`, `drip=10:r004`,
+/// `latency=500ms:10%`, `flap=30s:r009`, `refuse:all`.
+pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
+    let s = s.trim();
+    let (fault_part, sel_part) = match s.split_once(':') {
+        Some((f, sel)) => (f.trim(), Some(sel.trim())),
+        None => (s, None),
+    };
+    let (kind, value) = match fault_part.split_once('=') {
+        Some((k, v)) => (k.trim(), Some(v.trim())),
+        None => (fault_part, None),
+    };
+    let need = |what: &str| value.ok_or_else(|| format!("`{kind}` needs a value: {kind}={what}"));
+    let fault = match kind.to_ascii_lowercase().as_str() {
+        "refuse" => Fault::Refuse,
+        "auth-reject" => Fault::AuthReject,
+        "hang-before-banner" => Fault::HangBeforeBanner,
+        "hang-after-login" => Fault::HangAfterLogin,
+        "drop-mid-output" => Fault::DropMidOutput,
+        "garbage-banner" => Fault::GarbageBanner,
+        "drip" => {
+            let v = need("BYTES_PER_SEC")?;
+            let bytes_per_sec: u32 = v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("bad drip rate `{v}` (positive bytes per second)"))?;
+            Fault::Drip { bytes_per_sec }
+        }
+        "flap" => {
+            let period = parse_duration(need("DURATION")?)?;
+            if period.is_zero() {
+                return Err("flap period must be positive".into());
+            }
+            Fault::Flap { period }
+        }
+        "latency" => Fault::Latency {
+            per_command: parse_duration(need("DURATION")?)?,
+        },
+        other => return Err(format!("unknown fault `{other}`")),
+    };
+    if value.is_some() && !matches!(kind, "drip" | "flap" | "latency") {
+        return Err(format!("fault `{kind}` takes no value"));
+    }
+    let selector = match sel_part {
+        None | Some("all") | Some("*") => FaultSelector::Percent(100.0),
+        Some("") => return Err("empty device selector".into()),
+        Some(sel) => {
+            if let Some(p) = sel.strip_suffix('%') {
+                let v: f64 = p
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad percentage `{sel}`"))?;
+                if !(0.0..=100.0).contains(&v) {
+                    return Err(format!("percentage out of range: `{sel}`"));
+                }
+                FaultSelector::Percent(v)
+            } else {
+                let names: Vec<String> = sel
+                    .split(',')
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                if names.is_empty() {
+                    return Err("empty device selector".into());
+                }
+                FaultSelector::Devices(names)
+            }
+        }
+    };
+    Ok(FaultRule { fault, selector })
+}
+
+/// Resolves rules to one optional fault per device (first matching rule wins).
+pub(crate) fn assign(
+    rules: &[FaultRule],
+    names: &[String],
+    seed: u64,
+) -> Result<Vec<Option<Fault>>, String> {
+    let mut out: Vec<Option<Fault>> = vec![None; names.len()];
+    for (r, rule) in rules.iter().enumerate() {
+        let chosen: Vec<usize> = match &rule.selector {
+            FaultSelector::Devices(list) => list
+                .iter()
+                .map(|n| {
+                    names
+                        .iter()
+                        .position(|x| x == n)
+                        .ok_or_else(|| format!("fault rule names unknown device `{n}`"))
+                })
+                .collect::<Result<_, _>>()?,
+            FaultSelector::Percent(p) => {
+                if !(0.0..=100.0).contains(p) {
+                    return Err(format!("fault percentage out of range: {p}"));
+                }
+                let count = ((names.len() as f64) * p / 100.0).round() as usize;
+                let mut idx: Vec<usize> = (0..names.len()).collect();
+                let mut rng = SplitMix64::new(seed, r as u64, 0xFA17);
+                for i in (1..idx.len()).rev() {
+                    let j = rng.below(i as u64 + 1) as usize;
+                    idx.swap(i, j);
+                }
+                idx.truncate(count.min(names.len()));
+                idx
+            }
+        };
+        for i in chosen {
+            if out[i].is_none() {
+                out[i] = Some(rule.fault.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_examples() {
+        let r = parse_fault_spec("auth-reject:r003,r007").unwrap();
+        assert_eq!(r.fault, Fault::AuthReject);
+        assert_eq!(
+            r.selector,
+            FaultSelector::Devices(vec!["r003".into(), "r007".into()])
+        );
+        let r = parse_fault_spec("hang-after-login:5%").unwrap();
+        assert_eq!(r.selector, FaultSelector::Percent(5.0));
+        let r = parse_fault_spec("drip=10:r004").unwrap();
+        assert_eq!(r.fault, Fault::Drip { bytes_per_sec: 10 });
+        let r = parse_fault_spec("latency=500ms:10%").unwrap();
+        assert_eq!(
+            r.fault,
+            Fault::Latency {
+                per_command: Duration::from_millis(500)
+            }
+        );
+        let r = parse_fault_spec("flap=30s:r009").unwrap();
+        assert_eq!(
+            r.fault,
+            Fault::Flap {
+                period: Duration::from_secs(30)
+            }
+        );
+        assert_eq!(r.fault.to_string(), "flap=30s");
+        assert_eq!(
+            parse_fault_spec("refuse").unwrap().selector,
+            FaultSelector::Percent(100.0)
+        );
+    }
+
+    #[test]
+    fn parse_errors() {
+        for bad in [
+            "nope:r001",
+            "drip:r001",
+            "drip=0:r001",
+            "latency=5:r001",
+            "refuse=3:r001",
+            "refuse:",
+            "refuse:150%",
+            "flap=0s",
+        ] {
+            assert!(parse_fault_spec(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn assignment_is_deterministic() {
+        let names: Vec<String> = (1..=100).map(|i| format!("r{i:03}")).collect();
+        let rules = vec![
+            parse_fault_spec("refuse:r001").unwrap(),
+            parse_fault_spec("latency=1s:10%").unwrap(),
+        ];
+        let a = assign(&rules, &names, 5).unwrap();
+        let b = assign(&rules, &names, 5).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a[0], Some(Fault::Refuse));
+        let latency = a
+            .iter()
+            .filter(|f| matches!(f, Some(Fault::Latency { .. })))
+            .count();
+        assert!((9..=10).contains(&latency), "{latency}");
+        assert!(assign(&[parse_fault_spec("refuse:r999").unwrap()], &names, 5).is_err());
+    }
+}

@@ -1,0 +1,720 @@
+//! SSH side of a device: listeners, per-connection fault behaviour and the russh
+//! [`Handler`](russh::server::Handler) that connects channels to the [`Cli`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use russh::server::{Auth, Handle, Msg, Session};
+use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet, Preferred};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::mpsc;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::task::TaskTracker;
+use tracing::{debug, warn};
+
+use crate::cli::{Action, Cli, SessionInfo};
+use crate::device::Device;
+use crate::fault::Fault;
+
+/// Lab-wide settings and lifecycle shared by all devices.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub username: String,
+    pub password: String,
+    pub enable_secret: String,
+    /// Cancelled by `Lab::shutdown` (or drop).
+    pub cancel: CancellationToken,
+    /// Every task the lab spawns.
+    pub tracker: TaskTracker,
+}
+
+/// One device as the server sees it.
+pub(crate) struct DeviceRuntime {
+    pub device: Arc<Device>,
+    pub config: Arc<russh::server::Config>,
+    pub fault: Option<Fault>,
+    pub lab: Arc<Shared>,
+    pub addr: SocketAddr,
+}
+
+/// Key exchange algorithms: russh's safe defaults plus the SHA-1 groups old IOS
+/// images and old clients still use.
+const KEX: &[russh::kex::Name] = &[
+    russh::kex::MLKEM768X25519_SHA256,
+    russh::kex::CURVE25519,
+    russh::kex::CURVE25519_PRE_RFC_8731,
+    russh::kex::DH_GEX_SHA256,
+    russh::kex::DH_G18_SHA512,
+    russh::kex::DH_G17_SHA512,
+    russh::kex::DH_G16_SHA512,
+    russh::kex::DH_G15_SHA512,
+    russh::kex::DH_G14_SHA256,
+    russh::kex::DH_G14_SHA1,
+    russh::kex::DH_GEX_SHA1,
+    russh::kex::DH_G1_SHA1,
+    russh::kex::EXTENSION_SUPPORT_AS_SERVER,
+    russh::kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+];
+const CIPHERS: &[russh::cipher::Name] = &[
+    russh::cipher::CHACHA20_POLY1305,
+    russh::cipher::AES_256_GCM,
+    russh::cipher::AES_256_CTR,
+    russh::cipher::AES_192_CTR,
+    russh::cipher::AES_128_CTR,
+    russh::cipher::AES_256_CBC,
+    russh::cipher::AES_128_CBC,
+    russh::cipher::TRIPLE_DES_CBC,
+];
+const MACS: &[russh::mac::Name] = &[
+    russh::mac::HMAC_SHA512_ETM,
+    russh::mac::HMAC_SHA256_ETM,
+    russh::mac::HMAC_SHA512,
+    russh::mac::HMAC_SHA256,
+    russh::mac::HMAC_SHA1,
+];
+
+/// The russh server configuration of one device (each device has its own host key).
+pub(crate) fn server_config(key: russh::keys::PrivateKey) -> russh::server::Config {
+    russh::server::Config {
+        // What Cisco IOS announces.
+        server_id: russh::SshId::Standard(Cow::Borrowed("SSH-2.0-Cisco-1.25")),
+        methods: MethodSet::from(
+            &[
+                MethodKind::PublicKey,
+                MethodKind::KeyboardInteractive,
+                MethodKind::Password,
+            ][..],
+        ),
+        auth_rejection_time: Duration::from_millis(100),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![key],
+        inactivity_timeout: Some(Duration::from_secs(3_600)),
+        max_auth_attempts: 6,
+        nodelay: true,
+        preferred: Preferred {
+            kex: Cow::Borrowed(KEX),
+            cipher: Cow::Borrowed(CIPHERS),
+            mac: Cow::Borrowed(MACS),
+            ..Preferred::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn socket_for(addr: SocketAddr) -> io::Result<TcpSocket> {
+    let sock = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    sock.set_reuseaddr(true)?;
+    sock.bind(addr)?;
+    Ok(sock)
+}
+
+/// Binds and listens.
+pub(crate) fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
+    socket_for(addr)?.listen(1024)
+}
+
+/// Binds without listening: the port stays reserved but connections are refused.
+pub(crate) fn reserve_port(addr: SocketAddr) -> io::Result<TcpSocket> {
+    socket_for(addr)
+}
+
+/// Runs one device until the lab stops.
+pub(crate) async fn run_device(rt: Arc<DeviceRuntime>, listener: TcpListener) {
+    match rt.fault.clone() {
+        Some(Fault::Flap { period }) => flap_loop(rt, listener, period).await,
+        _ => {
+            let stop = rt.lab.cancel.clone();
+            accept_loop(&rt, &listener, &stop).await;
+        }
+    }
+}
+
+async fn accept_loop(rt: &Arc<DeviceRuntime>, listener: &TcpListener, stop: &CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            r = listener.accept() => match r {
+                Ok((sock, peer)) => {
+                    let conn = serve_connection(rt.clone(), sock, peer, stop.child_token());
+                    rt.lab.tracker.spawn(conn);
+                }
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    warn!(device = %rt.device.profile.name, "accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+}
+
+async fn flap_loop(rt: Arc<DeviceRuntime>, first: TcpListener, period: Duration) {
+    let lab = rt.lab.cancel.clone();
+    let mut listener = Some(first);
+    loop {
+        // Up phase.
+        let phase = lab.child_token();
+        if let Some(l) = listener.take() {
+            tokio::select! {
+                _ = accept_loop(&rt, &l, &phase) => {}
+                _ = tokio::time::sleep(period) => {}
+            }
+        }
+        // Going down: close the listener and drop the phase's sessions.
+        phase.cancel();
+        if lab.is_cancelled() {
+            return;
+        }
+        let reserved = reserve_port(rt.addr).ok();
+        tokio::select! {
+            _ = lab.cancelled() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        drop(reserved);
+        for _ in 0..40 {
+            match bind_listener(rt.addr) {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(25)).await,
+            }
+        }
+        if listener.is_none() {
+            warn!(device = %rt.device.profile.name, "flap: could not re-bind {}", rt.addr);
+        }
+    }
+}
+
+/// A TCP stream that reports end-of-stream / broken pipe once `kill` is cancelled,
+/// so the device can drop a connection abruptly (no SSH disconnect message).
+struct KillableStream {
+    inner: TcpStream,
+    killed: Pin<Box<WaitForCancellationFutureOwned>>,
+    kill: CancellationToken,
+}
+
+impl AsyncRead for KillableStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.killed.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.kill.is_cancelled() {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+async fn serve_connection(
+    rt: Arc<DeviceRuntime>,
+    mut sock: TcpStream,
+    peer: SocketAddr,
+    stop: CancellationToken,
+) {
+    match rt.fault {
+        Some(Fault::HangBeforeBanner) => {
+            // Swallow whatever the client sends, never answer; end when it gives up.
+            let mut buf = [0u8; 512];
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    r = sock.read(&mut buf) => if matches!(r, Ok(0) | Err(_)) { return },
+                }
+            }
+        }
+        Some(Fault::GarbageBanner) => {
+            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+            let _ = sock.shutdown().await;
+            return;
+        }
+        _ => {}
+    }
+    let _ = sock.set_nodelay(true);
+    let kill = CancellationToken::new();
+    let stream = KillableStream {
+        inner: sock,
+        killed: Box::pin(kill.clone().cancelled_owned()),
+        kill: kill.clone(),
+    };
+    let handler = Conn {
+        rt: rt.clone(),
+        peer,
+        stop: stop.clone(),
+        kill: kill.clone(),
+        channels: HashMap::new(),
+        user: String::new(),
+    };
+    let session = tokio::select! {
+        _ = stop.cancelled() => return,
+        s = russh::server::run_stream(rt.config.clone(), stream, handler) => match s {
+            Ok(s) => s,
+            Err(e) => {
+                debug!(device = %rt.device.profile.name, "ssh setup failed: {e}");
+                return;
+            }
+        },
+    };
+    let handle = session.handle();
+    tokio::select! {
+        r = session => {
+            if let Err(e) = r {
+                debug!(device = %rt.device.profile.name, "session ended: {e}");
+            }
+        }
+        _ = stop.cancelled() => {
+            if !kill.is_cancelled() {
+                let _ = handle
+                    .disconnect(Disconnect::ByApplication, "device going down".into(), String::new())
+                    .await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    // Make sure the socket is released even if the session loop is still busy.
+    kill.cancel();
+    stop.cancel();
+}
+
+struct ChanState {
+    input: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    started: bool,
+}
+
+/// Per-connection russh handler.
+struct Conn {
+    rt: Arc<DeviceRuntime>,
+    peer: SocketAddr,
+    /// Cancelled when this connection ends (also ends its channel tasks).
+    stop: CancellationToken,
+    /// Drops the TCP connection abruptly.
+    kill: CancellationToken,
+    channels: HashMap<ChannelId, ChanState>,
+    user: String,
+}
+
+impl Conn {
+    fn credentials_ok(&self, user: &str, password: &[u8]) -> bool {
+        !matches!(self.rt.fault, Some(Fault::AuthReject))
+            && user == self.rt.lab.username
+            && password == self.rt.lab.password.as_bytes()
+    }
+
+    fn session_info(&self) -> SessionInfo {
+        SessionInfo {
+            enable_secret: self.rt.lab.enable_secret.clone(),
+            username: self.user.clone(),
+            peer: self.peer.ip().to_string(),
+        }
+    }
+
+    fn output(&self, handle: Handle, channel: ChannelId) -> Output {
+        Output {
+            handle,
+            channel,
+            stop: self.stop.clone(),
+            drip: match self.rt.fault {
+                Some(Fault::Drip { bytes_per_sec }) => Some(bytes_per_sec.max(1)),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl russh::server::Handler for Conn {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        if self.credentials_ok(user, password.as_bytes()) {
+            self.user = user.to_string();
+            Ok(Auth::Accept)
+        } else {
+            Ok(Auth::reject())
+        }
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        _offer: russh::server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<russh::server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        match response {
+            None => Ok(Auth::Partial {
+                name: Cow::Borrowed(""),
+                instructions: Cow::Borrowed(""),
+                prompts: Cow::Borrowed(&[(Cow::Borrowed("Password: "), false)]),
+            }),
+            Some(mut answers) => {
+                let ok = answers
+                    .next()
+                    .is_some_and(|pw| self.credentials_ok(user, &pw));
+                if ok {
+                    self.user = user.to_string();
+                    Ok(Auth::Accept)
+                } else {
+                    Ok(Auth::reject())
+                }
+            }
+        }
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // IOS allows a handful of vty sessions; be generous but bounded.
+        if self.channels.len() >= 16 {
+            reply
+                .reject(russh::ChannelOpenFailure::ResourceShortage)
+                .await;
+            return Ok(());
+        }
+        self.channels.insert(
+            channel.id(),
+            ChanState {
+                input: None,
+                started: false,
+            },
+        );
+        reply.accept().await;
+        // Data arrives through `Handler::data`; the channel object itself is not needed.
+        drop(channel);
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        _variable_name: &str,
+        _variable_value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let info = self.session_info();
+        let out = self.output(session.handle(), channel);
+        let Some(state) = self.channels.get_mut(&channel) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        if state.started {
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        session.channel_success(channel)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        state.input = Some(tx);
+        state.started = true;
+        let task = shell_task(self.rt.clone(), out, rx, info, self.kill.clone());
+        self.rt.lab.tracker.spawn(task);
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let info = self.session_info();
+        let out = self.output(session.handle(), channel);
+        let Some(state) = self.channels.get_mut(&channel) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        if state.started {
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        state.started = true;
+        session.channel_success(channel)?;
+        let command = String::from_utf8_lossy(data).into_owned();
+        let task = exec_task(self.rt.clone(), out, command, info, self.kill.clone());
+        self.rt.lab.tracker.spawn(task);
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.channels.get(&channel).and_then(|c| c.input.as_ref()) {
+            let _ = tx.send(data.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // The shell finishes the input it has, then closes the channel.
+        if let Some(state) = self.channels.get_mut(&channel) {
+            state.input = None;
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
+        Ok(())
+    }
+}
+
+/// Writes channel output, honouring the drip fault and the connection's stop token.
+struct Output {
+    handle: Handle,
+    channel: ChannelId,
+    stop: CancellationToken,
+    drip: Option<u32>,
+}
+
+/// The session is gone; the task should end.
+struct Gone;
+
+impl Output {
+    async fn send(&self, bytes: &[u8]) -> Result<(), Gone> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        match self.drip {
+            None => self
+                .handle
+                .data(self.channel, bytes.to_vec())
+                .await
+                .map_err(|_| Gone),
+            Some(bps) => {
+                // Chunks of ~50 ms worth of bytes (at least one byte).
+                let chunk = (bps as usize / 20).max(1);
+                let pause = Duration::from_secs_f64(chunk as f64 / f64::from(bps));
+                for part in bytes.chunks(chunk) {
+                    self.handle
+                        .data(self.channel, part.to_vec())
+                        .await
+                        .map_err(|_| Gone)?;
+                    self.sleep(pause).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn sleep(&self, d: Duration) -> Result<(), Gone> {
+        tokio::select! {
+            _ = self.stop.cancelled() => Err(Gone),
+            _ = tokio::time::sleep(d) => Ok(()),
+        }
+    }
+
+    /// Ends the channel like IOS does on `exit`: exit status, EOF, close, then the
+    /// connection itself.
+    async fn finish(&self, status: u32, disconnect: bool) {
+        let _ = self.handle.exit_status_request(self.channel, status).await;
+        let _ = self.handle.eof(self.channel).await;
+        let _ = self.handle.close(self.channel).await;
+        if disconnect && self.sleep(Duration::from_millis(300)).await.is_ok() {
+            let _ = self
+                .handle
+                .disconnect(Disconnect::ByApplication, String::new(), String::new())
+                .await;
+        }
+    }
+}
+
+fn latency(rt: &DeviceRuntime) -> Option<Duration> {
+    match rt.fault {
+        Some(Fault::Latency { per_command }) => Some(per_command),
+        _ => None,
+    }
+}
+
+/// Output longer than this many lines triggers the drop-mid-output fault.
+const DROP_MIN_LINES: usize = 6;
+
+async fn shell_task(
+    rt: Arc<DeviceRuntime>,
+    out: Output,
+    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    info: SessionInfo,
+    kill: CancellationToken,
+) {
+    let hang = matches!(rt.fault, Some(Fault::HangAfterLogin));
+    let drop_mid = matches!(rt.fault, Some(Fault::DropMidOutput));
+    let mut cli = Cli::new(rt.device.clone(), info);
+    if !hang && out.send(&cli.greeting()).await.is_err() {
+        return;
+    }
+    loop {
+        let data = tokio::select! {
+            _ = out.stop.cancelled() => return,
+            d = rx.recv() => d,
+        };
+        let Some(data) = data else {
+            break;
+        };
+        if hang {
+            continue;
+        }
+        for action in cli.feed(&data) {
+            let sent = match action {
+                Action::Echo(bytes) => out.send(&bytes).await,
+                Action::Reply(bytes) => {
+                    if let Some(d) = latency(&rt)
+                        && out.sleep(d).await.is_err()
+                    {
+                        return;
+                    }
+                    let lines = bytes.iter().filter(|b| **b == b'\n').count();
+                    if drop_mid && lines > DROP_MIN_LINES {
+                        let _ = out.send(&bytes[..bytes.len() / 2]).await;
+                        // Let the partial output reach the socket, then cut the TCP connection.
+                        let _ = out.sleep(Duration::from_millis(50)).await;
+                        kill.cancel();
+                        return;
+                    }
+                    out.send(&bytes).await
+                }
+                Action::Close => {
+                    out.finish(0, true).await;
+                    return;
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    }
+    // The client sent EOF: answer with EOF and close, like a terminated vty.
+    out.finish(0, false).await;
+}
+
+async fn exec_task(
+    rt: Arc<DeviceRuntime>,
+    out: Output,
+    command: String,
+    info: SessionInfo,
+    kill: CancellationToken,
+) {
+    if matches!(rt.fault, Some(Fault::HangAfterLogin)) {
+        out.stop.cancelled().await;
+        return;
+    }
+    if let Some(d) = latency(&rt)
+        && out.sleep(d).await.is_err()
+    {
+        return;
+    }
+    let mut cli = Cli::new(rt.device.clone(), info);
+    let (bytes, status) = cli.run_exec(command.trim());
+    let lines = bytes.iter().filter(|b| **b == b'\n').count();
+    if matches!(rt.fault, Some(Fault::DropMidOutput)) && lines > DROP_MIN_LINES {
+        let _ = out.send(&bytes[..bytes.len() / 2]).await;
+        let _ = out.sleep(Duration::from_millis(50)).await;
+        kill.cancel();
+        return;
+    }
+    if out.send(&bytes).await.is_ok() {
+        out.finish(status, false).await;
+    }
+}

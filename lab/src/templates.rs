@@ -1,0 +1,971 @@
+//! Command output templates, laid out like real Cisco IOS / IOS-XE output.
+//!
+//! Every function returns text with `\n` line endings (the CLI converts to `\r\n`).
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::device::{DeviceState, IfKind, Interface, Platform, Profile};
+
+const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Broken-down UTC time.
+struct Civil {
+    year: i64,
+    month: usize,
+    day: u32,
+    weekday: usize,
+    hour: u64,
+    min: u64,
+    sec: u64,
+}
+
+fn civil(unix: u64) -> Civil {
+    let days = (unix / 86_400) as i64;
+    let rem = unix % 86_400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as usize;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Civil {
+        year,
+        month,
+        day,
+        weekday: days.rem_euclid(7) as usize,
+        hour: rem / 3_600,
+        min: rem % 3_600 / 60,
+        sec: rem % 60,
+    }
+}
+
+fn now_unix() -> (u64, u32) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_secs(), d.subsec_millis())
+}
+
+/// `08:13:25 UTC Mon Nov 3 2026`
+fn ios_time(unix: u64) -> String {
+    let c = civil(unix);
+    format!(
+        "{:02}:{:02}:{:02} UTC {} {} {} {}",
+        c.hour,
+        c.min,
+        c.sec,
+        DAYS[c.weekday],
+        MONTHS[c.month - 1],
+        c.day,
+        c.year
+    )
+}
+
+/// `show clock`: `*08:13:25.123 UTC Mon Nov 3 2026` (the star: not NTP-synchronised).
+pub fn show_clock() -> String {
+    let (secs, ms) = now_unix();
+    let c = civil(secs);
+    format!(
+        "*{:02}:{:02}:{:02}.{ms:03} UTC {} {} {} {}\n",
+        c.hour,
+        c.min,
+        c.sec,
+        DAYS[c.weekday],
+        MONTHS[c.month - 1],
+        c.day,
+        c.year
+    )
+}
+
+fn plural(n: u64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// IOS uptime text: `3 weeks, 2 days, 4 hours, 17 minutes`.
+pub fn uptime_text(secs: u64) -> String {
+    let mins = secs / 60;
+    let (years, rest) = (mins / 525_600, mins % 525_600);
+    let (weeks, rest) = (rest / 10_080, rest % 10_080);
+    let (days, rest) = (rest / 1_440, rest % 1_440);
+    let (hours, minutes) = (rest / 60, rest % 60);
+    let mut parts = Vec::new();
+    for (n, unit) in [
+        (years, "year"),
+        (weeks, "week"),
+        (days, "day"),
+        (hours, "hour"),
+    ] {
+        if n > 0 {
+            parts.push(plural(n, unit));
+        }
+    }
+    parts.push(plural(minutes, "minute"));
+    parts.join(", ")
+}
+
+/// Cisco dotted MAC: `00a3.d14f.2a40`.
+pub fn mac_text(mac: u64) -> String {
+    format!(
+        "{:04x}.{:04x}.{:04x}",
+        (mac >> 32) & 0xffff,
+        (mac >> 16) & 0xffff,
+        mac & 0xffff
+    )
+}
+
+fn prefix_to_mask(len: u8) -> Ipv4Addr {
+    let bits = if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len.min(32)))
+    };
+    Ipv4Addr::from(bits)
+}
+
+/// Mask to prefix length (`None` if not contiguous).
+pub fn mask_to_prefix(mask: Ipv4Addr) -> Option<u8> {
+    let bits = u32::from(mask);
+    let len = bits.leading_ones();
+    (bits.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
+}
+
+const CRYPTO_NOTICE: &str = "\
+This product contains cryptographic features and is subject to United
+States and local country laws governing import, export, transfer and
+use. Delivery of Cisco cryptographic products does not imply
+third-party authority to import, export, distribute or use encryption.
+Importers, exporters, distributors and users are responsible for
+compliance with U.S. and local country laws. By using this product you
+agree to comply with applicable laws and regulations. If you are unable
+to comply with U.S. and local laws, return this product immediately.
+
+A summary of U.S. laws governing Cisco cryptographic products may be found at:
+http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
+
+If you require further assistance please contact us by sending email to
+export@cisco.com.
+";
+
+const GPL_NOTICE: &str = "\
+All rights reserved.  Certain components of Cisco IOS-XE software are
+licensed under the GNU General Public License (\"GPL\") Version 2.0.  The
+software code licensed under GPL Version 2.0 is free software that comes
+with ABSOLUTELY NO WARRANTY.  You can redistribute and/or modify such
+GPL code under the terms of GPL Version 2.0.  For more details, see the
+documentation or \"License Notice\" file accompanying the IOS-XE software,
+or the applicable URL provided on the flyer accompanying the IOS-XE
+software.
+";
+
+/// `show version`.
+pub fn show_version(p: &Profile, s: &DeviceState) -> String {
+    let r = p.release();
+    let up = p.uptime_secs();
+    let (now, _) = now_unix();
+    let restarted = ios_time(now.saturating_sub(up));
+    let gig = s
+        .interfaces
+        .iter()
+        .filter(|i| matches!(i.kind, IfKind::Gigabit | IfKind::Management))
+        .count();
+    let mut o = String::with_capacity(4096);
+    if p.platform.is_xe() {
+        let _ = writeln!(o, "Cisco IOS XE Software, Version {}", r.xe);
+        let _ = writeln!(
+            o,
+            "Cisco IOS Software [{}], {}, Version {}, RELEASE SOFTWARE ({})",
+            r.train, r.image_family, r.ios, r.fc
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "Cisco IOS Software, {}, Version {}, RELEASE SOFTWARE ({})",
+            r.image_family, r.ios, r.fc
+        );
+    }
+    o.push_str("Technical Support: http://www.cisco.com/techsupport\n");
+    let _ = writeln!(o, "Copyright (c) 1986-{} by Cisco Systems, Inc.", r.year);
+    let _ = writeln!(o, "Compiled {}", r.compiled);
+    o.push_str("\n\n");
+    if p.platform.is_xe() {
+        let _ = writeln!(
+            o,
+            "Cisco IOS-XE software, Copyright (c) 2005-{} by cisco Systems, Inc.",
+            r.year
+        );
+        o.push_str(GPL_NOTICE);
+        o.push_str("\n\n");
+        let _ = writeln!(o, "ROM: {}", r.rom);
+        if p.platform.is_switch() {
+            let _ = writeln!(
+                o,
+                "BOOTLDR: System Bootstrap, Version 17.8.1r[FC2], RELEASE SOFTWARE (P)"
+            );
+        }
+    } else {
+        let _ = writeln!(o, "ROM: {}", r.rom);
+    }
+    o.push('\n');
+    let _ = writeln!(o, "{} uptime is {}", s.hostname, uptime_text(up));
+    if p.platform.is_xe() {
+        let _ = writeln!(
+            o,
+            "Uptime for this control processor is {}",
+            uptime_text(up.saturating_sub(60))
+        );
+    }
+    o.push_str("System returned to ROM by reload at ");
+    let _ = writeln!(o, "{restarted}");
+    let _ = writeln!(o, "System restarted at {restarted}");
+    let _ = writeln!(o, "System image file is \"{}\"", r.image);
+    o.push_str("Last reload reason: Reload Command\n\n\n\n");
+    o.push_str(CRYPTO_NOTICE);
+    o.push_str("\n\n");
+    let mem_k = 1_795_219 + (p.salt % 4096);
+    match p.platform {
+        Platform::Isr4331 => {
+            o.push_str("\nTechnology Package License Information: \n\n");
+            o.push_str("-----------------------------------------------------------------\n");
+            o.push_str("Technology    Technology-package           Technology-package\n");
+            o.push_str("              Current       Type           Next reboot  \n");
+            o.push_str("------------------------------------------------------------------\n");
+            o.push_str("appxk9           None             None             None\n");
+            o.push_str("uck9             None             None             None\n");
+            o.push_str("securityk9       securityk9       RightToUse       securityk9\n");
+            o.push_str("ipbase           ipbasek9         Permanent        ipbasek9\n\n");
+            o.push_str("The current throughput level is 100000 kbps \n\n\n");
+            let _ = writeln!(
+                o,
+                "cisco ISR4331/K9 (1RU) processor with {mem_k}K/6147K bytes of memory."
+            );
+        }
+        Platform::Csr1000v => {
+            o.push_str("\nTechnology Package License Information: \n\n");
+            o.push_str("Controller-managed\n\n");
+            o.push_str("The current throughput level is 1000 kbps \n\n\n");
+            let _ = writeln!(
+                o,
+                "cisco CSR1000V (VXE) processor (revision VXE) with {mem_k}K/3075K bytes of memory."
+            );
+        }
+        Platform::C9300 | Platform::C3850 => {
+            let _ = writeln!(
+                o,
+                "cisco {} ({}) processor (revision V02) with {}K/6147K bytes of memory.",
+                p.platform.model(),
+                if p.platform == Platform::C9300 {
+                    "X86"
+                } else {
+                    "ARM"
+                },
+                mem_k - 1_000_000
+            );
+        }
+        Platform::Iosv => {
+            let _ = writeln!(
+                o,
+                "Cisco IOSv (revision 1.0) with  with {}K/{}K bytes of memory.",
+                460_137 + (p.salt % 1024),
+                62_464
+            );
+        }
+    }
+    let _ = writeln!(o, "Processor board ID {}", p.serial);
+    if p.platform == Platform::Isr4331 || p.platform == Platform::Csr1000v {
+        o.push_str("Router operating mode: Autonomous\n");
+    }
+    if p.platform.is_switch() {
+        o.push_str("1 Virtual Ethernet interface\n");
+    }
+    let _ = writeln!(o, "{gig} Gigabit Ethernet interfaces");
+    o.push_str("32768K bytes of non-volatile configuration memory.\n");
+    if p.platform.is_xe() {
+        o.push_str("8388608K bytes of physical memory.\n");
+        let _ = writeln!(
+            o,
+            "{}K bytes of flash memory at bootflash:.",
+            6_598_655 + (p.salt >> 40) % 9999
+        );
+    } else {
+        o.push_str("2097152K bytes of ATA System CompactFlash 0 (Read/Write)\n");
+    }
+    o.push('\n');
+    if p.platform.is_switch() {
+        let mac = mac_text(p.mac_base);
+        let _ = writeln!(
+            o,
+            "Base Ethernet MAC Address          : {}",
+            mac.replace('.', "")
+                .as_bytes()
+                .chunks(2)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(":")
+        );
+        let _ = writeln!(o, "Motherboard Assembly Number        : 73-17954-06");
+        let _ = writeln!(o, "Motherboard Serial Number          : {}", p.serial);
+        let _ = writeln!(o, "Model Revision Number              : A0");
+        let _ = writeln!(o, "Motherboard Revision Number        : A0");
+        let _ = writeln!(
+            o,
+            "Model Number                       : {}",
+            p.platform.model()
+        );
+        let _ = writeln!(o, "System Serial Number               : {}", p.serial);
+        o.push('\n');
+        o.push_str(
+            "\nSwitch Ports Model              SW Version        SW Image              Mode   \n",
+        );
+        o.push_str(
+            "------ ----- -----              ----------        ----------            ----   \n",
+        );
+        let image = if p.platform == Platform::C9300 {
+            "CAT9K_IOSXE"
+        } else {
+            "CAT3K_CAA-UNIVERSALK9"
+        };
+        let _ = writeln!(
+            o,
+            "*    1 {:<5} {:<18} {:<17} {:<21} INSTALL",
+            s.interfaces
+                .iter()
+                .filter(|i| i.kind == IfKind::Gigabit)
+                .count()
+                + 1,
+            p.platform.model(),
+            r.xe,
+            image
+        );
+        o.push_str("\n\n");
+    }
+    o.push_str("Configuration register is 0x2102\n\n");
+    o
+}
+
+/// `show ip interface brief`.
+pub fn show_ip_int_brief(s: &DeviceState) -> String {
+    let mut o = String::with_capacity(96 * (s.interfaces.len() + 1));
+    o.push_str(
+        "Interface              IP-Address      OK? Method Status                Protocol\n",
+    );
+    for i in &s.interfaces {
+        let ip =
+            i.ip.map_or_else(|| "unassigned".to_string(), |(a, _)| a.to_string());
+        let proto = if i.protocol_up() { "up" } else { "down" };
+        let _ = writeln!(
+            o,
+            "{:<22} {:<15} YES {:<6} {:<21} {:<8}",
+            i.name,
+            ip,
+            i.method,
+            i.status(),
+            proto
+        );
+    }
+    o
+}
+
+fn hardware(p: &Profile, i: &Interface) -> &'static str {
+    match (i.kind, p.platform) {
+        (IfKind::Loopback, _) => "Loopback",
+        (IfKind::Vlan, _) => "Ethernet SVI",
+        (IfKind::Management, _) => "RP management port",
+        (IfKind::Gigabit, Platform::Isr4331) if i.name.starts_with("GigabitEthernet0/0/") => {
+            "ISR4331-3x1GE"
+        }
+        (IfKind::Gigabit, Platform::Isr4331) => "NIM-ES2-8",
+        (IfKind::Gigabit, Platform::Csr1000v) => "CSR vNIC",
+        (IfKind::Gigabit, Platform::Iosv) => "iGbE",
+        (IfKind::Gigabit, _) => "Gigabit Ethernet",
+    }
+}
+
+/// Counters of one interface, derived from its rates and the device uptime.
+struct Counters {
+    pkts_in: u64,
+    bytes_in: u64,
+    pkts_out: u64,
+    bytes_out: u64,
+    bcast: u64,
+    mcast: u64,
+    errors: u64,
+    crc: u64,
+    resets: u64,
+    rate_in: (u64, u64),
+    rate_out: (u64, u64),
+}
+
+fn counters(p: &Profile, i: &Interface) -> Counters {
+    if !i.protocol_up() || i.kind == IfKind::Loopback {
+        let resets = u64::from(!i.admin_up);
+        return Counters {
+            pkts_in: 0,
+            bytes_in: 0,
+            pkts_out: 0,
+            bytes_out: 0,
+            bcast: 0,
+            mcast: 0,
+            errors: 0,
+            crc: 0,
+            resets,
+            rate_in: (0, 0),
+            rate_out: (0, 0),
+        };
+    }
+    // Traffic ran for most of the uptime; keep numbers plausible (not every packet/s).
+    let t = p.uptime_secs() / 7;
+    let pkts_in = u64::from(i.pps_in) * t + u64::from(i.mac_offset);
+    let pkts_out = u64::from(i.pps_out) * t + 17;
+    let size = u64::from(i.avg_size.max(64));
+    let errors = pkts_in / 10_000_000 * u64::from(i.err_rate);
+    let pi = u64::from(i.pps_in) / 7;
+    let po = u64::from(i.pps_out) / 7;
+    Counters {
+        pkts_in,
+        bytes_in: pkts_in * size,
+        pkts_out,
+        bytes_out: pkts_out * (size * 9 / 10).max(64),
+        bcast: pkts_in / 97,
+        mcast: pkts_in / 41,
+        errors,
+        crc: errors / 2,
+        resets: 1 + u64::from(i.mac_offset % 3),
+        rate_in: (pi * size * 8, pi),
+        rate_out: (po * size * 8 * 9 / 10, po),
+    }
+}
+
+fn one_interface(o: &mut String, p: &Profile, i: &Interface) {
+    let proto = if i.protocol_up() { "up" } else { "down" };
+    let _ = writeln!(
+        o,
+        "{} is {}, line protocol is {} ",
+        i.name,
+        i.status(),
+        proto
+    );
+    let c = counters(p, i);
+    let mac = mac_text(p.mac_base + u64::from(i.mac_offset));
+    if i.kind == IfKind::Loopback {
+        o.push_str("  Hardware is Loopback\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "  Hardware is {}, address is {mac} (bia {mac})",
+            hardware(p, i)
+        );
+    }
+    if let Some(d) = &i.description {
+        let _ = writeln!(o, "  Description: {d}");
+    }
+    if let Some((a, l)) = i.ip {
+        let _ = writeln!(o, "  Internet address is {a}/{l}");
+    }
+    let (mtu, bw, dly) = match i.kind {
+        IfKind::Loopback => (1514, 8_000_000, 5000),
+        _ => (1500, 1_000_000, 10),
+    };
+    let _ = writeln!(o, "  MTU {mtu} bytes, BW {bw} Kbit/sec, DLY {dly} usec, ");
+    let load = if i.protocol_up() && i.kind != IfKind::Loopback {
+        1 + (i.pps_in as u64 / 300)
+    } else {
+        1
+    };
+    let _ = writeln!(
+        o,
+        "     reliability 255/255, txload 1/255, rxload {load}/255"
+    );
+    if i.kind == IfKind::Loopback {
+        o.push_str("  Encapsulation LOOPBACK, loopback not set\n");
+    } else {
+        o.push_str("  Encapsulation ARPA, loopback not set\n");
+    }
+    match i.kind {
+        IfKind::Vlan => o.push_str("  Keepalive not supported \n"),
+        _ => o.push_str("  Keepalive set (10 sec)\n"),
+    }
+    if matches!(i.kind, IfKind::Gigabit | IfKind::Management) {
+        if i.protocol_up() {
+            o.push_str("  Full Duplex, 1000Mbps, link type is auto, media type is RJ45\n");
+        } else {
+            o.push_str("  Auto Duplex, Auto Speed, link type is auto, media type is RJ45\n");
+        }
+        o.push_str("  output flow-control is unsupported, input flow-control is unsupported\n");
+    }
+    if i.kind != IfKind::Loopback {
+        o.push_str("  ARP type: ARPA, ARP Timeout 04:00:00\n");
+    }
+    if c.pkts_in > 0 {
+        o.push_str("  Last input 00:00:00, output 00:00:00, output hang never\n");
+    } else {
+        o.push_str("  Last input never, output never, output hang never\n");
+    }
+    o.push_str("  Last clearing of \"show interface\" counters never\n");
+    let (qmax, oq) = if i.kind == IfKind::Loopback {
+        (75, 0)
+    } else {
+        (375, 40)
+    };
+    let _ = writeln!(
+        o,
+        "  Input queue: 0/{qmax}/0/0 (size/max/drops/flushes); Total output drops: 0"
+    );
+    o.push_str("  Queueing strategy: fifo\n");
+    let _ = writeln!(o, "  Output queue: 0/{oq} (size/max)");
+    let _ = writeln!(
+        o,
+        "  5 minute input rate {} bits/sec, {} packets/sec",
+        c.rate_in.0, c.rate_in.1
+    );
+    let _ = writeln!(
+        o,
+        "  5 minute output rate {} bits/sec, {} packets/sec",
+        c.rate_out.0, c.rate_out.1
+    );
+    let _ = writeln!(
+        o,
+        "     {} packets input, {} bytes, 0 no buffer",
+        c.pkts_in, c.bytes_in
+    );
+    let _ = writeln!(o, "     Received {} broadcasts (0 IP multicasts)", c.bcast);
+    o.push_str("     0 runts, 0 giants, 0 throttles \n");
+    let _ = writeln!(
+        o,
+        "     {} input errors, {} CRC, {} frame, 0 overrun, 0 ignored",
+        c.errors,
+        c.crc,
+        c.errors - c.crc
+    );
+    if matches!(i.kind, IfKind::Gigabit | IfKind::Management) {
+        let _ = writeln!(o, "     0 watchdog, {} multicast, 0 pause input", c.mcast);
+        o.push_str("     0 input packets with dribble condition detected\n");
+    }
+    let _ = writeln!(
+        o,
+        "     {} packets output, {} bytes, 0 underruns",
+        c.pkts_out, c.bytes_out
+    );
+    o.push_str("     Output 0 broadcasts (0 IP multicasts)\n");
+    let _ = writeln!(
+        o,
+        "     0 output errors, 0 collisions, {} interface resets",
+        c.resets
+    );
+    o.push_str("     0 unknown protocol drops\n");
+    if matches!(i.kind, IfKind::Gigabit | IfKind::Management) {
+        o.push_str("     0 babbles, 0 late collision, 0 deferred\n");
+        let carrier = u64::from(!i.link && i.admin_up);
+        let _ = writeln!(
+            o,
+            "     {carrier} lost carrier, 0 no carrier, 0 pause output"
+        );
+    }
+    o.push_str("     0 output buffer failures, 0 output buffers swapped out\n");
+}
+
+/// `show interfaces [name]` (`only` selects one interface).
+pub fn show_interfaces(p: &Profile, s: &DeviceState, only: Option<&str>) -> String {
+    let mut o = String::with_capacity(1400 * s.interfaces.len());
+    for i in s
+        .interfaces
+        .iter()
+        .filter(|i| only.is_none_or(|n| n == i.name))
+    {
+        one_interface(&mut o, p, i);
+    }
+    o
+}
+
+/// `show interfaces description`.
+pub fn show_interfaces_description(s: &DeviceState) -> String {
+    let mut o = String::new();
+    o.push_str("Interface                      Status         Protocol Description\n");
+    for i in &s.interfaces {
+        let status = if i.admin_up { i.status() } else { "admin down" };
+        let proto = if i.protocol_up() { "up" } else { "down" };
+        let _ = writeln!(
+            o,
+            "{:<30} {:<14} {:<8} {}",
+            abbreviate(&i.name),
+            status,
+            proto,
+            i.description.as_deref().unwrap_or("")
+        );
+    }
+    o
+}
+
+/// Short interface name as IOS prints it in tables: `Gi0/0/1`, `Lo0`, `Vl1`.
+pub fn abbreviate(name: &str) -> String {
+    for (long, short) in [
+        ("GigabitEthernet", "Gi"),
+        ("Loopback", "Lo"),
+        ("Vlan", "Vl"),
+        ("TenGigabitEthernet", "Te"),
+    ] {
+        if let Some(rest) = name.strip_prefix(long) {
+            return format!("{short}{rest}");
+        }
+    }
+    name.to_string()
+}
+
+/// `show ip interface` (only the commonly parsed head of each section).
+pub fn show_ip_interface(s: &DeviceState) -> String {
+    let mut o = String::new();
+    for i in &s.interfaces {
+        let proto = if i.protocol_up() { "up" } else { "down" };
+        let _ = writeln!(
+            o,
+            "{} is {}, line protocol is {}",
+            i.name,
+            i.status(),
+            proto
+        );
+        match i.ip {
+            Some((a, l)) => {
+                let _ = writeln!(o, "  Internet address is {a}/{l}");
+                o.push_str("  Broadcast address is 255.255.255.255\n");
+                o.push_str("  Address determined by non-volatile memory\n");
+                let mtu = if i.kind == IfKind::Loopback {
+                    1514
+                } else {
+                    1500
+                };
+                let _ = writeln!(o, "  MTU is {mtu} bytes");
+                o.push_str("  Helper address is not set\n");
+                o.push_str("  Directed broadcast forwarding is disabled\n");
+                o.push_str("  Outgoing Common access list is not set \n");
+                o.push_str("  Outgoing access list is not set\n");
+                o.push_str("  Inbound Common access list is not set \n");
+                o.push_str("  Inbound  access list is not set\n");
+                o.push_str("  Proxy ARP is enabled\n");
+                o.push_str("  Local Proxy ARP is disabled\n");
+                o.push_str("  Security level is default\n");
+                o.push_str("  Split horizon is enabled\n");
+                o.push_str("  ICMP redirects are always sent\n");
+                o.push_str("  ICMP unreachables are always sent\n");
+                o.push_str("  ICMP mask replies are never sent\n");
+                o.push_str("  IP fast switching is enabled\n");
+                o.push_str("  IP CEF switching is enabled\n");
+            }
+            None => o.push_str("  Internet protocol processing disabled\n"),
+        }
+    }
+    o
+}
+
+/// `show inventory`.
+pub fn show_inventory(p: &Profile) -> String {
+    let mut o = String::new();
+    let mut item = |name: &str, descr: &str, pid: &str, vid: &str, sn: &str| {
+        let _ = writeln!(o, "NAME: \"{name}\", DESCR: \"{descr}\"");
+        let _ = writeln!(o, "PID: {pid:<18}, VID: {vid:<5}, SN: {sn}");
+        o.push('\n');
+    };
+    let sn2 = |n: u64| format!("{}{:07}", &p.serial[..4], (p.salt >> (n * 8)) % 10_000_000);
+    match p.platform {
+        Platform::Isr4331 => {
+            item(
+                "Chassis",
+                "Cisco ISR4331 Chassis",
+                "ISR4331/K9",
+                "V04",
+                &p.serial,
+            );
+            item(
+                "Power Supply Module 0",
+                "250W AC Power Supply for Cisco ISR 4330",
+                "PWR-4330-AC",
+                "V02",
+                &sn2(1),
+            );
+            item(
+                "Fan Tray",
+                "Cisco ISR4330 Fan Assembly",
+                "ACS-4330-FANASSY",
+                "",
+                "",
+            );
+            item(
+                "module 0",
+                "Cisco ISR4331 Built-In NIM controller",
+                "ISR4331/K9",
+                "",
+                "",
+            );
+            item(
+                "NIM subslot 0/0",
+                "Front Panel 3 ports Gigabitethernet Module",
+                "ISR4331-3x1GE",
+                "V01",
+                "",
+            );
+            item(
+                "module R0",
+                "Cisco ISR4331 Route Processor",
+                "ISR4331/K9",
+                "V04",
+                &sn2(2),
+            );
+            item(
+                "module F0",
+                "Cisco ISR4331 Forwarding Processor",
+                "ISR4331/K9",
+                "",
+                "",
+            );
+        }
+        Platform::C9300 | Platform::C3850 => {
+            let model = p.platform.model();
+            let descr = if p.platform == Platform::C9300 {
+                "C9300-24P"
+            } else {
+                "WS-C3850-24T-E"
+            };
+            item(
+                "c93xx Stack",
+                &format!("{descr} Stack"),
+                model,
+                "V02",
+                &p.serial,
+            );
+            item("Switch 1", descr, model, "V02", &p.serial);
+            item(
+                "Switch 1 - Power Supply A",
+                "Switch 1 - Power Supply A",
+                "PWR-C1-715WAC",
+                "V02",
+                &sn2(1),
+            );
+            item(
+                "Switch 1 FRU Uplink Module 1",
+                "8x10G Uplink Module",
+                "C9300-NM-8X",
+                "V02",
+                &sn2(2),
+            );
+        }
+        Platform::Csr1000v => {
+            item(
+                "Chassis",
+                "Cisco CSR1000V Chassis",
+                "CSR1000V",
+                "V00",
+                &p.serial,
+            );
+            item(
+                "module R0",
+                "Cisco CSR1000V Route Processor",
+                "CSR1000V",
+                "V00",
+                &p.serial,
+            );
+            item(
+                "module F0",
+                "Cisco CSR1000V Embedded Services Processor",
+                "CSR1000V",
+                "",
+                "",
+            );
+        }
+        Platform::Iosv => {
+            item(
+                "IOSv",
+                "IOSv chassis, Hw Serial#: 9MVXXXXXXXX, Hw Revision: 1.0",
+                "IOSv",
+                "1.0",
+                &p.serial,
+            );
+        }
+    }
+    o
+}
+
+fn push_interface_config(o: &mut String, p: &Profile, i: &Interface) {
+    let _ = writeln!(o, "interface {}", i.name);
+    if let Some(d) = &i.description {
+        let _ = writeln!(o, " description {d}");
+    }
+    if i.kind == IfKind::Management {
+        o.push_str(" vrf forwarding Mgmt-vrf\n");
+    }
+    if i.switchport && i.kind == IfKind::Gigabit {
+        o.push_str(" switchport mode access\n");
+    } else {
+        match i.ip {
+            Some((a, l)) => {
+                let _ = writeln!(o, " ip address {a} {}", prefix_to_mask(l));
+            }
+            None => o.push_str(" no ip address\n"),
+        }
+    }
+    if !i.admin_up {
+        o.push_str(" shutdown\n");
+    }
+    if i.kind == IfKind::Gigabit && p.platform.is_xe() && !p.platform.is_switch() {
+        o.push_str(" negotiation auto\n");
+    }
+    if i.kind == IfKind::Gigabit && p.platform == Platform::Iosv {
+        o.push_str(" duplex auto\n speed auto\n media-type rj45\n");
+    }
+    o.push_str("!\n");
+}
+
+/// `show running-config` (with the `Building configuration...` header and a correct
+/// `Current configuration : N bytes` count).
+pub fn show_running_config(p: &Profile, s: &DeviceState) -> String {
+    let r = p.release();
+    let mut b = String::with_capacity(2048 + 200 * s.interfaces.len());
+    b.push_str("!\n");
+    let (now, _) = now_unix();
+    let changed = now.saturating_sub(p.uptime_secs()) + 97;
+    let _ = writeln!(
+        b,
+        "! Last configuration change at {} by admin",
+        ios_time(changed)
+    );
+    b.push_str("!\n");
+    let _ = writeln!(b, "version {}", r.config_version);
+    b.push_str("service timestamps debug datetime msec\n");
+    b.push_str("service timestamps log datetime msec\n");
+    b.push_str("service password-encryption\n");
+    if p.platform.is_xe() && !p.platform.is_switch() {
+        b.push_str("platform qfp utilization monitor load 80\n");
+        b.push_str("platform punt-keepalive disable-kernel-core\n");
+    }
+    if p.platform.is_switch() {
+        b.push_str("service call-home\n");
+        b.push_str("no platform punt-keepalive disable-kernel-core\n");
+    }
+    b.push_str("!\n");
+    let _ = writeln!(b, "hostname {}", s.hostname);
+    b.push_str("!\n");
+    b.push_str("boot-start-marker\n");
+    b.push_str("boot-end-marker\n");
+    b.push_str("!\n");
+    if p.platform.is_switch() {
+        b.push_str("!\nvrf definition Mgmt-vrf\n !\n address-family ipv4\n exit-address-family\n !\n address-family ipv6\n exit-address-family\n!\n");
+    }
+    let _ = writeln!(
+        b,
+        "enable secret 9 $9$lab{:013x}$Vh1Xh0uUhaEDiI5bMWsTdBvSgJxJa7NmkqPQgO2aNYE",
+        p.salt & 0xf_ffff_ffff_ffff
+    );
+    b.push_str("!\n");
+    b.push_str("no aaa new-model\n");
+    b.push_str("!\n");
+    b.push_str("no ip domain lookup\n");
+    b.push_str("ip domain name lab.netrun.local\n");
+    b.push_str("!\n");
+    b.push_str("login on-success log\n");
+    b.push_str("!\n");
+    if p.platform.is_xe() {
+        let _ = writeln!(b, "license udi pid {} sn {}", p.platform.model(), p.serial);
+    }
+    b.push_str("!\n");
+    b.push_str("username admin privilege 15 secret 9 $9$nR5l4bL4bS3cr3tH4shV4lu3xY$kq8b5G0JzL3d1Q6mZcVtYwR2pN7sH9aF4eU0oI1jKx\n");
+    b.push_str("!\n");
+    b.push_str("redundancy\n");
+    b.push_str("!\n");
+    b.push_str("!\n");
+    for line in &s.extra_config {
+        b.push_str(line);
+        b.push('\n');
+        b.push_str("!\n");
+    }
+    for i in &s.interfaces {
+        push_interface_config(&mut b, p, i);
+    }
+    b.push_str("ip forward-protocol nd\n");
+    b.push_str("no ip http server\n");
+    b.push_str("no ip http secure-server\n");
+    b.push_str("ip ssh version 2\n");
+    b.push_str("!\n");
+    b.push_str("!\n");
+    b.push_str("control-plane\n");
+    b.push_str("!\n");
+    b.push_str("!\n");
+    b.push_str("line con 0\n");
+    b.push_str(" stopbits 1\n");
+    b.push_str("line vty 0 4\n");
+    b.push_str(" login local\n");
+    b.push_str(" transport preferred none\n");
+    b.push_str(" transport input ssh\n");
+    b.push_str("line vty 5 15\n");
+    b.push_str(" login local\n");
+    b.push_str(" transport input ssh\n");
+    b.push_str("!\n");
+    b.push_str("!\n");
+    b.push_str("end\n");
+    let mut o = String::with_capacity(b.len() + 64);
+    o.push_str("Building configuration...\n\n");
+    let _ = writeln!(o, "Current configuration : {} bytes", b.len());
+    o.push_str(&b);
+    o.push('\n');
+    o
+}
+
+/// `show privilege`.
+pub fn show_privilege(level: u8) -> String {
+    format!("Current privilege level is {level}\n")
+}
+
+/// `show users`.
+pub fn show_users(user: &str, peer: &str) -> String {
+    format!(
+        "    Line       User       Host(s)              Idle       Location\n\
+         *  2 vty 0     {user:<10} idle                 00:00:00 {peer}\n\n\
+         \x20 Interface    User               Mode         Idle     Peer Address\n\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        let c = civil(0);
+        assert_eq!(
+            (c.year, c.month, c.day, DAYS[c.weekday]),
+            (1970, 1, 1, "Thu")
+        );
+        // 2026-11-25 12:34:56 UTC is a Wednesday.
+        let c = civil(1_795_610_096);
+        assert_eq!(
+            (c.year, c.month, c.day, DAYS[c.weekday]),
+            (2026, 11, 25, "Wed")
+        );
+        assert_eq!((c.hour, c.min, c.sec), (12, 34, 56));
+    }
+
+    #[test]
+    fn uptime_format() {
+        let s = 3 * 604_800 + 2 * 86_400 + 4 * 3_600 + 17 * 60 + 5;
+        assert_eq!(uptime_text(s), "3 weeks, 2 days, 4 hours, 17 minutes");
+        assert_eq!(uptime_text(61), "1 minute");
+        assert_eq!(uptime_text(3_600), "1 hour, 0 minutes");
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(prefix_to_mask(24), Ipv4Addr::new(255, 255, 255, 0));
+        assert_eq!(prefix_to_mask(32), Ipv4Addr::new(255, 255, 255, 255));
+        assert_eq!(mask_to_prefix(Ipv4Addr::new(255, 255, 255, 252)), Some(30));
+        assert_eq!(mask_to_prefix(Ipv4Addr::new(255, 0, 255, 0)), None);
+    }
+}

@@ -1,0 +1,108 @@
+//! Cisco IOS / IOS-XE driver: the platform as data (modes, prompts, pager,
+//! failure indicators) and parsers for `show` commands.
+
+pub mod parsers;
+
+use netrun_guest::driver::{Definition, Driver, Mode, Pager, ParseError, Secret};
+
+/// Hostname characters IOS allows in a prompt.
+const HOST: &str = r"[\w.\-@/:+]{1,63}";
+
+/// The IOS platform, shared by the `device_type` names users know it by.
+fn ios(name: &str) -> Definition {
+    Definition {
+        name: name.to_string(),
+        default_mode: "privileged-exec".into(),
+        configuration_mode: "configuration".into(),
+        modes: vec![
+            Mode::new("exec", &format!(r"^{HOST}>\s*$")).to_with_secret(
+                "privileged-exec",
+                "enable",
+                r"(?i)^\s*password:\s*$",
+                Secret::EnableSecret,
+            ),
+            Mode::new("privileged-exec", &format!(r"^{HOST}#\s*$"))
+                .to("exec", "disable")
+                .to("configuration", "configure terminal"),
+            Mode::new(
+                "configuration",
+                &format!(r"^{HOST}\(conf[\w.\-@/:+]{{0,32}}\)#\s*$"),
+            )
+            .to("privileged-exec", "end"),
+        ],
+        on_open: vec!["terminal length 0".into(), "terminal width 511".into()],
+        on_close: vec!["exit".into()],
+        pagers: vec![Pager::new(r"^\s*--\s?More\s?--\s*$", " ")],
+        failure_indicators: vec![
+            "% Invalid input detected".into(),
+            "% Ambiguous command".into(),
+            "% Incomplete command".into(),
+            "% Unknown command".into(),
+            "% Bad secret".into(),
+        ],
+        line_ending: "\n".into(),
+    }
+}
+
+/// The driver.
+pub struct CiscoIos;
+
+impl Driver for CiscoIos {
+    fn platforms() -> Vec<Definition> {
+        ["cisco_ios", "cisco_xe", "cisco_iosxe"]
+            .into_iter()
+            .map(ios)
+            .collect()
+    }
+
+    fn parsers(_platform: &str) -> Vec<String> {
+        parsers::COMMANDS.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn parse(
+        _platform: &str,
+        command: &str,
+        output: &str,
+    ) -> Result<serde_json::Value, ParseError> {
+        parsers::parse(command, output).map_err(|e| match e {
+            parsers::ParseError::Unsupported(m) => ParseError::UnsupportedCommand(m),
+            parsers::ParseError::Unexpected(m) => ParseError::UnexpectedOutput(m),
+        })
+    }
+}
+
+netrun_guest::register_driver!(CiscoIos);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    fn prompt(mode: &str) -> Regex {
+        let def = ios("cisco_ios");
+        let m = def.modes.iter().find(|m| m.name == mode).unwrap();
+        Regex::new(&m.prompt).unwrap()
+    }
+
+    #[test]
+    fn prompts_match_their_mode_only() {
+        assert!(prompt("exec").is_match("core-sw1.lab>"));
+        assert!(prompt("privileged-exec").is_match("R1#"));
+        assert!(prompt("privileged-exec").is_match("R1# "));
+        assert!(!prompt("privileged-exec").is_match("R1(config)#"));
+        assert!(prompt("configuration").is_match("R1(config)#"));
+        assert!(prompt("configuration").is_match("R1(config-if)#"));
+        assert!(prompt("configuration").is_match("R1(config-router-af)#"));
+        // Banner lines with # or > are not prompts.
+        assert!(!prompt("privileged-exec").is_match("# Authorized access only #"));
+        assert!(!prompt("exec").is_match("violators > prosecuted >"));
+    }
+
+    #[test]
+    fn pager_matches_ios_more() {
+        let def = ios("cisco_ios");
+        let re = Regex::new(&def.pagers[0].pattern).unwrap();
+        assert!(re.is_match(" --More-- "));
+        assert!(!re.is_match("more output"));
+    }
+}
