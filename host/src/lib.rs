@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod error;
 pub mod inventory;
+pub mod resilience;
 pub mod results;
 pub mod runner;
 pub mod runtime;

@@ -451,11 +451,7 @@ impl Cli {
                     acts.push(Action::Close);
                 }
             }
-            0x7f | 0x08 => {
-                if self.line.pop().is_some() {
-                    Self::echo(acts, b"\x08 \x08");
-                }
-            }
+            0x7f | 0x08 if self.line.pop().is_some() => Self::echo(acts, b"\x08 \x08"),
             // Ctrl-U / Ctrl-X: erase the line.
             0x15 | 0x18 => {
                 let n = self.line.len();
@@ -484,11 +480,9 @@ impl Cli {
                     Self::echo(acts, p.as_bytes());
                 }
             }
-            0x20..=0x7e => {
-                if self.line.len() < MAX_LINE {
-                    self.line.push(b as char);
-                    Self::echo(acts, &[b]);
-                }
+            0x20..=0x7e if self.line.len() < MAX_LINE => {
+                self.line.push(b as char);
+                Self::echo(acts, &[b]);
             }
             _ => {}
         }

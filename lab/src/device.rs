@@ -416,7 +416,7 @@ impl Device {
             Platform::C9300 => 0x70695a,
             Platform::C3850 => 0x5c5ac7,
             Platform::Csr1000v => 0x005056,
-            Platform::Iosv => 0x5254_00,
+            Platform::Iosv => 0x525400,
         };
         let mac_base = (oui << 24) | ((rng.next_u64() & 0xffff) << 8);
         let salt = rng.next_u64();

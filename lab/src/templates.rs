@@ -227,7 +227,7 @@ pub fn show_version(p: &Profile, s: &DeviceState) -> String {
             uptime_text(up.saturating_sub(60))
         );
     }
-    o.push_str("System returned to ROM by reload at ");
+    o.push_str("System returned to ROM by Reload Command at ");
     let _ = writeln!(o, "{restarted}");
     let _ = writeln!(o, "System restarted at {restarted}");
     let _ = writeln!(o, "System image file is \"{}\"", r.image);
@@ -304,16 +304,11 @@ pub fn show_version(p: &Profile, s: &DeviceState) -> String {
     }
     o.push('\n');
     if p.platform.is_switch() {
-        let mac = mac_text(p.mac_base);
+        let b = p.mac_base.to_be_bytes();
         let _ = writeln!(
             o,
-            "Base Ethernet MAC Address          : {}",
-            mac.replace('.', "")
-                .as_bytes()
-                .chunks(2)
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect::<Vec<_>>()
-                .join(":")
+            "Base Ethernet MAC Address          : {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            b[2], b[3], b[4], b[5], b[6], b[7]
         );
         let _ = writeln!(o, "Motherboard Assembly Number        : 73-17954-06");
         let _ = writeln!(o, "Motherboard Serial Number          : {}", p.serial);
@@ -340,11 +335,12 @@ pub fn show_version(p: &Profile, s: &DeviceState) -> String {
         let _ = writeln!(
             o,
             "*    1 {:<5} {:<18} {:<17} {:<21} INSTALL",
-            s.interfaces
-                .iter()
-                .filter(|i| i.kind == IfKind::Gigabit)
-                .count()
-                + 1,
+            // Front-panel + uplink-module ports of the model.
+            if p.platform == Platform::C9300 {
+                41
+            } else {
+                32
+            },
             p.platform.model(),
             r.xe,
             image

@@ -576,3 +576,47 @@ async fn percent_selection_and_shutdown() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_devices() -> anyhow::Result<()> {
+    let start = Instant::now();
+    let lab = lab(1000, vec![]).await;
+    let startup = start.elapsed();
+    let devs = lab.devices();
+    assert_eq!(devs[0].name, "r0001");
+    assert_eq!(devs[999].name, "r1000");
+    let keys: std::collections::HashSet<_> = devs.iter().map(|d| &d.host_key_openssh).collect();
+    let ports: std::collections::HashSet<_> = devs.iter().map(|d| d.port).collect();
+    let serials: std::collections::HashSet<_> = devs.iter().map(|d| &d.serial).collect();
+    assert_eq!((keys.len(), ports.len(), serials.len()), (1000, 1000, 1000));
+    // Log in to a spread of devices concurrently.
+    let mut tasks = tokio::task::JoinSet::new();
+    let lab = Arc::new(lab);
+    for i in (0..1000).step_by(40) {
+        let lab = lab.clone();
+        tasks.spawn(async move {
+            let d = &lab.devices()[i];
+            let h = login(&lab, d).await?;
+            let mut ch = h.channel_open_session().await?;
+            ch.exec(true, "show version | include uptime").await?;
+            let mut out = Vec::new();
+            while let Some(msg) = tokio::time::timeout(T, ch.wait()).await? {
+                match msg {
+                    ChannelMsg::Data { data } => out.extend_from_slice(&data),
+                    ChannelMsg::Close => break,
+                    _ => {}
+                }
+            }
+            let out = String::from_utf8(out)?;
+            anyhow::ensure!(out.starts_with(&format!("{} uptime is", d.name)), "{out}");
+            anyhow::Ok(())
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    eprintln!("1000 devices started in {startup:?}");
+    let lab = Arc::into_inner(lab).context("lab still shared")?;
+    lab.shutdown().await;
+    Ok(())
+}

@@ -1,8 +1,8 @@
 //! The `netrun` command line: parse arguments, build a plan, run it, print.
 //! Errors reaching here become one line that names the thing and the fix.
 
-// mod bench;
-// mod lab;
+mod bench;
+mod lab;
 mod plugin;
 
 use crate::inventory::{Filter, Inventory, unknown_hosts};
@@ -64,10 +64,10 @@ enum Command {
         #[command(subcommand)]
         command: plugin::PluginCommand,
     },
-    // Start a simulated fleet of devices (SSH, IOS-like CLI) on 127.0.0.1.
-    // Lab(lab::LabArgs),
-    // Measure a sweep over a simulated fleet: devices/s, latency, CPU, memory.
-    // Bench(bench::BenchArgs),
+    /// Start a simulated fleet of devices (SSH, IOS-like CLI) on 127.0.0.1.
+    Lab(lab::LabArgs),
+    /// Measure a sweep over a simulated fleet: devices/s, latency, CPU, memory.
+    Bench(bench::BenchArgs),
 }
 
 /// Which devices, where results go, and the limits of a run.
@@ -152,8 +152,8 @@ impl Cli {
                 sweep_exec(&dirs, commands, a.target).await
             }
             Command::Plugin { command } => plugin::execute(command, &dirs).await,
-            // Command::Lab
-            // Command::Bench
+            Command::Lab(a) => lab::execute(a).await,
+            Command::Bench(a) => bench::execute(a, &dirs).await,
         }
     }
 }
@@ -355,12 +355,6 @@ async fn execute_plan(
     t: &TargetArgs,
 ) -> anyhow::Result<i32> {
     let settings = settings_of(t)?;
-    let known_hosts = Arc::new(runner::load_known_hosts(&hosts));
-    let env = Arc::new(Env {
-        runtime: loaded.runtime,
-        platforms: loaded.platforms,
-        known_hosts,
-    });
     let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let mut sink = match &t.output {
         Some(p) => Some(
@@ -369,18 +363,59 @@ async fn execute_plan(
         ),
         None => None,
     };
-    let progress = if std::io::stderr().is_terminal() {
+    let (records, summary, write_error) = collect(
+        loaded,
+        hosts,
+        job,
+        settings,
+        sink.as_mut(),
+        std::io::stderr().is_terminal(),
+    )
+    .await;
+    let max_rows = if t.all_rows { usize::MAX } else { 50 };
+    let table = render_table(&records, &summary, max_rows);
+    if records_to_stdout {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    if let Some(e) = write_error {
+        bail!("writing results failed: {e}");
+    }
+    Ok(if summary.failures() == 0 {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    })
+}
+
+/// Run `job` over `hosts`, writing each record to `sink` as it arrives.
+/// Returns every record, the summary, and the first write error if any.
+pub async fn collect(
+    loaded: Loaded,
+    hosts: Vec<crate::inventory::Host>,
+    job: Job,
+    mut settings: Settings,
+    mut sink: Option<&mut JsonlSink>,
+    show_progress: bool,
+) -> (Vec<Record>, Summary, Option<std::io::Error>) {
+    settings.concurrency = crate::resilience::cap_concurrency(settings.concurrency);
+    let known_hosts = Arc::new(runner::load_known_hosts(&hosts));
+    let env = Arc::new(Env {
+        runtime: loaded.runtime,
+        platforms: loaded.platforms,
+        known_hosts,
+    });
+    let progress = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(hosts.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} devices  {per_sec}  eta {eta}  {msg}",
+                "{bar:40} {pos}/{len} devices  {per_sec}  eta {eta}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        Some(bar)
-    } else {
-        None
-    };
+        bar
+    });
     let cancel = CancellationToken::new();
     let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
     let mut write_error: Option<std::io::Error> = None;
@@ -400,19 +435,5 @@ async fn execute_plan(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let max_rows = if t.all_rows { usize::MAX } else { 50 };
-    let table = render_table(&records, &summary, max_rows);
-    if records_to_stdout {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
-    }
-    if let Some(e) = write_error {
-        bail!("writing results failed: {e}");
-    }
-    Ok(if summary.failures() == 0 {
-        EXIT_OK
-    } else {
-        EXIT_SOME_FAILED
-    })
+    (records, summary, write_error)
 }

@@ -370,7 +370,7 @@ impl CliSession {
             let out = session
                 .exchange(&command, None, t.prompt, Phase::Prompt)
                 .await?;
-            if let Some(ind) = session.platform.failure_in(&out.1) {
+            if let Some(ind) = session.platform.failure_in(&out) {
                 tracing::debug!(device = %session.device, command, indicator = ind, "on-open command refused");
             }
         }
@@ -528,7 +528,7 @@ impl CliSession {
         let mut transcript = String::new();
         let timeout = opts.timeout.unwrap_or(self.timeouts.command);
         for (input, expect) in steps {
-            let (raw, _) = self
+            let raw = self
                 .exchange(input, expect.as_ref(), timeout, Phase::Command)
                 .await?;
             transcript.push_str(&text::normalise(&raw));
@@ -538,53 +538,35 @@ impl CliSession {
 
     async fn run_in_mode(&mut self, command: &str, opts: &CommandOptions) -> Result<String> {
         let timeout = opts.timeout.unwrap_or(self.timeouts.command);
-        let (raw, out) = self
-            .exchange_clean(command, opts.expect.as_ref(), timeout, opts.keep_prompt)
+        let raw = self
+            .exchange(command, opts.expect.as_ref(), timeout, Phase::Command)
             .await?;
-        let _ = raw;
+        let out = clean_output(&raw, command, &self.platform, opts.keep_prompt);
         if let Some(ind) = self.platform.failure_in(&out) {
+            let line = out.lines().find(|l| l.contains(ind)).unwrap_or(ind).trim();
             return Err(err(
                 ErrorClass::RejectedCommand,
-                format!(
-                    "{}: device refused `{command}` ({ind}): {}",
-                    self.device,
-                    out.trim()
-                ),
+                format!("{}: device refused `{command}`: {line}", self.device),
             ));
         }
         Ok(out)
     }
 
-    async fn exchange_clean(
-        &mut self,
-        command: &str,
-        expect: Option<&Regex>,
-        timeout: Duration,
-        keep_prompt: bool,
-    ) -> Result<(String, String)> {
-        let (raw, _) = self
-            .exchange(command, expect, timeout, Phase::Command)
-            .await?;
-        let out = clean_output(&raw, command, &self.platform, keep_prompt);
-        Ok((raw, out))
-    }
-
     /// Write `input` and a line ending, read to the next prompt (or
-    /// `expect`). Returns the raw text and the cleaned output.
+    /// `expect`) and return the raw text received.
     async fn exchange(
         &mut self,
         input: &str,
         expect: Option<&Regex>,
         timeout: Duration,
         phase: Phase,
-    ) -> Result<(String, String)> {
+    ) -> Result<String> {
         let le = self.platform.line_ending.clone();
         self.write(&format!("{input}{le}")).await?;
         let deadline = Instant::now() + timeout;
         let (raw, stop) = self.read_until(deadline, expect, true, phase).await?;
         self.set_mode(stop);
-        let out = clean_output(&raw, input, &self.platform, false);
-        Ok((raw, out))
+        Ok(raw)
     }
 
     async fn write(&mut self, data: &str) -> Result<()> {
