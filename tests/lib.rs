@@ -1,1 +1,118 @@
+//! Helpers shared by the integration tests: where the built `netrun` binary
+//! and plugin bundles are, temporary folders, running the CLI.
+//!
+//! The tests drive the real binary. Build it and the plugins first
+//! (`cargo build -p netrun && scripts/build-plugins.sh`; `.ci/run` does).
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The cargo target folder this test binary was built into.
+pub fn target_dir() -> PathBuf {
+    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(t);
+    }
+    workspace().join("target")
+}
+
+/// The `netrun` binary: `$NETRUN_BIN`, else the debug build beside this test.
+pub fn netrun_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("NETRUN_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/integration-… → target/<profile>/netrun
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("netrun"))
+        .unwrap_or_default();
+    assert!(
+        bin.is_file(),
+        "{} not found: run `cargo build -p netrun` first",
+        bin.display()
+    );
+    bin
+}
+
+/// Folder with the first-party plugin bundles.
+pub fn plugin_dir() -> PathBuf {
+    let dir = target_dir().join("plugins");
+    assert!(
+        dir.join("cisco-ios").join("netrun-plugin.toml").is_file(),
+        "{} has no plugin bundles: run scripts/build-plugins.sh first",
+        dir.display()
+    );
+    dir
+}
+
+/// A `netrun` command with the first-party plugins and a private HOME, so
+/// the user's own known_hosts and plugins do not leak into tests.
+pub fn netrun(home: &Path) -> Command {
+    netrun_cmd_with_plugins(home, &[&plugin_dir()])
+}
+
+/// Like [`netrun`], with these plugin folders searched in order.
+pub fn netrun_cmd_with_plugins(home: &Path, plugin_dirs: &[&Path]) -> Command {
+    let mut c = Command::new(netrun_bin());
+    for d in plugin_dirs {
+        c.arg("--plugin-dir").arg(d);
+    }
+    c.env("HOME", home);
+    c.env("XDG_DATA_HOME", home.join("data"));
+    c.env("XDG_CACHE_HOME", target_dir().join("test-cache"));
+    c.env_remove("NETRUN_PLUGIN_PATH");
+    c
+}
+
+/// Run and capture, with stdout/stderr in the panic message on failure to spawn.
+pub fn output(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Parse a JSON Lines file.
+pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad record {l}: {e}")))
+        .collect()
+}
+
+/// A temporary folder removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty folder under the system temp dir, named after `tag`.
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "netrun-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

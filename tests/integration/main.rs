@@ -1,1 +1,5 @@
+//! Integration tests: the built `netrun` binary against simulated devices
+//! (`netrun lab`), OpenSSH's sshd, and the first-party plugin components.
 
+mod parsers;
+mod sweep;

@@ -2,7 +2,7 @@
 //! its driver's parsers for workflows.
 
 use super::bindings::{driver as dw, workflow as ww};
-use super::{DriverPlatform, PluginState, Runtime, trap_error};
+use super::{DriverPlatform, Plugin, PluginState, Runtime, trap_error};
 use crate::error::{Error, ErrorClass};
 use crate::transport::ssh::{CliSession, CommandOptions, Target};
 use regex::Regex;
@@ -30,7 +30,7 @@ pub struct DeviceContext {
     /// The last classified failure the host handed to the plugin; a workflow
     /// that returns the same error keeps its precise class.
     pub last_error: Option<Error>,
-    driver: Option<(Store<PluginState>, dw::DriverPlugin)>,
+    driver: Option<DriverInstance>,
 }
 
 impl DeviceContext {
@@ -98,55 +98,81 @@ impl DeviceContext {
     pub async fn parse(&mut self, command: &str, output: &str) -> Result<String, Error> {
         let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
         if self.driver.is_none() {
-            let mut store =
-                self.runtime
-                    .store(&dp.driver, Arc::from(self.target.device.as_str()), None);
-            let inst = self
-                .runtime
-                .instantiate_driver(&dp.driver, &mut store)
-                .await?;
-            self.driver = Some((store, inst));
+            let device = Arc::from(self.target.device.as_str());
+            self.driver =
+                Some(DriverInstance::new(&self.runtime, dp.driver.clone(), device).await?);
         }
-        let Some((store, inst)) = self.driver.as_mut() else {
+        let Some(driver) = self.driver.as_mut() else {
             return Err(Error::new(ErrorClass::Internal, "driver instance vanished"));
         };
-        let name = &dp.driver.bundle.manifest.name;
-        let result = inst
-            .netrun_plugin_driver()
-            .call_parse(&mut *store, &dp.platform.name, command, output)
-            .await;
-        match result {
-            Ok(Ok(json)) => Ok(json),
-            Ok(Err(dw::exports::netrun::plugin::driver::ParseError::UnsupportedCommand(m))) => {
-                Err(Error::new(
-                    ErrorClass::Parse,
-                    format!(
-                        "{}: driver {name} has no parser for `{command}` on {}: {m}",
-                        self.target.device, dp.platform.name
-                    ),
-                ))
-            }
-            Ok(Err(dw::exports::netrun::plugin::driver::ParseError::UnexpectedOutput(m))) => {
-                Err(Error::new(
-                    ErrorClass::Parse,
-                    format!(
-                        "{}: cannot parse output of `{command}`: {m}",
-                        self.target.device
-                    ),
-                ))
-            }
-            Err(e) => {
-                // A trapped instance is unusable; the next parse gets a fresh one.
-                self.driver = None;
-                Err(trap_error(name, "parse", e))
-            }
+        let result = driver.parse(&dp.platform.name, command, output).await;
+        if result.as_ref().is_err_and(|e| e.class != ErrorClass::Parse) {
+            // A trapped instance is unusable; the next parse gets a fresh one.
+            self.driver = None;
         }
+        result.map_err(|mut e| {
+            e.message = format!("{}: {}", self.target.device, e.message);
+            e
+        })
     }
 
     /// Close the session (on-close commands, disconnect).
     pub async fn close(&mut self) {
         if let Some(s) = self.session.take() {
             s.close().await;
+        }
+    }
+}
+
+/// A live instance of a driver plugin, for parsing.
+pub struct DriverInstance {
+    plugin: Arc<Plugin>,
+    store: Store<PluginState>,
+    instance: dw::DriverPlugin,
+}
+
+impl DriverInstance {
+    /// Instantiate `plugin` in a fresh store.
+    pub async fn new(
+        runtime: &Runtime,
+        plugin: Arc<Plugin>,
+        device: Arc<str>,
+    ) -> Result<Self, Error> {
+        let mut store = runtime.store(&plugin, device, None);
+        let instance = runtime.instantiate_driver(&plugin, &mut store).await?;
+        Ok(DriverInstance {
+            plugin,
+            store,
+            instance,
+        })
+    }
+
+    /// Parse `output` of `command` on `platform`; returns the JSON text.
+    /// A trap leaves the instance unusable: drop it on any non-parse error.
+    pub async fn parse(
+        &mut self,
+        platform: &str,
+        command: &str,
+        output: &str,
+    ) -> Result<String, Error> {
+        use dw::exports::netrun::plugin::driver::ParseError as P;
+        let name = &self.plugin.bundle.manifest.name;
+        match self
+            .instance
+            .netrun_plugin_driver()
+            .call_parse(&mut self.store, platform, command, output)
+            .await
+        {
+            Ok(Ok(json)) => Ok(json),
+            Ok(Err(P::UnsupportedCommand(m))) => Err(Error::new(
+                ErrorClass::Parse,
+                format!("driver {name} has no parser for `{command}` on {platform}: {m}"),
+            )),
+            Ok(Err(P::UnexpectedOutput(m))) => Err(Error::new(
+                ErrorClass::Parse,
+                format!("cannot parse output of `{command}`: {m}"),
+            )),
+            Err(e) => Err(trap_error(name, "parse", e)),
         }
     }
 }

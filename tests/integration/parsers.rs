@@ -1,0 +1,93 @@
+//! The cisco-ios driver's parsers, run inside the real WebAssembly
+//! component, against the recorded device output kept beside the plugin.
+
+use netrun::error::ErrorClass;
+use netrun::runtime::bundle::Bundle;
+use netrun::runtime::host::DriverInstance;
+use netrun::runtime::{Runtime, RuntimeOptions};
+use netrun_tests::{plugin_dir, workspace};
+use serde_json::Value;
+use std::sync::Arc;
+
+async fn cisco_ios() -> DriverInstance {
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 8,
+        cache_dir: None,
+    })
+    .expect("runtime");
+    let bundle = Bundle::open(&plugin_dir().join("cisco-ios")).expect("bundle");
+    let plugin = Arc::new(runtime.load(&bundle).expect("plugin loads"));
+    DriverInstance::new(&runtime, plugin, Arc::from("fixtures"))
+        .await
+        .expect("instance")
+}
+
+#[tokio::test]
+async fn every_fixture_parses_inside_the_component_to_its_expected_json() {
+    let mut driver = cisco_ios().await;
+    let root = workspace().join("plugins/cisco-ios/tests/fixtures");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let command = dir.file_name().unwrap().to_string_lossy().replace('_', " ");
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let raw_path = f.unwrap().path();
+            if raw_path.extension().is_none_or(|e| e != "raw") {
+                continue;
+            }
+            let raw = std::fs::read_to_string(&raw_path).unwrap();
+            let expected: Value = serde_json::from_str(
+                &std::fs::read_to_string(raw_path.with_extension("json")).unwrap(),
+            )
+            .unwrap();
+            match driver.parse("cisco_ios", &command, &raw).await {
+                Ok(json) => {
+                    let got: Value = serde_json::from_str(&json).unwrap();
+                    if got != expected {
+                        failures.push(format!("{}: parsed value differs", raw_path.display()));
+                    }
+                }
+                Err(e) => failures.push(format!("{}: {e}", raw_path.display())),
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(
+        checked >= 15,
+        "only {checked} fixtures found under {}",
+        root.display()
+    );
+}
+
+#[tokio::test]
+async fn garbage_output_and_unknown_commands_are_parse_errors_not_traps() {
+    let mut driver = cisco_ios().await;
+    let e = driver
+        .parse(
+            "cisco_ios",
+            "show version",
+            "% Invalid input detected at '^' marker.",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Parse);
+    let e = driver
+        .parse("cisco_ios", "show bgp summary", "anything")
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Parse);
+    assert!(e.message.contains("no parser"), "{}", e.message);
+    // The instance is still usable after errors.
+    let ok = driver
+        .parse("cisco_ios", "sh ip int br", "Interface              IP-Address      OK? Method Status                Protocol\nLoopback0              10.0.0.1        YES NVRAM  up                    up\n")
+        .await
+        .unwrap();
+    let rows: Value = serde_json::from_str(&ok).unwrap();
+    assert_eq!(rows[0]["interface"], "Loopback0");
+    assert_eq!(rows[0]["ip_address"], "10.0.0.1");
+}

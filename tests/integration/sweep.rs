@@ -1,0 +1,391 @@
+//! The CLI against the simulated fleet over loopback.
+
+use netrun_lab::{Lab, LabConfig, parse_fault_spec};
+use netrun_tests::{TempDir, netrun, output, read_jsonl};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// A lab started in this process, with its inventory written to a temp dir.
+async fn lab(devices: usize, faults: &[&str]) -> (Lab, TempDir) {
+    let config = LabConfig {
+        devices,
+        faults: faults
+            .iter()
+            .map(|f| parse_fault_spec(f).unwrap())
+            .collect(),
+        ..Default::default()
+    };
+    let lab = Lab::start(config).await.expect("lab starts");
+    let dir = TempDir::new("inv");
+    lab.write_inventory(dir.path()).expect("inventory written");
+    (lab, dir)
+}
+
+/// A `netrun` command run off the async runtime, so the in-process lab keeps serving.
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+struct KillOnDrop(Child);
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn lab_of_200_devices_then_collect_facts_gives_200_ok_records_named_after_the_devices() {
+    let home = TempDir::new("home");
+    let inv = TempDir::new("lab200");
+    let mut lab = netrun(home.path());
+    lab.args(["lab", "--devices", "200", "--inventory-dir"])
+        .arg(inv.path())
+        .stdout(Stdio::piped());
+    let mut child = KillOnDrop(lab.spawn().expect("netrun lab starts"));
+    let stdout = child.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = lines.next().expect("lab prints a line").unwrap();
+    assert!(ready.contains("ready"), "first line: {ready}");
+
+    let out_file = inv.path().join("r.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "collect-facts", "-i"])
+        .arg(inv.path().join("hosts.yaml"))
+        .arg("-o")
+        .arg(&out_file);
+    let o = output(&mut cmd);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let records = read_jsonl(&out_file);
+    assert_eq!(records.len(), 200);
+    let mut names: Vec<&str> = records
+        .iter()
+        .map(|r| r["device"].as_str().unwrap())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 200, "one record per device");
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}");
+        assert_eq!(r["data"]["hostname"], r["device"], "{r}");
+    }
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains("200 devices: 200 ok, 0 failed"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_facts_returns_each_devices_serial_model_and_interfaces() {
+    let (lab, inv) = lab(4, &[]).await;
+    let home = TempDir::new("home");
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "collect-facts", "-o", "-", "-i"])
+        .arg(inv.path());
+    let o = run(cmd).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4);
+    for d in lab.devices() {
+        let r = records
+            .iter()
+            .find(|r| r["device"] == d.name.as_str())
+            .unwrap();
+        assert_eq!(r["data"]["serial"], d.serial.as_str(), "{r}");
+        assert_eq!(r["data"]["model"], d.model.as_str(), "{r}");
+        assert_eq!(r["data"]["vendor"], "Cisco");
+        let interfaces = r["data"]["interfaces"].as_array().unwrap();
+        assert!(interfaces.len() >= 4, "{r}");
+        assert!(r["data"]["uptime_seconds"].as_u64().unwrap() > 0);
+    }
+    // The summary goes to stderr when records go to stdout.
+    assert!(stderr(&o).contains("4 devices: 4 ok"), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_parses_output_when_the_driver_has_a_parser_and_keeps_raw_text_otherwise() {
+    let (_lab, inv) = lab(3, &[]).await;
+    let home = TempDir::new("home");
+    let mut cmd = netrun(home.path());
+    cmd.args([
+        "exec",
+        "show ip interface brief",
+        "show clock",
+        "--hosts",
+        "r001,r003",
+        "-o",
+        "-",
+        "-i",
+    ])
+    .arg(inv.path());
+    let o = run(cmd).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut devices: Vec<&str> = records
+        .iter()
+        .map(|r| r["device"].as_str().unwrap())
+        .collect();
+    devices.sort();
+    assert_eq!(devices, vec!["r001", "r003"]);
+    for r in &records {
+        let commands = r["data"]["commands"].as_array().unwrap();
+        let brief = &commands[0];
+        assert!(
+            brief["output"].as_str().unwrap().starts_with("Interface"),
+            "{brief}"
+        );
+        let rows = brief["parsed"].as_array().expect("parsed rows");
+        assert!(
+            rows.iter().any(|row| row["interface"] == "Loopback0"),
+            "{brief}"
+        );
+        assert_eq!(
+            rows.len(),
+            brief["output"].as_str().unwrap().lines().count() - 1
+        );
+        let clock = &commands[1];
+        assert!(clock.get("parsed").is_none());
+        assert!(clock["output"].as_str().unwrap().contains("UTC"), "{clock}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_command_and_wrong_password_are_classified_and_exit_code_is_2() {
+    let (_lab, inv) = lab(3, &["auth-reject:r002"]).await;
+    let home = TempDir::new("home");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show foo", "-o", "-", "-i"])
+        .arg(inv.path());
+    let o = run(cmd).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let records: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3);
+    let class = |d: &str| {
+        let r = records.iter().find(|r| r["device"] == d).unwrap();
+        assert_eq!(r["status"], "error");
+        r["error"]["class"].as_str().unwrap().to_string()
+    };
+    assert_eq!(class("r001"), "rejected-command");
+    assert_eq!(class("r002"), "auth");
+    assert_eq!(class("r003"), "rejected-command");
+    let r1 = records.iter().find(|r| r["device"] == "r001").unwrap();
+    assert!(
+        r1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("% Invalid input detected")
+    );
+    // The password never appears in results or logs.
+    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(!all.contains("netrun-lab-pw") && !all.contains("netrun-lab-enable"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_host_key_is_refused_and_accept_new_records_it_for_later_strict_runs() {
+    let (lab, inv) = lab(1, &[]).await;
+    std::fs::write(inv.path().join("known_hosts"), "").unwrap();
+    let home = TempDir::new("home");
+    let strict = || {
+        let mut cmd = netrun(home.path());
+        cmd.args(["exec", "show clock", "-o", "-", "-i"])
+            .arg(inv.path());
+        cmd
+    };
+    let o = run(strict()).await;
+    assert_eq!(o.status.code(), Some(2));
+    let r: Value = serde_json::from_slice(o.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(r["error"]["class"], "host-key", "{r}");
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("SHA256:") && msg.contains("not known"),
+        "{msg}"
+    );
+
+    let mut accept = strict();
+    accept.args(["--host-key-policy", "accept-new"]);
+    let o = run(accept).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let recorded = std::fs::read_to_string(home.path().join(".ssh/known_hosts")).unwrap();
+    let port = lab.devices()[0].port;
+    assert!(
+        recorded.starts_with(&format!("[127.0.0.1]:{port} ssh-ed25519 ")),
+        "{recorded}"
+    );
+
+    let o = run(strict()).await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "strict run trusts the recorded key: {}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_host_key_is_refused_naming_the_known_hosts_line() {
+    let (lab, inv) = lab(2, &[]).await;
+    // Record r002's key under r001's address: r001 now presents a "changed" key.
+    let d = lab.devices();
+    std::fs::write(
+        inv.path().join("known_hosts"),
+        format!("[127.0.0.1]:{} {}\n", d[0].port, d[1].host_key_openssh),
+    )
+    .unwrap();
+    let home = TempDir::new("home");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show clock", "--hosts", "r001", "-o", "-", "-i"])
+        .arg(inv.path());
+    let o = run(cmd).await;
+    let r: Value = serde_json::from_slice(o.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(r["error"]["class"], "host-key", "{r}");
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("HOST KEY CHANGED") && msg.contains("known_hosts:1"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bad_inventory_and_unknown_hosts_are_clear_errors_with_exit_code_1() {
+    let home = TempDir::new("home");
+    let inv = TempDir::new("badinv");
+    std::fs::write(inv.path().join("hosts.yaml"), "r1:\n  port: [oops\n").unwrap();
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "collect-facts", "-i"]).arg(inv.path());
+    let o = output(&mut cmd);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("hosts.yaml") && e.contains("malformed") && e.contains("line"),
+        "{e}"
+    );
+    assert!(!e.contains("panicked"), "{e}");
+
+    std::fs::write(
+        inv.path().join("hosts.yaml"),
+        "r1:\n  hostname: 127.0.0.1\n",
+    )
+    .unwrap();
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "collect-facts", "--hosts", "r1,r9", "-i"])
+        .arg(inv.path());
+    let o = output(&mut cmd);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("r9"), "{}", stderr(&o));
+
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "no-such-workflow", "-i"]).arg(inv.path());
+    let o = output(&mut cmd);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("collect-facts"),
+        "lists installed workflows: {}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn device_without_platform_gets_an_inventory_error_record_not_a_crash() {
+    let (_lab, inv) = lab(2, &[]).await;
+    let hosts = std::fs::read_to_string(inv.path().join("hosts.yaml")).unwrap();
+    // r002 moves out of the `lab` group, losing its platform.
+    let hosts = hosts.replacen("r002:\n", "r002:\n  platform: juniper_junos\n", 1);
+    std::fs::write(inv.path().join("hosts.yaml"), hosts).unwrap();
+    let home = TempDir::new("home");
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "collect-facts", "-o", "-", "-i"])
+        .arg(inv.path());
+    let o = run(cmd).await;
+    assert_eq!(o.status.code(), Some(2));
+    let records: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    let r2 = records.iter().find(|r| r["device"] == "r002").unwrap();
+    assert_eq!(r2["error"]["class"], "inventory", "{r2}");
+    assert!(
+        r2["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("juniper_junos")
+    );
+    let r1 = records.iter().find(|r| r["device"] == "r001").unwrap();
+    assert_eq!(r1["status"], "ok");
+}
+
+#[test]
+fn plugin_list_shows_the_bundled_plugins_with_kind_version_and_platforms() {
+    let home = TempDir::new("home");
+    let o = output(netrun(home.path()).args(["plugin", "list"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+            .to_string()
+    };
+    let ios = line("cisco-ios");
+    assert!(
+        ios.contains("driver") && ios.contains("cisco_ios") && ios.contains("0.1.0"),
+        "{ios}"
+    );
+    assert!(line("collect-facts").contains("workflow"));
+}
+
+#[test]
+fn tampered_component_is_refused_by_verify_and_by_runs_naming_the_sha256_mismatch() {
+    let home = TempDir::new("home");
+    let copy = TempDir::new("tampered");
+    let src = netrun_tests::plugin_dir().join("cisco-ios");
+    let dst = copy.path().join("cisco-ios");
+    std::fs::create_dir_all(&dst).unwrap();
+    for f in ["netrun-plugin.toml", "plugin.wasm"] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    let o = output(netrun(home.path()).args(["plugin", "verify"]).arg(&dst));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let mut bytes = std::fs::read(dst.join("plugin.wasm")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(dst.join("plugin.wasm"), bytes).unwrap();
+    let o = output(netrun(home.path()).args(["plugin", "verify"]).arg(&dst));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("sha256 mismatch"), "{}", stderr(&o));
+
+    // A run that needs the driver refuses to start. The tampered copy comes
+    // first in the search path, so it is the one chosen.
+    let inv = TempDir::new("inv");
+    std::fs::write(
+        inv.path().join("hosts.yaml"),
+        "r1:\n  hostname: 127.0.0.1\n  platform: cisco_ios\n",
+    )
+    .unwrap();
+    let mut cmd = netrun_tests::netrun_cmd_with_plugins(
+        home.path(),
+        &[copy.path(), &netrun_tests::plugin_dir()],
+    );
+    cmd.args(["run", "collect-facts", "-i"]).arg(inv.path());
+    let o = output(&mut cmd);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("sha256 mismatch"), "{}", stderr(&o));
+}

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Prepare this machine for the OpenSSH integration tests
+# (tests/integration/openssh.rs): OpenSSH's sshd binary and the login user
+# `netrun-ios` whose session the tests' sshd hands to tests/sshd/ios-shell.py.
+#
+# Idempotent and non-interactive; run as root (CI does, before the tests).
+# It does not start the system's sshd: each test starts its own on a free
+# port of 127.0.0.1.
+set -eu
+
+USER_NAME=netrun-ios
+USER_HOME=/home/netrun-ios
+USER_PASSWORD=netrun-ios-pw
+
+if [ "$(id -u)" != 0 ]; then
+    echo "setup.sh: must run as root (it installs openssh-server and adds user $USER_NAME)" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+if [ -x /usr/sbin/sshd ]; then
+    echo "setup.sh: /usr/sbin/sshd present ($(/usr/sbin/sshd -V 2>&1 | head -n 1 || true))"
+else
+    # Keep the package's maintainer scripts from starting the system sshd on
+    # port 22: invoke-rc.d consults policy-rc.d, and 101 means "not allowed".
+    policy=/usr/sbin/policy-rc.d
+    own_policy=no
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        own_policy=yes
+    fi
+    install_sshd() {
+        apt-get install -y --no-install-recommends openssh-server </dev/null
+    }
+    status=0
+    if ! install_sshd; then
+        echo "setup.sh: install failed; refreshing package lists and retrying"
+        apt-get update </dev/null && install_sshd || status=$?
+    fi
+    if [ "$own_policy" = yes ]; then
+        rm -f "$policy"
+    fi
+    if [ "$status" != 0 ] || [ ! -x /usr/sbin/sshd ]; then
+        echo "setup.sh: could not install openssh-server" >&2
+        exit 1
+    fi
+    echo "setup.sh: installed openssh-server ($(/usr/sbin/sshd -V 2>&1 | head -n 1 || true))"
+fi
+
+# sshd refuses to start without its privilege-separation directory.
+if [ ! -d /run/sshd ]; then
+    mkdir -p /run/sshd
+    chmod 755 /run/sshd
+    echo "setup.sh: created /run/sshd"
+fi
+
+if id "$USER_NAME" >/dev/null 2>&1; then
+    echo "setup.sh: user $USER_NAME exists"
+else
+    useradd --system --create-home --home-dir "$USER_HOME" --shell /bin/sh "$USER_NAME"
+    echo "setup.sh: created system user $USER_NAME (home $USER_HOME, shell /bin/sh)"
+fi
+echo "$USER_NAME:$USER_PASSWORD" | chpasswd
+echo "setup.sh: set the password of $USER_NAME"
+
+if [ ! -x /usr/bin/python3 ]; then
+    echo "setup.sh: warning: /usr/bin/python3 is missing; the scripted IOS shell needs it" >&2
+fi
+echo "setup.sh: ready"
