@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need
+# (wasm target, OpenSSH server and its test user), builds the host and the
+# plugins, checks formatting and lints, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+step "system packages and the OpenSSH test user"
+if [ "$(id -u)" = 0 ]; then
+  bash tests/sshd/setup.sh
+else
+  echo "not root: skipping tests/sshd/setup.sh (OpenSSH tests will be skipped)"
+fi
+
+step "format"
+cargo fmt --all -- --check
+
+step "build host and plugins"
+cargo build -p netrun
+scripts/build-plugins.sh
+
+step "clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "tests"
+cargo test --workspace --no-fail-fast
