@@ -1,5 +1,6 @@
 //! Integration tests: the built `netrun` binary against simulated devices
 //! (`netrun lab`), OpenSSH's sshd, and the first-party plugin components.
 
+mod openssh;
 mod parsers;
 mod sweep;

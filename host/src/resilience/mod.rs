@@ -1,6 +1,10 @@
 //! Resilience: bounded resources (open files) — and, as they land,
 //! timeouts, retries with backoff, circuit breakers and the session pool.
 
+pub mod backoff;
+pub mod breaker;
+pub mod retry;
+
 /// Raise the open-files soft limit to the hard limit. Returns (soft, hard)
 /// after the change; each SSH session holds one descriptor.
 pub fn raise_nofile_limit() -> (u64, u64) {
@@ -22,6 +26,8 @@ pub fn raise_nofile_limit() -> (u64, u64) {
                 lim = raised;
             }
         }
+        // rlim_t is u64 on Linux but not on every unix.
+        #[allow(clippy::unnecessary_cast)]
         (lim.rlim_cur as u64, lim.rlim_max as u64)
     }
 }

@@ -5,7 +5,7 @@ pub mod bundle;
 pub mod host;
 
 use crate::error::{Error, ErrorClass};
-use crate::transport::platform::{ModeSpec, Platform, PlatformSpec, SecretKind};
+use crate::transport::platform::{ModeSpec, Platform, PlatformSpec, SecretKind, TransitionSpec};
 use anyhow::Context as _;
 use bundle::{Bundle, Kind};
 use std::collections::BTreeMap;
@@ -408,7 +408,11 @@ fn spec_of(def: &bindings::driver::netrun::plugin::platform::Definition) -> Plat
                             };
                             (c.prompt.clone(), kind)
                         });
-                        (t.to.clone(), t.send.clone(), challenge)
+                        TransitionSpec {
+                            to: t.to.clone(),
+                            send: t.send.clone(),
+                            challenge,
+                        }
                     })
                     .collect(),
             })

@@ -107,8 +107,30 @@ pub struct ModeSpec {
     pub name: String,
     /// Prompt pattern.
     pub prompt: String,
-    /// (to, send, optional (challenge prompt, secret)).
-    pub transitions: Vec<(String, String, Option<(String, SecretKind)>)>,
+    /// Transitions to neighbouring modes.
+    pub transitions: Vec<TransitionSpec>,
+}
+
+/// Plain-data form of a transition.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionSpec {
+    /// Target mode name.
+    pub to: String,
+    /// Input sent.
+    pub send: String,
+    /// Optional challenge: prompt pattern and the secret that answers it.
+    pub challenge: Option<(String, SecretKind)>,
+}
+
+impl TransitionSpec {
+    /// A transition to `to` by sending `send`, with an optional challenge.
+    pub fn new(to: &str, send: &str, challenge: Option<(&str, SecretKind)>) -> Self {
+        TransitionSpec {
+            to: to.into(),
+            send: send.into(),
+            challenge: challenge.map(|(p, k)| (p.into(), k)),
+        }
+    }
 }
 
 impl Platform {
@@ -137,7 +159,12 @@ impl Platform {
         let mut modes = Vec::with_capacity(spec.modes.len());
         for m in &spec.modes {
             let mut transitions = Vec::new();
-            for (to, send, challenge) in &m.transitions {
+            for TransitionSpec {
+                to,
+                send,
+                challenge,
+            } in &m.transitions
+            {
                 transitions.push(Transition {
                     to: index(to)?,
                     send: send.clone(),
@@ -252,24 +279,24 @@ pub(crate) mod tests {
                 ModeSpec {
                     name: "exec".into(),
                     prompt: r"^[\w.\-]{1,63}>\s*$".into(),
-                    transitions: vec![(
-                        "privileged-exec".into(),
-                        "enable".into(),
-                        Some((r"(?i)password:\s*$".into(), SecretKind::EnableSecret)),
+                    transitions: vec![TransitionSpec::new(
+                        "privileged-exec",
+                        "enable",
+                        Some((r"(?i)password:\s*$", SecretKind::EnableSecret)),
                     )],
                 },
                 ModeSpec {
                     name: "privileged-exec".into(),
                     prompt: r"^[\w.\-]{1,63}#\s*$".into(),
                     transitions: vec![
-                        ("exec".into(), "disable".into(), None),
-                        ("configuration".into(), "configure terminal".into(), None),
+                        TransitionSpec::new("exec", "disable", None),
+                        TransitionSpec::new("configuration", "configure terminal", None),
                     ],
                 },
                 ModeSpec {
                     name: "configuration".into(),
                     prompt: r"^[\w.\-]{1,63}\(conf[\w.\-]*\)#\s*$".into(),
-                    transitions: vec![("privileged-exec".into(), "end".into(), None)],
+                    transitions: vec![TransitionSpec::new("privileged-exec", "end", None)],
                 },
             ],
             on_open: vec!["terminal length 0".into()],

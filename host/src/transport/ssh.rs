@@ -607,10 +607,10 @@ impl CliSession {
                 {
                     return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Pattern));
                 }
-                if !after_newline || buf.contains(&b'\n') {
-                    if let Some(m) = self.platform.mode_of(&line) {
-                        return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Prompt(m)));
-                    }
+                if (!after_newline || buf.contains(&b'\n'))
+                    && let Some(m) = self.platform.mode_of(&line)
+                {
+                    return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Prompt(m)));
                 }
                 if answered_pager_at != buf.len()
                     && let Some(pager) = self.platform.pager_of(&line)
