@@ -8,6 +8,11 @@ into "\r\n"; this script turns echo off to read the enable secret and
 switches to raw mode for the one key that answers " --More-- ", as a real
 device's terminal would.
 
+Option: --pause-after TEXT sends command output up to and including the
+first TEXT, pauses 0.3 s, then sends the rest, so the client receives TEXT
+at the end of a chunk (as happens when a real device's output is split into
+TCP segments).
+
 Supported: enable (secret "netrun-ios-enable"), disable, configure terminal,
 end, exit/logout, terminal length N / terminal width N, show version,
 show ip interface brief, show clock; IOS abbreviations ("sh ver",
@@ -23,6 +28,7 @@ import datetime
 import os
 import sys
 import termios
+import time
 
 HOSTNAME = "sshd-r1"
 ENABLE_SECRET = "netrun-ios-enable"
@@ -265,8 +271,9 @@ def resolve(mode, line):
 
 
 class Shell:
-    def __init__(self, term):
+    def __init__(self, term, pause_after=None):
         self.term = term
+        self.pause_after = pause_after
         self.mode = EXEC
         self.page_length = 24
         self.width = 80
@@ -282,14 +289,14 @@ class Shell:
         if lines and lines[-1] == "":
             lines.pop()
         if self.page_length == 0:
-            self.term.write("".join(l + "\n" for l in lines))
+            self.output("".join(l + "\n" for l in lines))
             return
         shown = 0
         per_screen = max(self.page_length - 1, 1)
         budget = per_screen
         while shown < len(lines):
             chunk = lines[shown:shown + budget]
-            self.term.write("".join(l + "\n" for l in chunk))
+            self.output("".join(l + "\n" for l in chunk))
             shown += len(chunk)
             if shown >= len(lines):
                 return
@@ -303,6 +310,17 @@ class Shell:
                 budget = 1
             else:
                 return
+
+    def output(self, text):
+        """Command output, split at --pause-after's text if given."""
+        cut = text.find(self.pause_after) if self.pause_after else -1
+        if cut < 0:
+            self.term.write(text)
+            return
+        cut += len(self.pause_after)
+        self.term.write(text[:cut])
+        time.sleep(0.3)
+        self.term.write(text[cut:])
 
     def run(self, line):
         if not line.strip():
@@ -374,8 +392,15 @@ class Shell:
 
 
 def main():
+    pause_after = None
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--pause-after":
+        pause_after = args[1]
+    elif args:
+        sys.stderr.write("usage: ios-shell.py [--pause-after TEXT]\n")
+        return 2
     try:
-        Shell(Terminal()).main()
+        Shell(Terminal(), pause_after).main()
     except (Closed, KeyboardInterrupt):
         pass
     return 0
