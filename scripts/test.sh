@@ -23,7 +23,8 @@ step "format"
 cargo fmt --all -- --check
 
 step "build host and plugins"
-cargo build -p netrun
+# --workspace here and below: the same feature set, so the tests reuse this build.
+cargo build --workspace
 scripts/build-plugins.sh
 
 step "clippy"
