@@ -561,7 +561,6 @@ fn invalid_command_is_rejected_command() {
 /// is read as the next command's output. Here the shell pauses after
 /// `Device#` so that split happens every time.
 #[test]
-#[ignore = "netrun SSH client bug: a prompt-like partial line at a chunk boundary ends the command"]
 fn prompt_lookalike_at_a_chunk_boundary_does_not_end_the_command() {
     let Some(sshd) = Sshd::start_with("lookalike", "--pause-after 'Device#'") else {
         return;

@@ -206,6 +206,24 @@ pub struct CliSession {
     enable_secret: Option<Secret>,
     timeouts: Timeouts,
     closed: bool,
+    /// The prompt's stem as the device printed it at login (`r001` of
+    /// `r001#`): a prompt-shaped line with another stem is taken for a prompt
+    /// only once the device has gone quiet after it.
+    stem: Option<String>,
+}
+
+/// How long the device must stay quiet after a prompt-shaped line whose
+/// stem differs from the learned one (`Device#` inside `show version`, or a
+/// real prompt after `hostname X`) before it counts as the prompt.
+const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_millis(250);
+
+/// The stem of a prompt line: everything before the first mode character.
+fn prompt_stem(line: &str) -> &str {
+    let line = line.trim();
+    let end = line
+        .find(['>', '#', '(', '$', '%', ']'])
+        .unwrap_or(line.len());
+    &line[..end]
 }
 
 fn err(class: ErrorClass, message: String) -> Error {
@@ -362,6 +380,7 @@ impl CliSession {
             enable_secret: target.enable_secret.clone(),
             timeouts: t,
             closed: false,
+            stem: None,
         };
         session.settle().await?;
         session.acquire(session.platform.default_mode).await?;
@@ -466,9 +485,21 @@ impl CliSession {
                 answered = true;
                 let deadline = Instant::now() + self.timeouts.prompt;
                 stop = self
-                    .read_until(deadline, None, true, Phase::Prompt)
+                    .read_until(deadline, Some(&c.prompt), true, Phase::Prompt)
                     .await?
                     .1;
+                if stop == Stop::Pattern {
+                    // Asked again: the secret was wrong. The device now waits
+                    // for another try, so this session is not reused.
+                    self.closed = true;
+                    return Err(err(
+                        ErrorClass::Auth,
+                        format!(
+                            "{}: `{}` asked for the {what} again after it was sent: the {what} is wrong; check {key}",
+                            self.device, step.send
+                        ),
+                    ));
+                }
             }
             self.set_mode(stop);
             if self.mode != step.to {
@@ -596,9 +627,13 @@ impl CliSession {
         let mut buf: Vec<u8> = Vec::with_capacity(4096);
         let mut answered_pager_at = usize::MAX;
         let mut checked_len = usize::MAX;
+        // A prompt-shaped line with an unexpected stem: (mode, line), accepted
+        // if nothing follows it for UNCONFIRMED_PROMPT_QUIET.
+        let mut unconfirmed: Option<(usize, String)> = None;
         loop {
             if buf.len() != checked_len {
                 checked_len = buf.len();
+                unconfirmed = None;
                 let window = &buf[buf.len().saturating_sub(4096)..];
                 let tail = String::from_utf8_lossy(window);
                 let line = text::last_line(&tail, 4096);
@@ -610,7 +645,18 @@ impl CliSession {
                 if (!after_newline || buf.contains(&b'\n'))
                     && let Some(m) = self.platform.mode_of(&line)
                 {
-                    return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Prompt(m)));
+                    match &self.stem {
+                        Some(stem) if prompt_stem(&line) != stem => {
+                            unconfirmed = Some((m, line.clone()))
+                        }
+                        _ => {
+                            self.stem = Some(prompt_stem(&line).to_string());
+                            return Ok((
+                                String::from_utf8_lossy(&buf).into_owned(),
+                                Stop::Prompt(m),
+                            ));
+                        }
+                    }
                 }
                 if answered_pager_at != buf.len()
                     && let Some(pager) = self.platform.pager_of(&line)
@@ -620,9 +666,20 @@ impl CliSession {
                     self.write(&keys).await?;
                 }
             }
-            let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
+            let wait_until = match &unconfirmed {
+                Some(_) => deadline.min(Instant::now() + UNCONFIRMED_PROMPT_QUIET),
+                None => deadline,
+            };
+            let msg = match tokio::time::timeout_at(wait_until, self.channel.wait()).await {
                 Ok(m) => m,
-                Err(_) => return Err(self.timed_out(&buf, phase)),
+                Err(_) => {
+                    if let Some((m, line)) = unconfirmed.take() {
+                        // Quiet after it: it is the prompt (the hostname changed).
+                        self.stem = Some(prompt_stem(&line).to_string());
+                        return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Prompt(m)));
+                    }
+                    return Err(self.timed_out(&buf, phase));
+                }
             };
             match msg {
                 Some(ChannelMsg::Data { data }) => buf.extend_from_slice(&data),
@@ -828,6 +885,15 @@ fn tail_chars(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
     use crate::transport::platform::tests::ios_like;
+
+    #[test]
+    fn prompt_stem_is_the_text_before_the_mode_character() {
+        assert_eq!(prompt_stem("r001#"), "r001");
+        assert_eq!(prompt_stem("r001(config-if)# "), "r001");
+        assert_eq!(prompt_stem("admin@core1> "), "admin@core1");
+        assert_eq!(prompt_stem("RP/0/RP0/CPU0:xr1#"), "RP/0/RP0/CPU0:xr1");
+        assert_eq!(prompt_stem("Device#"), "Device");
+    }
 
     #[test]
     fn clean_output_removes_echo_pager_and_prompt() {
