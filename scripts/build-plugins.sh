@@ -13,7 +13,7 @@ for dir in plugins/*/; do
   crate="netrun-plugin-$name"
   # One plugin per cargo invocation: each enables a different guest-sdk world,
   # and a shared invocation would unify the features into both components.
-  cargo build --quiet --profile plugin --target wasm32-wasip2 -p "$crate"
+  cargo rustc --quiet --profile plugin --target wasm32-wasip2 -p "$crate" --crate-type cdylib
   wasm="target/wasm32-wasip2/plugin/${crate//-/_}.wasm"
   mkdir -p "$out/$name"
   cp "$wasm" "$out/$name/plugin.wasm"

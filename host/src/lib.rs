@@ -12,4 +12,5 @@ pub mod results;
 pub mod runner;
 pub mod runtime;
 pub mod secret;
+pub mod telemetry;
 pub mod transport;
