@@ -552,13 +552,10 @@ fn invalid_command_is_rejected_command() {
     assert!(message.contains("% Invalid input detected"), "{message}");
 }
 
-/// Known client bug: a command ends at the first received text whose last
-/// line matches a mode prompt, even when that line is only the start of a
-/// longer output line. IOS 15 `show version` prints `Device#\t  PID\t\t\tSN`
-/// (License UDI table); when a chunk from the device ends right after
-/// `Device#`, the client takes it for the privileged prompt, returns the
-/// truncated output, and the rest of `show version` (and the real prompt)
-/// is read as the next command's output. Here the shell pauses after
+/// IOS 15 `show version` prints `Device#\t  PID\t\t\tSN` (License UDI
+/// table). When a chunk from the device ends right after `Device#`, that
+/// line looks like a privileged prompt; it must not end the command, since
+/// its stem is not the device's (`sshd-r1`). The shell pauses after
 /// `Device#` so that split happens every time.
 #[test]
 fn prompt_lookalike_at_a_chunk_boundary_does_not_end_the_command() {

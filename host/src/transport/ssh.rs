@@ -215,7 +215,7 @@ pub struct CliSession {
 /// How long the device must stay quiet after a prompt-shaped line whose
 /// stem differs from the learned one (`Device#` inside `show version`, or a
 /// real prompt after `hostname X`) before it counts as the prompt.
-const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_millis(250);
+const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
 
 /// The stem of a prompt line: everything before the first mode character.
 fn prompt_stem(line: &str) -> &str {
