@@ -15,6 +15,12 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 step "system packages and the OpenSSH test user"
 if [ "$(id -u)" = 0 ]; then
   bash tests/sshd/setup.sh
+  if ! command -v promtool >/dev/null; then
+    # promtool (from Debian's prometheus package) checks the metrics exposition.
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends prometheus </dev/null \
+      || { apt-get update </dev/null && apt-get install -y --no-install-recommends prometheus </dev/null; }
+  fi
 else
   echo "not root: skipping tests/sshd/setup.sh (OpenSSH tests will be skipped)"
 fi

@@ -4,6 +4,7 @@
 mod bench;
 mod lab;
 mod plugin;
+mod serve;
 
 use crate::inventory::{Filter, Inventory, unknown_hosts};
 use crate::results::{JsonlSink, Record, Summary, render_table};
@@ -68,6 +69,8 @@ enum Command {
     Lab(lab::LabArgs),
     /// Measure a sweep over a simulated fleet: devices/s, latency, CPU, memory.
     Bench(bench::BenchArgs),
+    /// Poll devices on an interval and serve Prometheus metrics.
+    Serve(serve::ServeArgs),
 }
 
 /// Which devices, where results go, and the limits of a run.
@@ -154,6 +157,7 @@ impl Cli {
             Command::Plugin { command } => plugin::execute(command, &dirs).await,
             Command::Lab(a) => lab::execute(a).await,
             Command::Bench(a) => bench::execute(a, &dirs).await,
+            Command::Serve(a) => serve::execute(a, &dirs).await,
         }
     }
 }

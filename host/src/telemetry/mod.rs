@@ -7,6 +7,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -190,13 +191,48 @@ impl Metrics {
             .observe(d.as_secs_f64());
     }
 
-    /// The registry in the Prometheus text exposition format.
+    /// The registry in the Prometheus text exposition format (0.0.4), as
+    /// `promtool check metrics` and node_exporter's textfile collector read it.
     pub fn encode(&self) -> String {
-        let mut out = String::new();
+        let mut open_metrics = String::new();
         // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
-        out
+        let _ = prometheus_client::encoding::text::encode(&mut open_metrics, &self.registry);
+        to_prometheus_text(&open_metrics)
     }
+}
+
+/// Turn OpenMetrics text into the Prometheus text format: counter families
+/// are named with their `_total` suffix (as their samples are), and the
+/// `# UNIT` and `# EOF` lines, which Prometheus' format lacks, are dropped.
+fn to_prometheus_text(open_metrics: &str) -> String {
+    let counters: HashSet<&str> = open_metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(open_metrics.len());
+    for line in open_metrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let meta = line
+            .strip_prefix("# HELP ")
+            .map(|r| ("# HELP ", r))
+            .or_else(|| line.strip_prefix("# TYPE ").map(|r| ("# TYPE ", r)));
+        match meta {
+            Some((tag, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                if counters.contains(name) {
+                    out.push_str(&format!("{tag}{name}_total {tail}"));
+                } else {
+                    out.push_str(line);
+                }
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The process-wide metrics.
@@ -224,5 +260,53 @@ mod tests {
         assert!(text.contains("netrun_device_results_total{"), "{text}");
         assert!(text.contains("netrun_command_seconds_bucket{"), "{text}");
         assert!(text.contains("platform=\"cisco_ios\""), "{text}");
+        assert!(
+            text.contains("# TYPE netrun_device_results_total counter"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("# EOF") && !text.contains("# UNIT"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn promtool_accepts_the_exposition() {
+        // promtool comes with Debian's `prometheus` package (scripts/test.sh installs it).
+        let Ok(mut child) = std::process::Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+        else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "promtool missing in CI: install the prometheus package"
+            );
+            eprintln!("SKIP: promtool not installed");
+            return;
+        };
+        let m = metrics();
+        Metrics::observe(&m.connect_seconds, "cisco_ios", Duration::from_millis(30));
+        m.retries
+            .get_or_create(&ClassLabels {
+                class: "connect-timeout".into(),
+            })
+            .inc();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(m.encode().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "promtool: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
