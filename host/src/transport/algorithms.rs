@@ -244,11 +244,12 @@ impl Algorithms {
             .filter_map(|n| kex::Name::try_from(n.as_str()).ok())
             .collect();
         // Extension markers (ext-info-c, strict kex) keep being advertised.
-        kex.extend(
-            KEX_MARKERS
-                .iter()
-                .filter_map(|n| kex::Name::try_from(*n).ok()),
-        );
+        kex.extend([
+            kex::EXTENSION_SUPPORT_AS_CLIENT,
+            kex::EXTENSION_SUPPORT_AS_SERVER,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_CLIENT,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+        ]);
         Preferred {
             kex: Cow::Owned(kex),
             key: Cow::Owned(
@@ -280,12 +281,12 @@ impl Algorithms {
 }
 
 /// The hash for an RSA user-key signature: SHA-2 when the server said it
-/// takes it (`server-sig-algs`), else SHA-1 only when legacy is enabled.
+/// takes it (`server-sig-algs`); SHA-1 (`ssh-rsa`) only when legacy
+/// algorithms are enabled and the server did not name a SHA-2 one.
 pub fn rsa_hash(server: Option<Option<HashAlg>>, algorithms: &Algorithms) -> Option<HashAlg> {
     match server {
         Some(Some(h)) => Some(h),
-        Some(None) if algorithms.allows_rsa_sha1() => None,
-        // No extension info: modern servers take SHA-256.
+        _ if algorithms.allows_rsa_sha1() => None,
         _ => Some(HashAlg::Sha256),
     }
 }

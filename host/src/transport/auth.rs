@@ -6,7 +6,7 @@ use super::algorithms::{self, Algorithms};
 use crate::error::{Error, ErrorClass, Result};
 use crate::secret::Secret;
 use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse as Kbd};
-use russh::keys::PrivateKeyWithHashAlg;
+use russh::keys::{HashAlg, PrivateKeyWithHashAlg};
 use russh::{MethodKind, MethodSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,6 +36,23 @@ pub fn default_key_files() -> Vec<PathBuf> {
         .map(|n| home.join(".ssh").join(n))
         .filter(|p| p.is_file())
         .collect()
+}
+
+/// The hash for RSA signatures with this server, asked once per login.
+async fn rsa_hash<H: client::Handler>(
+    handle: &client::Handle<H>,
+    algorithms: &Algorithms,
+    cache: &mut Option<Option<HashAlg>>,
+) -> Option<HashAlg> {
+    if let Some(h) = cache {
+        return *h;
+    }
+    let h = algorithms::rsa_hash(
+        handle.best_supported_rsa_hash().await.ok().flatten(),
+        algorithms,
+    );
+    *cache = Some(h);
+    h
 }
 
 fn err(class: ErrorClass, message: String) -> Error {
@@ -68,10 +85,8 @@ pub async fn authenticate<H: client::Handler>(
     let mut notes: Vec<String> = Vec::new();
 
     if allows(&methods, MethodKind::PublicKey) {
-        let rsa_hash = match handle.best_supported_rsa_hash().await {
-            Ok(h) => algorithms::rsa_hash(h, algorithms),
-            Err(_) => algorithms::rsa_hash(None, algorithms),
-        };
+        // Asked only when an RSA key is used: the server may take a second to say.
+        let mut rsa_hash_cache: Option<Option<HashAlg>> = None;
         if creds.agent && std::env::var_os("SSH_AUTH_SOCK").is_some() {
             match russh::keys::agent::client::AgentClient::connect_env().await {
                 Ok(mut agent) => match agent.request_identities().await {
@@ -82,7 +97,7 @@ pub async fn authenticate<H: client::Handler>(
                                 continue;
                             };
                             let hash = if key.algorithm().is_rsa() {
-                                rsa_hash
+                                rsa_hash(handle, algorithms, &mut rsa_hash_cache).await
                             } else {
                                 None
                             };
@@ -129,7 +144,7 @@ pub async fn authenticate<H: client::Handler>(
                 }
             };
             let hash = if key.algorithm().is_rsa() {
-                rsa_hash
+                rsa_hash(handle, algorithms, &mut rsa_hash_cache).await
             } else {
                 None
             };

@@ -10,3 +10,5 @@ pub mod session_log;
 pub mod ssh;
 pub mod ssh_config;
 pub mod text;
+#[cfg(test)]
+mod transcripts;
