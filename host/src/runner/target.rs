@@ -177,3 +177,135 @@ pub fn target_of(
         session_log: settings.session_log.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::known_hosts::HostKeyPolicy;
+    use crate::transport::ssh_config::SshConfig;
+    use serde_json::{Map, json};
+    use std::path::Path;
+
+    fn host(hostname: &str, port: Option<u16>, user: Option<&str>, extras: Value) -> Host {
+        Host {
+            name: "r1".into(),
+            hostname: hostname.into(),
+            port: port.unwrap_or(22),
+            port_explicit: port.is_some(),
+            username: user.map(str::to_string),
+            password: Some(Secret::new("pw")),
+            enable_secret: None,
+            platform: None,
+            groups: Vec::new(),
+            data: Map::new(),
+            known_hosts_files: Vec::new(),
+            extras: extras.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    fn settings(config: &str) -> Settings {
+        Settings {
+            ssh_config: Arc::new(
+                SshConfig::parse(config, Some(Path::new("/home/op")), Path::new("cfg")).unwrap(),
+            ),
+            accept_new_file: Some(PathBuf::from("/home/op/.ssh/known_hosts")),
+            ..Settings::default()
+        }
+    }
+
+    const CONFIG: &str = "Host r1-*\n  HostName 10.0.0.%h\n  User cfg-user\n  Port 2222\n  IdentityFile ~/.ssh/id_lab\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile ~/.ssh/kh_lab\n  ConnectTimeout 3\n  ProxyJump ops@bastion:2200,inner\n  KexAlgorithms +diffie-hellman-group14-sha1\nHost inner\n  HostName 192.0.2.9\n  User jumper\n  IdentityFile ~/.ssh/id_inner\n";
+
+    #[test]
+    fn ssh_config_fills_what_the_inventory_leaves_open() {
+        let t = target_of(
+            &host("r1-a", None, None, json!({})),
+            Arc::new(KnownHosts::default()),
+            &settings(CONFIG),
+        )
+        .unwrap();
+        assert_eq!(t.host, "10.0.0.r1-a");
+        assert_eq!(t.port, 2222);
+        assert_eq!(t.username, "cfg-user");
+        assert_eq!(t.key_files, vec![PathBuf::from("/home/op/.ssh/id_lab")]);
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert_eq!(
+            t.accept_new_file,
+            Some(PathBuf::from("/home/op/.ssh/kh_lab"))
+        );
+        assert_eq!(t.timeouts.connect, std::time::Duration::from_secs(3));
+        assert!(
+            t.algorithms
+                .kex
+                .iter()
+                .any(|k| k == "diffie-hellman-group14-sha1")
+        );
+        let hops: Vec<(&str, &str, u16, &str)> = t
+            .jumps
+            .iter()
+            .map(|h| {
+                (
+                    h.alias.as_str(),
+                    h.host.as_str(),
+                    h.port,
+                    h.credentials.username.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            hops,
+            vec![
+                ("bastion", "bastion", 2200, "ops"),
+                ("inner", "192.0.2.9", 22, "jumper")
+            ]
+        );
+        assert_eq!(
+            t.jumps[1].credentials.key_files,
+            vec![
+                PathBuf::from("/home/op/.ssh/id_inner"),
+                PathBuf::from("/home/op/.ssh/id_lab")
+            ]
+        );
+    }
+
+    #[test]
+    fn inventory_values_override_ssh_config() {
+        let mut s = settings(CONFIG);
+        s.host_key_policy_explicit = true;
+        s.connect_timeout_explicit = true;
+        let t = target_of(
+            &host(
+                "r1-b",
+                Some(22),
+                Some("inv-user"),
+                json!({ "key_file": "/keys/inv", "proxy_jump": "none", "legacy_algorithms": true }),
+            ),
+            Arc::new(KnownHosts::default()),
+            &s,
+        )
+        .unwrap();
+        assert_eq!(t.port, 22);
+        assert_eq!(t.username, "inv-user");
+        assert_eq!(t.key_files, vec![PathBuf::from("/keys/inv")]);
+        assert_eq!(t.host_key_policy, HostKeyPolicy::Strict);
+        assert_eq!(t.timeouts.connect, std::time::Duration::from_secs(10));
+        assert!(t.jumps.is_empty());
+        assert!(t.algorithms.ciphers.iter().any(|c| c == "aes128-cbc"));
+    }
+
+    #[test]
+    fn an_unknown_algorithm_in_the_inventory_is_an_inventory_error() {
+        let e = target_of(
+            &host("r9", None, Some("u"), json!({ "ciphers": ["rc4"] })),
+            Arc::new(KnownHosts::default()),
+            &settings(""),
+        )
+        .unwrap_err();
+        assert_eq!(e.class, ErrorClass::Inventory);
+        assert!(
+            e.message
+                .starts_with("r1: unsupported ciphers algorithm(s): rc4"),
+            "{}",
+            e.message
+        );
+    }
+}
