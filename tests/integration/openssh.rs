@@ -949,6 +949,56 @@ fn two_hop_proxy_jump_from_ssh_config_reaches_the_device() {
         assert!(j.log().contains("Accepted publickey"), "{why}");
     }
     assert!(sshd.log().contains("Accepted password"), "{why}");
+
+    // Three devices behind the same jumps, one channel at a time through each
+    // jump host: every device gets through, over one session per jump host.
+    let logins_before: Vec<usize> = [&jump1, &jump2]
+        .iter()
+        .map(|j| j.log().matches("Accepted publickey").count())
+        .collect();
+    let hosts: serde_json::Map<String, Value> = ["a", "b", "c"]
+        .iter()
+        .map(|n| {
+            (
+                format!("dev-{n}"),
+                json!({
+                    "hostname": format!("r1-behind-{n}"),
+                    "platform": "cisco_ios",
+                    "username": USER,
+                    "password": PASSWORD,
+                    "connection_options": { "netrun": { "extras": { "key_file": key } } },
+                }),
+            )
+        })
+        .collect();
+    let hosts_file = work.path().join("three.yaml");
+    std::fs::write(&hosts_file, serde_yaml::to_string(&hosts).expect("yaml")).expect("write");
+    let out = work.path().join("three.jsonl");
+    let result = output(
+        netrun(&work.path().join("home"))
+            .env_remove("SSH_AUTH_SOCK")
+            .args(["exec", "show clock", "--ssh-config", &config_arg])
+            .args(["--jump-concurrency", "1", "--device-timeout", "90"])
+            .arg("-i")
+            .arg(&hosts_file)
+            .arg("-o")
+            .arg(&out),
+    );
+    let records = read_jsonl(&out);
+    let why = format!(
+        "records: {records:#?}\nstderr:\n{}\njump1 log:\n{}",
+        String::from_utf8_lossy(&result.stderr),
+        jump1.log()
+    );
+    assert_eq!(records.len(), 3, "{why}");
+    assert!(records.iter().all(|r| r["status"] == "ok"), "{why}");
+    for (j, before) in [&jump1, &jump2].iter().zip(logins_before) {
+        assert_eq!(
+            j.log().matches("Accepted publickey").count(),
+            before + 1,
+            "one shared session per jump host: {why}"
+        );
+    }
 }
 
 #[test]
