@@ -1080,3 +1080,58 @@ fn session_log_has_the_transcript_without_secrets() {
     assert!(!text.contains(ENABLE_SECRET), "{text}");
     assert!(text.contains("********"), "{text}");
 }
+
+#[test]
+fn ssh_config_strict_host_key_checking_and_user_known_hosts_file_are_honoured() {
+    let Some(sshd) = Sshd::start("ssh-config-hostkeys") else {
+        return;
+    };
+    let work = TempDir::new("ssh-config-hostkeys");
+    let recorded = work.path().join("kh_from_config");
+    let config = work.path().join("ssh_config");
+    let write_config = |policy: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "Host 127.0.0.1\n  StrictHostKeyChecking {policy}\n  UserKnownHostsFile {}\n",
+                recorded.display()
+            ),
+        )
+        .expect("write ssh_config");
+    };
+    let config_arg = config.display().to_string();
+    let login = Login {
+        known_hosts: KnownHosts::NotNamed,
+        ..Login::default()
+    };
+    // accept-new from ssh_config records the key in its UserKnownHostsFile…
+    write_config("accept-new");
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    expect_ok(&records[0], &result, &sshd);
+    let text = std::fs::read_to_string(&recorded).expect("key recorded");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(!work.path().join("home/.ssh/known_hosts").exists());
+    // …which a strict run then trusts.
+    write_config("yes");
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    expect_ok(&records[0], &result, &sshd);
+    // Without that file, strict refuses.
+    std::fs::remove_file(&recorded).expect("remove");
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    expect_error(&records[0], &result, &sshd, "host-key");
+}
