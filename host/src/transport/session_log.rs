@@ -24,6 +24,15 @@ pub struct SessionLog {
     after_challenge: bool,
     /// Received text since the last line break, to spot challenges.
     partial: String,
+    /// Received text held back (already redacted) because a secret may
+    /// continue in the next chunk.
+    held: String,
+}
+
+impl Drop for SessionLog {
+    fn drop(&mut self) {
+        self.flush_held();
+    }
 }
 
 impl std::fmt::Debug for SessionLog {
@@ -62,6 +71,7 @@ impl SessionLog {
                 .collect(),
             after_challenge: false,
             partial: String::new(),
+            held: String::new(),
         })
     }
 
@@ -80,6 +90,7 @@ impl SessionLog {
 
     /// Record text sent to the device.
     pub fn sent(&mut self, data: &str) {
+        self.flush_held();
         let text = if self.after_challenge {
             // Whatever answers a password challenge is a secret, known or not.
             self.after_challenge = false;
@@ -108,8 +119,29 @@ impl SessionLog {
         self.after_challenge = CHALLENGE
             .as_ref()
             .is_some_and(|re| re.is_match(self.partial.trim_end()));
-        let redacted = self.redact(&text);
-        self.write(&redacted);
+        // A secret split across chunks is redacted once both halves are in:
+        // keep back as many characters as the longest secret minus one.
+        let mut pending = std::mem::take(&mut self.held);
+        pending.push_str(&text);
+        let redacted = self.redact(&pending);
+        let keep = self
+            .secrets
+            .iter()
+            .map(|s| s.expose().len())
+            .max()
+            .unwrap_or(1)
+            .saturating_sub(1);
+        let mut cut = redacted.len().saturating_sub(keep);
+        while !redacted.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.held = redacted[cut..].to_string();
+        self.write(&redacted[..cut]);
+    }
+
+    fn flush_held(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        self.write(&held);
     }
 
     fn write(&mut self, text: &str) {
@@ -148,7 +180,9 @@ mod tests {
         log.sent("typed-unknown\n");
         log.received(b"\r\nr1#");
         log.sent("show run | include en-s3cret\n");
-        log.received(b"show run | include en-s3cret\r\nenable secret en-s3cret\r\nr1#");
+        log.received(b"show run | include en-s3cret\r\nenable secret en-");
+        // The secret arrives split across two chunks.
+        log.received(b"s3cret\r\nr1#");
         drop(log);
         let text = std::fs::read_to_string(dir.0.join("core_r1.log")).unwrap();
         assert!(!text.contains("typed-unknown"), "{text}");
@@ -156,5 +190,6 @@ mod tests {
         assert!(text.contains("Password: ********\n"), "{text}");
         assert!(text.contains("enable secret ********"), "{text}");
         assert!(text.starts_with("r1>enable\n"), "{text}");
+        assert!(text.ends_with("enable secret ********\r\nr1#"), "{text}");
     }
 }
