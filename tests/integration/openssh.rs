@@ -111,12 +111,23 @@ impl Sshd {
     /// Start one, or `None` (after printing SKIP) when this machine is not
     /// set up and `CI` is unset.
     fn start(test: &str) -> Option<Sshd> {
-        Sshd::start_with(test, "")
+        Sshd::start_opts(test, SshdOptions::default())
     }
 
     /// Start one whose shell gets `shell_args` (`sh -c` syntax, see
     /// ios-shell.py).
     fn start_with(test: &str, shell_args: &str) -> Option<Sshd> {
+        Sshd::start_opts(
+            test,
+            SshdOptions {
+                shell_args: shell_args.to_string(),
+                ..SshdOptions::default()
+            },
+        )
+    }
+
+    /// Start one configured by `opts`.
+    fn start_opts(test: &str, opts: SshdOptions) -> Option<Sshd> {
         if let Some(why) = missing_precondition() {
             if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
                 panic!("{test}: {why}; run tests/sshd/setup.sh as root to prepare this machine");
@@ -132,7 +143,7 @@ impl Sshd {
         let key = dir.0.join("hostkey");
         let keygen = output(
             Command::new("ssh-keygen")
-                .args(["-q", "-t", "ed25519", "-N", ""])
+                .args(["-q", "-t", opts.host_key, "-N", ""])
                 .arg("-f")
                 .arg(&key),
         );
@@ -141,6 +152,8 @@ impl Sshd {
             "ssh-keygen: {}",
             String::from_utf8_lossy(&keygen.stderr)
         );
+        std::fs::write(dir.0.join("authorized_keys"), &opts.authorized_keys)
+            .expect("write authorized_keys");
 
         // A port freed just now can be taken by someone else before sshd
         // binds it: try again with another.
@@ -148,7 +161,7 @@ impl Sshd {
         for _ in 0..5 {
             let port = free_port();
             let config = dir.0.join("sshd_config");
-            std::fs::write(&config, sshd_config(port, &key, &script, shell_args))
+            std::fs::write(&config, sshd_config(port, &key, &script, &dir.0, &opts))
                 .expect("write sshd_config");
             let log = dir.0.join("sshd.log");
             let log_file = std::fs::File::create(&log).expect("create sshd.log");
@@ -196,15 +209,21 @@ impl Sshd {
             std::fs::write(dir.join("known_hosts"), text).expect("write known_hosts");
             extras["known_hosts"] = json!("known_hosts");
         }
-        let hosts = json!({
-            HOST: {
-                "hostname": "127.0.0.1",
-                "port": self.port,
-                "platform": "cisco_ios",
-                "username": USER,
-                "password": login.password,
-            }
+        let mut host = json!({
+            "hostname": "127.0.0.1",
+            "port": self.port,
+            "platform": "cisco_ios",
+            "username": USER,
+            "password": login.password,
+            "connection_options": { "netrun": { "extras": login.extras } },
         });
+        if let Some(alias) = &login.alias {
+            host["hostname"] = json!(alias);
+            if let Some(h) = host.as_object_mut() {
+                h.remove("port");
+            }
+        }
+        let hosts = json!({ HOST: host });
         let defaults = json!({ "connection_options": { "netrun": { "extras": extras } } });
         let hosts_file = dir.join("hosts.yaml");
         std::fs::write(&hosts_file, serde_yaml::to_string(&hosts).expect("yaml"))
@@ -248,24 +267,78 @@ fn free_port() -> u16 {
         .expect("bind 127.0.0.1:0")
 }
 
-fn sshd_config(port: u16, host_key: &Path, script: &Path, shell_args: &str) -> String {
+/// Knobs of a test sshd.
+struct SshdOptions {
+    /// Arguments of ios-shell.py.
+    shell_args: String,
+    /// Host key type for ssh-keygen (`ed25519`, `rsa`).
+    host_key: &'static str,
+    /// Lines placed first in sshd_config (sshd keeps the first value).
+    extra: String,
+    /// `PasswordAuthentication`.
+    password: bool,
+    /// `KbdInteractiveAuthentication` (through PAM).
+    keyboard_interactive: bool,
+    /// `PubkeyAuthentication`, with `authorized_keys` in the test's folder.
+    pubkey: bool,
+    /// Contents of that authorized_keys.
+    authorized_keys: String,
+    /// Whether the session is the scripted IOS shell (`ForceCommand`); a
+    /// jump host has none and allows TCP forwarding.
+    ios_shell: bool,
+}
+
+impl Default for SshdOptions {
+    fn default() -> Self {
+        SshdOptions {
+            shell_args: String::new(),
+            host_key: "ed25519",
+            extra: String::new(),
+            password: true,
+            keyboard_interactive: false,
+            pubkey: false,
+            authorized_keys: String::new(),
+            ios_shell: true,
+        }
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn sshd_config(port: u16, host_key: &Path, script: &Path, dir: &Path, o: &SshdOptions) -> String {
+    let session = if o.ios_shell {
+        format!(
+            "ForceCommand {PYTHON} {} {}\nAllowTcpForwarding no\n",
+            script.display(),
+            o.shell_args
+        )
+    } else {
+        "AllowTcpForwarding yes\n".to_string()
+    };
     format!(
-        "Port {port}
+        "{extra}Port {port}
 ListenAddress 127.0.0.1
 HostKey {key}
 PidFile none
-UsePAM no
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-PubkeyAuthentication no
+UsePAM {pam}
+PasswordAuthentication {password}
+KbdInteractiveAuthentication {kbd}
+PubkeyAuthentication {pubkey}
+AuthorizedKeysFile {keys}
 PermitRootLogin no
 AllowUsers {USER}
-ForceCommand {PYTHON} {script} {shell_args}
-StrictModes no
+{session}StrictModes no
 LogLevel VERBOSE
 ",
+        extra = o.extra,
         key = host_key.display(),
-        script = script.display(),
+        pam = yes_no(o.keyboard_interactive),
+        password = yes_no(o.password),
+        kbd = yes_no(o.keyboard_interactive),
+        pubkey = yes_no(o.pubkey),
+        keys = dir.join("authorized_keys").display(),
     )
 }
 
@@ -274,6 +347,13 @@ struct Login {
     password: &'static str,
     secret: &'static str,
     known_hosts: KnownHosts,
+    /// More `connection_options.netrun.extras` for the host.
+    extras: Value,
+    /// An inventory hostname resolved through ssh_config (no port set);
+    /// `None` dials 127.0.0.1 on the server's port.
+    alias: Option<String>,
+    /// Environment of the netrun process (SSH_AUTH_SOCK is removed unless set here).
+    env: Vec<(String, String)>,
 }
 
 impl Default for Login {
@@ -282,6 +362,9 @@ impl Default for Login {
             password: PASSWORD,
             secret: ENABLE_SECRET,
             known_hosts: KnownHosts::ThisServer,
+            extras: json!({}),
+            alias: None,
+            env: Vec::new(),
         }
     }
 }
@@ -302,11 +385,20 @@ enum KnownHosts {
 /// its records and its process output.
 fn run_netrun(sshd: &Sshd, login: &Login, args: &[&str]) -> (Vec<Value>, Output) {
     let work = TempDir::new("openssh");
-    let hosts = sshd.inventory(work.path(), login);
-    let out = work.path().join("out.jsonl");
-    let home = work.path().join("home");
+    run_netrun_in(work.path(), sshd, login, args)
+}
+
+/// [`run_netrun`] with the inventory, results and HOME (`work/home`) in `work`.
+fn run_netrun_in(work: &Path, sshd: &Sshd, login: &Login, args: &[&str]) -> (Vec<Value>, Output) {
+    let hosts = sshd.inventory(work, login);
+    let out = work.join("out.jsonl");
+    let home = work.join("home");
     std::fs::create_dir_all(&home).expect("create home");
     let mut cmd = netrun(&home);
+    cmd.env_remove("SSH_AUTH_SOCK");
+    for (k, v) in &login.env {
+        cmd.env(k, v);
+    }
     cmd.args(args)
         .arg("-i")
         .arg(&hosts)
@@ -567,4 +659,476 @@ fn prompt_lookalike_at_a_chunk_boundary_does_not_end_the_command() {
     assert_eq!(data["serial"], SERIAL);
     let names: Vec<&str> = INTERFACES.iter().map(|r| r.0).collect();
     assert_eq!(data["interfaces"], json!(names));
+}
+
+/// A new key pair `dir/name` of `kind` (ed25519, ecdsa, rsa) protected by
+/// `passphrase` ("" for none); returns the private key path and public line.
+fn user_key(dir: &Path, name: &str, kind: &str, passphrase: &str) -> (PathBuf, String) {
+    let path = dir.join(name);
+    let keygen = output(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", kind, "-N", passphrase, "-C", name])
+            .arg("-f")
+            .arg(&path),
+    );
+    assert!(
+        keygen.status.success(),
+        "ssh-keygen: {}",
+        String::from_utf8_lossy(&keygen.stderr)
+    );
+    let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
+    (path, public)
+}
+
+/// The sshd settings of a device that speaks only SHA-1 era algorithms.
+const LEGACY_ONLY: &str = "KexAlgorithms diffie-hellman-group14-sha1
+Ciphers aes128-cbc
+HostKeyAlgorithms ssh-rsa
+MACs hmac-sha1
+";
+
+#[test]
+fn legacy_only_device_is_refused_by_default_and_reached_once_the_inventory_enables_legacy() {
+    let Some(sshd) = Sshd::start_opts(
+        "legacy",
+        SshdOptions {
+            host_key: "rsa",
+            extra: LEGACY_ONLY.into(),
+            ..SshdOptions::default()
+        },
+    ) else {
+        return;
+    };
+    let (records, result) = run_netrun(&sshd, &Login::default(), &["exec", "show clock"]);
+    let message = expect_error(&records[0], &result, &sshd, "ssh-protocol");
+    assert!(message.starts_with(HOST), "{message}");
+    assert!(
+        message.contains("the device offers diffie-hellman-group14-sha1"),
+        "{message}"
+    );
+    assert!(
+        message.contains("connection_options.netrun.extras.legacy_algorithms: true"),
+        "{message}"
+    );
+
+    let login = Login {
+        extras: json!({ "legacy_algorithms": true }),
+        ..Login::default()
+    };
+    let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+    expect_ok(&records[0], &result, &sshd);
+    let log = sshd.log();
+    assert!(log.contains("Accepted password"), "sshd log:\n{log}");
+
+    // Explicit lists work too: exactly what this device needs.
+    let login = Login {
+        extras: json!({
+            "kex": ["diffie-hellman-group14-sha1"],
+            "host_key_algorithms": ["+ssh-rsa"],
+            "ciphers": ["+aes128-cbc"],
+            "macs": ["+hmac-sha1"],
+        }),
+        ..Login::default()
+    };
+    let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+    expect_ok(&records[0], &result, &sshd);
+}
+
+#[test]
+fn keyboard_interactive_only_device_logs_in_with_the_inventory_password() {
+    let Some(sshd) = Sshd::start_opts(
+        "kbd-only",
+        SshdOptions {
+            password: false,
+            keyboard_interactive: true,
+            ..SshdOptions::default()
+        },
+    ) else {
+        return;
+    };
+    let (records, result) = run_netrun(&sshd, &Login::default(), &["exec", "show clock"]);
+    expect_ok(&records[0], &result, &sshd);
+    let log = sshd.log();
+    assert!(
+        log.contains("Accepted keyboard-interactive/pam"),
+        "sshd log:\n{log}"
+    );
+}
+
+#[test]
+fn key_files_of_every_type_log_in_and_a_protected_key_needs_its_passphrase() {
+    let keys = TempDir::new("keys");
+    let ed = user_key(keys.path(), "id_ed25519", "ed25519", "");
+    let ec = user_key(keys.path(), "id_ecdsa", "ecdsa", "");
+    let rsa = user_key(keys.path(), "id_rsa", "rsa", "");
+    let locked = user_key(keys.path(), "id_locked", "ed25519", "key-pass-phrase");
+    let Some(sshd) = Sshd::start_opts(
+        "key-files",
+        SshdOptions {
+            password: false,
+            pubkey: true,
+            authorized_keys: [&ed.1, &ec.1, &rsa.1, &locked.1]
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
+            ..SshdOptions::default()
+        },
+    ) else {
+        return;
+    };
+    for (key, sshd_says) in [
+        (&ed.0, "ED25519"),
+        (&ec.0, "ECDSA"),
+        // OpenSSH 8.8+ refuses SHA-1 `ssh-rsa` signatures by default, so
+        // this login proves netrun signed with rsa-sha2-256/512.
+        (&rsa.0, "RSA "),
+    ] {
+        let login = Login {
+            password: "not-used",
+            extras: json!({ "key_file": key }),
+            ..Login::default()
+        };
+        let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+        expect_ok(&records[0], &result, &sshd);
+        let log = sshd.log();
+        assert!(
+            log.lines()
+                .any(|l| l.contains("Accepted publickey") && l.contains(sshd_says)),
+            "{sshd_says}: sshd log:\n{log}"
+        );
+    }
+
+    // Without the passphrase: an auth error that says how to give it.
+    let login = Login {
+        extras: json!({ "key_file": [&locked.0] }),
+        ..Login::default()
+    };
+    let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+    let message = expect_error(&records[0], &result, &sshd, "auth");
+    assert!(message.contains("key_passphrase"), "{message}");
+
+    let login = Login {
+        extras: json!({ "key_file": [&locked.0], "key_passphrase": "key-pass-phrase" }),
+        ..Login::default()
+    };
+    let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+    expect_ok(&records[0], &result, &sshd);
+}
+
+/// A real ssh-agent on a socket, stopped on drop.
+struct Agent {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_agent(dir: &Path) -> Agent {
+    let socket = dir.join("agent.sock");
+    let child = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ssh-agent");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Agent { child, socket }
+}
+
+#[test]
+fn ssh_agent_keys_are_tried_first() {
+    let keys = TempDir::new("agent");
+    let (key, public) = user_key(keys.path(), "id_agent", "ed25519", "");
+    let Some(sshd) = Sshd::start_opts(
+        "agent",
+        SshdOptions {
+            password: false,
+            pubkey: true,
+            authorized_keys: public,
+            ..SshdOptions::default()
+        },
+    ) else {
+        return;
+    };
+    let agent = start_agent(keys.path());
+    let add = output(
+        Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &agent.socket),
+    );
+    assert!(
+        add.status.success(),
+        "ssh-add: {}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    // The key file is gone: only the agent can sign.
+    std::fs::remove_file(&key).expect("remove key");
+    let login = Login {
+        password: "not-used",
+        env: vec![("SSH_AUTH_SOCK".into(), agent.socket.display().to_string())],
+        ..Login::default()
+    };
+    let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+    expect_ok(&records[0], &result, &sshd);
+    let log = sshd.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("Accepted publickey") && l.contains("ED25519")),
+        "sshd log:\n{log}"
+    );
+}
+
+#[test]
+fn two_hop_proxy_jump_from_ssh_config_reaches_the_device() {
+    let keys = TempDir::new("jump-keys");
+    let (key, public) = user_key(keys.path(), "id_jump", "ed25519", "");
+    let jump = || SshdOptions {
+        password: false,
+        pubkey: true,
+        authorized_keys: public.clone(),
+        ios_shell: false,
+        ..SshdOptions::default()
+    };
+    let (Some(jump1), Some(jump2), Some(sshd)) = (
+        Sshd::start_opts("jump1", jump()),
+        Sshd::start_opts("jump2", jump()),
+        Sshd::start("behind-jumps"),
+    ) else {
+        return;
+    };
+    let work = TempDir::new("jump");
+    let config = work.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host jump1\n  HostName 127.0.0.1\n  Port {}\nHost jump2\n  HostName 127.0.0.1\n  Port {}\nHost r1-behind-*\n  HostName 127.0.0.1\n  Port {}\n  ProxyJump jump1,jump2\nHost *\n  ConnectTimeout 5\n",
+            jump1.port, jump2.port, sshd.port
+        ),
+    )
+    .expect("write ssh_config");
+    let login = Login {
+        known_hosts: KnownHosts::Line(format!(
+            "{}{}{}",
+            sshd.known_hosts_line(),
+            jump1.known_hosts_line(),
+            jump2.known_hosts_line()
+        )),
+        extras: json!({ "key_file": key }),
+        alias: Some("r1-behind-jumps".into()),
+        ..Login::default()
+    };
+    let config_arg = config.display().to_string();
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    let why = format!(
+        "{}\njump1 log:\n{}\njump2 log:\n{}",
+        context(&records[0], &result, &sshd),
+        jump1.log(),
+        jump2.log()
+    );
+    assert_eq!(records[0]["status"], "ok", "{why}");
+    // Each jump host logged the netrun key in; the device saw a password login.
+    for j in [&jump1, &jump2] {
+        assert!(j.log().contains("Accepted publickey"), "{why}");
+    }
+    assert!(sshd.log().contains("Accepted password"), "{why}");
+
+    // Three devices behind the same jumps, one channel at a time through each
+    // jump host: every device gets through, over one session per jump host.
+    let logins_before: Vec<usize> = [&jump1, &jump2]
+        .iter()
+        .map(|j| j.log().matches("Accepted publickey").count())
+        .collect();
+    let hosts: serde_json::Map<String, Value> = ["a", "b", "c"]
+        .iter()
+        .map(|n| {
+            (
+                format!("dev-{n}"),
+                json!({
+                    "hostname": format!("r1-behind-{n}"),
+                    "platform": "cisco_ios",
+                    "username": USER,
+                    "password": PASSWORD,
+                    "connection_options": { "netrun": { "extras": { "key_file": key } } },
+                }),
+            )
+        })
+        .collect();
+    let hosts_file = work.path().join("three.yaml");
+    std::fs::write(&hosts_file, serde_yaml::to_string(&hosts).expect("yaml")).expect("write");
+    let out = work.path().join("three.jsonl");
+    let result = output(
+        netrun(&work.path().join("home"))
+            .env_remove("SSH_AUTH_SOCK")
+            .args(["exec", "show clock", "--ssh-config", &config_arg])
+            .args(["--jump-concurrency", "1", "--device-timeout", "90"])
+            .arg("-i")
+            .arg(&hosts_file)
+            .arg("-o")
+            .arg(&out),
+    );
+    let records = read_jsonl(&out);
+    let why = format!(
+        "records: {records:#?}\nstderr:\n{}\njump1 log:\n{}",
+        String::from_utf8_lossy(&result.stderr),
+        jump1.log()
+    );
+    assert_eq!(records.len(), 3, "{why}");
+    assert!(records.iter().all(|r| r["status"] == "ok"), "{why}");
+    for (j, before) in [&jump1, &jump2].iter().zip(logins_before) {
+        assert_eq!(
+            j.log().matches("Accepted publickey").count(),
+            before + 1,
+            "one shared session per jump host: {why}"
+        );
+    }
+}
+
+#[test]
+fn accept_new_records_a_line_that_openssh_ssh_accepts() {
+    let Some(sshd) = Sshd::start("accept-new") else {
+        return;
+    };
+    if !Path::new("/usr/bin/sshpass").is_file() {
+        eprintln!(
+            "SKIP accept-new check with ssh: sshpass missing (tests/sshd/setup.sh installs it)"
+        );
+        return;
+    }
+    let work = TempDir::new("accept-new");
+    let login = Login {
+        known_hosts: KnownHosts::NotNamed,
+        ..Login::default()
+    };
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--host-key-policy", "accept-new"],
+    );
+    expect_ok(&records[0], &result, &sshd);
+    let recorded = work.path().join("home/.ssh/known_hosts");
+    let text = std::fs::read_to_string(&recorded).expect("accept-new wrote known_hosts");
+    assert_eq!(text.lines().count(), 1, "{text}");
+
+    let ssh = output(
+        Command::new("timeout")
+            .args(["30", "sshpass", "-p", PASSWORD, "ssh", "-v"])
+            .args(["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=no"])
+            .arg("-o")
+            .arg(format!("UserKnownHostsFile={}", recorded.display()))
+            .args([
+                "-o",
+                "GlobalKnownHostsFile=/dev/null",
+                "-o",
+                "ConnectTimeout=10",
+            ])
+            .args(["-o", "PubkeyAuthentication=no", "-F", "/dev/null"])
+            .arg("-p")
+            .arg(sshd.port.to_string())
+            .arg(format!("{USER}@127.0.0.1"))
+            .arg("exit")
+            .stdin(Stdio::null()),
+    );
+    let stderr = String::from_utf8_lossy(&ssh.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "Host '[127.0.0.1]:{}' is known and matches the ED25519 host key",
+            sshd.port
+        )),
+        "ssh did not accept the recorded line {text:?}:\n{stderr}"
+    );
+    assert!(!stderr.contains("Host key verification failed"), "{stderr}");
+}
+
+#[test]
+fn session_log_has_the_transcript_without_secrets() {
+    let Some(sshd) = Sshd::start("session-log") else {
+        return;
+    };
+    let work = TempDir::new("session-log");
+    let logs = work.path().join("logs");
+    let logs_arg = logs.display().to_string();
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &Login::default(),
+        &["exec", "show clock", "--session-log", &logs_arg],
+    );
+    expect_ok(&records[0], &result, &sshd);
+    let text = std::fs::read_to_string(logs.join(format!("{HOST}.log"))).expect("session log");
+    assert!(text.contains("show clock"), "{text}");
+    assert!(text.contains(" UTC "), "{text}");
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert!(!text.contains(ENABLE_SECRET), "{text}");
+    assert!(text.contains("********"), "{text}");
+}
+
+#[test]
+fn ssh_config_strict_host_key_checking_and_user_known_hosts_file_are_honoured() {
+    let Some(sshd) = Sshd::start("ssh-config-hostkeys") else {
+        return;
+    };
+    let work = TempDir::new("ssh-config-hostkeys");
+    let recorded = work.path().join("kh_from_config");
+    let config = work.path().join("ssh_config");
+    let write_config = |policy: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "Host 127.0.0.1\n  StrictHostKeyChecking {policy}\n  UserKnownHostsFile {}\n",
+                recorded.display()
+            ),
+        )
+        .expect("write ssh_config");
+    };
+    let config_arg = config.display().to_string();
+    let login = Login {
+        known_hosts: KnownHosts::NotNamed,
+        ..Login::default()
+    };
+    // accept-new from ssh_config records the key in its UserKnownHostsFile…
+    write_config("accept-new");
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    expect_ok(&records[0], &result, &sshd);
+    let text = std::fs::read_to_string(&recorded).expect("key recorded");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(!work.path().join("home/.ssh/known_hosts").exists());
+    // …which a strict run then trusts.
+    write_config("yes");
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    expect_ok(&records[0], &result, &sshd);
+    // Without that file, strict refuses.
+    std::fs::remove_file(&recorded).expect("remove");
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    expect_error(&records[0], &result, &sshd, "host-key");
 }

@@ -68,4 +68,9 @@ echo "setup.sh: set the password of $USER_NAME"
 if [ ! -x /usr/bin/python3 ]; then
     echo "setup.sh: warning: /usr/bin/python3 is missing; the scripted IOS shell needs it" >&2
 fi
+if ! command -v sshpass >/dev/null 2>&1; then
+    # The accept-new test checks the recorded known_hosts line with OpenSSH ssh.
+    apt-get install -y --no-install-recommends sshpass </dev/null || { apt-get update </dev/null && apt-get install -y --no-install-recommends sshpass </dev/null; }
+fi
+echo "setup.sh: sshpass $(command -v sshpass)"
 echo "setup.sh: ready"

@@ -11,7 +11,9 @@ use crate::results::{JsonlSink, Record, Summary, render_table};
 use crate::runner::{self, Env, Job, Settings};
 use crate::runtime::bundle::{self, Kind};
 use crate::runtime::{DriverPlatform, Plugin, Runtime, RuntimeOptions};
+use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::HostKeyPolicy;
+use crate::transport::ssh_config::SshConfig;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -100,12 +102,21 @@ pub struct TargetArgs {
     /// Per-command deadline, in seconds.
     #[arg(long, default_value_t = 60.0)]
     command_timeout: f64,
-    /// TCP connect deadline, in seconds.
-    #[arg(long, default_value_t = 10.0)]
-    connect_timeout: f64,
-    /// How SSH host keys are checked.
-    #[arg(long, value_enum, default_value_t = PolicyArg::Strict)]
-    host_key_policy: PolicyArg,
+    /// TCP connect deadline, in seconds [default: ssh_config's ConnectTimeout, else 10].
+    #[arg(long)]
+    connect_timeout: Option<f64>,
+    /// How SSH host keys are checked [default: ssh_config's StrictHostKeyChecking, else strict].
+    #[arg(long, value_enum)]
+    host_key_policy: Option<PolicyArg>,
+    /// OpenSSH client configuration to honour instead of ~/.ssh/config.
+    #[arg(long, value_name = "FILE")]
+    ssh_config: Option<PathBuf>,
+    /// Write a transcript per device (secrets redacted) into DIR.
+    #[arg(long, value_name = "DIR")]
+    session_log: Option<PathBuf>,
+    /// Devices connected at once through one ProxyJump host.
+    #[arg(long, default_value_t = crate::transport::jump::DEFAULT_JUMP_CONCURRENCY)]
+    jump_concurrency: usize,
     /// Print every device in the table, however many.
     #[arg(long)]
     all_rows: bool,
@@ -337,8 +348,12 @@ fn settings_of(t: &TargetArgs) -> anyhow::Result<Settings> {
         ..Default::default()
     };
     s.timeouts.command = secs(t.command_timeout, "--command-timeout")?;
-    s.timeouts.connect = secs(t.connect_timeout, "--connect-timeout")?;
-    s.host_key_policy = match t.host_key_policy {
+    if let Some(c) = t.connect_timeout {
+        s.timeouts.connect = secs(c, "--connect-timeout")?;
+        s.connect_timeout_explicit = true;
+    }
+    s.host_key_policy_explicit = t.host_key_policy.is_some();
+    s.host_key_policy = match t.host_key_policy.unwrap_or(PolicyArg::Strict) {
         PolicyArg::Strict => HostKeyPolicy::Strict,
         PolicyArg::AcceptNew => HostKeyPolicy::AcceptNew,
         PolicyArg::Off => {
@@ -348,6 +363,14 @@ fn settings_of(t: &TargetArgs) -> anyhow::Result<Settings> {
             HostKeyPolicy::Off
         }
     };
+    // Read once per run; every device's target is resolved from this copy.
+    let ssh_config = match &t.ssh_config {
+        Some(p) => SshConfig::load(p, dirs::home_dir().as_deref())?,
+        None => SshConfig::load_user()?,
+    };
+    s.ssh_config = Arc::new(ssh_config);
+    s.jump_pool = Arc::new(JumpPool::new(t.jump_concurrency));
+    s.session_log = t.session_log.clone();
     Ok(s)
 }
 
@@ -404,7 +427,7 @@ pub async fn collect(
     show_progress: bool,
 ) -> (Vec<Record>, Summary, Option<std::io::Error>) {
     settings.concurrency = crate::resilience::cap_concurrency(settings.concurrency);
-    let known_hosts = Arc::new(runner::load_known_hosts(&hosts));
+    let known_hosts = Arc::new(runner::load_known_hosts_with(&hosts, &settings.ssh_config));
     let env = Arc::new(Env {
         runtime: loaded.runtime,
         platforms: loaded.platforms,

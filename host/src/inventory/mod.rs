@@ -85,6 +85,8 @@ pub struct Host {
     pub hostname: String,
     /// SSH port.
     pub port: u16,
+    /// Whether the inventory sets the port (else ssh_config's `Port` applies).
+    pub port_explicit: bool,
     /// Login user.
     pub username: Option<String>,
     /// Login password.
@@ -374,6 +376,7 @@ fn resolve(
             .port
             .or_else(|| layers.iter().find_map(|l| l.port))
             .unwrap_or(22),
+        port_explicit: netrun.port.is_some() || layers.iter().any(|l| l.port.is_some()),
         username: netrun
             .username
             .clone()

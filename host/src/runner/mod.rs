@@ -7,8 +7,10 @@ use crate::results::{Record, Summary};
 use crate::runtime::bindings::workflow::netrun::plugin::types::Device as WitDevice;
 use crate::runtime::host::{DeviceContext, from_wit, to_wit};
 use crate::runtime::{DriverPlatform, Plugin, Runtime, trap_error};
+use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::{HostKeyPolicy, KnownHosts};
 use crate::transport::ssh::{CommandOptions, Target, Timeouts};
+use crate::transport::ssh_config::SshConfig;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -18,6 +20,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+mod target;
+pub use target::target_of as resolve_target;
 
 /// What to do on each device.
 #[derive(Clone)]
@@ -49,6 +54,17 @@ pub struct Settings {
     pub host_key_policy: HostKeyPolicy,
     /// Where accept-new records keys.
     pub accept_new_file: Option<PathBuf>,
+    /// Whether the host-key policy was given on the command line (it then
+    /// wins over ssh_config's StrictHostKeyChecking).
+    pub host_key_policy_explicit: bool,
+    /// Whether `--connect-timeout` was given (it then wins over ssh_config's ConnectTimeout).
+    pub connect_timeout_explicit: bool,
+    /// The OpenSSH client configuration, read once per run.
+    pub ssh_config: Arc<SshConfig>,
+    /// Jump-host sessions shared by the run's devices.
+    pub jump_pool: Arc<JumpPool>,
+    /// Folder of per-device session transcripts.
+    pub session_log: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -59,6 +75,11 @@ impl Default for Settings {
             timeouts: Timeouts::default(),
             host_key_policy: HostKeyPolicy::Strict,
             accept_new_file: user_known_hosts(),
+            host_key_policy_explicit: false,
+            connect_timeout_explicit: false,
+            ssh_config: Arc::new(SshConfig::default()),
+            jump_pool: Arc::new(JumpPool::default()),
+            session_log: None,
         }
     }
 }
@@ -81,8 +102,18 @@ pub struct Env {
 /// The known_hosts files of a run: the user's, then every file the
 /// inventory names, each read once.
 pub fn load_known_hosts(hosts: &[Host]) -> KnownHosts {
+    load_known_hosts_with(hosts, &SshConfig::default())
+}
+
+/// As [`load_known_hosts`], plus ssh_config's `UserKnownHostsFile`s of each host.
+pub fn load_known_hosts_with(hosts: &[Host], ssh_config: &SshConfig) -> KnownHosts {
     let mut files: Vec<PathBuf> = user_known_hosts().into_iter().collect();
     for h in hosts {
+        for f in ssh_config.for_host(&h.hostname).user_known_hosts_files {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
         for f in &h.known_hosts_files {
             if !files.contains(f) {
                 files.push(f.clone());
@@ -172,27 +203,7 @@ pub async fn run(
 }
 
 fn target_of(host: &Host, env: &Env, settings: &Settings) -> Result<Target, Error> {
-    let username = host.username.clone().ok_or_else(|| {
-        Error::new(
-            ErrorClass::Inventory,
-            format!(
-                "{}: no username: set `username` on the host, a group or defaults.yaml",
-                host.name
-            ),
-        )
-    })?;
-    Ok(Target {
-        device: host.name.clone(),
-        host: host.hostname.clone(),
-        port: host.port,
-        username,
-        password: host.password.clone(),
-        enable_secret: host.enable_secret.clone(),
-        known_hosts: env.known_hosts.clone(),
-        host_key_policy: settings.host_key_policy,
-        accept_new_file: settings.accept_new_file.clone(),
-        timeouts: settings.timeouts,
-    })
+    target::target_of(host, env.known_hosts.clone(), settings)
 }
 
 async fn run_device(

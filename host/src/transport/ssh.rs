@@ -2,8 +2,12 @@
 //! open a PTY shell, walk the platform's modes and run commands, matching
 //! prompts at the end of what the device sent.
 
+use super::algorithms::{self, Algorithms};
+use super::auth::{self, Credentials};
+use super::jump::{self, Hop, JumpPool};
 use super::known_hosts::{self, HostKeyPolicy, KnownHosts, Verdict};
 use super::platform::{Platform, SecretKind};
+use super::session_log::SessionLog;
 use super::text;
 use crate::error::{Error, ErrorClass, Result};
 use crate::secret::Secret;
@@ -14,6 +18,7 @@ use russh::{ChannelMsg, Disconnect};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 /// Deadlines of each phase of a session.
@@ -66,6 +71,76 @@ pub struct Target {
     pub accept_new_file: Option<PathBuf>,
     /// Phase deadlines.
     pub timeouts: Timeouts,
+    /// Private key files tried after the agent's keys.
+    pub key_files: Vec<PathBuf>,
+    /// Passphrase of encrypted key files.
+    pub key_passphrase: Option<Secret>,
+    /// Try ssh-agent keys (`SSH_AUTH_SOCK`).
+    pub agent: bool,
+    /// Algorithms offered in key exchange.
+    pub algorithms: Algorithms,
+    /// Jump hosts (ProxyJump), first hop first.
+    pub jumps: Vec<Hop>,
+    /// Jump-host sessions shared by the run.
+    pub jump_pool: Option<Arc<JumpPool>>,
+    /// Folder of session transcripts (`--session-log`).
+    pub session_log: Option<PathBuf>,
+}
+
+impl Target {
+    /// A target with the defaults for everything but the essentials.
+    pub fn new(device: &str, host: &str, port: u16, username: &str) -> Target {
+        Target {
+            device: device.to_string(),
+            host: host.to_string(),
+            port,
+            username: username.to_string(),
+            password: None,
+            enable_secret: None,
+            known_hosts: Arc::new(KnownHosts::default()),
+            host_key_policy: HostKeyPolicy::Strict,
+            accept_new_file: None,
+            timeouts: Timeouts::default(),
+            key_files: Vec::new(),
+            key_passphrase: None,
+            agent: true,
+            algorithms: Algorithms::default(),
+            jumps: Vec::new(),
+            jump_pool: None,
+            session_log: None,
+        }
+    }
+
+    fn credentials(&self) -> Credentials {
+        Credentials {
+            username: self.username.clone(),
+            password: self.password.clone(),
+            key_files: self.key_files.clone(),
+            key_passphrase: self.key_passphrase.clone(),
+            agent: self.agent,
+        }
+    }
+}
+
+/// A byte stream an SSH session runs over: TCP, or a `direct-tcpip`
+/// channel through a jump host.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Where one SSH login goes: the session's target, or one of its jump hosts.
+pub(crate) struct Endpoint<'a> {
+    /// Names the session in messages.
+    pub device: &'a str,
+    /// Host checked against known_hosts.
+    pub host: &'a str,
+    /// Port checked against known_hosts.
+    pub port: u16,
+    /// Host-key settings and timeouts.
+    pub target: &'a Target,
+    /// How to log in.
+    pub credentials: &'a Credentials,
+    /// Algorithms offered.
+    pub algorithms: &'a Algorithms,
 }
 
 /// Per-command options.
@@ -95,7 +170,7 @@ enum Phase {
     Command,
 }
 
-struct Client {
+pub(crate) struct Client {
     host: String,
     port: u16,
     known_hosts: Arc<KnownHosts>,
@@ -210,6 +285,8 @@ pub struct CliSession {
     /// `r001#`): a prompt-shaped line with another stem is taken for a prompt
     /// only once the device has gone quiet after it.
     stem: Option<String>,
+    /// Transcript with secrets redacted (`--session-log`).
+    log: Option<SessionLog>,
 }
 
 /// How long the device must stay quiet after a prompt-shaped line whose
@@ -236,117 +313,21 @@ impl CliSession {
     pub async fn open(target: &Target, platform: Arc<Platform>) -> Result<CliSession> {
         let t = target.timeouts;
         let device = &target.device;
-        let addr = format!("{}:{}", target.host, target.port);
-
-        let addrs = match tokio::time::timeout(t.connect, tokio::net::lookup_host(&addr)).await {
-            Ok(Ok(a)) => a.collect::<Vec<_>>(),
-            Ok(Err(e)) => {
-                return Err(err(
-                    ErrorClass::Dns,
-                    format!(
-                        "{device}: cannot resolve `{}`: {e}; check hostname in the inventory",
-                        target.host
-                    ),
-                ));
-            }
-            Err(_) => {
-                return Err(err(
-                    ErrorClass::Dns,
-                    format!(
-                        "{device}: resolving `{}` took longer than {:?}",
-                        target.host, t.connect
-                    ),
-                ));
-            }
+        let stream: Box<dyn Io> = if target.jumps.is_empty() {
+            Box::new(dial(device, &target.host, target.port, t.connect).await?)
+        } else {
+            jump::connect(target).await?
         };
-        let Some(sockaddr) = addrs.first().copied() else {
-            return Err(err(
-                ErrorClass::Dns,
-                format!("{device}: `{}` resolves to no address", target.host),
-            ));
-        };
-        let stream = match tokio::time::timeout(t.connect, tokio::net::TcpStream::connect(sockaddr))
-            .await
-        {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                return Err(err(
-                    ErrorClass::ConnectRefused,
-                    format!(
-                        "{device}: connection to {sockaddr} refused: is SSH enabled on the device and the port ({}) right?",
-                        target.port
-                    ),
-                ));
-            }
-            Ok(Err(e)) => {
-                return Err(err(
-                    ErrorClass::ConnectRefused,
-                    format!("{device}: cannot connect to {sockaddr}: {e}"),
-                ));
-            }
-            Err(_) => {
-                return Err(err(
-                    ErrorClass::ConnectTimeout,
-                    format!(
-                        "{device}: TCP connect to {sockaddr} timed out after {:?}: device down or filtered",
-                        t.connect
-                    ),
-                ));
-            }
-        };
-        let _ = stream.set_nodelay(true);
-
-        let config = Arc::new(client::Config {
-            keepalive_interval: Some(Duration::from_secs(30)),
-            keepalive_max: 3,
-            nodelay: true,
-            ..Default::default()
-        });
-        let problem = Arc::new(Mutex::new(None));
-        let handler = Client {
-            host: target.host.clone(),
+        let credentials = target.credentials();
+        let endpoint = Endpoint {
+            device,
+            host: &target.host,
             port: target.port,
-            known_hosts: target.known_hosts.clone(),
-            policy: target.host_key_policy,
-            accept_new_file: target.accept_new_file.clone(),
-            problem: problem.clone(),
+            target,
+            credentials: &credentials,
+            algorithms: &target.algorithms,
         };
-        let mut handle = match tokio::time::timeout(
-            t.handshake,
-            client::connect_stream(config, stream, handler),
-        )
-        .await
-        {
-            Ok(Ok(h)) => h,
-            Ok(Err(e)) => {
-                let note = problem.lock().ok().and_then(|mut p| p.take());
-                return Err(handshake_error(device, &sockaddr.to_string(), e, note));
-            }
-            Err(_) => {
-                return Err(err(
-                    ErrorClass::ConnectTimeout,
-                    format!(
-                        "{device}: no SSH banner or key exchange from {sockaddr} within {:?}: the service is hung or not SSH",
-                        t.handshake
-                    ),
-                ));
-            }
-        };
-
-        let auth = tokio::time::timeout(t.auth, authenticate(&mut handle, target));
-        match auth.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(_) => {
-                return Err(err(
-                    ErrorClass::Auth,
-                    format!(
-                        "{device}: authentication did not finish within {:?}",
-                        t.auth
-                    ),
-                ));
-            }
-        }
+        let handle = login(stream, &endpoint).await?;
 
         let channel = tokio::time::timeout(t.prompt, async {
             let ch = handle.channel_open_session().await?;
@@ -381,6 +362,7 @@ impl CliSession {
             timeouts: t,
             closed: false,
             stem: None,
+            log: open_session_log(target),
         };
         session.settle().await?;
         session.acquire(session.platform.default_mode).await?;
@@ -601,6 +583,9 @@ impl CliSession {
     }
 
     async fn write(&mut self, data: &str) -> Result<()> {
+        if let Some(log) = self.log.as_mut() {
+            log.sent(data);
+        }
         self.channel
             .data_bytes(data.as_bytes().to_vec())
             .await
@@ -681,6 +666,13 @@ impl CliSession {
                     return Err(self.timed_out(&buf, phase));
                 }
             };
+            if let (
+                Some(log),
+                Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }),
+            ) = (self.log.as_mut(), &msg)
+            {
+                log.received(data);
+            }
             match msg {
                 Some(ChannelMsg::Data { data }) => buf.extend_from_slice(&data),
                 Some(ChannelMsg::ExtendedData { data, .. }) => buf.extend_from_slice(&data),
@@ -740,73 +732,146 @@ impl CliSession {
     }
 }
 
-async fn authenticate(handle: &mut client::Handle<Client>, target: &Target) -> Result<()> {
-    use russh::MethodKind;
-    use russh::client::{AuthResult, KeyboardInteractiveAuthResponse as Kbd};
-    let device = &target.device;
-    let user = target.username.clone();
-    let Some(password) = target.password.clone() else {
-        return Err(err(
-            ErrorClass::Auth,
-            format!(
-                "{device}: no password in the inventory for user {user}: set password in hosts/groups/defaults.yaml"
-            ),
-        ));
-    };
-    let ssh_err = |e: russh::Error| {
-        err(
-            ErrorClass::SessionClosed,
-            format!("{device}: connection lost during authentication: {e}"),
-        )
-    };
-    let mut tried = vec!["password"];
-    let remaining = match handle
-        .authenticate_password(&user, password.expose())
-        .await
-        .map_err(ssh_err)?
-    {
-        AuthResult::Success => return Ok(()),
-        AuthResult::Failure {
-            remaining_methods, ..
-        } => remaining_methods,
-    };
-    if remaining.contains(&MethodKind::KeyboardInteractive) {
-        tried.push("keyboard-interactive");
-        let mut reply = handle
-            .authenticate_keyboard_interactive_start(&user, None)
-            .await
-            .map_err(ssh_err)?;
-        // Bounded: a server that keeps asking gets a few rounds, not forever.
-        for _ in 0..5 {
-            match reply {
-                Kbd::Success => return Ok(()),
-                Kbd::Failure { .. } => break,
-                Kbd::InfoRequest { prompts, .. } => {
-                    let answers = prompts
-                        .iter()
-                        .map(|p| {
-                            if p.echo {
-                                user.clone()
-                            } else {
-                                password.expose().to_string()
-                            }
-                        })
-                        .collect();
-                    reply = handle
-                        .authenticate_keyboard_interactive_respond(answers)
-                        .await
-                        .map_err(ssh_err)?;
-                }
-            }
+/// The transcript of `target`'s session when `--session-log` is on; its
+/// secrets are known here so they are redacted before reaching disk.
+fn open_session_log(target: &Target) -> Option<SessionLog> {
+    let dir = target.session_log.as_ref()?;
+    let secrets = [
+        &target.password,
+        &target.enable_secret,
+        &target.key_passphrase,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    match SessionLog::create(dir, &target.device, secrets) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!(device = %target.device, dir = %dir.display(), error = %e, "cannot open session log");
+            None
         }
     }
-    Err(err(
-        ErrorClass::Auth,
-        format!(
-            "{device}: authentication failed for user `{user}` (tried {}): check username and password in the inventory",
-            tried.join(", ")
-        ),
-    ))
+}
+
+/// Resolve `host` and open a TCP connection within `limit`.
+pub(crate) async fn dial(
+    device: &str,
+    host: &str,
+    port: u16,
+    limit: Duration,
+) -> Result<tokio::net::TcpStream> {
+    let addr = format!("{host}:{port}");
+    let addrs = match tokio::time::timeout(limit, tokio::net::lookup_host(&addr)).await {
+        Ok(Ok(a)) => a.collect::<Vec<_>>(),
+        Ok(Err(e)) => {
+            return Err(err(
+                ErrorClass::Dns,
+                format!("{device}: cannot resolve `{host}`: {e}; check hostname in the inventory"),
+            ));
+        }
+        Err(_) => {
+            return Err(err(
+                ErrorClass::Dns,
+                format!("{device}: resolving `{host}` took longer than {limit:?}"),
+            ));
+        }
+    };
+    let Some(sockaddr) = addrs.first().copied() else {
+        return Err(err(
+            ErrorClass::Dns,
+            format!("{device}: `{host}` resolves to no address"),
+        ));
+    };
+    let stream = match tokio::time::timeout(limit, tokio::net::TcpStream::connect(sockaddr)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(err(
+                ErrorClass::ConnectRefused,
+                format!(
+                    "{device}: connection to {sockaddr} refused: is SSH enabled on the device and the port ({port}) right?"
+                ),
+            ));
+        }
+        Ok(Err(e)) => {
+            return Err(err(
+                ErrorClass::ConnectRefused,
+                format!("{device}: cannot connect to {sockaddr}: {e}"),
+            ));
+        }
+        Err(_) => {
+            return Err(err(
+                ErrorClass::ConnectTimeout,
+                format!(
+                    "{device}: TCP connect to {sockaddr} timed out after {limit:?}: device down or filtered"
+                ),
+            ));
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+/// SSH handshake (host key verified) and login over `stream`.
+pub(crate) async fn login(
+    stream: Box<dyn Io>,
+    ep: &Endpoint<'_>,
+) -> Result<client::Handle<Client>> {
+    let t = ep.target.timeouts;
+    let device = ep.device;
+    let addr = format!("{}:{}", ep.host, ep.port);
+    let config = Arc::new(client::Config {
+        keepalive_interval: Some(Duration::from_secs(30)),
+        keepalive_max: 3,
+        nodelay: true,
+        preferred: ep.algorithms.preferred(),
+        ..Default::default()
+    });
+    let problem = Arc::new(Mutex::new(None));
+    let handler = Client {
+        host: ep.host.to_string(),
+        port: ep.port,
+        known_hosts: ep.target.known_hosts.clone(),
+        policy: ep.target.host_key_policy,
+        accept_new_file: ep.target.accept_new_file.clone(),
+        problem: problem.clone(),
+    };
+    let mut handle = match tokio::time::timeout(
+        t.handshake,
+        client::connect_stream(config, stream, handler),
+    )
+    .await
+    {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) => {
+            let note = problem.lock().ok().and_then(|mut p| p.take());
+            return Err(handshake_error(device, &addr, e, note));
+        }
+        Err(_) => {
+            return Err(err(
+                ErrorClass::ConnectTimeout,
+                format!(
+                    "{device}: no SSH banner or key exchange from {addr} within {:?}: the service is hung or not SSH",
+                    t.handshake
+                ),
+            ));
+        }
+    };
+    let auth = tokio::time::timeout(
+        t.auth,
+        auth::authenticate(&mut handle, device, ep.credentials, ep.algorithms),
+    );
+    match auth.await {
+        Ok(Ok(())) => Ok(handle),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(err(
+            ErrorClass::Auth,
+            format!(
+                "{device}: authentication did not finish within {:?}",
+                t.auth
+            ),
+        )),
+    }
 }
 
 fn handshake_error(
@@ -825,9 +890,7 @@ fn handshake_error(
         ),
         russh::Error::NoCommonAlgo { kind, ours, theirs } => err(
             ErrorClass::SshProtocol,
-            format!(
-                "{device}: no common {kind:?} algorithm with {addr}: the device offers {theirs:?}, netrun allows {ours:?}; enable legacy algorithms for old devices"
-            ),
+            algorithms::negotiation_failure(device, addr, kind, &ours, &theirs),
         ),
         russh::Error::Version => err(
             ErrorClass::SshProtocol,
