@@ -1135,3 +1135,47 @@ fn ssh_config_strict_host_key_checking_and_user_known_hosts_file_are_honoured() 
     );
     expect_error(&records[0], &result, &sshd, "host-key");
 }
+
+#[test]
+fn jump_host_that_refuses_forwarding_is_reported_with_the_fix() {
+    // The default test sshd has `AllowTcpForwarding no`; it logs in with a
+    // password (`jump_password`).
+    let (Some(jump), Some(sshd)) = (
+        Sshd::start("no-forwarding-jump"),
+        Sshd::start("behind-no-forwarding"),
+    ) else {
+        return;
+    };
+    let work = TempDir::new("no-forwarding");
+    let config = work.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host bastion\n  HostName 127.0.0.1\n  Port {}\nHost r1-behind\n  HostName 127.0.0.1\n  Port {}\n  ProxyJump bastion\n",
+            jump.port, sshd.port
+        ),
+    )
+    .expect("write ssh_config");
+    let login = Login {
+        known_hosts: KnownHosts::Line(format!(
+            "{}{}",
+            sshd.known_hosts_line(),
+            jump.known_hosts_line()
+        )),
+        extras: json!({ "jump_password": PASSWORD }),
+        alias: Some("r1-behind".into()),
+        ..Login::default()
+    };
+    let config_arg = config.display().to_string();
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    let message = expect_error(&records[0], &result, &jump, "connect-refused");
+    assert!(message.contains("jump host bastion"), "{message}");
+    assert!(message.contains("AllowTcpForwarding"), "{message}");
+    assert!(!message.contains(PASSWORD), "{message}");
+    assert!(jump.log().contains("Accepted password"), "{}", jump.log());
+}
