@@ -1179,3 +1179,33 @@ fn jump_host_that_refuses_forwarding_is_reported_with_the_fix() {
     assert!(!message.contains(PASSWORD), "{message}");
     assert!(jump.log().contains("Accepted password"), "{}", jump.log());
 }
+
+#[test]
+fn every_legacy_kex_and_cipher_is_reached_with_legacy_algorithms_enabled() {
+    for (kex, cipher) in [
+        ("diffie-hellman-group1-sha1", "3des-cbc"),
+        ("diffie-hellman-group-exchange-sha1", "aes256-cbc"),
+    ] {
+        let Some(sshd) = Sshd::start_opts(
+            "legacy-variants",
+            SshdOptions {
+                host_key: "rsa",
+                extra: format!(
+                    "KexAlgorithms {kex}\nCiphers {cipher}\nHostKeyAlgorithms ssh-rsa\nMACs hmac-sha1\n"
+                ),
+                ..SshdOptions::default()
+            },
+        ) else {
+            return;
+        };
+        let (records, result) = run_netrun(&sshd, &Login::default(), &["exec", "show clock"]);
+        let message = expect_error(&records[0], &result, &sshd, "ssh-protocol");
+        assert!(message.contains(kex), "{message}");
+        let login = Login {
+            extras: json!({ "legacy_algorithms": true }),
+            ..Login::default()
+        };
+        let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+        expect_ok(&records[0], &result, &sshd);
+    }
+}
