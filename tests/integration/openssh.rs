@@ -1132,3 +1132,77 @@ fn ssh_config_strict_host_key_checking_and_user_known_hosts_file_are_honoured() 
     );
     expect_error(&records[0], &result, &sshd, "host-key");
 }
+
+#[test]
+fn jump_host_that_refuses_forwarding_is_reported_with_the_fix() {
+    // The default test sshd has `AllowTcpForwarding no`; it logs in with a
+    // password (`jump_password`).
+    let (Some(jump), Some(sshd)) = (
+        Sshd::start("no-forwarding-jump"),
+        Sshd::start("behind-no-forwarding"),
+    ) else {
+        return;
+    };
+    let work = TempDir::new("no-forwarding");
+    let config = work.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host bastion\n  HostName 127.0.0.1\n  Port {}\nHost r1-behind\n  HostName 127.0.0.1\n  Port {}\n  ProxyJump bastion\n",
+            jump.port, sshd.port
+        ),
+    )
+    .expect("write ssh_config");
+    let login = Login {
+        known_hosts: KnownHosts::Line(format!(
+            "{}{}",
+            sshd.known_hosts_line(),
+            jump.known_hosts_line()
+        )),
+        extras: json!({ "jump_password": PASSWORD }),
+        alias: Some("r1-behind".into()),
+        ..Login::default()
+    };
+    let config_arg = config.display().to_string();
+    let (records, result) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["exec", "show clock", "--ssh-config", &config_arg],
+    );
+    let message = expect_error(&records[0], &result, &jump, "connect-refused");
+    assert!(message.contains("jump host bastion"), "{message}");
+    assert!(message.contains("AllowTcpForwarding"), "{message}");
+    assert!(!message.contains(PASSWORD), "{message}");
+    assert!(jump.log().contains("Accepted password"), "{}", jump.log());
+}
+
+#[test]
+fn every_legacy_kex_and_cipher_is_reached_with_legacy_algorithms_enabled() {
+    for (kex, cipher) in [
+        ("diffie-hellman-group1-sha1", "3des-cbc"),
+        ("diffie-hellman-group-exchange-sha1", "aes256-cbc"),
+    ] {
+        let Some(sshd) = Sshd::start_opts(
+            "legacy-variants",
+            SshdOptions {
+                host_key: "rsa",
+                extra: format!(
+                    "KexAlgorithms {kex}\nCiphers {cipher}\nHostKeyAlgorithms ssh-rsa\nMACs hmac-sha1\n"
+                ),
+                ..SshdOptions::default()
+            },
+        ) else {
+            return;
+        };
+        let (records, result) = run_netrun(&sshd, &Login::default(), &["exec", "show clock"]);
+        let message = expect_error(&records[0], &result, &sshd, "ssh-protocol");
+        assert!(message.contains(kex), "{message}");
+        let login = Login {
+            extras: json!({ "legacy_algorithms": true }),
+            ..Login::default()
+        };
+        let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
+        expect_ok(&records[0], &result, &sshd);
+    }
+}

@@ -3,8 +3,9 @@
 //!
 //! Semantics follow ssh_config(5): a `Host` line lists patterns (`*`, `?`,
 //! `!negated`); for each keyword the first value obtained wins, except
-//! `IdentityFile` and `UserKnownHostsFile`, which accumulate. `Match` blocks
-//! are skipped (netrun does not evaluate them).
+//! `IdentityFile`, which accumulates. `Include` reads
+//! more files (globs, relative to `~/.ssh`); `Match` blocks are skipped
+//! (netrun does not evaluate them).
 
 use super::known_hosts::HostKeyPolicy;
 use std::path::{Path, PathBuf};
@@ -212,16 +213,30 @@ fn patterns_match(patterns: &[String], host: &str) -> bool {
 }
 
 impl SshConfig {
-    /// Parse configuration text; `home` expands `~`.
+    /// Parse configuration text; `home` expands `~` and is where relative
+    /// `Include` paths live (`~/.ssh`), as for OpenSSH's user configuration.
     pub fn parse(
         text: &str,
         home: Option<&Path>,
         path: &Path,
     ) -> Result<SshConfig, SshConfigError> {
-        let mut blocks = vec![Block {
-            patterns: None,
-            options: Vec::new(),
-        }];
+        let mut config = SshConfig {
+            blocks: vec![Block {
+                patterns: None,
+                options: Vec::new(),
+            }],
+            home: home.map(Path::to_path_buf),
+        };
+        config.parse_into(text, path, 0)?;
+        Ok(config)
+    }
+
+    fn parse_into(&mut self, text: &str, path: &Path, depth: usize) -> Result<(), SshConfigError> {
+        let malformed = |line: usize, message: String| SshConfigError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
         for (n, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -235,40 +250,87 @@ impl SshConfig {
             match keyword.as_str() {
                 "host" => {
                     if w.is_empty() {
-                        return Err(SshConfigError::Malformed {
-                            path: path.to_path_buf(),
-                            line: n + 1,
-                            message: "`Host` needs at least one pattern".into(),
-                        });
+                        return Err(malformed(n + 1, "`Host` needs at least one pattern".into()));
                     }
-                    blocks.push(Block {
+                    self.blocks.push(Block {
                         patterns: Some(w),
                         options: Vec::new(),
                     });
                 }
                 // Not evaluated: its options apply to no host.
-                "match" => blocks.push(Block {
+                "match" => self.blocks.push(Block {
                     patterns: Some(Vec::new()),
                     options: Vec::new(),
                 }),
+                "include" => {
+                    if depth >= 16 {
+                        return Err(malformed(n + 1, "Include nested more than 16 deep".into()));
+                    }
+                    // Included lines before their first `Host` belong to the
+                    // block the Include is in; that block resumes after it.
+                    let outer = self.blocks.last().and_then(|b| b.patterns.clone());
+                    for file in self.include_files(&w) {
+                        let Ok(text) = std::fs::read_to_string(&file) else {
+                            continue;
+                        };
+                        self.blocks.push(Block {
+                            patterns: outer.clone(),
+                            options: Vec::new(),
+                        });
+                        self.parse_into(&text, &file, depth + 1)?;
+                    }
+                    self.blocks.push(Block {
+                        patterns: outer,
+                        options: Vec::new(),
+                    });
+                }
                 _ => {
                     if keyword == "port" && w.first().is_some_and(|p| p.parse::<u16>().is_err()) {
-                        return Err(SshConfigError::Malformed {
-                            path: path.to_path_buf(),
-                            line: n + 1,
-                            message: format!("bad Port `{}`: use a number 1-65535", w[0]),
-                        });
+                        return Err(malformed(
+                            n + 1,
+                            format!("bad Port `{}`: use a number 1-65535", w[0]),
+                        ));
                     }
-                    if let Some(b) = blocks.last_mut() {
+                    if let Some(b) = self.blocks.last_mut() {
                         b.options.push((keyword, w));
                     }
                 }
             }
         }
-        Ok(SshConfig {
-            blocks,
-            home: home.map(Path::to_path_buf),
-        })
+        Ok(())
+    }
+
+    /// The files an `Include` names: `~` expanded, relative paths under
+    /// `~/.ssh`, `*` and `?` in the file name expanded in lexical order.
+    fn include_files(&self, args: &[String]) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for a in args {
+            let mut p = self.expand(a);
+            if p.is_relative()
+                && let Some(h) = &self.home
+            {
+                p = h.join(".ssh").join(p);
+            }
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !name.contains(['*', '?']) {
+                out.push(p);
+                continue;
+            }
+            let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            let mut matched: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| glob(&name, &e.file_name().to_string_lossy()))
+                .map(|e| e.path())
+                .collect();
+            matched.sort();
+            out.extend(matched);
+        }
+        out
     }
 
     /// Read and parse a file.
@@ -471,6 +533,37 @@ mod tests {
         assert_eq!(c.for_host("r1").user.as_deref(), Some("h"));
         let e = SshConfig::parse("Host a\n  Port abc\n", None, Path::new("cfg")).unwrap_err();
         assert!(e.to_string().starts_with("cfg:2: bad Port"), "{e}");
+    }
+
+    #[test]
+    fn include_reads_files_relative_to_dot_ssh_with_globs_inside_host_blocks() {
+        let home = std::env::temp_dir().join(format!("netrun-sshcfg-{}", std::process::id()));
+        let d = home.join(".ssh").join("config.d");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("10-lab"),
+            "User from-include\nHost lab-*\n  Port 2022\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("20-other"),
+            "Host lab-*\n  Port 9\n  HostName lab.example\n",
+        )
+        .unwrap();
+        let c = SshConfig::parse(
+            "Host r1\n  Include config.d/*\n  Port 22\nHost *\n  User generic\n",
+            Some(&home),
+            Path::new("config"),
+        )
+        .unwrap();
+        let _ = std::fs::remove_dir_all(&home);
+        // The include's leading lines apply only inside `Host r1`.
+        assert_eq!(c.for_host("r1").user.as_deref(), Some("from-include"));
+        assert_eq!(c.for_host("r1").port, Some(22));
+        assert_eq!(c.for_host("r2").user.as_deref(), Some("generic"));
+        // Files in lexical order; first value wins.
+        assert_eq!(c.for_host("lab-1").port, Some(2022));
+        assert_eq!(c.for_host("lab-1").hostname.as_deref(), Some("lab.example"));
     }
 
     #[test]
