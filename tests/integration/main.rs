@@ -4,3 +4,4 @@
 mod openssh;
 mod parsers;
 mod sweep;
+mod telemetry;

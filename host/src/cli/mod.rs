@@ -120,6 +120,10 @@ pub struct TargetArgs {
     /// Print every device in the table, however many.
     #[arg(long)]
     all_rows: bool,
+    /// Write the metrics registry here at the end (Prometheus text format,
+    /// for node_exporter's textfile collector).
+    #[arg(long)]
+    metrics_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -406,6 +410,10 @@ async fn execute_plan(
     } else {
         print!("{table}");
     }
+    if let Some(path) = &t.metrics_file {
+        std::fs::write(path, crate::telemetry::metrics().encode())
+            .with_context(|| format!("cannot write metrics to {}", path.display()))?;
+    }
     if let Some(e) = write_error {
         bail!("writing results failed: {e}");
     }
@@ -446,7 +454,23 @@ pub async fn collect(
     let cancel = CancellationToken::new();
     let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
     let mut write_error: Option<std::io::Error> = None;
+    let job_name = match &job {
+        Job::Workflow { plugin, .. } => plugin.bundle.manifest.name.clone(),
+        Job::Exec { .. } => "exec".to_string(),
+    };
+    let m = crate::telemetry::metrics();
     let summary: Summary = runner::run(env, job, hosts, settings, cancel, |r| {
+        m.device_results
+            .get_or_create(&crate::telemetry::ResultLabels {
+                job: job_name.clone(),
+                status: if r.error.is_some() { "error" } else { "ok" }.into(),
+                class: r
+                    .error
+                    .as_ref()
+                    .map(|e| e.class.to_string())
+                    .unwrap_or_default(),
+            })
+            .inc();
         if let Some(s) = sink.as_mut()
             && let Err(e) = s.write(&r)
             && write_error.is_none()
@@ -459,6 +483,7 @@ pub async fn collect(
         records.push(r);
     })
     .await;
+    m.run_seconds.observe(summary.wall.as_secs_f64());
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -4,6 +4,7 @@
 use super::bindings::{driver as dw, workflow as ww};
 use super::{DriverPlatform, Plugin, PluginState, Runtime, trap_error};
 use crate::error::{Error, ErrorClass};
+use crate::telemetry::{PluginLabels, metrics};
 use crate::transport::ssh::{CliSession, CommandOptions, Target};
 use regex::Regex;
 use std::sync::Arc;
@@ -157,12 +158,29 @@ impl DriverInstance {
     ) -> Result<String, Error> {
         use dw::exports::netrun::plugin::driver::ParseError as P;
         let name = &self.plugin.bundle.manifest.name;
-        match self
+        // CPU budget per call, not per instance: a driver parses many outputs.
+        let fuel = self
+            .plugin
+            .bundle
+            .manifest
+            .limits
+            .fuel_millions
+            .saturating_mul(1_000_000);
+        let _ = self.store.set_fuel(fuel);
+        let started = std::time::Instant::now();
+        let result = self
             .instance
             .netrun_plugin_driver()
             .call_parse(&mut self.store, platform, command, output)
-            .await
-        {
+            .await;
+        metrics()
+            .plugin_call_seconds
+            .get_or_create(&PluginLabels {
+                plugin: name.clone(),
+                call: "parse".into(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        match result {
             Ok(Ok(json)) => Ok(json),
             Ok(Err(P::UnsupportedCommand(m))) => Err(Error::new(
                 ErrorClass::Parse,

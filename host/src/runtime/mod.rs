@@ -358,6 +358,13 @@ fn build_engine(options: &RuntimeOptions, pooling: bool) -> anyhow::Result<Engin
 
 /// Classify a wasmtime error from calling into a plugin.
 pub fn trap_error(plugin: &str, call: &str, e: wasmtime::Error) -> Error {
+    crate::telemetry::metrics()
+        .plugin_limit_hits
+        .get_or_create(&crate::telemetry::PluginLabels {
+            plugin: plugin.to_string(),
+            call: call.to_string(),
+        })
+        .inc();
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         return match trap {
             wasmtime::Trap::OutOfFuel => Error::new(

@@ -11,6 +11,7 @@ use super::session_log::SessionLog;
 use super::text;
 use crate::error::{Error, ErrorClass, Result};
 use crate::secret::Secret;
+use crate::telemetry::{Metrics, metrics};
 use regex::Regex;
 use russh::client;
 use russh::keys::PublicKeyOrCertificate;
@@ -313,6 +314,7 @@ impl CliSession {
     pub async fn open(target: &Target, platform: Arc<Platform>) -> Result<CliSession> {
         let t = target.timeouts;
         let device = &target.device;
+        let started = Instant::now();
         let stream: Box<dyn Io> = if target.jumps.is_empty() {
             Box::new(dial(device, &target.host, target.port, t.connect).await?)
         } else {
@@ -328,6 +330,9 @@ impl CliSession {
             algorithms: &target.algorithms,
         };
         let handle = login(stream, &endpoint).await?;
+        let m = metrics();
+        Metrics::observe(&m.connect_seconds, &platform.name, started.elapsed());
+        let authenticated = Instant::now();
 
         let channel = tokio::time::timeout(t.prompt, async {
             let ch = handle.channel_open_session().await?;
@@ -364,6 +369,8 @@ impl CliSession {
             stem: None,
             log: open_session_log(target),
         };
+        m.sessions_open.inc();
+        m.sessions_opened.inc();
         session.settle().await?;
         session.acquire(session.platform.default_mode).await?;
         let on_open = session.platform.on_open.clone();
@@ -375,6 +382,11 @@ impl CliSession {
                 tracing::debug!(device = %session.device, command, indicator = ind, "on-open command refused");
             }
         }
+        Metrics::observe(
+            &m.login_seconds,
+            &session.platform.name,
+            authenticated.elapsed(),
+        );
         Ok(session)
     }
 
@@ -551,9 +563,15 @@ impl CliSession {
 
     async fn run_in_mode(&mut self, command: &str, opts: &CommandOptions) -> Result<String> {
         let timeout = opts.timeout.unwrap_or(self.timeouts.command);
+        let started = Instant::now();
         let raw = self
             .exchange(command, opts.expect.as_ref(), timeout, Phase::Command)
             .await?;
+        Metrics::observe(
+            &metrics().command_seconds,
+            &self.platform.name,
+            started.elapsed(),
+        );
         let out = clean_output(&raw, command, &self.platform, opts.keep_prompt);
         if let Some(ind) = self.platform.failure_in(&out) {
             let line = out.lines().find(|l| l.contains(ind)).unwrap_or(ind).trim();
@@ -734,6 +752,12 @@ impl CliSession {
 
 /// The transcript of `target`'s session when `--session-log` is on; its
 /// secrets are known here so they are redacted before reaching disk.
+impl Drop for CliSession {
+    fn drop(&mut self) {
+        metrics().sessions_open.dec();
+    }
+}
+
 fn open_session_log(target: &Target) -> Option<SessionLog> {
     let dir = target.session_log.as_ref()?;
     let secrets = [

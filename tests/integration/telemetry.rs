@@ -1,0 +1,239 @@
+//! Metrics, logs and the long-lived poller.
+
+use netrun_lab::{Lab, LabConfig, parse_fault_spec};
+use netrun_tests::{TempDir, netrun, output, read_jsonl};
+use std::io::{Read, Write};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+async fn lab(devices: usize, faults: &[&str]) -> (Lab, TempDir) {
+    let config = LabConfig {
+        devices,
+        faults: faults
+            .iter()
+            .map(|f| parse_fault_spec(f).unwrap())
+            .collect(),
+        ..Default::default()
+    };
+    let lab = Lab::start(config).await.expect("lab starts");
+    let dir = TempDir::new("inv");
+    lab.write_inventory(dir.path()).expect("inventory written");
+    (lab, dir)
+}
+
+/// `promtool check metrics` on `text`; None when promtool is not installed
+/// outside CI (scripts/test.sh installs it).
+fn promtool(text: &str) -> Option<String> {
+    let child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "promtool must be installed in CI"
+        );
+        eprintln!("SKIP promtool checks: promtool not installed");
+        return None;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool rejected the metrics:\n{}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_writes_a_metrics_file_promtool_accepts_and_no_secret_appears_in_any_output() {
+    let (_lab, inv) = lab(3, &["auth-reject:r003"]).await;
+    let home = TempDir::new("home");
+    let out = TempDir::new("out");
+    let (records, metrics_file, logs) = (
+        out.path().join("r.jsonl"),
+        out.path().join("m.prom"),
+        out.path().join("logs"),
+    );
+    let mut cmd = netrun(home.path());
+    cmd.args([
+        "run",
+        "collect-facts",
+        "--log-format",
+        "json",
+        "--log-level",
+        "trace",
+        "-i",
+    ])
+    .arg(inv.path())
+    .arg("-o")
+    .arg(&records)
+    .arg("--metrics-file")
+    .arg(&metrics_file)
+    .arg("--session-log")
+    .arg(&logs);
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "r003 rejects the password");
+    let recs = read_jsonl(&records);
+    assert_eq!(recs.len(), 3);
+
+    let prom = std::fs::read_to_string(&metrics_file).unwrap();
+    for needle in [
+        "netrun_command_seconds_bucket{",
+        "netrun_connect_seconds_bucket{",
+        "netrun_device_results_total{job=\"collect-facts\",status=\"ok\",class=\"\"} 2",
+        "netrun_device_results_total{job=\"collect-facts\",status=\"error\",class=\"auth\"} 1",
+        "netrun_sessions_opened_total 2",
+    ] {
+        assert!(prom.contains(needle), "missing {needle} in:\n{prom}");
+    }
+    promtool(&prom);
+
+    // JSON logs: every line parses.
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    for line in stderr.lines().filter(|l| l.starts_with('{')) {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("bad log line {line}: {e}"));
+    }
+    let mut everything = format!(
+        "{}{}{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr,
+        prom,
+        std::fs::read_to_string(&records).unwrap()
+    );
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let mut text = String::new();
+        std::fs::File::open(entry.unwrap().path())
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        everything.push_str(&text);
+    }
+    assert!(
+        everything.contains("show version"),
+        "session logs hold the transcripts"
+    );
+    for secret in ["netrun-lab-pw", "netrun-lab-enable"] {
+        assert!(!everything.contains(secret), "{secret} leaked");
+    }
+}
+
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+fn counter(metrics: &str, prefix: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(prefix))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_keeps_polling_healthy_devices_while_one_flaps_and_reloads_on_sighup() {
+    let (_lab, inv) = lab(4, &["flap=1s:r004"]).await;
+    let home = TempDir::new("home");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = inv.path().join("serve.yaml");
+    let good = format!(
+        "listen: 127.0.0.1:{port}\njobs:\n  - name: facts\n    workflow: collect-facts\n    inventory: .\n    interval: 500ms\n    timeout: 10s\n"
+    );
+    std::fs::write(&config, &good).unwrap();
+    let mut cmd = netrun(home.path());
+    cmd.args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+
+    let ready = tokio::task::spawn_blocking(move || {
+        let until = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < until {
+            if let Some((200, _)) = http_get(port, "/readyz") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    })
+    .await
+    .unwrap();
+    assert!(ready, "serve never became ready");
+
+    let scrape = move || http_get(port, "/metrics").expect("scrape");
+    let first = tokio::task::spawn_blocking(scrape).await.unwrap();
+    assert_eq!(first.0, 200);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let second = tokio::task::spawn_blocking(scrape).await.unwrap();
+    let ok = "netrun_device_results_total{job=\"facts\",status=\"ok\"";
+    let (ok1, ok2) = (counter(&first.1, ok), counter(&second.1, ok));
+    // Three healthy devices polled every 500 ms for 4 s: far more than one round.
+    assert!(
+        ok2 - ok1 >= 3.0 * 3.0,
+        "healthy devices not polled on time: {ok1} -> {ok2}\n{}",
+        second.1
+    );
+    assert!(
+        second.1.contains("status=\"error\""),
+        "the flapping device fails some polls:\n{}",
+        second.1
+    );
+    promtool(&second.1);
+
+    // A broken config on SIGHUP keeps the running one.
+    std::fs::write(&config, "jobs: [this is not a job]\n").unwrap();
+    send_signal(child.id(), "HUP");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let third = tokio::task::spawn_blocking(scrape).await.unwrap();
+    assert_eq!(third.0, 200);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let fourth = tokio::task::spawn_blocking(scrape).await.unwrap();
+    assert!(
+        counter(&fourth.1, ok) > counter(&third.1, ok),
+        "polling continues after a bad reload"
+    );
+
+    send_signal(child.id(), "TERM");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "serve exits cleanly on SIGTERM: {status:?}"
+    );
+}
+
+/// Send a signal with the `kill` command (no libc in this crate).
+fn send_signal(pid: u32, signal: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "kill -{signal} {pid}");
+}
