@@ -9,6 +9,7 @@ use crate::inventory::{Filter, Inventory, unknown_hosts};
 use crate::results::{JsonlSink, Record, Summary, render_table};
 use crate::runner::{self, Env, Job, Settings};
 use crate::runtime::bundle::{self, Kind};
+use crate::runtime::policy::Policy;
 use crate::runtime::{DriverPlatform, Plugin, Runtime, RuntimeOptions};
 use crate::transport::known_hosts::HostKeyPolicy;
 use anyhow::{Context as _, bail};
@@ -127,6 +128,14 @@ struct RunArgs {
     /// Workflow parameter KEY=VALUE (repeatable; VALUE parsed as JSON when it is JSON).
     #[arg(long = "param", short = 'p')]
     params: Vec<String>,
+    /// Grant the workflow a capability its manifest requests: command='show *',
+    /// config, http=HOST, state (repeatable). First-party plugins need none.
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// Policy file granting capabilities per plugin ([plugin.NAME] tables);
+    /// default ~/.config/netrun/policy.toml when it exists.
+    #[arg(long)]
+    policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -145,7 +154,8 @@ impl Cli {
         match self.command {
             Command::Run(a) => {
                 let params = params_json(&a.params)?;
-                sweep(&dirs, Some(&a.workflow), params, a.target).await
+                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
+                sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
             }
             Command::Exec(a) => {
                 let commands = a.commands.clone();
@@ -182,9 +192,12 @@ pub struct Loaded {
 }
 
 /// Find bundles, verify and compile the drivers and the named workflow.
+/// The workflow is refused before it is compiled unless `policy` grants
+/// every capability its manifest requests.
 pub async fn load_plugins(
     dirs: &[PathBuf],
     workflow: Option<&str>,
+    policy: &Policy,
     needed_platforms: &[String],
     max_instances: u32,
 ) -> anyhow::Result<Loaded> {
@@ -241,6 +254,9 @@ pub async fn load_plugins(
             if b.manifest.kind != Kind::Workflow {
                 bail!("plugin `{name}` is a {}, not a workflow", b.manifest.kind);
             }
+            policy
+                .authorize(b, true)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             Some(Arc::new(runtime.load(b).with_context(|| {
                 format!("workflow plugin {name} cannot be loaded")
             })?))
@@ -256,12 +272,20 @@ pub async fn load_plugins(
 async fn sweep(
     dirs: &[PathBuf],
     workflow: Option<&str>,
+    policy: &Policy,
     params: String,
     t: TargetArgs,
 ) -> anyhow::Result<i32> {
     let (inventory, hosts) = plan_hosts(&t)?;
     let needed = needed_platforms(&hosts);
-    let loaded = load_plugins(dirs, workflow, &needed, instances_for(t.concurrency)).await?;
+    let loaded = load_plugins(
+        dirs,
+        workflow,
+        policy,
+        &needed,
+        instances_for(t.concurrency),
+    )
+    .await?;
     let job = match &loaded.workflow {
         Some(plugin) => Job::Workflow {
             plugin: plugin.clone(),
@@ -275,7 +299,14 @@ async fn sweep(
 async fn sweep_exec(dirs: &[PathBuf], commands: Vec<String>, t: TargetArgs) -> anyhow::Result<i32> {
     let (inventory, hosts) = plan_hosts(&t)?;
     let needed = needed_platforms(&hosts);
-    let loaded = load_plugins(dirs, None, &needed, instances_for(t.concurrency)).await?;
+    let loaded = load_plugins(
+        dirs,
+        None,
+        &Policy::default(),
+        &needed,
+        instances_for(t.concurrency),
+    )
+    .await?;
     execute_plan(loaded, inventory, hosts, Job::Exec { commands }, &t).await
 }
 
