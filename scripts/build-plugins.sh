@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
 # Build the first-party Rust plugins for wasm32-wasip2 and lay them out as
 # bundles (manifest with the component's sha256 + plugin.wasm) in
-# target/plugins/<name>/, where the netrun binary finds them.
+# ${CARGO_TARGET_DIR:-target}/plugins/<name>/, where the netrun binary of
+# that target folder finds them (<exe dir>/../plugins).
+#
+# --tests also builds the plugins the test suite needs (tests/plugins/*,
+# e.g. the hostile workflow) into ${CARGO_TARGET_DIR:-target}/test-plugins/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
-out=target/plugins
-mkdir -p "$out"
-for dir in plugins/*/; do
-  name=$(basename "$dir")
-  [ -f "$dir/Cargo.toml" ] || continue
-  crate="netrun-plugin-$name"
+target=${CARGO_TARGET_DIR:-target}
+
+# build_bundle SOURCE_DIR CRATE OUT_DIR
+build_bundle() {
+  local dir=$1 crate=$2 out=$3
   # One plugin per cargo invocation: each enables a different guest-sdk world,
   # and a shared invocation would unify the features into both components.
   cargo rustc --quiet --profile plugin --target wasm32-wasip2 -p "$crate" --crate-type cdylib
-  wasm="target/wasm32-wasip2/plugin/${crate//-/_}.wasm"
-  mkdir -p "$out/$name"
-  cp "$wasm" "$out/$name/plugin.wasm"
-  sum=$(sha256sum "$out/$name/plugin.wasm" | cut -d' ' -f1)
-  sed "s/^sha256 = .*/sha256 = \"$sum\"/" "$dir/netrun-plugin.toml" > "$out/$name/netrun-plugin.toml"
-  echo "built $name ($(du -k "$out/$name/plugin.wasm" | cut -f1) KiB, sha256 ${sum:0:12}…)"
+  local wasm="$target/wasm32-wasip2/plugin/${crate//-/_}.wasm"
+  mkdir -p "$out"
+  cp "$wasm" "$out/plugin.wasm"
+  local sum
+  sum=$(sha256sum "$out/plugin.wasm" | cut -d' ' -f1)
+  sed "s/^sha256 = .*/sha256 = \"$sum\"/" "$dir/netrun-plugin.toml" > "$out/netrun-plugin.toml"
+  echo "built $(basename "$out") ($(du -k "$out/plugin.wasm" | cut -f1) KiB, sha256 ${sum:0:12}…)"
+}
+
+for dir in plugins/*/; do
+  name=$(basename "$dir")
+  [ -f "$dir/Cargo.toml" ] || continue
+  build_bundle "$dir" "netrun-plugin-$name" "$target/plugins/$name"
 done
+
+if [ "${1:-}" = "--tests" ]; then
+  build_bundle tests/plugins/hostile netrun-test-plugin-hostile "$target/test-plugins/hostile"
+fi

@@ -25,13 +25,23 @@ else
   echo "not root: skipping tests/sshd/setup.sh (OpenSSH tests will be skipped)"
 fi
 
+step "plugin build tools (Python, JavaScript), cached in ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools}"
+if ! command -v node >/dev/null || ! command -v python3 >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm python3-venv
+  fi
+fi
+scripts/install-plugin-tools.sh
+export NETRUN_TOOLS_DIR=${NETRUN_TOOLS_DIR:-$HOME/.cache/netrun-tools}
+
 step "format"
 cargo fmt --all -- --check
 
 step "build host and plugins"
 # --workspace here and below: the same feature set, so the tests reuse this build.
 cargo build --workspace
-scripts/build-plugins.sh
+# First-party plugins, and the plugins the tests need (hostile workflow).
+scripts/build-plugins.sh --tests
 
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings

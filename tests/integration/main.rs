@@ -1,7 +1,11 @@
 //! Integration tests: the built `netrun` binary against simulated devices
-//! (`netrun lab`), OpenSSH's sshd, and the first-party plugin components.
+//! (`netrun lab`), OpenSSH's sshd, and the first-party plugin components;
+//! hostile plugins against the sandbox; plugin authoring in three languages.
 
+mod authoring;
+mod contract;
 mod openssh;
 mod parsers;
+mod sandbox;
 mod sweep;
 mod telemetry;

@@ -31,6 +31,113 @@ pub struct BenchArgs {
     /// Keep the lab inventory here (default: a temporary folder).
     #[arg(long)]
     inventory_dir: Option<PathBuf>,
+    /// Measure the plugin runtime instead of a sweep: instantiation from a
+    /// pre-instantiated component (pooled) and host→guest call overhead,
+    /// with the first-party cisco-ios driver. No lab is started.
+    #[arg(long)]
+    plugin_overhead: bool,
+    /// Iterations of each plugin-overhead measurement.
+    #[arg(long, default_value_t = 2_000)]
+    iterations: usize,
+}
+
+/// Median of `v` (sorted in place), in microseconds.
+fn median_us(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// `netrun bench --plugin-overhead`.
+async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
+    use crate::runtime::bundle::{self, Kind};
+    use crate::runtime::{Runtime, RuntimeOptions};
+    use std::sync::Arc;
+    use std::time::Instant;
+    let (bundles, _) = bundle::discover(dirs);
+    let Some(b) = bundles
+        .iter()
+        .find(|b| b.manifest.kind == Kind::Driver && b.manifest.name == "cisco-ios")
+    else {
+        bail!("the cisco-ios driver is not installed: build it with scripts/build-plugins.sh");
+    };
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 64,
+        ..Default::default()
+    })?;
+    let t0 = Instant::now();
+    let plugin = Arc::new(runtime.load(b)?);
+    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let n = args.iterations.max(10);
+    let device: Arc<str> = Arc::from("bench");
+
+    // Store + instance from InstancePre, dropped each time (slot reuse).
+    let mut instantiate = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let mut store = runtime.store(&plugin, device.clone(), None);
+        let inst = runtime
+            .instantiate_driver(&plugin, &mut store)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        instantiate.push(t.elapsed().as_secs_f64() * 1e6);
+        drop(inst);
+    }
+
+    // Host→guest calls on one instance: a trivial export, and a real parse.
+    let mut store = runtime.store(&plugin, device.clone(), None);
+    let inst = runtime
+        .instantiate_driver(&plugin, &mut store)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let driver = inst.netrun_plugin_driver();
+    let mut call = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        driver
+            .call_parsers(&mut store, "cisco_ios")
+            .await
+            .map_err(anyhow::Error::from)?;
+        call.push(t.elapsed().as_secs_f64() * 1e6);
+        // Each call gets a fresh CPU budget, as in a run.
+        store.set_fuel(u64::MAX / 2).ok();
+    }
+    let brief = "Interface              IP-Address      OK? Method Status                Protocol\nGigabitEthernet0/0     10.0.0.1        YES NVRAM  up                    up\nLoopback0              10.255.0.1      YES NVRAM  up                    up\n";
+    let mut parse = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let _ = driver
+            .call_parse(&mut store, "cisco_ios", "show ip interface brief", brief)
+            .await
+            .map_err(anyhow::Error::from)?;
+        parse.push(t.elapsed().as_secs_f64() * 1e6);
+        store.set_fuel(u64::MAX / 2).ok();
+    }
+    let figures = json!({
+        "plugin": "cisco-ios",
+        "iterations": n,
+        "load_ms": load_ms,
+        "instantiate_us_p50": median_us(&mut instantiate),
+        "call_us_p50": median_us(&mut call),
+        "parse_us_p50": median_us(&mut parse),
+        "debug_build": cfg!(debug_assertions),
+    });
+    if args.json {
+        println!("{figures}");
+    } else {
+        println!("netrun bench --plugin-overhead: cisco-ios, {n} iterations (medians)");
+        for (k, label) in [
+            ("load_ms", "verify+compile/load (ms)"),
+            ("instantiate_us_p50", "instantiate, pooled (µs)"),
+            ("call_us_p50", "host→guest call (µs)"),
+            ("parse_us_p50", "parse 3-row table (µs)"),
+        ] {
+            println!("  {label:<28} {:.2}", figures[k].as_f64().unwrap_or(0.0));
+        }
+        if cfg!(debug_assertions) {
+            println!("  (debug build: use a release build for figures)");
+        }
+    }
+    Ok(super::EXIT_OK)
 }
 
 /// Percentile `p` (0–100) of sorted `v`, nearest rank.
@@ -43,6 +150,9 @@ fn percentile(v: &[u64], p: f64) -> u64 {
 }
 
 pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
+    if args.plugin_overhead {
+        return plugin_overhead(&args, dirs).await;
+    }
     let dir = args.inventory_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("netrun-bench-{}", std::process::id()))
     });
@@ -78,6 +188,7 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
     let loaded: Loaded = load_plugins(
         dirs,
         Some(&args.workflow),
+        &crate::runtime::policy::Policy::default(),
         &needed,
         super::instances_for(args.concurrency),
     )

@@ -10,6 +10,7 @@ use crate::inventory::{Filter, Inventory, unknown_hosts};
 use crate::results::{JsonlSink, Record, Summary, render_table};
 use crate::runner::{self, Env, Job, Settings};
 use crate::runtime::bundle::{self, Kind};
+use crate::runtime::policy::Policy;
 use crate::runtime::{DriverPlatform, Plugin, Runtime, RuntimeOptions};
 use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::HostKeyPolicy;
@@ -145,6 +146,14 @@ struct RunArgs {
     /// Workflow parameter KEY=VALUE (repeatable; VALUE parsed as JSON when it is JSON).
     #[arg(long = "param", short = 'p')]
     params: Vec<String>,
+    /// Grant the workflow a capability its manifest requests: command='show *',
+    /// config, http=HOST, state (repeatable). First-party plugins need none.
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// Policy file granting capabilities per plugin ([plugin.NAME] tables);
+    /// default ~/.config/netrun/policy.toml when it exists.
+    #[arg(long)]
+    policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -163,7 +172,8 @@ impl Cli {
         match self.command {
             Command::Run(a) => {
                 let params = params_json(&a.params)?;
-                sweep(&dirs, Some(&a.workflow), params, a.target).await
+                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
+                sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
             }
             Command::Exec(a) => {
                 let commands = a.commands.clone();
@@ -201,9 +211,12 @@ pub struct Loaded {
 }
 
 /// Find bundles, verify and compile the drivers and the named workflow.
+/// The workflow is refused before it is compiled unless `policy` grants
+/// every capability its manifest requests.
 pub async fn load_plugins(
     dirs: &[PathBuf],
     workflow: Option<&str>,
+    policy: &Policy,
     needed_platforms: &[String],
     max_instances: u32,
 ) -> anyhow::Result<Loaded> {
@@ -237,33 +250,7 @@ pub async fn load_plugins(
     let platforms = runtime.platforms(&drivers).await?;
     let workflow = match workflow {
         None => None,
-        Some(name) => {
-            let Some(b) = bundles.iter().find(|b| b.manifest.name == name) else {
-                let known: Vec<&str> = bundles
-                    .iter()
-                    .filter(|b| b.manifest.kind == Kind::Workflow)
-                    .map(|b| b.manifest.name.as_str())
-                    .collect();
-                bail!(
-                    "no workflow plugin named `{name}` (installed workflows: {}); searched: {}",
-                    if known.is_empty() {
-                        "none".into()
-                    } else {
-                        known.join(", ")
-                    },
-                    dirs.iter()
-                        .map(|d| d.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            };
-            if b.manifest.kind != Kind::Workflow {
-                bail!("plugin `{name}` is a {}, not a workflow", b.manifest.kind);
-            }
-            Some(Arc::new(runtime.load(b).with_context(|| {
-                format!("workflow plugin {name} cannot be loaded")
-            })?))
-        }
+        Some(name) => Some(load_workflow(&runtime, dirs, &bundles, name, policy)?),
     };
     Ok(Loaded {
         runtime,
@@ -272,15 +259,62 @@ pub async fn load_plugins(
     })
 }
 
+/// Find workflow `name` among `bundles`, check the operator's grants, and
+/// compile it into `runtime`.
+pub fn load_workflow(
+    runtime: &Runtime,
+    dirs: &[PathBuf],
+    bundles: &[bundle::Bundle],
+    name: &str,
+    policy: &Policy,
+) -> anyhow::Result<Arc<Plugin>> {
+    let Some(b) = bundles.iter().find(|b| b.manifest.name == name) else {
+        let known: Vec<&str> = bundles
+            .iter()
+            .filter(|b| b.manifest.kind == Kind::Workflow)
+            .map(|b| b.manifest.name.as_str())
+            .collect();
+        bail!(
+            "no workflow plugin named `{name}` (installed workflows: {}); searched: {}",
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            },
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    if b.manifest.kind != Kind::Workflow {
+        bail!("plugin `{name}` is a {}, not a workflow", b.manifest.kind);
+    }
+    policy
+        .authorize(b, true)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    Ok(Arc::new(runtime.load(b).with_context(|| {
+        format!("workflow plugin {name} cannot be loaded")
+    })?))
+}
+
 async fn sweep(
     dirs: &[PathBuf],
     workflow: Option<&str>,
+    policy: &Policy,
     params: String,
     t: TargetArgs,
 ) -> anyhow::Result<i32> {
     let (inventory, hosts) = plan_hosts(&t)?;
     let needed = needed_platforms(&hosts);
-    let loaded = load_plugins(dirs, workflow, &needed, instances_for(t.concurrency)).await?;
+    let loaded = load_plugins(
+        dirs,
+        workflow,
+        policy,
+        &needed,
+        instances_for(t.concurrency),
+    )
+    .await?;
     let job = match &loaded.workflow {
         Some(plugin) => Job::Workflow {
             plugin: plugin.clone(),
@@ -294,7 +328,14 @@ async fn sweep(
 async fn sweep_exec(dirs: &[PathBuf], commands: Vec<String>, t: TargetArgs) -> anyhow::Result<i32> {
     let (inventory, hosts) = plan_hosts(&t)?;
     let needed = needed_platforms(&hosts);
-    let loaded = load_plugins(dirs, None, &needed, instances_for(t.concurrency)).await?;
+    let loaded = load_plugins(
+        dirs,
+        None,
+        &Policy::default(),
+        &needed,
+        instances_for(t.concurrency),
+    )
+    .await?;
     execute_plan(loaded, inventory, hosts, Job::Exec { commands }, &t).await
 }
 

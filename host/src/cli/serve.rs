@@ -7,6 +7,7 @@
 use super::{Loaded, load_plugins};
 use crate::inventory::{Filter, Host, Inventory};
 use crate::runner::{self, Env, Job, Settings};
+use crate::runtime::policy::Policy;
 use crate::telemetry::{ResultLabels, metrics};
 use anyhow::{Context as _, bail};
 use clap::Args;
@@ -36,6 +37,9 @@ pub struct ServeConfig {
     /// Address of /metrics, /healthz and /readyz.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Policy file granting plugin capabilities (see `netrun run --policy`).
+    #[serde(default)]
+    pub policy: Option<PathBuf>,
     /// Polling jobs.
     pub jobs: Vec<JobConfig>,
 }
@@ -77,6 +81,9 @@ pub struct JobConfig {
     /// Workflow parameters.
     #[serde(default)]
     pub params: serde_json::Map<String, serde_json::Value>,
+    /// Capabilities granted to this job's workflow (as `netrun run --grant`).
+    #[serde(default)]
+    pub grants: Vec<String>,
 }
 
 fn default_concurrency() -> usize {
@@ -158,25 +165,31 @@ async fn load(
     needed.sort();
     needed.dedup();
     let concurrency: usize = config.jobs.iter().map(|j| j.concurrency).sum();
-    // Drivers are shared; each workflow is loaded once.
+    // One runtime: drivers shared, each workflow loaded once.
+    let loaded: Loaded = load_plugins(
+        plugin_dirs,
+        None,
+        &Policy::default(),
+        &needed,
+        super::instances_for(concurrency),
+    )
+    .await?;
+    let (bundles, _) = crate::runtime::bundle::discover(plugin_dirs);
+    let policy_file = config.policy.as_ref().map(|p| base.join(p));
     let mut loaded_workflows = BTreeMap::new();
-    let mut base_loaded: Option<Loaded> = None;
     for w in &workflows {
-        let l = load_plugins(
-            plugin_dirs,
-            Some(w),
-            &needed,
-            super::instances_for(concurrency),
-        )
-        .await?;
-        if let Some(p) = &l.workflow {
-            loaded_workflows.insert(w.clone(), p.clone());
-        }
-        base_loaded.get_or_insert(l);
+        let grants: Vec<String> = config
+            .jobs
+            .iter()
+            .filter(|j| &j.workflow == w)
+            .flat_map(|j| j.grants.clone())
+            .collect();
+        let policy = Policy::load(policy_file.as_deref(), &grants)?;
+        loaded_workflows.insert(
+            w.clone(),
+            super::load_workflow(&loaded.runtime, plugin_dirs, &bundles, w, &policy)?,
+        );
     }
-    let Some(loaded) = base_loaded else {
-        bail!("no workflow loaded")
-    };
     let env = Arc::new(Env {
         runtime: loaded.runtime,
         platforms: loaded.platforms,

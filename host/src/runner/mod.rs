@@ -6,7 +6,7 @@ use crate::inventory::Host;
 use crate::results::{Record, Summary};
 use crate::runtime::bindings::workflow::netrun::plugin::types::Device as WitDevice;
 use crate::runtime::host::{DeviceContext, from_wit, to_wit};
-use crate::runtime::{DriverPlatform, Plugin, Runtime, trap_error};
+use crate::runtime::{DriverPlatform, Plugin, Runtime, check_output, trap_error};
 use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::{HostKeyPolicy, KnownHosts};
 use crate::transport::ssh::{CommandOptions, Target, Timeouts};
@@ -279,13 +279,17 @@ async fn run_workflow(
     if let Some(c) = ctx.as_mut() {
         c.close().await;
     }
+    let output_limit = store.data().output_limit;
     match outcome? {
-        Ok(json) => serde_json::from_str(&json).map_err(|e| {
-            Error::new(
-                ErrorClass::Internal,
-                format!("plugin {name} returned invalid JSON: {e}"),
-            )
-        }),
+        Ok(json) => {
+            check_output(name, "run", &json, output_limit)?;
+            serde_json::from_str(&json).map_err(|e| {
+                Error::new(
+                    ErrorClass::Internal,
+                    format!("plugin {name} returned invalid JSON: {e}"),
+                )
+            })
+        }
         Err(werr) => {
             // Keep the host's precise class when the plugin passed its error on.
             let last = ctx.and_then(|c| c.last_error);

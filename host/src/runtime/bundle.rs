@@ -27,14 +27,18 @@ impl std::fmt::Display for Kind {
     }
 }
 
-/// Resource limits a plugin asks for; the host caps them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Resource limits a plugin asks for; the host caps them (see [`Limits::capped`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Linear memory per instance, MiB.
     pub memory_mib: u64,
     /// Instructions (wasmtime fuel) per call, in millions.
     pub fuel_millions: u64,
+    /// Largest result (JSON returned by `run` or `parse`), KiB.
+    pub output_kib: u64,
+    /// Log records per instance; one more stops the plugin (`plugin-limit`).
+    pub log_records: u32,
 }
 
 impl Default for Limits {
@@ -42,7 +46,55 @@ impl Default for Limits {
         Limits {
             memory_mib: 64,
             fuel_millions: 2_000,
+            output_kib: 16 << 10,
+            log_records: 1_000,
         }
+    }
+}
+
+impl Limits {
+    /// The host's ceilings: a manifest may ask for less, never for more.
+    pub const MAX: Limits = Limits {
+        memory_mib: 1 << 10,
+        fuel_millions: 50_000,
+        output_kib: 64 << 10,
+        log_records: 100_000,
+    };
+
+    /// These limits, each brought down to the host's ceiling and up to a
+    /// usable minimum.
+    pub fn capped(&self) -> Limits {
+        Limits {
+            memory_mib: self.memory_mib.clamp(1, Self::MAX.memory_mib),
+            fuel_millions: self.fuel_millions.clamp(1, Self::MAX.fuel_millions),
+            output_kib: self.output_kib.clamp(1, Self::MAX.output_kib),
+            log_records: self.log_records.min(Self::MAX.log_records),
+        }
+    }
+}
+
+/// What a plugin asks the operator to allow. Nothing is allowed unless asked
+/// for here and granted (`--grant`, a policy file, or by being first-party).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Capabilities {
+    /// Command patterns the workflow may send (`show version`, `show *`).
+    /// `*` stands for any text; whitespace runs compare as one space.
+    pub commands: Vec<String>,
+    /// Whether the workflow may enter configuration mode (`send-config`).
+    pub config: bool,
+    /// HTTP hosts the workflow may reach (no HTTP interface exists yet in
+    /// WIT 0.1; the request is checked so manifests can already say it).
+    pub http: Vec<String>,
+    /// Whether the workflow may keep per-plugin key-value state (no state
+    /// interface exists yet in WIT 0.1; checked like `http`).
+    pub state: bool,
+}
+
+impl Capabilities {
+    /// Whether nothing is requested.
+    pub fn is_empty(&self) -> bool {
+        self == &Capabilities::default()
     }
 }
 
@@ -68,6 +120,9 @@ pub struct Manifest {
     pub component: String,
     /// Hex sha256 of the component file.
     pub sha256: String,
+    /// What the plugin asks to be allowed.
+    #[serde(default)]
+    pub capabilities: Capabilities,
     /// Limits.
     #[serde(default)]
     pub limits: Limits,
@@ -91,6 +146,21 @@ pub enum BundleError {
     /// Manifest is not valid.
     #[error("plugin manifest {0} is malformed: {1}")]
     Malformed(PathBuf, String),
+    /// The manifest targets a WIT version this host does not implement.
+    #[error(
+        "plugin {name} targets WIT netrun:plugin@{wit}, which this host does not implement (it implements {supported}): rebuild the plugin against one of those (netrun plugin build), or use a netrun release that supports {wit}"
+    )]
+    WitVersion {
+        /// Plugin.
+        name: String,
+        /// From the manifest.
+        wit: String,
+        /// What this host implements.
+        supported: String,
+    },
+    /// A bundle archive is unreadable or unsafe.
+    #[error("plugin archive {0}: {1}")]
+    Archive(PathBuf, String),
     /// The component's digest is not the manifest's.
     #[error(
         "plugin {name}: sha256 mismatch for {file}: manifest says {expected}, file has {actual}; the component was modified or the manifest is stale — rebuild the plugin (netrun plugin build) or reinstall it"
@@ -107,6 +177,44 @@ pub enum BundleError {
     },
 }
 
+/// WIT contract versions this host implements, newest first. A plugin
+/// targeting any `x.y.z` with the same `x.y` as one of these loads: wasmtime's
+/// linker matches semver-compatible imports, so a component built against
+/// 0.1.0 links to the host's 0.1 definitions.
+pub const SUPPORTED_WIT: &[WitVersion] = &[WitVersion::V0_1];
+
+/// A WIT contract version the host dispatches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WitVersion {
+    /// `netrun:plugin@0.1.x` (`wit/v0.1`).
+    V0_1,
+}
+
+impl WitVersion {
+    /// `major.minor` of this version.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WitVersion::V0_1 => "0.1",
+        }
+    }
+
+    /// The version a manifest's `wit = "x.y.z"` selects, if the host has it.
+    pub fn of(wit: &str) -> Option<WitVersion> {
+        let mut parts = wit.trim().split('.');
+        let (major, minor) = (parts.next()?, parts.next()?);
+        let patch_ok = parts.next().is_none_or(|p| {
+            !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        if !patch_ok || parts.next().is_some() {
+            return None;
+        }
+        SUPPORTED_WIT
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == format!("{major}.{minor}"))
+    }
+}
+
 impl Bundle {
     /// Read the manifest of the bundle in `dir`.
     pub fn open(dir: &Path) -> Result<Bundle, BundleError> {
@@ -119,6 +227,32 @@ impl Bundle {
             dir: dir.to_path_buf(),
             manifest,
         })
+    }
+
+    /// The WIT version the plugin targets, refused when the host lacks it.
+    pub fn wit_version(&self) -> Result<WitVersion, BundleError> {
+        WitVersion::of(&self.manifest.wit).ok_or_else(|| BundleError::WitVersion {
+            name: self.manifest.name.clone(),
+            wit: self.manifest.wit.clone(),
+            supported: SUPPORTED_WIT
+                .iter()
+                .map(|v| format!("{}.x", v.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    /// Whether this bundle ships with netrun (lies under a folder beside the
+    /// binary). First-party plugins get what their manifest requests without
+    /// an operator grant; anything else needs `--grant` or a policy file.
+    pub fn is_first_party(&self) -> bool {
+        let Ok(dir) = self.dir.canonicalize() else {
+            return false;
+        };
+        shipped_dirs()
+            .iter()
+            .filter_map(|d| d.canonicalize().ok())
+            .any(|shipped| dir.starts_with(shipped))
     }
 
     /// Path of the component file.
@@ -200,6 +334,14 @@ pub fn search_path(extra: &[PathBuf]) -> Vec<PathBuf> {
     if let Some(d) = user_plugin_dir() {
         dirs.push(d);
     }
+    dirs.extend(shipped_dirs());
+    dirs
+}
+
+/// Folders beside the binary that hold first-party plugins: `<exe dir>/plugins`
+/// and `<exe dir>/../plugins` (`target/plugins` for a cargo build).
+pub fn shipped_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
     if let Ok(exe) = std::env::current_exe()
         && let Some(dir) = exe.parent()
     {
@@ -209,6 +351,91 @@ pub fn search_path(extra: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     dirs
+}
+
+/// Write `dir` (a bundle folder) as a gzipped tar archive at `out`, with the
+/// bundle's files under one top folder named after the plugin.
+pub fn pack(bundle: &Bundle, out: &Path) -> Result<(), BundleError> {
+    let err = |e: std::io::Error| BundleError::Archive(out.to_path_buf(), e.to_string());
+    let file = std::fs::File::create(out).map_err(err)?;
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    tar.follow_symlinks(false);
+    let top = Path::new(&bundle.manifest.name);
+    for name in [MANIFEST, bundle.manifest.component.as_str()] {
+        tar.append_path_with_name(bundle.dir.join(name), top.join(name))
+            .map_err(err)?;
+    }
+    tar.into_inner().and_then(|gz| gz.finish()).map_err(err)?;
+    Ok(())
+}
+
+/// Unpack a bundle archive into `into` (a fresh folder) and return the
+/// bundle folder inside it. Only plain files and folders with relative paths
+/// are accepted: no links, no `..`, no absolute paths, at most 256 MiB.
+pub fn unpack(archive: &Path, into: &Path) -> Result<PathBuf, BundleError> {
+    const MAX_BYTES: u64 = 256 << 20;
+    let bad = |m: String| BundleError::Archive(archive.to_path_buf(), m);
+    let file = std::fs::File::open(archive).map_err(|e| bad(e.to_string()))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut total = 0u64;
+    let entries = tar
+        .entries()
+        .map_err(|e| bad(format!("not a .tar.gz: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| bad(format!("not a .tar.gz: {e}")))?;
+        let path = entry.path().map_err(|e| bad(e.to_string()))?.into_owned();
+        let safe = path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if !safe {
+            return Err(bad(format!(
+                "refusing entry `{}`: only relative paths inside the archive are allowed",
+                path.display()
+            )));
+        }
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind.is_dir()) {
+            return Err(bad(format!(
+                "refusing entry `{}`: only plain files and folders are allowed",
+                path.display()
+            )));
+        }
+        total = total.saturating_add(entry.size());
+        if total > MAX_BYTES {
+            return Err(bad("archive unpacks to more than 256 MiB".into()));
+        }
+        let dest = into.join(&path);
+        if kind.is_dir() {
+            std::fs::create_dir_all(&dest).map_err(|e| bad(e.to_string()))?;
+        } else {
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| bad(e.to_string()))?;
+            }
+            let mut out = std::fs::File::create(&dest).map_err(|e| bad(e.to_string()))?;
+            std::io::copy(&mut entry, &mut out).map_err(|e| bad(e.to_string()))?;
+        }
+    }
+    if into.join(MANIFEST).is_file() {
+        return Ok(into.to_path_buf());
+    }
+    let found: Vec<PathBuf> = std::fs::read_dir(into)
+        .map_err(|e| bad(e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join(MANIFEST).is_file())
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(bad(format!(
+            "no {MANIFEST} at its top or in one top folder"
+        ))),
+        _ => Err(bad(
+            "holds more than one plugin; one archive, one plugin".into()
+        )),
+    }
 }
 
 /// The user's plugin folder (`$XDG_DATA_HOME/netrun/plugins`).
@@ -229,6 +456,53 @@ mod tests {
         )
         .unwrap();
         Bundle::open(dir).unwrap()
+    }
+
+    #[test]
+    fn wit_versions_of_the_same_minor_select_the_same_contract() {
+        assert_eq!(WitVersion::of("0.1.0"), Some(WitVersion::V0_1));
+        assert_eq!(WitVersion::of("0.1.7"), Some(WitVersion::V0_1));
+        assert_eq!(WitVersion::of("0.1"), Some(WitVersion::V0_1));
+        assert_eq!(WitVersion::of("0.2.0"), None);
+        assert_eq!(WitVersion::of("1.1.0"), None);
+        assert_eq!(WitVersion::of("0.1.0.1"), None);
+    }
+
+    #[test]
+    fn archive_round_trips_and_refuses_escaping_paths() {
+        let root = std::env::temp_dir().join(format!("netrun-archive-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let b = bundle_in(&root.join("src"), b"component", &sha256_hex(b"component"));
+        let archive = root.join("t-0.1.0.tar.gz");
+        pack(&b, &archive).unwrap();
+        let out = root.join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let dir = unpack(&archive, &out).unwrap();
+        let back = Bundle::open(&dir).unwrap();
+        assert!(back.read_verified().is_ok());
+
+        let evil = root.join("evil.tar.gz");
+        {
+            let gz = flate2::write::GzEncoder::new(
+                std::fs::File::create(&evil).unwrap(),
+                flate2::Compression::default(),
+            );
+            let mut t = tar::Builder::new(gz);
+            let mut h = tar::Header::new_gnu();
+            h.set_size(1);
+            h.set_mode(0o644);
+            // `set_path` refuses `..`, so write the raw name like a hostile tool would.
+            h.as_gnu_mut().unwrap().name[..12].copy_from_slice(b"../escape.tx");
+            h.set_cksum();
+            t.append(&h, &b"x"[..]).unwrap();
+            t.into_inner().unwrap().finish().unwrap();
+        }
+        let out2 = root.join("out2");
+        std::fs::create_dir_all(&out2).unwrap();
+        let err = unpack(&evil, &out2).unwrap_err().to_string();
+        assert!(err.contains("only relative paths"), "{err}");
+        assert!(!root.join("escape.tx").exists());
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

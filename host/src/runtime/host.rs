@@ -2,7 +2,9 @@
 //! its driver's parsers for workflows.
 
 use super::bindings::{driver as dw, workflow as ww};
-use super::{DriverPlatform, Plugin, PluginState, Runtime, trap_error};
+use super::{
+    DriverPlatform, LimitExceeded, Plugin, PluginState, Runtime, check_output, trap_error,
+};
 use crate::error::{Error, ErrorClass};
 use crate::telemetry::{PluginLabels, metrics};
 use crate::transport::ssh::{CliSession, CommandOptions, Target};
@@ -31,7 +33,49 @@ pub struct DeviceContext {
     /// The last classified failure the host handed to the plugin; a workflow
     /// that returns the same error keeps its precise class.
     pub last_error: Option<Error>,
+    /// A recorded device that answers instead of a real one (`netrun plugin
+    /// test`); no connection is ever made while it is set.
+    pub replay: Option<Transcript>,
     driver: Option<DriverInstance>,
+}
+
+/// A recorded device: the commands a workflow is expected to send and what
+/// the device answered, for running workflows with no device.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    exchanges: Vec<(String, String)>,
+    /// Commands and configuration lines the workflow sent, in order.
+    pub sent: Vec<String>,
+}
+
+impl Transcript {
+    /// A transcript of `(command, output)` exchanges.
+    pub fn new(exchanges: Vec<(String, String)>) -> Transcript {
+        Transcript {
+            exchanges,
+            sent: Vec::new(),
+        }
+    }
+
+    /// What the recorded device answered to `command`; a command the
+    /// transcript lacks is refused like a device would.
+    pub fn answer(&mut self, command: &str) -> Result<String, Error> {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.sent.push(command.to_string());
+        let wanted = norm(command);
+        self.exchanges
+            .iter()
+            .find(|(c, _)| norm(c) == wanted)
+            .map(|(_, o)| o.clone())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorClass::RejectedCommand,
+                    format!(
+                        "the transcript has no answer for `{wanted}`: record it under \"exchanges\" ({{\"command\": \"{wanted}\", \"output\": \"…\"}})"
+                    ),
+                )
+            })
+    }
 }
 
 impl DeviceContext {
@@ -49,6 +93,7 @@ impl DeviceContext {
             runtime,
             session: None,
             last_error: None,
+            replay: None,
             driver: None,
         }
     }
@@ -181,7 +226,11 @@ impl DriverInstance {
             })
             .observe(started.elapsed().as_secs_f64());
         match result {
-            Ok(Ok(json)) => Ok(json),
+            Ok(Ok(json)) => {
+                let limit = self.store.data().output_limit;
+                check_output(name, "parse", &json, limit)?;
+                Ok(json)
+            }
             Ok(Err(P::UnsupportedCommand(m))) => Err(Error::new(
                 ErrorClass::Parse,
                 format!("driver {name} has no parser for `{command}` on {platform}: {m}"),
@@ -269,9 +318,13 @@ impl PluginState {
             .ok_or_else(|| Error::new(ErrorClass::Internal, "this plugin runs without a device"))
     }
 
-    fn write_log(&mut self, level: tracing::Level, message: &str) {
+    /// Log one record; past the budget the plugin is stopped (`plugin-limit`),
+    /// so a plugin that floods the log cannot fill the host's disk or CPU.
+    fn write_log(&mut self, level: tracing::Level, message: &str) -> wasmtime::Result<()> {
         if self.log_budget == 0 {
-            return;
+            return Err(wasmtime::Error::new(LimitExceeded(
+                "it wrote more log records than its limit (limits.log_records)".into(),
+            )));
         }
         self.log_budget -= 1;
         let message: String = message.chars().take(4096).collect();
@@ -287,24 +340,63 @@ impl PluginState {
             tracing::warn!(
                 plugin,
                 device,
-                "plugin log budget used up; further records dropped"
+                "plugin log budget used up; one more record stops the plugin"
             );
         }
+        Ok(())
+    }
+
+    /// Refuse the command unless the plugin's manifest requested it; recorded
+    /// like a host error so the device's record keeps class `denied`.
+    fn guard_command(&mut self, command: &str) -> Result<(), ww::netrun::plugin::types::Error> {
+        let checked = self.guard.check_command(command);
+        self.refused(checked, command)
+    }
+
+    fn guard_config(&mut self) -> Result<(), ww::netrun::plugin::types::Error> {
+        let checked = self.guard.check_config();
+        self.refused(checked, "")
+    }
+
+    fn refused(
+        &mut self,
+        checked: Result<(), Error>,
+        command: &str,
+    ) -> Result<(), ww::netrun::plugin::types::Error> {
+        checked.map_err(|e| {
+            tracing::warn!(
+                plugin = &*self.plugin,
+                device = &*self.device,
+                "{}",
+                e.message
+            );
+            let w = to_wit(&e, command);
+            if let Some(ctx) = self.ctx.as_deref_mut() {
+                ctx.last_error = Some(e);
+            }
+            w
+        })
     }
 
     /// Run a session call, recording the host error for precise classes.
+    /// With a transcript set, `replay` answers instead of a device.
     async fn with_session<T>(
         &mut self,
         command: &str,
+        replay: impl FnOnce(&mut Transcript) -> Result<T, Error>,
         f: impl AsyncFnOnce(&mut CliSession) -> Result<T, Error>,
     ) -> wasmtime::Result<Result<T, ww::netrun::plugin::types::Error>> {
         let ctx = match self.ctx() {
             Ok(c) => c,
             Err(e) => return Ok(Err(to_wit(&e, command))),
         };
-        let result = match ctx.session().await {
-            Ok(s) => f(s).await,
-            Err(e) => Err(e),
+        let result = if let Some(t) = ctx.replay.as_mut() {
+            replay(t)
+        } else {
+            match ctx.session().await {
+                Ok(s) => f(s).await,
+                Err(e) => Err(e),
+            }
         };
         Ok(result.map_err(|e| {
             let w = to_wit(&e, command);
@@ -342,8 +434,7 @@ impl dw::netrun::plugin::log::Host for PluginState {
         level: dw::netrun::plugin::log::Level,
         message: String,
     ) -> wasmtime::Result<()> {
-        self.write_log(tracing_level_driver(level), &message);
-        Ok(())
+        self.write_log(tracing_level_driver(level), &message)
     }
 }
 
@@ -356,8 +447,7 @@ impl ww::netrun::plugin::log::Host for PluginState {
         level: ww::netrun::plugin::log::Level,
         message: String,
     ) -> wasmtime::Result<()> {
-        self.write_log(tracing_level_workflow(level), &message);
-        Ok(())
+        self.write_log(tracing_level_workflow(level), &message)
     }
 }
 
@@ -367,7 +457,7 @@ impl ww::netrun::plugin::cli::Host for PluginState {
     async fn open(
         &mut self,
     ) -> wasmtime::Result<Result<Resource<SessionToken>, ww::netrun::plugin::types::Error>> {
-        match self.with_session("", async |_| Ok(())).await? {
+        match self.with_session("", |_| Ok(()), async |_| Ok(())).await? {
             Ok(()) => Ok(Ok(self.table.push(SessionToken)?)),
             Err(e) => Ok(Err(e)),
         }
@@ -381,12 +471,19 @@ impl ww::netrun::plugin::cli::HostSession for PluginState {
         command: String,
         opts: Option<ww::netrun::plugin::cli::CommandOptions>,
     ) -> wasmtime::Result<Result<String, ww::netrun::plugin::types::Error>> {
+        if let Err(e) = self.guard_command(&command) {
+            return Ok(Err(e));
+        }
         let opts = match options(opts) {
             Ok(o) => o,
             Err(e) => return Ok(Err(to_wit(&e, &command))),
         };
-        self.with_session(&command, async |s| s.send_command(&command, &opts).await)
-            .await
+        self.with_session(
+            &command,
+            |t| t.answer(&command),
+            async |s| s.send_command(&command, &opts).await,
+        )
+        .await
     }
 
     async fn send_commands(
@@ -395,6 +492,12 @@ impl ww::netrun::plugin::cli::HostSession for PluginState {
         commands: Vec<String>,
         opts: Option<ww::netrun::plugin::cli::CommandOptions>,
     ) -> wasmtime::Result<Result<Vec<String>, ww::netrun::plugin::types::Error>> {
+        // Every command is checked before the first is sent.
+        for c in &commands {
+            if let Err(e) = self.guard_command(c) {
+                return Ok(Err(e));
+            }
+        }
         let opts = match options(opts) {
             Ok(o) => o,
             Err(e) => return Ok(Err(to_wit(&e, ""))),
@@ -402,7 +505,7 @@ impl ww::netrun::plugin::cli::HostSession for PluginState {
         let mut out = Vec::with_capacity(commands.len());
         for c in &commands {
             match self
-                .with_session(c, async |s| s.send_command(c, &opts).await)
+                .with_session(c, |t| t.answer(c), async |s| s.send_command(c, &opts).await)
                 .await?
             {
                 Ok(o) => out.push(o),
@@ -418,13 +521,23 @@ impl ww::netrun::plugin::cli::HostSession for PluginState {
         lines: Vec<String>,
         opts: Option<ww::netrun::plugin::cli::CommandOptions>,
     ) -> wasmtime::Result<Result<String, ww::netrun::plugin::types::Error>> {
+        if let Err(e) = self.guard_config() {
+            return Ok(Err(e));
+        }
         let opts = match options(opts) {
             Ok(o) => o,
             Err(e) => return Ok(Err(to_wit(&e, ""))),
         };
         let first = lines.first().cloned().unwrap_or_default();
-        self.with_session(&first, async |s| s.send_config(&lines, &opts).await)
-            .await
+        self.with_session(
+            &first,
+            |t| {
+                t.sent.extend(lines.iter().cloned());
+                Ok(String::new())
+            },
+            async |s| s.send_config(&lines, &opts).await,
+        )
+        .await
     }
 
     async fn send_interactive(
@@ -433,6 +546,13 @@ impl ww::netrun::plugin::cli::HostSession for PluginState {
         steps: Vec<ww::netrun::plugin::cli::Interaction>,
         opts: Option<ww::netrun::plugin::cli::CommandOptions>,
     ) -> wasmtime::Result<Result<String, ww::netrun::plugin::types::Error>> {
+        // Every input typed is checked like a command; an empty input (just
+        // the line ending, accepting a default) is always allowed.
+        for s in steps.iter().filter(|s| !s.input.trim().is_empty()) {
+            if let Err(e) = self.guard_command(&s.input) {
+                return Ok(Err(e));
+            }
+        }
         let opts = match options(opts) {
             Ok(o) => o,
             Err(e) => return Ok(Err(to_wit(&e, ""))),
@@ -459,8 +579,18 @@ impl ww::netrun::plugin::cli::HostSession for PluginState {
             compiled.push((s.input.clone(), expect));
         }
         let first = steps.first().map(|s| s.input.clone()).unwrap_or_default();
-        self.with_session(&first, async |s| s.send_interactive(&compiled, &opts).await)
-            .await
+        self.with_session(
+            &first,
+            |t| {
+                let mut out = String::new();
+                for (input, _) in &compiled {
+                    out.push_str(&t.answer(input)?);
+                }
+                Ok(out)
+            },
+            async |s| s.send_interactive(&compiled, &opts).await,
+        )
+        .await
     }
 
     async fn mode(&mut self, _session: Resource<SessionToken>) -> wasmtime::Result<String> {

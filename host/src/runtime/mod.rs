@@ -3,11 +3,12 @@
 
 pub mod bundle;
 pub mod host;
+pub mod policy;
 
 use crate::error::{Error, ErrorClass};
 use crate::transport::platform::{ModeSpec, Platform, PlatformSpec, SecretKind, TransitionSpec};
 use anyhow::Context as _;
-use bundle::{Bundle, Kind};
+use bundle::{Bundle, Kind, WitVersion};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -73,6 +74,10 @@ pub struct PluginState {
     pub device: Arc<str>,
     /// Log records left in this instance's budget.
     pub log_budget: u32,
+    /// Largest result the plugin may return, bytes.
+    pub output_limit: usize,
+    /// What the plugin may do to its device (workflows).
+    pub guard: policy::Guard,
     /// The device a workflow runs against (workflows only).
     pub ctx: Option<Box<host::DeviceContext>>,
 }
@@ -112,6 +117,9 @@ pub struct DriverPlatform {
 /// The runtime: engine and linkers, built once per process.
 pub struct Runtime {
     engine: Engine,
+    /// Linkers of WIT 0.1 (`wit/v0.1`). A later minor version gets its own
+    /// pair and its own bindings module beside this one; [`Runtime::load`]
+    /// picks the pair by the manifest's `wit`.
     driver_linker: Linker<PluginState>,
     workflow_linker: Linker<PluginState>,
     cache_dir: Option<PathBuf>,
@@ -156,6 +164,7 @@ impl Runtime {
 
     /// Verify, compile (or load from cache) and pre-instantiate a bundle.
     pub fn load(&self, bundle: &Bundle) -> anyhow::Result<Plugin> {
+        let version = bundle.wit_version()?;
         let (bytes, sha256) = bundle.read_verified()?;
         let component = self.compile_cached(&bytes, &sha256).with_context(|| {
             format!(
@@ -165,8 +174,8 @@ impl Runtime {
             )
         })?;
         let name = &bundle.manifest.name;
-        let pre = match bundle.manifest.kind {
-            Kind::Driver => {
+        let pre = match (version, bundle.manifest.kind) {
+            (WitVersion::V0_1, Kind::Driver) => {
                 let ipre = self.driver_linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
                     format!("plugin {name} does not fit the driver contract netrun:plugin@{}: rebuild it against this host's WIT", bundle.manifest.wit)
                 })?;
@@ -178,7 +187,7 @@ impl Runtime {
                         })?,
                 )
             }
-            Kind::Workflow => {
+            (WitVersion::V0_1, Kind::Workflow) => {
                 let ipre = self.workflow_linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
                     format!("plugin {name} does not fit the workflow contract netrun:plugin@{}: rebuild it against this host's WIT", bundle.manifest.wit)
                 })?;
@@ -236,8 +245,8 @@ impl Runtime {
         device: Arc<str>,
         ctx: Option<Box<host::DeviceContext>>,
     ) -> Store<PluginState> {
-        let limits = &plugin.bundle.manifest.limits;
-        let memory = (limits.memory_mib.clamp(1, 4096) as usize) << 20;
+        let limits = plugin.bundle.manifest.limits.capped();
+        let memory = (limits.memory_mib as usize) << 20;
         let state = PluginState {
             // No preopens, no environment, no arguments, no sockets: plugins
             // reach the world only through netrun's own interfaces.
@@ -252,7 +261,12 @@ impl Runtime {
                 .build(),
             plugin: Arc::from(plugin.bundle.manifest.name.as_str()),
             device,
-            log_budget: 1_000,
+            log_budget: limits.log_records,
+            output_limit: (limits.output_kib as usize) << 10,
+            guard: policy::Guard::new(
+                &plugin.bundle.manifest.name,
+                &plugin.bundle.manifest.capabilities,
+            ),
             ctx,
         };
         let mut store = Store::new(&self.engine, state);
@@ -356,6 +370,27 @@ fn build_engine(options: &RuntimeOptions, pooling: bool) -> anyhow::Result<Engin
     Engine::new(&config).map_err(anyhow::Error::from)
 }
 
+/// A limit a host function found exceeded; returned as a trap so the plugin
+/// stops, and classified `plugin-limit` by [`trap_error`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LimitExceeded(pub String);
+
+/// Refuse a result larger than the plugin's `limits.output_kib`.
+pub fn check_output(plugin: &str, call: &str, output: &str, limit: usize) -> Result<(), Error> {
+    if output.len() <= limit {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorClass::PluginLimit,
+        format!(
+            "plugin {plugin}: {call} returned {} KiB, more than its limit of {} KiB (limits.output_kib)",
+            output.len() >> 10,
+            limit >> 10
+        ),
+    ))
+}
+
 /// Classify a wasmtime error from calling into a plugin.
 pub fn trap_error(plugin: &str, call: &str, e: wasmtime::Error) -> Error {
     crate::telemetry::metrics()
@@ -365,6 +400,12 @@ pub fn trap_error(plugin: &str, call: &str, e: wasmtime::Error) -> Error {
             call: call.to_string(),
         })
         .inc();
+    if let Some(limit) = e.downcast_ref::<LimitExceeded>() {
+        return Error::new(
+            ErrorClass::PluginLimit,
+            format!("plugin {plugin}: {call} stopped: {limit}"),
+        );
+    }
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         return match trap {
             wasmtime::Trap::OutOfFuel => Error::new(

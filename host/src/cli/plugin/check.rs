@@ -1,0 +1,291 @@
+//! `netrun plugin test`: run a built plugin with no device. A driver's
+//! parsers run inside its component against `tests/fixtures/<command>/<case>.raw`
+//! and must give `<case>.json`; a workflow runs against every recorded
+//! transcript `tests/transcripts/*.json`.
+
+use crate::runtime::bindings::workflow::netrun::plugin::types::Device as WitDevice;
+use crate::runtime::bundle::{self, Bundle, Kind};
+use crate::runtime::host::{DeviceContext, DriverInstance, Transcript, from_wit};
+use crate::runtime::{Runtime, RuntimeOptions, check_output, trap_error};
+use crate::transport::ssh::Target;
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Counts of a test run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Cases that gave what was expected.
+    pub passed: usize,
+    /// Cases that did not.
+    pub failed: usize,
+}
+
+/// Test the plugin bundle in `dir`; `dirs` is where drivers are found for
+/// workflow transcripts. With `overwrite`, a driver's `.json` files are
+/// rewritten from what the parser returns.
+pub async fn test(dir: &Path, dirs: &[PathBuf], overwrite: bool) -> anyhow::Result<Outcome> {
+    let bundle = Bundle::open(dir)?;
+    if bundle.manifest.sha256.trim().is_empty() {
+        bail!(
+            "{} has no sha256 yet: build the plugin first (netrun plugin build)",
+            dir.join(bundle::MANIFEST).display()
+        );
+    }
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 16,
+        ..Default::default()
+    })?;
+    match bundle.manifest.kind {
+        Kind::Driver => test_driver(&runtime, &bundle, overwrite).await,
+        Kind::Workflow => test_workflow(&runtime, &bundle, dirs).await,
+    }
+}
+
+fn sorted(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+async fn test_driver(
+    runtime: &Arc<Runtime>,
+    bundle: &Bundle,
+    overwrite: bool,
+) -> anyhow::Result<Outcome> {
+    let plugin = Arc::new(runtime.load(bundle)?);
+    let platforms = runtime.platforms(std::slice::from_ref(&plugin)).await?;
+    let platform = platforms
+        .keys()
+        .next()
+        .cloned()
+        .with_context(|| format!("driver {} defines no platform", bundle.manifest.name))?;
+    let mut driver = DriverInstance::new(runtime, plugin, Arc::from("fixtures"))
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let root = bundle.dir.join("tests").join("fixtures");
+    let mut outcome = Outcome::default();
+    for dir in sorted(&root)?.into_iter().filter(|p| p.is_dir()) {
+        let command = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().replace('_', " "))
+            .unwrap_or_default();
+        for raw_path in sorted(&dir)? {
+            if raw_path.extension().is_none_or(|e| e != "raw") {
+                continue;
+            }
+            let case = raw_path
+                .strip_prefix(&root)
+                .unwrap_or(&raw_path)
+                .display()
+                .to_string();
+            let raw = std::fs::read_to_string(&raw_path)
+                .with_context(|| format!("cannot read {}", raw_path.display()))?;
+            let json_path = raw_path.with_extension("json");
+            let got = match driver.parse(&platform, &command, &raw).await {
+                Ok(json) => serde_json::from_str::<Value>(&json)
+                    .map_err(|e| format!("parser returned invalid JSON: {e}")),
+                Err(e) => Err(format!("{} ({})", e.message, e.class)),
+            };
+            let verdict = match got {
+                Err(e) => Err(e),
+                Ok(value) if overwrite => {
+                    let text = serde_json::to_string_pretty(&value)? + "\n";
+                    std::fs::write(&json_path, text)
+                        .with_context(|| format!("cannot write {}", json_path.display()))?;
+                    Ok(())
+                }
+                Ok(value) => match std::fs::read_to_string(&json_path) {
+                    Err(_) => Err(format!(
+                        "no {} (netrun plugin test --overwrite writes it)",
+                        json_path.display()
+                    )),
+                    Ok(text) => match serde_json::from_str::<Value>(&text) {
+                        Err(e) => Err(format!("{} is not JSON: {e}", json_path.display())),
+                        Ok(expected) if expected == value => Ok(()),
+                        Ok(expected) => Err(format!(
+                            "differs from {}:\n    expected {expected}\n    got      {value}",
+                            json_path.display()
+                        )),
+                    },
+                },
+            };
+            report(&mut outcome, &format!("parse `{command}` {case}"), verdict);
+        }
+    }
+    if outcome.passed + outcome.failed == 0 {
+        bail!(
+            "no fixtures under {}: add tests/fixtures/<command_with_underscores>/<case>.raw and <case>.json",
+            root.display()
+        );
+    }
+    Ok(outcome)
+}
+
+fn report(outcome: &mut Outcome, name: &str, verdict: Result<(), String>) {
+    match verdict {
+        Ok(()) => {
+            outcome.passed += 1;
+            println!("ok    {name}");
+        }
+        Err(why) => {
+            outcome.failed += 1;
+            println!("FAIL  {name}: {why}");
+        }
+    }
+}
+
+/// A recorded device exchange file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TranscriptFile {
+    device: TranscriptDevice,
+    #[serde(default)]
+    params: Value,
+    exchanges: Vec<Exchange>,
+    /// The expected result data, or `{"error": CLASS}` for an expected failure.
+    expect: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TranscriptDevice {
+    name: String,
+    platform: String,
+    #[serde(default)]
+    hostname: Option<String>,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    data: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Exchange {
+    command: String,
+    output: String,
+}
+
+async fn test_workflow(
+    runtime: &Arc<Runtime>,
+    bundle: &Bundle,
+    dirs: &[PathBuf],
+) -> anyhow::Result<Outcome> {
+    let plugin = Arc::new(runtime.load(bundle)?);
+    let (bundles, _) = bundle::discover(dirs);
+    let mut drivers = Vec::new();
+    for b in bundles.iter().filter(|b| b.manifest.kind == Kind::Driver) {
+        match runtime.load(b) {
+            Ok(p) => drivers.push(Arc::new(p)),
+            Err(e) => tracing::warn!("skipping driver plugin {}: {e:#}", b.manifest.name),
+        }
+    }
+    let platforms = runtime.platforms(&drivers).await?;
+    let root = bundle.dir.join("tests").join("transcripts");
+    let mut outcome = Outcome::default();
+    for path in sorted(&root)? {
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let case = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let t: TranscriptFile = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a transcript: expected {{device: {{name, platform}}, params, exchanges: [{{command, output}}], expect}}",
+                path.display()
+            )
+        })?;
+        let target = Target::new(
+            &t.device.name,
+            &t.device.hostname.clone().unwrap_or_default(),
+            22,
+            "",
+        );
+        let mut ctx = DeviceContext::new(
+            target,
+            platforms.get(&t.device.platform).cloned(),
+            t.device.platform.clone(),
+            runtime.clone(),
+        );
+        ctx.replay = Some(Transcript::new(
+            t.exchanges
+                .into_iter()
+                .map(|e| (e.command, e.output))
+                .collect(),
+        ));
+        let name = &plugin.bundle.manifest.name;
+        let mut store = runtime.store(
+            &plugin,
+            Arc::from(t.device.name.as_str()),
+            Some(Box::new(ctx)),
+        );
+        let device = WitDevice {
+            name: t.device.name.clone(),
+            hostname: t.device.hostname.clone().unwrap_or(t.device.name.clone()),
+            platform: t.device.platform.clone(),
+            groups: t.device.groups.clone(),
+            data: if t.device.data.is_null() {
+                "{}".into()
+            } else {
+                t.device.data.to_string()
+            },
+        };
+        let params = if t.params.is_null() {
+            "{}".to_string()
+        } else {
+            t.params.to_string()
+        };
+        let result: Result<Value, crate::error::Error> = async {
+            let instance = runtime.instantiate_workflow(&plugin, &mut store).await?;
+            let out = instance
+                .netrun_plugin_workflow()
+                .call_run(&mut store, &device, &params)
+                .await
+                .map_err(|e| trap_error(name, "run", e))?;
+            match out {
+                Ok(json) => {
+                    check_output(name, "run", &json, store.data().output_limit)?;
+                    serde_json::from_str(&json).map_err(|e| {
+                        crate::error::Error::new(
+                            crate::error::ErrorClass::Internal,
+                            format!("plugin {name} returned invalid JSON: {e}"),
+                        )
+                    })
+                }
+                Err(w) => {
+                    let last = store.data().ctx.as_ref().and_then(|c| c.last_error.clone());
+                    Err(last.unwrap_or_else(|| from_wit(&w)))
+                }
+            }
+        }
+        .await;
+        let verdict = match (&t.expect, result) {
+            (expect, Ok(v)) if *expect == v => Ok(()),
+            (expect, Ok(v)) => Err(format!("expected {expect}\n    got      {v}")),
+            (expect, Err(e))
+                if expect.get("error").and_then(Value::as_str) == Some(e.class.as_str()) =>
+            {
+                Ok(())
+            }
+            (_, Err(e)) => Err(format!("failed: {} ({})", e.message, e.class)),
+        };
+        report(&mut outcome, &format!("run {case}"), verdict);
+    }
+    if outcome.passed + outcome.failed == 0 {
+        bail!(
+            "no transcripts under {}: add tests/transcripts/<case>.json",
+            root.display()
+        );
+    }
+    Ok(outcome)
+}

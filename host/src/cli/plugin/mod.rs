@@ -1,0 +1,307 @@
+//! `netrun plugin …`: scaffold, build, test, verify, install, list and
+//! remove plugin bundles, and print the WIT reference.
+
+mod build;
+mod check;
+mod scaffold;
+mod witdocs;
+
+use crate::runtime::bundle::{self, Bundle, Kind};
+use crate::runtime::{Runtime, RuntimeOptions};
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+use scaffold::Lang;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// List installed and bundled plugins: name, kind, version, platforms.
+    List,
+    /// Check a bundle: manifest, component digest and WIT compatibility.
+    Verify {
+        /// Bundle folder or .tar.gz (default: the current folder).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Create a plugin folder NAME with one parser (driver) or workflow,
+    /// fixtures and the WIT it targets.
+    New {
+        /// Plugin name: lowercase letters, digits and `-`.
+        name: String,
+        /// Driver (platform + parsers) or workflow.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// Language.
+        #[arg(long, value_enum)]
+        lang: Lang,
+        /// Parent folder (default: the current folder).
+        #[arg(long, default_value = ".")]
+        into: PathBuf,
+    },
+    /// Build the plugin in a folder: component, sha256 in the manifest,
+    /// dist/NAME-VERSION.tar.gz.
+    Build {
+        /// Plugin folder (default: the current folder).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Test a built plugin with no device: parsers against their fixtures,
+    /// a workflow against its recorded transcripts.
+    Test {
+        /// Plugin folder (default: the current folder).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Rewrite the expected .json of every fixture from the parser's result.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Verify a bundle (folder or .tar.gz) and copy it into the user's plugin
+    /// folder, replacing an older install of the same name.
+    Install {
+        /// Bundle folder or .tar.gz.
+        path: PathBuf,
+    },
+    /// Remove a plugin installed with `plugin install`.
+    Remove {
+        /// Plugin name.
+        name: String,
+    },
+    /// Print the WIT reference (Markdown) from the contract's doc comments.
+    WitDocs,
+}
+
+/// `--kind` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KindArg {
+    /// Platform definitions and parsers.
+    Driver,
+    /// A job run against each device.
+    Workflow,
+}
+
+pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result<i32> {
+    match command {
+        PluginCommand::List => list(dirs),
+        PluginCommand::Verify { path } => {
+            let (_tmp, dir) = bundle_dir(&path)?;
+            let summary = verify(&dir).await?;
+            println!("ok: {summary}");
+            Ok(super::EXIT_OK)
+        }
+        PluginCommand::New {
+            name,
+            kind,
+            lang,
+            into,
+        } => {
+            let kind = match kind {
+                KindArg::Driver => Kind::Driver,
+                KindArg::Workflow => Kind::Workflow,
+            };
+            let dir = into.join(&name);
+            let files = scaffold::create(&dir, &name, kind, lang)?;
+            println!(
+                "created {kind} plugin {name} ({} files) in {}\nnext: cd {} && netrun plugin build && netrun plugin test",
+                files.len(),
+                dir.display(),
+                dir.display()
+            );
+            Ok(super::EXIT_OK)
+        }
+        PluginCommand::Build { path } => {
+            let built = build::build(&path)?;
+            let m = &built.bundle.manifest;
+            println!(
+                "built {} {} ({:?}): {} ({} KiB, sha256 {}) in {:.1}s\narchive: {}",
+                m.name,
+                m.version,
+                built.lang,
+                built.bundle.component_path().display(),
+                built.size >> 10,
+                m.sha256,
+                built.elapsed.as_secs_f64(),
+                built.archive.display()
+            );
+            Ok(super::EXIT_OK)
+        }
+        PluginCommand::Test { path, overwrite } => {
+            let outcome = check::test(&path, dirs, overwrite).await?;
+            println!("{} passed, {} failed", outcome.passed, outcome.failed);
+            Ok(if outcome.failed == 0 {
+                super::EXIT_OK
+            } else {
+                super::EXIT_SOME_FAILED
+            })
+        }
+        PluginCommand::Install { path } => install(&path).await,
+        PluginCommand::Remove { name } => remove(&name),
+        PluginCommand::WitDocs => {
+            print!("{}", witdocs::render());
+            Ok(super::EXIT_OK)
+        }
+    }
+}
+
+fn list(dirs: &[PathBuf]) -> anyhow::Result<i32> {
+    let (bundles, errors) = bundle::discover(dirs);
+    for e in &errors {
+        eprintln!("warning: {e}");
+    }
+    if bundles.is_empty() {
+        eprintln!(
+            "no plugins found; searched: {}\nbuild the first-party plugins with scripts/build-plugins.sh, or pass --plugin-dir",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(super::EXIT_FATAL);
+    }
+    println!(
+        "{:<16} {:<9} {:<8} {:<6} {:<12} {:<24} LOCATION",
+        "NAME", "KIND", "VERSION", "WIT", "ORIGIN", "PLATFORMS"
+    );
+    for b in bundles {
+        let m = &b.manifest;
+        let platforms = if m.platforms.is_empty() {
+            "-".to_string()
+        } else {
+            m.platforms.join(",")
+        };
+        let origin = if b.is_first_party() {
+            "first-party"
+        } else {
+            "third-party"
+        };
+        println!(
+            "{:<16} {:<9} {:<8} {:<6} {:<12} {:<24} {}",
+            m.name,
+            m.kind.to_string(),
+            m.version,
+            m.wit,
+            origin,
+            platforms,
+            b.dir.display()
+        );
+    }
+    Ok(super::EXIT_OK)
+}
+
+/// A folder removed on drop (an unpacked archive).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(tag: &str) -> anyhow::Result<Scratch> {
+    let dir = std::env::temp_dir().join(format!(
+        "netrun-{tag}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(Scratch(dir))
+}
+
+/// The bundle folder of `path`: itself, or an archive unpacked into a
+/// scratch folder that lives as long as the returned guard.
+fn bundle_dir(path: &Path) -> anyhow::Result<(Option<Scratch>, PathBuf)> {
+    if path.is_file() {
+        let tmp = scratch("unpack")?;
+        let dir = bundle::unpack(path, &tmp.0)?;
+        return Ok((Some(tmp), dir));
+    }
+    Ok((None, path.to_path_buf()))
+}
+
+/// Manifest, digest, WIT contract (and a driver's platforms); one line.
+async fn verify(dir: &Path) -> anyhow::Result<String> {
+    let b = Bundle::open(dir)?;
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 4,
+        cache_dir: None,
+    })?;
+    let plugin = runtime.load(&b)?;
+    let m = &b.manifest;
+    Ok(if m.kind == Kind::Driver {
+        let platforms = runtime.platforms(&[std::sync::Arc::new(plugin)]).await?;
+        let names: Vec<&String> = platforms.keys().collect();
+        format!(
+            "{} {} (driver, WIT {}; platforms: {names:?})",
+            m.name, m.version, m.wit
+        )
+    } else {
+        let caps = &m.capabilities;
+        format!(
+            "{} {} (workflow, WIT {}; requests commands {:?}, config {}, http {:?}, state {})",
+            m.name, m.version, m.wit, caps.commands, caps.config, caps.http, caps.state
+        )
+    })
+}
+
+async fn install(path: &Path) -> anyhow::Result<i32> {
+    let (_tmp, dir) = bundle_dir(path)?;
+    let summary = verify(&dir)
+        .await
+        .with_context(|| format!("{} cannot be installed", path.display()))?;
+    let b = Bundle::open(&dir)?;
+    scaffold::check_name(&b.manifest.name)?;
+    let root = bundle::user_plugin_dir()
+        .context("no user data folder (set HOME or XDG_DATA_HOME) to install plugins into")?;
+    let dest = root.join(&b.manifest.name);
+    let staging = root.join(format!(".{}.installing", b.manifest.name));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    for name in [bundle::MANIFEST, b.manifest.component.as_str()] {
+        let to = staging.join(name);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(dir.join(name), &to)
+            .with_context(|| format!("cannot copy {} into {}", name, staging.display()))?;
+    }
+    // Verified again where it will live, then swapped in whole.
+    Bundle::open(&staging)?.read_verified()?;
+    let _ = std::fs::remove_dir_all(&dest);
+    std::fs::rename(&staging, &dest)
+        .with_context(|| format!("cannot move {} to {}", staging.display(), dest.display()))?;
+    println!("installed {summary} into {}", dest.display());
+    if b.manifest.kind == Kind::Workflow && !b.manifest.capabilities.is_empty() {
+        let flags: Vec<String> = crate::runtime::policy::missing(
+            &b.manifest.capabilities,
+            &crate::runtime::policy::Grants::default(),
+        )
+        .into_iter()
+        .map(|m| m.flag)
+        .collect();
+        println!(
+            "it requests capabilities; run it with: netrun run {} {} …",
+            b.manifest.name,
+            flags.join(" ")
+        );
+    }
+    Ok(super::EXIT_OK)
+}
+
+fn remove(name: &str) -> anyhow::Result<i32> {
+    scaffold::check_name(name)?;
+    let root =
+        bundle::user_plugin_dir().context("no user data folder (set HOME or XDG_DATA_HOME)")?;
+    let dir = root.join(name);
+    if !dir.join(bundle::MANIFEST).is_file() {
+        bail!(
+            "no plugin `{name}` installed in {} (first-party plugins beside the binary are not removed this way); netrun plugin list shows where each plugin is",
+            root.display()
+        );
+    }
+    std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+    println!("removed {name} from {}", dir.display());
+    Ok(super::EXIT_OK)
+}

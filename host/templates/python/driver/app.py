@@ -1,0 +1,84 @@
+"""{{name}}: a netrun driver plugin — a platform definition and one parser.
+
+`netrun plugin build` turns this file into a WebAssembly component with
+componentize-py; `netrun plugin test` runs `parse` against every fixture in
+tests/fixtures/<command with underscores>/<case>.raw and compares it with
+the <case>.json beside it.
+"""
+
+import json
+import re
+
+from componentize_py_types import Err
+from wit_world import exports
+from wit_world.exports.driver import (
+    ParseError_UnexpectedOutput,
+    ParseError_UnsupportedCommand,
+)
+from wit_world.imports import log
+from wit_world.imports.platform import Definition, Mode, Pager, Transition
+
+PLATFORM = "{{platform}}"
+
+# Prompts are regular expressions matched against the end of the received text.
+EXEC = Mode(
+    name="exec",
+    prompt=r"(?m)^[\w.\-@/:]{1,63}>\s*$",
+    transitions=[Transition(to="privileged-exec", send="enable", challenge=None)],
+)
+PRIVILEGED = Mode(
+    name="privileged-exec",
+    prompt=r"(?m)^[\w.\-@/:]{1,63}#\s*$",
+    transitions=[
+        Transition(to="exec", send="disable", challenge=None),
+        Transition(to="configuration", send="configure terminal", challenge=None),
+    ],
+)
+CONFIGURATION = Mode(
+    name="configuration",
+    prompt=r"(?m)^[\w.\-@/:]{1,63}\(config[\w.\-@/:]*\)#\s*$",
+    transitions=[Transition(to="privileged-exec", send="end", challenge=None)],
+)
+
+
+def parse_show_version(output: str) -> dict:
+    """`show version`: software version, hostname, uptime and serial number."""
+    version = re.search(r"Version\s+([\w.()\-]+)", output)
+    uptime = re.search(r"^(\S+) uptime is (.+)$", output, re.MULTILINE)
+    serial = re.search(r"^Serial Number:\s*(\S+)", output, re.MULTILINE)
+    if not (version and uptime):
+        raise Err(ParseError_UnexpectedOutput(
+            "show version: no `Version …` or `<host> uptime is …` line"))
+    return {
+        "version": version.group(1),
+        "hostname": uptime.group(1),
+        "uptime": uptime.group(2).strip(),
+        "serial": serial.group(1) if serial else None,
+    }
+
+
+PARSERS = {"show version": parse_show_version}
+
+
+class Driver(exports.Driver):
+    def platforms(self):
+        return [Definition(
+            name=PLATFORM,
+            default_mode="privileged-exec",
+            configuration_mode="configuration",
+            modes=[EXEC, PRIVILEGED, CONFIGURATION],
+            on_open=["terminal length 0"],
+            on_close=["exit"],
+            pagers=[Pager(pattern=r"--More--", keys=" ")],
+            failure_indicators=["% Invalid input", "% Incomplete command"],
+            line_ending="\n",
+        )]
+
+    def parsers(self, platform):
+        return list(PARSERS)
+
+    def parse(self, platform, command, output):
+        parser = PARSERS.get(" ".join(command.split()))
+        if parser is None:
+            raise Err(ParseError_UnsupportedCommand(command))
+        return json.dumps(parser(output))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the tools that build netrun plugins written in Python and
+# JavaScript, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools} (outside
+# the clone, so reruns are quick):
+#   venv/  a Python venv with componentize-py 0.25.1
+#   js/    componentize-js 0.23.0 + jco 1.35.0 from tools/js/package-lock.json
+# `netrun plugin build` looks there. Safe to rerun: it skips what is current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools=${NETRUN_TOOLS_DIR:-$HOME/.cache/netrun-tools}
+mkdir -p "$tools"
+
+py_version=0.25.1
+if ! "$tools/venv/bin/componentize-py" --version 2>/dev/null | grep -q " $py_version\$"; then
+  echo "installing componentize-py $py_version into $tools/venv"
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$py_version"
+fi
+"$tools/venv/bin/componentize-py" --version
+
+# npm ci from the committed lock file; redone only when the lock changes.
+if ! cmp -s tools/js/package-lock.json "$tools/js/package-lock.json" \
+   || [ ! -x "$tools/js/node_modules/.bin/componentize-js" ]; then
+  echo "installing componentize-js and jco into $tools/js"
+  mkdir -p "$tools/js"
+  cp tools/js/package.json tools/js/package-lock.json "$tools/js/"
+  (cd "$tools/js" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "componentize-js $(node -p "require('$tools/js/node_modules/@bytecodealliance/componentize-js/package.json').version")"

@@ -1,0 +1,270 @@
+//! Hostile plugins against the sandbox, over the simulated fleet. The
+//! `hostile` workflow (tests/plugins/hostile, built by
+//! `scripts/build-plugins.sh --tests`) behaves on every device but the one
+//! named by `--param victim`, where it runs `--param attack`. Each attack
+//! must end in a typed error on that device only, every other device ok,
+//! the host's memory bounded and the run inside its deadline.
+//!
+//! Not covered: an HTTP host not granted — WIT 0.1 has no HTTP interface
+//! yet, so a plugin has no way to even try (another issue adds it).
+
+use netrun_lab::{Lab, LabConfig};
+use netrun_tests::{TempDir, netrun_cmd_with_plugins, plugin_dir, target_dir};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const DEVICES: usize = 4;
+const VICTIM: &str = "r002";
+/// No attack may hold a run of four devices longer than this.
+const DEADLINE: Duration = Duration::from_secs(90);
+/// The host's peak RSS while a plugin tries to allocate 4 GiB.
+const MAX_HOST_RSS_MIB: u64 = 1024;
+
+fn hostile_dir() -> PathBuf {
+    let dir = target_dir().join("test-plugins");
+    assert!(
+        dir.join("hostile").join("netrun-plugin.toml").is_file(),
+        "{} has no hostile plugin: run scripts/build-plugins.sh --tests first",
+        dir.display()
+    );
+    dir
+}
+
+async fn lab() -> (Lab, TempDir) {
+    let lab = Lab::start(LabConfig {
+        devices: DEVICES,
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let dir = TempDir::new("sandbox-inv");
+    lab.write_inventory(dir.path()).expect("inventory written");
+    (lab, dir)
+}
+
+struct Run {
+    code: Option<i32>,
+    records: Vec<Value>,
+    stderr: String,
+    elapsed: Duration,
+    /// Peak RSS of the netrun process, KiB.
+    max_rss_kib: u64,
+}
+
+/// Run the child and take its peak RSS from `wait4`, so parallel tests do
+/// not mix their children's figures.
+fn run_measured(mut cmd: Command) -> Run {
+    use std::io::Read as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("netrun starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        stdout.read_to_string(&mut s).unwrap();
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr.read_to_string(&mut s).unwrap();
+        s
+    });
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our own unwaited child; the pointers are valid.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    let elapsed = started.elapsed();
+    let status = std::process::ExitStatus::from_raw(status);
+    let stdout = out_reader.join().unwrap();
+    let records = stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad record {l}: {e}")))
+        .collect();
+    Run {
+        code: status.code(),
+        records,
+        stderr: err_reader.join().unwrap(),
+        elapsed,
+        max_rss_kib: usage.ru_maxrss as u64,
+    }
+}
+
+fn hostile_cmd(home: &TempDir, inv: &TempDir, attack: &str, grants: &[&str]) -> Command {
+    let first_party = plugin_dir();
+    let hostile = hostile_dir();
+    let mut cmd = netrun_cmd_with_plugins(home.path(), &[&first_party, &hostile]);
+    cmd.args(["run", "hostile", "-o", "-", "--device-timeout", "60", "-i"])
+        .arg(inv.path())
+        .arg("--param")
+        .arg(format!("victim={VICTIM}"))
+        .arg("--param")
+        .arg(format!("attack={attack}"));
+    for g in grants {
+        cmd.arg("--grant").arg(g);
+    }
+    cmd
+}
+
+/// Run `attack` on the victim; check the victim's class and that every
+/// other device is ok. Returns the victim's record.
+async fn attack(attack: &str, class: &str) -> Value {
+    let (_lab, inv) = lab().await;
+    let home = TempDir::new("sandbox-home");
+    let cmd = hostile_cmd(&home, &inv, attack, &["command=show version"]);
+    let r = tokio::task::spawn_blocking(move || run_measured(cmd))
+        .await
+        .unwrap();
+    assert_eq!(r.code, Some(2), "attack {attack}: stderr: {}", r.stderr);
+    assert_eq!(r.records.len(), DEVICES, "one record per device");
+    let mut victim = Value::Null;
+    for rec in &r.records {
+        if rec["device"] == VICTIM {
+            assert_eq!(rec["status"], "error", "attack {attack}: {rec}");
+            assert_eq!(rec["error"]["class"], class, "attack {attack}: {rec}");
+            victim = rec.clone();
+        } else {
+            assert_eq!(rec["status"], "ok", "attack {attack}: {rec}");
+        }
+    }
+    assert!(
+        r.elapsed < DEADLINE,
+        "attack {attack}: run took {:?}",
+        r.elapsed
+    );
+    assert!(
+        r.max_rss_kib < MAX_HOST_RSS_MIB << 10,
+        "attack {attack}: host peak RSS {} MiB",
+        r.max_rss_kib >> 10
+    );
+    victim
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_that_loops_forever_is_stopped_by_its_cpu_budget_on_that_device_only() {
+    let v = attack("loop", "plugin-limit").await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CPU budget"),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_that_allocates_4_gib_is_stopped_at_its_memory_limit_and_the_host_stays_small() {
+    let v = attack("alloc", "plugin-limit").await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("memory limit"),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_that_panics_is_a_plugin_trap_on_that_device_only() {
+    attack("trap", "plugin-trap").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn command_outside_the_granted_patterns_is_denied_before_reaching_the_device() {
+    let v = attack("command", "denied").await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("show running-config"), "{m}");
+    assert!(m.contains("never reached the device"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_mode_without_a_grant_is_denied() {
+    let v = attack("config", "denied").await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("configuration mode"),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_that_floods_the_log_is_stopped_at_its_log_limit() {
+    attack("log-flood", "plugin-limit").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn result_larger_than_the_output_limit_is_refused() {
+    let v = attack("output", "plugin-limit").await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limits.output_kib"),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_sees_no_files_no_environment_and_no_arguments() {
+    let (_lab, inv) = lab().await;
+    let home = TempDir::new("sandbox-home");
+    let mut cmd = hostile_cmd(&home, &inv, "snoop", &["command=show version"]);
+    cmd.env("NETRUN_SECRET_PROBE", "must-not-leak");
+    let r = tokio::task::spawn_blocking(move || run_measured(cmd))
+        .await
+        .unwrap();
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let v = r
+        .records
+        .iter()
+        .find(|rec| rec["device"] == VICTIM)
+        .unwrap();
+    let seen = &v["data"];
+    assert_eq!(seen["files"], serde_json::json!([]), "{seen}");
+    assert_eq!(seen["env"], serde_json::json!([]), "{seen}");
+    assert_eq!(seen["home"], Value::Null, "{seen}");
+    assert_eq!(seen["args"], serde_json::json!([]), "{seen}");
+    assert!(!r.stderr.contains("must-not-leak"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn third_party_workflow_without_grants_is_refused_at_load_with_the_grant_to_add() {
+    let (_lab, inv) = lab().await;
+    let home = TempDir::new("sandbox-home");
+    let cmd = hostile_cmd(&home, &inv, "none", &[]);
+    let r = tokio::task::spawn_blocking(move || run_measured(cmd))
+        .await
+        .unwrap();
+    assert_eq!(r.code, Some(1), "nothing runs: {}", r.stderr);
+    assert!(r.records.is_empty());
+    assert!(
+        r.stderr.contains("--grant 'command=show version'"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("[plugin.hostile]"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_file_grants_like_the_command_line() {
+    let (_lab, inv) = lab().await;
+    let home = TempDir::new("sandbox-home");
+    let policy = home.path().join("policy.toml");
+    std::fs::write(&policy, "[plugin.hostile]\ncommands = [\"show *\"]\n").unwrap();
+    let mut cmd = hostile_cmd(&home, &inv, "none", &[]);
+    cmd.arg("--policy").arg(&policy);
+    let r = tokio::task::spawn_blocking(move || run_measured(cmd))
+        .await
+        .unwrap();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.records.len(), DEVICES);
+}

@@ -1,0 +1,89 @@
+//! A hostile workflow for netrun's sandbox tests. On every device it sends
+//! `show version` like a well-behaved plugin, except on the device named by
+//! the `victim` parameter, where it runs the `attack` parameter:
+//!
+//! - `loop`: spins forever (stopped by the CPU budget);
+//! - `alloc`: allocates up to 4 GiB (stopped by the memory limit);
+//! - `trap`: panics;
+//! - `command`: sends a command its manifest does not request;
+//! - `config`: enters configuration mode without requesting it;
+//! - `snoop`: looks for files, folders, environment variables and arguments,
+//!   and returns what it saw (WASI gives it none);
+//! - `log-flood`: logs without end;
+//! - `output`: returns a result larger than its output limit.
+
+use netrun_guest::workflow::{Device, Error, Session, Workflow};
+use netrun_guest::{Level, Value, json, log};
+
+struct Hostile;
+
+fn snoop() -> Value {
+    let mut files = Vec::new();
+    for path in [
+        "/etc/passwd",
+        "/proc/self/environ",
+        "netrun-plugin.toml",
+        "./plugin.wasm",
+        "/",
+    ] {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            files.push(json!({ "path": path, "bytes": text.len() }));
+        }
+        if let Ok(entries) = std::fs::read_dir(path) {
+            files.push(json!({ "path": path, "entries": entries.count() }));
+        }
+    }
+    let env: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+    let home = std::env::var("HOME").ok();
+    let args: Vec<String> = std::env::args().collect();
+    let cwd = std::env::current_dir()
+        .ok()
+        .map(|p| p.display().to_string());
+    json!({ "files": files, "env": env, "home": home, "args": args, "cwd": cwd })
+}
+
+impl Workflow for Hostile {
+    fn run(device: Device, params: Value) -> Result<Value, Error> {
+        let victim = params.get("victim").and_then(Value::as_str).unwrap_or("");
+        let attack = params.get("attack").and_then(Value::as_str).unwrap_or("");
+        if device.name == victim {
+            match attack {
+                "loop" => {
+                    let mut n: u64 = 0;
+                    loop {
+                        n = std::hint::black_box(n.wrapping_add(1));
+                    }
+                }
+                "alloc" => {
+                    let mut held: Vec<Vec<u8>> = Vec::new();
+                    for _ in 0..64 {
+                        let mut chunk = vec![0u8; 64 << 20];
+                        chunk[4096] = 1;
+                        held.push(chunk);
+                    }
+                    return Ok(json!({ "held_mib": held.len() * 64 }));
+                }
+                "trap" => panic!("hostile plugin panics on purpose"),
+                "command" => {
+                    let s = Session::open()?;
+                    s.send_command("show running-config")?;
+                }
+                "config" => {
+                    let s = Session::open()?;
+                    s.send_config(&["hostname pwned"])?;
+                }
+                "snoop" => return Ok(snoop()),
+                "log-flood" => loop {
+                    log(Level::Error, &"flood ".repeat(1_000));
+                },
+                "output" => return Ok(Value::String("x".repeat(2 << 20))),
+                _ => {}
+            }
+        }
+        let s = Session::open()?;
+        let out = s.send_command("show version")?;
+        Ok(json!({ "bytes": out.len() }))
+    }
+}
+
+netrun_guest::register_workflow!(Hostile);
