@@ -61,6 +61,8 @@ fn run_measured(mut cmd: Command) -> Run {
     cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let started = Instant::now();
+    // Reaped below with wait4, which also gives the child's peak RSS.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().expect("netrun starts");
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
