@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Build the first-party Rust plugins for wasm32-wasip2 and lay them out as
 # bundles (manifest with the component's sha256 + plugin.wasm) in
-# target/plugins/<name>/, where the netrun binary finds them.
+# $CARGO_TARGET_DIR/plugins/<name>/ (target/plugins/ by default), where the
+# netrun binary and the integration tests find them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
-out=target/plugins
+target=${CARGO_TARGET_DIR:-target}
+out=$target/plugins
 mkdir -p "$out"
 for dir in plugins/*/; do
   name=$(basename "$dir")
@@ -14,7 +16,7 @@ for dir in plugins/*/; do
   # One plugin per cargo invocation: each enables a different guest-sdk world,
   # and a shared invocation would unify the features into both components.
   cargo build --quiet --profile plugin --target wasm32-wasip2 -p "$crate"
-  wasm="target/wasm32-wasip2/plugin/${crate//-/_}.wasm"
+  wasm="$target/wasm32-wasip2/plugin/${crate//-/_}.wasm"
   mkdir -p "$out/$name"
   cp "$wasm" "$out/$name/plugin.wasm"
   sum=$(sha256sum "$out/$name/plugin.wasm" | cut -d' ' -f1)

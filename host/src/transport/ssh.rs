@@ -32,16 +32,23 @@ pub struct Timeouts {
 }
 
 impl Default for Timeouts {
+    /// connect 5 s, handshake 10 s, auth 10 s, prompt 10 s, command 30 s.
     fn default() -> Self {
         Timeouts {
-            connect: Duration::from_secs(10),
-            handshake: Duration::from_secs(15),
-            auth: Duration::from_secs(20),
-            prompt: Duration::from_secs(20),
-            command: Duration::from_secs(60),
+            connect: Duration::from_secs(5),
+            handshake: Duration::from_secs(10),
+            auth: Duration::from_secs(10),
+            prompt: Duration::from_secs(10),
+            command: Duration::from_secs(30),
         }
     }
 }
+
+/// SSH keepalive: a probe after this much silence; a session whose peer
+/// misses [`KEEPALIVE_MAX`] probes in a row is closed (and so not reused).
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+/// Unanswered keepalives before the session counts as dead.
+pub const KEEPALIVE_MAX: usize = 3;
 
 /// Everything needed to open a session to one device.
 #[derive(Debug, Clone)]
@@ -206,6 +213,9 @@ pub struct CliSession {
     enable_secret: Option<Secret>,
     timeouts: Timeouts,
     closed: bool,
+    /// A read timed out: the rest of that answer may still arrive, so the
+    /// session is out of step and must not be reused.
+    desynced: bool,
 }
 
 fn err(class: ErrorClass, message: String) -> Error {
@@ -235,8 +245,9 @@ impl CliSession {
                 return Err(err(
                     ErrorClass::Dns,
                     format!(
-                        "{device}: resolving `{}` took longer than {:?}",
-                        target.host, t.connect
+                        "{device}: resolving `{}` took longer than {}: check DNS",
+                        target.host,
+                        secs(t.connect)
                     ),
                 ));
             }
@@ -270,8 +281,8 @@ impl CliSession {
                 return Err(err(
                     ErrorClass::ConnectTimeout,
                     format!(
-                        "{device}: TCP connect to {sockaddr} timed out after {:?}: device down or filtered",
-                        t.connect
+                        "{device}: TCP connect to {sockaddr} timed out after {}: device down or filtered; raise --connect-timeout if it is far away",
+                        secs(t.connect)
                     ),
                 ));
             }
@@ -279,8 +290,8 @@ impl CliSession {
         let _ = stream.set_nodelay(true);
 
         let config = Arc::new(client::Config {
-            keepalive_interval: Some(Duration::from_secs(30)),
-            keepalive_max: 3,
+            keepalive_interval: Some(KEEPALIVE_INTERVAL),
+            keepalive_max: KEEPALIVE_MAX,
             nodelay: true,
             ..Default::default()
         });
@@ -308,8 +319,8 @@ impl CliSession {
                 return Err(err(
                     ErrorClass::ConnectTimeout,
                     format!(
-                        "{device}: no SSH banner or key exchange from {sockaddr} within {:?}: the service is hung or not SSH",
-                        t.handshake
+                        "{device}: no SSH banner or key exchange from {sockaddr} within {}: the service is hung or not SSH; raise --handshake-timeout if the device is slow",
+                        secs(t.handshake)
                     ),
                 ));
             }
@@ -320,11 +331,13 @@ impl CliSession {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
             Err(_) => {
+                // Not retried like a connect timeout: the server may have
+                // counted the attempt, and repeating it can lock the account.
                 return Err(err(
                     ErrorClass::Auth,
                     format!(
-                        "{device}: authentication did not finish within {:?}",
-                        t.auth
+                        "{device}: authentication did not finish within {}: the device (or its AAA server) is slow; raise --auth-timeout",
+                        secs(t.auth)
                     ),
                 ));
             }
@@ -341,7 +354,10 @@ impl CliSession {
         .map_err(|_| {
             err(
                 ErrorClass::PromptTimeout,
-                format!("{device}: shell did not open within {:?}", t.prompt),
+                format!(
+                    "{device}: shell did not open within {}: raise --prompt-timeout",
+                    secs(t.prompt)
+                ),
             )
         })?
         .map_err(|e| {
@@ -362,6 +378,7 @@ impl CliSession {
             enable_secret: target.enable_secret.clone(),
             timeouts: t,
             closed: false,
+            desynced: false,
         };
         session.settle().await?;
         session.acquire(session.platform.default_mode).await?;
@@ -409,8 +426,13 @@ impl CliSession {
         &self.platform
     }
 
-    /// Whether the transport is still up.
+    /// Whether the session can carry more commands: the transport is up
+    /// and no earlier answer is still pending.
     pub fn is_alive(&self) -> bool {
+        !self.desynced && self.connected()
+    }
+
+    fn connected(&self) -> bool {
         !self.closed && !self.handle.is_closed()
     }
 
@@ -622,7 +644,10 @@ impl CliSession {
             }
             let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
                 Ok(m) => m,
-                Err(_) => return Err(self.timed_out(&buf, phase)),
+                Err(_) => {
+                    self.desynced = true;
+                    return Err(self.timed_out(&buf, phase));
+                }
             };
             match msg {
                 Some(ChannelMsg::Data { data }) => buf.extend_from_slice(&data),
@@ -645,20 +670,22 @@ impl CliSession {
 
     fn timed_out(&self, buf: &[u8], phase: Phase) -> Error {
         let seen = tail_chars(&text::normalise(&String::from_utf8_lossy(buf)), 200);
-        let (class, what) = match phase {
+        let (class, what, fix) = match phase {
             Phase::Prompt => (
                 ErrorClass::PromptTimeout,
                 "no prompt of the platform matched",
+                "check the platform, or raise --prompt-timeout",
             ),
             Phase::Command => (
                 ErrorClass::CommandTimeout,
                 "the command did not finish (no prompt)",
+                "raise --command-timeout for slow commands",
             ),
         };
         err(
             class,
             format!(
-                "{}: {what} in time (platform {}); last 200 characters received: {seen:?}",
+                "{}: {what} in time (platform {}); {fix}; last 200 characters received: {seen:?}",
                 self.device, self.platform.name
             ),
         )
@@ -666,7 +693,7 @@ impl CliSession {
 
     /// Send the platform's on-close commands and disconnect.
     pub async fn close(self) {
-        if self.is_alive() {
+        if self.connected() {
             let le = self.platform.line_ending.clone();
             for c in self.platform.on_close.clone() {
                 let _ = self
@@ -817,6 +844,21 @@ pub fn clean_output(raw: &str, command: &str, platform: &Platform, keep_prompt: 
         lines.pop();
     }
     lines.join("\n")
+}
+
+/// `5s`, `1.5s`, as the timeout flags take them.
+fn secs(d: Duration) -> String {
+    crate::resilience::deadline::seconds(d)
+}
+
+impl crate::resilience::pool::Pooled for CliSession {
+    fn is_alive(&self) -> bool {
+        CliSession::is_alive(self)
+    }
+
+    async fn close(self) {
+        CliSession::close(self).await
+    }
 }
 
 fn tail_chars(s: &str, n: usize) -> String {
