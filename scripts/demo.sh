@@ -9,7 +9,7 @@ rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add was
 echo "==> building netrun (release) and the plugins"
 cargo build --release -p netrun
 scripts/build-plugins.sh
-bin=target/release/netrun
+bin=${CARGO_TARGET_DIR:-target}/release/netrun
 lab=$(mktemp -d)
 echo "==> starting a lab of $DEVICES devices"
 "$bin" lab --devices "$DEVICES" --inventory-dir "$lab" > "$lab/lab.log" &

@@ -107,6 +107,25 @@ impl ErrorClass {
     }
 }
 
+impl ErrorClass {
+    /// Whether the failure says something about the device or the path to
+    /// it, and so counts against its circuit breaker. A wrong password
+    /// counts (repeating it locks accounts); the run's own faults do not.
+    pub fn blames_device(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::Dns
+                | ErrorClass::ConnectRefused
+                | ErrorClass::ConnectTimeout
+                | ErrorClass::SshProtocol
+                | ErrorClass::HostKey
+                | ErrorClass::Auth
+                | ErrorClass::PromptTimeout
+                | ErrorClass::SessionClosed
+        )
+    }
+}
+
 impl fmt::Display for ErrorClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -146,6 +165,37 @@ mod tests {
         assert!(!ErrorClass::Auth.retryable());
         assert!(!ErrorClass::HostKey.retryable());
         assert!(ErrorClass::ConnectTimeout.retryable());
+    }
+
+    #[test]
+    fn only_transient_network_failures_are_retryable() {
+        let retryable: Vec<&str> = ErrorClass::ALL
+            .iter()
+            .filter(|c| c.retryable())
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            retryable,
+            [
+                "dns",
+                "connect-refused",
+                "connect-timeout",
+                "prompt-timeout",
+                "session-closed"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_retryable_class_counts_against_the_device_breaker() {
+        for class in ErrorClass::ALL {
+            if class.retryable() {
+                assert!(class.blames_device(), "{class}");
+            }
+        }
+        assert!(!ErrorClass::Cancelled.blames_device());
+        assert!(!ErrorClass::PluginTrap.blames_device());
+        assert!(!ErrorClass::BreakerOpen.blames_device());
     }
 
     #[test]

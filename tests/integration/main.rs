@@ -4,6 +4,7 @@
 
 mod authoring;
 mod contract;
+mod faults;
 mod openssh;
 mod parsers;
 mod sandbox;

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 const SSHD: &str = "/usr/sbin/sshd";
 const PYTHON: &str = "/usr/bin/python3";
-const USER: &str = "netrun-ios";
-const PASSWORD: &str = "netrun-ios-pw";
-const ENABLE_SECRET: &str = "netrun-ios-enable";
+pub(crate) const USER: &str = "netrun-ios";
+pub(crate) const PASSWORD: &str = "netrun-ios-pw";
+pub(crate) const ENABLE_SECRET: &str = "netrun-ios-enable";
 const HOST: &str = "sshd-r1";
 
 /// What tests/sshd/ios-shell.py prints (keep in step with its constants).
@@ -100,17 +100,18 @@ fn chmod(path: &Path, mode: u32) {
         .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
 }
 
-/// An OpenSSH sshd on a free port of 127.0.0.1, stopped on drop.
-struct Sshd {
+/// An OpenSSH sshd on a free port of 127.0.0.1, stopped on drop. Also used
+/// by the mixed-inventory resilience test (faults.rs).
+pub(crate) struct Sshd {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: SharedDir,
 }
 
 impl Sshd {
     /// Start one, or `None` (after printing SKIP) when this machine is not
     /// set up and `CI` is unset.
-    fn start(test: &str) -> Option<Sshd> {
+    pub(crate) fn start(test: &str) -> Option<Sshd> {
         Sshd::start_opts(test, SshdOptions::default())
     }
 
@@ -184,12 +185,12 @@ impl Sshd {
     }
 
     /// What sshd logged so far (shown when a test fails).
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.0.join("sshd.log")).unwrap_or_default()
     }
 
     /// The `known_hosts` line for this server's host key.
-    fn known_hosts_line(&self) -> String {
+    pub(crate) fn known_hosts_line(&self) -> String {
         let public = std::fs::read_to_string(self.dir.0.join("hostkey.pub")).expect("hostkey.pub");
         let mut fields = public.split_whitespace();
         let (alg, key) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));

@@ -2,10 +2,10 @@
 //! latency percentiles, CPU seconds and peak RSS of the sweeping process.
 //! The lab runs in a child process so its CPU is not counted.
 
-use super::{Loaded, collect, load_plugins};
+use super::{Loaded, Plan, collect, load_plugins};
 use crate::inventory::{Filter, Inventory};
 use crate::resilience::process_usage;
-use crate::runner::{Job, Settings};
+use crate::runner::{ConnectivityConfig, Job, Settings, Shutdown};
 use anyhow::{Context as _, bail};
 use clap::Args;
 use serde_json::json;
@@ -200,12 +200,17 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
         plugin,
         params: "{}".into(),
     };
-    let settings = Settings {
-        concurrency: args.concurrency,
-        ..Default::default()
+    let plan = Plan {
+        hosts,
+        job,
+        settings: Settings {
+            concurrency: args.concurrency,
+            ..Default::default()
+        },
+        connectivity: ConnectivityConfig::default(),
     };
     let (cpu0, _) = process_usage();
-    let (records, summary, _) = collect(loaded, hosts, job, settings, None, false).await;
+    let (records, summary, _) = collect(loaded, plan, None, false, Shutdown::default()).await;
     let (cpu1, peak_rss) = process_usage();
     let _ = lab.kill().await;
     if args.inventory_dir.is_none() {

@@ -7,9 +7,14 @@ mod plugin;
 mod serve;
 
 use crate::inventory::{Filter, Inventory, unknown_hosts};
+use crate::resilience::backoff::Backoff;
+use crate::resilience::breaker::BreakerConfig;
+use crate::resilience::pool::PoolConfig;
+use crate::resilience::retry::RetryPolicy;
 use crate::results::{JsonlSink, Record, Summary, render_table};
-use crate::runner::{self, Env, Job, Settings};
+use crate::runner::{self, ConnectivityConfig, Env, Job, Settings, Shutdown, TimeoutOverrides};
 use crate::runtime::bundle::{self, Kind};
+use crate::runtime::host::Connectivity;
 use crate::runtime::policy::Policy;
 use crate::runtime::{DriverPlatform, Plugin, Runtime, RuntimeOptions};
 use crate::transport::jump::JumpPool;
@@ -22,7 +27,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// Exit code when every device succeeded.
 pub const EXIT_OK: i32 = 0;
@@ -30,6 +34,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FATAL: i32 = 1;
 /// Exit code when the run finished and some devices failed.
 pub const EXIT_SOME_FAILED: i32 = 2;
+/// Exit code when a signal interrupted the run (every device still has its record).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// netrun — network automation with sandboxed WebAssembly plugins.
 #[derive(Debug, Parser)]
@@ -94,18 +100,53 @@ pub struct TargetArgs {
     /// Write one JSON record per device to FILE (`-` for stdout).
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Devices worked on at once.
+    /// Devices worked on at once (capped by the open-files limit).
     #[arg(long, default_value_t = 100)]
     concurrency: usize,
-    /// Deadline for all work on one device, in seconds.
-    #[arg(long, default_value_t = 300.0)]
-    device_timeout: f64,
-    /// Per-command deadline, in seconds.
-    #[arg(long, default_value_t = 60.0)]
-    command_timeout: f64,
-    /// TCP connect deadline, in seconds [default: ssh_config's ConnectTimeout, else 10].
-    #[arg(long)]
+    /// At most N devices of inventory group GROUP at once (GROUP=N, repeatable;
+    /// wins over the group's connection_options.netrun.extras.max_sessions).
+    #[arg(long = "group-limit", value_name = "GROUP=N")]
+    group_limits: Vec<String>,
+    /// Sessions open at once to one device (devices have few VTY lines).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    sessions_per_device: usize,
+    /// Deadline for all work on one device, retries included, in seconds
+    /// [default: 120, or the inventory's timeouts.device].
+    #[arg(long, value_name = "SECONDS")]
+    device_timeout: Option<f64>,
+    /// TCP connect deadline, in seconds [default: 5, or the inventory's timeouts.connect].
+    #[arg(long, value_name = "SECONDS")]
     connect_timeout: Option<f64>,
+    /// SSH banner and key exchange deadline, in seconds [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    handshake_timeout: Option<f64>,
+    /// Authentication deadline, in seconds [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    auth_timeout: Option<f64>,
+    /// Deadline for the first prompt after login and each mode change, in seconds [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    prompt_timeout: Option<f64>,
+    /// Per-command deadline, in seconds [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    command_timeout: Option<f64>,
+    /// Retries of the connect/login step after a transient failure (never
+    /// after `auth`; commands are never re-sent).
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    retries: u32,
+    /// Ceiling of the first retry delay, in seconds; it doubles per retry
+    /// (up to 10 s), and each delay is drawn at random below it.
+    #[arg(long, default_value_t = 0.5, value_name = "SECONDS")]
+    backoff: f64,
+    /// Consecutive failures (retries count) that open a device's circuit breaker.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    breaker_threshold: u32,
+    /// How long an open breaker keeps a device from being dialled, in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    breaker_cool_down: f64,
+    /// On SIGINT/SIGTERM, how long devices in flight may finish before
+    /// they are cancelled, in seconds (a second signal cancels at once).
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    grace: f64,
     /// How SSH host keys are checked [default: ssh_config's StrictHostKeyChecking, else strict].
     #[arg(long, value_enum)]
     host_key_policy: Option<PolicyArg>,
@@ -379,24 +420,53 @@ fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory
 }
 
 fn secs(s: f64, what: &str) -> anyhow::Result<Duration> {
-    if !(s.is_finite() && s > 0.0) {
+    if !(s.is_finite() && s > 0.0 && s < 1e9) {
         bail!("{what} must be a positive number of seconds, got {s}");
     }
     Ok(Duration::from_secs_f64(s))
 }
 
-/// Settings of a run from the command line.
-fn settings_of(t: &TargetArgs) -> anyhow::Result<Settings> {
+fn opt_secs(s: Option<f64>, what: &str) -> anyhow::Result<Option<Duration>> {
+    s.map(|s| secs(s, what)).transpose()
+}
+
+/// `--group-limit GROUP=N` over the inventory's group `max_sessions`.
+fn group_limits(
+    inventory: &Inventory,
+    flags: &[String],
+) -> anyhow::Result<BTreeMap<String, usize>> {
+    let mut limits = inventory.group_limits.clone();
+    for f in flags {
+        let parsed = f
+            .split_once('=')
+            .and_then(|(g, n)| Some((g.trim(), n.trim().parse::<usize>().ok()?)))
+            .filter(|(g, n)| !g.is_empty() && *n > 0);
+        let Some((group, n)) = parsed else {
+            bail!(
+                "bad --group-limit `{f}`: use GROUP=N with N at least 1, e.g. --group-limit site-a=5"
+            );
+        };
+        limits.insert(group.to_string(), n);
+    }
+    Ok(limits)
+}
+
+/// Settings of a run from the command line and the inventory.
+fn settings_of(t: &TargetArgs, inventory: &Inventory) -> anyhow::Result<Settings> {
     let mut s = Settings {
         concurrency: t.concurrency.max(1),
-        device_timeout: secs(t.device_timeout, "--device-timeout")?,
+        group_limits: group_limits(inventory, &t.group_limits)?,
+        forced_timeouts: TimeoutOverrides {
+            connect: opt_secs(t.connect_timeout, "--connect-timeout")?,
+            handshake: opt_secs(t.handshake_timeout, "--handshake-timeout")?,
+            auth: opt_secs(t.auth_timeout, "--auth-timeout")?,
+            prompt: opt_secs(t.prompt_timeout, "--prompt-timeout")?,
+            command: opt_secs(t.command_timeout, "--command-timeout")?,
+            device: opt_secs(t.device_timeout, "--device-timeout")?,
+        },
         ..Default::default()
     };
-    s.timeouts.command = secs(t.command_timeout, "--command-timeout")?;
-    if let Some(c) = t.connect_timeout {
-        s.timeouts.connect = secs(c, "--connect-timeout")?;
-        s.connect_timeout_explicit = true;
-    }
+    s.connect_timeout_explicit = t.connect_timeout.is_some();
     s.host_key_policy_explicit = t.host_key_policy.is_some();
     s.host_key_policy = match t.host_key_policy.unwrap_or(PolicyArg::Strict) {
         PolicyArg::Strict => HostKeyPolicy::Strict,
@@ -419,14 +489,43 @@ fn settings_of(t: &TargetArgs) -> anyhow::Result<Settings> {
     Ok(s)
 }
 
+/// Pool, breaker and retry settings from the command line.
+fn connectivity_of(t: &TargetArgs) -> anyhow::Result<ConnectivityConfig> {
+    let base = secs(t.backoff, "--backoff")?;
+    Ok(ConnectivityConfig {
+        pool: PoolConfig {
+            max_per_device: t.sessions_per_device.max(1),
+            // Between runs of one process at most one idle session per
+            // device slot of the run: open files stay bounded.
+            max_idle: t.concurrency.max(1),
+            ..Default::default()
+        },
+        breaker: BreakerConfig {
+            failure_threshold: t.breaker_threshold.max(1),
+            cool_down: secs(t.breaker_cool_down, "--breaker-cool-down")?,
+            half_open_probes: 1,
+        },
+        retry: RetryPolicy {
+            max_attempts: t.retries.saturating_add(1),
+            backoff: Backoff {
+                base,
+                max: base.max(Duration::from_secs(10)),
+                multiplier: 2.0,
+            },
+        },
+    })
+}
+
 async fn execute_plan(
     loaded: Loaded,
-    _inventory: Inventory,
+    inventory: Inventory,
     hosts: Vec<crate::inventory::Host>,
     job: Job,
     t: &TargetArgs,
 ) -> anyhow::Result<i32> {
-    let settings = settings_of(t)?;
+    let settings = settings_of(t, &inventory)?;
+    let connectivity = connectivity_of(t)?;
+    let grace = secs(t.grace, "--grace")?;
     let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let mut sink = match &t.output {
         Some(p) => Some(
@@ -435,15 +534,28 @@ async fn execute_plan(
         ),
         None => None,
     };
-    let (records, summary, write_error) = collect(
-        loaded,
+    let shutdown = Shutdown::default();
+    let signals = watch_signals(shutdown.clone(), grace)?;
+    let plan = Plan {
         hosts,
         job,
         settings,
+        connectivity,
+    };
+    let (records, summary, write_error) = collect(
+        loaded,
+        plan,
         sink.as_mut(),
         std::io::stderr().is_terminal(),
+        shutdown.clone(),
     )
     .await;
+    signals.abort();
+    if let Some(s) = sink.as_mut()
+        && let Err(e) = s.flush()
+    {
+        bail!("writing results failed: {e}");
+    }
     let max_rows = if t.all_rows { usize::MAX } else { 50 };
     let table = render_table(&records, &summary, max_rows);
     if records_to_stdout {
@@ -458,29 +570,100 @@ async fn execute_plan(
     if let Some(e) = write_error {
         bail!("writing results failed: {e}");
     }
-    Ok(if summary.failures() == 0 {
-        EXIT_OK
-    } else {
-        EXIT_SOME_FAILED
-    })
+    Ok(
+        if shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled() {
+            EXIT_INTERRUPTED
+        } else if summary.failures() == 0 {
+            EXIT_OK
+        } else {
+            EXIT_SOME_FAILED
+        },
+    )
 }
 
-/// Run `job` over `hosts`, writing each record to `sink` as it arrives.
-/// Returns every record, the summary, and the first write error if any.
+/// On the first SIGINT/SIGTERM stop starting devices, and cancel those in
+/// flight after `grace`; on the second cancel them at once; on the third
+/// (or should cancelling hang) exit.
+fn watch_signals(
+    shutdown: Shutdown,
+    grace: Duration,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Registered before the run starts, so no signal falls to the default
+    // handler (which would kill the process and lose records).
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(tokio::spawn(async move {
+        let mut next = async move || {
+            tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            }
+        };
+        let first = next().await;
+        eprintln!(
+            "netrun: {first}: starting no more devices; devices in flight get {} to finish (signal again to cancel them now)",
+            crate::resilience::deadline::seconds(grace)
+        );
+        shutdown.drain.cancel();
+        tokio::select! {
+            _ = tokio::time::sleep(grace) => {
+                eprintln!("netrun: grace period over: cancelling devices still in flight");
+            }
+            second = next() => {
+                eprintln!("netrun: {second}: cancelling devices in flight now");
+            }
+        }
+        shutdown.abort.cancel();
+        // Cancelled devices get their records within moments; should
+        // anything hang, leave anyway.
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = next() => {}
+        }
+        eprintln!("netrun: exiting without waiting further");
+        std::process::exit(EXIT_INTERRUPTED);
+    }))
+}
+
+/// What one sweep does: devices, job, run settings, and how sessions are
+/// reached.
+pub struct Plan {
+    /// The devices.
+    pub hosts: Vec<crate::inventory::Host>,
+    /// What to do on each.
+    pub job: Job,
+    /// Limits and timeouts.
+    pub settings: Settings,
+    /// Pool, breakers, retries (this process's, fresh for a one-shot run).
+    pub connectivity: ConnectivityConfig,
+}
+
+/// Run `plan`, writing each record to `sink` as it arrives; close the
+/// pooled sessions at the end. Returns every record, the summary, and the
+/// first write error if any.
 pub async fn collect(
     loaded: Loaded,
-    hosts: Vec<crate::inventory::Host>,
-    job: Job,
-    mut settings: Settings,
+    plan: Plan,
     mut sink: Option<&mut JsonlSink>,
     show_progress: bool,
+    shutdown: Shutdown,
 ) -> (Vec<Record>, Summary, Option<std::io::Error>) {
+    let Plan {
+        hosts,
+        job,
+        mut settings,
+        connectivity,
+    } = plan;
     settings.concurrency = crate::resilience::cap_concurrency(settings.concurrency);
     let known_hosts = Arc::new(runner::load_known_hosts_with(&hosts, &settings.ssh_config));
+    let connectivity = Arc::new(Connectivity::new(&connectivity));
+    let evictor = connectivity.pool.spawn_evictor(Duration::from_secs(10));
     let env = Arc::new(Env {
         runtime: loaded.runtime,
         platforms: loaded.platforms,
         known_hosts,
+        connectivity: connectivity.clone(),
     });
     let progress = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(hosts.len() as u64);
@@ -492,7 +675,6 @@ pub async fn collect(
         );
         bar
     });
-    let cancel = CancellationToken::new();
     let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
     let mut write_error: Option<std::io::Error> = None;
     let job_name = match &job {
@@ -500,7 +682,7 @@ pub async fn collect(
         Job::Exec { .. } => "exec".to_string(),
     };
     let m = crate::telemetry::metrics();
-    let summary: Summary = runner::run(env, job, hosts, settings, cancel, |r| {
+    let summary: Summary = runner::run(env, job, hosts, settings, shutdown, |r| {
         m.device_results
             .get_or_create(&crate::telemetry::ResultLabels {
                 job: job_name.clone(),
@@ -528,5 +710,8 @@ pub async fn collect(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    evictor.abort();
+    // A one-shot run keeps nothing: log out of every pooled session.
+    connectivity.pool.close_all().await;
     (records, summary, write_error)
 }

@@ -190,7 +190,14 @@ async fn load(
             super::load_workflow(&loaded.runtime, plugin_dirs, &bundles, w, &policy)?,
         );
     }
+    // Breakers and pooled sessions live as long as this configuration: a
+    // flapping device stays fenced off across polls, sessions are reused.
+    let connectivity = Arc::new(crate::runtime::host::Connectivity::new(
+        &runner::ConnectivityConfig::default(),
+    ));
+    connectivity.pool.spawn_evictor(Duration::from_secs(10));
     let env = Arc::new(Env {
+        connectivity,
         runtime: loaded.runtime,
         platforms: loaded.platforms,
         known_hosts: Arc::new(runner::load_known_hosts(&all_hosts)),
@@ -267,7 +274,7 @@ async fn poll(
                 name.clone(),
             );
             runs.spawn(async move {
-                let summary = runner::run(env, j, free, settings, CancellationToken::new(), |r| {
+                let summary = runner::run(env, j, free, settings, runner::Shutdown::default(), |r| {
                     let class = r.error.as_ref().map(|e| e.class.to_string()).unwrap_or_default();
                     let status = if r.error.is_some() { "error" } else { "ok" };
                     metrics()

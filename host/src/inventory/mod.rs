@@ -112,6 +112,9 @@ pub struct Inventory {
     pub hosts: Vec<Host>,
     /// The folder the files came from.
     pub dir: PathBuf,
+    /// Devices of a group worked on at once, from the group's own
+    /// `connection_options.netrun.extras.max_sessions`.
+    pub group_limits: BTreeMap<String, usize>,
 }
 
 /// Which hosts of an inventory a run targets. Empty fields select all.
@@ -212,7 +215,22 @@ impl Inventory {
             )?;
             out.push(resolve(&name, &entry, &chain, &groups, &defaults, &dir));
         }
-        Ok(Inventory { hosts: out, dir })
+        let mut group_limits = BTreeMap::new();
+        for (name, group) in &groups {
+            if let Some(limit) =
+                group_limit(group).map_err(|message| InventoryError::Malformed {
+                    path: groups_file.clone(),
+                    message: format!("group {name}: {message}"),
+                })?
+            {
+                group_limits.insert(name.clone(), limit);
+            }
+        }
+        Ok(Inventory {
+            hosts: out,
+            dir,
+            group_limits,
+        })
     }
 
     /// Hosts that pass `filter`, in name order.
@@ -222,6 +240,24 @@ impl Inventory {
             .filter(|h| filter.matches(h))
             .cloned()
             .collect()
+    }
+}
+
+/// A group's own `connection_options.netrun.extras.max_sessions`.
+fn group_limit(group: &RawEntry) -> Result<Option<usize>, String> {
+    let Some(v) = group
+        .connection_options
+        .get("netrun")
+        .and_then(|o| o.extras.as_ref())
+        .and_then(|e| e.get("max_sessions"))
+    else {
+        return Ok(None);
+    };
+    match v.as_u64() {
+        Some(n) if n > 0 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
+        _ => Err(format!(
+            "connection_options.netrun.extras.max_sessions must be a positive whole number, got {v}"
+        )),
     }
 }
 
@@ -557,5 +593,41 @@ mod tests {
         write(dir.path(), "hosts.yaml", "r1:\n  hostnmae: 10.0.0.1\n");
         let err = Inventory::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("hostnmae"), "{err}");
+    }
+
+    #[test]
+    fn a_group_max_sessions_limits_the_group_not_inherited_by_other_groups() {
+        let dir = tempdir::TempDir::new();
+        write(
+            dir.path(),
+            "hosts.yaml",
+            "r1:\n  groups: [site-a]\nr2:\n  groups: [site-b]\n",
+        );
+        write(
+            dir.path(),
+            "groups.yaml",
+            "site-a:\n  connection_options:\n    netrun:\n      extras: {max_sessions: 5}\nsite-b: {}\n",
+        );
+        let inv = Inventory::load(dir.path()).unwrap();
+        assert_eq!(
+            inv.group_limits,
+            BTreeMap::from([("site-a".to_string(), 5usize)])
+        );
+    }
+
+    #[test]
+    fn a_max_sessions_that_is_not_a_positive_number_is_refused_naming_the_group() {
+        let dir = tempdir::TempDir::new();
+        write(dir.path(), "hosts.yaml", "r1:\n  groups: [site-a]\n");
+        write(
+            dir.path(),
+            "groups.yaml",
+            "site-a:\n  connection_options:\n    netrun:\n      extras: {max_sessions: 0}\n",
+        );
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("site-a") && err.contains("max_sessions"),
+            "{err}"
+        );
     }
 }

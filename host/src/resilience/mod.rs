@@ -1,8 +1,11 @@
-//! Resilience: bounded resources (open files) — and, as they land,
-//! timeouts, retries with backoff, circuit breakers and the session pool.
+//! Resilience: the device deadline, retries with backoff, circuit
+//! breakers, the session pool, and bounded resources (open files).
 
 pub mod backoff;
 pub mod breaker;
+pub mod deadline;
+pub mod dial;
+pub mod pool;
 pub mod retry;
 
 /// Raise the open-files soft limit to the hard limit. Returns (soft, hard)

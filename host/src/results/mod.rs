@@ -93,6 +93,12 @@ impl JsonlSink {
         Ok(JsonlSink { out })
     }
 
+    /// Flush what was written (each record is flushed already; this is
+    /// the check at the end of a run).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
     /// Append one record.
     pub fn write(&mut self, record: &Record) -> std::io::Result<()> {
         serde_json::to_writer(&mut self.out, record)?;

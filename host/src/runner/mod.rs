@@ -3,9 +3,13 @@
 
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
+use crate::resilience::breaker::{BreakerConfig, Breakers};
+use crate::resilience::deadline::{self, Progress};
+use crate::resilience::pool::{Pool, PoolConfig};
+use crate::resilience::retry::RetryPolicy;
 use crate::results::{Record, Summary};
 use crate::runtime::bindings::workflow::netrun::plugin::types::Device as WitDevice;
-use crate::runtime::host::{DeviceContext, from_wit, to_wit};
+use crate::runtime::host::{Connectivity, DeviceContext, Limits, from_wit, to_wit};
 use crate::runtime::{DriverPlatform, Plugin, Runtime, check_output, trap_error};
 use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::{HostKeyPolicy, KnownHosts};
@@ -16,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -41,15 +45,94 @@ pub enum Job {
     },
 }
 
+/// Timeouts given for this run that win over the inventory's (the
+/// command-line flags that were set).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeoutOverrides {
+    /// TCP connect.
+    pub connect: Option<Duration>,
+    /// SSH banner and key exchange.
+    pub handshake: Option<Duration>,
+    /// Authentication.
+    pub auth: Option<Duration>,
+    /// First prompt and each mode change.
+    pub prompt: Option<Duration>,
+    /// Each command.
+    pub command: Option<Duration>,
+    /// The whole device task.
+    pub device: Option<Duration>,
+}
+
+impl TimeoutOverrides {
+    /// Apply the overrides that are set onto `timeouts` and `device`.
+    fn apply(&self, timeouts: &mut Timeouts, device: &mut Duration) {
+        let set = |slot: &mut Duration, v: Option<Duration>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
+        set(&mut timeouts.connect, self.connect);
+        set(&mut timeouts.handshake, self.handshake);
+        set(&mut timeouts.auth, self.auth);
+        set(&mut timeouts.prompt, self.prompt);
+        set(&mut timeouts.command, self.command);
+        set(device, self.device);
+    }
+
+    /// The inventory's `connection_options.netrun.extras.timeouts` of
+    /// `host`: `{connect, handshake, auth, prompt, command, device}` in
+    /// seconds. Unknown keys and non-positive values are refused.
+    pub fn of_host(host: &Host) -> Result<TimeoutOverrides, Error> {
+        let mut o = TimeoutOverrides::default();
+        let Some(v) = host.extras.get("timeouts") else {
+            return Ok(o);
+        };
+        let bad = |what: String| {
+            Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{}: connection_options.netrun.extras.timeouts {what}: use seconds, e.g. {{connect: 5, handshake: 10, auth: 10, prompt: 10, command: 30, device: 120}}",
+                    host.name
+                ),
+            )
+        };
+        let Some(map) = v.as_object() else {
+            return Err(bad(format!("is {v}, not a mapping")));
+        };
+        for (key, value) in map {
+            let secs = value
+                .as_f64()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+                .ok_or_else(|| bad(format!("`{key}` is {value}, not a positive number")))?;
+            let d = Some(Duration::from_secs_f64(secs));
+            match key.as_str() {
+                "connect" => o.connect = d,
+                "handshake" => o.handshake = d,
+                "auth" => o.auth = d,
+                "prompt" => o.prompt = d,
+                "command" => o.command = d,
+                "device" => o.device = d,
+                other => return Err(bad(format!("has an unknown key `{other}`"))),
+            }
+        }
+        Ok(o)
+    }
+}
+
 /// Limits and settings of a run.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Devices worked on at once.
     pub concurrency: usize,
-    /// Deadline for everything done on one device.
+    /// Devices of a group worked on at once (inventory `max_sessions` of
+    /// the group, or `--group-limit`).
+    pub group_limits: BTreeMap<String, usize>,
+    /// Deadline for everything done on one device (default 120 s).
     pub device_timeout: Duration,
     /// Phase timeouts of sessions.
     pub timeouts: Timeouts,
+    /// Timeouts that win over the inventory's (set on the command line).
+    pub forced_timeouts: TimeoutOverrides,
     /// Host-key policy.
     pub host_key_policy: HostKeyPolicy,
     /// Where accept-new records keys.
@@ -71,8 +154,10 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             concurrency: 100,
-            device_timeout: Duration::from_secs(300),
+            group_limits: BTreeMap::new(),
+            device_timeout: Duration::from_secs(120),
             timeouts: Timeouts::default(),
+            forced_timeouts: TimeoutOverrides::default(),
             host_key_policy: HostKeyPolicy::Strict,
             accept_new_file: user_known_hosts(),
             host_key_policy_explicit: false,
@@ -84,12 +169,25 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// The phase timeouts and device deadline of `host`: built-in defaults,
+    /// then the inventory's, then the command line's.
+    pub fn timeouts_of(&self, host: &Host) -> Result<(Timeouts, Duration), Error> {
+        let (mut timeouts, mut device) = (self.timeouts, self.device_timeout);
+        TimeoutOverrides::of_host(host)?.apply(&mut timeouts, &mut device);
+        self.forced_timeouts.apply(&mut timeouts, &mut device);
+        Ok((timeouts, device))
+    }
+}
+
 /// `~/.ssh/known_hosts`.
 pub fn user_known_hosts() -> Option<PathBuf> {
     dirs::home_dir().map(|h| h.join(".ssh").join("known_hosts"))
 }
 
-/// What the runner needs from the rest of the process.
+/// What the runner needs from the rest of the process. The pool and the
+/// breakers live here so a long-lived process (`netrun serve`) keeps them
+/// across runs.
 pub struct Env {
     /// The plugin runtime.
     pub runtime: Arc<Runtime>,
@@ -97,6 +195,48 @@ pub struct Env {
     pub platforms: BTreeMap<String, DriverPlatform>,
     /// Known host keys, read once.
     pub known_hosts: Arc<KnownHosts>,
+    /// Session pool, breakers and retry policy.
+    pub connectivity: Arc<Connectivity>,
+}
+
+/// How sessions are reached: pool, breakers, retries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectivityConfig {
+    /// The session pool.
+    pub pool: PoolConfig,
+    /// Each device's circuit breaker.
+    pub breaker: BreakerConfig,
+    /// Retries of the connect/login step.
+    pub retry: RetryPolicy,
+}
+
+impl Connectivity {
+    /// An empty pool and fresh breakers.
+    pub fn new(config: &ConnectivityConfig) -> Connectivity {
+        Connectivity {
+            pool: Arc::new(Pool::new(config.pool)),
+            breakers: Arc::new(Breakers::new(config.breaker)),
+            retry: config.retry,
+        }
+    }
+}
+
+/// How a run stops early. `drain`: no device is started any more (the
+/// first signal); `abort`: devices in flight are cancelled (grace over, or
+/// the second signal). Each device still gets its record.
+#[derive(Debug, Clone, Default)]
+pub struct Shutdown {
+    /// Stop starting devices and dialling.
+    pub drain: CancellationToken,
+    /// Cancel what is in flight.
+    pub abort: CancellationToken,
+}
+
+impl Shutdown {
+    /// Whether a drain or an abort has begun.
+    fn stopping(&self) -> bool {
+        self.drain.is_cancelled() || self.abort.is_cancelled()
+    }
 }
 
 /// The known_hosts files of a run: the user's, then every file the
@@ -123,6 +263,44 @@ pub fn load_known_hosts_with(hosts: &[Host], ssh_config: &SshConfig) -> KnownHos
     KnownHosts::load(&files)
 }
 
+/// Permits a device needs before it starts: its limited groups', then the
+/// run's. Taken in this fixed order (groups sorted by name) so tasks never
+/// wait on each other in a cycle; groups first so a device waiting for its
+/// group does not hold one of the run's slots.
+struct Gates {
+    run: Arc<Semaphore>,
+    groups: BTreeMap<String, Arc<Semaphore>>,
+}
+
+impl Gates {
+    fn new(settings: &Settings) -> Gates {
+        Gates {
+            run: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            groups: settings
+                .group_limits
+                .iter()
+                .map(|(g, n)| (g.clone(), Arc::new(Semaphore::new((*n).max(1)))))
+                .collect(),
+        }
+    }
+
+    async fn enter(&self, host: &Host) -> Vec<OwnedSemaphorePermit> {
+        let mut permits = Vec::new();
+        for (group, sem) in &self.groups {
+            if host.groups.contains(group)
+                && let Ok(p) = sem.clone().acquire_owned().await
+            {
+                permits.push(p);
+            }
+        }
+        // Never closed: acquiring cannot fail.
+        if let Ok(p) = self.run.clone().acquire_owned().await {
+            permits.push(p);
+        }
+        permits
+    }
+}
+
 /// Run `job` over `hosts`; `on_record` sees each record as it completes.
 /// Returns when every device has its record.
 pub async fn run(
@@ -130,48 +308,71 @@ pub async fn run(
     job: Job,
     hosts: Vec<Host>,
     settings: Settings,
-    cancel: CancellationToken,
+    shutdown: Shutdown,
     mut on_record: impl FnMut(Record),
 ) -> Summary {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let sem = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let gates = Arc::new(Gates::new(&settings));
     let mut tasks: JoinSet<Record> = JoinSet::new();
     let mut names: HashMap<tokio::task::Id, String> = HashMap::with_capacity(hosts.len());
     let settings = Arc::new(settings);
     for host in hosts {
         let name = host.name.clone();
-        let (env, job, sem, settings, cancel) = (
+        let (env, job, gates, settings, shutdown) = (
             env.clone(),
             job.clone(),
-            sem.clone(),
+            gates.clone(),
             settings.clone(),
-            cancel.clone(),
+            shutdown.clone(),
         );
         let handle = tasks.spawn(async move {
             let queued = Instant::now();
             let device = host.name.clone();
-            let permit = tokio::select! {
-                p = sem.acquire_owned() => p,
-                _ = cancel.cancelled() => {
-                    return Record::failed(&device, Error::new(ErrorClass::Cancelled, format!("{device}: run cancelled before the device was reached")), queued.elapsed(), 0);
+            let not_started = |why: &str| {
+                Record::failed(
+                    &device,
+                    Error::new(
+                        ErrorClass::Cancelled,
+                        format!("{device}: not started, {why}; run again for the devices marked cancelled"),
+                    ),
+                    queued.elapsed(),
+                    0,
+                )
+            };
+            let permits = tokio::select! {
+                p = gates.enter(&host) => p,
+                _ = shutdown.drain.cancelled() => return not_started("the run was interrupted"),
+                _ = shutdown.abort.cancelled() => return not_started("the run was interrupted"),
+            };
+            if shutdown.stopping() {
+                return not_started("the run was interrupted");
+            }
+            let _permits = permits;
+            let start = Instant::now();
+            let progress = Arc::new(Progress::default());
+            let outcome = match settings.timeouts_of(&host) {
+                Err(e) => Err(e),
+                Ok((timeouts, limit)) => {
+                    let limits = Limits {
+                        deadline: start.checked_add(limit),
+                        stop: shutdown.drain.clone(),
+                        progress: progress.clone(),
+                    };
+                    deadline::within(
+                        &device,
+                        limit,
+                        &shutdown.abort,
+                        &progress,
+                        run_device(&env, &job, &host, &settings, timeouts, limits),
+                    )
+                    .await
                 }
             };
-            let _permit = permit;
-            let start = Instant::now();
-            let deadline = settings.device_timeout;
-            tokio::select! {
-                r = tokio::time::timeout(deadline, run_device(&env, &job, &host, &settings)) => match r {
-                    Ok(Ok(data)) => Record::ok(&device, data, start.elapsed(), 1),
-                    Ok(Err(e)) => Record::failed(&device, e, start.elapsed(), 1),
-                    Err(_) => Record::failed(
-                        &device,
-                        Error::new(ErrorClass::Cancelled, format!("{device}: device deadline of {deadline:?} passed; raise it with --device-timeout")),
-                        start.elapsed(),
-                        1,
-                    ),
-                },
-                _ = cancel.cancelled() => Record::failed(&device, Error::new(ErrorClass::Cancelled, format!("{device}: run cancelled while in progress")), start.elapsed(), 1),
+            let attempts = progress.attempts();
+            match outcome {
+                Ok(data) => Record::ok(&device, data, start.elapsed(), attempts),
+                Err(e) => Record::failed(&device, e, start.elapsed(), attempts),
             }
         });
         names.insert(handle.id(), name);
@@ -191,7 +392,7 @@ pub async fn run(
                         format!("{device}: internal error (task failed: {e}); please report it"),
                     ),
                     Duration::ZERO,
-                    1,
+                    0,
                 )
             }
         };
@@ -202,8 +403,16 @@ pub async fn run(
     summary
 }
 
-fn target_of(host: &Host, env: &Env, settings: &Settings) -> Result<Target, Error> {
-    target::target_of(host, env.known_hosts.clone(), settings)
+fn target_of(
+    host: &Host,
+    env: &Env,
+    settings: &Settings,
+    timeouts: Timeouts,
+) -> Result<Target, Error> {
+    let mut t = target::target_of(host, env.known_hosts.clone(), settings)?;
+    // Per-host phase timeouts (inventory over CLI over defaults).
+    t.timeouts = timeouts;
+    Ok(t)
 }
 
 async fn run_device(
@@ -211,11 +420,20 @@ async fn run_device(
     job: &Job,
     host: &Host,
     settings: &Settings,
+    timeouts: Timeouts,
+    limits: Limits,
 ) -> Result<Value, Error> {
-    let target = target_of(host, env, settings)?;
+    let target = target_of(host, env, settings, timeouts)?;
     let platform_name = host.platform.clone().unwrap_or_default();
     let platform = env.platforms.get(&platform_name).cloned();
-    let mut ctx = DeviceContext::new(target, platform, platform_name, env.runtime.clone());
+    let mut ctx = DeviceContext::new(
+        target,
+        platform,
+        platform_name,
+        env.runtime.clone(),
+        env.connectivity.clone(),
+        limits,
+    );
     match job {
         Job::Exec { commands } => {
             let result = exec(&mut ctx, commands).await;
@@ -228,10 +446,11 @@ async fn run_device(
 
 async fn exec(ctx: &mut DeviceContext, commands: &[String]) -> Result<Value, Error> {
     let mut out = Vec::with_capacity(commands.len());
+    let progress = ctx.progress();
     for command in commands {
-        let output = ctx
-            .session()
-            .await?
+        let session = ctx.session().await?;
+        progress.set_step(format!("waiting for the answer to `{command}`"));
+        let output = session
             .send_command(command, &CommandOptions::default())
             .await?;
         let parsed = match ctx.parse(command, &output).await {
@@ -256,6 +475,7 @@ async fn run_workflow(
     ctx: DeviceContext,
 ) -> Result<Value, Error> {
     let name = &plugin.bundle.manifest.name;
+    ctx.set_step(format!("running workflow {name}"));
     let mut store = env
         .runtime
         .store(plugin, Arc::from(host.name.as_str()), Some(Box::new(ctx)));
@@ -306,5 +526,136 @@ async fn run_workflow(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+
+    fn host(name: &str, groups: &[&str], extras: Value) -> Host {
+        Host {
+            name: name.into(),
+            hostname: "127.0.0.1".into(),
+            port: 22,
+            port_explicit: false,
+            username: Some("admin".into()),
+            password: None,
+            enable_secret: None,
+            platform: Some("cisco_ios".into()),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            data: Map::new(),
+            known_hosts_files: Vec::new(),
+            extras: extras.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn timeouts_come_from_defaults_then_the_inventory_then_the_command_line() {
+        let h = host(
+            "r1",
+            &[],
+            json!({"timeouts": {"connect": 1, "prompt": 2.5, "device": 60}}),
+        );
+        let mut settings = Settings::default();
+        let (t, device) = settings.timeouts_of(&h).unwrap();
+        assert_eq!(t.connect, Duration::from_secs(1));
+        assert_eq!(t.prompt, Duration::from_millis(2500));
+        assert_eq!(t.handshake, Timeouts::default().handshake);
+        assert_eq!(device, Duration::from_secs(60));
+
+        settings.forced_timeouts.connect = Some(Duration::from_secs(7));
+        let (t, device) = settings.timeouts_of(&h).unwrap();
+        assert_eq!(t.connect, Duration::from_secs(7));
+        assert_eq!(device, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let (t, device) = Settings::default()
+            .timeouts_of(&host("r1", &[], json!({})))
+            .unwrap();
+        let secs = |d: Duration| d.as_secs();
+        assert_eq!(
+            [t.connect, t.handshake, t.auth, t.prompt, t.command, device].map(secs),
+            [5, 10, 10, 10, 30, 120]
+        );
+    }
+
+    #[test]
+    fn a_bad_inventory_timeout_is_an_inventory_error_naming_the_host_and_key() {
+        for (extras, words) in [
+            (json!({"timeouts": {"conect": 5}}), "unknown key `conect`"),
+            (json!({"timeouts": {"command": 0}}), "`command`"),
+            (json!({"timeouts": {"auth": "ten"}}), "`auth`"),
+            (json!({"timeouts": 5}), "not a mapping"),
+        ] {
+            let e = Settings::default()
+                .timeouts_of(&host("r9", &[], extras))
+                .unwrap_err();
+            assert_eq!(e.class, ErrorClass::Inventory);
+            assert!(
+                e.message
+                    .starts_with("r9: connection_options.netrun.extras.timeouts")
+                    && e.message.contains(words),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_group_limit_lets_at_most_that_many_devices_of_the_group_in_at_once() {
+        let settings = Settings {
+            concurrency: 100,
+            group_limits: BTreeMap::from([("site-a".to_string(), 2)]),
+            ..Default::default()
+        };
+        let gates = Arc::new(Gates::new(&settings));
+        let inside = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = JoinSet::new();
+        for i in 0..6 {
+            let (gates, inside, most) = (gates.clone(), inside.clone(), most.clone());
+            let h = host(&format!("a{i}"), &["site-a"], json!({}));
+            tasks.spawn(async move {
+                let _p = gates.enter(&h).await;
+                use std::sync::atomic::Ordering::SeqCst;
+                let n = inside.fetch_add(1, SeqCst) + 1;
+                most.fetch_max(n, SeqCst);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                inside.fetch_sub(1, SeqCst);
+            });
+        }
+        // Devices outside the group are not held up by it.
+        let other = host("b1", &["site-b"], json!({}));
+        let entered = tokio::time::timeout(Duration::from_millis(1), gates.enter(&other)).await;
+        assert!(entered.is_ok());
+        let start = Instant::now();
+        while tasks.join_next().await.is_some() {}
+        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(3),
+            "6 devices, 2 at a time"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_run_limit_applies_across_groups() {
+        let settings = Settings {
+            concurrency: 1,
+            group_limits: BTreeMap::from([("site-a".to_string(), 5)]),
+            ..Default::default()
+        };
+        let gates = Gates::new(&settings);
+        let _first = gates.enter(&host("a1", &["site-a"], json!({}))).await;
+        let second = tokio::time::timeout(
+            Duration::from_secs(1),
+            gates.enter(&host("b1", &[], json!({}))),
+        )
+        .await;
+        assert!(second.is_err(), "the run's single slot is taken");
     }
 }

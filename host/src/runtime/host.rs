@@ -6,17 +6,45 @@ use super::{
     DriverPlatform, LimitExceeded, Plugin, PluginState, Runtime, check_output, trap_error,
 };
 use crate::error::{Error, ErrorClass};
+use crate::resilience::breaker::Breakers;
+use crate::resilience::deadline::Progress;
+use crate::resilience::dial::Dial;
+use crate::resilience::pool::{Lease, Pool};
+use crate::resilience::retry::RetryPolicy;
 use crate::telemetry::{PluginLabels, metrics};
 use crate::transport::ssh::{CliSession, CommandOptions, Target};
 use regex::Regex;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use wasmtime::Store;
 use wasmtime::component::Resource;
 
 /// The host side of a WIT `session` handle. Each device task has one CLI
 /// session; handles are tokens that reach it through the store.
 pub struct SessionToken;
+
+/// How sessions are reached, shared by every device task of a process (and
+/// across runs of a long-lived one): the pool, the breakers, the retries.
+pub struct Connectivity {
+    /// Open sessions per device.
+    pub pool: Arc<Pool<CliSession>>,
+    /// One circuit breaker per device.
+    pub breakers: Arc<Breakers>,
+    /// Attempts and backoff of the connect/login step.
+    pub retry: RetryPolicy,
+}
+
+/// What one device task knows about its own limits.
+pub struct Limits {
+    /// The device deadline: no retry sleep reaches it.
+    pub deadline: Option<Instant>,
+    /// Cancelled when the run stops dialling (shutdown).
+    pub stop: CancellationToken,
+    /// Attempts and current step, read by the runner.
+    pub progress: Arc<Progress>,
+}
 
 /// Everything a workflow instance may reach of its device.
 pub struct DeviceContext {
@@ -28,8 +56,10 @@ pub struct DeviceContext {
     pub platform_name: String,
     /// For instantiating the driver's parsers.
     pub runtime: Arc<Runtime>,
-    /// The open session, if any.
-    pub session: Option<CliSession>,
+    /// The device's slot in the pool, with its session once open.
+    lease: Option<Lease<CliSession>>,
+    connectivity: Arc<Connectivity>,
+    limits: Limits,
     /// The last classified failure the host handed to the plugin; a workflow
     /// that returns the same error keeps its precise class.
     pub last_error: Option<Error>,
@@ -79,23 +109,46 @@ impl Transcript {
 }
 
 impl DeviceContext {
-    /// A context with no session open yet.
+    /// A context with no session taken yet.
     pub fn new(
         target: Target,
         platform: Option<DriverPlatform>,
         platform_name: String,
         runtime: Arc<Runtime>,
+        connectivity: Arc<Connectivity>,
+        limits: Limits,
     ) -> Self {
         DeviceContext {
             target,
             platform,
             platform_name,
             runtime,
-            session: None,
+            lease: None,
+            connectivity,
+            limits,
             last_error: None,
             replay: None,
             driver: None,
         }
+    }
+
+    /// The pool key: the same device reached the same way.
+    fn pool_key(&self) -> String {
+        let t = &self.target;
+        format!(
+            "{}|{}@{}:{}|{}",
+            t.device, t.username, t.host, t.port, self.platform_name
+        )
+    }
+
+    /// Where the device task's attempts and step are kept.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.limits.progress.clone()
+    }
+
+    /// Name the step in progress (for deadline and shutdown messages).
+    pub fn set_step(&self, step: impl Into<String>) {
+        self.limits.progress.set_step(step);
     }
 
     fn no_platform(&self) -> Error {
@@ -118,25 +171,52 @@ impl DeviceContext {
         }
     }
 
-    /// The open session, opening it (again) when there is none or it died.
+    /// The device's session: from the pool when one is idle, else opened
+    /// (through the breaker, with retries); reopened when it died.
     pub async fn session(&mut self) -> Result<&mut CliSession, Error> {
-        if self.session.as_ref().is_some_and(|s| !s.is_alive()) {
-            self.session = None;
+        let platform = self
+            .platform
+            .as_ref()
+            .ok_or_else(|| self.no_platform())?
+            .platform
+            .clone();
+        if self.lease.is_none() {
+            self.set_step("waiting for a free session slot of the device");
+            let key = self.pool_key();
+            self.lease = Some(self.connectivity.pool.checkout(&key).await);
         }
-        if self.session.is_none() {
-            let platform = self
-                .platform
-                .as_ref()
-                .ok_or_else(|| self.no_platform())?
-                .platform
-                .clone();
-            let s = CliSession::open(&self.target, platform).await?;
-            self.session = Some(s);
-        }
-        // Just set above when it was None.
-        self.session
+        let alive = self
+            .lease
             .as_mut()
-            .ok_or_else(|| Error::new(ErrorClass::Internal, "session vanished"))
+            .and_then(Lease::session)
+            .is_some_and(|s| s.is_alive());
+        if !alive {
+            if let Some(dead) = self.lease.as_mut().and_then(Lease::take) {
+                // Out of step or disconnected: never reused, closed quietly.
+                dead.close().await;
+            }
+            let breaker = self.connectivity.breakers.get(&self.target.device);
+            let dial = Dial {
+                device: &self.target.device,
+                breaker: &breaker,
+                policy: &self.connectivity.retry,
+                deadline: self.limits.deadline,
+                stop: &self.limits.stop,
+                progress: &self.limits.progress,
+            };
+            let target = &self.target;
+            let session = dial
+                .open(|| CliSession::open(target, platform.clone()))
+                .await?;
+            if let Some(lease) = self.lease.as_mut() {
+                lease.put(session);
+            }
+        }
+        self.set_step("logged in");
+        self.lease
+            .as_mut()
+            .and_then(Lease::session)
+            .ok_or_else(|| Error::new(ErrorClass::Internal, "session vanished from its lease"))
     }
 
     /// Parse with the device's driver; the driver instance lives as long as
@@ -162,10 +242,19 @@ impl DeviceContext {
         })
     }
 
-    /// Close the session (on-close commands, disconnect).
+    /// The current session's mode, if a session is open.
+    pub fn mode(&mut self) -> Option<String> {
+        self.lease
+            .as_mut()
+            .and_then(Lease::session)
+            .map(|s| s.mode().to_string())
+    }
+
+    /// Hand the session back to the pool (a dead one is closed) and free
+    /// the device's slot.
     pub async fn close(&mut self) {
-        if let Some(s) = self.session.take() {
-            s.close().await;
+        if let Some(lease) = self.lease.take() {
+            lease.checkin(&self.connectivity.pool).await;
         }
     }
 }
@@ -390,11 +479,17 @@ impl PluginState {
             Ok(c) => c,
             Err(e) => return Ok(Err(to_wit(&e, command))),
         };
+        let progress = ctx.progress();
         let result = if let Some(t) = ctx.replay.as_mut() {
             replay(t)
         } else {
             match ctx.session().await {
-                Ok(s) => f(s).await,
+                Ok(s) => {
+                    if !command.is_empty() {
+                        progress.set_step(format!("waiting for the answer to `{command}`"));
+                    }
+                    f(s).await
+                }
                 Err(e) => Err(e),
             }
         };
@@ -596,9 +691,8 @@ impl ww::netrun::plugin::cli::HostSession for PluginState {
     async fn mode(&mut self, _session: Resource<SessionToken>) -> wasmtime::Result<String> {
         Ok(self
             .ctx
-            .as_ref()
-            .and_then(|c| c.session.as_ref())
-            .map(|s| s.mode().to_string())
+            .as_deref_mut()
+            .and_then(DeviceContext::mode)
             .unwrap_or_default())
     }
 

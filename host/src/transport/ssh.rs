@@ -38,16 +38,23 @@ pub struct Timeouts {
 }
 
 impl Default for Timeouts {
+    /// connect 5 s, handshake 10 s, auth 10 s, prompt 10 s, command 30 s.
     fn default() -> Self {
         Timeouts {
-            connect: Duration::from_secs(10),
-            handshake: Duration::from_secs(15),
-            auth: Duration::from_secs(20),
-            prompt: Duration::from_secs(20),
-            command: Duration::from_secs(60),
+            connect: Duration::from_secs(5),
+            handshake: Duration::from_secs(10),
+            auth: Duration::from_secs(10),
+            prompt: Duration::from_secs(10),
+            command: Duration::from_secs(30),
         }
     }
 }
+
+/// SSH keepalive: a probe after this much silence; a session whose peer
+/// misses [`KEEPALIVE_MAX`] probes in a row is closed (and so not reused).
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+/// Unanswered keepalives before the session counts as dead.
+pub const KEEPALIVE_MAX: usize = 3;
 
 /// Everything needed to open a session to one device.
 #[derive(Debug, Clone)]
@@ -288,6 +295,9 @@ pub struct CliSession {
     stem: Option<String>,
     /// Transcript with secrets redacted (`--session-log`).
     log: Option<SessionLog>,
+    /// A read timed out: the rest of that answer may still arrive, so the
+    /// session is out of step and must not be reused.
+    desynced: bool,
 }
 
 /// How long the device must stay quiet after a prompt-shaped line whose
@@ -345,7 +355,10 @@ impl CliSession {
         .map_err(|_| {
             err(
                 ErrorClass::PromptTimeout,
-                format!("{device}: shell did not open within {:?}", t.prompt),
+                format!(
+                    "{device}: shell did not open within {}: raise --prompt-timeout",
+                    secs(t.prompt)
+                ),
             )
         })?
         .map_err(|e| {
@@ -368,6 +381,7 @@ impl CliSession {
             closed: false,
             stem: None,
             log: open_session_log(target),
+            desynced: false,
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
@@ -422,8 +436,13 @@ impl CliSession {
         &self.platform
     }
 
-    /// Whether the transport is still up.
+    /// Whether the session can carry more commands: the transport is up
+    /// and no earlier answer is still pending.
     pub fn is_alive(&self) -> bool {
+        !self.desynced && self.connected()
+    }
+
+    fn connected(&self) -> bool {
         !self.closed && !self.handle.is_closed()
     }
 
@@ -681,6 +700,7 @@ impl CliSession {
                         self.stem = Some(prompt_stem(&line).to_string());
                         return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Prompt(m)));
                     }
+                    self.desynced = true;
                     return Err(self.timed_out(&buf, phase));
                 }
             };
@@ -712,20 +732,22 @@ impl CliSession {
 
     fn timed_out(&self, buf: &[u8], phase: Phase) -> Error {
         let seen = tail_chars(&text::normalise(&String::from_utf8_lossy(buf)), 200);
-        let (class, what) = match phase {
+        let (class, what, fix) = match phase {
             Phase::Prompt => (
                 ErrorClass::PromptTimeout,
                 "no prompt of the platform matched",
+                "check the platform, or raise --prompt-timeout",
             ),
             Phase::Command => (
                 ErrorClass::CommandTimeout,
                 "the command did not finish (no prompt)",
+                "raise --command-timeout for slow commands",
             ),
         };
         err(
             class,
             format!(
-                "{}: {what} in time (platform {}); last 200 characters received: {seen:?}",
+                "{}: {what} in time (platform {}); {fix}; last 200 characters received: {seen:?}",
                 self.device, self.platform.name
             ),
         )
@@ -733,7 +755,7 @@ impl CliSession {
 
     /// Send the platform's on-close commands and disconnect.
     pub async fn close(self) {
-        if self.is_alive() {
+        if self.connected() {
             let le = self.platform.line_ending.clone();
             for c in self.platform.on_close.clone() {
                 let _ = self
@@ -961,6 +983,21 @@ pub fn clean_output(raw: &str, command: &str, platform: &Platform, keep_prompt: 
         lines.pop();
     }
     lines.join("\n")
+}
+
+/// `5s`, `1.5s`, as the timeout flags take them.
+fn secs(d: Duration) -> String {
+    crate::resilience::deadline::seconds(d)
+}
+
+impl crate::resilience::pool::Pooled for CliSession {
+    fn is_alive(&self) -> bool {
+        CliSession::is_alive(self)
+    }
+
+    async fn close(self) {
+        CliSession::close(self).await
+    }
 }
 
 fn tail_chars(s: &str, n: usize) -> String {

@@ -211,11 +211,22 @@ async fn test_workflow(
             22,
             "",
         );
+        // Replayed devices are never dialled: pool and breakers stay unused.
+        let connectivity = Arc::new(crate::runtime::host::Connectivity::new(
+            &crate::runner::ConnectivityConfig::default(),
+        ));
+        let limits = crate::runtime::host::Limits {
+            deadline: None,
+            stop: tokio_util::sync::CancellationToken::new(),
+            progress: Arc::new(crate::resilience::deadline::Progress::default()),
+        };
         let mut ctx = DeviceContext::new(
             target,
             platforms.get(&t.device.platform).cloned(),
             t.device.platform.clone(),
             runtime.clone(),
+            connectivity,
+            limits,
         );
         ctx.replay = Some(Transcript::new(
             t.exchanges

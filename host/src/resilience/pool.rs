@@ -1,0 +1,511 @@
+//! The session pool: open sessions kept per device and reused across the
+//! commands of a workflow and across workflows of one process.
+//!
+//! * At most `max_per_device` sessions per device at once (devices have few
+//!   VTY lines): a [`Lease`] holds one of the device's slots, whether it
+//!   carries a reused session or the caller opens a new one into it.
+//! * Sessions handed back ([`Lease::checkin`]) wait idle for the next
+//!   checkout of the same device; dead ones are dropped, not reused.
+//! * Idle sessions are closed after `idle_timeout` ([`Pool::evict_idle`], run
+//!   periodically by [`Pool::spawn_evictor`]) and beyond `max_idle` in all.
+//! * A one-shot run calls [`Pool::close_all`] at its end.
+//!
+//! The pool is generic over the session type ([`Pooled`]) so its behaviour
+//! is tested with paused time and fake sessions.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// A session the pool can keep.
+pub trait Pooled: Send + 'static {
+    /// Whether the session can still carry commands.
+    fn is_alive(&self) -> bool;
+    /// Close it cleanly (log out, disconnect).
+    fn close(self) -> impl Future<Output = ()> + Send;
+}
+
+/// Settings of a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Sessions per device at once (0 behaves as 1).
+    pub max_per_device: usize,
+    /// How long a session may sit idle before it is closed.
+    pub idle_timeout: Duration,
+    /// Idle sessions kept in all, across devices; the longest idle beyond
+    /// that are closed. Bounds open files between runs.
+    pub max_idle: usize,
+}
+
+impl Default for PoolConfig {
+    /// 1 session per device, 60 s idle, 100 idle sessions in all.
+    fn default() -> Self {
+        PoolConfig {
+            max_per_device: 1,
+            idle_timeout: Duration::from_secs(60),
+            max_idle: 100,
+        }
+    }
+}
+
+struct Idle<S> {
+    session: S,
+    since: Instant,
+}
+
+/// One device's sessions: its slots and its idle sessions.
+struct Slot<S> {
+    slots: Arc<Semaphore>,
+    idle: Mutex<Vec<Idle<S>>>,
+}
+
+impl<S> Slot<S> {
+    fn idle(&self) -> MutexGuard<'_, Vec<Idle<S>>> {
+        // Updates are single pushes/pops; a panic elsewhere cannot leave the
+        // list half-written.
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Sessions per device. `Send + Sync`; share it in an [`Arc`].
+pub struct Pool<S> {
+    config: PoolConfig,
+    devices: Mutex<HashMap<String, Arc<Slot<S>>>>,
+}
+
+/// Counts of a pool, for tests, logs and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Idle sessions kept.
+    pub idle: usize,
+    /// Sessions checked out (slots taken).
+    pub leased: usize,
+}
+
+impl<S: Pooled> Pool<S> {
+    /// An empty pool.
+    pub fn new(config: PoolConfig) -> Self {
+        Pool {
+            config,
+            devices: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The pool's settings.
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    fn devices(&self) -> MutexGuard<'_, HashMap<String, Arc<Slot<S>>>> {
+        self.devices.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn slot(&self, key: &str) -> Arc<Slot<S>> {
+        self.devices()
+            .entry(key.to_owned())
+            .or_insert_with(|| {
+                Arc::new(Slot {
+                    slots: Arc::new(Semaphore::new(self.config.max_per_device.max(1))),
+                    idle: Mutex::new(Vec::new()),
+                })
+            })
+            .clone()
+    }
+
+    /// Take one of `key`'s slots, waiting while all are leased (bound the
+    /// wait with the caller's deadline). The lease carries the most recently
+    /// used live idle session, if any; dead idle sessions are dropped on the
+    /// way. With no session, open one and [`put`](Lease::put) it in the lease.
+    pub async fn checkout(&self, key: &str) -> Lease<S> {
+        let slot = self.slot(key);
+        // The semaphore is never closed, so acquiring cannot fail; the arm
+        // is there to avoid a panic path.
+        let permit = slot.slots.clone().acquire_owned().await.ok();
+        let mut dead = Vec::new();
+        let session = {
+            let mut idle = slot.idle();
+            let mut found = None;
+            while let Some(entry) = idle.pop() {
+                if entry.session.is_alive() {
+                    found = Some(entry.session);
+                    break;
+                }
+                dead.push(entry.session);
+            }
+            found
+        };
+        for s in dead {
+            s.close().await;
+        }
+        Lease {
+            reused: session.is_some(),
+            session,
+            slot,
+            _permit: permit,
+        }
+    }
+
+    /// Close sessions idle longer than `idle_timeout`, and dead ones.
+    /// Returns how many were closed.
+    pub async fn evict_idle(&self) -> usize {
+        let now = Instant::now();
+        let timeout = self.config.idle_timeout;
+        let mut expired = Vec::new();
+        for slot in self.all_slots() {
+            let mut idle = slot.idle();
+            let (keep, gone): (Vec<_>, Vec<_>) = idle
+                .drain(..)
+                .partition(|e| e.session.is_alive() && now - e.since < timeout);
+            *idle = keep;
+            expired.extend(gone.into_iter().map(|e| e.session));
+        }
+        let n = expired.len();
+        for s in expired {
+            s.close().await;
+        }
+        n
+    }
+
+    /// Close every idle session (the end of a one-shot run). Leased
+    /// sessions are not touched: their leases close or return them.
+    pub async fn close_all(&self) {
+        let mut all = Vec::new();
+        for slot in self.all_slots() {
+            all.extend(slot.idle().drain(..).map(|e| e.session));
+        }
+        for s in all {
+            s.close().await;
+        }
+    }
+
+    /// Idle and leased sessions right now.
+    pub fn stats(&self) -> PoolStats {
+        let max = self.config.max_per_device.max(1);
+        self.all_slots()
+            .iter()
+            .fold(PoolStats::default(), |mut st, slot| {
+                st.idle += slot.idle().len();
+                st.leased += max - slot.slots.available_permits();
+                st
+            })
+    }
+
+    fn all_slots(&self) -> Vec<Arc<Slot<S>>> {
+        self.devices().values().cloned().collect()
+    }
+
+    /// Close the longest-idle sessions beyond `max_idle`.
+    async fn trim(&self) {
+        let mut entries: Vec<(Instant, Arc<Slot<S>>)> = Vec::new();
+        for slot in self.all_slots() {
+            for e in slot.idle().iter() {
+                entries.push((e.since, slot.clone()));
+            }
+        }
+        if entries.len() <= self.config.max_idle {
+            return;
+        }
+        entries.sort_by_key(|(since, _)| *since);
+        let excess = entries.len() - self.config.max_idle;
+        let mut closing = Vec::with_capacity(excess);
+        for (_, slot) in entries.into_iter().take(excess) {
+            let mut idle = slot.idle();
+            // The oldest of this device's idle sessions is first (pushed first).
+            if !idle.is_empty() {
+                closing.push(idle.remove(0).session);
+            }
+        }
+        for s in closing {
+            s.close().await;
+        }
+    }
+}
+
+impl<S: Pooled> Pool<S> {
+    /// Run [`evict_idle`](Pool::evict_idle) every `every` until the pool is
+    /// dropped (the task holds it weakly).
+    pub fn spawn_evictor(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let pool: Weak<Self> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(pool) = pool.upgrade() else { return };
+                let closed = pool.evict_idle().await;
+                if closed > 0 {
+                    tracing::debug!(closed, "closed idle sessions");
+                }
+            }
+        })
+    }
+}
+
+/// One of a device's session slots, with the session in it (if any).
+/// Dropping the lease frees the slot and drops its session without putting
+/// it back: a session abandoned mid-exchange is never reused.
+pub struct Lease<S> {
+    session: Option<S>,
+    reused: bool,
+    slot: Arc<Slot<S>>,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl<S: Pooled> Lease<S> {
+    /// The session, if the lease carries one.
+    pub fn session(&mut self) -> Option<&mut S> {
+        self.session.as_mut()
+    }
+
+    /// Whether the session came from the pool rather than being opened for
+    /// this lease.
+    pub fn reused(&self) -> bool {
+        self.reused
+    }
+
+    /// Put a newly opened session in the lease (replacing a dead one).
+    pub fn put(&mut self, session: S) -> &mut S {
+        self.reused = false;
+        self.session.insert(session)
+    }
+
+    /// Take the session out, e.g. to drop a dead one; the slot stays held.
+    pub fn take(&mut self) -> Option<S> {
+        self.session.take()
+    }
+
+    /// Hand the session back for reuse (a dead one is dropped), freeing the slot.
+    pub async fn checkin(mut self, pool: &Pool<S>) {
+        if let Some(session) = self.session.take() {
+            if session.is_alive() {
+                self.slot.idle().push(Idle {
+                    session,
+                    since: Instant::now(),
+                });
+                drop(self);
+                pool.trim().await;
+            } else {
+                session.close().await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// A fake session: an id, a switch to kill it, a counter of closes.
+    struct Fake {
+        id: usize,
+        alive: Arc<AtomicBool>,
+        closed: Arc<AtomicUsize>,
+    }
+
+    impl Pooled for Fake {
+        fn is_alive(&self) -> bool {
+            self.alive.load(Ordering::SeqCst)
+        }
+        async fn close(self) {
+            self.closed.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    struct Opener {
+        next: AtomicUsize,
+        closed: Arc<AtomicUsize>,
+    }
+
+    impl Opener {
+        fn new() -> Self {
+            Opener {
+                next: AtomicUsize::new(1),
+                closed: Arc::new(AtomicUsize::new(0)),
+            }
+        }
+        fn open(&self) -> (Fake, Arc<AtomicBool>) {
+            let alive = Arc::new(AtomicBool::new(true));
+            let fake = Fake {
+                id: self.next.fetch_add(1, Ordering::SeqCst),
+                alive: alive.clone(),
+                closed: self.closed.clone(),
+            };
+            (fake, alive)
+        }
+        fn opened(&self) -> usize {
+            self.next.load(Ordering::SeqCst) - 1
+        }
+        fn closed(&self) -> usize {
+            self.closed.load(Ordering::SeqCst)
+        }
+    }
+
+    fn pool(max_per_device: usize, idle_secs: u64, max_idle: usize) -> Pool<Fake> {
+        Pool::new(PoolConfig {
+            max_per_device,
+            idle_timeout: Duration::from_secs(idle_secs),
+            max_idle,
+        })
+    }
+
+    /// Check out `key`, opening a session when the lease has none.
+    async fn use_session(pool: &Pool<Fake>, opener: &Opener, key: &str) -> (usize, bool) {
+        let mut lease = pool.checkout(key).await;
+        let reused = lease.reused();
+        let id = match lease.session() {
+            Some(s) => s.id,
+            None => lease.put(opener.open().0).id,
+        };
+        lease.checkin(pool).await;
+        (id, reused)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_is_reused_by_the_next_checkout_of_the_same_device() {
+        let (p, o) = (pool(1, 60, 10), Opener::new());
+        assert_eq!(use_session(&p, &o, "r1").await, (1, false));
+        assert_eq!(use_session(&p, &o, "r1").await, (1, true));
+        assert_eq!(use_session(&p, &o, "r2").await, (2, false));
+        assert_eq!(o.opened(), 2);
+        assert_eq!(p.stats(), PoolStats { idle: 2, leased: 0 });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_idle_session_is_dropped_and_a_new_one_opened() {
+        let (p, o) = (pool(1, 60, 10), Opener::new());
+        let mut lease = p.checkout("r1").await;
+        let (s, alive) = o.open();
+        lease.put(s);
+        lease.checkin(&p).await;
+        alive.store(false, Ordering::SeqCst);
+        let mut lease = p.checkout("r1").await;
+        assert!(lease.session().is_none(), "dead session not handed out");
+        assert!(!lease.reused());
+        assert_eq!(o.closed(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_session_checked_in_is_closed_not_kept() {
+        let (p, o) = (pool(1, 60, 10), Opener::new());
+        let mut lease = p.checkout("r1").await;
+        let (s, alive) = o.open();
+        lease.put(s);
+        alive.store(false, Ordering::SeqCst);
+        lease.checkin(&p).await;
+        assert_eq!(p.stats(), PoolStats::default());
+        assert_eq!(o.closed(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_device_gets_at_most_max_per_device_sessions_at_once() {
+        let p = Arc::new(pool(1, 60, 10));
+        let first = p.checkout("r1").await;
+        assert_eq!(p.stats().leased, 1);
+        let waiter = {
+            let p = p.clone();
+            tokio::spawn(async move {
+                let _second = p.checkout("r1").await;
+                Instant::now()
+            })
+        };
+        // Another device is not held up.
+        let other = tokio::time::timeout(Duration::from_secs(1), p.checkout("r2")).await;
+        assert!(other.is_ok());
+        drop(other);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(!waiter.is_finished(), "second checkout waits for the slot");
+        let released = Instant::now();
+        drop(first);
+        let got = waiter.await.unwrap();
+        assert_eq!(got, released);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn two_sessions_per_device_when_allowed() {
+        let p = pool(2, 60, 10);
+        let a = p.checkout("r1").await;
+        let b = tokio::time::timeout(Duration::from_secs(1), p.checkout("r1")).await;
+        assert!(b.is_ok());
+        drop((a, b));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lease_dropped_without_checkin_frees_the_slot_and_keeps_nothing() {
+        let (p, o) = (pool(1, 60, 10), Opener::new());
+        let mut lease = p.checkout("r1").await;
+        lease.put(o.open().0);
+        drop(lease);
+        assert_eq!(p.stats(), PoolStats::default());
+        let mut again = tokio::time::timeout(Duration::from_secs(1), p.checkout("r1"))
+            .await
+            .expect("slot freed");
+        assert!(again.session().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_sessions_are_closed_after_the_idle_timeout() {
+        let (p, o) = (Arc::new(pool(1, 60, 10)), Opener::new());
+        use_session(&p, &o, "r1").await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        use_session(&p, &o, "r2").await;
+        let evictor = p.spawn_evictor(Duration::from_secs(10));
+        // r1 idle since 0 s expires at 60 s; r2 idle since 30 s at 90 s.
+        tokio::time::sleep(Duration::from_secs(35)).await;
+        assert_eq!((o.closed(), p.stats().idle), (1, 1));
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        assert_eq!((o.closed(), p.stats().idle), (2, 0));
+        evictor.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reuse_refreshes_the_idle_clock() {
+        let (p, o) = (pool(1, 60, 10), Opener::new());
+        use_session(&p, &o, "r1").await;
+        tokio::time::sleep(Duration::from_secs(50)).await;
+        assert_eq!(use_session(&p, &o, "r1").await, (1, true));
+        tokio::time::sleep(Duration::from_secs(50)).await;
+        assert_eq!(p.evict_idle().await, 0);
+        tokio::time::sleep(Duration::from_secs(11)).await;
+        assert_eq!(p.evict_idle().await, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_sessions_beyond_max_idle_close_longest_idle_first() {
+        let (p, o) = (pool(1, 600, 2), Opener::new());
+        for key in ["r1", "r2", "r3"] {
+            use_session(&p, &o, key).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        assert_eq!(p.stats().idle, 2);
+        assert_eq!(o.closed(), 1);
+        // r1 (the longest idle) went; r2 and r3 are reused.
+        assert_eq!(use_session(&p, &o, "r2").await, (2, true));
+        assert_eq!(use_session(&p, &o, "r3").await, (3, true));
+        assert_eq!(use_session(&p, &o, "r1").await, (4, false));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn close_all_closes_every_idle_session() {
+        let (p, o) = (pool(1, 600, 10), Opener::new());
+        for key in ["r1", "r2", "r3"] {
+            use_session(&p, &o, key).await;
+        }
+        p.close_all().await;
+        assert_eq!(o.closed(), 3);
+        assert_eq!(p.stats(), PoolStats::default());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_evictor_stops_when_the_pool_is_dropped() {
+        let p = Arc::new(pool(1, 60, 10));
+        let evictor = p.spawn_evictor(Duration::from_secs(1));
+        drop(p);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(evictor.is_finished());
+    }
+}

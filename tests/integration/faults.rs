@@ -1,0 +1,536 @@
+//! Resilience against the network: every device gets one classified record
+//! within its deadline, whatever the device or the path to it does. The
+//! lab's fault knobs, bare TCP endpoints that misbehave, a real OpenSSH
+//! sshd, and a shutdown in the middle of a large run.
+
+use netrun_lab::{Lab, LabConfig, parse_fault_spec};
+use netrun_tests::{TempDir, netrun, output, read_jsonl};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+
+/// A lab started in this process, with its inventory written to a temp dir.
+async fn lab(devices: usize, faults: &[&str]) -> (Lab, TempDir) {
+    // Large labs need more descriptors than the usual soft limit.
+    netrun::resilience::raise_nofile_limit();
+    let config = LabConfig {
+        devices,
+        faults: faults
+            .iter()
+            .map(|f| parse_fault_spec(f).expect("fault spec"))
+            .collect(),
+        ..Default::default()
+    };
+    let lab = Lab::start(config).await.expect("lab starts");
+    let dir = TempDir::new("faults");
+    lab.write_inventory(dir.path()).expect("inventory written");
+    (lab, dir)
+}
+
+/// Run `netrun` off the async runtime (so the in-process lab keeps
+/// serving); returns the records of `out`, the process output and the
+/// wall time.
+async fn sweep(mut cmd: Command, out: &Path) -> (Vec<Value>, std::process::Output, Duration) {
+    let started = Instant::now();
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .expect("netrun runs");
+    let elapsed = started.elapsed();
+    let records = if out.is_file() {
+        read_jsonl(out)
+    } else {
+        Vec::new()
+    };
+    (records, o, elapsed)
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Records by device name; fails when a device has none or more than one.
+fn by_device(records: &[Value], expected: usize) -> BTreeMap<String, Value> {
+    let mut map = BTreeMap::new();
+    for r in records {
+        let name = r["device"].as_str().expect("device name").to_string();
+        assert!(
+            map.insert(name.clone(), r.clone()).is_none(),
+            "two records for {name}"
+        );
+    }
+    assert_eq!(map.len(), expected, "one record per device");
+    map
+}
+
+fn class(r: &Value) -> &str {
+    if r["status"] == "ok" {
+        "ok"
+    } else {
+        r["error"]["class"].as_str().unwrap_or("?")
+    }
+}
+
+/// Short phase timeouts so faults show quickly.
+const QUICK: &[&str] = &[
+    "--connect-timeout",
+    "2",
+    "--handshake-timeout",
+    "2",
+    "--auth-timeout",
+    "2",
+    "--prompt-timeout",
+    "2",
+    "--command-timeout",
+    "5",
+    "--device-timeout",
+    "20",
+    "--retries",
+    "1",
+    "--backoff",
+    "0.1",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_lab_fault_yields_its_error_class_within_the_deadline_and_healthy_devices_are_ok() {
+    let (_lab, inv) = lab(
+        12,
+        &[
+            "refuse:r001",
+            "auth-reject:r002",
+            "hang-before-banner:r003",
+            "garbage-banner:r004",
+            "hang-after-login:r005",
+            "drop-mid-output:r006",
+            "latency=200ms:r007",
+        ],
+    )
+    .await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "collect-facts", "-i"])
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out)
+        .args(QUICK);
+    let (records, o, elapsed) = sweep(cmd, &out).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let records = by_device(&records, 12);
+    let expect = [
+        ("r001", "connect-refused"),
+        ("r002", "auth"),
+        ("r003", "connect-timeout"),
+        ("r004", "ssh-protocol"),
+        ("r005", "prompt-timeout"),
+        ("r006", "session-closed"),
+        ("r007", "ok"),
+    ];
+    for (device, want) in expect {
+        let r = &records[device];
+        assert_eq!(class(r), want, "{device}: {r}");
+        if want != "ok" {
+            let message = r["error"]["message"].as_str().unwrap_or("");
+            assert!(message.starts_with(&format!("{device}: ")), "{r}");
+        }
+    }
+    for i in 8..=12 {
+        let r = &records[&format!("r{i:03}")];
+        assert_eq!(class(r), "ok", "{r}");
+        assert_eq!(r["attempts"], 1, "{r}");
+    }
+    // Retried: what may pass (refused, hung, no prompt), once with --retries 1.
+    for device in ["r001", "r003", "r005"] {
+        assert_eq!(records[device]["attempts"], 2, "{}", records[device]);
+    }
+    // Not retried: a wrong password (account lockout), a non-SSH service,
+    // and a session dropped mid-command (the command is never re-sent).
+    for device in ["r002", "r004", "r006"] {
+        assert_eq!(records[device]["attempts"], 1, "{}", records[device]);
+    }
+    // Worst device: 2 attempts × 2 s + backoff, far below the 20 s deadline.
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dripping_device_is_ok_with_patient_timeouts_and_command_timeout_with_tight_ones() {
+    let (_lab, inv) = lab(1, &["drip=400:r001"]).await;
+    let home = TempDir::new("home");
+    let run = |extra: &[&str]| {
+        let out = inv.path().join(format!("out-{}.jsonl", extra.len()));
+        let mut cmd = netrun(home.path());
+        cmd.args(["exec", "show version", "-i"])
+            .arg(inv.path())
+            .arg("-o")
+            .arg(&out)
+            .args(["--retries", "0"])
+            .args(extra);
+        (cmd, out)
+    };
+    let (cmd, out) = run(&["--prompt-timeout", "30", "--command-timeout", "60"]);
+    let (records, o, _) = sweep(cmd, &out).await;
+    let records = by_device(&records, 1);
+    assert_eq!(class(&records["r001"]), "ok", "{}", stderr(&o));
+
+    let (cmd, out) = run(&[
+        "--prompt-timeout",
+        "30",
+        "--command-timeout",
+        "0.5",
+        "--device-timeout",
+        "60",
+    ]);
+    let (records, o, elapsed) = sweep(cmd, &out).await;
+    let records = by_device(&records, 1);
+    let r = &records["r001"];
+    assert_eq!(class(r), "command-timeout", "{r} {}", stderr(&o));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--command-timeout")),
+        "the message names the fix: {r}"
+    );
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flapping_device_is_retried_until_its_breaker_opens() {
+    // Up for 6 s, then down (refusing) for 6 s.
+    let (_lab, inv) = lab(2, &["flap=6s:r001"]).await;
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show clock", "-i"])
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out)
+        .args([
+            "--retries",
+            "5",
+            "--backoff",
+            "0.05",
+            "--breaker-threshold",
+            "3",
+            "--breaker-cool-down",
+            "60",
+        ]);
+    let (records, o, elapsed) = sweep(cmd, &out).await;
+    let records = by_device(&records, 2);
+    let r = &records["r001"];
+    assert!(
+        matches!(class(r), "connect-refused" | "breaker-open"),
+        "{r} {}",
+        stderr(&o)
+    );
+    assert_eq!(r["attempts"], 3, "the breaker stops the retries: {r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("circuit breaker now open")),
+        "{r}"
+    );
+    assert_eq!(class(&records["r002"]), "ok", "{}", records["r002"]);
+    assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
+}
+
+/// Count the lines of `path` that parse as records.
+fn parseable_records(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad record {l}: {e}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_in_the_middle_of_a_500_device_run_leaves_500_records() {
+    // 500 slow devices (each answer takes 1 s), 50 at a time: the run would
+    // take well over a minute. Interrupt it after a few devices finished.
+    let (_lab, inv) = lab(500, &["latency=1s:all"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["run", "collect-facts", "-i"])
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out)
+        .args(["--concurrency", "50", "--grace", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("netrun starts");
+    let pid = child.id();
+    let started = Instant::now();
+    let interrupted = tokio::task::spawn_blocking({
+        let out = out.clone();
+        move || {
+            // Wait for the first records, so devices are in flight.
+            while parseable_records(&out).is_empty() && started.elapsed() < Duration::from_secs(60)
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let kill = Command::new("kill")
+                .args(["-INT", &pid.to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(kill.success());
+            let signalled = Instant::now();
+            let o = child.wait_with_output().expect("netrun exits");
+            (o, signalled.elapsed())
+        }
+    })
+    .await
+    .expect("waiter");
+    let (o, after_signal) = interrupted;
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    // Grace of 2 s, then cancellation: the process ends soon after.
+    assert!(
+        after_signal < Duration::from_secs(20),
+        "took {after_signal:?}"
+    );
+    let records = parseable_records(&out);
+    let records = by_device(&records, 500);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in records.values() {
+        *counts.entry(class(r)).or_default() += 1;
+    }
+    assert_eq!(
+        counts.keys().copied().collect::<Vec<_>>(),
+        ["cancelled", "ok"],
+        "{counts:?}"
+    );
+    assert!(counts["cancelled"] >= 300, "most never started: {counts:?}");
+    assert!(
+        records.values().any(|r| r["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not started"))),
+        "queued devices say they were not started"
+    );
+}
+
+/// A TCP endpoint that misbehaves in one way: the test's stand-ins for
+/// broken devices and services that are not SSH.
+#[derive(Clone, Copy, Debug)]
+enum Endpoint {
+    /// Accepts and never says anything.
+    Hang,
+    /// Accepts and closes at once.
+    Close,
+    /// Answers like a web server.
+    NotSsh,
+    /// Sends an SSH banner one byte per second.
+    DripBanner,
+}
+
+/// Serve `kind` on a free port of 127.0.0.1 until the test ends.
+async fn endpoint(kind: Endpoint) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut sock, _)) = listener.accept().await {
+            match kind {
+                Endpoint::Hang => held.push(sock),
+                Endpoint::Close => drop(sock),
+                Endpoint::NotSsh => {
+                    tokio::spawn(async move {
+                        let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+                        let _ = sock.shutdown().await;
+                    });
+                }
+                Endpoint::DripBanner => {
+                    tokio::spawn(async move {
+                        for b in b"SSH-2.0-OpenSSH_9.2\r\n" {
+                            if sock.write_all(&[*b]).await.is_err() {
+                                return;
+                            }
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        tokio::time::sleep(Duration::from_secs(600)).await;
+                    });
+                }
+            }
+        }
+    });
+    port
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mixed_inventory_of_lab_openssh_and_broken_endpoints_ends_in_time_with_one_fitting_record_each()
+ {
+    let (_lab, inv) = lab(20, &[]).await;
+    let mut extra = String::new();
+    let mut expected: BTreeMap<String, &str> =
+        (1..=20).map(|i| (format!("r{i:03}"), "ok")).collect();
+    let mut host = |name: &str, port: u16, class: &'static str, more: &str| {
+        extra.push_str(&format!(
+            "{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  groups: [lab]\n{more}"
+        ));
+        expected.insert(name.to_string(), class);
+    };
+    host(
+        "tcp-hang",
+        endpoint(Endpoint::Hang).await,
+        "connect-timeout",
+        "",
+    );
+    host(
+        "tcp-close",
+        endpoint(Endpoint::Close).await,
+        "ssh-protocol",
+        "",
+    );
+    host(
+        "tcp-http",
+        endpoint(Endpoint::NotSsh).await,
+        "ssh-protocol",
+        "",
+    );
+    host(
+        "tcp-drip",
+        endpoint(Endpoint::DripBanner).await,
+        "connect-timeout",
+        "",
+    );
+    host("closed-port", closed_port(), "connect-refused", "");
+    let lab_port = _lab.devices()[0].port;
+    host(
+        "wrong-password",
+        lab_port,
+        "auth",
+        "  password: not-the-password\n",
+    );
+    // OpenSSH sshd with the scripted IOS shell: started when this machine
+    // is set up for it (tests/sshd/setup.sh as root), else left out.
+    let sshd = crate::openssh::Sshd::start("mixed_inventory");
+    if let Some(sshd) = &sshd {
+        host(
+            "openssh",
+            sshd.port,
+            "ok",
+            &format!(
+                "  username: {}\n  password: {}\n  connection_options:\n    netrun:\n      extras: {{secret: {}, known_hosts: known_hosts}}\n",
+                crate::openssh::USER,
+                crate::openssh::PASSWORD,
+                crate::openssh::ENABLE_SECRET
+            ),
+        );
+        let known = inv.path().join("known_hosts");
+        let mut text = std::fs::read_to_string(&known).expect("known_hosts");
+        text.push_str(&sshd.known_hosts_line());
+        std::fs::write(&known, text).expect("write known_hosts");
+    }
+    let hosts_file = inv.path().join("hosts.yaml");
+    let mut hosts = std::fs::read_to_string(&hosts_file).expect("hosts.yaml");
+    hosts.push_str(&extra);
+    std::fs::write(&hosts_file, hosts).expect("write hosts.yaml");
+
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    // Default timeouts and retries: the deadline promise holds as shipped.
+    cmd.args(["run", "collect-facts", "-i"])
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out);
+    let (records, o, elapsed) = sweep(cmd, &out).await;
+    let records = by_device(&records, expected.len());
+    let log = sshd.as_ref().map(|s| s.log()).unwrap_or_default();
+    for (device, want) in &expected {
+        let r = &records[device];
+        assert_eq!(class(r), *want, "{device}: {r}\n{}\n{log}", stderr(&o));
+    }
+    assert!(elapsed < Duration::from_secs(150), "took {elapsed:?}");
+}
+
+#[test]
+fn lab_help_documents_every_fault_knob() {
+    let home = TempDir::new("home");
+    let o = output(netrun(home.path()).args(["lab", "--help"]));
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for fault in [
+        "refuse",
+        "auth-reject",
+        "hang-before-banner",
+        "hang-after-login",
+        "drop-mid-output",
+        "garbage-banner",
+        "drip=BYTES_PER_SEC",
+        "flap=DURATION",
+        "latency=DURATION",
+    ] {
+        assert!(help.contains(fault), "`{fault}` missing from:\n{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_timeouts_apply_per_host_and_command_line_flags_win() {
+    let (_lab, inv) = lab(2, &["hang-after-login:all"]).await;
+    // r001 has a 1 s prompt timeout from the inventory; r002 the default.
+    let hosts_file = inv.path().join("hosts.yaml");
+    let hosts = std::fs::read_to_string(&hosts_file).expect("hosts.yaml");
+    let hosts = hosts.replacen(
+        "r001:\n",
+        "r001:\n  connection_options:\n    netrun:\n      extras:\n        timeouts: {prompt: 1, device: 30}\n",
+        1,
+    );
+    std::fs::write(&hosts_file, hosts).expect("write hosts.yaml");
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show clock", "--retries", "0", "-i"])
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out);
+    let (records, _, _) = sweep(cmd, &out).await;
+    let records = by_device(&records, 2);
+    assert_eq!(class(&records["r001"]), "prompt-timeout");
+    assert_eq!(class(&records["r002"]), "prompt-timeout");
+    assert!(
+        (1000..5000).contains(&elapsed_ms(&records, "r001")),
+        "{}",
+        records["r001"]
+    );
+    assert!(
+        elapsed_ms(&records, "r002") >= 10_000,
+        "default 10 s: {}",
+        records["r002"]
+    );
+
+    // --prompt-timeout wins over the inventory for every host.
+    let mut cmd = netrun(home.path());
+    cmd.args([
+        "exec",
+        "show clock",
+        "--retries",
+        "0",
+        "--prompt-timeout",
+        "2",
+        "-i",
+    ])
+    .arg(inv.path())
+    .arg("-o")
+    .arg(&out);
+    let (records, _, _) = sweep(cmd, &out).await;
+    let records = by_device(&records, 2);
+    for d in ["r001", "r002"] {
+        assert!(
+            (2000..5000).contains(&elapsed_ms(&records, d)),
+            "{}",
+            records[d]
+        );
+    }
+}
+
+fn elapsed_ms(records: &BTreeMap<String, Value>, device: &str) -> u64 {
+    records[device]["elapsed_ms"].as_u64().unwrap_or(0)
+}
