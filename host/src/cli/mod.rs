@@ -495,9 +495,10 @@ fn connectivity_of(t: &TargetArgs) -> anyhow::Result<ConnectivityConfig> {
     Ok(ConnectivityConfig {
         pool: PoolConfig {
             max_per_device: t.sessions_per_device.max(1),
-            // Between runs of one process at most one idle session per
-            // device slot of the run: open files stay bounded.
-            max_idle: t.concurrency.max(1),
+            // A one-shot run visits each device once: a finished device's
+            // session is closed at once, so it holds no open file, VTY line
+            // or ProxyJump channel while other devices wait for theirs.
+            max_idle: 0,
             ..Default::default()
         },
         breaker: BreakerConfig {

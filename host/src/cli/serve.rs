@@ -113,6 +113,15 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// The longest polling interval of the config.
+fn jobs_interval_max(config: &ServeConfig) -> anyhow::Result<Duration> {
+    let mut longest = Duration::ZERO;
+    for j in &config.jobs {
+        longest = longest.max(parse_duration(&j.interval)?);
+    }
+    Ok(longest)
+}
+
 /// A job ready to poll.
 struct PlannedJob {
     config: JobConfig,
@@ -192,9 +201,12 @@ async fn load(
     }
     // Breakers and pooled sessions live as long as this configuration: a
     // flapping device stays fenced off across polls, sessions are reused.
-    let connectivity = Arc::new(crate::runtime::host::Connectivity::new(
-        &runner::ConnectivityConfig::default(),
-    ));
+    let mut connectivity = runner::ConnectivityConfig::default();
+    // Keep every polled device's session between polls.
+    connectivity.pool.max_idle = all_hosts.len();
+    let longest = jobs_interval_max(&config)?;
+    connectivity.pool.idle_timeout = connectivity.pool.idle_timeout.max(longest * 3);
+    let connectivity = Arc::new(crate::runtime::host::Connectivity::new(&connectivity));
     connectivity.pool.spawn_evictor(Duration::from_secs(10));
     let env = Arc::new(Env {
         connectivity,

@@ -49,8 +49,21 @@ impl Dial<'_> {
             let attempt = self.breaker.acquire();
             let fut = attempt.is_ok().then(&mut open);
             let last = &last;
+            let retried_after = last
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map(|e| e.class);
             async move {
                 let permit = attempt.map_err(|open| open.into_error(device))?;
+                if let Some(class) = retried_after {
+                    crate::telemetry::metrics()
+                        .retries
+                        .get_or_create(&crate::telemetry::ClassLabels {
+                            class: class.to_string(),
+                        })
+                        .inc();
+                }
                 let n = self.progress.attempt();
                 self.progress.set_step(format!("connecting (attempt {n})"));
                 // `fut` is Some whenever the permit is Ok (made together above).

@@ -140,6 +140,9 @@ impl<S: Pooled> Pool<S> {
         for s in dead {
             s.close().await;
         }
+        if session.is_some() {
+            crate::telemetry::metrics().sessions_reused.inc();
+        }
         Lease {
             reused: session.is_some(),
             session,

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
-use crate::resilience::breaker::{BreakerConfig, Breakers};
+use crate::resilience::breaker::{BreakerConfig, Breakers, State};
 use crate::resilience::deadline::{self, Progress};
 use crate::resilience::pool::{Pool, PoolConfig};
 use crate::resilience::retry::RetryPolicy;
@@ -215,7 +215,23 @@ impl Connectivity {
     pub fn new(config: &ConnectivityConfig) -> Connectivity {
         Connectivity {
             pool: Arc::new(Pool::new(config.pool)),
-            breakers: Arc::new(Breakers::new(config.breaker)),
+            breakers: Arc::new(Breakers::with_observer(
+                config.breaker,
+                |_device, from, to| {
+                    let m = crate::telemetry::metrics();
+                    m.breaker_transitions
+                        .get_or_create(&crate::telemetry::TransitionLabels {
+                            from: from.to_string(),
+                            to: to.to_string(),
+                        })
+                        .inc();
+                    if to == State::Open {
+                        m.breakers_open.inc();
+                    } else if from == State::Open {
+                        m.breakers_open.dec();
+                    }
+                },
+            )),
             retry: config.retry,
         }
     }
@@ -410,8 +426,15 @@ fn target_of(
     timeouts: Timeouts,
 ) -> Result<Target, Error> {
     let mut t = target::target_of(host, env.known_hosts.clone(), settings)?;
-    // Per-host phase timeouts (inventory over CLI over defaults).
+    // Phase timeouts: defaults, then ssh_config's ConnectTimeout, then the
+    // inventory's, then the command line's.
+    let from_ssh_config = t.timeouts.connect;
     t.timeouts = timeouts;
+    if settings.forced_timeouts.connect.is_none()
+        && TimeoutOverrides::of_host(host)?.connect.is_none()
+    {
+        t.timeouts.connect = from_ssh_config;
+    }
     Ok(t)
 }
 

@@ -287,7 +287,7 @@ mod tests {
         assert_eq!(t.username, "inv-user");
         assert_eq!(t.key_files, vec![PathBuf::from("/keys/inv")]);
         assert_eq!(t.host_key_policy, HostKeyPolicy::Strict);
-        assert_eq!(t.timeouts.connect, std::time::Duration::from_secs(10));
+        assert_eq!(t.timeouts.connect, Settings::default().timeouts.connect);
         assert!(t.jumps.is_empty());
         assert!(t.algorithms.ciphers.iter().any(|c| c == "aes128-cbc"));
     }
