@@ -132,6 +132,10 @@ macro_rules! register_workflow {
             }
         }
 
+        // Exported only in the component: a native build (tests of the
+        // plugin's Rust code) must not export names with `:`, which
+        // linkers reject in a shared object's symbol list.
+        #[cfg(target_arch = "wasm32")]
         $crate::workflow::bindings::__export_workflow!(__NetrunWorkflowExport);
     };
 }

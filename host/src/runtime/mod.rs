@@ -254,7 +254,7 @@ impl Runtime {
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(memory)
-                .instances(64)
+                .instances(256)
                 .tables(64)
                 .memories(16)
                 .trap_on_grow_failure(true)
@@ -355,11 +355,13 @@ fn build_engine(options: &RuntimeOptions, pooling: bool) -> anyhow::Result<Engin
         let n = options.max_instances.max(4);
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(n)
-            .total_core_instances(n * 8)
+            // Python and JavaScript components hold dozens of core
+            // instances (CPython: 38) and several tables; Rust ones a few.
+            .total_core_instances(n * 16)
             .total_memories(n * 2)
-            .total_tables(n * 4)
+            .total_tables(n * 8)
             .max_memories_per_component(8)
-            .max_core_instances_per_component(32)
+            .max_core_instances_per_component(128)
             .max_memory_size(1 << 30);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         // Reserve what a plugin may use (1 GiB) rather than wasmtime's 4 GiB

@@ -12,6 +12,7 @@ wit_bindgen::generate!({
 use exports::netrun::plugin::driver::{Guest, ParseError};
 use netrun::plugin::platform::{Definition, Mode, Transition};
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Frozen;
 
 impl Guest for Frozen {
@@ -64,4 +65,6 @@ impl Guest for Frozen {
     }
 }
 
+// Exported only in the component; a native build cannot export names with `:`.
+#[cfg(target_arch = "wasm32")]
 export!(Frozen);
