@@ -57,7 +57,10 @@ fn by_device(records: &[Value], expected: usize) -> BTreeMap<String, Value> {
     let mut map = BTreeMap::new();
     for r in records {
         let name = r["device"].as_str().expect("device name").to_string();
-        assert!(map.insert(name.clone(), r.clone()).is_none(), "two records for {name}");
+        assert!(
+            map.insert(name.clone(), r.clone()).is_none(),
+            "two records for {name}"
+        );
     }
     assert_eq!(map.len(), expected, "one record per device");
     map
@@ -257,7 +260,7 @@ async fn sigint_in_the_middle_of_a_500_device_run_leaves_500_records() {
         .args(["--concurrency", "50", "--grace", "2"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("netrun starts");
+    let child = cmd.spawn().expect("netrun starts");
     let pid = child.id();
     let started = Instant::now();
     let interrupted = tokio::task::spawn_blocking({
@@ -283,7 +286,10 @@ async fn sigint_in_the_middle_of_a_500_device_run_leaves_500_records() {
     let (o, after_signal) = interrupted;
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     // Grace of 2 s, then cancellation: the process ends soon after.
-    assert!(after_signal < Duration::from_secs(20), "took {after_signal:?}");
+    assert!(
+        after_signal < Duration::from_secs(20),
+        "took {after_signal:?}"
+    );
     let records = parseable_records(&out);
     let records = by_device(&records, 500);
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -362,22 +368,46 @@ async fn mixed_inventory_of_lab_openssh_and_broken_endpoints_ends_in_time_with_o
  {
     let (_lab, inv) = lab(20, &[]).await;
     let mut extra = String::new();
-    let mut expected: BTreeMap<String, &str> = (1..=20)
-        .map(|i| (format!("r{i:03}"), "ok"))
-        .collect();
+    let mut expected: BTreeMap<String, &str> =
+        (1..=20).map(|i| (format!("r{i:03}"), "ok")).collect();
     let mut host = |name: &str, port: u16, class: &'static str, more: &str| {
         extra.push_str(&format!(
             "{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  groups: [lab]\n{more}"
         ));
         expected.insert(name.to_string(), class);
     };
-    host("tcp-hang", endpoint(Endpoint::Hang).await, "connect-timeout", "");
-    host("tcp-close", endpoint(Endpoint::Close).await, "ssh-protocol", "");
-    host("tcp-http", endpoint(Endpoint::NotSsh).await, "ssh-protocol", "");
-    host("tcp-drip", endpoint(Endpoint::DripBanner).await, "connect-timeout", "");
+    host(
+        "tcp-hang",
+        endpoint(Endpoint::Hang).await,
+        "connect-timeout",
+        "",
+    );
+    host(
+        "tcp-close",
+        endpoint(Endpoint::Close).await,
+        "ssh-protocol",
+        "",
+    );
+    host(
+        "tcp-http",
+        endpoint(Endpoint::NotSsh).await,
+        "ssh-protocol",
+        "",
+    );
+    host(
+        "tcp-drip",
+        endpoint(Endpoint::DripBanner).await,
+        "connect-timeout",
+        "",
+    );
     host("closed-port", closed_port(), "connect-refused", "");
     let lab_port = _lab.devices()[0].port;
-    host("wrong-password", lab_port, "auth", "  password: not-the-password\n");
+    host(
+        "wrong-password",
+        lab_port,
+        "auth",
+        "  password: not-the-password\n",
+    );
     // OpenSSH sshd with the scripted IOS shell: started when this machine
     // is set up for it (tests/sshd/setup.sh as root), else left out.
     let sshd = crate::openssh::Sshd::start("mixed_inventory");
@@ -478,14 +508,26 @@ async fn inventory_timeouts_apply_per_host_and_command_line_flags_win() {
 
     // --prompt-timeout wins over the inventory for every host.
     let mut cmd = netrun(home.path());
-    cmd.args(["exec", "show clock", "--retries", "0", "--prompt-timeout", "2", "-i"])
-        .arg(inv.path())
-        .arg("-o")
-        .arg(&out);
+    cmd.args([
+        "exec",
+        "show clock",
+        "--retries",
+        "0",
+        "--prompt-timeout",
+        "2",
+        "-i",
+    ])
+    .arg(inv.path())
+    .arg("-o")
+    .arg(&out);
     let (records, _, _) = sweep(cmd, &out).await;
     let records = by_device(&records, 2);
     for d in ["r001", "r002"] {
-        assert!((2000..5000).contains(&elapsed_ms(&records, d)), "{}", records[d]);
+        assert!(
+            (2000..5000).contains(&elapsed_ms(&records, d)),
+            "{}",
+            records[d]
+        );
     }
 }
 

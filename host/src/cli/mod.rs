@@ -6,14 +6,14 @@ mod lab;
 mod plugin;
 
 use crate::inventory::{Filter, Inventory, unknown_hosts};
-use crate::results::{JsonlSink, Record, Summary, render_table};
 use crate::resilience::backoff::Backoff;
 use crate::resilience::breaker::BreakerConfig;
 use crate::resilience::pool::PoolConfig;
 use crate::resilience::retry::RetryPolicy;
+use crate::results::{JsonlSink, Record, Summary, render_table};
 use crate::runner::{self, ConnectivityConfig, Env, Job, Settings, Shutdown, TimeoutOverrides};
-use crate::runtime::host::Connectivity;
 use crate::runtime::bundle::{self, Kind};
+use crate::runtime::host::Connectivity;
 use crate::runtime::{DriverPlatform, Plugin, Runtime, RuntimeOptions};
 use crate::transport::known_hosts::HostKeyPolicy;
 use anyhow::{Context as _, bail};
@@ -382,7 +382,9 @@ fn group_limits(
             .and_then(|(g, n)| Some((g.trim(), n.trim().parse::<usize>().ok()?)))
             .filter(|(g, n)| !g.is_empty() && *n > 0);
         let Some((group, n)) = parsed else {
-            bail!("bad --group-limit `{f}`: use GROUP=N with N at least 1, e.g. --group-limit site-a=5");
+            bail!(
+                "bad --group-limit `{f}`: use GROUP=N with N at least 1, e.g. --group-limit site-a=5"
+            );
         };
         limits.insert(group.to_string(), n);
     }
@@ -494,13 +496,15 @@ async fn execute_plan(
     if let Some(e) = write_error {
         bail!("writing results failed: {e}");
     }
-    Ok(if shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled() {
-        EXIT_INTERRUPTED
-    } else if summary.failures() == 0 {
-        EXIT_OK
-    } else {
-        EXIT_SOME_FAILED
-    })
+    Ok(
+        if shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled() {
+            EXIT_INTERRUPTED
+        } else if summary.failures() == 0 {
+            EXIT_OK
+        } else {
+            EXIT_SOME_FAILED
+        },
+    )
 }
 
 /// On the first SIGINT/SIGTERM stop starting devices, and cancel those in

@@ -215,10 +215,12 @@ impl Inventory {
         }
         let mut group_limits = BTreeMap::new();
         for (name, group) in &groups {
-            if let Some(limit) = group_limit(group).map_err(|message| InventoryError::Malformed {
-                path: groups_file.clone(),
-                message: format!("group {name}: {message}"),
-            })? {
+            if let Some(limit) =
+                group_limit(group).map_err(|message| InventoryError::Malformed {
+                    path: groups_file.clone(),
+                    message: format!("group {name}: {message}"),
+                })?
+            {
                 group_limits.insert(name.clone(), limit);
             }
         }
@@ -593,7 +595,11 @@ mod tests {
     #[test]
     fn a_group_max_sessions_limits_the_group_not_inherited_by_other_groups() {
         let dir = tempdir::TempDir::new();
-        write(dir.path(), "hosts.yaml", "r1:\n  groups: [site-a]\nr2:\n  groups: [site-b]\n");
+        write(
+            dir.path(),
+            "hosts.yaml",
+            "r1:\n  groups: [site-a]\nr2:\n  groups: [site-b]\n",
+        );
         write(
             dir.path(),
             "groups.yaml",
@@ -616,6 +622,9 @@ mod tests {
             "site-a:\n  connection_options:\n    netrun:\n      extras: {max_sessions: 0}\n",
         );
         let err = Inventory::load(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("site-a") && err.contains("max_sessions"), "{err}");
+        assert!(
+            err.contains("site-a") && err.contains("max_sessions"),
+            "{err}"
+        );
     }
 }

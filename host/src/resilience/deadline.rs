@@ -107,10 +107,16 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn work_that_finishes_in_time_returns_its_result() {
         let p = Progress::default();
-        let r = within("r1", Duration::from_secs(10), &CancellationToken::new(), &p, async {
-            sleep(Duration::from_secs(9)).await;
-            Ok::<_, Error>(7)
-        })
+        let r = within(
+            "r1",
+            Duration::from_secs(10),
+            &CancellationToken::new(),
+            &p,
+            async {
+                sleep(Duration::from_secs(9)).await;
+                Ok::<_, Error>(7)
+            },
+        )
         .await;
         assert_eq!(r, Ok(7));
     }
@@ -121,19 +127,25 @@ mod tests {
         let dropped = Arc::new(AtomicBool::new(false));
         let flag = DropFlag(dropped.clone());
         let start = Instant::now();
-        let r: Result<(), Error> =
-            within("r1", Duration::from_secs(120), &CancellationToken::new(), &p, async {
+        let r: Result<(), Error> = within(
+            "r1",
+            Duration::from_secs(120),
+            &CancellationToken::new(),
+            &p,
+            async {
                 let _flag = flag;
                 p.attempt();
                 p.set_step("connecting (attempt 1)");
                 std::future::pending().await
-            })
-            .await;
+            },
+        )
+        .await;
         assert_eq!(start.elapsed(), Duration::from_secs(120));
         let e = r.unwrap_err();
         assert_eq!(e.class, ErrorClass::Cancelled);
         assert!(
-            e.message.starts_with("r1: device deadline of 120s passed while connecting (attempt 1)"),
+            e.message
+                .starts_with("r1: device deadline of 120s passed while connecting (attempt 1)"),
             "{}",
             e.message
         );

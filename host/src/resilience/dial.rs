@@ -188,7 +188,11 @@ mod tests {
             .await;
         let e = r.unwrap_err();
         assert_eq!(e.class, ErrorClass::BreakerOpen);
-        assert!(e.message.starts_with("r1: skipped, circuit breaker open"), "{}", e.message);
+        assert!(
+            e.message.starts_with("r1: skipped, circuit breaker open"),
+            "{}",
+            e.message
+        );
         assert_eq!(dialled.load(Ordering::SeqCst), 0);
         assert_eq!(s.progress.attempts(), 0);
     }
@@ -201,8 +205,16 @@ mod tests {
             .open(|| async { fail(ErrorClass::ConnectRefused) })
             .await;
         let e = r.unwrap_err();
-        assert_eq!(e.class, ErrorClass::ConnectRefused, "the real cause is kept");
-        assert!(e.message.contains("circuit breaker now open"), "{}", e.message);
+        assert_eq!(
+            e.class,
+            ErrorClass::ConnectRefused,
+            "the real cause is kept"
+        );
+        assert!(
+            e.message.contains("circuit breaker now open"),
+            "{}",
+            e.message
+        );
         assert_eq!(s.progress.attempts(), 3);
         assert_eq!(s.breaker.state(), State::Open);
     }
@@ -210,7 +222,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn after_the_cool_down_one_probe_dials_and_success_closes_the_breaker() {
         let s = Setup::new(1, 1);
-        let r = s.dial().open(|| async { fail(ErrorClass::ConnectTimeout) }).await;
+        let r = s
+            .dial()
+            .open(|| async { fail(ErrorClass::ConnectTimeout) })
+            .await;
         assert!(r.is_err());
         assert_eq!(s.breaker.state(), State::Open);
         tokio::time::sleep(Duration::from_secs(30)).await;
@@ -222,7 +237,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn failures_that_do_not_blame_the_device_leave_the_breaker_closed() {
         let s = Setup::new(1, 1);
-        let r = s.dial().open(|| async { fail(ErrorClass::Inventory) }).await;
+        let r = s
+            .dial()
+            .open(|| async { fail(ErrorClass::Inventory) })
+            .await;
         assert_eq!(r.unwrap_err().class, ErrorClass::Inventory);
         assert_eq!(s.breaker.state(), State::Closed);
     }

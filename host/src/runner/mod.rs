@@ -577,7 +577,8 @@ mod tests {
                 .unwrap_err();
             assert_eq!(e.class, ErrorClass::Inventory);
             assert!(
-                e.message.starts_with("r9: connection_options.netrun.extras.timeouts")
+                e.message
+                    .starts_with("r9: connection_options.netrun.extras.timeouts")
                     && e.message.contains(words),
                 "{}",
                 e.message
@@ -615,7 +616,11 @@ mod tests {
         let start = Instant::now();
         while tasks.join_next().await.is_some() {}
         assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2);
-        assert_eq!(start.elapsed(), Duration::from_secs(3), "6 devices, 2 at a time");
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(3),
+            "6 devices, 2 at a time"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -627,9 +632,11 @@ mod tests {
         };
         let gates = Gates::new(&settings);
         let _first = gates.enter(&host("a1", &["site-a"], json!({}))).await;
-        let second =
-            tokio::time::timeout(Duration::from_secs(1), gates.enter(&host("b1", &[], json!({}))))
-                .await;
+        let second = tokio::time::timeout(
+            Duration::from_secs(1),
+            gates.enter(&host("b1", &[], json!({}))),
+        )
+        .await;
         assert!(second.is_err(), "the run's single slot is taken");
     }
 }
