@@ -245,10 +245,14 @@ fn parseable_records(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sigint_in_the_middle_of_a_500_device_run_leaves_500_records() {
-    // 500 slow devices (each answer takes 1 s), 50 at a time: the run would
-    // take well over a minute. Interrupt it after a few devices finished.
+/// Run collect-facts over 500 slow devices (each answer takes 1 s), 50 at a
+/// time — well over a minute — and send SIGINT `signals` times (1 s apart)
+/// once the first records are in. Returns the records by device, the
+/// process output, and the time from the first signal to the exit.
+async fn interrupted_run(
+    grace: &str,
+    signals: usize,
+) -> (BTreeMap<String, Value>, std::process::Output, Duration) {
     let (_lab, inv) = lab(500, &["latency=1s:all"]).await;
     let home = TempDir::new("home");
     let out = inv.path().join("out.jsonl");
@@ -257,57 +261,86 @@ async fn sigint_in_the_middle_of_a_500_device_run_leaves_500_records() {
         .arg(inv.path())
         .arg("-o")
         .arg(&out)
-        .args(["--concurrency", "50", "--grace", "2"])
+        .args(["--concurrency", "50", "--grace", grace])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let child = cmd.spawn().expect("netrun starts");
-    let pid = child.id();
+    let pid = child.id().to_string();
     let started = Instant::now();
-    let interrupted = tokio::task::spawn_blocking({
-        let out = out.clone();
-        move || {
-            // Wait for the first records, so devices are in flight.
-            while parseable_records(&out).is_empty() && started.elapsed() < Duration::from_secs(60)
-            {
-                std::thread::sleep(Duration::from_millis(100));
+    let watched = out.clone();
+    let (o, after_signal) = tokio::task::spawn_blocking(move || {
+        // Wait for the first records, so devices are in flight.
+        while parseable_records(&watched).is_empty() && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let signalled = Instant::now();
+        for n in 0..signals {
+            if n > 0 {
+                std::thread::sleep(Duration::from_secs(1));
             }
             let kill = Command::new("kill")
-                .args(["-INT", &pid.to_string()])
+                .args(["-INT", &pid])
                 .status()
                 .expect("kill runs");
             assert!(kill.success());
-            let signalled = Instant::now();
-            let o = child.wait_with_output().expect("netrun exits");
-            (o, signalled.elapsed())
         }
+        let o = child.wait_with_output().expect("netrun exits");
+        (o, signalled.elapsed())
     })
     .await
     .expect("waiter");
-    let (o, after_signal) = interrupted;
+    let records = by_device(&parseable_records(&out), 500);
+    (records, o, after_signal)
+}
+
+fn class_counts(records: &BTreeMap<String, Value>) -> BTreeMap<&str, usize> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in records.values() {
+        *counts.entry(class(r)).or_default() += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_in_the_middle_of_a_500_device_run_leaves_500_records() {
+    let (records, o, after_signal) = interrupted_run("2", 1).await;
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     // Grace of 2 s, then cancellation: the process ends soon after.
     assert!(
         after_signal < Duration::from_secs(20),
         "took {after_signal:?}"
     );
-    let records = parseable_records(&out);
-    let records = by_device(&records, 500);
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in records.values() {
-        *counts.entry(class(r)).or_default() += 1;
-    }
+    let counts = class_counts(&records);
     assert_eq!(
         counts.keys().copied().collect::<Vec<_>>(),
         ["cancelled", "ok"],
         "{counts:?}"
     );
     assert!(counts["cancelled"] >= 300, "most never started: {counts:?}");
+    let message = |r: &Value| r["error"]["message"].as_str().unwrap_or("").to_string();
     assert!(
-        records.values().any(|r| r["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("not started"))),
+        records.values().any(|r| message(r).contains("not started")),
         "queued devices say they were not started"
     );
+    assert!(
+        records
+            .values()
+            .any(|r| message(r).contains("run interrupted while")),
+        "devices in flight when the grace ended say what they were doing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_sigint_cancels_devices_in_flight_without_waiting_for_the_grace_period() {
+    let (records, o, after_signal) = interrupted_run("600", 2).await;
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(
+        after_signal < Duration::from_secs(20),
+        "took {after_signal:?}"
+    );
+    let counts = class_counts(&records);
+    assert!(counts["cancelled"] >= 300, "{counts:?}");
 }
 
 /// A TCP endpoint that misbehaves in one way: the test's stand-ins for
