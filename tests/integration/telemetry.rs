@@ -106,6 +106,16 @@ async fn run_writes_a_metrics_file_promtool_accepts_and_no_secret_appears_in_any
         serde_json::from_str::<serde_json::Value>(line)
             .unwrap_or_else(|e| panic!("bad log line {line}: {e}"));
     }
+    // A device's records carry the run id and the device name.
+    let story: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("\"device\":\"r001\"") && l.contains("\"run_id\""))
+        .collect();
+    assert!(
+        story.iter().any(|l| l.contains("collected facts of r001")),
+        "r001's plugin log is not in its span: {} lines",
+        story.len()
+    );
     let mut everything = format!(
         "{}{}{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -151,7 +161,7 @@ fn counter(metrics: &str, prefix: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_keeps_polling_healthy_devices_while_one_flaps_and_reloads_on_sighup() {
-    let (_lab, inv) = lab(4, &["flap=1s:r004"]).await;
+    let (_lab, inv) = lab(4, &["flap=2s:r004"]).await;
     let home = TempDir::new("home");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -160,7 +170,7 @@ async fn serve_keeps_polling_healthy_devices_while_one_flaps_and_reloads_on_sigh
         .port();
     let config = inv.path().join("serve.yaml");
     let good = format!(
-        "listen: 127.0.0.1:{port}\njobs:\n  - name: facts\n    workflow: collect-facts\n    inventory: .\n    interval: 500ms\n    timeout: 10s\n"
+        "listen: 127.0.0.1:{port}\nretries: 0\nbreaker:\n  threshold: 2\n  cool_down: 1s\njobs:\n  - name: facts\n    workflow: collect-facts\n    inventory: .\n    interval: 500ms\n    timeout: 10s\n"
     );
     std::fs::write(&config, &good).unwrap();
     let mut cmd = netrun(home.path());
@@ -187,13 +197,13 @@ async fn serve_keeps_polling_healthy_devices_while_one_flaps_and_reloads_on_sigh
     let scrape = move || http_get(port, "/metrics").expect("scrape");
     let first = tokio::task::spawn_blocking(scrape).await.unwrap();
     assert_eq!(first.0, 200);
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
     let second = tokio::task::spawn_blocking(scrape).await.unwrap();
     let ok = "netrun_device_results_total{job=\"facts\",status=\"ok\"";
     let (ok1, ok2) = (counter(&first.1, ok), counter(&second.1, ok));
-    // Three healthy devices polled every 500 ms for 4 s: far more than one round.
+    // Three healthy devices polled every 500 ms for 8 s: far more than a few rounds.
     assert!(
-        ok2 - ok1 >= 3.0 * 3.0,
+        ok2 - ok1 >= 3.0 * 6.0,
         "healthy devices not polled on time: {ok1} -> {ok2}\n{}",
         second.1
     );
@@ -202,6 +212,18 @@ async fn serve_keeps_polling_healthy_devices_while_one_flaps_and_reloads_on_sigh
         "the flapping device fails some polls:\n{}",
         second.1
     );
+    // Its breaker opened, and after the cool-down a probe closed it again.
+    for transition in [
+        "from=\"closed\",to=\"open\"",
+        "from=\"open\",to=\"half-open\"",
+        "from=\"half-open\",to=\"closed\"",
+    ] {
+        assert!(
+            second.1.contains(transition),
+            "no breaker transition {transition}:\n{}",
+            second.1
+        );
+    }
     promtool(&second.1);
 
     // A broken config on SIGHUP keeps the running one.

@@ -40,8 +40,24 @@ pub struct ServeConfig {
     /// Policy file granting plugin capabilities (see `netrun run --policy`).
     #[serde(default)]
     pub policy: Option<PathBuf>,
+    /// Circuit breakers, shared by all jobs.
+    #[serde(default)]
+    pub breaker: BreakerSettings,
+    /// Retries of the connect/login step after a transient failure.
+    #[serde(default)]
+    pub retries: Option<u32>,
     /// Polling jobs.
     pub jobs: Vec<JobConfig>,
+}
+
+/// `breaker:` of serve.yaml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSettings {
+    /// Consecutive failures that open a device's breaker (default 5).
+    pub threshold: Option<u32>,
+    /// How long an open breaker keeps a device from being dialled (`30s`).
+    pub cool_down: Option<String>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -202,6 +218,15 @@ async fn load(
     // Breakers and pooled sessions live as long as this configuration: a
     // flapping device stays fenced off across polls, sessions are reused.
     let mut connectivity = runner::ConnectivityConfig::default();
+    if let Some(n) = config.breaker.threshold {
+        connectivity.breaker.failure_threshold = n.max(1);
+    }
+    if let Some(d) = &config.breaker.cool_down {
+        connectivity.breaker.cool_down = parse_duration(d)?;
+    }
+    if let Some(n) = config.retries {
+        connectivity.retry.max_attempts = n.saturating_add(1);
+    }
     // Keep every polled device's session between polls.
     connectivity.pool.max_idle = all_hosts.len();
     let longest = jobs_interval_max(&config)?;

@@ -24,6 +24,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 mod target;
 pub use target::target_of as resolve_target;
@@ -333,8 +334,17 @@ pub async fn run(
     let mut tasks: JoinSet<Record> = JoinSet::new();
     let mut names: HashMap<tokio::task::Id, String> = HashMap::with_capacity(hosts.len());
     let settings = Arc::new(settings);
+    // Every log record of a device carries the run id and the device name,
+    // so one device's story can be filtered out of a 10,000-device log.
+    let run_id = format!("{:08x}", rand::random::<u32>());
+    let job_name = match &job {
+        Job::Workflow { plugin, .. } => plugin.bundle.manifest.name.clone(),
+        Job::Exec { .. } => "exec".to_string(),
+    };
+    tracing::info!(run_id = %run_id, job = %job_name, devices = hosts.len(), "run started");
     for host in hosts {
         let name = host.name.clone();
+        let span = tracing::info_span!("device", run_id = %run_id, device = %name, job = %job_name);
         let (env, job, gates, settings, shutdown) = (
             env.clone(),
             job.clone(),
@@ -390,7 +400,7 @@ pub async fn run(
                 Ok(data) => Record::ok(&device, data, start.elapsed(), attempts),
                 Err(e) => Record::failed(&device, e, start.elapsed(), attempts),
             }
-        });
+        }.instrument(span));
         names.insert(handle.id(), name);
     }
     while let Some(joined) = tasks.join_next_with_id().await {
@@ -416,6 +426,7 @@ pub async fn run(
         on_record(record);
     }
     summary.wall = started.elapsed();
+    tracing::info!(run_id = %run_id, ok = summary.ok, failed = summary.failures(), wall_ms = summary.wall.as_millis() as u64, "run finished");
     summary
 }
 
@@ -511,11 +522,21 @@ async fn run_workflow(
             groups: host.groups.clone(),
             data: Value::Object(host.data.clone()).to_string(),
         };
-        instance
+        let started = std::time::Instant::now();
+        let result = instance
             .netrun_plugin_workflow()
             .call_run(&mut store, &device, &params.to_string())
+            .instrument(tracing::debug_span!("plugin", plugin = %name, call = "run"))
             .await
-            .map_err(|e| trap_error(name, "run", e))
+            .map_err(|e| trap_error(name, "run", e));
+        crate::telemetry::metrics()
+            .plugin_call_seconds
+            .get_or_create(&crate::telemetry::PluginLabels {
+                plugin: name.clone(),
+                call: "run".into(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        result
     }
     .await;
     let mut ctx = store.data_mut().ctx.take();
