@@ -567,3 +567,81 @@ async fn inventory_timeouts_apply_per_host_and_command_line_flags_win() {
 fn elapsed_ms(records: &BTreeMap<String, Value>, device: &str) -> u64 {
     records[device]["elapsed_ms"].as_u64().unwrap_or(0)
 }
+
+/// Two runs in one process over the same pool and breakers, as a
+/// long-lived `netrun serve` does: healthy devices reuse their sessions
+/// (no new connection), and a device whose breaker opened in the first run
+/// is not dialled in the second.
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_and_breakers_outlive_a_run_in_one_process() {
+    use netrun::resilience::breaker::BreakerConfig;
+    use netrun::runner::{self, ConnectivityConfig, Env, Job, Settings, Shutdown};
+    use netrun::runtime::host::Connectivity;
+    use std::sync::Arc;
+
+    let (_lab, inv) = lab(3, &["refuse:r003"]).await;
+    let inventory = netrun::inventory::Inventory::load(inv.path()).expect("inventory");
+    let hosts = inventory.hosts.clone();
+    let loaded = netrun::cli::load_plugins(
+        &[netrun_tests::plugin_dir()],
+        None,
+        &["cisco_ios".to_string()],
+        16,
+    )
+    .await
+    .expect("plugins load");
+    let connectivity = Arc::new(Connectivity::new(&ConnectivityConfig {
+        breaker: BreakerConfig {
+            failure_threshold: 1,
+            cool_down: Duration::from_secs(600),
+            half_open_probes: 1,
+        },
+        ..Default::default()
+    }));
+    let env = Arc::new(Env {
+        runtime: loaded.runtime,
+        platforms: loaded.platforms,
+        known_hosts: Arc::new(runner::load_known_hosts(&hosts)),
+        connectivity: connectivity.clone(),
+    });
+    let sweep = || async {
+        let mut records = BTreeMap::new();
+        runner::run(
+            env.clone(),
+            Job::Exec {
+                commands: vec!["show clock".into()],
+            },
+            hosts.clone(),
+            Settings {
+                accept_new_file: None,
+                ..Default::default()
+            },
+            Shutdown::default(),
+            |r| {
+                records.insert(r.device.clone(), serde_json::to_value(&r).expect("json"));
+            },
+        )
+        .await;
+        records
+    };
+    let first = sweep().await;
+    assert_eq!(class(&first["r001"]), "ok", "{}", first["r001"]);
+    assert_eq!(first["r001"]["attempts"], 1);
+    assert_eq!(
+        class(&first["r003"]),
+        "connect-refused",
+        "{}",
+        first["r003"]
+    );
+    assert_eq!(connectivity.pool.stats().idle, 2, "healthy sessions kept");
+
+    let second = sweep().await;
+    for d in ["r001", "r002"] {
+        assert_eq!(class(&second[d]), "ok", "{}", second[d]);
+        assert_eq!(second[d]["attempts"], 0, "session reused: {}", second[d]);
+    }
+    assert_eq!(class(&second["r003"]), "breaker-open", "{}", second["r003"]);
+    assert_eq!(second["r003"]["attempts"], 0, "not dialled");
+    connectivity.pool.close_all().await;
+    assert_eq!(connectivity.pool.stats().idle, 0);
+}
