@@ -75,12 +75,11 @@ async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i
     for _ in 0..n {
         let t = Instant::now();
         let mut store = runtime.store(&plugin, device.clone(), None);
-        let inst = runtime
+        runtime
             .instantiate_driver(&plugin, &mut store)
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;
         instantiate.push(t.elapsed().as_secs_f64() * 1e6);
-        drop(inst);
     }
 
     // Host→guest calls on one instance: a trivial export, and a real parse.
