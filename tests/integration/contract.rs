@@ -21,7 +21,10 @@ async fn frozen_wit_0_1_0_driver_loads_defines_its_platform_and_parses() {
     })
     .unwrap();
     let plugin = Arc::new(runtime.load(&bundle).expect("a 0.1.0 component loads"));
-    let platforms = runtime.platforms(&[plugin.clone()]).await.unwrap();
+    let platforms = runtime
+        .platforms(std::slice::from_ref(&plugin))
+        .await
+        .unwrap();
     assert!(
         platforms.contains_key("frozen_os"),
         "{:?}",

@@ -55,6 +55,8 @@ struct Run {
 
 /// Run the child and take its peak RSS from `wait4`, so parallel tests do
 /// not mix their children's figures.
+// `wait4` below reaps the child; clippy only knows `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_measured(mut cmd: Command) -> Run {
     use std::io::Read as _;
     use std::os::unix::process::ExitStatusExt as _;
