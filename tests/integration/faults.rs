@@ -585,6 +585,7 @@ async fn sessions_and_breakers_outlive_a_run_in_one_process() {
     let loaded = netrun::cli::load_plugins(
         &[netrun_tests::plugin_dir()],
         None,
+        &netrun::runtime::policy::Policy::default(),
         &["cisco_ios".to_string()],
         16,
     )

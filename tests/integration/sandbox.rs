@@ -55,14 +55,14 @@ struct Run {
 
 /// Run the child and take its peak RSS from `wait4`, so parallel tests do
 /// not mix their children's figures.
+// `wait4` below reaps the child; clippy only knows `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_measured(mut cmd: Command) -> Run {
     use std::io::Read as _;
     use std::os::unix::process::ExitStatusExt as _;
     cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let started = Instant::now();
-    // Reaped below with wait4, which also gives the child's peak RSS.
-    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().expect("netrun starts");
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
