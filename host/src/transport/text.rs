@@ -43,43 +43,58 @@ pub fn strip_ansi(input: &str) -> String {
     out
 }
 
+/// One line of a terminal: characters written at a cursor that carriage
+/// returns move to column 0 and backspaces move left.
+#[derive(Default)]
+struct TermLine {
+    chars: Vec<char>,
+    cursor: usize,
+}
+
+impl TermLine {
+    fn put(&mut self, c: char) {
+        match c {
+            '\r' => self.cursor = 0,
+            '\x08' => self.cursor = self.cursor.saturating_sub(1),
+            c => {
+                if self.cursor < self.chars.len() {
+                    self.chars[self.cursor] = c;
+                } else {
+                    self.chars.push(c);
+                }
+                self.cursor += 1;
+            }
+        }
+    }
+
+    /// The line as shown, without trailing blanks.
+    fn trimmed(&self) -> &[char] {
+        let end = self
+            .chars
+            .iter()
+            .rposition(|c| !c.is_whitespace())
+            .map_or(0, |i| i + 1);
+        &self.chars[..end]
+    }
+}
+
 /// Apply carriage returns and backspaces line by line, as a terminal would,
 /// and fold `\r\n`, `\r\r\n` and `\n\r` to `\n`. Trailing blanks of each line
 /// are dropped. Input should already have passed [`strip_ansi`].
 pub fn render(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    let mut line: Vec<char> = Vec::new();
-    let mut cursor = 0usize;
+    let mut line = TermLine::default();
     for c in input.chars() {
-        match c {
-            '\n' => {
-                push_line(&mut out, &line);
-                out.push('\n');
-                line.clear();
-                cursor = 0;
-            }
-            '\r' => cursor = 0,
-            '\x08' => cursor = cursor.saturating_sub(1),
-            c => {
-                if cursor < line.len() {
-                    line[cursor] = c;
-                } else {
-                    line.push(c);
-                }
-                cursor += 1;
-            }
+        if c == '\n' {
+            out.extend(line.trimmed());
+            out.push('\n');
+            line = TermLine::default();
+        } else {
+            line.put(c);
         }
     }
-    push_line(&mut out, &line);
+    out.extend(line.trimmed());
     out
-}
-
-fn push_line(out: &mut String, line: &[char]) {
-    let end = line
-        .iter()
-        .rposition(|c| !c.is_whitespace())
-        .map_or(0, |i| i + 1);
-    out.extend(&line[..end]);
 }
 
 /// Everything a person would see in `raw`: [`strip_ansi`] then [`render`].
@@ -99,25 +114,10 @@ pub fn last_line(raw: &str, window: usize) -> String {
         Some(i) => &tail[i + 1..],
         None => tail,
     };
+    let mut line = TermLine::default();
+    strip_ansi(tail).chars().for_each(|c| line.put(c));
     // Unlike `render`, keep the trailing blank: prompts end in "# " or "> ".
-    let stripped = strip_ansi(tail);
-    let mut line: Vec<char> = Vec::new();
-    let mut cursor = 0usize;
-    for c in stripped.chars() {
-        match c {
-            '\r' => cursor = 0,
-            '\x08' => cursor = cursor.saturating_sub(1),
-            c => {
-                if cursor < line.len() {
-                    line[cursor] = c;
-                } else {
-                    line.push(c);
-                }
-                cursor += 1;
-            }
-        }
-    }
-    line.into_iter().collect()
+    line.chars.into_iter().collect()
 }
 
 #[cfg(test)]
