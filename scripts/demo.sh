@@ -23,5 +23,6 @@ status=0
 echo "==> first records of facts.jsonl"
 head -n 2 facts.jsonl
 echo "==> netrun exec \"show ip interface brief\" --hosts r001"
-"$bin" exec "show ip interface brief" -i "$lab" --hosts r001 -o - | head -c 600; echo
+# cut, not head: head would close the pipe early and fail the run.
+"$bin" exec "show ip interface brief" -i "$lab" --hosts r001 -o - | cut -c1-600
 exit $status
