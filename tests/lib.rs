@@ -116,3 +116,23 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A simulated fleet started in this process, with its Nornir inventory and
+/// known_hosts written to a temporary folder. `faults` use `netrun lab
+/// --fault` syntax (`auth-reject:r002`).
+pub async fn start_lab(devices: usize, faults: &[&str]) -> (netrun_lab::Lab, TempDir) {
+    // Large labs need more descriptors than the usual soft limit.
+    netrun::resilience::raise_nofile_limit();
+    let config = netrun_lab::LabConfig {
+        devices,
+        faults: faults
+            .iter()
+            .map(|f| netrun_lab::parse_fault_spec(f).expect("fault spec"))
+            .collect(),
+        ..Default::default()
+    };
+    let lab = netrun_lab::Lab::start(config).await.expect("lab starts");
+    let dir = TempDir::new("inv");
+    lab.write_inventory(dir.path()).expect("inventory written");
+    (lab, dir)
+}

@@ -3,7 +3,6 @@
 //! lab's fault knobs, bare TCP endpoints that misbehave, a real OpenSSH
 //! sshd, and a shutdown in the middle of a large run.
 
-use netrun_lab::{Lab, LabConfig, parse_fault_spec};
 use netrun_tests::{TempDir, netrun, output, read_jsonl};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -13,23 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-/// A lab started in this process, with its inventory written to a temp dir.
-async fn lab(devices: usize, faults: &[&str]) -> (Lab, TempDir) {
-    // Large labs need more descriptors than the usual soft limit.
-    netrun::resilience::raise_nofile_limit();
-    let config = LabConfig {
-        devices,
-        faults: faults
-            .iter()
-            .map(|f| parse_fault_spec(f).expect("fault spec"))
-            .collect(),
-        ..Default::default()
-    };
-    let lab = Lab::start(config).await.expect("lab starts");
-    let dir = TempDir::new("faults");
-    lab.write_inventory(dir.path()).expect("inventory written");
-    (lab, dir)
-}
+use netrun_tests::start_lab as lab;
 
 /// Run `netrun` off the async runtime (so the in-process lab keeps
 /// serving); returns the records of `out`, the process output and the

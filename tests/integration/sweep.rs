@@ -1,26 +1,11 @@
 //! The CLI against the simulated fleet over loopback.
 
-use netrun_lab::{Lab, LabConfig, parse_fault_spec};
 use netrun_tests::{TempDir, netrun, output, read_jsonl};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-/// A lab started in this process, with its inventory written to a temp dir.
-async fn lab(devices: usize, faults: &[&str]) -> (Lab, TempDir) {
-    let config = LabConfig {
-        devices,
-        faults: faults
-            .iter()
-            .map(|f| parse_fault_spec(f).unwrap())
-            .collect(),
-        ..Default::default()
-    };
-    let lab = Lab::start(config).await.expect("lab starts");
-    let dir = TempDir::new("inv");
-    lab.write_inventory(dir.path()).expect("inventory written");
-    (lab, dir)
-}
+use netrun_tests::start_lab as lab;
 
 /// A `netrun` command run off the async runtime, so the in-process lab keeps serving.
 async fn run(mut cmd: Command) -> std::process::Output {

@@ -1,25 +1,11 @@
 //! Metrics, logs and the long-lived poller.
 
-use netrun_lab::{Lab, LabConfig, parse_fault_spec};
 use netrun_tests::{TempDir, netrun, output, read_jsonl};
 use std::io::{Read, Write};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-async fn lab(devices: usize, faults: &[&str]) -> (Lab, TempDir) {
-    let config = LabConfig {
-        devices,
-        faults: faults
-            .iter()
-            .map(|f| parse_fault_spec(f).unwrap())
-            .collect(),
-        ..Default::default()
-    };
-    let lab = Lab::start(config).await.expect("lab starts");
-    let dir = TempDir::new("inv");
-    lab.write_inventory(dir.path()).expect("inventory written");
-    (lab, dir)
-}
+use netrun_tests::start_lab as lab;
 
 /// `promtool check metrics` on `text`; None when promtool is not installed
 /// outside CI (scripts/test.sh installs it).
