@@ -20,6 +20,9 @@ pub enum ErrorClass {
     SshProtocol,
     /// The host key is unknown or changed.
     HostKey,
+    /// A TLS handshake failed: the API's certificate is not trusted or does
+    /// not match its address (HTTP APIs).
+    Tls,
     /// Credentials (password, key, enable secret) rejected.
     Auth,
     /// Logged in, but no prompt was recognised in time.
@@ -55,6 +58,7 @@ impl ErrorClass {
         ErrorClass::ConnectTimeout,
         ErrorClass::SshProtocol,
         ErrorClass::HostKey,
+        ErrorClass::Tls,
         ErrorClass::Auth,
         ErrorClass::PromptTimeout,
         ErrorClass::CommandTimeout,
@@ -78,6 +82,7 @@ impl ErrorClass {
             ErrorClass::ConnectTimeout => "connect-timeout",
             ErrorClass::SshProtocol => "ssh-protocol",
             ErrorClass::HostKey => "host-key",
+            ErrorClass::Tls => "tls",
             ErrorClass::Auth => "auth",
             ErrorClass::PromptTimeout => "prompt-timeout",
             ErrorClass::CommandTimeout => "command-timeout",
@@ -119,6 +124,7 @@ impl ErrorClass {
                 | ErrorClass::ConnectTimeout
                 | ErrorClass::SshProtocol
                 | ErrorClass::HostKey
+                | ErrorClass::Tls
                 | ErrorClass::Auth
                 | ErrorClass::PromptTimeout
                 | ErrorClass::SessionClosed

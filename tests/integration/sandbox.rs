@@ -4,9 +4,6 @@
 //! named by `--param victim`, where it runs `--param attack`. Each attack
 //! must end in a typed error on that device only, every other device ok,
 //! the host's memory bounded and the run inside its deadline.
-//!
-//! Not covered: an HTTP host not granted — WIT 0.1 has no HTTP interface
-//! yet, so a plugin has no way to even try (another issue adds it).
 
 use netrun_lab::{Lab, LabConfig};
 use netrun_tests::{TempDir, netrun_cmd_with_plugins, plugin_dir, target_dir};
@@ -118,9 +115,19 @@ fn hostile_cmd(home: &TempDir, inv: &TempDir, attack: &str, grants: &[&str]) -> 
 /// Run `attack` on the victim; check the victim's class and that every
 /// other device is ok. Returns the victim's record.
 async fn attack(attack: &str, class: &str) -> Value {
+    attack_with(attack, class, &[], &[]).await
+}
+
+/// [`attack`] with extra `--param`s and `--grant`s.
+async fn attack_with(attack: &str, class: &str, params: &[&str], grants: &[&str]) -> Value {
     let (_lab, inv) = lab().await;
     let home = TempDir::new("sandbox-home");
-    let cmd = hostile_cmd(&home, &inv, attack, &["command=show version"]);
+    let mut all_grants = vec!["command=show version"];
+    all_grants.extend_from_slice(grants);
+    let mut cmd = hostile_cmd(&home, &inv, attack, &all_grants);
+    for p in params {
+        cmd.arg("--param").arg(p);
+    }
     let r = tokio::task::spawn_blocking(move || run_measured(cmd))
         .await
         .unwrap();
@@ -184,6 +191,55 @@ async fn command_outside_the_granted_patterns_is_denied_before_reaching_the_devi
     let m = v["error"]["message"].as_str().unwrap();
     assert!(m.contains("show running-config"), "{m}");
     assert!(m.contains("never reached the device"), "{m}");
+}
+
+/// A local HTTP server that counts the connections it accepts.
+fn counting_listener() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = hits.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (port, hits)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_to_a_host_the_plugin_never_requested_is_denied_without_connecting() {
+    let (port, hits) = counting_listener();
+    let url = format!("url=http://127.0.0.1:{port}/exfiltrate");
+    // Even an operator's grant does not widen what the manifest requested.
+    let v = attack_with("http", "denied", &[&url], &["http=127.0.0.1"]).await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("HTTP to host 127.0.0.1"), "{m}");
+    assert!(m.contains("no connection was made"), "{m}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_to_the_device_api_without_requesting_it_is_denied() {
+    let v = attack("http-device", "denied").await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("the device's own API"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metric_label_sets_are_capped_per_plugin() {
+    let v = attack("metrics-flood", "denied").await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("limits.metric_series"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_cannot_report_metrics_for_another_device() {
+    let v = attack("metrics-spoof", "denied").await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("`device` is set by the host"), "{m}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -245,3 +245,102 @@ fn send_signal(pid: u32, signal: &str) {
         .unwrap_or(false);
     assert!(ok, "kill -{signal} {pid}");
 }
+
+/// The value of the one sample whose line starts with `prefix`.
+fn sample(metrics: &str, prefix: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_exports_device_metrics_from_a_plugin_and_survives_a_flapping_device() {
+    let (_lab, inv) = lab(3, &["flap=2s:r003"]).await;
+    let home = TempDir::new("home");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = inv.path().join("serve.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen: 127.0.0.1:{port}\nretries: 0\nbreaker:\n  threshold: 2\n  cool_down: 1s\njobs:\n  - name: counters\n    workflow: interface-counters\n    inventory: .\n    interval: 1s\n    timeout: 10s\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = netrun(home.path());
+    cmd.args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let scrape = move || http_get(port, "/metrics");
+    // Wait until both healthy devices have reported their interfaces.
+    let series = "netrun_plugin_interface_counters_in_octets_total{device=\"r00";
+    let first = tokio::task::spawn_blocking(move || {
+        let until = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < until {
+            if let Some((200, body)) = scrape()
+                && body.contains(&series.replace("r00", "r001"))
+                && body.contains(&series.replace("r00", "r002"))
+            {
+                return Some(body);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    })
+    .await
+    .unwrap()
+    .expect("serve never exported both healthy devices' interface counters");
+    for name in [
+        "in_octets_total",
+        "out_octets_total",
+        "in_packets_total",
+        "out_packets_total",
+        "in_errors_total",
+        "out_errors_total",
+        "oper_up",
+    ] {
+        assert!(
+            first.contains(&format!(
+                "# TYPE netrun_plugin_interface_counters_{name} "
+            )),
+            "no {name}:\n{first}"
+        );
+    }
+    promtool(&first);
+
+    // An interface that carries traffic: its octets grow between polls.
+    let line = first
+        .lines()
+        .filter(|l| l.starts_with("netrun_plugin_interface_counters_in_octets_total{device=\"r001\""))
+        .max_by(|a, b| {
+            let v = |l: &str| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap();
+            v(a).total_cmp(&v(b))
+        })
+        .expect("r001 has interfaces")
+        .to_string();
+    let key = line.rsplit_once(' ').unwrap().0.to_string();
+    let before: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let later = tokio::task::spawn_blocking(move || http_get(port, "/metrics"))
+        .await
+        .unwrap()
+        .expect("scrape after 10 s");
+    assert_eq!(later.0, 200);
+    let after = sample(&later.1, &format!("{key} ")).expect("series still exported");
+    assert!(after > before, "{key}: {before} -> {after}");
+    // The flapping device's breaker opened and closed again meanwhile.
+    assert!(later.1.contains("from=\"closed\",to=\"open\""), "{}", later.1);
+    assert!(later.1.contains("from=\"half-open\",to=\"closed\""), "{}", later.1);
+    send_signal(child.id(), "TERM");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}

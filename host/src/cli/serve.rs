@@ -231,6 +231,11 @@ async fn load(
     connectivity.pool.max_idle = all_hosts.len();
     let longest = jobs_interval_max(&config)?;
     connectivity.pool.idle_timeout = connectivity.pool.idle_timeout.max(longest * 3);
+    // A plugin's device metric not set again within three polls belongs to a
+    // device or interface that is gone; dropping it keeps memory flat.
+    metrics()
+        .plugin
+        .set_stale_after((longest * 3).max(Duration::from_secs(60)));
     let connectivity = Arc::new(crate::runtime::host::Connectivity::new(&connectivity));
     connectivity.pool.spawn_evictor(Duration::from_secs(10));
     let env = Arc::new(Env {

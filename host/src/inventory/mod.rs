@@ -103,6 +103,27 @@ pub struct Host {
     pub known_hosts_files: Vec<PathBuf>,
     /// `netrun` connection extras (timeouts and the like), merged.
     pub extras: Map<String, Value>,
+    /// The device's HTTP API (`connection_options.http`), when it has one.
+    pub http: Option<HttpOptions>,
+}
+
+/// `connection_options.http` of a device: where its REST / JSON-RPC API
+/// (Arista eAPI, RESTCONF, NX-API) listens and how to log in. Unset fields
+/// fall back to the host's own `hostname`, `username` and `password`.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Address of the API; the host's `hostname` when unset.
+    pub hostname: Option<String>,
+    /// Port; the scheme's default when unset.
+    pub port: Option<u16>,
+    /// API user; the host's `username` when unset.
+    pub username: Option<String>,
+    /// API password; the host's `password` when unset.
+    pub password: Option<Secret>,
+    /// `scheme` (https), `base_path`, `verify` (TLS), merged.
+    pub extras: Map<String, Value>,
+    /// `extras.ca_file`, resolved against the inventory folder.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A loaded inventory.
@@ -391,6 +412,20 @@ fn resolve(
                 .as_str()
                 .map(str::to_string)
         });
+    let http = options.get("http").map(|o| {
+        let extras = o.extras.clone().unwrap_or_default();
+        HttpOptions {
+            hostname: o.hostname.clone(),
+            port: o.port,
+            username: o.username.clone(),
+            password: o.password.as_deref().map(Secret::new),
+            ca_file: extras
+                .get("ca_file")
+                .and_then(Value::as_str)
+                .map(|p| dir.join(p)),
+            extras,
+        }
+    });
     let known_hosts_files = match extras.get("known_hosts") {
         Some(Value::String(p)) => vec![dir.join(p)],
         Some(Value::Array(ps)) => ps
@@ -431,6 +466,7 @@ fn resolve(
         data,
         known_hosts_files,
         extras,
+        http,
     }
 }
 

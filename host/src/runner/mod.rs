@@ -234,6 +234,7 @@ impl Connectivity {
                 },
             )),
             retry: config.retry,
+            http: Arc::default(),
         }
     }
 }
@@ -468,6 +469,7 @@ async fn run_device(
         env.connectivity.clone(),
         limits,
     );
+    ctx.http_endpoint = crate::transport::http::Endpoint::of(host);
     match job {
         Job::Exec { commands } => {
             let result = exec(&mut ctx, commands).await;
@@ -592,6 +594,7 @@ mod tests {
             data: Map::new(),
             known_hosts_files: Vec::new(),
             extras: extras.as_object().cloned().unwrap_or_default(),
+            http: None,
         }
     }
 

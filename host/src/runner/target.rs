@@ -200,6 +200,7 @@ mod tests {
             data: Map::new(),
             known_hosts_files: Vec::new(),
             extras: extras.as_object().cloned().unwrap_or_default(),
+            http: None,
         }
     }
 

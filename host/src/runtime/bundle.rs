@@ -39,6 +39,9 @@ pub struct Limits {
     pub output_kib: u64,
     /// Log records per instance; one more stops the plugin (`plugin-limit`).
     pub log_records: u32,
+    /// Metric label sets (series) the plugin may have at once, over all
+    /// devices; past it, new series are refused.
+    pub metric_series: u32,
 }
 
 impl Default for Limits {
@@ -48,6 +51,7 @@ impl Default for Limits {
             fuel_millions: 2_000,
             output_kib: 16 << 10,
             log_records: 1_000,
+            metric_series: 100_000,
         }
     }
 }
@@ -59,6 +63,7 @@ impl Limits {
         fuel_millions: 50_000,
         output_kib: 64 << 10,
         log_records: 100_000,
+        metric_series: 1_000_000,
     };
 
     /// These limits, each brought down to the host's ceiling and up to a
@@ -69,6 +74,7 @@ impl Limits {
             fuel_millions: self.fuel_millions.clamp(1, Self::MAX.fuel_millions),
             output_kib: self.output_kib.clamp(1, Self::MAX.output_kib),
             log_records: self.log_records.min(Self::MAX.log_records),
+            metric_series: self.metric_series.min(Self::MAX.metric_series),
         }
     }
 }
@@ -83,8 +89,9 @@ pub struct Capabilities {
     pub commands: Vec<String>,
     /// Whether the workflow may enter configuration mode (`send-config`).
     pub config: bool,
-    /// HTTP hosts the workflow may reach (no HTTP interface exists yet in
-    /// WIT 0.1; the request is checked so manifests can already say it).
+    /// HTTP hosts the workflow may reach: `device` for the current device's
+    /// own API (its inventory `connection_options.http`), or host names
+    /// (`netbox.example.com`, `*.example.com`) for absolute URLs.
     pub http: Vec<String>,
     /// Whether the workflow may keep per-plugin key-value state (no state
     /// interface exists yet in WIT 0.1; checked like `http`).

@@ -3,7 +3,8 @@
 
 use super::bindings::{driver as dw, workflow as ww};
 use super::{
-    DriverPlatform, LimitExceeded, Plugin, PluginState, Runtime, check_output, trap_error,
+    DriverPlatform, LimitExceeded, Plugin, PluginState, Runtime, check_output, policy,
+    trap_error,
 };
 use crate::error::{Error, ErrorClass};
 use crate::resilience::breaker::Breakers;
@@ -12,6 +13,7 @@ use crate::resilience::dial::Dial;
 use crate::resilience::pool::{Lease, Pool};
 use crate::resilience::retry::RetryPolicy;
 use crate::telemetry::{PluginLabels, metrics};
+use crate::transport::http;
 use crate::transport::ssh::{CliSession, CommandOptions, Target};
 use regex::Regex;
 use std::sync::Arc;
@@ -34,6 +36,8 @@ pub struct Connectivity {
     pub breakers: Arc<Breakers>,
     /// Attempts and backoff of the connect/login step.
     pub retry: RetryPolicy,
+    /// HTTP clients, kept alive across devices and runs.
+    pub http: Arc<http::Clients>,
 }
 
 /// What one device task knows about its own limits.
@@ -66,6 +70,9 @@ pub struct DeviceContext {
     /// A recorded device that answers instead of a real one (`netrun plugin
     /// test`); no connection is ever made while it is set.
     pub replay: Option<Transcript>,
+    /// The device's HTTP API from the inventory (`connection_options.http`);
+    /// an inventory mistake is kept and reported when a plugin uses it.
+    pub http_endpoint: Result<Option<http::Endpoint>, Error>,
     driver: Option<DriverInstance>,
 }
 
@@ -128,6 +135,7 @@ impl DeviceContext {
             limits,
             last_error: None,
             replay: None,
+            http_endpoint: Ok(None),
             driver: None,
         }
     }
@@ -240,6 +248,107 @@ impl DeviceContext {
             e.message = format!("{}: {}", self.target.device, e.message);
             e
         })
+    }
+
+    /// Time left for one exchange: `asked` (or the command timeout), never
+    /// past the device deadline.
+    fn exchange_timeout(&self, asked: Option<Duration>) -> Duration {
+        let t = asked.unwrap_or(self.target.timeouts.command);
+        match self.limits.deadline {
+            Some(d) => t.min(d.saturating_duration_since(Instant::now())),
+            None => t,
+        }
+    }
+
+    /// Send an HTTP request to the device's own API: `path` on its
+    /// inventory endpoint, with its credentials, through its breaker, the
+    /// connect step retried like an SSH login.
+    pub async fn http_device(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response, Error> {
+        let device = self.target.device.clone();
+        let endpoint = self.http_endpoint.clone()?.ok_or_else(|| {
+            Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{device}: no HTTP API is set for this device: add connection_options.http (port, extras: {{scheme: https, ca_file: …}}) to it or its group"
+                ),
+            )
+        })?;
+        let request = http::Request {
+            method,
+            url: endpoint.url(path)?,
+            headers,
+            body,
+            timeout: self.exchange_timeout(timeout),
+        };
+        let client =
+            self.connectivity
+                .http
+                .get(&device, &endpoint.tls, self.target.timeouts.connect)?;
+        let auth = match (&endpoint.username, &endpoint.password) {
+            (Some(u), Some(p)) => Some((u.as_str(), p)),
+            _ => None,
+        };
+        let breaker = self.connectivity.breakers.get(&device);
+        let dial = Dial {
+            device: &device,
+            breaker: &breaker,
+            policy: &self.connectivity.retry,
+            deadline: self.limits.deadline,
+            stop: &self.limits.stop,
+            progress: &self.limits.progress,
+        };
+        let started = Instant::now();
+        let outcome = dial
+            .open(|| http::send_once(&client, &request, auth))
+            .await;
+        crate::telemetry::Metrics::observe(
+            &metrics().http_request_seconds,
+            &self.platform_name,
+            started.elapsed(),
+        );
+        let response = outcome??;
+        if response.status == 401 || response.status == 403 {
+            return Err(Error::new(
+                ErrorClass::Auth,
+                format!(
+                    "{device}: the API at {} refused the inventory's credentials (HTTP {}): check username and password (connection_options.http or the host's own)",
+                    endpoint.base, response.status
+                ),
+            ));
+        }
+        Ok(response)
+    }
+
+    /// Send an HTTP request to another host (the caller checked the grant):
+    /// system CA roots, no credentials, one attempt.
+    pub async fn http_external(
+        &mut self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response, Error> {
+        let request = http::Request {
+            method,
+            url,
+            headers,
+            body,
+            timeout: self.exchange_timeout(timeout),
+        };
+        let client = self.connectivity.http.get(
+            &self.target.device,
+            &http::Tls::System,
+            self.target.timeouts.connect,
+        )?;
+        http::send_once(&client, &request, None).await?
     }
 
     /// The current session's mode, if a session is open.
@@ -362,6 +471,7 @@ pub fn to_wit(e: &Error, command: &str) -> ww::netrun::plugin::types::Error {
         | ErrorClass::ConnectRefused
         | ErrorClass::SshProtocol
         | ErrorClass::HostKey
+        | ErrorClass::Tls
         | ErrorClass::BreakerOpen => W::Connection(m),
         ErrorClass::Auth => W::Auth(m),
         ErrorClass::ConnectTimeout
@@ -718,5 +828,161 @@ impl ww::netrun::plugin::parser::Host for PluginState {
             ctx.last_error = Some(e);
             w
         }))
+    }
+}
+
+impl ww::netrun::plugin::http::Host for PluginState {
+    async fn endpoint(&mut self) -> wasmtime::Result<Option<String>> {
+        Ok(self
+            .ctx
+            .as_deref()
+            .and_then(|c| c.http_endpoint.as_ref().ok()?.as_ref())
+            .map(|e| e.base.to_string()))
+    }
+
+    async fn send(
+        &mut self,
+        request: ww::netrun::plugin::http::Request,
+    ) -> wasmtime::Result<Result<ww::netrun::plugin::http::Response, ww::netrun::plugin::types::Error>>
+    {
+        let what = format!("{} {}", request.method, request.url);
+        let result = self.http_send(request).await;
+        Ok(match result {
+            Ok(r) => Ok(ww::netrun::plugin::http::Response {
+                status: r.status,
+                headers: r.headers,
+                body: r.body,
+            }),
+            Err(e) => {
+                if e.class == ErrorClass::Denied {
+                    tracing::warn!(plugin = &*self.plugin, device = &*self.device, "{}", e.message);
+                }
+                let w = to_wit(&e, &what);
+                if let Some(ctx) = self.ctx.as_deref_mut() {
+                    ctx.last_error = Some(e);
+                }
+                Err(w)
+            }
+        })
+    }
+}
+
+impl PluginState {
+    /// Check an HTTP request against the plugin's grants, then send it.
+    async fn http_send(
+        &mut self,
+        request: ww::netrun::plugin::http::Request,
+    ) -> Result<http::Response, Error> {
+        let method = match request.method.to_ascii_uppercase().as_str() {
+            m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD") => {
+                reqwest::Method::from_bytes(m.as_bytes()).map_err(|e| {
+                    Error::new(ErrorClass::Internal, format!("HTTP method {m}: {e}"))
+                })?
+            }
+            other => {
+                return Err(Error::new(
+                    ErrorClass::Internal,
+                    format!("HTTP method `{other}` is not one of GET, POST, PUT, PATCH, DELETE, HEAD"),
+                ));
+            }
+        };
+        http::check_headers(&request.headers)?;
+        let timeout = request.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
+        if request.url.starts_with('/') {
+            self.guard.check_http(policy::HttpTarget::Device)?;
+            let ctx = self.ctx()?;
+            if ctx.replay.is_some() {
+                return Err(Error::new(
+                    ErrorClass::Internal,
+                    "recorded transcripts hold CLI exchanges only; HTTP calls cannot be replayed",
+                ));
+            }
+            return ctx
+                .http_device(method, &request.url, request.headers, request.body, timeout)
+                .await;
+        }
+        let url = reqwest::Url::parse(&request.url).map_err(|e| {
+            Error::new(
+                ErrorClass::Internal,
+                format!(
+                    "`{}` is neither a path on the device's API (`/…`) nor an absolute URL: {e}",
+                    request.url
+                ),
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
+            return Err(Error::new(
+                ErrorClass::Denied,
+                format!("`{}`: only http(s) URLs without credentials are allowed", request.url),
+            ));
+        }
+        let host = url.host_str().unwrap_or_default().to_string();
+        self.guard.check_http(policy::HttpTarget::Host(&host))?;
+        let ctx = self.ctx()?;
+        if ctx.replay.is_some() {
+            return Err(Error::new(
+                ErrorClass::Internal,
+                "recorded transcripts hold CLI exchanges only; HTTP calls cannot be replayed",
+            ));
+        }
+        ctx.http_external(method, url, request.headers, request.body, timeout)
+            .await
+    }
+
+    fn set_metric(
+        &mut self,
+        kind: crate::telemetry::plugin::Kind,
+        name: &str,
+        help: &str,
+        labels: &[(String, String)],
+        value: f64,
+    ) -> Result<(), ww::netrun::plugin::types::Error> {
+        let sample = crate::telemetry::plugin::Sample {
+            plugin: &self.plugin,
+            device: &self.device,
+            kind,
+            name,
+            help,
+            labels,
+            value,
+            max_series: self.metric_series,
+        };
+        metrics().plugin.set(sample).map_err(|m| {
+            ww::netrun::plugin::types::Error::Denied(format!("plugin {}: {m}", self.plugin))
+        })
+    }
+}
+
+impl ww::netrun::plugin::metrics::Host for PluginState {
+    async fn gauge(
+        &mut self,
+        name: String,
+        help: String,
+        labels: Vec<(String, String)>,
+        value: f64,
+    ) -> wasmtime::Result<Result<(), ww::netrun::plugin::types::Error>> {
+        Ok(self.set_metric(
+            crate::telemetry::plugin::Kind::Gauge,
+            &name,
+            &help,
+            &labels,
+            value,
+        ))
+    }
+
+    async fn counter(
+        &mut self,
+        name: String,
+        help: String,
+        labels: Vec<(String, String)>,
+        value: f64,
+    ) -> wasmtime::Result<Result<(), ww::netrun::plugin::types::Error>> {
+        Ok(self.set_metric(
+            crate::telemetry::plugin::Kind::Counter,
+            &name,
+            &help,
+            &labels,
+            value,
+        ))
     }
 }

@@ -76,6 +76,8 @@ pub struct PluginState {
     pub log_budget: u32,
     /// Largest result the plugin may return, bytes.
     pub output_limit: usize,
+    /// Metric series the plugin may hold (`limits.metric_series`).
+    pub metric_series: usize,
     /// What the plugin may do to its device (workflows).
     pub guard: policy::Guard,
     /// The device a workflow runs against (workflows only).
@@ -263,6 +265,7 @@ impl Runtime {
             device,
             log_budget: limits.log_records,
             output_limit: (limits.output_kib as usize) << 10,
+            metric_series: limits.metric_series as usize,
             guard: policy::Guard::new(
                 &plugin.bundle.manifest.name,
                 &plugin.bundle.manifest.capabilities,

@@ -339,9 +339,71 @@ impl Guard {
     }
 }
 
+/// Where an HTTP request of a plugin goes.
+#[derive(Debug, Clone, Copy)]
+pub enum HttpTarget<'a> {
+    /// The current device's own API (capability `device`).
+    Device,
+    /// Another host, by name (capability: the host name or a `*.` pattern).
+    Host(&'a str),
+}
+
+impl Guard {
+    /// Allow an HTTP request only to what the manifest requested (and so
+    /// the operator granted).
+    pub fn check_http(&self, target: HttpTarget<'_>) -> Result<(), Error> {
+        let plugin = &self.plugin;
+        let (allowed, what, grant) = match target {
+            HttpTarget::Device => (
+                self.caps.http.iter().any(|h| h.eq_ignore_ascii_case("device")),
+                "the device's own API".to_string(),
+                "device".to_string(),
+            ),
+            HttpTarget::Host(host) => (
+                self.caps
+                    .http
+                    .iter()
+                    .filter(|h| !h.eq_ignore_ascii_case("device"))
+                    .any(|h| glob_match(&h.to_ascii_lowercase(), &host.to_ascii_lowercase())),
+                format!("host {host}"),
+                host.to_string(),
+            ),
+        };
+        if allowed {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorClass::Denied,
+            format!(
+                "plugin {plugin}: HTTP to {what} was not requested in its manifest (http = {:?}); no connection was made. To allow it, add \"{grant}\" to [capabilities] http in its netrun-plugin.toml, rebuild, and grant it (--grant 'http={grant}')",
+                self.caps.http
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_goes_only_to_requested_hosts_and_the_device_api_only_when_asked() {
+        let g = Guard::new(
+            "p",
+            &Capabilities {
+                http: vec!["device".into(), "*.example.com".into()],
+                ..Default::default()
+            },
+        );
+        assert!(g.check_http(HttpTarget::Device).is_ok());
+        assert!(g.check_http(HttpTarget::Host("nb.EXAMPLE.com")).is_ok());
+        let e = g.check_http(HttpTarget::Host("evil.test")).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Denied);
+        assert!(e.message.contains("--grant 'http=evil.test'"), "{}", e.message);
+        let narrow = Guard::new("p", &Capabilities::default());
+        let e = narrow.check_http(HttpTarget::Device).unwrap_err();
+        assert!(e.message.contains("--grant 'http=device'"), "{}", e.message);
+    }
 
     #[test]
     fn star_matches_any_text_and_whitespace_runs_are_one_space() {

@@ -1,6 +1,8 @@
 //! Observability: one Prometheus registry per process, with bounded label
 //! sets (platform, class, workflow, plugin — never a device or a command).
 
+pub mod plugin;
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -83,6 +85,10 @@ pub struct Metrics {
     pub plugin_limit_hits: Family<PluginLabels, Counter>,
     /// Duration of whole runs.
     pub run_seconds: Histogram,
+    /// HTTP requests to device APIs, by platform.
+    pub http_request_seconds: Family<PlatformLabels, Histogram>,
+    /// Device metrics set by plugins.
+    pub plugin: plugin::PluginMetrics,
 }
 
 fn latency_histogram() -> Histogram {
@@ -107,6 +113,8 @@ impl Metrics {
             plugin_call_seconds: Family::new_with_constructor(latency_histogram),
             plugin_limit_hits: Family::default(),
             run_seconds: Histogram::new(exponential_buckets(0.1, 2.0, 14)),
+            http_request_seconds: Family::new_with_constructor(latency_histogram),
+            plugin: plugin::PluginMetrics::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -179,6 +187,12 @@ impl Metrics {
             Unit::Seconds,
             m.run_seconds.clone(),
         );
+        registry.register_with_unit(
+            "http_request",
+            "Duration of HTTP requests to device APIs",
+            Unit::Seconds,
+            m.http_request_seconds.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -197,7 +211,9 @@ impl Metrics {
         let mut open_metrics = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut open_metrics, &self.registry);
-        to_prometheus_text(&open_metrics)
+        let mut text = to_prometheus_text(&open_metrics);
+        self.plugin.encode(&mut text);
+        text
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod algorithms;
 pub mod auth;
+pub mod http;
 pub mod jump;
 pub mod known_hosts;
 pub mod platform;

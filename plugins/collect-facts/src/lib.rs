@@ -1,8 +1,10 @@
 //! collect-facts: the facts NAPALM's `get_facts` returns (hostname, vendor,
 //! OS version, model, serial, uptime, interfaces), from `show version` and
-//! `show ip interface brief` parsed by the device's driver.
+//! `show ip interface brief` over the CLI, or — for Arista devices with an
+//! API endpoint in the inventory — `show version`, `show hostname` and
+//! `show interfaces` over eAPI, each parsed by the device's driver.
 
-use netrun_guest::workflow::{Device, Error, Session, Workflow};
+use netrun_guest::workflow::{Device, Error, Session, Workflow, http, parse};
 use netrun_guest::{Level, Value, json, log};
 
 /// The workflow.
@@ -67,8 +69,93 @@ pub fn facts(platform: &str, version: &Value, interfaces: &Value) -> Value {
     })
 }
 
+/// Facts from eAPI answers parsed by the arista-eos driver.
+pub fn facts_from_api(platform: &str, version: &Value, hostname: &Value, interfaces: &Value) -> Value {
+    let interface_list: Vec<Value> = interfaces
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|r| r.get("interface").cloned()).collect())
+        .unwrap_or_default();
+    let uptime_seconds = version.get("uptime_seconds").and_then(Value::as_u64);
+    json!({
+        "hostname": hostname.get("hostname").cloned().unwrap_or(Value::Null),
+        "fqdn": hostname.get("fqdn").cloned().unwrap_or(Value::Null),
+        "vendor": vendor(platform),
+        "os_version": version.get("version").cloned().unwrap_or(Value::Null),
+        "model": version.get("model").cloned().unwrap_or(Value::Null),
+        "serial": version.get("serial").cloned().unwrap_or(Value::Null),
+        "uptime": uptime_seconds.map(uptime_text),
+        "uptime_seconds": uptime_seconds,
+        "interfaces": interface_list,
+    })
+}
+
+/// `1 week, 2 days, 3 hours, 4 minutes`, as IOS words it.
+pub fn uptime_text(secs: u64) -> String {
+    let parts = [
+        ("year", 365 * 86_400),
+        ("week", 7 * 86_400),
+        ("day", 86_400),
+        ("hour", 3_600),
+        ("minute", 60),
+    ];
+    let mut left = secs;
+    let mut words = Vec::new();
+    for (name, size) in parts {
+        let n = left / size;
+        left %= size;
+        if n > 0 {
+            words.push(format!("{n} {name}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    if words.is_empty() {
+        "0 minutes".into()
+    } else {
+        words.join(", ")
+    }
+}
+
+/// eAPI commands answered in JSON, each parsed by the device's driver.
+const API_COMMANDS: [&str; 3] = ["show version", "show hostname", "show interfaces"];
+
+/// Run `API_COMMANDS` in one eAPI `runCmds` call.
+fn over_api(device: &Device) -> Result<Value, Error> {
+    let request = json!({
+        "jsonrpc": "2.0",
+        "method": "runCmds",
+        "params": {"version": 1, "cmds": API_COMMANDS, "format": "json"},
+        "id": format!("netrun-{}", device.name),
+    });
+    let answer = http::post_json("/command-api", &request)?;
+    if let Some(e) = answer.get("error") {
+        return Err(Error::RejectedCommand(netrun_guest::workflow::RejectedCommand {
+            command: API_COMMANDS.join("; "),
+            output: e.to_string(),
+        }));
+    }
+    let results = answer
+        .get("result")
+        .and_then(Value::as_array)
+        .filter(|r| r.len() == API_COMMANDS.len())
+        .ok_or_else(|| {
+            Error::Parse(format!(
+                "eAPI answer has no result list of {} entries: {}",
+                API_COMMANDS.len(),
+                answer.to_string().chars().take(200).collect::<String>()
+            ))
+        })?;
+    let mut parsed = Vec::with_capacity(results.len());
+    for (command, result) in API_COMMANDS.iter().zip(results) {
+        parsed.push(parse(command, &result.to_string())?);
+    }
+    log(Level::Debug, &format!("collected facts of {} over eAPI", device.name));
+    Ok(facts_from_api(&device.platform, &parsed[0], &parsed[1], &parsed[2]))
+}
+
 impl Workflow for CollectFacts {
     fn run(device: Device, _params: Value) -> Result<Value, Error> {
+        if device.platform == "arista_eos" && http::endpoint().is_some() {
+            return over_api(&device);
+        }
         let session = Session::open()?;
         let version = session.send_command_parsed("show version")?;
         let interfaces = session.send_command_parsed("show ip interface brief")?;
@@ -97,6 +184,19 @@ mod tests {
         assert_eq!(f["vendor"], "Cisco");
         assert_eq!(f["uptime_seconds"], 7 * 86_400 + 7_200);
         assert_eq!(f["interfaces"], json!(["Gi1/0/1", "Vlan1"]));
+    }
+
+    #[test]
+    fn api_facts_take_hostname_and_words_the_uptime() {
+        let version = json!({"model": "DCS-7050SX3-48YC8", "serial": "JPE1", "version": "4.30.1F",
+                             "uptime_seconds": 8 * 86_400 + 3_660});
+        let host = json!({"hostname": "leaf1", "fqdn": "leaf1.lab"});
+        let intf = json!([{"interface": "Ethernet1"}]);
+        let f = facts_from_api("arista_eos", &version, &host, &intf);
+        assert_eq!(f["hostname"], "leaf1");
+        assert_eq!(f["vendor"], "Arista");
+        assert_eq!(f["uptime"], "1 week, 1 day, 1 hour, 1 minute");
+        assert_eq!(f["interfaces"], json!(["Ethernet1"]));
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub const WIT_FILES: &[(&str, &str)] = &[
         "driver.wit",
         include_str!("../../../../wit/v0.1/driver.wit"),
     ),
+    ("http.wit", include_str!("../../../../wit/v0.1/http.wit")),
+    (
+        "metrics.wit",
+        include_str!("../../../../wit/v0.1/metrics.wit"),
+    ),
     (
         "workflow.wit",
         include_str!("../../../../wit/v0.1/workflow.wit"),

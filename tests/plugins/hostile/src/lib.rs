@@ -10,9 +10,13 @@
 //! - `snoop`: looks for files, folders, environment variables and arguments,
 //!   and returns what it saw (WASI gives it none);
 //! - `log-flood`: logs without end;
-//! - `output`: returns a result larger than its output limit.
+//! - `output`: returns a result larger than its output limit;
+//! - `http`: GETs the URL in the `url` parameter (a host it never requested);
+//! - `http-device`: calls the device's own API, which it never requested;
+//! - `metrics-flood`: creates metric series without end (capped by the host);
+//! - `metrics-spoof`: reports a metric for another device.
 
-use netrun_guest::workflow::{Device, Error, Session, Workflow};
+use netrun_guest::workflow::{Device, Error, Session, Workflow, http, metrics};
 use netrun_guest::{Level, Value, json, log};
 
 struct Hostile;
@@ -77,6 +81,26 @@ impl Workflow for Hostile {
                     log(Level::Error, &"flood ".repeat(1_000));
                 },
                 "output" => return Ok(Value::String("x".repeat(2 << 20))),
+                "http" => {
+                    let url = params.get("url").and_then(Value::as_str).unwrap_or("");
+                    let r = http::send("GET", url, &[], None)?;
+                    return Ok(json!({ "status": r.status, "body": r.body }));
+                }
+                "http-device" => {
+                    let r = http::send("GET", "/command-api", &[], None)?;
+                    return Ok(json!({ "status": r.status }));
+                }
+                "metrics-flood" => {
+                    let mut made = 0u64;
+                    loop {
+                        let label = made.to_string();
+                        metrics::gauge("flood", "flood", &[("n", &label)], 1.0)?;
+                        made += 1;
+                    }
+                }
+                "metrics-spoof" => {
+                    metrics::gauge("up", "up", &[("device", "someone-else")], 1.0)?;
+                }
                 _ => {}
             }
         }

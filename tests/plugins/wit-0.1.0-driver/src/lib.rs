@@ -5,7 +5,7 @@
 //! SDK, no serde) keep it small.
 
 wit_bindgen::generate!({
-    path: "../../../wit/v0.1",
+    path: "wit",
     world: "driver-plugin",
 });
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Soak benchmark of the long-lived poller: `netrun serve` polling a lab of
+# DEVICES simulated devices with the interface-counters workflow every
+# INTERVAL for DURATION, sampling the server's RSS and the latency and size
+# of a /metrics scrape every SAMPLE seconds. Prints a table and the figures
+# at start and end. Not a test: nothing is asserted; read the figures.
+#
+#   scripts/soak.sh [DEVICES] [DURATION_S] [INTERVAL] [SAMPLE_S]   (defaults 1000 600 5s 30)
+#
+# Uses the release build: cargo build --release -p netrun && scripts/build-plugins.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+devices=${1:-1000}
+duration=${2:-600}
+interval=${3:-5s}
+sample=${4:-30}
+bin=${NETRUN_BIN:-${CARGO_TARGET_DIR:-target}/release/netrun}
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+"$bin" lab --devices "$devices" --inventory-dir "$work/lab" > "$work/lab.log" 2>&1 &
+lab_pid=$!
+serve_pid=
+cleanup() {
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
+  kill "$lab_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 600); do grep -q ready "$work/lab.log" 2>/dev/null && break; sleep 0.1; done
+cat > "$work/serve.yaml" <<YAML
+listen: 127.0.0.1:$port
+jobs:
+  - name: counters
+    workflow: interface-counters
+    inventory: lab/
+    interval: $interval
+    jitter: 1s
+    timeout: 60s
+    concurrency: 200
+YAML
+"$bin" serve --config "$work/serve.yaml" --log-level warn > "$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.1; done
+echo "soak: $devices devices, interval $interval, $duration s, serve pid $serve_pid, lab pid $lab_pid"
+rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
+printf '%8s %9s %9s %11s %10s %12s %10s\n' t_s rss_mib lab_mib scrape_ms scrape_kib plugin_series ok_polls
+start=$(date +%s)
+first=""
+last=""
+while :; do
+  now=$(( $(date +%s) - start ))
+  t=$(curl -s -o "$work/m.prom" -w '%{time_total}' "http://127.0.0.1:$port/metrics")
+  ms=$(awk -v t="$t" 'BEGIN {printf "%.1f", t * 1000}')
+  kib=$(( $(stat -c %s "$work/m.prom") / 1024 ))
+  series=$(grep -c '^netrun_plugin_' "$work/m.prom" || true)
+  ok=$(awk '/^netrun_device_results_total\{.*status="ok"/ {s += $2} END {print s + 0}' "$work/m.prom")
+  line=$(printf '%8d %9d %9d %11s %10d %12d %10d' "$now" "$(rss "$serve_pid")" "$(rss "$lab_pid")" "$ms" "$kib" "$series" "$ok")
+  echo "$line"
+  [ -z "$first" ] && first=$line
+  last=$line
+  [ "$now" -ge "$duration" ] && break
+  sleep "$sample"
+done
+errors=$(awk '/^netrun_device_results_total\{.*status="error"/ {s += $2} END {print s + 0}' "$work/m.prom")
+echo "start: $first"
+echo "end:   $last"
+echo "device polls with errors: $errors"
+if command -v promtool > /dev/null; then
+  promtool check metrics < "$work/m.prom" && echo "promtool check metrics: ok"
+fi
