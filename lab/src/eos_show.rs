@@ -184,10 +184,7 @@ fn hardware(kind: EosIfKind) -> &'static str {
 }
 
 fn forwarding_model(dev: &EosDevice, i: &EosInterface) -> &'static str {
-    let lag_member = dev
-        .interfaces
-        .iter()
-        .any(|p| p.members.contains(&i.name));
+    let lag_member = dev.interfaces.iter().any(|p| p.members.contains(&i.name));
     if lag_member {
         "dataLink"
     } else if i.address.is_some() {
@@ -547,11 +544,7 @@ fn running_config(dev: &EosDevice) -> Vec<(String, Vec<String>)> {
         if i.link == EosLink::Disabled {
             sub.push("shutdown".into());
         }
-        if let Some(lag) = dev
-            .interfaces
-            .iter()
-            .find(|p| p.members.contains(&i.name))
-        {
+        if let Some(lag) = dev.interfaces.iter().find(|p| p.members.contains(&i.name)) {
             let id = lag.name.trim_start_matches("Port-Channel");
             sub.push(format!("channel-group {id} mode active"));
         }
