@@ -252,7 +252,7 @@ impl Lab {
             });
             state.push(device);
         }
-        let (eos_devices, eos_state, ca_pem) = match start_eos(&config, &shared, started) {
+        let eos = match start_eos(&config, &shared, started) {
             Ok(eos) => eos,
             Err(e) => {
                 // Stop the EOS devices already started.
@@ -268,9 +268,9 @@ impl Lab {
             devices,
             shared,
             state,
-            eos_devices,
-            eos_state,
-            ca_pem,
+            eos_devices: eos.devices,
+            eos_state: eos.state,
+            ca_pem: eos.ca_pem,
             _reserved: reserved,
         })
     }
@@ -350,15 +350,26 @@ impl Lab {
     }
 }
 
+/// The running EOS devices of a lab.
+struct EosFleet {
+    devices: Vec<LabEosDevice>,
+    state: Vec<Arc<EosDevice>>,
+    /// PEM of the CA that signed their certificate (`None` without EOS devices).
+    ca_pem: Option<String>,
+}
+
 /// Binds and starts the EOS devices of `config` (after the SSH devices' ports).
-#[allow(clippy::type_complexity)]
 fn start_eos(
     config: &LabConfig,
     shared: &Arc<Shared>,
     started: Instant,
-) -> anyhow::Result<(Vec<LabEosDevice>, Vec<Arc<EosDevice>>, Option<String>)> {
+) -> anyhow::Result<EosFleet> {
     if config.eos_devices == 0 {
-        return Ok((Vec::new(), Vec::new(), None));
+        return Ok(EosFleet {
+            devices: Vec::new(),
+            state: Vec::new(),
+            ca_pem: None,
+        });
     }
     let pki = tls::LabPki::generate(config.bind)?;
     let acceptor = tokio_rustls::TlsAcceptor::from(pki.server.clone());
@@ -402,7 +413,11 @@ fn start_eos(
         });
         state.push(device);
     }
-    Ok((devices, state, Some(pki.ca_pem)))
+    Ok(EosFleet {
+        devices,
+        state,
+        ca_pem: Some(pki.ca_pem),
+    })
 }
 
 impl Drop for Lab {
