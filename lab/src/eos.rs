@@ -199,6 +199,32 @@ pub struct EosCounters {
 const AVG_FRAME: u64 = 740;
 
 impl EosInterface {
+    /// An idle, connected interface without address or traffic; generation sets
+    /// what differs.
+    fn base(name: &str, kind: EosIfKind) -> EosInterface {
+        EosInterface {
+            name: name.to_string(),
+            kind,
+            description: String::new(),
+            link: EosLink::Connected,
+            mac: None,
+            address: None,
+            bandwidth: 0,
+            mtu: 1500,
+            rate_in: 0,
+            rate_out: 0,
+            base_in: 0,
+            base_out: 0,
+            fcs_errors: 0,
+            runts: 0,
+            in_discards: 0,
+            out_discards: 0,
+            link_changes: 1,
+            since_change: 0,
+            members: Vec::new(),
+        }
+    }
+
     /// Whether the interface is up (line protocol up).
     pub fn is_up(&self) -> bool {
         self.link == EosLink::Connected
@@ -382,46 +408,23 @@ impl EosDevice {
             });
         }
         interfaces.push(EosInterface {
-            name: "Management1".into(),
-            kind: EosIfKind::Management,
             description: "oob".into(),
-            link: EosLink::Connected,
             mac: Some(with_last(system_mac, 0x0f)),
             address: Some((Ipv4Addr::new(192, 168, 0, (index % 250) as u8 + 2), 24)),
             bandwidth: 1_000_000_000,
-            mtu: 1500,
             rate_in: rng.range(200, 20_000),
             rate_out: rng.range(200, 20_000),
             base_in: rng.range(1 << 20, 1 << 32),
             base_out: rng.range(1 << 20, 1 << 32),
-            fcs_errors: 0,
-            runts: 0,
-            in_discards: 0,
-            out_discards: 0,
-            link_changes: 1,
             since_change: rng.range(86_400, 300 * 86_400),
-            members: Vec::new(),
+            ..EosInterface::base("Management1", EosIfKind::Management)
         });
         interfaces.push(EosInterface {
-            name: "Loopback0".into(),
-            kind: EosIfKind::Loopback,
             description: "router-id".into(),
-            link: EosLink::Connected,
-            mac: None,
             address: Some((Ipv4Addr::new(10, 255, site, 1), 32)),
-            bandwidth: 0,
             mtu: 65535,
-            rate_in: 0,
-            rate_out: 0,
-            base_in: 0,
-            base_out: 0,
-            fcs_errors: 0,
-            runts: 0,
-            in_discards: 0,
-            out_discards: 0,
-            link_changes: 1,
             since_change: 300 * 86_400,
-            members: Vec::new(),
+            ..EosInterface::base("Loopback0", EosIfKind::Loopback)
         });
         let members: Vec<String> = lag_members.iter().map(|p| format!("Ethernet{p}")).collect();
         let (lag_in, lag_out, lag_base_in, lag_base_out) = lag_members
@@ -436,31 +439,23 @@ impl EosDevice {
                 )
             });
         interfaces.push(EosInterface {
-            name: "Port-Channel1".into(),
-            kind: EosIfKind::PortChannel,
             description: "mlag-peer".into(),
-            link: EosLink::Connected,
             mac: Some(with_last(system_mac, lag_members[0] as u8)),
-            address: None,
             bandwidth: model.port_speed * lag_members.len() as u64,
             mtu: 9214,
             rate_in: lag_in,
             rate_out: lag_out,
             base_in: lag_base_in,
             base_out: lag_base_out,
-            fcs_errors: 0,
-            runts: 0,
-            in_discards: 0,
-            out_discards: 0,
             link_changes: 2,
             since_change: rng.range(86_400, 60 * 86_400),
             members,
+            ..EosInterface::base("Port-Channel1", EosIfKind::PortChannel)
         });
         for (n, vlan) in [10u16, 20, 30].into_iter().enumerate() {
             let down = n == 2 && rng.below(2) == 0;
+            // EOS shows no counters for SVIs, so they need no traffic rates.
             interfaces.push(EosInterface {
-                name: format!("Vlan{vlan}"),
-                kind: EosIfKind::Vlan,
                 description: format!("svi-{vlan}"),
                 link: if down {
                     EosLink::Disabled
@@ -469,19 +464,8 @@ impl EosDevice {
                 },
                 mac: Some(system_mac),
                 address: Some((Ipv4Addr::new(10, (vlan / 10) as u8 + 100, site, 1), 24)),
-                bandwidth: 0,
-                mtu: 1500,
-                rate_in: rng.range(100, 200_000),
-                rate_out: rng.range(100, 200_000),
-                base_in: rng.range(1 << 20, 1 << 36),
-                base_out: rng.range(1 << 20, 1 << 36),
-                fcs_errors: 0,
-                runts: 0,
-                in_discards: 0,
-                out_discards: 0,
-                link_changes: 1,
                 since_change: rng.range(86_400, 120 * 86_400),
-                members: Vec::new(),
+                ..EosInterface::base(&format!("Vlan{vlan}"), EosIfKind::Vlan)
             });
         }
         let uptime_at_start = rng.range(3_600, 400 * 86_400);

@@ -20,6 +20,22 @@ async fn eos_lab(eos_devices: usize) -> Lab {
     .expect("lab starts")
 }
 
+/// A lab with `eos_devices` EOS devices and a client that trusts its CA.
+async fn eos_lab_and_client(eos_devices: usize) -> (Lab, reqwest::Client) {
+    let lab = eos_lab(eos_devices).await;
+    let client = client(lab.ca_pem().expect("EOS lab has a CA"));
+    (lab, client)
+}
+
+/// The HTTP status of a request.
+async fn status(req: reqwest::RequestBuilder) -> u16 {
+    req.send()
+        .await
+        .expect("request succeeds")
+        .status()
+        .as_u16()
+}
+
 /// A client that trusts only the lab CA.
 fn client(ca_pem: &str) -> reqwest::Client {
     let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("CA PEM parses");
@@ -57,8 +73,7 @@ async fn post(client: &reqwest::Client, dev: &LabEosDevice, body: &Value) -> Val
 
 #[tokio::test]
 async fn show_version_and_interfaces_over_verified_tls() {
-    let lab = eos_lab(2).await;
-    let client = client(lab.ca_pem().expect("EOS lab has a CA"));
+    let (lab, client) = eos_lab_and_client(2).await;
     let dev = &lab.eos_devices()[1];
     assert_eq!(dev.name, "eos002");
     let r = post(
@@ -117,8 +132,7 @@ async fn show_version_and_interfaces_over_verified_tls() {
 
 #[tokio::test]
 async fn wrong_or_missing_credentials_get_401_with_basic_challenge() {
-    let lab = eos_lab(1).await;
-    let client = client(lab.ca_pem().unwrap());
+    let (lab, client) = eos_lab_and_client(1).await;
     let dev = &lab.eos_devices()[0];
     let body = run_cmds(json!(["show version"]), "json");
     let wrong = client
@@ -130,43 +144,32 @@ async fn wrong_or_missing_credentials_get_401_with_basic_challenge() {
         .unwrap();
     assert_eq!(wrong.status(), 401);
     assert_eq!(wrong.headers()["www-authenticate"], "Basic realm=\"eAPI\"");
-    let missing = client
-        .post(url(dev, "127.0.0.1"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 401);
+    let missing = client.post(url(dev, "127.0.0.1")).json(&body);
+    assert_eq!(status(missing).await, 401);
     lab.shutdown().await;
 }
 
 #[tokio::test]
 async fn wrong_path_is_404_and_wrong_method_is_405() {
-    let lab = eos_lab(1).await;
-    let client = client(lab.ca_pem().unwrap());
+    let (lab, client) = eos_lab_and_client(1).await;
     let dev = &lab.eos_devices()[0];
     let base = format!("https://127.0.0.1:{}", dev.https_port);
-    let r = client
-        .post(format!("{base}/api"))
-        .basic_auth(USER, Some(PASSWORD))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let r = client
-        .get(format!("{base}/command-api"))
-        .basic_auth(USER, Some(PASSWORD))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 405);
+    let wrong_path = client.post(format!("{base}/api"));
+    assert_eq!(
+        status(wrong_path.basic_auth(USER, Some(PASSWORD))).await,
+        404
+    );
+    let wrong_method = client.get(format!("{base}/command-api"));
+    assert_eq!(
+        status(wrong_method.basic_auth(USER, Some(PASSWORD))).await,
+        405
+    );
     lab.shutdown().await;
 }
 
 #[tokio::test]
 async fn invalid_command_fails_with_1002_and_earlier_results() {
-    let lab = eos_lab(1).await;
-    let client = client(lab.ca_pem().unwrap());
+    let (lab, client) = eos_lab_and_client(1).await;
     let dev = &lab.eos_devices()[0];
     let r = post(
         &client,
@@ -191,8 +194,7 @@ async fn invalid_command_fails_with_1002_and_earlier_results() {
 
 #[tokio::test]
 async fn text_format_returns_cli_output() {
-    let lab = eos_lab(1).await;
-    let client = client(lab.ca_pem().unwrap());
+    let (lab, client) = eos_lab_and_client(1).await;
     let dev = &lab.eos_devices()[0];
     let r = post(
         &client,
@@ -220,8 +222,7 @@ async fn text_format_returns_cli_output() {
 
 #[tokio::test]
 async fn counters_grow_between_two_polls() {
-    let lab = eos_lab(1).await;
-    let client = client(lab.ca_pem().unwrap());
+    let (lab, client) = eos_lab_and_client(1).await;
     let dev = &lab.eos_devices()[0];
     let body = run_cmds(json!(["show interfaces"]), "json");
     let octets = |r: &Value| {
@@ -289,8 +290,7 @@ async fn inventory_lists_eos_hosts_and_ca_verifies_tls() {
 
 #[tokio::test]
 async fn pooled_client_sends_many_requests_in_a_row() {
-    let lab = eos_lab(1).await;
-    let client = client(lab.ca_pem().unwrap());
+    let (lab, client) = eos_lab_and_client(1).await;
     let dev = &lab.eos_devices()[0];
     for _ in 0..5 {
         let r = post(&client, dev, &run_cmds(json!(["show hostname"]), "json")).await;
