@@ -445,7 +445,11 @@ fn interface_text(out: &mut String, i: &EosInterface, elapsed: Duration) {
     if i.kind == EosIfKind::PortChannel {
         let _ = writeln!(out, "  Active members in this channel: {}", i.members.len());
         for m in &i.members {
-            let _ = writeln!(out, "  ... {m} , Full-duplex, {}", speed(i.bandwidth / 2));
+            let _ = writeln!(
+                out,
+                "  ... {m} , Full-duplex, {}",
+                speed(i.bandwidth / i.members.len() as u64)
+            );
         }
         out.push_str("  Fallback mode is: off\n");
     }
