@@ -1,7 +1,7 @@
 //! Starts a lab, writes its inventory and waits for Ctrl-C.
 //!
 //! ```text
-//! cargo run -p netrun-lab --example lab -- [DEVICES] [INVENTORY_DIR] [--base-port P] [--fault SPEC]...
+//! cargo run -p netrun-lab --example lab -- [DEVICES] [INVENTORY_DIR] [--base-port P] [--eos N] [--fault SPEC]...
 //! ```
 
 use std::path::PathBuf;
@@ -24,6 +24,9 @@ async fn main() -> anyhow::Result<()> {
                 config.base_port = args.next().context("--base-port needs a value")?.parse()?;
             }
             "--seed" => config.seed = args.next().context("--seed needs a value")?.parse()?,
+            "--eos" => {
+                config.eos_devices = args.next().context("--eos needs a value")?.parse()?;
+            }
             "--fault" => {
                 let spec = args.next().context("--fault needs a value")?;
                 config
@@ -52,6 +55,12 @@ async fn main() -> anyhow::Result<()> {
         eprintln!(
             "{} port={} model={} serial={}{fault}",
             d.name, d.port, d.model, d.serial
+        );
+    }
+    for d in lab.eos_devices() {
+        eprintln!(
+            "{} https_port={} model={} serial={} version={}",
+            d.name, d.https_port, d.model, d.serial, d.version
         );
     }
     println!("ready");

@@ -1,5 +1,6 @@
 //! Nornir SimpleInventory files (`hosts.yaml`, `groups.yaml`, `defaults.yaml`) and an
-//! OpenSSH `known_hosts` file for a running lab.
+//! OpenSSH `known_hosts` file for a running lab; with EOS devices also `ca.pem`, the
+//! lab CA their eAPI certificates chain to.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,10 +10,14 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::{LabConfig, LabDevice};
+use crate::{LabConfig, LabDevice, LabEosDevice};
 
-/// Group every lab host belongs to.
+/// Group every SSH (Cisco IOS-like) lab host belongs to.
 pub const GROUP: &str = "lab";
+/// Group every EOS (eAPI) lab host belongs to.
+pub const EOS_GROUP: &str = "eos";
+/// File name of the lab CA certificate in the inventory directory.
+pub const CA_FILE: &str = "ca.pem";
 
 #[derive(Serialize)]
 struct HostData<'a> {
@@ -25,9 +30,32 @@ struct HostData<'a> {
 #[derive(Serialize)]
 struct Host<'a> {
     hostname: String,
-    port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<&'static str>,
     groups: Vec<&'a str>,
     data: HostData<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connection_options: Option<HostConnectionOptions>,
+}
+
+/// `connection_options.http` of an eAPI host: the host's HTTP transport reads these.
+#[derive(Serialize)]
+struct HostConnectionOptions {
+    http: HttpOptions,
+}
+
+#[derive(Serialize)]
+struct HttpOptions {
+    port: u16,
+    extras: HttpExtras,
+}
+
+#[derive(Serialize)]
+struct HttpExtras {
+    scheme: &'static str,
+    ca_file: String,
 }
 
 #[derive(Serialize)]
@@ -82,19 +110,30 @@ pub(crate) fn known_hosts_host(ip: IpAddr, port: u16) -> String {
     }
 }
 
-/// Writes the inventory files of `devices` into `dir` (created if missing).
-pub(crate) fn write(dir: &Path, config: &LabConfig, devices: &[LabDevice]) -> anyhow::Result<()> {
+/// Writes the inventory files of `devices` and `eos` into `dir` (created if missing);
+/// `ca_pem` (the lab CA of the eAPI devices) goes to `ca.pem`.
+pub(crate) fn write(
+    dir: &Path,
+    config: &LabConfig,
+    devices: &[LabDevice],
+    eos: &[LabEosDevice],
+    ca_pem: Option<&str>,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let ip = connect_ip(config.bind);
+    // The host resolves `ca_file` without knowing where the inventory was read from.
+    let ca_file = std::path::absolute(dir.join(CA_FILE))
+        .with_context(|| format!("resolving {}", dir.display()))?;
 
-    let hosts: BTreeMap<&str, Host<'_>> = devices
+    let mut hosts: BTreeMap<&str, Host<'_>> = devices
         .iter()
         .map(|d| {
             (
                 d.name.as_str(),
                 Host {
                     hostname: ip.to_string(),
-                    port: d.port,
+                    port: Some(d.port),
+                    platform: None,
                     groups: vec![GROUP],
                     data: HostData {
                         site: "lab",
@@ -102,17 +141,53 @@ pub(crate) fn write(dir: &Path, config: &LabConfig, devices: &[LabDevice]) -> an
                         serial: &d.serial,
                         model: &d.model,
                     },
+                    connection_options: None,
                 },
             )
         })
         .collect();
-    let groups = BTreeMap::from([(
+    for d in eos {
+        hosts.insert(
+            d.name.as_str(),
+            Host {
+                hostname: ip.to_string(),
+                port: None,
+                platform: Some("arista_eos"),
+                groups: vec![EOS_GROUP],
+                data: HostData {
+                    site: "lab",
+                    role: &d.role,
+                    serial: &d.serial,
+                    model: &d.model,
+                },
+                connection_options: Some(HostConnectionOptions {
+                    http: HttpOptions {
+                        port: d.https_port,
+                        extras: HttpExtras {
+                            scheme: "https",
+                            ca_file: ca_file.display().to_string(),
+                        },
+                    },
+                }),
+            },
+        );
+    }
+    let mut groups = BTreeMap::from([(
         GROUP,
         Group {
             platform: "cisco_ios",
             data: GroupData { vendor: "cisco" },
         },
     )]);
+    if !eos.is_empty() {
+        groups.insert(
+            EOS_GROUP,
+            Group {
+                platform: "arista_eos",
+                data: GroupData { vendor: "arista" },
+            },
+        );
+    }
     let defaults = Defaults {
         username: &config.username,
         password: &config.password,
@@ -134,12 +209,15 @@ pub(crate) fn write(dir: &Path, config: &LabConfig, devices: &[LabDevice]) -> an
             d.host_key_openssh
         );
     }
-    let files = [
+    let mut files = vec![
         ("hosts.yaml", serde_yaml::to_string(&hosts)?),
         ("groups.yaml", serde_yaml::to_string(&groups)?),
         ("defaults.yaml", serde_yaml::to_string(&defaults)?),
         ("known_hosts", known),
     ];
+    if let Some(pem) = ca_pem {
+        files.push((CA_FILE, pem.to_string()));
+    }
     for (name, text) in files {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;

@@ -1,10 +1,15 @@
-//! `netrun-lab`: a simulated fleet of Cisco IOS-like devices served over real SSH.
+//! `netrun-lab`: a simulated fleet of Cisco IOS-like devices served over real SSH,
+//! and optionally Arista EOS-like devices served over eAPI (JSON-RPC over HTTPS).
 //!
 //! Each device listens on its own TCP port with its own ed25519 host key and offers an
 //! IOS-style CLI over an SSH PTY shell (banner, `>`/`#` prompts, `enable`, paging with
 //! `--More--`, abbreviations, configuration mode, IOS error messages) as well as
 //! `exec` requests. Output is rendered from compact per-device state derived from the
 //! lab seed. Fault knobs ([`Fault`]) make selected devices misbehave.
+//!
+//! EOS devices ([`LabConfig::eos_devices`]) each listen on their own HTTPS port and
+//! answer `POST /command-api` like Arista eAPI; their certificate is signed by a CA
+//! generated at lab start ([`Lab::ca_pem`], written to the inventory as `ca.pem`).
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -21,10 +26,14 @@
 
 pub mod cli;
 pub mod device;
+mod eapi;
+pub mod eos;
+mod eos_show;
 pub mod fault;
 pub mod inventory;
 mod server;
 pub mod templates;
+mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -39,16 +48,21 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use device::{Device, Platform};
+pub use eos::EosDevice;
 pub use fault::{Fault, FaultRule, FaultSelector, parse_fault_spec};
 
 use device::SplitMix64;
+use eapi::EapiRuntime;
 use server::{DeviceRuntime, Shared};
 
 /// Settings of a lab.
 #[derive(Debug, Clone)]
 pub struct LabConfig {
-    /// Number of devices.
+    /// Number of (Cisco IOS-like, SSH) devices.
     pub devices: usize,
+    /// Number of Arista EOS-like devices served over eAPI (HTTPS), default 0. They
+    /// come after the SSH devices (ports, seed indices) and are named `eos001` ….
+    pub eos_devices: usize,
     /// Address the devices listen on (default 127.0.0.1).
     pub bind: IpAddr,
     /// 0: every device gets an ephemeral port; otherwise device `i` (0-based) listens on
@@ -74,6 +88,7 @@ impl Default for LabConfig {
     fn default() -> Self {
         LabConfig {
             devices: 1,
+            eos_devices: 0,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             base_port: 0,
             name_prefix: "r".into(),
@@ -105,12 +120,36 @@ pub struct LabDevice {
     pub role: String,
 }
 
+/// A running EOS device as seen from outside.
+#[derive(Debug, Clone)]
+pub struct LabEosDevice {
+    /// Device name (`eos001` …), also its hostname.
+    pub name: String,
+    /// TCP port of its eAPI HTTPS server.
+    pub https_port: u16,
+    /// Chassis serial number (`JPE19181234`), as in `show version`.
+    pub serial: String,
+    /// Model (`DCS-7050SX3-48YC8` …).
+    pub model: String,
+    /// EOS version (`4.28.3M` …).
+    pub version: String,
+    /// Inventory role (`leaf`, `spine`, `edge`, `access`).
+    pub role: String,
+}
+
+/// Name prefix of EOS devices.
+pub const EOS_PREFIX: &str = "eos";
+
 /// A running lab. Dropping it stops the devices too (without waiting for them).
 pub struct Lab {
     config: LabConfig,
     devices: Vec<LabDevice>,
     shared: Arc<Shared>,
     state: Vec<Arc<Device>>,
+    eos_devices: Vec<LabEosDevice>,
+    eos_state: Vec<Arc<EosDevice>>,
+    /// PEM of the lab CA that signed the eAPI certificate (only with EOS devices).
+    ca_pem: Option<String>,
     /// Ports of `refuse` devices: bound (reserved) but not listening.
     _reserved: Vec<TcpSocket>,
 }
@@ -120,6 +159,7 @@ impl std::fmt::Debug for Lab {
         f.debug_struct("Lab")
             .field("config", &self.config)
             .field("devices", &self.devices.len())
+            .field("eos_devices", &self.eos_devices.len())
             .finish()
     }
 }
@@ -143,10 +183,10 @@ fn host_key(seed: u64, index: usize) -> PrivateKey {
 impl Lab {
     /// Starts all devices; every listener is bound before this returns.
     pub async fn start(config: LabConfig) -> anyhow::Result<Lab> {
-        if config.base_port != 0 && usize::from(config.base_port) + config.devices > 65_536 {
+        let total = config.devices + config.eos_devices;
+        if config.base_port != 0 && usize::from(config.base_port) + total > 65_536 {
             bail!(
-                "{} devices from port {} do not fit below 65536",
-                config.devices,
+                "{total} devices from port {} do not fit below 65536",
                 config.base_port
             );
         }
@@ -212,6 +252,14 @@ impl Lab {
             });
             state.push(device);
         }
+        let eos = match start_eos(&config, &shared, started) {
+            Ok(eos) => eos,
+            Err(e) => {
+                // Stop the EOS devices already started.
+                shared.cancel.cancel();
+                return Err(e);
+            }
+        };
         for (rt, listener) in runtimes {
             shared.tracker.spawn(server::run_device(rt, listener));
         }
@@ -220,6 +268,9 @@ impl Lab {
             devices,
             shared,
             state,
+            eos_devices: eos.devices,
+            eos_state: eos.state,
+            ca_pem: eos.ca_pem,
             _reserved: reserved,
         })
     }
@@ -227,6 +278,31 @@ impl Lab {
     /// The devices, in index order.
     pub fn devices(&self) -> &[LabDevice] {
         &self.devices
+    }
+
+    /// The EOS (eAPI) devices, in index order.
+    pub fn eos_devices(&self) -> &[LabEosDevice] {
+        &self.eos_devices
+    }
+
+    /// The simulated state of EOS device `index`.
+    pub fn eos_state(&self, index: usize) -> Option<&Arc<EosDevice>> {
+        self.eos_state.get(index)
+    }
+
+    /// The address clients connect to for the eAPI of EOS device `index`.
+    pub fn eos_addr(&self, index: usize) -> Option<SocketAddr> {
+        let d = self.eos_devices.get(index)?;
+        Some(SocketAddr::new(
+            inventory::connect_ip(self.config.bind),
+            d.https_port,
+        ))
+    }
+
+    /// PEM of the lab CA that signed the eAPI server certificate; `None` in a lab
+    /// without EOS devices.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The configuration the lab was started with.
@@ -250,9 +326,15 @@ impl Lab {
     }
 
     /// Writes hosts.yaml, groups.yaml, defaults.yaml and known_hosts into `dir`
-    /// (created if missing).
+    /// (created if missing), and `ca.pem` when the lab has EOS devices.
     pub fn write_inventory(&self, dir: &Path) -> anyhow::Result<()> {
-        inventory::write(dir, &self.config, &self.devices)
+        inventory::write(
+            dir,
+            &self.config,
+            &self.devices,
+            &self.eos_devices,
+            self.ca_pem.as_deref(),
+        )
     }
 
     /// Stops all listeners and sessions and waits (up to a few seconds) for them to end.
@@ -266,6 +348,76 @@ impl Lab {
             tracing::warn!("lab shutdown: some device tasks did not stop within 5 s");
         }
     }
+}
+
+/// The running EOS devices of a lab.
+struct EosFleet {
+    devices: Vec<LabEosDevice>,
+    state: Vec<Arc<EosDevice>>,
+    /// PEM of the CA that signed their certificate (`None` without EOS devices).
+    ca_pem: Option<String>,
+}
+
+/// Binds and starts the EOS devices of `config` (after the SSH devices' ports).
+fn start_eos(
+    config: &LabConfig,
+    shared: &Arc<Shared>,
+    started: Instant,
+) -> anyhow::Result<EosFleet> {
+    if config.eos_devices == 0 {
+        return Ok(EosFleet {
+            devices: Vec::new(),
+            state: Vec::new(),
+            ca_pem: None,
+        });
+    }
+    let pki = tls::LabPki::generate(config.bind)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(pki.server.clone());
+    let mut devices = Vec::with_capacity(config.eos_devices);
+    let mut state = Vec::with_capacity(config.eos_devices);
+    for (j, name) in device_names(EOS_PREFIX, config.eos_devices)
+        .into_iter()
+        .enumerate()
+    {
+        // Seed index after the SSH devices, so adding EOS devices changes none of them.
+        let index = config.devices + j;
+        let device = Arc::new(EosDevice::generate(
+            config.seed,
+            index,
+            name.clone(),
+            started,
+        ));
+        let port = if config.base_port == 0 {
+            0
+        } else {
+            // Checked by the caller: base_port + all devices <= 65536.
+            config.base_port + index as u16
+        };
+        let addr = SocketAddr::new(config.bind, port);
+        let listener =
+            server::bind_listener(addr).with_context(|| format!("binding {addr} for {name}"))?;
+        let https_port = listener.local_addr()?.port();
+        let rt = Arc::new(EapiRuntime {
+            device: device.clone(),
+            tls: acceptor.clone(),
+            lab: shared.clone(),
+        });
+        shared.tracker.spawn(eapi::run_device(rt, listener));
+        devices.push(LabEosDevice {
+            name,
+            https_port,
+            serial: device.serial.clone(),
+            model: device.model.name.to_string(),
+            version: device.release.version.to_string(),
+            role: device.model.role.to_string(),
+        });
+        state.push(device);
+    }
+    Ok(EosFleet {
+        devices,
+        state,
+        ca_pem: Some(pki.ca_pem),
+    })
 }
 
 impl Drop for Lab {

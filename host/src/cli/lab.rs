@@ -19,7 +19,10 @@ pub struct LabArgs {
     /// Number of devices.
     #[arg(long, default_value_t = 10)]
     pub devices: usize,
-    /// Where to write hosts.yaml, groups.yaml, defaults.yaml and known_hosts.
+    /// Number of Arista EOS-like devices served over eAPI (HTTPS), after the others.
+    #[arg(long = "eos", value_name = "N", default_value_t = 0)]
+    pub eos: usize,
+    /// Where to write hosts.yaml, groups.yaml, defaults.yaml, known_hosts (and ca.pem).
     #[arg(long, default_value = "lab")]
     pub inventory_dir: PathBuf,
     /// Address to listen on.
@@ -48,6 +51,7 @@ impl LabArgs {
         }
         Ok(LabConfig {
             devices: self.devices,
+            eos_devices: self.eos,
             bind: self.bind,
             base_port: self.base_port,
             name_prefix: self.prefix.clone(),
@@ -59,15 +63,15 @@ impl LabArgs {
 }
 
 pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
-    if args.devices == 0 {
-        anyhow::bail!("--devices must be at least 1");
+    let total = args.devices + args.eos;
+    if total == 0 {
+        anyhow::bail!("--devices (or --eos) must be at least 1");
     }
     let (soft, _) = crate::resilience::raise_nofile_limit();
-    if soft != 0 && (args.devices as u64) + 64 > soft {
+    if soft != 0 && (total as u64) + 64 > soft {
         anyhow::bail!(
-            "{} devices need {} open files, the limit is {soft}: raise it with `ulimit -n`",
-            args.devices,
-            args.devices + 64
+            "{total} devices need {} open files, the limit is {soft}: raise it with `ulimit -n`",
+            total + 64
         );
     }
     let config = args.config()?;
@@ -90,6 +94,15 @@ pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
         args.inventory_dir.display(),
         args.inventory_dir.display()
     );
+    let eapi: Vec<u16> = lab.eos_devices().iter().map(|d| d.https_port).collect();
+    if let (Some(lo), Some(hi)) = (eapi.iter().min(), eapi.iter().max()) {
+        println!(
+            "eAPI ready: {} EOS devices on https://{}:{lo}-{hi}/command-api; CA in {}/ca.pem",
+            eapi.len(),
+            args.bind,
+            args.inventory_dir.display()
+        );
+    }
     wait_for_shutdown().await;
     lab.shutdown().await;
     Ok(super::EXIT_OK)
