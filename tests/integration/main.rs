@@ -5,6 +5,7 @@
 mod authoring;
 mod contract;
 mod faults;
+mod http;
 mod openssh;
 mod parsers;
 mod sandbox;

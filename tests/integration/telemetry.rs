@@ -306,9 +306,7 @@ async fn serve_exports_device_metrics_from_a_plugin_and_survives_a_flapping_devi
         "oper_up",
     ] {
         assert!(
-            first.contains(&format!(
-                "# TYPE netrun_plugin_interface_counters_{name} "
-            )),
+            first.contains(&format!("# TYPE netrun_plugin_interface_counters_{name} ")),
             "no {name}:\n{first}"
         );
     }
@@ -317,7 +315,9 @@ async fn serve_exports_device_metrics_from_a_plugin_and_survives_a_flapping_devi
     // An interface that carries traffic: its octets grow between polls.
     let line = first
         .lines()
-        .filter(|l| l.starts_with("netrun_plugin_interface_counters_in_octets_total{device=\"r001\""))
+        .filter(|l| {
+            l.starts_with("netrun_plugin_interface_counters_in_octets_total{device=\"r001\"")
+        })
         .max_by(|a, b| {
             let v = |l: &str| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap();
             v(a).total_cmp(&v(b))
@@ -335,8 +335,16 @@ async fn serve_exports_device_metrics_from_a_plugin_and_survives_a_flapping_devi
     let after = sample(&later.1, &format!("{key} ")).expect("series still exported");
     assert!(after > before, "{key}: {before} -> {after}");
     // The flapping device's breaker opened and closed again meanwhile.
-    assert!(later.1.contains("from=\"closed\",to=\"open\""), "{}", later.1);
-    assert!(later.1.contains("from=\"half-open\",to=\"closed\""), "{}", later.1);
+    assert!(
+        later.1.contains("from=\"closed\",to=\"open\""),
+        "{}",
+        later.1
+    );
+    assert!(
+        later.1.contains("from=\"half-open\",to=\"closed\""),
+        "{}",
+        later.1
+    );
     send_signal(child.id(), "TERM");
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await

@@ -3,8 +3,7 @@
 
 use super::bindings::{driver as dw, workflow as ww};
 use super::{
-    DriverPlatform, LimitExceeded, Plugin, PluginState, Runtime, check_output, policy,
-    trap_error,
+    DriverPlatform, LimitExceeded, Plugin, PluginState, Runtime, check_output, policy, trap_error,
 };
 use crate::error::{Error, ErrorClass};
 use crate::resilience::breaker::Breakers;
@@ -305,9 +304,7 @@ impl DeviceContext {
             progress: &self.limits.progress,
         };
         let started = Instant::now();
-        let outcome = dial
-            .open(|| http::send_once(&client, &request, auth))
-            .await;
+        let outcome = dial.open(|| http::send_once(&client, &request, auth)).await;
         crate::telemetry::Metrics::observe(
             &metrics().http_request_seconds,
             &self.platform_name,
@@ -843,8 +840,9 @@ impl ww::netrun::plugin::http::Host for PluginState {
     async fn send(
         &mut self,
         request: ww::netrun::plugin::http::Request,
-    ) -> wasmtime::Result<Result<ww::netrun::plugin::http::Response, ww::netrun::plugin::types::Error>>
-    {
+    ) -> wasmtime::Result<
+        Result<ww::netrun::plugin::http::Response, ww::netrun::plugin::types::Error>,
+    > {
         let what = format!("{} {}", request.method, request.url);
         let result = self.http_send(request).await;
         Ok(match result {
@@ -855,7 +853,12 @@ impl ww::netrun::plugin::http::Host for PluginState {
             }),
             Err(e) => {
                 if e.class == ErrorClass::Denied {
-                    tracing::warn!(plugin = &*self.plugin, device = &*self.device, "{}", e.message);
+                    tracing::warn!(
+                        plugin = &*self.plugin,
+                        device = &*self.device,
+                        "{}",
+                        e.message
+                    );
                 }
                 let w = to_wit(&e, &what);
                 if let Some(ctx) = self.ctx.as_deref_mut() {
@@ -882,12 +885,16 @@ impl PluginState {
             other => {
                 return Err(Error::new(
                     ErrorClass::Internal,
-                    format!("HTTP method `{other}` is not one of GET, POST, PUT, PATCH, DELETE, HEAD"),
+                    format!(
+                        "HTTP method `{other}` is not one of GET, POST, PUT, PATCH, DELETE, HEAD"
+                    ),
                 ));
             }
         };
         http::check_headers(&request.headers)?;
-        let timeout = request.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
+        let timeout = request
+            .timeout_ms
+            .map(|ms| Duration::from_millis(ms.into()));
         if request.url.starts_with('/') {
             self.guard.check_http(policy::HttpTarget::Device)?;
             let ctx = self.ctx()?;
@@ -913,7 +920,10 @@ impl PluginState {
         if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
             return Err(Error::new(
                 ErrorClass::Denied,
-                format!("`{}`: only http(s) URLs without credentials are allowed", request.url),
+                format!(
+                    "`{}`: only http(s) URLs without credentials are allowed",
+                    request.url
+                ),
             ));
         }
         let host = url.host_str().unwrap_or_default().to_string();

@@ -355,7 +355,10 @@ impl Guard {
         let plugin = &self.plugin;
         let (allowed, what, grant) = match target {
             HttpTarget::Device => (
-                self.caps.http.iter().any(|h| h.eq_ignore_ascii_case("device")),
+                self.caps
+                    .http
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case("device")),
                 "the device's own API".to_string(),
                 "device".to_string(),
             ),
@@ -399,7 +402,11 @@ mod tests {
         assert!(g.check_http(HttpTarget::Host("nb.EXAMPLE.com")).is_ok());
         let e = g.check_http(HttpTarget::Host("evil.test")).unwrap_err();
         assert_eq!(e.class, ErrorClass::Denied);
-        assert!(e.message.contains("--grant 'http=evil.test'"), "{}", e.message);
+        assert!(
+            e.message.contains("--grant 'http=evil.test'"),
+            "{}",
+            e.message
+        );
         let narrow = Guard::new("p", &Capabilities::default());
         let e = narrow.check_http(HttpTarget::Device).unwrap_err();
         assert!(e.message.contains("--grant 'http=device'"), "{}", e.message);

@@ -78,7 +78,13 @@ fn valid_name(s: &str) -> bool {
 pub fn prefix(plugin: &str) -> String {
     let clean: String = plugin
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("netrun_plugin_{clean}_")
 }
@@ -148,12 +154,15 @@ impl PluginMetrics {
         let now = Instant::now();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let inner = &mut *inner;
-        let family = inner.families.entry(full.clone()).or_insert_with(|| Family {
-            plugin: s.plugin.to_string(),
-            kind: s.kind,
-            help: s.help.chars().take(512).collect(),
-            series: HashMap::new(),
-        });
+        let family = inner
+            .families
+            .entry(full.clone())
+            .or_insert_with(|| Family {
+                plugin: s.plugin.to_string(),
+                kind: s.kind,
+                help: s.help.chars().take(512).collect(),
+                series: HashMap::new(),
+            });
         if family.kind != s.kind {
             return Err(format!(
                 "metric `{}` is a {}; it cannot also be set as a {}",
@@ -166,7 +175,10 @@ impl PluginMetrics {
             *slot = (s.value, now);
             return Ok(());
         }
-        let count = inner.series_per_plugin.entry(s.plugin.to_string()).or_default();
+        let count = inner
+            .series_per_plugin
+            .entry(s.plugin.to_string())
+            .or_default();
         if *count >= s.max_series {
             return Err(format!(
                 "plugin {} has {} metric series, its limit (limits.metric_series); `{full}` with these labels was not created",
@@ -237,7 +249,11 @@ fn number(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -274,8 +290,14 @@ mod tests {
     fn names_are_prefixed_device_is_set_by_the_host_and_values_escaped() {
         let m = PluginMetrics::default();
         let labels = l("interface", "Gi0/1 \"uplink\"");
-        m.set(sample("r1", Kind::Counter, "in_octets_total", &labels, 42.0))
-            .unwrap();
+        m.set(sample(
+            "r1",
+            Kind::Counter,
+            "in_octets_total",
+            &labels,
+            42.0,
+        ))
+        .unwrap();
         let mut out = String::new();
         m.encode(&mut out);
         assert!(out.contains("# TYPE netrun_plugin_interface_counters_in_octets_total counter"));
@@ -291,12 +313,25 @@ mod tests {
     fn bad_names_spoofed_devices_and_kind_changes_are_refused() {
         let m = PluginMetrics::default();
         let none: Vec<(String, String)> = Vec::new();
-        assert!(m.set(sample("r1", Kind::Gauge, "9lives", &none, 1.0)).is_err());
-        assert!(m.set(sample("r1", Kind::Counter, "in_octets", &none, 1.0)).is_err());
+        assert!(
+            m.set(sample("r1", Kind::Gauge, "9lives", &none, 1.0))
+                .is_err()
+        );
+        assert!(
+            m.set(sample("r1", Kind::Counter, "in_octets", &none, 1.0))
+                .is_err()
+        );
         let spoof = l("device", "r2");
-        assert!(m.set(sample("r1", Kind::Gauge, "cpu_ratio", &spoof, 1.0)).is_err());
-        m.set(sample("r1", Kind::Gauge, "cpu_ratio", &none, 0.5)).unwrap();
-        assert!(m.set(sample("r1", Kind::Counter, "cpu_ratio", &none, 1.0)).is_err());
+        assert!(
+            m.set(sample("r1", Kind::Gauge, "cpu_ratio", &spoof, 1.0))
+                .is_err()
+        );
+        m.set(sample("r1", Kind::Gauge, "cpu_ratio", &none, 0.5))
+            .unwrap();
+        assert!(
+            m.set(sample("r1", Kind::Counter, "cpu_ratio", &none, 1.0))
+                .is_err()
+        );
     }
 
     #[test]
@@ -304,7 +339,8 @@ mod tests {
         let m = PluginMetrics::default();
         for i in 0..3 {
             let labels = l("interface", &format!("e{i}"));
-            m.set(sample("r1", Kind::Gauge, "up", &labels, 1.0)).unwrap();
+            m.set(sample("r1", Kind::Gauge, "up", &labels, 1.0))
+                .unwrap();
         }
         let again = l("interface", "e0");
         m.set(sample("r1", Kind::Gauge, "up", &again, 0.0)).unwrap();
@@ -320,7 +356,8 @@ mod tests {
     fn stale_series_are_dropped_and_free_their_slots() {
         let m = PluginMetrics::default();
         let labels = l("interface", "e0");
-        m.set(sample("r1", Kind::Gauge, "up", &labels, 1.0)).unwrap();
+        m.set(sample("r1", Kind::Gauge, "up", &labels, 1.0))
+            .unwrap();
         m.set_stale_after(Duration::ZERO);
         std::thread::sleep(Duration::from_millis(5));
         let mut out = String::new();
@@ -330,7 +367,8 @@ mod tests {
         for i in 0..3 {
             m.set_stale_after(Duration::from_secs(60));
             let labels = l("interface", &format!("x{i}"));
-            m.set(sample("r1", Kind::Gauge, "up", &labels, 1.0)).unwrap();
+            m.set(sample("r1", Kind::Gauge, "up", &labels, 1.0))
+                .unwrap();
         }
     }
 }

@@ -85,10 +85,7 @@ impl Endpoint {
         } else {
             hostname.to_string()
         };
-        let port = o
-            .port
-            .map(|p| format!(":{p}"))
-            .unwrap_or_default();
+        let port = o.port.map(|p| format!(":{p}")).unwrap_or_default();
         let text = format!("{scheme}://{authority}{port}{base_path}");
         let base = reqwest::Url::parse(&text)
             .map_err(|e| bad(format!("gives the address {text}, which is not a URL: {e}")))?;
@@ -175,7 +172,12 @@ pub struct Clients {
 
 impl Clients {
     /// The client for `tls` with `connect` as its connect timeout.
-    pub fn get(&self, device: &str, tls: &Tls, connect: Duration) -> Result<reqwest::Client, Error> {
+    pub fn get(
+        &self,
+        device: &str,
+        tls: &Tls,
+        connect: Duration,
+    ) -> Result<reqwest::Client, Error> {
         let key = (tls.clone(), connect);
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = clients.get(&key) {
@@ -340,8 +342,12 @@ fn classify_connect(url: &str, e: &reqwest::Error) -> Error {
     let text = full_chain(e);
     let lower = text.to_ascii_lowercase();
     let (class, hint) = if e.is_timeout() || lower.contains("timed out") {
-        (ErrorClass::ConnectTimeout, "check the address and port, or raise the connect timeout")
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        (
+            ErrorClass::ConnectTimeout,
+            "check the address and port, or raise the connect timeout",
+        )
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         (
             ErrorClass::Tls,
             "give the API's CA in connection_options.http.extras.ca_file, or (only on a lab) set verify: false",

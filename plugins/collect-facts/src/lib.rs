@@ -70,10 +70,19 @@ pub fn facts(platform: &str, version: &Value, interfaces: &Value) -> Value {
 }
 
 /// Facts from eAPI answers parsed by the arista-eos driver.
-pub fn facts_from_api(platform: &str, version: &Value, hostname: &Value, interfaces: &Value) -> Value {
+pub fn facts_from_api(
+    platform: &str,
+    version: &Value,
+    hostname: &Value,
+    interfaces: &Value,
+) -> Value {
     let interface_list: Vec<Value> = interfaces
         .as_array()
-        .map(|rows| rows.iter().filter_map(|r| r.get("interface").cloned()).collect())
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r.get("interface").cloned())
+                .collect()
+        })
         .unwrap_or_default();
     let uptime_seconds = version.get("uptime_seconds").and_then(Value::as_u64);
     json!({
@@ -127,10 +136,12 @@ fn over_api(device: &Device) -> Result<Value, Error> {
     });
     let answer = http::post_json("/command-api", &request)?;
     if let Some(e) = answer.get("error") {
-        return Err(Error::RejectedCommand(netrun_guest::workflow::RejectedCommand {
-            command: API_COMMANDS.join("; "),
-            output: e.to_string(),
-        }));
+        return Err(Error::RejectedCommand(
+            netrun_guest::workflow::RejectedCommand {
+                command: API_COMMANDS.join("; "),
+                output: e.to_string(),
+            },
+        ));
     }
     let results = answer
         .get("result")
@@ -147,8 +158,16 @@ fn over_api(device: &Device) -> Result<Value, Error> {
     for (command, result) in API_COMMANDS.iter().zip(results) {
         parsed.push(parse(command, &result.to_string())?);
     }
-    log(Level::Debug, &format!("collected facts of {} over eAPI", device.name));
-    Ok(facts_from_api(&device.platform, &parsed[0], &parsed[1], &parsed[2]))
+    log(
+        Level::Debug,
+        &format!("collected facts of {} over eAPI", device.name),
+    );
+    Ok(facts_from_api(
+        &device.platform,
+        &parsed[0],
+        &parsed[1],
+        &parsed[2],
+    ))
 }
 
 impl Workflow for CollectFacts {

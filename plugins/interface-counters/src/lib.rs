@@ -6,7 +6,9 @@
 //! Counters are the device's own running totals; Prometheus' `rate()` turns
 //! them into bits per second and handles a device's counter reset.
 
-use netrun_guest::workflow::{Device, Error, RejectedCommand, Session, Workflow, http, metrics, parse};
+use netrun_guest::workflow::{
+    Device, Error, RejectedCommand, Session, Workflow, http, metrics, parse,
+};
 use netrun_guest::{Value, json};
 
 /// The workflow.
@@ -14,12 +16,36 @@ pub struct InterfaceCounters;
 
 /// Counters exported, as (key in the parsed row, metric name, help).
 pub const COUNTERS: [(&str, &str, &str); 6] = [
-    ("input_octets", "in_octets_total", "Octets received on the interface, as the device counts them"),
-    ("output_octets", "out_octets_total", "Octets sent on the interface, as the device counts them"),
-    ("input_packets", "in_packets_total", "Packets received on the interface"),
-    ("output_packets", "out_packets_total", "Packets sent on the interface"),
-    ("input_errors", "in_errors_total", "Receive errors on the interface"),
-    ("output_errors", "out_errors_total", "Transmit errors on the interface"),
+    (
+        "input_octets",
+        "in_octets_total",
+        "Octets received on the interface, as the device counts them",
+    ),
+    (
+        "output_octets",
+        "out_octets_total",
+        "Octets sent on the interface, as the device counts them",
+    ),
+    (
+        "input_packets",
+        "in_packets_total",
+        "Packets received on the interface",
+    ),
+    (
+        "output_packets",
+        "out_packets_total",
+        "Packets sent on the interface",
+    ),
+    (
+        "input_errors",
+        "in_errors_total",
+        "Receive errors on the interface",
+    ),
+    (
+        "output_errors",
+        "out_errors_total",
+        "Transmit errors on the interface",
+    ),
 ];
 
 /// One interface's counters out of a parsed `show interfaces` row, or None
@@ -87,9 +113,9 @@ fn show_interfaces(device: &Device) -> Result<Value, Error> {
 impl Workflow for InterfaceCounters {
     fn run(device: Device, _params: Value) -> Result<Value, Error> {
         let parsed = show_interfaces(&device)?;
-        let rows = parsed
-            .as_array()
-            .ok_or_else(|| Error::Parse("show interfaces did not parse to a list of interfaces".into()))?;
+        let rows = parsed.as_array().ok_or_else(|| {
+            Error::Parse("show interfaces did not parse to a list of interfaces".into())
+        })?;
         let list: Vec<Value> = rows.iter().filter_map(counters).collect();
         for c in &list {
             export(c)?;
@@ -119,7 +145,8 @@ mod tests {
     fn rows_without_counters_are_skipped_and_down_is_false() {
         assert!(counters(&json!({"interface": "Tunnel0"})).is_none());
         let c = counters(&json!({"interface": "Gi0/2", "input_octets": 0,
-                                 "protocol_status": "down"})).unwrap();
+                                 "protocol_status": "down"}))
+        .unwrap();
         assert_eq!(c["oper_up"], false);
         assert_eq!(c["output_octets"], Value::Null);
     }

@@ -1,0 +1,187 @@
+//! HTTP/REST device APIs: `netrun lab --eos` serves Arista-eAPI-style
+//! JSON-RPC over HTTPS; collect-facts and interface-counters reach those
+//! devices over eAPI and the IOS ones over SSH, in one run. TLS is verified
+//! (only against the lab's CA), credentials come from the inventory, and
+//! every failure is a classified record on that device only.
+
+use netrun_lab::{Lab, LabConfig};
+use netrun_tests::{TempDir, netrun, read_jsonl};
+use serde_yaml::Value as Yaml;
+use std::collections::BTreeMap;
+
+async fn mixed_lab(ios: usize, eos: usize) -> (Lab, TempDir) {
+    let lab = Lab::start(LabConfig {
+        devices: ios,
+        eos_devices: eos,
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let dir = TempDir::new("http-inv");
+    lab.write_inventory(dir.path()).expect("inventory written");
+    (lab, dir)
+}
+
+/// Change one host's `connection_options.http` in hosts.yaml.
+fn edit_http(inv: &TempDir, host: &str, edit: impl FnOnce(&mut serde_yaml::Mapping)) {
+    let path = inv.path().join("hosts.yaml");
+    let mut hosts: Yaml = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let http = hosts[host]["connection_options"]["http"]
+        .as_mapping_mut()
+        .expect("host has connection_options.http");
+    edit(http);
+    std::fs::write(&path, serde_yaml::to_string(&hosts).unwrap()).unwrap();
+}
+
+fn extras(http: &mut serde_yaml::Mapping) -> &mut serde_yaml::Mapping {
+    http.get_mut("extras").unwrap().as_mapping_mut().unwrap()
+}
+
+fn run(inv: &TempDir, workflow: &str) -> (BTreeMap<String, serde_json::Value>, String) {
+    let home = TempDir::new("http-home");
+    let out = TempDir::new("http-out");
+    let file = out.path().join("r.jsonl");
+    let metrics = out.path().join("m.prom");
+    let status = netrun(home.path())
+        .args(["run", workflow, "-o"])
+        .arg(&file)
+        .arg("--metrics-file")
+        .arg(&metrics)
+        .args(["--retries", "1", "--backoff", "0.05", "-i"])
+        .arg(inv.path())
+        .output()
+        .unwrap();
+    let records = read_jsonl(&file)
+        .into_iter()
+        .map(|r| (r["device"].as_str().unwrap().to_string(), r))
+        .collect::<BTreeMap<_, _>>();
+    assert!(
+        !records.is_empty(),
+        "no records: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    (
+        records,
+        std::fs::read_to_string(&metrics).unwrap_or_default(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_facts_over_ssh_and_eapi_in_one_run_is_ok_for_every_device() {
+    let (lab, inv) = mixed_lab(3, 3).await;
+    let (records, metrics) = run(&inv, "collect-facts");
+    assert_eq!(records.len(), 6);
+    for (name, r) in &records {
+        assert_eq!(r["status"], "ok", "{name}: {r}");
+    }
+    for d in lab.eos_devices() {
+        let facts = &records[&d.name]["data"];
+        assert_eq!(facts["vendor"], "Arista", "{facts}");
+        assert_eq!(facts["hostname"], d.name.as_str(), "{facts}");
+        assert_eq!(facts["serial"], d.serial.as_str(), "{facts}");
+        assert_eq!(facts["model"], d.model.as_str(), "{facts}");
+        assert_eq!(facts["os_version"], d.version.as_str(), "{facts}");
+        assert!(facts["uptime_seconds"].as_u64().unwrap() > 0, "{facts}");
+        let interfaces = facts["interfaces"].as_array().unwrap();
+        assert!(interfaces.iter().any(|i| i == "Management1"), "{facts}");
+    }
+    for d in lab.devices() {
+        let facts = &records[&d.name]["data"];
+        assert_eq!(facts["vendor"], "Cisco", "{facts}");
+        assert_eq!(facts["serial"], d.serial.as_str(), "{facts}");
+    }
+    assert!(
+        metrics.contains("netrun_http_request_seconds_count{platform=\"arista_eos\"} 3"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_failures_are_classified_on_their_device_only() {
+    let (lab, inv) = mixed_lab(1, 5).await;
+    // eos001 stays healthy. eos002: the API refuses the password. eos003:
+    // no CA file, so the lab's certificate is checked against the system
+    // roots and refused. eos004: nothing listens on its port. eos005:
+    // verification off (lab only) still works.
+    edit_http(&inv, "eos002", |h| {
+        h.insert("password".into(), "not-the-password".into());
+    });
+    edit_http(&inv, "eos003", |h| {
+        extras(h).remove("ca_file");
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    edit_http(&inv, "eos004", |h| {
+        h.insert("port".into(), u64::from(closed_port).into());
+    });
+    edit_http(&inv, "eos005", |h| {
+        extras(h).remove("ca_file");
+        extras(h).insert("verify".into(), false.into());
+    });
+    let (records, _) = run(&inv, "collect-facts");
+    assert_eq!(records.len(), 6);
+    let class = |d: &str| {
+        records[d]["error"]["class"]
+            .as_str()
+            .unwrap_or("ok")
+            .to_string()
+    };
+    let message = |d: &str| {
+        records[d]["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(records["eos001"]["status"], "ok");
+    assert_eq!(records["r001"]["status"], "ok");
+    assert_eq!(records["eos005"]["status"], "ok", "{}", records["eos005"]);
+    assert_eq!(class("eos002"), "auth", "{}", records["eos002"]);
+    assert!(
+        message("eos002").contains("HTTP 401"),
+        "{}",
+        message("eos002")
+    );
+    assert!(!message("eos002").contains("not-the-password"));
+    assert_eq!(class("eos003"), "tls", "{}", records["eos003"]);
+    assert!(
+        message("eos003").contains("ca_file"),
+        "{}",
+        message("eos003")
+    );
+    assert_eq!(class("eos004"), "connect-refused", "{}", records["eos004"]);
+    // The connect step was retried (--retries 1) before giving up.
+    assert_eq!(records["eos004"]["attempts"], 2, "{}", records["eos004"]);
+    drop(lab);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interface_counters_come_from_eapi_and_the_cli_with_the_same_fields() {
+    let (_lab, inv) = mixed_lab(2, 2).await;
+    let (records, metrics) = run(&inv, "interface-counters");
+    for (name, r) in &records {
+        assert_eq!(r["status"], "ok", "{name}: {r}");
+        let rows = r["data"]["interfaces"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{name}: {r}");
+        // Every platform fills the same counters for a counting interface.
+        let counting = rows
+            .iter()
+            .find(|row| row["input_octets"].as_u64().is_some_and(|v| v > 0))
+            .unwrap_or_else(|| panic!("{name}: no interface with traffic: {r}"));
+        for key in [
+            "output_octets",
+            "input_packets",
+            "output_packets",
+            "input_errors",
+            "output_errors",
+        ] {
+            assert!(counting[key].is_u64(), "{name}: {key} in {counting}");
+        }
+        assert!(
+            metrics.contains(&format!(
+                "netrun_plugin_interface_counters_in_octets_total{{device=\"{name}\",interface="
+            )),
+            "{name} missing from the metrics file"
+        );
+    }
+}
