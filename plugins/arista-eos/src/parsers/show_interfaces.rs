@@ -206,7 +206,24 @@ fn from_json(map: &Map<String, Value>) -> Result<Value, ParseError> {
         }
         rows.push(Value::Object(row));
     }
+    // eAPI's object has no order of its own (and JSON parsers sort keys):
+    // list interfaces as the CLI does, Ethernet2 before Ethernet10.
+    rows.sort_by_cached_key(|r| natural_key(r["interface"].as_str().unwrap_or_default()));
     Ok(Value::Array(rows))
+}
+
+/// `Ethernet49/1` → (`Ethernet`, [49, 1]): the type, then its numbers.
+fn natural_key(name: &str) -> (String, Vec<u64>) {
+    let split = name
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(name.len());
+    let (kind, rest) = name.split_at(split);
+    let numbers = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    (kind.to_string(), numbers)
 }
 
 fn number(text: &str) -> Value {
@@ -283,6 +300,28 @@ fn from_text(text: &str) -> Result<Value, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interfaces_sort_by_type_then_number() {
+        let mut names = vec![
+            "Ethernet10",
+            "Vlan20",
+            "Ethernet2",
+            "Ethernet49/1",
+            "Ethernet9",
+        ];
+        names.sort_by_cached_key(|n| natural_key(n));
+        assert_eq!(
+            names,
+            [
+                "Ethernet2",
+                "Ethernet9",
+                "Ethernet10",
+                "Ethernet49/1",
+                "Vlan20"
+            ]
+        );
+    }
 
     #[test]
     fn regexes_compile() {
