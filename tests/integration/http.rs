@@ -185,3 +185,79 @@ async fn interface_counters_come_from_eapi_and_the_cli_with_the_same_fields() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_password_appears_in_no_output_at_trace_level() {
+    let (_lab, inv) = mixed_lab(1, 2).await;
+    let home = TempDir::new("http-home");
+    let out = TempDir::new("http-out");
+    let (records, metrics) = (out.path().join("r.jsonl"), out.path().join("m.prom"));
+    let o = netrun(home.path())
+        .args([
+            "run",
+            "collect-facts",
+            "--log-format",
+            "json",
+            "--log-level",
+            "trace",
+            "-o",
+        ])
+        .arg(&records)
+        .arg("--metrics-file")
+        .arg(&metrics)
+        .arg("--session-log")
+        .arg(out.path().join("logs"))
+        .arg("-i")
+        .arg(inv.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let everything = format!(
+        "{}{}{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+        std::fs::read_to_string(&records).unwrap(),
+        std::fs::read_to_string(&metrics).unwrap()
+    );
+    assert!(everything.contains("eos002"), "the run logged its devices");
+    // Basic auth carries `user:password` in base64: neither form may leak.
+    let basic = base64_of("admin:netrun-lab-pw");
+    for secret in ["netrun-lab-pw", basic.as_str()] {
+        assert!(!everything.contains(secret), "{secret} leaked");
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding).
+fn base64_of(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_matches_the_rfc_examples() {
+    assert_eq!(base64_of("foob"), "Zm9vYg==");
+    assert_eq!(base64_of("fooba"), "Zm9vYmE=");
+    assert_eq!(base64_of("foobar"), "Zm9vYmFy");
+}
