@@ -188,7 +188,9 @@ struct RunArgs {
     #[arg(long = "param", short = 'p')]
     params: Vec<String>,
     /// Grant the workflow a capability its manifest requests: command='show *',
-    /// config, http=HOST, state (repeatable). First-party plugins need none.
+    /// config, http=HOST, state (repeatable); PLUGIN:GRANT grants another
+    /// plugin, e.g. a third-party driver's own commands
+    /// (acme-os:command='terminal length 0'). First-party plugins need none.
     #[arg(long = "grant")]
     grants: Vec<String>,
     /// Policy file granting capabilities per plugin ([plugin.NAME] tables);
@@ -204,6 +206,14 @@ struct ExecArgs {
     commands: Vec<String>,
     #[command(flatten)]
     target: TargetArgs,
+    /// Grant a third-party driver the commands its platform sends by itself:
+    /// PLUGIN:command=PATTERN (repeatable).
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// Policy file granting capabilities per plugin ([plugin.NAME] tables);
+    /// default ~/.config/netrun/policy.toml when it exists.
+    #[arg(long)]
+    policy: Option<PathBuf>,
 }
 
 impl Cli {
@@ -218,7 +228,8 @@ impl Cli {
             }
             Command::Exec(a) => {
                 let commands = a.commands.clone();
-                sweep_exec(&dirs, commands, a.target).await
+                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
+                sweep_exec(&dirs, commands, &policy, a.target).await
             }
             Command::Plugin { command } => plugin::execute(command, &dirs).await,
             Command::Lab(a) => lab::execute(a).await,
@@ -289,6 +300,15 @@ pub async fn load_plugins(
         }
     }
     let platforms = runtime.platforms(&drivers).await?;
+    // A third-party driver types its own commands (on-open, mode changes)
+    // into the devices of its platform: only what the operator granted it.
+    for name in needed_platforms {
+        if let Some(dp) = platforms.get(name) {
+            policy
+                .authorize_driver(&dp.driver.bundle, &dp.platform)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        }
+    }
     let workflow = match workflow {
         None => None,
         Some(name) => Some(load_workflow(&runtime, dirs, &bundles, name, policy)?),
@@ -366,17 +386,15 @@ async fn sweep(
     execute_plan(loaded, inventory, hosts, job, &t).await
 }
 
-async fn sweep_exec(dirs: &[PathBuf], commands: Vec<String>, t: TargetArgs) -> anyhow::Result<i32> {
+async fn sweep_exec(
+    dirs: &[PathBuf],
+    commands: Vec<String>,
+    policy: &Policy,
+    t: TargetArgs,
+) -> anyhow::Result<i32> {
     let (inventory, hosts) = plan_hosts(&t)?;
     let needed = needed_platforms(&hosts);
-    let loaded = load_plugins(
-        dirs,
-        None,
-        &Policy::default(),
-        &needed,
-        instances_for(t.concurrency),
-    )
-    .await?;
+    let loaded = load_plugins(dirs, None, policy, &needed, instances_for(t.concurrency)).await?;
     execute_plan(loaded, inventory, hosts, Job::Exec { commands }, &t).await
 }
 

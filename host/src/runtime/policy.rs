@@ -9,6 +9,7 @@
 
 use super::bundle::{Bundle, Capabilities};
 use crate::error::{Error, ErrorClass};
+use crate::transport::platform::Platform;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -89,9 +90,60 @@ impl Policy {
             policy.file = Some(path);
         }
         for g in grants {
-            policy.run.add(g).map_err(anyhow::Error::msg)?;
+            match plugin_qualified(g) {
+                Some((plugin, grant)) => policy
+                    .plugins
+                    .entry(plugin.to_string())
+                    .or_default()
+                    .add(grant),
+                None => policy.run.add(g),
+            }
+            .map_err(anyhow::Error::msg)?;
         }
         Ok(policy)
+    }
+
+    /// Refuse a third-party driver whose platform sends commands of its own
+    /// (after login, before closing, to change modes) that the operator has
+    /// not granted to it: a driver is trusted with a device's CLI no more
+    /// than a workflow is. First-party drivers are trusted.
+    pub fn authorize_driver(&self, bundle: &Bundle, platform: &Platform) -> Result<(), Error> {
+        if bundle.is_first_party() {
+            return Ok(());
+        }
+        let name = &bundle.manifest.name;
+        let grants = self.grants_for(name, false);
+        let mut missing: Vec<(String, String)> = Vec::new();
+        for (command, when) in session_commands(platform) {
+            let granted = grants.commands.iter().any(|g| glob_match(g, &command));
+            if !granted && !missing.iter().any(|(c, _)| *c == command) {
+                missing.push((command, when));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut m = format!(
+            "driver plugin {name} ({}) is not first-party, and platform {} sends commands of its own that the operator has not granted to it:",
+            bundle.dir.display(),
+            platform.name
+        );
+        for (c, when) in &missing {
+            m.push_str(&format!(
+                "\n  - `{c}` ({when}): add --grant '{name}:command={c}'"
+            ));
+        }
+        let list: Vec<String> = missing.iter().map(|(c, _)| format!("{c:?}")).collect();
+        m.push_str(&format!(
+            "\nor grant them in the policy file {}:\n  [plugin.{name}]\n  commands = [{}]",
+            self.file
+                .clone()
+                .or_else(default_policy_file)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "policy.toml (--policy FILE)".into()),
+            list.join(", ")
+        ));
+        Err(Error::new(ErrorClass::Denied, m))
     }
 
     /// What is granted to `plugin`: its policy-file table, plus the run's
@@ -140,6 +192,43 @@ impl Policy {
         }
         Err(Error::new(ErrorClass::Denied, m))
     }
+}
+
+/// `acme-os:command=terminal length 0` → (`acme-os`, `command=terminal length 0`):
+/// a grant for a named plugin rather than the run's workflow.
+fn plugin_qualified(grant: &str) -> Option<(&str, &str)> {
+    let key = grant.split('=').next().unwrap_or(grant);
+    let (plugin, _) = key.split_once(':')?;
+    let plugin = plugin.trim();
+    let valid = !plugin.is_empty()
+        && plugin
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    valid.then(|| (plugin, grant[plugin.len() + 1..].trim_start()))
+}
+
+/// Every input a platform types by itself, and when.
+pub fn session_commands(platform: &Platform) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for c in &platform.on_open {
+        out.push((c.clone(), "sent after login".to_string()));
+    }
+    for c in &platform.on_close {
+        out.push((c.clone(), "sent before closing".to_string()));
+    }
+    for m in &platform.modes {
+        for t in &m.transitions {
+            if !t.send.trim().is_empty() {
+                let to = platform
+                    .modes
+                    .get(t.to)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or("?");
+                out.push((t.send.clone(), format!("mode {} to {to}", m.name)));
+            }
+        }
+    }
+    out
 }
 
 /// `~/.config/netrun/policy.toml`.
@@ -388,6 +477,108 @@ impl Guard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn third_party_driver(dir: &Path) -> Bundle {
+        std::fs::write(
+            dir.join("netrun-plugin.toml"),
+            "name = \"acme-os\"\nversion = \"0.1.0\"\nkind = \"driver\"\nwit = \"0.1.1\"\ncomponent = \"plugin.wasm\"\nsha256 = \"\"\n",
+        )
+        .unwrap();
+        Bundle::open(dir).unwrap()
+    }
+
+    fn acme_platform(on_open: &str) -> Platform {
+        use crate::transport::platform::{ModeSpec, PlatformSpec, TransitionSpec};
+        Platform::compile(&PlatformSpec {
+            name: "acme_os".into(),
+            default_mode: "exec".into(),
+            configuration_mode: "configuration".into(),
+            modes: vec![
+                ModeSpec {
+                    name: "exec".into(),
+                    prompt: r"#\s*$".into(),
+                    transitions: vec![TransitionSpec {
+                        to: "configuration".into(),
+                        send: "configure terminal".into(),
+                        challenge: None,
+                    }],
+                },
+                ModeSpec {
+                    name: "configuration".into(),
+                    prompt: r"\(config\)#\s*$".into(),
+                    transitions: vec![TransitionSpec {
+                        to: "exec".into(),
+                        send: "end".into(),
+                        challenge: None,
+                    }],
+                },
+            ],
+            on_open: vec![on_open.into()],
+            on_close: vec![],
+            pagers: vec![],
+            failure_indicators: vec![],
+            line_ending: "\n".into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn third_party_driver_commands_need_grants_naming_the_plugin() {
+        let dir = std::env::temp_dir().join(format!("netrun-policy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bundle = third_party_driver(&dir);
+        let platform = acme_platform("reload");
+        let none = Policy::load(Some(&dir.join("absent.toml")), &[]);
+        assert!(none.is_err(), "a named policy file must exist");
+        let policy = Policy::default();
+        let e = policy.authorize_driver(&bundle, &platform).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Denied);
+        for needle in [
+            "`reload` (sent after login): add --grant 'acme-os:command=reload'",
+            "`configure terminal` (mode exec to configuration)",
+            "commands = [\"reload\", \"configure terminal\", \"end\"]",
+        ] {
+            assert!(e.message.contains(needle), "{needle} not in {}", e.message);
+        }
+        let grants: Vec<String> = [
+            "acme-os:command=reload",
+            "acme-os:command=configure *",
+            "acme-os:command=end",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut policy = Policy::default();
+        for g in &grants {
+            let (p, rest) = plugin_qualified(g).unwrap();
+            policy
+                .plugins
+                .entry(p.into())
+                .or_default()
+                .add(rest)
+                .unwrap();
+        }
+        assert!(policy.authorize_driver(&bundle, &platform).is_ok());
+        // The run's plain --grant values are the workflow's, not the driver's.
+        let mut run_only = Policy::default();
+        run_only.run.add("command=*").unwrap();
+        assert!(run_only.authorize_driver(&bundle, &platform).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn plugin_qualified_grants_are_told_from_plain_ones() {
+        assert_eq!(
+            plugin_qualified("acme-os:command=terminal length 0"),
+            Some(("acme-os", "command=terminal length 0"))
+        );
+        assert_eq!(
+            plugin_qualified("acme-os:config"),
+            Some(("acme-os", "config"))
+        );
+        assert_eq!(plugin_qualified("command=show clock: now"), None);
+        assert_eq!(plugin_qualified("http=api.example.com:8443"), None);
+    }
 
     #[test]
     fn http_goes_only_to_requested_hosts_and_the_device_api_only_when_asked() {
