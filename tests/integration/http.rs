@@ -261,3 +261,103 @@ fn base64_matches_the_rfc_examples() {
     assert_eq!(base64_of("fooba"), "Zm9vYmE=");
     assert_eq!(base64_of("foobar"), "Zm9vYmFy");
 }
+
+/// Copy a bundle folder (manifest and component) to `to`.
+fn copy_bundle(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for f in ["netrun-plugin.toml", "plugin.wasm"] {
+        std::fs::copy(from.join(f), to.join(f)).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_test_replays_recorded_eapi_exchanges_with_no_device() {
+    let workspace = netrun_tests::workspace();
+    let fixtures = workspace.join("plugins/arista-eos/tests/fixtures/show_interfaces");
+    let raw: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("eapi_dcs7050sx3_4_28_3m.raw")).unwrap(),
+    )
+    .unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("eapi_dcs7050sx3_4_28_3m.json")).unwrap(),
+    )
+    .unwrap();
+    // What interface-counters returns: the counters of every counting row.
+    let keys = [
+        "input_octets",
+        "output_octets",
+        "input_packets",
+        "output_packets",
+        "input_errors",
+        "output_errors",
+    ];
+    let expected: Vec<serde_json::Value> = parsed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| keys.iter().any(|k| row[*k].is_u64()))
+        .map(|row| {
+            let mut o = serde_json::Map::new();
+            o.insert("interface".into(), row["interface"].clone());
+            for k in keys {
+                o.insert(k.into(), row[k].clone());
+            }
+            o.insert(
+                "oper_up".into(),
+                serde_json::json!(row["protocol_status"] == "up"),
+            );
+            serde_json::Value::Object(o)
+        })
+        .collect();
+    assert!(expected.len() > 3, "the fixture has counting interfaces");
+    let request = serde_json::json!({
+        "jsonrpc": "2.0", "method": "runCmds", "id": "netrun",
+        "params": {"version": 1, "cmds": ["show interfaces"], "format": "json"},
+    });
+    let dir = TempDir::new("eapi-replay");
+    let bundle = dir.path().join("interface-counters");
+    copy_bundle(
+        &netrun_tests::plugin_dir().join("interface-counters"),
+        &bundle,
+    );
+    let transcripts = bundle.join("tests").join("transcripts");
+    std::fs::create_dir_all(&transcripts).unwrap();
+    let device = serde_json::json!({"name": "leaf1", "platform": "arista_eos"});
+    std::fs::write(
+        transcripts.join("leaf1.json"),
+        serde_json::json!({
+            "device": device,
+            "http": [{"method": "POST", "url": "/command-api", "request": request,
+                      "body": {"jsonrpc": "2.0", "id": "netrun", "result": [raw]}}],
+            "expect": {"interfaces": expected},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        transcripts.join("refused.json"),
+        serde_json::json!({
+            "device": device,
+            "http": [{"method": "POST", "url": "/command-api",
+                      "body": {"jsonrpc": "2.0", "id": "netrun", "error": {"code": 1002,
+                               "message": "CLI command 1 of 1 'show interfaces' failed: invalid command"}}}],
+            "expect": {"error": "rejected-command"},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let home = TempDir::new("http-home");
+    let o = netrun(home.path())
+        .args(["plugin", "test"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("ok    run leaf1.json"), "{stdout}");
+    assert!(stdout.contains("ok    run refused.json"), "{stdout}");
+}

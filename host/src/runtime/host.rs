@@ -80,8 +80,25 @@ pub struct DeviceContext {
 #[derive(Debug, Clone, Default)]
 pub struct Transcript {
     exchanges: Vec<(String, String)>,
+    /// Recorded HTTP exchanges with the device's API or other hosts.
+    pub http: Vec<HttpExchange>,
     /// Commands and configuration lines the workflow sent, in order.
     pub sent: Vec<String>,
+}
+
+/// One recorded HTTP request and its response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpExchange {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path (`/command-api`) or absolute URL, as the plugin sends it.
+    pub url: String,
+    /// When set, the JSON request body must equal this.
+    pub request: Option<serde_json::Value>,
+    /// Status answered.
+    pub status: u16,
+    /// Body answered.
+    pub body: String,
 }
 
 impl Transcript {
@@ -89,8 +106,42 @@ impl Transcript {
     pub fn new(exchanges: Vec<(String, String)>) -> Transcript {
         Transcript {
             exchanges,
+            http: Vec::new(),
             sent: Vec::new(),
         }
+    }
+
+    /// What the recorded API answered to this request.
+    pub fn answer_http(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<http::Response, Error> {
+        self.sent.push(format!("{method} {url}"));
+        let sent_json = body.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
+        self.http
+            .iter()
+            .find(|x| {
+                x.method.eq_ignore_ascii_case(method)
+                    && x.url == url
+                    && x.request.as_ref().is_none_or(|r| Some(r) == sent_json.as_ref())
+            })
+            .map(|x| http::Response {
+                status: x.status,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: x.body.clone(),
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorClass::RejectedCommand,
+                    format!(
+                        "the transcript has no HTTP answer for {method} {url}{}: record it under \"http\" ({{\"method\": \"{method}\", \"url\": \"{url}\", \"request\": …, \"status\": 200, \"body\": …}})",
+                        body.map(|b| format!(" with body {}", b.chars().take(200).collect::<String>()))
+                            .unwrap_or_default()
+                    ),
+                )
+            })
     }
 
     /// What the recorded device answered to `command`; a command the
@@ -898,11 +949,8 @@ impl PluginState {
         if request.url.starts_with('/') {
             self.guard.check_http(policy::HttpTarget::Device)?;
             let ctx = self.ctx()?;
-            if ctx.replay.is_some() {
-                return Err(Error::new(
-                    ErrorClass::Internal,
-                    "recorded transcripts hold CLI exchanges only; HTTP calls cannot be replayed",
-                ));
+            if let Some(t) = ctx.replay.as_mut() {
+                return t.answer_http(&request.method, &request.url, request.body.as_deref());
             }
             return ctx
                 .http_device(method, &request.url, request.headers, request.body, timeout)
@@ -929,11 +977,8 @@ impl PluginState {
         let host = url.host_str().unwrap_or_default().to_string();
         self.guard.check_http(policy::HttpTarget::Host(&host))?;
         let ctx = self.ctx()?;
-        if ctx.replay.is_some() {
-            return Err(Error::new(
-                ErrorClass::Internal,
-                "recorded transcripts hold CLI exchanges only; HTTP calls cannot be replayed",
-            ));
+        if let Some(t) = ctx.replay.as_mut() {
+            return t.answer_http(&request.method, &request.url, request.body.as_deref());
         }
         ctx.http_external(method, url, request.headers, request.body, timeout)
             .await

@@ -5,7 +5,7 @@
 
 use crate::runtime::bindings::workflow::netrun::plugin::types::Device as WitDevice;
 use crate::runtime::bundle::{self, Bundle, Kind};
-use crate::runtime::host::{DeviceContext, DriverInstance, Transcript, from_wit};
+use crate::runtime::host::{DeviceContext, DriverInstance, HttpExchange, Transcript, from_wit};
 use crate::runtime::{Runtime, RuntimeOptions, check_output, trap_error};
 use crate::transport::ssh::Target;
 use anyhow::{Context as _, bail};
@@ -147,9 +147,31 @@ struct TranscriptFile {
     device: TranscriptDevice,
     #[serde(default)]
     params: Value,
+    #[serde(default)]
     exchanges: Vec<Exchange>,
+    /// Recorded HTTP exchanges (the device's API, e.g. eAPI).
+    #[serde(default)]
+    http: Vec<HttpRecord>,
     /// The expected result data, or `{"error": CLASS}` for an expected failure.
     expect: Value,
+}
+
+/// One recorded HTTP exchange: `body` is a JSON value (sent as its text) or
+/// a string (sent as is).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpRecord {
+    method: String,
+    url: String,
+    #[serde(default)]
+    request: Option<Value>,
+    #[serde(default = "ok_status")]
+    status: u16,
+    body: Value,
+}
+
+fn ok_status() -> u16 {
+    200
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +223,7 @@ async fn test_workflow(
             .with_context(|| format!("cannot read {}", path.display()))?;
         let t: TranscriptFile = serde_json::from_str(&text).with_context(|| {
             format!(
-                "{} is not a transcript: expected {{device: {{name, platform}}, params, exchanges: [{{command, output}}], expect}}",
+                "{} is not a transcript: expected {{device: {{name, platform}}, params, exchanges: [{{command, output}}], http: [{{method, url, request, status, body}}], expect}}",
                 path.display()
             )
         })?;
@@ -228,12 +250,50 @@ async fn test_workflow(
             connectivity,
             limits,
         );
-        ctx.replay = Some(Transcript::new(
+        let mut transcript = Transcript::new(
             t.exchanges
                 .into_iter()
                 .map(|e| (e.command, e.output))
                 .collect(),
-        ));
+        );
+        if !t.http.is_empty() {
+            // The recorded device has an API: workflows see an endpoint.
+            let host = t.device.hostname.clone().unwrap_or(t.device.name.clone());
+            ctx.http_endpoint = reqwest::Url::parse(&format!("https://{host}"))
+                .map(|base| {
+                    Some(crate::transport::http::Endpoint {
+                        device: t.device.name.clone(),
+                        base,
+                        username: None,
+                        password: None,
+                        tls: crate::transport::http::Tls::System,
+                    })
+                })
+                .map_err(|e| {
+                    crate::error::Error::new(
+                        crate::error::ErrorClass::Inventory,
+                        format!(
+                            "{}: device.hostname `{host}` makes no URL: {e}",
+                            path.display()
+                        ),
+                    )
+                });
+        }
+        transcript.http = t
+            .http
+            .into_iter()
+            .map(|h| HttpExchange {
+                method: h.method,
+                url: h.url,
+                request: h.request,
+                status: h.status,
+                body: match h.body {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                },
+            })
+            .collect();
+        ctx.replay = Some(transcript);
         let name = &plugin.bundle.manifest.name;
         let mut store = runtime.store(
             &plugin,
