@@ -2,7 +2,7 @@
 # Install the tools that build netrun plugins written in Python and
 # JavaScript, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools} (outside
 # the clone, so reruns are quick):
-#   venv/  a Python venv with componentize-py 0.25.1
+#   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4 for the lab tests)
 #   js/    componentize-js 0.23.0 + jco 1.35.0 from tools/js/package-lock.json
 # `netrun plugin build` looks there. Safe to rerun: it skips what is current.
 set -euo pipefail
@@ -17,6 +17,14 @@ if ! "$tools/venv/bin/componentize-py" --version 2>/dev/null | grep -q " $py_ver
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$py_version"
 fi
 "$tools/venv/bin/componentize-py" --version
+
+# pyeapi (Arista's own eAPI client), to check the lab's eAPI devices with a
+# client netrun did not write.
+pyeapi_version=1.0.4
+if ! "$tools/venv/bin/python" -c "import pyeapi, sys; sys.exit(pyeapi.__version__ != '$pyeapi_version')" 2>/dev/null; then
+  echo "installing pyeapi $pyeapi_version into $tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "pyeapi==$pyeapi_version"
+fi
 
 # npm ci from the committed lock file; redone only when the lock changes.
 if ! cmp -s tools/js/package-lock.json "$tools/js/package-lock.json" \

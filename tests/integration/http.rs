@@ -361,3 +361,80 @@ async fn plugin_test_replays_recorded_eapi_exchanges_with_no_device() {
     assert!(stdout.contains("ok    run leaf1.json"), "{stdout}");
     assert!(stdout.contains("ok    run refused.json"), "{stdout}");
 }
+
+/// The Python of the plugin tools venv, where `scripts/install-plugin-tools.sh`
+/// puts pyeapi; None outside CI when it is not installed.
+fn tools_python() -> Option<std::path::PathBuf> {
+    let tools = std::env::var_os("NETRUN_TOOLS_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cache/netrun-tools"))
+        })?;
+    let python = tools.join("venv/bin/python");
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import pyeapi"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pyeapi must be installed in CI (scripts/install-plugin-tools.sh)"
+        );
+        eprintln!("SKIP pyeapi check: run scripts/install-plugin-tools.sh");
+        return None;
+    }
+    Some(python)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arista_pyeapi_talks_to_the_lab_eapi_devices() {
+    let Some(python) = tools_python() else {
+        return;
+    };
+    let (lab, inv) = mixed_lab(1, 1).await;
+    let eos = &lab.eos_devices()[0];
+    let script = netrun_tests::workspace().join("tests/eapi/pyeapi-check.py");
+    let cmd = std::process::Command::new(python)
+        .arg(script)
+        .arg(eos.https_port.to_string())
+        .arg(inv.path().join("ca.pem"))
+        .args(["admin", "netrun-lab-pw"])
+        .output();
+    let o = tokio::task::spawn_blocking(move || cmd)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(seen["model"], eos.model.as_str(), "{seen}");
+    assert_eq!(seen["serial"], eos.serial.as_str(), "{seen}");
+    assert_eq!(seen["version"], eos.version.as_str(), "{seen}");
+    assert!(
+        seen["interfaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i == "Management1"),
+        "{seen}"
+    );
+    assert!(
+        seen["text"].as_str().unwrap().contains("Serial number:"),
+        "{seen}"
+    );
+    // pyeapi's enable() runs `enable` first: the bad command is number 2.
+    assert_eq!(seen["bogus"]["code"], 1002, "{seen}");
+    assert!(
+        seen["bogus"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CLI command 2 of 2 'show bogus' failed"),
+        "{seen}"
+    );
+    assert!(
+        seen["wrong_password"]
+            .as_str()
+            .unwrap()
+            .contains("Unauthorized"),
+        "{seen}"
+    );
+}
