@@ -98,7 +98,7 @@ async fn collect_facts_over_ssh_and_eapi_in_one_run_is_ok_for_every_device() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn api_failures_are_classified_on_their_device_only() {
-    let (lab, inv) = mixed_lab(1, 5).await;
+    let (lab, inv) = mixed_lab(1, 6).await;
     // eos001 stays healthy. eos002: the API refuses the password. eos003:
     // no CA file, so the lab's certificate is checked against the system
     // roots and refused. eos004: nothing listens on its port. eos005:
@@ -119,8 +119,13 @@ async fn api_failures_are_classified_on_their_device_only() {
         extras(h).remove("ca_file");
         extras(h).insert("verify".into(), false.into());
     });
+    // eos006: the port of an SSH server (the API port mixed up).
+    let ssh_port = lab.devices()[0].port;
+    edit_http(&inv, "eos006", |h| {
+        h.insert("port".into(), u64::from(ssh_port).into());
+    });
     let (records, _) = run(&inv, "collect-facts");
-    assert_eq!(records.len(), 6);
+    assert_eq!(records.len(), 7);
     let class = |d: &str| {
         records[d]["error"]["class"]
             .as_str()
@@ -150,6 +155,12 @@ async fn api_failures_are_classified_on_their_device_only() {
         message("eos003")
     );
     assert_eq!(class("eos004"), "connect-refused", "{}", records["eos004"]);
+    assert_eq!(class("eos006"), "tls", "{}", records["eos006"]);
+    assert!(
+        message("eos006").contains("does not speak TLS"),
+        "{}",
+        message("eos006")
+    );
     // The connect step was retried (--retries 1) before giving up.
     assert_eq!(records["eos004"]["attempts"], 2, "{}", records["eos004"]);
     drop(lab);

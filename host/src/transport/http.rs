@@ -187,6 +187,9 @@ impl Clients {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect)
             .pool_idle_timeout(Duration::from_secs(90))
+            // Device APIs are reached directly: an `HTTPS_PROXY` meant for
+            // the operator's browser must not see the devices' credentials.
+            .no_proxy()
             .user_agent(concat!("netrun/", env!("CARGO_PKG_VERSION")));
         builder = match tls {
             Tls::System => builder,
@@ -345,6 +348,11 @@ fn classify_connect(url: &str, e: &reqwest::Error) -> Error {
         (
             ErrorClass::ConnectTimeout,
             "check the address and port, or raise the connect timeout",
+        )
+    } else if lower.contains("corrupt message") || lower.contains("wrong version number") {
+        (
+            ErrorClass::Tls,
+            "the port does not speak TLS: check the port, or set connection_options.http.extras.scheme: http",
         )
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
