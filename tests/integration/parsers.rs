@@ -91,3 +91,48 @@ async fn garbage_output_and_unknown_commands_are_parse_errors_not_traps() {
     assert_eq!(rows[0]["interface"], "Loopback0");
     assert_eq!(rows[0]["ip_address"], "10.0.0.1");
 }
+
+#[tokio::test]
+async fn driver_instances_serve_one_device_after_another_and_never_two_at_once() {
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 8,
+        cache_dir: None,
+    })
+    .expect("runtime");
+    let bundle = Bundle::open(&plugin_dir().join("cisco-ios")).expect("bundle");
+    let plugin = Arc::new(runtime.load(&bundle).expect("plugin loads"));
+    let sha = plugin.sha256.clone();
+    let raw = std::fs::read_to_string(
+        workspace().join("plugins/cisco-ios/tests/fixtures/show_version/ios_xe_17_3_isr4331.raw"),
+    )
+    .unwrap();
+    // Two devices at once get two instances.
+    let mut a = runtime
+        .checkout_driver(&plugin, Arc::from("r1"))
+        .await
+        .unwrap();
+    let mut b = runtime
+        .checkout_driver(&plugin, Arc::from("r2"))
+        .await
+        .unwrap();
+    assert_eq!(runtime.idle_drivers(&sha), 0);
+    let first = a.parse("cisco_ios", "show version", &raw).await.unwrap();
+    b.parse("cisco_ios", "show version", &raw).await.unwrap();
+    runtime.checkin_driver(a);
+    runtime.checkin_driver(b);
+    assert_eq!(runtime.idle_drivers(&sha), 2);
+    // The next device takes an idle one, renamed, and it parses the same
+    // (its CPU budget is per call, not used up by earlier devices).
+    let mut c = runtime
+        .checkout_driver(&plugin, Arc::from("r3"))
+        .await
+        .unwrap();
+    assert_eq!(runtime.idle_drivers(&sha), 1);
+    assert_eq!(c.device(), "r3");
+    for _ in 0..50 {
+        assert_eq!(
+            c.parse("cisco_ios", "show version", &raw).await.unwrap(),
+            first
+        );
+    }
+}

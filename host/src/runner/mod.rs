@@ -558,7 +558,7 @@ async fn run_workflow(
         }
         Err(werr) => {
             // Keep the host's precise class when the plugin passed its error on.
-            let last = ctx.and_then(|c| c.last_error);
+            let last = ctx.and_then(|mut c| c.last_error.take());
             match last {
                 Some(e)
                     if std::mem::discriminant(&to_wit(&e, "")) == std::mem::discriminant(&werr) =>

@@ -283,8 +283,7 @@ impl DeviceContext {
         let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
         if self.driver.is_none() {
             let device = Arc::from(self.target.device.as_str());
-            self.driver =
-                Some(DriverInstance::new(&self.runtime, dp.driver.clone(), device).await?);
+            self.driver = Some(self.runtime.checkout_driver(&dp.driver, device).await?);
         }
         let Some(driver) = self.driver.as_mut() else {
             return Err(Error::new(ErrorClass::Internal, "driver instance vanished"));
@@ -423,7 +422,36 @@ pub struct DriverInstance {
     instance: dw::DriverPlugin,
 }
 
+impl Drop for DeviceContext {
+    fn drop(&mut self) {
+        // A driver instance that only ever returned parse results is
+        // healthy: hand it to the next device.
+        if let Some(driver) = self.driver.take() {
+            self.runtime.checkin_driver(driver);
+        }
+    }
+}
+
 impl DriverInstance {
+    /// The component's sha256 (the idle-instance key).
+    pub fn sha256(&self) -> &str {
+        &self.plugin.sha256
+    }
+
+    /// The device the instance serves now.
+    pub fn device(&self) -> &str {
+        &self.store.data().device
+    }
+
+    /// Serve `device` from now on: its name in the driver's log records and
+    /// a fresh log budget.
+    pub fn assign(&mut self, device: Arc<str>) {
+        let budget = self.plugin.bundle.manifest.limits.capped().log_records;
+        let data = self.store.data_mut();
+        data.device = device;
+        data.log_budget = budget;
+    }
+
     /// Instantiate `plugin` in a fresh store.
     pub async fn new(
         runtime: &Runtime,

@@ -125,7 +125,15 @@ pub struct Runtime {
     driver_linker: Linker<PluginState>,
     workflow_linker: Linker<PluginState>,
     cache_dir: Option<PathBuf>,
+    /// Driver instances between devices, by component sha256: a driver's
+    /// parsers (and the regexes they compile on first use) serve one device
+    /// after another instead of being rebuilt for each.
+    idle_drivers: std::sync::Mutex<std::collections::HashMap<String, Vec<host::DriverInstance>>>,
 }
+
+/// Idle driver instances kept per driver plugin. Instances are only made
+/// when none is idle, so no more are alive than devices parse at once.
+const MAX_IDLE_DRIVERS: usize = 64;
 
 impl Runtime {
     /// Build the engine (pooling allocator, fuel for CPU limits) and linkers.
@@ -156,6 +164,7 @@ impl Runtime {
             driver_linker,
             workflow_linker,
             cache_dir: options.cache_dir.clone(),
+            idle_drivers: Default::default(),
         }))
     }
 
@@ -314,6 +323,46 @@ impl Runtime {
             }
         }
         Ok(out)
+    }
+
+    /// A driver instance for `device`: an idle one of the same component
+    /// when there is one, else a new one.
+    pub async fn checkout_driver(
+        &self,
+        plugin: &Arc<Plugin>,
+        device: Arc<str>,
+    ) -> Result<host::DriverInstance, Error> {
+        let idle = self
+            .idle_drivers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(&plugin.sha256)
+            .and_then(Vec::pop);
+        match idle {
+            Some(mut d) => {
+                d.assign(device);
+                Ok(d)
+            }
+            None => host::DriverInstance::new(self, plugin.clone(), device).await,
+        }
+    }
+
+    /// Driver instances of the component `sha256` waiting for a device.
+    pub fn idle_drivers(&self, sha256: &str) -> usize {
+        self.idle_drivers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(sha256)
+            .map_or(0, Vec::len)
+    }
+
+    /// Keep a healthy driver instance for the next device.
+    pub fn checkin_driver(&self, driver: host::DriverInstance) {
+        let mut idle = self.idle_drivers.lock().unwrap_or_else(|p| p.into_inner());
+        let list = idle.entry(driver.sha256().to_string()).or_default();
+        if list.len() < MAX_IDLE_DRIVERS {
+            list.push(driver);
+        }
     }
 
     /// Instantiate a driver in `store`.
