@@ -565,10 +565,14 @@ async fn sessions_and_breakers_outlive_a_run_in_one_process() {
     let (_lab, inv) = lab(3, &["refuse:r003"]).await;
     let inventory = netrun::inventory::Inventory::load(inv.path()).expect("inventory");
     let hosts = inventory.hosts.clone();
+    // In this test process the bundles are not beside the executable, so
+    // the driver counts as third-party and needs its own commands granted.
+    let policy = netrun::runtime::policy::Policy::load(None, &["cisco-ios:command=*".to_string()])
+        .expect("policy");
     let loaded = netrun::cli::load_plugins(
         &[netrun_tests::plugin_dir()],
         None,
-        &netrun::runtime::policy::Policy::default(),
+        &policy,
         &["cisco_ios".to_string()],
         16,
     )
