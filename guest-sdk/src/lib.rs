@@ -26,6 +26,7 @@ extern crate self as netrun_guest;
 
 #[cfg(feature = "driver")]
 pub mod driver;
+pub mod fixtures;
 pub mod text;
 #[cfg(feature = "workflow")]
 pub mod workflow;

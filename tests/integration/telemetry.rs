@@ -145,26 +145,44 @@ fn counter(metrics: &str, prefix: &str) -> f64 {
         .sum()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn serve_keeps_polling_healthy_devices_while_one_flaps_and_reloads_on_sighup() {
-    let (_lab, inv) = lab(4, &["flap=2s:r004"]).await;
-    let home = TempDir::new("home");
+/// Write a serve.yaml at `config` with one job over the inventory beside it
+/// (no retries, a breaker that opens after 2 failures and cools down in
+/// 1 s), and start `netrun serve` on a free port.
+fn spawn_serve(
+    home: &TempDir,
+    config: &std::path::Path,
+    job: &str,
+    workflow: &str,
+    interval: &str,
+) -> (u16, std::process::Child) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let config = inv.path().join("serve.yaml");
-    let good = format!(
-        "listen: 127.0.0.1:{port}\nretries: 0\nbreaker:\n  threshold: 2\n  cool_down: 1s\njobs:\n  - name: facts\n    workflow: collect-facts\n    inventory: .\n    interval: 500ms\n    timeout: 10s\n"
-    );
-    std::fs::write(&config, &good).unwrap();
-    let mut cmd = netrun(home.path());
-    cmd.args(["serve", "--config"])
-        .arg(&config)
+    std::fs::write(
+        config,
+        format!(
+            "listen: 127.0.0.1:{port}\nretries: 0\nbreaker:\n  threshold: 2\n  cool_down: 1s\njobs:\n  - name: {job}\n    workflow: {workflow}\n    inventory: .\n    interval: {interval}\n    timeout: 10s\n"
+        ),
+    )
+    .unwrap();
+    let child = netrun(home.path())
+        .args(["serve", "--config"])
+        .arg(config)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (port, child)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_keeps_polling_healthy_devices_while_one_flaps_and_reloads_on_sighup() {
+    let (_lab, inv) = lab(4, &["flap=2s:r004"]).await;
+    let home = TempDir::new("home");
+    let config = inv.path().join("serve.yaml");
+    let (port, mut child) = spawn_serve(&home, &config, "facts", "collect-facts", "500ms");
 
     let ready = tokio::task::spawn_blocking(move || {
         let until = Instant::now() + Duration::from_secs(60);
@@ -258,25 +276,8 @@ fn sample(metrics: &str, prefix: &str) -> Option<f64> {
 async fn serve_exports_device_metrics_from_a_plugin_and_survives_a_flapping_device() {
     let (_lab, inv) = lab(3, &["flap=2s:r003"]).await;
     let home = TempDir::new("home");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let config = inv.path().join("serve.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen: 127.0.0.1:{port}\nretries: 0\nbreaker:\n  threshold: 2\n  cool_down: 1s\njobs:\n  - name: counters\n    workflow: interface-counters\n    inventory: .\n    interval: 1s\n    timeout: 10s\n"
-        ),
-    )
-    .unwrap();
-    let mut cmd = netrun(home.path());
-    cmd.args(["serve", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
+    let (port, mut child) = spawn_serve(&home, &config, "counters", "interface-counters", "1s");
     let scrape = move || http_get(port, "/metrics");
     // Wait until both healthy devices have reported their interfaces.
     let series = "netrun_plugin_interface_counters_in_octets_total{device=\"r00";

@@ -47,16 +47,21 @@ pub fn uptime_seconds(version: &Value) -> Option<u64> {
     Some(parts.iter().map(|(k, s)| part(k).unwrap_or(0) * s).sum())
 }
 
-/// Facts from parsed `show version` and `show ip interface brief`.
-pub fn facts(platform: &str, version: &Value, interfaces: &Value) -> Value {
-    let interface_list: Vec<Value> = interfaces
+/// The `interface` of every row of a parsed interface table.
+fn interface_names(interfaces: &Value) -> Vec<Value> {
+    interfaces
         .as_array()
         .map(|rows| {
             rows.iter()
                 .filter_map(|r| r.get("interface").cloned())
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Facts from parsed `show version` and `show ip interface brief`.
+pub fn facts(platform: &str, version: &Value, interfaces: &Value) -> Value {
+    let interface_list = interface_names(interfaces);
     json!({
         "hostname": version.get("hostname").cloned().unwrap_or(Value::Null),
         "vendor": vendor(platform),
@@ -76,14 +81,7 @@ pub fn facts_from_api(
     hostname: &Value,
     interfaces: &Value,
 ) -> Value {
-    let interface_list: Vec<Value> = interfaces
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .filter_map(|r| r.get("interface").cloned())
-                .collect()
-        })
-        .unwrap_or_default();
+    let interface_list = interface_names(interfaces);
     let uptime_seconds = version.get("uptime_seconds").and_then(Value::as_u64);
     json!({
         "hostname": hostname.get("hostname").cloned().unwrap_or(Value::Null),
