@@ -72,6 +72,10 @@ const SDK_FILES: &[(&str, &str)] = &[
         "src/text.rs",
         include_str!("../../../../guest-sdk/src/text.rs"),
     ),
+    (
+        "src/fixtures.rs",
+        include_str!("../../../../guest-sdk/src/fixtures.rs"),
+    ),
 ];
 
 const SDK_MANIFEST: &str = r#"[package]
