@@ -26,6 +26,15 @@ pub enum ParseError {
     UnexpectedOutput(String),
 }
 
+impl From<crate::text::ParseError> for ParseError {
+    fn from(e: crate::text::ParseError) -> Self {
+        match e {
+            crate::text::ParseError::Unsupported(m) => ParseError::UnsupportedCommand(m),
+            crate::text::ParseError::Unexpected(m) => ParseError::UnexpectedOutput(m),
+        }
+    }
+}
+
 /// What a driver plugin implements.
 pub trait Driver {
     /// The platforms (Netmiko / Scrapli `device_type`s) this driver defines.

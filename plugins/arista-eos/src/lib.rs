@@ -63,10 +63,7 @@ impl Driver for AristaEos {
         command: &str,
         output: &str,
     ) -> Result<serde_json::Value, ParseError> {
-        parsers::parse(command, output).map_err(|e| match e {
-            parsers::ParseError::Unsupported(m) => ParseError::UnsupportedCommand(m),
-            parsers::ParseError::Unexpected(m) => ParseError::UnexpectedOutput(m),
-        })
+        parsers::parse(command, output).map_err(ParseError::from)
     }
 }
 

@@ -64,10 +64,7 @@ impl Driver for CiscoIos {
         command: &str,
         output: &str,
     ) -> Result<serde_json::Value, ParseError> {
-        parsers::parse(command, output).map_err(|e| match e {
-            parsers::ParseError::Unsupported(m) => ParseError::UnsupportedCommand(m),
-            parsers::ParseError::Unexpected(m) => ParseError::UnexpectedOutput(m),
-        })
+        parsers::parse(command, output).map_err(ParseError::from)
     }
 }
 

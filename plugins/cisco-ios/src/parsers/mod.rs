@@ -23,31 +23,11 @@
 //! `% Invalid input detected` error, unrelated text) is rejected with
 //! [`ParseError::Unexpected`] naming what was expected; parsers never panic.
 
-use std::fmt;
-
 mod show_interfaces;
 mod show_ip_interface_brief;
 mod show_version;
 
-/// A parser failure, with the line or field that did not fit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ParseError {
-    /// The command is not one this module parses.
-    Unsupported(String),
-    /// The output does not look like the command's output.
-    Unexpected(String),
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ParseError::Unsupported(msg) => write!(f, "unsupported command: {msg}"),
-            ParseError::Unexpected(msg) => write!(f, "unexpected output: {msg}"),
-        }
-    }
-}
-
-impl std::error::Error for ParseError {}
+pub use netrun_guest::text::{ParseError, excerpt};
 
 /// Full commands supported.
 pub const COMMANDS: &[&str] = &["show version", "show ip interface brief", "show interfaces"];
@@ -64,13 +44,6 @@ const MIN_ABBREVIATION: &[(&str, usize)] = &[
     ("interfaces", 3),
 ];
 
-fn min_abbreviation(keyword: &str) -> usize {
-    MIN_ABBREVIATION
-        .iter()
-        .find(|(word, _)| *word == keyword)
-        .map_or(keyword.len(), |(_, len)| *len)
-}
-
 /// Resolve an IOS-style abbreviation to the full command this module parses
 /// (`"sh ver"` -> `"show version"`, `"sh ip int br"` ->
 /// `"show ip interface brief"`, `"show int"` -> `"show interfaces"`), `None`
@@ -80,17 +53,7 @@ fn min_abbreviation(keyword: &str) -> usize {
 /// prefix at least as long as IOS requires, and extra blanks are ignored.
 /// Arguments (`show interfaces Gi0/1`) and pipes are not accepted.
 pub fn canonical_command(command: &str) -> Option<&'static str> {
-    let words: Vec<String> = command
-        .split_whitespace()
-        .map(str::to_ascii_lowercase)
-        .collect();
-    COMMANDS.iter().copied().find(|full| {
-        let keywords: Vec<&str> = full.split(' ').collect();
-        keywords.len() == words.len()
-            && keywords.iter().zip(&words).all(|(keyword, word)| {
-                word.len() >= min_abbreviation(keyword) && keyword.starts_with(word.as_str())
-            })
-    })
+    netrun_guest::text::resolve_abbreviation(command, COMMANDS, MIN_ABBREVIATION)
 }
 
 /// Parse output of `command` (any accepted abbreviation) into JSON.
@@ -114,16 +77,6 @@ pub fn parse(command: &str, output: &str) -> Result<serde_json::Value, ParseErro
 /// stray `\r` some terminals add).
 pub(crate) fn lines(output: &str) -> impl Iterator<Item = &str> {
     output.lines().map(|line| line.trim_end_matches('\r'))
-}
-
-/// Shorten `line` for an error message.
-pub(crate) fn excerpt(line: &str) -> String {
-    const MAX: usize = 80;
-    let line = line.trim();
-    match line.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_string(),
-    }
 }
 
 /// Reject empty output and an IOS error message (`% Invalid input detected
@@ -229,12 +182,5 @@ mod tests {
     fn display_names_the_problem() {
         let err = ParseError::Unexpected("expected a header".into());
         assert_eq!(err.to_string(), "unexpected output: expected a header");
-    }
-
-    #[test]
-    fn excerpt_shortens_long_lines() {
-        let long = "x".repeat(200);
-        assert_eq!(excerpt(&long).chars().count(), 81);
-        assert_eq!(excerpt("  short  "), "short");
     }
 }
