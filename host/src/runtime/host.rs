@@ -974,42 +974,47 @@ impl PluginState {
         let timeout = request
             .timeout_ms
             .map(|ms| Duration::from_millis(ms.into()));
-        if request.url.starts_with('/') {
+        // `None`: the device's own API; else an absolute URL of another host.
+        let external = if request.url.starts_with('/') {
             self.guard.check_http(policy::HttpTarget::Device)?;
-            let ctx = self.ctx()?;
-            if let Some(t) = ctx.replay.as_mut() {
-                return t.answer_http(&request.method, &request.url, request.body.as_deref());
+            None
+        } else {
+            let url = reqwest::Url::parse(&request.url).map_err(|e| {
+                Error::new(
+                    ErrorClass::Internal,
+                    format!(
+                        "`{}` is neither a path on the device's API (`/…`) nor an absolute URL: {e}",
+                        request.url
+                    ),
+                )
+            })?;
+            if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
+                return Err(Error::new(
+                    ErrorClass::Denied,
+                    format!(
+                        "`{}`: only http(s) URLs without credentials are allowed",
+                        request.url
+                    ),
+                ));
             }
-            return ctx
-                .http_device(method, &request.url, request.headers, request.body, timeout)
-                .await;
-        }
-        let url = reqwest::Url::parse(&request.url).map_err(|e| {
-            Error::new(
-                ErrorClass::Internal,
-                format!(
-                    "`{}` is neither a path on the device's API (`/…`) nor an absolute URL: {e}",
-                    request.url
-                ),
-            )
-        })?;
-        if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
-            return Err(Error::new(
-                ErrorClass::Denied,
-                format!(
-                    "`{}`: only http(s) URLs without credentials are allowed",
-                    request.url
-                ),
-            ));
-        }
-        let host = url.host_str().unwrap_or_default().to_string();
-        self.guard.check_http(policy::HttpTarget::Host(&host))?;
+            let host = url.host_str().unwrap_or_default().to_string();
+            self.guard.check_http(policy::HttpTarget::Host(&host))?;
+            Some(url)
+        };
         let ctx = self.ctx()?;
         if let Some(t) = ctx.replay.as_mut() {
             return t.answer_http(&request.method, &request.url, request.body.as_deref());
         }
-        ctx.http_external(method, url, request.headers, request.body, timeout)
-            .await
+        match external {
+            None => {
+                ctx.http_device(method, &request.url, request.headers, request.body, timeout)
+                    .await
+            }
+            Some(url) => {
+                ctx.http_external(method, url, request.headers, request.body, timeout)
+                    .await
+            }
+        }
     }
 
     fn set_metric(
