@@ -2,7 +2,8 @@
 # Install the tools that build netrun plugins written in Python and
 # JavaScript, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools} (outside
 # the clone, so reruns are quick):
-#   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4 for the lab tests)
+#   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4 for the lab tests,
+#          textfsm 2.1.0 + ntc-templates 9.3.0 for the TextFSM engine's tests)
 #   js/    componentize-js 0.23.0 + jco 1.35.0 from tools/js/package-lock.json
 # `netrun plugin build` looks there. Safe to rerun: it skips what is current.
 set -euo pipefail
@@ -24,6 +25,19 @@ pyeapi_version=1.0.4
 if ! "$tools/venv/bin/python" -c "import pyeapi, sys; sys.exit(pyeapi.__version__ != '$pyeapi_version')" 2>/dev/null; then
   echo "installing pyeapi $pyeapi_version into $tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "pyeapi==$pyeapi_version"
+fi
+
+# TextFSM and ntc-templates, pinned: the reference the TextFSM engine's
+# tests compare with (and the template folder they run), and the Python side
+# of scripts/parse-bench.sh. netrun itself never downloads templates.
+textfsm_version=2.1.0
+ntc_version=9.3.0
+if ! "$tools/venv/bin/python" -c "
+import sys, importlib.metadata as m
+sys.exit(m.version('textfsm') != '$textfsm_version' or m.version('ntc-templates') != '$ntc_version')" 2>/dev/null; then
+  echo "installing textfsm $textfsm_version and ntc-templates $ntc_version into $tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
+    "textfsm==$textfsm_version" "ntc-templates==$ntc_version"
 fi
 
 # npm ci from the committed lock file; redone only when the lock changes.

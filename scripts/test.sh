@@ -33,6 +33,10 @@ if ! command -v node >/dev/null || ! command -v python3 >/dev/null; then
 fi
 scripts/install-plugin-tools.sh
 export NETRUN_TOOLS_DIR=${NETRUN_TOOLS_DIR:-$HOME/.cache/netrun-tools}
+# The ntc-templates folder the TextFSM engine's tests run (textfsm/tests/ntc.rs).
+NETRUN_NTC_TEMPLATES=$("$NETRUN_TOOLS_DIR/venv/bin/python" -c \
+  'import ntc_templates.parse as p; print(p._get_template_dir())')
+export NETRUN_NTC_TEMPLATES
 
 step "format"
 cargo fmt --all -- --check

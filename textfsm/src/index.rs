@@ -1,0 +1,457 @@
+//! The clitable `index` of a templates folder (ntc-templates' format):
+//! a CSV with a `Template` column and regex columns (`Hostname`,
+//! `Platform`, `Command`, …), `[[…]]` command completion, `#` comments;
+//! the first row whose regexes match (Python `re.match`: anchored at the
+//! start only) names the templates, joined with `:`.
+
+use crate::error::IndexError;
+use crate::fsm::{Cell, Record, Table};
+use crate::{Limits, Template, pyre};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A loaded index, with the templates it has compiled so far (cached: a
+/// fleet parses the same command with the same template many times).
+#[derive(Debug)]
+pub struct Index {
+    dir: PathBuf,
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Vec<IndexRow>,
+    limits: Limits,
+    templates: Mutex<HashMap<String, Arc<Template>>>,
+}
+
+/// One row of the index.
+#[derive(Debug)]
+pub struct IndexRow {
+    /// Line in the index file (1-based).
+    pub line: usize,
+    /// Template file names, in order (the first one's records are extended
+    /// by the others').
+    pub templates: Vec<String>,
+    /// Regex columns, in header order (the `Template` column excluded).
+    columns: Vec<Column>,
+}
+
+#[derive(Debug)]
+struct Column {
+    name: String,
+    /// The regex as written, completion expanded; empty matches anything.
+    pattern: String,
+    compiled: OnceLock<Result<Matcher, String>>,
+}
+
+#[derive(Debug)]
+enum Matcher {
+    /// A pattern without regex syntax matches the text's prefix.
+    Prefix(String),
+    Regex(fancy_regex::Regex),
+}
+
+/// Records from the templates the index chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// The template files used, in order.
+    pub templates: Vec<String>,
+    /// The records, as ntc-templates' `parse_output` gives them.
+    pub records: Vec<Record>,
+}
+
+impl Index {
+    /// Read `DIR/index`; templates compile (and run) within `limits`.
+    pub fn load(dir: &Path, limits: Limits) -> Result<Index, IndexError> {
+        let path = dir.join("index");
+        let text = std::fs::read_to_string(&path).map_err(|source| IndexError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Index::from_text(dir, &text, limits)
+    }
+
+    /// An index read from `text`, whose templates live in `dir`.
+    pub fn from_text(dir: &Path, text: &str, limits: Limits) -> Result<Index, IndexError> {
+        let path = dir.join("index");
+        let bad = |line: usize, message: String| IndexError::Syntax {
+            path: path.clone(),
+            line,
+            message,
+        };
+        let mut lines = text.lines().enumerate();
+        let header: Vec<String> = loop {
+            let Some((n, line)) = lines.next() else {
+                return Err(bad(
+                    1,
+                    "no header line (e.g. `Template, Hostname, Platform, Command`)".into(),
+                ));
+            };
+            let content = line.split('#').next().unwrap_or("").trim();
+            if !content.is_empty() {
+                let header: Vec<String> =
+                    content.split(',').map(|h| h.trim().to_string()).collect();
+                for (i, h) in header.iter().enumerate() {
+                    if header[..i].contains(h) {
+                        return Err(bad(n + 1, format!("column `{h}` appears twice")));
+                    }
+                }
+                break header;
+            }
+        };
+        let Some(template_col) = header.iter().position(|h| h == "Template") else {
+            return Err(bad(
+                1,
+                "the header has no `Template` column (e.g. `Template, Hostname, Platform, Command`)"
+                    .into(),
+            ));
+        };
+        let mut rows = Vec::new();
+        for (n, line) in lines {
+            if line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            // clitable drops rows of the wrong width (blank lines among them).
+            if fields.len() != header.len() {
+                continue;
+            }
+            let templates = fields[template_col]
+                .split(':')
+                .map(str::to_string)
+                .collect();
+            let columns = header
+                .iter()
+                .zip(&fields)
+                .filter(|(h, _)| h.as_str() != "Template")
+                .map(|(h, f)| Column {
+                    name: h.clone(),
+                    pattern: if h == "Command" {
+                        expand_completion(f)
+                    } else {
+                        f.to_string()
+                    },
+                    compiled: OnceLock::new(),
+                })
+                .collect();
+            rows.push(IndexRow {
+                line: n + 1,
+                templates,
+                columns,
+            });
+        }
+        Ok(Index {
+            dir: dir.to_path_buf(),
+            path,
+            header,
+            rows,
+            limits,
+            templates: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The templates folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The index's columns.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The first row matching `platform` and `command` (other columns, such
+    /// as Hostname, are not consulted, as in ntc-templates).
+    pub fn find(&self, platform: &str, command: &str) -> Result<Option<&IndexRow>, IndexError> {
+        'rows: for row in &self.rows {
+            // Platform first: most are plain names, cheaper than a Command regex.
+            for (column, attribute) in [("Platform", platform), ("Command", command)] {
+                let Some(col) = row.columns.iter().find(|c| c.name == column) else {
+                    continue;
+                };
+                if col.pattern.is_empty() {
+                    continue;
+                }
+                let matcher = col
+                    .compiled
+                    .get_or_init(|| compile_column(&col.pattern, &self.limits));
+                let matched = match matcher {
+                    Ok(Matcher::Prefix(p)) => attribute.starts_with(p.as_str()),
+                    Ok(Matcher::Regex(re)) => re.is_match(attribute).unwrap_or(false),
+                    Err(reason) => {
+                        return Err(IndexError::Syntax {
+                            path: self.path.clone(),
+                            line: row.line,
+                            message: format!(
+                                "{column} regex `{}` does not compile: {reason}",
+                                col.pattern
+                            ),
+                        });
+                    }
+                };
+                if !matched {
+                    continue 'rows;
+                }
+            }
+            return Ok(Some(row));
+        }
+        Ok(None)
+    }
+
+    /// Template `name` of this folder, compiled once.
+    pub fn template(&self, name: &str) -> Result<Arc<Template>, IndexError> {
+        if let Some(t) = self.cache().get(name) {
+            return Ok(t.clone());
+        }
+        let relative = Path::new(name);
+        if relative
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(IndexError::Syntax {
+                path: self.path.clone(),
+                line: 0,
+                message: format!(
+                    "template `{name}` must be a file of the templates folder, not a path out of it"
+                ),
+            });
+        }
+        let path = self.dir.join(relative);
+        let text = std::fs::read_to_string(&path).map_err(|source| IndexError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let t = Arc::new(Template::compile(&text, &self.limits).map_err(|source| {
+            IndexError::Template {
+                name: name.to_string(),
+                source,
+            }
+        })?);
+        self.cache().insert(name.to_string(), t.clone());
+        Ok(t)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Template>>> {
+        // A panic while holding the lock leaves a valid map (inserts are atomic).
+        self.templates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Parse `text`, the output of `command` on `platform`, as ntc-templates'
+    /// `parse_output(platform, command, text)` does.
+    pub fn parse_output(
+        &self,
+        platform: &str,
+        command: &str,
+        text: &str,
+    ) -> Result<Parsed, IndexError> {
+        let Some(row) = self.find(platform, command)? else {
+            return Err(IndexError::NoTemplate {
+                path: self.path.clone(),
+                platform: platform.to_string(),
+                command: command.to_string(),
+            });
+        };
+        let templates = row.templates.clone();
+        let table = self.parse_with(&templates, text)?;
+        Ok(Parsed {
+            templates,
+            records: table.records(),
+        })
+    }
+
+    /// Parse `text` with `templates` of this folder: the first template's
+    /// records, extended with the columns of the others' (joined on the Key
+    /// values, else row by row), as clitable does.
+    pub fn parse_with(&self, templates: &[String], text: &str) -> Result<Table, IndexError> {
+        let mut table: Option<Table> = None;
+        let mut keys: Vec<String> = Vec::new();
+        for name in templates {
+            let t = self.template(name)?;
+            let next = t
+                .parse_text(text, &self.limits)
+                .map_err(|source| IndexError::Parse {
+                    name: name.clone(),
+                    source,
+                })?;
+            if keys.is_empty() {
+                keys = t.keys().into_iter().map(str::to_string).collect();
+            }
+            match table.as_mut() {
+                None => table = Some(next),
+                Some(first) => extend(first, next, &keys, name)?,
+            }
+        }
+        Ok(table.unwrap_or_default())
+    }
+}
+
+/// clitable's `extend`: add `other`'s new columns to `table`'s rows, taking
+/// them from the first row of `other` with equal keys (row by row without keys).
+fn extend(table: &mut Table, other: Table, keys: &[String], name: &str) -> Result<(), IndexError> {
+    let mut key_cols = Vec::with_capacity(keys.len());
+    for k in keys {
+        let Some(i) = table.header.iter().position(|h| h == k) else {
+            return Err(IndexError::UnknownKey {
+                name: name.to_string(),
+                key: k.clone(),
+            });
+        };
+        let j = other.header.iter().position(|h| h == k);
+        key_cols.push((i, j));
+    }
+    let new: Vec<usize> = (0..other.header.len())
+        .filter(|&j| !table.header.contains(&other.header[j]))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    for &j in &new {
+        table.header.push(other.header[j].clone());
+    }
+    for row in &mut table.rows {
+        row.extend(new.iter().map(|_| Cell::Str(String::new())));
+    }
+    let width = table.header.len() - new.len();
+    if keys.is_empty() {
+        for (row, o) in table.rows.iter_mut().zip(&other.rows) {
+            for (n, &j) in new.iter().enumerate() {
+                row[width + n] = o[j].clone();
+            }
+        }
+        return Ok(());
+    }
+    for row in &mut table.rows {
+        let found = other.rows.iter().find(|o| {
+            key_cols
+                .iter()
+                .all(|&(i, j)| j.is_some_and(|j| row[i] == o[j]))
+        });
+        if let Some(o) = found {
+            for (n, &j) in new.iter().enumerate() {
+                row[width + n] = o[j].clone();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `abc[[xyz]]` → `abc(x(y(z)?)?)?`: any prefix of the bracketed word.
+fn expand_completion(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() * 2);
+    let mut rest = field;
+    while let Some(open) = rest.find("[[") {
+        // The shortest `[[.+?]]`: the word has at least one character.
+        let after = &rest[open + 2..];
+        let Some(first) = after.chars().next() else {
+            break;
+        };
+        let Some(close) = after[first.len_utf8()..].find("]]") else {
+            break;
+        };
+        let word = &after[..first.len_utf8() + close];
+        out.push_str(&rest[..open]);
+        let n = word.chars().count();
+        out.push('(');
+        for (i, c) in word.chars().enumerate() {
+            if i > 0 {
+                out.push('(');
+            }
+            out.push(c);
+        }
+        out.push_str(&")?".repeat(n));
+        rest = &after[first.len_utf8() + close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn compile_column(pattern: &str, limits: &Limits) -> Result<Matcher, String> {
+    if pattern
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '-'))
+    {
+        return Ok(Matcher::Prefix(pattern.to_string()));
+    }
+    pyre::compile(pattern, limits).map(Matcher::Regex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_expands_to_every_prefix() {
+        assert_eq!(expand_completion("sh[[ow]] ip"), "sh(o(w)?)? ip");
+        assert_eq!(
+            expand_completion("sh[[ow]] ip int[[erface]] br[[ief]]"),
+            "sh(o(w)?)? ip int(e(r(f(a(c(e)?)?)?)?)?)? br(i(e(f)?)?)?"
+        );
+        assert_eq!(expand_completion("a[[]]]"), "a(])?");
+        assert_eq!(expand_completion("no brackets"), "no brackets");
+    }
+
+    fn index() -> Index {
+        let text = "\
+# comment
+Template, Hostname, Platform, Command
+
+a_show_version.textfsm, .*, cisco_ios, sh[[ow]] ver[[sion]]
+a_show_ip_int_brief.textfsm:b_extra.textfsm, .*, cisco_ios, sh[[ow]] ip int[[erface]] br[[ief]]
+#a_commented.textfsm, .*, cisco_ios, show clock
+c_show_clock.textfsm, .*, cisco_(ios|xe), sh[[ow]] clo[[ck]]
+a_wrong_width.textfsm, .*, cisco_ios
+";
+        Index::from_text(Path::new("/nowhere"), text, Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn abbreviated_command_finds_its_row() {
+        let i = index();
+        let row = i.find("cisco_ios", "show ip int br").unwrap().unwrap();
+        assert_eq!(
+            row.templates,
+            ["a_show_ip_int_brief.textfsm", "b_extra.textfsm"]
+        );
+        assert_eq!(i.find("cisco_ios", "sh ver").unwrap().unwrap().line, 4);
+    }
+
+    #[test]
+    fn match_is_anchored_at_the_start_only_as_re_match_is() {
+        let i = index();
+        // Prefix semantics: trailing words and a longer platform still match.
+        assert!(
+            i.find("cisco_ios", "show version | i uptime")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            i.find("cisco_ios_telnet", "show version")
+                .unwrap()
+                .is_some()
+        );
+        assert!(i.find("cisco_ios", "do show version").unwrap().is_none());
+        assert!(i.find("arista_eos", "show version").unwrap().is_none());
+    }
+
+    #[test]
+    fn comments_and_rows_of_the_wrong_width_are_skipped() {
+        let i = index();
+        assert_eq!(i.find("cisco_xe", "show clock").unwrap().unwrap().line, 7);
+        assert!(i.find("cisco_ios", "show clock").unwrap().unwrap().line == 7);
+        assert_eq!(i.rows.len(), 3);
+    }
+
+    #[test]
+    fn index_without_template_column_is_refused() {
+        let e = Index::from_text(Path::new("/x"), "Hostname, Platform\n", Limits::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("no `Template` column"), "{e}");
+    }
+
+    #[test]
+    fn template_names_cannot_leave_the_folder() {
+        let e = index().template("../secret").unwrap_err();
+        assert!(e.to_string().contains("not a path out of it"), "{e}");
+    }
+}

@@ -1,0 +1,552 @@
+//! Reading a template: the `Value` lines, then states of rules, checked the
+//! way Python textfsm 2.x checks them.
+
+use crate::error::TemplateError;
+use crate::{Limits, pyre};
+use fancy_regex::Regex;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Longest Value or state name textfsm accepts.
+const MAX_NAME_LEN: usize = 48;
+
+/// An option of a `Value` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueOption {
+    /// The record is dropped when this value is empty.
+    Required,
+    /// The value carries over into the following records until set again.
+    Filldown,
+    /// A value set later fills the empty cells of earlier records upwards.
+    Fillup,
+    /// Part of the record's key (clitable joins several templates on it).
+    Key,
+    /// Every match is appended to a list.
+    List,
+}
+
+impl ValueOption {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "Required" => Self::Required,
+            "Filldown" => Self::Filldown,
+            "Fillup" => Self::Fillup,
+            "Key" => Self::Key,
+            "List" => Self::List,
+            _ => return None,
+        })
+    }
+}
+
+/// A `Value` line.
+#[derive(Debug)]
+pub(crate) struct ValueDef {
+    pub name: String,
+    /// In the order written: options act in this order.
+    pub options: Vec<ValueOption>,
+    /// A List value with several groups: its own regex, to split each match
+    /// into the named groups (a list of maps).
+    pub nested: Option<Regex>,
+}
+
+impl ValueDef {
+    pub fn has(&self, o: ValueOption) -> bool {
+        self.options.contains(&o)
+    }
+}
+
+/// What happens to the input line after a rule matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineOp {
+    Next,
+    Continue,
+    Error,
+}
+
+/// What happens to the record being built after a rule matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RecordOp {
+    NoRecord,
+    Record,
+    Clear,
+    Clearall,
+}
+
+/// Where a rule moves the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transition {
+    Stay,
+    To(usize),
+    End,
+    Eof,
+}
+
+#[derive(Debug)]
+pub(crate) struct Rule {
+    /// Template line, for errors.
+    pub line: usize,
+    pub regex: Regex,
+    /// Capture group and the Value it fills, in group order.
+    pub assigns: Vec<(usize, usize)>,
+    pub line_op: LineOp,
+    pub record_op: RecordOp,
+    pub transition: Transition,
+    /// The message of an `Error "message"` rule.
+    pub message: Option<String>,
+}
+
+/// A compiled TextFSM template.
+#[derive(Debug)]
+pub struct Template {
+    pub(crate) values: Vec<ValueDef>,
+    pub(crate) states: Vec<Vec<Rule>>,
+    pub(crate) start: usize,
+    pub(crate) has_eof_state: bool,
+}
+
+/// A rule's action as written, before state names are resolved.
+struct Action {
+    line_op: LineOp,
+    record_op: RecordOp,
+    new_state: Option<String>,
+}
+
+impl Template {
+    /// Compile template `text` within `limits` (template size, regex size and
+    /// backtracking).
+    pub fn compile(text: &str, limits: &Limits) -> Result<Template, TemplateError> {
+        if text.len() > limits.max_template_bytes {
+            return Err(TemplateError::TooLarge {
+                size: text.len(),
+                limit: limits.max_template_bytes,
+            });
+        }
+        let lines: Vec<&str> = template_lines(text).map(str::trim_end).collect();
+        let mut at = 0;
+        let (values, var_map) = read_values(&lines, &mut at, limits)?;
+        let mut names: Vec<String> = Vec::new();
+        let mut raw_states: Vec<Vec<(Rule, Option<String>)>> = Vec::new();
+        while let Some(name) = next_state_name(&lines, &mut at)? {
+            if names.contains(&name) {
+                return Err(syntax(at, format!("duplicate state name `{name}`")));
+            }
+            let mut rules = Vec::new();
+            while at < lines.len() {
+                let line = lines[at];
+                at += 1;
+                if line.is_empty() {
+                    break;
+                }
+                if is_comment(line) {
+                    continue;
+                }
+                if !(line.starts_with(" ^") || line.starts_with("  ^") || line.starts_with("\t^")) {
+                    return Err(syntax(
+                        at,
+                        "a rule starts with one or two spaces or a tab, then `^` (a blank line ends the state)",
+                    ));
+                }
+                rules.push(read_rule(line, at, &var_map, &values, limits)?);
+            }
+            names.push(name);
+            raw_states.push(rules);
+        }
+        let index = |n: &str| names.iter().position(|s| s == n);
+        let Some(start) = index("Start") else {
+            return Err(syntax(at, "the template has no `Start` state"));
+        };
+        for special in ["End", "EOF"] {
+            if let Some(i) = index(special)
+                && !raw_states[i].is_empty()
+            {
+                return Err(syntax(
+                    at,
+                    format!("the `{special}` state must have no rules"),
+                ));
+            }
+        }
+        let has_eof_state = index("EOF").is_some();
+        let mut states = Vec::with_capacity(raw_states.len());
+        for (rules, state) in raw_states.into_iter().zip(&names) {
+            let mut resolved = Vec::with_capacity(rules.len());
+            for (mut rule, target) in rules {
+                rule.transition = match target.as_deref() {
+                    None => Transition::Stay,
+                    Some(_) if rule.line_op == LineOp::Error => Transition::Stay,
+                    Some("End") => Transition::End,
+                    Some("EOF") => Transition::Eof,
+                    Some(t) => match index(t) {
+                        Some(i) if t != "End" => Transition::To(i),
+                        _ => {
+                            return Err(syntax(
+                                rule.line,
+                                format!("state `{t}` (used in state `{state}`) is not defined"),
+                            ));
+                        }
+                    },
+                };
+                resolved.push(rule);
+            }
+            states.push(resolved);
+        }
+        Ok(Template {
+            values,
+            states,
+            start,
+            has_eof_state,
+        })
+    }
+
+    /// The Value names, in the order records hold them.
+    pub fn header(&self) -> Vec<&str> {
+        self.values.iter().map(|v| v.name.as_str()).collect()
+    }
+
+    /// Names of the Values marked `Key`.
+    pub fn keys(&self) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|v| v.has(ValueOption::Key))
+            .map(|v| v.name.as_str())
+            .collect()
+    }
+
+    /// Options of Value `name`, in the order written.
+    pub fn options(&self, name: &str) -> Option<&[ValueOption]> {
+        self.values
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| v.options.as_slice())
+    }
+}
+
+/// Lines as Python's text-mode file iteration gives them (`\n`, `\r\n`, `\r`).
+fn template_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match rest.find(['\n', '\r']) {
+            None => Some(std::mem::take(&mut rest)),
+            Some(i) => {
+                let line = &rest[..i];
+                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = &rest[i + skip..];
+                Some(line)
+            }
+        }
+    })
+}
+
+fn syntax(line: usize, message: impl Into<String>) -> TemplateError {
+    TemplateError::Syntax {
+        line,
+        message: message.into(),
+    }
+}
+
+fn is_comment(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// The `Value` block: up to the first blank line. Returns the values and the
+/// `${NAME}` substitutions (the regex with its first `(` named).
+fn read_values(
+    lines: &[&str],
+    at: &mut usize,
+    limits: &Limits,
+) -> Result<(Vec<ValueDef>, HashMap<String, String>), TemplateError> {
+    let mut values: Vec<ValueDef> = Vec::new();
+    let mut var_map = HashMap::new();
+    while *at < lines.len() {
+        let line = lines[*at];
+        *at += 1;
+        let n = *at;
+        if line.is_empty() {
+            break;
+        }
+        if is_comment(line) {
+            continue;
+        }
+        if !line.starts_with("Value ") {
+            return Err(syntax(
+                n,
+                if values.is_empty() {
+                    "the template starts with `Value NAME (regex)` lines"
+                } else {
+                    "a blank line must follow the last `Value` line"
+                },
+            ));
+        }
+        let tokens: Vec<&str> = line.split(' ').collect();
+        if tokens.len() < 3 {
+            return Err(syntax(n, "a Value line is `Value [OPTIONS] NAME (regex)`"));
+        }
+        let mut options = Vec::new();
+        let (name, regex) = if tokens[2].starts_with('(') {
+            (tokens[1], tokens[2..].join(" "))
+        } else {
+            for o in tokens[1].split(',') {
+                let Some(option) = ValueOption::parse(o) else {
+                    return Err(syntax(
+                        n,
+                        format!(
+                            "unknown Value option `{o}` (options: Required, Filldown, Fillup, Key, List)"
+                        ),
+                    ));
+                };
+                if options.contains(&option) {
+                    return Err(syntax(n, format!("Value option `{o}` given twice")));
+                }
+                options.push(option);
+            }
+            (tokens[2], tokens[3..].join(" "))
+        };
+        if name.chars().count() > MAX_NAME_LEN {
+            return Err(syntax(
+                n,
+                format!("Value name `{name}` is longer than {MAX_NAME_LEN} characters"),
+            ));
+        }
+        let chars: Vec<char> = regex.chars().collect();
+        if chars.len() < 2
+            || chars[0] != '('
+            || chars[chars.len() - 1] != ')'
+            || chars[chars.len() - 2] == '\\'
+        {
+            return Err(syntax(
+                n,
+                format!("the regex of Value {name} must be enclosed in `(` `)`, got `{regex}`"),
+            ));
+        }
+        let compiled = pyre::compile(&regex, limits).map_err(|reason| TemplateError::Regex {
+            line: n,
+            pattern: regex.clone(),
+            reason,
+        })?;
+        if values.iter().any(|v| v.name == name) {
+            return Err(syntax(n, format!("Value {name} is declared twice")));
+        }
+        // Python counts every capturing group; group 0 is the whole match.
+        let nested = (options.contains(&ValueOption::List) && compiled.captures_len() > 2)
+            .then_some(compiled);
+        var_map.insert(name.to_string(), format!("(?P<{name}>{}", &regex[1..]));
+        values.push(ValueDef {
+            name: name.to_string(),
+            options,
+            nested,
+        });
+    }
+    Ok((values, var_map))
+}
+
+/// Skip blank and comment lines to the next state name.
+fn next_state_name(lines: &[&str], at: &mut usize) -> Result<Option<String>, TemplateError> {
+    while *at < lines.len() {
+        let line = lines[*at];
+        *at += 1;
+        if line.is_empty() || is_comment(line) {
+            continue;
+        }
+        let reserved = [
+            "Continue", "Next", "Error", "Clear", "Clearall", "Record", "NoRecord",
+        ];
+        if !line.chars().all(is_word_char)
+            || line.chars().count() > MAX_NAME_LEN
+            || reserved.contains(&line)
+        {
+            return Err(syntax(
+                *at,
+                format!(
+                    "`{line}` is not a valid state name (letters, digits, `_`; up to {MAX_NAME_LEN}; not an action name)"
+                ),
+            ));
+        }
+        return Ok(Some(line.to_string()));
+    }
+    Ok(None)
+}
+
+fn is_word_char(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+fn read_rule(
+    line: &str,
+    n: usize,
+    var_map: &HashMap<String, String>,
+    values: &[ValueDef],
+    limits: &Limits,
+) -> Result<(Rule, Option<String>), TemplateError> {
+    let line = line.trim();
+    // The last `->` preceded by whitespace separates the regex from the action.
+    let split = line
+        .char_indices()
+        .filter(|&(i, c)| c.is_whitespace() && line[i + c.len_utf8()..].starts_with("->"))
+        .map(|(i, c)| (i, i + c.len_utf8() + 2))
+        .next_back();
+    let (pattern, action) = match split {
+        Some((end, action)) => (&line[..end], Some(&line[action..])),
+        None => (line, None),
+    };
+    let regex_text = if var_map.is_empty() {
+        pattern.to_string()
+    } else {
+        substitute(pattern, var_map).map_err(|m| syntax(n, m))?
+    };
+    let regex = pyre::compile(&regex_text, limits).map_err(|reason| TemplateError::Regex {
+        line: n,
+        pattern: regex_text.clone(),
+        reason,
+    })?;
+    let assigns = regex
+        .capture_names()
+        .enumerate()
+        .filter_map(|(group, name)| {
+            let value = values.iter().position(|v| Some(v.name.as_str()) == name)?;
+            Some((group, value))
+        })
+        .collect();
+    let action = match action {
+        None => Action {
+            line_op: LineOp::Next,
+            record_op: RecordOp::NoRecord,
+            new_state: None,
+        },
+        Some(a) => parse_action(a).ok_or_else(|| {
+            syntax(
+                n,
+                format!(
+                    "bad action `{}`: use `-> [Next|Continue|Error][.Record|.NoRecord|.Clear|.Clearall] [STATE]`",
+                    a.trim()
+                ),
+            )
+        })?,
+    };
+    if action.line_op == LineOp::Continue && action.new_state.is_some() {
+        return Err(syntax(
+            n,
+            "`Continue` cannot change state (the line is not consumed)",
+        ));
+    }
+    if action.line_op != LineOp::Error
+        && let Some(s) = &action.new_state
+        && !s.starts_with(is_word_char)
+    {
+        return Err(syntax(
+            n,
+            format!("state name `{s}`: letters, digits and `_` only"),
+        ));
+    }
+    let message = match (&action.line_op, &action.new_state) {
+        (LineOp::Error, Some(m)) => Some(
+            m.strip_prefix('"')
+                .and_then(|m| m.strip_suffix('"'))
+                .unwrap_or(m)
+                .to_string(),
+        ),
+        _ => None,
+    };
+    Ok((
+        Rule {
+            line: n,
+            regex,
+            assigns,
+            line_op: action.line_op,
+            record_op: action.record_op,
+            transition: Transition::Stay,
+            message,
+        },
+        action.new_state,
+    ))
+}
+
+/// The three forms textfsm accepts right of `->`: `LineOp[.RecordOp] [State]`,
+/// `RecordOp [State]`, `[State]`.
+fn parse_action(action: &str) -> Option<Action> {
+    static FORMS: OnceLock<Option<[Regex; 3]>> = OnceLock::new();
+    let forms = FORMS.get_or_init(|| {
+        let state = r#"(?:\s+(?P<state>\w+|".*"))?$"#;
+        let record = "(?P<rec>Clear|Clearall|Record|NoRecord)";
+        let line = "(?P<line>Continue|Next|Error)";
+        let build = |p: String| Regex::new(&format!("\\A(?:{p})")).ok();
+        Some([
+            build(format!(r"\s+{line}(?:\.{record})?{state}"))?,
+            build(format!(r"\s+{record}{state}"))?,
+            build(state.to_string())?,
+        ])
+    });
+    let caps = forms
+        .as_ref()?
+        .iter()
+        .find_map(|re| re.captures(action).ok().flatten())?;
+    let group = |n: &str| caps.name(n).map(|m| m.as_str());
+    Some(Action {
+        line_op: match group("line") {
+            Some("Continue") => LineOp::Continue,
+            Some("Error") => LineOp::Error,
+            _ => LineOp::Next,
+        },
+        record_op: match group("rec") {
+            Some("Record") => RecordOp::Record,
+            Some("Clear") => RecordOp::Clear,
+            Some("Clearall") => RecordOp::Clearall,
+            _ => RecordOp::NoRecord,
+        },
+        new_state: group("state").map(str::to_string),
+    })
+}
+
+/// Python's `string.Template(pattern).substitute(var_map)`: `$$` is `$`,
+/// `$NAME` and `${NAME}` are replaced, any other `$` is an error.
+fn substitute(pattern: &str, var_map: &HashMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(pattern.len() * 2);
+    let mut rest = pattern;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let ident_len = |s: &str| {
+            let mut chars = s.char_indices();
+            match chars.next() {
+                Some((_, c)) if c == '_' || c.is_ascii_alphabetic() => chars
+                    .find(|(_, c)| !(*c == '_' || c.is_ascii_alphanumeric()))
+                    .map_or(s.len(), |(j, _)| j),
+                _ => 0,
+            }
+        };
+        let (name, consumed) = if let Some(a) = after.strip_prefix('$') {
+            out.push('$');
+            rest = a;
+            continue;
+        } else if let Some(braced) = after.strip_prefix('{') {
+            let len = ident_len(braced);
+            if len == 0 || !braced[len..].starts_with('}') {
+                return Err(invalid_placeholder(pattern, rest, i));
+            }
+            (&braced[..len], len + 2)
+        } else {
+            let len = ident_len(after);
+            if len == 0 {
+                return Err(invalid_placeholder(pattern, rest, i));
+            }
+            (&after[..len], len)
+        };
+        let Some(value) = var_map.get(name) else {
+            return Err(format!(
+                "`${name}` names no Value (write `$$` for a literal `$`, e.g. `$$` at the end of a rule)"
+            ));
+        };
+        out.push_str(value);
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn invalid_placeholder(pattern: &str, rest: &str, i: usize) -> String {
+    let col = pattern.len() - rest.len() + i + 1;
+    format!(
+        "`$` at column {col} of `{pattern}` is neither `$$`, `$NAME` nor `${{NAME}}` (end a rule with `$$`)"
+    )
+}
