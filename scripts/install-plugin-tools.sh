@@ -2,8 +2,8 @@
 # Install the tools that build netrun plugins written in Python and
 # JavaScript, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools} (outside
 # the clone, so reruns are quick):
-#   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4 for the lab tests,
-#          textfsm 2.1.0 + ntc-templates 9.3.0 for the TextFSM engine's tests)
+#   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4, netmiko 4.8.0 for
+#          the lab tests, textfsm 2.1.0 + ntc-templates 9.3.0 for the TextFSM engine's tests)
 #   js/    componentize-js 0.23.0 + jco 1.35.0 from tools/js/package-lock.json
 # `netrun plugin build` looks there. Safe to rerun: it skips what is current.
 set -euo pipefail
@@ -38,6 +38,14 @@ sys.exit(m.version('textfsm') != '$textfsm_version' or m.version('ntc-templates'
   echo "installing textfsm $textfsm_version and ntc-templates $ntc_version into $tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
     "textfsm==$textfsm_version" "ntc-templates==$ntc_version"
+fi
+
+# Netmiko drives every lab persona with its own device_type
+# (tests/lab/netmiko-personas.py).
+netmiko_version=4.8.0
+if ! "$tools/venv/bin/python" -c "import netmiko, sys; sys.exit(netmiko.__version__ != '$netmiko_version')" 2>/dev/null; then
+  echo "installing netmiko $netmiko_version into $tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "netmiko==$netmiko_version"
 fi
 
 # npm ci from the committed lock file; redone only when the lock changes.

@@ -1,7 +1,8 @@
 //! Starts a lab, writes its inventory and waits for Ctrl-C.
 //!
 //! ```text
-//! cargo run -p netrun-lab --example lab -- [DEVICES] [INVENTORY_DIR] [--base-port P] [--eos N] [--fault SPEC]...
+//! cargo run -p netrun-lab --example lab -- [DEVICES] [INVENTORY_DIR] [--base-port P] [--eos N]
+//!     [--platforms juniper_junos=2,…|all=N] [--fault SPEC]...
 //! ```
 
 use std::path::PathBuf;
@@ -26,6 +27,20 @@ async fn main() -> anyhow::Result<()> {
             "--seed" => config.seed = args.next().context("--seed needs a value")?.parse()?,
             "--eos" => {
                 config.eos_devices = args.next().context("--eos needs a value")?.parse()?;
+            }
+            "--platforms" => {
+                let spec = args.next().context("--platforms needs a value")?;
+                let all = netrun_lab::platforms();
+                let known: Vec<&str> = all.iter().map(String::as_str).collect();
+                let counts = netrun_lab::persona::parse_platforms(&spec, &known)
+                    .map_err(anyhow::Error::msg)?;
+                if let Some(n) = counts.get("cisco_ios") {
+                    config.devices = *n;
+                }
+                config.platforms = counts
+                    .into_iter()
+                    .filter(|(p, _)| p != "cisco_ios")
+                    .collect();
             }
             "--fault" => {
                 let spec = args.next().context("--fault needs a value")?;
@@ -53,8 +68,8 @@ async fn main() -> anyhow::Result<()> {
             .map(|f| format!(" fault={f}"))
             .unwrap_or_default();
         eprintln!(
-            "{} port={} model={} serial={}{fault}",
-            d.name, d.port, d.model, d.serial
+            "{} port={} platform={} model={} serial={}{fault}",
+            d.name, d.port, d.platform, d.model, d.serial
         );
     }
     for d in lab.eos_devices() {

@@ -8,6 +8,8 @@
 use std::sync::Arc;
 
 use crate::device::{Device, IfKind, Interface, MAX_EXTRA_CONFIG};
+pub(crate) use crate::line::crlf;
+use crate::line::{Key, LineEditor, page};
 use crate::templates;
 
 /// The pager prompt.
@@ -39,6 +41,12 @@ pub struct SessionInfo {
     pub username: String,
     /// Remote address (for `show users`).
     pub peer: String,
+    /// Configuration lines matching this are refused with the platform's error
+    /// (the `reject-line` fault).
+    pub refuse: Option<std::sync::Arc<regex::Regex>>,
+    /// Console options given after `+` in the login name (RouterOS
+    /// `admin+ct511w4098h`: `c` no colours, `t` no terminal detection).
+    pub login_options: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +56,185 @@ enum Sub {
     /// are accepted and ignored).
     Interface(Option<String>),
     Line,
-    Router,
+    /// A block kept as text in the running configuration (`router bgp 65000`,
+    /// `archive`, `ip access-list extended X` …), by its header line.
+    Block(String),
+}
+
+/// What a confirmed question does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Confirm {
+    /// `copy running-config <file>`.
+    CopyRunning(String),
+    /// `configure replace <file>`.
+    Replace(String),
+}
+
+/// First words IOS accepts in global configuration (besides the modelled ones).
+const GLOBAL_WORDS: &[&str] = &[
+    "aaa",
+    "access-list",
+    "alias",
+    "archive",
+    "banner",
+    "boot",
+    "bridge",
+    "call-home",
+    "cdp",
+    "class-map",
+    "clock",
+    "control-plane",
+    "crypto",
+    "default",
+    "dot1x",
+    "enable",
+    "errdisable",
+    "event",
+    "file",
+    "interface",
+    "ip",
+    "ipv6",
+    "key",
+    "license",
+    "line",
+    "lldp",
+    "logging",
+    "login",
+    "mac",
+    "monitor",
+    "mpls",
+    "no",
+    "ntp",
+    "object-group",
+    "policy-map",
+    "port-channel",
+    "privilege",
+    "redundancy",
+    "rmon",
+    "route-map",
+    "router",
+    "service",
+    "snmp-server",
+    "spanning-tree",
+    "tacacs",
+    "tacacs-server",
+    "radius",
+    "radius-server",
+    "track",
+    "udld",
+    "username",
+    "vlan",
+    "vrf",
+    "vtp",
+    "platform",
+    "memory",
+    "multilink",
+    "hostname",
+    "transceiver",
+    "diagnostic",
+    "system",
+    "version",
+];
+
+/// Global configuration keywords that open a block kept as text.
+const BLOCK_WORDS: &[&str] = &[
+    "router",
+    "archive",
+    "vrf",
+    "route-map",
+    "class-map",
+    "policy-map",
+    "key",
+    "track",
+    "redundancy",
+    "control-plane",
+    "vlan",
+    "object-group",
+    "crypto",
+    "call-home",
+    "aaa",
+];
+
+/// Lines (word prefixes) holding one value: a new one replaces the old.
+const SINGLE_WORDS: &[&str] = &[
+    "ip domain name",
+    "ip domain-name",
+    "clock timezone",
+    "banner motd",
+    "banner login",
+    "snmp-server location",
+    "snmp-server contact",
+    "ip default-gateway",
+    "logging buffered",
+    "enable secret",
+    "spanning-tree mode",
+    "vtp mode",
+    "ip name-server",
+    "boot system",
+    "description",
+    "path",
+    "maximum",
+    "bgp router-id",
+    "router-id",
+    "time-period",
+];
+
+/// First words accepted in interface configuration.
+const INTERFACE_WORDS: &[&str] = &[
+    "description",
+    "ip",
+    "ipv6",
+    "shutdown",
+    "no",
+    "switchport",
+    "speed",
+    "duplex",
+    "mtu",
+    "negotiation",
+    "channel-group",
+    "spanning-tree",
+    "standby",
+    "vrf",
+    "bandwidth",
+    "load-interval",
+    "cdp",
+    "lldp",
+    "service-policy",
+    "media-type",
+    "encapsulation",
+    "keepalive",
+    "power",
+    "storm-control",
+    "logging",
+    "authentication",
+    "dot1x",
+    "mab",
+    "carrier-delay",
+    "udld",
+    "default",
+    "delay",
+    "hold-queue",
+    "mac-address",
+    "macsec",
+    "mpls",
+    "ospf",
+    "arp",
+    "snmp",
+    "vrrp",
+    "tunnel",
+    "flowcontrol",
+    "auto",
+    "device-tracking",
+    "access-session",
+];
+
+/// `line` starts with the whole words of `prefix`.
+fn starts_with_words(line: &str, prefix: &str) -> bool {
+    line.starts_with(prefix)
+        && line[prefix.len()..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,15 +247,14 @@ enum Mode {
 #[derive(Debug)]
 enum Input {
     Line,
-    EnablePassword(String),
-    More { text: String, pos: usize },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Esc {
-    None,
-    Start,
-    Csi,
+    /// The enable secret is being typed (not echoed).
+    EnablePassword,
+    /// A question (`Destination filename [x]?`, `[no]:`) and what to do on yes.
+    Confirm(Confirm),
+    More {
+        text: String,
+        pos: usize,
+    },
 }
 
 /// Why a command line was rejected.
@@ -84,16 +269,20 @@ enum Fail {
 enum Outcome {
     Text(String),
     AskEnable,
+    /// A question; the answer goes to [`Confirm`].
+    Ask(String, Confirm),
     Close,
 }
 
+/// One word of a command line and its byte offset.
 #[derive(Debug, Clone, Copy)]
-struct Tok<'a> {
-    s: &'a str,
-    at: usize,
+pub(crate) struct Tok<'a> {
+    pub s: &'a str,
+    pub at: usize,
 }
 
-fn tokens(line: &str) -> Vec<Tok<'_>> {
+/// Splits a line into words with their offsets.
+pub(crate) fn tokens(line: &str) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in line.char_indices() {
@@ -199,17 +388,8 @@ fn ifname_arg(rest: &[Tok<'_>]) -> Result<String, Fail> {
     expand_ifname(&joined).ok_or(Fail::Invalid(first.at))
 }
 
-fn crlf(text: &str, out: &mut Vec<u8>) {
-    for (i, part) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(part.as_bytes());
-    }
-}
-
 /// Output filter after `|`.
-enum Filter {
+pub(crate) enum Filter {
     Include(regex::Regex),
     Exclude(regex::Regex),
     Begin(regex::Regex),
@@ -245,7 +425,7 @@ impl Filter {
         })
     }
 
-    fn apply(&self, text: &str) -> String {
+    pub(crate) fn apply(&self, text: &str) -> String {
         let mut out = String::new();
         let mut push = |l: &str| {
             out.push_str(l);
@@ -279,7 +459,10 @@ const USER_CMDS: &[&str] = &[
     "disable", "enable", "exit", "logout", "quit", "show", "terminal",
 ];
 const PRIV_CMDS: &[&str] = &[
+    "archive",
     "configure",
+    "copy",
+    "dir",
     "disable",
     "enable",
     "exit",
@@ -299,6 +482,7 @@ const USER_SHOW: &[&str] = &[
     "version",
 ];
 const PRIV_SHOW: &[&str] = &[
+    "archive",
     "clock",
     "interfaces",
     "inventory",
@@ -317,11 +501,9 @@ pub struct Cli {
     info: SessionInfo,
     mode: Mode,
     input: Input,
-    line: String,
+    ed: LineEditor,
     term_len: u16,
     term_width: u16,
-    last_cr: bool,
-    esc: Esc,
     closed: bool,
 }
 
@@ -333,11 +515,9 @@ impl Cli {
             info,
             mode: Mode::User,
             input: Input::Line,
-            line: String::new(),
+            ed: LineEditor::new(MAX_LINE),
             term_len: 24,
             term_width: 80,
-            last_cr: false,
-            esc: Esc::None,
             closed: false,
         }
     }
@@ -351,7 +531,23 @@ impl Cli {
             Mode::Config(Sub::Global) => format!("{host}(config)#"),
             Mode::Config(Sub::Interface(_)) => format!("{host}(config-if)#"),
             Mode::Config(Sub::Line) => format!("{host}(config-line)#"),
-            Mode::Config(Sub::Router) => format!("{host}(config-router)#"),
+            Mode::Config(Sub::Block(h)) => {
+                let ctx = match h.split_whitespace().next().unwrap_or_default() {
+                    "router" => "config-router",
+                    "archive" => "config-archive",
+                    "vrf" => "config-vrf",
+                    "route-map" => "config-route-map",
+                    "class-map" => "config-cmap",
+                    "policy-map" => "config-pmap",
+                    "vlan" => "config-vlan",
+                    "redundancy" => "config-red",
+                    "control-plane" => "config-cp",
+                    "track" => "config-track",
+                    "key" => "config-keychain",
+                    _ => "config-block",
+                };
+                format!("{host}({ctx})#")
+            }
         }
     }
 
@@ -393,111 +589,27 @@ impl Cli {
 
     /// Feeds typed bytes; returns what to send back, in order.
     pub fn feed(&mut self, input: &[u8]) -> Vec<Action> {
-        let mut acts = Vec::new();
-        for &raw in input {
-            if self.closed {
-                break;
-            }
-            // `\r`, `\n` and `\r\n` are all one Enter; `\r\0` (telnet style) too.
-            if (raw == b'\n' || raw == 0) && self.last_cr {
-                self.last_cr = false;
-                continue;
-            }
-            self.last_cr = raw == b'\r';
-            let b = if raw == b'\n' { b'\r' } else { raw };
-            match self.input {
-                Input::Line => self.line_byte(b, &mut acts),
-                Input::EnablePassword(_) => self.password_byte(b, &mut acts),
-                Input::More { .. } => self.more_byte(b, &mut acts),
-            }
-        }
-        acts
+        feed_keys(self, input)
     }
 
     fn echo(acts: &mut Vec<Action>, bytes: &[u8]) {
-        if let Some(Action::Echo(last)) = acts.last_mut() {
-            last.extend_from_slice(bytes);
-        } else {
-            acts.push(Action::Echo(bytes.to_vec()));
-        }
+        push_echo(acts, bytes);
     }
 
-    fn line_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
-        match self.esc {
-            Esc::Start => {
-                self.esc = if b == b'[' || b == b'O' {
-                    Esc::Csi
-                } else {
-                    Esc::None
-                };
-                return;
-            }
-            Esc::Csi => {
-                if (0x40..=0x7e).contains(&b) {
-                    self.esc = Esc::None;
-                }
-                return;
-            }
-            Esc::None => {}
-        }
-        match b {
-            0x1b => self.esc = Esc::Start,
-            b'\r' => {
+    /// Enter: runs the line, or answers the pending question.
+    fn entered(&mut self, line: String, acts: &mut Vec<Action>) {
+        match std::mem::replace(&mut self.input, Input::Line) {
+            Input::Line | Input::More { .. } => {
                 Self::echo(acts, b"\r\n");
-                let line = std::mem::take(&mut self.line);
                 let reply = self.enter(&line);
                 acts.push(Action::Reply(reply));
                 if self.closed {
                     acts.push(Action::Close);
                 }
             }
-            0x7f | 0x08 if self.line.pop().is_some() => Self::echo(acts, b"\x08 \x08"),
-            // Ctrl-U / Ctrl-X: erase the line.
-            0x15 | 0x18 => {
-                let n = self.line.len();
-                self.line.clear();
-                for _ in 0..n {
-                    Self::echo(acts, b"\x08 \x08");
-                }
-            }
-            // Ctrl-C: abandon the line (and leave configuration mode).
-            0x03 => {
-                self.line.clear();
-                if matches!(self.mode, Mode::Config(_)) {
-                    self.mode = Mode::Priv;
-                }
-                Self::echo(acts, b"^C\r\n");
-                let p = self.prompt();
-                Self::echo(acts, p.as_bytes());
-            }
-            // Ctrl-Z: `end`.
-            0x1a => {
-                if matches!(self.mode, Mode::Config(_)) {
-                    self.line.clear();
-                    self.mode = Mode::Priv;
-                    Self::echo(acts, b"^Z\r\n");
-                    let p = self.prompt();
-                    Self::echo(acts, p.as_bytes());
-                }
-            }
-            0x20..=0x7e if self.line.len() < MAX_LINE => {
-                self.line.push(b as char);
-                Self::echo(acts, &[b]);
-            }
-            _ => {}
-        }
-    }
-
-    fn password_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
-        let Input::EnablePassword(pw) = &mut self.input else {
-            return;
-        };
-        match b {
-            b'\r' => {
-                let ok = *pw == self.info.enable_secret;
-                self.input = Input::Line;
+            Input::EnablePassword => {
                 let mut out = b"\r\n".to_vec();
-                if ok {
+                if line == self.info.enable_secret {
                     self.mode = Mode::Priv;
                 } else {
                     out.extend_from_slice(b"% Access denied\r\n\r\n");
@@ -505,17 +617,66 @@ impl Cli {
                 out.extend_from_slice(self.prompt().as_bytes());
                 acts.push(Action::Reply(out));
             }
-            0x7f | 0x08 => {
-                pw.pop();
-            }
-            0x03 => {
-                self.input = Input::Line;
+            Input::Confirm(what) => {
                 let mut out = b"\r\n".to_vec();
+                let text = self.confirmed(what, line.trim());
+                crlf(&text, &mut out);
                 out.extend_from_slice(self.prompt().as_bytes());
-                Self::echo(acts, &out);
+                acts.push(Action::Reply(out));
             }
-            0x20..=0x7e if pw.len() < MAX_LINE => pw.push(b as char),
-            _ => {}
+        }
+    }
+
+    /// Runs a confirmed question's action.
+    fn confirmed(&mut self, what: Confirm, answer: &str) -> String {
+        match what {
+            Confirm::CopyRunning(file) => {
+                // Enter keeps the proposed name; anything else names the file.
+                let file = if answer.is_empty() {
+                    file
+                } else if answer.contains(':') {
+                    answer.to_string()
+                } else {
+                    let fs = file.split_once(':').map_or("flash", |(f, _)| f);
+                    format!("{fs}:{answer}")
+                };
+                if file == "startup-config" || file == "nvram:startup-config" {
+                    return "Building configuration...\n[OK]\n".into();
+                }
+                let bytes = self.save_file(&file);
+                format!(
+                    "\n{bytes} bytes copied in 0.112 secs ({} bytes/sec)\n",
+                    bytes * 9
+                )
+            }
+            Confirm::Replace(file) => {
+                if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {
+                    self.replace_from(&file)
+                } else {
+                    String::new()
+                }
+            }
+        }
+    }
+
+    /// Saves the running configuration as `file`; returns its size in bytes.
+    fn save_file(&self, file: &str) -> usize {
+        let d = &self.device;
+        let snapshot = d.state().clone();
+        let bytes = templates::show_running_config(&d.profile, &snapshot).len();
+        d.files().insert(file.to_string(), snapshot);
+        bytes
+    }
+
+    /// `configure replace`: the running configuration becomes `file`.
+    fn replace_from(&mut self, file: &str) -> String {
+        let saved = self.device.files().get(file).cloned();
+        match saved {
+            Some(s) => {
+                *self.device.state() = s;
+                "Total number of passes: 1\nRollback Done\n\n".into()
+            }
+            None => format!("%Error opening {file} (No such file or directory)\n"),
         }
     }
 
@@ -546,19 +707,13 @@ impl Cli {
     }
 
     /// Emits up to `lines` lines of `text` from `pos`, then the pager or the prompt.
-    fn page_out(&mut self, text: String, mut pos: usize, lines: usize, out: &mut Vec<u8>) {
-        let mut shown = 0;
-        while pos < text.len() && shown < lines {
-            let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
-            crlf(&text[pos..end], out);
-            pos = end;
-            shown += 1;
-        }
-        if pos < text.len() {
-            out.extend_from_slice(MORE.as_bytes());
-            self.input = Input::More { text, pos };
-        } else {
-            out.extend_from_slice(self.prompt().as_bytes());
+    fn page_out(&mut self, text: String, pos: usize, lines: usize, out: &mut Vec<u8>) {
+        match page(&text, pos, lines, out) {
+            Some(pos) => {
+                out.extend_from_slice(MORE.as_bytes());
+                self.input = Input::More { text, pos };
+            }
+            None => out.extend_from_slice(self.prompt().as_bytes()),
         }
     }
 
@@ -577,8 +732,12 @@ impl Cli {
                 self.page_out(text, 0, lines, &mut out);
             }
             Ok(Outcome::AskEnable) => {
-                self.input = Input::EnablePassword(String::new());
+                self.input = Input::EnablePassword;
                 out.extend_from_slice(b"Password: ");
+            }
+            Ok(Outcome::Ask(question, what)) => {
+                crlf(&question, &mut out);
+                self.input = Input::Confirm(what);
             }
             Ok(Outcome::Close) => self.closed = true,
             Err(fail) => {
@@ -611,7 +770,7 @@ impl Cli {
                 crlf(&t, &mut out);
                 0
             }
-            Ok(Outcome::AskEnable | Outcome::Close) => 0,
+            Ok(Outcome::AskEnable | Outcome::Close | Outcome::Ask(..)) => 0,
             Err(fail) => {
                 crlf(&Self::fail_text(fail, command, 0), &mut out);
                 1
@@ -672,9 +831,81 @@ impl Cli {
                 self.terminal(rest)?;
                 String::new()
             }
+            "copy" => {
+                let src = rest.first().ok_or(Fail::Incomplete)?;
+                keyword(src, &["running-config"])?;
+                let dst = rest.get(1).ok_or(Fail::Incomplete)?;
+                no_more(&rest[2..])?;
+                let dst = if abbrev(dst.s, "startup-config", 3) {
+                    "startup-config".to_string()
+                } else if dst.s.contains(':') {
+                    dst.s.to_string()
+                } else {
+                    return Err(Fail::Invalid(dst.at));
+                };
+                let proposed = dst
+                    .split_once(':')
+                    .map_or(dst.as_str(), |(_, n)| n)
+                    .to_string();
+                return Ok(Outcome::Ask(
+                    format!("Destination filename [{proposed}]? "),
+                    Confirm::CopyRunning(dst),
+                ));
+            }
+            "archive" => {
+                let t = rest.first().ok_or(Fail::Incomplete)?;
+                keyword(t, &["config"])?;
+                no_more(&rest[1..])?;
+                match self.archive_path() {
+                    Some((path, _)) => {
+                        let n = self
+                            .device
+                            .files()
+                            .keys()
+                            .filter(|k| k.starts_with(&path))
+                            .count()
+                            + 1;
+                        self.save_file(&format!("{path}-{n}"));
+                        String::new()
+                    }
+                    None => "% No archive path specified\n".to_string(),
+                }
+            }
+            "dir" => {
+                let files = self.device.files();
+                let mut o = String::from("Directory of flash:/\n\n");
+                for (i, (name, st)) in files.iter().enumerate() {
+                    let bytes = templates::show_running_config(&self.device.profile, st).len();
+                    o.push_str(&format!(
+                        "{:>6}  -rw-{:>14}                    <no date>  {}\n",
+                        i + 11,
+                        bytes,
+                        name.split_once(':').map_or(name.as_str(), |(_, n)| n)
+                    ));
+                }
+                o.push_str("\n7989194752 bytes total (7712653312 bytes free)\n");
+                o
+            }
             "configure" => {
                 if let Some(t) = rest.first() {
-                    keyword(t, &["memory", "network", "terminal"])?;
+                    if keyword(t, &["memory", "network", "replace", "terminal"])? == "replace" {
+                        let file = rest.get(1).ok_or(Fail::Incomplete)?;
+                        let force = match rest.get(2) {
+                            Some(f) => {
+                                keyword(f, &["force"])?;
+                                no_more(&rest[3..])?;
+                                true
+                            }
+                            None => false,
+                        };
+                        if force {
+                            return Ok(Outcome::Text(self.replace_from(file.s)));
+                        }
+                        return Ok(Outcome::Ask(
+                            "This will apply all necessary additions and deletions\nto replace the current running configuration with the\ncontents of the specified configuration file, which is\nassumed to be a complete configuration, not a partial\nconfiguration. Enter Y if you are sure you want to proceed. ? [no]: ".into(),
+                            Confirm::Replace(file.s.to_string()),
+                        ));
+                    }
                     no_more(&rest[1..])?;
                 }
                 self.mode = Mode::Config(Sub::Global);
@@ -759,6 +990,33 @@ impl Cli {
                 no_more(args)?;
                 templates::show_privilege(if privileged { 15 } else { 1 })
             }
+            "archive" => {
+                no_more(args)?;
+                let (path, max) = self.archive_path().unwrap_or_else(|| (String::new(), 10));
+                let files = self.device.files();
+                let names: Vec<&String> = files
+                    .keys()
+                    .filter(|k| !path.is_empty() && k.starts_with(&path))
+                    .collect();
+                let mut o = format!("The maximum archive configurations allowed is {max}.\n");
+                if path.is_empty() {
+                    o.push_str("Archive feature not enabled\n");
+                } else {
+                    o.push_str(&format!(
+                        "The next archive file will be named {path}-{}\n Archive #  Name\n   0\n",
+                        names.len() + 1
+                    ));
+                    for (i, n) in names.iter().enumerate() {
+                        let recent = if i + 1 == names.len() {
+                            " <- Most Recent"
+                        } else {
+                            ""
+                        };
+                        o.push_str(&format!("   {:<8} {n}{recent}\n", i + 1));
+                    }
+                }
+                o
+            }
             "users" => {
                 no_more(args)?;
                 templates::show_users(&self.info.username, &self.info.peer)
@@ -805,6 +1063,11 @@ impl Cli {
         let Some(first) = toks.first() else {
             return Ok(Outcome::Text(String::new()));
         };
+        if let Some(re) = &self.info.refuse
+            && re.is_match(line.trim())
+        {
+            return Err(Fail::Invalid(first.at));
+        }
         let w = first.s;
         let rest = &toks[1..];
         let lower = w.to_ascii_lowercase();
@@ -888,30 +1151,150 @@ impl Cli {
             self.mode = Mode::Config(Sub::Line);
             return Ok(Outcome::Text(String::new()));
         }
-        if abbrev(w, "router", 3) {
-            rest.first().ok_or(Fail::Incomplete)?;
-            self.mode = Mode::Config(Sub::Router);
-            return Ok(Outcome::Text(String::new()));
-        }
         match self.mode.clone() {
-            Mode::Config(Sub::Interface(name)) => self.interface_line(name, line, &toks)?,
-            Mode::Config(Sub::Global) => self.global_line(line),
+            Mode::Config(Sub::Interface(name)) => {
+                // An interface command, or a global one (which leaves the interface).
+                let local = keyword(first, INTERFACE_WORDS).ok().filter(|k| {
+                    *k != "no"
+                        || toks
+                            .get(1)
+                            .is_some_and(|t| keyword(t, INTERFACE_WORDS).is_ok())
+                });
+                if local.is_some() {
+                    self.interface_line(name, line, &toks)?;
+                } else {
+                    self.global_line(line, &toks)?;
+                    if matches!(self.mode, Mode::Config(Sub::Interface(_))) {
+                        self.mode = Mode::Config(Sub::Global);
+                    }
+                }
+            }
+            Mode::Config(Sub::Block(header)) => {
+                // Words of the block stay in it; known global words leave it.
+                let global = keyword(first, GLOBAL_WORDS).is_ok()
+                    && !["no", "ip", "ipv6", "default", "key", "vrf", "track", "mac"]
+                        .contains(&lower.as_str());
+                if global {
+                    self.mode = Mode::Config(Sub::Global);
+                    self.global_line(line, &toks)?;
+                } else {
+                    self.block_line(&header, line);
+                }
+            }
+            Mode::Config(Sub::Global) => self.global_line(line, &toks)?,
             _ => {}
         }
         Ok(Outcome::Text(String::new()))
     }
 
-    fn global_line(&mut self, line: &str) {
-        let line = line.trim().to_string();
+    /// The `archive` block's `path` and `maximum`, when configured.
+    fn archive_path(&self) -> Option<(String, usize)> {
+        let state = self.device.state();
+        let block = state
+            .extra_config
+            .iter()
+            .find(|l| l.lines().next() == Some("archive"))?;
+        let mut path = None;
+        let mut max = 10;
+        for l in block.lines().skip(1).map(str::trim) {
+            if let Some(p) = l.strip_prefix("path ") {
+                path = Some(p.trim().to_string());
+            } else if let Some(m) = l.strip_prefix("maximum ") {
+                max = m.trim().parse().unwrap_or(10);
+            }
+        }
+        path.map(|p| (p, max))
+    }
+
+    /// A global configuration line: checked against the keywords IOS knows, then
+    /// added (or replacing its single-valued predecessor) or removed with `no`.
+    fn global_line(&mut self, line: &str, toks: &[Tok<'_>]) -> Result<(), Fail> {
+        let words: Vec<&'static str> = GLOBAL_WORDS.to_vec();
+        let (neg, body) = match toks.first() {
+            Some(t) if t.s.eq_ignore_ascii_case("no") => (true, &toks[1..]),
+            _ => (false, toks),
+        };
+        let first = body.first().ok_or(Fail::Incomplete)?;
+        let kw = keyword(first, &words)?;
+        let rest = line[first.at + first.s.len()..].trim();
+        let full = if rest.is_empty() {
+            kw.to_string()
+        } else {
+            format!("{kw} {rest}")
+        };
         let mut state = self.device.state();
-        if let Some(negated) = line.strip_prefix("no ") {
-            let negated = negated.trim();
-            state.extra_config.retain(|l| l != negated);
+        if neg {
+            state.extra_config.retain(|l| {
+                let head = l.lines().next().unwrap_or_default();
+                !starts_with_words(head, &full)
+            });
+            return Ok(());
+        }
+        if BLOCK_WORDS.contains(&kw) {
+            if !state
+                .extra_config
+                .iter()
+                .any(|l| l.lines().next() == Some(full.as_str()))
+                && state.extra_config.len() < MAX_EXTRA_CONFIG
+            {
+                state.extra_config.push(full.clone());
+            }
+            drop(state);
+            self.mode = Mode::Config(Sub::Block(full));
+            return Ok(());
+        }
+        if let Some(single) = SINGLE_WORDS.iter().find(|s| starts_with_words(&full, s))
+            && let Some(old) = state
+                .extra_config
+                .iter_mut()
+                .find(|l| starts_with_words(l, single))
+        {
+            *old = full;
+            return Ok(());
+        }
+        if !state.extra_config.contains(&full) && state.extra_config.len() < MAX_EXTRA_CONFIG {
+            state.extra_config.push(full);
+        }
+        Ok(())
+    }
+
+    /// A line inside a text block (`router bgp …`): stored indented under its header.
+    fn block_line(&mut self, header: &str, line: &str) {
+        let line = line.trim();
+        let mut state = self.device.state();
+        let Some(block) = state
+            .extra_config
+            .iter_mut()
+            .find(|l| l.lines().next() == Some(header))
+        else {
             return;
+        };
+        let mut lines: Vec<String> = block.lines().map(str::to_string).collect();
+        if let Some(neg) = line.strip_prefix("no ") {
+            let neg = neg.trim();
+            lines.retain(|l| !starts_with_words(l.trim(), neg));
+        } else {
+            let body = format!(" {line}");
+            match SINGLE_WORDS.iter().find(|s| starts_with_words(line, s)) {
+                Some(single) => {
+                    if let Some(old) = lines
+                        .iter_mut()
+                        .skip(1)
+                        .find(|l| starts_with_words(l.trim(), single))
+                    {
+                        *old = body;
+                    } else {
+                        lines.push(body);
+                    }
+                }
+                None => {
+                    if !lines.contains(&body) {
+                        lines.push(body);
+                    }
+                }
+            }
         }
-        if !state.extra_config.contains(&line) && state.extra_config.len() < MAX_EXTRA_CONFIG {
-            state.extra_config.push(line);
-        }
+        *block = lines.join("\n");
     }
 
     fn interface_line(
@@ -963,6 +1346,130 @@ impl Cli {
     }
 }
 
+impl Keys for Cli {
+    fn editor(&mut self) -> &mut LineEditor {
+        &mut self.ed
+    }
+
+    fn closed(&self) -> bool {
+        self.closed
+    }
+
+    fn paging(&self) -> bool {
+        matches!(self.input, Input::More { .. })
+    }
+
+    fn hidden(&self) -> bool {
+        matches!(self.input, Input::EnablePassword)
+    }
+
+    fn more_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
+        Cli::more_byte(self, b, acts);
+    }
+
+    fn entered(&mut self, line: String, acts: &mut Vec<Action>) {
+        Cli::entered(self, line, acts);
+    }
+
+    fn interrupt(&mut self, acts: &mut Vec<Action>) {
+        // Ctrl-C abandons the line or question (and configuration mode).
+        let asking = !matches!(self.input, Input::Line);
+        self.input = Input::Line;
+        if !asking && matches!(self.mode, Mode::Config(_)) {
+            self.mode = Mode::Priv;
+        }
+        interrupted(acts, asking, &self.prompt());
+    }
+
+    fn suspend(&mut self, acts: &mut Vec<Action>) {
+        // Ctrl-Z: `end`.
+        if matches!(self.input, Input::Line) && matches!(self.mode, Mode::Config(_)) {
+            self.mode = Mode::Priv;
+            suspended(acts, &self.prompt());
+        }
+    }
+}
+
+/// What a CLI engine does with the keys [`feed_keys`] decodes.
+pub(crate) trait Keys {
+    /// The line being typed.
+    fn editor(&mut self) -> &mut LineEditor;
+    /// The session has ended.
+    fn closed(&self) -> bool;
+    /// The pager is waiting for a key.
+    fn paging(&self) -> bool;
+    /// A secret is being typed (no echo).
+    fn hidden(&self) -> bool;
+    /// A key at the pager.
+    fn more_byte(&mut self, b: u8, acts: &mut Vec<Action>);
+    /// Enter.
+    fn entered(&mut self, line: String, acts: &mut Vec<Action>);
+    /// Ctrl-C.
+    fn interrupt(&mut self, acts: &mut Vec<Action>);
+    /// Ctrl-Z.
+    fn suspend(&mut self, acts: &mut Vec<Action>);
+    /// Ctrl-D.
+    fn eof(&mut self, _acts: &mut Vec<Action>) {}
+}
+
+/// Decodes typed bytes into keys for `t`; returns what to send back, in order.
+pub(crate) fn feed_keys<T: Keys>(t: &mut T, input: &[u8]) -> Vec<Action> {
+    let mut acts = Vec::new();
+    for &raw in input {
+        if t.closed() {
+            break;
+        }
+        let Some(b) = t.editor().normalize(raw) else {
+            continue;
+        };
+        if t.paging() {
+            t.more_byte(b, &mut acts);
+            continue;
+        }
+        let hidden = t.hidden();
+        let mut echo = Vec::new();
+        let key = t.editor().edit(b, hidden, &mut echo);
+        if !echo.is_empty() {
+            push_echo(&mut acts, &echo);
+        }
+        match key {
+            Key::None => {}
+            Key::Enter(line) => t.entered(line, &mut acts),
+            Key::Eof => t.eof(&mut acts),
+            Key::Interrupt => t.interrupt(&mut acts),
+            Key::Suspend => t.suspend(&mut acts),
+        }
+    }
+    acts
+}
+
+/// Appends echoed bytes, merged with the previous echo.
+pub(crate) fn push_echo(acts: &mut Vec<Action>, bytes: &[u8]) {
+    if let Some(Action::Echo(last)) = acts.last_mut() {
+        last.extend_from_slice(bytes);
+    } else {
+        acts.push(Action::Echo(bytes.to_vec()));
+    }
+}
+
+/// Ctrl-C: `^C` (or a new line under a question) and the prompt.
+pub(crate) fn interrupted(acts: &mut Vec<Action>, asking: bool, prompt: &str) {
+    let mut out = if asking {
+        b"\r\n".to_vec()
+    } else {
+        b"^C\r\n".to_vec()
+    };
+    out.extend_from_slice(prompt.as_bytes());
+    push_echo(acts, &out);
+}
+
+/// Ctrl-Z out of configuration mode: `^Z` and the prompt.
+pub(crate) fn suspended(acts: &mut Vec<Action>, prompt: &str) {
+    let mut out = b"^Z\r\n".to_vec();
+    out.extend_from_slice(prompt.as_bytes());
+    push_echo(acts, &out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -976,6 +1483,8 @@ mod tests {
                 enable_secret: "sekret".into(),
                 username: "admin".into(),
                 peer: "127.0.0.1".into(),
+                refuse: None,
+                login_options: String::new(),
             },
         )
     }

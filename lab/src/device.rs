@@ -400,13 +400,36 @@ pub struct Device {
     /// Immutable facts.
     pub profile: Profile,
     state: Mutex<DeviceState>,
+    /// Configuration files on flash (`copy running-config flash:x`, `archive`).
+    files: Mutex<std::collections::BTreeMap<String, DeviceState>>,
 }
 
 impl Device {
     /// Builds device `index` of a lab with the given seed.
     pub fn generate(seed: u64, index: usize, name: String, started: Instant) -> Arc<Device> {
+        Self::generate_from(seed, index, name, started, &Platform::ALL)
+    }
+
+    /// Builds device `index` running IOS-XE (`cisco_xe`: no classic IOS models).
+    pub fn generate_xe(seed: u64, index: usize, name: String, started: Instant) -> Arc<Device> {
+        const XE: [Platform; 4] = [
+            Platform::Isr4331,
+            Platform::C9300,
+            Platform::C3850,
+            Platform::Csr1000v,
+        ];
+        Self::generate_from(seed, index, name, started, &XE)
+    }
+
+    fn generate_from(
+        seed: u64,
+        index: usize,
+        name: String,
+        started: Instant,
+        models: &[Platform],
+    ) -> Arc<Device> {
         let mut rng = SplitMix64::new(seed, index as u64, 1);
-        let platform = Platform::ALL[rng.below(Platform::ALL.len() as u64) as usize];
+        let platform = models[rng.below(models.len() as u64) as usize];
         let release = rng.below(platform.releases().len() as u64) as usize;
         let serial = make_serial(&mut rng, platform, index);
         // 1 hour .. ~400 days.
@@ -438,12 +461,18 @@ impl Device {
                 interfaces,
                 extra_config: Vec::new(),
             }),
+            files: Mutex::new(std::collections::BTreeMap::new()),
         })
     }
 
     /// Locks the mutable state (a poisoned lock is recovered: the state stays usable).
     pub fn state(&self) -> MutexGuard<'_, DeviceState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Configuration files saved on the device (by name, `flash:x`).
+    pub fn files(&self) -> MutexGuard<'_, std::collections::BTreeMap<String, DeviceState>> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Current hostname.

@@ -37,6 +37,13 @@ pub enum Fault {
         /// Delay per command.
         per_command: Duration,
     },
+    /// Configuration lines matching this regular expression are refused with the
+    /// platform's own error (IOS `% Invalid input detected at '^' marker.`, Junos
+    /// `syntax error.` …), e.g. to make one device of ten refuse a change.
+    RejectLine {
+        /// Regular expression, searched in the trimmed configuration line.
+        pattern: String,
+    },
 }
 
 /// Which devices a [`FaultRule`] applies to.
@@ -83,6 +90,7 @@ impl fmt::Display for Fault {
             Fault::GarbageBanner => f.write_str("garbage-banner"),
             Fault::Flap { period } => write!(f, "flap={}", fmt_duration(*period)),
             Fault::Latency { per_command } => write!(f, "latency={}", fmt_duration(*per_command)),
+            Fault::RejectLine { pattern } => write!(f, "reject-line={pattern}"),
         }
     }
 }
@@ -120,6 +128,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
 ///          | "latency=" DURATION             (delay before each command's answer)
+///          | "reject-line=" REGEX            (configuration lines matching it are
+///                                             refused with the platform's error;
+///                                             the selector comes after the last `:`)
 /// selector = NAME { "," NAME }               (device names, e.g. r003,r007)
 ///          | PERCENT "%"                     (0-100, may be fractional; chosen by seed)
 ///          | "all"
@@ -127,10 +138,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```
 ///
 /// Examples: `auth-reject:r003,r007`, `hang-after-login:5%`, `drip=10:r004`,
-/// `latency=500ms:10%`, `flap=30s:r009`, `refuse:all`.
+/// `latency=500ms:10%`, `flap=30s:r009`, `refuse:all`, `reject-line=^ntp server:r003`.
 pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
     let s = s.trim();
-    let (fault_part, sel_part) = match s.split_once(':') {
+    // A pattern may hold `:` (IPv6 addresses): its selector is after the last one.
+    let split = if s.to_ascii_lowercase().starts_with("reject-line=") {
+        s.rsplit_once(':')
+    } else {
+        s.split_once(':')
+    };
+    let (fault_part, sel_part) = match split {
         Some((f, sel)) => (f.trim(), Some(sel.trim())),
         None => (s, None),
     };
@@ -165,9 +182,15 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "latency" => Fault::Latency {
             per_command: parse_duration(need("DURATION")?)?,
         },
+        "reject-line" => {
+            let pattern = need("REGEX")?.to_string();
+            regex::Regex::new(&pattern)
+                .map_err(|e| format!("bad reject-line pattern `{pattern}`: {e}"))?;
+            Fault::RejectLine { pattern }
+        }
         other => return Err(format!("unknown fault `{other}`")),
     };
-    if value.is_some() && !matches!(kind, "drip" | "flap" | "latency") {
+    if value.is_some() && !matches!(kind, "drip" | "flap" | "latency" | "reject-line") {
         return Err(format!("fault `{kind}` takes no value"));
     }
     let selector = match sel_part {
@@ -276,6 +299,15 @@ mod tests {
             parse_fault_spec("refuse").unwrap().selector,
             FaultSelector::Percent(100.0)
         );
+        let r = parse_fault_spec("reject-line=^ntp server 2001:db8::1:r003").unwrap();
+        assert_eq!(
+            r.fault,
+            Fault::RejectLine {
+                pattern: "^ntp server 2001:db8::1".into()
+            }
+        );
+        assert_eq!(r.selector, FaultSelector::Devices(vec!["r003".into()]));
+        assert!(parse_fault_spec("reject-line=([:r001").is_err());
     }
 
     #[test]

@@ -25,6 +25,8 @@ struct HostData<'a> {
     role: &'a str,
     serial: &'a str,
     model: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    os_version: &'a str,
 }
 
 #[derive(Serialize)]
@@ -33,7 +35,7 @@ struct Host<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     port: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    platform: Option<&'static str>,
+    platform: Option<&'a str>,
     groups: Vec<&'a str>,
     data: HostData<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,14 +61,14 @@ struct HttpExtras {
 }
 
 #[derive(Serialize)]
-struct GroupData {
-    vendor: &'static str,
+struct GroupData<'a> {
+    vendor: &'a str,
 }
 
 #[derive(Serialize)]
-struct Group {
-    platform: &'static str,
-    data: GroupData,
+struct Group<'a> {
+    platform: &'a str,
+    data: GroupData<'a>,
 }
 
 #[derive(Serialize)]
@@ -133,13 +135,20 @@ pub(crate) fn write(
                 Host {
                     hostname: ip.to_string(),
                     port: Some(d.port),
-                    platform: None,
-                    groups: vec![GROUP],
+                    platform: Some(d.platform.as_str()),
+                    // IOS hosts keep the historical `lab` group; others get one
+                    // group per platform.
+                    groups: vec![if d.platform == "cisco_ios" {
+                        GROUP
+                    } else {
+                        d.platform.as_str()
+                    }],
                     data: HostData {
                         site: "lab",
                         role: &d.role,
                         serial: &d.serial,
                         model: &d.model,
+                        os_version: &d.os_version,
                     },
                     connection_options: None,
                 },
@@ -159,6 +168,7 @@ pub(crate) fn write(
                     role: &d.role,
                     serial: &d.serial,
                     model: &d.model,
+                    os_version: &d.version,
                 },
                 connection_options: Some(HostConnectionOptions {
                     http: HttpOptions {
@@ -179,6 +189,12 @@ pub(crate) fn write(
             data: GroupData { vendor: "cisco" },
         },
     )]);
+    for d in devices.iter().filter(|d| d.platform != "cisco_ios") {
+        groups.entry(d.platform.as_str()).or_insert(Group {
+            platform: d.platform.as_str(),
+            data: GroupData { vendor: &d.vendor },
+        });
+    }
     if !eos.is_empty() {
         groups.insert(
             EOS_GROUP,

@@ -31,6 +31,8 @@ pub mod eos;
 mod eos_show;
 pub mod fault;
 pub mod inventory;
+mod line;
+pub mod persona;
 mod server;
 pub mod templates;
 mod tls;
@@ -53,7 +55,8 @@ pub use fault::{Fault, FaultRule, FaultSelector, parse_fault_spec};
 
 use device::SplitMix64;
 use eapi::EapiRuntime;
-use server::{DeviceRuntime, Shared};
+use persona::facts::PersonaDevice;
+use server::{DeviceRuntime, Shared, Sim};
 
 /// Settings of a lab.
 #[derive(Debug, Clone)]
@@ -82,6 +85,10 @@ pub struct LabConfig {
     /// Seed for everything random: models, serials, uptimes, interfaces, host keys,
     /// percentage fault selection.
     pub seed: u64,
+    /// Devices of other platforms (persona `device_type` and count), served over
+    /// SSH after the IOS and EOS devices, named by the persona's prefix
+    /// (`junos001` …). See [`persona::registry`] for the platforms.
+    pub platforms: Vec<(String, usize)>,
 }
 
 impl Default for LabConfig {
@@ -97,6 +104,7 @@ impl Default for LabConfig {
             enable_secret: "netrun-lab-enable".into(),
             faults: Vec::new(),
             seed: 1,
+            platforms: Vec::new(),
         }
     }
 }
@@ -118,6 +126,12 @@ pub struct LabDevice {
     pub model: String,
     /// Inventory role (`access`, `edge`, `core`).
     pub role: String,
+    /// Netmiko/Scrapli `device_type` (`cisco_ios`, `juniper_junos` …).
+    pub platform: String,
+    /// Vendor (`cisco`, `juniper` …).
+    pub vendor: String,
+    /// Software version as the device reports it.
+    pub os_version: String,
 }
 
 /// A running EOS device as seen from outside.
@@ -139,13 +153,24 @@ pub struct LabEosDevice {
 
 /// Name prefix of EOS devices.
 pub const EOS_PREFIX: &str = "eos";
+/// Name prefix of `cisco_xe` devices (IOS-XE only models of the IOS engine).
+pub const XE_PREFIX: &str = "xe";
+
+/// Every platform a lab can simulate: the IOS engine's and the personas'.
+pub fn platforms() -> Vec<String> {
+    let mut out = vec!["cisco_ios".to_string(), "cisco_xe".to_string()];
+    if let Ok(reg) = persona::registry() {
+        out.extend(reg.platforms().iter().map(|p| p.to_string()));
+    }
+    out
+}
 
 /// A running lab. Dropping it stops the devices too (without waiting for them).
 pub struct Lab {
     config: LabConfig,
     devices: Vec<LabDevice>,
     shared: Arc<Shared>,
-    state: Vec<Arc<Device>>,
+    state: Vec<Sim>,
     eos_devices: Vec<LabEosDevice>,
     eos_state: Vec<Arc<EosDevice>>,
     /// PEM of the lab CA that signed the eAPI certificate (only with EOS devices).
@@ -183,14 +208,63 @@ fn host_key(seed: u64, index: usize) -> PrivateKey {
 impl Lab {
     /// Starts all devices; every listener is bound before this returns.
     pub async fn start(config: LabConfig) -> anyhow::Result<Lab> {
-        let total = config.devices + config.eos_devices;
+        let persona_total: usize = config.platforms.iter().map(|(_, n)| n).sum();
+        let total = config.devices + config.eos_devices + persona_total;
         if config.base_port != 0 && usize::from(config.base_port) + total > 65_536 {
             bail!(
                 "{total} devices from port {} do not fit below 65536",
                 config.base_port
             );
         }
-        let names = device_names(&config.name_prefix, config.devices);
+        let started = Instant::now();
+        // Every SSH device: (name, simulated device, index for ports and host keys).
+        let mut sims: Vec<(String, Sim, usize, String)> =
+            Vec::with_capacity(config.devices + persona_total);
+        for (i, name) in device_names(&config.name_prefix, config.devices)
+            .into_iter()
+            .enumerate()
+        {
+            let device = Device::generate(config.seed, i, name.clone(), started);
+            sims.push((name, Sim::Ios(device), i, "cisco_ios".into()));
+        }
+        let mut next = config.devices + config.eos_devices;
+        if persona_total > 0 {
+            let reg = persona::registry().map_err(|e| anyhow!("{e}"))?;
+            for (platform, n) in &config.platforms {
+                if platform == "cisco_xe" {
+                    // IOS-XE devices use the IOS engine with XE models only.
+                    for name in device_names(XE_PREFIX, *n) {
+                        let dev = Device::generate_xe(config.seed, next, name.clone(), started);
+                        sims.push((name, Sim::Ios(dev), next, platform.clone()));
+                        next += 1;
+                    }
+                    continue;
+                }
+                let Some(p) = reg.get(platform) else {
+                    bail!(
+                        "no lab persona for platform `{platform}` (known: cisco_ios, {})",
+                        reg.platforms().join(", ")
+                    );
+                };
+                for (k, name) in device_names(&p.def.name_prefix, *n).into_iter().enumerate() {
+                    let dev =
+                        PersonaDevice::generate(platform, config.seed, k, name.clone(), started)?;
+                    sims.push((name, Sim::Persona(dev), next, platform.clone()));
+                    next += 1;
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for name in sims
+            .iter()
+            .map(|(n, _, _, _)| n.clone())
+            .chain(device_names(EOS_PREFIX, config.eos_devices))
+        {
+            if !seen.insert(name.clone()) {
+                bail!("device name `{name}` is used twice: choose another --prefix");
+            }
+        }
+        let names: Vec<String> = sims.iter().map(|(n, _, _, _)| n.clone()).collect();
         let faults = fault::assign(&config.faults, &names, config.seed).map_err(|e| anyhow!(e))?;
         let shared = Arc::new(Shared {
             username: config.username.clone(),
@@ -199,12 +273,11 @@ impl Lab {
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
         });
-        let started = Instant::now();
         let mut devices = Vec::with_capacity(names.len());
         let mut state = Vec::with_capacity(names.len());
         let mut reserved = Vec::new();
         let mut runtimes = Vec::with_capacity(names.len());
-        for (i, (name, fault)) in names.into_iter().zip(faults).enumerate() {
+        for ((name, sim, i, platform), fault) in sims.into_iter().zip(faults) {
             let key = host_key(config.seed, i);
             let host_key_openssh = key
                 .public_key()
@@ -212,14 +285,17 @@ impl Lab {
                 .context("encoding host key")?
                 .trim()
                 .to_string();
-            let device = Device::generate(config.seed, i, name.clone(), started);
             let port = if config.base_port == 0 {
                 0
             } else {
-                // Checked above: base_port + devices <= 65536.
+                // Checked above: base_port + all devices <= 65536.
                 config.base_port + i as u16
             };
             let addr = SocketAddr::new(config.bind, port);
+            let ssh_id = match &sim {
+                Sim::Ios(_) => "SSH-2.0-Cisco-1.25".to_string(),
+                Sim::Persona(d) => d.persona.def.ssh_id.clone(),
+            };
             let port = if fault == Some(Fault::Refuse) {
                 let sock = server::reserve_port(addr)
                     .with_context(|| format!("reserving {addr} for {name}"))?;
@@ -231,8 +307,8 @@ impl Lab {
                     .with_context(|| format!("binding {addr} for {name}"))?;
                 let port = listener.local_addr()?.port();
                 let rt = Arc::new(DeviceRuntime {
-                    device: device.clone(),
-                    config: Arc::new(server::server_config(key)),
+                    device: sim.clone(),
+                    config: Arc::new(server::server_config(key, &ssh_id)),
                     fault: fault.clone(),
                     lab: shared.clone(),
                     addr: SocketAddr::new(config.bind, port),
@@ -240,17 +316,40 @@ impl Lab {
                 runtimes.push((rt, listener));
                 port
             };
-            let p = &device.profile;
+            let (serial, model, role, platform, vendor, os_version) = match &sim {
+                Sim::Ios(d) => {
+                    let p = &d.profile;
+                    (
+                        p.serial.clone(),
+                        p.platform.model().to_string(),
+                        p.platform.role().to_string(),
+                        platform.clone(),
+                        "cisco".to_string(),
+                        p.release().ios.to_string(),
+                    )
+                }
+                Sim::Persona(d) => (
+                    d.facts.serial.clone(),
+                    d.facts.model.clone(),
+                    d.facts.role.clone(),
+                    d.facts.platform.clone(),
+                    d.persona.def.vendor.clone(),
+                    d.facts.release.get("version").cloned().unwrap_or_default(),
+                ),
+            };
             devices.push(LabDevice {
                 name,
                 port,
                 host_key_openssh,
                 fault,
-                serial: p.serial.clone(),
-                model: p.platform.model().to_string(),
-                role: p.platform.role().to_string(),
+                serial,
+                model,
+                role,
+                platform,
+                vendor,
+                os_version,
             });
-            state.push(device);
+            state.push(sim);
         }
         let eos = match start_eos(&config, &shared, started) {
             Ok(eos) => eos,
@@ -313,7 +412,36 @@ impl Lab {
     /// The simulated state of device `index` (hostname, interfaces …), e.g. to check
     /// the effect of configuration pushed by a test.
     pub fn device_state(&self, index: usize) -> Option<&Arc<Device>> {
-        self.state.get(index)
+        match self.state.get(index)? {
+            Sim::Ios(d) => Some(d),
+            Sim::Persona(_) => None,
+        }
+    }
+
+    /// The simulated state of persona device `index` (an index into
+    /// [`Lab::devices`]); `None` for IOS devices.
+    pub fn persona_state(&self, index: usize) -> Option<&Arc<PersonaDevice>> {
+        match self.state.get(index)? {
+            Sim::Persona(d) => Some(d),
+            Sim::Ios(_) => None,
+        }
+    }
+
+    /// The running configuration of device `index` as `show running-config` prints
+    /// its body (IOS) or the platform's configuration text (personas).
+    pub fn running_config(&self, index: usize) -> Option<String> {
+        Some(match self.state.get(index)? {
+            Sim::Ios(d) => templates::show_running_config(&d.profile, &d.state()),
+            Sim::Persona(d) => d.running_config_text(),
+        })
+    }
+
+    /// The device named `name`, with its index.
+    pub fn device_named(&self, name: &str) -> Option<(usize, &LabDevice)> {
+        self.devices
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.name == name)
     }
 
     /// The address clients connect to for device `index`.

@@ -23,6 +23,63 @@ use tracing::{debug, warn};
 use crate::cli::{Action, Cli, SessionInfo};
 use crate::device::Device;
 use crate::fault::Fault;
+use crate::persona::facts::PersonaDevice;
+use crate::persona::shell::PersonaCli;
+
+/// The simulated device behind a listener: the IOS engine or a persona.
+#[derive(Debug, Clone)]
+pub(crate) enum Sim {
+    /// Cisco IOS / IOS-XE ([`Cli`]).
+    Ios(Arc<Device>),
+    /// A persona device ([`PersonaCli`]).
+    Persona(Arc<PersonaDevice>),
+}
+
+impl Sim {
+    /// Device name (for logs).
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Sim::Ios(d) => &d.profile.name,
+            Sim::Persona(d) => &d.facts.name,
+        }
+    }
+
+    fn terminal(&self, info: SessionInfo) -> Terminal {
+        match self {
+            Sim::Ios(d) => Terminal::Ios(Box::new(Cli::new(d.clone(), info))),
+            Sim::Persona(d) => Terminal::Persona(Box::new(PersonaCli::new(d.clone(), info))),
+        }
+    }
+}
+
+/// One CLI session of either engine.
+enum Terminal {
+    Ios(Box<Cli>),
+    Persona(Box<PersonaCli>),
+}
+
+impl Terminal {
+    fn greeting(&self) -> Vec<u8> {
+        match self {
+            Terminal::Ios(c) => c.greeting(),
+            Terminal::Persona(c) => c.greeting(),
+        }
+    }
+
+    fn feed(&mut self, data: &[u8]) -> Vec<Action> {
+        match self {
+            Terminal::Ios(c) => c.feed(data),
+            Terminal::Persona(c) => c.feed(data),
+        }
+    }
+
+    fn run_exec(&mut self, command: &str) -> (Vec<u8>, u32) {
+        match self {
+            Terminal::Ios(c) => c.run_exec(command),
+            Terminal::Persona(c) => c.run_exec(command),
+        }
+    }
+}
 
 /// Lab-wide settings and lifecycle shared by all devices.
 #[derive(Debug)]
@@ -38,7 +95,7 @@ pub(crate) struct Shared {
 
 /// One device as the server sees it.
 pub(crate) struct DeviceRuntime {
-    pub device: Arc<Device>,
+    pub device: Sim,
     pub config: Arc<russh::server::Config>,
     pub fault: Option<Fault>,
     pub lab: Arc<Shared>,
@@ -82,10 +139,10 @@ const MACS: &[russh::mac::Name] = &[
 ];
 
 /// The russh server configuration of one device (each device has its own host key).
-pub(crate) fn server_config(key: russh::keys::PrivateKey) -> russh::server::Config {
+pub(crate) fn server_config(key: russh::keys::PrivateKey, ssh_id: &str) -> russh::server::Config {
     russh::server::Config {
-        // What Cisco IOS announces.
-        server_id: russh::SshId::Standard(Cow::Borrowed("SSH-2.0-Cisco-1.25")),
+        // What the platform announces (`SSH-2.0-Cisco-1.25` for IOS).
+        server_id: russh::SshId::Standard(Cow::Owned(ssh_id.to_string())),
         methods: MethodSet::from(
             &[
                 MethodKind::PublicKey,
@@ -152,7 +209,7 @@ async fn accept_loop(rt: &Arc<DeviceRuntime>, listener: &TcpListener, stop: &Can
                 }
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning.
-                    warn!(device = %rt.device.profile.name, "accept failed: {e}");
+                    warn!(device = %rt.device.name(), "accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
@@ -193,7 +250,7 @@ async fn flap_loop(rt: Arc<DeviceRuntime>, first: TcpListener, period: Duration)
             }
         }
         if listener.is_none() {
-            warn!(device = %rt.device.profile.name, "flap: could not re-bind {}", rt.addr);
+            warn!(device = %rt.device.name(), "flap: could not re-bind {}", rt.addr);
         }
     }
 }
@@ -284,7 +341,7 @@ async fn serve_connection(
         s = russh::server::run_stream(rt.config.clone(), stream, handler) => match s {
             Ok(s) => s,
             Err(e) => {
-                debug!(device = %rt.device.profile.name, "ssh setup failed: {e}");
+                debug!(device = %rt.device.name(), "ssh setup failed: {e}");
                 return;
             }
         },
@@ -293,7 +350,7 @@ async fn serve_connection(
     tokio::select! {
         r = session => {
             if let Err(e) = r {
-                debug!(device = %rt.device.profile.name, "session ended: {e}");
+                debug!(device = %rt.device.name(), "session ended: {e}");
             }
         }
         _ = stop.cancelled() => {
@@ -315,6 +372,16 @@ struct ChanState {
     started: bool,
 }
 
+/// The user name without RouterOS login options (`admin+ct511w4098h` → `admin`).
+fn login_name<'a>(dev: &Sim, user: &'a str) -> &'a str {
+    match dev {
+        Sim::Persona(d) if d.persona.platform() == "mikrotik_routeros" => {
+            user.split_once('+').map_or(user, |(u, _)| u)
+        }
+        _ => user,
+    }
+}
+
 /// Per-connection russh handler.
 struct Conn {
     rt: Arc<DeviceRuntime>,
@@ -329,6 +396,7 @@ struct Conn {
 
 impl Conn {
     fn credentials_ok(&self, user: &str, password: &[u8]) -> bool {
+        let user = login_name(&self.rt.device, user);
         !matches!(self.rt.fault, Some(Fault::AuthReject))
             && user == self.rt.lab.username
             && password == self.rt.lab.password.as_bytes()
@@ -337,8 +405,19 @@ impl Conn {
     fn session_info(&self) -> SessionInfo {
         SessionInfo {
             enable_secret: self.rt.lab.enable_secret.clone(),
-            username: self.user.clone(),
+            username: login_name(&self.rt.device, &self.user).to_string(),
+            login_options: self
+                .user
+                .split_once('+')
+                .map(|(_, o)| o.to_string())
+                .unwrap_or_default(),
             peer: self.peer.ip().to_string(),
+            refuse: match &self.rt.fault {
+                Some(Fault::RejectLine { pattern }) => {
+                    regex::Regex::new(pattern).ok().map(Arc::new)
+                }
+                _ => None,
+            },
         }
     }
 
@@ -641,7 +720,7 @@ async fn shell_task(
 ) {
     let hang = matches!(rt.fault, Some(Fault::HangAfterLogin));
     let drop_mid = matches!(rt.fault, Some(Fault::DropMidOutput));
-    let mut cli = Cli::new(rt.device.clone(), info);
+    let mut cli = rt.device.terminal(info);
     if !hang && out.send(&cli.greeting()).await.is_err() {
         return;
     }
@@ -705,7 +784,7 @@ async fn exec_task(
     {
         return;
     }
-    let mut cli = Cli::new(rt.device.clone(), info);
+    let mut cli = rt.device.terminal(info);
     let (bytes, status) = cli.run_exec(command.trim());
     let lines = bytes.iter().filter(|b| **b == b'\n').count();
     if matches!(rt.fault, Some(Fault::DropMidOutput)) && lines > DROP_MIN_LINES {

@@ -8,23 +8,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::device::{DeviceState, IfKind, Interface, Platform, Profile};
 
-const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
+pub(crate) const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
 /// Broken-down UTC time.
-struct Civil {
-    year: i64,
-    month: usize,
-    day: u32,
-    weekday: usize,
-    hour: u64,
-    min: u64,
-    sec: u64,
+pub(crate) struct Civil {
+    pub year: i64,
+    pub month: usize,
+    pub day: u32,
+    pub weekday: usize,
+    pub hour: u64,
+    pub min: u64,
+    pub sec: u64,
 }
 
-fn civil(unix: u64) -> Civil {
+pub(crate) fn civil(unix: u64) -> Civil {
     let days = (unix / 86_400) as i64;
     let rem = unix % 86_400;
     // Howard Hinnant's days-to-civil algorithm.
@@ -48,7 +48,7 @@ fn civil(unix: u64) -> Civil {
     }
 }
 
-fn now_unix() -> (u64, u32) {
+pub(crate) fn now_unix() -> (u64, u32) {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

@@ -620,3 +620,128 @@ async fn thousand_devices() -> anyhow::Result<()> {
     lab.shutdown().await;
     Ok(())
 }
+
+async fn persona_lab(platforms: &[(&str, usize)], faults: Vec<FaultRule>) -> Lab {
+    Lab::start(LabConfig {
+        devices: 0,
+        platforms: platforms.iter().map(|(p, n)| (p.to_string(), *n)).collect(),
+        faults,
+        seed: 7,
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts")
+}
+
+#[tokio::test]
+async fn junos_configuration_survives_the_session_and_a_refused_line_changes_nothing() {
+    let lab = persona_lab(
+        &[("juniper_junos", 3)],
+        fault("reject-line=^set system ntp server 192\\.0\\.2\\.9$:junos002"),
+    )
+    .await;
+    for (i, dev) in lab.devices().iter().enumerate() {
+        assert_eq!(dev.platform, "juniper_junos");
+        let prompt = format!("admin@{}> ", dev.name);
+        let h = login(&lab, dev).await.unwrap();
+        let mut sh = Shell::open(&h).await.unwrap();
+        let banner = sh.read_until(&prompt, T).await.unwrap();
+        assert!(banner.contains(&dev.os_version), "{banner}");
+        sh.cmd("set cli screen-length 0", &prompt).await.unwrap();
+        sh.cmd("configure", "# ").await.unwrap();
+        let out = sh
+            .cmd("set system ntp server 192.0.2.9", "# ")
+            .await
+            .unwrap();
+        let refused = dev.name == "junos002";
+        assert_eq!(
+            out.contains("syntax error."),
+            refused,
+            "{}: {out}",
+            dev.name
+        );
+        let out = sh.cmd("commit and-quit", &prompt).await.unwrap();
+        assert!(out.contains("commit complete"), "{out}");
+        sh.send("exit\n").await;
+        assert!(sh.drain_until_closed(T).await);
+        // A second session sees the committed configuration.
+        let h = login(&lab, dev).await.unwrap();
+        let mut sh = Shell::open(&h).await.unwrap();
+        sh.read_until(&prompt, T).await.unwrap();
+        sh.cmd("set cli screen-length 0", &prompt).await.unwrap();
+        let out = sh
+            .cmd("show configuration | display set | match ntp", &prompt)
+            .await
+            .unwrap();
+        assert_eq!(
+            out.contains("set system ntp server 192.0.2.9"),
+            !refused,
+            "{}: {out}",
+            dev.name
+        );
+        assert_eq!(
+            lab.running_config(i).unwrap().contains("server 192.0.2.9;"),
+            !refused
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_platform_gets_unique_names_and_its_own_ssh_banner() {
+    let reg = netrun_lab::persona::registry().unwrap();
+    let mut platforms: Vec<(&str, usize)> = reg.platforms().into_iter().map(|p| (p, 2)).collect();
+    platforms.push(("cisco_xe", 2));
+    let lab = persona_lab(&platforms, vec![]).await;
+    let mut names = std::collections::HashSet::new();
+    for d in lab.devices() {
+        assert!(names.insert(d.name.clone()), "{}", d.name);
+    }
+    assert_eq!(names.len(), platforms.len() * 2);
+    // The SSH identification string is the platform's.
+    let junos = lab
+        .devices()
+        .iter()
+        .find(|d| d.platform == "juniper_junos")
+        .unwrap();
+    let mut tcp = tokio::net::TcpStream::connect((lab.config().bind, junos.port))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let n = tcp.read(&mut buf).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("SSH-2.0-OpenSSH_7.5"),
+        "{:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    // Fault knobs work on personas too.
+    drop(lab);
+    let lab = persona_lab(&[("huawei_vrp", 2)], fault("auth-reject:vrp002")).await;
+    let ok = login(&lab, &lab.devices()[0]).await;
+    assert!(ok.is_ok());
+    let refused = login(&lab, &lab.devices()[1]).await;
+    assert!(refused.is_err());
+}
+
+#[tokio::test]
+async fn a_name_prefix_clashing_with_a_persona_is_refused() {
+    let e = Lab::start(LabConfig {
+        devices: 2,
+        name_prefix: "junos".into(),
+        platforms: vec![("juniper_junos".into(), 2)],
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("junos001"), "{e}");
+    let e = Lab::start(LabConfig {
+        platforms: vec![("juniper".into(), 2)],
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no lab persona for platform `juniper`"),
+        "{e}"
+    );
+}

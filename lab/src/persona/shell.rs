@@ -1,0 +1,2170 @@
+//! The CLI engine of persona devices: line discipline, modes and prompts, command
+//! matching with abbreviations, pager, errors, output filters, and configuration
+//! editing, commit and rollback per the persona's configuration model.
+//!
+//! Like [`crate::cli::Cli`] it is transport-free: [`PersonaCli::feed`] takes typed
+//! bytes and returns [`Action`]s.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use minijinja::Value;
+
+use super::facts::{PendingConfirm, PersonaDevice, Saved};
+use super::tree::{self, IndentStyle, Node};
+use super::{Cmd, Persona, Word};
+use crate::cli::{
+    Action, Filter, Keys, SessionInfo, Tok, feed_keys, interrupted, push_echo, suspended, tokens,
+};
+use crate::line::{LineEditor, crlf, page};
+
+/// Longest command line kept.
+const MAX_LINE: usize = 4096;
+
+/// Why a line was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fail {
+    /// Unknown word at this byte offset of the line.
+    Invalid(usize),
+    Incomplete,
+    /// Abbreviation of several keywords at this offset.
+    Ambiguous(usize),
+    /// A configuration line the device refuses (the caret at this offset).
+    Config(usize),
+    /// A message of its own (already formatted).
+    Message(String),
+}
+
+enum Outcome {
+    Text(String),
+    /// Text without a prompt after it (input continues in another state).
+    Raw(String),
+    Close,
+    /// Ask a question; the answer goes to [`Pending`].
+    Ask(String, Pending),
+}
+
+/// What waits for an answer typed at a question.
+#[derive(Debug, Clone)]
+enum Pending {
+    /// A secret for switching to a mode.
+    Secret { to: String, denied: String },
+    /// A confirmation before running command `cmd` with `args`.
+    Confirm {
+        cmd: usize,
+        args: BTreeMap<String, String>,
+    },
+    /// Junos: exit configuration mode with uncommitted changes?
+    ExitUncommitted { to: String },
+    /// IOS XR: commit uncommitted changes before leaving?
+    EndUncommitted { to: String },
+}
+
+#[derive(Debug)]
+enum Input {
+    Line,
+    Answer {
+        pending: Pending,
+    },
+    More {
+        text: String,
+        pos: usize,
+    },
+    /// `load … terminal`: lines until Ctrl-D.
+    Load {
+        kind: String,
+        buf: String,
+    },
+}
+
+/// One CLI session on a persona device.
+#[derive(Debug)]
+pub struct PersonaCli {
+    dev: Arc<PersonaDevice>,
+    persona: &'static Persona,
+    info: SessionInfo,
+    mode: String,
+    /// Context style: the open blocks (full lines). Set style: the `edit` path.
+    ctx: Vec<String>,
+    /// EOS configuration session.
+    session: Option<String>,
+    /// Private candidate of this session (IOS XR).
+    private: Option<Node>,
+    input: Input,
+    ed: LineEditor,
+    term_len: u16,
+    closed: bool,
+}
+
+/// The configuration as the persona prints it.
+pub fn render_config(p: &Persona, n: &Node) -> String {
+    let c = &p.def.config;
+    match c.format.as_str() {
+        "braces" => tree::render_braces(n, &c.indent, c.semicolons),
+        "fortios" => tree::render_fortios(n),
+        "routeros" => tree::render_routeros(n),
+        _ => tree::render_indented(
+            n,
+            IndentStyle {
+                indent: &c.indent,
+                separator: &c.separator,
+                separator_after_blocks_only: c.separator_after_blocks_only,
+                close: "",
+            },
+        ),
+    }
+}
+
+/// Parses configuration text of the persona's format.
+pub fn parse_config(p: &Persona, text: &str) -> Node {
+    let c = &p.def.config;
+    match c.format.as_str() {
+        "braces" => tree::parse_braces(text),
+        "fortios" => tree::parse_fortios(text),
+        "routeros" => tree::parse_routeros(text),
+        _ => {
+            let comments: Vec<&str> = c.comments.iter().map(String::as_str).collect();
+            tree::parse_indented(text, &comments)
+        }
+    }
+}
+
+/// The pager length a session starts with: the persona's, or 0 when the running
+/// configuration turns the pager off (FortiOS `set output standard`).
+fn pager_from_config(dev: &PersonaDevice) -> u16 {
+    let p = dev.persona;
+    match &p.def.config.pager_off_line {
+        Some(l) if dev.state().running.contains_line(l) => 0,
+        _ => p.def.pager.lines,
+    }
+}
+
+fn merge(into: &mut Node, from: &Node) {
+    for c in &from.children {
+        let dst = into.child_mut_or_insert(&c.line);
+        merge(dst, c);
+    }
+}
+
+/// Expands an abbreviated interface name (`gi0/1`, `Eth1/2`) with the persona's
+/// interface types.
+fn expand_ifname(s: &str, types: &[String]) -> Option<String> {
+    let split = s.find(|c: char| c.is_ascii_digit())?;
+    let (kind, num) = s.split_at(split);
+    let kind = kind.trim().to_ascii_lowercase();
+    if kind.is_empty() {
+        return None;
+    }
+    let mut hits = types
+        .iter()
+        .filter(|t| t.to_ascii_lowercase().starts_with(&kind));
+    match (hits.next(), hits.next()) {
+        (Some(t), None) => Some(format!("{t}{num}")),
+        _ => types
+            .iter()
+            .find(|t| t.eq_ignore_ascii_case(&kind))
+            .map(|t| format!("{t}{num}")),
+    }
+}
+
+fn keyword(tok: &Tok<'_>, cands: &[String], abbrev: bool) -> Result<String, Fail> {
+    let lower = tok.s.to_ascii_lowercase();
+    if let Some(k) = cands.iter().find(|k| k.eq_ignore_ascii_case(&lower)) {
+        return Ok(k.clone());
+    }
+    if !abbrev {
+        return Err(Fail::Invalid(tok.at));
+    }
+    let mut hits: Vec<&String> = cands
+        .iter()
+        .filter(|k| k.to_ascii_lowercase().starts_with(&lower))
+        .collect();
+    hits.dedup();
+    match hits.len() {
+        1 => Ok(hits[0].clone()),
+        0 => Err(Fail::Invalid(tok.at)),
+        _ => Err(Fail::Ambiguous(tok.at)),
+    }
+}
+
+impl PersonaCli {
+    /// A new session in the persona's login mode.
+    pub fn new(dev: Arc<PersonaDevice>, info: SessionInfo) -> PersonaCli {
+        let persona = dev.persona;
+        let term_len = pager_from_config(&dev);
+        // A release may start in another mode (SR OS classic vs model-driven CLI).
+        let mode = dev
+            .facts
+            .release
+            .get("login_mode")
+            .filter(|m| persona.def.modes.contains_key(*m))
+            .cloned()
+            .unwrap_or_else(|| persona.def.login_mode.clone());
+        PersonaCli {
+            mode,
+            term_len,
+            dev,
+            persona,
+            info,
+            ctx: Vec::new(),
+            session: None,
+            private: None,
+            input: Input::Line,
+            ed: LineEditor::new(MAX_LINE),
+            closed: false,
+        }
+    }
+
+    /// The current mode's name.
+    pub fn mode(&self) -> &str {
+        &self.mode
+    }
+
+    /// Current pager length (0: off).
+    pub fn terminal_length(&self) -> u16 {
+        self.term_len
+    }
+
+    fn mode_def(&self) -> &super::def::ModeDef {
+        // `mode` only ever holds names checked against `modes` at load time.
+        &self.persona.def.modes[&self.mode]
+    }
+
+    fn in_config(&self) -> bool {
+        self.mode_def().config
+    }
+
+    fn commit_model(&self) -> String {
+        self.dev
+            .facts
+            .release
+            .get("commit")
+            .cloned()
+            .unwrap_or_else(|| self.persona.def.config.commit.clone())
+    }
+
+    fn render(&self, name: &str, extra: Value) -> String {
+        self.dev.render(name, extra).unwrap_or_else(|e| {
+            tracing::warn!(platform = %self.persona.platform(), "template {name}: {e:#}");
+            format!("% template error in {name}: {e}\n")
+        })
+    }
+
+    /// Whether the configuration edited here differs from the running one.
+    fn dirty(&self) -> bool {
+        let st = self.dev.state();
+        if let Some(p) = &self.private {
+            return *p != st.running;
+        }
+        if let Some(s) = &self.session {
+            return st.sessions.get(s).is_some_and(|c| *c != st.running);
+        }
+        st.candidate.as_ref().is_some_and(|c| *c != st.running)
+    }
+
+    fn ctx_text(&self) -> String {
+        let Some(last) = self.ctx.last() else {
+            return String::new();
+        };
+        if self.persona.def.config.style != "context" && self.persona.def.config.style != "fortios"
+        {
+            return String::new();
+        }
+        let mut words = last.split_whitespace();
+        let kw = words.next().unwrap_or_default().to_string();
+        let args: Vec<&str> = words.collect();
+        let name = self.persona.tpl(&format!("section/{kw}"));
+        match crate::persona::registry() {
+            Ok(r) if r.env.get_template(&name).is_ok() => self
+                .render(
+                    &name,
+                    minijinja::context! {
+                        args => args.join(" "),
+                        arg => args.last().copied().unwrap_or_default(),
+                        first => args.first().copied().unwrap_or_default(),
+                        kw => kw.clone(),
+                    },
+                )
+                .trim_end_matches('\n')
+                .to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// The current prompt.
+    pub fn prompt(&self) -> String {
+        let name = self.persona.tpl(&format!("prompt/{}", self.mode));
+        let dirty = self.in_config() && self.dirty();
+        let extra = minijinja::context! {
+            user => self.info.username.clone(),
+            ctx => self.ctx_text(),
+            path => self.ctx.join(" "),
+            dirty => dirty,
+            session => self.session.clone().unwrap_or_default(),
+        };
+        let p = self.render(&name, extra).replace('\n', "\r\n");
+        match &self.persona.def.ansi_prompt {
+            Some(colour) if !self.info.login_options.contains('c') => {
+                format!("{colour}{p}\x1b[m")
+            }
+            _ => p,
+        }
+    }
+
+    /// What a fresh session prints: banner then prompt.
+    pub fn greeting(&self) -> Vec<u8> {
+        let banner = self.render(
+            &self.persona.tpl("banner"),
+            minijinja::context! { user => self.info.username.clone() },
+        );
+        let mut out = Vec::new();
+        if self.persona.def.ansi_prompt.is_some() && !self.info.login_options.contains('t') {
+            // Terminal detection: cursor to the bottom line, then a status report.
+            out.extend_from_slice(b"\x1b[9999B\x1b[6n");
+        }
+        crlf(&banner, &mut out);
+        out.extend_from_slice(self.prompt().as_bytes());
+        out
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Feeds typed bytes; returns what to send back, in order.
+    pub fn feed(&mut self, input: &[u8]) -> Vec<Action> {
+        feed_keys(self, input)
+    }
+
+    fn echo(acts: &mut Vec<Action>, bytes: &[u8]) {
+        push_echo(acts, bytes);
+    }
+
+    /// Enter: runs the line, answers the pending question or adds a loaded line.
+    fn entered(&mut self, line: String, acts: &mut Vec<Action>) {
+        match std::mem::replace(&mut self.input, Input::Line) {
+            Input::Line | Input::More { .. } => {
+                Self::echo(acts, b"\r\n");
+                let reply = self.enter(&line);
+                acts.push(Action::Reply(reply));
+            }
+            Input::Answer { pending } => {
+                let mut out = b"\r\n".to_vec();
+                let text = self.answered(pending, line.trim());
+                crlf(&text, &mut out);
+                if !self.closed {
+                    self.page_or_prompt(String::new(), &mut out);
+                }
+                acts.push(Action::Reply(out));
+            }
+            Input::Load { kind, mut buf } => {
+                buf.push_str(&line);
+                buf.push('\n');
+                Self::echo(acts, b"\r\n");
+                self.input = Input::Load { kind, buf };
+            }
+        }
+        if self.closed {
+            acts.push(Action::Close);
+        }
+    }
+
+    fn more_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
+        let Input::More { text, pos } = std::mem::replace(&mut self.input, Input::Line) else {
+            return;
+        };
+        let pager = &self.persona.def.pager;
+        let mut out = pager.erase.as_bytes().to_vec();
+        let lines = if pager.page_keys.as_bytes().contains(&b) {
+            self.page_lines()
+        } else if pager.line_keys.as_bytes().contains(&b) {
+            1
+        } else if pager.quit_keys.as_bytes().contains(&b) {
+            0
+        } else {
+            // Most pagers take any other key as "next page".
+            self.page_lines()
+        };
+        if lines == 0 {
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(self.prompt().as_bytes());
+        } else {
+            self.page_out(text, pos, lines, &mut out);
+        }
+        Self::echo(acts, &out);
+    }
+
+    fn page_lines(&self) -> usize {
+        if self.term_len == 0 {
+            usize::MAX
+        } else {
+            usize::from(self.term_len.saturating_sub(1).max(1))
+        }
+    }
+
+    fn page_out(&mut self, text: String, pos: usize, lines: usize, out: &mut Vec<u8>) {
+        match page(&text, pos, lines, out) {
+            Some(pos) => {
+                out.extend_from_slice(self.persona.def.pager.prompt.as_bytes());
+                self.input = Input::More { text, pos };
+            }
+            None => out.extend_from_slice(self.prompt().as_bytes()),
+        }
+    }
+
+    fn page_or_prompt(&mut self, text: String, out: &mut Vec<u8>) {
+        let lines = self.page_lines();
+        self.page_out(text, 0, lines, out);
+    }
+
+    fn prompt_width(&self) -> usize {
+        let p = self.prompt();
+        p.rsplit('\n').next().unwrap_or_default().chars().count()
+    }
+
+    fn fail_text(&self, fail: &Fail, line: &str, prompt_width: usize) -> String {
+        let (name, col) = match fail {
+            Fail::Invalid(c) => ("error/invalid", *c),
+            Fail::Incomplete => ("error/incomplete", line.len()),
+            Fail::Ambiguous(c) => ("error/ambiguous", *c),
+            Fail::Config(c) => ("error/config_invalid", *c),
+            Fail::Message(m) => return m.clone(),
+        };
+        let word: String = line
+            .get(col..)
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let caret = format!("{}^", " ".repeat(prompt_width + col));
+        self.render(
+            &self.persona.tpl(name),
+            minijinja::context! {
+                caret => caret,
+                line => line.trim(),
+                word => word,
+                col => col + 1,
+                user => self.info.username.clone(),
+            },
+        )
+    }
+
+    /// Runs one entered line; returns the reply bytes (output + prompt or pager).
+    fn enter(&mut self, line: &str) -> Vec<u8> {
+        let width = self.prompt_width();
+        let result = self.run_line(line);
+        let mut out = Vec::new();
+        match result {
+            Ok(Outcome::Text(text)) => {
+                let prefix = if text.is_empty() || self.persona.def.output_prefix.is_empty() {
+                    String::new()
+                } else {
+                    self.render(&self.persona.tpl("output_prefix"), Value::UNDEFINED)
+                };
+                self.page_or_prompt(format!("{prefix}{text}"), &mut out);
+            }
+            Ok(Outcome::Ask(question, pending)) => {
+                crlf(&question, &mut out);
+                self.input = Input::Answer { pending };
+            }
+            Ok(Outcome::Close) => self.closed = true,
+            Ok(Outcome::Raw(text)) => crlf(&text, &mut out),
+            Err(fail) => {
+                crlf(&self.fail_text(&fail, line, width), &mut out);
+                out.extend_from_slice(self.prompt().as_bytes());
+            }
+        }
+        out
+    }
+
+    /// Runs one command as an SSH `exec` request (paging off).
+    pub fn run_exec(&mut self, command: &str) -> (Vec<u8>, u32) {
+        self.term_len = 0;
+        if let Some(m) = &self.persona.def.exec_mode {
+            self.mode = m.clone();
+        }
+        let mut out = Vec::new();
+        let status = match self.run_line(command) {
+            Ok(Outcome::Text(t)) => {
+                crlf(&t, &mut out);
+                0
+            }
+            Ok(_) => 0,
+            Err(f) => {
+                crlf(&self.fail_text(&f, command, 0), &mut out);
+                1
+            }
+        };
+        (out, status)
+    }
+
+    fn cmds_in_mode(&self) -> impl Iterator<Item = (usize, &Cmd)> {
+        let mode = self.mode.clone();
+        let config = self.in_config();
+        self.persona.cmds.iter().enumerate().filter(move |(_, c)| {
+            if c.def.modes.is_empty() {
+                !config
+            } else {
+                c.def.modes.contains(&mode)
+            }
+        })
+    }
+
+    /// Matches `toks` against the commands of the current mode.
+    fn match_cmd(
+        &self,
+        line: &str,
+        toks: &[Tok<'_>],
+    ) -> Result<(usize, BTreeMap<String, String>), Fail> {
+        let abbrev = self.persona.def.abbreviations;
+        let mut alive: Vec<usize> = self.cmds_in_mode().map(|(i, _)| i).collect();
+        let cmds = &self.persona.cmds;
+        for (i, tok) in toks.iter().enumerate() {
+            let lower = tok.s.to_ascii_lowercase();
+            let lit_at = |c: usize| match cmds[c].words.get(i) {
+                Some(Word::Lit(w)) => Some(w.as_str()),
+                _ => None,
+            };
+            let exact: Vec<usize> = alive
+                .iter()
+                .copied()
+                .filter(|c| lit_at(*c).is_some_and(|w| w.eq_ignore_ascii_case(&lower)))
+                .collect();
+            let prefix: Vec<usize> = alive
+                .iter()
+                .copied()
+                .filter(|c| {
+                    abbrev
+                        && !cmds[*c].def.exact
+                        && lit_at(*c).is_some_and(|w| w.to_ascii_lowercase().starts_with(&lower))
+                })
+                .collect();
+            let args: Vec<usize> = alive
+                .iter()
+                .copied()
+                .filter(|c| matches!(cmds[*c].words.get(i), Some(Word::Arg(_) | Word::Rest(_))))
+                .collect();
+            let mut distinct: Vec<&str> = prefix.iter().filter_map(|c| lit_at(*c)).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            alive = if !exact.is_empty() {
+                exact
+            } else if distinct.len() == 1 {
+                prefix
+            } else if !args.is_empty() {
+                args
+            } else if distinct.len() > 1 {
+                return Err(Fail::Ambiguous(tok.at));
+            } else {
+                return Err(Fail::Invalid(tok.at));
+            };
+            // A `{rest...}` word takes the rest of the line.
+            if let Some(&c) = alive
+                .iter()
+                .find(|c| matches!(cmds[**c].words.get(i), Some(Word::Rest(_))))
+                && alive
+                    .iter()
+                    .all(|c| !matches!(cmds[*c].words.get(i), Some(Word::Lit(_))))
+            {
+                return Ok((c, self.args_of(c, line, toks)));
+            }
+        }
+        let n = toks.len();
+        if let Some(&c) = alive.iter().find(|c| cmds[**c].words.len() == n) {
+            return Ok((c, self.args_of(c, line, toks)));
+        }
+        if alive.is_empty() {
+            Err(Fail::Invalid(toks.last().map_or(0, |t| t.at)))
+        } else {
+            Err(Fail::Incomplete)
+        }
+    }
+
+    fn args_of(&self, c: usize, line: &str, toks: &[Tok<'_>]) -> BTreeMap<String, String> {
+        let mut args = BTreeMap::new();
+        for (i, w) in self.persona.cmds[c].words.iter().enumerate() {
+            match w {
+                Word::Arg(name) => {
+                    if let Some(t) = toks.get(i) {
+                        args.insert(name.clone(), t.s.to_string());
+                    }
+                }
+                Word::Rest(name) => {
+                    if let Some(t) = toks.get(i) {
+                        args.insert(name.clone(), line[t.at..].trim().to_string());
+                    }
+                }
+                Word::Lit(_) => {}
+            }
+        }
+        args
+    }
+
+    /// Splits `line` at `|` outside quotes.
+    fn split_pipes(line: &str) -> (usize, Vec<usize>) {
+        let mut bars = Vec::new();
+        let mut quoted = false;
+        for (i, c) in line.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '|' if !quoted => bars.push(i),
+                _ => {}
+            }
+        }
+        (bars.first().copied().unwrap_or(line.len()), bars)
+    }
+
+    fn run_line(&mut self, line: &str) -> Result<Outcome, Fail> {
+        let (cmd_end, bars) = Self::split_pipes(line);
+        let cmd_text = &line[..cmd_end];
+        let toks = tokens(cmd_text);
+        let Some(first) = toks.first() else {
+            return if bars.is_empty() {
+                Ok(Outcome::Text(String::new()))
+            } else {
+                Err(Fail::Invalid(bars[0]))
+            };
+        };
+        let style = self.persona.def.config.style.clone();
+        // Configuration lines: whatever is not a command of a configuration mode.
+        if bars.is_empty() {
+            let is_cmd = self.match_cmd(cmd_text, &toks[..1]).is_ok()
+                || matches!(self.match_cmd(cmd_text, &toks[..1]), Err(Fail::Incomplete));
+            let config_line = match style.as_str() {
+                "context" => self.in_config() && !is_cmd,
+                "fortios" => {
+                    !is_cmd && (self.in_config() || first.s.eq_ignore_ascii_case("config"))
+                }
+                "routeros" => {
+                    first.s.starts_with('/')
+                        && toks.iter().any(|t| ["set", "add", "remove"].contains(&t.s))
+                }
+                _ => false,
+            };
+            if config_line {
+                self.refuse_check(line)?;
+                return match style.as_str() {
+                    "context" => self.context_line(line, &toks).map(Outcome::Text),
+                    "fortios" => self.fortios_line(line, &toks).map(Outcome::Text),
+                    _ => self.routeros_line(line, &toks).map(Outcome::Text),
+                };
+            }
+        }
+        let (c, args) = self.match_cmd(cmd_text, &toks)?;
+        let pipes = self.parse_pipes(line, &bars)?;
+        let out = self.run_cmd(c, args, &pipes)?;
+        Ok(match out {
+            Outcome::Text(t) => Outcome::Text(Self::apply_pipes(t, &pipes)),
+            o => o,
+        })
+    }
+
+    fn parse_pipes(&self, line: &str, bars: &[usize]) -> Result<Vec<(String, String)>, Fail> {
+        let mut out = Vec::new();
+        for (k, &bar) in bars.iter().enumerate() {
+            let end = bars.get(k + 1).copied().unwrap_or(line.len());
+            let seg = &line[bar + 1..end];
+            let toks: Vec<Tok<'_>> = tokens(seg)
+                .into_iter()
+                .map(|t| Tok {
+                    s: t.s,
+                    at: t.at + bar + 1,
+                })
+                .collect();
+            let Some(first) = toks.first() else {
+                return Err(Fail::Incomplete);
+            };
+            let names: Vec<String> = self.persona.def.pipes.keys().cloned().collect();
+            let word = keyword(first, &names, self.persona.def.abbreviations)?;
+            let kind = self.persona.def.pipes[&word].clone();
+            let mut arg = seg[first.at - bar - 1 + first.s.len()..].trim().to_string();
+            // `| display set` is two words.
+            if kind == "display-set" {
+                arg.clear();
+            }
+            if matches!(
+                kind.as_str(),
+                "include" | "exclude" | "begin" | "section" | "count"
+            ) && arg.is_empty()
+                && kind != "count"
+            {
+                return Err(Fail::Incomplete);
+            }
+            if arg.len() > 1 && arg.starts_with('"') && arg.ends_with('"') {
+                arg = arg[1..arg.len() - 1].to_string();
+            }
+            out.push((kind, arg));
+        }
+        Ok(out)
+    }
+
+    fn apply_pipes(mut text: String, pipes: &[(String, String)]) -> String {
+        for (kind, arg) in pipes {
+            let re = || {
+                regex::Regex::new(arg)
+                    .or_else(|_| regex::Regex::new(&regex::escape(arg)))
+                    .ok()
+            };
+            let filter = match kind.as_str() {
+                "include" => re().map(Filter::Include),
+                "exclude" => re().map(Filter::Exclude),
+                "begin" => re().map(Filter::Begin),
+                "section" => re().map(Filter::Section),
+                "count" => {
+                    let n = text
+                        .lines()
+                        .filter(|l| arg.is_empty() || l.contains(arg.as_str()))
+                        .count();
+                    text = format!("Count: {n} lines\n");
+                    None
+                }
+                _ => None,
+            };
+            if let Some(f) = filter {
+                text = f.apply(&text);
+            }
+        }
+        text
+    }
+
+    fn refuse_check(&self, line: &str) -> Result<(), Fail> {
+        if let Some(re) = &self.info.refuse
+            && re.is_match(line.trim())
+        {
+            let at = line.len() - line.trim_start().len();
+            return Err(Fail::Config(at));
+        }
+        Ok(())
+    }
+
+    fn output(&self, c: usize, extra: Value) -> String {
+        match &self.persona.cmds[c].output {
+            Some(name) => {
+                let running = render_config(self.persona, &self.dev.state().running);
+                self.render(name, minijinja::context! { running => running, ..extra })
+            }
+            None => String::new(),
+        }
+    }
+
+    fn leave_config(&mut self) {
+        let mut m = self.mode.clone();
+        while self.persona.def.modes[&m].config {
+            match &self.persona.def.modes[&m].parent {
+                Some(p) => m = p.clone(),
+                None => break,
+            }
+        }
+        self.mode = m;
+        self.ctx.clear();
+        if self.session.take().is_some() {
+            // EOS: leaving a session keeps it pending (as on EOS); nothing to do.
+        }
+        self.private = None;
+    }
+
+    /// Runs the edit `f` on the configuration this session edits.
+    fn with_target<R>(&mut self, f: impl FnOnce(&mut Node) -> R) -> R {
+        let model = self.commit_model();
+        let mut st = self.dev.state();
+        if model == "session" {
+            let p = self.private.get_or_insert_with(|| st.running.clone());
+            return f(p);
+        }
+        if let Some(s) = &self.session {
+            let running = st.running.clone();
+            return f(st.sessions.entry(s.clone()).or_insert(running));
+        }
+        if model == "candidate" {
+            let running = st.running.clone();
+            return f(st.candidate.get_or_insert(running));
+        }
+        f(&mut st.running)
+    }
+
+    /// The configuration this session would commit.
+    fn target(&mut self) -> Node {
+        self.with_target(|n| n.clone())
+    }
+
+    fn commit(&mut self, comment: &str) -> Result<(), Fail> {
+        let user = self.info.username.clone();
+        let model = self.commit_model();
+        let private = self.private.take();
+        let session = self.session.clone();
+        let mut st = self.dev.state();
+        let new = if let Some(p) = private {
+            Some(p)
+        } else if let Some(s) = &session {
+            st.sessions.remove(s)
+        } else {
+            st.candidate.take()
+        };
+        // Any commit confirms a pending commit-confirm.
+        st.confirm = None;
+        if let Some(new) = new {
+            if new != st.running || model != "immediate" {
+                st.commit_config(new, &user, comment);
+            }
+        } else if model != "immediate" {
+            let running = st.running.clone();
+            st.commit_config(running, &user, comment);
+        }
+        Ok(())
+    }
+
+    fn answered(&mut self, pending: Pending, answer: &str) -> String {
+        let yes =
+            |a: &str| a.is_empty() || a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes");
+        match pending {
+            Pending::Secret { to, denied } => {
+                if answer == self.info.enable_secret {
+                    self.mode = to;
+                    String::new()
+                } else {
+                    denied
+                }
+            }
+            Pending::Confirm { cmd, args } => {
+                if !yes(answer) && !answer.contains(':') && !answer.contains('.') {
+                    return String::new();
+                }
+                match self.run_action(cmd, args, &[]) {
+                    Ok(Outcome::Text(t)) => t,
+                    Ok(_) => String::new(),
+                    Err(f) => self.fail_text(&f, "", 0),
+                }
+            }
+            Pending::ExitUncommitted { to } => {
+                if yes(answer) {
+                    self.mode = to;
+                    self.ctx.clear();
+                    "Exiting configuration mode\n".into()
+                } else {
+                    String::new()
+                }
+            }
+            Pending::EndUncommitted { to } => {
+                if answer.eq_ignore_ascii_case("yes") || answer.eq_ignore_ascii_case("y") {
+                    let _ = self.commit("");
+                    self.mode = to;
+                    self.ctx.clear();
+                } else if answer.eq_ignore_ascii_case("no") || answer.eq_ignore_ascii_case("n") {
+                    self.private = None;
+                    self.mode = to;
+                    self.ctx.clear();
+                }
+                String::new()
+            }
+        }
+    }
+
+    fn run_cmd(
+        &mut self,
+        c: usize,
+        args: BTreeMap<String, String>,
+        pipes: &[(String, String)],
+    ) -> Result<Outcome, Fail> {
+        let def = &self.persona.cmds[c].def;
+        if let Some(q) = def.password.clone() {
+            let to = def.to.clone().unwrap_or_else(|| self.mode.clone());
+            let denied = def.denied.clone().unwrap_or_default();
+            return Ok(Outcome::Ask(q, Pending::Secret { to, denied }));
+        }
+        if let Some(name) = self.persona.cmds[c].confirm.clone() {
+            let argv = Value::from(minijinja::value::Serde(&args));
+            let q = self.render(&name, minijinja::context! { args => argv });
+            return Ok(Outcome::Ask(q, Pending::Confirm { cmd: c, args }));
+        }
+        self.run_action(c, args, pipes)
+    }
+
+    fn run_action(
+        &mut self,
+        c: usize,
+        args: BTreeMap<String, String>,
+        pipes: &[(String, String)],
+    ) -> Result<Outcome, Fail> {
+        let def = self.persona.cmds[c].def.clone();
+        let action = def.action.clone().unwrap_or_default();
+        let argv = Value::from(minijinja::value::Serde(&args));
+        let num = |k: &str| -> Result<u64, Fail> {
+            args.get(k)
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    Fail::Message(format!(
+                        "% Invalid number: {}\n",
+                        args.get(k).map_or("", |s| s)
+                    ))
+                })
+        };
+        let simple = |me: &Self| {
+            me.output(
+                c,
+                minijinja::context! { args => argv.clone(), user => me.info.username.clone() },
+            )
+        };
+        let text = match action.as_str() {
+            "" | "noop" => simple(self),
+            "mode" => {
+                let out = simple(self);
+                if let Some(to) = &def.to {
+                    self.mode = to.clone();
+                }
+                out
+            }
+            "close" => return Ok(Outcome::Close),
+            "exit" | "end" => {
+                let set_style = self.persona.def.config.style == "set";
+                if action == "exit" && !self.ctx.is_empty() && !set_style {
+                    self.ctx.pop();
+                    return Ok(Outcome::Text(simple(self)));
+                }
+                if action == "exit" && set_style && !self.ctx.is_empty() {
+                    self.ctx.clear();
+                    return Ok(Outcome::Text(simple(self)));
+                }
+                let target = if action == "end" || self.in_config() {
+                    let mut m = self.mode.clone();
+                    while let Some(p) = self.persona.def.modes[&m].parent.clone() {
+                        m = p;
+                        if !self.persona.def.modes[&m].config || action == "exit" {
+                            break;
+                        }
+                    }
+                    Some(m)
+                } else {
+                    self.mode_def().parent.clone()
+                };
+                let Some(to) = target else {
+                    return Ok(Outcome::Close);
+                };
+                let leaving_config = self.in_config() && !self.persona.def.modes[&to].config;
+                let model = self.commit_model();
+                if leaving_config && self.dirty() {
+                    if set_style {
+                        let q = "The configuration has been changed but not committed\nExit with uncommitted changes? [yes,no] (yes) ".to_string();
+                        return Ok(Outcome::Ask(q, Pending::ExitUncommitted { to }));
+                    }
+                    if model == "session" {
+                        let q = "Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:".to_string();
+                        return Ok(Outcome::Ask(q, Pending::EndUncommitted { to }));
+                    }
+                }
+                let out = simple(self);
+                if leaving_config {
+                    self.leave_config();
+                }
+                self.mode = to;
+                out
+            }
+            "pager" => {
+                self.term_len = num("n")?.min(u64::from(u16::MAX)) as u16;
+                simple(self)
+            }
+            "pager-off" => {
+                self.term_len = 0;
+                simple(self)
+            }
+            "config" => {
+                if let Some(s) = args.get("session") {
+                    let running = self.dev.state().running.clone();
+                    self.dev
+                        .state()
+                        .sessions
+                        .entry(s.clone())
+                        .or_insert(running);
+                    self.session = Some(s.clone());
+                }
+                let out = simple(self);
+                if let Some(to) = &def.to {
+                    self.mode = to.clone();
+                }
+                self.ctx.clear();
+                out
+            }
+            "show-config" | "show-candidate" => {
+                let tree = if action == "show-candidate" && self.in_config() {
+                    self.target()
+                } else {
+                    self.dev.state().running.clone()
+                };
+                let sub = if self.persona.def.config.style == "set" && self.in_config() {
+                    tree.at(&self.ctx).cloned().unwrap_or_default()
+                } else if let Some(path) = args
+                    .get("path")
+                    .filter(|_| self.persona.def.config.style == "fortios")
+                {
+                    let head = format!("config {path}");
+                    let node = tree
+                        .child(&head)
+                        .or_else(|| tree.children.iter().find_map(|c| c.child(&head)))
+                        .cloned()
+                        .unwrap_or_else(|| Node::leaf(head.clone()));
+                    Node {
+                        line: String::new(),
+                        children: vec![node],
+                    }
+                } else {
+                    tree.clone()
+                };
+                if pipes.iter().any(|(k, _)| k == "compare") {
+                    let arg = pipes
+                        .iter()
+                        .find(|(k, _)| k == "compare")
+                        .map(|(_, a)| a.clone())
+                        .unwrap_or_default();
+                    let n = arg
+                        .split_whitespace()
+                        .last()
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    let base = self.dev.state().revision(n).cloned().unwrap_or_default();
+                    return Ok(Outcome::Text(self.compare_text(&base, &tree)));
+                }
+                let config = if pipes.iter().any(|(k, _)| k == "display-set") {
+                    tree::render_set(&sub, "set")
+                } else {
+                    render_config(self.persona, &sub)
+                };
+                let extra = minijinja::context! {
+                    set_config => tree::render_set(&sub, "set"),
+                    config => config.clone(),
+                    bytes => config.len(),
+                    args => argv.clone(),
+                    last_commit => self.last_commit(),
+                };
+                self.output(c, extra)
+            }
+            "compare" => {
+                let running = self.dev.state().running.clone();
+                let target = self.target();
+                let diff = self.compare_text(&running, &target);
+                self.output(
+                    c,
+                    minijinja::context! { diff => diff, args => argv.clone() },
+                )
+            }
+            "commit"
+            | "commit-check"
+            | "commit-confirmed-min"
+            | "commit-confirmed-sec"
+            | "commit-timer" => {
+                if action == "commit-check" {
+                    return Ok(Outcome::Text(simple(self)));
+                }
+                let secs = match action.as_str() {
+                    "commit-confirmed-min" => {
+                        Some(args.get("n").map_or(Ok(10), |_| num("n"))? * 60)
+                    }
+                    "commit-confirmed-sec" => Some(args.get("n").map_or(Ok(600), |_| num("n"))?),
+                    "commit-timer" => {
+                        let t = args.get("n").cloned().unwrap_or_default();
+                        let parts: Vec<u64> = t.split(':').filter_map(|p| p.parse().ok()).collect();
+                        if parts.len() != 3 {
+                            return Err(Fail::Message(format!("% Invalid timer: {t}\n")));
+                        }
+                        Some(parts[0] * 3600 + parts[1] * 60 + parts[2])
+                    }
+                    _ => None,
+                };
+                let old = self.dev.state().running.clone();
+                let comment = args.get("comment").cloned().unwrap_or_default();
+                self.commit(&comment)?;
+                if let Some(secs) = secs {
+                    self.dev.state().confirm = Some(PendingConfirm {
+                        deadline: tokio::time::Instant::now() + Duration::from_secs(secs),
+                        restore: old,
+                    });
+                }
+                let out = simple(self);
+                if self.session.is_some() {
+                    // EOS: committing a session ends it and leaves configuration mode.
+                    self.leave_config();
+                    if let Some(to) = &def.to {
+                        self.mode = to.clone();
+                    }
+                }
+                if let Some(to) = &def.to {
+                    self.mode = to.clone();
+                }
+                out
+            }
+            "abort" => {
+                let model = self.commit_model();
+                if let Some(s) = self.session.clone() {
+                    self.dev.state().sessions.remove(&s);
+                } else if model == "session" {
+                    self.private = None;
+                } else {
+                    self.dev.state().candidate = None;
+                }
+                let out = simple(self);
+                if def.to.is_some() {
+                    self.leave_config();
+                }
+                if let Some(to) = &def.to {
+                    self.mode = to.clone();
+                }
+                out
+            }
+            "rollback" | "rollback-apply" => {
+                let n = args.get("n").map_or(Ok(0), |_| num("n"))? as usize;
+                let Some(rev) = self.dev.state().revision(n).cloned() else {
+                    return Err(Fail::Message(self.output(
+                        c,
+                        minijinja::context! { args => argv.clone(), missing => true },
+                    )));
+                };
+                if action == "rollback-apply" {
+                    let user = self.info.username.clone();
+                    self.dev.state().commit_config(rev, &user, "rollback");
+                } else {
+                    self.with_target(|t| *t = rev);
+                }
+                self.output(
+                    c,
+                    minijinja::context! { args => argv.clone(), missing => false },
+                )
+            }
+            "save" => {
+                let mut st = self.dev.state();
+                st.startup = st.running.clone();
+                drop(st);
+                simple(self)
+            }
+            "checkpoint" | "copy-running" => {
+                let name = args
+                    .get("name")
+                    .cloned()
+                    .unwrap_or_else(|| format!("auto-{}", self.dev.state().commits));
+                let user = self.info.username.clone();
+                let mut st = self.dev.state();
+                let cfg = st.running.clone();
+                let bytes = render_config(self.persona, &cfg).len();
+                st.files.insert(
+                    name,
+                    Saved {
+                        config: cfg,
+                        at: crate::templates::now_unix().0,
+                        user,
+                        comment: action.clone(),
+                    },
+                );
+                drop(st);
+                self.output(
+                    c,
+                    minijinja::context! { args => argv.clone(), bytes => bytes },
+                )
+            }
+            "rollback-checkpoint" | "replace" => {
+                let name = args.get("name").cloned().unwrap_or_default();
+                let saved = self.dev.state().files.get(&name).cloned();
+                let Some(saved) = saved else {
+                    return Err(Fail::Message(self.output(
+                        c,
+                        minijinja::context! { args => argv.clone(), missing => true },
+                    )));
+                };
+                let user = self.info.username.clone();
+                self.dev.state().commit_config(saved.config, &user, &action);
+                self.output(
+                    c,
+                    minijinja::context! { args => argv.clone(), missing => false },
+                )
+            }
+            "files" => {
+                let files: Vec<BTreeMap<&str, Value>> = self
+                    .dev
+                    .state()
+                    .files
+                    .iter()
+                    .map(|(k, v)| {
+                        BTreeMap::from([
+                            ("name", Value::from(k.clone())),
+                            ("at", Value::from(v.at)),
+                            ("user", Value::from(v.user.clone())),
+                            (
+                                "bytes",
+                                Value::from(render_config(self.persona, &v.config).len()),
+                            ),
+                        ])
+                    })
+                    .collect();
+                self.output(
+                    c,
+                    minijinja::context! { files => files, args => argv.clone() },
+                )
+            }
+            "commits" => {
+                let st = self.dev.state();
+                let total = st.commits;
+                let commits: Vec<BTreeMap<&str, Value>> = st
+                    .history
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        BTreeMap::from([
+                            ("n", Value::from(i + 1)),
+                            ("id", Value::from(1_000_000_000 + total - i as u64)),
+                            ("at", Value::from(s.at)),
+                            ("user", Value::from(s.user.clone())),
+                            ("comment", Value::from(s.comment.clone())),
+                        ])
+                    })
+                    .collect();
+                drop(st);
+                self.output(
+                    c,
+                    minijinja::context! { commits => commits, args => argv.clone() },
+                )
+            }
+            "set" | "delete" => {
+                let path = args.get("path").cloned().unwrap_or_default();
+                let line_for_refuse = format!("{action} {path}");
+                self.refuse_check(&line_for_refuse)?;
+                let words = tree::words(&path);
+                let cfg = &self.persona.def.config;
+                if self.ctx.is_empty()
+                    && !cfg.top.is_empty()
+                    && !words.first().is_some_and(|w| cfg.top.contains(w))
+                {
+                    // Caret under the first path word: after the verb and a space.
+                    let verb_len = self.persona.cmds[c].words.first().map_or(0, |w| match w {
+                        Word::Lit(s) => s.len(),
+                        _ => 0,
+                    });
+                    return Err(Fail::Config(verb_len + 1));
+                }
+                let mut full = self.ctx.clone();
+                full.extend(tree::set_path(&words, &cfg.keyed));
+                let single = cfg.single.clone();
+                let found = self.with_target(|t| {
+                    if action == "set" {
+                        tree::set_in(t, &full, &single);
+                        true
+                    } else {
+                        tree::delete_in(t, &full)
+                    }
+                });
+                self.output(
+                    c,
+                    minijinja::context! { args => argv.clone(), found => found },
+                )
+            }
+            "edit" => {
+                let words = tree::words(args.get("path").map_or("", |s| s));
+                let keyed = self.persona.def.config.keyed.clone();
+                self.ctx.extend(tree::set_path(&words, &keyed));
+                simple(self)
+            }
+            "up" => {
+                self.ctx.pop();
+                simple(self)
+            }
+            "top" => {
+                self.ctx.clear();
+                simple(self)
+            }
+            "load" => {
+                let kind = args.get("kind").cloned().unwrap_or_else(|| "merge".into());
+                self.input = Input::Load {
+                    kind,
+                    buf: String::new(),
+                };
+                // The reply ends without a prompt: lines follow until Ctrl-D.
+                return Ok(Outcome::Raw(simple(self)));
+            }
+            "do" => {
+                let cmd = args.get("cmd").cloned().unwrap_or_default();
+                let (mode, ctx) = (self.mode.clone(), self.ctx.clone());
+                let mut m = self.mode.clone();
+                while self.persona.def.modes[&m].config {
+                    match &self.persona.def.modes[&m].parent {
+                        Some(p) => m = p.clone(),
+                        None => break,
+                    }
+                }
+                self.mode = m;
+                let r = self.run_line(&cmd);
+                self.mode = mode;
+                self.ctx = ctx;
+                return r;
+            }
+            "hostname" => simple(self),
+            other => {
+                tracing::warn!("unhandled persona action {other}");
+                simple(self)
+            }
+        };
+        Ok(Outcome::Text(text))
+    }
+
+    fn last_commit(&self) -> u64 {
+        self.dev
+            .state()
+            .history
+            .first()
+            .map_or_else(|| self.dev.facts.uptime_at_start, |s| s.at)
+    }
+
+    fn compare_text(&self, old: &Node, new: &Node) -> String {
+        let c = &self.persona.def.config;
+        if c.format == "braces" {
+            tree::compare_braces(old, new, &c.indent, c.semicolons)
+        } else {
+            let a = render_config(self.persona, old);
+            let b = render_config(self.persona, new);
+            let mut out = String::new();
+            for (sign, l) in tree::line_diff(&a, &b) {
+                if sign != ' ' {
+                    out.push(sign);
+                    out.push_str(&l);
+                    out.push('\n');
+                }
+            }
+            out
+        }
+    }
+
+    fn load_done(&mut self, kind: &str, text: &str) -> String {
+        let p = self.persona;
+        match kind {
+            "set" => {
+                for l in text.lines() {
+                    let t = l.trim();
+                    let (verb, rest) = t.split_once(' ').unwrap_or((t, ""));
+                    let words = tree::words(rest);
+                    let mut path = self.ctx.clone();
+                    path.extend(tree::set_path(&words, &p.def.config.keyed));
+                    let single = p.def.config.single.clone();
+                    match verb {
+                        "set" => self.with_target(|n| tree::set_in(n, &path, &single)),
+                        "delete" => {
+                            self.with_target(|n| {
+                                tree::delete_in(n, &path);
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "override" | "replace" => {
+                let parsed = parse_config(p, text);
+                self.with_target(|n| *n = parsed);
+            }
+            _ => {
+                let parsed = parse_config(p, text);
+                self.with_target(|n| merge(n, &parsed));
+            }
+        }
+        "load complete\n".into()
+    }
+
+    /// IOS-like configuration line in context style.
+    fn context_line(&mut self, line: &str, toks: &[Tok<'_>]) -> Result<String, Fail> {
+        let cfg = &self.persona.def.config;
+        let abbrev = self.persona.def.abbreviations;
+        let neg = toks[0].s.eq_ignore_ascii_case(&cfg.negate);
+        let body = if neg { &toks[1..] } else { toks };
+        let Some(first) = body.first() else {
+            return Err(Fail::Incomplete);
+        };
+        let inner_kw = self
+            .ctx
+            .last()
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_default()
+            .to_string();
+        let top_kw = self
+            .ctx
+            .first()
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_default()
+            .to_string();
+        let sections: Vec<String> = cfg.sections.keys().cloned().collect();
+        let mut vocab: Vec<String> = cfg.global.iter().chain(sections.iter()).cloned().collect();
+        let mut local: Vec<String> = Vec::new();
+        if !self.ctx.is_empty() {
+            for k in [&inner_kw, &top_kw] {
+                local.extend(cfg.block_words.get(k).cloned().unwrap_or_default());
+                local.extend(cfg.subsections.get(k).cloned().unwrap_or_default());
+            }
+            vocab.extend(local.iter().cloned());
+        }
+        vocab.sort();
+        vocab.dedup();
+        let kw = keyword(first, &vocab, abbrev).map_err(|f| match f {
+            Fail::Invalid(at) => Fail::Config(at),
+            f => f,
+        })?;
+        let rest = line[first.at + first.s.len()..].trim();
+        let rest = if kw == "interface" && !rest.is_empty() {
+            let joined: String = rest.split_whitespace().collect();
+            expand_ifname(&joined, &cfg.interface_types).unwrap_or(joined)
+        } else {
+            rest.to_string()
+        };
+        let full = if rest.is_empty() {
+            kw.clone()
+        } else {
+            format!("{kw} {rest}")
+        };
+        let is_local = local.contains(&kw);
+        let opens_sub = !self.ctx.is_empty()
+            && cfg
+                .subsections
+                .get(&inner_kw)
+                .or_else(|| cfg.subsections.get(&top_kw))
+                .is_some_and(|s| s.contains(&kw));
+        let opens_top = cfg.sections.contains_key(&kw) && !is_local;
+        if !is_local && !self.ctx.is_empty() {
+            // A global command typed in a block leaves the block, as IOS does.
+            self.ctx.clear();
+        }
+        let path = self.ctx.clone();
+        if neg {
+            self.with_target(|t| {
+                if let Some(n) = t.at_mut(&path) {
+                    n.remove_prefixed(&full);
+                }
+            });
+            return Ok(String::new());
+        }
+        if opens_top || opens_sub {
+            if opens_top {
+                self.ctx.clear();
+            }
+            self.ctx.push(full);
+            let path = self.ctx.clone();
+            self.with_target(|t| {
+                t.at_mut_or_insert(&path);
+            });
+            return Ok(String::new());
+        }
+        let key = cfg
+            .single
+            .iter()
+            .find(|s| tree::starts_with_words(&full, s))
+            .cloned();
+        self.with_target(|t| t.at_mut_or_insert(&path).upsert(&full, key.as_deref()));
+        Ok(String::new())
+    }
+
+    /// FortiOS: `config …`, `edit …`, `set …`, `unset …`, `next`.
+    fn fortios_line(&mut self, line: &str, toks: &[Tok<'_>]) -> Result<String, Fail> {
+        let cfg = &self.persona.def.config;
+        let verb = toks[0].s.to_ascii_lowercase();
+        let rest = line[toks[0].at + toks[0].s.len()..].trim().to_string();
+        match verb.as_str() {
+            "config" => {
+                if self.ctx.is_empty() && !cfg.top.contains(&rest) {
+                    return Err(Fail::Config(toks.get(1).map_or(0, |t| t.at)));
+                }
+                self.ctx.push(format!("config {rest}"));
+                if let Some(cm) = self.persona.def.modes.iter().find(|(_, m)| m.config) {
+                    self.mode = cm.0.clone();
+                }
+                let path = self.ctx.clone();
+                self.with_target(|t| {
+                    t.at_mut_or_insert(&path);
+                });
+            }
+            "edit" => {
+                let name = if rest.starts_with('"') {
+                    rest.clone()
+                } else {
+                    format!("\"{rest}\"")
+                };
+                self.ctx.push(format!("edit {name}"));
+                let path = self.ctx.clone();
+                self.with_target(|t| {
+                    t.at_mut_or_insert(&path);
+                });
+            }
+            "set" | "unset" => {
+                let Some(attr) = toks.get(1) else {
+                    return Err(Fail::Incomplete);
+                };
+                let path = self.ctx.clone();
+                let key = format!("set {}", attr.s);
+                let full = if verb == "set" {
+                    format!("set {rest}")
+                } else {
+                    String::new()
+                };
+                self.with_target(|t| {
+                    let n = t.at_mut_or_insert(&path);
+                    if verb == "set" {
+                        n.upsert(&full, Some(&key));
+                    } else {
+                        n.remove_prefixed(&key);
+                    }
+                });
+            }
+            "next" => {
+                if self.ctx.last().is_some_and(|l| l.starts_with("edit ")) {
+                    self.ctx.pop();
+                }
+            }
+            "end" => {
+                // Close the innermost `config` block (and an `edit` inside it).
+                while let Some(l) = self.ctx.pop() {
+                    if l.starts_with("config ") {
+                        break;
+                    }
+                }
+                if self.ctx.is_empty() {
+                    self.commit("")?;
+                    self.leave_config();
+                    self.term_len = pager_from_config(&self.dev);
+                }
+            }
+            _ => return Err(Fail::Config(toks[0].at)),
+        }
+        Ok(String::new())
+    }
+
+    /// RouterOS: `/path set …`, `/path add …`, `/path remove …`.
+    fn routeros_line(&mut self, line: &str, toks: &[Tok<'_>]) -> Result<String, Fail> {
+        let verbs = ["set", "add", "remove"];
+        let Some(vpos) = toks.iter().position(|t| verbs.contains(&t.s)) else {
+            return Err(Fail::Config(toks.last().map_or(0, |t| t.at)));
+        };
+        let section = toks[..vpos]
+            .iter()
+            .map(|t| t.s)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let top = &self.persona.def.config.top;
+        if !top.is_empty() && !top.contains(&section) {
+            return Err(Fail::Config(toks[0].at));
+        }
+        let verb = toks[vpos].s;
+        let rest = line[toks[vpos].at..].trim().to_string();
+        self.with_target(|t| {
+            let s = t.child_mut_or_insert(&section);
+            match verb {
+                "set" => {
+                    // `set name=x` replaces the previous `set` of the same property.
+                    let key = rest
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|kv| kv.split_once('='))
+                        .map(|(k, _)| format!("set {k}"));
+                    s.upsert(&rest, key.as_deref());
+                }
+                "add" => s.upsert(&rest, None),
+                _ => {
+                    let what = rest.trim_start_matches("remove").trim().to_string();
+                    s.children.retain(|c| !c.line.contains(&what));
+                }
+            }
+        });
+        Ok(String::new())
+    }
+}
+
+impl Keys for PersonaCli {
+    fn editor(&mut self) -> &mut LineEditor {
+        &mut self.ed
+    }
+
+    fn closed(&self) -> bool {
+        self.closed
+    }
+
+    fn paging(&self) -> bool {
+        matches!(self.input, Input::More { .. })
+    }
+
+    fn hidden(&self) -> bool {
+        matches!(
+            self.input,
+            Input::Answer {
+                pending: Pending::Secret { .. }
+            }
+        )
+    }
+
+    fn more_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
+        PersonaCli::more_byte(self, b, acts);
+    }
+
+    fn entered(&mut self, line: String, acts: &mut Vec<Action>) {
+        PersonaCli::entered(self, line, acts);
+    }
+
+    fn eof(&mut self, acts: &mut Vec<Action>) {
+        if let Input::Load { kind, buf } = std::mem::replace(&mut self.input, Input::Line) {
+            let mut out = b"\r\n".to_vec();
+            let msg = self.load_done(&kind, &buf);
+            crlf(&msg, &mut out);
+            out.extend_from_slice(self.prompt().as_bytes());
+            acts.push(Action::Reply(out));
+        }
+    }
+
+    fn interrupt(&mut self, acts: &mut Vec<Action>) {
+        let asking = matches!(self.input, Input::Answer { .. });
+        self.input = Input::Line;
+        interrupted(acts, asking, &self.prompt());
+    }
+
+    fn suspend(&mut self, acts: &mut Vec<Action>) {
+        if matches!(self.input, Input::Line) && self.in_config() {
+            self.leave_config();
+            suspended(acts, &self.prompt());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// How to drive one persona in tests: the commands a user types.
+    pub(crate) struct Drive {
+        pub platform: &'static str,
+        /// Commands that reach the mode where show commands work (e.g. `enable`).
+        pub prepare: &'static [&'static str],
+        pub pager_off: &'static str,
+        pub version: &'static str,
+        pub config_enter: &'static str,
+        /// A configuration line adding an NTP server 192.0.2.55.
+        pub ntp_line: &'static str,
+        pub commit: &'static [&'static str],
+        pub config_exit: &'static str,
+        pub show_config: &'static str,
+        pub bad_line: &'static str,
+        /// Text of the refusal.
+        pub bad_error: &'static str,
+    }
+
+    pub(crate) const DRIVES: &[Drive] = &[
+        Drive {
+            platform: "juniper_junos",
+            prepare: &[],
+            pager_off: "set cli screen-length 0",
+            version: "show version",
+            config_enter: "configure",
+            ntp_line: "set system ntp server 192.0.2.55",
+            commit: &["commit"],
+            config_exit: "exit configuration-mode",
+            show_config: "show configuration | display set",
+            bad_line: "set bogus thing",
+            bad_error: "syntax error.",
+        },
+        Drive {
+            platform: "cisco_nxos",
+            prepare: &[],
+            pager_off: "terminal length 0",
+            version: "show version",
+            config_enter: "configure terminal",
+            ntp_line: "ntp server 192.0.2.55",
+            commit: &[],
+            config_exit: "end",
+            show_config: "show running-config",
+            bad_line: "bogus thing",
+            bad_error: "% Invalid command at '^' marker.",
+        },
+        Drive {
+            platform: "arista_eos",
+            prepare: &["enable"],
+            pager_off: "terminal length 0",
+            version: "show version",
+            config_enter: "configure session netrun1",
+            ntp_line: "ntp server 192.0.2.55",
+            commit: &["commit"],
+            config_exit: "end",
+            show_config: "show running-config",
+            bad_line: "bogus thing",
+            bad_error: "% Invalid input",
+        },
+        Drive {
+            platform: "huawei_vrp",
+            prepare: &[],
+            pager_off: "screen-length 0 temporary",
+            version: "display version",
+            config_enter: "system-view",
+            ntp_line: "ntp-service unicast-server 192.0.2.55",
+            commit: &["commit"],
+            config_exit: "return",
+            show_config: "display current-configuration",
+            bad_line: "bogus thing",
+            bad_error: "Error: Unrecognized command found at '^' position.",
+        },
+        Drive {
+            platform: "cisco_xr",
+            prepare: &[],
+            pager_off: "terminal length 0",
+            version: "show version",
+            config_enter: "configure terminal",
+            ntp_line: "ntp server 192.0.2.55",
+            commit: &["commit"],
+            config_exit: "end",
+            show_config: "show running-config",
+            bad_line: "bogus thing",
+            bad_error: "% Invalid input detected at '^' marker.",
+        },
+        Drive {
+            platform: "cisco_asa",
+            prepare: &["enable", "sekret"],
+            pager_off: "terminal pager 0",
+            version: "show version",
+            config_enter: "configure terminal",
+            ntp_line: "ntp server 192.0.2.55",
+            commit: &[],
+            config_exit: "end",
+            show_config: "show running-config",
+            bad_line: "bogus thing",
+            bad_error: "ERROR: % Invalid input detected at '^' marker.",
+        },
+        Drive {
+            platform: "dell_os10",
+            prepare: &[],
+            pager_off: "terminal length 0",
+            version: "show version",
+            config_enter: "configure terminal",
+            ntp_line: "ntp server 192.0.2.55",
+            commit: &[],
+            config_exit: "end",
+            show_config: "show running-configuration",
+            bad_line: "bogus thing",
+            bad_error: "% Error: Unrecognized command.",
+        },
+        Drive {
+            platform: "aruba_aoscx",
+            prepare: &[],
+            pager_off: "no page",
+            version: "show version",
+            config_enter: "configure terminal",
+            ntp_line: "ntp server 192.0.2.55",
+            commit: &[],
+            config_exit: "end",
+            show_config: "show running-config",
+            bad_line: "bogus thing",
+            bad_error: "Invalid input: ",
+        },
+        Drive {
+            platform: "hp_comware",
+            prepare: &[],
+            pager_off: "screen-length disable",
+            version: "display version",
+            config_enter: "system-view",
+            ntp_line: "ntp-service unicast-server 192.0.2.55",
+            commit: &[],
+            config_exit: "return",
+            show_config: "display current-configuration",
+            bad_line: "bogus thing",
+            bad_error: "% Unrecognized command found at '^' position.",
+        },
+        Drive {
+            platform: "paloalto_panos",
+            prepare: &[],
+            pager_off: "set cli pager off",
+            version: "show system info",
+            config_enter: "configure",
+            ntp_line: "set deviceconfig system ntp-servers primary-ntp-server ntp-server-address 192.0.2.55",
+            commit: &["commit"],
+            config_exit: "exit",
+            show_config: "show config running",
+            bad_line: "set bogus thing",
+            bad_error: "Invalid syntax.",
+        },
+        Drive {
+            platform: "vyos",
+            prepare: &[],
+            pager_off: "set terminal length 0",
+            version: "show version",
+            config_enter: "configure",
+            ntp_line: "set system ntp server 192.0.2.55",
+            commit: &["commit"],
+            config_exit: "exit",
+            show_config: "show configuration",
+            bad_line: "set bogus thing",
+            bad_error: "is not valid",
+        },
+        Drive {
+            platform: "fortinet",
+            prepare: &["config system console", "set output standard"],
+            pager_off: "end",
+            version: "get system status",
+            config_enter: "config system dns",
+            ntp_line: "set primary 192.0.2.55",
+            commit: &[],
+            config_exit: "end",
+            show_config: "show",
+            bad_line: "bogus thing",
+            bad_error: "Command fail. Return code -61",
+        },
+        Drive {
+            platform: "mikrotik_routeros",
+            prepare: &[],
+            pager_off: "/system identity print",
+            version: "/system resource print",
+            config_enter: "/system clock print",
+            ntp_line: "/system ntp client servers add address=192.0.2.55",
+            commit: &[],
+            config_exit: "/system identity print",
+            show_config: "/export",
+            bad_line: "/bogus set x=1",
+            bad_error: "bad command name",
+        },
+        Drive {
+            platform: "nokia_sros",
+            prepare: &[],
+            pager_off: "environment more false",
+            version: "show system information",
+            config_enter: "edit-config exclusive",
+            ntp_line: "/configure system time ntp server 192.0.2.55",
+            commit: &["commit"],
+            config_exit: "quit-config",
+            show_config: "admin show configuration",
+            bad_line: "/configure bogus thing",
+            bad_error: "MINOR: CLI #2069: Element not found",
+        },
+        Drive {
+            platform: "linux",
+            prepare: &[],
+            pager_off: "uptime",
+            version: "cat /etc/os-release",
+            config_enter: "",
+            ntp_line: "",
+            commit: &[],
+            config_exit: "",
+            show_config: "cat /etc/hosts",
+            bad_line: "",
+            bad_error: "",
+        },
+    ];
+
+    fn session(dev: &Arc<PersonaDevice>, refuse: Option<&str>) -> PersonaCli {
+        PersonaCli::new(
+            dev.clone(),
+            SessionInfo {
+                enable_secret: "sekret".into(),
+                username: "admin".into(),
+                peer: "127.0.0.1".into(),
+                refuse: refuse.map(|r| Arc::new(regex::Regex::new(r).unwrap())),
+                login_options: "ct".into(),
+            },
+        )
+    }
+
+    /// Types `line` + Enter, returns what came back (echo, output, prompt).
+    fn run(c: &mut PersonaCli, line: &str) -> String {
+        let mut out = Vec::new();
+        for a in c.feed(format!("{line}\r").as_bytes()) {
+            match a {
+                Action::Echo(b) | Action::Reply(b) => out.extend(b),
+                Action::Close => out.extend_from_slice(b"<CLOSE>"),
+            }
+        }
+        String::from_utf8(out).unwrap().replace("\r\n", "\n")
+    }
+
+    fn device(platform: &str, index: usize) -> Arc<PersonaDevice> {
+        PersonaDevice::generate(platform, 3, index, format!("dev{index}"), Instant::now())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn every_persona_answers_show_version_and_refuses_unknown_commands() {
+        for d in DRIVES {
+            for index in 0..6 {
+                let dev = device(d.platform, index);
+                let mut c = session(&dev, None);
+                let greet = String::from_utf8(c.greeting()).unwrap();
+                assert!(
+                    greet.contains('#') && greet.contains('>'),
+                    "{}: {greet}",
+                    d.platform
+                );
+                for p in d.prepare {
+                    run(&mut c, p);
+                }
+                let classic = dev
+                    .facts
+                    .release
+                    .get("login_mode")
+                    .is_some_and(|m| m == "classic");
+                run(
+                    &mut c,
+                    if classic {
+                        "environment no more"
+                    } else {
+                        d.pager_off
+                    },
+                );
+                assert_eq!(c.terminal_length(), 0, "{}", d.platform);
+                let out = run(&mut c, d.version);
+                let version = &dev.facts.release["version"];
+                assert!(out.contains(version.as_str()), "{}: {out}", d.platform);
+                assert!(!out.contains("template error"), "{}: {out}", d.platform);
+                let p = c.prompt().replace("\r\n", "\n");
+                assert!(out.ends_with(&p), "{}: {out:?} vs {p:?}", d.platform);
+                let bad = run(&mut c, "bogus-command");
+                assert!(!bad.contains("template error"), "{bad}");
+                assert!(bad.lines().count() >= 2, "{}: {bad}", d.platform);
+                // Every show command of the persona renders without template errors.
+                for cmd in &dev.persona.cmds {
+                    let text = &cmd.def.cmd;
+                    if cmd.def.action.is_some()
+                        || cmd.def.password.is_some()
+                        || cmd.confirm.is_some()
+                        || (!cmd.def.modes.is_empty() && !cmd.def.modes.contains(&c.mode))
+                    {
+                        continue;
+                    }
+                    let line = text
+                        .replace("{if}", &dev.facts.interfaces[0].name)
+                        .replace("{n}", "1")
+                        .replace("{name}", "x");
+                    if line.contains('{') {
+                        continue;
+                    }
+                    let out = run(&mut c, &line);
+                    assert!(
+                        !out.contains("template error"),
+                        "{}: {line}: {out}",
+                        d.platform
+                    );
+                    let refusal = c.fail_text(&Fail::Invalid(0), "x", 0);
+                    let refusal = refusal
+                        .lines()
+                        .rfind(|l| !l.trim().is_empty() && l.trim() != "^")
+                        .unwrap_or_default();
+                    assert!(!out.contains(refusal), "{}: {line}: {out}", d.platform);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn configuration_changes_persist_across_sessions_and_refused_lines_change_nothing() {
+        for d in DRIVES.iter().filter(|d| !d.ntp_line.is_empty()) {
+            // A device of the persona's main CLI (SR OS: model-driven, not classic).
+            let dev = (1..20)
+                .map(|i| device(d.platform, i))
+                .find(|dev| {
+                    dev.facts
+                        .release
+                        .get("login_mode")
+                        .is_none_or(|m| m != "classic")
+                })
+                .unwrap();
+            let before = dev.running_config_text();
+            let mut c = session(&dev, Some("192\\.0\\.2\\.66"));
+            for p in d.prepare {
+                run(&mut c, p);
+            }
+            run(&mut c, d.pager_off);
+            run(&mut c, d.config_enter);
+            let bad = run(&mut c, d.bad_line);
+            assert!(bad.contains(d.bad_error), "{}: {bad:?}", d.platform);
+            let refused = run(&mut c, &d.ntp_line.replace("55", "66"));
+            assert!(
+                refused.contains(d.bad_error),
+                "{}: refuse knob: {refused:?}",
+                d.platform
+            );
+            let out = run(&mut c, d.ntp_line);
+            assert!(!out.contains(d.bad_error), "{}: {out:?}", d.platform);
+            for l in d.commit {
+                let out = run(&mut c, l);
+                assert!(!out.contains("rror"), "{}: {l}: {out}", d.platform);
+            }
+            run(&mut c, d.config_exit);
+            let after = dev.running_config_text();
+            assert_ne!(before, after, "{}", d.platform);
+            assert!(after.contains("192.0.2.55"), "{}: {after}", d.platform);
+            assert!(!after.contains("192.0.2.66"), "{}: {after}", d.platform);
+            // A new session sees it.
+            let mut c2 = session(&dev, None);
+            for p in d.prepare {
+                run(&mut c2, p);
+            }
+            run(&mut c2, d.pager_off);
+            let shown = run(&mut c2, d.show_config);
+            assert!(shown.contains("192.0.2.55"), "{}: {shown}", d.platform);
+        }
+    }
+
+    #[test]
+    fn hostname_change_moves_the_prompt() {
+        let dev = device("cisco_nxos", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "conf t");
+        let out = run(&mut c, "hostname leaf-7.dc1");
+        assert!(out.ends_with("leaf-7.dc1(config)# "), "{out:?}");
+        let out = run(&mut c, "int eth1/1");
+        assert!(out.ends_with("leaf-7.dc1(config-if)# "), "{out:?}");
+        run(&mut c, "description to spine");
+        run(&mut c, "end");
+        assert!(
+            dev.running_config_text()
+                .contains("interface Ethernet1/1\n  description to spine\n")
+        );
+        assert_eq!(dev.hostname(), "leaf-7.dc1");
+    }
+
+    #[test]
+    fn junos_commit_confirmed_rolls_back_by_itself() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let dev = device("juniper_junos", 0);
+            let mut c = session(&dev, None);
+            run(&mut c, "configure");
+            run(&mut c, "set system host-name edge9");
+            let diff = run(&mut c, "show | compare");
+            assert!(diff.contains("[edit system]\n-   host-name dev0;\n+   host-name edge9;\n"), "{diff}");
+            let out = run(&mut c, "commit confirmed 2");
+            assert!(out.contains("commit confirmed will be automatically rolled back in 2 minutes unless confirmed"), "{out}");
+            assert_eq!(dev.hostname(), "edge9");
+            tokio::time::advance(Duration::from_secs(119)).await;
+            assert_eq!(dev.hostname(), "edge9");
+            tokio::time::advance(Duration::from_secs(2)).await;
+            assert_eq!(dev.hostname(), "dev0");
+            // Confirmed this time: it stays.
+            run(&mut c, "set system host-name edge9");
+            run(&mut c, "commit confirmed 1");
+            run(&mut c, "commit");
+            tokio::time::advance(Duration::from_secs(300)).await;
+            assert_eq!(dev.hostname(), "edge9");
+            // The confirming commit is a revision of its own: rollback 2 is the
+            // configuration before `commit confirmed 1`.
+            let out = run(&mut c, "rollback 2");
+            assert!(out.contains("load complete"), "{out}");
+            run(&mut c, "commit");
+            assert_eq!(dev.hostname(), "dev0");
+            let out = run(&mut c, "exit");
+            assert!(out.ends_with("admin@dev0> "), "{out:?}");
+        });
+    }
+
+    #[test]
+    fn eos_session_abort_and_commit_timer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let dev = device("arista_eos", 0);
+            let mut c = session(&dev, None);
+            run(&mut c, "enable");
+            let out = run(&mut c, "configure session s1");
+            assert!(out.ends_with("dev0(config-s-s1)#"), "{out:?}");
+            run(&mut c, "hostname spine3");
+            assert_eq!(dev.hostname(), "dev0", "session changes wait for commit");
+            let diff = run(&mut c, "show session-config diffs");
+            assert!(
+                diff.contains("-hostname dev0") && diff.contains("+hostname spine3"),
+                "{diff}"
+            );
+            run(&mut c, "abort");
+            assert_eq!(dev.hostname(), "dev0");
+            run(&mut c, "configure session s2");
+            run(&mut c, "hostname spine3");
+            let out = run(&mut c, "commit timer 00:01:00");
+            assert!(out.ends_with("spine3#"), "{out:?}");
+            tokio::time::advance(Duration::from_secs(61)).await;
+            assert_eq!(dev.hostname(), "dev0");
+        });
+    }
+
+    #[test]
+    fn nxos_checkpoint_and_rollback() {
+        let dev = device("cisco_nxos", 0);
+        let mut c = session(&dev, None);
+        let out = run(&mut c, "checkpoint before");
+        assert!(out.contains("Done"), "{out}");
+        run(&mut c, "conf t");
+        run(&mut c, "hostname changed");
+        run(&mut c, "end");
+        assert_eq!(dev.hostname(), "changed");
+        let out = run(&mut c, "rollback running-config checkpoint before");
+        assert!(out.contains("Rollback completed successfully."), "{out}");
+        assert_eq!(dev.hostname(), "dev0");
+        let out = run(&mut c, "rollback running-config checkpoint nope");
+        assert!(out.contains("does not exist"), "{out}");
+    }
+
+    #[test]
+    fn xr_end_asks_about_uncommitted_changes() {
+        let dev = device("cisco_xr", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "configure");
+        run(&mut c, "hostname pe1");
+        let out = run(&mut c, "end");
+        assert!(
+            out.ends_with(
+                "Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:"
+            ),
+            "{out:?}"
+        );
+        let out = run(&mut c, "yes");
+        assert!(out.ends_with(":pe1#"), "{out:?}");
+        let out = run(&mut c, "show version");
+        // The timestamp line XR prints before each output.
+        assert!(
+            out.starts_with("show version\n\n") && out.contains(" UTC\n"),
+            "{out}"
+        );
+        let out = run(&mut c, "rollback configuration last 1");
+        assert!(out.contains("successfully rolled back 1 commits"), "{out}");
+        assert_eq!(dev.hostname(), "dev0");
+    }
+
+    #[test]
+    fn routeros_colours_unless_the_login_turns_them_off() {
+        let dev = device("mikrotik_routeros", 0);
+        let mut info = SessionInfo {
+            enable_secret: String::new(),
+            username: "admin".into(),
+            peer: "127.0.0.1".into(),
+            refuse: None,
+            login_options: String::new(),
+        };
+        let plain = PersonaCli::new(dev.clone(), info.clone());
+        let g = String::from_utf8(plain.greeting()).unwrap();
+        assert!(g.starts_with("\x1b[9999B\x1b[6n"), "{g:?}");
+        assert!(g.ends_with("\x1b[m\x1b[36m[admin@dev0] > \x1b[m"), "{g:?}");
+        info.login_options = "ct511w4098h".into();
+        let g = String::from_utf8(PersonaCli::new(dev, info).greeting()).unwrap();
+        assert!(
+            !g.contains('\x1b') && g.ends_with("[admin@dev0] > "),
+            "{g:?}"
+        );
+    }
+
+    #[test]
+    fn pager_pages_and_quits() {
+        let dev = device("huawei_vrp", 0);
+        let mut c = session(&dev, None);
+        let out = run(&mut c, "display current-configuration");
+        assert!(out.ends_with("  ---- More ----"), "{out}");
+        let mut out = String::new();
+        for a in c.feed(b" ") {
+            if let Action::Echo(b) = a {
+                out.push_str(&String::from_utf8(b).unwrap());
+            }
+        }
+        assert!(out.starts_with("\x1b[16D"), "{out:?}");
+        for a in c.feed(b"q") {
+            if let Action::Echo(b) = a {
+                out = String::from_utf8(b).unwrap();
+            }
+        }
+        assert!(out.ends_with("<dev0>"), "{out:?}");
+    }
+}
