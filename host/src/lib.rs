@@ -5,6 +5,7 @@
 //! (SSH), with [`inventory`], [`results`] and [`error`] beside them.
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod inventory;
 pub mod resilience;

@@ -1,0 +1,603 @@
+//! What must be sent to make a device's configuration hold a candidate:
+//! hierarchical and indentation-aware for IOS-like configurations (a child
+//! line is compared within its parent block), `set`/`delete` lines for
+//! Junos, and unified diffs for people.
+
+use super::mechanics::Style;
+
+/// One configuration line and the block under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Node {
+    /// The line without indentation or trailing blanks.
+    line: String,
+    /// Index of the line in the text it came from.
+    index: usize,
+    /// Index of the last line of its block.
+    end: usize,
+    children: Vec<Node>,
+}
+
+/// A configuration as a forest of blocks, and its lines as printed.
+#[derive(Debug, Clone)]
+struct Tree {
+    lines: Vec<String>,
+    roots: Vec<Node>,
+}
+
+/// Lines that carry no configuration: comments, blank lines, the closing
+/// `end`, and the `exit…` lines that close a sub-mode block.
+fn is_structural(trimmed: &str, style: Style) -> bool {
+    trimmed.is_empty()
+        || trimmed.starts_with('!')
+        || (style == Style::Set && trimmed.starts_with('#'))
+        || trimmed == "end"
+        || trimmed == "exit"
+        || (trimmed.starts_with("exit-") && !trimmed.contains(' '))
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+fn parse(text: &str, style: Style) -> Tree {
+    let lines: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
+    let mut roots: Vec<Node> = Vec::new();
+    // Path of (indentation, child index) from the roots to the open block.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for (index, raw) in lines.iter().enumerate() {
+        let trimmed = raw.trim();
+        if is_structural(trimmed, style) {
+            continue;
+        }
+        let indent = if style == Style::Indented {
+            indent_of(raw)
+        } else {
+            0
+        };
+        while stack.last().is_some_and(|(i, _)| *i >= indent) {
+            stack.pop();
+        }
+        let node = Node {
+            line: trimmed.to_string(),
+            index,
+            end: index,
+            children: Vec::new(),
+        };
+        let mut level = &mut roots;
+        for (_, child) in &stack {
+            let parent = &mut level[*child];
+            parent.end = index;
+            level = &mut parent.children;
+        }
+        level.push(node);
+        stack.push((indent, level.len() - 1));
+    }
+    Tree { lines, roots }
+}
+
+/// An edit at some place of the tree: the parent lines leading there, and
+/// what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Edit {
+    /// Add this line (and its block) under `path`.
+    Add { path: Vec<String>, node: Node },
+    /// Send a negation (`no …`, `delete …`) under `path` that removes `removes`.
+    Remove {
+        path: Vec<String>,
+        command: String,
+        removes: Vec<usize>,
+    },
+}
+
+/// The commands of a change, and the configuration predicted after it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Change {
+    /// What to type in configuration mode, in order.
+    pub commands: Vec<String>,
+    /// The running configuration as it should read afterwards.
+    pub predicted: String,
+}
+
+impl Change {
+    /// Whether nothing needs sending.
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+}
+
+/// The node of `level` whose line is `line`.
+fn find<'a>(level: &'a [Node], line: &str) -> Option<&'a Node> {
+    level.iter().find(|n| n.line == line)
+}
+
+fn lines_of(node: &Node, out: &mut Vec<usize>) {
+    out.push(node.index);
+    for c in &node.children {
+        lines_of(c, out);
+    }
+}
+
+/// What `no X` would remove from `level`: lines equal to `X` or starting
+/// with `X ` (IOS accepts `no ntp server 192.0.2.1` for
+/// `ntp server 192.0.2.1 prefer`).
+fn negated<'a>(level: &'a [Node], target: &str) -> Vec<&'a Node> {
+    level
+        .iter()
+        .filter(|n| {
+            n.line == target
+                || (n.line.starts_with(target) && n.line[target.len()..].starts_with(' '))
+        })
+        .collect()
+}
+
+/// Edits that make `running` hold every line of `candidate` (merge).
+fn merge(running: &[Node], candidate: &[Node], path: &[String], edits: &mut Vec<Edit>) {
+    for c in candidate {
+        if let Some(r) = find(running, &c.line) {
+            let mut deeper = path.to_vec();
+            deeper.push(c.line.clone());
+            merge(&r.children, &c.children, &deeper, edits);
+            continue;
+        }
+        if let Some(target) = c.line.strip_prefix("no ") {
+            let hit = negated(running, target.trim());
+            if !hit.is_empty() {
+                let mut removes = Vec::new();
+                for n in hit {
+                    lines_of(n, &mut removes);
+                }
+                edits.push(Edit::Remove {
+                    path: path.to_vec(),
+                    command: c.line.clone(),
+                    removes,
+                });
+            }
+            // Nothing to remove: already absent.
+            continue;
+        }
+        edits.push(Edit::Add {
+            path: path.to_vec(),
+            node: c.clone(),
+        });
+    }
+}
+
+/// Edits that make `running` equal `candidate` (replace): lines only in
+/// `running` are negated, then the merge adds what is missing.
+fn replace(
+    running: &[Node],
+    candidate: &[Node],
+    path: &[String],
+    style: Style,
+    edits: &mut Vec<Edit>,
+) {
+    for r in running {
+        if find(candidate, &r.line).is_some() {
+            continue;
+        }
+        let command = match style {
+            Style::Set => match r.line.strip_prefix("set ") {
+                Some(rest) => format!("delete {rest}"),
+                None => continue,
+            },
+            _ => match r.line.strip_prefix("no ") {
+                Some(rest) => rest.to_string(),
+                None => format!("no {}", r.line),
+            },
+        };
+        let mut removes = Vec::new();
+        lines_of(r, &mut removes);
+        edits.push(Edit::Remove {
+            path: path.to_vec(),
+            command,
+            removes,
+        });
+    }
+    for c in candidate {
+        match find(running, &c.line) {
+            Some(r) => {
+                let mut deeper = path.to_vec();
+                deeper.push(c.line.clone());
+                replace(&r.children, &c.children, &deeper, style, edits);
+            }
+            None => edits.push(Edit::Add {
+                path: path.to_vec(),
+                node: c.clone(),
+            }),
+        }
+    }
+}
+
+/// Junos-style `set`/`delete` merge: a `set` line is sent unless present; a
+/// `delete X` only when some `set X…` line exists.
+fn merge_set(running: &[Node], candidate: &[Node], edits: &mut Vec<Edit>) {
+    for c in candidate {
+        if find(running, &c.line).is_some() {
+            continue;
+        }
+        if let Some(target) = c.line.strip_prefix("delete ") {
+            let hit = negated(running, &format!("set {}", target.trim()));
+            if !hit.is_empty() {
+                edits.push(Edit::Remove {
+                    path: Vec::new(),
+                    command: c.line.clone(),
+                    removes: hit.iter().map(|n| n.index).collect(),
+                });
+            }
+            continue;
+        }
+        edits.push(Edit::Add {
+            path: Vec::new(),
+            node: c.clone(),
+        });
+    }
+}
+
+/// Type a new block: its line, its children, and `exit` after a block
+/// with children (it opened a sub-mode).
+fn type_node(node: &Node, out: &mut Vec<String>) {
+    out.push(node.line.clone());
+    for c in &node.children {
+        type_node(c, out);
+    }
+    if !node.children.is_empty() {
+        out.push("exit".into());
+    }
+}
+
+fn commands_of(edits: &[Edit]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut open: Vec<String> = Vec::new();
+    for e in edits {
+        let (path, lines) = match e {
+            Edit::Add { path, node } => {
+                let mut lines = Vec::new();
+                type_node(node, &mut lines);
+                (path, lines)
+            }
+            Edit::Remove { path, command, .. } => (path, vec![command.clone()]),
+        };
+        if &open != path {
+            // Leave the blocks entered for the previous edit, enter this one's.
+            for _ in 0..open.len() {
+                out.push("exit".into());
+            }
+            out.extend(path.iter().cloned());
+            open = path.clone();
+        }
+        out.extend(lines);
+    }
+    for _ in 0..open.len() {
+        out.push("exit".into());
+    }
+    out
+}
+
+/// Where, in the original lines, a block added under `path` goes: after
+/// the parent's block, or before the closing `end` at the top.
+fn insertion_point(tree: &Tree, path: &[String]) -> usize {
+    let mut level = &tree.roots;
+    let mut after = None;
+    for p in path {
+        match level.iter().find(|n| &n.line == p) {
+            Some(n) => {
+                after = Some(n.end);
+                level = &n.children;
+            }
+            None => break,
+        }
+    }
+    match after {
+        Some(i) => i + 1,
+        None => tree
+            .lines
+            .iter()
+            .rposition(|l| l.trim() == "end")
+            .unwrap_or(tree.lines.len()),
+    }
+}
+
+fn render_new(node: &Node, depth: usize, out: &mut Vec<String>) {
+    out.push(format!("{}{}", " ".repeat(depth), node.line));
+    for c in &node.children {
+        render_new(c, depth + 1, out);
+    }
+}
+
+/// The running text with `edits` applied: removed lines dropped, added
+/// blocks placed at the end of their parent block.
+fn predict(tree: &Tree, edits: &[Edit]) -> String {
+    let mut removed = vec![false; tree.lines.len()];
+    let mut inserts: Vec<(usize, Vec<String>)> = Vec::new();
+    for e in edits {
+        match e {
+            Edit::Remove { removes, .. } => {
+                for i in removes {
+                    if let Some(r) = removed.get_mut(*i) {
+                        *r = true;
+                    }
+                }
+            }
+            Edit::Add { path, node } => {
+                let at = insertion_point(tree, path);
+                let mut lines = Vec::new();
+                render_new(node, path.len(), &mut lines);
+                inserts.push((at, lines));
+            }
+        }
+    }
+    let mut out: Vec<String> = Vec::with_capacity(tree.lines.len());
+    for (i, line) in tree.lines.iter().enumerate() {
+        for (_, lines) in inserts.iter().filter(|(at, _)| *at == i) {
+            out.extend(lines.iter().cloned());
+        }
+        if !removed[i] {
+            out.push(line.clone());
+        }
+    }
+    for (_, lines) in inserts.iter().filter(|(at, _)| *at >= tree.lines.len()) {
+        out.extend(lines.iter().cloned());
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
+}
+
+/// The change that makes `running` hold `candidate`: with `replace`, the
+/// configuration becomes `candidate` exactly (lines it lacks are negated).
+pub fn change(running: &str, candidate: &str, style: Style, replace_all: bool) -> Change {
+    let r = parse(running, style);
+    let c = parse(candidate, style);
+    let mut edits = Vec::new();
+    match (style, replace_all) {
+        (_, true) => replace(&r.roots, &c.roots, &[], style, &mut edits),
+        (Style::Set, false) => merge_set(&r.roots, &c.roots, &mut edits),
+        (_, false) => merge(&r.roots, &c.roots, &[], &mut edits),
+    }
+    Change {
+        commands: commands_of(&edits),
+        predicted: predict(&r, &edits),
+    }
+}
+
+/// Whether two configurations hold the same lines in the same blocks
+/// (order of siblings, comments and blank lines aside).
+pub fn same_config(a: &str, b: &str, style: Style) -> bool {
+    fn canon(nodes: &[Node]) -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<(String, Vec<String>)> = nodes
+            .iter()
+            .map(|n| {
+                let kids = canon(&n.children)
+                    .into_iter()
+                    .map(|(l, k)| format!("{l}{{{}}}", k.join(";")))
+                    .collect();
+                (n.line.clone(), kids)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+    canon(&parse(a, style).roots) == canon(&parse(b, style).roots)
+}
+
+/// A unified diff of `before` → `after` (empty when equal), with the
+/// device's name in the headers.
+pub fn unified(device: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{device} (before)"), &format!("{device} (after)"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUNNING: &str = "\
+!
+hostname r1
+!
+ntp server 192.0.2.1 prefer
+!
+interface GigabitEthernet0/1
+ description uplink
+ ip address 10.0.0.1 255.255.255.0
+!
+router bgp 65000
+ neighbor 10.0.0.2 remote-as 65001
+ address-family ipv4
+  network 10.0.0.0 mask 255.255.255.0
+ exit-address-family
+!
+line vty 0 4
+ login local
+!
+end
+";
+
+    fn merged(candidate: &str) -> Change {
+        change(RUNNING, candidate, Style::Indented, false)
+    }
+
+    #[test]
+    fn lines_already_present_are_not_sent() {
+        let c = merged("hostname r1\ninterface GigabitEthernet0/1\n description uplink\n");
+        assert!(c.is_empty(), "{:?}", c.commands);
+        assert_eq!(c.predicted, RUNNING);
+    }
+
+    #[test]
+    fn a_child_line_is_sent_inside_its_parent_block_then_left() {
+        let c = merged("interface GigabitEthernet0/1\n description uplink\n shutdown\n");
+        assert_eq!(
+            c.commands,
+            ["interface GigabitEthernet0/1", "shutdown", "exit"]
+        );
+        assert!(
+            c.predicted
+                .contains(" ip address 10.0.0.1 255.255.255.0\n shutdown\n!\nrouter bgp"),
+            "{}",
+            c.predicted
+        );
+    }
+
+    #[test]
+    fn the_same_child_under_another_parent_is_a_change() {
+        // ` login local` exists under `line vty 0 4`, not under `line con 0`.
+        let c = merged("line con 0\n login local\n");
+        assert_eq!(c.commands, ["line con 0", "login local", "exit"]);
+    }
+
+    #[test]
+    fn nested_blocks_are_entered_level_by_level() {
+        let c = merged(
+            "router bgp 65000\n address-family ipv4\n  network 10.1.0.0 mask 255.255.0.0\n exit-address-family\n",
+        );
+        assert_eq!(
+            c.commands,
+            [
+                "router bgp 65000",
+                "address-family ipv4",
+                "network 10.1.0.0 mask 255.255.0.0",
+                "exit",
+                "exit"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_block_is_typed_whole() {
+        let c = merged(
+            "interface Loopback9\n description mgmt\n ip address 10.9.9.9 255.255.255.255\nntp server 192.0.2.2\n",
+        );
+        assert_eq!(
+            c.commands,
+            [
+                "interface Loopback9",
+                "description mgmt",
+                "ip address 10.9.9.9 255.255.255.255",
+                "exit",
+                "ntp server 192.0.2.2"
+            ]
+        );
+        assert!(c.predicted.ends_with(
+            "interface Loopback9\n description mgmt\n ip address 10.9.9.9 255.255.255.255\nntp server 192.0.2.2\nend\n"
+        ));
+    }
+
+    #[test]
+    fn a_negation_is_sent_only_when_it_removes_something() {
+        let c = merged("no ntp server 192.0.2.1\nno ntp server 192.0.2.99\n");
+        assert_eq!(c.commands, ["no ntp server 192.0.2.1"]);
+        assert!(!c.predicted.contains("ntp server"));
+        let again = change(
+            &c.predicted,
+            "no ntp server 192.0.2.1\n",
+            Style::Indented,
+            false,
+        );
+        assert!(again.is_empty(), "idempotent: {:?}", again.commands);
+    }
+
+    #[test]
+    fn applying_the_predicted_change_twice_changes_nothing() {
+        let candidate = "ntp server 192.0.2.7\ninterface GigabitEthernet0/1\n shutdown\n";
+        let first = merged(candidate);
+        let second = change(&first.predicted, candidate, Style::Indented, false);
+        assert!(second.is_empty(), "{:?}", second.commands);
+    }
+
+    #[test]
+    fn replace_negates_what_the_candidate_lacks() {
+        let running = "hostname r1\nntp server 192.0.2.1\nno ip domain lookup\ninterface Loopback1\n description old\n ip address 10.1.1.1 255.255.255.255\n";
+        let candidate = "hostname r1\nntp server 192.0.2.2\ninterface Loopback1\n ip address 10.1.1.1 255.255.255.255\n";
+        let c = change(running, candidate, Style::Indented, true);
+        assert_eq!(
+            c.commands,
+            [
+                "no ntp server 192.0.2.1",
+                "ip domain lookup",
+                "ntp server 192.0.2.2",
+                "interface Loopback1",
+                "no description old",
+                "exit"
+            ]
+        );
+        assert!(
+            same_config(&c.predicted, candidate, Style::Indented),
+            "{}",
+            c.predicted
+        );
+    }
+
+    #[test]
+    fn junos_set_lines_are_sent_when_missing_and_deletes_when_present() {
+        let running = "## Last commit: 2026-11-30 06:00:00 UTC by admin\nset system host-name j1\nset system ntp server 192.0.2.1\nset interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24\n";
+        let c = change(
+            running,
+            "set system host-name j1\nset system ntp server 192.0.2.2\ndelete system ntp server 192.0.2.1\ndelete system syslog\n",
+            Style::Set,
+            false,
+        );
+        assert_eq!(
+            c.commands,
+            [
+                "set system ntp server 192.0.2.2",
+                "delete system ntp server 192.0.2.1"
+            ]
+        );
+        let again = change(
+            &c.predicted,
+            "set system ntp server 192.0.2.2\ndelete system ntp server 192.0.2.1\n",
+            Style::Set,
+            false,
+        );
+        assert!(again.is_empty(), "{:?}", again.commands);
+    }
+
+    #[test]
+    fn junos_replace_deletes_set_lines_the_candidate_lacks() {
+        let running = "set system host-name j1\nset system ntp server 192.0.2.1\n";
+        let c = change(
+            running,
+            "set system host-name j1\nset system ntp server 192.0.2.2\n",
+            Style::Set,
+            true,
+        );
+        assert_eq!(
+            c.commands,
+            [
+                "delete system ntp server 192.0.2.1",
+                "set system ntp server 192.0.2.2"
+            ]
+        );
+    }
+
+    #[test]
+    fn flat_style_ignores_indentation() {
+        let c = change("a 1\n b 2\n", "b 2\nc 3\n", Style::Flat, false);
+        assert_eq!(c.commands, ["c 3"]);
+    }
+
+    #[test]
+    fn same_config_ignores_order_comments_and_exit_lines() {
+        assert!(same_config(
+            "a\n b\n c\n!\nd\nend\n",
+            "d\na\n c\n b\n exit\n",
+            Style::Indented
+        ));
+        assert!(!same_config("a\n b\n", "a\nb\n", Style::Indented));
+    }
+
+    #[test]
+    fn unified_diff_names_the_device_and_is_empty_without_change() {
+        assert_eq!(unified("r1", "a\n", "a\n"), "");
+        let d = unified("r1", "a\nb\n", "a\nc\n");
+        assert!(d.starts_with("--- r1 (before)\n+++ r1 (after)\n"), "{d}");
+        assert!(d.contains("-b\n+c\n"), "{d}");
+    }
+}
