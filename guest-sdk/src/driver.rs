@@ -1,9 +1,10 @@
-//! Driver plugins: platform definitions as data, and parsers.
+//! Driver plugins: platform definitions as data, parsers and NAPALM-style
+//! getters. Everything here is plain Rust; the WIT bindings stay inside.
 
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/v0.1",
+        path: "../wit/v0.2",
         world: "driver-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_driver",
@@ -12,14 +13,158 @@ pub mod bindings {
     });
 }
 
-pub use bindings::netrun::plugin::platform::{
-    Challenge, Definition, Mode, Pager, Secret, Transition,
-};
+use bindings::netrun::plugin::platform as w;
 
-/// Why output could not be parsed.
+pub use crate::error::{Error, ErrorClass};
+
+crate::error::wit_error_conversions!(bindings::netrun::plugin::types);
+
+/// Which secret the host types when a transition asks for one. The plugin
+/// names it; the host fills in the value, which the plugin never sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// The login password.
+    Password,
+    /// The enable / privilege-escalation secret.
+    EnableSecret,
+}
+
+/// A prompt that may appear while a transition runs, and its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    /// Regular expression matched against the end of the received text.
+    pub prompt: String,
+    /// The secret typed in answer.
+    pub answer: Secret,
+}
+
+/// How to go from one mode to a neighbouring one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// Name of the mode reached.
+    pub to: String,
+    /// Input sent, without line ending.
+    pub send: String,
+    /// A prompt that may appear before the target mode's prompt.
+    pub challenge: Option<Challenge>,
+}
+
+/// A CLI mode (privilege level) of the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mode {
+    /// Mode name: `exec`, `privileged-exec`, `configuration`, …
+    pub name: String,
+    /// Regular expression for this mode's prompt.
+    pub prompt: String,
+    /// Neighbouring modes and how to reach them.
+    pub transitions: Vec<Transition>,
+}
+
+/// A pager prompt and the keystrokes that continue the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pager {
+    /// Regular expression for the pager prompt (`--More--`).
+    pub pattern: String,
+    /// Keystrokes that continue the output.
+    pub keys: String,
+}
+
+/// One step of a configuration operation: an input and the questions the
+/// device may ask, as (pattern, answer) pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Step {
+    /// Input sent; `{name}`, `{minutes}`, `{seconds}` are filled in by the host.
+    pub send: String,
+    /// Questions the device may ask and the text typed in answer.
+    pub answers: Vec<(String, String)>,
+}
+
+impl Step {
+    /// A step that sends `send` and expects no question.
+    pub fn send(send: &str) -> Step {
+        Step {
+            send: send.to_string(),
+            answers: Vec::new(),
+        }
+    }
+
+    /// Answer `answer` when the device asks something matching `pattern`.
+    pub fn answer(mut self, pattern: &str, answer: &str) -> Step {
+        self.answers.push((pattern.to_string(), answer.to_string()));
+        self
+    }
+}
+
+/// How configuration text is structured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfigStyle {
+    /// Blocks by indentation, `no …` negates (IOS, EOS, NX-OS, XR).
+    #[default]
+    Indented,
+    /// One `set …` statement per line, `delete …` removes (Junos, VyOS).
+    Set,
+    /// Flat lines, order matters.
+    Flat,
+}
+
+/// How the platform's configuration is read, changed, saved and rolled back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigMechanics {
+    /// Command that prints the running configuration.
+    pub show_running: String,
+    /// Command that prints the startup configuration, where there is one.
+    pub show_startup: Option<String>,
+    /// Regular expressions of lines that change by themselves.
+    pub volatile: Vec<String>,
+    /// Structure of the configuration text.
+    pub style: ConfigStyle,
+    /// Steps (configuration mode) that make a change take effect.
+    pub commit: Vec<Step>,
+    /// Steps (configuration mode) that commit with an automatic rollback.
+    pub commit_confirmed: Vec<Step>,
+    /// Steps that confirm a pending commit-confirmed.
+    pub confirm: Vec<Step>,
+    /// Steps (configuration mode) that discard uncommitted changes.
+    pub abort: Vec<Step>,
+    /// Steps that take the rollback point `{name}`.
+    pub checkpoint: Vec<Step>,
+    /// Steps that restore the rollback point `{name}`.
+    pub rollback: Vec<Step>,
+    /// Steps that make the running configuration the startup one.
+    pub save: Vec<Step>,
+    /// Steps that replace the whole configuration with the file `{name}`.
+    pub replace: Vec<Step>,
+}
+
+/// A platform (one Netmiko / Scrapli `device_type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    /// `device_type` name: `cisco_ios`, `arista_eos`, …
+    pub name: String,
+    /// Mode commands run in, and the mode a session is opened in.
+    pub default_mode: String,
+    /// Mode used by configuration commands.
+    pub configuration_mode: String,
+    /// Every mode of the platform.
+    pub modes: Vec<Mode>,
+    /// Commands sent in the default mode right after login.
+    pub on_open: Vec<String>,
+    /// Commands sent before the session closes.
+    pub on_close: Vec<String>,
+    /// Pager prompts and their keystrokes.
+    pub pagers: Vec<Pager>,
+    /// Text that marks a command as refused.
+    pub failure_indicators: Vec<String>,
+    /// Line ending typed after each input.
+    pub line_ending: String,
+    /// Configuration mechanics, where the driver knows them.
+    pub config: Option<ConfigMechanics>,
+}
+
+/// Why output could not be parsed, or a getter not answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
-    /// No parser for this command on this platform.
+    /// No parser for this command (or no such getter) on this platform.
     UnsupportedCommand(String),
     /// The output does not look like the command's output; say which line or
     /// field did not fit.
@@ -35,7 +180,17 @@ impl From<crate::text::ParseError> for ParseError {
     }
 }
 
-/// What a driver plugin implements.
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::UnsupportedCommand(m) => Error::unsupported(m),
+            ParseError::UnexpectedOutput(m) => Error::parse(m),
+        }
+    }
+}
+
+/// What a driver plugin implements. Getters have defaults that answer
+/// `unsupported`, so a driver adds them one at a time.
 pub trait Driver {
     /// The platforms (Netmiko / Scrapli `device_type`s) this driver defines.
     fn platforms() -> Vec<Definition>;
@@ -43,6 +198,30 @@ pub trait Driver {
     fn parsers(platform: &str) -> Vec<String>;
     /// Turn `output` of `command` into structured data.
     fn parse(platform: &str, command: &str, output: &str) -> Result<serde_json::Value, ParseError>;
+
+    /// NAPALM getter names this driver answers on `platform` (`facts`,
+    /// `interfaces`, `lldp_neighbors`, …).
+    fn getters(_platform: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The commands whose outputs answer `getter` on `platform`, in order.
+    fn getter_commands(platform: &str, getter: &str) -> Result<Vec<String>, ParseError> {
+        Err(ParseError::UnsupportedCommand(format!(
+            "no getter `{getter}` on {platform}"
+        )))
+    }
+
+    /// Build the getter's NAPALM-shaped result from (command, output) pairs.
+    fn getter(
+        platform: &str,
+        getter: &str,
+        _outputs: &[(String, String)],
+    ) -> Result<serde_json::Value, ParseError> {
+        Err(ParseError::UnsupportedCommand(format!(
+            "no getter `{getter}` on {platform}"
+        )))
+    }
 }
 
 impl Mode {
@@ -89,13 +268,88 @@ impl Pager {
     }
 }
 
-#[doc(hidden)]
-pub fn __to_wit_error(e: ParseError) -> bindings::exports::netrun::plugin::driver::ParseError {
-    use bindings::exports::netrun::plugin::driver::ParseError as W;
-    match e {
-        ParseError::UnsupportedCommand(m) => W::UnsupportedCommand(m),
-        ParseError::UnexpectedOutput(m) => W::UnexpectedOutput(m),
+fn steps(list: Vec<Step>) -> Vec<w::Step> {
+    list.into_iter()
+        .map(|s| w::Step {
+            send: s.send,
+            answers: s.answers,
+        })
+        .collect()
+}
+
+impl From<Definition> for w::Definition {
+    fn from(d: Definition) -> Self {
+        w::Definition {
+            name: d.name,
+            default_mode: d.default_mode,
+            configuration_mode: d.configuration_mode,
+            modes: d
+                .modes
+                .into_iter()
+                .map(|m| w::Mode {
+                    name: m.name,
+                    prompt: m.prompt,
+                    transitions: m
+                        .transitions
+                        .into_iter()
+                        .map(|t| w::Transition {
+                            to: t.to,
+                            send: t.send,
+                            challenge: t.challenge.map(|c| w::Challenge {
+                                prompt: c.prompt,
+                                answer: match c.answer {
+                                    Secret::Password => w::Secret::Password,
+                                    Secret::EnableSecret => w::Secret::EnableSecret,
+                                },
+                            }),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            on_open: d.on_open,
+            on_close: d.on_close,
+            pagers: d
+                .pagers
+                .into_iter()
+                .map(|p| w::Pager {
+                    pattern: p.pattern,
+                    keys: p.keys,
+                })
+                .collect(),
+            failure_indicators: d.failure_indicators,
+            line_ending: d.line_ending,
+            config: d.config.map(|c| w::ConfigMechanics {
+                show_running: c.show_running,
+                show_startup: c.show_startup,
+                volatile: c.volatile,
+                style: match c.style {
+                    ConfigStyle::Indented => w::ConfigStyle::Indented,
+                    ConfigStyle::Set => w::ConfigStyle::Set,
+                    ConfigStyle::Flat => w::ConfigStyle::Flat,
+                },
+                commit: steps(c.commit),
+                commit_confirmed: steps(c.commit_confirmed),
+                confirm: steps(c.confirm),
+                abort: steps(c.abort),
+                checkpoint: steps(c.checkpoint),
+                rollback: steps(c.rollback),
+                save: steps(c.save),
+                replace: steps(c.replace),
+            }),
+        }
     }
+}
+
+#[doc(hidden)]
+pub fn __to_wit_error(e: ParseError) -> bindings::netrun::plugin::types::Error {
+    Error::from(e).into()
+}
+
+#[doc(hidden)]
+pub fn __to_wit_definitions(
+    d: Vec<Definition>,
+) -> Vec<bindings::netrun::plugin::platform::Definition> {
+    d.into_iter().map(Into::into).collect()
 }
 
 /// Register the type that implements [`Driver`] as this component's driver.
@@ -108,8 +362,11 @@ macro_rules! register_driver {
         impl $crate::driver::bindings::exports::netrun::plugin::driver::Guest
             for __NetrunDriverExport
         {
-            fn platforms() -> ::std::vec::Vec<$crate::driver::Definition> {
-                <$driver as $crate::driver::Driver>::platforms()
+            fn platforms()
+            -> ::std::vec::Vec<$crate::driver::bindings::netrun::plugin::platform::Definition> {
+                $crate::driver::__to_wit_definitions(
+                    <$driver as $crate::driver::Driver>::platforms(),
+                )
             }
 
             fn parsers(platform: ::std::string::String) -> ::std::vec::Vec<::std::string::String> {
@@ -122,9 +379,37 @@ macro_rules! register_driver {
                 output: ::std::string::String,
             ) -> ::std::result::Result<
                 ::std::string::String,
-                $crate::driver::bindings::exports::netrun::plugin::driver::ParseError,
+                $crate::driver::bindings::netrun::plugin::types::Error,
             > {
                 <$driver as $crate::driver::Driver>::parse(&platform, &command, &output)
+                    .map(|value| value.to_string())
+                    .map_err($crate::driver::__to_wit_error)
+            }
+
+            fn getters(platform: ::std::string::String) -> ::std::vec::Vec<::std::string::String> {
+                <$driver as $crate::driver::Driver>::getters(&platform)
+            }
+
+            fn getter_commands(
+                platform: ::std::string::String,
+                getter: ::std::string::String,
+            ) -> ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                $crate::driver::bindings::netrun::plugin::types::Error,
+            > {
+                <$driver as $crate::driver::Driver>::getter_commands(&platform, &getter)
+                    .map_err($crate::driver::__to_wit_error)
+            }
+
+            fn getter(
+                platform: ::std::string::String,
+                getter: ::std::string::String,
+                outputs: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            ) -> ::std::result::Result<
+                ::std::string::String,
+                $crate::driver::bindings::netrun::plugin::types::Error,
+            > {
+                <$driver as $crate::driver::Driver>::getter(&platform, &getter, &outputs)
                     .map(|value| value.to_string())
                     .map_err($crate::driver::__to_wit_error)
             }

@@ -18,19 +18,24 @@
 //! netrun_guest::register_driver!(MyVendor);
 //! ```
 //!
-//! The WIT contract lives in `wit/v0.1` of the netrun repository; the raw
-//! bindings generated from it stay inside this crate.
+//! The WIT contract lives in `wit/v0.2` of the netrun repository
+//! (`netrun:plugin@0.2`); the bindings generated from it stay inside this
+//! crate: its public API is plain Rust types.
+
+#![warn(missing_docs)]
 
 // Generated bindings name this crate by its external name, also from inside.
 extern crate self as netrun_guest;
 
 #[cfg(feature = "driver")]
 pub mod driver;
+pub mod error;
 pub mod fixtures;
 pub mod text;
 #[cfg(feature = "workflow")]
 pub mod workflow;
 
+pub use error::{Error, ErrorClass};
 pub use serde_json::{Value, json};
 
 #[doc(hidden)]

@@ -2,6 +2,18 @@
 
 use std::fmt;
 
+/// Compile a regular expression written as a literal in a parser.
+///
+/// For statics (`LazyLock::new(|| re(r"^Version (\S+)"))`): every literal
+/// is compiled by the parser's unit tests, so the panic cannot happen in a
+/// shipped plugin; a typo fails the plugin's tests, naming the pattern.
+pub fn re(pattern: &str) -> regex::Regex {
+    match regex::Regex::new(pattern) {
+        Ok(r) => r,
+        Err(e) => panic!("regex literal `{pattern}` does not compile: {e}"),
+    }
+}
+
 /// A parser failure, with the line or field that did not fit. Parsers
 /// return it so they can be tested natively; the driver SDK turns it into
 /// the WIT `parse-error` (`From` in `netrun_guest::driver`).

@@ -4,7 +4,7 @@
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/v0.1",
+        path: "../wit/v0.2",
         world: "workflow-plugin",
         pub_export_macro: true,
         export_macro_name: "__export_workflow",
@@ -13,16 +13,75 @@ pub mod bindings {
     });
 }
 
-use bindings::netrun::plugin::{cli, parser};
+use bindings::netrun::plugin::{cli, getters, parser};
 
-pub use bindings::netrun::plugin::cli::{CommandOptions, Interaction};
-pub use bindings::netrun::plugin::types::{Device, Error, RejectedCommand};
+pub use crate::error::{Error, ErrorClass};
+
+crate::error::wit_error_conversions!(bindings::netrun::plugin::types);
+
+/// A device as a workflow sees it. Credentials and secrets are never part of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    /// Inventory name (`r001`, `core-sw-1`).
+    pub name: String,
+    /// Address the host dials (name or IP).
+    pub hostname: String,
+    /// Netmiko / Scrapli `device_type` name (`cisco_ios`, `arista_eos`).
+    pub platform: String,
+    /// Inventory groups the device belongs to, nearest first.
+    pub groups: Vec<String>,
+    /// The device's inventory `data`, after group and defaults inheritance.
+    pub data: serde_json::Value,
+}
+
+/// Per-call options; every field is optional and the host's defaults apply.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandOptions {
+    /// Deadline for this command in milliseconds.
+    pub timeout_ms: Option<u32>,
+    /// Regular expression that ends the command instead of the mode's prompt.
+    pub expect: Option<String>,
+    /// Keep the trailing prompt in the returned output.
+    pub keep_prompt: bool,
+}
+
+impl From<&CommandOptions> for cli::CommandOptions {
+    fn from(o: &CommandOptions) -> Self {
+        cli::CommandOptions {
+            timeout_ms: o.timeout_ms,
+            expect: o.expect.clone(),
+            keep_prompt: o.keep_prompt,
+        }
+    }
+}
+
+/// One step of an interactive exchange (`copy run start`, `reload`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interaction {
+    /// Input to send, without line ending.
+    pub input: String,
+    /// Regular expression for what the device prints when it is ready for the
+    /// next step; empty means the mode's prompt.
+    pub expect: String,
+}
 
 /// What a workflow plugin implements.
 pub trait Workflow {
     /// Run against one device. `params` is the run's parameter object; the
     /// returned value becomes the `data` of the device's result record.
     fn run(device: Device, params: serde_json::Value) -> Result<serde_json::Value, Error>;
+}
+
+/// Answer a NAPALM-style getter (`facts`, `interfaces`, `lldp_neighbors`, …)
+/// for the device through its driver: the host runs the driver's commands
+/// and the driver shapes the result. Class `unsupported` when it cannot.
+pub fn get(getter: &str) -> Result<serde_json::Value, Error> {
+    let text = getters::get(getter)?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::parse(format!(
+            "driver returned invalid JSON for getter `{getter}`: {e}"
+        ))
+    })
 }
 
 /// An open CLI session to the device the workflow runs against. The host
@@ -33,12 +92,12 @@ impl Session {
     /// Open a session (or reuse the host's pooled one) in the platform's
     /// default mode.
     pub fn open() -> Result<Session, Error> {
-        cli::open().map(Session)
+        cli::open().map(Session).map_err(Error::from)
     }
 
     /// Send one command and return its normalised output (no echo, no prompt).
     pub fn send_command(&self, command: &str) -> Result<String, Error> {
-        self.0.send_command(command, None)
+        Ok(self.0.send_command(command, None)?)
     }
 
     /// Send one command with per-call options (timeout, expected prompt).
@@ -47,24 +106,31 @@ impl Session {
         command: &str,
         options: CommandOptions,
     ) -> Result<String, Error> {
-        self.0.send_command(command, Some(&options))
+        Ok(self.0.send_command(command, Some(&(&options).into()))?)
     }
 
     /// Send commands in order; stops at the first failure.
     pub fn send_commands(&self, commands: &[&str]) -> Result<Vec<String>, Error> {
         let commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
-        self.0.send_commands(&commands, None)
+        Ok(self.0.send_commands(&commands, None)?)
     }
 
     /// Enter configuration mode, send `lines`, return to the default mode.
     pub fn send_config(&self, lines: &[&str]) -> Result<String, Error> {
         let lines: Vec<String> = lines.iter().map(|c| c.to_string()).collect();
-        self.0.send_config(&lines, None)
+        Ok(self.0.send_config(&lines, None)?)
     }
 
     /// Run an interactive exchange (`copy running-config startup-config`).
     pub fn send_interactive(&self, steps: &[Interaction]) -> Result<String, Error> {
-        self.0.send_interactive(steps, None)
+        let steps: Vec<cli::Interaction> = steps
+            .iter()
+            .map(|s| cli::Interaction {
+                input: s.input.clone(),
+                expect: s.expect.clone(),
+            })
+            .collect();
+        Ok(self.0.send_interactive(&steps, None)?)
     }
 
     /// The mode the session is in.
@@ -83,7 +149,7 @@ impl Session {
 pub fn parse(command: &str, output: &str) -> Result<serde_json::Value, Error> {
     let text = parser::parse(command, output)?;
     serde_json::from_str(&text)
-        .map_err(|e| Error::Parse(format!("driver returned invalid JSON for `{command}`: {e}")))
+        .map_err(|e| Error::parse(format!("driver returned invalid JSON for `{command}`: {e}")))
 }
 
 /// HTTP/REST through the host: the device's own API (paths such as
@@ -92,7 +158,17 @@ pub mod http {
     use super::Error;
     use super::bindings::netrun::plugin::http as h;
 
-    pub use h::Response;
+    /// A response: every HTTP status, except 401/403 from the device's API
+    /// (those fail with class `auth`).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Response {
+        /// Status code.
+        pub status: u16,
+        /// Response headers, names in lower case.
+        pub headers: Vec<(String, String)>,
+        /// Body as text.
+        pub body: String,
+    }
 
     /// The device's API endpoint from the inventory, if it has one.
     pub fn endpoint() -> Option<String> {
@@ -106,7 +182,7 @@ pub mod http {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Result<Response, Error> {
-        h::send(&h::Request {
+        let r = h::send(&h::Request {
             method: method.to_string(),
             url: url.to_string(),
             headers: headers
@@ -115,6 +191,11 @@ pub mod http {
                 .collect(),
             body: body.map(str::to_string),
             timeout_ms: None,
+        })?;
+        Ok(Response {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
         })
     }
 
@@ -132,13 +213,13 @@ pub mod http {
         )?;
         if !(200..300).contains(&r.status) {
             let start: String = r.body.chars().take(200).collect();
-            return Err(Error::Internal(format!(
+            return Err(Error::internal(format!(
                 "POST {url} answered HTTP {}: {start}",
                 r.status
             )));
         }
         serde_json::from_str(&r.body)
-            .map_err(|e| Error::Parse(format!("POST {url} did not answer JSON: {e}")))
+            .map_err(|e| Error::parse(format!("POST {url} did not answer JSON: {e}")))
     }
 }
 
@@ -158,7 +239,7 @@ pub mod metrics {
 
     /// Set a gauge.
     pub fn gauge(name: &str, help: &str, labels: &[(&str, &str)], value: f64) -> Result<(), Error> {
-        m::gauge(name, help, &owned(labels), value)
+        Ok(m::gauge(name, help, &owned(labels), value)?)
     }
 
     /// Export a device-side counter's running total (name ends in `_total`).
@@ -168,25 +249,19 @@ pub mod metrics {
         labels: &[(&str, &str)],
         value: f64,
     ) -> Result<(), Error> {
-        m::counter(name, help, &owned(labels), value)
-    }
-}
-
-// The type is generated by wit-bindgen, so it cannot carry a derive here.
-#[allow(clippy::derivable_impls)]
-impl Default for CommandOptions {
-    fn default() -> Self {
-        CommandOptions {
-            timeout_ms: None,
-            expect: None,
-            keep_prompt: false,
-        }
+        Ok(m::counter(name, help, &owned(labels), value)?)
     }
 }
 
 #[doc(hidden)]
-pub fn __device_data(device: &Device) -> serde_json::Value {
-    serde_json::from_str(&device.data).unwrap_or(serde_json::Value::Null)
+pub fn __device(device: bindings::netrun::plugin::types::Device) -> Device {
+    Device {
+        name: device.name,
+        hostname: device.hostname,
+        platform: device.platform,
+        groups: device.groups,
+        data: serde_json::from_str(&device.data).unwrap_or(serde_json::Value::Null),
+    }
 }
 
 #[doc(hidden)]
@@ -195,7 +270,7 @@ pub fn __params(params: &str) -> Result<serde_json::Value, Error> {
         return Ok(serde_json::Value::Object(Default::default()));
     }
     serde_json::from_str(params)
-        .map_err(|e| Error::Internal(format!("run parameters are not JSON: {e}")))
+        .map_err(|e| Error::internal(format!("run parameters are not JSON: {e}")))
 }
 
 /// Register the type that implements [`Workflow`] as this component's workflow.
@@ -209,12 +284,19 @@ macro_rules! register_workflow {
             for __NetrunWorkflowExport
         {
             fn run(
-                device: $crate::workflow::Device,
+                device: $crate::workflow::bindings::netrun::plugin::types::Device,
                 params: ::std::string::String,
-            ) -> ::std::result::Result<::std::string::String, $crate::workflow::Error> {
+            ) -> ::std::result::Result<
+                ::std::string::String,
+                $crate::workflow::bindings::netrun::plugin::types::Error,
+            > {
                 let params = $crate::workflow::__params(&params)?;
-                <$workflow as $crate::workflow::Workflow>::run(device, params)
-                    .map(|value| value.to_string())
+                <$workflow as $crate::workflow::Workflow>::run(
+                    $crate::workflow::__device(device),
+                    params,
+                )
+                .map(|value| value.to_string())
+                .map_err(::std::convert::Into::into)
             }
         }
 

@@ -29,12 +29,17 @@ pub enum ErrorClass {
     PromptTimeout,
     /// A command did not finish in time.
     CommandTimeout,
+    /// The device's own deadline (all its work, retries included) passed.
+    DeviceTimeout,
     /// The session dropped in the middle of an exchange.
     SessionClosed,
     /// The device answered with a failure indicator (`% Invalid input`).
     RejectedCommand,
     /// Output could not be parsed.
     Parse,
+    /// Nothing implements what was asked: no parser, no getter, no platform
+    /// support.
+    Unsupported,
     /// The plugin trapped (panic, unreachable, bad memory access).
     PluginTrap,
     /// The plugin hit a limit (CPU, memory, output, log volume).
@@ -62,9 +67,11 @@ impl ErrorClass {
         ErrorClass::Auth,
         ErrorClass::PromptTimeout,
         ErrorClass::CommandTimeout,
+        ErrorClass::DeviceTimeout,
         ErrorClass::SessionClosed,
         ErrorClass::RejectedCommand,
         ErrorClass::Parse,
+        ErrorClass::Unsupported,
         ErrorClass::PluginTrap,
         ErrorClass::PluginLimit,
         ErrorClass::Denied,
@@ -86,9 +93,11 @@ impl ErrorClass {
             ErrorClass::Auth => "auth",
             ErrorClass::PromptTimeout => "prompt-timeout",
             ErrorClass::CommandTimeout => "command-timeout",
+            ErrorClass::DeviceTimeout => "device-timeout",
             ErrorClass::SessionClosed => "session-closed",
             ErrorClass::RejectedCommand => "rejected-command",
             ErrorClass::Parse => "parse",
+            ErrorClass::Unsupported => "unsupported",
             ErrorClass::PluginTrap => "plugin-trap",
             ErrorClass::PluginLimit => "plugin-limit",
             ErrorClass::Denied => "denied",
@@ -127,6 +136,7 @@ impl ErrorClass {
                 | ErrorClass::Tls
                 | ErrorClass::Auth
                 | ErrorClass::PromptTimeout
+                | ErrorClass::DeviceTimeout
                 | ErrorClass::SessionClosed
         )
     }

@@ -4,6 +4,8 @@
 //! [`cli`] → [`runner`] → [`runtime`] (wasmtime plugins) → [`transport`]
 //! (SSH), with [`inventory`], [`results`] and [`error`] beside them.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod config;
 pub mod error;

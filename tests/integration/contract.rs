@@ -4,7 +4,7 @@
 
 use netrun::error::ErrorClass;
 use netrun::runtime::bundle::{Bundle, WitVersion};
-use netrun::runtime::host::DriverInstance;
+use netrun::runtime::driver::DriverInstance;
 use netrun::runtime::{Runtime, RuntimeOptions};
 use netrun_tests::workspace;
 use std::sync::Arc;
@@ -42,7 +42,8 @@ async fn frozen_wit_0_1_0_driver_loads_defines_its_platform_and_parses() {
         .parse("frozen_os", "show clock", "")
         .await
         .unwrap_err();
-    assert_eq!(e.class, ErrorClass::Parse);
+    // 0.1's `unsupported-command` is the host's `unsupported` class.
+    assert_eq!(e.class, ErrorClass::Unsupported);
 }
 
 #[test]
@@ -63,5 +64,59 @@ fn a_plugin_for_an_unknown_wit_version_is_refused_naming_what_the_host_implement
         panic!("a 0.9.0 plugin must be refused")
     };
     let msg = format!("{e:#}");
-    assert!(msg.contains("0.9.0") && msg.contains("0.1.x"), "{msg}");
+    assert!(
+        msg.contains("0.9.0") && msg.contains("0.1.x") && msg.contains("0.2.x"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn a_0_2_driver_and_the_frozen_0_1_0_driver_run_side_by_side_in_one_process() {
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 8,
+        cache_dir: None,
+    })
+    .unwrap();
+    let frozen = Bundle::open(&workspace().join("tests/fixtures/wit-0.1.0-driver")).unwrap();
+    let ios = Bundle::open(&netrun_tests::plugin_dir().join("cisco-ios")).unwrap();
+    assert_eq!(ios.wit_version().unwrap(), WitVersion::V0_2);
+    let frozen = Arc::new(runtime.load(&frozen).expect("0.1.0 loads"));
+    let ios = Arc::new(runtime.load(&ios).expect("0.2 loads"));
+    let platforms = runtime
+        .platforms(&[frozen.clone(), ios.clone()])
+        .await
+        .unwrap();
+    assert!(platforms.contains_key("frozen_os") && platforms.contains_key("cisco_ios"));
+    // Only the 0.2 driver declares configuration mechanics.
+    assert!(platforms["frozen_os"].platform.config.is_none());
+    let ios_config = platforms["cisco_ios"].platform.config.as_ref().unwrap();
+    assert_eq!(ios_config.show_running, "show running-config");
+
+    let mut old = DriverInstance::new(&runtime, frozen, Arc::from("a"))
+        .await
+        .unwrap();
+    let mut new = DriverInstance::new(&runtime, ios, Arc::from("b"))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let json = old
+            .parse("frozen_os", "show hostname", "edge-1\n")
+            .await
+            .unwrap();
+        assert_eq!(json, r#"{"hostname":"edge-1"}"#);
+        let e = new
+            .parse(
+                "cisco_ios",
+                "show version",
+                "% Invalid input detected at '^' marker.",
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.class, ErrorClass::Parse);
+    }
+    // A 0.1 driver has no getters: asked anyway, it is `unsupported`.
+    assert!(old.getters("frozen_os").await.unwrap().is_empty());
+    let e = old.getter_commands("frozen_os", "facts").await.unwrap_err();
+    assert_eq!(e.class, ErrorClass::Unsupported);
+    assert!(e.message.contains("0.2"), "{}", e.message);
 }

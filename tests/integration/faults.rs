@@ -559,7 +559,7 @@ fn elapsed_ms(records: &BTreeMap<String, Value>, device: &str) -> u64 {
 async fn sessions_and_breakers_outlive_a_run_in_one_process() {
     use netrun::resilience::breaker::BreakerConfig;
     use netrun::runner::{self, ConnectivityConfig, Env, Job, Settings, Shutdown};
-    use netrun::runtime::host::Connectivity;
+    use netrun::runtime::device::Connectivity;
     use std::sync::Arc;
 
     let (_lab, inv) = lab(3, &["refuse:r003"]).await;

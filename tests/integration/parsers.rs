@@ -3,7 +3,7 @@
 
 use netrun::error::ErrorClass;
 use netrun::runtime::bundle::Bundle;
-use netrun::runtime::host::DriverInstance;
+use netrun::runtime::driver::DriverInstance;
 use netrun::runtime::{Runtime, RuntimeOptions};
 use netrun_tests::{plugin_dir, workspace};
 use serde_json::Value;
@@ -80,7 +80,7 @@ async fn garbage_output_and_unknown_commands_are_parse_errors_not_traps() {
         .parse("cisco_ios", "show bgp summary", "anything")
         .await
         .unwrap_err();
-    assert_eq!(e.class, ErrorClass::Parse);
+    assert_eq!(e.class, ErrorClass::Unsupported);
     assert!(e.message.contains("no parser"), "{}", e.message);
     // The instance is still usable after errors.
     let ok = driver

@@ -326,3 +326,35 @@ async fn a_policy_file_grants_like_the_command_line() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(r.records.len(), DEVICES);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_error_class_a_workflow_returns_reaches_its_device_record_unchanged() {
+    // Contract 0.2 carries the class itself across the boundary: no side
+    // channel, no guess from the message. One short run per class.
+    let (_lab, inv) = lab().await;
+    let home = TempDir::new("sandbox-home");
+    let classes: Vec<&str> = netrun::error::ErrorClass::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    for class in classes {
+        let mut cmd = hostile_cmd(&home, &inv, "error", &["command=show version"]);
+        cmd.arg("--param").arg(format!("class={class}"));
+        let r = tokio::task::spawn_blocking(move || run_measured(cmd))
+            .await
+            .unwrap();
+        let victim = r
+            .records
+            .iter()
+            .find(|rec| rec["device"] == VICTIM)
+            .unwrap_or_else(|| panic!("no record of {VICTIM}: {}", r.stderr));
+        assert_eq!(victim["error"]["class"], class, "{victim}");
+        assert!(
+            victim["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&format!("hostile returns {class}")),
+            "{victim}"
+        );
+    }
+}

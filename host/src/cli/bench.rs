@@ -50,6 +50,7 @@ fn median_us(v: &mut [f64]) -> f64 {
 /// `netrun bench --plugin-overhead`.
 async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
     use crate::runtime::bundle::{self, Kind};
+    use crate::runtime::driver::DriverInstance;
     use crate::runtime::{Runtime, RuntimeOptions};
     use std::sync::Arc;
     use std::time::Instant;
@@ -74,43 +75,29 @@ async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i
     let mut instantiate = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let mut store = runtime.store(&plugin, device.clone(), None);
+        let mut store = runtime.store(&plugin, device.clone(), None)?;
         // The instance and its store are dropped at the end of each round.
-        let _instance = runtime
-            .instantiate_driver(&plugin, &mut store)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let _instance = runtime.instantiate_driver(&plugin, &mut store).await?;
         instantiate.push(t.elapsed().as_secs_f64() * 1e6);
     }
 
-    // Host→guest calls on one instance: a trivial export, and a real parse.
-    let mut store = runtime.store(&plugin, device.clone(), None);
-    let inst = runtime
-        .instantiate_driver(&plugin, &mut store)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
-    let driver = inst.netrun_plugin_driver();
+    // Host→guest calls on one instance: a trivial export, and a real parse;
+    // each call gets a fresh CPU budget, as in a run.
+    let mut driver = DriverInstance::new(&runtime, plugin.clone(), device.clone()).await?;
     let mut call = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        driver
-            .call_parsers(&mut store, "cisco_ios")
-            .await
-            .map_err(anyhow::Error::from)?;
+        driver.getters("cisco_ios").await?;
         call.push(t.elapsed().as_secs_f64() * 1e6);
-        // Each call gets a fresh CPU budget, as in a run.
-        store.set_fuel(u64::MAX / 2).ok();
     }
     let brief = "Interface              IP-Address      OK? Method Status                Protocol\nGigabitEthernet0/0     10.0.0.1        YES NVRAM  up                    up\nLoopback0              10.255.0.1      YES NVRAM  up                    up\n";
     let mut parse = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
         let _ = driver
-            .call_parse(&mut store, "cisco_ios", "show ip interface brief", brief)
-            .await
-            .map_err(anyhow::Error::from)?;
+            .parse("cisco_ios", "show ip interface brief", brief)
+            .await;
         parse.push(t.elapsed().as_secs_f64() * 1e6);
-        store.set_fuel(u64::MAX / 2).ok();
     }
     let figures = json!({
         "plugin": "cisco-ios",

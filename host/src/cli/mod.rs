@@ -14,7 +14,7 @@ use crate::resilience::retry::RetryPolicy;
 use crate::results::{JsonlSink, Record, Summary, render_table};
 use crate::runner::{self, ConnectivityConfig, Env, Job, Settings, Shutdown, TimeoutOverrides};
 use crate::runtime::bundle::{self, Kind};
-use crate::runtime::host::Connectivity;
+use crate::runtime::device::Connectivity;
 use crate::runtime::policy::Policy;
 use crate::runtime::{DriverPlatform, Plugin, Runtime, RuntimeOptions};
 use crate::transport::jump::JumpPool;
@@ -290,7 +290,7 @@ pub async fn load_plugins(
                     .iter()
                     .any(|p| needed_platforms.contains(p))
                 {
-                    return Err(e.context(format!(
+                    return Err(anyhow::Error::from(e).context(format!(
                         "driver plugin {} (needed for this inventory) cannot be loaded",
                         b.manifest.name
                     )));
@@ -304,9 +304,7 @@ pub async fn load_plugins(
     // into the devices of its platform: only what the operator granted it.
     for name in needed_platforms {
         if let Some(dp) = platforms.get(name) {
-            policy
-                .authorize_driver(&dp.driver.bundle, &dp.platform)
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            policy.authorize_driver(&dp.driver.bundle, &dp.platform)?;
         }
     }
     let workflow = match workflow {
@@ -351,9 +349,7 @@ pub fn load_workflow(
     if b.manifest.kind != Kind::Workflow {
         bail!("plugin `{name}` is a {}, not a workflow", b.manifest.kind);
     }
-    policy
-        .authorize(b, true)
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    policy.authorize(b, true)?;
     Ok(Arc::new(runtime.load(b).with_context(|| {
         format!("workflow plugin {name} cannot be loaded")
     })?))

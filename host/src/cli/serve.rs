@@ -236,7 +236,7 @@ async fn load(
     metrics()
         .plugin
         .set_stale_after((longest * 3).max(Duration::from_secs(60)));
-    let connectivity = Arc::new(crate::runtime::host::Connectivity::new(&connectivity));
+    let connectivity = Arc::new(crate::runtime::device::Connectivity::new(&connectivity));
     connectivity.pool.spawn_evictor(Duration::from_secs(10));
     let env = Arc::new(Env {
         connectivity,

@@ -8,9 +8,8 @@ use crate::resilience::deadline::{self, Progress};
 use crate::resilience::pool::{Pool, PoolConfig};
 use crate::resilience::retry::RetryPolicy;
 use crate::results::{Record, Summary};
-use crate::runtime::bindings::workflow::netrun::plugin::types::Device as WitDevice;
-use crate::runtime::host::{Connectivity, DeviceContext, Limits, from_wit, to_wit};
-use crate::runtime::{DriverPlatform, Plugin, Runtime, check_output, trap_error};
+use crate::runtime::device::{Connectivity, DeviceContext, DeviceSpec, Limits};
+use crate::runtime::{DriverPlatform, Plugin, PluginDevice, Runtime, check_output};
 use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::{HostKeyPolicy, KnownHosts};
 use crate::transport::ssh::{CommandOptions, Target, Timeouts};
@@ -462,14 +461,16 @@ async fn run_device(
     let platform_name = host.platform.clone().unwrap_or_default();
     let platform = env.platforms.get(&platform_name).cloned();
     let mut ctx = DeviceContext::new(
-        target,
-        platform,
-        platform_name,
+        DeviceSpec {
+            target,
+            platform,
+            platform_name,
+            http_endpoint: crate::transport::http::Endpoint::of(host),
+        },
         env.runtime.clone(),
         env.connectivity.clone(),
         limits,
     );
-    ctx.http_endpoint = crate::transport::http::Endpoint::of(host);
     match job {
         Job::Exec { commands } => {
             let result = exec(&mut ctx, commands).await;
@@ -491,7 +492,7 @@ async fn exec(ctx: &mut DeviceContext, commands: &[String]) -> Result<Value, Err
             .await?;
         let parsed = match ctx.parse(command, &output).await {
             Ok(json) => serde_json::from_str::<Value>(&json).ok(),
-            Err(e) if e.class == ErrorClass::Parse => None,
+            Err(e) if matches!(e.class, ErrorClass::Parse | ErrorClass::Unsupported) => None,
             Err(e) => return Err(e),
         };
         let mut entry = json!({ "command": command, "output": output });
@@ -512,41 +513,34 @@ async fn run_workflow(
 ) -> Result<Value, Error> {
     let name = &plugin.bundle.manifest.name;
     ctx.set_step(format!("running workflow {name}"));
-    let mut store = env
+    let mut store =
+        env.runtime
+            .store(plugin, Arc::from(host.name.as_str()), Some(Box::new(ctx)))?;
+    let device = PluginDevice {
+        name: host.name.clone(),
+        hostname: host.hostname.clone(),
+        platform: host.platform.clone().unwrap_or_default(),
+        groups: host.groups.clone(),
+        data: Value::Object(host.data.clone()).to_string(),
+    };
+    let started = std::time::Instant::now();
+    let outcome = env
         .runtime
-        .store(plugin, Arc::from(host.name.as_str()), Some(Box::new(ctx)));
-    let outcome = async {
-        let instance = env.runtime.instantiate_workflow(plugin, &mut store).await?;
-        let device = WitDevice {
-            name: host.name.clone(),
-            hostname: host.hostname.clone(),
-            platform: host.platform.clone().unwrap_or_default(),
-            groups: host.groups.clone(),
-            data: Value::Object(host.data.clone()).to_string(),
-        };
-        let started = std::time::Instant::now();
-        let result = instance
-            .netrun_plugin_workflow()
-            .call_run(&mut store, &device, &params.to_string())
-            .instrument(tracing::debug_span!("plugin", plugin = %name, call = "run"))
-            .await
-            .map_err(|e| trap_error(name, "run", e));
-        crate::telemetry::metrics()
-            .plugin_call_seconds
-            .get_or_create(&crate::telemetry::PluginLabels {
-                plugin: name.clone(),
-                call: "run".into(),
-            })
-            .observe(started.elapsed().as_secs_f64());
-        result
-    }
-    .await;
-    let mut ctx = store.data_mut().ctx.take();
-    if let Some(c) = ctx.as_mut() {
+        .run_workflow(plugin, &mut store, &device, params)
+        .instrument(tracing::debug_span!("plugin", plugin = %name, call = "run"))
+        .await;
+    crate::telemetry::metrics()
+        .plugin_call_seconds
+        .get_or_create(&crate::telemetry::PluginLabels {
+            plugin: name.clone(),
+            call: "run".into(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    if let Some(c) = store.data_mut().ctx.as_mut() {
         c.close().await;
     }
     let output_limit = store.data().output_limit;
-    match outcome? {
+    match outcome {
         Ok(json) => {
             check_output(name, "run", &json, output_limit)?;
             serde_json::from_str(&json).map_err(|e| {
@@ -556,21 +550,13 @@ async fn run_workflow(
                 )
             })
         }
-        Err(werr) => {
-            // Keep the host's precise class when the plugin passed its error on.
-            let last = ctx.and_then(|mut c| c.last_error.take());
-            match last {
-                Some(e)
-                    if std::mem::discriminant(&to_wit(&e, "")) == std::mem::discriminant(&werr) =>
-                {
-                    Err(e)
-                }
-                _ => {
-                    let mut e = from_wit(&werr);
-                    e.message = format!("{}: workflow {name}: {}", host.name, e.message);
-                    Err(e)
-                }
+        // The plugin's own error (or the host error it passed on, class
+        // kept by the contract), or its classified trap.
+        Err(mut e) => {
+            if !e.message.starts_with(host.name.as_str()) {
+                e.message = format!("{}: workflow {name}: {}", host.name, e.message);
             }
+            Err(e)
         }
     }
 }

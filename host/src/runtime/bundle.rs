@@ -188,13 +188,15 @@ pub enum BundleError {
 /// targeting any `x.y.z` with the same `x.y` as one of these loads: wasmtime's
 /// linker matches semver-compatible imports, so a component built against
 /// 0.1.0 links to the host's 0.1 definitions.
-pub const SUPPORTED_WIT: &[WitVersion] = &[WitVersion::V0_1];
+pub const SUPPORTED_WIT: &[WitVersion] = &[WitVersion::V0_2, WitVersion::V0_1];
 
 /// A WIT contract version the host dispatches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WitVersion {
     /// `netrun:plugin@0.1.x` (`wit/v0.1`).
     V0_1,
+    /// `netrun:plugin@0.2.x` (`wit/v0.2`).
+    V0_2,
 }
 
 impl WitVersion {
@@ -202,6 +204,7 @@ impl WitVersion {
     pub fn as_str(self) -> &'static str {
         match self {
             WitVersion::V0_1 => "0.1",
+            WitVersion::V0_2 => "0.2",
         }
     }
 
@@ -470,7 +473,8 @@ mod tests {
         assert_eq!(WitVersion::of("0.1.0"), Some(WitVersion::V0_1));
         assert_eq!(WitVersion::of("0.1.7"), Some(WitVersion::V0_1));
         assert_eq!(WitVersion::of("0.1"), Some(WitVersion::V0_1));
-        assert_eq!(WitVersion::of("0.2.0"), None);
+        assert_eq!(WitVersion::of("0.2.0"), Some(WitVersion::V0_2));
+        assert_eq!(WitVersion::of("0.3.0"), None);
         assert_eq!(WitVersion::of("1.1.0"), None);
         assert_eq!(WitVersion::of("0.1.0.1"), None);
     }

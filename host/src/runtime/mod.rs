@@ -2,47 +2,88 @@
 //! cached on disk, an `InstancePre` per plugin, a `Store` per device task.
 
 pub mod bundle;
-pub mod host;
+pub mod device;
+pub mod driver;
+pub mod imports;
 pub mod policy;
+pub mod trap;
+pub mod wit;
 
 use crate::error::{Error, ErrorClass};
-use crate::transport::platform::{ModeSpec, Platform, PlatformSpec, SecretKind, TransitionSpec};
-use anyhow::Context as _;
-use bundle::{Bundle, Kind, WitVersion};
+use crate::transport::config_mechanics::ConfigMechanics;
+use crate::transport::platform::Platform;
+use bundle::{Bundle, BundleError, Kind, WitVersion};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
-    StoreLimitsBuilder,
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wit::{DriverExports, DriverPre, WorkflowExports, WorkflowPre};
 
-/// Bindings generated from `wit/v0.1`.
-pub mod bindings {
-    /// The driver world.
-    pub mod driver {
-        wasmtime::component::bindgen!({
-            path: "../wit/v0.1",
-            world: "driver-plugin",
-            imports: { default: async | trappable },
-            exports: { default: async },
-        });
-    }
-    /// The workflow world.
-    pub mod workflow {
-        wasmtime::component::bindgen!({
-            path: "../wit/v0.1",
-            world: "workflow-plugin",
-            imports: { default: async | trappable },
-            exports: { default: async },
-            with: {
-                "netrun:plugin/cli.session": crate::runtime::host::SessionToken,
-            },
-        });
-    }
+/// The host side of a WIT `session` handle. Each device task has one CLI
+/// session; handles are tokens that reach it through the store.
+pub struct SessionToken;
+
+/// A device as a workflow sees it: no credentials, no secrets.
+#[derive(Debug, Clone, Default)]
+pub struct PluginDevice {
+    /// Inventory name.
+    pub name: String,
+    /// Address the host dials.
+    pub hostname: String,
+    /// `device_type` name.
+    pub platform: String,
+    /// Groups, nearest first.
+    pub groups: Vec<String>,
+    /// The inventory `data` as JSON text.
+    pub data: String,
+}
+
+/// Why the runtime could not start or a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// wasmtime refused the engine configuration or the WASI/host linker.
+    #[error("cannot start the plugin runtime: {0}")]
+    Engine(String),
+    /// The bundle itself is wrong (manifest, digest, contract version).
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The component does not compile.
+    #[error("plugin {plugin}: {path} is not a valid WebAssembly component: {reason}")]
+    NotAComponent {
+        /// Plugin name.
+        plugin: String,
+        /// Component file.
+        path: PathBuf,
+        /// wasmtime's reason.
+        reason: String,
+    },
+    /// The component does not fit the contract its manifest names.
+    #[error(
+        "plugin {plugin} does not fit the {kind} contract netrun:plugin@{wit}: {reason}; rebuild it against this host's WIT (netrun plugin build)"
+    )]
+    Contract {
+        /// Plugin name.
+        plugin: String,
+        /// `driver` or `workflow`.
+        kind: &'static str,
+        /// The manifest's `wit`.
+        wit: String,
+        /// What did not fit.
+        reason: String,
+    },
+    /// A driver's platforms could not be read or compiled.
+    #[error("plugin {plugin}: {reason}")]
+    Platform {
+        /// Plugin name.
+        plugin: String,
+        /// What was wrong.
+        reason: String,
+    },
 }
 
 /// Settings of the runtime.
@@ -67,7 +108,7 @@ impl Default for RuntimeOptions {
 pub struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limiter: trap::Limiter,
     /// Plugin name, for logs.
     pub plugin: Arc<str>,
     /// Device name, for logs.
@@ -81,7 +122,7 @@ pub struct PluginState {
     /// What the plugin may do to its device (workflows).
     pub guard: policy::Guard,
     /// The device a workflow runs against (workflows only).
-    pub ctx: Option<Box<host::DeviceContext>>,
+    pub ctx: Option<Box<device::DeviceContext>>,
 }
 
 impl WasiView for PluginState {
@@ -94,8 +135,8 @@ impl WasiView for PluginState {
 }
 
 enum Prepared {
-    Driver(bindings::driver::DriverPluginPre<PluginState>),
-    Workflow(bindings::workflow::WorkflowPluginPre<PluginState>),
+    Driver(DriverPre),
+    Workflow(WorkflowPre),
 }
 
 /// A plugin ready to instantiate.
@@ -119,16 +160,16 @@ pub struct DriverPlatform {
 /// The runtime: engine and linkers, built once per process.
 pub struct Runtime {
     engine: Engine,
-    /// Linkers of WIT 0.1 (`wit/v0.1`). A later minor version gets its own
-    /// pair and its own bindings module beside this one; [`Runtime::load`]
-    /// picks the pair by the manifest's `wit`.
+    /// One linker per world, holding WASI and every contract version's
+    /// imports (their names carry the version, `netrun:plugin/cli@0.2.0`);
+    /// [`Runtime::load`] picks the bindings by the manifest's `wit`.
     driver_linker: Linker<PluginState>,
     workflow_linker: Linker<PluginState>,
     cache_dir: Option<PathBuf>,
     /// Driver instances between devices, by component sha256: a driver's
     /// parsers (and the regexes they compile on first use) serve one device
     /// after another instead of being rebuilt for each.
-    idle_drivers: std::sync::Mutex<std::collections::HashMap<String, Vec<host::DriverInstance>>>,
+    idle_drivers: std::sync::Mutex<std::collections::HashMap<String, Vec<driver::DriverInstance>>>,
 }
 
 /// Idle driver instances kept per driver plugin. Instances are only made
@@ -137,28 +178,20 @@ const MAX_IDLE_DRIVERS: usize = 64;
 
 impl Runtime {
     /// Build the engine (pooling allocator, fuel for CPU limits) and linkers.
-    pub fn new(options: &RuntimeOptions) -> anyhow::Result<Arc<Runtime>> {
+    pub fn new(options: &RuntimeOptions) -> Result<Arc<Runtime>, RuntimeError> {
         let engine = build_engine(options, true).or_else(|e| {
             // The pooling allocator reserves virtual memory up front; where the
             // machine refuses, instances are allocated on demand instead.
             tracing::warn!(error = %e, "pooling allocator unavailable, using on-demand allocation");
             build_engine(options, false)
         })?;
+        let engine_err = |e: wasmtime::Error| RuntimeError::Engine(format!("{e:#}"));
         let mut driver_linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut driver_linker).map_err(anyhow::Error::from)?;
-        bindings::driver::DriverPlugin::add_to_linker::<
-            PluginState,
-            wasmtime::component::HasSelf<PluginState>,
-        >(&mut driver_linker, |s| s)
-        .map_err(anyhow::Error::from)?;
         let mut workflow_linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut workflow_linker)
-            .map_err(anyhow::Error::from)?;
-        bindings::workflow::WorkflowPlugin::add_to_linker::<
-            PluginState,
-            wasmtime::component::HasSelf<PluginState>,
-        >(&mut workflow_linker, |s| s)
-        .map_err(anyhow::Error::from)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut driver_linker).map_err(engine_err)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut workflow_linker).map_err(engine_err)?;
+        wit::v0_1::add_to_linkers(&mut driver_linker, &mut workflow_linker).map_err(engine_err)?;
+        wit::v0_2::add_to_linkers(&mut driver_linker, &mut workflow_linker).map_err(engine_err)?;
         Ok(Arc::new(Runtime {
             engine,
             driver_linker,
@@ -174,41 +207,58 @@ impl Runtime {
     }
 
     /// Verify, compile (or load from cache) and pre-instantiate a bundle.
-    pub fn load(&self, bundle: &Bundle) -> anyhow::Result<Plugin> {
+    pub fn load(&self, bundle: &Bundle) -> Result<Plugin, RuntimeError> {
         let version = bundle.wit_version()?;
         let (bytes, sha256) = bundle.read_verified()?;
-        let component = self.compile_cached(&bytes, &sha256).with_context(|| {
-            format!(
-                "plugin {}: {} is not a valid WebAssembly component",
-                bundle.manifest.name,
-                bundle.component_path().display()
-            )
-        })?;
-        let name = &bundle.manifest.name;
-        let pre = match (version, bundle.manifest.kind) {
-            (WitVersion::V0_1, Kind::Driver) => {
-                let ipre = self.driver_linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
-                    format!("plugin {name} does not fit the driver contract netrun:plugin@{}: rebuild it against this host's WIT", bundle.manifest.wit)
+        let name = bundle.manifest.name.clone();
+        let component =
+            self.compile_cached(&bytes, &sha256)
+                .map_err(|e| RuntimeError::NotAComponent {
+                    plugin: name.clone(),
+                    path: bundle.component_path(),
+                    reason: format!("{e:#}"),
                 })?;
-                Prepared::Driver(
-                    bindings::driver::DriverPluginPre::new(ipre)
-                        .map_err(anyhow::Error::from)
-                        .with_context(|| {
-                            format!("plugin {name} does not export the driver interface")
-                        })?,
-                )
+        let contract = |kind: &'static str| {
+            let (plugin, wit) = (name.clone(), bundle.manifest.wit.clone());
+            move |e: wasmtime::Error| RuntimeError::Contract {
+                plugin,
+                kind,
+                wit,
+                reason: format!("{e:#}"),
             }
-            (WitVersion::V0_1, Kind::Workflow) => {
-                let ipre = self.workflow_linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
-                    format!("plugin {name} does not fit the workflow contract netrun:plugin@{}: rebuild it against this host's WIT", bundle.manifest.wit)
-                })?;
-                Prepared::Workflow(
-                    bindings::workflow::WorkflowPluginPre::new(ipre)
-                        .map_err(anyhow::Error::from)
-                        .with_context(|| {
-                            format!("plugin {name} does not export the workflow interface")
-                        })?,
-                )
+        };
+        let pre = match bundle.manifest.kind {
+            Kind::Driver => {
+                let ipre = self
+                    .driver_linker
+                    .instantiate_pre(&component)
+                    .map_err(contract("driver"))?;
+                Prepared::Driver(match version {
+                    WitVersion::V0_1 => DriverPre::V0_1(
+                        wit::v0_1::driver::DriverPluginPre::new(ipre)
+                            .map_err(contract("driver"))?,
+                    ),
+                    WitVersion::V0_2 => DriverPre::V0_2(
+                        wit::v0_2::driver::DriverPluginPre::new(ipre)
+                            .map_err(contract("driver"))?,
+                    ),
+                })
+            }
+            Kind::Workflow => {
+                let ipre = self
+                    .workflow_linker
+                    .instantiate_pre(&component)
+                    .map_err(contract("workflow"))?;
+                Prepared::Workflow(match version {
+                    WitVersion::V0_1 => WorkflowPre::V0_1(
+                        wit::v0_1::workflow::WorkflowPluginPre::new(ipre)
+                            .map_err(contract("workflow"))?,
+                    ),
+                    WitVersion::V0_2 => WorkflowPre::V0_2(
+                        wit::v0_2::workflow::WorkflowPluginPre::new(ipre)
+                            .map_err(contract("workflow"))?,
+                    ),
+                })
             }
         };
         Ok(Plugin {
@@ -218,9 +268,9 @@ impl Runtime {
         })
     }
 
-    fn compile_cached(&self, bytes: &[u8], sha256: &str) -> anyhow::Result<Component> {
+    fn compile_cached(&self, bytes: &[u8], sha256: &str) -> wasmtime::Result<Component> {
         let Some(dir) = &self.cache_dir else {
-            return Component::new(&self.engine, bytes).map_err(anyhow::Error::from);
+            return Component::new(&self.engine, bytes);
         };
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.engine.precompile_compatibility_hash().hash(&mut h);
@@ -236,7 +286,7 @@ impl Runtime {
                 }
             }
         }
-        let component = Component::new(&self.engine, bytes).map_err(anyhow::Error::from)?;
+        let component = Component::new(&self.engine, bytes)?;
         if let Ok(serialized) = component.serialize() {
             let tmp = path.with_extension(format!("tmp{}", std::process::id()));
             let written = std::fs::create_dir_all(dir)
@@ -254,8 +304,8 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         device: Arc<str>,
-        ctx: Option<Box<host::DeviceContext>>,
-    ) -> Store<PluginState> {
+        ctx: Option<Box<device::DeviceContext>>,
+    ) -> Result<Store<PluginState>, Error> {
         let limits = plugin.bundle.manifest.limits.capped();
         let memory = (limits.memory_mib as usize) << 20;
         let state = PluginState {
@@ -263,13 +313,15 @@ impl Runtime {
             // reach the world only through netrun's own interfaces.
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(memory)
-                .instances(256)
-                .tables(64)
-                .memories(16)
-                .trap_on_grow_failure(true)
-                .build(),
+            limiter: trap::Limiter::new(
+                StoreLimitsBuilder::new()
+                    .memory_size(memory)
+                    .instances(256)
+                    .tables(64)
+                    .memories(16)
+                    .trap_on_grow_failure(true)
+                    .build(),
+            ),
             plugin: Arc::from(plugin.bundle.manifest.name.as_str()),
             device,
             log_budget: limits.log_records,
@@ -282,12 +334,25 @@ impl Runtime {
             ctx,
         };
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.fuel_async_yield_interval(Some(1_000_000)).ok();
+        store.limiter(|s| &mut s.limiter);
+        // Both fail only on an engine built without fuel, which `build_engine`
+        // never makes; a failure is still reported, never ignored.
+        let fuel_err = |e: wasmtime::Error| {
+            Error::new(
+                ErrorClass::Internal,
+                format!(
+                    "plugin {}: cannot set its CPU budget: {e}",
+                    plugin.bundle.manifest.name
+                ),
+            )
+        };
+        store
+            .fuel_async_yield_interval(Some(1_000_000))
+            .map_err(fuel_err)?;
         store
             .set_fuel(limits.fuel_millions.saturating_mul(1_000_000))
-            .ok();
-        store
+            .map_err(fuel_err)?;
+        Ok(store)
     }
 
     /// Ask every driver for its platforms; later drivers do not override a
@@ -295,27 +360,35 @@ impl Runtime {
     pub async fn platforms(
         &self,
         drivers: &[Arc<Plugin>],
-    ) -> anyhow::Result<BTreeMap<String, DriverPlatform>> {
+    ) -> Result<BTreeMap<String, DriverPlatform>, RuntimeError> {
         let mut out = BTreeMap::new();
         for d in drivers {
-            let mut store = self.store(d, Arc::from("-"), None);
-            let inst = self
+            let name = d.bundle.manifest.name.clone();
+            let failed = |reason: String| RuntimeError::Platform {
+                plugin: name.clone(),
+                reason,
+            };
+            let mut store = self
+                .store(d, Arc::from("-"), None)
+                .map_err(|e| failed(e.message))?;
+            let exports = self
                 .instantiate_driver(d, &mut store)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
-            let defs = inst
-                .netrun_plugin_driver()
-                .call_platforms(&mut store)
-                .await
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!("plugin {}: platforms() failed", d.bundle.manifest.name)
-                })?;
-            for def in defs {
-                let spec = spec_of(&def);
-                let platform = Platform::compile(&spec)
-                    .map_err(|e| anyhow::anyhow!("plugin {}: {e}", d.bundle.manifest.name))?;
-                out.entry(def.name.clone())
+                .map_err(|e| failed(e.message))?;
+            let defs = match &exports {
+                DriverExports::V0_1(i) => wit::v0_1::platforms(i, &mut store).await,
+                DriverExports::V0_2(i) => wit::v0_2::platforms(i, &mut store).await,
+            }
+            .map_err(|e| failed(trap::classify(&name, "platforms", e, store.data()).message))?;
+            for (spec, config) in defs {
+                let mut platform = Platform::compile(&spec).map_err(&failed)?;
+                if let Some(config) = config {
+                    platform.config = Some(
+                        ConfigMechanics::compile(&config)
+                            .map_err(|e| failed(format!("platform {}: {e}", spec.name)))?,
+                    );
+                }
+                out.entry(spec.name.clone())
                     .or_insert_with(|| DriverPlatform {
                         platform: Arc::new(platform),
                         driver: d.clone(),
@@ -331,7 +404,7 @@ impl Runtime {
         &self,
         plugin: &Arc<Plugin>,
         device: Arc<str>,
-    ) -> Result<host::DriverInstance, Error> {
+    ) -> Result<driver::DriverInstance, Error> {
         let idle = self
             .idle_drivers
             .lock()
@@ -343,7 +416,7 @@ impl Runtime {
                 d.assign(device);
                 Ok(d)
             }
-            None => host::DriverInstance::new(self, plugin.clone(), device).await,
+            None => driver::DriverInstance::new(self, plugin.clone(), device).await,
         }
     }
 
@@ -357,7 +430,7 @@ impl Runtime {
     }
 
     /// Keep a healthy driver instance for the next device.
-    pub fn checkin_driver(&self, driver: host::DriverInstance) {
+    pub fn checkin_driver(&self, driver: driver::DriverInstance) {
         let mut idle = self.idle_drivers.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.entry(driver.sha256().to_string()).or_default();
         if list.len() < MAX_IDLE_DRIVERS {
@@ -370,16 +443,25 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         store: &mut Store<PluginState>,
-    ) -> Result<bindings::driver::DriverPlugin, Error> {
-        let Prepared::Driver(pre) = &plugin.pre else {
-            return Err(Error::new(
-                ErrorClass::Internal,
-                format!("plugin {} is not a driver", plugin.bundle.manifest.name),
-            ));
+    ) -> Result<DriverExports, Error> {
+        let name = &plugin.bundle.manifest.name;
+        let instantiated = match &plugin.pre {
+            Prepared::Driver(DriverPre::V0_1(pre)) => pre
+                .instantiate_async(&mut *store)
+                .await
+                .map(DriverExports::V0_1),
+            Prepared::Driver(DriverPre::V0_2(pre)) => pre
+                .instantiate_async(&mut *store)
+                .await
+                .map(DriverExports::V0_2),
+            Prepared::Workflow(_) => {
+                return Err(Error::new(
+                    ErrorClass::Internal,
+                    format!("plugin {name} is not a driver"),
+                ));
+            }
         };
-        pre.instantiate_async(&mut *store)
-            .await
-            .map_err(|e| trap_error(&plugin.bundle.manifest.name, "instantiate", e))
+        instantiated.map_err(|e| trap::classify(name, "instantiate", e, store.data()))
     }
 
     /// Instantiate a workflow in `store`.
@@ -387,20 +469,51 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         store: &mut Store<PluginState>,
-    ) -> Result<bindings::workflow::WorkflowPlugin, Error> {
-        let Prepared::Workflow(pre) = &plugin.pre else {
-            return Err(Error::new(
-                ErrorClass::Internal,
-                format!("plugin {} is not a workflow", plugin.bundle.manifest.name),
-            ));
+    ) -> Result<WorkflowExports, Error> {
+        let name = &plugin.bundle.manifest.name;
+        let instantiated = match &plugin.pre {
+            Prepared::Workflow(WorkflowPre::V0_1(pre)) => pre
+                .instantiate_async(&mut *store)
+                .await
+                .map(WorkflowExports::V0_1),
+            Prepared::Workflow(WorkflowPre::V0_2(pre)) => pre
+                .instantiate_async(&mut *store)
+                .await
+                .map(WorkflowExports::V0_2),
+            Prepared::Driver(_) => {
+                return Err(Error::new(
+                    ErrorClass::Internal,
+                    format!("plugin {name} is not a workflow"),
+                ));
+            }
         };
-        pre.instantiate_async(&mut *store)
-            .await
-            .map_err(|e| trap_error(&plugin.bundle.manifest.name, "instantiate", e))
+        instantiated.map_err(|e| trap::classify(name, "instantiate", e, store.data()))
+    }
+
+    /// Instantiate a workflow and run it against `device`; returns the JSON
+    /// text of its result. The error is the plugin's, class kept, or the
+    /// classified trap.
+    pub async fn run_workflow(
+        &self,
+        plugin: &Plugin,
+        store: &mut Store<PluginState>,
+        device: &PluginDevice,
+        params: &str,
+    ) -> Result<String, Error> {
+        let name = &plugin.bundle.manifest.name;
+        let exports = self.instantiate_workflow(plugin, store).await?;
+        let result = match &exports {
+            WorkflowExports::V0_1(i) => wit::v0_1::run(i, store, device, params).await,
+            WorkflowExports::V0_2(i) => wit::v0_2::run(i, store, device, params).await,
+        };
+        match result {
+            Ok(r) => r,
+            Err(e) => Err(trap::classify(name, "run", e, store.data())),
+        }
     }
 }
 
-fn build_engine(options: &RuntimeOptions, pooling: bool) -> anyhow::Result<Engine> {
+fn build_engine(options: &RuntimeOptions, pooling: bool) -> Result<Engine, RuntimeError> {
     let mut config = Config::new();
     config.consume_fuel(true);
     if pooling {
@@ -421,11 +534,11 @@ fn build_engine(options: &RuntimeOptions, pooling: bool) -> anyhow::Result<Engin
         config.memory_reservation(1 << 30);
         config.memory_guard_size(64 << 10);
     }
-    Engine::new(&config).map_err(anyhow::Error::from)
+    Engine::new(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))
 }
 
 /// A limit a host function found exceeded; returned as a trap so the plugin
-/// stops, and classified `plugin-limit` by [`trap_error`].
+/// stops, and classified `plugin-limit` by [`trap::classify`].
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct LimitExceeded(pub String);
@@ -443,90 +556,4 @@ pub fn check_output(plugin: &str, call: &str, output: &str, limit: usize) -> Res
             limit >> 10
         ),
     ))
-}
-
-/// Classify a wasmtime error from calling into a plugin.
-pub fn trap_error(plugin: &str, call: &str, e: wasmtime::Error) -> Error {
-    crate::telemetry::metrics()
-        .plugin_limit_hits
-        .get_or_create(&crate::telemetry::PluginLabels {
-            plugin: plugin.to_string(),
-            call: call.to_string(),
-        })
-        .inc();
-    if let Some(limit) = e.downcast_ref::<LimitExceeded>() {
-        return Error::new(
-            ErrorClass::PluginLimit,
-            format!("plugin {plugin}: {call} stopped: {limit}"),
-        );
-    }
-    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
-        return match trap {
-            wasmtime::Trap::OutOfFuel => Error::new(
-                ErrorClass::PluginLimit,
-                format!(
-                    "plugin {plugin}: {call} used up its CPU budget (limits.fuel_millions) and was stopped"
-                ),
-            ),
-            other => Error::new(
-                ErrorClass::PluginTrap,
-                format!("plugin {plugin}: {call} trapped: {other}"),
-            ),
-        };
-    }
-    let text = format!("{e:#}");
-    if text.contains("forcing trap when growing memory") || text.contains("memory minimum size") {
-        return Error::new(
-            ErrorClass::PluginLimit,
-            format!("plugin {plugin}: {call} exceeded its memory limit (limits.memory_mib)"),
-        );
-    }
-    Error::new(
-        ErrorClass::PluginTrap,
-        format!("plugin {plugin}: {call} failed: {text}"),
-    )
-}
-
-fn spec_of(def: &bindings::driver::netrun::plugin::platform::Definition) -> PlatformSpec {
-    use bindings::driver::netrun::plugin::platform::Secret;
-    PlatformSpec {
-        name: def.name.clone(),
-        default_mode: def.default_mode.clone(),
-        configuration_mode: def.configuration_mode.clone(),
-        modes: def
-            .modes
-            .iter()
-            .map(|m| ModeSpec {
-                name: m.name.clone(),
-                prompt: m.prompt.clone(),
-                transitions: m
-                    .transitions
-                    .iter()
-                    .map(|t| {
-                        let challenge = t.challenge.as_ref().map(|c| {
-                            let kind = match c.answer {
-                                Secret::Password => SecretKind::Password,
-                                Secret::EnableSecret => SecretKind::EnableSecret,
-                            };
-                            (c.prompt.clone(), kind)
-                        });
-                        TransitionSpec {
-                            to: t.to.clone(),
-                            send: t.send.clone(),
-                            challenge,
-                        }
-                    })
-                    .collect(),
-            })
-            .collect(),
-        on_open: def.on_open.clone(),
-        on_close: def.on_close.clone(),
-        pagers: def
-            .pagers
-            .iter()
-            .map(|p| (p.pattern.clone(), p.keys.clone()))
-            .collect(),
-        failure_indicators: def.failure_indicators.clone(),
-        line_ending: def.line_ending.clone(),
-    }
 }

@@ -31,7 +31,7 @@ pub struct Grants {
 
 impl Grants {
     /// Add one `--grant` value: `command=PATTERN`, `config`, `http=HOST`, `state`.
-    pub fn add(&mut self, grant: &str) -> Result<(), String> {
+    pub fn add(&mut self, grant: &str) -> Result<(), PolicyError> {
         let (key, value) = match grant.split_once('=') {
             Some((k, v)) => (k.trim(), Some(v.trim())),
             None => (grant.trim(), None),
@@ -42,13 +42,27 @@ impl Grants {
             ("http", Some(v)) if !v.is_empty() => self.http.push(v.to_string()),
             ("state", None) => self.state = true,
             _ => {
-                return Err(format!(
-                    "bad --grant `{grant}`: use command='show *', config, http=HOST or state"
-                ));
+                return Err(PolicyError::BadGrant(grant.to_string()));
             }
         }
         Ok(())
     }
+}
+
+/// Why the operator's policy could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A `--grant` value that is none of the known forms.
+    #[error("bad --grant `{0}`: use command='show *', config, http=HOST or state")]
+    BadGrant(String),
+    /// The policy file cannot be read.
+    #[error("cannot read policy file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    /// The policy file is not valid TOML of the expected shape.
+    #[error(
+        "policy file {0} is malformed: {1}; expected tables like [plugin.NAME] with commands = [\"show *\"], config = true"
+    )]
+    Malformed(PathBuf, String),
 }
 
 /// The operator's policy: grants per plugin (from a policy file) and the
@@ -71,21 +85,17 @@ struct PolicyFile {
 impl Policy {
     /// The policy of a run: `file` (or `~/.config/netrun/policy.toml` when it
     /// exists) and the `--grant` values.
-    pub fn load(file: Option<&Path>, grants: &[String]) -> anyhow::Result<Policy> {
+    pub fn load(file: Option<&Path>, grants: &[String]) -> Result<Policy, PolicyError> {
         let mut policy = Policy::default();
         let path = match file {
             Some(p) => Some(p.to_path_buf()),
             None => default_policy_file().filter(|p| p.is_file()),
         };
         if let Some(path) = path {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| anyhow::anyhow!("cannot read policy file {}: {e}", path.display()))?;
-            let parsed: PolicyFile = toml::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "policy file {} is malformed: {e}; expected tables like [plugin.NAME] with commands = [\"show *\"], config = true",
-                    path.display()
-                )
-            })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| PolicyError::Read(path.clone(), e))?;
+            let parsed: PolicyFile = toml::from_str(&text)
+                .map_err(|e| PolicyError::Malformed(path.clone(), e.to_string()))?;
             policy.plugins = parsed.plugin;
             policy.file = Some(path);
         }
@@ -97,8 +107,7 @@ impl Policy {
                     .or_default()
                     .add(grant),
                 None => policy.run.add(g),
-            }
-            .map_err(anyhow::Error::msg)?;
+            }?;
         }
         Ok(policy)
     }

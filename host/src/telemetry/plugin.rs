@@ -109,6 +109,11 @@ pub struct Sample<'a> {
     pub max_series: usize,
 }
 
+/// Why a plugin's metric sample was refused; the message says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MetricRefused(pub String);
+
 impl PluginMetrics {
     /// Drop series not set for `d` (a poller sets this to a few intervals).
     pub fn set_stale_after(&self, d: Duration) {
@@ -116,37 +121,46 @@ impl PluginMetrics {
     }
 
     /// Record a sample; the error says what is wrong with it.
-    pub fn set(&self, s: Sample<'_>) -> Result<(), String> {
+    pub fn set(&self, s: Sample<'_>) -> Result<(), MetricRefused> {
         if !valid_name(s.name) {
-            return Err(format!(
+            return Err(MetricRefused(format!(
                 "metric name `{}` is not valid: use letters, digits and `_`, not starting with a digit",
                 s.name
-            ));
+            )));
         }
         if s.kind == Kind::Counter && !s.name.ends_with("_total") {
-            return Err(format!("counter `{}` must end in `_total`", s.name));
+            return Err(MetricRefused(format!(
+                "counter `{}` must end in `_total`",
+                s.name
+            )));
         }
         if s.kind == Kind::Counter && (s.value < 0.0 || s.value.is_nan()) {
-            return Err(format!("counter `{}` cannot be {}", s.name, s.value));
+            return Err(MetricRefused(format!(
+                "counter `{}` cannot be {}",
+                s.name, s.value
+            )));
         }
         if s.labels.len() > MAX_LABELS {
-            return Err(format!(
+            return Err(MetricRefused(format!(
                 "metric `{}` has {} labels; at most {MAX_LABELS}",
                 s.name,
                 s.labels.len()
-            ));
+            )));
         }
         let mut labels: LabelSet = Vec::with_capacity(s.labels.len() + 1);
         labels.push(("device".to_string(), s.device.to_string()));
         for (k, v) in s.labels {
             if !valid_name(k) || k.starts_with("__") || k == "device" {
-                return Err(format!(
+                return Err(MetricRefused(format!(
                     "label name `{k}` of metric `{}` is not allowed (letters, digits, `_`; `device` is set by the host)",
                     s.name
-                ));
+                )));
             }
             if labels.iter().any(|(x, _)| x == k) {
-                return Err(format!("label `{k}` given twice on metric `{}`", s.name));
+                return Err(MetricRefused(format!(
+                    "label `{k}` given twice on metric `{}`",
+                    s.name
+                )));
             }
             labels.push((k.clone(), v.chars().take(MAX_VALUE).collect()));
         }
@@ -164,12 +178,12 @@ impl PluginMetrics {
                 series: HashMap::new(),
             });
         if family.kind != s.kind {
-            return Err(format!(
+            return Err(MetricRefused(format!(
                 "metric `{}` is a {}; it cannot also be set as a {}",
                 s.name,
                 family.kind.as_str(),
                 s.kind.as_str()
-            ));
+            )));
         }
         if let Some(slot) = family.series.get_mut(&labels) {
             *slot = (s.value, now);
@@ -180,10 +194,10 @@ impl PluginMetrics {
             .entry(s.plugin.to_string())
             .or_default();
         if *count >= s.max_series {
-            return Err(format!(
+            return Err(MetricRefused(format!(
                 "plugin {} has {} metric series, its limit (limits.metric_series); `{full}` with these labels was not created",
                 s.plugin, count
-            ));
+            )));
         }
         *count += 1;
         family.series.insert(labels, (s.value, now));
@@ -348,7 +362,7 @@ mod tests {
         let e = m
             .set(sample("r1", Kind::Gauge, "up", &fourth, 1.0))
             .unwrap_err();
-        assert!(e.contains("limits.metric_series"), "{e}");
+        assert!(e.0.contains("limits.metric_series"), "{e}");
         assert_eq!(m.series(), 3);
     }
 

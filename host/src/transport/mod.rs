@@ -3,6 +3,7 @@
 
 pub mod algorithms;
 pub mod auth;
+pub mod config_mechanics;
 pub mod http;
 pub mod jump;
 pub mod known_hosts;

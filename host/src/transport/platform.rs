@@ -75,6 +75,9 @@ pub struct Platform {
     pub failure_indicators: Vec<String>,
     /// Typed after every input.
     pub line_ending: String,
+    /// How configuration is read, changed and rolled back, where the driver
+    /// declares it (contract 0.2).
+    pub config: Option<super::config_mechanics::ConfigMechanics>,
 }
 
 /// Plain-data form of a platform, as a driver plugin declares it.
@@ -210,6 +213,7 @@ impl Platform {
             } else {
                 spec.line_ending.clone()
             },
+            config: None,
         })
     }
 

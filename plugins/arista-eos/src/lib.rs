@@ -4,7 +4,9 @@
 
 pub mod parsers;
 
-use netrun_guest::driver::{Definition, Driver, Mode, Pager, ParseError, Secret};
+use netrun_guest::driver::{
+    ConfigMechanics, ConfigStyle, Definition, Driver, Mode, Pager, ParseError, Secret, Step,
+};
 
 /// Hostname characters EOS allows in a prompt (letters, digits, `.`, `-`, `_`).
 const HOST: &str = r"[\w.\-]{1,63}";
@@ -43,6 +45,29 @@ fn eos() -> Definition {
             "% Unrecognized command".into(),
         ],
         line_ending: "\n".into(),
+        config: Some(config()),
+    }
+}
+
+/// How EOS configuration is read, saved and rolled back: a copy of the
+/// running configuration in flash is the rollback point, `configure
+/// replace` restores it atomically.
+fn config() -> ConfigMechanics {
+    ConfigMechanics {
+        show_running: "show running-config".into(),
+        show_startup: Some("show startup-config".into()),
+        volatile: vec![
+            r"^! Command: show (running|startup)-config".into(),
+            r"^! Startup-config last modified at ".into(),
+            r"^! device: ".into(),
+            r"^! Time: ".into(),
+        ],
+        style: ConfigStyle::Indented,
+        checkpoint: vec![Step::send("copy running-config flash:{name}")],
+        rollback: vec![Step::send("configure replace flash:{name}")],
+        save: vec![Step::send("copy running-config startup-config")],
+        replace: vec![Step::send("configure replace flash:{name}")],
+        ..Default::default()
     }
 }
 

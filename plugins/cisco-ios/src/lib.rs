@@ -3,7 +3,9 @@
 
 pub mod parsers;
 
-use netrun_guest::driver::{Definition, Driver, Mode, Pager, ParseError, Secret};
+use netrun_guest::driver::{
+    ConfigMechanics, ConfigStyle, Definition, Driver, Mode, Pager, ParseError, Secret, Step,
+};
 
 /// Hostname characters IOS allows in a prompt.
 const HOST: &str = r"[\w.\-@/:+]{1,63}";
@@ -41,6 +43,34 @@ fn ios(name: &str) -> Definition {
             "% Bad secret".into(),
         ],
         line_ending: "\n".into(),
+        config: Some(config()),
+    }
+}
+
+/// `copy` asks for the destination file name; Enter accepts the one given.
+const DESTINATION: &str = r"Destination filename \[[^\]]*\]\?\s*$";
+
+/// How IOS configuration is read, saved and rolled back: a copy of the
+/// running configuration in flash is the rollback point, `configure
+/// replace` restores it (needs IOS 12.3(7)T / 12.2(25)S or later).
+fn config() -> ConfigMechanics {
+    ConfigMechanics {
+        show_running: "show running-config".into(),
+        show_startup: Some("show startup-config".into()),
+        volatile: vec![
+            r"^Building configuration\.\.\.".into(),
+            r"^Current configuration : \d+ bytes".into(),
+            r"^! Last configuration change at ".into(),
+            r"^! NVRAM config last updated at ".into(),
+            r"^! No configuration change since last restart".into(),
+            r"^ntp clock-period \d+".into(),
+        ],
+        style: ConfigStyle::Indented,
+        checkpoint: vec![Step::send("copy running-config flash:{name}").answer(DESTINATION, "")],
+        rollback: vec![Step::send("configure replace flash:{name} force")],
+        save: vec![Step::send("copy running-config startup-config").answer(DESTINATION, "")],
+        replace: vec![Step::send("configure replace flash:{name} force")],
+        ..Default::default()
     }
 }
 

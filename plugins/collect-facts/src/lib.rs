@@ -134,19 +134,14 @@ fn over_api(device: &Device) -> Result<Value, Error> {
     });
     let answer = http::post_json("/command-api", &request)?;
     if let Some(e) = answer.get("error") {
-        return Err(Error::RejectedCommand(
-            netrun_guest::workflow::RejectedCommand {
-                command: API_COMMANDS.join("; "),
-                output: e.to_string(),
-            },
-        ));
+        return Err(Error::rejected(API_COMMANDS.join("; "), e.to_string()));
     }
     let results = answer
         .get("result")
         .and_then(Value::as_array)
         .filter(|r| r.len() == API_COMMANDS.len())
         .ok_or_else(|| {
-            Error::Parse(format!(
+            Error::parse(format!(
                 "eAPI answer has no result list of {} entries: {}",
                 API_COMMANDS.len(),
                 answer.to_string().chars().take(200).collect::<String>()

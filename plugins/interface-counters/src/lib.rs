@@ -6,9 +6,7 @@
 //! Counters are the device's own running totals; Prometheus' `rate()` turns
 //! them into bits per second and handles a device's counter reset.
 
-use netrun_guest::workflow::{
-    Device, Error, RejectedCommand, Session, Workflow, http, metrics, parse,
-};
+use netrun_guest::workflow::{Device, Error, Session, Workflow, http, metrics, parse};
 use netrun_guest::{Value, json};
 
 /// The workflow.
@@ -97,14 +95,11 @@ fn show_interfaces(device: &Device) -> Result<Value, Error> {
         });
         let answer = http::post_json("/command-api", &request)?;
         if let Some(e) = answer.get("error") {
-            return Err(Error::RejectedCommand(RejectedCommand {
-                command: "show interfaces".into(),
-                output: e.to_string(),
-            }));
+            return Err(Error::rejected("show interfaces", e.to_string()));
         }
         let first = answer
             .pointer("/result/0")
-            .ok_or_else(|| Error::Parse("eAPI answer has no result".into()))?;
+            .ok_or_else(|| Error::parse("eAPI answer has no result"))?;
         return parse("show interfaces", &first.to_string());
     }
     Session::open()?.send_command_parsed("show interfaces")
@@ -113,9 +108,9 @@ fn show_interfaces(device: &Device) -> Result<Value, Error> {
 impl Workflow for InterfaceCounters {
     fn run(device: Device, _params: Value) -> Result<Value, Error> {
         let parsed = show_interfaces(&device)?;
-        let rows = parsed.as_array().ok_or_else(|| {
-            Error::Parse("show interfaces did not parse to a list of interfaces".into())
-        })?;
+        let rows = parsed
+            .as_array()
+            .ok_or_else(|| Error::parse("show interfaces did not parse to a list of interfaces"))?;
         let list: Vec<Value> = rows.iter().filter_map(counters).collect();
         for c in &list {
             export(c)?;

@@ -3,10 +3,12 @@
 //! and must give `<case>.json`; a workflow runs against every recorded
 //! transcript `tests/transcripts/*.json`.
 
-use crate::runtime::bindings::workflow::netrun::plugin::types::Device as WitDevice;
 use crate::runtime::bundle::{self, Bundle, Kind};
-use crate::runtime::host::{DeviceContext, DriverInstance, HttpExchange, Transcript, from_wit};
-use crate::runtime::{Runtime, RuntimeOptions, check_output, trap_error};
+use crate::runtime::device::{
+    Connectivity, DeviceContext, DeviceSpec, HttpExchange, Limits, Transcript,
+};
+use crate::runtime::driver::DriverInstance;
+use crate::runtime::{PluginDevice, Runtime, RuntimeOptions, check_output};
 use crate::transport::ssh::Target;
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
@@ -65,9 +67,7 @@ async fn test_driver(
         .next()
         .cloned()
         .with_context(|| format!("driver {} defines no platform", bundle.manifest.name))?;
-    let mut driver = DriverInstance::new(runtime, plugin, Arc::from("fixtures"))
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let mut driver = DriverInstance::new(runtime, plugin, Arc::from("fixtures")).await?;
     let root = bundle.dir.join("tests").join("fixtures");
     let mut outcome = Outcome::default();
     for dir in sorted(&root)?.into_iter().filter(|p| p.is_dir()) {
@@ -234,32 +234,20 @@ async fn test_workflow(
             "",
         );
         // Replayed devices are never dialled: pool and breakers stay unused.
-        let connectivity = Arc::new(crate::runtime::host::Connectivity::new(
+        let connectivity = Arc::new(Connectivity::new(
             &crate::runner::ConnectivityConfig::default(),
         ));
-        let limits = crate::runtime::host::Limits {
+        let limits = Limits {
             deadline: None,
             stop: tokio_util::sync::CancellationToken::new(),
             progress: Arc::new(crate::resilience::deadline::Progress::default()),
         };
-        let mut ctx = DeviceContext::new(
-            target,
-            platforms.get(&t.device.platform).cloned(),
-            t.device.platform.clone(),
-            runtime.clone(),
-            connectivity,
-            limits,
-        );
-        let mut transcript = Transcript::new(
-            t.exchanges
-                .into_iter()
-                .map(|e| (e.command, e.output))
-                .collect(),
-        );
-        if !t.http.is_empty() {
+        let http_endpoint = if t.http.is_empty() {
+            Ok(None)
+        } else {
             // The recorded device has an API: workflows see an endpoint.
             let host = t.device.hostname.clone().unwrap_or(t.device.name.clone());
-            ctx.http_endpoint = reqwest::Url::parse(&format!("https://{host}"))
+            reqwest::Url::parse(&format!("https://{host}"))
                 .map(|base| {
                     Some(crate::transport::http::Endpoint {
                         device: t.device.name.clone(),
@@ -277,8 +265,25 @@ async fn test_workflow(
                             path.display()
                         ),
                     )
-                });
-        }
+                })
+        };
+        let mut ctx = DeviceContext::new(
+            DeviceSpec {
+                target,
+                platform: platforms.get(&t.device.platform).cloned(),
+                platform_name: t.device.platform.clone(),
+                http_endpoint,
+            },
+            runtime.clone(),
+            connectivity,
+            limits,
+        );
+        let mut transcript = Transcript::new(
+            t.exchanges
+                .into_iter()
+                .map(|e| (e.command, e.output))
+                .collect(),
+        );
         transcript.http = t
             .http
             .into_iter()
@@ -293,14 +298,9 @@ async fn test_workflow(
                 },
             })
             .collect();
-        ctx.replay = Some(transcript);
+        ctx.set_replay(transcript);
         let name = &plugin.bundle.manifest.name;
-        let mut store = runtime.store(
-            &plugin,
-            Arc::from(t.device.name.as_str()),
-            Some(Box::new(ctx)),
-        );
-        let device = WitDevice {
+        let device = PluginDevice {
             name: t.device.name.clone(),
             hostname: t.device.hostname.clone().unwrap_or(t.device.name.clone()),
             platform: t.device.platform.clone(),
@@ -317,27 +317,21 @@ async fn test_workflow(
             t.params.to_string()
         };
         let result: Result<Value, crate::error::Error> = async {
-            let instance = runtime.instantiate_workflow(&plugin, &mut store).await?;
-            let out = instance
-                .netrun_plugin_workflow()
-                .call_run(&mut store, &device, &params)
-                .await
-                .map_err(|e| trap_error(name, "run", e))?;
-            match out {
-                Ok(json) => {
-                    check_output(name, "run", &json, store.data().output_limit)?;
-                    serde_json::from_str(&json).map_err(|e| {
-                        crate::error::Error::new(
-                            crate::error::ErrorClass::Internal,
-                            format!("plugin {name} returned invalid JSON: {e}"),
-                        )
-                    })
-                }
-                Err(w) => {
-                    let last = store.data().ctx.as_ref().and_then(|c| c.last_error.clone());
-                    Err(last.unwrap_or_else(|| from_wit(&w)))
-                }
-            }
+            let mut store = runtime.store(
+                &plugin,
+                Arc::from(t.device.name.as_str()),
+                Some(Box::new(ctx)),
+            )?;
+            let json = runtime
+                .run_workflow(&plugin, &mut store, &device, &params)
+                .await?;
+            check_output(name, "run", &json, store.data().output_limit)?;
+            serde_json::from_str(&json).map_err(|e| {
+                crate::error::Error::new(
+                    crate::error::ErrorClass::Internal,
+                    format!("plugin {name} returned invalid JSON: {e}"),
+                )
+            })
         }
         .await;
         let verdict = match (&t.expect, result) {

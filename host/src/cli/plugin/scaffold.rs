@@ -37,21 +37,21 @@ impl Lang {
     }
 }
 
-/// The WIT contract (`wit/v0.1`), as this binary implements it.
+/// The WIT contract (`wit/v0.2`), as this binary implements it.
 pub const WIT_FILES: &[(&str, &str)] = &[
-    ("types.wit", include_str!("../../../../wit/v0.1/types.wit")),
+    ("types.wit", include_str!("../../../../wit/v0.2/types.wit")),
     (
         "driver.wit",
-        include_str!("../../../../wit/v0.1/driver.wit"),
+        include_str!("../../../../wit/v0.2/driver.wit"),
     ),
-    ("http.wit", include_str!("../../../../wit/v0.1/http.wit")),
+    ("http.wit", include_str!("../../../../wit/v0.2/http.wit")),
     (
         "metrics.wit",
-        include_str!("../../../../wit/v0.1/metrics.wit"),
+        include_str!("../../../../wit/v0.2/metrics.wit"),
     ),
     (
         "workflow.wit",
-        include_str!("../../../../wit/v0.1/workflow.wit"),
+        include_str!("../../../../wit/v0.2/workflow.wit"),
     ),
 ];
 
@@ -71,6 +71,10 @@ const SDK_FILES: &[(&str, &str)] = &[
     (
         "src/text.rs",
         include_str!("../../../../guest-sdk/src/text.rs"),
+    ),
+    (
+        "src/error.rs",
+        include_str!("../../../../guest-sdk/src/error.rs"),
     ),
     (
         "src/fixtures.rs",
@@ -95,6 +99,7 @@ workflow = []
 wit-bindgen = "=0.61.1"
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
+regex = "1"
 "#;
 
 const GITIGNORE: &str = "/target\n/dist\n/plugin.wasm\n/node_modules\n__pycache__/\n";
@@ -173,7 +178,7 @@ pub fn create(dir: &Path, name: &str, kind: Kind, lang: Lang) -> anyhow::Result<
             for (file, text) in SDK_FILES {
                 // The SDK finds the WIT beside it in the netrun repository;
                 // in a plugin it is the plugin's own `wit/`.
-                let text = text.replace("path: \"../wit/v0.1\"", "path: \"../../wit\"");
+                let text = text.replace("path: \"../wit/v0.2\"", "path: \"../../wit\"");
                 add(&format!(".netrun/guest-sdk/{file}"), &text);
             }
         }

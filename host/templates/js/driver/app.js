@@ -35,7 +35,7 @@ function parseShowVersion(output) {
   const uptime = /^(\S+) uptime is (.+)$/m.exec(output);
   const serial = /^Serial Number:\s*(\S+)/m.exec(output);
   if (!version || !uptime) {
-    throw { tag: "unexpected-output", val: "show version: no `Version …` or `<host> uptime is …` line" };
+    throw fail("parse", "show version: no `Version …` or `<host> uptime is …` line");
   }
   return {
     version: version[1],
@@ -46,6 +46,12 @@ function parseShowVersion(output) {
 }
 
 const PARSERS = { "show version": parseShowVersion };
+
+// An error that crosses to the host with its class: "parse" when output does
+// not fit, "unsupported" when there is no parser or getter.
+function fail(errorClass, message, command) {
+  return { class: errorClass, message, command };
+}
 
 export const driver = {
   platforms() {
@@ -60,6 +66,7 @@ export const driver = {
         pagers: [{ pattern: "--More--", keys: " " }],
         failureIndicators: ["% Invalid input", "% Incomplete command"],
         lineEnding: "\n",
+        config: undefined,
       },
     ];
   },
@@ -69,8 +76,19 @@ export const driver = {
   parse(_platform, command, output) {
     const parser = PARSERS[command.trim().split(/\s+/).join(" ")];
     if (!parser) {
-      throw { tag: "unsupported-command", val: command };
+      throw fail("unsupported", `no parser for \`${command}\``, command);
     }
     return JSON.stringify(parser(output));
+  },
+  // NAPALM-style getters (`facts`, `interfaces`, …): the commands whose
+  // outputs answer one, then the answer built from [command, output] pairs.
+  getters(_platform) {
+    return [];
+  },
+  getterCommands(platform, getter) {
+    throw fail("unsupported", `no getter \`${getter}\` on ${platform}`);
+  },
+  getter(platform, getter, _outputs) {
+    throw fail("unsupported", `no getter \`${getter}\` on ${platform}`);
   },
 };

@@ -5,9 +5,9 @@
 // componentize-js; `netrun plugin test` runs it against every recorded
 // transcript in tests/transcripts/*.json, with no device.
 
-import { open } from "netrun:plugin/cli@0.1.1";
-import { parse } from "netrun:plugin/parser@0.1.1";
-import { log } from "netrun:plugin/log@0.1.1";
+import { open } from "netrun:plugin/cli@0.2.0";
+import { parse } from "netrun:plugin/parser@0.2.0";
+import { log } from "netrun:plugin/log@0.2.0";
 
 export const workflow = {
   run(device, _params) {

@@ -11,12 +11,15 @@ import re
 
 from componentize_py_types import Err
 from wit_world import exports
-from wit_world.exports.driver import (
-    ParseError_UnexpectedOutput,
-    ParseError_UnsupportedCommand,
-)
 from wit_world.imports import log
 from wit_world.imports.platform import Definition, Mode, Pager, Transition
+from wit_world.imports.types import Error, ErrorClass
+
+
+def fail(error_class, message, command=None):
+    """An error that crosses to the host with its class: PARSE when output
+    does not fit, UNSUPPORTED when there is no parser or getter."""
+    return Err(Error(class_=error_class, message=message, command=command))
 
 PLATFORM = "{{platform}}"
 
@@ -47,8 +50,8 @@ def parse_show_version(output: str) -> dict:
     uptime = re.search(r"^(\S+) uptime is (.+)$", output, re.MULTILINE)
     serial = re.search(r"^Serial Number:\s*(\S+)", output, re.MULTILINE)
     if not (version and uptime):
-        raise Err(ParseError_UnexpectedOutput(
-            "show version: no `Version …` or `<host> uptime is …` line"))
+        raise fail(ErrorClass.PARSE,
+                   "show version: no `Version …` or `<host> uptime is …` line")
     return {
         "version": version.group(1),
         "hostname": uptime.group(1),
@@ -72,6 +75,7 @@ class Driver(exports.Driver):
             pagers=[Pager(pattern=r"--More--", keys=" ")],
             failure_indicators=["% Invalid input", "% Incomplete command"],
             line_ending="\n",
+            config=None,
         )]
 
     def parsers(self, platform):
@@ -80,5 +84,16 @@ class Driver(exports.Driver):
     def parse(self, platform, command, output):
         parser = PARSERS.get(" ".join(command.split()))
         if parser is None:
-            raise Err(ParseError_UnsupportedCommand(command))
+            raise fail(ErrorClass.UNSUPPORTED, f"no parser for `{command}`", command)
         return json.dumps(parser(output))
+
+    # NAPALM-style getters (`facts`, `interfaces`, …): the commands whose
+    # outputs answer one, then the answer built from (command, output) pairs.
+    def getters(self, platform):
+        return []
+
+    def getter_commands(self, platform, getter):
+        raise fail(ErrorClass.UNSUPPORTED, f"no getter `{getter}` on {platform}")
+
+    def getter(self, platform, getter, outputs):
+        raise fail(ErrorClass.UNSUPPORTED, f"no getter `{getter}` on {platform}")

@@ -66,6 +66,7 @@ impl Driver for Plugin {
             pagers: vec![Pager::new("--More--", " ")],
             failure_indicators: vec!["% Invalid input".into(), "% Incomplete command".into()],
             line_ending: "\n".into(),
+            config: None,
         }]
     }
 

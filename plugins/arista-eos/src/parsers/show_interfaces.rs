@@ -31,6 +31,7 @@
 
 use std::sync::LazyLock;
 
+use netrun_guest::text::re;
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
@@ -50,12 +51,6 @@ const COUNTERS: &[&str] = &[
     "output_discards",
     "crc",
 ];
-
-/// Compile a regex written in this file (literals the unit tests compile, so the
-/// `expect` cannot fire).
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex literal is valid")
-}
 
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(\S+) is (up|down|administratively down), line protocol is (\S+)(?:\s+\(\S+\))?\s*$")

@@ -17,18 +17,13 @@
 
 use std::sync::LazyLock;
 
+use netrun_guest::text::re;
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
 use super::{Output, ParseError, excerpt, json_opt_str, json_str, json_u64, lines, mac_dotted};
 
 const COMMAND: &str = "show version";
-
-/// Compile a regex written in this file (literals the unit tests compile, so the
-/// `expect` cannot fire).
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex literal is valid")
-}
 
 static FIELD: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*([A-Za-z][A-Za-z ]*?):\s*(.*?)\s*$"));
 static UPTIME_PART: LazyLock<Regex> =

@@ -35,6 +35,7 @@
 
 use std::sync::LazyLock;
 
+use netrun_guest::text::re;
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -79,14 +80,6 @@ const NUMBER_FIELDS: &[&str] = &[
     "abort",
     "output_errors",
 ];
-
-/// Compile a regex written in this file.
-///
-/// Every caller passes a string literal that the unit tests compile, so the
-/// `expect` can never fire at run time.
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex literal is valid")
-}
 
 static HEADER: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(\S+) is (.+?), line protocol is (.*?)\s*$"));

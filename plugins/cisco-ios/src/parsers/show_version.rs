@@ -41,20 +41,13 @@
 
 use std::sync::LazyLock;
 
+use netrun_guest::text::re;
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
 use super::{ParseError, excerpt, lines};
 
 const COMMAND: &str = "show version";
-
-/// Compile a regex written in this file.
-///
-/// Every caller passes a string literal that the unit tests compile, so the
-/// `expect` can never fire at run time.
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex literal is valid")
-}
 
 static XE_VERSION: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Cisco IOS[ -]XE Software, Version\s+(\S+)"));

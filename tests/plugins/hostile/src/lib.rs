@@ -14,7 +14,8 @@
 //! - `http`: GETs the URL in the `url` parameter (a host it never requested);
 //! - `http-device`: calls the device's own API, which it never requested;
 //! - `metrics-flood`: creates metric series without end (capped by the host);
-//! - `metrics-spoof`: reports a metric for another device.
+//! - `metrics-spoof`: reports a metric for another device;
+//! - `error`: returns an error of the class named by the `class` parameter.
 
 use netrun_guest::workflow::{Device, Error, Session, Workflow, http, metrics};
 use netrun_guest::{Level, Value, json, log};
@@ -97,6 +98,14 @@ impl Workflow for Hostile {
                         metrics::gauge("flood", "flood", &[("n", &label)], 1.0)?;
                         made += 1;
                     }
+                }
+                "error" => {
+                    // Returns the error class named in `class`: the record
+                    // must carry it unchanged.
+                    let name = params.get("class").and_then(Value::as_str).unwrap_or("");
+                    let class = netrun_guest::ErrorClass::from_name(name)
+                        .unwrap_or(netrun_guest::ErrorClass::Internal);
+                    return Err(Error::new(class, format!("hostile returns {name}")));
                 }
                 "metrics-spoof" => {
                     metrics::gauge("up", "up", &[("device", "someone-else")], 1.0)?;

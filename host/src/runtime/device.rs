@@ -1,0 +1,519 @@
+//! The device a plugin works on, in host-native types only: its session
+//! (pooled, through its breaker, with retries), its driver's parsers and
+//! getters, its HTTP API, its limits. The WIT layers (`runtime::wit`) call
+//! into this; nothing here knows a contract version.
+
+use super::driver::DriverInstance;
+use super::{DriverPlatform, Runtime};
+use crate::error::{Error, ErrorClass};
+use crate::resilience::breaker::Breakers;
+use crate::resilience::deadline::Progress;
+use crate::resilience::dial::Dial;
+use crate::resilience::pool::{Lease, Pool};
+use crate::resilience::retry::RetryPolicy;
+use crate::telemetry::metrics;
+use crate::transport::http;
+use crate::transport::ssh::{CliSession, Target};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// How sessions are reached, shared by every device task of a process (and
+/// across runs of a long-lived one): the pool, the breakers, the retries.
+pub struct Connectivity {
+    /// Open sessions per device.
+    pub pool: Arc<Pool<CliSession>>,
+    /// One circuit breaker per device.
+    pub breakers: Arc<Breakers>,
+    /// Attempts and backoff of the connect/login step.
+    pub retry: RetryPolicy,
+    /// HTTP clients, kept alive across devices and runs.
+    pub http: Arc<http::Clients>,
+}
+
+/// What one device task knows about its own limits.
+pub struct Limits {
+    /// The device deadline: no retry sleep reaches it.
+    pub deadline: Option<Instant>,
+    /// Cancelled when the run stops dialling (shutdown).
+    pub stop: CancellationToken,
+    /// Attempts and current step, read by the runner.
+    pub progress: Arc<Progress>,
+}
+
+/// Everything a plugin may reach of its device. Fields are private: the
+/// runner builds it once from the inventory, the WIT layers only call it.
+pub struct DeviceContext {
+    /// How to reach the device (credentials stay here, host side).
+    target: Target,
+    /// The device's platform and driver, when the inventory names a known one.
+    platform: Option<DriverPlatform>,
+    /// The device's `platform` as the inventory names it.
+    platform_name: String,
+    /// For instantiating the driver.
+    runtime: Arc<Runtime>,
+    /// The device's slot in the pool, with its session once open.
+    lease: Option<Lease<CliSession>>,
+    connectivity: Arc<Connectivity>,
+    limits: Limits,
+    /// A recorded device that answers instead of a real one (`netrun plugin
+    /// test`); no connection is ever made while it is set.
+    replay: Option<Transcript>,
+    /// The device's HTTP API from the inventory (`connection_options.http`);
+    /// an inventory mistake is kept and reported when a plugin uses it.
+    http_endpoint: Result<Option<http::Endpoint>, Error>,
+    driver: Option<DriverInstance>,
+}
+
+/// What a [`DeviceContext`] is built from, besides the shared runtime and
+/// connectivity.
+pub struct DeviceSpec {
+    /// How to reach the device.
+    pub target: Target,
+    /// Its platform and driver, when known.
+    pub platform: Option<DriverPlatform>,
+    /// Its `platform` as the inventory names it.
+    pub platform_name: String,
+    /// Its HTTP API (`connection_options.http`), or the inventory mistake.
+    pub http_endpoint: Result<Option<http::Endpoint>, Error>,
+}
+
+/// A recorded device: the commands a workflow is expected to send and what
+/// the device answered, for running workflows with no device.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    exchanges: Vec<(String, String)>,
+    /// Recorded HTTP exchanges with the device's API or other hosts.
+    pub http: Vec<HttpExchange>,
+    /// Commands and configuration lines the workflow sent, in order.
+    pub sent: Vec<String>,
+}
+
+/// One recorded HTTP request and its response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpExchange {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path (`/command-api`) or absolute URL, as the plugin sends it.
+    pub url: String,
+    /// When set, the JSON request body must equal this.
+    pub request: Option<serde_json::Value>,
+    /// Status answered.
+    pub status: u16,
+    /// Body answered.
+    pub body: String,
+}
+
+impl Transcript {
+    /// A transcript of `(command, output)` exchanges.
+    pub fn new(exchanges: Vec<(String, String)>) -> Transcript {
+        Transcript {
+            exchanges,
+            http: Vec::new(),
+            sent: Vec::new(),
+        }
+    }
+
+    /// What the recorded API answered to this request.
+    pub fn answer_http(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<http::Response, Error> {
+        self.sent.push(format!("{method} {url}"));
+        let sent_json = body.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
+        self.http
+            .iter()
+            .find(|x| {
+                x.method.eq_ignore_ascii_case(method)
+                    && x.url == url
+                    && x.request.as_ref().is_none_or(|r| Some(r) == sent_json.as_ref())
+            })
+            .map(|x| http::Response {
+                status: x.status,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: x.body.clone(),
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorClass::RejectedCommand,
+                    format!(
+                        "the transcript has no HTTP answer for {method} {url}{}: record it under \"http\" ({{\"method\": \"{method}\", \"url\": \"{url}\", \"request\": …, \"status\": 200, \"body\": …}})",
+                        body.map(|b| format!(" with body {}", b.chars().take(200).collect::<String>()))
+                            .unwrap_or_default()
+                    ),
+                )
+            })
+    }
+
+    /// What the recorded device answered to `command`; a command the
+    /// transcript lacks is refused like a device would.
+    pub fn answer(&mut self, command: &str) -> Result<String, Error> {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.sent.push(command.to_string());
+        let wanted = norm(command);
+        self.exchanges
+            .iter()
+            .find(|(c, _)| norm(c) == wanted)
+            .map(|(_, o)| o.clone())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorClass::RejectedCommand,
+                    format!(
+                        "the transcript has no answer for `{wanted}`: record it under \"exchanges\" ({{\"command\": \"{wanted}\", \"output\": \"…\"}})"
+                    ),
+                )
+            })
+    }
+}
+
+impl DeviceContext {
+    /// A context with no session taken yet.
+    pub fn new(
+        spec: DeviceSpec,
+        runtime: Arc<Runtime>,
+        connectivity: Arc<Connectivity>,
+        limits: Limits,
+    ) -> Self {
+        DeviceContext {
+            target: spec.target,
+            platform: spec.platform,
+            platform_name: spec.platform_name,
+            runtime,
+            lease: None,
+            connectivity,
+            limits,
+            replay: None,
+            http_endpoint: spec.http_endpoint,
+            driver: None,
+        }
+    }
+
+    /// Answer from a recorded device instead of a real one.
+    pub fn set_replay(&mut self, transcript: Transcript) {
+        self.replay = Some(transcript);
+    }
+
+    /// The recorded device, when this context replays one.
+    pub fn replay(&self) -> Option<&Transcript> {
+        self.replay.as_ref()
+    }
+
+    /// The recorded device, for answering (the WIT-independent import layer).
+    pub(crate) fn replay_mut(&mut self) -> Option<&mut Transcript> {
+        self.replay.as_mut()
+    }
+
+    /// The device's inventory name.
+    pub fn device(&self) -> &str {
+        &self.target.device
+    }
+
+    /// The device's HTTP API base URL (no credentials), if it has one.
+    pub fn http_base(&self) -> Option<String> {
+        self.http_endpoint
+            .as_ref()
+            .ok()?
+            .as_ref()
+            .map(|e| e.base.to_string())
+    }
+
+    /// The pool key: the same device reached the same way.
+    fn pool_key(&self) -> String {
+        let t = &self.target;
+        format!(
+            "{}|{}@{}:{}|{}",
+            t.device, t.username, t.host, t.port, self.platform_name
+        )
+    }
+
+    /// Where the device task's attempts and step are kept.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.limits.progress.clone()
+    }
+
+    /// Name the step in progress (for deadline and shutdown messages).
+    pub fn set_step(&self, step: impl Into<String>) {
+        self.limits.progress.set_step(step);
+    }
+
+    fn no_platform(&self) -> Error {
+        if self.platform_name.is_empty() {
+            Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{}: no platform set: add `platform: cisco_ios` (or another device_type) to the host or its group",
+                    self.target.device
+                ),
+            )
+        } else {
+            Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{}: no installed driver defines platform `{}`: install its driver plugin (netrun plugin list shows what is installed)",
+                    self.target.device, self.platform_name
+                ),
+            )
+        }
+    }
+
+    /// The device's session: from the pool when one is idle, else opened
+    /// (through the breaker, with retries); reopened when it died.
+    pub async fn session(&mut self) -> Result<&mut CliSession, Error> {
+        let platform = self
+            .platform
+            .as_ref()
+            .ok_or_else(|| self.no_platform())?
+            .platform
+            .clone();
+        if self.lease.is_none() {
+            self.set_step("waiting for a free session slot of the device");
+            let key = self.pool_key();
+            self.lease = Some(self.connectivity.pool.checkout(&key).await);
+        }
+        let alive = self
+            .lease
+            .as_mut()
+            .and_then(Lease::session)
+            .is_some_and(|s| s.is_alive());
+        if !alive {
+            if let Some(dead) = self.lease.as_mut().and_then(Lease::take) {
+                // Out of step or disconnected: never reused, closed quietly.
+                dead.close().await;
+            }
+            let breaker = self.connectivity.breakers.get(&self.target.device);
+            let dial = Dial {
+                device: &self.target.device,
+                breaker: &breaker,
+                policy: &self.connectivity.retry,
+                deadline: self.limits.deadline,
+                stop: &self.limits.stop,
+                progress: &self.limits.progress,
+            };
+            let target = &self.target;
+            let session = dial
+                .open(|| CliSession::open(target, platform.clone()))
+                .await?;
+            if let Some(lease) = self.lease.as_mut() {
+                lease.put(session);
+            }
+        }
+        self.set_step("logged in");
+        self.lease
+            .as_mut()
+            .and_then(Lease::session)
+            .ok_or_else(|| Error::new(ErrorClass::Internal, "session vanished from its lease"))
+    }
+
+    /// Parse with the device's driver; the driver instance lives as long as
+    /// the device task.
+    pub async fn parse(&mut self, command: &str, output: &str) -> Result<String, Error> {
+        let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
+        let platform = dp.platform.name.clone();
+        self.with_driver(&dp, async |d| d.parse(&platform, command, output).await)
+            .await
+    }
+
+    /// Answer a NAPALM-style getter: the driver names the commands, the
+    /// device's session (or recorded device) runs them, the driver shapes
+    /// the outputs. Returns the JSON text.
+    pub async fn get(&mut self, getter: &str) -> Result<String, Error> {
+        let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
+        let platform = dp.platform.name.clone();
+        let commands = self
+            .with_driver(&dp, async |d| d.getter_commands(&platform, getter).await)
+            .await?;
+        let mut outputs = Vec::with_capacity(commands.len());
+        for command in commands {
+            let output = self.send_command(&command, &Default::default()).await?;
+            outputs.push((command, output));
+        }
+        self.with_driver(&dp, async |d| d.getter(&platform, getter, &outputs).await)
+            .await
+    }
+
+    /// The getters the device's driver answers on its platform.
+    pub async fn getters(&mut self) -> Result<Vec<String>, Error> {
+        let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
+        let platform = dp.platform.name.clone();
+        self.with_driver(&dp, async |d| Ok(d.getters(&platform).await?))
+            .await
+    }
+
+    /// Run `f` on the device's driver instance (made on first use); an
+    /// instance that trapped is dropped so the next call gets a fresh one.
+    async fn with_driver<T>(
+        &mut self,
+        dp: &DriverPlatform,
+        f: impl AsyncFnOnce(&mut DriverInstance) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if self.driver.is_none() {
+            let device = Arc::from(self.target.device.as_str());
+            self.driver = Some(self.runtime.checkout_driver(&dp.driver, device).await?);
+        }
+        let Some(driver) = self.driver.as_mut() else {
+            return Err(Error::new(ErrorClass::Internal, "driver instance vanished"));
+        };
+        let result = f(driver).await;
+        if result.as_ref().is_err_and(|e| instance_unusable_after(e)) {
+            self.driver = None;
+        }
+        result.map_err(|mut e| {
+            e.message = format!("{}: {}", self.target.device, e.message);
+            e
+        })
+    }
+
+    /// Send one command in the default mode through the device's session,
+    /// or answer it from the recorded device.
+    pub async fn send_command(
+        &mut self,
+        command: &str,
+        opts: &crate::transport::ssh::CommandOptions,
+    ) -> Result<String, Error> {
+        if let Some(t) = self.replay.as_mut() {
+            return t.answer(command);
+        }
+        let progress = self.progress();
+        let session = self.session().await?;
+        progress.set_step(format!("waiting for the answer to `{command}`"));
+        session.send_command(command, opts).await
+    }
+
+    /// Time left for one exchange: `asked` (or the command timeout), never
+    /// past the device deadline.
+    fn exchange_timeout(&self, asked: Option<Duration>) -> Duration {
+        let t = asked.unwrap_or(self.target.timeouts.command);
+        match self.limits.deadline {
+            Some(d) => t.min(d.saturating_duration_since(Instant::now())),
+            None => t,
+        }
+    }
+
+    /// Send an HTTP request to the device's own API: `path` on its
+    /// inventory endpoint, with its credentials, through its breaker, the
+    /// connect step retried like an SSH login.
+    pub async fn http_device(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response, Error> {
+        let device = self.target.device.clone();
+        let endpoint = self.http_endpoint.clone()?.ok_or_else(|| {
+            Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{device}: no HTTP API is set for this device: add connection_options.http (port, extras: {{scheme: https, ca_file: …}}) to it or its group"
+                ),
+            )
+        })?;
+        let request = http::Request {
+            method,
+            url: endpoint.url(path)?,
+            headers,
+            body,
+            timeout: self.exchange_timeout(timeout),
+        };
+        let client =
+            self.connectivity
+                .http
+                .get(&device, &endpoint.tls, self.target.timeouts.connect)?;
+        let auth = match (&endpoint.username, &endpoint.password) {
+            (Some(u), Some(p)) => Some((u.as_str(), p)),
+            _ => None,
+        };
+        let breaker = self.connectivity.breakers.get(&device);
+        let dial = Dial {
+            device: &device,
+            breaker: &breaker,
+            policy: &self.connectivity.retry,
+            deadline: self.limits.deadline,
+            stop: &self.limits.stop,
+            progress: &self.limits.progress,
+        };
+        let started = Instant::now();
+        let outcome = dial.open(|| http::send_once(&client, &request, auth)).await;
+        crate::telemetry::Metrics::observe(
+            &metrics().http_request_seconds,
+            &self.platform_name,
+            started.elapsed(),
+        );
+        let response = outcome??;
+        if response.status == 401 || response.status == 403 {
+            return Err(Error::new(
+                ErrorClass::Auth,
+                format!(
+                    "{device}: the API at {} refused the inventory's credentials (HTTP {}): check username and password (connection_options.http or the host's own)",
+                    endpoint.base, response.status
+                ),
+            ));
+        }
+        Ok(response)
+    }
+
+    /// Send an HTTP request to another host (the caller checked the grant):
+    /// system CA roots, no credentials, one attempt.
+    pub async fn http_external(
+        &mut self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response, Error> {
+        let request = http::Request {
+            method,
+            url,
+            headers,
+            body,
+            timeout: self.exchange_timeout(timeout),
+        };
+        let client = self.connectivity.http.get(
+            &self.target.device,
+            &http::Tls::System,
+            self.target.timeouts.connect,
+        )?;
+        http::send_once(&client, &request, None).await?
+    }
+
+    /// The current session's mode, if a session is open.
+    pub fn mode(&mut self) -> Option<String> {
+        self.lease
+            .as_mut()
+            .and_then(Lease::session)
+            .map(|s| s.mode().to_string())
+    }
+
+    /// Hand the session back to the pool (a dead one is closed) and free
+    /// the device's slot.
+    pub async fn close(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.checkin(&self.connectivity.pool).await;
+        }
+    }
+}
+
+impl Drop for DeviceContext {
+    fn drop(&mut self) {
+        // A driver instance that only ever returned parse results is
+        // healthy: hand it to the next device.
+        if let Some(driver) = self.driver.take() {
+            self.runtime.checkin_driver(driver);
+        }
+    }
+}
+
+/// Whether a driver call's failure leaves its instance unusable: a trap or a
+/// limit stops the instance; an answer (no parser, output that does not fit)
+/// does not.
+fn instance_unusable_after(e: &Error) -> bool {
+    matches!(
+        e.class,
+        ErrorClass::PluginTrap | ErrorClass::PluginLimit | ErrorClass::Internal
+    )
+}
