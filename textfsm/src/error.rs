@@ -72,6 +72,17 @@ pub enum ParseError {
         /// The limit.
         limit: usize,
     },
+    /// The Unicode form of a rule's regex, built on the first non-ASCII
+    /// line, exceeds the regex size limit.
+    #[error(
+        "the regex of the rule at template line {rule_line} does not compile for non-ASCII text: {reason}"
+    )]
+    Regex {
+        /// Line of the rule in the template.
+        rule_line: usize,
+        /// Why.
+        reason: String,
+    },
     /// More rule evaluations than [`crate::Limits::max_steps`].
     #[error(
         "stopped after {limit} rule evaluations at input line {input_line} (the template's step budget)"

@@ -4,6 +4,7 @@
 //! written.
 
 use crate::error::ParseError;
+use crate::pyre::{Groups, MatchError, Pattern};
 use crate::template::{LineOp, RecordOp, Template, Transition, ValueOption};
 use crate::{Limits, split_lines};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -201,6 +202,8 @@ impl Template {
         };
         let started = Instant::now();
         let mut steps: u64 = 0;
+        // Match buffers per rule, reused line after line.
+        let mut groups: Vec<Groups> = (0..self.rule_count).map(|_| Groups::default()).collect();
         let mut state = self.start;
         let mut stopped_by: Option<Transition> = None;
         'lines: for line in split_lines(text) {
@@ -220,19 +223,21 @@ impl Template {
                         input_line: run.input_line,
                     });
                 }
-                let caps = match rule.regex.captures(line) {
-                    Ok(Some(c)) => c,
-                    Ok(None) => continue,
-                    Err(_) => {
-                        return Err(ParseError::Backtracking {
-                            rule_line: rule.line,
-                            input_line: run.input_line,
-                            limit: limits.backtrack_steps,
-                        });
-                    }
-                };
+                if rule
+                    .literal
+                    .as_ref()
+                    .is_some_and(|l| !line.contains(l.as_str()))
+                {
+                    continue;
+                }
+                let groups = &mut groups[rule.id];
+                match rule.regex.match_groups(line, groups) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => return Err(match_error(limits, run.input_line, rule.line, e)),
+                }
                 for &(group, value) in &rule.assigns {
-                    run.assign(value, caps.get(group).map(|m| m.as_str()))?;
+                    run.assign(value, groups.get(line, group))?;
                 }
                 match rule.record_op {
                     RecordOp::NoRecord => {}
@@ -302,13 +307,10 @@ impl Run<'_> {
                                 input_line: self.input_line,
                             });
                         }
-                        (Some(re), Some(m)) => {
-                            nested_item(re, m).map_err(|_| ParseError::Backtracking {
-                                rule_line: 0,
-                                input_line: self.input_line,
-                                limit: self.limits.backtrack_steps,
-                            })?
-                        }
+                        (Some(re), Some(m)) => match nested_item(re, m) {
+                            Ok(item) => item,
+                            Err(e) => return Err(match_error(self.limits, self.input_line, 0, e)),
+                        },
                         (None, m) => m.map_or(Item::Null, |m| Item::Str(m.to_string())),
                     };
                     slot.items.push(item);
@@ -397,16 +399,29 @@ impl Run<'_> {
     }
 }
 
+fn match_error(limits: &Limits, input_line: usize, rule_line: usize, e: MatchError) -> ParseError {
+    match e {
+        MatchError::Backtracking => ParseError::Backtracking {
+            rule_line,
+            input_line,
+            limit: limits.backtrack_steps,
+        },
+        MatchError::Unicode(reason) => ParseError::Regex { rule_line, reason },
+    }
+}
+
 /// The named groups of a nested List value, or the text itself when its own
 /// regex does not match it alone or has no named groups.
-fn nested_item(re: &fancy_regex::Regex, text: &str) -> Result<Item, fancy_regex::Error> {
-    let Some(caps) = re.captures(text)? else {
+fn nested_item(pattern: &Pattern, text: &str) -> Result<Item, MatchError> {
+    let mut groups = Groups::default();
+    if !pattern.match_groups(text, &mut groups)? {
         return Ok(Item::Str(text.to_string()));
-    };
-    let map: Vec<(String, Option<String>)> = re
+    }
+    let map: Vec<(String, Option<String>)> = pattern
         .capture_names()
+        .into_iter()
         .enumerate()
-        .filter_map(|(i, name)| Some((name?.to_string(), caps.get(i).map(|m| m.as_str().into()))))
+        .filter_map(|(i, name)| Some((name?.to_string(), groups.get(text, i).map(str::to_string))))
         .collect();
     Ok(if map.is_empty() {
         Item::Str(text.to_string())

@@ -6,7 +6,8 @@
 
 use crate::error::IndexError;
 use crate::fsm::{Cell, Record, Table};
-use crate::{Limits, Template, pyre};
+use crate::pyre::Pattern;
+use crate::{Limits, Template};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -38,7 +39,9 @@ pub struct IndexRow {
 #[derive(Debug)]
 struct Column {
     name: String,
-    /// The regex as written, completion expanded; empty matches anything.
+    /// The field as written (before completion is expanded).
+    raw: String,
+    /// The regex, completion expanded; empty matches anything.
     pattern: String,
     compiled: OnceLock<Result<Matcher, String>>,
 }
@@ -47,7 +50,10 @@ struct Column {
 enum Matcher {
     /// A pattern without regex syntax matches the text's prefix.
     Prefix(String),
-    Regex(fancy_regex::Regex),
+    /// Words with `[[…]]` completion and nothing else (most of an index):
+    /// matched without building a regex.
+    Words(Vec<(String, String)>),
+    Regex(Box<Pattern>),
 }
 
 /// Records from the templates the index chose.
@@ -125,6 +131,7 @@ impl Index {
                 .filter(|(h, _)| h.as_str() != "Template")
                 .map(|(h, f)| Column {
                     name: h.clone(),
+                    raw: f.to_string(),
                     pattern: if h == "Command" {
                         expand_completion(f)
                     } else {
@@ -173,10 +180,11 @@ impl Index {
                 }
                 let matcher = col
                     .compiled
-                    .get_or_init(|| compile_column(&col.pattern, &self.limits));
+                    .get_or_init(|| compile_column(col, &self.limits));
                 let matched = match matcher {
                     Ok(Matcher::Prefix(p)) => attribute.starts_with(p.as_str()),
-                    Ok(Matcher::Regex(re)) => re.is_match(attribute).unwrap_or(false),
+                    Ok(Matcher::Words(words)) => words_match(words, attribute),
+                    Ok(Matcher::Regex(p)) => p.is_match(attribute),
                     Err(reason) => {
                         return Err(IndexError::Syntax {
                             path: self.path.clone(),
@@ -366,14 +374,60 @@ fn expand_completion(field: &str) -> String {
     out
 }
 
-fn compile_column(pattern: &str, limits: &Limits) -> Result<Matcher, String> {
-    if pattern
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '-'))
-    {
-        return Ok(Matcher::Prefix(pattern.to_string()));
+fn is_plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-')
+}
+
+fn compile_column(col: &Column, limits: &Limits) -> Result<Matcher, String> {
+    let pattern = &col.pattern;
+    if pattern.chars().all(|c| is_plain(c) || c == ' ') {
+        return Ok(Matcher::Prefix(pattern.clone()));
     }
-    pyre::compile(pattern, limits).map(Matcher::Regex)
+    if col.name == "Command"
+        && let Some(words) = completion_words(&col.raw)
+    {
+        return Ok(Matcher::Words(words));
+    }
+    Pattern::new(pattern, limits).map(|p| Matcher::Regex(Box::new(p)))
+}
+
+/// `sh[[ow]] ip int[[erface]]` as `[("sh", "ow"), ("ip", ""), ("int", "erface")]`,
+/// when the field is only such words separated by single spaces.
+fn completion_words(raw: &str) -> Option<Vec<(String, String)>> {
+    raw.split(' ')
+        .map(|word| {
+            let (required, optional) = match word.split_once("[[") {
+                Some((r, rest)) => (r, rest.strip_suffix("]]")?),
+                None => (word, ""),
+            };
+            (!required.is_empty()
+                && required.chars().all(is_plain)
+                && optional.chars().all(is_plain))
+            .then(|| (required.to_string(), optional.to_string()))
+        })
+        .collect()
+}
+
+/// Whether `text` starts with the words, each written out at least to its
+/// required part and at most in full (what the expanded regex matches,
+/// anchored at the start only).
+fn words_match(words: &[(String, String)], text: &str) -> bool {
+    let Some(((required, optional), rest)) = words.split_first() else {
+        return true;
+    };
+    let Some(after) = text.strip_prefix(required.as_str()) else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    // Every written-out length of the optional part, longest first.
+    (0..=optional.len()).rev().any(|n| {
+        after
+            .strip_prefix(&optional[..n])
+            .and_then(|t| t.strip_prefix(' '))
+            .is_some_and(|t| words_match(rest, t))
+    })
 }
 
 #[cfg(test)]
@@ -440,6 +494,49 @@ a_wrong_width.textfsm, .*, cisco_ios
         assert_eq!(i.find("cisco_xe", "show clock").unwrap().unwrap().line, 7);
         assert!(i.find("cisco_ios", "show clock").unwrap().unwrap().line == 7);
         assert_eq!(i.rows.len(), 3);
+    }
+
+    #[test]
+    fn completion_words_match_as_their_expanded_regex_does() {
+        let limits = Limits::default();
+        for (field, commands) in [
+            (
+                "sh[[ow]] ip int[[erface]] br[[ief]]",
+                &[
+                    "show ip int br",
+                    "sh ip interface brief",
+                    "show ip int brief extra",
+                    "show ip in br",
+                    "sho ip int",
+                    "show  ip int br",
+                    "show ip int bri",
+                    "",
+                ][..],
+            ),
+            (
+                "sh[[ow]] mac-a[[ddress-table]]",
+                &[
+                    "sh mac-a",
+                    "show mac-address-table",
+                    "show mac-address-tablex",
+                    "show mac-add",
+                    "show mac",
+                ],
+            ),
+            ("show vlan", &["show vlan", "show vlan brief", "show vla"]),
+        ] {
+            let words = completion_words(field).unwrap();
+            let regex = Pattern::new(&expand_completion(field), &limits).unwrap();
+            for c in commands {
+                assert_eq!(
+                    words_match(&words, c),
+                    regex.is_match(c),
+                    "`{field}` on `{c}`"
+                );
+            }
+        }
+        assert!(completion_words("sh[[ow]] (ip|ipv6) route").is_none());
+        assert!(completion_words("sh[[ow]]  ver").is_none());
     }
 
     #[test]

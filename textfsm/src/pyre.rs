@@ -17,27 +17,281 @@
 //! | `(?u)` flag                    | (dropped)              | Unicode is the default in both |
 //! | `(?x)` comments and whitespace | (dropped)              | read here, where class and escape rules are Python's |
 //!
+//! | `\s`, `\S`                     | `[\s\x{1C}-\x{1F}]`, negated | Python counts `\x1c`–`\x1f` as whitespace |
+//!
+//! Each pattern is built twice. The ASCII form spells `\d \w \s` and their
+//! negations as ASCII sets: on ASCII text (nearly all device output) it
+//! matches exactly as the Unicode form does, and it is several times smaller
+//! and faster. The Unicode form is built on the first non-ASCII text.
+//!
 //! Python's own errors are kept: an unknown escape such as `\e`, a group name
 //! defined twice, global flags not at the start. `(?a)` and `(?L)` (ASCII and
 //! locale matching) have no fancy-regex equivalent and are refused.
 
 use crate::Limits;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
-/// Compile Python pattern `py` as `re.match` uses it: anchored at the start
+/// How `\d \w \s` are spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Classes {
+    /// Python's Unicode classes.
+    Unicode,
+    /// Their ASCII members only: the same matches on ASCII text.
+    Ascii,
+}
+
+/// A Python pattern compiled as `re.match` uses it: anchored at the start
 /// of the text, within the regex size and backtracking limits.
-pub(crate) fn compile(py: &str, limits: &Limits) -> Result<fancy_regex::Regex, String> {
-    let translated = translate(py)?;
-    fancy_regex::RegexBuilder::new(&format!("\\A(?:{translated})"))
-        .backtrack_limit(limits.backtrack_steps)
-        .delegate_size_limit(limits.regex_size)
-        .delegate_dfa_size_limit(limits.regex_size)
-        .build()
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    ascii: Engine,
+    unicode: OnceLock<Result<Engine, String>>,
+    unicode_source: String,
+    limits: Limits,
+}
+
+/// The regex crate when the pattern needs no backtracking feature (no
+/// allocation per match, a DFA rejects most lines); fancy-regex for
+/// lookaround and backreferences.
+#[derive(Debug)]
+enum Engine {
+    Plain(regex::Regex),
+    Fancy(fancy_regex::Regex),
+}
+
+/// Why a match could not be decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MatchError {
+    /// More backtracking steps than the limit.
+    Backtracking,
+    /// The Unicode form does not compile (size limit).
+    Unicode(String),
+}
+
+/// The group spans of the last match, and the buffers to find them in
+/// (one set per template run, reused line after line).
+#[derive(Debug, Default)]
+pub(crate) struct Groups {
+    ascii: Option<regex::CaptureLocations>,
+    unicode: Option<regex::CaptureLocations>,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Groups {
+    /// Group `i` of the last match in `text`.
+    pub fn get<'t>(&self, text: &'t str, i: usize) -> Option<&'t str> {
+        self.spans
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|(a, b)| text.get(a..b))
+    }
+}
+
+impl Pattern {
+    /// Translate `py` and build its ASCII form (the Unicode form is only
+    /// parsed here, and built on first use).
+    pub fn new(py: &str, limits: &Limits) -> Result<Pattern, String> {
+        let ascii = Engine::build(&translate(py, Classes::Ascii)?, limits)?;
+        let unicode_source = translate(py, Classes::Unicode)?;
+        fancy_regex::Expr::parse_tree(&anchored(&unicode_source)).map_err(|e| e.to_string())?;
+        Ok(Pattern {
+            ascii,
+            unicode: OnceLock::new(),
+            unicode_source,
+            limits: *limits,
+        })
+    }
+
+    fn engine(&self, text: &str) -> Result<(&Engine, bool), MatchError> {
+        if text.is_ascii() {
+            return Ok((&self.ascii, true));
+        }
+        self.unicode
+            .get_or_init(|| Engine::build(&self.unicode_source, &self.limits))
+            .as_ref()
+            .map(|e| (e, false))
+            .map_err(|e| MatchError::Unicode(e.clone()))
+    }
+
+    /// Match `text`; on a match, `groups` holds the group spans.
+    pub fn match_groups(&self, text: &str, groups: &mut Groups) -> Result<bool, MatchError> {
+        let (engine, ascii) = self.engine(text)?;
+        groups.spans.clear();
+        match engine {
+            Engine::Plain(re) => {
+                let slot = if ascii {
+                    &mut groups.ascii
+                } else {
+                    &mut groups.unicode
+                };
+                let locs = slot.get_or_insert_with(|| re.capture_locations());
+                if re.captures_read(locs, text).is_none() {
+                    return Ok(false);
+                }
+                groups.spans.extend((0..locs.len()).map(|i| locs.get(i)));
+            }
+            Engine::Fancy(re) => {
+                let Some(caps) = re.captures(text).map_err(|_| MatchError::Backtracking)? else {
+                    return Ok(false);
+                };
+                groups
+                    .spans
+                    .extend((0..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end()))));
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether `text` matches (a form that fails to build matches nothing).
+    pub fn is_match(&self, text: &str) -> bool {
+        match self.engine(text) {
+            Ok((Engine::Plain(re), _)) => re.is_match(text),
+            Ok((Engine::Fancy(re), _)) => re.is_match(text).unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Names of the capture groups by index (the same in both forms).
+    pub fn capture_names(&self) -> Vec<Option<&str>> {
+        match &self.ascii {
+            Engine::Plain(re) => re.capture_names().collect(),
+            Engine::Fancy(re) => re.capture_names().collect(),
+        }
+    }
+
+    /// Capture groups, the whole match (group 0) included.
+    pub fn captures_len(&self) -> usize {
+        match &self.ascii {
+            Engine::Plain(re) => re.captures_len(),
+            Engine::Fancy(re) => re.captures_len(),
+        }
+    }
+}
+
+impl Engine {
+    fn build(translated: &str, limits: &Limits) -> Result<Engine, String> {
+        let source = anchored(translated);
+        match regex::RegexBuilder::new(&source)
+            .size_limit(limits.regex_size)
+            .dfa_size_limit(limits.regex_size)
+            .build()
+        {
+            Ok(re) => return Ok(Engine::Plain(re)),
+            Err(regex::Error::CompiledTooBig(limit)) => {
+                return Err(format!(
+                    "compiled regex exceeds the size limit of {limit} bytes"
+                ));
+            }
+            // Lookaround, backreferences, atomic groups: fancy-regex.
+            Err(_) => {}
+        }
+        fancy_regex::RegexBuilder::new(&source)
+            .backtrack_limit(limits.backtrack_steps)
+            .delegate_size_limit(limits.regex_size)
+            .delegate_dfa_size_limit(limits.regex_size)
+            .build()
+            .map(Engine::Fancy)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn anchored(translated: &str) -> String {
+    format!("\\A(?:{translated})")
+}
+
+/// A literal every match of Python pattern `py` contains, when it has one
+/// worth checking first: the longest run of plain characters at the top
+/// level of the pattern, none made optional by a quantifier. `None` when
+/// the pattern has a top-level alternation or flags (case, verbose) that
+/// would change what the run matches.
+pub(crate) fn required_literal(py: &str) -> Option<String> {
+    if py.contains("(?")
+        && py.split("(?").skip(1).any(|rest| {
+            let flags: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+                .collect();
+            !flags.is_empty() && flags != "P"
+        })
+    {
+        return None;
+    }
+    let chars: Vec<char> = py.chars().collect();
+    let (mut depth, mut i) = (0usize, 0);
+    let mut best = String::new();
+    let mut run = String::new();
+    let end_run = |run: &mut String, best: &mut String| {
+        if run.len() > best.len() {
+            *best = run.clone();
+        }
+        run.clear();
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                end_run(&mut run, &mut best);
+                i += 2;
+                continue;
+            }
+            '[' => {
+                end_run(&mut run, &mut best);
+                // Skip the class: `]` first (after `^`) is a member.
+                i += 1;
+                if chars.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    i += 1;
+                }
+                while i < chars.len() && chars[i] != ']' {
+                    i += if chars[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+                continue;
+            }
+            '(' => {
+                end_run(&mut run, &mut best);
+                depth += 1;
+            }
+            ')' => {
+                end_run(&mut run, &mut best);
+                depth = depth.saturating_sub(1);
+            }
+            '|' if depth == 0 => return None,
+            c if depth == 0 && (c.is_ascii_alphanumeric() || " _,:;=/-<>'\"@%&!~`".contains(c)) => {
+                // A quantifier after it makes this character optional or
+                // repeated: the run ends before it (`+` keeps it once).
+                match chars.get(i + 1) {
+                    Some('*' | '?' | '{') => end_run(&mut run, &mut best),
+                    Some('+') => {
+                        run.push(c);
+                        end_run(&mut run, &mut best);
+                    }
+                    _ => run.push(c),
+                }
+            }
+            _ => end_run(&mut run, &mut best),
+        }
+        i += 1;
+    }
+    end_run(&mut run, &mut best);
+    (best.trim().len() >= 3).then_some(best)
+}
+
+/// Check that Python pattern `py` parses, without building its matcher
+/// (a Value's regex is matched only inside the rules that use it).
+pub(crate) fn check(py: &str) -> Result<(), String> {
+    let translated = translate(py, Classes::Unicode)?;
+    fancy_regex::Expr::parse_tree(&translated)
+        .map(drop)
         .map_err(|e| e.to_string())
 }
 
 /// Rewrite the Python pattern `py`; the error is Python's complaint.
-pub(crate) fn translate(py: &str) -> Result<String, String> {
+pub(crate) fn translate(py: &str, classes: Classes) -> Result<String, String> {
     Translator {
         src: py.chars().collect(),
         pos: 0,
@@ -46,6 +300,7 @@ pub(crate) fn translate(py: &str) -> Result<String, String> {
         verbose: Vec::new(),
         lookaround: Vec::new(),
         global_verbose: false,
+        classes,
     }
     .run()
 }
@@ -60,6 +315,7 @@ struct Translator {
     /// Of each open group: where its output starts, when it is a lookaround.
     lookaround: Vec<Option<usize>>,
     global_verbose: bool,
+    classes: Classes,
 }
 
 /// One member of a character class.
@@ -211,9 +467,12 @@ impl Translator {
         };
         self.pos += 1;
         match c {
-            'A' | 'b' | 'B' | 'd' | 'D' | 's' | 'S' | 'w' | 'W' => {
+            'A' | 'b' | 'B' => {
                 self.out.push('\\');
                 self.out.push(c);
+            }
+            'd' | 'D' | 's' | 'S' | 'w' | 'W' => {
+                push_category(&mut self.out, c, self.classes, false);
             }
             'Z' => self.out.push_str("\\z"),
             '1'..='9' => {
@@ -473,7 +732,7 @@ impl Translator {
                 };
                 self.pos += 1;
                 if next == ']' {
-                    push_class_item(&mut out, &item);
+                    push_class_item(&mut out, &item, self.classes);
                     push_class_char(&mut out, '-');
                     break;
                 }
@@ -487,7 +746,7 @@ impl Translator {
                     _ => return Err("bad character range".into()),
                 }
             } else {
-                push_class_item(&mut out, &item);
+                push_class_item(&mut out, &item, self.classes);
             }
         }
         out.push(']');
@@ -546,22 +805,45 @@ fn push_class_char(out: &mut String, c: char) {
     }
 }
 
-fn push_class_item(out: &mut String, item: &ClassItem) {
+fn push_class_item(out: &mut String, item: &ClassItem, classes: Classes) {
     match item {
         ClassItem::Char(c) => push_class_char(out, *c),
-        ClassItem::Category(k) => {
-            out.push('\\');
-            out.push(*k);
-        }
+        ClassItem::Category(k) => push_category(out, *k, classes, true),
+    }
+}
+
+/// `\\d \\D \\s \\S \\w \\W` as a class (`in_class`: the members only, or
+/// a nested class for a negation, to sit inside an enclosing class).
+fn push_category(out: &mut String, k: char, classes: Classes, in_class: bool) {
+    let members = match (classes, k.to_ascii_lowercase()) {
+        (Classes::Ascii, 'd') => "0-9",
+        (Classes::Ascii, 'w') => "0-9A-Za-z_",
+        (Classes::Ascii, _) => "\\x{9}-\\x{D}\\x{1C}-\\x{20}",
+        (Classes::Unicode, 'd') => "\\d",
+        (Classes::Unicode, 'w') => "\\w",
+        (Classes::Unicode, _) => "\\s\\x{1C}-\\x{1F}",
+    };
+    let negated = k.is_ascii_uppercase();
+    if classes == Classes::Unicode && matches!(k, 'd' | 'D' | 'w' | 'W') {
+        out.push('\\');
+        out.push(k);
+    } else if in_class && !negated {
+        out.push_str(members);
+    } else {
+        let _ = write!(out, "[{}{members}]", if negated { "^" } else { "" });
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::translate;
+    use super::{Classes, translate};
 
     fn t(py: &str) -> String {
-        translate(py).unwrap()
+        translate(py, Classes::Unicode).unwrap()
+    }
+
+    fn err(py: &str) -> bool {
+        translate(py, Classes::Unicode).is_err()
     }
 
     #[test]
@@ -578,7 +860,10 @@ mod tests {
     fn brace_that_is_no_repeat_is_a_literal() {
         assert_eq!(t(r"\d{1-2}"), r"\d\{1\-2\}");
         assert_eq!(t(r"x{}"), r"x\{\}");
-        assert_eq!(t(r"\s{,4}a{2}b{3,}c{1,5}"), r"\s{0,4}a{2}b{3,}c{1,5}");
+        assert_eq!(
+            t(r"\s{,4}a{2}b{3,}c{1,5}"),
+            r"[\s\x{1C}-\x{1F}]{0,4}a{2}b{3,}c{1,5}"
+        );
     }
 
     #[test]
@@ -605,12 +890,44 @@ mod tests {
 
     #[test]
     fn python_errors_are_kept() {
-        assert!(translate(r"\e").is_err());
-        assert!(translate(r"(?P<a>x)(?P<a>y)").is_err());
-        assert!(translate(r"a(?i)b").is_err());
-        assert!(translate(r"[a").is_err());
-        assert!(translate(r"[\d-z]").is_err());
-        assert!(translate(r"(?a)x").is_err());
+        assert!(err(r"\e"));
+        assert!(err(r"(?P<a>x)(?P<a>y)"));
+        assert!(err(r"a(?i)b"));
+        assert!(err(r"[a"));
+        assert!(err(r"[\d-z]"));
+        assert!(err(r"(?a)x"));
+    }
+
+    #[test]
+    fn ascii_form_spells_classes_as_ascii_sets() {
+        let a = |py| translate(py, Classes::Ascii).unwrap();
+        assert_eq!(a(r"\d\w"), r"[0-9][0-9A-Za-z_]");
+        assert_eq!(a(r"\S+"), r"[^\x{9}-\x{D}\x{1C}-\x{20}]+");
+        assert_eq!(a(r"[\w.-]"), r"[0-9A-Za-z_\.\-]");
+        assert_eq!(a(r"[^\S\d]"), r"[^[^\x{9}-\x{D}\x{1C}-\x{20}]0-9]");
+        assert_eq!(t(r"[\S]"), r"[[^\s\x{1C}-\x{1F}]]");
+    }
+
+    #[test]
+    fn required_literal_is_a_mandatory_top_level_run() {
+        use super::required_literal as r;
+        assert_eq!(
+            r(r"^\s+Hardware\s+is\s+(?P<X>\S+)").as_deref(),
+            Some("Hardware")
+        );
+        assert_eq!(
+            r(r"^(?P<A>\d+) packets input, (?P<B>\d+)").as_deref(),
+            Some(" packets input, ")
+        );
+        assert_eq!(r(r"^Load\s+for\s+").as_deref(), Some("Load"));
+        assert_eq!(r(r"^packets? out").as_deref(), Some("packet"));
+        assert_eq!(r(r"^(?:rate|speed) x"), None);
+        assert_eq!(r(r"^up|down"), None);
+        assert_eq!(r(r"(?i)^Hardware"), None);
+        assert_eq!(r(r"^[Hardware]+\s"), None);
+        assert_eq!(r(r"^ab\.cd"), None);
+        assert_eq!(r(r"^(?P<X>Hardware)"), None);
+        assert_eq!(r(r"^MTUX{2} x").as_deref(), Some("MTU"));
     }
 
     #[test]

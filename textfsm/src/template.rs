@@ -2,6 +2,7 @@
 //! way Python textfsm 2.x checks them.
 
 use crate::error::TemplateError;
+use crate::pyre::Pattern;
 use crate::{Limits, pyre};
 use fancy_regex::Regex;
 use std::collections::HashMap;
@@ -46,7 +47,7 @@ pub(crate) struct ValueDef {
     pub options: Vec<ValueOption>,
     /// A List value with several groups: its own regex, to split each match
     /// into the named groups (a list of maps).
-    pub nested: Option<Regex>,
+    pub nested: Option<Pattern>,
 }
 
 impl ValueDef {
@@ -85,7 +86,11 @@ pub(crate) enum Transition {
 pub(crate) struct Rule {
     /// Template line, for errors.
     pub line: usize,
-    pub regex: Regex,
+    /// Position among all rules of the template (its match buffers).
+    pub id: usize,
+    pub regex: Pattern,
+    /// A literal every line the rule matches contains: a cheap test first.
+    pub literal: Option<String>,
     /// Capture group and the Value it fills, in group order.
     pub assigns: Vec<(usize, usize)>,
     pub line_op: LineOp,
@@ -102,6 +107,7 @@ pub struct Template {
     pub(crate) states: Vec<Vec<Rule>>,
     pub(crate) start: usize,
     pub(crate) has_eof_state: bool,
+    pub(crate) rule_count: usize,
 }
 
 /// A rule's action as written, before state names are resolved.
@@ -126,6 +132,7 @@ impl Template {
         let (values, var_map) = read_values(&lines, &mut at, limits)?;
         let mut names: Vec<String> = Vec::new();
         let mut raw_states: Vec<Vec<(Rule, Option<String>)>> = Vec::new();
+        let mut rule_count = 0;
         while let Some(name) = next_state_name(&lines, &mut at)? {
             if names.contains(&name) {
                 return Err(syntax(at, format!("duplicate state name `{name}`")));
@@ -146,7 +153,10 @@ impl Template {
                         "a rule starts with one or two spaces or a tab, then `^` (a blank line ends the state)",
                     ));
                 }
-                rules.push(read_rule(line, at, &var_map, &values, limits)?);
+                let mut rule = read_rule(line, at, &var_map, &values, limits)?;
+                rule.0.id = rule_count;
+                rule_count += 1;
+                rules.push(rule);
             }
             names.push(name);
             raw_states.push(rules);
@@ -194,6 +204,7 @@ impl Template {
             states,
             start,
             has_eof_state,
+            rule_count,
         })
     }
 
@@ -320,17 +331,24 @@ fn read_values(
                 format!("the regex of Value {name} must be enclosed in `(` `)`, got `{regex}`"),
             ));
         }
-        let compiled = pyre::compile(&regex, limits).map_err(|reason| TemplateError::Regex {
+        let bad_regex = |reason| TemplateError::Regex {
             line: n,
             pattern: regex.clone(),
             reason,
-        })?;
+        };
+        // Only a List value's own regex is ever matched (to split it into
+        // its nested groups); the others need only be valid.
+        let nested = if options.contains(&ValueOption::List) {
+            let compiled = Pattern::new(&regex, limits).map_err(bad_regex)?;
+            // Python counts every capturing group; group 0 is the whole match.
+            (compiled.captures_len() > 2).then_some(compiled)
+        } else {
+            pyre::check(&regex).map_err(bad_regex)?;
+            None
+        };
         if values.iter().any(|v| v.name == name) {
             return Err(syntax(n, format!("Value {name} is declared twice")));
         }
-        // Python counts every capturing group; group 0 is the whole match.
-        let nested = (options.contains(&ValueOption::List) && compiled.captures_len() > 2)
-            .then_some(compiled);
         var_map.insert(name.to_string(), format!("(?P<{name}>{}", &regex[1..]));
         values.push(ValueDef {
             name: name.to_string(),
@@ -395,13 +413,14 @@ fn read_rule(
     } else {
         substitute(pattern, var_map).map_err(|m| syntax(n, m))?
     };
-    let regex = pyre::compile(&regex_text, limits).map_err(|reason| TemplateError::Regex {
+    let regex = Pattern::new(&regex_text, limits).map_err(|reason| TemplateError::Regex {
         line: n,
         pattern: regex_text.clone(),
         reason,
     })?;
     let assigns = regex
         .capture_names()
+        .into_iter()
         .enumerate()
         .filter_map(|(group, name)| {
             let value = values.iter().position(|v| Some(v.name.as_str()) == name)?;
@@ -451,6 +470,8 @@ fn read_rule(
     Ok((
         Rule {
             line: n,
+            id: 0,
+            literal: pyre::required_literal(&regex_text),
             regex,
             assigns,
             line_op: action.line_op,

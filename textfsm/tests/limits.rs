@@ -135,11 +135,29 @@ fn records_that_grow_quadratically_stop_at_the_output_limit() {
 #[test]
 fn oversized_regex_is_refused_at_compile_time() {
     let e = Template::compile(
-        "Value X ((?:\\w{100}){100})\n\nStart\n  ^${X}\n",
+        "Value X ((?:\\w{1000}){100})\n\nStart\n  ^${X}\n",
         &Limits::default(),
     )
     .unwrap_err();
-    assert!(matches!(e, TemplateError::Regex { line: 1, .. }), "{e}");
+    assert!(matches!(e, TemplateError::Regex { line: 4, .. }), "{e}");
+}
+
+#[test]
+fn regex_too_large_in_its_unicode_form_stops_on_the_first_non_ascii_line() {
+    // The ASCII form (used on ASCII lines) fits the size limit; Unicode
+    // `\w` a hundred times a hundred does not.
+    let t = compile("Value X ((?:\\w{100}){100})\n\nStart\n  ^${X} -> Record\n");
+    assert_eq!(
+        t.parse_text("plain ascii\n", &Limits::default())
+            .unwrap()
+            .rows
+            .len(),
+        0
+    );
+    let e = t
+        .parse_text("ascii\nnaïve\n", &Limits::default())
+        .unwrap_err();
+    assert!(matches!(e, ParseError::Regex { rule_line: 4, .. }), "{e}");
 }
 
 #[test]
