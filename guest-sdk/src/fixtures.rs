@@ -209,6 +209,211 @@ impl<E: Display + Debug> Suite<E> {
     }
 }
 
+/// (command, output) pairs, in the order of a getter's commands.
+pub type Outputs = [(String, String)];
+
+/// A driver's getters under test: the getters a platform answers, the
+/// commands of one, and the builder of its result from (command, output) pairs.
+pub struct Getters<E> {
+    /// Getter names answered on a platform.
+    pub getters: fn(&str) -> Vec<String>,
+    /// Commands of a getter on a platform.
+    pub commands: fn(&str, &str) -> Result<Vec<String>, E>,
+    /// The getter's result from its commands' outputs.
+    pub answer: fn(&str, &str, &Outputs) -> Result<Value, E>,
+}
+
+/// Golden-file tests for getters, which read several commands' outputs:
+/// `tests/getters/<platform>/<getter>/<case>/` holds one `<command>.raw` per
+/// command of the getter (the command with every character other than a
+/// letter or digit turned into `_`: `show_lldp_neighbors.raw`) and the
+/// expected result in `expected.json`. `OVERWRITE=1` writes `expected.json`.
+pub struct GetterSuite<E> {
+    dir: PathBuf,
+    package: String,
+    getters: Getters<E>,
+}
+
+/// The file name holding the output of `command` in a getter fixture.
+pub fn command_file(command: &str) -> String {
+    let name: String = command
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{name}.raw")
+}
+
+impl<E: Display + Debug> GetterSuite<E> {
+    /// The getter fixtures of the crate at `manifest_dir` (its `tests/getters`).
+    pub fn new(manifest_dir: &str, package: &str, getters: Getters<E>) -> Self {
+        GetterSuite {
+            dir: Path::new(manifest_dir).join("tests").join("getters"),
+            package: package.to_string(),
+            getters,
+        }
+    }
+
+    /// Every case as (platform, getter, case directory).
+    pub fn cases(&self) -> Vec<(String, String, PathBuf)> {
+        let mut out = Vec::new();
+        for platform in sorted_entries(&self.dir).into_iter().filter(|p| p.is_dir()) {
+            let p = platform.file_name().unwrap().to_string_lossy().into_owned();
+            for getter in sorted_entries(&platform).into_iter().filter(|p| p.is_dir()) {
+                let g = getter.file_name().unwrap().to_string_lossy().into_owned();
+                for case in sorted_entries(&getter).into_iter().filter(|p| p.is_dir()) {
+                    out.push((p.clone(), g.clone(), case));
+                }
+            }
+        }
+        out
+    }
+
+    /// The (command, output) pairs of a case, in the getter's command order.
+    pub fn outputs(
+        &self,
+        platform: &str,
+        getter: &str,
+        case: &Path,
+    ) -> Result<Vec<(String, String)>, String> {
+        let commands = (self.getters.commands)(platform, getter)
+            .map_err(|e| format!("{platform} has no getter {getter}: {e}"))?;
+        commands
+            .into_iter()
+            .map(|c| {
+                let path = case.join(command_file(&c));
+                fs::read_to_string(&path)
+                    .map(|raw| (c, raw))
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            })
+            .collect()
+    }
+
+    /// Each case builds its `expected.json` (or, with `OVERWRITE=1`, writes it).
+    pub fn golden(&self) {
+        let overwrite = std::env::var("OVERWRITE").is_ok_and(|v| v == "1");
+        let mut failures = String::new();
+        let mut checked = 0;
+        for (platform, getter, case) in self.cases() {
+            let name = format!(
+                "{platform}/{getter}/{}",
+                case.file_name().unwrap().to_string_lossy()
+            );
+            let result = self.outputs(&platform, &getter, &case).and_then(|outputs| {
+                (self.getters.answer)(&platform, &getter, &outputs)
+                    .map_err(|e| format!("getter failed: {e}"))
+            });
+            let actual = match result {
+                Ok(v) => v,
+                Err(why) => {
+                    writeln!(failures, "{name}: {why}").unwrap();
+                    continue;
+                }
+            };
+            let json_path = case.join("expected.json");
+            if overwrite {
+                fs::write(
+                    &json_path,
+                    serde_json::to_string_pretty(&actual).unwrap() + "\n",
+                )
+                .unwrap();
+                println!("wrote {}", json_path.display());
+                checked += 1;
+                continue;
+            }
+            let expected: Value = match fs::read_to_string(&json_path) {
+                Ok(text) => match serde_json::from_str(&text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        writeln!(failures, "{name}: invalid JSON in expected.json: {e}").unwrap();
+                        continue;
+                    }
+                },
+                Err(_) => {
+                    writeln!(
+                        failures,
+                        "{name}: no expected.json (run with OVERWRITE=1 to create it)"
+                    )
+                    .unwrap();
+                    continue;
+                }
+            };
+            if expected != actual {
+                let mut lines = String::new();
+                diff("", &expected, &actual, &mut lines);
+                writeln!(
+                    failures,
+                    "{name}: result differs from expected.json:\n{lines}"
+                )
+                .unwrap();
+                continue;
+            }
+            checked += 1;
+        }
+        assert!(
+            failures.is_empty(),
+            "getter fixture failures:\n{failures}\n(if the change is intended: OVERWRITE=1 cargo test -p {} --test getters, then review the diff)",
+            self.package
+        );
+        assert!(
+            checked > 0,
+            "no getter fixture under {}",
+            self.dir.display()
+        );
+        println!("{checked} getter cases checked");
+    }
+
+    /// Every getter `platforms` answer has at least one case; no case names
+    /// a getter its platform does not answer.
+    pub fn every_getter_has_fixtures(&self, platforms: &[&str]) {
+        let cases = self.cases();
+        let mut missing = Vec::new();
+        for platform in platforms {
+            for getter in (self.getters.getters)(platform) {
+                if !cases.iter().any(|(p, g, _)| p == platform && *g == getter) {
+                    missing.push(format!("{platform}/{getter}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "getters without fixtures: {}",
+            missing.join(", ")
+        );
+        for (platform, getter, case) in cases {
+            assert!(
+                (self.getters.getters)(&platform).contains(&getter),
+                "{} is a fixture of a getter {platform} does not answer",
+                case.display()
+            );
+        }
+    }
+
+    /// Each case's outputs, cut short anywhere, never make a getter panic.
+    pub fn truncated_outputs_never_panic(&self) {
+        for (platform, getter, case) in self.cases() {
+            let Ok(outputs) = self.outputs(&platform, &getter, &case) else {
+                continue;
+            };
+            for i in 0..outputs.len() {
+                let raw = &outputs[i].1;
+                let cuts: Vec<usize> = raw
+                    .char_indices()
+                    .map(|(at, _)| at)
+                    .step_by(raw.len() / 20 + 1)
+                    .collect();
+                for cut in cuts {
+                    for part in [&raw[..cut], &raw[cut..]] {
+                        let mut cut_outputs = outputs.clone();
+                        cut_outputs[i].1 = part.to_string();
+                        // Either result is fine; the getter must only not panic.
+                        let _ = (self.getters.answer)(&platform, &getter, &cut_outputs);
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))

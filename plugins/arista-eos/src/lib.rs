@@ -2,73 +2,21 @@
 //! indicators) for the CLI over SSH, and parsers for `show` commands that read
 //! both the EOS CLI text and the eAPI JSON of the same command.
 
+pub mod getters;
 pub mod parsers;
 
-use netrun_guest::driver::{
-    ConfigMechanics, ConfigStyle, Definition, Driver, Mode, Pager, ParseError, Secret, Step,
-};
+use netrun_guest::driver::{Definition, Driver, ParseError};
+use netrun_guest::{Level, log};
+use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
 
-/// Hostname characters EOS allows in a prompt (letters, digits, `.`, `-`, `_`).
-const HOST: &str = r"[\w.\-]{1,63}";
-
-/// The EOS platform definition.
-fn eos() -> Definition {
-    Definition {
-        name: "arista_eos".into(),
-        default_mode: "privileged-exec".into(),
-        configuration_mode: "configuration".into(),
-        modes: vec![
-            // `enable` asks for a password only when an enable secret is set.
-            Mode::new("exec", &format!(r"^{HOST}>\s*$")).to_with_secret(
-                "privileged-exec",
-                "enable",
-                r"(?i)^\s*password:\s*$",
-                Secret::EnableSecret,
-            ),
-            Mode::new("privileged-exec", &format!(r"^{HOST}#\s*$"))
-                .to("exec", "disable")
-                .to("configuration", "configure terminal"),
-            // `(config)`, `(config-if-Et1/1)`, `(config-s-sess)`, `(config-router-bgp)` …
-            Mode::new(
-                "configuration",
-                &format!(r"^{HOST}\(config[\w.\-/:]{{0,48}}\)#\s*$"),
-            )
-            .to("privileged-exec", "end"),
-        ],
-        on_open: vec!["terminal length 0".into(), "terminal width 32767".into()],
-        on_close: vec!["exit".into()],
-        pagers: vec![Pager::new(r"^\s*--More--\s*$", " ")],
-        failure_indicators: vec![
-            "% Invalid input".into(),
-            "% Incomplete command".into(),
-            "% Ambiguous command".into(),
-            "% Unrecognized command".into(),
-        ],
-        line_ending: "\n".into(),
-        config: Some(config()),
+/// The platform of `plugins/netrun-platforms/platforms/arista_eos.yaml`,
+/// whose `driver` field names this driver.
+fn definitions() -> Vec<Definition> {
+    let (defs, errors) = netrun_plugin_netrun_platforms::data::definitions_for("arista-eos");
+    for e in errors {
+        log(Level::Error, &e.to_string());
     }
-}
-
-/// How EOS configuration is read, saved and rolled back: a copy of the
-/// running configuration in flash is the rollback point, `configure
-/// replace` restores it atomically.
-fn config() -> ConfigMechanics {
-    ConfigMechanics {
-        show_running: "show running-config".into(),
-        show_startup: Some("show startup-config".into()),
-        volatile: vec![
-            r"^! Command: show (running|startup)-config".into(),
-            r"^! Startup-config last modified at ".into(),
-            r"^! device: ".into(),
-            r"^! Time: ".into(),
-        ],
-        style: ConfigStyle::Indented,
-        checkpoint: vec![Step::send("copy running-config flash:{name}")],
-        rollback: vec![Step::send("configure replace flash:{name}")],
-        save: vec![Step::send("copy running-config startup-config")],
-        replace: vec![Step::send("configure replace flash:{name}")],
-        ..Default::default()
-    }
+    defs
 }
 
 /// The driver.
@@ -76,7 +24,7 @@ pub struct AristaEos;
 
 impl Driver for AristaEos {
     fn platforms() -> Vec<Definition> {
-        vec![eos()]
+        definitions()
     }
 
     fn parsers(_platform: &str) -> Vec<String> {
@@ -90,6 +38,25 @@ impl Driver for AristaEos {
     ) -> Result<serde_json::Value, ParseError> {
         parsers::parse(command, output).map_err(ParseError::from)
     }
+
+    fn getters(platform: &str) -> Vec<String> {
+        getters_in(getters::GETTERS, platform)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    fn getter_commands(platform: &str, getter: &str) -> Result<Vec<String>, ParseError> {
+        commands_in(getters::GETTERS, platform, getter).map_err(ParseError::from)
+    }
+
+    fn getter(
+        platform: &str,
+        getter: &str,
+        outputs: &[(String, String)],
+    ) -> Result<serde_json::Value, ParseError> {
+        answer_in(getters::GETTERS, platform, getter, outputs).map_err(ParseError::from)
+    }
 }
 
 netrun_guest::register_driver!(AristaEos);
@@ -97,7 +64,14 @@ netrun_guest::register_driver!(AristaEos);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netrun_guest::driver::Secret;
     use regex::Regex;
+
+    fn eos() -> Definition {
+        let mut defs = definitions();
+        assert_eq!(defs.len(), 1);
+        defs.remove(0)
+    }
 
     fn prompt(mode: &str) -> Regex {
         let def = eos();

@@ -71,3 +71,41 @@ fn eapi_json_and_cli_text_of_one_switch_parse_alike() {
     assert!(a.abs_diff(b) < 60, "{a} vs {b}");
     assert_eq!(json, text);
 }
+mod getters {
+    use netrun_guest::fixtures::{GetterSuite, Getters};
+    use netrun_plugin_arista_eos::getters::GETTERS;
+    use netrun_plugin_arista_eos::parsers::ParseError;
+    use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
+
+    fn suite() -> GetterSuite<ParseError> {
+        GetterSuite::new(
+            env!("CARGO_MANIFEST_DIR"),
+            env!("CARGO_PKG_NAME"),
+            Getters {
+                getters: |p| {
+                    getters_in(GETTERS, p)
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                },
+                commands: |p, g| commands_in(GETTERS, p, g),
+                answer: |p, g, o| answer_in(GETTERS, p, g, o),
+            },
+        )
+    }
+
+    #[test]
+    fn getter_fixtures_match_golden_json() {
+        suite().golden();
+    }
+
+    #[test]
+    fn every_getter_has_fixtures() {
+        suite().every_getter_has_fixtures(&["arista_eos"]);
+    }
+
+    #[test]
+    fn truncated_getter_outputs_never_panic() {
+        suite().truncated_outputs_never_panic();
+    }
+}

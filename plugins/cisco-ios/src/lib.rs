@@ -1,77 +1,24 @@
 //! Cisco IOS / IOS-XE driver: the platform as data (modes, prompts, pager,
 //! failure indicators) and parsers for `show` commands.
 
+pub mod getters;
 pub mod parsers;
 
-use netrun_guest::driver::{
-    ConfigMechanics, ConfigStyle, Definition, Driver, Mode, Pager, ParseError, Secret, Step,
-};
+use netrun_guest::driver::{Definition, Driver, ParseError};
+use netrun_guest::{Level, log};
+use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
 
-/// Hostname characters IOS allows in a prompt.
-const HOST: &str = r"[\w.\-@/:+]{1,63}";
+/// This driver's name in the `driver` field of platform data files.
+const DRIVER: &str = "cisco-ios";
 
-/// The IOS platform, shared by the `device_type` names users know it by.
-fn ios(name: &str) -> Definition {
-    Definition {
-        name: name.to_string(),
-        default_mode: "privileged-exec".into(),
-        configuration_mode: "configuration".into(),
-        modes: vec![
-            Mode::new("exec", &format!(r"^{HOST}>\s*$")).to_with_secret(
-                "privileged-exec",
-                "enable",
-                r"(?i)^\s*password:\s*$",
-                Secret::EnableSecret,
-            ),
-            Mode::new("privileged-exec", &format!(r"^{HOST}#\s*$"))
-                .to("exec", "disable")
-                .to("configuration", "configure terminal"),
-            Mode::new(
-                "configuration",
-                &format!(r"^{HOST}\(conf[\w.\-@/:+]{{0,32}}\)#\s*$"),
-            )
-            .to("privileged-exec", "end"),
-        ],
-        on_open: vec!["terminal length 0".into(), "terminal width 511".into()],
-        on_close: vec!["exit".into()],
-        pagers: vec![Pager::new(r"^\s*--\s?More\s?--\s*$", " ")],
-        failure_indicators: vec![
-            "% Invalid input detected".into(),
-            "% Ambiguous command".into(),
-            "% Incomplete command".into(),
-            "% Unknown command".into(),
-            "% Bad secret".into(),
-        ],
-        line_ending: "\n".into(),
-        config: Some(config()),
+/// The platforms of `plugins/netrun-platforms/platforms/{cisco_ios,cisco_xe}.yaml`
+/// (`cisco_ios`, `cisco_xe`, `cisco_iosxe`): the data files name this driver.
+fn definitions() -> Vec<Definition> {
+    let (defs, errors) = netrun_plugin_netrun_platforms::data::definitions_for(DRIVER);
+    for e in errors {
+        log(Level::Error, &e.to_string());
     }
-}
-
-/// `copy` asks for the destination file name; Enter accepts the one given.
-const DESTINATION: &str = r"Destination filename \[[^\]]*\]\?\s*$";
-
-/// How IOS configuration is read, saved and rolled back: a copy of the
-/// running configuration in flash is the rollback point, `configure
-/// replace` restores it (needs IOS 12.3(7)T / 12.2(25)S or later).
-fn config() -> ConfigMechanics {
-    ConfigMechanics {
-        show_running: "show running-config".into(),
-        show_startup: Some("show startup-config".into()),
-        volatile: vec![
-            r"^Building configuration\.\.\.".into(),
-            r"^Current configuration : \d+ bytes".into(),
-            r"^! Last configuration change at ".into(),
-            r"^! NVRAM config last updated at ".into(),
-            r"^! No configuration change since last restart".into(),
-            r"^ntp clock-period \d+".into(),
-        ],
-        style: ConfigStyle::Indented,
-        checkpoint: vec![Step::send("copy running-config flash:{name}").answer(DESTINATION, "")],
-        rollback: vec![Step::send("configure replace flash:{name} force")],
-        save: vec![Step::send("copy running-config startup-config").answer(DESTINATION, "")],
-        replace: vec![Step::send("configure replace flash:{name} force")],
-        ..Default::default()
-    }
+    defs
 }
 
 /// The driver.
@@ -79,10 +26,7 @@ pub struct CiscoIos;
 
 impl Driver for CiscoIos {
     fn platforms() -> Vec<Definition> {
-        ["cisco_ios", "cisco_xe", "cisco_iosxe"]
-            .into_iter()
-            .map(ios)
-            .collect()
+        definitions()
     }
 
     fn parsers(_platform: &str) -> Vec<String> {
@@ -96,6 +40,25 @@ impl Driver for CiscoIos {
     ) -> Result<serde_json::Value, ParseError> {
         parsers::parse(command, output).map_err(ParseError::from)
     }
+
+    fn getters(platform: &str) -> Vec<String> {
+        getters_in(getters::GETTERS, platform)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    fn getter_commands(platform: &str, getter: &str) -> Result<Vec<String>, ParseError> {
+        commands_in(getters::GETTERS, platform, getter).map_err(ParseError::from)
+    }
+
+    fn getter(
+        platform: &str,
+        getter: &str,
+        outputs: &[(String, String)],
+    ) -> Result<serde_json::Value, ParseError> {
+        answer_in(getters::GETTERS, platform, getter, outputs).map_err(ParseError::from)
+    }
 }
 
 netrun_guest::register_driver!(CiscoIos);
@@ -105,8 +68,14 @@ mod tests {
     use super::*;
     use regex::Regex;
 
+    #[test]
+    fn the_data_files_define_every_ios_name() {
+        let names: Vec<String> = definitions().into_iter().map(|d| d.name).collect();
+        assert_eq!(names, ["cisco_ios", "cisco_xe", "cisco_iosxe"]);
+    }
+
     fn prompt(mode: &str) -> Regex {
-        let def = ios("cisco_ios");
+        let def = definitions().remove(0);
         let m = def.modes.iter().find(|m| m.name == mode).unwrap();
         Regex::new(&m.prompt).unwrap()
     }
@@ -127,7 +96,7 @@ mod tests {
 
     #[test]
     fn pager_matches_ios_more() {
-        let def = ios("cisco_ios");
+        let def = definitions().remove(0);
         let re = Regex::new(&def.pagers[0].pattern).unwrap();
         assert!(re.is_match(" --More-- "));
         assert!(!re.is_match("more output"));

@@ -42,3 +42,42 @@ fn another_commands_output_is_rejected() {
 fn truncated_output_never_panics() {
     suite().truncated_output_never_panics();
 }
+
+mod getters {
+    use netrun_guest::fixtures::{GetterSuite, Getters};
+    use netrun_plugin_cisco_ios::getters::GETTERS;
+    use netrun_plugin_cisco_ios::parsers::ParseError;
+    use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
+
+    fn suite() -> GetterSuite<ParseError> {
+        GetterSuite::new(
+            env!("CARGO_MANIFEST_DIR"),
+            env!("CARGO_PKG_NAME"),
+            Getters {
+                getters: |p| {
+                    getters_in(GETTERS, p)
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                },
+                commands: |p, g| commands_in(GETTERS, p, g),
+                answer: |p, g, o| answer_in(GETTERS, p, g, o),
+            },
+        )
+    }
+
+    #[test]
+    fn getter_fixtures_match_golden_json() {
+        suite().golden();
+    }
+
+    #[test]
+    fn every_getter_has_fixtures() {
+        suite().every_getter_has_fixtures(&["cisco_ios", "cisco_xe"]);
+    }
+
+    #[test]
+    fn truncated_getter_outputs_never_panic() {
+        suite().truncated_outputs_never_panic();
+    }
+}

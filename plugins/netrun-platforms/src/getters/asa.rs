@@ -1,0 +1,129 @@
+//! Cisco ASA getters (ASA 9.x on ASA 5500-X, Firepower and ASAv).
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use serde_json::{Map, Value, json};
+
+/// The getters.
+pub const GETTERS: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &["show version"],
+        build: facts,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["show interface"],
+        build: interfaces_ip,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show arp"],
+        build: arp_table,
+    },
+];
+
+const ERRORS: &[&str] = &["% Invalid input", "ERROR: %", "% Incomplete command"];
+
+fn facts(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show version";
+    check(command, out[0], ERRORS)?;
+    let lines = lines(out[0]);
+    let os_version = lines
+        .iter()
+        .find_map(|l| l.split_once("Adaptive Security Appliance Software Version "))
+        .map(|(_, v)| v.trim())
+        .ok_or_else(|| {
+            missing(
+                command,
+                "`Adaptive Security Appliance Software Version` line",
+            )
+        })?;
+    // `fw-edge-01 up 45 days 3 hours` (the failover line starts with `failover`).
+    let (hostname, uptime) = lines
+        .iter()
+        .find_map(|l| {
+            let (name, up) = l.split_once(" up ")?;
+            (!name.contains(' ') && !name.is_empty() && name != "failover")
+                .then(|| (name.trim(), napalm::duration(up)))
+        })
+        .ok_or_else(|| missing(command, "`<hostname> up …` line"))?;
+    // `Hardware:   ASA5516, 8192 MB RAM, CPU Atom C2000 series 2416 MHz, 1 CPU (8 cores)`
+    let model = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Hardware:"))
+        .and_then(|h| h.split(',').next())
+        .map(str::trim)
+        .unwrap_or("");
+    let serial = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Serial Number:"))
+        .map(str::trim)
+        .unwrap_or("");
+    // ` 1: Ext: GigabitEthernet1/1  : address is 00a0.c900.0002, irq 255`
+    let interface_list = lines
+        .iter()
+        .filter(|l| l.contains(": address is "))
+        .filter_map(|l| l.split(':').nth(2).map(|n| n.trim().to_string()))
+        .collect();
+    Ok(Facts {
+        hostname,
+        fqdn: hostname,
+        vendor: "Cisco",
+        model,
+        serial_number: serial,
+        os_version,
+        uptime,
+        interface_list,
+    }
+    .json())
+}
+
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show interface";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    let mut current: Option<&str> = None;
+    for line in lines(out[0]) {
+        // `Interface GigabitEthernet1/1 "outside", is up, line protocol is up`
+        if let Some(rest) = line.strip_prefix("Interface ") {
+            current = rest.split_whitespace().next();
+            continue;
+        }
+        // `	IP address 203.0.113.2, subnet mask 255.255.255.248`
+        if let (Some(name), Some(rest)) = (current, line.trim().strip_prefix("IP address "))
+            && let Some((addr, mask)) = rest.split_once(", subnet mask ")
+            && let Some(len) = napalm::mask_len(mask.trim())
+            && addr.parse::<std::net::Ipv4Addr>().is_ok()
+        {
+            napalm::add_ip(&mut map, name, addr, len);
+        }
+    }
+    if current.is_none() {
+        return Err(missing(
+            command,
+            "`Interface <name> \"<nameif>\", is …` line",
+        ));
+    }
+    Ok(Value::Object(map))
+}
+
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show arp";
+    check(command, out[0], ERRORS)?;
+    let mut entries = Vec::new();
+    // `	outside 203.0.113.1 0000.0c9f.f001 12` (nameif, address, MAC, age in seconds;
+    // `-` for static and alias entries).
+    for line in lines(out[0]) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() < 3
+            || words[1].parse::<std::net::Ipv4Addr>().is_err()
+            || napalm::mac(words[2]).is_none()
+        {
+            continue;
+        }
+        let age = words.get(3).and_then(|a| a.parse::<f64>().ok());
+        entries.push(napalm::arp(words[0], words[2], words[1], age));
+    }
+    Ok(json!(entries))
+}

@@ -1,0 +1,105 @@
+//! HPE / H3C Comware 7 getters.
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use serde_json::{Map, Value};
+
+/// The getters.
+pub const GETTERS: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &[
+            "display version",
+            "display current-configuration | include sysname",
+            "display device manuinfo",
+            "display interface brief",
+        ],
+        build: facts,
+    },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["display lldp neighbor-information list"],
+        build: lldp_neighbors,
+    },
+];
+
+const ERRORS: &[&str] = &[
+    "% Unrecognized command",
+    "% Wrong parameter",
+    "% Incomplete command",
+];
+
+fn facts(out: &[&str]) -> Result<Value, ParseError> {
+    let [version, sysname, manuinfo, brief] = out else {
+        return Err(missing("display version", "outputs"));
+    };
+    let command = "display version";
+    check(command, version, ERRORS)?;
+    let vlines = lines(version);
+    // `HPE Comware Software, Version 7.1.070, Release 2612`
+    let os_version = vlines
+        .iter()
+        .find_map(|l| l.split_once("Comware Software, Version "))
+        .map(|(_, v)| v.trim())
+        .ok_or_else(|| missing(command, "`Comware Software, Version` line"))?;
+    // `HPE 5940 48XGT 6QSFP+ Switch uptime is 0 weeks, 5 days, 2 hours, 12 minutes`
+    let uptime = vlines
+        .iter()
+        .find_map(|l| l.split_once(" uptime is "))
+        .and_then(|(_, u)| napalm::duration(u));
+    let name = lines(sysname)
+        .into_iter()
+        .find_map(|l| l.trim().strip_prefix("sysname "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            missing(
+                "display current-configuration | include sysname",
+                "`sysname` line",
+            )
+        })?;
+    let manu = |key: &str| {
+        lines(manuinfo).into_iter().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == key).then(|| v.trim())
+        })
+    };
+    let interface_list = lines(brief)
+        .into_iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| {
+            w.chars().any(|c| c.is_ascii_digit()) && !w.contains(':') && !w.starts_with('(')
+        })
+        .map(str::to_string)
+        .collect();
+    Ok(Facts {
+        hostname: name,
+        fqdn: name,
+        vendor: "HPE",
+        model: manu("DEVICE_NAME").unwrap_or(""),
+        serial_number: manu("DEVICE_SERIAL_NUMBER").unwrap_or(""),
+        os_version,
+        uptime,
+        interface_list,
+    }
+    .json())
+}
+
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display lldp neighbor-information list";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(
+        command,
+        out[0],
+        "System Name",
+        &["Local Interface", "Port ID"],
+    )?;
+    let mut map = Map::new();
+    // System name, local interface, chassis ID, port ID.
+    for line in rows {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() >= 4 {
+            napalm::add_lldp(&mut map, words[1], words[0], &words[3..].join(" "));
+        }
+    }
+    Ok(Value::Object(map))
+}

@@ -1,0 +1,128 @@
+//! Fortinet FortiOS getters (FortiOS 6.x / 7.x), read from the top level;
+//! on a multi-VDOM unit they read the management VDOM.
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use serde_json::{Map, Value, json};
+
+/// The getters.
+pub const GETTERS: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &[
+            "get system status",
+            "get system performance status",
+            "get system interface",
+        ],
+        build: facts,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["get system interface"],
+        build: interfaces_ip,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["get system arp"],
+        build: arp_table,
+    },
+];
+
+const ERRORS: &[&str] = &["Unknown action 0", "command parse error", "Command fail."];
+
+fn facts(out: &[&str]) -> Result<Value, ParseError> {
+    let [status, performance, interfaces] = out else {
+        return Err(missing("get system status", "outputs"));
+    };
+    let command = "get system status";
+    check(command, status, ERRORS)?;
+    let get = |key: &str| {
+        lines(status)
+            .into_iter()
+            .find_map(|l| l.strip_prefix(key).map(str::trim))
+    };
+    // `Version: FortiGate-60E v6.4.9,build1966,220405 (GA)`
+    let version = get("Version:").ok_or_else(|| missing(command, "`Version:` line"))?;
+    let (model, release) = version.split_once(' ').unwrap_or((version, ""));
+    let os_version = release
+        .split(',')
+        .next()
+        .unwrap_or(release)
+        .trim_start_matches('v');
+    let hostname = get("Hostname:").ok_or_else(|| missing(command, "`Hostname:` line"))?;
+    // `Uptime: 45 days,  3 hours,  12 minutes`
+    let uptime = lines(performance)
+        .into_iter()
+        .find_map(|l| l.strip_prefix("Uptime:"))
+        .and_then(napalm::duration);
+    Ok(Facts {
+        hostname,
+        fqdn: hostname,
+        vendor: "Fortinet",
+        model,
+        serial_number: get("Serial-Number:").unwrap_or(""),
+        os_version,
+        uptime,
+        interface_list: records(interfaces)?
+            .into_iter()
+            .filter_map(|r| field(r, "name").map(str::to_string))
+            .collect(),
+    }
+    .json())
+}
+
+/// The `name: … mode: … ip: …` record line of each interface of `get system interface`.
+fn records(output: &str) -> Result<Vec<&str>, ParseError> {
+    let command = "get system interface";
+    check(command, output, ERRORS)?;
+    let rows: Vec<&str> = lines(output)
+        .into_iter()
+        .filter(|l| l.trim_start().starts_with("name: "))
+        .collect();
+    if rows.is_empty() {
+        return Err(missing(command, "`name: … ip: …` records"));
+    }
+    Ok(rows)
+}
+
+/// The value after `key: ` in a record line of space-separated `key: value` pairs.
+fn field<'a>(record: &'a str, key: &str) -> Option<&'a str> {
+    let at = record.find(&format!("{key}: "))?;
+    record[at + key.len() + 2..].split_whitespace().next()
+}
+
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let mut map = Map::new();
+    // `name: wan1   mode: static    ip: 203.0.113.10 255.255.255.248   status: up …`
+    for r in records(out[0])? {
+        let Some(name) = field(r, "name") else {
+            continue;
+        };
+        let Some(at) = r.find("ip: ") else { continue };
+        let mut words = r[at + 4..].split_whitespace();
+        if let (Some(addr), Some(mask)) = (words.next(), words.next())
+            && addr != "0.0.0.0"
+            && let Some(len) = napalm::mask_len(mask)
+        {
+            napalm::add_ip(&mut map, name, addr, len);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "get system arp";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Address", &["Hardware Addr", "Interface"])?;
+    let mut entries = Vec::new();
+    // `203.0.113.9       0          00:0c:29:aa:bb:cc wan1`; age in minutes.
+    for line in rows {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() < 4 || words[0].parse::<std::net::Ipv4Addr>().is_err() {
+            continue;
+        }
+        let age = words[1].parse::<f64>().ok().map(|m| m * 60.0);
+        entries.push(napalm::arp(words[3], words[2], words[0], age));
+    }
+    Ok(json!(entries))
+}

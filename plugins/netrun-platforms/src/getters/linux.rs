@@ -1,0 +1,261 @@
+//! Linux getters, from commands found on every distribution: `hostname`,
+//! `/proc`, `/sys/class/dmi`, iproute2 (`ip -o`) and lldpd (`lldpctl`).
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use serde_json::{Map, Value, json};
+
+/// The getters.
+pub const GETTERS: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &[
+            "hostname",
+            "hostname -f",
+            "cat /etc/os-release",
+            "cat /proc/uptime",
+            "cat /sys/class/dmi/id/product_name",
+            "ip -o link show",
+        ],
+        build: facts,
+    },
+    Getter {
+        name: "interfaces",
+        commands: &["ip -o link show"],
+        build: interfaces,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["ip -o addr show"],
+        build: interfaces_ip,
+    },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["lldpctl -f keyvalue"],
+        build: lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["ip -4 neigh show"],
+        build: arp_table,
+    },
+];
+
+const ERRORS: &[&str] = &[": command not found", ": not found", "Permission denied"];
+
+/// The first non-empty line, or `""` where the file does not exist (no DMI
+/// on ARM boards and containers).
+fn first_line(output: &str) -> &str {
+    lines(output)
+        .into_iter()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.contains("No such file or directory"))
+        .unwrap_or("")
+}
+
+fn facts(out: &[&str]) -> Result<Value, ParseError> {
+    let [hostname, fqdn, os_release, uptime, product, links] = out else {
+        return Err(missing("hostname", "outputs"));
+    };
+    check("hostname", hostname, ERRORS)?;
+    let name = first_line(hostname);
+    let fqdn = match first_line(fqdn) {
+        "" => name,
+        f => f,
+    };
+    // `PRETTY_NAME="Ubuntu 22.04.3 LTS"`
+    let os_version = lines(os_release)
+        .into_iter()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim_matches('"'))
+        .ok_or_else(|| missing("cat /etc/os-release", "`PRETTY_NAME=` line"))?;
+    // `/proc/uptime`: seconds since boot and idle seconds, e.g. `6574260.12 1234.5`.
+    let uptime = first_line(uptime)
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse::<f64>().ok())
+        .map(|s| s as u64)
+        .ok_or_else(|| missing("cat /proc/uptime", "seconds"))?;
+    let interface_list = link_rows(links)?
+        .into_iter()
+        .map(|l| l.name.to_string())
+        .collect();
+    Ok(Facts {
+        hostname: name,
+        fqdn,
+        vendor: "Linux",
+        model: first_line(product),
+        // The DMI serial is readable by root only; not guessed here.
+        serial_number: "",
+        os_version,
+        uptime: Some(uptime),
+        interface_list,
+    }
+    .json())
+}
+
+/// One row of `ip -o link show`.
+struct Link<'a> {
+    name: &'a str,
+    flags: Vec<&'a str>,
+    mtu: Option<u64>,
+    state: &'a str,
+    mac: &'a str,
+    alias: String,
+}
+
+fn link_rows(output: &str) -> Result<Vec<Link<'_>>, ParseError> {
+    check("ip -o link show", output, ERRORS)?;
+    let mut rows = Vec::new();
+    // `2: ens18: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 … state UP … \    link/ether bc:24:11:aa:bb:cc brd …`
+    for line in lines(output) {
+        let mut parts = line.splitn(3, ": ");
+        let (Some(index), Some(name), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if index.trim().parse::<u32>().is_err() {
+            continue;
+        }
+        let name = name.split('@').next().unwrap_or(name);
+        let flags = rest
+            .strip_prefix('<')
+            .and_then(|r| r.split_once('>'))
+            .map(|(f, _)| f.split(',').collect())
+            .unwrap_or_default();
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let after = |key: &str| {
+            words
+                .iter()
+                .position(|w| *w == key)
+                .and_then(|i| words.get(i + 1).copied())
+        };
+        let alias = rest
+            .split_once("alias ")
+            .map(|(_, a)| a.split('\\').next().unwrap_or(a).trim().to_string())
+            .unwrap_or_default();
+        rows.push(Link {
+            name,
+            flags,
+            mtu: after("mtu").and_then(|m| m.parse().ok()),
+            state: after("state").unwrap_or(""),
+            mac: after("link/ether").unwrap_or(""),
+            alias,
+        });
+    }
+    if rows.is_empty() {
+        return Err(missing("ip -o link show", "`N: name: <FLAGS>` rows"));
+    }
+    Ok(rows)
+}
+
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let mut map = Map::new();
+    for l in link_rows(out[0])? {
+        let enabled = l.flags.contains(&"UP");
+        // LOWER_UP: the carrier is there; loopbacks report state UNKNOWN.
+        let up = enabled && (l.flags.contains(&"LOWER_UP") || l.state == "UP");
+        // Speed is in /sys/class/net/<if>/speed, not in `ip link`: unknown here.
+        map.insert(
+            l.name.to_string(),
+            napalm::interface(up, enabled, &l.alias, None, l.mtu, l.mac),
+        );
+    }
+    Ok(Value::Object(map))
+}
+
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "ip -o addr show";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    let mut rows = 0;
+    // `2: ens18    inet 10.0.0.21/24 brd 10.0.0.255 scope global ens18\       valid_lft …`
+    for line in lines(out[0]) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() < 4 || !words[0].ends_with(':') || !matches!(words[2], "inet" | "inet6") {
+            continue;
+        }
+        rows += 1;
+        if let Some((addr, len)) = napalm::cidr(words[3]) {
+            napalm::add_ip(&mut map, words[1], &addr, len);
+        }
+    }
+    if rows == 0 {
+        return Err(missing(command, "`N: name inet ADDRESS/LEN` rows"));
+    }
+    Ok(Value::Object(map))
+}
+
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "lldpctl -f keyvalue";
+    check(command, out[0], ERRORS)?;
+    // `lldp.ens18.chassis.name=sw1.lab`, `lldp.ens18.port.ifname=Gi1/0/12`
+    let mut neighbours: Vec<(String, String, String)> = Vec::new();
+    let mut seen = false;
+    for line in lines(out[0]) {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let Some(rest) = key.strip_prefix("lldp.") else {
+            continue;
+        };
+        seen = true;
+        let Some((local, field)) = rest.split_once('.') else {
+            continue;
+        };
+        let i = match neighbours.iter().position(|(l, _, _)| l == local) {
+            Some(i) => i,
+            None => {
+                neighbours.push((local.to_string(), String::new(), String::new()));
+                neighbours.len() - 1
+            }
+        };
+        match field {
+            "chassis.name" => neighbours[i].1 = value.to_string(),
+            "port.ifname" => neighbours[i].2 = value.to_string(),
+            // Without an ifname the port is identified by MAC or local id.
+            "port.mac" | "port.local" if neighbours[i].2.is_empty() => {
+                neighbours[i].2 = value.to_string()
+            }
+            _ => {}
+        }
+    }
+    if !seen && !out[0].trim().is_empty() {
+        return Err(missing(command, "`lldp.<interface>.…=` lines"));
+    }
+    let mut map = Map::new();
+    for (local, device, port) in neighbours {
+        napalm::add_lldp(&mut map, &local, &device, &port);
+    }
+    Ok(Value::Object(map))
+}
+
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "ip -4 neigh show";
+    // An empty table is an empty output.
+    if lines(out[0])
+        .iter()
+        .any(|l| ERRORS.iter().any(|e| l.contains(e)))
+    {
+        check(command, out[0], ERRORS)?;
+    }
+    let mut entries = Vec::new();
+    // `10.0.0.1 dev ens18 lladdr 52:54:00:12:34:56 REACHABLE`; FAILED / INCOMPLETE have no lladdr.
+    for line in lines(out[0]) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let after = |key: &str| {
+            words
+                .iter()
+                .position(|w| *w == key)
+                .and_then(|i| words.get(i + 1).copied())
+        };
+        let (Some(ip), Some(dev), Some(mac)) = (words.first(), after("dev"), after("lladdr"))
+        else {
+            continue;
+        };
+        if ip.parse::<std::net::Ipv4Addr>().is_ok() {
+            entries.push(napalm::arp(dev, mac, ip, None));
+        }
+    }
+    Ok(json!(entries))
+}

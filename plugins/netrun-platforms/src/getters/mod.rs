@@ -1,0 +1,189 @@
+//! NAPALM-style getters: each one names the CLI commands the host runs (in
+//! the platform's default mode) and builds NAPALM's result shape from their
+//! outputs. Every getter is a pure function of the outputs, tested on
+//! recorded output of real releases (`tests/getters/<platform>/<getter>/<case>/`).
+//!
+//! A getter a platform cannot answer is refused with
+//! [`ParseError::Unsupported`], never guessed.
+
+pub mod napalm;
+
+mod asa;
+mod comware;
+mod fortios;
+mod junos;
+mod linux;
+mod nxos;
+mod os10;
+mod panos;
+mod procurve;
+mod routeros;
+mod sros;
+mod vrp;
+mod vyos;
+mod xr;
+
+pub use netrun_guest::text::ParseError;
+use serde_json::{Value, json};
+
+/// Every getter name (NAPALM's `get_…` without the prefix), in the order
+/// `netrun platforms` shows them.
+pub const NAMES: &[&str] = &[
+    "facts",
+    "interfaces",
+    "interfaces_ip",
+    "lldp_neighbors",
+    "lldp_neighbors_detail",
+    "arp_table",
+    "mac_address_table",
+    "bgp_neighbors",
+    "config",
+    "environment",
+];
+
+/// Builds a getter's result from its commands' outputs, in command order.
+pub type Build = fn(&[&str]) -> Result<Value, ParseError>;
+
+/// One getter of one platform.
+pub struct Getter {
+    /// Getter name (`facts`).
+    pub name: &'static str,
+    /// Commands run, in this order.
+    pub commands: &'static [&'static str],
+    /// Builds the result.
+    pub build: Build,
+}
+
+/// The getters coded for `platform` (the data-driven `config` getter aside).
+fn table(platform: &str) -> &'static [Getter] {
+    match platform {
+        "juniper_junos" => junos::GETTERS,
+        "cisco_nxos" => nxos::GETTERS,
+        "cisco_xr" => xr::GETTERS,
+        "huawei_vrp" => vrp::GETTERS,
+        "linux" => linux::GETTERS,
+        "cisco_asa" => asa::GETTERS,
+        "paloalto_panos" => panos::GETTERS,
+        "fortinet" => fortios::GETTERS,
+        "vyos" => vyos::GETTERS,
+        "dell_os10" => os10::GETTERS,
+        "mikrotik_routeros" => routeros::GETTERS,
+        "nokia_sros" => sros::GETTERS,
+        "hp_comware" => comware::GETTERS,
+        "hp_procurve" => procurve::PROCURVE,
+        "aruba_aoscx" => procurve::AOSCX,
+        _ => &[],
+    }
+}
+
+/// Getter names `platform` answers, in [`NAMES`] order.
+pub fn getters(platform: &str) -> Vec<&'static str> {
+    getters_in(table(platform), platform)
+}
+
+/// The commands the host runs to answer `getter` on `platform`.
+pub fn commands(platform: &str, getter: &str) -> Result<Vec<String>, ParseError> {
+    commands_in(table(platform), platform, getter)
+}
+
+/// Build `getter`'s result on `platform` from (command, output) pairs given
+/// in the order of [`commands`].
+pub fn answer(
+    platform: &str,
+    getter: &str,
+    outputs: &[(String, String)],
+) -> Result<Value, ParseError> {
+    answer_in(table(platform), platform, getter, outputs)
+}
+
+/// Getter names answered by `coded` on `platform`, plus `config` where the
+/// platform's data file has configuration mechanics. Vendor drivers call
+/// this with their own table.
+pub fn getters_in(coded: &[Getter], platform: &str) -> Vec<&'static str> {
+    let has_config = config_commands(platform).is_some();
+    NAMES
+        .iter()
+        .copied()
+        .filter(|n| coded.iter().any(|g| g.name == *n) || (*n == "config" && has_config))
+        .collect()
+}
+
+fn unsupported(coded: &[Getter], platform: &str, getter: &str) -> ParseError {
+    if NAMES.contains(&getter) {
+        ParseError::Unsupported(format!(
+            "getter {getter} is not available on {platform} (available: {})",
+            getters_in(coded, platform).join(", ")
+        ))
+    } else {
+        ParseError::Unsupported(format!(
+            "no getter named {getter:?}; getters: {}",
+            NAMES.join(", ")
+        ))
+    }
+}
+
+/// [`commands`] over the table `coded`.
+pub fn commands_in(
+    coded: &[Getter],
+    platform: &str,
+    getter: &str,
+) -> Result<Vec<String>, ParseError> {
+    if getter == "config"
+        && let Some(c) = config_commands(platform)
+    {
+        return Ok(c);
+    }
+    coded
+        .iter()
+        .find(|g| g.name == getter)
+        .map(|g| g.commands.iter().map(|c| c.to_string()).collect())
+        .ok_or_else(|| unsupported(coded, platform, getter))
+}
+
+/// [`answer`] over the table `coded`.
+pub fn answer_in(
+    coded: &[Getter],
+    platform: &str,
+    getter: &str,
+    outputs: &[(String, String)],
+) -> Result<Value, ParseError> {
+    let expected = commands_in(coded, platform, getter)?;
+    let texts = napalm::outputs_in_order(getter, &expected, outputs)?;
+    if getter == "config" {
+        return Ok(config(&texts));
+    }
+    let g = coded
+        .iter()
+        .find(|g| g.name == getter)
+        .ok_or_else(|| unsupported(coded, platform, getter))?;
+    (g.build)(&texts)
+}
+
+/// `show running-config` and, where the platform has one, the startup
+/// configuration, from the platform's data file.
+fn config_commands(platform: &str) -> Option<Vec<String>> {
+    let compiled = crate::data::platform(platform)?.as_ref().ok()?;
+    let c = compiled.file.config.as_ref()?;
+    let mut commands = vec![c.show_running.clone()];
+    commands.extend(c.show_startup.clone());
+    Some(commands)
+}
+
+/// NAPALM's `get_config`: the configurations as the device prints them,
+/// without the lines that are not configuration (the IOS XR timestamp line,
+/// the Junos / VyOS `[edit]` and `{master:0}` lines before the prompt).
+/// Commit platforms show their candidate only in configuration mode, so
+/// `candidate` is empty here.
+pub fn config(texts: &[&str]) -> Value {
+    let text = |i: usize| {
+        texts
+            .get(i)
+            .map(|t| napalm::lines(t).join("\n"))
+            .unwrap_or_default()
+    };
+    json!({
+        "running": text(0),
+        "startup": text(1),
+        "candidate": "",
+    })
+}

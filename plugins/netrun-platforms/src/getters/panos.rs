@@ -1,0 +1,121 @@
+//! Palo Alto Networks PAN-OS getters (PAN-OS 9.x–11.x, PA-series and VM-Series).
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use serde_json::{Map, Value, json};
+
+/// The getters.
+pub const GETTERS: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &["show system info", "show interface all"],
+        build: facts,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["show interface all"],
+        build: interfaces_ip,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show arp all"],
+        build: arp_table,
+    },
+];
+
+const ERRORS: &[&str] = &["Invalid syntax.", "Unknown command:", "Server error :"];
+
+fn facts(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show system info";
+    check(command, out[0], ERRORS)?;
+    // `key: value` lines.
+    let info: Vec<(&str, &str)> = lines(out[0])
+        .into_iter()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect();
+    let get = |key: &str| info.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    let hostname = get("hostname").ok_or_else(|| missing(command, "`hostname:` line"))?;
+    let os_version = get("sw-version").ok_or_else(|| missing(command, "`sw-version:` line"))?;
+    let (hardware, _) = sections(out[1])?;
+    Ok(Facts {
+        hostname,
+        fqdn: hostname,
+        vendor: "Palo Alto Networks",
+        model: get("model").unwrap_or(""),
+        serial_number: get("serial").unwrap_or(""),
+        os_version,
+        // `uptime: 45 days, 3:12:05`
+        uptime: get("uptime").and_then(napalm::duration),
+        interface_list: hardware
+            .iter()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_string)
+            .collect(),
+    }
+    .json())
+}
+
+/// The rows of the hardware and the logical interface tables of
+/// `show interface all`.
+fn sections(output: &str) -> Result<(Vec<&str>, Vec<&str>), ParseError> {
+    let command = "show interface all";
+    check(command, output, ERRORS)?;
+    let mut hardware = Vec::new();
+    let mut logical = Vec::new();
+    let mut section = 0;
+    for line in lines(output) {
+        if line.starts_with("total configured hardware interfaces") {
+            section = 1;
+        } else if line.starts_with("total configured logical interfaces") {
+            section = 2;
+        } else if line.starts_with("aggregation groups") {
+            section = 0;
+        } else if line.starts_with("name") || line.starts_with("---") || line.trim().is_empty() {
+        } else if section == 1 {
+            hardware.push(line);
+        } else if section == 2 {
+            logical.push(line);
+        }
+    }
+    if hardware.is_empty() && logical.is_empty() {
+        return Err(missing(command, "`total configured … interfaces` tables"));
+    }
+    Ok((hardware, logical))
+}
+
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let (_, logical) = sections(out[0])?;
+    let mut map = Map::new();
+    // name, id, vsys, zone, forwarding, tag, address (`N/A` when none).
+    for line in logical {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let (Some(name), Some(last)) = (words.first(), words.last())
+            && last.contains('/')
+            && let Some((addr, len)) = napalm::cidr(last)
+        {
+            napalm::add_ip(&mut map, name, &addr, len);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show arp all";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "interface", &["ip address", "hw address"])?;
+    let mut entries = Vec::new();
+    // interface, ip address, hw address, port, status, ttl (seconds left).
+    for line in rows {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() < 3 || words[1].parse::<std::net::Ipv4Addr>().is_err() {
+            continue;
+        }
+        if napalm::mac(words[2]).is_none() {
+            continue;
+        }
+        let age = words.get(5).and_then(|t| t.parse::<f64>().ok());
+        entries.push(napalm::arp(words[0], words[2], words[1], age));
+    }
+    Ok(json!(entries))
+}

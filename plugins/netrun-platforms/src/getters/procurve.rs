@@ -1,0 +1,138 @@
+//! HPE Aruba ProCurve / ArubaOS-Switch (16.x) and AOS-CX (10.x) getters.
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use serde_json::Value;
+
+/// ArubaOS-Switch.
+pub const PROCURVE: &[Getter] = &[Getter {
+    name: "facts",
+    commands: &["show system", "show modules", "show interfaces brief"],
+    build: procurve_facts,
+}];
+
+/// AOS-CX.
+pub const AOSCX: &[Getter] = &[Getter {
+    name: "facts",
+    commands: &["show system", "show interface brief"],
+    build: aoscx_facts,
+}];
+
+const ERRORS: &[&str] = &[
+    "Invalid input:",
+    "% Command incomplete",
+    "% Unknown command",
+];
+
+/// `Key : value` pairs; ProCurve prints two per line, separated by blanks.
+fn pairs(output: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in lines(output) {
+        // Split the line into `Key : value` cells at runs of 3+ blanks that
+        // are followed by another `Key :`.
+        let mut rest = line.trim();
+        while let Some((key, after)) = rest.split_once(" : ").or_else(|| rest.split_once(": ")) {
+            let after = after.trim_start();
+            let (value, next) = match after.find("   ") {
+                Some(i) if after[i..].contains(" : ") => (&after[..i], after[i..].trim_start()),
+                _ => (after, ""),
+            };
+            out.push((key.trim().to_string(), value.trim().to_string()));
+            rest = next;
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// First words of the rows after the `----` rule under a table header.
+fn table_names(output: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_rows = false;
+    for line in lines(output) {
+        let t = line.trim();
+        if t.starts_with("---") {
+            in_rows = true;
+            continue;
+        }
+        if in_rows
+            && let Some(first) = t.split_whitespace().next()
+            && first.chars().any(|c| c.is_ascii_digit())
+        {
+            names.push(first.to_string());
+        }
+    }
+    names
+}
+
+fn procurve_facts(out: &[&str]) -> Result<Value, ParseError> {
+    let [system, modules, brief] = out else {
+        return Err(missing("show system", "outputs"));
+    };
+    let command = "show system";
+    check(command, system, ERRORS)?;
+    let p = pairs(system);
+    let name = get(&p, "System Name").ok_or_else(|| missing(command, "`System Name :` field"))?;
+    let os_version = get(&p, "Software revision")
+        .ok_or_else(|| missing(command, "`Software revision :` field"))?;
+    // `  Chassis: 2920-24G J9726A        Serial Number:   CN12FP1234`
+    let chassis = lines(modules)
+        .into_iter()
+        .find_map(|l| l.trim().strip_prefix("Chassis:"))
+        .map(str::trim);
+    let model = chassis
+        .map(|c| c.split("Serial Number").next().unwrap_or(c).trim())
+        .unwrap_or("");
+    let serial = get(&p, "Serial Number")
+        .or_else(|| {
+            chassis
+                .and_then(|c| c.split("Serial Number:").nth(1))
+                .map(str::trim)
+        })
+        .unwrap_or("");
+    Ok(Facts {
+        hostname: name,
+        fqdn: name,
+        vendor: "HPE",
+        model,
+        serial_number: serial,
+        os_version,
+        uptime: get(&p, "Up Time").and_then(napalm::duration),
+        interface_list: table_names(brief),
+    }
+    .json())
+}
+
+fn aoscx_facts(out: &[&str]) -> Result<Value, ParseError> {
+    let [system, brief] = out else {
+        return Err(missing("show system", "outputs"));
+    };
+    let command = "show system";
+    check(command, system, ERRORS)?;
+    let p = pairs(system);
+    let name = get(&p, "Hostname").ok_or_else(|| missing(command, "`Hostname :` field"))?;
+    let os_version = get(&p, "ArubaOS-CX Version")
+        .or_else(|| get(&p, "System Description"))
+        .ok_or_else(|| missing(command, "`ArubaOS-CX Version :` field"))?;
+    check("show interface brief", brief, ERRORS)?;
+    Ok(Facts {
+        hostname: name,
+        fqdn: name,
+        vendor: "HPE",
+        model: get(&p, "Product Name").unwrap_or(""),
+        serial_number: get(&p, "Chassis Serial Nbr").unwrap_or(""),
+        os_version,
+        uptime: get(&p, "Up Time").and_then(napalm::duration),
+        interface_list: table_names(brief),
+    }
+    .json())
+}

@@ -1,0 +1,180 @@
+//! Huawei VRP getters (VRP5 S-series switches, VRP8 CE / NE series).
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use netrun_guest::text::{column_starts, columns};
+use serde_json::{Map, Value, json};
+
+/// The getters.
+pub const GETTERS: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &[
+            "display version",
+            "display current-configuration | include sysname",
+            "display esn",
+            "display interface brief",
+        ],
+        build: facts,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["display ip interface brief"],
+        build: interfaces_ip,
+    },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["display lldp neighbor brief"],
+        build: lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["display arp all"],
+        build: arp_table,
+    },
+];
+
+const ERRORS: &[&str] = &[
+    "Error: Unrecognized command",
+    "Error: Wrong parameter",
+    "Error: Incomplete command",
+    "Error: Too many parameters",
+];
+
+fn facts(out: &[&str]) -> Result<Value, ParseError> {
+    let [version, sysname, esn, brief] = out else {
+        return Err(missing("display version", "outputs"));
+    };
+    check("display version", version, ERRORS)?;
+    let vlines = lines(version);
+    // `VRP (R) software, Version 8.180 (CE6850EI V200R005C10SPC800)`
+    let release = vlines
+        .iter()
+        .find_map(|l| l.split_once("VRP (R) software, Version ").map(|(_, v)| v))
+        .ok_or_else(|| missing("display version", "`VRP (R) software, Version` line"))?;
+    let os_version = release
+        .split_once('(')
+        .and_then(|(_, r)| r.split_once(')'))
+        .and_then(|(r, _)| r.split_whitespace().last())
+        .unwrap_or_else(|| release.split_whitespace().next().unwrap_or(release));
+    // `HUAWEI CE6850-48S6Q-HI uptime is 125 days, 3 hours, 25 minutes`,
+    // `HUAWEI S5700-28C-EI-24S Routing Switch uptime is 0 week, 1 day, …`
+    let uptime_line = vlines
+        .iter()
+        .find(|l| l.contains(" uptime is "))
+        .ok_or_else(|| missing("display version", "`… uptime is` line"))?;
+    let (device, up) = uptime_line
+        .split_once(" uptime is ")
+        .unwrap_or((uptime_line, ""));
+    let model = device
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let name = lines(sysname)
+        .into_iter()
+        .find_map(|l| l.trim().strip_prefix("sysname ").map(str::trim))
+        .ok_or_else(|| {
+            missing(
+                "display current-configuration | include sysname",
+                "`sysname` line",
+            )
+        })?;
+    // `ESN of slot 1: 2102351931P0J1000123`, `ESN of master: 2102…`, `ESN: 2102…`
+    let serial = lines(esn)
+        .into_iter()
+        .find(|l| l.contains("ESN"))
+        .and_then(|l| l.rsplit(':').next())
+        .map(str::trim)
+        .unwrap_or("");
+    Ok(Facts {
+        hostname: name,
+        fqdn: name,
+        vendor: "Huawei",
+        model: &model,
+        serial_number: serial,
+        os_version,
+        uptime: napalm::duration(up),
+        interface_list: interface_names(brief)?,
+    }
+    .json())
+}
+
+/// Interfaces of `display interface brief`; members listed again under
+/// their Eth-Trunk count once.
+fn interface_names(output: &str) -> Result<Vec<String>, ParseError> {
+    let command = "display interface brief";
+    check(command, output, ERRORS)?;
+    let (_, rows) = napalm::table(command, output, "Interface", &["PHY"])?;
+    let mut names: Vec<String> = Vec::new();
+    for line in rows {
+        if let Some(name) = line.split_whitespace().next()
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display ip interface brief";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Interface", &["IP Address/Mask"])?;
+    let mut map = Map::new();
+    for line in rows {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() >= 2
+            && let Some((addr, len)) = napalm::cidr(words[1])
+        {
+            napalm::add_ip(&mut map, words[0], &addr, len);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display lldp neighbor brief";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Local Intf", &["Neighbor Dev"])?;
+    let mut map = Map::new();
+    for line in rows {
+        // Local interface, neighbour system name, neighbour port, expiry.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() >= 4 && words[words.len() - 1].parse::<u32>().is_ok() {
+            let port = words[words.len() - 2];
+            let device = words[1..words.len() - 2].join(" ");
+            napalm::add_lldp(&mut map, words[0], &device, port);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display arp all";
+    check(command, out[0], ERRORS)?;
+    let (header, rows) = napalm::table(command, out[0], "IP ADDRESS", &["MAC ADDRESS"])?;
+    let starts = column_starts(
+        header,
+        &[
+            "IP ADDRESS",
+            "MAC ADDRESS",
+            "EXPIRE(M)",
+            "TYPE",
+            "INTERFACE",
+        ],
+    )
+    .ok_or_else(|| missing(command, "ARP table columns"))?;
+    let mut entries = Vec::new();
+    for line in rows {
+        let cols = columns(line, &starts);
+        if cols[0].parse::<std::net::Ipv4Addr>().is_err() || napalm::mac(cols[1]).is_none() {
+            continue;
+        }
+        // The interface column may run into the VPN instance after it.
+        let interface = cols[4].split_whitespace().next().unwrap_or("");
+        let age = cols[2].parse::<f64>().ok().map(|m| m * 60.0);
+        entries.push(napalm::arp(interface, cols[1], cols[0], age));
+    }
+    Ok(json!(entries))
+}

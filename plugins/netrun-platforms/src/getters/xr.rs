@@ -1,0 +1,171 @@
+//! Cisco IOS XR getters (classic XR 6.x on ASR 9000, eXR 7.x on NCS 5500,
+//! Cisco 8000, XRd). Every output starts with a timestamp line, which
+//! [`napalm::lines`] drops.
+
+use super::napalm::{self, Facts, check, lines, missing};
+use super::{Getter, ParseError};
+use serde_json::{Map, Value};
+
+/// The getters.
+pub const GETTERS: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &[
+            "show version",
+            "show running-config hostname",
+            "show inventory",
+            "show interfaces brief",
+        ],
+        build: facts,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["show ipv4 interface"],
+        build: interfaces_ip,
+    },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["show lldp neighbors"],
+        build: lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show arp"],
+        build: arp_table,
+    },
+];
+
+/// The abbreviations of `show interfaces brief`.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("BE", "Bundle-Ether"),
+    ("BV", "BVI"),
+    ("FH", "FourHundredGigE"),
+    ("Fo", "FortyGigE"),
+    ("Gi", "GigabitEthernet"),
+    ("Hu", "HundredGigE"),
+    ("Lo", "Loopback"),
+    ("Mg", "MgmtEth"),
+    ("Nu", "Null"),
+    ("TF", "TwentyFiveGigE"),
+    ("Te", "TenGigE"),
+    ("tt", "tunnel-te"),
+    ("ti", "tunnel-ip"),
+];
+
+const ERRORS: &[&str] = &[
+    "% Invalid input",
+    "% Incomplete command",
+    "% This command is not authorized",
+];
+
+fn facts(out: &[&str]) -> Result<Value, ParseError> {
+    let [version, hostname, inventory, brief] = out else {
+        return Err(missing("show version", "outputs"));
+    };
+    check("show version", version, ERRORS)?;
+    check("show inventory", inventory, ERRORS)?;
+    let vlines = lines(version);
+    // `Cisco IOS XR Software, Version 7.5.2` / `… Version 6.4.2[Default]`.
+    let os_version = vlines
+        .iter()
+        .find_map(|l| l.split_once("IOS XR Software, Version ").map(|(_, v)| v))
+        .map(|v| v.split(['[', ' ']).next().unwrap_or(v).trim())
+        .ok_or_else(|| missing("show version", "`Cisco IOS XR Software, Version` line"))?;
+    let uptime = vlines
+        .iter()
+        .find_map(|l| l.split_once(" uptime is ").map(|(_, u)| u))
+        .and_then(napalm::duration);
+    let name = lines(hostname)
+        .into_iter()
+        .find_map(|l| l.trim().strip_prefix("hostname ").map(str::trim))
+        .ok_or_else(|| missing("show running-config hostname", "`hostname` line"))?;
+    let (model, serial) = chassis(inventory)?;
+    let interface_list = lines(brief)
+        .into_iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()) && !w.starts_with('-'))
+        .map(|w| napalm::expand_interface(w, SHORT_NAMES))
+        .collect();
+    Ok(Facts {
+        hostname: name,
+        fqdn: name,
+        vendor: "Cisco",
+        model: &model,
+        serial_number: &serial,
+        os_version,
+        uptime,
+        interface_list,
+    }
+    .json())
+}
+
+/// PID and SN of the chassis entry of `show inventory` (`Rack 0` on eXR,
+/// `chassis …` on classic XR), else of the first entry.
+fn chassis(output: &str) -> Result<(String, String), ParseError> {
+    let lines = lines(output);
+    let mut entries: Vec<(&str, &str)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim_start().starts_with("NAME:")
+            && let Some(pid) = lines[i + 1..]
+                .iter()
+                .find(|p| p.trim_start().starts_with("PID:"))
+        {
+            entries.push((l, pid));
+        }
+    }
+    let (_, pid_line) = entries
+        .iter()
+        .find(|(name, _)| {
+            let n = name.to_ascii_lowercase();
+            n.contains("\"rack 0\"") || n.contains("name: \"chassis") || n.contains("chassis\"")
+        })
+        .or(entries.first())
+        .ok_or_else(|| missing("show inventory", "`NAME:` / `PID:` entry"))?;
+    // `PID: NCS-5501           , VID: V01, SN: FOC2204R0AB`
+    let field = |key: &str| {
+        pid_line
+            .split(',')
+            .find_map(|f| f.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+            .unwrap_or_default()
+    };
+    Ok((field("PID:"), field("SN:")))
+}
+
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show ipv4 interface";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    let mut current: Option<&str> = None;
+    for line in lines(out[0]) {
+        if !line.starts_with(' ') && line.contains(", ipv4 protocol is") {
+            current = line.split_whitespace().next();
+            continue;
+        }
+        // `  Internet address is 192.0.2.1/31`, `  Secondary address 192.0.2.101/31`
+        let t = line.trim();
+        let addr = t
+            .strip_prefix("Internet address is ")
+            .or_else(|| t.strip_prefix("Secondary address "));
+        if let (Some(name), Some(addr)) = (current, addr)
+            && let Some((a, len)) = napalm::cidr(addr.trim())
+        {
+            napalm::add_ip(&mut map, name, &a, len);
+        }
+    }
+    if current.is_none() {
+        return Err(missing(
+            command,
+            "`<interface> is …, ipv4 protocol is …` line",
+        ));
+    }
+    Ok(Value::Object(map))
+}
+
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    napalm::cisco_lldp("show lldp neighbors", out[0], ERRORS)
+}
+
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    // Address, age, MAC, state, type, interface; one table per line card.
+    napalm::cisco_arp("show arp", out[0], ERRORS, 5)
+}

@@ -1,0 +1,81 @@
+//! Golden-file tests for the getters: every
+//! `tests/getters/<platform>/<getter>/<case>/` holds the raw output of each
+//! command of the getter on a real release and the expected NAPALM-shaped
+//! result (`OVERWRITE=1` rewrites `expected.json`; review the diff).
+
+use netrun_guest::fixtures::{GetterSuite, Getters};
+use netrun_plugin_netrun_platforms::getters::{self, ParseError};
+use netrun_plugin_netrun_platforms::{DRIVER, data};
+
+fn suite() -> GetterSuite<ParseError> {
+    GetterSuite::new(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_PKG_NAME"),
+        Getters {
+            getters: |p| getters::getters(p).into_iter().map(String::from).collect(),
+            commands: getters::commands,
+            answer: getters::answer,
+        },
+    )
+}
+
+fn platforms() -> Vec<String> {
+    let (defs, errors) = data::definitions_for(DRIVER);
+    assert!(errors.is_empty(), "{errors:?}");
+    defs.into_iter().map(|d| d.name).collect()
+}
+
+#[test]
+fn fixtures_match_golden_json() {
+    suite().golden();
+}
+
+#[test]
+fn every_getter_has_fixtures() {
+    let names = platforms();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    suite().every_getter_has_fixtures(&names);
+}
+
+#[test]
+fn truncated_outputs_never_panic() {
+    suite().truncated_outputs_never_panic();
+}
+
+#[test]
+fn every_platform_with_a_configuration_answers_config() {
+    for p in platforms() {
+        let has_config = data::platform(&p)
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .file
+            .config
+            .is_some();
+        assert_eq!(getters::getters(&p).contains(&"config"), has_config, "{p}");
+    }
+}
+
+#[test]
+fn an_unanswered_getter_is_unsupported_not_guessed() {
+    let err = getters::commands("juniper_junos", "environment").unwrap_err();
+    assert!(
+        matches!(err, ParseError::Unsupported(ref m) if m.contains("environment") && m.contains("juniper_junos")),
+        "{err:?}"
+    );
+    let err = getters::commands("juniper_junos", "vlans").unwrap_err();
+    assert!(
+        matches!(err, ParseError::Unsupported(ref m) if m.contains("no getter named")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn outputs_of_other_commands_are_refused() {
+    let outputs = vec![("show arp".to_string(), "x".to_string())];
+    let err = getters::answer("juniper_junos", "lldp_neighbors", &outputs).unwrap_err();
+    assert!(
+        matches!(err, ParseError::Unexpected(ref m) if m.contains("show lldp neighbors")),
+        "{err:?}"
+    );
+}
