@@ -30,17 +30,7 @@ async fn main() -> anyhow::Result<()> {
             }
             "--platforms" => {
                 let spec = args.next().context("--platforms needs a value")?;
-                let all = netrun_lab::platforms();
-                let known: Vec<&str> = all.iter().map(String::as_str).collect();
-                let counts = netrun_lab::persona::parse_platforms(&spec, &known)
-                    .map_err(anyhow::Error::msg)?;
-                if let Some(n) = counts.get("cisco_ios") {
-                    config.devices = *n;
-                }
-                config.platforms = counts
-                    .into_iter()
-                    .filter(|(p, _)| p != "cisco_ios")
-                    .collect();
+                config.set_platforms(&spec).map_err(anyhow::Error::msg)?;
             }
             "--fault" => {
                 let spec = args.next().context("--fault needs a value")?;

@@ -109,6 +109,23 @@ impl Default for LabConfig {
     }
 }
 
+impl LabConfig {
+    /// Sets the device counts per platform from a `--platforms` spec
+    /// (`cisco_ios=50,juniper_junos=20` or `all=N`): `cisco_ios` sets
+    /// [`LabConfig::devices`], the others [`LabConfig::platforms`].
+    pub fn set_platforms(&mut self, spec: &str) -> Result<(), String> {
+        let all = platforms();
+        let known: Vec<&str> = all.iter().map(String::as_str).collect();
+        let counts = persona::parse_platforms(spec, &known)?;
+        self.devices = counts.get("cisco_ios").copied().unwrap_or(0);
+        self.platforms = counts
+            .into_iter()
+            .filter(|(p, n)| p != "cisco_ios" && *n > 0)
+            .collect();
+        Ok(())
+    }
+}
+
 /// A running device as seen from outside.
 #[derive(Debug, Clone)]
 pub struct LabDevice {

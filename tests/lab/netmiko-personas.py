@@ -70,7 +70,7 @@ for name, h in sorted(hosts.items()):
         conn = ConnectHandler(device_type=device_type, host=h["hostname"], port=h["port"],
                               username=defaults["username"], password=defaults["password"],
                               secret=secret, allow_agent=False, use_keys=False,
-                              ssh_config_file=None, fast_cli=False, timeout=20)
+                              ssh_config_file=None, fast_cli=True, timeout=20)
         conn.enable()
         record["prompt"] = conn.find_prompt()
         out = conn.send_command(show)

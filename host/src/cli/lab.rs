@@ -9,9 +9,21 @@ use std::path::PathBuf;
 /// Fault grammar shown in `netrun lab --help`.
 const FAULT_HELP: &str = "Make devices misbehave (repeatable): FAULT[:SELECTOR].
 FAULT: refuse | auth-reject | hang-before-banner | hang-after-login | drop-mid-output |
-       garbage-banner | drip=BYTES_PER_SEC | flap=DURATION | latency=DURATION
+       garbage-banner | drip=BYTES_PER_SEC | flap=DURATION | latency=DURATION |
+       reject-line=REGEX (configuration lines matching it are refused with the
+       platform's own error; the selector follows the last `:`)
 SELECTOR: device names (r003,r007) | PERCENT% (chosen by --seed) | all (default)
-DURATION: 500ms, 30s, 2m.  Examples: --fault auth-reject:r003 --fault latency=200ms:10%";
+DURATION: 500ms, 30s, 2m.  Examples: --fault auth-reject:r003 --fault latency=200ms:10%
+          --fault 'reject-line=^ntp server 192.0.2.9:junos003'";
+
+/// `--platforms` help.
+const PLATFORMS_HELP: &str = "Devices per platform (Netmiko/Scrapli device_type): PLATFORM=N,…
+or all=N for every platform. cisco_ios devices are named by --prefix (r001 …), the others
+by their platform (junos001, nxos001, …). Platforms: cisco_ios, arista_eos, cisco_nxos,
+cisco_xe, cisco_xr, cisco_asa, juniper_junos, paloalto_panos, fortinet, huawei_vrp,
+hp_comware, aruba_aoscx, nokia_sros, mikrotik_routeros, linux, dell_os10, vyos.
+Overrides --devices.
+Example: --platforms cisco_ios=50,juniper_junos=20,huawei_vrp=10";
 
 /// Arguments of `netrun lab`.
 #[derive(Debug, Args)]
@@ -37,6 +49,8 @@ pub struct LabArgs {
     /// Seed for serials, uptimes, models and fault selection.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    #[arg(long, value_name = "PLATFORM=N,…", help = "Devices per platform: cisco_ios=50,juniper_junos=20 or all=N", long_help = PLATFORMS_HELP)]
+    pub platforms: Option<String>,
     #[arg(long = "fault", help = "Make devices misbehave (repeatable): FAULT[:SELECTOR]", long_help = FAULT_HELP)]
     pub faults: Vec<String>,
 }
@@ -49,7 +63,7 @@ impl LabArgs {
             faults
                 .push(parse_fault_spec(f).map_err(|e| anyhow::anyhow!("bad --fault `{f}`: {e}"))?);
         }
-        Ok(LabConfig {
+        let mut config = LabConfig {
             devices: self.devices,
             eos_devices: self.eos,
             bind: self.bind,
@@ -58,14 +72,23 @@ impl LabArgs {
             faults,
             seed: self.seed,
             ..Default::default()
-        })
+        };
+        if let Some(spec) = &self.platforms {
+            config
+                .set_platforms(spec)
+                .map_err(|e| anyhow::anyhow!("bad --platforms `{spec}`: {e}"))?;
+        }
+        Ok(config)
     }
 }
 
 pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
-    let total = args.devices + args.eos;
+    let config = args.config()?;
+    let total = config.devices
+        + config.eos_devices
+        + config.platforms.iter().map(|(_, n)| n).sum::<usize>();
     if total == 0 {
-        anyhow::bail!("--devices (or --eos) must be at least 1");
+        anyhow::bail!("--devices (or --platforms, --eos) must be at least 1");
     }
     let (soft, _) = crate::resilience::raise_nofile_limit();
     if soft != 0 && (total as u64) + 64 > soft {
@@ -74,7 +97,6 @@ pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
             total + 64
         );
     }
-    let config = args.config()?;
     let lab = Lab::start(config).await.context("cannot start the lab")?;
     lab.write_inventory(&args.inventory_dir).with_context(|| {
         format!(
@@ -87,8 +109,17 @@ pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
         ports.iter().min().copied().unwrap_or(0),
         ports.iter().max().copied().unwrap_or(0),
     );
+    let mut per_platform: std::collections::BTreeMap<&str, usize> = Default::default();
+    for d in lab.devices() {
+        *per_platform.entry(d.platform.as_str()).or_default() += 1;
+    }
+    let mix = per_platform
+        .iter()
+        .map(|(p, n)| format!("{p}={n}"))
+        .collect::<Vec<_>>()
+        .join(",");
     println!(
-        "lab ready: {} devices on {} ports {lo}-{hi}; inventory in {} (try: netrun run collect-facts -i {}/hosts.yaml)",
+        "lab ready: {} devices ({mix}) on {} ports {lo}-{hi}; inventory in {} (try: netrun run collect-facts -i {}/hosts.yaml)",
         lab.devices().len(),
         args.bind,
         args.inventory_dir.display(),

@@ -286,6 +286,10 @@ pub struct ConfigDef {
     /// Set style: first words accepted after `set`/`delete`.
     #[serde(default)]
     pub top: Vec<String>,
+    /// Where an interface's configuration lives, so show commands reflect its
+    /// description and shutdown state.
+    #[serde(default)]
+    pub interface_config: Option<InterfaceConfigDef>,
     /// A configuration line that turns the pager off when present in the running
     /// configuration (FortiOS `set output standard`).
     #[serde(default)]
@@ -303,4 +307,17 @@ fn one_space() -> String {
 }
 fn no_word() -> String {
     "no".into()
+}
+
+/// How an interface's configured description and shutdown state are found.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceConfigDef {
+    /// Path of lines to the interface's block; `{name}` is the interface name
+    /// (`["interface {name}"]`, `["interfaces", "{name}"]`).
+    pub path: Vec<String>,
+    /// Line prefix of the description (`description`, `set description`).
+    pub description: String,
+    /// Line that means administratively down (`shutdown`, `disable`).
+    pub shutdown: String,
 }

@@ -343,7 +343,21 @@ impl Facts {
         let mut rng = SplitMix64::new(seed, index as u64, salt0);
         let d = &persona.def;
         let model = &d.models[rng.below(d.models.len() as u64) as usize];
-        let release = d.releases[rng.below(d.releases.len() as u64) as usize].clone();
+        // A release may name the models it runs on (`models: "CE6881-48S6CQ,…"`).
+        let fits: Vec<&BTreeMap<String, String>> = d
+            .releases
+            .iter()
+            .filter(|r| {
+                r.get("models")
+                    .is_none_or(|m| m.split(',').any(|x| x.trim() == model.name))
+            })
+            .collect();
+        let pool = if fits.is_empty() {
+            d.releases.iter().collect()
+        } else {
+            fits
+        };
+        let release = pool[rng.below(pool.len() as u64) as usize].clone();
         let serial = serial(
             &mut rng,
             &model.serial_prefix,
@@ -694,6 +708,42 @@ impl PersonaDevice {
         super::shell::render_config(self.persona, &self.state().running)
     }
 
+    /// The interfaces with the description and shutdown state their configuration
+    /// gives them now (`None` when the persona does not say where that lives).
+    fn configured_interfaces(&self, running: &Node) -> Option<Vec<Iface>> {
+        let ic = self.persona.def.config.interface_config.as_ref()?;
+        let mut out = self.facts.interfaces.clone();
+        for i in &mut out {
+            let path: Vec<String> = ic
+                .path
+                .iter()
+                .map(|p| p.replace("{name}", &i.name))
+                .collect();
+            let Some(block) = running.at(&path) else {
+                continue;
+            };
+            let desc = block
+                .children
+                .iter()
+                .find(|c| super::tree::starts_with_words(&c.line, &ic.description))
+                .map(|c| {
+                    let v = c.line[ic.description.len()..].trim().trim_end_matches(';');
+                    v.trim_matches('"').to_string()
+                });
+            i.description = desc.unwrap_or_default();
+            let down = block.children.iter().any(|c| c.line == ic.shutdown);
+            if down {
+                i.admin_up = false;
+                i.oper_up = false;
+            } else if !i.admin_up {
+                // `no shutdown` on a port whose cable is plugged in.
+                i.admin_up = true;
+                i.oper_up = true;
+            }
+        }
+        Some(out)
+    }
+
     /// Renders template `name` with the device facts, `host`, `uptime`, `now` and
     /// `extra` merged in.
     pub(crate) fn render(
@@ -705,12 +755,14 @@ impl PersonaDevice {
             minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
         })?;
         let t = reg.env.get_template(name)?;
-        let host = {
+        let (host, interfaces) = {
             let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            st.running
+            let host = st
+                .running
                 .find_value(&self.persona.def.config.hostname_path)
                 .filter(|h| !h.is_empty())
-                .unwrap_or_else(|| self.facts.name.clone())
+                .unwrap_or_else(|| self.facts.name.clone());
+            (host, self.configured_interfaces(&st.running))
         };
         let up = self.uptime_secs();
         let now = crate::templates::now_unix().0;
@@ -721,10 +773,17 @@ impl PersonaDevice {
             boot => now.saturating_sub(up),
             ..extra
         };
-        // Earlier maps win: the per-render values shadow the facts.
+        // `merge_maps`: the last map that has a key wins.
+        let dynamic = match interfaces {
+            Some(i) => minijinja::value::merge_maps([
+                dynamic,
+                minijinja::context! { interfaces => minijinja::Value::from(minijinja::value::Serde(i)) },
+            ]),
+            None => dynamic,
+        }; // The per-render values shadow the facts.
         t.render(minijinja::value::merge_maps([
-            dynamic,
             self.facts_value.clone(),
+            dynamic,
         ]))
     }
 }

@@ -2083,6 +2083,49 @@ mod tests {
     }
 
     #[test]
+    fn show_commands_follow_the_configured_interface_state() {
+        let dev = device("juniper_junos", 0);
+        let port = dev
+            .facts
+            .interfaces
+            .iter()
+            .find(|i| i.kind == "physical")
+            .unwrap()
+            .name
+            .clone();
+        let mut c = session(&dev, None);
+        run(&mut c, "set cli screen-length 0");
+        run(&mut c, "configure");
+        run(
+            &mut c,
+            &format!("set interfaces {port} description \"to spine9\""),
+        );
+        run(&mut c, &format!("set interfaces {port} disable"));
+        run(&mut c, "commit and-quit");
+        let terse = run(&mut c, "show interfaces terse");
+        let line = terse
+            .lines()
+            .find(|l| l.starts_with(&format!("{port} ")))
+            .unwrap();
+        assert!(line.contains(" down "), "{line}");
+        let desc = run(&mut c, "show interfaces descriptions");
+        assert!(desc.contains("to spine9"), "{desc}");
+
+        let dev = device("cisco_nxos", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "terminal length 0");
+        run(&mut c, "configure terminal");
+        run(&mut c, "interface Ethernet1/1");
+        run(&mut c, "description core-link-7");
+        run(&mut c, "end");
+        let desc = run(&mut c, "show interface description");
+        assert!(
+            desc.contains("Eth1/1                   core-link-7"),
+            "{desc}"
+        );
+    }
+
+    #[test]
     fn nxos_checkpoint_and_rollback() {
         let dev = device("cisco_nxos", 0);
         let mut c = session(&dev, None);
