@@ -357,7 +357,7 @@ impl DeviceContext {
             return Err(Error::new(ErrorClass::Internal, "driver instance vanished"));
         };
         let result = f(driver).await;
-        if result.as_ref().is_err_and(|e| instance_unusable_after(e)) {
+        if result.as_ref().is_err_and(instance_unusable_after) {
             self.driver = None;
         }
         result.map_err(|mut e| {
