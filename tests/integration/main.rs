@@ -3,6 +3,7 @@
 //! hostile plugins against the sandbox; plugin authoring in three languages.
 
 mod authoring;
+mod config;
 mod contract;
 mod faults;
 mod http;

@@ -117,7 +117,7 @@ impl Sshd {
 
     /// Start one whose shell gets `shell_args` (`sh -c` syntax, see
     /// ios-shell.py).
-    fn start_with(test: &str, shell_args: &str) -> Option<Sshd> {
+    pub(crate) fn start_with(test: &str, shell_args: &str) -> Option<Sshd> {
         Sshd::start_opts(
             test,
             SshdOptions {
@@ -344,7 +344,7 @@ LogLevel VERBOSE
 }
 
 /// How the inventory logs in.
-struct Login {
+pub(crate) struct Login {
     password: &'static str,
     secret: &'static str,
     known_hosts: KnownHosts,
@@ -390,7 +390,12 @@ fn run_netrun(sshd: &Sshd, login: &Login, args: &[&str]) -> (Vec<Value>, Output)
 }
 
 /// [`run_netrun`] with the inventory, results and HOME (`work/home`) in `work`.
-fn run_netrun_in(work: &Path, sshd: &Sshd, login: &Login, args: &[&str]) -> (Vec<Value>, Output) {
+pub(crate) fn run_netrun_in(
+    work: &Path,
+    sshd: &Sshd,
+    login: &Login,
+    args: &[&str],
+) -> (Vec<Value>, Output) {
     let hosts = sshd.inventory(work, login);
     let out = work.join("out.jsonl");
     let home = work.join("home");

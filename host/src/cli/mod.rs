@@ -2,6 +2,7 @@
 //! Errors reaching here become one line that names the thing and the fix.
 
 mod bench;
+mod config;
 mod lab;
 mod plugin;
 mod serve;
@@ -80,6 +81,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Poll devices on an interval and serve Prometheus metrics.
     Serve(serve::ServeArgs),
+    /// Configuration: backup, diff against backups, templated push in waves.
+    Config {
+        #[command(subcommand)]
+        command: config::ConfigCommand,
+    },
 }
 
 /// Which devices, where results go, and the limits of a run.
@@ -235,6 +241,7 @@ impl Cli {
             Command::Lab(a) => lab::execute(a).await,
             Command::Bench(a) => bench::execute(a, &dirs).await,
             Command::Serve(a) => serve::execute(a, &dirs).await,
+            Command::Config { command } => config::execute(command, &dirs).await,
         }
     }
 }
@@ -542,13 +549,7 @@ async fn execute_plan(
     let connectivity = connectivity_of(t)?;
     let grace = secs(t.grace, "--grace")?;
     let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
-    let mut sink = match &t.output {
-        Some(p) => Some(
-            JsonlSink::create(p)
-                .with_context(|| format!("cannot write results to {}", p.display()))?,
-        ),
-        None => None,
-    };
+    let mut sink = open_sink(t)?;
     let shutdown = Shutdown::default();
     let signals = watch_signals(shutdown.clone(), grace)?;
     let plan = Plan {
@@ -585,15 +586,28 @@ async fn execute_plan(
     if let Some(e) = write_error {
         bail!("writing results failed: {e}");
     }
-    Ok(
-        if shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled() {
-            EXIT_INTERRUPTED
-        } else if summary.failures() == 0 {
-            EXIT_OK
-        } else {
-            EXIT_SOME_FAILED
-        },
-    )
+    Ok(exit_code(&shutdown, &summary))
+}
+
+/// The `-o FILE` sink of a run, if asked for.
+fn open_sink(t: &TargetArgs) -> anyhow::Result<Option<JsonlSink>> {
+    t.output
+        .as_ref()
+        .map(|p| {
+            JsonlSink::create(p).with_context(|| format!("cannot write results to {}", p.display()))
+        })
+        .transpose()
+}
+
+/// The exit code of a finished run.
+fn exit_code(shutdown: &Shutdown, summary: &Summary) -> i32 {
+    if shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled() {
+        EXIT_INTERRUPTED
+    } else if summary.failures() == 0 {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    }
 }
 
 /// On the first SIGINT/SIGTERM stop starting devices, and cancel those in
@@ -692,10 +706,7 @@ pub async fn collect(
     });
     let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
     let mut write_error: Option<std::io::Error> = None;
-    let job_name = match &job {
-        Job::Workflow { plugin, .. } => plugin.bundle.manifest.name.clone(),
-        Job::Exec { .. } => "exec".to_string(),
-    };
+    let job_name = job.name();
     let m = crate::telemetry::metrics();
     let summary: Summary = runner::run(env, job, hosts, settings, shutdown, |r| {
         m.device_results

@@ -43,6 +43,19 @@ pub enum Job {
         /// Commands, in order.
         commands: Vec<String>,
     },
+    /// Configuration work: backup, diff, templated change.
+    Config(Arc<crate::config::Operation>),
+}
+
+impl Job {
+    /// The job's name in logs and metrics.
+    pub fn name(&self) -> String {
+        match self {
+            Job::Workflow { plugin, .. } => plugin.bundle.manifest.name.clone(),
+            Job::Exec { .. } => "exec".to_string(),
+            Job::Config(op) => op.name().to_string(),
+        }
+    }
 }
 
 /// Timeouts given for this run that win over the inventory's (the
@@ -337,10 +350,7 @@ pub async fn run(
     // Every log record of a device carries the run id and the device name,
     // so one device's story can be filtered out of a 10,000-device log.
     let run_id = format!("{:08x}", rand::random::<u32>());
-    let job_name = match &job {
-        Job::Workflow { plugin, .. } => plugin.bundle.manifest.name.clone(),
-        Job::Exec { .. } => "exec".to_string(),
-    };
+    let job_name = job.name();
     tracing::info!(run_id = %run_id, job = %job_name, devices = hosts.len(), "run started");
     for host in hosts {
         let name = host.name.clone();
@@ -478,6 +488,11 @@ async fn run_device(
             result
         }
         Job::Workflow { plugin, params } => run_workflow(env, plugin, params, host, ctx).await,
+        Job::Config(op) => {
+            let result = crate::config::on_device(&mut ctx, host, op).await;
+            ctx.close().await;
+            result
+        }
     }
 }
 

@@ -1,0 +1,461 @@
+//! A templated change on one device: render, compare with the running
+//! configuration, send only what is missing, behind a rollback point, with
+//! post-checks and commit-confirm; or compute all that without entering
+//! configuration mode (`--dry-run`).
+
+use super::diff::{self, Change};
+use super::mask;
+use super::mechanics::{ConfigMechanics, Step, Style};
+use super::pending::{self, Pending, RollbackPoint};
+use super::render::Template;
+use super::steps::{Start, read_running, run_steps, send_lines};
+use crate::error::{Error, ErrorClass};
+use crate::inventory::Host;
+use crate::runtime::host::DeviceContext;
+use crate::transport::ssh::{CliSession, CommandOptions};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What `config push` does on every device.
+pub struct PushSpec {
+    /// The template rendered per device.
+    pub template: Template,
+    /// Compute and report, but do not enter configuration mode.
+    pub dry_run: bool,
+    /// Make the configuration equal the rendered one (not only hold it).
+    pub replace: bool,
+    /// Commit-confirm window (`--confirm SECONDS`).
+    pub confirm: Option<Duration>,
+    /// Write the startup configuration after success.
+    pub save: bool,
+    /// Commands that must succeed after the change (`--verify`).
+    pub verify: Vec<String>,
+    /// Show secrets in diffs and commands.
+    pub show_secrets: bool,
+    /// Where unconfirmed changes are noted.
+    pub pending_dir: PathBuf,
+    /// Names rollback points and pending notes.
+    pub run_id: String,
+}
+
+impl PushSpec {
+    fn show(&self, text: &str) -> String {
+        mask::maybe(text, self.show_secrets)
+    }
+
+    fn show_lines(&self, lines: &[String]) -> Vec<String> {
+        lines.iter().map(|l| self.show(l)).collect()
+    }
+}
+
+fn with_device(device: &str, mut e: Error) -> Error {
+    if !e.message.starts_with(&format!("{device}:")) {
+        e.message = format!("{device}: {}", e.message);
+    }
+    e
+}
+
+/// The mechanics of the session's platform, or an error saying none exist.
+pub fn mechanics_of(session: &CliSession, device: &str) -> Result<ConfigMechanics, Error> {
+    let name = &session.platform().name;
+    ConfigMechanics::builtin(name).ok_or_else(|| {
+        Error::new(
+            ErrorClass::Inventory,
+            format!(
+                "{device}: platform {name} declares no configuration mechanics (show-running, rollback): configuration work is available for cisco_ios, cisco_xe, arista_eos, cisco_nxos and juniper_junos"
+            ),
+        )
+    })
+}
+
+/// Run `check` within the commit-confirm `window`; past it the change
+/// counts as unconfirmed.
+pub async fn within_window<T>(
+    device: &str,
+    window: Option<Duration>,
+    check: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let Some(window) = window else {
+        return check.await;
+    };
+    match tokio::time::timeout(window, check).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::new(
+            ErrorClass::CommandTimeout,
+            format!(
+                "{device}: the post-change checks did not pass within the --confirm window of {}",
+                crate::resilience::deadline::seconds(window)
+            ),
+        )),
+    }
+}
+
+/// Go back to `point`: the platform's rollback steps, or the change that
+/// makes the device equal the configuration netrun kept.
+pub async fn restore(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    point: &RollbackPoint,
+) -> Result<(), Error> {
+    match point {
+        RollbackPoint::Device(name) => {
+            run_steps(session, &mechanics.rollback, Start::Default, name, None)
+                .await
+                .map(|_| ())
+        }
+        RollbackPoint::Netrun(before) => {
+            let current = read_running(session, mechanics).await?;
+            let back = diff::change(&current, before, mechanics.style, true);
+            if back.is_empty() {
+                return Ok(());
+            }
+            send_lines(session, &back.commands, &mechanics.commit, None).await
+        }
+    }
+}
+
+/// [`restore`], then check the configuration reads as `before` again.
+async fn restore_checked(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    point: &RollbackPoint,
+    before: &str,
+) -> Result<(), Error> {
+    restore(session, mechanics, point).await?;
+    let now = read_running(session, mechanics).await?;
+    if diff::same_config(&now, before, mechanics.style) {
+        return Ok(());
+    }
+    let left: Vec<String> = diff::change(&now, before, mechanics.style, true).commands;
+    Err(Error::new(
+        ErrorClass::Internal,
+        format!(
+            "the rollback ({}) left the configuration different from before; still needed: {}",
+            point.describe(),
+            mask::mask(&left.join(" / "))
+        ),
+    ))
+}
+
+/// Undo a change netrun made earlier and never confirmed (it was killed
+/// inside the `--confirm` window). Returns what was done, for the record.
+pub async fn recover(
+    ctx: &mut DeviceContext,
+    device: &str,
+    dir: &std::path::Path,
+) -> Result<Option<Value>, Error> {
+    let Some(p) = pending::read(dir, device) else {
+        return Ok(None);
+    };
+    let now = pending::now();
+    if now < p.deadline {
+        return Err(Error::new(
+            ErrorClass::Cancelled,
+            format!(
+                "{device}: a change by run {} awaits confirmation for {} s more: run again after that",
+                p.run_id,
+                p.deadline - now
+            ),
+        ));
+    }
+    let session = ctx.session().await?;
+    let mechanics = mechanics_of(session, device)?;
+    restore(session, &mechanics, &p.point)
+        .await
+        .map_err(|e| with_device(device, e))?;
+    pending::remove(dir, device);
+    tracing::warn!(device, run_id = %p.run_id, "rolled back a change that was never confirmed");
+    Ok(Some(json!({
+        "run_id": p.run_id,
+        "rolled_back": true,
+        "rollback_point": p.point.describe(),
+    })))
+}
+
+/// Take a rollback point: the platform's own, or (when it has none, or the
+/// device refuses the checkpoint command) the configuration netrun keeps.
+async fn take_point(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    name: &str,
+    before: &str,
+    device: &str,
+) -> Result<RollbackPoint, Error> {
+    if !mechanics.has_checkpoint() {
+        return Ok(RollbackPoint::Netrun(before.to_string()));
+    }
+    if mechanics.checkpoint.is_empty() {
+        return Ok(RollbackPoint::Device(String::new()));
+    }
+    match run_steps(session, &mechanics.checkpoint, Start::Default, name, None).await {
+        Ok(_) => Ok(RollbackPoint::Device(name.to_string())),
+        Err(e) if e.class == ErrorClass::RejectedCommand => {
+            tracing::warn!(device, error = %e.message, "the device refused the rollback-point command; netrun keeps the configuration itself");
+            Ok(RollbackPoint::Netrun(before.to_string()))
+        }
+        Err(e) => Err(with_device(device, e)),
+    }
+}
+
+/// The steps that finish a change, and whether they are a native
+/// commit-confirm.
+fn commit_steps(mechanics: &ConfigMechanics, confirm: Option<Duration>) -> (Vec<Step>, bool) {
+    match confirm {
+        Some(_) if !mechanics.commit_confirmed.is_empty() => {
+            (mechanics.commit_confirmed.clone(), true)
+        }
+        _ => (mechanics.commit.clone(), false),
+    }
+}
+
+/// The change for one device.
+pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Result<Value, Error> {
+    let device = host.name.as_str();
+    // Steps are named through the progress handle: it borrows nothing of
+    // `ctx`, whose session is held across them.
+    let progress = ctx.progress();
+    let candidate = spec
+        .template
+        .render(host)
+        .map_err(|e| Error::new(ErrorClass::Inventory, e.to_string()))?;
+    let session = ctx.session().await?;
+    let mechanics = mechanics_of(session, device)?;
+    if spec.replace && mechanics.style == Style::Flat {
+        return Err(Error::new(
+            ErrorClass::Inventory,
+            format!(
+                "{device}: platform {} cannot replace its configuration: push without --replace",
+                session.platform().name
+            ),
+        ));
+    }
+    let session = ctx.session().await?;
+    progress.set_step("reading the running configuration");
+    let before = read_running(session, &mechanics).await?;
+    let change: Change = diff::change(&before, &candidate, mechanics.style, spec.replace);
+    let mut data = json!({
+        "changed": false,
+        "dry_run": spec.dry_run,
+        "diff": "",
+        "commands": [],
+    });
+    if change.is_empty() {
+        return Ok(data);
+    }
+    data["commands"] = json!(spec.show_lines(&change.commands));
+    if spec.dry_run {
+        data["changed"] = json!(true);
+        data["diff"] = json!(spec.show(&diff::unified(device, &before, &change.predicted)));
+        return Ok(data);
+    }
+
+    progress.set_step("taking a rollback point");
+    let name = format!("netrun-{}", spec.run_id);
+    let point = take_point(session, &mechanics, &name, &before, device).await?;
+    data["rollback_point"] = json!(point.describe());
+    let (finish, native_confirm) = commit_steps(&mechanics, spec.confirm);
+    let emulated_confirm = spec.confirm.is_some() && !native_confirm;
+    if let Some(window) = spec.confirm {
+        let note = Pending {
+            device: device.to_string(),
+            run_id: spec.run_id.clone(),
+            deadline: pending::now() + window.as_secs().max(1),
+            point: point.clone(),
+        };
+        if emulated_confirm {
+            pending::write(&spec.pending_dir, &note).map_err(|e| {
+                Error::new(
+                    ErrorClass::Internal,
+                    format!(
+                        "{device}: cannot note the change for --confirm in {}: {e}; fix the folder or pass --state-dir",
+                        spec.pending_dir.display()
+                    ),
+                )
+            })?;
+        }
+    }
+
+    let session = ctx.session().await?;
+    progress.set_step("sending the change");
+    if let Err(e) = send_lines(session, &change.commands, &finish, spec.confirm).await {
+        let e = with_device(device, e);
+        if e.class != ErrorClass::RejectedCommand {
+            // The session is gone or out of step: nothing more can be sent.
+            return Err(e);
+        }
+        let undo = if mechanics.abort.is_empty() {
+            restore_checked(session, &mechanics, &point, &before).await
+        } else {
+            // Nothing was committed: dropping the candidate is enough.
+            match run_steps(session, &mechanics.abort, Start::Configuration, "", None).await {
+                Ok(_) => {
+                    let default = session.platform().default_mode;
+                    session.acquire(default).await
+                }
+                Err(u) => Err(u),
+            }
+        };
+        pending::remove(&spec.pending_dir, device);
+        let how = match undo {
+            Ok(()) => format!("rolled back ({})", point.describe()),
+            Err(u) => format!("ROLLBACK FAILED: {}", u.message),
+        };
+        return Err(Error::new(
+            ErrorClass::RejectedCommand,
+            format!("{}; {how}", spec.show(&e.message)),
+        ));
+    }
+
+    // Post-checks: can netrun still log in (when confirming), and do the
+    // --verify commands succeed?
+    progress.set_step("checking the device after the change");
+    let checks = within_window(device, spec.confirm, async {
+        if spec.confirm.is_some() {
+            // A fresh login proves the change left the device reachable.
+            ctx.close().await;
+        }
+        let session = ctx.session().await?;
+        let mut outputs = Vec::new();
+        for command in &spec.verify {
+            let out = session
+                .send_command(command, &CommandOptions::default())
+                .await
+                .map_err(|e| {
+                    Error::new(
+                        e.class,
+                        format!("post-check `{command}` failed: {}", e.message),
+                    )
+                })?;
+            outputs.push(json!({"command": command, "output": out}));
+        }
+        Ok(outputs)
+    })
+    .await;
+    match checks {
+        Ok(outputs) => {
+            if !outputs.is_empty() {
+                data["verify"] = json!(outputs);
+            }
+        }
+        Err(e) => {
+            let e = with_device(device, e);
+            let undo = match ctx.session().await {
+                Ok(session) => restore_checked(session, &mechanics, &point, &before).await,
+                Err(u) => Err(u),
+            };
+            let how = match undo {
+                Ok(()) => {
+                    pending::remove(&spec.pending_dir, device);
+                    format!("rolled back ({})", point.describe())
+                }
+                Err(u) if native_confirm => format!(
+                    "not confirmed: the device rolls back by itself when its timer runs out ({})",
+                    u.message
+                ),
+                Err(u) => format!(
+                    "NOT ROLLED BACK YET ({}): the next netrun config command on this device rolls it back",
+                    u.message
+                ),
+            };
+            return Err(Error::new(e.class, format!("{}; {how}", e.message)));
+        }
+    }
+
+    let session = ctx.session().await?;
+    if spec.confirm.is_some() {
+        if native_confirm {
+            run_steps(session, &mechanics.confirm, Start::Default, &name, None)
+                .await
+                .map_err(|e| with_device(device, e))?;
+            data["confirmed"] = json!("native");
+        } else {
+            data["confirmed"] = json!("netrun");
+        }
+        pending::remove(&spec.pending_dir, device);
+    }
+    if spec.save {
+        progress.set_step("saving the startup configuration");
+        run_steps(session, &mechanics.save, Start::Default, &name, None)
+            .await
+            .map_err(|e| with_device(device, e))?;
+        data["saved"] = json!(true);
+    }
+    let after = read_running(session, &mechanics).await?;
+    data["changed"] = json!(!diff::same_config(&before, &after, mechanics.style));
+    data["diff"] = json!(spec.show(&diff::unified(device, &before, &after)));
+    if spec.replace && !diff::same_config(&after, &candidate, mechanics.style) {
+        data["replace_complete"] = json!(false);
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn checks_that_pass_inside_the_confirm_window_confirm() {
+        let r = within_window("r1", Some(Duration::from_secs(30)), async {
+            tokio::time::sleep(Duration::from_secs(29)).await;
+            Ok::<_, Error>(7)
+        })
+        .await;
+        assert_eq!(r, Ok(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn checks_still_running_when_the_window_closes_leave_the_change_unconfirmed() {
+        let started = tokio::time::Instant::now();
+        let r = within_window("r1", Some(Duration::from_secs(30)), async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok::<_, Error>(())
+        })
+        .await;
+        let e = r.unwrap_err();
+        assert_eq!(e.class, ErrorClass::CommandTimeout);
+        assert!(
+            e.message.contains("--confirm window of 30s"),
+            "{}",
+            e.message
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_window_checks_take_as_long_as_they_take() {
+        let r = within_window("r1", None, async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok::<_, Error>(1)
+        })
+        .await;
+        assert_eq!(r, Ok(1));
+    }
+
+    #[test]
+    fn commit_confirmed_is_native_only_where_the_platform_has_it() {
+        let sends = |(steps, native): (Vec<Step>, bool)| {
+            (
+                steps
+                    .iter()
+                    .map(|s| s.filled("", Some(Duration::from_secs(90))).send)
+                    .collect::<Vec<_>>(),
+                native,
+            )
+        };
+        let junos = ConfigMechanics::juniper_junos();
+        assert_eq!(
+            sends(commit_steps(&junos, Some(Duration::from_secs(90)))),
+            (vec!["commit confirmed 2".to_string()], true)
+        );
+        assert_eq!(
+            sends(commit_steps(&junos, None)),
+            (vec!["commit".to_string()], false)
+        );
+        let ios = ConfigMechanics::cisco_ios();
+        assert_eq!(
+            sends(commit_steps(&ios, Some(Duration::from_secs(90)))),
+            (Vec::new(), false)
+        );
+    }
+}

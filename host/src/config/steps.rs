@@ -1,0 +1,152 @@
+//! The device side of configuration work: read the running configuration,
+//! run a platform's mechanics steps, send configuration lines.
+
+use super::mechanics::{ConfigMechanics, Step};
+use crate::error::{Error, ErrorClass};
+use crate::transport::ssh::{CliSession, CommandOptions};
+use regex::Regex;
+use std::time::Duration;
+
+/// Prompts a step may answer, at most, before it counts as stuck.
+const MAX_ANSWERS: usize = 5;
+
+/// The running configuration as the device prints it, volatile lines
+/// (and trailing blanks) removed, ending in one newline.
+pub async fn read_running(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+) -> Result<String, Error> {
+    let raw = session
+        .send_command(&mechanics.show_running, &CommandOptions::default())
+        .await?;
+    Ok(strip_volatile(&raw, mechanics))
+}
+
+/// `text` without the platform's volatile lines.
+pub fn strip_volatile(text: &str, mechanics: &ConfigMechanics) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let line = line.trim_end();
+        if mechanics.is_volatile(line) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    // Blank lines the volatile ones leave at the start carry nothing.
+    let trimmed = out.trim_start_matches('\n');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Where a list of steps starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The platform's default mode (checkpoint, rollback, save, confirm).
+    Default,
+    /// Configuration mode (commit, commit-confirmed, abort); the session
+    /// stays there.
+    Configuration,
+}
+
+/// Run `steps` from `start`, `{name}`/`{minutes}`/`{seconds}` filled in,
+/// answering the prompts each step declares. A failure indicator in the
+/// output is a `rejected-command` naming the step.
+pub async fn run_steps(
+    session: &mut CliSession,
+    steps: &[Step],
+    start: Start,
+    name: &str,
+    window: Option<Duration>,
+) -> Result<String, Error> {
+    let mode = match start {
+        Start::Default => session.platform().default_mode,
+        Start::Configuration => session.platform().configuration_mode,
+    };
+    session.acquire(mode).await?;
+    let mut transcript = String::new();
+    for step in steps {
+        let out = run_step(session, &step.filled(name, window)).await?;
+        transcript.push_str(&out);
+    }
+    Ok(transcript)
+}
+
+async fn run_step(session: &mut CliSession, step: &Step) -> Result<String, Error> {
+    let pattern = if step.answers.is_empty() {
+        None
+    } else {
+        let alternatives: Vec<String> = step
+            .answers
+            .iter()
+            .map(|(re, _)| format!("(?:{})", re.as_str()))
+            .collect();
+        // Built from regexes that compiled: the alternation compiles too.
+        Regex::new(&alternatives.join("|")).ok()
+    };
+    let opts = CommandOptions::default();
+    let mut out = session
+        .send_interactive(&[(step.send.clone(), pattern.clone())], &opts)
+        .await?;
+    for _ in 0..MAX_ANSWERS {
+        let last = out.trim_end_matches('\n').lines().last().unwrap_or("");
+        let Some((_, answer)) = step.answers.iter().find(|(re, _)| re.is_match(last)) else {
+            break;
+        };
+        out.push_str(
+            &session
+                .send_interactive(&[(answer.clone(), pattern.clone())], &opts)
+                .await?,
+        );
+    }
+    if let Some(indicator) = session.platform().failure_in(&out) {
+        let line = out
+            .lines()
+            .find(|l| l.contains(indicator))
+            .unwrap_or(indicator)
+            .trim();
+        return Err(Error::new(
+            ErrorClass::RejectedCommand,
+            format!("device refused `{}`: {line}", step.send),
+        ));
+    }
+    Ok(out)
+}
+
+/// Send `lines` in configuration mode, then the `finish` steps (commit)
+/// there, and go back to the default mode. On a refused line the session
+/// is left in configuration mode (the caller aborts or rolls back) and the
+/// error names the line.
+pub async fn send_lines(
+    session: &mut CliSession,
+    lines: &[String],
+    finish: &[Step],
+    window: Option<Duration>,
+) -> Result<(), Error> {
+    let config = session.platform().configuration_mode;
+    session.acquire(config).await?;
+    for line in lines {
+        run_step(session, &Step::plain(line)).await?;
+    }
+    run_steps(session, finish, Start::Configuration, "", window).await?;
+    let default = session.platform().default_mode;
+    session.acquire(default).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volatile_lines_and_leading_blanks_are_dropped() {
+        let m = ConfigMechanics::cisco_ios();
+        let raw = "Building configuration...\n\nCurrent configuration : 1234 bytes\n!\n! Last configuration change at 10:00:00 UTC Mon Nov 30 2026\n!\nversion 15.7\nntp clock-period 17179814\nntp server 192.0.2.1\nend\n";
+        assert_eq!(
+            strip_volatile(raw, &m),
+            "!\n!\nversion 15.7\nntp server 192.0.2.1\nend\n"
+        );
+    }
+}

@@ -1,0 +1,554 @@
+//! `netrun config backup | diff | push` end to end: against the simulated
+//! fleet, and against OpenSSH's sshd whose session is the scripted IOS-like
+//! shell keeping its running configuration in a file across logins.
+
+use crate::openssh::{Login, Sshd, run_netrun_in};
+use netrun_tests::{TempDir, netrun, output, read_jsonl, start_lab, workspace};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A `netrun` command run off the async runtime, so the in-process lab keeps serving.
+async fn run(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `netrun config ARGS -i INV -o OUT`: its records by device, and its output.
+async fn config(home: &Path, inv: &Path, args: &[&str]) -> (Vec<Value>, Output) {
+    let out = home.join(format!("out-{}.jsonl", rand_tag()));
+    let mut cmd = netrun(home);
+    cmd.arg("config")
+        .args(args)
+        .arg("-i")
+        .arg(inv)
+        .arg("-o")
+        .arg(&out);
+    let o = run(cmd).await;
+    let mut records = if out.is_file() {
+        read_jsonl(&out)
+    } else {
+        Vec::new()
+    };
+    records.sort_by(|a, b| a["device"].as_str().cmp(&b["device"].as_str()));
+    (records, o)
+}
+
+fn rand_tag() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::SeqCst).to_string()
+}
+
+fn template(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backup_then_dry_run_then_push_then_push_again_changes_nothing_the_second_time() {
+    let (_lab, inv) = start_lab(3, &[]).await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let ntp = workspace().join("examples/ntp.j2");
+
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["backup", "--git", "--dir", s(&backups)],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 3);
+    let r1 = std::fs::read_to_string(backups.join("r001.cfg")).unwrap();
+    assert!(r1.contains("hostname r001\n"), "{r1}");
+    assert!(
+        !r1.contains("Current configuration"),
+        "volatile lines dropped: {r1}"
+    );
+    assert!(!r1.contains("Last configuration change"), "{r1}");
+    let log = Command::new("git")
+        .arg("-C")
+        .arg(&backups)
+        .args(["log", "--format=%s"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&log.stdout).trim(),
+        "netrun config backup: 3 devices changed: r001, r002, r003"
+    );
+    // Nothing changed: no new commit.
+    let (_, o) = config(
+        home.path(),
+        inv.path(),
+        &["backup", "--git", "--dir", s(&backups)],
+    )
+    .await;
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("nothing to commit"),
+        "{}",
+        text(&o)
+    );
+
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&ntp), "--dry-run"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert_eq!(r["data"]["dry_run"], true, "{r}");
+        assert_eq!(
+            r["data"]["commands"],
+            serde_json::json!(["ntp server 192.0.2.123", "ntp server 198.51.100.123"]),
+            "{r}"
+        );
+        assert!(
+            r["data"]["diff"]
+                .as_str()
+                .unwrap()
+                .contains("+ntp server 192.0.2.123\n"),
+            "{r}"
+        );
+    }
+    // The dry run left the devices as they were.
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert!(
+        records.iter().all(|r| r["data"]["changed"] == false),
+        "{records:?}"
+    );
+
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&ntp)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(diff.contains("+ntp server 198.51.100.123\n"), "{r}");
+    }
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&ntp)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "idempotent: {r}");
+        assert_eq!(r["data"]["commands"], serde_json::json!([]), "{r}");
+    }
+    // Since the backup: the NTP lines.
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert!(
+            r["data"]["diff"]
+                .as_str()
+                .unwrap()
+                .contains("+ntp server 192.0.2.123"),
+            "{r}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_one_device_refuses_rolls_that_device_back_and_the_nine_others_change() {
+    // r004 refuses `logging host …` with IOS's own error (the lab's fault knob).
+    let (_lab, inv) = start_lab(10, &["reject-line=^logging host:r004"]).await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let t = template(
+        home.path(),
+        "t.j2",
+        "ntp server 192.0.2.10\nlogging host 192.0.2.50\n",
+    );
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(records.len(), 10);
+    for r in &records {
+        if r["device"] == "r004" {
+            assert_eq!(r["error"]["class"], "rejected-command", "{r}");
+            let msg = r["error"]["message"].as_str().unwrap();
+            assert!(
+                msg.contains("`hostname 9-not-a-hostname`"),
+                "names the line: {msg}"
+            );
+            assert!(msg.contains("% Invalid input"), "{msg}");
+            assert!(msg.contains("rolled back"), "{msg}");
+        } else {
+            assert_eq!(r["data"]["changed"], true, "{r}");
+        }
+    }
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    for r in &records {
+        let changed = r["data"]["changed"].as_bool().unwrap();
+        assert_eq!(
+            changed,
+            r["device"] != "r004",
+            "r004 is back to its backup: {r}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_canary_stops_the_rollout_and_the_rest_are_cancelled_untouched() {
+    let (_lab, inv) = start_lab(8, &["reject-line=^logging host:r004"]).await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let t = template(
+        home.path(),
+        "t.j2",
+        "ntp server 192.0.2.20\nlogging host 192.0.2.51\n",
+    );
+    config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &[
+            "push",
+            "--template",
+            s(&t),
+            "--canary",
+            "1",
+            "--wave-size",
+            "3",
+            "--max-failures",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(records.len(), 8, "one record per device: {records:?}");
+    let class = |r: &Value| r["error"]["class"].as_str().unwrap_or("ok").to_string();
+    let changed = records
+        .iter()
+        .filter(|r| r["data"]["changed"] == true)
+        .count();
+    let rejected = records
+        .iter()
+        .filter(|r| class(r) == "rejected-command")
+        .count();
+    let cancelled: Vec<&Value> = records.iter().filter(|r| class(r) == "cancelled").collect();
+    // Canary (1) and wave 2 (3, one refusing) ran; 4 never did.
+    assert_eq!(
+        (changed, rejected, cancelled.len()),
+        (3, 1, 4),
+        "{records:#?}"
+    );
+    assert!(
+        cancelled[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the rollout stopped after wave 2: 1 of 8 devices failed"),
+        "{:?}",
+        cancelled[0]
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("rollout stopped after 2 wave(s)"),
+        "{}",
+        text(&o)
+    );
+    let (after, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    for c in cancelled {
+        let d = after.iter().find(|r| r["device"] == c["device"]).unwrap();
+        assert_eq!(d["data"]["changed"], false, "untouched: {d}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_are_masked_in_diffs_and_commands_unless_asked_for() {
+    let (_lab, inv) = start_lab(1, &[]).await;
+    let home = TempDir::new("home");
+    let t = template(
+        home.path(),
+        "snmp.j2",
+        "snmp-server community n0t-publ1c RO\n",
+    );
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&t), "--dry-run"],
+    )
+    .await;
+    let all = format!("{records:?}{}", text(&o));
+    assert!(!all.contains("n0t-publ1c"), "{all}");
+    assert_eq!(
+        records[0]["data"]["commands"][0],
+        "snmp-server community ******** RO"
+    );
+    assert!(
+        records[0]["data"]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+snmp-server community ******** RO")
+    );
+    // The lab's own enable secret is masked in diffs too.
+    let (records, _) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&t), "--dry-run", "--show-secrets"],
+    )
+    .await;
+    assert_eq!(
+        records[0]["data"]["commands"][0],
+        "snmp-server community n0t-publ1c RO"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_undefined_template_variable_is_an_error_naming_the_line_and_device() {
+    let (_lab, inv) = start_lab(2, &[]).await;
+    let home = TempDir::new("home");
+    let t = template(
+        home.path(),
+        "bad.j2",
+        "hostname {{ name }}\nntp server {{ ntp_primary }}\n",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["error"]["class"], "inventory", "{r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        let device = r["device"].as_str().unwrap();
+        assert!(
+            msg.starts_with(&format!(
+                "{device}: template bad.j2 line 2: undefined value"
+            )),
+            "{msg}"
+        );
+    }
+}
+
+/// A folder the sshd login user may write the shell's state into.
+struct StateDir(PathBuf);
+
+impl StateDir {
+    fn new(tag: &str) -> StateDir {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = PathBuf::from("/tmp").join(format!(
+            "netrun-config-{tag}-{}-{}",
+            std::process::id(),
+            rand_tag()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        StateDir(dir)
+    }
+
+    fn file(&self) -> PathBuf {
+        self.0.join("state.json")
+    }
+
+    /// The shell's running configuration, as lines.
+    fn running(&self) -> String {
+        let state: Value =
+            serde_json::from_str(&std::fs::read_to_string(self.file()).unwrap_or_default())
+                .unwrap_or(Value::Null);
+        fn lines(nodes: &Value, depth: usize, out: &mut String) {
+            for n in nodes.as_array().into_iter().flatten() {
+                out.push_str(&" ".repeat(depth));
+                out.push_str(n["line"].as_str().unwrap_or(""));
+                out.push('\n');
+                lines(&n["children"], depth + 1, out);
+            }
+        }
+        let mut out = String::new();
+        lines(&state["running"], 0, &mut out);
+        out
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn openssh_ios_shell_push_is_idempotent_a_refused_line_is_rolled_back_and_save_writes_startup() {
+    let state = StateDir::new("push");
+    let args = format!("--config {} --refuse bogus-feature", state.file().display());
+    let Some(sshd) = Sshd::start_with("config-push", &args) else {
+        return;
+    };
+    let work = TempDir::new("config-sshd");
+    let login = Login::default();
+    let t = template(
+        work.path(),
+        "t.j2",
+        "ntp server 192.0.2.1\ninterface GigabitEthernet0/1\n description {{ name }} to core\n no shutdown\n",
+    );
+    let backups = work.path().join("backups");
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "backup", "--dir", s(&backups)],
+    );
+    assert_eq!(r[0]["status"], "ok", "{}\n{}", text(&o), sshd.log());
+    let backup = std::fs::read_to_string(backups.join("sshd-r1.cfg")).unwrap();
+    assert!(
+        backup.contains("interface GigabitEthernet0/1\n no ip address\n shutdown\n"),
+        "{backup}"
+    );
+
+    let before = state.running();
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "push", "--template", s(&t), "--dry-run"],
+    );
+    assert_eq!(r[0]["data"]["changed"], true, "{}", text(&o));
+    assert_eq!(
+        r[0]["data"]["commands"],
+        serde_json::json!([
+            "ntp server 192.0.2.1",
+            "interface GigabitEthernet0/1",
+            "description sshd-r1 to core",
+            "no shutdown",
+            "exit"
+        ])
+    );
+    assert_eq!(state.running(), before, "a dry run changes nothing");
+
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "push", "--template", s(&t), "--save"],
+    );
+    assert_eq!(r[0]["status"], "ok", "{}\n{}", text(&o), sshd.log());
+    assert_eq!(r[0]["data"]["changed"], true);
+    assert_eq!(r[0]["data"]["saved"], true);
+    assert!(
+        r[0]["data"]["rollback_point"]
+            .as_str()
+            .unwrap()
+            .starts_with("device:netrun-"),
+        "{}",
+        r[0]
+    );
+    let after = state.running();
+    assert!(
+        after.contains(
+            "interface GigabitEthernet0/1\n no ip address\n description sshd-r1 to core\n"
+        ),
+        "{after}"
+    );
+    assert!(!after.contains(" shutdown\n"), "{after}");
+    let diff = r[0]["data"]["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("- shutdown\n") && diff.contains("+ntp server 192.0.2.1\n"),
+        "{diff}"
+    );
+
+    let (r, _) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "push", "--template", s(&t)],
+    );
+    assert_eq!(
+        r[0]["data"]["changed"], false,
+        "idempotent across logins: {}",
+        r[0]
+    );
+
+    // A line the device refuses: the change is undone from the device's own rollback point.
+    let bad = template(
+        work.path(),
+        "bad.j2",
+        "ntp server 192.0.2.99\nbogus-feature enable\n",
+    );
+    let before = state.running();
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "push", "--template", s(&bad)],
+    );
+    assert_eq!(r[0]["error"]["class"], "rejected-command", "{}", text(&o));
+    let msg = r[0]["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`bogus-feature enable`") && msg.contains("rolled back (device:netrun-"),
+        "{msg}"
+    );
+    assert_eq!(state.running(), before, "back to the rollback point");
+}
+
+#[test]
+fn openssh_ios_shell_change_left_unconfirmed_by_a_killed_netrun_is_rolled_back_on_next_contact() {
+    let state = StateDir::new("confirm");
+    let args = format!("--config {} --hang-on 'show clock'", state.file().display());
+    let Some(sshd) = Sshd::start_with("config-confirm", &args) else {
+        return;
+    };
+    let work = TempDir::new("config-confirm");
+    let login = Login::default();
+    // Write the inventory (and check the device is reachable) with a backup.
+    let backups = work.path().join("backups");
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "backup", "--dir", s(&backups)],
+    );
+    assert_eq!(r[0]["status"], "ok", "{}", text(&o));
+    let before = state.running();
+    let t = template(work.path(), "t.j2", "ntp server 192.0.2.77\n");
+    let home = work.path().join("home");
+    let mut cmd = netrun(&home);
+    cmd.env_remove("SSH_AUTH_SOCK")
+        .args([
+            "config",
+            "push",
+            "--template",
+            s(&t),
+            "--confirm",
+            "4",
+            "--verify",
+            "show clock",
+            "-i",
+        ])
+        .arg(work.path().join("hosts.yaml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !state.running().contains("ntp server 192.0.2.77") {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the change never arrived: {}",
+            sshd.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Killed after the change, before confirming it.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(state.running().contains("ntp server 192.0.2.77"));
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "backup", "--dir", s(&backups)],
+    );
+    assert_eq!(r[0]["status"], "ok", "{}", text(&o));
+    assert_eq!(r[0]["data"]["recovered"]["rolled_back"], true, "{}", r[0]);
+    assert_eq!(state.running(), before, "the unconfirmed change is gone");
+}
