@@ -15,7 +15,7 @@ pub mod waves;
 
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
-use crate::runtime::host::DeviceContext;
+use crate::runtime::device::DeviceContext;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@ use super::render::Template;
 use super::steps::{Start, read_running, run_steps, send_lines};
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
-use crate::runtime::host::DeviceContext;
+use crate::runtime::device::DeviceContext;
 use crate::transport::ssh::{CliSession, CommandOptions};
 use serde_json::{Value, json};
 use std::path::PathBuf;
