@@ -2,8 +2,11 @@
 # Soak benchmark of the long-lived poller: `netrun serve` polling a lab of
 # DEVICES simulated devices with the interface-counters workflow every
 # INTERVAL for DURATION, sampling the server's RSS and the latency and size
-# of a /metrics scrape every SAMPLE seconds. Prints a table and the figures
-# at start and end. Not a test: nothing is asserted; read the figures.
+# of a /metrics scrape every SAMPLE seconds. Prints a table, the figures at
+# start and end, RSS at 5, 15 and 30 minutes, and a memory line that passes
+# when the RSS at the end is within 10 % of the RSS after warm-up
+# (WARMUP_S, default 300 s, at most a third of the run); exit 1 if not.
+# RELOAD_EVERY_S=N sends SIGHUP every N seconds (a reload must not grow it).
 #
 #   scripts/soak.sh [DEVICES] [DURATION_S] [INTERVAL] [SAMPLE_S]   (defaults 1000 600 5s 30)
 #
@@ -14,6 +17,9 @@ devices=${1:-1000}
 duration=${2:-600}
 interval=${3:-5s}
 sample=${4:-30}
+warmup=${WARMUP_S:-300}
+[ "$warmup" -gt $((duration / 3)) ] && warmup=$((duration / 3))
+reload_every=${RELOAD_EVERY_S:-0}
 bin=${NETRUN_BIN:-${CARGO_TARGET_DIR:-target}/release/netrun}
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
@@ -48,8 +54,15 @@ printf '%8s %9s %9s %11s %10s %12s %10s\n' t_s rss_mib lab_mib scrape_ms scrape_
 start=$(date +%s)
 first=""
 last=""
+warm_rss=""
+marks=""
+last_reload=0
 while :; do
   now=$(( $(date +%s) - start ))
+  if [ "$reload_every" -gt 0 ] && [ $((now - last_reload)) -ge "$reload_every" ]; then
+    kill -HUP "$serve_pid"
+    last_reload=$now
+  fi
   t=$(curl -s -o "$work/m.prom" -w '%{time_total}' "http://127.0.0.1:$port/metrics")
   ms=$(awk -v t="$t" 'BEGIN {printf "%.1f", t * 1000}')
   kib=$(( $(stat -c %s "$work/m.prom") / 1024 ))
@@ -59,6 +72,12 @@ while :; do
   echo "$line"
   [ -z "$first" ] && first=$line
   last=$line
+  cur=$(rss "$serve_pid")
+  [ -z "$warm_rss" ] && [ "$now" -ge "$warmup" ] && warm_rss=$cur
+  for m in 5 15 30; do
+    if [ "$now" -ge $((m * 60)) ] && ! grep -q " ${m}min=" <<< " $marks"; then marks="$marks ${m}min=${cur}MiB"; fi
+  done
+  end_rss=$cur
   [ "$now" -ge "$duration" ] && break
   sleep "$sample"
 done
@@ -66,6 +85,21 @@ errors=$(awk '/^netrun_device_results_total\{.*status="error"/ {s += $2} END {pr
 echo "start: $first"
 echo "end:   $last"
 echo "device polls with errors: $errors"
+echo "rss at:${marks:- (run shorter than 5 min)}"
+verdict=0
+if [ -n "$warm_rss" ]; then
+  growth=$(awk -v a="$warm_rss" -v b="$end_rss" 'BEGIN {printf "%.1f", (b - a) * 100 / a}')
+  if awk -v g="$growth" 'BEGIN {exit !(g <= 10)}'; then
+    echo "memory: PASS rss after warm-up ${warm_rss} MiB, at end ${end_rss} MiB (${growth} %, limit 10 %)"
+  else
+    echo "memory: FAIL rss after warm-up ${warm_rss} MiB, at end ${end_rss} MiB (${growth} %, limit 10 %)"
+    verdict=1
+  fi
+else
+  echo "memory: no sample after the warm-up of ${warmup} s"
+  verdict=1
+fi
 if command -v promtool > /dev/null; then
   promtool check metrics < "$work/m.prom" && echo "promtool check metrics: ok"
 fi
+exit "$verdict"

@@ -1,14 +1,27 @@
 //! The `netrun` binary: logging set-up, then the CLI.
 
 use clap::Parser;
-use netrun::cli::{Cli, EXIT_FATAL, LogFormat};
+use netrun::cli::{Cli, EXIT_FATAL, EXIT_OK, LogFormat};
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are answers, not errors; every other
+            // argument error stops the run before it starts: exit 1, as
+            // documented (clap's own 2 means "some devices failed" here).
+            let code = if e.use_stderr() { EXIT_FATAL } else { EXIT_OK };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    // The level was checked by clap; a filter that still fails falls back to warn.
     let filter = EnvFilter::try_new(&cli.log_level).unwrap_or_else(|_| EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(cli.color.enabled(std::io::stderr().is_terminal()))
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Json => builder.json().init(),

@@ -226,9 +226,9 @@ pub(crate) fn write(
         );
     }
     let mut files = vec![
-        ("hosts.yaml", serde_yaml::to_string(&hosts)?),
-        ("groups.yaml", serde_yaml::to_string(&groups)?),
-        ("defaults.yaml", serde_yaml::to_string(&defaults)?),
+        ("hosts.yaml", serde_saphyr::to_string(&hosts)?),
+        ("groups.yaml", serde_saphyr::to_string(&groups)?),
+        ("defaults.yaml", serde_saphyr::to_string(&defaults)?),
         ("known_hosts", known),
     ];
     if let Some(pem) = ca_pem {

@@ -243,8 +243,8 @@ async fn inventory_lists_eos_hosts_and_ca_verifies_tls() {
     let lab = eos_lab(2).await;
     let dir = std::env::temp_dir().join(format!("netrun-lab-eapi-{}", std::process::id()));
     lab.write_inventory(&dir).unwrap();
-    let hosts: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join("hosts.yaml")).unwrap()).unwrap();
+    let hosts: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("hosts.yaml")).unwrap()).unwrap();
     let eos1 = &hosts["eos001"];
     assert_eq!(eos1["platform"], "arista_eos");
     assert_eq!(eos1["hostname"], "127.0.0.1");
@@ -259,8 +259,8 @@ async fn inventory_lists_eos_hosts_and_ca_verifies_tls() {
     assert!(std::path::Path::new(ca_file).is_absolute(), "{ca_file}");
     // The SSH device is still there, in its own group.
     assert_eq!(hosts["r001"]["groups"][0], "lab");
-    let groups: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join("groups.yaml")).unwrap()).unwrap();
+    let groups: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("groups.yaml")).unwrap()).unwrap();
     assert_eq!(groups["eos"]["platform"], "arista_eos");
 
     // TLS verifies against the written CA file, by IP and by name.

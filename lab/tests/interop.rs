@@ -165,8 +165,9 @@ async fn openssh_runs_a_command_on_every_persona() {
 #[tokio::test]
 async fn platforms_lab_writes_one_host_per_device_with_its_platform() {
     let (lab, inv) = all_platforms(2).await;
-    let hosts: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(inv.0.join("hosts.yaml")).unwrap()).unwrap();
+    let hosts: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(inv.0.join("hosts.yaml")).unwrap())
+            .unwrap();
     let mut names = std::collections::HashSet::new();
     for d in lab.devices() {
         assert!(names.insert(d.name.clone()), "duplicate {}", d.name);

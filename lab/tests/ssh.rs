@@ -347,10 +347,10 @@ async fn inventory_files() -> anyhow::Result<()> {
     let lab = lab(3, vec![]).await;
     let dir = std::env::temp_dir().join(format!("netrun-lab-inv-{}", std::process::id()));
     lab.write_inventory(&dir)?;
-    let hosts: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join("hosts.yaml"))?)?;
-    let map = hosts.as_mapping().context("hosts is a mapping")?;
-    let names: Vec<&str> = map.keys().filter_map(|k| k.as_str()).collect();
+    let hosts: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("hosts.yaml"))?)?;
+    let map = hosts.as_object().context("hosts is a mapping")?;
+    let names: Vec<&str> = map.keys().map(String::as_str).collect();
     assert_eq!(names, ["r001", "r002", "r003"]);
     for d in lab.devices() {
         let h = &hosts[d.name.as_str()];
@@ -361,12 +361,12 @@ async fn inventory_files() -> anyhow::Result<()> {
         assert_eq!(h["data"]["serial"].as_str(), Some(d.serial.as_str()));
         assert!(h["data"]["role"].as_str().is_some());
     }
-    let groups: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join("groups.yaml"))?)?;
+    let groups: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("groups.yaml"))?)?;
     assert_eq!(groups["lab"]["platform"].as_str(), Some("cisco_ios"));
     assert_eq!(groups["lab"]["data"]["vendor"].as_str(), Some("cisco"));
-    let defaults: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join("defaults.yaml"))?)?;
+    let defaults: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("defaults.yaml"))?)?;
     assert_eq!(defaults["username"].as_str(), Some("admin"));
     assert_eq!(defaults["password"].as_str(), Some("netrun-lab-pw"));
     let extras = &defaults["connection_options"]["netrun"]["extras"];

@@ -6,7 +6,7 @@
 
 use netrun_lab::{Lab, LabConfig};
 use netrun_tests::{TempDir, netrun, read_jsonl};
-use serde_yaml::Value as Yaml;
+use serde_json::Value as Yaml;
 use std::collections::BTreeMap;
 
 async fn mixed_lab(ios: usize, eos: usize) -> (Lab, TempDir) {
@@ -23,18 +23,18 @@ async fn mixed_lab(ios: usize, eos: usize) -> (Lab, TempDir) {
 }
 
 /// Change one host's `connection_options.http` in hosts.yaml.
-fn edit_http(inv: &TempDir, host: &str, edit: impl FnOnce(&mut serde_yaml::Mapping)) {
+fn edit_http(inv: &TempDir, host: &str, edit: impl FnOnce(&mut serde_json::Map<String, Yaml>)) {
     let path = inv.path().join("hosts.yaml");
-    let mut hosts: Yaml = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut hosts: Yaml = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let http = hosts[host]["connection_options"]["http"]
-        .as_mapping_mut()
+        .as_object_mut()
         .expect("host has connection_options.http");
     edit(http);
-    std::fs::write(&path, serde_yaml::to_string(&hosts).unwrap()).unwrap();
+    std::fs::write(&path, serde_saphyr::to_string(&hosts).unwrap()).unwrap();
 }
 
-fn extras(http: &mut serde_yaml::Mapping) -> &mut serde_yaml::Mapping {
-    http.get_mut("extras").unwrap().as_mapping_mut().unwrap()
+fn extras(http: &mut serde_json::Map<String, Yaml>) -> &mut serde_json::Map<String, Yaml> {
+    http.get_mut("extras").unwrap().as_object_mut().unwrap()
 }
 
 fn run(inv: &TempDir, workflow: &str) -> (BTreeMap<String, serde_json::Value>, String) {

@@ -8,6 +8,7 @@ mod contract;
 mod faults;
 mod http;
 mod openssh;
+mod operator;
 mod parsers;
 mod sandbox;
 mod sweep;

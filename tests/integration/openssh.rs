@@ -227,11 +227,11 @@ impl Sshd {
         let hosts = json!({ HOST: host });
         let defaults = json!({ "connection_options": { "netrun": { "extras": extras } } });
         let hosts_file = dir.join("hosts.yaml");
-        std::fs::write(&hosts_file, serde_yaml::to_string(&hosts).expect("yaml"))
+        std::fs::write(&hosts_file, serde_saphyr::to_string(&hosts).expect("yaml"))
             .expect("write hosts.yaml");
         std::fs::write(
             dir.join("defaults.yaml"),
-            serde_yaml::to_string(&defaults).expect("yaml"),
+            serde_saphyr::to_string(&defaults).expect("yaml"),
         )
         .expect("write defaults.yaml");
         hosts_file
@@ -975,7 +975,7 @@ fn two_hop_proxy_jump_from_ssh_config_reaches_the_device() {
         })
         .collect();
     let hosts_file = work.path().join("three.yaml");
-    std::fs::write(&hosts_file, serde_yaml::to_string(&hosts).expect("yaml")).expect("write");
+    std::fs::write(&hosts_file, serde_saphyr::to_string(&hosts).expect("yaml")).expect("write");
     let out = work.path().join("three.jsonl");
     let result = output(
         netrun(&work.path().join("home"))

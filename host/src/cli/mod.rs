@@ -1,8 +1,12 @@
 //! The `netrun` command line: parse arguments, build a plan, run it, print.
 //! Errors reaching here become one line that names the thing and the fix.
 
+pub mod args;
 mod bench;
 mod config;
+mod credentials;
+mod exec;
+mod inventory;
 mod lab;
 mod plugin;
 mod serve;
@@ -12,6 +16,7 @@ use crate::resilience::backoff::Backoff;
 use crate::resilience::breaker::BreakerConfig;
 use crate::resilience::pool::PoolConfig;
 use crate::resilience::retry::RetryPolicy;
+use crate::results::format::{self, Format};
 use crate::results::{JsonlSink, Record, Summary, render_table};
 use crate::runner::{self, ConnectivityConfig, Env, Job, Settings, Shutdown, TimeoutOverrides};
 use crate::runtime::bundle::{self, Kind};
@@ -45,8 +50,11 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Log level: error, warn, info, debug, trace (or a tracing filter).
-    #[arg(long, global = true, default_value = "warn", env = "NETRUN_LOG")]
+    #[arg(long, global = true, default_value = "warn", env = "NETRUN_LOG", value_parser = args::log_level)]
     pub log_level: String,
+    /// Colour in log lines: auto (only when stderr is a terminal), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = args::ColorChoice::Auto)]
+    pub color: args::ColorChoice,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -86,6 +94,11 @@ enum Command {
         #[command(subcommand)]
         command: config::ConfigCommand,
     },
+    /// Show the inventory as netrun reads it.
+    Inventory {
+        #[command(subcommand)]
+        command: inventory::InventoryCommand,
+    },
 }
 
 /// Which devices, where results go, and the limits of a run.
@@ -94,46 +107,48 @@ pub struct TargetArgs {
     /// Nornir inventory: hosts.yaml, or the folder holding it.
     #[arg(short, long)]
     inventory: PathBuf,
-    /// Only these hosts (comma-separated names).
+    /// Only these hosts: names or globs (`spine*`), comma-separated;
+    /// `@FILE` reads names from FILE (one per line).
     #[arg(long, value_delimiter = ',')]
     hosts: Vec<String>,
     /// Only hosts in these groups (comma-separated).
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,
-    /// Only hosts where KEY=VALUE (platform, hostname, port, or a data key; repeatable).
+    /// Only hosts where KEY=VALUE, KEY!=VALUE or KEY~=REGEX (platform,
+    /// hostname, port, or a data key; repeatable, all must hold).
     #[arg(long = "filter")]
     filters: Vec<String>,
     /// Write one JSON record per device to FILE (`-` for stdout).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Devices worked on at once (capped by the open-files limit).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = args::positive_usize)]
     concurrency: usize,
     /// At most N devices of inventory group GROUP at once (GROUP=N, repeatable;
     /// wins over the group's connection_options.netrun.extras.max_sessions).
     #[arg(long = "group-limit", value_name = "GROUP=N")]
     group_limits: Vec<String>,
     /// Sessions open at once to one device (devices have few VTY lines).
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = args::positive_usize)]
     sessions_per_device: usize,
     /// Deadline for all work on one device, retries included, in seconds
     /// [default: 120, or the inventory's timeouts.device].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     device_timeout: Option<f64>,
     /// TCP connect deadline, in seconds [default: 5, or the inventory's timeouts.connect].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     connect_timeout: Option<f64>,
     /// SSH banner and key exchange deadline, in seconds [default: 10].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     handshake_timeout: Option<f64>,
     /// Authentication deadline, in seconds [default: 10].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     auth_timeout: Option<f64>,
     /// Deadline for the first prompt after login and each mode change, in seconds [default: 10].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     prompt_timeout: Option<f64>,
     /// Per-command deadline, in seconds [default: 30].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     command_timeout: Option<f64>,
     /// Retries of the connect/login step after a transient failure (never
     /// after `auth`; commands are never re-sent).
@@ -141,17 +156,17 @@ pub struct TargetArgs {
     retries: u32,
     /// Ceiling of the first retry delay, in seconds; it doubles per retry
     /// (up to 10 s), and each delay is drawn at random below it.
-    #[arg(long, default_value_t = 0.5, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 0.5, value_name = "SECONDS", value_parser = args::positive_secs)]
     backoff: f64,
     /// Consecutive failures (retries count) that open a device's circuit breaker.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = args::positive_u32)]
     breaker_threshold: u32,
     /// How long an open breaker keeps a device from being dialled, in seconds.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = args::positive_secs)]
     breaker_cool_down: f64,
     /// On SIGINT/SIGTERM, how long devices in flight may finish before
     /// they are cancelled, in seconds (a second signal cancels at once).
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = args::positive_secs)]
     grace: f64,
     /// How SSH host keys are checked [default: ssh_config's StrictHostKeyChecking, else strict].
     #[arg(long, value_enum)]
@@ -163,7 +178,7 @@ pub struct TargetArgs {
     #[arg(long, value_name = "DIR")]
     session_log: Option<PathBuf>,
     /// Devices connected at once through one ProxyJump host.
-    #[arg(long, default_value_t = crate::transport::jump::DEFAULT_JUMP_CONCURRENCY)]
+    #[arg(long, default_value_t = crate::transport::jump::DEFAULT_JUMP_CONCURRENCY, value_parser = args::positive_usize)]
     jump_concurrency: usize,
     /// Print every device in the table, however many.
     #[arg(long)]
@@ -172,6 +187,42 @@ pub struct TargetArgs {
     /// for node_exporter's textfile collector).
     #[arg(long)]
     metrics_file: Option<PathBuf>,
+    /// How results are printed at the end [default: table].
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Re-run only the devices that failed in a previous run's JSON Lines
+    /// results (`-o FILE` of that run).
+    #[arg(long, value_name = "FILE")]
+    failed_from: Option<PathBuf>,
+    #[command(flatten)]
+    credentials: credentials::CredentialArgs,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// Per-device table and summary; parsed rows as aligned tables.
+    Table,
+    /// One JSON array of every record.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// A YAML list of every record.
+    Yaml,
+    /// Each device's output under a header (like Nornir's print_result).
+    Raw,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Yaml => Format::Yaml,
+            FormatArg::Raw => Format::Raw,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -208,8 +259,10 @@ struct RunArgs {
 #[derive(Debug, Args)]
 struct ExecArgs {
     /// Commands to send, in order.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "file")]
     commands: Vec<String>,
+    #[command(flatten)]
+    how: exec::ExecCommandArgs,
     #[command(flatten)]
     target: TargetArgs,
     /// Grant a third-party driver the commands its platform sends by itself:
@@ -233,15 +286,18 @@ impl Cli {
                 sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
             }
             Command::Exec(a) => {
-                let commands = a.commands.clone();
+                // Checked before anything is dialled.
+                let commands = a.how.commands(&a.commands)?;
+                let options = a.how.options()?;
                 let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
-                sweep_exec(&dirs, commands, &policy, a.target).await
+                sweep_exec(&dirs, Job::Exec { commands, options }, &policy, a.target).await
             }
             Command::Plugin { command } => plugin::execute(command, &dirs).await,
             Command::Lab(a) => lab::execute(a).await,
             Command::Bench(a) => bench::execute(a, &dirs).await,
             Command::Serve(a) => serve::execute(a, &dirs).await,
             Command::Config { command } => config::execute(command, &dirs).await,
+            Command::Inventory { command } => inventory::execute(command),
         }
     }
 }
@@ -269,6 +325,53 @@ pub struct Loaded {
     pub workflow: Option<Arc<Plugin>>,
 }
 
+/// Compiled plugins of one runtime, by bundle folder and component
+/// sha256. A long-lived process (`serve`) keeps one for its whole life, so
+/// a reload reuses what is compiled instead of building (and holding) a
+/// second engine and second copies of every component.
+pub struct PluginCache {
+    /// The runtime the plugins are compiled for.
+    pub runtime: Arc<Runtime>,
+    loaded: std::sync::Mutex<std::collections::HashMap<(PathBuf, String), Arc<Plugin>>>,
+}
+
+impl PluginCache {
+    /// An empty cache over a new runtime sized for `max_instances`.
+    pub fn new(max_instances: u32) -> anyhow::Result<PluginCache> {
+        Ok(PluginCache {
+            runtime: Runtime::new(&RuntimeOptions {
+                max_instances,
+                ..Default::default()
+            })?,
+            loaded: Default::default(),
+        })
+    }
+
+    /// The compiled plugin of `b`, compiled now if this bundle (folder and
+    /// sha256) was not seen before.
+    pub fn load(&self, b: &bundle::Bundle) -> anyhow::Result<Arc<Plugin>> {
+        let key = (b.dir.clone(), b.manifest.sha256.trim().to_ascii_lowercase());
+        // A poisoned lock still holds a whole map.
+        if let Some(p) = self.lock().get(&key) {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(self.runtime.load(b)?);
+        self.lock().insert(key, p.clone());
+        Ok(p)
+    }
+
+    /// Forget plugins nothing else holds any more (a bundle replaced on disk).
+    pub fn prune(&self) {
+        self.lock().retain(|_, p| Arc::strong_count(p) > 1);
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(PathBuf, String), Arc<Plugin>>> {
+        self.loaded.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Find bundles, verify and compile the drivers and the named workflow.
 /// The workflow is refused before it is compiled unless `policy` grants
 /// every capability its manifest requests.
@@ -279,18 +382,32 @@ pub async fn load_plugins(
     needed_platforms: &[String],
     max_instances: u32,
 ) -> anyhow::Result<Loaded> {
-    let runtime = Runtime::new(&RuntimeOptions {
-        max_instances,
-        ..Default::default()
-    })?;
+    let cache = PluginCache::new(max_instances)?;
+    load_plugins_in(&cache, dirs, workflow, policy, needed_platforms).await
+}
+
+/// As [`load_plugins`], compiling into (and reusing from) `cache`.
+pub async fn load_plugins_in(
+    cache: &PluginCache,
+    dirs: &[PathBuf],
+    workflow: Option<&str>,
+    policy: &Policy,
+    needed_platforms: &[String],
+) -> anyhow::Result<Loaded> {
+    let runtime = cache.runtime.clone();
     let (bundles, errors) = bundle::discover(dirs);
     for e in &errors {
+        // A broken bundle hiding a working one of its name is the operator's
+        // to fix: running the other one silently is not what they chose.
+        if matches!(e, bundle::BundleError::Shadowing { .. }) {
+            bail!("{e}");
+        }
         tracing::warn!("{e}");
     }
     let mut drivers = Vec::new();
     for b in bundles.iter().filter(|b| b.manifest.kind == Kind::Driver) {
-        match runtime.load(b) {
-            Ok(p) => drivers.push(Arc::new(p)),
+        match cache.load(b) {
+            Ok(p) => drivers.push(p),
             Err(e) => {
                 if b.manifest
                     .platforms
@@ -316,7 +433,7 @@ pub async fn load_plugins(
     }
     let workflow = match workflow {
         None => None,
-        Some(name) => Some(load_workflow(&runtime, dirs, &bundles, name, policy)?),
+        Some(name) => Some(load_workflow(cache, dirs, &bundles, name, policy)?),
     };
     Ok(Loaded {
         runtime,
@@ -326,9 +443,9 @@ pub async fn load_plugins(
 }
 
 /// Find workflow `name` among `bundles`, check the operator's grants, and
-/// compile it into `runtime`.
+/// compile it into `cache`.
 pub fn load_workflow(
-    runtime: &Runtime,
+    cache: &PluginCache,
     dirs: &[PathBuf],
     bundles: &[bundle::Bundle],
     name: &str,
@@ -356,10 +473,13 @@ pub fn load_workflow(
     if b.manifest.kind != Kind::Workflow {
         bail!("plugin `{name}` is a {}, not a workflow", b.manifest.kind);
     }
+    // A tampered or broken bundle is refused before the operator is asked
+    // to grant it anything.
+    b.check_integrity()?;
     policy.authorize(b, true)?;
-    Ok(Arc::new(runtime.load(b).with_context(|| {
-        format!("workflow plugin {name} cannot be loaded")
-    })?))
+    cache
+        .load(b)
+        .with_context(|| format!("workflow plugin {name} cannot be loaded"))
 }
 
 async fn sweep(
@@ -391,14 +511,14 @@ async fn sweep(
 
 async fn sweep_exec(
     dirs: &[PathBuf],
-    commands: Vec<String>,
+    job: Job,
     policy: &Policy,
     t: TargetArgs,
 ) -> anyhow::Result<i32> {
     let (inventory, hosts) = plan_hosts(&t)?;
     let needed = needed_platforms(&hosts);
     let loaded = load_plugins(dirs, None, policy, &needed, instances_for(t.concurrency)).await?;
-    execute_plan(loaded, inventory, hosts, Job::Exec { commands }, &t).await
+    execute_plan(loaded, inventory, hosts, job, &t).await
 }
 
 fn instances_for(concurrency: usize) -> u32 {
@@ -414,8 +534,10 @@ fn needed_platforms(hosts: &[crate::inventory::Host]) -> Vec<String> {
 }
 
 fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory::Host>)> {
+    check_outputs(t)?;
     let inventory = Inventory::load(&t.inventory)?;
-    let missing = unknown_hosts(&inventory, &t.hosts);
+    let host_args = args::expand_hosts(&t.hosts)?;
+    let missing = unknown_hosts(&inventory, &host_args);
     if !missing.is_empty() {
         bail!(
             "--hosts names devices not in the inventory {}: {}",
@@ -423,13 +545,36 @@ fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory
             missing.join(", ")
         );
     }
+    // Group limits are checked here, before any plugin loads or device is dialled.
+    group_limits(&inventory, &t.group_limits)?;
     let filter = Filter {
-        hosts: t.hosts.clone(),
+        hosts: host_args,
         groups: t.groups.clone(),
         ..Default::default()
     }
     .with_fields(&t.filters)?;
-    let hosts = inventory.select(&filter);
+    let mut hosts = inventory.select(&filter);
+    if let Some(file) = &t.failed_from {
+        let failed = args::failed_devices(file)?;
+        if failed.is_empty() {
+            bail!("no device failed in {}: nothing to re-run", file.display());
+        }
+        let missing: Vec<&str> = failed
+            .iter()
+            .filter(|d| !inventory.hosts.iter().any(|h| &h.name == *d))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "--failed-from {} names devices not in the inventory {}: {}",
+                file.display(),
+                t.inventory.display(),
+                missing.join(", ")
+            );
+        }
+        hosts.retain(|h| failed.contains(&h.name));
+    }
+    t.credentials.apply(&mut hosts)?;
     if hosts.is_empty() {
         bail!(
             "no devices of {} match the filters ({} hosts in the inventory)",
@@ -438,6 +583,27 @@ fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory
         );
     }
     Ok((inventory, hosts))
+}
+
+/// Every file the run will write, checked before anything starts.
+fn check_outputs(t: &TargetArgs) -> anyhow::Result<()> {
+    if let Some(p) = &t.output {
+        if p.as_os_str() == "-" && t.format.is_some_and(|f| f != FormatArg::Table) {
+            bail!(
+                "-o - and --format both write to stdout: write the records to a file with -o FILE, or drop one"
+            );
+        }
+        args::check_writable(p, "-o")?;
+    }
+    if let Some(p) = &t.metrics_file {
+        args::check_writable(p, "--metrics-file")?;
+    }
+    if let Some(dir) = &t.session_log {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!("--session-log {}: cannot create the folder", dir.display())
+        })?;
+    }
+    Ok(())
 }
 
 fn secs(s: f64, what: &str) -> anyhow::Result<Duration> {
@@ -467,6 +633,18 @@ fn group_limits(
                 "bad --group-limit `{f}`: use GROUP=N with N at least 1, e.g. --group-limit site-a=5"
             );
         };
+        if !inventory.group_names.iter().any(|g| g == group) {
+            let known: Vec<&str> = inventory.group_names.iter().map(String::as_str).collect();
+            bail!(
+                "--group-limit `{f}`: no group `{group}` in the inventory{} (groups: {})",
+                crate::inventory::did_you_mean(group, &known),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
         limits.insert(group.to_string(), n);
     }
     Ok(limits)
@@ -573,11 +751,20 @@ async fn execute_plan(
         bail!("writing results failed: {e}");
     }
     let max_rows = if t.all_rows { usize::MAX } else { 50 };
-    let table = render_table(&records, &summary, max_rows);
-    if records_to_stdout {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
+    match t.format.map(Format::from).unwrap_or_default() {
+        Format::Table => {
+            let table = format::render(Format::Table, &records, &summary, max_rows);
+            if records_to_stdout {
+                eprint!("{table}");
+            } else {
+                print!("{table}");
+            }
+        }
+        other => {
+            print!("{}", format::render(other, &records, &summary, max_rows));
+            // The summary line alone, on stderr: stdout stays machine-readable.
+            eprint!("{}", render_table(&records, &summary, 0));
+        }
     }
     if let Some(path) = &t.metrics_file {
         std::fs::write(path, crate::telemetry::metrics().encode())

@@ -8,6 +8,9 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+pub mod explain;
+pub mod yaml;
+
 /// Why an inventory could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -44,9 +47,86 @@ pub enum InventoryError {
     GroupCycle(String),
     /// A filter expression that cannot be understood.
     #[error(
-        "bad filter `{0}`: use key=value, e.g. --filter platform=cisco_ios or --filter site=lab"
+        "bad filter `{0}`: use key=value, key!=value or key~=regex, e.g. --filter platform=cisco_ios, --filter role!=core or --filter 'hostname~=^spine'"
     )]
     BadFilter(String),
+    /// A `~=` filter whose regular expression does not compile.
+    #[error("bad regular expression in filter `{filter}`: {message}")]
+    BadRegex {
+        /// The filter as given.
+        filter: String,
+        /// What the regex compiler said.
+        message: String,
+    },
+    /// A key of `connection_options.netrun.extras` netrun does not know.
+    #[error(
+        "{path}: {owner}: connection_options.netrun.extras has an unknown key `{key}`{hint}: known keys are {known}"
+    )]
+    UnknownExtra {
+        /// The file.
+        path: PathBuf,
+        /// `host r1`, `group site-a` or `defaults`.
+        owner: String,
+        /// The key as written.
+        key: String,
+        /// ` (did you mean `x`?)` or nothing.
+        hint: String,
+        /// Every known key, comma-separated.
+        known: String,
+    },
+}
+
+/// Keys of `connection_options.netrun.extras` (host, group or defaults).
+pub const NETRUN_EXTRAS: &[&str] = &[
+    "timeouts",
+    "max_sessions",
+    "known_hosts",
+    "secret",
+    "key_file",
+    "key_files",
+    "key_passphrase",
+    "use_agent",
+    "proxy_jump",
+    "jump_password",
+    "legacy_algorithms",
+    "kex",
+    "host_key_algorithms",
+    "ciphers",
+    "macs",
+    "password_env",
+    "password_command",
+];
+
+/// The known word closest to `word` (a typo's likely meaning), if any is
+/// close enough to be a plausible misspelling.
+pub fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    known
+        .iter()
+        .map(|k| (distance(word, k), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// ` (did you mean `x`?)` for the closest known key, or nothing.
+pub fn did_you_mean(word: &str, known: &[&str]) -> String {
+    closest(word, known)
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
 }
 
 /// Connection options of one connection plugin (`netrun`, `netmiko`,
@@ -136,44 +216,138 @@ pub struct Inventory {
     /// Devices of a group worked on at once, from the group's own
     /// `connection_options.netrun.extras.max_sessions`.
     pub group_limits: BTreeMap<String, usize>,
+    /// Every group defined in groups.yaml.
+    pub group_names: Vec<String>,
 }
 
 /// Which hosts of an inventory a run targets. Empty fields select all.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Exact host names.
+    /// Host names or glob patterns (`spine*`, `r00?`).
     pub hosts: Vec<String>,
     /// Hosts in any of these groups.
     pub groups: Vec<String>,
-    /// `key=value` pairs, all of which must hold.
-    pub fields: Vec<(String, String)>,
+    /// Field conditions, all of which must hold.
+    pub fields: Vec<FieldMatch>,
+}
+
+/// One `--filter` condition.
+#[derive(Debug, Clone)]
+pub struct FieldMatch {
+    /// Inventory field (`platform`, `data.site`, …).
+    pub key: String,
+    /// How the value is compared.
+    pub op: FieldOp,
+}
+
+/// Comparison of a `--filter`.
+#[derive(Debug, Clone)]
+pub enum FieldOp {
+    /// `key=value`: the field is this value.
+    Is(String),
+    /// `key!=value`: the field is missing or another value.
+    IsNot(String),
+    /// `key~=regex`: the field is set and the regex matches somewhere in it.
+    Matches(regex::Regex),
+}
+
+impl FieldMatch {
+    /// Parse `key=value`, `key!=value` or `key~=regex`.
+    pub fn parse(expr: &str) -> Result<FieldMatch, InventoryError> {
+        let bad = || InventoryError::BadFilter(expr.to_string());
+        let eq = expr.find('=').ok_or_else(bad)?;
+        let (op_len, make): (usize, fn(&str, &str) -> Result<FieldOp, InventoryError>) =
+            match expr[..eq].chars().last() {
+                Some('!') => (1, |_, v| Ok(FieldOp::IsNot(v.to_string()))),
+                Some('~') => (1, |f, v| {
+                    regex::Regex::new(v).map(FieldOp::Matches).map_err(|e| {
+                        InventoryError::BadRegex {
+                            filter: f.to_string(),
+                            message: e
+                                .to_string()
+                                .lines()
+                                .last()
+                                .unwrap_or("")
+                                .trim()
+                                .to_string(),
+                        }
+                    })
+                }),
+                _ => (0, |_, v| Ok(FieldOp::Is(v.to_string()))),
+            };
+        let key = expr[..eq - op_len].trim();
+        let value = expr[eq + 1..].trim();
+        // Keys are names and dotted paths; anything else is syntax we do
+        // not support (`role>=3`, `role==core`), refused rather than read
+        // as a key that no host has.
+        let key_ok = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !key_ok || value.starts_with('=') {
+            return Err(bad());
+        }
+        Ok(FieldMatch {
+            key: key.to_string(),
+            op: make(expr, value)?,
+        })
+    }
+
+    /// Whether `host` satisfies the condition.
+    pub fn matches(&self, host: &Host) -> bool {
+        let value = field(host, &self.key);
+        match &self.op {
+            FieldOp::Is(v) => value.as_deref() == Some(v.as_str()),
+            FieldOp::IsNot(v) => value.as_deref() != Some(v.as_str()),
+            FieldOp::Matches(re) => value.is_some_and(|s| re.is_match(&s)),
+        }
+    }
+}
+
+/// Whether `name` matches `pattern`: `*` any run of characters, `?` one,
+/// everything else literally (shell globs, as `--hosts 'spine*'`).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // Iterative matching with one backtrack point: linear for typical patterns.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 impl Filter {
-    /// Parse `key=value` filters as given on the command line.
+    /// Parse `key=value`, `key!=value` and `key~=regex` filters as given on
+    /// the command line.
     pub fn with_fields(mut self, exprs: &[String]) -> Result<Self, InventoryError> {
         for e in exprs {
-            let (k, v) = e
-                .split_once('=')
-                .filter(|(k, _)| !k.trim().is_empty())
-                .ok_or_else(|| InventoryError::BadFilter(e.clone()))?;
-            self.fields
-                .push((k.trim().to_string(), v.trim().to_string()));
+            self.fields.push(FieldMatch::parse(e)?);
         }
         Ok(self)
     }
 
     /// Whether `host` passes the filter.
     pub fn matches(&self, host: &Host) -> bool {
-        if !self.hosts.is_empty() && !self.hosts.iter().any(|h| h == &host.name) {
+        if !self.hosts.is_empty() && !self.hosts.iter().any(|h| glob_match(h, &host.name)) {
             return false;
         }
         if !self.groups.is_empty() && !self.groups.iter().any(|g| host.groups.contains(g)) {
             return false;
         }
-        self.fields
-            .iter()
-            .all(|(k, v)| field(host, k).as_deref() == Some(v.as_str()))
+        self.fields.iter().all(|f| f.matches(host))
     }
 }
 
@@ -205,16 +379,7 @@ impl Inventory {
     /// Load from a hosts file, or from a folder holding hosts.yaml. groups.yaml
     /// and defaults.yaml beside it are optional.
     pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
-        let (dir, hosts_file) = if path.is_dir() {
-            (path.to_path_buf(), path.join("hosts.yaml"))
-        } else {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
-                .to_path_buf();
-            (dir, path.to_path_buf())
-        };
+        let (dir, hosts_file) = files_of(path);
         let hosts: BTreeMap<String, Option<RawEntry>> = read_yaml(&hosts_file, true)?;
         let groups_file = dir.join("groups.yaml");
         let groups: BTreeMap<String, Option<RawEntry>> = read_yaml(&groups_file, false)?;
@@ -224,6 +389,22 @@ impl Inventory {
             .collect();
         let defaults: Option<RawEntry> = read_yaml(&dir.join("defaults.yaml"), false)?;
         let defaults = defaults.unwrap_or_default();
+        check_extras(
+            &hosts_file,
+            "host",
+            hosts.iter().map(|(k, v)| (k, v.as_ref())),
+        )?;
+        check_extras(
+            &groups_file,
+            "group",
+            groups.iter().map(|(k, v)| (k, Some(v))),
+        )?;
+        let defaults_name = String::new();
+        check_extras(
+            &dir.join("defaults.yaml"),
+            "defaults",
+            std::iter::once((&defaults_name, Some(&defaults))),
+        )?;
 
         let mut out = Vec::with_capacity(hosts.len());
         for (name, entry) in hosts {
@@ -251,6 +432,7 @@ impl Inventory {
             hosts: out,
             dir,
             group_limits,
+            group_names: groups.keys().cloned().collect(),
         })
     }
 
@@ -261,6 +443,51 @@ impl Inventory {
             .filter(|h| filter.matches(h))
             .cloned()
             .collect()
+    }
+}
+
+/// Refuse keys of `connection_options.netrun.extras` netrun does not know
+/// (a misspelt `legacy_algoritms` would otherwise be ignored silently).
+fn check_extras<'a>(
+    path: &Path,
+    kind: &str,
+    entries: impl Iterator<Item = (&'a String, Option<&'a RawEntry>)>,
+) -> Result<(), InventoryError> {
+    for (name, entry) in entries {
+        let Some(extras) = entry
+            .and_then(|e| e.connection_options.get("netrun"))
+            .and_then(|o| o.extras.as_ref())
+        else {
+            continue;
+        };
+        if let Some(key) = extras.keys().find(|k| !NETRUN_EXTRAS.contains(&k.as_str())) {
+            return Err(InventoryError::UnknownExtra {
+                path: path.to_path_buf(),
+                owner: if name.is_empty() {
+                    kind.to_string()
+                } else {
+                    format!("{kind} {name}")
+                },
+                key: key.clone(),
+                hint: did_you_mean(key, NETRUN_EXTRAS),
+                known: NETRUN_EXTRAS.join(", "),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The inventory folder and hosts file of `path` (hosts.yaml or its folder).
+fn files_of(path: &Path) -> (PathBuf, PathBuf) {
+    if path.is_dir() {
+        (path.to_path_buf(), path.join("hosts.yaml"))
+    } else {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        (dir, path.to_path_buf())
     }
 }
 
@@ -299,9 +526,9 @@ fn read_yaml<T: serde::de::DeserializeOwned + Default>(
     if text.trim().is_empty() {
         return Ok(T::default());
     }
-    serde_yaml::from_str(&text).map_err(|e| InventoryError::Malformed {
+    yaml::from_str(&text).map_err(|message| InventoryError::Malformed {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     })
 }
 
@@ -483,14 +710,14 @@ fn merge_options(into: &mut RawConnectionOptions, from: &RawConnectionOptions) {
     }
 }
 
-/// Check that every name given with `--hosts` exists, so a typo is reported
-/// instead of silently shrinking the run.
+/// Check that every name or pattern given with `--hosts` matches a host, so
+/// a typo is reported instead of silently shrinking the run.
 pub fn unknown_hosts<'a>(inventory: &Inventory, names: &'a [String]) -> Vec<&'a str> {
     let known: HashSet<&str> = inventory.hosts.iter().map(|h| h.name.as_str()).collect();
     names
         .iter()
         .map(String::as_str)
-        .filter(|n| !known.contains(n))
+        .filter(|n| !known.contains(n) && !inventory.hosts.iter().any(|h| glob_match(n, &h.name)))
         .collect()
 }
 
@@ -664,6 +891,123 @@ mod tests {
         assert!(
             err.contains("site-a") && err.contains("max_sessions"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn filters_support_not_equal_regex_and_refuse_other_syntax() {
+        let (_d, inv) = sample();
+        let names = |exprs: &[&str]| {
+            let f = Filter::default()
+                .with_fields(&exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>())
+                .unwrap();
+            inv.select(&f)
+                .into_iter()
+                .map(|h| h.name)
+                .collect::<Vec<_>>()
+        };
+        // r1 is core, r2 edge, r3 access (from defaults).
+        assert_eq!(names(&["role!=core"]), vec!["r2", "r3"]);
+        assert_eq!(names(&["role~=^(core|edge)$"]), vec!["r1", "r2"]);
+        assert_eq!(names(&["hostname~=10\\.0"]), vec!["r1"]);
+        for bad in ["role>=3", "role==core", "=x", "role~=(", "nonsense"] {
+            let e = Filter::default()
+                .with_fields(&[bad.to_string()])
+                .unwrap_err();
+            assert!(e.to_string().contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn host_patterns_are_globs() {
+        assert!(glob_match("spine*", "spine01"));
+        assert!(glob_match("r00?", "r001"));
+        assert!(glob_match("*-core-*", "lon-core-1"));
+        assert!(!glob_match("spine*", "leaf01"));
+        assert!(!glob_match("r00?", "r0010"));
+        let (_d, inv) = sample();
+        let f = Filter {
+            hosts: vec!["r[12]".into(), "r?".into()],
+            ..Default::default()
+        };
+        assert_eq!(inv.select(&f).len(), 3);
+        assert_eq!(unknown_hosts(&inv, &["r*".into(), "x*".into()]), vec!["x*"]);
+    }
+
+    #[test]
+    fn a_misspelt_netrun_extra_is_refused_naming_file_owner_and_closest_key() {
+        let dir = tempdir::TempDir::new();
+        write(
+            dir.path(),
+            "hosts.yaml",
+            "r1:\n  connection_options:\n    netrun:\n      extras: {legacy_algoritms: true}\n",
+        );
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("hosts.yaml")
+                && err.contains("host r1")
+                && err.contains("`legacy_algoritms`")
+                && err.contains("did you mean `legacy_algorithms`"),
+            "{err}"
+        );
+        write(dir.path(), "hosts.yaml", "r1: {}\n");
+        write(
+            dir.path(),
+            "defaults.yaml",
+            "connection_options:\n  netrun:\n    extras: {timeout: {}}\n",
+        );
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("defaults.yaml") && err.contains("did you mean `timeouts`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicate_hosts_are_refused_naming_both_lines() {
+        let dir = tempdir::TempDir::new();
+        write(
+            dir.path(),
+            "hosts.yaml",
+            "r1:\n  hostname: 10.0.0.1\nr2: {}\nr1:\n  hostname: 10.0.0.9\n",
+        );
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("hosts.yaml")
+                && err.contains("`r1`")
+                && err.contains("line 1")
+                && err.contains("line 4"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn anchors_and_merge_keys_work_in_hosts_and_groups() {
+        let dir = tempdir::TempDir::new();
+        write(
+            dir.path(),
+            "hosts.yaml",
+            "r1: &common\n  platform: cisco_ios\n  groups: [site-a]\n  data: {role: edge}\n\
+             r2:\n  <<: *common\n  hostname: 10.0.0.2\n  data: {role: core}\n",
+        );
+        write(
+            dir.path(),
+            "groups.yaml",
+            "site-a:\n  <<: {username: ops, port: 2200}\n",
+        );
+        let inv = Inventory::load(dir.path()).unwrap();
+        assert_eq!(inv.hosts.len(), 2);
+        let r1 = &inv.hosts[0];
+        assert_eq!(r1.username.as_deref(), Some("ops"));
+        assert_eq!(r1.port, 2200);
+        let r2 = &inv.hosts[1];
+        assert_eq!(r2.platform.as_deref(), Some("cisco_ios"));
+        assert_eq!(r2.groups, vec!["site-a"]);
+        assert_eq!(r2.hostname, "10.0.0.2");
+        assert_eq!(r2.port, 2200);
+        assert_eq!(
+            r2.data["role"], "core",
+            "the host's own key wins over the merged one"
         );
     }
 }

@@ -51,7 +51,8 @@ impl Progress {
 
 /// Run `work` for `device` until it finishes, `limit` passes, or `cancel`
 /// fires. In the last two cases `work` is dropped (its sessions with it) and
-/// the error is `cancelled`, naming the step `progress` was at.
+/// the error is `device-timeout` or `cancelled`, naming the step `progress`
+/// was at.
 pub async fn within<T>(
     device: &str,
     limit: Duration,
@@ -69,7 +70,7 @@ pub async fn within<T>(
             ),
         )),
         r = tokio::time::timeout(limit, work) => r.unwrap_or_else(|_| Err(Error::new(
-            ErrorClass::Cancelled,
+            ErrorClass::DeviceTimeout,
             format!(
                 "{device}: device deadline of {} passed while {}: raise it with --device-timeout or connection_options.netrun.extras.timeouts.device",
                 seconds(limit),
@@ -122,7 +123,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_hung_device_is_cancelled_exactly_at_its_deadline_naming_the_step() {
+    async fn a_hung_device_times_out_exactly_at_its_deadline_naming_the_step() {
         let p = Progress::default();
         let dropped = Arc::new(AtomicBool::new(false));
         let flag = DropFlag(dropped.clone());
@@ -142,7 +143,7 @@ mod tests {
         .await;
         assert_eq!(start.elapsed(), Duration::from_secs(120));
         let e = r.unwrap_err();
-        assert_eq!(e.class, ErrorClass::Cancelled);
+        assert_eq!(e.class, ErrorClass::DeviceTimeout);
         assert!(
             e.message
                 .starts_with("r1: device deadline of 120s passed while connecting (attempt 1)"),

@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+pub mod format;
+
 /// Outcome of one device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -12,9 +12,9 @@ use crate::runtime::device::{Connectivity, DeviceContext, DeviceSpec, Limits};
 use crate::runtime::{DriverPlatform, Plugin, PluginDevice, Runtime, check_output};
 use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::{HostKeyPolicy, KnownHosts};
-use crate::transport::ssh::{CommandOptions, Target, Timeouts};
+use crate::transport::ssh::{Target, Timeouts};
 use crate::transport::ssh_config::SshConfig;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +25,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
+mod exec;
 mod target;
+pub use exec::ExecOptions;
 pub use target::target_of as resolve_target;
 
 /// What to do on each device.
@@ -42,6 +44,8 @@ pub enum Job {
     Exec {
         /// Commands, in order.
         commands: Vec<String>,
+        /// What happens after a rejected command; prompts to answer.
+        options: ExecOptions,
     },
     /// Configuration work: backup, diff, templated change.
     Config(Arc<crate::config::Operation>),
@@ -387,7 +391,7 @@ pub async fn run(
             let _permits = permits;
             let start = Instant::now();
             let progress = Arc::new(Progress::default());
-            let outcome = match settings.timeouts_of(&host) {
+            let outcome: Result<(Value, Option<Error>), Error> = match settings.timeouts_of(&host) {
                 Err(e) => Err(e),
                 Ok((timeouts, limit)) => {
                     let limits = Limits {
@@ -407,7 +411,13 @@ pub async fn run(
             };
             let attempts = progress.attempts();
             match outcome {
-                Ok(data) => Record::ok(&device, data, start.elapsed(), attempts),
+                Ok((data, None)) => Record::ok(&device, data, start.elapsed(), attempts),
+                // Failed part-way: the record keeps what was done before.
+                Ok((data, Some(e))) => {
+                    let mut r = Record::failed(&device, e, start.elapsed(), attempts);
+                    r.data = Some(data);
+                    r
+                }
                 Err(e) => Record::failed(&device, e, start.elapsed(), attempts),
             }
         }.instrument(span));
@@ -466,7 +476,7 @@ async fn run_device(
     settings: &Settings,
     timeouts: Timeouts,
     limits: Limits,
-) -> Result<Value, Error> {
+) -> Result<(Value, Option<Error>), Error> {
     let target = target_of(host, env, settings, timeouts)?;
     let platform_name = host.platform.clone().unwrap_or_default();
     let platform = env.platforms.get(&platform_name).cloned();
@@ -482,41 +492,27 @@ async fn run_device(
         limits,
     );
     match job {
-        Job::Exec { commands } => {
-            let result = exec(&mut ctx, commands).await;
+        Job::Exec { commands, options } => {
+            // The driver's manifest says whether its commands may go over
+            // the device's API; the inventory says whether it has one.
+            let over_api = env
+                .platforms
+                .get(host.platform.as_deref().unwrap_or_default())
+                .is_some_and(|dp| dp.driver.bundle.manifest.exec_api.is_some())
+                && matches!(crate::transport::http::Endpoint::of(host), Ok(Some(_)));
+            let result = exec::exec(&mut ctx, commands, options, over_api).await;
             ctx.close().await;
-            result
+            Ok(result)
         }
-        Job::Workflow { plugin, params } => run_workflow(env, plugin, params, host, ctx).await,
+        Job::Workflow { plugin, params } => run_workflow(env, plugin, params, host, ctx)
+            .await
+            .map(|v| (v, None)),
         Job::Config(op) => {
             let result = crate::config::on_device(&mut ctx, host, op).await;
             ctx.close().await;
-            result
+            result.map(|v| (v, None))
         }
     }
-}
-
-async fn exec(ctx: &mut DeviceContext, commands: &[String]) -> Result<Value, Error> {
-    let mut out = Vec::with_capacity(commands.len());
-    let progress = ctx.progress();
-    for command in commands {
-        let session = ctx.session().await?;
-        progress.set_step(format!("waiting for the answer to `{command}`"));
-        let output = session
-            .send_command(command, &CommandOptions::default())
-            .await?;
-        let parsed = match ctx.parse(command, &output).await {
-            Ok(json) => serde_json::from_str::<Value>(&json).ok(),
-            Err(e) if matches!(e.class, ErrorClass::Parse | ErrorClass::Unsupported) => None,
-            Err(e) => return Err(e),
-        };
-        let mut entry = json!({ "command": command, "output": output });
-        if let Some(p) = parsed {
-            entry["parsed"] = p;
-        }
-        out.push(entry);
-    }
-    Ok(json!({ "commands": out }))
 }
 
 async fn run_workflow(
@@ -579,7 +575,7 @@ async fn run_workflow(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
+    use serde_json::{Map, json};
 
     fn host(name: &str, groups: &[&str], extras: Value) -> Host {
         Host {

@@ -133,6 +133,19 @@ pub struct Manifest {
     /// Limits.
     #[serde(default)]
     pub limits: Limits,
+    /// Drivers: the device API `netrun exec` may send commands through
+    /// instead of the CLI, for devices whose inventory gives an HTTP
+    /// endpoint (`eapi`: Arista eAPI `runCmds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec_api: Option<ExecApi>,
+}
+
+/// A device API that takes CLI commands as they are typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecApi {
+    /// Arista eAPI: JSON-RPC `runCmds` at `/command-api`, text output.
+    Eapi,
 }
 
 /// A bundle found on disk.
@@ -182,6 +195,47 @@ pub enum BundleError {
         /// Computed.
         actual: String,
     },
+    /// The component file is not a WebAssembly component.
+    #[error(
+        "plugin {name}: {file} is not a WebAssembly component ({what}): rebuild the plugin (netrun plugin build) or reinstall it"
+    )]
+    NotComponent {
+        /// Plugin.
+        name: String,
+        /// Component file.
+        file: PathBuf,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// A broken bundle shadows a working one of the same name further down
+    /// the search path; using the other silently would run code the
+    /// operator did not choose.
+    #[error(
+        "plugin {name} in {broken} cannot be used ({reason}) and shadows the {name} in {shadowed}: fix or remove {broken}"
+    )]
+    Shadowing {
+        /// Plugin.
+        name: String,
+        /// The broken bundle's folder.
+        broken: PathBuf,
+        /// Why it is broken.
+        reason: String,
+        /// The bundle it hides.
+        shadowed: PathBuf,
+    },
+}
+
+/// How a component file starts: `\0asm`, then the binary version
+/// (components are layer 1 of version 0x0d; core modules are version 1).
+pub fn component_kind(bytes: &[u8]) -> Result<(), &'static str> {
+    match bytes {
+        [0, b'a', b's', b'm', 0x0d, 0x00, 0x01, 0x00, ..] => Ok(()),
+        [0, b'a', b's', b'm', 0x01, 0x00, 0x00, 0x00, ..] => {
+            Err("a core WebAssembly module, not a component")
+        }
+        [0, b'a', b's', b'm', ..] => Err("an unknown WebAssembly binary version"),
+        _ => Err("no WebAssembly header"),
+    }
 }
 
 /// WIT contract versions this host implements, newest first. A plugin
@@ -270,7 +324,8 @@ impl Bundle {
         self.dir.join(&self.manifest.component)
     }
 
-    /// Read the component and check its sha256 against the manifest.
+    /// Read the component and check its sha256 against the manifest, and
+    /// that it is a component at all.
     pub fn read_verified(&self) -> Result<(Vec<u8>, String), BundleError> {
         let file = self.component_path();
         let bytes = std::fs::read(&file).map_err(|e| BundleError::Read(file.clone(), e))?;
@@ -283,7 +338,20 @@ impl Bundle {
                 actual,
             });
         }
+        component_kind(&bytes).map_err(|what| BundleError::NotComponent {
+            name: self.manifest.name.clone(),
+            file,
+            what,
+        })?;
         Ok((bytes, actual))
+    }
+
+    /// Whether the bundle can be used as far as can be told without
+    /// compiling it: the WIT version is implemented, the component is
+    /// intact and a component. Checked before any grant is asked for.
+    pub fn check_integrity(&self) -> Result<(), BundleError> {
+        self.wit_version()?;
+        self.read_verified().map(|_| ())
     }
 }
 
@@ -294,21 +362,40 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Bundles in `dirs` (each a plugin folder, or a folder of plugin folders),
 /// first found wins by name. Unreadable manifests are returned as errors
-/// beside the bundles so one bad plugin does not hide the others.
+/// beside the bundles so one bad plugin does not hide the others; a bundle
+/// whose name (or folder name) an earlier broken bundle had is left out
+/// and reported as [`BundleError::Shadowing`], never used in its place.
 pub fn discover(dirs: &[PathBuf]) -> (Vec<Bundle>, Vec<BundleError>) {
     let mut bundles: Vec<Bundle> = Vec::new();
     let mut errors = Vec::new();
+    // Broken bundles so far: (name it goes by, folder, why).
+    let mut broken: Vec<(String, PathBuf, String)> = Vec::new();
     let mut consider = |dir: &Path, bundles: &mut Vec<Bundle>| {
         if !dir.join(MANIFEST).is_file() {
             return false;
         }
         match Bundle::open(dir) {
             Ok(b) => {
-                if !bundles.iter().any(|x| x.manifest.name == b.manifest.name) {
+                if let Some((_, at, why)) = broken.iter().find(|(n, _, _)| *n == b.manifest.name) {
+                    errors.push(BundleError::Shadowing {
+                        name: b.manifest.name.clone(),
+                        broken: at.clone(),
+                        reason: why.clone(),
+                        shadowed: b.dir.clone(),
+                    });
+                } else if !bundles.iter().any(|x| x.manifest.name == b.manifest.name) {
                     bundles.push(b);
                 }
             }
-            Err(e) => errors.push(e),
+            Err(e) => {
+                // A manifest that cannot be read goes by its folder's name.
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                broken.push((name, dir.to_path_buf(), e.to_string()));
+                errors.push(e);
+            }
         }
         true
     };
@@ -457,6 +544,9 @@ pub fn user_plugin_dir() -> Option<PathBuf> {
 mod tests {
     use super::*;
 
+    /// A component header and a body: enough for the integrity checks.
+    const COMPONENT: &[u8] = b"\0asm\x0d\x00\x01\x00component";
+
     fn bundle_in(dir: &Path, component: &[u8], sha: &str) -> Bundle {
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(dir.join("plugin.wasm"), component).unwrap();
@@ -483,7 +573,7 @@ mod tests {
     fn archive_round_trips_and_refuses_escaping_paths() {
         let root = std::env::temp_dir().join(format!("netrun-archive-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        let b = bundle_in(&root.join("src"), b"component", &sha256_hex(b"component"));
+        let b = bundle_in(&root.join("src"), COMPONENT, &sha256_hex(COMPONENT));
         let archive = root.join("t-0.1.0.tar.gz");
         pack(&b, &archive).unwrap();
         let out = root.join("out");
@@ -519,8 +609,8 @@ mod tests {
     #[test]
     fn tampered_component_is_refused_with_both_digests() {
         let dir = std::env::temp_dir().join(format!("netrun-bundle-{}", std::process::id()));
-        let good = sha256_hex(b"component");
-        let b = bundle_in(&dir, b"component", &good);
+        let good = sha256_hex(COMPONENT);
+        let b = bundle_in(&dir, COMPONENT, &good);
         assert!(b.read_verified().is_ok());
         std::fs::write(dir.join("plugin.wasm"), b"componenT").unwrap();
         let err = b.read_verified().unwrap_err().to_string();
@@ -530,5 +620,52 @@ mod tests {
         );
         assert!(err.contains(&sha256_hex(b"componenT")), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn garbage_and_core_modules_are_not_components() {
+        assert!(component_kind(COMPONENT).is_ok());
+        assert!(
+            component_kind(b"\0asm\x01\x00\x00\x00")
+                .unwrap_err()
+                .contains("core")
+        );
+        assert!(
+            component_kind(b"garbage")
+                .unwrap_err()
+                .contains("no WebAssembly header")
+        );
+        let dir =
+            std::env::temp_dir().join(format!("netrun-bundle-garbage-{}", std::process::id()));
+        let b = bundle_in(&dir, b"garbage", &sha256_hex(b"garbage"));
+        let err = b.check_integrity().unwrap_err().to_string();
+        assert!(err.contains("not a WebAssembly component"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_broken_bundle_shadowing_another_is_an_error_not_a_fallback() {
+        let root = std::env::temp_dir().join(format!("netrun-shadow-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let user = root.join("user").join("t");
+        std::fs::create_dir_all(&user).unwrap();
+        std::fs::write(user.join(MANIFEST), "name = [broken\n").unwrap();
+        bundle_in(
+            &root.join("shipped").join("t"),
+            COMPONENT,
+            &sha256_hex(COMPONENT),
+        );
+        let (bundles, errors) = discover(&[root.join("user"), root.join("shipped")]);
+        assert!(
+            bundles.is_empty(),
+            "the shadowed bundle is not used in its place"
+        );
+        let shadow = errors
+            .iter()
+            .find(|e| matches!(e, BundleError::Shadowing { .. }))
+            .expect("a shadowing error");
+        let msg = shadow.to_string();
+        assert!(msg.contains("user") && msg.contains("shadows"), "{msg}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -102,7 +102,7 @@ pub enum PersonaError {
         /// File name.
         file: String,
         /// Parser error (with line and column).
-        source: serde_yaml::Error,
+        source: serde_saphyr::Error,
     },
     /// A template does not compile.
     #[error("persona {file}: template `{name}`: {source}")]
@@ -248,7 +248,7 @@ fn load_one(
     text: &str,
     env: &mut Environment<'static>,
 ) -> Result<Persona, PersonaError> {
-    let def: PersonaDef = serde_yaml::from_str(text).map_err(|source| PersonaError::Yaml {
+    let def: PersonaDef = serde_saphyr::from_str(text).map_err(|source| PersonaError::Yaml {
         file: file.to_string(),
         source,
     })?;

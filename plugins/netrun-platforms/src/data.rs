@@ -349,7 +349,7 @@ pub fn load(file: &str, text: &str) -> Result<Compiled, DataError> {
         field: field.to_string(),
         message,
     };
-    let data: PlatformFile = serde_yaml::from_str(text).map_err(|e| {
+    let data: PlatformFile = serde_saphyr::from_str(text).map_err(|e| {
         let field = e
             .location()
             .map_or("-".to_string(), |l| format!("line {}", l.line()));

@@ -15,8 +15,13 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// List installed and bundled plugins: name, kind, version, platforms.
-    List,
+    /// List installed and bundled plugins: name, kind, version, platforms,
+    /// and whether each can be used.
+    List {
+        /// Exit 1 when any plugin is broken (for CI and health checks).
+        #[arg(long)]
+        check: bool,
+    },
     /// Check a bundle: manifest, component digest and WIT compatibility.
     Verify {
         /// Bundle folder or .tar.gz (default: the current folder).
@@ -81,7 +86,7 @@ pub enum KindArg {
 
 pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result<i32> {
     match command {
-        PluginCommand::List => list(dirs),
+        PluginCommand::List { check } => list(dirs, check),
         PluginCommand::Verify { path } => {
             let (_tmp, dir) = bundle_dir(&path)?;
             let summary = verify(&dir).await?;
@@ -142,12 +147,9 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
     }
 }
 
-fn list(dirs: &[PathBuf]) -> anyhow::Result<i32> {
+fn list(dirs: &[PathBuf], check: bool) -> anyhow::Result<i32> {
     let (bundles, errors) = bundle::discover(dirs);
-    for e in &errors {
-        eprintln!("warning: {e}");
-    }
-    if bundles.is_empty() {
+    if bundles.is_empty() && errors.is_empty() {
         eprintln!(
             "no plugins found; searched: {}\nbuild the first-party plugins with scripts/build-plugins.sh, or pass --plugin-dir",
             dirs.iter()
@@ -157,11 +159,13 @@ fn list(dirs: &[PathBuf]) -> anyhow::Result<i32> {
         );
         return Ok(super::EXIT_FATAL);
     }
+    let runtime = Runtime::new(&RuntimeOptions::default())?;
     println!(
-        "{:<16} {:<9} {:<8} {:<6} {:<12} {:<24} LOCATION",
-        "NAME", "KIND", "VERSION", "WIT", "ORIGIN", "PLATFORMS"
+        "{:<16} {:<9} {:<8} {:<6} {:<12} {:<22} {:<24} LOCATION",
+        "NAME", "KIND", "VERSION", "WIT", "ORIGIN", "STATUS", "PLATFORMS"
     );
-    for b in bundles {
+    let mut broken = 0;
+    for b in &bundles {
         let m = &b.manifest;
         let platforms = if m.platforms.is_empty() {
             "-".to_string()
@@ -173,18 +177,50 @@ fn list(dirs: &[PathBuf]) -> anyhow::Result<i32> {
         } else {
             "third-party"
         };
+        let status = status_of(&runtime, b);
+        if status != "ok" {
+            broken += 1;
+        }
         println!(
-            "{:<16} {:<9} {:<8} {:<6} {:<12} {:<24} {}",
+            "{:<16} {:<9} {:<8} {:<6} {:<12} {:<22} {:<24} {}",
             m.name,
             m.kind.to_string(),
             m.version,
             m.wit,
             origin,
+            status,
             platforms,
             b.dir.display()
         );
     }
-    Ok(super::EXIT_OK)
+    for e in &errors {
+        broken += 1;
+        eprintln!("broken: {e}");
+    }
+    Ok(if check && broken > 0 {
+        eprintln!("{broken} plugin(s) broken");
+        super::EXIT_FATAL
+    } else {
+        super::EXIT_OK
+    })
+}
+
+/// A bundle's status for `plugin list`: ok, or what is wrong in a few words.
+fn status_of(runtime: &Runtime, b: &Bundle) -> &'static str {
+    match b.check_integrity() {
+        Err(bundle::BundleError::Digest { .. }) => return "sha256 mismatch",
+        Err(bundle::BundleError::NotComponent { .. }) => return "not a component",
+        Err(bundle::BundleError::WitVersion { .. }) => return "incompatible contract",
+        Err(_) => return "unreadable",
+        Ok(()) => {}
+    }
+    // Intact and a component: whether it fits the contract it names
+    // (imports the host provides, exports of its kind) is known only by
+    // linking it. Compiled once, then from the on-disk cache.
+    match runtime.load(b) {
+        Ok(_) => "ok",
+        Err(_) => "incompatible contract",
+    }
 }
 
 /// A folder removed on drop (an unpacked archive).

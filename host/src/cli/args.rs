@@ -1,0 +1,200 @@
+//! Checks of command-line values at parse time: numbers that must be
+//! positive, log levels, colour, `--hosts @file`. A value that cannot be
+//! meant is a clap error (exit 1) before anything starts.
+
+use anyhow::{Context as _, bail};
+use clap::ValueEnum;
+use std::path::Path;
+
+/// A whole number of at least 1 (`--concurrency`, `--sessions-per-device`).
+pub fn positive_usize(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number")),
+    }
+}
+
+/// A whole number of at least 1 that fits 32 bits (`--breaker-threshold`).
+pub fn positive_u32(s: &str) -> Result<u32, String> {
+    let n = positive_usize(s)?;
+    u32::try_from(n).map_err(|_| format!("`{s}` is too large"))
+}
+
+/// A positive number of seconds (`--grace 2.5`).
+pub fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
+        Ok(_) => Err("must be a positive number of seconds".into()),
+        Err(_) => Err(format!("`{s}` is not a number of seconds")),
+    }
+}
+
+const LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
+
+/// A log level (`error` … `trace`, `off`) or a tracing filter whose every
+/// directive names a level (`netrun=debug,russh=warn`). A bare unknown word
+/// such as `degub` would otherwise be read as a target name and hide
+/// every warning.
+pub fn log_level(s: &str) -> Result<String, String> {
+    for directive in s.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let level = directive.rsplit_once('=').map_or(directive, |(_, l)| l);
+        if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            let hint = crate::inventory::did_you_mean(&level.to_ascii_lowercase(), LEVELS);
+            return Err(format!(
+                "unknown log level `{level}`{hint}: use one of {} (or TARGET=LEVEL, comma-separated)",
+                LEVELS.join(", ")
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(s)
+        .map(|_| s.to_string())
+        .map_err(|e| format!("bad log filter `{s}`: {e}"))
+}
+
+/// When log lines on stderr carry ANSI colour.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stderr is a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    /// Always (e.g. piped into `less -R`).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given whether stderr is a terminal.
+    pub fn enabled(self, stderr_is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                stderr_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+/// `--hosts` values with every `@FILE` replaced by the names in FILE (one
+/// per line or comma-separated; `#` starts a comment).
+pub fn expand_hosts(values: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for v in values {
+        match v.strip_prefix('@') {
+            Some(file) => {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read the host list --hosts @{file}"))?;
+                let before = out.len();
+                for line in text.lines() {
+                    let line = line.split('#').next().unwrap_or("");
+                    out.extend(
+                        line.split(',')
+                            .map(str::trim)
+                            .filter(|n| !n.is_empty())
+                            .map(str::to_string),
+                    );
+                }
+                if out.len() == before {
+                    bail!("the host list --hosts @{file} names no hosts");
+                }
+            }
+            None => out.push(v.clone()),
+        }
+    }
+    Ok(out)
+}
+
+/// Check before the first device is dialled that `path` can be written:
+/// its folder exists and the file can be created. A bad path found only
+/// after a long run would lose that run's output.
+pub fn check_writable(path: &Path, flag: &str) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("{flag} {}: cannot write there", path.display()))?;
+    if !existed {
+        // Leave no empty file behind should the run stop before writing it.
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Devices whose record in the JSON Lines results `file` is not `ok`.
+pub fn failed_devices(file: &Path) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let text = std::fs::read_to_string(file).with_context(|| {
+        format!(
+            "cannot read the results file --failed-from {}",
+            file.display()
+        )
+    })?;
+    let mut failed = std::collections::BTreeSet::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let record: serde_json::Value = serde_json::from_str(line).with_context(|| {
+            format!(
+                "--failed-from {} line {}: not a JSON record (use the -o file of a netrun run)",
+                file.display(),
+                i + 1
+            )
+        })?;
+        let (Some(device), Some(status)) = (
+            record.get("device").and_then(|d| d.as_str()),
+            record.get("status").and_then(|s| s.as_str()),
+        ) else {
+            bail!(
+                "--failed-from {} line {}: no `device` and `status` (use the -o file of a netrun run)",
+                file.display(),
+                i + 1
+            );
+        };
+        if status != "ok" {
+            failed.insert(device.to_string());
+        }
+    }
+    Ok(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_and_garbage_are_refused_for_positive_flags() {
+        assert_eq!(positive_usize("3"), Ok(3));
+        assert!(positive_usize("0").unwrap_err().contains("at least 1"));
+        assert!(positive_usize("-1").is_err());
+        assert!(positive_u32("0").is_err());
+        assert_eq!(positive_secs("0.5"), Ok(0.5));
+        assert!(positive_secs("0").is_err());
+        assert!(positive_secs("nan").is_err());
+    }
+
+    #[test]
+    fn log_levels_are_checked_and_a_typo_gets_the_closest_level() {
+        assert!(log_level("warn").is_ok());
+        assert!(log_level("netrun=debug,russh=warn").is_ok());
+        let e = log_level("degub").unwrap_err();
+        assert!(
+            e.contains("`degub`") && e.contains("did you mean `debug`"),
+            "{e}"
+        );
+        assert!(log_level("netrun=loud").is_err());
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_unless_asked() {
+        assert!(!ColorChoice::Auto.enabled(false));
+        assert!(ColorChoice::Always.enabled(false));
+        assert!(!ColorChoice::Never.enabled(true));
+    }
+}

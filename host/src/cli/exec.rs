@@ -1,0 +1,162 @@
+//! The commands of `netrun exec`: from the arguments or a file, checked
+//! before any byte is sent, and how the run goes on after a failure.
+
+use crate::runner::ExecOptions;
+use anyhow::{Context as _, bail};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Command options of `netrun exec`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExecCommandArgs {
+    /// Read commands from FILE, one per line (blank lines and lines
+    /// starting with `#` are skipped); after any given as arguments.
+    #[arg(short = 'f', long = "commands-file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Split commands at line breaks into separate commands (else a command
+    /// holding a line break or other control character is refused).
+    #[arg(long)]
+    pub split_lines: bool,
+    /// After a command the device rejects, send the remaining ones anyway.
+    #[arg(long, conflicts_with = "stop_on_error")]
+    pub continue_on_error: bool,
+    /// After a command the device rejects, send no more (the default).
+    #[arg(long)]
+    pub stop_on_error: bool,
+    /// A prompt the command asks (regex), answered with the matching
+    /// --answer, e.g. --expect 'Destination filename' --answer '' (repeatable, in order).
+    #[arg(long, value_name = "REGEX", requires = "answer")]
+    pub expect: Vec<String>,
+    /// The answer to the --expect of the same position.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub answer: Vec<String>,
+}
+
+impl ExecCommandArgs {
+    /// The commands to send: `given`, then the file's; checked.
+    pub fn commands(&self, given: &[String]) -> anyhow::Result<Vec<String>> {
+        let mut all: Vec<String> = given.to_vec();
+        if let Some(file) = &self.file {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read commands file {}", file.display()))?;
+            all.extend(
+                text.lines()
+                    .map(|l| l.trim_end_matches('\r'))
+                    .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                    .map(str::to_string),
+            );
+        }
+        if self.split_lines {
+            all = all
+                .iter()
+                .flat_map(|c| {
+                    c.split(['\n', '\r'])
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|c| !c.trim().is_empty())
+                .collect();
+        }
+        if all.is_empty() {
+            bail!("no commands to send: give them as arguments or with -f FILE");
+        }
+        for (i, c) in all.iter().enumerate() {
+            check_command(c)
+                .with_context(|| format!("command {} `{}`", i + 1, c.escape_default()))?;
+        }
+        Ok(all)
+    }
+
+    /// Options of the run.
+    pub fn options(&self) -> anyhow::Result<ExecOptions> {
+        if self.expect.len() != self.answer.len() {
+            bail!(
+                "--expect given {} times and --answer {} times: give one --answer per --expect, in order",
+                self.expect.len(),
+                self.answer.len()
+            );
+        }
+        let mut answers = Vec::new();
+        for (e, a) in self.expect.iter().zip(&self.answer) {
+            let re = regex::Regex::new(e)
+                .with_context(|| format!("--expect `{e}` is not a regular expression"))?;
+            check_command(a).with_context(|| format!("--answer `{}`", a.escape_default()))?;
+            answers.push((re, a.clone()));
+        }
+        Ok(ExecOptions {
+            continue_on_error: self.continue_on_error,
+            answers,
+        })
+    }
+}
+
+/// Refuse control characters: a line break inside a command would send
+/// two commands while netrun waits for one answer, putting every later
+/// output under the wrong command.
+fn check_command(c: &str) -> anyhow::Result<()> {
+    if let Some(ch) = c.chars().find(|ch| ch.is_control()) {
+        let what = match ch {
+            '\n' => "a line break".to_string(),
+            '\r' => "a carriage return".to_string(),
+            '\t' => "a tab".to_string(),
+            other => format!("the control character U+{:04X}", other as u32),
+        };
+        bail!(
+            "holds {what}, which would put the session out of step: send each line as its own command, or add --split-lines"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ExecCommandArgs {
+        ExecCommandArgs::default()
+    }
+
+    #[test]
+    fn a_command_with_a_line_break_is_refused_unless_split() {
+        let e = args()
+            .commands(&["show clock\nshow version".into()])
+            .unwrap_err();
+        let e = format!("{e:#}");
+        assert!(
+            e.contains("command 1") && e.contains("line break") && e.contains("--split-lines"),
+            "{e}"
+        );
+        let split = ExecCommandArgs {
+            split_lines: true,
+            ..args()
+        };
+        assert_eq!(
+            split
+                .commands(&[
+                    "show clock\r\nshow ip int brief\n".into(),
+                    "show version".into()
+                ])
+                .unwrap(),
+            ["show clock", "show ip int brief", "show version"]
+        );
+        for bad in ["show\tclock", "show \u{1b}[A", "show\u{7f}"] {
+            assert!(args().commands(&[bad.into()]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn expect_and_answer_pair_up() {
+        let a = ExecCommandArgs {
+            expect: vec!["Destination filename".into()],
+            answer: vec![String::new()],
+            ..args()
+        };
+        assert_eq!(a.options().unwrap().answers.len(), 1);
+        let b = ExecCommandArgs {
+            expect: vec!["x".into(), "y".into()],
+            answer: vec![String::new()],
+            ..args()
+        };
+        assert!(b.options().is_err());
+    }
+}

@@ -1,0 +1,738 @@
+//! An operator's first hour (issue 17): exec never misfiles output, input
+//! that cannot be meant is refused before anything starts (exit 1), errors
+//! say what happened, broken plugins look broken, and the conveniences
+//! Netmiko and Nornir users reach for.
+
+use netrun_tests::{TempDir, netrun, netrun_cmd_with_plugins, output, plugin_dir, read_jsonl};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use netrun_tests::start_lab as lab;
+
+/// A `netrun` command run off the async runtime, so the in-process lab keeps serving.
+async fn run(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `netrun exec COMMANDS… -i INV --hosts r001 -o FILE` plus `extra`.
+fn exec(home: &TempDir, inv: &Path, out: &Path, commands: &[&str], extra: &[&str]) -> Command {
+    let mut c = netrun(home.path());
+    c.arg("exec")
+        .args(commands)
+        .arg("-i")
+        .arg(inv)
+        .args(["--hosts", "r001", "-o"])
+        .arg(out)
+        .args(extra);
+    c
+}
+
+/// A TCP port that counts the connections made to it, and an inventory
+/// folder with one host `r001` there: proof that nothing was dialled.
+fn counting_endpoint() -> (TempDir, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    let inv = TempDir::new("counting-inv");
+    std::fs::write(
+        inv.path().join("hosts.yaml"),
+        format!("r001:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: cisco_ios\n"),
+    )
+    .unwrap();
+    (inv, count)
+}
+
+fn commands_of(record: &Value) -> &Vec<Value> {
+    record["data"]["commands"]
+        .as_array()
+        .expect("commands list")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_with_a_line_break_is_refused_before_anything_is_sent_or_split_on_request() {
+    let home = TempDir::new("home");
+    let (counting, dialled) = counting_endpoint();
+    let out = counting.path().join("r.jsonl");
+    let o = run(exec(
+        &home,
+        counting.path(),
+        &out,
+        &["show clock\nshow ip interface brief", "show version"],
+        &[],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("line break") && stderr(&o).contains("--split-lines"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(dialled.load(Ordering::SeqCst), 0, "nothing was sent");
+
+    let (_lab, inv) = lab(1, &[]).await;
+    let out = inv.path().join("r.jsonl");
+
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock\nshow ip interface brief", "show version"],
+        &["--split-lines"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let records = read_jsonl(&out);
+    let cmds = commands_of(&records[0]);
+    let names: Vec<&str> = cmds
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["show clock", "show ip interface brief", "show version"]
+    );
+    // Each output is that command's own.
+    assert!(
+        cmds[1]["output"].as_str().unwrap().contains("Interface"),
+        "{}",
+        cmds[1]
+    );
+    assert!(
+        cmds[2]["output"].as_str().unwrap().contains("Cisco IOS"),
+        "{}",
+        cmds[2]
+    );
+    assert!(
+        !cmds[2]["output"].as_str().unwrap().contains("Interface"),
+        "{}",
+        cmds[2]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_command_keeps_the_outputs_before_it_and_marks_itself() {
+    let (_lab, inv) = lab(1, &[]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("r.jsonl");
+    let cmds = ["show clock", "show bogus", "show version"];
+    let o = run(exec(&home, inv.path(), &out, &cmds, &[])).await;
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let r = &read_jsonl(&out)[0];
+    assert_eq!(r["status"], "error");
+    assert_eq!(r["error"]["class"], "rejected-command");
+    let c = commands_of(r);
+    assert!(c[0]["output"].as_str().unwrap().contains("UTC"), "{}", c[0]);
+    assert_eq!(c[1]["error"]["class"], "rejected-command", "{}", c[1]);
+    assert_eq!(
+        c[2]["sent"], false,
+        "stop on error is the default: {}",
+        c[2]
+    );
+
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &cmds,
+        &["--continue-on-error"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let r = &read_jsonl(&out)[0];
+    let c = commands_of(r);
+    assert!(
+        c[2]["output"].as_str().unwrap().contains("Cisco IOS"),
+        "{}",
+        c[2]
+    );
+    assert_eq!(r["error"]["class"], "rejected-command");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_goes_over_eapi_for_an_arista_device_with_an_http_endpoint() {
+    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
+        devices: 0,
+        eos_devices: 1,
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let inv = TempDir::new("eapi-inv");
+    lab.write_inventory(inv.path()).unwrap();
+    let home = TempDir::new("home");
+    let out = inv.path().join("r.jsonl");
+    let mut c = netrun(home.path());
+    c.args(["exec", "show version", "show bogus", "-i"])
+        .arg(inv.path())
+        .args(["--continue-on-error", "-o"])
+        .arg(&out);
+    let o = run(c).await;
+    let r = &read_jsonl(&out)[0];
+    assert_eq!(r["device"], "eos001");
+    let c = commands_of(r);
+    assert!(
+        c[0]["output"].as_str().unwrap().contains("Arista"),
+        "{r}\n{}",
+        stderr(&o)
+    );
+    assert_eq!(c[1]["error"]["class"], "rejected-command", "{r}");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Run `netrun ARGS` (no devices needed) and return its output.
+fn cli(home: &TempDir, args: &[&str]) -> Output {
+    output(netrun(home.path()).args(args))
+}
+
+#[test]
+fn argument_errors_exit_1_and_help_exits_0() {
+    let home = TempDir::new("home");
+    for args in [
+        &["exec"][..],
+        &["run"],
+        &["exec", "show clock", "--bogus-flag"],
+        &["nosuchcommand"],
+    ] {
+        let o = cli(&home, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+    }
+    assert_eq!(cli(&home, &["--help"]).status.code(), Some(0));
+    assert_eq!(cli(&home, &["--version"]).status.code(), Some(0));
+}
+
+/// A one-host inventory in `dir` pointing at a closed port.
+fn small_inventory(dir: &Path, hosts_yaml: &str) {
+    std::fs::write(dir.join("hosts.yaml"), hosts_yaml).unwrap();
+    std::fs::write(dir.join("groups.yaml"), "core: {}\n").unwrap();
+}
+
+#[test]
+fn values_that_cannot_be_meant_are_refused_before_the_run_starts() {
+    let home = TempDir::new("home");
+    let inv = TempDir::new("strict-inv");
+    small_inventory(
+        inv.path(),
+        "r1:\n  hostname: 127.0.0.1\n  port: 1\n  groups: [core]\n",
+    );
+    let i = inv.path().to_str().unwrap();
+    for (flags, words) in [
+        (&["--concurrency", "0"][..], "at least 1"),
+        (&["--sessions-per-device", "0"], "at least 1"),
+        (&["--breaker-threshold", "0"], "at least 1"),
+        (&["--jump-concurrency", "0"], "at least 1"),
+        (&["--device-timeout", "0"], "positive"),
+        (&["--log-level", "degub"], "did you mean `debug`"),
+        (&["--group-limit", "nogroup=3"], "no group `nogroup`"),
+        (&["--filter", "role>=3"], "bad filter"),
+    ] {
+        let mut args = vec!["exec", "show clock", "-i", i];
+        args.extend_from_slice(flags);
+        let o = cli(&home, &args);
+        assert_eq!(o.status.code(), Some(1), "{flags:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(words), "{flags:?}: {}", stderr(&o));
+    }
+
+    small_inventory(inv.path(), "r1:\n  port: 1\nr2: {}\nr1:\n  port: 2\n");
+    let o = cli(&home, &["exec", "show clock", "-i", i]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("line 1") && stderr(&o).contains("line 4"),
+        "{}",
+        stderr(&o)
+    );
+
+    small_inventory(
+        inv.path(),
+        "r1:\n  connection_options:\n    netrun:\n      extras: {legacy_algoritms: true}\n",
+    );
+    let o = cli(&home, &["exec", "show clock", "-i", i]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `legacy_algorithms`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn filters_with_not_equal_regex_globs_and_host_files_select_the_right_hosts() {
+    let home = TempDir::new("home");
+    let inv = TempDir::new("filter-inv");
+    std::fs::write(
+        inv.path().join("hosts.yaml"),
+        "spine1: {data: {role: core}}\nspine2: {data: {role: edge}}\nleaf1: {data: {role: access}}\n",
+    )
+    .unwrap();
+    let list = |extra: &[&str]| {
+        let mut args = vec!["inventory", "list", "-i", inv.path().to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = cli(&home, &args);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(&["--filter", "role!=core"]), ["leaf1", "spine2"]);
+    assert_eq!(
+        list(&["--filter", "role~=^(core|edge)$"]),
+        ["spine1", "spine2"]
+    );
+    assert_eq!(list(&["--hosts", "spine*"]), ["spine1", "spine2"]);
+    let file = inv.path().join("some.txt");
+    std::fs::write(&file, "# the leaves\nleaf1\nspine2\n").unwrap();
+    assert_eq!(
+        list(&["--hosts", &format!("@{}", file.display())]),
+        ["leaf1", "spine2"]
+    );
+}
+
+#[test]
+fn a_serve_yaml_that_cannot_be_meant_is_refused_naming_the_file_and_job() {
+    let home = TempDir::new("home");
+    let dir = TempDir::new("serve-strict");
+    std::fs::write(dir.path().join("hosts.yaml"), "r1: {}\n").unwrap();
+    let config = dir.path().join("serve.yaml");
+    let job = "  - name: facts\n    workflow: collect-facts\n    inventory: .\n";
+    for (body, words) in [
+        (
+            format!("jobs:\n{job}    interval: fast\n"),
+            "job `facts`: interval: `fast` is not a duration",
+        ),
+        (
+            format!("jobs:\n{job}    interval: 5s\n{job}    interval: 5s\n"),
+            "`facts` is defined twice",
+        ),
+        (
+            format!("jobs:\n{job}    interval: 5s\n    concurrency: 0\n"),
+            "concurrency must be at least 1",
+        ),
+        (
+            format!("jobs:\n{job}    interval: 5s\n    timeout: 0s\n"),
+            "job `facts`: timeout",
+        ),
+        (
+            format!("jobs:\n{job}    interval: 5s\n    jitter: 10s\n"),
+            "not shorter than the interval",
+        ),
+        (
+            format!("jobs:\n{job}    interval: 5s\n    intervall: 3s\n"),
+            "did you mean `interval`",
+        ),
+    ] {
+        std::fs::write(&config, &body).unwrap();
+        let o = cli(&home, &["serve", "--config", config.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{body}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains("serve.yaml") && e.contains(words), "{body}: {e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_past_its_deadline_is_device_timeout_not_cancelled() {
+    let (_lab, inv) = lab(1, &["hang-after-login:r001"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("r.jsonl");
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock"],
+        &[
+            "--device-timeout",
+            "1",
+            "--prompt-timeout",
+            "30",
+            "--retries",
+            "0",
+        ],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let r = &read_jsonl(&out)[0];
+    assert_eq!(r["error"]["class"], "device-timeout", "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deadline of 1s passed while"),
+        "{r}"
+    );
+}
+
+/// A copy of first-party bundle `name` in a folder of its own.
+fn copy_bundle(name: &str, into: &Path) -> std::path::PathBuf {
+    let from = plugin_dir().join(name);
+    let to = into.join(name);
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    to
+}
+
+#[test]
+fn broken_plugins_look_broken_and_never_fall_back_silently() {
+    let home = TempDir::new("home");
+    let user = TempDir::new("user-plugins");
+    // sha256 mismatch: one byte of the component flipped.
+    let tampered = copy_bundle("interface-counters", user.path());
+    let wasm = tampered.join("plugin.wasm");
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&wasm, &bytes).unwrap();
+    // Garbage with a matching sha256: not a component.
+    let garbage = copy_bundle("arista-eos", user.path());
+    std::fs::write(garbage.join("plugin.wasm"), b"garbage").unwrap();
+    let manifest = std::fs::read_to_string(garbage.join("netrun-plugin.toml")).unwrap();
+    let sha = netrun::runtime::bundle::sha256_hex(b"garbage");
+    let manifest: String = manifest
+        .lines()
+        .map(|l| {
+            if l.starts_with("sha256") {
+                format!("sha256 = \"{sha}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(garbage.join("netrun-plugin.toml"), manifest).unwrap();
+
+    let list = |check: bool| {
+        let mut c = netrun_cmd_with_plugins(home.path(), &[user.path(), &plugin_dir()]);
+        c.args(["plugin", "list"]);
+        if check {
+            c.arg("--check");
+        }
+        output(&mut c)
+    };
+    let o = list(false);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        row("interface-counters").contains("sha256 mismatch"),
+        "{text}"
+    );
+    assert!(row("arista-eos").contains("not a component"), "{text}");
+    assert!(row("cisco-ios").contains(" ok "), "{text}");
+    assert_eq!(list(true).status.code(), Some(1));
+
+    // A tampered third-party workflow is refused for what it is, before any grant is asked for.
+    let inv = TempDir::new("plugins-inv");
+    std::fs::write(
+        inv.path().join("hosts.yaml"),
+        "r1: {hostname: 127.0.0.1, port: 1, platform: cisco_ios}\n",
+    )
+    .unwrap();
+    let mut c = netrun_cmd_with_plugins(home.path(), &[user.path(), &plugin_dir()]);
+    c.args(["run", "interface-counters", "-i"]).arg(inv.path());
+    let o = output(&mut c);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("sha256 mismatch") && !stderr(&o).contains("--grant"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A broken collect-facts in a user folder does not fall back to the first-party one.
+    let broken = user.path().join("collect-facts");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("netrun-plugin.toml"), "name = [oops\n").unwrap();
+    let mut c = netrun_cmd_with_plugins(home.path(), &[user.path(), &plugin_dir()]);
+    c.args(["run", "collect-facts", "-i"]).arg(inv.path());
+    let o = output(&mut c);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("shadows"), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_carry_no_colour_off_a_terminal_and_a_bad_output_path_stops_the_run_before_dialling() {
+    let (_lab, inv) = lab(1, &[]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("r.jsonl");
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock"],
+        &["--log-level", "info"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("run started"),
+        "info logs shown: {}",
+        stderr(&o)
+    );
+    assert!(
+        !stderr(&o).contains('\u{1b}'),
+        "no ANSI codes in a pipe: {:?}",
+        stderr(&o)
+    );
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock"],
+        &["--log-level", "info", "--color", "always"],
+    ))
+    .await;
+    assert!(stderr(&o).contains('\u{1b}'), "colour when asked");
+
+    let (counting, dialled) = counting_endpoint();
+    let started = Instant::now();
+    let o = run(exec(
+        &home,
+        counting.path(),
+        &out,
+        &["show clock"],
+        &["--metrics-file", "/nonexistent-dir/m.prom"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--metrics-file"), "{}", stderr(&o));
+    assert_eq!(dialled.load(Ordering::SeqCst), 0, "no device was dialled");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn formats_failed_from_credentials_and_commands_from_a_file() {
+    let (_lab, inv) = lab(3, &["auth-reject:r002"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("r.jsonl");
+    // Raw: each device's output under a header.
+    let mut c = netrun(home.path());
+    c.args(["exec", "show clock", "-i"])
+        .arg(inv.path())
+        .args(["--format", "raw", "-o"])
+        .arg(&out);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    let text = stdout(&o);
+    assert!(
+        text.contains("* r001 ** ok") && text.contains("---- show clock"),
+        "{text}"
+    );
+    assert!(text.contains("* r002 ** error: auth"), "{text}");
+    // Re-run exactly the devices that failed.
+    let again = inv.path().join("again.jsonl");
+    let mut c = netrun(home.path());
+    c.args(["exec", "show clock", "-i"])
+        .arg(inv.path())
+        .arg("--failed-from")
+        .arg(&out)
+        .arg("-o")
+        .arg(&again);
+    let o = run(c).await;
+    let names: Vec<String> = read_jsonl(&again)
+        .iter()
+        .map(|r| r["device"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["r002"], "{}", stderr(&o));
+    // JSON and YAML carry every record.
+    let mut c = netrun(home.path());
+    c.args(["exec", "show clock", "-i"]).arg(inv.path()).args([
+        "--hosts",
+        "r001,r003",
+        "--format",
+        "json",
+    ]);
+    let o = run(c).await;
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json on stdout");
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    // Commands from a file; the password from a command (never the command line).
+    let file = inv.path().join("cmds.txt");
+    std::fs::write(&file, "# check the clock\nshow clock\n\nshow version\n").unwrap();
+    let defaults = std::fs::read_to_string(inv.path().join("defaults.yaml")).unwrap();
+    let password = defaults
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .trim()
+        .trim_matches('"')
+        .to_string();
+    let rewritten: String = defaults
+        .lines()
+        .filter(|l| !l.starts_with("password:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(inv.path().join("defaults.yaml"), rewritten).unwrap();
+    std::fs::write(
+        inv.path().join("hosts.yaml"),
+        std::fs::read_to_string(inv.path().join("hosts.yaml"))
+            .unwrap()
+            .replace("r001:\n", &format!("r001:\n  connection_options:\n    netrun:\n      extras:\n        password_command: \"echo {password}\"\n")),
+    )
+    .unwrap();
+    let mut c = netrun(home.path());
+    c.args(["exec", "-f"])
+        .arg(&file)
+        .arg("-i")
+        .arg(inv.path())
+        .args(["--hosts", "r001", "-o"])
+        .arg(&out);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = &read_jsonl(&out)[0];
+    let names: Vec<&str> = commands_of(r)
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["show clock", "show version"]);
+}
+
+/// GET `path` from 127.0.0.1:`port`: status and body.
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, text.split_once("\r\n\r\n")?.1.to_string()))
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// The short, CI-sized version of `scripts/soak.sh` with reloads: a reload
+/// keeps the runtime, compiled plugins and pool (no session is reopened,
+/// memory stays flat), and restarts only the job that changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_reloads_keep_sessions_and_memory() {
+    let (_lab, inv) = lab(20, &[]).await;
+    let home = TempDir::new("home");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = inv.path().join("serve.yaml");
+    let first: Vec<String> = (1..=10).map(|i| format!("r{i:03}")).collect();
+    let second: Vec<String> = (11..=20).map(|i| format!("r{i:03}")).collect();
+    let write = |round: usize| {
+        std::fs::write(
+            &config,
+            format!(
+                "listen: 127.0.0.1:{port}\njobs:\n  - name: steady\n    workflow: collect-facts\n    inventory: .\n    hosts: [{}]\n    interval: 500ms\n  - name: edited\n    workflow: collect-facts\n    inventory: .\n    hosts: [{}]\n    interval: 500ms\n    params: {{round: {round}}}\n",
+                first.join(", "),
+                second.join(", ")
+            ),
+        )
+        .unwrap();
+    };
+    write(0);
+    let child = netrun(home.path())
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Kill(child);
+    let pid = child.0.id();
+    let scrape = move || tokio::task::spawn_blocking(move || http_get(port, "/metrics"));
+    let until = Instant::now() + Duration::from_secs(60);
+    while scrape().await.unwrap().is_none_or(|(s, _)| s != 200) {
+        assert!(Instant::now() < until, "serve never answered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Warm up: every device polled a few times.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let (_, before) = scrape().await.unwrap().unwrap();
+    let opened = metric(&before, "netrun_sessions_opened_total");
+    assert!(opened >= 20.0, "{before}");
+    let rss_before = rss_kib(pid);
+    for round in 1..=8 {
+        write(round);
+        let _ = std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, after) = scrape().await.unwrap().unwrap();
+    let rss_after = rss_kib(pid);
+    let ok = |m: &str, job: &str| {
+        metric(
+            m,
+            &format!("netrun_device_results_total{{job=\"{job}\",status=\"ok\""),
+        )
+    };
+    assert!(
+        ok(&after, "steady") > ok(&before, "steady") + 20.0,
+        "the unchanged job kept polling\n{after}"
+    );
+    assert!(
+        ok(&after, "edited") > ok(&before, "edited") + 20.0,
+        "the edited job restarted and polls\n{after}"
+    );
+    assert_eq!(
+        metric(&after, "netrun_sessions_opened_total"),
+        opened,
+        "no session was reopened by the reloads\n{after}"
+    );
+    // Eight reloads used to add a runtime, compiled plugins and a pool each.
+    assert!(
+        rss_after < rss_before + rss_before / 4 + 16 * 1024,
+        "RSS {rss_before} KiB before 8 reloads, {rss_after} KiB after"
+    );
+}
