@@ -9,7 +9,7 @@ use crate::transport::algorithms::Algorithms;
 use crate::transport::auth::{Credentials, default_key_files};
 use crate::transport::jump::Hop;
 use crate::transport::known_hosts::KnownHosts;
-use crate::transport::ssh::Target;
+use crate::transport::Target;
 use crate::transport::ssh_config::JumpSpec;
 use serde_json::Value;
 use std::path::PathBuf;

@@ -4,7 +4,8 @@
 
 use super::algorithms::Algorithms;
 use super::auth::Credentials;
-use super::ssh::{self, Client, Endpoint, Io, Target};
+use super::dial::{self, Endpoint, Handle, Io, Timeouts};
+use super::host_key::Trust;
 use crate::error::{Error, ErrorClass, Result};
 use russh::client;
 use std::collections::HashMap;
@@ -35,7 +36,7 @@ pub struct Hop {
 
 /// An established jump-host session.
 struct JumpSession {
-    handle: client::Handle<Client>,
+    handle: Handle,
     channels: Arc<Semaphore>,
 }
 
@@ -160,14 +161,32 @@ async fn channel(
     })
 }
 
-/// A stream to `target` through its jump hosts, first hop first. Sessions
-/// to the jump hosts are shared through `target.jump_pool`.
-pub async fn connect(target: &Target) -> Result<Box<dyn Io>> {
-    let device = &target.device;
-    let pool = target.jump_pool.clone().unwrap_or_default();
-    let mut key: Chain = Vec::with_capacity(target.jumps.len());
+/// A device reached through jump hosts.
+pub(crate) struct Route<'a> {
+    /// Names the device in messages.
+    pub device: &'a str,
+    /// The device's address, as the last jump host dials it.
+    pub host: &'a str,
+    /// The device's port.
+    pub port: u16,
+    /// Jump hosts, first hop first.
+    pub hops: &'a [Hop],
+    /// Jump-host sessions shared by the run (a private pool when `None`).
+    pub pool: Option<Arc<JumpPool>>,
+    /// Host-key settings, the same for jump hosts as for the device.
+    pub trust: Trust<'a>,
+    /// Connect, handshake and auth deadlines of each hop.
+    pub timeouts: Timeouts,
+}
+
+/// A stream to the device through its jump hosts, first hop first. Sessions
+/// to the jump hosts are shared through `route.pool`.
+pub(crate) async fn connect(route: &Route<'_>) -> Result<Box<dyn Io>> {
+    let device = route.device;
+    let pool = route.pool.clone().unwrap_or_default();
+    let mut key: Chain = Vec::with_capacity(route.hops.len());
     let mut prev: Option<(Arc<JumpSession>, String)> = None;
-    for hop in &target.jumps {
+    for hop in route.hops {
         key.push((hop.credentials.username.clone(), hop.host.clone(), hop.port));
         let slot = pool.slot(&key);
         let via = prev.clone();
@@ -176,7 +195,7 @@ pub async fn connect(target: &Target) -> Result<Box<dyn Io>> {
                 let label = format!("{device} (jump host {})", hop.alias);
                 let stream: Box<dyn Io> = match &via {
                     None => Box::new(
-                        ssh::dial(&label, &hop.host, hop.port, target.timeouts.connect).await?,
+                        dial::dial(&label, &hop.host, hop.port, route.timeouts.connect).await?,
                     ),
                     Some((s, alias)) => {
                         Box::new(channel(s.clone(), &label, alias, &hop.host, hop.port).await?)
@@ -186,11 +205,12 @@ pub async fn connect(target: &Target) -> Result<Box<dyn Io>> {
                     device: &label,
                     host: &hop.host,
                     port: hop.port,
-                    target,
+                    trust: route.trust,
+                    timeouts: route.timeouts,
                     credentials: &hop.credentials,
                     algorithms: &hop.algorithms,
                 };
-                let handle = ssh::login(stream, &endpoint).await?;
+                let handle = dial::login(stream, &endpoint).await?;
                 Ok::<_, Error>(Arc::new(JumpSession {
                     handle,
                     channels: Arc::new(Semaphore::new(pool.concurrency)),
@@ -207,6 +227,6 @@ pub async fn connect(target: &Target) -> Result<Box<dyn Io>> {
         ));
     };
     Ok(Box::new(
-        channel(last, device, &alias, &target.host, target.port).await?,
+        channel(last, device, &alias, route.host, route.port).await?,
     ))
 }

@@ -139,6 +139,29 @@ pub fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
     format!("{} {alg} {b64}", host_name(host, port))
 }
 
+/// Append `line` to `file` (`accept-new`), creating the file and its folder.
+pub fn append(file: &Path, line: &str) {
+    use std::io::Write;
+    // Appends from concurrent sessions are serialised so lines never interleave.
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock();
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+    {
+        Ok(mut f) => {
+            let _ = writeln!(f, "{line}");
+        }
+        Err(e) => {
+            tracing::warn!(file = %file.display(), error = %e, "cannot record accepted host key")
+        }
+    }
+}
+
 /// SHA-256 fingerprint as OpenSSH prints it (`SHA256:…`).
 pub fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()

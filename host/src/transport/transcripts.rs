@@ -6,7 +6,7 @@
 
 use super::known_hosts::{HostKeyPolicy, KnownHosts};
 use super::platform::{ModeSpec, Platform, PlatformSpec, SecretKind, TransitionSpec};
-use super::ssh::{CliSession, CommandOptions, Target};
+use super::{CliSession, CommandOptions, Target};
 use regex::Regex;
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::private::Ed25519Keypair;

@@ -1,155 +1,21 @@
-//! SSH CLI sessions (russh client): connect, verify the host key, log in,
-//! open a PTY shell, walk the platform's modes and run commands, matching
-//! prompts at the end of what the device sent.
+//! The CLI session on a PTY shell: find the prompt past the banner, walk
+//! the platform's modes (answering secret challenges), run commands,
+//! answer pagers, remove echo and prompt, and spot failure indicators.
 
-use super::algorithms::{self, Algorithms};
-use super::auth::{self, Credentials};
-use super::jump::{self, Hop, JumpPool};
-use super::known_hosts::{self, HostKeyPolicy, KnownHosts, Verdict};
+use super::dial::{self, Handle, Timeouts};
 use super::platform::{Platform, SecretKind};
 use super::session_log::SessionLog;
+use super::target::Target;
 use super::text;
 use crate::error::{Error, ErrorClass, Result};
 use crate::secret::Secret;
 use crate::telemetry::{Metrics, metrics};
 use regex::Regex;
 use russh::client;
-use russh::keys::PublicKeyOrCertificate;
 use russh::{ChannelMsg, Disconnect};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
-
-/// Deadlines of each phase of a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// TCP connect (and name resolution).
-    pub connect: Duration,
-    /// SSH banner exchange and key exchange.
-    pub handshake: Duration,
-    /// Authentication.
-    pub auth: Duration,
-    /// From shell start to the first recognised prompt, and each mode change.
-    pub prompt: Duration,
-    /// Each command.
-    pub command: Duration,
-}
-
-impl Default for Timeouts {
-    /// connect 5 s, handshake 10 s, auth 10 s, prompt 10 s, command 30 s.
-    fn default() -> Self {
-        Timeouts {
-            connect: Duration::from_secs(5),
-            handshake: Duration::from_secs(10),
-            auth: Duration::from_secs(10),
-            prompt: Duration::from_secs(10),
-            command: Duration::from_secs(30),
-        }
-    }
-}
-
-/// SSH keepalive: a probe after this much silence; a session whose peer
-/// misses [`KEEPALIVE_MAX`] probes in a row is closed (and so not reused).
-pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
-/// Unanswered keepalives before the session counts as dead.
-pub const KEEPALIVE_MAX: usize = 3;
-
-/// Everything needed to open a session to one device.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// Inventory name, used in messages.
-    pub device: String,
-    /// Address to dial.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Login user.
-    pub username: String,
-    /// Login password.
-    pub password: Option<Secret>,
-    /// Enable secret.
-    pub enable_secret: Option<Secret>,
-    /// Known host keys.
-    pub known_hosts: Arc<KnownHosts>,
-    /// How unknown keys are treated.
-    pub host_key_policy: HostKeyPolicy,
-    /// Where `accept-new` records keys (the user's known_hosts).
-    pub accept_new_file: Option<PathBuf>,
-    /// Phase deadlines.
-    pub timeouts: Timeouts,
-    /// Private key files tried after the agent's keys.
-    pub key_files: Vec<PathBuf>,
-    /// Passphrase of encrypted key files.
-    pub key_passphrase: Option<Secret>,
-    /// Try ssh-agent keys (`SSH_AUTH_SOCK`).
-    pub agent: bool,
-    /// Algorithms offered in key exchange.
-    pub algorithms: Algorithms,
-    /// Jump hosts (ProxyJump), first hop first.
-    pub jumps: Vec<Hop>,
-    /// Jump-host sessions shared by the run.
-    pub jump_pool: Option<Arc<JumpPool>>,
-    /// Folder of session transcripts (`--session-log`).
-    pub session_log: Option<PathBuf>,
-}
-
-impl Target {
-    /// A target with the defaults for everything but the essentials.
-    pub fn new(device: &str, host: &str, port: u16, username: &str) -> Target {
-        Target {
-            device: device.to_string(),
-            host: host.to_string(),
-            port,
-            username: username.to_string(),
-            password: None,
-            enable_secret: None,
-            known_hosts: Arc::new(KnownHosts::default()),
-            host_key_policy: HostKeyPolicy::Strict,
-            accept_new_file: None,
-            timeouts: Timeouts::default(),
-            key_files: Vec::new(),
-            key_passphrase: None,
-            agent: true,
-            algorithms: Algorithms::default(),
-            jumps: Vec::new(),
-            jump_pool: None,
-            session_log: None,
-        }
-    }
-
-    fn credentials(&self) -> Credentials {
-        Credentials {
-            username: self.username.clone(),
-            password: self.password.clone(),
-            key_files: self.key_files.clone(),
-            key_passphrase: self.key_passphrase.clone(),
-            agent: self.agent,
-        }
-    }
-}
-
-/// A byte stream an SSH session runs over: TCP, or a `direct-tcpip`
-/// channel through a jump host.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
-
-/// Where one SSH login goes: the session's target, or one of its jump hosts.
-pub(crate) struct Endpoint<'a> {
-    /// Names the session in messages.
-    pub device: &'a str,
-    /// Host checked against known_hosts.
-    pub host: &'a str,
-    /// Port checked against known_hosts.
-    pub port: u16,
-    /// Host-key settings and timeouts.
-    pub target: &'a Target,
-    /// How to log in.
-    pub credentials: &'a Credentials,
-    /// Algorithms offered.
-    pub algorithms: &'a Algorithms,
-}
 
 /// Per-command options.
 #[derive(Debug, Clone, Default)]
@@ -178,110 +44,10 @@ enum Phase {
     Command,
 }
 
-pub(crate) struct Client {
-    host: String,
-    port: u16,
-    known_hosts: Arc<KnownHosts>,
-    policy: HostKeyPolicy,
-    accept_new_file: Option<PathBuf>,
-    problem: Arc<Mutex<Option<String>>>,
-}
-
-impl client::Handler for Client {
-    type Error = russh::Error;
-
-    async fn check_server_key(
-        &mut self,
-        key: &PublicKeyOrCertificate,
-    ) -> std::result::Result<bool, Self::Error> {
-        let key = match key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => key,
-            PublicKeyOrCertificate::Certificate(_) => {
-                self.note("the server offered a host certificate; netrun checks plain host keys only: add the host's plain key to known_hosts".into());
-                return Ok(false);
-            }
-        };
-        if self.policy == HostKeyPolicy::Off {
-            return Ok(true);
-        }
-        let name = known_hosts::host_name(&self.host, self.port);
-        let fp = known_hosts::fingerprint(key);
-        let alg = key.algorithm();
-        match self.known_hosts.check(&self.host, self.port, key) {
-            Verdict::Trusted => Ok(true),
-            Verdict::Unknown if self.policy == HostKeyPolicy::AcceptNew => {
-                if let Some(file) = &self.accept_new_file {
-                    append_known_host(file, &known_hosts::entry_line(&self.host, self.port, key));
-                }
-                Ok(true)
-            }
-            Verdict::Unknown => {
-                let files: Vec<String> = self
-                    .known_hosts
-                    .files
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect();
-                self.note(format!(
-                    "host key of {name} is not known ({alg} {fp}; looked in: {}): verify the fingerprint, then add it with `ssh-keyscan -p {} {} >> ~/.ssh/known_hosts`, name a known_hosts file in the inventory (connection_options.netrun.extras.known_hosts), or run with --host-key-policy accept-new",
-                    if files.is_empty() { "no known_hosts file".to_string() } else { files.join(", ") },
-                    self.port,
-                    self.host
-                ));
-                Ok(false)
-            }
-            Verdict::Changed { file, line } => {
-                self.note(format!(
-                    "HOST KEY CHANGED for {name}: the device offered {alg} {fp}, which differs from the key at {}:{line}; if the device was replaced, remove that line (ssh-keygen -R '{name}') and connect again",
-                    file.display()
-                ));
-                Ok(false)
-            }
-            Verdict::Revoked { file, line } => {
-                self.note(format!(
-                    "host key of {name} ({fp}) is marked @revoked at {}:{line}",
-                    file.display()
-                ));
-                Ok(false)
-            }
-        }
-    }
-}
-
-impl Client {
-    fn note(&self, message: String) {
-        if let Ok(mut slot) = self.problem.lock() {
-            *slot = Some(message);
-        }
-    }
-}
-
-fn append_known_host(file: &std::path::Path, line: &str) {
-    use std::io::Write;
-    // Appends from concurrent sessions are serialised so lines never interleave.
-    static LOCK: Mutex<()> = Mutex::new(());
-    let _guard = LOCK.lock();
-    if let Some(dir) = file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    match std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)
-    {
-        Ok(mut f) => {
-            let _ = writeln!(f, "{line}");
-        }
-        Err(e) => {
-            tracing::warn!(file = %file.display(), error = %e, "cannot record accepted host key")
-        }
-    }
-}
-
 /// An open CLI session on a PTY shell.
 pub struct CliSession {
     device: String,
-    handle: client::Handle<Client>,
+    handle: Handle,
     channel: russh::Channel<client::Msg>,
     platform: Arc<Platform>,
     mode: usize,
@@ -325,21 +91,9 @@ impl CliSession {
         let t = target.timeouts;
         let device = &target.device;
         let started = Instant::now();
-        let stream: Box<dyn Io> = if target.jumps.is_empty() {
-            Box::new(dial(device, &target.host, target.port, t.connect).await?)
-        } else {
-            jump::connect(target).await?
-        };
+        let stream = target.connect().await?;
         let credentials = target.credentials();
-        let endpoint = Endpoint {
-            device,
-            host: &target.host,
-            port: target.port,
-            target,
-            credentials: &credentials,
-            algorithms: &target.algorithms,
-        };
-        let handle = login(stream, &endpoint).await?;
+        let handle = dial::login(stream, &target.endpoint(&credentials)).await?;
         let m = metrics();
         Metrics::observe(&m.connect_seconds, &platform.name, started.elapsed());
         let authenticated = Instant::now();
@@ -772,14 +526,14 @@ impl CliSession {
     }
 }
 
-/// The transcript of `target`'s session when `--session-log` is on; its
-/// secrets are known here so they are redacted before reaching disk.
 impl Drop for CliSession {
     fn drop(&mut self) {
         metrics().sessions_open.dec();
     }
 }
 
+/// The transcript of `target`'s session when `--session-log` is on; its
+/// secrets are known here so they are redacted before reaching disk.
 fn open_session_log(target: &Target) -> Option<SessionLog> {
     let dir = target.session_log.as_ref()?;
     let secrets = [
@@ -797,163 +551,6 @@ fn open_session_log(target: &Target) -> Option<SessionLog> {
             tracing::warn!(device = %target.device, dir = %dir.display(), error = %e, "cannot open session log");
             None
         }
-    }
-}
-
-/// Resolve `host` and open a TCP connection within `limit`.
-pub(crate) async fn dial(
-    device: &str,
-    host: &str,
-    port: u16,
-    limit: Duration,
-) -> Result<tokio::net::TcpStream> {
-    let addr = format!("{host}:{port}");
-    let addrs = match tokio::time::timeout(limit, tokio::net::lookup_host(&addr)).await {
-        Ok(Ok(a)) => a.collect::<Vec<_>>(),
-        Ok(Err(e)) => {
-            return Err(err(
-                ErrorClass::Dns,
-                format!("{device}: cannot resolve `{host}`: {e}; check hostname in the inventory"),
-            ));
-        }
-        Err(_) => {
-            return Err(err(
-                ErrorClass::Dns,
-                format!("{device}: resolving `{host}` took longer than {limit:?}"),
-            ));
-        }
-    };
-    let Some(sockaddr) = addrs.first().copied() else {
-        return Err(err(
-            ErrorClass::Dns,
-            format!("{device}: `{host}` resolves to no address"),
-        ));
-    };
-    let stream = match tokio::time::timeout(limit, tokio::net::TcpStream::connect(sockaddr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Err(err(
-                ErrorClass::ConnectRefused,
-                format!(
-                    "{device}: connection to {sockaddr} refused: is SSH enabled on the device and the port ({port}) right?"
-                ),
-            ));
-        }
-        Ok(Err(e)) => {
-            return Err(err(
-                ErrorClass::ConnectRefused,
-                format!("{device}: cannot connect to {sockaddr}: {e}"),
-            ));
-        }
-        Err(_) => {
-            return Err(err(
-                ErrorClass::ConnectTimeout,
-                format!(
-                    "{device}: TCP connect to {sockaddr} timed out after {limit:?}: device down or filtered"
-                ),
-            ));
-        }
-    };
-    let _ = stream.set_nodelay(true);
-    Ok(stream)
-}
-
-/// SSH handshake (host key verified) and login over `stream`.
-pub(crate) async fn login(
-    stream: Box<dyn Io>,
-    ep: &Endpoint<'_>,
-) -> Result<client::Handle<Client>> {
-    let t = ep.target.timeouts;
-    let device = ep.device;
-    let addr = format!("{}:{}", ep.host, ep.port);
-    let config = Arc::new(client::Config {
-        keepalive_interval: Some(Duration::from_secs(30)),
-        keepalive_max: 3,
-        nodelay: true,
-        preferred: ep.algorithms.preferred(),
-        ..Default::default()
-    });
-    let problem = Arc::new(Mutex::new(None));
-    let handler = Client {
-        host: ep.host.to_string(),
-        port: ep.port,
-        known_hosts: ep.target.known_hosts.clone(),
-        policy: ep.target.host_key_policy,
-        accept_new_file: ep.target.accept_new_file.clone(),
-        problem: problem.clone(),
-    };
-    let mut handle = match tokio::time::timeout(
-        t.handshake,
-        client::connect_stream(config, stream, handler),
-    )
-    .await
-    {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => {
-            let note = problem.lock().ok().and_then(|mut p| p.take());
-            return Err(handshake_error(device, &addr, e, note));
-        }
-        Err(_) => {
-            return Err(err(
-                ErrorClass::ConnectTimeout,
-                format!(
-                    "{device}: no SSH banner or key exchange from {addr} within {:?}: the service is hung or not SSH",
-                    t.handshake
-                ),
-            ));
-        }
-    };
-    let auth = tokio::time::timeout(
-        t.auth,
-        auth::authenticate(&mut handle, device, ep.credentials, ep.algorithms),
-    );
-    match auth.await {
-        Ok(Ok(())) => Ok(handle),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(err(
-            ErrorClass::Auth,
-            format!(
-                "{device}: authentication did not finish within {:?}",
-                t.auth
-            ),
-        )),
-    }
-}
-
-fn handshake_error(
-    device: &str,
-    addr: &str,
-    e: russh::Error,
-    host_key_note: Option<String>,
-) -> Error {
-    if let Some(note) = host_key_note {
-        return err(ErrorClass::HostKey, format!("{device}: {note}"));
-    }
-    match e {
-        russh::Error::UnknownKey => err(
-            ErrorClass::HostKey,
-            format!("{device}: host key of {addr} not accepted"),
-        ),
-        russh::Error::NoCommonAlgo { kind, ours, theirs } => err(
-            ErrorClass::SshProtocol,
-            algorithms::negotiation_failure(device, addr, kind, &ours, &theirs),
-        ),
-        russh::Error::Version => err(
-            ErrorClass::SshProtocol,
-            format!(
-                "{device}: {addr} did not answer with an SSH banner: is this port an SSH server?"
-            ),
-        ),
-        russh::Error::IO(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => err(
-            ErrorClass::SshProtocol,
-            format!(
-                "{device}: {addr} closed the connection during the SSH handshake (not an SSH server, or too many sessions)"
-            ),
-        ),
-        other => err(
-            ErrorClass::SshProtocol,
-            format!("{device}: SSH handshake with {addr} failed: {other}"),
-        ),
     }
 }
 

@@ -1,0 +1,128 @@
+//! What a session needs to reach one device: address, login, host-key
+//! settings, algorithms offered, jump hosts and phase deadlines.
+
+use super::algorithms::Algorithms;
+use super::auth::Credentials;
+use super::dial::{self, Endpoint, Io, Timeouts};
+use super::host_key::Trust;
+use super::jump::{self, Hop, JumpPool, Route};
+use super::known_hosts::{HostKeyPolicy, KnownHosts};
+use crate::error::Result;
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything needed to open a session to one device.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Inventory name, used in messages.
+    pub device: String,
+    /// Address to dial.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Login user.
+    pub username: String,
+    /// Login password.
+    pub password: Option<Secret>,
+    /// Enable secret.
+    pub enable_secret: Option<Secret>,
+    /// Known host keys.
+    pub known_hosts: Arc<KnownHosts>,
+    /// How unknown keys are treated.
+    pub host_key_policy: HostKeyPolicy,
+    /// Where `accept-new` records keys (the user's known_hosts).
+    pub accept_new_file: Option<PathBuf>,
+    /// Phase deadlines.
+    pub timeouts: Timeouts,
+    /// Private key files tried after the agent's keys.
+    pub key_files: Vec<PathBuf>,
+    /// Passphrase of encrypted key files.
+    pub key_passphrase: Option<Secret>,
+    /// Try ssh-agent keys (`SSH_AUTH_SOCK`).
+    pub agent: bool,
+    /// Algorithms offered in key exchange.
+    pub algorithms: Algorithms,
+    /// Jump hosts (ProxyJump), first hop first.
+    pub jumps: Vec<Hop>,
+    /// Jump-host sessions shared by the run.
+    pub jump_pool: Option<Arc<JumpPool>>,
+    /// Folder of session transcripts (`--session-log`).
+    pub session_log: Option<PathBuf>,
+}
+
+impl Target {
+    /// A target with the defaults for everything but the essentials.
+    pub fn new(device: &str, host: &str, port: u16, username: &str) -> Target {
+        Target {
+            device: device.to_string(),
+            host: host.to_string(),
+            port,
+            username: username.to_string(),
+            password: None,
+            enable_secret: None,
+            known_hosts: Arc::new(KnownHosts::default()),
+            host_key_policy: HostKeyPolicy::Strict,
+            accept_new_file: None,
+            timeouts: Timeouts::default(),
+            key_files: Vec::new(),
+            key_passphrase: None,
+            agent: true,
+            algorithms: Algorithms::default(),
+            jumps: Vec::new(),
+            jump_pool: None,
+            session_log: None,
+        }
+    }
+
+    pub(crate) fn credentials(&self) -> Credentials {
+        Credentials {
+            username: self.username.clone(),
+            password: self.password.clone(),
+            key_files: self.key_files.clone(),
+            key_passphrase: self.key_passphrase.clone(),
+            agent: self.agent,
+        }
+    }
+
+    /// The host-key settings of this target (its jump hosts share them).
+    pub(crate) fn trust(&self) -> Trust<'_> {
+        Trust {
+            known_hosts: &self.known_hosts,
+            policy: self.host_key_policy,
+            accept_new_file: self.accept_new_file.as_deref(),
+        }
+    }
+
+    /// A byte stream to the device's SSH server: TCP, or a channel through
+    /// its jump hosts.
+    pub(crate) async fn connect(&self) -> Result<Box<dyn Io>> {
+        if self.jumps.is_empty() {
+            let tcp = dial::dial(&self.device, &self.host, self.port, self.timeouts.connect);
+            return Ok(Box::new(tcp.await?));
+        }
+        jump::connect(&Route {
+            device: &self.device,
+            host: &self.host,
+            port: self.port,
+            hops: &self.jumps,
+            pool: self.jump_pool.clone(),
+            trust: self.trust(),
+            timeouts: self.timeouts,
+        })
+        .await
+    }
+
+    /// Where the device's own login goes.
+    pub(crate) fn endpoint<'a>(&'a self, credentials: &'a Credentials) -> Endpoint<'a> {
+        Endpoint {
+            device: &self.device,
+            host: &self.host,
+            port: self.port,
+            trust: self.trust(),
+            timeouts: self.timeouts,
+            credentials,
+            algorithms: &self.algorithms,
+        }
+    }
+}
