@@ -74,7 +74,8 @@ impl client::Handler for HostKeyVerifier {
             Verdict::Trusted => Ok(true),
             Verdict::Unknown if self.policy == HostKeyPolicy::AcceptNew => {
                 if let Some(file) = &self.accept_new_file {
-                    known_hosts::append(file, &known_hosts::entry_line(&self.host, self.port, key));
+                    let line = known_hosts::entry_line(&self.host, self.port, key);
+                    known_hosts::append(file.clone(), line).await;
                 }
                 Ok(true)
             }

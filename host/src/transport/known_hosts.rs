@@ -139,27 +139,46 @@ pub fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
     format!("{} {alg} {b64}", host_name(host, port))
 }
 
-/// Append `line` to `file` (`accept-new`), creating the file and its folder.
-pub fn append(file: &Path, line: &str) {
-    use std::io::Write;
-    // Appends from concurrent sessions are serialised so lines never interleave.
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock();
-    if let Some(dir) = file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    match std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)
-    {
-        Ok(mut f) => {
-            let _ = writeln!(f, "{line}");
-        }
-        Err(e) => {
+/// Record `line` in `file` (`accept-new`), creating the file and its
+/// folder, off the async threads: file I/O blocks, and many sessions may
+/// accept keys at once. A failure is logged: the session goes on with the
+/// key accepted, as OpenSSH does.
+pub async fn append(file: PathBuf, line: String) {
+    let written = tokio::task::spawn_blocking(move || {
+        let result = append_blocking(&file, &line);
+        (file, result)
+    })
+    .await;
+    match written {
+        Ok((_, Ok(()))) => {}
+        Ok((file, Err(e))) => {
             tracing::warn!(file = %file.display(), error = %e, "cannot record accepted host key")
         }
+        Err(e) => tracing::warn!(error = %e, "recording an accepted host key did not finish"),
     }
+}
+
+/// Append `line` unless this process already wrote it there. Appends are
+/// serialised so lines of concurrent sessions never interleave, and a
+/// device reached by many sessions of one run is recorded once.
+fn append_blocking(file: &Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    static WRITTEN: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut written = WRITTEN.lock().unwrap_or_else(|p| p.into_inner());
+    let key = (file.to_path_buf(), line.to_string());
+    if written.contains(&key) {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)?;
+    writeln!(f, "{line}")?;
+    written.push(key);
+    Ok(())
 }
 
 /// SHA-256 fingerprint as OpenSSH prints it (`SHA256:…`).
@@ -319,6 +338,33 @@ mod tests {
             k.check("x", 22, &key(KEY_B)),
             Verdict::Revoked { .. }
         ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn accepted_keys_are_appended_once_each_without_interleaving() {
+        let dir = std::env::temp_dir().join(format!("netrun-kh-append-{}", std::process::id()));
+        let file = dir.join("sub").join("known_hosts");
+        let lines: Vec<String> = (0..20)
+            .map(|i| entry_line("10.0.0.1", 2000 + i, &key(KEY_A)))
+            .collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        // Every line three times, all at once: each must land exactly once.
+        for _ in 0..3 {
+            for line in &lines {
+                let (file, line) = (file.clone(), line.clone());
+                tasks.spawn(async move { append(file, line).await });
+            }
+        }
+        tasks.join_all().await;
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut got: Vec<&str> = text.lines().collect();
+        got.sort();
+        let mut want: Vec<&str> = lines.iter().map(String::as_str).collect();
+        want.sort();
+        assert_eq!(got, want);
+        let k = KnownHosts::load(std::slice::from_ref(&file));
+        assert_eq!(k.check("10.0.0.1", 2007, &key(KEY_A)), Verdict::Trusted);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
