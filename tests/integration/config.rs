@@ -182,7 +182,7 @@ async fn a_line_one_device_refuses_rolls_that_device_back_and_the_nine_others_ch
             assert_eq!(r["error"]["class"], "rejected-command", "{r}");
             let msg = r["error"]["message"].as_str().unwrap();
             assert!(
-                msg.contains("`hostname 9-not-a-hostname`"),
+                msg.contains("`logging host 192.0.2.50`"),
                 "names the line: {msg}"
             );
             assert!(msg.contains("% Invalid input"), "{msg}");
