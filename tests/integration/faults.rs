@@ -598,6 +598,7 @@ async fn sessions_and_breakers_outlive_a_run_in_one_process() {
             env.clone(),
             Job::Exec {
                 commands: vec!["show clock".into()],
+                options: Default::default(),
             },
             hosts.clone(),
             Settings {

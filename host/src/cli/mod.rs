@@ -414,7 +414,7 @@ pub async fn load_plugins_in(
                     .iter()
                     .any(|p| needed_platforms.contains(p))
                 {
-                    return Err(anyhow::Error::from(e).context(format!(
+                    return Err(e.context(format!(
                         "driver plugin {} (needed for this inventory) cannot be loaded",
                         b.manifest.name
                     )));

@@ -253,6 +253,7 @@ pub enum FieldOp {
 
 impl FieldMatch {
     /// Parse `key=value`, `key!=value` or `key~=regex`.
+    #[allow(clippy::type_complexity)] // one local (length, constructor) pair
     pub fn parse(expr: &str) -> Result<FieldMatch, InventoryError> {
         let bad = || InventoryError::BadFilter(expr.to_string());
         let eq = expr.find('=').ok_or_else(bad)?;

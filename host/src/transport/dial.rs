@@ -129,10 +129,7 @@ pub(crate) async fn dial(
 }
 
 /// SSH handshake (host key verified) and login over `stream`.
-pub(crate) async fn login(
-    stream: Box<dyn Io>,
-    ep: &Endpoint<'_>,
-) -> Result<Handle> {
+pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Handle> {
     let t = ep.timeouts;
     let device = ep.device;
     let addr = format!("{}:{}", ep.host, ep.port);

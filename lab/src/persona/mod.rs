@@ -22,6 +22,10 @@
 //! terminal until Ctrl-D), `do` (`{cmd...}`: an exec command from configuration
 //! mode), `hostname` (`{name}`), `commits` (commit history as `commits`).
 
+// minijinja::Error is large; persona errors happen at load or per bad
+// command, never in a hot loop, so boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod def;
 pub mod facts;
 pub(crate) mod render;
