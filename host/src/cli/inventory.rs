@@ -45,7 +45,7 @@ pub fn execute(command: InventoryCommand) -> anyhow::Result<i32> {
         } => {
             let inv = Inventory::load(&inventory)?;
             let filter = Filter {
-                hosts,
+                hosts: super::args::expand_hosts(&hosts)?,
                 groups,
                 ..Default::default()
             }
