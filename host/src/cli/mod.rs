@@ -404,16 +404,30 @@ pub async fn load_plugins_in(
         }
         tracing::warn!("{e}");
     }
+    // Compile only the drivers this inventory needs (a component costs
+    // seconds to compile on an empty cache), unless one of its platforms is
+    // in no driver's manifest: then every driver is asked.
+    let serves = |b: &bundle::Bundle| {
+        b.manifest
+            .platforms
+            .iter()
+            .any(|p| needed_platforms.contains(p))
+    };
+    let every_platform_listed = needed_platforms.iter().all(|p| {
+        bundles
+            .iter()
+            .any(|b| b.manifest.kind == Kind::Driver && b.manifest.platforms.contains(p))
+    });
     let mut drivers = Vec::new();
-    for b in bundles.iter().filter(|b| b.manifest.kind == Kind::Driver) {
+    for b in bundles
+        .iter()
+        .filter(|b| b.manifest.kind == Kind::Driver)
+        .filter(|b| !every_platform_listed || serves(b))
+    {
         match cache.load(b) {
             Ok(p) => drivers.push(p),
             Err(e) => {
-                if b.manifest
-                    .platforms
-                    .iter()
-                    .any(|p| needed_platforms.contains(p))
-                {
+                if serves(b) {
                     return Err(e.context(format!(
                         "driver plugin {} (needed for this inventory) cannot be loaded",
                         b.manifest.name
@@ -423,7 +437,7 @@ pub async fn load_plugins_in(
             }
         }
     }
-    let platforms = runtime.platforms(&drivers).await?;
+    let platforms = runtime.platforms_for(&drivers, needed_platforms).await?;
     // A third-party driver types its own commands (on-open, mode changes)
     // into the devices of its platform: only what the operator granted it.
     for name in needed_platforms {

@@ -361,6 +361,26 @@ impl Runtime {
         &self,
         drivers: &[Arc<Plugin>],
     ) -> Result<BTreeMap<String, DriverPlatform>, RuntimeError> {
+        self.platforms_among(drivers, None).await
+    }
+
+    /// Like [`Runtime::platforms`], compiling only the platforms named in
+    /// `wanted` (those of a run's inventory): a platform's prompt, pager and
+    /// configuration patterns cost milliseconds each to compile, and the
+    /// first-party drivers define dozens of platforms a run does not use.
+    pub async fn platforms_for(
+        &self,
+        drivers: &[Arc<Plugin>],
+        wanted: &[String],
+    ) -> Result<BTreeMap<String, DriverPlatform>, RuntimeError> {
+        self.platforms_among(drivers, Some(wanted)).await
+    }
+
+    async fn platforms_among(
+        &self,
+        drivers: &[Arc<Plugin>],
+        wanted: Option<&[String]>,
+    ) -> Result<BTreeMap<String, DriverPlatform>, RuntimeError> {
         let mut out = BTreeMap::new();
         for d in drivers {
             let name = d.bundle.manifest.name.clone();
@@ -381,6 +401,11 @@ impl Runtime {
             }
             .map_err(|e| failed(trap::classify(&name, "platforms", e, store.data()).message))?;
             for (spec, config) in defs {
+                let skip =
+                    out.contains_key(&spec.name) || wanted.is_some_and(|w| !w.contains(&spec.name));
+                if skip {
+                    continue;
+                }
                 let mut platform = Platform::compile(&spec).map_err(&failed)?;
                 if let Some(config) = config {
                     platform.config = Some(

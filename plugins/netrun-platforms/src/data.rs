@@ -342,8 +342,22 @@ impl Compiled {
     }
 }
 
-/// Parse and check one platform file named `file` (`juniper_junos.yaml`).
+/// Parse and check one platform file named `file` (`juniper_junos.yaml`),
+/// compiling every pattern.
 pub fn load(file: &str, text: &str) -> Result<Compiled, DataError> {
+    check(file, text, true)
+}
+
+/// Parse and check one platform file without compiling its patterns: what a
+/// driver needs to hand its definitions over. The host compiles every
+/// pattern itself (and refuses the platform naming the driver), and
+/// compiling them again inside the component cost seconds of fuel per
+/// instance; [`load`] and this crate's tests check them before release.
+pub fn parse(file: &str, text: &str) -> Result<PlatformFile, DataError> {
+    check(file, text, false).map(|c| c.file)
+}
+
+fn check(file: &str, text: &str, compile: bool) -> Result<Compiled, DataError> {
     let fail = |field: &str, message: String| DataError {
         file: file.to_string(),
         field: field.to_string(),
@@ -363,7 +377,10 @@ pub fn load(file: &str, text: &str) -> Result<Compiled, DataError> {
         ));
     }
     let regex = |field: String, pattern: &str| {
-        Regex::new(pattern).map_err(|e| {
+        if !compile {
+            return Ok(None);
+        }
+        Regex::new(pattern).map(Some).map_err(|e| {
             fail(
                 &field,
                 format!(
@@ -401,11 +418,11 @@ pub fn load(file: &str, text: &str) -> Result<Compiled, DataError> {
                 format!("mode `{}` is defined twice", m.name),
             ));
         }
-        prompts.push(regex(format!("modes[{i}].prompt"), &m.prompt)?);
+        prompts.extend(regex(format!("modes[{i}].prompt"), &m.prompt)?);
         for (j, t) in m.transitions.iter().enumerate() {
             known(&format!("modes[{i}].transitions[{j}].to"), &t.to)?;
             if let Some(c) = &t.challenge {
-                challenges.push(regex(
+                challenges.extend(regex(
                     format!("modes[{i}].transitions[{j}].challenge.prompt"),
                     &c.prompt,
                 )?);
@@ -417,11 +434,14 @@ pub fn load(file: &str, text: &str) -> Result<Compiled, DataError> {
         .iter()
         .enumerate()
         .map(|(i, p)| regex(format!("pagers[{i}].pattern"), &p.pattern))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let mut volatile = Vec::new();
     if let Some(c) = &data.config {
         for (i, p) in c.volatile.iter().enumerate() {
-            volatile.push(regex(format!("config.volatile[{i}]"), p)?);
+            volatile.extend(regex(format!("config.volatile[{i}]"), p)?);
         }
         for (field, steps) in c.steps() {
             for (i, step) in steps.iter().enumerate() {
@@ -545,8 +565,24 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/platform_files.rs"));
 }
 
-/// Every shipped file, loaded once (patterns compiled once per process or
-/// component instance).
+/// Every shipped file, parsed once per process or component instance
+/// (patterns not compiled).
+pub fn parsed() -> &'static [Result<PlatformFile, DataError>] {
+    static PARSED: std::sync::OnceLock<Vec<Result<PlatformFile, DataError>>> =
+        std::sync::OnceLock::new();
+    PARSED.get_or_init(|| files().iter().map(|(f, t)| parse(f, t)).collect())
+}
+
+/// The shipped file defining `name` (its name or one of its aliases), parsed.
+pub fn platform_file(name: &str) -> Option<&'static PlatformFile> {
+    parsed()
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .find(|f| f.names().any(|n| n == name))
+}
+
+/// Every shipped file, loaded once with its patterns compiled (tests and
+/// tools that match prompts).
 pub fn loaded() -> &'static [Result<Compiled, DataError>] {
     static LOADED: std::sync::OnceLock<Vec<Result<Compiled, DataError>>> =
         std::sync::OnceLock::new();
@@ -567,10 +603,10 @@ pub fn platform(name: &str) -> Option<&'static Result<Compiled, DataError>> {
 pub fn definitions_for(driver: &str) -> (Vec<Definition>, Vec<DataError>) {
     let mut defs = Vec::new();
     let mut errors = Vec::new();
-    for r in loaded() {
+    for r in parsed() {
         match r {
-            Ok(c) if c.file.driver == driver => {
-                defs.extend(c.file.names().map(|n| c.file.definition(n)));
+            Ok(f) if f.driver == driver => {
+                defs.extend(f.names().map(|n| f.definition(n)));
             }
             Ok(_) => {}
             Err(e) => errors.push(e.clone()),

@@ -162,8 +162,7 @@ pub fn answer_in(
 /// `show running-config` and, where the platform has one, the startup
 /// configuration, from the platform's data file.
 fn config_commands(platform: &str) -> Option<Vec<String>> {
-    let compiled = crate::data::platform(platform)?.as_ref().ok()?;
-    let c = compiled.file.config.as_ref()?;
+    let c = crate::data::platform_file(platform)?.config.as_ref()?;
     let mut commands = vec![c.show_running.clone()];
     commands.extend(c.show_startup.clone());
     Some(commands)
