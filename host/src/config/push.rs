@@ -56,14 +56,16 @@ fn with_device(device: &str, mut e: Error) -> Error {
     e
 }
 
-/// The mechanics of the session's platform, or an error saying none exist.
+/// The mechanics the session's platform declares, or an error saying it
+/// declares none.
 pub fn mechanics_of(session: &CliSession, device: &str) -> Result<ConfigMechanics, Error> {
-    let name = &session.platform().name;
-    ConfigMechanics::builtin(name).ok_or_else(|| {
+    let platform = session.platform();
+    platform.config.clone().ok_or_else(|| {
         Error::new(
-            ErrorClass::Inventory,
+            ErrorClass::Unsupported,
             format!(
-                "{device}: platform {name} declares no configuration mechanics (show-running, rollback): configuration work is available for cisco_ios, cisco_xe, arista_eos, cisco_nxos and juniper_junos"
+                "{device}: platform {} declares no configuration mechanics (show-running, rollback, …) in its driver: configuration jobs need them; `netrun plugin list` shows the drivers",
+                platform.name
             ),
         )
     })
@@ -443,7 +445,7 @@ mod tests {
                 native,
             )
         };
-        let junos = ConfigMechanics::juniper_junos();
+        let junos = crate::config::mechanics::fixtures::juniper_junos();
         assert_eq!(
             sends(commit_steps(&junos, Some(Duration::from_secs(90)))),
             (vec!["commit confirmed 2".to_string()], true)
@@ -452,7 +454,7 @@ mod tests {
             sends(commit_steps(&junos, None)),
             (vec!["commit".to_string()], false)
         );
-        let ios = ConfigMechanics::cisco_ios();
+        let ios = crate::config::mechanics::fixtures::cisco_ios();
         assert_eq!(
             sends(commit_steps(&ios, Some(Duration::from_secs(90)))),
             (Vec::new(), false)

@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn volatile_lines_and_leading_blanks_are_dropped() {
-        let m = ConfigMechanics::cisco_ios();
+        let m = crate::config::mechanics::fixtures::cisco_ios();
         let raw = "Building configuration...\n\nCurrent configuration : 1234 bytes\n!\n! Last configuration change at 10:00:00 UTC Mon Nov 30 2026\n!\nversion 15.7\nntp clock-period 17179814\nntp server 192.0.2.1\nend\n";
         assert_eq!(
             strip_volatile(raw, &m),

@@ -135,16 +135,41 @@ impl ConfigMechanics {
         })
     }
 
-    /// `config` without the lines that change by themselves.
-    pub fn strip_volatile(&self, config: &str) -> String {
-        let mut out = String::with_capacity(config.len());
-        for line in config.lines() {
-            if !self.volatile.iter().any(|r| r.is_match(line)) {
-                out.push_str(line);
-                out.push('\n');
-            }
+    /// Whether `line` changes by itself (a timestamp, a byte count).
+    pub fn is_volatile(&self, line: &str) -> bool {
+        self.volatile.iter().any(|r| r.is_match(line))
+    }
+
+    /// Whether the platform can go back on the device itself: rollback
+    /// steps exist (to the checkpoint `{name}` taken before the change, or,
+    /// without checkpoint steps, to the state before the last commit).
+    pub fn has_checkpoint(&self) -> bool {
+        !self.rollback.is_empty()
+    }
+}
+
+impl Step {
+    /// A step with no prompts to answer.
+    pub fn plain(send: &str) -> Step {
+        Step {
+            send: send.to_string(),
+            answers: Vec::new(),
         }
-        out
+    }
+
+    /// This step with `{name}`, `{minutes}` and `{seconds}` filled in
+    /// (the window rounded up to whole minutes, at least one).
+    pub fn filled(&self, name: &str, window: Option<std::time::Duration>) -> Step {
+        let secs = window.map_or(0, |w| w.as_secs().max(1));
+        let minutes = secs.div_ceil(60).max(1);
+        Step {
+            send: self
+                .send
+                .replace("{name}", name)
+                .replace("{minutes}", &minutes.to_string())
+                .replace("{seconds}", &secs.to_string()),
+            answers: self.answers.clone(),
+        }
     }
 }
 
@@ -153,7 +178,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn volatile_lines_are_dropped_and_the_rest_kept_in_order() {
+    fn volatile_lines_are_recognised_and_the_rest_kept() {
         let m = ConfigMechanics::compile(&ConfigSpec {
             show_running: "show running-config".into(),
             volatile: vec![
@@ -163,11 +188,13 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let text = "Building configuration...\nCurrent configuration : 1234 bytes\n!\n! Last configuration change at 10:01:02 UTC Mon Nov 30 2026\nhostname r1\n";
-        assert_eq!(
-            m.strip_volatile(text),
-            "Building configuration...\n!\nhostname r1\n"
-        );
+        assert!(m.is_volatile("Current configuration : 1234 bytes"));
+        assert!(m.is_volatile("! Last configuration change at 10:01:02 UTC Mon Nov 30 2026"));
+        assert!(!m.is_volatile("Building configuration..."));
+        assert!(!m.is_volatile("hostname r1"));
+        let step = Step::plain("commit confirmed {minutes}")
+            .filled("", Some(std::time::Duration::from_secs(90)));
+        assert_eq!(step.send, "commit confirmed 2");
     }
 
     #[test]
