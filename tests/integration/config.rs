@@ -552,3 +552,114 @@ fn openssh_ios_shell_change_left_unconfirmed_by_a_killed_netrun_is_rolled_back_o
     assert_eq!(r[0]["data"]["recovered"]["rolled_back"], true, "{}", r[0]);
     assert_eq!(state.running(), before, "the unconfirmed change is gone");
 }
+
+/// Junos (set lines into a candidate, native `commit confirmed`, `rollback 1`),
+/// EOS and NX-OS (indented lines, checkpoints), each through the mechanics its
+/// platform file declares: change, idempotence, a refused line that leaves
+/// every device as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn junos_eos_and_nxos_change_through_their_own_mechanics_and_refused_lines_change_nothing() {
+    netrun::resilience::raise_nofile_limit();
+    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
+        devices: 0,
+        platforms: vec![
+            ("juniper_junos".into(), 1),
+            ("arista_eos".into(), 1),
+            ("cisco_nxos".into(), 1),
+        ],
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let inv = TempDir::new("mixed-config-inv");
+    lab.write_inventory(inv.path()).expect("inventory written");
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let good = template(
+        home.path(),
+        "good.j2",
+        "{% if platform == 'juniper_junos' %}set system ntp server 192.0.2.123\n\
+         set snmp location \"rack {{ name }}\"\n\
+         {% else %}ntp server 192.0.2.123\nsnmp-server location rack {{ name }}\n{% endif %}",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 3, "{}", text(&o));
+    let junos = std::fs::read_to_string(backups.join("junos001.cfg")).unwrap();
+    assert!(
+        junos.lines().all(|l| l.is_empty() || l.starts_with("set ")),
+        "Junos is backed up as the set lines netrun compares:\n{junos}"
+    );
+    assert!(
+        !junos.contains("## Last commit"),
+        "volatile line kept:\n{junos}"
+    );
+
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&good), "--confirm", "60"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let by = |records: &[Value], d: &str| {
+        records
+            .iter()
+            .find(|r| r["device"] == d)
+            .cloned()
+            .unwrap_or_else(|| panic!("no record for {d}: {records:?}"))
+    };
+    let j = by(&records, "junos001");
+    assert_eq!(j["data"]["changed"], true, "{j}");
+    assert_eq!(
+        j["data"]["confirmed"], "native",
+        "Junos commits confirmed: {j}"
+    );
+    assert_eq!(
+        j["data"]["commands"],
+        serde_json::json!([
+            "set system ntp server 192.0.2.123",
+            "set snmp location \"rack junos001\""
+        ])
+    );
+    for d in ["ceos001", "nxos001"] {
+        let r = by(&records, d);
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert!(
+            r["data"]["rollback_point"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("device:netrun-")),
+            "{d} takes its own checkpoint: {r}"
+        );
+    }
+
+    // Every device now holds the change: nothing left to send.
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&good)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "{r}");
+        assert_eq!(r["data"]["commands"], serde_json::json!([]), "{r}");
+    }
+
+    // A line each device refuses: each is left as it was before the push.
+    let (before, _) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(before.len(), 3);
+    let bad = template(
+        home.path(),
+        "bad.j2",
+        "{% if platform == 'juniper_junos' %}set system ntp server 192.0.2.124\nset bogus thing\n\
+         {% else %}ntp server 192.0.2.124\nbogus line here\n{% endif %}",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&bad)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["error"]["class"], "rejected-command", "{r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("bogus"), "names the line: {msg}");
+    }
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "back to the backup: {r}");
+    }
+}
