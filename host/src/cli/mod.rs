@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod credentials;
 mod exec;
+mod get;
 mod inventory;
 mod lab;
 mod plugin;
@@ -99,6 +100,10 @@ enum Command {
         #[command(subcommand)]
         command: inventory::InventoryCommand,
     },
+    /// NAPALM-style getters on every device: `netrun get facts,interfaces -i INV`.
+    Get(get::GetArgs),
+    /// Every platform the installed drivers define, and the getters each answers.
+    Platforms,
 }
 
 /// Which devices, where results go, and the limits of a run.
@@ -298,6 +303,8 @@ impl Cli {
             Command::Serve(a) => serve::execute(a, &dirs).await,
             Command::Config { command } => config::execute(command, &dirs).await,
             Command::Inventory { command } => inventory::execute(command),
+            Command::Get(a) => get::sweep_get(&dirs, a).await,
+            Command::Platforms => get::platforms(&dirs).await,
         }
     }
 }

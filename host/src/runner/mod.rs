@@ -49,6 +49,11 @@ pub enum Job {
     },
     /// Configuration work: backup, diff, templated change.
     Config(Arc<crate::config::Operation>),
+    /// NAPALM-style getters (`facts`, `interfaces`, …), one field each.
+    Get {
+        /// Getter names, without `get_`.
+        getters: Vec<String>,
+    },
 }
 
 impl Job {
@@ -58,6 +63,7 @@ impl Job {
             Job::Workflow { plugin, .. } => plugin.bundle.manifest.name.clone(),
             Job::Exec { .. } => "exec".to_string(),
             Job::Config(op) => op.name().to_string(),
+            Job::Get { .. } => "get".to_string(),
         }
     }
 }
@@ -512,7 +518,53 @@ async fn run_device(
             ctx.close().await;
             result.map(|v| (v, None))
         }
+        Job::Get { getters } => {
+            let result = get_all(&mut ctx, getters).await;
+            ctx.close().await;
+            Ok(result)
+        }
     }
+}
+
+/// Every getter in turn, a field each; the first that fails ends the
+/// device with its error, the answers before it kept. Getters the device's
+/// platform does not answer are listed under `unsupported` (a mixed fleet
+/// asked for `interfaces` still gives every device's other answers).
+async fn get_all(ctx: &mut DeviceContext, getters: &[String]) -> (Value, Option<Error>) {
+    let mut data = serde_json::Map::new();
+    let answered = match ctx.getters().await {
+        Ok(a) => a,
+        Err(e) => return (Value::Object(data), Some(e)),
+    };
+    let (getters, unsupported): (Vec<&String>, Vec<&String>) =
+        getters.iter().partition(|g| answered.contains(g));
+    if !unsupported.is_empty() {
+        data.insert("unsupported".into(), serde_json::json!(unsupported));
+    }
+    for getter in getters {
+        ctx.set_step(format!("getter {getter}"));
+        let answer = match ctx.get(getter).await {
+            Ok(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
+                Error::new(
+                    ErrorClass::Parse,
+                    format!("getter {getter}: the driver answered text that is not JSON ({e}): fix or update the driver"),
+                )
+            }),
+            Err(mut e) => {
+                if !e.message.contains(getter.as_str()) {
+                    e.message = format!("getter {getter}: {}", e.message);
+                }
+                Err(e)
+            }
+        };
+        match answer {
+            Ok(v) => {
+                data.insert(getter.clone(), v);
+            }
+            Err(e) => return (Value::Object(data), Some(e)),
+        }
+    }
+    (Value::Object(data), None)
 }
 
 async fn run_workflow(

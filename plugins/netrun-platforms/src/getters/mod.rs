@@ -55,7 +55,8 @@ pub struct Getter {
 }
 
 /// The getters coded for `platform` (the data-driven `config` getter aside).
-fn table(platform: &str) -> &'static [Getter] {
+/// (`pub` for the lab, which runs every getter over its personas.)
+pub fn table(platform: &str) -> &'static [Getter] {
     match platform {
         "juniper_junos" => junos::GETTERS,
         "cisco_nxos" => nxos::GETTERS,
