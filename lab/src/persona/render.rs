@@ -25,6 +25,7 @@ pub(crate) fn environment() -> Environment<'static> {
     env.add_filter("mac", mac);
     env.add_filter("mask", mask);
     env.add_filter("wildcard", wildcard);
+    env.add_filter("broadcast", broadcast);
     env.add_filter("strftime", strftime);
     env.add_filter("uptime", uptime);
     env.add_filter("hexn", hexn);
@@ -96,6 +97,15 @@ fn mask(len: u32) -> String {
 /// `{{ 24|wildcard }}` → `0.0.0.255`.
 fn wildcard(len: u32) -> String {
     std::net::Ipv4Addr::from(!mask_bits(len)).to_string()
+}
+
+/// `{{ "10.1.2.3"|broadcast(24) }}` → `10.1.2.255`; `ip` unchanged when it is
+/// not an IPv4 address.
+fn broadcast(ip: String, len: u32) -> String {
+    match ip.parse::<std::net::Ipv4Addr>() {
+        Ok(a) => std::net::Ipv4Addr::from(u32::from(a) | !mask_bits(len)).to_string(),
+        Err(_) => ip,
+    }
 }
 
 /// `{{ n|hexn(4) }}`: zero-padded lower-case hex.
@@ -252,6 +262,8 @@ mod tests {
         assert!(mac("zz".into(), None).is_err());
         assert_eq!(mask(22), "255.255.252.0");
         assert_eq!(wildcard(24), "0.0.0.255");
+        assert_eq!(broadcast("10.1.2.3".into(), 24), "10.1.2.255");
+        assert_eq!(broadcast("10.1.2.3".into(), 32), "10.1.2.3");
         // 2026-11-25 12:34:56 UTC, a Wednesday, day 329.
         assert_eq!(
             strftime(1_795_610_096, "%a %b %e %H:%M:%S %Y (%j) %y-%m-%d".into()),
