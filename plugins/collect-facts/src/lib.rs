@@ -1,10 +1,11 @@
 //! collect-facts: the facts NAPALM's `get_facts` returns (hostname, vendor,
-//! OS version, model, serial, uptime, interfaces), from `show version` and
-//! `show ip interface brief` over the CLI, or — for Arista devices with an
-//! API endpoint in the inventory — `show version`, `show hostname` and
-//! `show interfaces` over eAPI, each parsed by the device's driver.
+//! OS version, model, serial, uptime, interfaces), from the `facts` getter
+//! of the device's driver (so every platform with a driver answers), or —
+//! for Arista devices with an API endpoint in the inventory — `show
+//! version`, `show hostname` and `show interfaces` over eAPI, each parsed
+//! by the driver.
 
-use netrun_guest::workflow::{Device, Error, Session, Workflow, http, parse};
+use netrun_guest::workflow::{Device, Error, Workflow, get, http, parse};
 use netrun_guest::{Level, Value, json, log};
 
 /// The workflow.
@@ -23,30 +24,6 @@ fn vendor(platform: &str) -> &'static str {
     }
 }
 
-fn first(v: &Value, key: &str) -> Value {
-    match v.get(key) {
-        Some(Value::Array(a)) => a.first().cloned().unwrap_or(Value::Null),
-        Some(other) => other.clone(),
-        None => Value::Null,
-    }
-}
-
-/// Uptime in seconds from the parsed parts (years, weeks, days, hours, minutes).
-pub fn uptime_seconds(version: &Value) -> Option<u64> {
-    let part = |k: &str| version.get(k).and_then(Value::as_u64);
-    let parts = [
-        ("uptime_years", 365 * 86_400),
-        ("uptime_weeks", 7 * 86_400),
-        ("uptime_days", 86_400),
-        ("uptime_hours", 3_600),
-        ("uptime_minutes", 60),
-    ];
-    if parts.iter().all(|(k, _)| part(k).is_none()) {
-        return None;
-    }
-    Some(parts.iter().map(|(k, s)| part(k).unwrap_or(0) * s).sum())
-}
-
 /// The `interface` of every row of a parsed interface table.
 fn interface_names(interfaces: &Value) -> Vec<Value> {
     interfaces
@@ -59,18 +36,25 @@ fn interface_names(interfaces: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Facts from parsed `show version` and `show ip interface brief`.
-pub fn facts(platform: &str, version: &Value, interfaces: &Value) -> Value {
-    let interface_list = interface_names(interfaces);
+/// The record from the driver's NAPALM `get_facts` answer: NAPALM's
+/// fields under the names this workflow has always used, the uptime also
+/// in words.
+pub fn facts_from_getter(facts: &Value) -> Value {
+    let uptime_seconds = facts
+        .get("uptime")
+        .and_then(Value::as_f64)
+        .filter(|s| *s >= 0.0)
+        .map(|s| s as u64);
     json!({
-        "hostname": version.get("hostname").cloned().unwrap_or(Value::Null),
-        "vendor": vendor(platform),
-        "os_version": version.get("version").cloned().unwrap_or(Value::Null),
-        "model": first(version, "hardware"),
-        "serial": first(version, "serial"),
-        "uptime": version.get("uptime").cloned().unwrap_or(Value::Null),
-        "uptime_seconds": uptime_seconds(version),
-        "interfaces": interface_list,
+        "hostname": facts.get("hostname").cloned().unwrap_or(Value::Null),
+        "fqdn": facts.get("fqdn").cloned().unwrap_or(Value::Null),
+        "vendor": facts.get("vendor").cloned().unwrap_or(Value::Null),
+        "os_version": facts.get("os_version").cloned().unwrap_or(Value::Null),
+        "model": facts.get("model").cloned().unwrap_or(Value::Null),
+        "serial": facts.get("serial_number").cloned().unwrap_or(Value::Null),
+        "uptime": uptime_seconds.map(uptime_text),
+        "uptime_seconds": uptime_seconds,
+        "interfaces": facts.get("interface_list").cloned().unwrap_or_else(|| json!([])),
     })
 }
 
@@ -168,11 +152,9 @@ impl Workflow for CollectFacts {
         if device.platform == "arista_eos" && http::endpoint().is_some() {
             return over_api(&device);
         }
-        let session = Session::open()?;
-        let version = session.send_command_parsed("show version")?;
-        let interfaces = session.send_command_parsed("show ip interface brief")?;
+        let facts = get("facts")?;
         log(Level::Debug, &format!("collected facts of {}", device.name));
-        Ok(facts(&device.platform, &version, &interfaces))
+        Ok(facts_from_getter(&facts))
     }
 }
 
@@ -183,19 +165,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn facts_pick_first_chassis_and_sum_uptime() {
-        let version = json!({
-            "hostname": "r1", "version": "17.03.04a", "hardware": ["C9300-48P", "C9300-24P"],
-            "serial": ["FOC1", "FOC2"], "uptime": "1 week, 2 hours",
-            "uptime_weeks": 1, "uptime_hours": 2
+    fn getter_facts_keep_the_workflows_field_names_and_word_the_uptime() {
+        let napalm = json!({
+            "hostname": "r1", "fqdn": "r1.lab", "vendor": "Cisco", "os_version": "17.03.04a",
+            "model": "C9300-48P", "serial_number": "FOC1", "uptime": 612_000.0,
+            "interface_list": ["Gi1/0/1", "Vlan1"]
         });
-        let intf = json!([{"interface": "Gi1/0/1"}, {"interface": "Vlan1"}]);
-        let f = facts("cisco_ios", &version, &intf);
+        let f = facts_from_getter(&napalm);
         assert_eq!(f["model"], "C9300-48P");
         assert_eq!(f["serial"], "FOC1");
         assert_eq!(f["vendor"], "Cisco");
-        assert_eq!(f["uptime_seconds"], 7 * 86_400 + 7_200);
+        assert_eq!(f["uptime_seconds"], 612_000);
+        assert_eq!(f["uptime"], "1 week, 2 hours");
         assert_eq!(f["interfaces"], json!(["Gi1/0/1", "Vlan1"]));
+        // NAPALM's -1 for an unknown uptime is no uptime, not a huge one.
+        let f = facts_from_getter(&json!({"uptime": -1.0}));
+        assert_eq!(f["uptime_seconds"], Value::Null);
+        assert_eq!(f["interfaces"], json!([]));
     }
 
     #[test]
@@ -209,10 +195,5 @@ mod tests {
         assert_eq!(f["vendor"], "Arista");
         assert_eq!(f["uptime"], "1 week, 1 day, 1 hour, 1 minute");
         assert_eq!(f["interfaces"], json!(["Ethernet1"]));
-    }
-
-    #[test]
-    fn missing_uptime_is_null_not_zero() {
-        assert_eq!(uptime_seconds(&json!({})), None);
     }
 }
