@@ -1919,7 +1919,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "open (issue 13): personas miss commands the getters send (`netrun get` on the lab); run with --ignored"]
     fn every_getter_of_every_platform_answers_from_its_persona() {
         use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
         let mut failures = Vec::new();
