@@ -477,6 +477,7 @@ const USER_SHOW: &[&str] = &[
     "interfaces",
     "inventory",
     "ip",
+    "lldp",
     "privilege",
     "users",
     "version",
@@ -487,6 +488,7 @@ const PRIV_SHOW: &[&str] = &[
     "interfaces",
     "inventory",
     "ip",
+    "lldp",
     "privilege",
     "running-config",
     "startup-config",
@@ -1021,6 +1023,12 @@ impl Cli {
                 no_more(args)?;
                 templates::show_users(&self.info.username, &self.info.peer)
             }
+            "lldp" => {
+                let t = args.first().ok_or(Fail::Incomplete)?;
+                keyword(t, &["neighbors"])?;
+                no_more(&args[1..])?;
+                templates::show_lldp_neighbors(p, &d.state())
+            }
             "ip" => {
                 let t = args.first().ok_or(Fail::Incomplete)?;
                 keyword(t, &["interface"])?;
@@ -1476,7 +1484,10 @@ mod tests {
     use std::time::Instant;
 
     fn cli() -> Cli {
-        let dev = Device::generate(42, 0, "r001".into(), Instant::now());
+        cli_on(Device::generate(42, 0, "r001".into(), Instant::now()))
+    }
+
+    fn cli_on(dev: Arc<Device>) -> Cli {
         Cli::new(
             dev,
             SessionInfo {
@@ -1692,6 +1703,42 @@ mod tests {
         let (out, status) = c.run_exec("show bogus");
         assert_eq!(status, 1);
         assert!(String::from_utf8(out).unwrap().contains("% Invalid input"));
+    }
+
+    #[test]
+    fn lldp_neighbors_sit_on_up_ports_and_parse_as_the_ios_getter_reads_them() {
+        use netrun_plugin_netrun_platforms::getters::answer_in;
+        let getters = netrun_plugin_cisco_ios::getters::GETTERS;
+        let mut seen = 0;
+        for index in 0..12 {
+            let dev = Device::generate(42, index, format!("r{index:03}"), Instant::now());
+            let mut c = cli_on(dev.clone());
+            let (out, status) = c.run_exec("show lldp neighbors");
+            assert_eq!(status, 0);
+            let out = String::from_utf8(out).unwrap().replace("\r\n", "\n");
+            let again = String::from_utf8(c.run_exec("show lldp neighbors").0).unwrap();
+            assert_eq!(out, again.replace("\r\n", "\n"), "same table every time");
+            let outputs = [("show lldp neighbors".to_string(), out.clone())];
+            let v = answer_in(getters, "cisco_ios", "lldp_neighbors", &outputs)
+                .unwrap_or_else(|e| panic!("{e}\n{out}"));
+            let map = v.as_object().unwrap();
+            let total: usize = map.values().map(|n| n.as_array().unwrap().len()).sum();
+            assert!(
+                out.contains(&format!("Total entries displayed: {total}\n")),
+                "{out}"
+            );
+            let state = dev.state();
+            for local in map.keys() {
+                let i = state
+                    .interfaces
+                    .iter()
+                    .find(|i| templates::abbreviate(&i.name) == *local)
+                    .unwrap_or_else(|| panic!("{local} is no interface of the device"));
+                assert!(i.protocol_up() && i.kind == IfKind::Gigabit, "{local}");
+            }
+            seen += total;
+        }
+        assert!(seen > 6, "a dozen devices have neighbours: {seen}");
     }
 
     #[test]
