@@ -589,6 +589,7 @@ async fn sessions_and_breakers_outlive_a_run_in_one_process() {
     let env = Arc::new(Env {
         runtime: loaded.runtime,
         platforms: loaded.platforms,
+        known_platforms: loaded.known_platforms,
         known_hosts: Arc::new(runner::load_known_hosts(&hosts)),
         connectivity: connectivity.clone(),
     });

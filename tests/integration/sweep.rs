@@ -294,7 +294,7 @@ async fn device_without_platform_gets_an_inventory_error_record_not_a_crash() {
     let (before, r002) = hosts.split_once("r002:\n").expect("r002 in hosts.yaml");
     let hosts = format!(
         "{before}r002:\n{}",
-        r002.replacen("platform: cisco_ios", "platform: acme_os", 1)
+        r002.replacen("platform: cisco_ios", "platform: cisco_iso", 1)
     );
     std::fs::write(inv.path().join("hosts.yaml"), hosts).unwrap();
     let home = TempDir::new("home");
@@ -310,7 +310,13 @@ async fn device_without_platform_gets_an_inventory_error_record_not_a_crash() {
     assert_eq!(records.len(), 2);
     let r2 = records.iter().find(|r| r["device"] == "r002").unwrap();
     assert_eq!(r2["error"]["class"], "inventory", "{r2}");
-    assert!(r2["error"]["message"].as_str().unwrap().contains("acme_os"));
+    assert!(
+        r2["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`cisco_iso` (did you mean `cisco_ios`?)"),
+        "names the platform and the closest installed one: {r2}"
+    );
     let r1 = records.iter().find(|r| r["device"] == "r001").unwrap();
     assert_eq!(r1["status"], "ok");
 }

@@ -233,7 +233,10 @@ async fn run(
     let mut write_error: Option<std::io::Error> = None;
     let show_progress = std::io::stderr().is_terminal();
     let Loaded {
-        runtime, platforms, ..
+        runtime,
+        platforms,
+        known_platforms,
+        ..
     } = loaded;
     let mut late: Vec<Record> = Vec::new();
     let mut reached: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -252,6 +255,7 @@ async fn run(
             let loaded = Loaded {
                 runtime: runtime.clone(),
                 platforms: platforms.clone(),
+                known_platforms: known_platforms.clone(),
                 workflow: None,
             };
             let (wave_records, _, err) =

@@ -328,6 +328,8 @@ pub struct Loaded {
     pub runtime: Arc<Runtime>,
     /// Platforms defined by the drivers.
     pub platforms: BTreeMap<String, DriverPlatform>,
+    /// Every platform the installed drivers name (compiled or not).
+    pub known_platforms: Vec<String>,
     /// The workflow, when one was asked for.
     pub workflow: Option<Arc<Plugin>>,
 }
@@ -456,9 +458,20 @@ pub async fn load_plugins_in(
         None => None,
         Some(name) => Some(load_workflow(cache, dirs, &bundles, name, policy)?),
     };
+    // Every platform an installed driver names, for "did you mean" on a
+    // platform no driver defines.
+    let mut known_platforms: Vec<String> = bundles
+        .iter()
+        .filter(|b| b.manifest.kind == Kind::Driver)
+        .flat_map(|b| b.manifest.platforms.iter().cloned())
+        .chain(platforms.keys().cloned())
+        .collect();
+    known_platforms.sort();
+    known_platforms.dedup();
     Ok(Loaded {
         runtime,
         platforms,
+        known_platforms,
         workflow,
     })
 }
@@ -899,6 +912,7 @@ pub async fn collect(
     let env = Arc::new(Env {
         runtime: loaded.runtime,
         platforms: loaded.platforms,
+        known_platforms: loaded.known_platforms,
         known_hosts,
         connectivity: connectivity.clone(),
     });

@@ -100,23 +100,10 @@ pub const NETRUN_EXTRAS: &[&str] = &[
 /// The known word closest to `word` (a typo's likely meaning), if any is
 /// close enough to be a plausible misspelling.
 pub fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    }
     known
         .iter()
-        .map(|k| (distance(word, k), *k))
+        // Damerau: a swap of two letters (`cisco_iso`) is one typo.
+        .map(|k| (strsim::damerau_levenshtein(word, k), *k))
         .filter(|(d, k)| *d <= (k.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)

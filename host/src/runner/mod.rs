@@ -216,6 +216,9 @@ pub struct Env {
     pub runtime: Arc<Runtime>,
     /// Platforms by `device_type`, with their drivers.
     pub platforms: BTreeMap<String, DriverPlatform>,
+    /// Every platform the installed drivers name, for the "did you mean" of
+    /// a platform none defines.
+    pub known_platforms: Vec<String>,
     /// Known host keys, read once.
     pub known_hosts: Arc<KnownHosts>,
     /// Session pool, breakers and retry policy.
@@ -486,6 +489,9 @@ async fn run_device(
     let target = target_of(host, env, settings, timeouts)?;
     let platform_name = host.platform.clone().unwrap_or_default();
     let platform = env.platforms.get(&platform_name).cloned();
+    if platform.is_none() && !platform_name.is_empty() {
+        return Err(unknown_platform(host, &platform_name, &env.known_platforms));
+    }
     let mut ctx = DeviceContext::new(
         DeviceSpec {
             target,
@@ -565,6 +571,27 @@ async fn get_all(ctx: &mut DeviceContext, getters: &[String]) -> (Value, Option<
         }
     }
     (Value::Object(data), None)
+}
+
+/// A host whose platform no installed driver defines: one line naming the
+/// host, the platform and the closest installed ones.
+fn unknown_platform(host: &Host, name: &str, known: &[String]) -> Error {
+    let names: Vec<&str> = known.iter().map(String::as_str).collect();
+    let hint = crate::inventory::closest(name, &names)
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    Error::new(
+        ErrorClass::Inventory,
+        format!(
+            "{}: no installed driver defines platform `{name}`{hint}; installed platforms: {}",
+            host.name,
+            if names.is_empty() {
+                "none (install a driver plugin)".to_string()
+            } else {
+                names.join(", ")
+            }
+        ),
+    )
 }
 
 async fn run_workflow(

@@ -220,6 +220,7 @@ async fn load(
         connectivity,
         runtime: loaded.runtime,
         platforms: loaded.platforms,
+        known_platforms: loaded.known_platforms,
         known_hosts: Arc::new(runner::load_known_hosts(&all_hosts)),
     });
     let mut jobs = Vec::new();
