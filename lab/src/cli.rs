@@ -478,6 +478,7 @@ const USER_SHOW: &[&str] = &[
     "inventory",
     "ip",
     "lldp",
+    "mac",
     "privilege",
     "users",
     "version",
@@ -489,6 +490,7 @@ const PRIV_SHOW: &[&str] = &[
     "inventory",
     "ip",
     "lldp",
+    "mac",
     "privilege",
     "running-config",
     "startup-config",
@@ -1029,9 +1031,20 @@ impl Cli {
                 no_more(&args[1..])?;
                 templates::show_lldp_neighbors(p, &d.state())
             }
+            // Only the switches have a MAC address table (routers refuse `mac`).
+            "mac" if p.platform.is_switch() => {
+                let t = args.first().ok_or(Fail::Incomplete)?;
+                keyword(t, &["address-table"])?;
+                no_more(&args[1..])?;
+                templates::show_mac_address_table(p, &d.state())
+            }
+            "mac" => return Err(Fail::Invalid(first.at)),
             "ip" => {
                 let t = args.first().ok_or(Fail::Incomplete)?;
-                keyword(t, &["interface"])?;
+                if keyword(t, &["arp", "interface"])? == "arp" {
+                    no_more(&args[1..])?;
+                    return Ok(templates::show_ip_arp(p, &d.state()));
+                }
                 match args.get(1) {
                     None => templates::show_ip_interface(&d.state()),
                     Some(t) => {
@@ -1739,6 +1752,79 @@ mod tests {
             seen += total;
         }
         assert!(seen > 6, "a dozen devices have neighbours: {seen}");
+    }
+
+    #[test]
+    fn arp_and_mac_tables_agree_with_interfaces_and_lldp_and_parse_as_the_ios_getters_read_them() {
+        use netrun_plugin_netrun_platforms::getters::answer_in;
+        let getters = netrun_plugin_cisco_ios::getters::GETTERS;
+        let (mut neighbours, mut macs) = (0, 0);
+        for index in 0..12 {
+            let dev = Device::generate(42, index, format!("r{index:03}"), Instant::now());
+            let mut c = cli_on(dev.clone());
+            let mut get = |cmd: &str, getter: &str| {
+                let (out, status) = c.run_exec(cmd);
+                let out = String::from_utf8(out).unwrap().replace("\r\n", "\n");
+                let outputs = [(cmd.to_string(), out.clone())];
+                (
+                    status,
+                    answer_in(getters, "cisco_ios", getter, &outputs),
+                    out,
+                )
+            };
+            let (status, arp, out) = get("show ip arp", "arp_table");
+            assert_eq!(status, 0, "{out}");
+            let arp = arp.unwrap_or_else(|e| panic!("{e}\n{out}"));
+            let state = dev.state();
+            for e in arp.as_array().unwrap() {
+                let name = e["interface"].as_str().unwrap();
+                let i = state.interfaces.iter().find(|i| i.name == name).unwrap();
+                assert!(i.protocol_up() && i.ip.is_some(), "{name}: {out}");
+                assert_ne!(
+                    i.kind,
+                    IfKind::Management,
+                    "Mgmt-vrf is not in the global table"
+                );
+                neighbours += usize::from(e["age"].as_f64().unwrap() >= 0.0);
+            }
+            drop(state);
+            let (_, lldp, out) = get("show lldp neighbors", "lldp_neighbors");
+            let lldp = lldp.unwrap_or_else(|e| panic!("{e}\n{out}"));
+            let (status, table, out) = get("show mac address-table", "mac_address_table");
+            if !dev.profile.platform.is_switch() {
+                assert_eq!(status, 1, "routers have no MAC table: {out}");
+                continue;
+            }
+            let table = table.unwrap_or_else(|e| panic!("{e}\n{out}"));
+            let learned: Vec<(String, String)> = table
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| !e["static"].as_bool().unwrap())
+                .map(|e| {
+                    (
+                        e["interface"].as_str().unwrap().into(),
+                        e["mac"].as_str().unwrap().replace(':', ""),
+                    )
+                })
+                .collect();
+            macs += learned.len();
+            // A phone's LLDP port ID is its MAC: the switch learned it on that port.
+            for (port, list) in lldp.as_object().unwrap() {
+                for n in list.as_array().unwrap() {
+                    if let Some(hex) = n["port"].as_str().unwrap().strip_suffix(":P1") {
+                        assert!(
+                            learned.contains(&(port.clone(), hex.into())),
+                            "{port} {hex}: {out}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            neighbours > 6 && macs > 3,
+            "{neighbours} ARP neighbours, {macs} MACs"
+        );
     }
 
     #[test]

@@ -374,54 +374,192 @@ pub fn show_ip_int_brief(s: &DeviceState) -> String {
     o
 }
 
-/// `show lldp neighbors`: neighbours on physical ports whose link is up (the
-/// router's uplink to a core router and most of its other links, a phone or
-/// a server on most switch ports), drawn from the device's salt so every
-/// session sees the same table.
+/// What is plugged into a physical port whose link is up: its MAC and, when
+/// it speaks LLDP, its row of `show lldp neighbors`.
+struct Attached {
+    mac: u64,
+    lldp: Option<LldpRow>,
+}
+
+/// A neighbour as `show lldp neighbors` lists it.
+struct LldpRow {
+    device: String,
+    hold: u32,
+    caps: &'static str,
+    port: String,
+}
+
+/// The router's uplink goes to a core router and most of its other links to
+/// distribution routers; a switch port has a Cisco IP phone, a VMware host
+/// or a station without LLDP. Drawn from the device's salt and the port, so
+/// LLDP, ARP and MAC tables agree and every session sees the same.
+fn attached(p: &Profile, i: &Interface) -> Option<Attached> {
+    if i.kind != IfKind::Gigabit || !i.protocol_up() {
+        return None;
+    }
+    let mut rng = SplitMix64::new(p.salt, u64::from(i.mac_offset), 0x11d9);
+    let n = rng.range(1, 4);
+    let port = rng.range(1, 48);
+    let low = rng.next_u64() & 0xff_ffff;
+    // OUIs: Cisco IP phones 00:1B:D4, VMware 00:50:56, Cisco routers 00:A3:8E.
+    let (phone, host, router) = (
+        0x001b_d400_0000 | low,
+        0x0050_5600_0000 | low,
+        0x00a3_8e00_0000 | low,
+    );
+    let row = |device: String, hold, caps, port| LldpRow {
+        device,
+        hold,
+        caps,
+        port,
+    };
+    Some(match (p.platform.is_switch(), rng.below(3)) {
+        (true, 0) => {
+            let hex = format!("{phone:012X}");
+            Attached {
+                mac: phone,
+                lldp: Some(row(format!("SEP{hex}"), 180, "B,T", format!("{hex}:P1"))),
+            }
+        }
+        (true, 1) => Attached {
+            mac: host,
+            lldp: Some(row(format!("esxi-{n:02}"), 180, "", mac_text(host))),
+        },
+        // The router's first port is its uplink (see `make_interfaces`).
+        (false, _) if i.mac_offset == 1 => Attached {
+            mac: router,
+            lldp: Some(row(
+                format!("core{}.lab.local", n % 2 + 1),
+                120,
+                "B,R",
+                format!("Gi1/0/{port}"),
+            )),
+        },
+        (false, 1 | 2) => Attached {
+            mac: router,
+            lldp: Some(row(
+                format!("dist{n}.lab.local"),
+                120,
+                "R",
+                format!("Gi0/0/{}", port % 4),
+            )),
+        },
+        _ => Attached {
+            mac: host,
+            lldp: None,
+        },
+    })
+}
+
+/// `show lldp neighbors`.
 pub fn show_lldp_neighbors(p: &Profile, s: &DeviceState) -> String {
     let mut o = String::from(
         "Capability codes:\n    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device\n    (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other\n\nDevice ID           Local Intf     Hold-time  Capability      Port ID\n",
     );
     let mut count = 0;
     for i in &s.interfaces {
-        if i.kind != IfKind::Gigabit || !i.protocol_up() {
+        let Some(n) = attached(p, i).and_then(|a| a.lldp) else {
             continue;
-        }
-        let mut rng = SplitMix64::new(p.salt, u64::from(i.mac_offset), 0x11d9);
-        let n = rng.range(1, 4);
-        let port = rng.range(1, 48);
-        let low = rng.next_u64() & 0xff_ffff;
-        // Servers are VMware hosts (OUI 00:50:56), phones Cisco IP phones (00:1B:D4).
-        let mac = 0x0050_5600_0000 | low;
-        let (device, hold, caps, port_id) = match (p.platform.is_switch(), rng.below(3)) {
-            (true, 0) => {
-                let hex = format!("{:012X}", 0x001b_d400_0000 | low);
-                (format!("SEP{hex}"), 180, "B,T", format!("{hex}:P1"))
-            }
-            (true, 1) => (format!("esxi-{n:02}"), 180, "", mac_text(mac)),
-            // The router's first port is its uplink (see `make_interfaces`).
-            (false, _) if i.mac_offset == 1 => (
-                format!("core{}.lab.local", n % 2 + 1),
-                120,
-                "B,R",
-                format!("Gi1/0/{port}"),
-            ),
-            (false, 1 | 2) => (
-                format!("dist{n}.lab.local"),
-                120,
-                "R",
-                format!("Gi0/0/{}", port % 4),
-            ),
-            _ => continue,
         };
         count += 1;
         let _ = writeln!(
             o,
-            "{device:<19} {:<14} {hold:<10} {caps:<15} {port_id}",
-            abbreviate(&i.name)
+            "{:<19} {:<14} {:<10} {:<15} {}",
+            n.device,
+            abbreviate(&i.name),
+            n.hold,
+            n.caps,
+            n.port
         );
     }
     let _ = write!(o, "\nTotal entries displayed: {count}\n\n");
+    o
+}
+
+/// `show ip arp` (global table: the switch's management port is in Mgmt-vrf):
+/// the device's own address on each interface that is up, the neighbour on
+/// each routed link, and the hosts behind a switch's ports on its SVI.
+pub fn show_ip_arp(p: &Profile, s: &DeviceState) -> String {
+    let mut o =
+        String::from("Protocol  Address          Age (min)  Hardware Addr   Type   Interface\n");
+    let mut row = |ip: Ipv4Addr, age: Option<u64>, mac: u64, name: &str| {
+        let age = age.map_or_else(|| "-".to_string(), |a| a.to_string());
+        let _ = writeln!(
+            o,
+            "Internet  {:<16}{age:>9}   {}  ARPA   {name}",
+            ip.to_string(),
+            mac_text(mac)
+        );
+    };
+    let hosts: Vec<u64> = s
+        .interfaces
+        .iter()
+        .filter_map(|i| attached(p, i))
+        .filter(|a| a.lldp.as_ref().is_none_or(|n| n.caps != "B,T"))
+        .map(|a| a.mac)
+        .collect();
+    for i in &s.interfaces {
+        let Some((ip, len)) = i.ip else { continue };
+        if !i.protocol_up() || matches!(i.kind, IfKind::Loopback | IfKind::Management) {
+            continue;
+        }
+        row(ip, None, p.mac_base + u64::from(i.mac_offset), &i.name);
+        let o = ip.octets();
+        let age = |mac: u64| Some(mac % 240);
+        match i.kind {
+            IfKind::Gigabit if len < 31 => {
+                if let Some(a) = attached(p, i) {
+                    let last = if o[3] == 254 { 253 } else { 254 };
+                    row(
+                        Ipv4Addr::new(o[0], o[1], o[2], last),
+                        age(a.mac),
+                        a.mac,
+                        &i.name,
+                    );
+                }
+            }
+            IfKind::Vlan => {
+                for (k, mac) in hosts.iter().enumerate() {
+                    let last = 200 + k as u8 % 50;
+                    if last != o[3] {
+                        row(
+                            Ipv4Addr::new(o[0], o[1], o[2], last),
+                            age(*mac),
+                            *mac,
+                            &i.name,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    o
+}
+
+/// `show mac address-table` on a switch: the CPU's entries, then what is
+/// attached to each access port that is up (VLAN 1).
+pub fn show_mac_address_table(p: &Profile, s: &DeviceState) -> String {
+    let mut o = String::from(
+        "          Mac Address Table\n-------------------------------------------\n\nVlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n",
+    );
+    let cpu = [0x0100_0ccc_cccc_u64, 0x0100_0ccc_cccd, 0x0180_c200_0000];
+    for mac in cpu {
+        let _ = writeln!(o, " All    {}    STATIC      CPU", mac_text(mac));
+    }
+    let mut total = cpu.len();
+    for i in s.interfaces.iter().filter(|i| i.switchport) {
+        if let Some(a) = attached(p, i) {
+            total += 1;
+            let _ = writeln!(
+                o,
+                "   1    {}    DYNAMIC     {}",
+                mac_text(a.mac),
+                abbreviate(&i.name)
+            );
+        }
+    }
+    let _ = writeln!(o, "Total Mac Addresses for this criterion: {total}");
     o
 }
 
