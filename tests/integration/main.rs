@@ -10,6 +10,7 @@ mod http;
 mod openssh;
 mod operator;
 mod parsers;
+mod platforms;
 mod sandbox;
 mod sweep;
 mod telemetry;
