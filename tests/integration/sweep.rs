@@ -286,6 +286,33 @@ fn bad_inventory_and_unknown_hosts_are_clear_errors_with_exit_code_1() {
     );
 }
 
+#[test]
+fn a_known_hosts_file_named_in_the_inventory_that_is_missing_stops_the_run_naming_file_and_host() {
+    let home = TempDir::new("home");
+    let inv = TempDir::new("kh-missing");
+    std::fs::write(
+        inv.path().join("hosts.yaml"),
+        "r1:\n  hostname: 127.0.0.1\n  platform: cisco_ios\n  username: admin\n  connection_options:\n    netrun:\n      extras: {known_hosts: lab_known_hosts}\n",
+    )
+    .unwrap();
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show clock", "-i"]).arg(inv.path());
+    let o = output(&mut cmd);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a plan error, not a device failure"
+    );
+    let e = stderr(&o);
+    let file = inv.path().join("lab_known_hosts");
+    assert!(
+        e.contains("r1: ")
+            && e.contains(&file.display().to_string())
+            && e.contains("does not exist"),
+        "{e}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn device_without_platform_gets_an_inventory_error_record_not_a_crash() {
     let (_lab, inv) = lab(2, &[]).await;

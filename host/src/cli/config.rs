@@ -221,6 +221,7 @@ async fn run(
     )
     .await?;
     let settings = settings_of(t, &inventory)?;
+    crate::runner::check_named_known_hosts(&hosts)?;
     let connectivity = connectivity_of(t)?;
     let grace = secs(t.grace, "--grace")?;
     let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");

@@ -306,6 +306,40 @@ pub fn load_known_hosts_with(hosts: &[Host], ssh_config: &SshConfig) -> KnownHos
     KnownHosts::load(&files)
 }
 
+/// Check that every known_hosts file the inventory names can be read: a
+/// mistyped path would otherwise surface only later, per device, as "host
+/// key not known". The error names the host and the file.
+pub fn check_named_known_hosts(hosts: &[Host]) -> Result<(), Error> {
+    for h in hosts {
+        for f in &h.known_hosts_files {
+            let problem = match std::fs::metadata(f) {
+                Ok(m) if m.is_dir() => Some("is a folder, not a file".to_string()),
+                Ok(_) => std::fs::File::open(f)
+                    .err()
+                    .map(|e| format!("cannot be read ({e})")),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Some("does not exist".to_string())
+                }
+                Err(e) => Some(format!("cannot be read ({e})")),
+            };
+            if let Some(problem) = problem {
+                return Err(Error::new(
+                    ErrorClass::Inventory,
+                    format!(
+                        "{}: the known_hosts file {} named in the inventory (connection_options.netrun.extras.known_hosts) {problem}: fix the path, or create the file with `ssh-keyscan -p {} {} >> {}`",
+                        h.name,
+                        f.display(),
+                        h.port,
+                        h.hostname,
+                        f.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Permits a device needs before it starts: its limited groups', then the
 /// run's. Taken in this fixed order (groups sorted by name) so tasks never
 /// wait on each other in a cycle; groups first so a device waiting for its
@@ -692,6 +726,29 @@ mod tests {
         let (t, device) = settings.timeouts_of(&h).unwrap();
         assert_eq!(t.connect, Duration::from_secs(7));
         assert_eq!(device, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_known_hosts_file_named_in_the_inventory_must_exist() {
+        let dir = std::env::temp_dir().join(format!("netrun-kh-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let present = dir.join("kh_present");
+        std::fs::write(&present, "").unwrap();
+        let mut ok = host("r1", &[], json!({}));
+        ok.known_hosts_files = vec![present];
+        let mut bad = host("r2", &[], json!({}));
+        bad.known_hosts_files = vec![dir.join("kh_missing")];
+        assert!(check_named_known_hosts(std::slice::from_ref(&ok)).is_ok());
+        let e = check_named_known_hosts(&[ok, bad]).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Inventory);
+        assert!(e.message.starts_with("r2: "), "{}", e.message);
+        assert!(e.message.contains("kh_missing"), "{}", e.message);
+        assert!(e.message.contains("does not exist"), "{}", e.message);
+        let mut folder = host("r3", &[], json!({}));
+        folder.known_hosts_files = vec![dir.clone()];
+        let e = check_named_known_hosts(&[folder]).unwrap_err();
+        assert!(e.message.contains("is a folder"), "{}", e.message);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -214,6 +214,7 @@ async fn load(
     metrics()
         .plugin
         .set_stale_after((longest * 3).max(Duration::from_secs(60)));
+    runner::check_named_known_hosts(&all_hosts)?;
     let connectivity = process.connectivity(wanted);
     process.plugins.prune();
     let env = Arc::new(Env {
