@@ -5,70 +5,25 @@
 pub mod getters;
 pub mod parsers;
 
-use netrun_guest::driver::{Definition, Driver, ParseError};
-use netrun_guest::{Level, log};
-use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
-
-/// The platform of `plugins/netrun-platforms/platforms/arista_eos.yaml`,
-/// whose `driver` field names this driver.
-fn definitions() -> Vec<Definition> {
-    let (defs, errors) = netrun_plugin_netrun_platforms::data::definitions_for("arista-eos");
-    for e in errors {
-        log(Level::Error, &e.to_string());
-    }
-    defs
+netrun_plugin_netrun_platforms::vendor_driver! {
+    /// The driver: platforms from the data files naming "arista-eos", this
+    /// crate's parsers and getters.
+    AristaEos,
+    driver: "arista-eos",
+    commands: parsers::COMMANDS,
+    parse: parsers::parse,
+    getters: getters::GETTERS
 }
-
-/// The driver.
-pub struct AristaEos;
-
-impl Driver for AristaEos {
-    fn platforms() -> Vec<Definition> {
-        definitions()
-    }
-
-    fn parsers(_platform: &str) -> Vec<String> {
-        parsers::COMMANDS.iter().map(|c| c.to_string()).collect()
-    }
-
-    fn parse(
-        _platform: &str,
-        command: &str,
-        output: &str,
-    ) -> Result<serde_json::Value, ParseError> {
-        parsers::parse(command, output).map_err(ParseError::from)
-    }
-
-    fn getters(platform: &str) -> Vec<String> {
-        getters_in(getters::GETTERS, platform)
-            .into_iter()
-            .map(String::from)
-            .collect()
-    }
-
-    fn getter_commands(platform: &str, getter: &str) -> Result<Vec<String>, ParseError> {
-        commands_in(getters::GETTERS, platform, getter).map_err(ParseError::from)
-    }
-
-    fn getter(
-        platform: &str,
-        getter: &str,
-        outputs: &[(String, String)],
-    ) -> Result<serde_json::Value, ParseError> {
-        answer_in(getters::GETTERS, platform, getter, outputs).map_err(ParseError::from)
-    }
-}
-
-netrun_guest::register_driver!(AristaEos);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use netrun_guest::driver::Secret;
+    use netrun_guest::driver::{Definition, Driver};
     use regex::Regex;
 
     fn eos() -> Definition {
-        let mut defs = definitions();
+        let mut defs = <AristaEos as Driver>::platforms();
         assert_eq!(defs.len(), 1);
         defs.remove(0)
     }

@@ -69,3 +69,73 @@ pub mod component {
 
     netrun_guest::register_driver!(Platforms);
 }
+
+/// A vendor driver: its platforms are this crate's data files whose
+/// `driver` field names it, its parsers and getter table are its own.
+/// Defines the driver type and registers it as the component's driver.
+///
+/// ```ignore
+/// netrun_plugin_netrun_platforms::vendor_driver! {
+///     /// The driver.
+///     CiscoIos, driver: "cisco-ios", commands: parsers::COMMANDS,
+///     parse: parsers::parse, getters: getters::GETTERS
+/// }
+/// ```
+#[macro_export]
+macro_rules! vendor_driver {
+    ($(#[$doc:meta])* $ty:ident, driver: $driver:expr, commands: $commands:expr,
+     parse: $parse:path, getters: $getters:expr) => {
+        $(#[$doc])*
+        pub struct $ty;
+
+        impl netrun_guest::driver::Driver for $ty {
+            fn platforms() -> Vec<netrun_guest::driver::Definition> {
+                let (defs, errors) = $crate::data::definitions_for($driver);
+                // A refused file leaves its platform undefined; the host's
+                // log says why (this crate's tests catch it before release).
+                for e in errors {
+                    netrun_guest::log(netrun_guest::Level::Error, &e.to_string());
+                }
+                defs
+            }
+
+            fn parsers(_platform: &str) -> Vec<String> {
+                $commands.iter().map(|c| c.to_string()).collect()
+            }
+
+            fn parse(
+                _platform: &str,
+                command: &str,
+                output: &str,
+            ) -> Result<serde_json::Value, netrun_guest::driver::ParseError> {
+                $parse(command, output).map_err(netrun_guest::driver::ParseError::from)
+            }
+
+            fn getters(platform: &str) -> Vec<String> {
+                $crate::getters::getters_in($getters, platform)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            }
+
+            fn getter_commands(
+                platform: &str,
+                getter: &str,
+            ) -> Result<Vec<String>, netrun_guest::driver::ParseError> {
+                $crate::getters::commands_in($getters, platform, getter)
+                    .map_err(netrun_guest::driver::ParseError::from)
+            }
+
+            fn getter(
+                platform: &str,
+                getter: &str,
+                outputs: &[(String, String)],
+            ) -> Result<serde_json::Value, netrun_guest::driver::ParseError> {
+                $crate::getters::answer_in($getters, platform, getter, outputs)
+                    .map_err(netrun_guest::driver::ParseError::from)
+            }
+        }
+
+        netrun_guest::register_driver!($ty);
+    };
+}
