@@ -2,7 +2,8 @@
 //!
 //! The layers follow the data flow of DESIGN.md, top to bottom:
 //! [`cli`] → [`runner`] → [`runtime`] (wasmtime plugins) → [`transport`]
-//! (SSH), with [`inventory`], [`results`] and [`error`] beside them.
+//! (SSH), with [`inventory`], [`results`] and [`error`] beside them;
+//! [`parsing`] gives structured output for any command (driver, then TextFSM).
 
 #![warn(missing_docs)]
 
@@ -10,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod inventory;
+pub mod parsing;
 pub mod resilience;
 pub mod results;
 pub mod runner;

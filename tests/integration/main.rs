@@ -14,3 +14,4 @@ mod platforms;
 mod sandbox;
 mod sweep;
 mod telemetry;
+mod textfsm;

@@ -113,7 +113,10 @@ async fn exec_parses_output_when_the_driver_has_a_parser_and_keeps_raw_text_othe
         "-",
         "-i",
     ])
-    .arg(inv.path());
+    .arg(inv.path())
+    // No TextFSM templates anywhere: the clock stays unparsed.
+    .env_remove("NET_TEXTFSM")
+    .env_remove("XDG_CONFIG_HOME");
     let o = run(cmd).await;
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let records: Vec<Value> = String::from_utf8_lossy(&o.stdout)
@@ -143,7 +146,10 @@ async fn exec_parses_output_when_the_driver_has_a_parser_and_keeps_raw_text_othe
             brief["output"].as_str().unwrap().lines().count() - 1
         );
         let clock = &commands[1];
-        assert!(clock.get("parsed").is_none());
+        assert_eq!(brief["parser"], "cisco-ios", "{brief}");
+        assert_eq!(clock["parsed"], Value::Null, "{clock}");
+        let why = clock["parse_reason"].as_str().expect("parse_reason");
+        assert!(why.contains("TextFSM: no TextFSM templates"), "{why}");
         assert!(clock["output"].as_str().unwrap().contains("UTC"), "{clock}");
     }
 }

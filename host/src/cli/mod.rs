@@ -9,6 +9,7 @@ mod exec;
 mod get;
 mod inventory;
 mod lab;
+mod parse;
 mod plugin;
 mod serve;
 
@@ -104,6 +105,8 @@ enum Command {
     Get(get::GetArgs),
     /// Every platform the installed drivers define, and the getters each answers.
     Platforms,
+    /// Parse saved command outputs with TextFSM templates (ntc-templates), one JSON line per file.
+    Parse(parse::ParseArgs),
 }
 
 /// Which devices, where results go, and the limits of a run.
@@ -305,6 +308,7 @@ impl Cli {
             Command::Inventory { command } => inventory::execute(command),
             Command::Get(a) => get::sweep_get(&dirs, a).await,
             Command::Platforms => get::platforms(&dirs).await,
+            Command::Parse(a) => parse::execute(a),
         }
     }
 }

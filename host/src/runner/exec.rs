@@ -21,14 +21,17 @@ pub struct ExecOptions {
 }
 
 /// Send `commands` in order. The value is the `commands` list, one entry
-/// per command (`output` and `parsed`, or `error`, or `sent: false` for
+/// per command (`output` with `parsed` and the `parser` that answered, or
+/// `parsed: null` and the `parse_reason`; or `error`; or `sent: false` for
 /// those not sent after a failure); the error, if any, is the first
-/// failure.
+/// failure. Parsing is the driver's, else TextFSM's (`crate::parsing`);
+/// `driver` names the driver plugin for `parser`.
 pub async fn exec(
     ctx: &mut DeviceContext,
     commands: &[String],
     options: &ExecOptions,
     over_api: bool,
+    driver: &str,
 ) -> (Value, Option<Error>) {
     let mut out = Vec::with_capacity(commands.len());
     let mut first_error: Option<Error> = None;
@@ -44,10 +47,12 @@ pub async fn exec(
         };
         match sent {
             Ok(output) => {
-                let parsed = match ctx.parse(command, &output).await {
-                    Ok(json) => serde_json::from_str::<Value>(&json).ok(),
+                let own = match ctx.parse(command, &output).await {
+                    Ok(json) => serde_json::from_str::<Value>(&json)
+                        .map(|v| (driver.to_string(), v))
+                        .map_err(|e| format!("driver {driver} returned invalid JSON: {e}")),
                     Err(e) if matches!(e.class, ErrorClass::Parse | ErrorClass::Unsupported) => {
-                        None
+                        Err(e.message)
                     }
                     Err(e) => {
                         out.push(json!({ "command": command, "output": output }));
@@ -55,9 +60,17 @@ pub async fn exec(
                         continue;
                     }
                 };
+                let outcome = crate::parsing::resolve(
+                    own,
+                    crate::parsing::fallback(),
+                    ctx.platform_name(),
+                    command,
+                    &output,
+                )
+                .await;
                 let mut entry = json!({ "command": command, "output": output });
-                if let Some(p) = parsed {
-                    entry["parsed"] = p;
+                for (key, value) in outcome.fields() {
+                    entry[key] = value;
                 }
                 out.push(entry);
             }

@@ -526,6 +526,10 @@ async fn run_device(
     if platform.is_none() && !platform_name.is_empty() {
         return Err(unknown_platform(host, &platform_name, &env.known_platforms));
     }
+    let driver_name = platform
+        .as_ref()
+        .map(|dp| dp.driver.bundle.manifest.name.clone())
+        .unwrap_or_default();
     let mut ctx = DeviceContext::new(
         DeviceSpec {
             target,
@@ -546,7 +550,7 @@ async fn run_device(
                 .get(host.platform.as_deref().unwrap_or_default())
                 .is_some_and(|dp| dp.driver.bundle.manifest.exec_api.is_some())
                 && matches!(crate::transport::http::Endpoint::of(host), Ok(Some(_)));
-            let result = exec::exec(&mut ctx, commands, options, over_api).await;
+            let result = exec::exec(&mut ctx, commands, options, over_api, &driver_name).await;
             ctx.close().await;
             Ok(result)
         }

@@ -307,6 +307,11 @@ impl DeviceContext {
             .ok_or_else(|| Error::new(ErrorClass::Internal, "session vanished from its lease"))
     }
 
+    /// The inventory's platform of the device (`cisco_ios`, …).
+    pub fn platform_name(&self) -> &str {
+        &self.platform_name
+    }
+
     /// Parse with the device's driver; the driver instance lives as long as
     /// the device task.
     pub async fn parse(&mut self, command: &str, output: &str) -> Result<String, Error> {

@@ -246,13 +246,30 @@ impl PluginState {
             .unwrap_or_default()
     }
 
-    /// Parse with the device's driver.
+    /// Parse with the device's driver, else with a TextFSM template from the
+    /// index (`crate::parsing`): the records as a JSON list.
     pub(crate) async fn parser_parse(
         &mut self,
         command: &str,
         output: &str,
     ) -> Result<String, Error> {
-        self.ctx()?.parse(command, output).await
+        let ctx = self.ctx()?;
+        let e = match ctx.parse(command, output).await {
+            Err(e) if matches!(e.class, ErrorClass::Parse | ErrorClass::Unsupported) => e,
+            answer => return answer,
+        };
+        let textfsm = match crate::parsing::fallback() {
+            Ok(t) => t.parse_blocking(ctx.platform_name(), command, output).await,
+            Err(why) => {
+                return Err(Error::new(
+                    e.class,
+                    format!("{}; TextFSM: {why}", e.message),
+                ));
+            }
+        };
+        textfsm
+            .map(|p| p.records.to_string())
+            .map_err(|t| Error::new(e.class, format!("{}; TextFSM: {t}", e.message)))
     }
 
     /// Answer a getter through the device's driver. The commands it runs are

@@ -1,0 +1,113 @@
+//! `netrun parse`: parse saved command outputs offline with TextFSM
+//! templates (ntc-templates' index, or one template), one JSON line per file.
+
+use crate::parsing::{self, TextFsm};
+use anyhow::Context as _;
+use clap::Args;
+use netrun_textfsm::{Limits, Template};
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+/// `netrun parse` arguments.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("how").required(true).args(["platform", "template"]))]
+pub struct ParseArgs {
+    /// Saved outputs, in order (`-` reads standard input).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Platform the output came from (ntc-templates' names: cisco_ios, arista_eos, …).
+    #[arg(long, requires = "command")]
+    platform: Option<String>,
+    /// The command that produced the output, as typed (abbreviations work: `sh ip int br`).
+    #[arg(long, requires = "platform")]
+    command: Option<String>,
+    /// Templates folder with a clitable `index` [default: $NET_TEXTFSM, else ~/.config/netrun/templates].
+    #[arg(long, value_name = "DIR", conflicts_with = "template")]
+    templates: Option<PathBuf>,
+    /// Parse with this one template, no index.
+    #[arg(long, value_name = "FILE.textfsm")]
+    template: Option<PathBuf>,
+}
+
+/// The parser chosen for the run: the index, or one template.
+enum Parser {
+    Index {
+        textfsm: TextFsm,
+        platform: String,
+        command: String,
+    },
+    One(Template),
+}
+
+/// Run `netrun parse`; exit code 2 when a file did not parse.
+pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
+    let parser = match (&a.template, &a.platform, &a.command) {
+        (Some(path), _, _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read template {}", path.display()))?;
+            Parser::One(
+                Template::compile(&text, &Limits::default())
+                    .with_context(|| format!("template {}", path.display()))?,
+            )
+        }
+        (None, Some(platform), Some(command)) => {
+            let (dir, _) = parsing::templates_dir(a.templates.as_deref())?;
+            Parser::Index {
+                textfsm: TextFsm::load(&dir)?,
+                platform: platform.clone(),
+                command: command.clone(),
+            }
+        }
+        _ => anyhow::bail!("give --platform P --command \"C\", or --template FILE.textfsm"),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = 0;
+    for file in &a.files {
+        let line = match read(file).and_then(|text| parse(&parser, &text)) {
+            Ok(json) => json,
+            Err(e) => {
+                failed += 1;
+                serde_json::json!({ "error": format!("{}: {e}", file.display()) }).to_string()
+            }
+        };
+        writeln!(out, "{line}").context("cannot write to standard output")?;
+    }
+    out.flush().context("cannot write to standard output")?;
+    Ok(if failed == 0 {
+        super::EXIT_OK
+    } else {
+        super::EXIT_SOME_FAILED
+    })
+}
+
+fn read(file: &Path) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    let read = if file.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("cannot read: {e}"))?;
+    // Device output is not always valid UTF-8 (Latin-1 descriptions).
+    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
+}
+
+/// One file's records as a JSON list, keys in template order.
+fn parse(parser: &Parser, text: &str) -> Result<String, String> {
+    let records = match parser {
+        Parser::Index {
+            textfsm,
+            platform,
+            command,
+        } => {
+            textfsm
+                .index()
+                .parse_output(platform, command, text)
+                .map_err(|e| e.to_string())?
+                .records
+        }
+        Parser::One(t) => parsing::parse_with_template(t, text)?,
+    };
+    serde_json::to_string(&records).map_err(|e| e.to_string())
+}

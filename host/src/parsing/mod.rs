@@ -1,0 +1,381 @@
+//! Structured output for any command: the driver's own parser first, then a
+//! TextFSM template found through a clitable index (ntc-templates or the
+//! user's folder), else the raw text and the reason.
+//!
+//! TextFSM runs here in the host, natively, behind `netrun_textfsm::Limits`
+//! (input size, regex size and backtracking, rule evaluations, time, output
+//! size): a template is data, and its only unbounded costs are those the
+//! limits cap. Parses run on the blocking pool so they never stall sessions.
+
+use netrun_textfsm::{Index, IndexError, Limits, Record, Template};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// The environment variable naming a templates folder (Netmiko's).
+pub const TEMPLATES_ENV: &str = "NET_TEXTFSM";
+
+/// Records a template gave, and which parser answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// `textfsm:TEMPLATE[:TEMPLATE…]`, or the driver plugin's name.
+    pub parser: String,
+    /// The records (a JSON list of objects for TextFSM).
+    pub records: Value,
+}
+
+/// Why TextFSM gave nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ParsingError {
+    /// No templates folder was given, and none is where netrun looks.
+    #[error(
+        "no TextFSM templates: pass --templates DIR, set {TEMPLATES_ENV}, or put a templates folder (with its `index`) at {}",
+        config_templates_dir().map(|d| d.display().to_string()).unwrap_or_else(|| "~/.config/netrun/templates".into())
+    )]
+    NoTemplates,
+    /// A folder was named but has no `index` file.
+    #[error(
+        "{} has no clitable `index` file (point {source_name} at ntc-templates' `templates` folder)",
+        dir.display()
+    )]
+    NoIndex {
+        /// The folder.
+        dir: PathBuf,
+        /// Where the folder came from (`--templates`, `NET_TEXTFSM`, …).
+        source_name: &'static str,
+    },
+    /// The index, a template, or the parse failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// A template given by itself does not compile or stopped.
+    #[error("{}: {message}", path.display())]
+    Template {
+        /// The template file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The parse task died (a panic in the engine).
+    #[error("TextFSM parse task failed: {0}")]
+    Task(String),
+}
+
+/// `~/.config/netrun/templates` (the platform's config folder).
+pub fn config_templates_dir() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("netrun").join("templates"))
+}
+
+/// The templates folder: `flag`, else `$NET_TEXTFSM`, else the config
+/// folder when it exists; with the name of where it came from. A folder
+/// without an `index` but with `templates/index` (a checkout of
+/// ntc-templates) means its `templates` folder, as in Netmiko.
+pub fn templates_dir(flag: Option<&Path>) -> Result<(PathBuf, &'static str), ParsingError> {
+    let (dir, source_name) = if let Some(d) = flag {
+        (d.to_path_buf(), "--templates")
+    } else if let Some(d) = std::env::var_os(TEMPLATES_ENV).filter(|d| !d.is_empty()) {
+        (expand_home(PathBuf::from(d)), TEMPLATES_ENV)
+    } else {
+        match config_templates_dir().filter(|d| d.is_dir()) {
+            Some(d) => (d, "the config folder"),
+            None => return Err(ParsingError::NoTemplates),
+        }
+    };
+    if dir.join("index").is_file() {
+        return Ok((dir, source_name));
+    }
+    let nested = dir.join("templates");
+    if nested.join("index").is_file() {
+        return Ok((nested, source_name));
+    }
+    Err(ParsingError::NoIndex { dir, source_name })
+}
+
+fn expand_home(p: PathBuf) -> PathBuf {
+    match (p.strip_prefix("~"), dirs::home_dir()) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => p,
+    }
+}
+
+/// TextFSM through one templates folder's index; templates are compiled on
+/// first use and kept.
+#[derive(Debug)]
+pub struct TextFsm {
+    index: Arc<Index>,
+}
+
+impl TextFsm {
+    /// Read the index of `dir`.
+    pub fn load(dir: &Path) -> Result<TextFsm, ParsingError> {
+        Ok(TextFsm {
+            index: Arc::new(Index::load(dir, Limits::default())?),
+        })
+    }
+
+    /// The templates folder.
+    pub fn dir(&self) -> &Path {
+        self.index.dir()
+    }
+
+    /// The index (records in template order, for `netrun parse`).
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Parse `output` of `command` on `platform` (the inventory's
+    /// platform, ntc-templates' names: `cisco_ios`, `arista_eos`, …).
+    pub fn parse(
+        &self,
+        platform: &str,
+        command: &str,
+        output: &str,
+    ) -> Result<Parsed, ParsingError> {
+        let parsed = self.index.parse_output(platform, command, output)?;
+        Ok(Parsed {
+            parser: format!("textfsm:{}", parsed.templates.join(":")),
+            records: records_json(&parsed.records),
+        })
+    }
+
+    /// [`TextFsm::parse`] on the blocking pool (a parse may use its whole
+    /// time budget).
+    pub async fn parse_blocking(
+        &self,
+        platform: &str,
+        command: &str,
+        output: &str,
+    ) -> Result<Parsed, ParsingError> {
+        let (index, platform, command, output) = (
+            self.index.clone(),
+            platform.to_string(),
+            command.to_string(),
+            output.to_string(),
+        );
+        tokio::task::spawn_blocking(move || TextFsm { index }.parse(&platform, &command, &output))
+            .await
+            .map_err(|e| ParsingError::Task(e.to_string()))?
+    }
+}
+
+/// Parse `output` with one template (no index), records shaped as
+/// `parse_output` shapes them.
+pub fn parse_with_template(template: &Template, output: &str) -> Result<Vec<Record>, String> {
+    template
+        .parse_text(output, &Limits::default())
+        .map(|t| t.records())
+        .map_err(|e| e.to_string())
+}
+
+/// Records as JSON objects (keys in alphabetical order, as serde_json keeps them).
+pub fn records_json(records: &[Record]) -> Value {
+    serde_json::to_value(records).unwrap_or(Value::Null)
+}
+
+/// The process's TextFSM fallback, from `$NET_TEXTFSM` or the config
+/// folder, read once on first use; the error says why there is none.
+pub fn fallback() -> Result<&'static TextFsm, &'static str> {
+    static FALLBACK: OnceLock<Result<TextFsm, String>> = OnceLock::new();
+    FALLBACK
+        .get_or_init(|| {
+            let loaded = templates_dir(None).and_then(|(dir, _)| TextFsm::load(&dir));
+            if let Err(e) = &loaded
+                && !matches!(e, ParsingError::NoTemplates)
+            {
+                tracing::warn!("TextFSM fallback unavailable: {e}");
+            }
+            loaded.map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(String::as_str)
+}
+
+/// What became of one command's output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A parser answered.
+    Parsed(Parsed),
+    /// Nobody could parse it.
+    Unparsed {
+        /// Why, naming each parser tried.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// The fields an exec record carries: `parsed`, `parser`, and when
+    /// nothing parsed, `parse_reason`.
+    pub fn fields(&self) -> [(&'static str, Value); 2] {
+        match self {
+            Outcome::Parsed(p) => [
+                ("parsed", p.records.clone()),
+                ("parser", Value::String(p.parser.clone())),
+            ],
+            Outcome::Unparsed { reason } => [
+                ("parsed", Value::Null),
+                ("parse_reason", Value::String(reason.clone())),
+            ],
+        }
+    }
+}
+
+/// The precedence: `driver` is the driver's answer (its name and parsed
+/// JSON, or why it has none); without one, TextFSM through `textfsm`.
+pub async fn resolve(
+    driver: Result<(String, Value), String>,
+    textfsm: Result<&TextFsm, &str>,
+    platform: &str,
+    command: &str,
+    output: &str,
+) -> Outcome {
+    let driver_reason = match driver {
+        Ok((parser, records)) => return Outcome::Parsed(Parsed { parser, records }),
+        Err(reason) => reason,
+    };
+    let textfsm_reason = match textfsm {
+        Ok(t) => match t.parse_blocking(platform, command, output).await {
+            Ok(p) => return Outcome::Parsed(p),
+            Err(e) => e.to_string(),
+        },
+        Err(why) => why.to_string(),
+    };
+    Outcome::Unparsed {
+        reason: format!("{driver_reason}; TextFSM: {textfsm_reason}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A templates folder with one template for `show clock` on `acme_os`.
+    fn folder() -> tempfile_dir::Dir {
+        let d = tempfile_dir::Dir::new("parsing");
+        std::fs::write(
+            d.path().join("index"),
+            "Template, Hostname, Platform, Command\n\nacme_os_show_clock.textfsm, .*, acme_os, sh[[ow]] clo[[ck]]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.path().join("acme_os_show_clock.textfsm"),
+            "Value TIME (\\S+)\nValue ZONE (\\S+)\n\nStart\n  ^\\*?${TIME}\\s+${ZONE} -> Record\n",
+        )
+        .unwrap();
+        d
+    }
+
+    /// A scratch folder removed on drop.
+    mod tempfile_dir {
+        pub struct Dir(std::path::PathBuf);
+        impl Dir {
+            pub fn new(tag: &str) -> Dir {
+                let p = std::env::temp_dir().join(format!(
+                    "netrun-{tag}-{}-{:?}",
+                    std::process::id(),
+                    std::thread::current().id()
+                ));
+                let _ = std::fs::remove_dir_all(&p);
+                std::fs::create_dir_all(&p).unwrap();
+                Dir(p)
+            }
+            pub fn path(&self) -> &std::path::Path {
+                &self.0
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn driver_parser_wins_over_textfsm() {
+        let d = folder();
+        let t = TextFsm::load(d.path()).unwrap();
+        let out = resolve(
+            Ok(("acme-driver".into(), json!({"time": "own"}))),
+            Ok(&t),
+            "acme_os",
+            "show clock",
+            "*10:00:00.000 UTC\n",
+        )
+        .await;
+        assert_eq!(
+            out,
+            Outcome::Parsed(Parsed {
+                parser: "acme-driver".into(),
+                records: json!({"time": "own"})
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn textfsm_answers_when_the_driver_has_no_parser() {
+        let d = folder();
+        let t = TextFsm::load(d.path()).unwrap();
+        let out = resolve(
+            Err("driver acme has no parser for `sh clock`".into()),
+            Ok(&t),
+            "acme_os",
+            "sh clock",
+            "*10:00:00.000 UTC\n",
+        )
+        .await;
+        assert_eq!(
+            out,
+            Outcome::Parsed(Parsed {
+                parser: "textfsm:acme_os_show_clock.textfsm".into(),
+                records: json!([{"time": "10:00:00.000", "zone": "UTC"}])
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn unparsed_output_says_why_for_each_parser() {
+        let d = folder();
+        let t = TextFsm::load(d.path()).unwrap();
+        let out = resolve(
+            Err("driver acme has no parser for `show users`".into()),
+            Ok(&t),
+            "acme_os",
+            "show users",
+            "x\n",
+        )
+        .await;
+        let Outcome::Unparsed { reason } = out else {
+            panic!("parsed: {out:?}")
+        };
+        assert!(reason.contains("no parser for `show users`"), "{reason}");
+        assert!(
+            reason.contains("no template in") && reason.contains("`show users`"),
+            "{reason}"
+        );
+        let no_templates = resolve(
+            Err("driver: none".into()),
+            Err("no TextFSM templates"),
+            "p",
+            "c",
+            "",
+        )
+        .await;
+        assert_eq!(
+            no_templates.fields()[1],
+            (
+                "parse_reason",
+                json!("driver: none; TextFSM: no TextFSM templates")
+            )
+        );
+    }
+
+    #[test]
+    fn a_checkout_of_ntc_templates_means_its_templates_folder() {
+        let d = tempfile_dir::Dir::new("checkout");
+        std::fs::create_dir(d.path().join("templates")).unwrap();
+        std::fs::write(d.path().join("templates/index"), "Template\n").unwrap();
+        let (dir, from) = templates_dir(Some(d.path())).unwrap();
+        assert_eq!((dir, from), (d.path().join("templates"), "--templates"));
+        let e = templates_dir(Some(&d.path().join("templates/none"))).unwrap_err();
+        assert!(e.to_string().contains("has no clitable `index`"), "{e}");
+    }
+}

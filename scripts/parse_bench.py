@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Time `netrun parse` (a whole process per file) against Python TextFSM on
+the same large outputs: pre-compiled `textfsm.TextFSM` (ParseText only) and
+`ntc_templates.parse.parse_output` (index lookup included, index cached after
+a warm-up), and check that all three give the same records.
+
+Run through scripts/parse-bench.sh, which builds netrun and finds the venv.
+"""
+
+import argparse
+import io
+import json
+import os
+import pathlib
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import textfsm
+from ntc_templates.parse import _get_template_dir, parse_output
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "plugins/cisco-ios/tests/fixtures"
+
+
+def show_ip_interface_brief(rows, rng):
+    out = ["Interface              IP-Address      OK? Method Status                Protocol"]
+    for i in range(rows):
+        name = f"GigabitEthernet{i // 2304}/{(i // 48) % 48}/{i % 48}"
+        addr = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}" if rng.random() < 0.7 else "unassigned"
+        method = "NVRAM" if addr != "unassigned" else "unset"
+        status, proto = rng.choice([("up", "up"), ("down", "down"), ("administratively down", "down")])
+        out.append(f"{name:<23}{addr:<16}YES {method:<7}{status:<22}{proto}")
+    return "\n".join(out) + "\n"
+
+
+def show_interfaces(blocks, rng):
+    block = """GigabitEthernet{slot}/{port} is {state}, line protocol is {proto} 
+  Hardware is CN Gigabit Ethernet, address is 5475.d0{a:02x}.{b:04x} (bia 5475.d0{a:02x}.{b:04x})
+  Description: {desc}
+  Internet address is 10.{a}.{c}.1/24
+  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec, 
+     reliability 255/255, txload 1/255, rxload 1/255
+  Encapsulation ARPA, loopback not set
+  Keepalive set (10 sec)
+  Full Duplex, 1Gbps, media type is RJ45
+  output flow-control is unsupported, input flow-control is unsupported
+  ARP type: ARPA, ARP Timeout 04:00:00
+  Last input 00:00:0{c1}, output 00:00:0{c2}, output hang never
+  Last clearing of "show interface" counters never
+  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: {drops}
+  Queueing strategy: fifo
+  Output queue: 0/40 (size/max)
+  5 minute input rate {rate_in} bits/sec, {pps_in} packets/sec
+  5 minute output rate {rate_out} bits/sec, {pps_out} packets/sec
+     {pkts_in} packets input, {bytes_in} bytes, 0 no buffer
+     Received {bcast} broadcasts (0 IP multicasts)
+     0 runts, 0 giants, 0 throttles 
+     {errs} input errors, {crc} CRC, 0 frame, 0 overrun, 0 ignored
+     0 watchdog, 0 multicast, 0 pause input
+     {pkts_out} packets output, {bytes_out} bytes, 0 underruns
+     0 output errors, 0 collisions, 1 interface resets
+     0 unknown protocol drops
+     0 babbles, 0 late collision, 0 deferred
+     0 lost carrier, 0 no carrier, 0 pause output
+     0 output buffer failures, 0 output buffers swapped out
+"""
+    out = []
+    for i in range(blocks):
+        state, proto = rng.choice([("up", "up"), ("down", "down"), ("administratively down", "down")])
+        out.append(block.format(
+            slot=i // 48, port=i % 48, state=state, proto=proto, a=i % 250, b=i, c=i % 200,
+            desc=f"access port {i} floor {i % 9}", c1=rng.randint(0, 9), c2=rng.randint(0, 9),
+            drops=rng.randint(0, 99), rate_in=rng.randint(0, 10**8), pps_in=rng.randint(0, 10**5),
+            rate_out=rng.randint(0, 10**8), pps_out=rng.randint(0, 10**5),
+            pkts_in=rng.randint(0, 10**10), bytes_in=rng.randint(0, 10**12),
+            bcast=rng.randint(0, 10**6), errs=rng.randint(0, 9), crc=rng.randint(0, 9),
+            pkts_out=rng.randint(0, 10**10), bytes_out=rng.randint(0, 10**12)))
+    return "".join(out)
+
+
+def median_seconds(fn, runs):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--netrun", required=True, help="the netrun binary (release build)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--json", action="store_true", help="print the rows as JSON too")
+    args = ap.parse_args()
+    templates = _get_template_dir()
+    rng = random.Random(14)
+    cases = [
+        ("show ip interface brief", "5,000 rows", show_ip_interface_brief(5000, rng)),
+        ("show interfaces", "500 blocks", show_interfaces(500, rng)),
+        ("show version", "C9300, IOS-XE 17.3", (FIXTURES / "show_version/ios_xe_17_3_c9300.raw").read_text()),
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for command, what, text in cases:
+            path = pathlib.Path(tmp) / (command.replace(" ", "_") + ".txt")
+            path.write_text(text)
+            mb = len(text.encode()) / 1e6
+            cmd = [args.netrun, "parse", "--platform", "cisco_ios", "--command", command,
+                   "--templates", templates, str(path)]
+            netrun_out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            netrun_s = median_seconds(lambda: subprocess.run(cmd, check=True, capture_output=True), args.runs)
+
+            py = parse_output(platform="cisco_ios", command=command, data=text)  # warms the index cache
+            parse_output_s = median_seconds(
+                lambda: parse_output(platform="cisco_ios", command=command, data=text), args.runs)
+            template = pathlib.Path(templates) / f"cisco_ios_{command.replace(' ', '_')}.textfsm"
+            fsm = textfsm.TextFSM(io.StringIO(template.read_text()))
+
+            def precompiled():
+                fsm.Reset()
+                fsm.ParseText(text)
+
+            precompiled_s = median_seconds(precompiled, args.runs)
+            same = json.loads(netrun_out) == py
+            rows.append({
+                "command": command, "input": what, "mb": mb, "records": len(py), "same_records": same,
+                "netrun_s": netrun_s, "python_precompiled_s": precompiled_s,
+                "python_parse_output_s": parse_output_s,
+            })
+    head = (f"{'input':<40} {'MB':>6} {'recs':>5} {'same':>4} | {'netrun parse':>18} | "
+            f"{'textfsm.TextFSM':>18} | {'parse_output':>18} | {'vs TextFSM':>10} {'vs parse_output':>15}")
+    print(f"median of {args.runs} runs; netrun = whole process (start, index, template compile, parse, print)")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        def cell(s):
+            return f"{s * 1000:7.1f} ms {r['mb'] / s:6.2f} MB/s"
+        print(f"{r['command'] + ' (' + r['input'] + ')':<40} {r['mb']:6.3f} {r['records']:5} "
+              f"{'yes' if r['same_records'] else 'NO':>4} | {cell(r['netrun_s'])} | "
+              f"{cell(r['python_precompiled_s'])} | {cell(r['python_parse_output_s'])} | "
+              f"{r['python_precompiled_s'] / r['netrun_s']:9.1f}x {r['python_parse_output_s'] / r['netrun_s']:14.1f}x")
+    if args.json:
+        print(json.dumps(rows))
+    return 0 if all(r["same_records"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+//! Parsed output for any command: `netrun parse` on saved outputs, and
+//! `netrun exec` falling back from the driver's parser to TextFSM templates.
+
+use netrun_tests::{TempDir, netrun, output, read_jsonl, start_lab, workspace};
+use serde_json::{Value, json};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+/// A templates folder of our own: `show clock` on cisco_ios (the lab's
+/// `*10:00:00.000 UTC Mon Nov 30 2026`), and nothing for `show running-config`.
+fn clock_templates() -> TempDir {
+    let d = TempDir::new("templates");
+    std::fs::write(
+        d.path().join("index"),
+        "Template, Hostname, Platform, Command\n\nlab_show_clock.textfsm, .*, cisco_ios, sh[[ow]] clo[[ck]]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("lab_show_clock.textfsm"),
+        "Value TIME (\\d+:\\d+:\\d+)\nValue TIMEZONE (\\S+)\nValue DAYWEEK (\\w+)\n\nStart\n  ^\\*?${TIME}\\S*\\s+${TIMEZONE}\\s+${DAYWEEK} -> Record\n",
+    )
+    .unwrap();
+    d
+}
+
+#[test]
+fn netrun_parse_prints_one_line_per_file_in_order_and_fails_at_the_end() {
+    let home = TempDir::new("home");
+    let templates = clock_templates();
+    let files = TempDir::new("outputs");
+    let good = files.path().join("a.txt");
+    std::fs::write(&good, "*08:17:49.943 UTC Wed Nov 25 2026\n").unwrap();
+    let empty = files.path().join("b.txt");
+    std::fs::write(&empty, "").unwrap();
+    let mut cmd = netrun(home.path());
+    cmd.args([
+        "parse",
+        "--platform",
+        "cisco_ios",
+        "--command",
+        "sh clock",
+        "--templates",
+    ])
+    .arg(templates.path())
+    .arg(&good)
+    .arg(files.path().join("missing.txt"))
+    .arg("-")
+    .arg(&empty)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"10:00:01.000 CET Mon Nov 30 2026\r\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let lines: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        json!([{"time": "08:17:49", "timezone": "UTC", "dayweek": "Wed"}])
+    );
+    let err = lines[1]["error"].as_str().unwrap();
+    assert!(
+        err.contains("missing.txt") && err.contains("cannot read"),
+        "{err}"
+    );
+    assert_eq!(
+        lines[2],
+        json!([{"time": "10:00:01", "timezone": "CET", "dayweek": "Mon"}])
+    );
+    assert_eq!(lines[3], json!([]));
+    assert_eq!(o.status.code(), Some(2), "a file failed: exit 2");
+}
+
+#[test]
+fn netrun_parse_with_one_template_needs_no_index() {
+    let home = TempDir::new("home");
+    let templates = clock_templates();
+    let out = TempDir::new("outputs");
+    let f = out.path().join("clock.txt");
+    std::fs::write(&f, "*08:17:49.943 UTC Wed Nov 25 2026\n").unwrap();
+    let o = output(
+        netrun(home.path())
+            .args(["parse", "--template"])
+            .arg(templates.path().join("lab_show_clock.textfsm"))
+            .arg(&f),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(got[0]["timezone"], "UTC");
+}
+
+#[test]
+fn netrun_parse_without_templates_says_where_to_put_them() {
+    let home = TempDir::new("home");
+    let o = output(
+        netrun(home.path())
+            .args([
+                "parse",
+                "--platform",
+                "cisco_ios",
+                "--command",
+                "show clock",
+                "x.txt",
+            ])
+            .env_remove("NET_TEXTFSM")
+            .env_remove("XDG_CONFIG_HOME"),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--templates DIR") && err.contains("NET_TEXTFSM"),
+        "{err}"
+    );
+}
+
+/// ntc-templates from the tools venv (scripts/install-plugin-tools.sh).
+fn ntc_templates() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("NETRUN_NTC_TEMPLATES") {
+        return Some(PathBuf::from(d));
+    }
+    let home = std::env::var_os("HOME")?;
+    let tools = std::env::var_os("NETRUN_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&home).join(".cache/netrun-tools"));
+    let found = std::fs::read_dir(tools.join("venv/lib"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("site-packages/ntc_templates/templates"))
+        .find(|p| p.join("index").is_file());
+    if found.is_none() {
+        eprintln!(
+            "SKIPPED: ntc-templates not installed (run scripts/install-plugin-tools.sh or set NETRUN_NTC_TEMPLATES)"
+        );
+    }
+    found
+}
+
+#[test]
+fn netrun_parse_finds_the_ntc_template_for_an_abbreviated_command() {
+    let Some(ntc) = ntc_templates() else { return };
+    let home = TempDir::new("home");
+    let raw = workspace()
+        .join("plugins/cisco-ios/tests/fixtures/show_ip_interface_brief/ios_15_7_isr2911.raw");
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join(
+            "textfsm/tests/corpus/cisco_ios/show_ip_interface_brief/plugin-ios_15_7_isr2911.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let o = output(
+        netrun(home.path())
+            .args([
+                "parse",
+                "--platform",
+                "cisco_ios",
+                "--command",
+                "sh ip int br",
+            ])
+            .env("NET_TEXTFSM", &ntc)
+            .arg(&raw),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        got, expected["records"],
+        "the records Python's parse_output gave"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_falls_back_to_textfsm_and_names_the_parser() {
+    let (_lab, inv) = start_lab(1, &[]).await;
+    let home = TempDir::new("home");
+    let templates = clock_templates();
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args([
+        "exec",
+        "show version",
+        "show clock",
+        "show running-config",
+        "-i",
+    ])
+    .arg(inv.path())
+    .arg("-o")
+    .arg(&out)
+    .env("NET_TEXTFSM", templates.path());
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let records = read_jsonl(&out);
+    let commands = records[0]["data"]["commands"].as_array().unwrap();
+    // The driver's own parser wins.
+    assert_eq!(commands[0]["parser"], "cisco-ios", "{}", commands[0]);
+    assert!(commands[0]["parsed"].is_object(), "{}", commands[0]);
+    // No driver parser: the template from the index answers.
+    assert_eq!(
+        commands[1]["parser"], "textfsm:lab_show_clock.textfsm",
+        "{}",
+        commands[1]
+    );
+    let clock = &commands[1]["parsed"][0];
+    assert_eq!(clock["timezone"], "UTC", "{}", commands[1]);
+    assert!(clock["time"].as_str().unwrap().contains(':'), "{clock}");
+    // Neither: the text, `parsed: null`, and why.
+    assert_eq!(commands[2]["parsed"], Value::Null, "{}", commands[2]);
+    let why = commands[2]["parse_reason"].as_str().unwrap();
+    assert!(
+        why.contains("no parser") && why.contains("no template in"),
+        "{why}"
+    );
+    assert!(commands[2]["output"].as_str().unwrap().contains("hostname"));
+}
