@@ -2,7 +2,7 @@
 //! and plugin bundles are, temporary folders, running the CLI.
 //!
 //! The tests drive the real binary. Build it and the plugins first
-//! (`cargo build -p netrun && scripts/build-plugins.sh`; `.ci/run` does).
+//! (`cargo build --workspace && scripts/build-plugins.sh`; `.ci/run` does).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -37,7 +37,7 @@ pub fn netrun_bin() -> PathBuf {
         .unwrap_or_default();
     assert!(
         bin.is_file(),
-        "{} not found: run `cargo build -p netrun` first",
+        "{} not found: run `cargo build --workspace` first",
         bin.display()
     );
     bin

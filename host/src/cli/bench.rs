@@ -140,6 +140,9 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
     if args.plugin_overhead {
         return plugin_overhead(&args, dirs).await;
     }
+    if !cfg!(feature = "lab") {
+        bail!("{}", super::lab::NO_LAB);
+    }
     let dir = args.inventory_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("netrun-bench-{}", std::process::id()))
     });

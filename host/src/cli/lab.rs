@@ -1,7 +1,7 @@
 //! `netrun lab`: a simulated fleet for demos, tests and benchmarks.
 
-use anyhow::Context as _;
 use clap::Args;
+#[cfg(feature = "lab")]
 use netrun_lab::{Lab, LabConfig, parse_fault_spec};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -55,6 +55,16 @@ pub struct LabArgs {
     pub faults: Vec<String>,
 }
 
+/// What `netrun lab` (and `netrun bench`, which starts one) says in a build
+/// without the device simulator.
+pub const NO_LAB: &str = "this netrun was built without the device simulator (`lab` feature): rebuild with default features, e.g. `cargo build --release -p netrun`";
+
+#[cfg(not(feature = "lab"))]
+pub async fn execute(_args: LabArgs) -> anyhow::Result<i32> {
+    anyhow::bail!("{NO_LAB}")
+}
+
+#[cfg(feature = "lab")]
 impl LabArgs {
     /// The lab configuration these arguments describe.
     pub fn config(&self) -> anyhow::Result<LabConfig> {
@@ -82,7 +92,9 @@ impl LabArgs {
     }
 }
 
+#[cfg(feature = "lab")]
 pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
+    use anyhow::Context as _;
     let config = args.config()?;
     let total = config.devices
         + config.eos_devices
@@ -140,6 +152,7 @@ pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
 }
 
 /// Ctrl-C or SIGTERM.
+#[cfg(feature = "lab")]
 pub async fn wait_for_shutdown() {
     #[cfg(unix)]
     {
