@@ -35,3 +35,12 @@ done
 if [ "${1:-}" = "--tests" ]; then
   build_bundle tests/plugins/hostile netrun-test-plugin-hostile "$target/test-plugins/hostile"
 fi
+
+# Compile the bundles to machine code now (beside each bundle, keyed by the
+# engine's compatibility hash), so no run pays for it: with each netrun
+# binary of this target folder. Without one, the first run compiles them.
+for bin in "$target/release/netrun" "$target/debug/netrun"; do
+  if [ -x "$bin" ]; then
+    "$bin" plugin compile "$target"/plugins/*/ >/dev/null && echo "compiled the plugins for $bin"
+  fi
+done

@@ -12,6 +12,7 @@ mod operator;
 mod parsers;
 mod platforms;
 mod sandbox;
+mod scale;
 mod sweep;
 mod telemetry;
 mod textfsm;

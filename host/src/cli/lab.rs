@@ -27,6 +27,7 @@ Example: --platforms cisco_ios=50,juniper_junos=20,huawei_vrp=10";
 
 /// Arguments of `netrun lab`.
 #[derive(Debug, Args)]
+#[cfg_attr(not(feature = "lab"), allow(dead_code))]
 pub struct LabArgs {
     /// Number of devices.
     #[arg(long, default_value_t = 10)]

@@ -373,6 +373,32 @@ impl PluginCache {
         Ok(p)
     }
 
+    /// Load `bundles` at once, each on its own thread (compiling the ones
+    /// with no compiled code yet); results in the order given.
+    pub fn load_all(&self, bundles: &[&bundle::Bundle]) -> Vec<anyhow::Result<Arc<Plugin>>> {
+        if bundles.len() < 2 {
+            return bundles.iter().map(|b| self.load(b)).collect();
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = bundles
+                .iter()
+                .map(|b| s.spawn(move || self.load(b)))
+                .collect();
+            handles
+                .into_iter()
+                .zip(bundles)
+                .map(|(h, b)| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "plugin {}: compiling it crashed; please report it",
+                            b.manifest.name
+                        ))
+                    })
+                })
+                .collect()
+        })
+    }
+
     /// Forget plugins nothing else holds any more (a bundle replaced on disk).
     pub fn prune(&self) {
         self.lock().retain(|_, p| Arc::strong_count(p) > 1);
@@ -431,13 +457,29 @@ pub async fn load_plugins_in(
             .iter()
             .any(|b| b.manifest.kind == Kind::Driver && b.manifest.platforms.contains(p))
     });
-    let mut drivers = Vec::new();
-    for b in bundles
+    let wanted: Vec<&bundle::Bundle> = bundles
         .iter()
         .filter(|b| b.manifest.kind == Kind::Driver)
         .filter(|b| !every_platform_listed || serves(b))
-    {
-        match cache.load(b) {
+        .collect();
+    // The drivers compile each on its own thread, the workflow on another.
+    let (loaded_drivers, workflow) = std::thread::scope(|s| {
+        let all = &bundles[..];
+        let workflow =
+            workflow.map(|name| s.spawn(move || load_workflow(cache, dirs, all, name, policy)));
+        let drivers = cache.load_all(&wanted);
+        let workflow = workflow.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(anyhow::anyhow!(
+                    "loading the workflow crashed; please report it"
+                ))
+            })
+        });
+        (drivers, workflow)
+    });
+    let mut drivers = Vec::new();
+    for (b, loaded) in wanted.iter().zip(loaded_drivers) {
+        match loaded {
             Ok(p) => drivers.push(p),
             Err(e) => {
                 if serves(b) {
@@ -458,10 +500,7 @@ pub async fn load_plugins_in(
             policy.authorize_driver(&dp.driver.bundle, &dp.platform)?;
         }
     }
-    let workflow = match workflow {
-        None => None,
-        Some(name) => Some(load_workflow(cache, dirs, &bundles, name, policy)?),
-    };
+    let workflow = workflow.transpose()?;
     // Every platform an installed driver names, for "did you mean" on a
     // platform no driver defines.
     let mut known_platforms: Vec<String> = bundles
@@ -560,8 +599,9 @@ async fn sweep_exec(
 }
 
 fn instances_for(concurrency: usize) -> u32 {
-    // A workflow and a driver instance per device in flight, plus headroom.
-    (concurrency.saturating_mul(2) + 16).min(20_000) as u32
+    // Idle instances of up to four driver components (the first-party ones
+    // and a few more) besides those in use.
+    crate::runtime::pooling::instances_for(concurrency, 4)
 }
 
 fn needed_platforms(hosts: &[crate::inventory::Host]) -> Vec<String> {

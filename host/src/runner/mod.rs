@@ -442,13 +442,16 @@ pub async fn run(
                         stop: shutdown.drain.clone(),
                         progress: progress.clone(),
                     };
-                    deadline::within(
+                    // Boxed: a device waiting for its turn holds a small
+                    // task, not the state of a whole session (10,000 queued
+                    // devices cost kilobytes each, not tens of them).
+                    Box::pin(deadline::within(
                         &device,
                         limit,
                         &shutdown.abort,
                         &progress,
                         run_device(&env, &job, &host, &settings, timeouts, limits),
-                    )
+                    ))
                     .await
                 }
             };

@@ -2,10 +2,12 @@
 //! cached on disk, an `InstancePre` per plugin, a `Store` per device task.
 
 pub mod bundle;
+pub mod compile;
 pub mod device;
 pub mod driver;
 pub mod imports;
 pub mod policy;
+pub mod pooling;
 pub mod trap;
 pub mod wit;
 
@@ -14,12 +16,11 @@ use crate::transport::config_mechanics::ConfigMechanics;
 use crate::transport::platform::Platform;
 use bundle::{Bundle, BundleError, Kind, WitVersion};
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
+    Config, Engine, InstanceAllocationStrategy, Store, StoreLimitsBuilder,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wit::{DriverExports, DriverPre, WorkflowExports, WorkflowPre};
@@ -212,7 +213,7 @@ impl Runtime {
         let (bytes, sha256) = bundle.read_verified()?;
         let name = bundle.manifest.name.clone();
         let component =
-            self.compile_cached(&bytes, &sha256)
+            self.compile_cached(bundle, &bytes, &sha256)
                 .map_err(|e| RuntimeError::NotAComponent {
                     plugin: name.clone(),
                     path: bundle.component_path(),
@@ -266,37 +267,6 @@ impl Runtime {
             sha256,
             pre,
         })
-    }
-
-    fn compile_cached(&self, bytes: &[u8], sha256: &str) -> wasmtime::Result<Component> {
-        let Some(dir) = &self.cache_dir else {
-            return Component::new(&self.engine, bytes);
-        };
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.engine.precompile_compatibility_hash().hash(&mut h);
-        let path = dir.join(format!("{sha256}-{:016x}.cwasm", h.finish()));
-        if path.is_file() {
-            // SAFETY: the file was written by `Component::serialize` of this
-            // engine configuration (its name carries the compatibility hash)
-            // into the user's own cache; wasmtime checks its header again.
-            match unsafe { Component::deserialize_file(&self.engine, &path) } {
-                Ok(c) => return Ok(c),
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "ignoring unusable compiled-component cache entry")
-                }
-            }
-        }
-        let component = Component::new(&self.engine, bytes)?;
-        if let Ok(serialized) = component.serialize() {
-            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-            let written = std::fs::create_dir_all(dir)
-                .and_then(|_| std::fs::write(&tmp, serialized))
-                .and_then(|_| std::fs::rename(&tmp, &path));
-            if let Err(e) = written {
-                tracing::debug!(error = %e, "cannot write compiled-component cache");
-            }
-        }
-        Ok(component)
     }
 
     /// A fresh store for one plugin instance.
@@ -541,18 +511,12 @@ impl Runtime {
 fn build_engine(options: &RuntimeOptions, pooling: bool) -> Result<Engine, RuntimeError> {
     let mut config = Config::new();
     config.consume_fuel(true);
+    // `perf` can name plugin functions in profiles (/tmp/perf-PID.map).
+    if std::env::var_os("NETRUN_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     if pooling {
-        let n = options.max_instances.max(4);
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(n)
-            // Python and JavaScript components hold dozens of core
-            // instances (CPython: 38) and several tables; Rust ones a few.
-            .total_core_instances(n * 16)
-            .total_memories(n * 2)
-            .total_tables(n * 8)
-            .max_memories_per_component(8)
-            .max_core_instances_per_component(128)
-            .max_memory_size(1 << 30);
+        let pool = pooling::config(options.max_instances);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         // Reserve what a plugin may use (1 GiB) rather than wasmtime's 4 GiB
         // default, so thousands of slots fit in the address space.

@@ -5,6 +5,7 @@
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use russh::keys::{HashAlg, PublicKey};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// How unknown host keys are treated.
@@ -39,6 +40,12 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct KnownHosts {
     entries: Vec<Entry>,
+    /// Entries whose positive patterns are all literal names, by each
+    /// name (lowercase): a lab's or a fleet's file has an entry per device,
+    /// and checking each of 10,000 devices against every line cost seconds.
+    by_name: HashMap<String, Vec<usize>>,
+    /// The other entries (wildcards, hashed names), checked one by one.
+    scanned: Vec<usize>,
     /// Files that were read (for error messages).
     pub files: Vec<PathBuf>,
 }
@@ -84,16 +91,54 @@ impl KnownHosts {
     pub fn add_text(&mut self, text: &str, file: &Path) {
         for (i, line) in text.lines().enumerate() {
             if let Some(entry) = parse_line(line, file, i + 1) {
+                self.index(&entry);
                 self.entries.push(entry);
             }
         }
+    }
+
+    /// Record where `entry` (about to be pushed) can match.
+    fn index(&mut self, entry: &Entry) {
+        let at = self.entries.len();
+        let mut literal = Vec::new();
+        for p in &entry.patterns {
+            match p {
+                Pattern::Plain { negated: true, .. } => {}
+                Pattern::Plain { pattern, .. } if !pattern.contains(['*', '?']) => {
+                    literal.push(pattern.to_ascii_lowercase())
+                }
+                _ => {
+                    self.scanned.push(at);
+                    return;
+                }
+            }
+        }
+        for name in literal {
+            let slot = self.by_name.entry(name).or_default();
+            if slot.last() != Some(&at) {
+                slot.push(at);
+            }
+        }
+    }
+
+    /// Indices of the entries that may match `name`, in file order.
+    fn candidates(&self, name: &str) -> Vec<usize> {
+        let named = self
+            .by_name
+            .get(&name.to_ascii_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        let mut all = Vec::with_capacity(named.len() + self.scanned.len());
+        all.extend_from_slice(named);
+        all.extend_from_slice(&self.scanned);
+        all.sort_unstable();
+        all
     }
 
     /// Judge `key` offered by `host:port`.
     pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
         let name = host_name(host, port);
         let mut changed = None;
-        for e in &self.entries {
+        for e in self.candidates(&name).into_iter().map(|i| &self.entries[i]) {
             if !matches(&e.patterns, &name) {
                 continue;
             }
@@ -365,6 +410,28 @@ mod tests {
         let k = KnownHosts::load(std::slice::from_ref(&file));
         assert_eq!(k.check("10.0.0.1", 2007, &key(KEY_A)), Verdict::Trusted);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn literal_and_wildcard_entries_are_judged_in_file_order() {
+        // A wildcard entry with another key comes first: the literal entry
+        // further down still trusts the key, and case does not matter.
+        let mut text = format!("*.LAB {KEY_B}\n");
+        for i in 0..1_000 {
+            text.push_str(&format!("[10.0.{}.{}]:22{i:02} {KEY_B}\n", i / 250, i % 250));
+        }
+        text.push_str(&format!("R1.lab,!r2.lab {KEY_A}\n"));
+        let k = kh(&text);
+        assert_eq!(k.check("r1.lab", 22, &key(KEY_A)), Verdict::Trusted);
+        assert_eq!(
+            k.check("r3.lab", 22, &key(KEY_A)),
+            Verdict::Changed {
+                file: "kh".into(),
+                line: 1
+            }
+        );
+        assert_eq!(k.check("10.0.3.249", 22999, &key(KEY_B)), Verdict::Trusted);
+        assert_eq!(k.check("10.0.3.249", 22998, &key(KEY_B)), Verdict::Unknown);
     }
 
     #[test]

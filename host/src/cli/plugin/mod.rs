@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod compile;
 mod scaffold;
 mod witdocs;
 
@@ -66,6 +67,12 @@ pub enum PluginCommand {
         /// Bundle folder or .tar.gz.
         path: PathBuf,
     },
+    /// Compile bundles to machine code for this netrun now, so runs do not
+    /// (kept beside first-party and installed bundles, else in the cache).
+    Compile {
+        /// Bundle folders (default: every plugin netrun finds).
+        paths: Vec<PathBuf>,
+    },
     /// Remove a plugin installed with `plugin install`.
     Remove {
         /// Plugin name.
@@ -89,7 +96,11 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
         PluginCommand::List { check } => list(dirs, check),
         PluginCommand::Verify { path } => {
             let (_tmp, dir) = bundle_dir(&path)?;
-            let summary = verify(&dir).await?;
+            let runtime = Runtime::new(&RuntimeOptions {
+                max_instances: 4,
+                cache_dir: None,
+            })?;
+            let summary = verify(&runtime, &dir).await?;
             println!("ok: {summary}");
             Ok(super::EXIT_OK)
         }
@@ -127,6 +138,13 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
                 built.elapsed.as_secs_f64(),
                 built.archive.display()
             );
+            // Compiled now so `plugin test` and the first run do not wait for it.
+            let started = std::time::Instant::now();
+            compile::compile(&*compile::runtime()?, &built.bundle)?;
+            println!(
+                "compiled for this netrun in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(super::EXIT_OK)
         }
         PluginCommand::Test { path, overwrite } => {
@@ -139,6 +157,7 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
             })
         }
         PluginCommand::Install { path } => install(&path).await,
+        PluginCommand::Compile { paths } => compile::execute(&paths, dirs),
         PluginCommand::Remove { name } => remove(&name),
         PluginCommand::WitDocs => {
             print!("{}", witdocs::render());
@@ -257,12 +276,8 @@ fn bundle_dir(path: &Path) -> anyhow::Result<(Option<Scratch>, PathBuf)> {
 }
 
 /// Manifest, digest, WIT contract (and a driver's platforms); one line.
-async fn verify(dir: &Path) -> anyhow::Result<String> {
+async fn verify(runtime: &Runtime, dir: &Path) -> anyhow::Result<String> {
     let b = Bundle::open(dir)?;
-    let runtime = Runtime::new(&RuntimeOptions {
-        max_instances: 4,
-        cache_dir: None,
-    })?;
     let plugin = runtime.load(&b)?;
     let m = &b.manifest;
     Ok(if m.kind == Kind::Driver {
@@ -283,7 +298,9 @@ async fn verify(dir: &Path) -> anyhow::Result<String> {
 
 async fn install(path: &Path) -> anyhow::Result<i32> {
     let (_tmp, dir) = bundle_dir(path)?;
-    let summary = verify(&dir)
+    // With the cache: the compile done to verify serves the installed copy.
+    let runtime = compile::runtime()?;
+    let summary = verify(&runtime, &dir)
         .await
         .with_context(|| format!("{} cannot be installed", path.display()))?;
     let b = Bundle::open(&dir)?;
@@ -308,6 +325,11 @@ async fn install(path: &Path) -> anyhow::Result<i32> {
     let _ = std::fs::remove_dir_all(&dest);
     std::fs::rename(&staging, &dest)
         .with_context(|| format!("cannot move {} to {}", staging.display(), dest.display()))?;
+    // Compiled beside the installed bundle: no run compiles it again.
+    let installed = Bundle::open(&dest)?;
+    if let Err(e) = runtime.precompile(&installed) {
+        eprintln!("warning: {e}; runs will compile it on first use");
+    }
     println!("installed {summary} into {}", dest.display());
     if b.manifest.kind == Kind::Workflow && !b.manifest.capabilities.is_empty() {
         let flags: Vec<String> = crate::runtime::policy::missing(
