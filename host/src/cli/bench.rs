@@ -1,11 +1,12 @@
-//! `netrun bench`: sweep a simulated fleet and print devices/s, per-device
-//! latency percentiles, CPU seconds and peak RSS of the sweeping process.
-//! The lab runs in a child process so its CPU is not counted.
+//! `netrun bench`: sweep a simulated fleet and print, for a cold run (a
+//! fresh process, empty compiled-code cache), a warm run and the physical
+//! floor (bare russh sessions, no plugins): devices/s, per-device latency
+//! percentiles, CPU per device and peak RSS. Each runs in its own child
+//! process, measured alone with `wait4`; the lab runs in another.
 
-use super::{Loaded, Plan, collect, load_plugins};
+mod floor;
+
 use crate::inventory::{Filter, Inventory};
-use crate::resilience::process_usage;
-use crate::runner::{ConnectivityConfig, Job, Settings, Shutdown};
 use anyhow::{Context as _, bail};
 use clap::Args;
 use serde_json::json;
@@ -39,6 +40,14 @@ pub struct BenchArgs {
     /// Iterations of each plugin-overhead measurement.
     #[arg(long, default_value_t = 2_000)]
     iterations: usize,
+    /// Skip the cold run (a fresh process with an empty compiled-code cache).
+    #[arg(long)]
+    no_cold: bool,
+    /// Only run the floor (bare russh sessions, one command each) over the
+    /// lab inventory in --inventory-dir and print JSON; the bench runs this
+    /// as a child process to measure it alone.
+    #[arg(long, hide = true)]
+    floor_only: bool,
 }
 
 /// Median of `v` (sorted in place), in microseconds.
@@ -136,19 +145,164 @@ fn percentile(v: &[u64], p: f64) -> u64 {
     v[rank.clamp(1, v.len()) - 1]
 }
 
+/// What one measured child process used.
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    wall_s: f64,
+    cpu_s: f64,
+    peak_rss_mib: f64,
+}
+
+/// Run `cmd` to its end and measure it alone: wall time, CPU (user +
+/// system) and peak RSS from `wait4`, so neither the lab nor this process
+/// is counted.
+async fn measure(mut cmd: std::process::Command) -> anyhow::Result<(Usage, i32)> {
+    let started = std::time::Instant::now();
+    let child = cmd.spawn().context("cannot start a measured netrun process")?;
+    let pid = child.id() as libc::pid_t;
+    let (status, ru) = tokio::task::spawn_blocking(move || {
+        let mut status = 0;
+        // SAFETY: wait4 fills the status and rusage we pass, for our own child.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        drop(child);
+        (if r == pid { status } else { -1 }, ru)
+    })
+    .await?;
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let usage = Usage {
+        wall_s: started.elapsed().as_secs_f64(),
+        cpu_s: secs(ru.ru_utime) + secs(ru.ru_stime),
+        // ru_maxrss is in KiB on Linux.
+        peak_rss_mib: ru.ru_maxrss as f64 / 1024.0,
+    };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((usage, code))
+}
+
+/// Figures of one sweep (netrun or the floor).
+fn figures(usage: Usage, ok: usize, failed: usize, latencies: &[u64]) -> serde_json::Value {
+    let devices = (ok + failed).max(1) as f64;
+    json!({
+        "ok": ok,
+        "failed": failed,
+        "wall_s": usage.wall_s,
+        "devices_per_s": (ok + failed) as f64 / usage.wall_s.max(1e-9),
+        "latency_ms_p50": percentile(latencies, 50.0),
+        "latency_ms_p99": percentile(latencies, 99.0),
+        "cpu_s": usage.cpu_s,
+        "cpu_ms_per_device": usage.cpu_s * 1e3 / devices,
+        "peak_rss_mib": usage.peak_rss_mib,
+    })
+}
+
+/// `netrun run` over the lab in a child process, with its compiled-code
+/// cache in `cache`.
+async fn netrun_sweep(
+    exe: &std::path::Path,
+    args: &BenchArgs,
+    dir: &std::path::Path,
+    cache: &std::path::Path,
+) -> anyhow::Result<serde_json::Value> {
+    let out = dir.join(format!("records-{}.jsonl", std::process::id()));
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["run", &args.workflow, "-i"])
+        .arg(dir)
+        .args(["--concurrency", &args.concurrency.to_string(), "-o"])
+        .arg(&out)
+        .env("XDG_CACHE_HOME", cache)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let (usage, code) = measure(cmd).await?;
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let (mut ok, mut failed, mut latencies) = (0, 0, Vec::new());
+    for line in text.lines() {
+        let r: serde_json::Value = serde_json::from_str(line)?;
+        if r["status"] == "ok" {
+            ok += 1;
+        } else {
+            failed += 1;
+        }
+        latencies.push(r["elapsed_ms"].as_u64().unwrap_or(0));
+    }
+    if ok + failed == 0 {
+        bail!("netrun run exited with {code} and wrote no records");
+    }
+    latencies.sort_unstable();
+    Ok(figures(usage, ok, failed, &latencies))
+}
+
+/// `netrun bench --floor-only`: the floor over the lab in `--inventory-dir`,
+/// as a JSON object of latencies and failures (the bench measures it as a
+/// child process).
+async fn floor_only(args: &BenchArgs) -> anyhow::Result<i32> {
+    let Some(dir) = &args.inventory_dir else {
+        bail!("--floor-only needs --inventory-dir (a lab inventory)");
+    };
+    let inventory = Inventory::load(dir)?;
+    let hosts = inventory.select(&Filter::default());
+    let known = std::sync::Arc::new(crate::runner::load_known_hosts(&hosts));
+    crate::resilience::raise_nofile_limit();
+    let (latencies, failures) = floor::sweep(hosts, known, args.concurrency, "show version").await;
+    println!(
+        "{}",
+        json!({ "latencies_ms": latencies, "failures": failures })
+    );
+    Ok(super::EXIT_OK)
+}
+
+/// The floor in a child process.
+async fn floor_sweep(
+    exe: &std::path::Path,
+    args: &BenchArgs,
+    dir: &std::path::Path,
+) -> anyhow::Result<serde_json::Value> {
+    let out = dir.join(format!("floor-{}.json", std::process::id()));
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["bench", "--floor-only", "--inventory-dir"])
+        .arg(dir)
+        .args(["--concurrency", &args.concurrency.to_string()])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out)?);
+    let (usage, _) = measure(cmd).await?;
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let v: serde_json::Value = serde_json::from_str(text.trim())
+        .with_context(|| format!("the floor run printed no result: {text:?}"))?;
+    let latencies: Vec<u64> = v["latencies_ms"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
+        .unwrap_or_default();
+    let failures = v["failures"].as_array().map_or(0, Vec::len);
+    if let Some(first) = v["failures"].get(0) {
+        tracing::warn!("floor: {failures} devices failed, e.g. {first}");
+    }
+    Ok(figures(usage, latencies.len(), failures, &latencies))
+}
+
 pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
     if args.plugin_overhead {
         return plugin_overhead(&args, dirs).await;
     }
+    if args.floor_only {
+        return floor_only(&args).await;
+    }
     if !cfg!(feature = "lab") {
         bail!("{}", super::lab::NO_LAB);
     }
-    let dir = args.inventory_dir.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("netrun-bench-{}", std::process::id()))
-    });
+    let scratch = std::env::temp_dir().join(format!("netrun-bench-{}", std::process::id()));
+    let dir = args
+        .inventory_dir
+        .clone()
+        .unwrap_or_else(|| scratch.join("lab"));
     let exe = std::env::current_exe().context("cannot find the netrun binary")?;
     crate::resilience::raise_nofile_limit();
-    let mut lab = tokio::process::Command::new(exe)
+    let mut lab = tokio::process::Command::new(&exe)
         .args([
             "lab",
             "--devices",
@@ -172,91 +326,106 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
         }
     }
 
-    let inventory = Inventory::load(&dir)?;
-    let hosts = inventory.select(&Filter::default());
-    let needed = vec!["cisco_ios".to_string()];
-    let loaded: Loaded = load_plugins(
-        dirs,
-        Some(&args.workflow),
-        &crate::runtime::policy::Policy::default(),
-        &needed,
-        super::instances_for(args.concurrency),
-    )
-    .await?;
-    let Some(plugin) = loaded.workflow.clone() else {
-        bail!("workflow not loaded")
+    // Cold: a fresh process with an empty compiled-code cache (plugins
+    // compiled ahead of time beside their bundles are still used, as after
+    // an install). Warm: the same again.
+    let cache = scratch.join("cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let cold = if args.no_cold {
+        None
+    } else {
+        Some(netrun_sweep(&exe, &args, &dir, &cache).await?)
     };
-    let job = Job::Workflow {
-        plugin,
-        params: "{}".into(),
-    };
-    let plan = Plan {
-        hosts,
-        job,
-        settings: Settings {
-            concurrency: args.concurrency,
-            ..Default::default()
-        },
-        connectivity: ConnectivityConfig::default(),
-    };
-    let (cpu0, _) = process_usage();
-    let (records, summary, _) = collect(loaded, plan, None, false, Shutdown::default()).await;
-    let (cpu1, peak_rss) = process_usage();
+    let warm = netrun_sweep(&exe, &args, &dir, &cache).await?;
+    let floor = floor_sweep(&exe, &args, &dir).await?;
     let _ = lab.kill().await;
-    if args.inventory_dir.is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    let _ = std::fs::remove_dir_all(&scratch);
 
-    let mut latencies: Vec<u64> = records.iter().map(|r| r.elapsed_ms).collect();
-    latencies.sort_unstable();
-    let wall = summary.wall.as_secs_f64();
-    let figures = json!({
-        "devices": summary.total(),
-        "ok": summary.ok,
-        "failed": summary.failures(),
-        "concurrency": args.concurrency,
+    let ratio = |a: &serde_json::Value, b: &serde_json::Value, k: &str| {
+        a[k].as_f64().unwrap_or(0.0) / b[k].as_f64().unwrap_or(0.0).max(1e-9)
+    };
+    let report = json!({
         "workflow": args.workflow,
-        "wall_s": wall,
-        "devices_per_s": summary.total() as f64 / wall.max(1e-9),
-        "latency_ms_p50": percentile(&latencies, 50.0),
-        "latency_ms_p99": percentile(&latencies, 99.0),
-        "latency_ms_max": latencies.last().copied().unwrap_or(0),
-        "cpu_s": cpu1 - cpu0,
-        "peak_rss_mib": peak_rss as f64 / (1024.0 * 1024.0),
+        "devices": args.devices,
+        "concurrency": args.concurrency,
+        "release_build": !cfg!(debug_assertions),
+        "cold": cold,
+        "warm": warm,
+        "floor": floor,
+        "floor_ratio_cpu": ratio(&warm, &floor, "cpu_s"),
+        "floor_ratio_wall": ratio(&warm, &floor, "wall_s"),
+        "cold_warm_ratio_cpu": cold.as_ref().map(|c| ratio(c, &warm, "cpu_s")),
     });
     if args.json {
-        println!("{figures}");
+        println!("{report}");
     } else {
-        println!(
-            "netrun bench: {} ({} devices, concurrency {})",
-            args.workflow,
-            summary.total(),
-            args.concurrency
-        );
-        for (k, label) in [
-            ("ok", "ok"),
-            ("failed", "failed"),
-            ("wall_s", "wall time (s)"),
-            ("devices_per_s", "devices/s"),
-            ("latency_ms_p50", "latency p50 (ms)"),
-            ("latency_ms_p99", "latency p99 (ms)"),
-            ("latency_ms_max", "latency max (ms)"),
-            ("cpu_s", "CPU (s, sweeping process)"),
-            ("peak_rss_mib", "peak RSS (MiB)"),
-        ] {
-            let v = &figures[k];
-            let text = match v.as_f64() {
-                Some(f) if v.is_f64() => format!("{f:.2}"),
-                _ => v.to_string(),
-            };
-            println!("  {label:<28} {text}");
-        }
+        print!("{}", render(&report));
     }
-    Ok(if summary.failures() == 0 {
-        super::EXIT_OK
-    } else {
+    let failed = ["cold", "warm"]
+        .iter()
+        .any(|k| report[k]["failed"].as_u64().unwrap_or(0) > 0);
+    Ok(if failed {
         super::EXIT_SOME_FAILED
+    } else {
+        super::EXIT_OK
     })
+}
+
+/// The bench report as a table.
+fn render(report: &serde_json::Value) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "netrun bench: {} over {} lab devices, concurrency {}{}",
+        report["workflow"].as_str().unwrap_or(""),
+        report["devices"],
+        report["concurrency"],
+        if report["release_build"] == true {
+            ""
+        } else {
+            " (debug build: use a release build for figures)"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  {:<14} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>11} {:>9}",
+        "", "ok", "failed", "wall s", "devices/s", "p50 ms", "p99 ms", "CPU s", "CPU/dev ms", "RSS MiB"
+    );
+    for (key, label) in [
+        ("cold", "netrun cold"),
+        ("warm", "netrun warm"),
+        ("floor", "floor (russh)"),
+    ] {
+        let f = &report[key];
+        if f.is_null() {
+            continue;
+        }
+        let n = |k: &str| f[k].as_f64().unwrap_or(0.0);
+        let _ = writeln!(
+            out,
+            "  {label:<14} {:>6} {:>6} {:>8.2} {:>9.1} {:>8} {:>8} {:>8.2} {:>11.3} {:>9.1}",
+            f["ok"],
+            f["failed"],
+            n("wall_s"),
+            n("devices_per_s"),
+            f["latency_ms_p50"],
+            f["latency_ms_p99"],
+            n("cpu_s"),
+            n("cpu_ms_per_device"),
+            n("peak_rss_mib"),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  netrun warm / floor: CPU {:.2}x, wall {:.2}x",
+        report["floor_ratio_cpu"].as_f64().unwrap_or(0.0),
+        report["floor_ratio_wall"].as_f64().unwrap_or(0.0)
+    );
+    if let Some(r) = report["cold_warm_ratio_cpu"].as_f64() {
+        let _ = writeln!(out, "  netrun cold / warm: CPU {r:.2}x");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,180 @@
+//! The physical floor of a sweep: per device a bare russh client connects,
+//! checks the host key, logs in with a password, opens a PTY shell, sends
+//! one command and reads to the next prompt. No plugins, no platform
+//! modes, no parsing: what any SSH automation must pay at least.
+
+use crate::inventory::Host;
+use crate::transport::known_hosts::{KnownHosts, Verdict};
+use russh::client;
+use russh::keys::PublicKeyOrCertificate;
+use russh::{ChannelMsg, Disconnect};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Whether `text` ends with a CLI prompt (`name#`, `name>`, maybe a blank).
+fn ends_with_prompt(text: &[u8]) -> bool {
+    let trimmed = text.trim_ascii_end();
+    matches!(trimmed.last(), Some(b'#' | b'>'))
+        && trimmed
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .is_none_or(|nl| !trimmed[nl + 1..].contains(&b' '))
+}
+
+struct Verify {
+    known: Arc<KnownHosts>,
+    host: String,
+    port: u16,
+}
+
+impl client::Handler for Verify {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => {
+                self.known.check(&self.host, self.port, key) == Verdict::Trusted
+            }
+            PublicKeyOrCertificate::Certificate(_) => false,
+        })
+    }
+}
+
+/// Read from `channel` until the text ends with a prompt; with
+/// `after_newline`, only once a line break came (the answer to our Enter).
+/// A pager (`--More--`) is answered with a space.
+async fn read_prompt(
+    channel: &mut russh::Channel<client::Msg>,
+    after_newline: bool,
+) -> Result<usize, String> {
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        match channel.wait().await {
+            Some(ChannelMsg::Data { data }) => {
+                buf.extend_from_slice(&data);
+                if buf.trim_ascii_end().ends_with(b"--More--") {
+                    channel
+                        .data_bytes(&b" "[..])
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    continue;
+                }
+                if (!after_newline || buf.contains(&b'\n')) && ends_with_prompt(&buf) {
+                    return Ok(buf.len());
+                }
+            }
+            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
+                return Err("the device closed the session".into());
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// One device: connect, log in, PTY shell, `command`, its answer. Returns
+/// the bytes received.
+pub async fn one(host: &Host, known: Arc<KnownHosts>, command: &str) -> Result<usize, String> {
+    let tcp = tokio::net::TcpStream::connect((host.hostname.as_str(), host.port))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    tcp.set_nodelay(true).ok();
+    let config = Arc::new(client::Config::default());
+    let handler = Verify {
+        known,
+        host: host.hostname.clone(),
+        port: host.port,
+    };
+    let mut handle = client::connect_stream(config, tcp, handler)
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    let user = host.username.clone().unwrap_or_default();
+    let password = host
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let auth = handle
+        .authenticate_password(user, password)
+        .await
+        .map_err(|e| format!("auth: {e}"))?;
+    if !auth.success() {
+        return Err("password refused".into());
+    }
+    let mut channel = handle
+        .channel_open_session()
+        .await
+        .map_err(|e| format!("channel: {e}"))?;
+    channel
+        .request_pty(true, "vt100", 511, 24, 0, 0, &[])
+        .await
+        .map_err(|e| format!("pty: {e}"))?;
+    channel
+        .request_shell(true)
+        .await
+        .map_err(|e| format!("shell: {e}"))?;
+    read_prompt(&mut channel, false).await?;
+    channel
+        .data_bytes(format!("{command}\n").into_bytes())
+        .await
+        .map_err(|e| format!("send: {e}"))?;
+    let received = read_prompt(&mut channel, true).await?;
+    let _ = channel.eof().await;
+    let _ = handle
+        .disconnect(Disconnect::ByApplication, "", "en")
+        .await;
+    Ok(received)
+}
+
+/// The floor over `hosts`, `concurrency` at once: per-device latencies
+/// (ms, sorted) and the failures.
+pub async fn sweep(
+    hosts: Vec<Host>,
+    known: Arc<KnownHosts>,
+    concurrency: usize,
+    command: &str,
+) -> (Vec<u64>, Vec<String>) {
+    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for host in hosts {
+        let (gate, known, command) = (gate.clone(), known.clone(), command.to_string());
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            let started = Instant::now();
+            let outcome =
+                tokio::time::timeout(Duration::from_secs(60), one(&host, known, &command)).await;
+            let elapsed = started.elapsed().as_millis() as u64;
+            match outcome {
+                Ok(Ok(_)) => Ok(elapsed),
+                Ok(Err(e)) => Err(format!("{}: {e}", host.name)),
+                Err(_) => Err(format!("{}: no answer within 60 s", host.name)),
+            }
+        });
+    }
+    let (mut latencies, mut failures) = (Vec::new(), Vec::new());
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok(Ok(ms)) => latencies.push(ms),
+            Ok(Err(e)) => failures.push(e),
+            Err(e) => failures.push(format!("task failed: {e}")),
+        }
+    }
+    latencies.sort_unstable();
+    (latencies, failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ends_with_prompt;
+
+    #[test]
+    fn prompts_end_the_read_and_output_lines_do_not() {
+        assert!(ends_with_prompt(b"banner\r\nr001#"));
+        assert!(ends_with_prompt(b"r001> "));
+        assert!(ends_with_prompt(b"show version\r\n...\r\nr001#"));
+        assert!(!ends_with_prompt(b"Cisco IOS Software, Version 15.2"));
+        assert!(!ends_with_prompt(b"line with a # and words #"));
+    }
+}

@@ -1,0 +1,196 @@
+"""Peer clients for scripts/peer-bench.sh: `show version` + TextFSM parse on
+every device of a lab inventory, with scrapli (asyncio, asyncssh) or netmiko
+(threads), as their users write it; each prints one JSON object (ok, failed,
+per-device latencies). `bench` runs both and netrun (`exec "show version"`,
+parsed by its driver; cold with an empty compiled-code cache, then warm),
+each in its own measured process, and prints the ratios."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import yaml
+
+
+def hosts(inventory_dir):
+    with open(os.path.join(inventory_dir, "hosts.yaml")) as f:
+        hosts = yaml.safe_load(f)
+    with open(os.path.join(inventory_dir, "defaults.yaml")) as f:
+        defaults = yaml.safe_load(f) or {}
+    for name, h in hosts.items():
+        yield {
+            "name": name,
+            "host": h.get("hostname", name),
+            "port": int(h.get("port", 22)),
+            "username": h.get("username", defaults.get("username")),
+            "password": h.get("password", defaults.get("password")),
+            "platform": h.get("platform", defaults.get("platform", "cisco_ios")),
+        }
+
+
+def run_scrapli(devices, concurrency, known_hosts):
+    import asyncio
+
+    from scrapli.driver.core import AsyncIOSXEDriver
+
+    async def one(d, gate):
+        async with gate:
+            started = time.monotonic()
+            conn = AsyncIOSXEDriver(
+                host=d["host"],
+                port=d["port"],
+                auth_username=d["username"],
+                auth_password=d["password"],
+                auth_strict_key=True,
+                ssh_known_hosts_file=known_hosts,
+                transport="asyncssh",
+                timeout_socket=30,
+                timeout_transport=60,
+                timeout_ops=60,
+            )
+            try:
+                async with conn:
+                    response = await conn.send_command("show version")
+                    parsed = response.textfsm_parse_output()
+                    if not parsed:
+                        raise RuntimeError("show version did not parse")
+                return (time.monotonic() - started) * 1e3, None
+            except Exception as e:  # one record per device, as the others
+                return None, f"{d['name']}: {e!r}"
+
+    async def main():
+        gate = asyncio.Semaphore(concurrency)
+        return await asyncio.gather(*(one(d, gate) for d in devices))
+
+    return asyncio.run(main())
+
+
+def run_netmiko(devices, concurrency, known_hosts):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from netmiko import ConnectHandler
+
+    def one(d):
+        started = time.monotonic()
+        try:
+            conn = ConnectHandler(
+                device_type="cisco_ios",
+                host=d["host"],
+                port=d["port"],
+                username=d["username"],
+                password=d["password"],
+                ssh_strict=True,
+                system_host_keys=False,
+                alt_host_keys=True,
+                alt_key_file=known_hosts,
+                fast_cli=True,
+            )
+            try:
+                parsed = conn.send_command("show version", use_textfsm=True)
+                if not isinstance(parsed, list) or not parsed:
+                    raise RuntimeError("show version did not parse")
+            finally:
+                conn.disconnect()
+            return (time.monotonic() - started) * 1e3, None
+        except Exception as e:
+            return None, f"{d['name']}: {e!r}"
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(one, devices))
+
+
+def measure(cmd, out_file=None):
+    """Run `cmd` to its end; its wall time, CPU (user + system) and peak
+    RSS from wait4, so only that process is counted."""
+    started = time.monotonic()
+    stdout = open(out_file, "w") if out_file else subprocess.PIPE
+    proc = subprocess.Popen(cmd, stdout=stdout, stdin=subprocess.DEVNULL)
+    text = proc.stdout.read().decode() if proc.stdout else ""
+    _, status, ru = os.wait4(proc.pid, 0)
+    return {
+        "wall_s": time.monotonic() - started,
+        "cpu_s": ru.ru_utime + ru.ru_stime,
+        "peak_rss_mib": ru.ru_maxrss / 1024.0,
+        "exit": os.waitstatus_to_exitcode(status),
+    }, text
+
+
+def percentile(v, p):
+    if not v:
+        return 0
+    rank = max(1, min(len(v), -(-len(v) * p // 100)))
+    return round(v[int(rank) - 1])
+
+
+def bench(a):
+    rows = {}
+    for client in ["scrapli", "netmiko"]:
+        usage, text = measure([sys.executable, __file__, client, "--inventory-dir",
+                               a.inventory_dir, "--concurrency", str(a.concurrency)])
+        r = json.loads(text)
+        rows[client] = dict(usage, ok=r["ok"], failed=r["failed"], latencies=r["latencies_ms"])
+        for f in r["failures"]:
+            print(f"  {client}: {f}", file=sys.stderr)
+    for label, env in [("netrun cold", "cold"), ("netrun warm", "warm")]:
+        records = os.path.join(a.scratch, f"records-{env}.jsonl")
+        os.environ["XDG_CACHE_HOME"] = os.path.join(a.scratch, "cache")
+        usage, _ = measure([a.netrun, "exec", "show version", "-i", a.inventory_dir,
+                            "--concurrency", str(a.concurrency), "-o", records], os.devnull)
+        ok = failed = 0
+        latencies = []
+        with open(records) as f:
+            for line in f:
+                rec = json.loads(line)
+                parsed = rec.get("data", {}).get("commands", [{}])[0].get("parsed")
+                if rec["status"] == "ok" and parsed:
+                    ok += 1
+                else:
+                    failed += 1
+                latencies.append(rec["elapsed_ms"])
+        rows[label] = dict(usage, ok=ok, failed=failed, latencies=sorted(latencies))
+    n = max(1, len(list(hosts(a.inventory_dir))))
+    print(f"peer bench: `show version` + parse on {n} lab devices, concurrency {a.concurrency}")
+    print(f"  {'':<12} {'ok':>5} {'failed':>6} {'wall s':>7} {'CPU s':>7} {'CPU/dev ms':>10} "
+          f"{'RSS MiB':>8} {'p50 ms':>7} {'p99 ms':>7}")
+    for label, r in rows.items():
+        print(f"  {label:<12} {r['ok']:>5} {r['failed']:>6} {r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} "
+              f"{r['cpu_s'] * 1e3 / n:>10.2f} {r['peak_rss_mib']:>8.1f} "
+              f"{percentile(r['latencies'], 50):>7} {percentile(r['latencies'], 99):>7}")
+    for label in ["netrun cold", "netrun warm"]:
+        mine = max(rows[label]["cpu_s"], 1e-9)
+        print(f"  client CPU, {label} vs scrapli: {rows['scrapli']['cpu_s'] / mine:.1f}x less; "
+              f"vs netmiko: {rows['netmiko']['cpu_s'] / mine:.1f}x less")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({k: {kk: vv for kk, vv in v.items() if kk != "latencies"}
+                       for k, v in rows.items()}, f, indent=1)
+    return 0 if all(r["failed"] == 0 for r in rows.values()) else 2
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("client", choices=["scrapli", "netmiko", "bench"])
+    p.add_argument("--inventory-dir", required=True)
+    p.add_argument("--concurrency", type=int, default=100)
+    p.add_argument("--netrun", help="netrun binary (bench)")
+    p.add_argument("--scratch", help="folder for records and the empty cache (bench)")
+    p.add_argument("--json", help="also write the figures here (bench)")
+    a = p.parse_args()
+    if a.client == "bench":
+        sys.exit(bench(a))
+    devices = list(hosts(a.inventory_dir))
+    known_hosts = os.path.join(a.inventory_dir, "known_hosts")
+    run = run_scrapli if a.client == "scrapli" else run_netmiko
+    results = run(devices, a.concurrency, known_hosts)
+    latencies = sorted(ms for ms, err in results if err is None)
+    failures = [err for ms, err in results if err is not None]
+    json.dump({"ok": len(latencies), "failed": len(failures),
+               "latencies_ms": latencies, "failures": failures[:5]}, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
