@@ -312,8 +312,7 @@ impl DeviceContext {
         &self.platform_name
     }
 
-    /// Parse with the device's driver; the driver instance lives as long as
-    /// the device task.
+    /// Parse with the device's driver (an idle instance, held for this call).
     pub async fn parse(&mut self, command: &str, output: &str) -> Result<String, Error> {
         let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
         let platform = dp.platform.name.clone();
@@ -347,8 +346,8 @@ impl DeviceContext {
             .await
     }
 
-    /// Run `f` on the device's driver instance (made on first use); an
-    /// instance that trapped is dropped so the next call gets a fresh one.
+    /// Run `f` on an idle driver instance (or a new one), returned to the
+    /// idle list after the call; an instance that trapped is dropped.
     async fn with_driver<T>(
         &mut self,
         dp: &DriverPlatform,
@@ -364,6 +363,11 @@ impl DeviceContext {
         let result = f(driver).await;
         if result.as_ref().is_err_and(instance_unusable_after) {
             self.driver = None;
+        } else if let Some(driver) = self.driver.take() {
+            // Back to the idle list at once: driver instances follow the
+            // calls in flight (a few), not the devices in flight (1,000s),
+            // and each serves warm (parsers and regexes already built).
+            self.runtime.checkin_driver(driver);
         }
         result.map_err(|mut e| {
             e.message = format!("{}: {}", self.target.device, e.message);
