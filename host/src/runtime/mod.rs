@@ -18,7 +18,7 @@ use bundle::{Bundle, BundleError, Kind, WitVersion};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, Store, StoreLimitsBuilder,
 };

@@ -20,10 +20,10 @@ pub enum Compiled {
 /// A runtime for compiling: the same engine configuration as a run's (a
 /// small pool: pool sizes do not change the compiled code).
 pub fn runtime() -> anyhow::Result<std::sync::Arc<Runtime>> {
-    Runtime::new(&RuntimeOptions {
+    Ok(Runtime::new(&RuntimeOptions {
         max_instances: 4,
         ..Default::default()
-    })
+    })?)
 }
 
 /// Compile `bundle` for `runtime`'s engine: beside it where netrun keeps
