@@ -158,7 +158,9 @@ struct Usage {
 /// is counted.
 async fn measure(mut cmd: std::process::Command) -> anyhow::Result<(Usage, i32)> {
     let started = std::time::Instant::now();
-    let child = cmd.spawn().context("cannot start a measured netrun process")?;
+    let child = cmd
+        .spawn()
+        .context("cannot start a measured netrun process")?;
     let pid = child.id() as libc::pid_t;
     let (status, ru) = tokio::task::spawn_blocking(move || {
         let mut status = 0;
@@ -390,7 +392,16 @@ fn render(report: &serde_json::Value) -> String {
     let _ = writeln!(
         out,
         "  {:<14} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>11} {:>9}",
-        "", "ok", "failed", "wall s", "devices/s", "p50 ms", "p99 ms", "CPU s", "CPU/dev ms", "RSS MiB"
+        "",
+        "ok",
+        "failed",
+        "wall s",
+        "devices/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU s",
+        "CPU/dev ms",
+        "RSS MiB"
     );
     for (key, label) in [
         ("cold", "netrun cold"),

@@ -34,7 +34,9 @@ pub enum CompileError {
         message: String,
     },
     /// The compiled code cannot be written beside the bundle.
-    #[error("plugin {name}: cannot write compiled code to {path}: {source}; check the folder's permissions")]
+    #[error(
+        "plugin {name}: cannot write compiled code to {path}: {source}; check the folder's permissions"
+    )]
     Write {
         /// Plugin.
         name: String,
@@ -179,7 +181,7 @@ mod tests {
 
     /// The smallest valid component, and a bundle of it in `dir`.
     fn bundle_in(dir: &Path) -> Bundle {
-        let wasm = wat_component();
+        let wasm = empty_component();
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(dir.join("plugin.wasm"), &wasm).unwrap();
         std::fs::write(
@@ -193,9 +195,10 @@ mod tests {
         Bundle::open(dir).unwrap()
     }
 
-    /// A component with no exports (text: wasmtime reads WAT).
-    fn wat_component() -> Vec<u8> {
-        b"(component (core module (func (export \"f\"))))".to_vec()
+    /// The smallest valid component: the binary header alone (no exports).
+    /// Binary, not text: bundles are checked for a component header.
+    fn empty_component() -> Vec<u8> {
+        b"\0asm\x0d\x00\x01\x00".to_vec()
     }
 
     fn exports(engine: &Engine, c: &Component) -> usize {

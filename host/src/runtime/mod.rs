@@ -19,9 +19,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, Store, StoreLimitsBuilder,
-};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Store, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wit::{DriverExports, DriverPre, WorkflowExports, WorkflowPre};
 
@@ -212,13 +210,13 @@ impl Runtime {
         let version = bundle.wit_version()?;
         let (bytes, sha256) = bundle.read_verified()?;
         let name = bundle.manifest.name.clone();
-        let component =
-            self.compile_cached(bundle, &bytes, &sha256)
-                .map_err(|e| RuntimeError::NotAComponent {
-                    plugin: name.clone(),
-                    path: bundle.component_path(),
-                    reason: format!("{e:#}"),
-                })?;
+        let component = self.compile_cached(bundle, &bytes, &sha256).map_err(|e| {
+            RuntimeError::NotAComponent {
+                plugin: name.clone(),
+                path: bundle.component_path(),
+                reason: format!("{e:#}"),
+            }
+        })?;
         let contract = |kind: &'static str| {
             let (plugin, wit) = (name.clone(), bundle.manifest.wit.clone());
             move |e: wasmtime::Error| RuntimeError::Contract {

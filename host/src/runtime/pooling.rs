@@ -95,6 +95,8 @@ mod tests {
         cfg.memory_guard_size(0);
         // Small stacks: 1,200 of them at once.
         cfg.async_stack_size(128 << 10);
+        // The wasm stack lives inside the async stack, so it is smaller.
+        cfg.max_wasm_stack(64 << 10);
         let engine = Engine::new(&cfg).expect("engine");
         let component = Component::new(
             &engine,

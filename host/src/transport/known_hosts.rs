@@ -418,7 +418,11 @@ mod tests {
         // further down still trusts the key, and case does not matter.
         let mut text = format!("*.LAB {KEY_B}\n");
         for i in 0..1_000 {
-            text.push_str(&format!("[10.0.{}.{}]:22{i:02} {KEY_B}\n", i / 250, i % 250));
+            text.push_str(&format!(
+                "[10.0.{}.{}]:22{i:02} {KEY_B}\n",
+                i / 250,
+                i % 250
+            ));
         }
         text.push_str(&format!("R1.lab,!r2.lab {KEY_A}\n"));
         let k = kh(&text);

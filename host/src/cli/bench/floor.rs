@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 /// Whether `text` ends with a CLI prompt (`name#`, `name>`, maybe a blank).
 fn ends_with_prompt(text: &[u8]) -> bool {
     let trimmed = text.trim_ascii_end();
-    matches!(trimmed.last(), Some(b'#' | b'>'))
-        && trimmed
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .is_none_or(|nl| !trimmed[nl + 1..].contains(&b' '))
+    // The last line alone, and a prompt has no spaces in it.
+    let last = match trimmed.iter().rposition(|&b| b == b'\n') {
+        Some(nl) => &trimmed[nl + 1..],
+        None => trimmed,
+    };
+    matches!(last.last(), Some(b'#' | b'>')) && !last.contains(&b' ')
 }
 
 struct Verify {
@@ -122,9 +123,7 @@ pub async fn one(host: &Host, known: Arc<KnownHosts>, command: &str) -> Result<u
         .map_err(|e| format!("send: {e}"))?;
     let received = read_prompt(&mut channel, true).await?;
     let _ = channel.eof().await;
-    let _ = handle
-        .disconnect(Disconnect::ByApplication, "", "en")
-        .await;
+    let _ = handle.disconnect(Disconnect::ByApplication, "", "en").await;
     Ok(received)
 }
 

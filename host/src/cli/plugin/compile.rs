@@ -48,7 +48,9 @@ pub fn execute(paths: &[PathBuf], dirs: &[PathBuf]) -> anyhow::Result<i32> {
     } else {
         paths
             .iter()
-            .map(|p| Bundle::open(p).with_context(|| format!("{} is not a plugin bundle", p.display())))
+            .map(|p| {
+                Bundle::open(p).with_context(|| format!("{} is not a plugin bundle", p.display()))
+            })
             .collect::<anyhow::Result<_>>()?
     };
     let runtime = runtime()?;
@@ -60,13 +62,18 @@ pub fn execute(paths: &[PathBuf], dirs: &[PathBuf]) -> anyhow::Result<i32> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("compiling crashed; please report it"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("compiling crashed; please report it")))
+            })
             .collect()
     });
     let mut failed = 0;
     for (b, r) in bundles.iter().zip(results) {
         match r {
-            Ok(Compiled::Beside(path)) => println!("compiled {} → {}", b.manifest.name, path.display()),
+            Ok(Compiled::Beside(path)) => {
+                println!("compiled {} → {}", b.manifest.name, path.display())
+            }
             Ok(Compiled::Cached) => println!(
                 "compiled {} into the cache (compiled code is kept beside first-party and installed bundles only)",
                 b.manifest.name
