@@ -53,7 +53,6 @@ fn run(home: &Path, args: &[&str]) -> (Vec<Value>, std::process::Output) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "open (issue 16 part 1): idle driver instances hold pooling slots, so collect-facts over 340 devices runs out of instances; run with --ignored"]
 async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
     let (_lab, inv, platform_of) = mixed_lab().await;
     let i = inv.path().to_str().unwrap().to_string();
@@ -74,6 +73,11 @@ async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
         let d = &r["data"];
         assert_eq!(d["hostname"], device, "{r}");
         for field in ["os_version", "model", "serial", "vendor"] {
+            // A Linux server's serial (/sys/class/dmi/id/product_serial) is
+            // readable by root only: an unprivileged login has none.
+            if field == "serial" && platform_of[device] == "linux" {
+                continue;
+            }
             assert!(
                 d[field].as_str().is_some_and(|s| !s.is_empty()),
                 "{field} of {device}: {r}"
