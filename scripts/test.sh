@@ -21,6 +21,13 @@ if [ "$(id -u)" = 0 ]; then
     apt-get install -y --no-install-recommends prometheus </dev/null \
       || { apt-get update </dev/null && apt-get install -y --no-install-recommends prometheus </dev/null; }
   fi
+  if ! command -v nats-server >/dev/null; then
+    # nats-server -js (Debian's package starts no daemon here) for the NATS
+    # work-queue tests; each test starts its own on a free port.
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends nats-server </dev/null \
+      || { apt-get update </dev/null && apt-get install -y --no-install-recommends nats-server </dev/null; }
+  fi
 else
   echo "not root: skipping tests/sshd/setup.sh (OpenSSH tests will be skipped)"
 fi

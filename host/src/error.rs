@@ -1,11 +1,11 @@
 //! Errors as data: every failure carries a class from a fixed set, used for
 //! retry decisions, metrics and the `error.class` of result records.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The fixed, documented set of failure classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorClass {
     /// The inventory or the run's settings are wrong for this device.

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod cluster;
 pub mod error;
 pub mod inventory;
 pub mod parsing;

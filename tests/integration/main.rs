@@ -4,6 +4,7 @@
 
 mod authoring;
 mod config;
+mod cluster;
 mod contract;
 mod faults;
 mod http;

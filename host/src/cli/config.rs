@@ -209,6 +209,11 @@ async fn run(
     show_diffs: bool,
 ) -> anyhow::Result<(i32, Vec<Record>)> {
     let t = &common.target;
+    if t.nats.nats.is_some() {
+        bail!(
+            "netrun config does not run over --nats (its waves, rollbacks and backups need one process): split it over machines with --shard I/N"
+        );
+    }
     let policy = Policy::load(common.policy.as_deref(), &common.grants)?;
     let (inventory, hosts) = plan_hosts(t)?;
     let needed = needed_platforms(&hosts);
@@ -228,6 +233,7 @@ async fn run(
     let mut sink = open_sink(t)?;
     let shutdown = Shutdown::default();
     let signals = watch_signals(shutdown.clone(), grace)?;
+    let mirror = t.nats.mirror("netrun config").await?;
     let job = Job::Config(Arc::new(op));
     let started = std::time::Instant::now();
     let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
@@ -252,6 +258,8 @@ async fn run(
                 job: job.clone(),
                 settings: settings.clone(),
                 connectivity,
+                // Published per wave below, with the devices no wave reached.
+                mirror: None,
             };
             let loaded = Loaded {
                 runtime: runtime.clone(),
@@ -265,6 +273,9 @@ async fn run(
                 write_error = err;
             }
             reached.extend(wave_records.iter().map(|r| r.device.clone()));
+            if let Some(m) = &mirror {
+                wave_records.iter().for_each(|r| m.send(r));
+            }
             wave_records
         },
         |r| late.push(r),
@@ -273,18 +284,25 @@ async fn run(
     // Records of devices the rollout never reached go to the sink too.
     let mut summary = Summary::default();
     for r in late {
-        if !reached.contains(&r.device)
-            && let Some(s) = sink.as_mut()
-            && let Err(e) = s.write(&r)
-            && write_error.is_none()
-        {
-            write_error = Some(e);
+        if !reached.contains(&r.device) {
+            if let Some(m) = &mirror {
+                m.send(&r);
+            }
+            if let Some(s) = sink.as_mut()
+                && let Err(e) = s.write(&r)
+                && write_error.is_none()
+            {
+                write_error = Some(e);
+            }
         }
         summary.add(&r);
         records.push(r);
     }
     summary.wall = started.elapsed();
     signals.abort();
+    if let Some(m) = mirror {
+        m.finish().await;
+    }
     if let Some(s) = sink.as_mut()
         && let Err(e) = s.flush()
     {

@@ -57,6 +57,12 @@ pub fn getter_names(given: &[String]) -> anyhow::Result<Vec<String>> {
 /// names no platform of the run answers (naming the closest), then sweep.
 pub async fn sweep_get(dirs: &[PathBuf], a: GetArgs) -> anyhow::Result<i32> {
     let getters = getter_names(&a.getters)?;
+    if a.target.nats.nats.is_some() {
+        // The workers' drivers answer; a getter none answers is `unsupported` in its record.
+        let job = crate::cluster::TaskJob::Get { getters };
+        let grants = !a.grants.is_empty() || a.policy.is_some();
+        return super::worker::distribute(&a.target, job, grants).await;
+    }
     let policy = super::Policy::load(a.policy.as_deref(), &a.grants)?;
     let t = a.target;
     let (inventory, hosts) = super::plan_hosts(&t)?;

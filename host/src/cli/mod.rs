@@ -12,6 +12,8 @@ mod lab;
 mod parse;
 mod plugin;
 mod serve;
+mod shard;
+mod worker;
 
 use crate::inventory::{Filter, Inventory, unknown_hosts};
 use crate::resilience::backoff::Backoff;
@@ -107,6 +109,9 @@ enum Command {
     Platforms,
     /// Parse saved command outputs with TextFSM templates (ntc-templates), one JSON line per file.
     Parse(parse::ParseArgs),
+    /// Pull device tasks from a NATS JetStream work queue and run them
+    /// (for `netrun run|exec --nats`).
+    Worker(worker::WorkerArgs),
 }
 
 /// Which devices, where results go, and the limits of a run.
@@ -204,6 +209,10 @@ pub struct TargetArgs {
     failed_from: Option<PathBuf>,
     #[command(flatten)]
     credentials: credentials::CredentialArgs,
+    #[command(flatten)]
+    shard: shard::ShardArgs,
+    #[command(flatten)]
+    nats: worker::NatsArgs,
 }
 
 /// `--format` values.
@@ -288,6 +297,28 @@ impl Cli {
     pub async fn execute(self) -> anyhow::Result<i32> {
         let dirs = bundle::search_path(&self.plugin_dirs);
         match self.command {
+            Command::Run(a) if a.target.nats.nats.is_some() => {
+                let job = crate::cluster::TaskJob::Workflow {
+                    name: a.workflow.clone(),
+                    params: serde_json::from_str(&params_json(&a.params)?)?,
+                };
+                let grants = !a.grants.is_empty() || a.policy.is_some();
+                worker::distribute(&a.target, job, grants).await
+            }
+            Command::Exec(a) if a.target.nats.nats.is_some() => {
+                let options = a.how.options()?;
+                let job = crate::cluster::TaskJob::Exec {
+                    commands: a.how.commands(&a.commands)?,
+                    continue_on_error: options.continue_on_error,
+                    answers: options
+                        .answers
+                        .iter()
+                        .map(|(re, answer)| (re.as_str().to_string(), answer.clone()))
+                        .collect(),
+                };
+                let grants = !a.grants.is_empty() || a.policy.is_some();
+                worker::distribute(&a.target, job, grants).await
+            }
             Command::Run(a) => {
                 let params = params_json(&a.params)?;
                 let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
@@ -309,6 +340,7 @@ impl Cli {
             Command::Get(a) => get::sweep_get(&dirs, a).await,
             Command::Platforms => get::platforms(&dirs).await,
             Command::Parse(a) => parse::execute(a),
+            Command::Worker(a) => worker::worker(a, &dirs).await,
         }
     }
 }
@@ -660,7 +692,8 @@ fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory
             inventory.hosts.len()
         );
     }
-    Ok((inventory, hosts))
+    // A shard may hold none of a small selection: that is an empty run, not an error.
+    Ok((inventory, shard::keep(hosts, t.shard.resolve()?)))
 }
 
 /// Every file the run will write, checked before anything starts.
@@ -763,6 +796,7 @@ fn settings_of(t: &TargetArgs, inventory: &Inventory) -> anyhow::Result<Settings
     s.ssh_config = Arc::new(ssh_config);
     s.jump_pool = Arc::new(JumpPool::new(t.jump_concurrency));
     s.session_log = t.session_log.clone();
+    s.shard = t.shard.resolve()?;
     Ok(s)
 }
 
@@ -803,17 +837,19 @@ async fn execute_plan(
 ) -> anyhow::Result<i32> {
     let settings = settings_of(t, &inventory)?;
     runner::check_named_known_hosts(&hosts)?;
+    let shard = settings.shard;
     let connectivity = connectivity_of(t)?;
     let grace = secs(t.grace, "--grace")?;
-    let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let mut sink = open_sink(t)?;
     let shutdown = Shutdown::default();
     let signals = watch_signals(shutdown.clone(), grace)?;
+    let mirror = t.nats.mirror("netrun run").await?;
     let plan = Plan {
         hosts,
         job,
         settings,
         connectivity,
+        mirror,
     };
     let (records, summary, write_error) = collect(
         loaded,
@@ -824,26 +860,56 @@ async fn execute_plan(
     )
     .await;
     signals.abort();
-    if let Some(s) = sink.as_mut()
+    let notes: Vec<String> = shard
+        .map(|s| format!("shard {s}: {} of the selected devices", summary.total()))
+        .into_iter()
+        .collect();
+    report(
+        t,
+        sink.as_mut(),
+        &records,
+        &summary,
+        &notes,
+        write_error,
+        shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled(),
+    )
+}
+
+/// The end of a run: flush the records, print the table (and `notes`),
+/// write the metrics file; the exit code.
+fn report(
+    t: &TargetArgs,
+    sink: Option<&mut JsonlSink>,
+    records: &[Record],
+    summary: &Summary,
+    notes: &[String],
+    write_error: Option<std::io::Error>,
+    interrupted: bool,
+) -> anyhow::Result<i32> {
+    let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if let Some(s) = sink
         && let Err(e) = s.flush()
     {
         bail!("writing results failed: {e}");
     }
     let max_rows = if t.all_rows { usize::MAX } else { 50 };
-    match t.format.map(Format::from).unwrap_or_default() {
-        Format::Table => {
-            let table = format::render(Format::Table, &records, &summary, max_rows);
-            if records_to_stdout {
-                eprint!("{table}");
-            } else {
-                print!("{table}");
-            }
-        }
+    let format = t.format.map(Format::from).unwrap_or_default();
+    let mut table = match format {
+        Format::Table => format::render(Format::Table, records, summary, max_rows),
         other => {
-            print!("{}", format::render(other, &records, &summary, max_rows));
+            print!("{}", format::render(other, records, summary, max_rows));
             // The summary line alone, on stderr: stdout stays machine-readable.
-            eprint!("{}", render_table(&records, &summary, 0));
+            render_table(records, summary, 0)
         }
+    };
+    for n in notes {
+        table.push_str(n);
+        table.push('\n');
+    }
+    if records_to_stdout || format != Format::Table {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
     }
     if let Some(path) = &t.metrics_file {
         std::fs::write(path, crate::telemetry::metrics().encode())
@@ -852,7 +918,7 @@ async fn execute_plan(
     if let Some(e) = write_error {
         bail!("writing results failed: {e}");
     }
-    Ok(exit_code(&shutdown, &summary))
+    Ok(code_of(interrupted, summary))
 }
 
 /// The `-o FILE` sink of a run, if asked for.
@@ -867,7 +933,15 @@ fn open_sink(t: &TargetArgs) -> anyhow::Result<Option<JsonlSink>> {
 
 /// The exit code of a finished run.
 fn exit_code(shutdown: &Shutdown, summary: &Summary) -> i32 {
-    if shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled() {
+    code_of(
+        shutdown.drain.is_cancelled() || shutdown.abort.is_cancelled(),
+        summary,
+    )
+}
+
+/// The exit code of a run that was (or was not) interrupted.
+fn code_of(interrupted: bool, summary: &Summary) -> i32 {
+    if interrupted {
         EXIT_INTERRUPTED
     } else if summary.failures() == 0 {
         EXIT_OK
@@ -932,6 +1006,8 @@ pub struct Plan {
     pub settings: Settings,
     /// Pool, breakers, retries (this process's, fresh for a one-shot run).
     pub connectivity: ConnectivityConfig,
+    /// `--nats-results`: where else each record goes.
+    pub mirror: Option<crate::cluster::Mirror>,
 }
 
 /// Run `plan`, writing each record to `sink` as it arrives; close the
@@ -949,6 +1025,7 @@ pub async fn collect(
         job,
         mut settings,
         connectivity,
+        mirror,
     } = plan;
     settings.concurrency = crate::resilience::cap_concurrency(settings.concurrency);
     let known_hosts = Arc::new(runner::load_known_hosts_with(&hosts, &settings.ssh_config));
@@ -996,10 +1073,16 @@ pub async fn collect(
         if let Some(bar) = &progress {
             bar.inc(1);
         }
+        if let Some(m) = &mirror {
+            m.send(&r);
+        }
         records.push(r);
     })
     .await;
     m.run_seconds.observe(summary.wall.as_secs_f64());
+    if let Some(m) = mirror {
+        m.finish().await;
+    }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

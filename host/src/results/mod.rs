@@ -2,7 +2,7 @@
 //! arrive (JSON Lines), and the summary a person reads at the end.
 
 use crate::error::{Error, ErrorClass};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -10,9 +10,11 @@ use std::path::Path;
 use std::time::Duration;
 
 pub mod format;
+mod placement;
+pub use placement::Placement;
 
 /// Outcome of one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The job succeeded.
@@ -22,7 +24,7 @@ pub enum Status {
 }
 
 /// The `error` object of a failed record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordError {
     /// Class from the fixed set.
     pub class: ErrorClass,
@@ -31,7 +33,7 @@ pub struct RecordError {
 }
 
 /// One device's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     /// Inventory name.
     pub device: String,
@@ -47,6 +49,10 @@ pub struct Record {
     pub elapsed_ms: u64,
     /// Connection attempts made.
     pub attempts: u32,
+    /// Where the device was worked on past one machine: its shard, or the
+    /// NATS worker and how often the task was handed out.
+    #[serde(flatten)]
+    pub placement: Placement,
 }
 
 impl Record {
@@ -59,6 +65,7 @@ impl Record {
             error: None,
             elapsed_ms: elapsed.as_millis() as u64,
             attempts,
+            placement: Default::default(),
         }
     }
 
@@ -74,6 +81,7 @@ impl Record {
             }),
             elapsed_ms: elapsed.as_millis() as u64,
             attempts,
+            placement: Default::default(),
         }
     }
 }

@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 mod exec;
+pub mod shard;
 mod target;
 pub use exec::ExecOptions;
 pub use target::target_of as resolve_target;
@@ -171,6 +172,8 @@ pub struct Settings {
     pub jump_pool: Arc<JumpPool>,
     /// Folder of per-device session transcripts.
     pub session_log: Option<PathBuf>,
+    /// The static shard this run works on; named in every record.
+    pub shard: Option<shard::Shard>,
 }
 
 impl Default for Settings {
@@ -188,6 +191,7 @@ impl Default for Settings {
             ssh_config: Arc::new(SshConfig::default()),
             jump_pool: Arc::new(JumpPool::default()),
             session_log: None,
+            shard: None,
         }
     }
 }
@@ -344,13 +348,13 @@ pub fn check_named_known_hosts(hosts: &[Host]) -> Result<(), Error> {
 /// run's. Taken in this fixed order (groups sorted by name) so tasks never
 /// wait on each other in a cycle; groups first so a device waiting for its
 /// group does not hold one of the run's slots.
-struct Gates {
+pub(crate) struct Gates {
     run: Arc<Semaphore>,
     groups: BTreeMap<String, Arc<Semaphore>>,
 }
 
 impl Gates {
-    fn new(settings: &Settings) -> Gates {
+    pub(crate) fn new(settings: &Settings) -> Gates {
         Gates {
             run: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             groups: settings
@@ -361,7 +365,7 @@ impl Gates {
         }
     }
 
-    async fn enter(&self, host: &Host) -> Vec<OwnedSemaphorePermit> {
+    pub(crate) async fn enter(&self, host: &Host) -> Vec<OwnedSemaphorePermit> {
         let mut permits = Vec::new();
         for (group, sem) in &self.groups {
             if host.groups.contains(group)
@@ -469,8 +473,9 @@ pub async fn run(
         }.instrument(span));
         names.insert(handle.id(), name);
     }
+    let shard = settings.shard.map(|s| s.to_string());
     while let Some(joined) = tasks.join_next_with_id().await {
-        let record = match joined {
+        let mut record = match joined {
             Ok((id, r)) => {
                 names.remove(&id);
                 r
@@ -488,6 +493,7 @@ pub async fn run(
                 )
             }
         };
+        record.placement.shard.clone_from(&shard);
         summary.add(&record);
         on_record(record);
     }

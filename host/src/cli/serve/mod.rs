@@ -38,6 +38,9 @@ pub struct ServeArgs {
     /// The poller's configuration (YAML).
     #[arg(long, short)]
     pub config: PathBuf,
+    /// Poll only one shard of each job's devices (a StatefulSet replica each).
+    #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
 }
 
 /// A job ready to poll.
@@ -126,6 +129,7 @@ fn inventory_fingerprint(path: &Path, h: &mut impl Hasher) {
 async fn load(
     path: &Path,
     process: &mut Process,
+    shard: Option<crate::runner::shard::Shard>,
 ) -> anyhow::Result<(ServeConfig, Arc<Env>, Vec<PlannedJob>)> {
     let config = ServeConfig::read(path)?;
     let at = |j: &JobConfig| format!("{}: job `{}`", path.display(), j.name);
@@ -146,6 +150,7 @@ async fn load(
         if hosts.is_empty() {
             anyhow::bail!("{}: no devices match its filters", at(j));
         }
+        let hosts = super::shard::keep(hosts, shard);
         all_hosts.extend(hosts.iter().cloned());
         selected.push(hosts);
         if !workflows.contains(&j.workflow) {
@@ -232,6 +237,7 @@ async fn load(
         let times = j.times()?;
         let mut settings = Settings {
             concurrency: crate::resilience::cap_concurrency(j.concurrency),
+            shard,
             ..Default::default()
         };
         if let Some(t) = times.timeout {
@@ -375,7 +381,8 @@ fn apply(
 pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result<i32> {
     let first = ServeConfig::read(&args.config)?;
     let mut process = Process::new(plugin_dirs, &first)?;
-    let (config, env, jobs) = load(&args.config, &mut process).await?;
+    let shard = args.shard.resolve()?;
+    let (config, env, jobs) = load(&args.config, &mut process, shard).await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| {
         format!(
             "cannot listen on {} (set `listen:` in {})",
@@ -387,8 +394,9 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(http::serve(listener, ready.clone(), shutdown.clone()));
     println!(
-        "netrun serve: {} jobs; metrics on http://{}/metrics",
+        "netrun serve: {} jobs{}; metrics on http://{}/metrics",
         jobs.len(),
+        shard.map(|s| format!(", shard {s}")).unwrap_or_default(),
         config.listen
     );
     let runs = tokio_util::task::TaskTracker::new();
@@ -401,7 +409,7 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
     loop {
         tokio::select! {
             _ = hup.recv() => {
-                match load(&args.config, &mut process).await {
+                match load(&args.config, &mut process, shard).await {
                     Ok((new_config, new_env, new_jobs)) => {
                         if new_config.listen != config.listen {
                             tracing::warn!("listen address changes need a restart; keeping {}", config.listen);
