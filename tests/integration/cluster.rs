@@ -421,7 +421,7 @@ async fn a_worker_started_after_the_run_began_does_the_work_and_garbage_does_not
     }
 
     let mut late = worker(home.path(), &nats, inv.path(), "w-late", 4);
-    let (code, mut run) = tokio::task::spawn_blocking(move || {
+    let (code, run) = tokio::task::spawn_blocking(move || {
         let c = wait_exit(&mut run);
         (c, run)
     })

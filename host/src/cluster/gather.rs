@@ -10,7 +10,7 @@ use super::{
 };
 use crate::error::{Error, ErrorClass};
 use crate::results::{Record, Summary};
-use async_nats::jetstream::{self, consumer, context::Publish};
+use async_nats::jetstream::{self, consumer, message::PublishMessage};
 use futures_util::StreamExt as _;
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
@@ -102,7 +102,7 @@ pub async fn gather(
                 timeouts: spec.timeouts,
                 deadline_unix_ms: unix_ms(deadline_at),
             };
-            let msg = Publish::build()
+            let msg = PublishMessage::build()
                 .payload(task.to_bytes().into())
                 // A task re-sent after a lost ack is dropped by the server.
                 .message_id(format!("{run}.{device}"));

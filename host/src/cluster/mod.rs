@@ -24,9 +24,9 @@ mod mirror;
 mod worker;
 
 pub use gather::{Gathered, RunSpec, gather, new_run_id};
-pub use message::{ResultMessage, Task, TaskJob, WireTimeouts};
+pub use message::{MessageError, ResultMessage, Task, TaskJob, WireTimeouts};
 pub use mirror::Mirror;
-pub use worker::{WorkerConfig, WorkflowLoader, run_worker};
+pub use worker::{WorkerConfig, WorkerStats, WorkflowLoader, run_worker};
 
 use async_nats::jetstream::{self, consumer, stream};
 use std::path::PathBuf;
