@@ -524,6 +524,53 @@ async fn a_run_whose_workers_are_gone_ends_at_its_deadline_keeping_what_was_done
 }
 
 /// Every YAML document of deploy/kubernetes/, with its file name.
+#[tokio::test(flavor = "multi_thread")]
+async fn getters_cross_the_queue_and_config_refuses_it_with_the_way_out() {
+    let Some(nats) = Nats::start("get_over_nats") else {
+        return;
+    };
+    let (lab, inv) = start_lab(4, &[]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut w = worker(home.path(), &nats, inv.path(), "w-get", 4);
+    let mut run = nats_run(home.path(), &nats, inv.path(), &out, &["get", "facts"]);
+    let (code, run) = tokio::task::spawn_blocking(move || {
+        let c = wait_exit(&mut run);
+        (c, run)
+    })
+    .await
+    .unwrap();
+    let seen: Vec<String> = run.lines.try_iter().collect();
+    assert_eq!(code, 0, "{}", seen.join("\n"));
+    let records = read_jsonl(&out);
+    let all: Vec<String> = lab.devices().iter().map(|d| d.name.clone()).collect();
+    assert_eq!(devices_of(&records), all);
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}");
+        assert_eq!(r["worker"], "w-get", "{r}");
+        assert_eq!(r["data"]["facts"]["hostname"], r["device"], "{r}");
+    }
+    w.kill();
+
+    // Config runs (waves, rollbacks, local backups) stay on one machine.
+    let backups = inv.path().join("backups");
+    let o = output(
+        netrun(home.path())
+            .args(["config", "backup", "--dir"])
+            .arg(&backups)
+            .args(["--nats", &nats.url, "-i"])
+            .arg(inv.path()),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not run over --nats") && stderr(&o).contains("--shard I/N"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!backups.exists(), "nothing was backed up");
+    lab.shutdown().await;
+}
+
 fn manifests() -> Vec<(String, serde_yaml::Value)> {
     let dir = netrun_tests::workspace().join("deploy/kubernetes");
     let mut docs = Vec::new();

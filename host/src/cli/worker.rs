@@ -125,6 +125,7 @@ pub async fn worker(a: WorkerArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
         (!t.groups.is_empty(), "--groups"),
         (!t.filters.is_empty(), "--filter"),
         (t.output.is_some(), "--output"),
+        (t.failed_from.is_some(), "--failed-from"),
         (
             t.shard.shard.is_some() || t.shard.shard_count.is_some(),
             "--shard",
@@ -140,7 +141,9 @@ pub async fn worker(a: WorkerArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
     let name = a.name.clone().unwrap_or_else(worker_name);
     let ack_wait = secs(a.ack_wait, "--ack-wait")?;
     let inventory = Inventory::load(&t.inventory)?;
-    let hosts = inventory.hosts.clone();
+    let mut hosts = inventory.hosts.clone();
+    // password_env / password_command / --username, as a local run resolves them.
+    t.credentials.apply(&mut hosts)?;
     let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
     let cache = Arc::new(PluginCache::new(instances_for(t.concurrency))?);
     let loaded: Loaded =
@@ -220,6 +223,11 @@ pub async fn distribute(t: &TargetArgs, job: TaskJob, grants_given: bool) -> any
     let Some(url) = t.nats.nats.clone() else {
         bail!("--nats URL is needed to spread a run over workers");
     };
+    if t.credentials.username.is_some() || t.credentials.ask_pass {
+        bail!(
+            "--username and --ask-pass are the workers' to give with --nats (credentials never go on the bus): pass them to `netrun worker`"
+        );
+    }
     if grants_given {
         tracing::warn!(
             "--grant and --policy are ignored with --nats: each worker grants plugins their capabilities (netrun worker --grant)"

@@ -290,6 +290,34 @@ mod tests {
     }
 
     #[test]
+    fn exec_options_and_getters_cross_the_queue() {
+        let exec = Task {
+            job: TaskJob::Exec {
+                commands: vec!["copy running-config startup-config".into()],
+                continue_on_error: true,
+                answers: vec![(r"\[confirm\]".into(), "y".into())],
+            },
+            ..task()
+        };
+        let v: Value = serde_json::from_slice(&exec.to_bytes()).unwrap();
+        assert_eq!(v["job"]["exec"]["continue_on_error"], json!(true));
+        assert_eq!(v["job"]["exec"]["answers"], json!([[r"\[confirm\]", "y"]]));
+        assert_eq!(Task::parse(&exec.to_bytes()).unwrap(), exec);
+        let get = Task {
+            job: TaskJob::Get {
+                getters: vec!["facts".into(), "lldp_neighbors".into()],
+            },
+            ..task()
+        };
+        let v: Value = serde_json::from_slice(&get.to_bytes()).unwrap();
+        assert_eq!(
+            v["job"],
+            json!({"get": {"getters": ["facts", "lldp_neighbors"]}})
+        );
+        assert_eq!(Task::parse(&get.to_bytes()).unwrap(), get);
+    }
+
+    #[test]
     fn a_task_has_no_field_for_addresses_or_secrets() {
         let v: Value = serde_json::from_slice(&task().to_bytes()).unwrap();
         let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
