@@ -8,8 +8,8 @@
 #![warn(missing_docs)]
 
 pub mod cli;
-pub mod config;
 pub mod cluster;
+pub mod config;
 pub mod error;
 pub mod inventory;
 pub mod parsing;

@@ -3,8 +3,8 @@
 //! hostile plugins against the sandbox; plugin authoring in three languages.
 
 mod authoring;
-mod config;
 mod cluster;
+mod config;
 mod contract;
 mod faults;
 mod http;

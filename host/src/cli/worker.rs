@@ -144,6 +144,7 @@ pub async fn worker(a: WorkerArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
     let mut hosts = inventory.hosts.clone();
     // password_env / password_command / --username, as a local run resolves them.
     t.credentials.apply(&mut hosts)?;
+    runner::check_named_known_hosts(&hosts)?;
     let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
     let cache = Arc::new(PluginCache::new(instances_for(t.concurrency))?);
     let loaded: Loaded =
@@ -198,11 +199,7 @@ pub async fn worker(a: WorkerArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
 }
 
 /// Workflows are compiled the first time a task names them, then kept.
-fn workflow_loader(
-    plugins: Arc<PluginCache>,
-    dirs: &[PathBuf],
-    policy: Policy,
-) -> WorkflowLoader {
+fn workflow_loader(plugins: Arc<PluginCache>, dirs: &[PathBuf], policy: Policy) -> WorkflowLoader {
     let dirs = dirs.to_vec();
     let (bundles, _) = bundle::discover(&dirs);
     let cache: Mutex<HashMap<String, Arc<crate::runtime::Plugin>>> = Mutex::default();
