@@ -571,7 +571,7 @@ async fn getters_cross_the_queue_and_config_refuses_it_with_the_way_out() {
     lab.shutdown().await;
 }
 
-fn manifests() -> Vec<(String, serde_yaml::Value)> {
+fn manifests() -> Vec<(String, Value)> {
     let dir = netrun_tests::workspace().join("deploy/kubernetes");
     let mut docs = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -583,16 +583,16 @@ fn manifests() -> Vec<(String, serde_yaml::Value)> {
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         for doc in text.split("\n---\n") {
-            let v: serde_yaml::Value =
-                serde_yaml::from_str(doc).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let v: Value =
+                serde_saphyr::from_str(doc).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             docs.push((f.file_name().unwrap().to_string_lossy().into_owned(), v));
         }
     }
     docs
 }
 
-fn strs(v: &serde_yaml::Value) -> Vec<String> {
-    v.as_sequence()
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
         .map(|s| {
             s.iter()
                 .map(|x| x.as_str().unwrap_or_default().to_string())
@@ -633,7 +633,7 @@ fn kubernetes_manifests_parse_and_give_netrun_only_flags_it_has() {
             continue;
         }
         let pod = &d["spec"]["template"]["spec"];
-        for c in pod["containers"].as_sequence().unwrap() {
+        for c in pod["containers"].as_array().unwrap() {
             let args = strs(&c["args"]);
             let sub = args[0].as_str();
             // Every flag given must be one `netrun SUB --help` lists.
@@ -662,7 +662,7 @@ fn kubernetes_manifests_parse_and_give_netrun_only_flags_it_has() {
                     assert_eq!(sub, "serve");
                     assert!(args.contains(&"--shard-from-hostname".to_string()));
                     let shards = c["env"]
-                        .as_sequence()
+                        .as_array()
                         .unwrap()
                         .iter()
                         .find(|e| e["name"] == "NETRUN_SHARDS")
@@ -691,11 +691,11 @@ fn kubernetes_manifests_parse_and_give_netrun_only_flags_it_has() {
             checked += 1;
         }
         // Volumes name ConfigMaps and Secrets the manifests define.
-        for v in pod["volumes"].as_sequence().unwrap() {
+        for v in pod["volumes"].as_array().unwrap() {
             let mut refs = vec![v.clone()];
             refs.extend(
                 v["projected"]["sources"]
-                    .as_sequence()
+                    .as_array()
                     .cloned()
                     .unwrap_or_default(),
             );
@@ -719,8 +719,8 @@ fn kubernetes_manifests_parse_and_give_netrun_only_flags_it_has() {
             Some("Secret") => &d["stringData"],
             _ => continue,
         };
-        for (k, v) in data.as_mapping().unwrap() {
-            std::fs::write(inv.path().join(k.as_str().unwrap()), v.as_str().unwrap()).unwrap();
+        for (k, v) in data.as_object().unwrap() {
+            std::fs::write(inv.path().join(k), v.as_str().unwrap()).unwrap();
         }
     }
     let inventory = netrun::inventory::Inventory::load(inv.path()).unwrap();
