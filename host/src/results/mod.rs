@@ -109,10 +109,13 @@ impl JsonlSink {
         self.out.flush()
     }
 
-    /// Append one record.
+    /// Append one record: the whole line in one write, so a reader
+    /// following the file (`tail -f`, a collector) never sees half a
+    /// record, and one system call per device instead of one per token.
     pub fn write(&mut self, record: &Record) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, record)?;
-        self.out.write_all(b"\n")?;
+        let mut line = serde_json::to_vec(record)?;
+        line.push(b'\n');
+        self.out.write_all(&line)?;
         self.out.flush()
     }
 }
