@@ -107,6 +107,22 @@ pub enum ConfigStyle {
     Flat,
 }
 
+/// How the device rewrites an interface name typed in a section header into
+/// the form its running configuration prints (`int gi0/1` →
+/// `interface GigabitEthernet0/1`; NX-OS `interface Loopback0` →
+/// `interface loopback0`), so the host matches headers typed either way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InterfaceNaming {
+    /// The word that opens an interface section, in full (`interface`).
+    pub keyword: String,
+    /// The shortest abbreviation of `keyword` the device accepts (`int`).
+    pub shortest: String,
+    /// Interface types as the device prints them (`GigabitEthernet`,
+    /// `loopback`); a typed type equal to one case-insensitively, or the
+    /// beginning of exactly one, takes its form.
+    pub types: Vec<String>,
+}
+
 /// How the platform's configuration is read, changed, saved and rolled back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConfigMechanics {
@@ -134,6 +150,8 @@ pub struct ConfigMechanics {
     pub save: Vec<Step>,
     /// Steps that replace the whole configuration with the file `{name}`.
     pub replace: Vec<Step>,
+    /// How interface names in section headers are rewritten by the device.
+    pub interface_naming: Option<InterfaceNaming>,
 }
 
 /// A platform (one Netmiko / Scrapli `device_type`).
@@ -335,6 +353,11 @@ impl From<Definition> for w::Definition {
                 rollback: steps(c.rollback),
                 save: steps(c.save),
                 replace: steps(c.replace),
+                interface_naming: c.interface_naming.map(|n| w::InterfaceNaming {
+                    keyword: n.keyword,
+                    shortest: n.shortest,
+                    types: n.types,
+                }),
             }),
         }
     }

@@ -55,6 +55,15 @@ fn template(dir: &Path, name: &str, body: &str) -> PathBuf {
     p
 }
 
+/// The record of device `d`.
+fn by(records: &[Value], d: &str) -> Value {
+    records
+        .iter()
+        .find(|r| r["device"] == d)
+        .cloned()
+        .unwrap_or_else(|| panic!("no record for {d}: {records:?}"))
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -602,13 +611,6 @@ async fn junos_eos_and_nxos_change_through_their_own_mechanics_and_refused_lines
     )
     .await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let by = |records: &[Value], d: &str| {
-        records
-            .iter()
-            .find(|r| r["device"] == d)
-            .cloned()
-            .unwrap_or_else(|| panic!("no record for {d}: {records:?}"))
-    };
     let j = by(&records, "junos001");
     assert_eq!(j["data"]["changed"], true, "{j}");
     assert_eq!(
@@ -661,5 +663,60 @@ async fn junos_eos_and_nxos_change_through_their_own_mechanics_and_refused_lines
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     for r in &records {
         assert_eq!(r["data"]["changed"], false, "back to the backup: {r}");
+    }
+}
+
+/// NX-OS prints `interface loopback0` and IOS `interface Loopback0` whatever
+/// was typed: a template naming the interface another way (`Loopback0`,
+/// `int lo0`) changes the device once, and the second push sends nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interface_named_otherwise_than_the_device_prints_it_is_pushed_once() {
+    netrun::resilience::raise_nofile_limit();
+    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
+        devices: 1,
+        platforms: vec![("cisco_nxos".into(), 1)],
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let inv = TempDir::new("ifname-config-inv");
+    lab.write_inventory(inv.path()).expect("inventory written");
+    let home = TempDir::new("home");
+    let t = template(
+        home.path(),
+        "loopback.j2",
+        "{% if platform == 'cisco_nxos' %}interface Loopback0\n  description netrun {{ name }}\n\
+         interface ethernet 1/2\n  description to-spine\n\
+         {% else %}int lo0\n description netrun {{ name }}\n{% endif %}",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 2, "{}", text(&o));
+    let nx = by(&records, "nxos001");
+    assert_eq!(nx["data"]["changed"], true, "{nx}");
+    let commands = nx["data"]["commands"].as_array().unwrap();
+    assert!(
+        commands.contains(&"interface loopback0".into())
+            && commands.contains(&"interface Ethernet1/2".into()),
+        "sent in the switch's form: {nx}"
+    );
+    assert!(
+        nx["data"]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+  description netrun nxos001"),
+        "{nx}"
+    );
+    let ios = by(&records, "r001");
+    assert_eq!(ios["data"]["changed"], true, "{ios}");
+    assert_eq!(ios["data"]["commands"][0], "interface Loopback0", "{ios}");
+
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "idempotent: {r}");
+        assert_eq!(r["data"]["commands"], serde_json::json!([]), "{r}");
+        assert!(r["data"].get("no_effect").is_none(), "{r}");
+        assert!(r["data"].get("resend").is_none(), "{r}");
     }
 }

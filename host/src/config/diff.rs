@@ -3,7 +3,7 @@
 //! line is compared within its parent block), `set`/`delete` lines for
 //! Junos, and unified diffs for people.
 
-use super::mechanics::Style;
+use super::mechanics::{ConfigMechanics, Style};
 
 /// One configuration line and the block under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,11 @@ fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
-fn parse(text: &str, style: Style) -> Tree {
+/// The configuration text as a tree; top-level lines (section headers) in
+/// the form the device prints them, so a header typed another way (`int
+/// gi0/1`) matches the running configuration's (`interface GigabitEthernet0/1`).
+fn parse(text: &str, mechanics: &ConfigMechanics) -> Tree {
+    let style = mechanics.style;
     let lines: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
     let mut roots: Vec<Node> = Vec::new();
     // Path of (indentation, child index) from the roots to the open block.
@@ -57,8 +61,13 @@ fn parse(text: &str, style: Style) -> Tree {
         while stack.last().is_some_and(|(i, _)| *i >= indent) {
             stack.pop();
         }
+        let line = if stack.is_empty() {
+            mechanics.canonical(trimmed).into_owned()
+        } else {
+            trimmed.to_string()
+        };
         let node = Node {
-            line: trimmed.to_string(),
+            line,
             index,
             end: index,
             children: Vec::new(),
@@ -345,9 +354,15 @@ fn predict(tree: &Tree, edits: &[Edit]) -> String {
 
 /// The change that makes `running` hold `candidate`: with `replace`, the
 /// configuration becomes `candidate` exactly (lines it lacks are negated).
-pub fn change(running: &str, candidate: &str, style: Style, replace_all: bool) -> Change {
-    let r = parse(running, style);
-    let c = parse(candidate, style);
+pub fn change(
+    running: &str,
+    candidate: &str,
+    mechanics: &ConfigMechanics,
+    replace_all: bool,
+) -> Change {
+    let style = mechanics.style;
+    let r = parse(running, mechanics);
+    let c = parse(candidate, mechanics);
     let mut edits = Vec::new();
     match (style, replace_all) {
         (_, true) => replace(&r.roots, &c.roots, &[], style, &mut edits),
@@ -362,7 +377,7 @@ pub fn change(running: &str, candidate: &str, style: Style, replace_all: bool) -
 
 /// Whether two configurations hold the same lines in the same blocks
 /// (order of siblings, comments and blank lines aside).
-pub fn same_config(a: &str, b: &str, style: Style) -> bool {
+pub fn same_config(a: &str, b: &str, mechanics: &ConfigMechanics) -> bool {
     fn canon(nodes: &[Node]) -> Vec<(String, Vec<String>)> {
         let mut v: Vec<(String, Vec<String>)> = nodes
             .iter()
@@ -377,7 +392,7 @@ pub fn same_config(a: &str, b: &str, style: Style) -> bool {
         v.sort();
         v
     }
-    canon(&parse(a, style).roots) == canon(&parse(b, style).roots)
+    canon(&parse(a, mechanics).roots) == canon(&parse(b, mechanics).roots)
 }
 
 /// A unified diff of `before` → `after` (empty when equal), with the
@@ -396,6 +411,13 @@ pub fn unified(device: &str, before: &str, after: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn of(style: Style) -> ConfigMechanics {
+        ConfigMechanics {
+            style,
+            ..Default::default()
+        }
+    }
 
     const RUNNING: &str = "\
 !
@@ -420,7 +442,7 @@ end
 ";
 
     fn merged(candidate: &str) -> Change {
-        change(RUNNING, candidate, Style::Indented, false)
+        change(RUNNING, candidate, &of(Style::Indented), false)
     }
 
     #[test]
@@ -497,7 +519,7 @@ end
         let again = change(
             &c.predicted,
             "no ntp server 192.0.2.1\n",
-            Style::Indented,
+            &of(Style::Indented),
             false,
         );
         assert!(again.is_empty(), "idempotent: {:?}", again.commands);
@@ -507,7 +529,7 @@ end
     fn applying_the_predicted_change_twice_changes_nothing() {
         let candidate = "ntp server 192.0.2.7\ninterface GigabitEthernet0/1\n shutdown\n";
         let first = merged(candidate);
-        let second = change(&first.predicted, candidate, Style::Indented, false);
+        let second = change(&first.predicted, candidate, &of(Style::Indented), false);
         assert!(second.is_empty(), "{:?}", second.commands);
     }
 
@@ -515,7 +537,7 @@ end
     fn replace_negates_what_the_candidate_lacks() {
         let running = "hostname r1\nntp server 192.0.2.1\nno ip domain lookup\ninterface Loopback1\n description old\n ip address 10.1.1.1 255.255.255.255\n";
         let candidate = "hostname r1\nntp server 192.0.2.2\ninterface Loopback1\n ip address 10.1.1.1 255.255.255.255\n";
-        let c = change(running, candidate, Style::Indented, true);
+        let c = change(running, candidate, &of(Style::Indented), true);
         assert_eq!(
             c.commands,
             [
@@ -528,7 +550,7 @@ end
             ]
         );
         assert!(
-            same_config(&c.predicted, candidate, Style::Indented),
+            same_config(&c.predicted, candidate, &of(Style::Indented)),
             "{}",
             c.predicted
         );
@@ -540,7 +562,7 @@ end
         let c = change(
             running,
             "set system host-name j1\nset system ntp server 192.0.2.2\ndelete system ntp server 192.0.2.1\ndelete system syslog\n",
-            Style::Set,
+            &of(Style::Set),
             false,
         );
         assert_eq!(
@@ -553,7 +575,7 @@ end
         let again = change(
             &c.predicted,
             "set system ntp server 192.0.2.2\ndelete system ntp server 192.0.2.1\n",
-            Style::Set,
+            &of(Style::Set),
             false,
         );
         assert!(again.is_empty(), "{:?}", again.commands);
@@ -565,7 +587,7 @@ end
         let c = change(
             running,
             "set system host-name j1\nset system ntp server 192.0.2.2\n",
-            Style::Set,
+            &of(Style::Set),
             true,
         );
         assert_eq!(
@@ -579,7 +601,7 @@ end
 
     #[test]
     fn flat_style_ignores_indentation() {
-        let c = change("a 1\n b 2\n", "b 2\nc 3\n", Style::Flat, false);
+        let c = change("a 1\n b 2\n", "b 2\nc 3\n", &of(Style::Flat), false);
         assert_eq!(c.commands, ["c 3"]);
     }
 
@@ -588,9 +610,9 @@ end
         assert!(same_config(
             "a\n b\n c\n!\nd\nend\n",
             "d\na\n c\n b\n exit\n",
-            Style::Indented
+            &of(Style::Indented)
         ));
-        assert!(!same_config("a\n b\n", "a\nb\n", Style::Indented));
+        assert!(!same_config("a\n b\n", "a\nb\n", &of(Style::Indented)));
     }
 
     #[test]
@@ -599,5 +621,94 @@ end
         let d = unified("r1", "a\nb\n", "a\nc\n");
         assert!(d.starts_with("--- r1 (before)\n+++ r1 (after)\n"), "{d}");
         assert!(d.contains("-b\n+c\n"), "{d}");
+    }
+
+    fn nxos() -> ConfigMechanics {
+        use crate::transport::config_mechanics::InterfaceNaming;
+        ConfigMechanics {
+            interface_naming: Some(InterfaceNaming {
+                keyword: "interface".into(),
+                shortest: "int".into(),
+                types: ["Ethernet", "loopback", "mgmt", "port-channel", "Vlan"]
+                    .map(String::from)
+                    .to_vec(),
+            }),
+            ..of(Style::Indented)
+        }
+    }
+
+    const NXOS_RUNNING: &str = "\
+hostname leaf1
+interface mgmt0
+  vrf member management
+  ip address 192.0.2.10/24
+interface loopback0
+  description router-id
+  ip address 10.255.0.1/32
+interface Ethernet1/1
+  no switchport
+";
+
+    #[test]
+    fn a_header_typed_in_another_case_matches_the_running_section() {
+        let c = change(
+            NXOS_RUNNING,
+            "interface Loopback0\n  description router-id\n",
+            &nxos(),
+            false,
+        );
+        assert!(c.is_empty(), "{:?}", c.commands);
+        assert_eq!(c.predicted, NXOS_RUNNING);
+    }
+
+    #[test]
+    fn a_child_under_a_header_typed_differently_is_sent_in_the_device_form() {
+        let candidate = "int e1/1\n  description uplink\n";
+        let c = change(NXOS_RUNNING, candidate, &nxos(), false);
+        assert_eq!(
+            c.commands,
+            ["interface Ethernet1/1", "description uplink", "exit"]
+        );
+        assert!(
+            c.predicted
+                .ends_with("interface Ethernet1/1\n  no switchport\n description uplink\n"),
+            "{}",
+            c.predicted
+        );
+        let again = change(&c.predicted, candidate, &nxos(), false);
+        assert!(again.is_empty(), "idempotent: {:?}", again.commands);
+    }
+
+    #[test]
+    fn a_new_interface_is_typed_and_predicted_as_the_device_prints_it() {
+        let c = change(
+            NXOS_RUNNING,
+            "interface Vlan10\n  no shutdown\n",
+            &nxos(),
+            false,
+        );
+        assert_eq!(c.commands, ["interface Vlan10", "no shutdown", "exit"]);
+        let c = change(NXOS_RUNNING, "interface Port-Channel10\n", &nxos(), false);
+        assert_eq!(c.commands, ["interface port-channel10"]);
+        assert!(
+            c.predicted.ends_with("interface port-channel10\n"),
+            "{}",
+            c.predicted
+        );
+    }
+
+    #[test]
+    fn replace_keeps_a_section_the_candidate_names_in_another_form() {
+        let candidate = "hostname leaf1\ninterface MGMT0\n  vrf member management\n  ip address 192.0.2.10/24\ninterface Loopback0\n  description router-id\n  ip address 10.255.0.1/32\ninterface ethernet1/1\n  no switchport\n";
+        let c = change(NXOS_RUNNING, candidate, &nxos(), true);
+        assert!(c.is_empty(), "{:?}", c.commands);
+        assert!(same_config(NXOS_RUNNING, candidate, &nxos()));
+    }
+
+    #[test]
+    fn removing_an_interface_typed_in_another_case_removes_the_section() {
+        let c = change(NXOS_RUNNING, "no interface Loopback0\n", &nxos(), false);
+        assert_eq!(c.commands, ["no interface loopback0"]);
+        assert!(!c.predicted.contains("router-id"), "{}", c.predicted);
     }
 }

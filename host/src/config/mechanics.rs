@@ -8,7 +8,9 @@ pub use crate::transport::config_mechanics::{ConfigMechanics, ConfigStyle as Sty
 #[cfg(test)]
 pub(crate) mod fixtures {
     //! Mechanics as two real platforms declare them, for unit tests.
-    use crate::transport::config_mechanics::{ConfigMechanics, ConfigSpec, ConfigStyle, StepSpec};
+    use crate::transport::config_mechanics::{
+        ConfigMechanics, ConfigSpec, ConfigStyle, InterfaceNaming, StepSpec,
+    };
 
     fn steps(sends: &[&str]) -> Vec<StepSpec> {
         sends
@@ -44,6 +46,13 @@ pub(crate) mod fixtures {
             checkpoint: vec![copy("copy running-config flash:{name}")],
             rollback: steps(&["configure replace flash:{name} force"]),
             save: vec![copy("copy running-config startup-config")],
+            interface_naming: Some(InterfaceNaming {
+                keyword: "interface".into(),
+                shortest: "int".into(),
+                types: ["GigabitEthernet", "FastEthernet", "Loopback", "Vlan"]
+                    .map(String::from)
+                    .to_vec(),
+            }),
             ..Default::default()
         })
         .expect("the fixture compiles")

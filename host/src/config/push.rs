@@ -108,7 +108,7 @@ pub async fn restore(
         }
         RollbackPoint::Netrun(before) => {
             let current = read_running(session, mechanics).await?;
-            let back = diff::change(&current, before, mechanics.style, true);
+            let back = diff::change(&current, before, mechanics, true);
             if back.is_empty() {
                 return Ok(());
             }
@@ -126,10 +126,10 @@ async fn restore_checked(
 ) -> Result<(), Error> {
     restore(session, mechanics, point).await?;
     let now = read_running(session, mechanics).await?;
-    if diff::same_config(&now, before, mechanics.style) {
+    if diff::same_config(&now, before, mechanics) {
         return Ok(());
     }
-    let left: Vec<String> = diff::change(&now, before, mechanics.style, true).commands;
+    let left: Vec<String> = diff::change(&now, before, mechanics, true).commands;
     Err(Error::new(
         ErrorClass::Internal,
         format!(
@@ -235,7 +235,7 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
     let session = ctx.session().await?;
     progress.set_step("reading the running configuration");
     let before = read_running(session, &mechanics).await?;
-    let change: Change = diff::change(&before, &candidate, mechanics.style, spec.replace);
+    let change: Change = diff::change(&before, &candidate, &mechanics, spec.replace);
     let mut data = json!({
         "changed": false,
         "dry_run": spec.dry_run,
@@ -384,12 +384,76 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
         data["saved"] = json!(true);
     }
     let after = read_running(session, &mechanics).await?;
-    data["changed"] = json!(!diff::same_config(&before, &after, mechanics.style));
-    data["diff"] = json!(spec.show(&diff::unified(device, &before, &after)));
-    if spec.replace && !diff::same_config(&after, &candidate, mechanics.style) {
+    let outcome = Outcome::of(&before, &after, &candidate, &mechanics, spec.replace);
+    outcome.record(&mut data, device, &before, &after, spec.show_secrets);
+    if spec.replace && !outcome.resend.is_empty() {
         data["replace_complete"] = json!(false);
     }
     Ok(data)
+}
+
+/// What a sent change did, read back from the device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The configuration differs from before.
+    pub changed: bool,
+    /// What a second identical change would send again: lines the device
+    /// holds in another form than the candidate's (empty when idempotent).
+    pub resend: Vec<String>,
+}
+
+impl Outcome {
+    /// Compare the configuration `before` and `after` a change towards `candidate`.
+    pub fn of(
+        before: &str,
+        after: &str,
+        candidate: &str,
+        mechanics: &ConfigMechanics,
+        replace: bool,
+    ) -> Outcome {
+        Outcome {
+            changed: !diff::same_config(before, after, mechanics),
+            resend: diff::change(after, candidate, mechanics, replace).commands,
+        }
+    }
+
+    /// Write the outcome into a device's record, whose `commands` holds what
+    /// was sent: `changed` is true exactly when `commands` is not empty, so
+    /// commands that changed nothing move to `no_effect`.
+    pub fn record(
+        &self,
+        data: &mut Value,
+        device: &str,
+        before: &str,
+        after: &str,
+        show_secrets: bool,
+    ) {
+        data["changed"] = json!(self.changed);
+        data["diff"] = json!(mask::maybe(
+            &diff::unified(device, before, after),
+            show_secrets
+        ));
+        if !self.changed {
+            data["no_effect"] = data["commands"].take();
+            data["commands"] = json!([]);
+            tracing::warn!(device, "the commands sent left the configuration as it was");
+        }
+        if !self.resend.is_empty() {
+            // The device prints these lines in another form than the
+            // template: the next push would send them again.
+            let lines: Vec<String> = self
+                .resend
+                .iter()
+                .map(|l| mask::maybe(l, show_secrets))
+                .collect();
+            data["resend"] = json!(lines);
+            tracing::warn!(
+                device,
+                lines = self.resend.len(),
+                "the device holds the change in another form than the template: write those lines as `show running-config` prints them"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -432,6 +496,44 @@ mod tests {
         })
         .await;
         assert_eq!(r, Ok(1));
+    }
+
+    #[test]
+    fn sent_commands_that_changed_nothing_are_recorded_as_no_effect() {
+        let mechanics = crate::config::mechanics::fixtures::cisco_ios();
+        let before = "hostname r1\ninterface Loopback0\n description x\n";
+        let candidate = "interface Lo0\n description x\n";
+        let outcome = Outcome::of(before, before, candidate, &mechanics, false);
+        assert!(!outcome.changed);
+        assert!(outcome.resend.is_empty(), "{:?}", outcome.resend);
+        let mut data = json!({"commands": ["interface Loopback0", "description x", "exit"]});
+        outcome.record(&mut data, "r1", before, before, false);
+        assert_eq!(data["changed"], json!(false));
+        assert_eq!(data["commands"], json!([]));
+        assert_eq!(data["no_effect"][0], json!("interface Loopback0"));
+        assert_eq!(data["diff"], json!(""));
+        assert!(data.get("resend").is_none());
+    }
+
+    #[test]
+    fn a_change_the_device_holds_in_another_form_names_what_would_be_resent() {
+        let mechanics = crate::config::mechanics::fixtures::cisco_ios();
+        let before = "hostname r1\n";
+        let after = "hostname r1\nntp server 192.0.2.1\n";
+        let outcome = Outcome::of(before, after, "ntp serv 192.0.2.1\n", &mechanics, false);
+        assert!(outcome.changed);
+        assert_eq!(outcome.resend, ["ntp serv 192.0.2.1"]);
+        let mut data = json!({"commands": ["ntp serv 192.0.2.1"]});
+        outcome.record(&mut data, "r1", before, after, false);
+        assert_eq!(data["changed"], json!(true));
+        assert_eq!(data["commands"], json!(["ntp serv 192.0.2.1"]));
+        assert_eq!(data["resend"], json!(["ntp serv 192.0.2.1"]));
+        assert!(
+            data["diff"]
+                .as_str()
+                .unwrap()
+                .contains("+ntp server 192.0.2.1")
+        );
     }
 
     #[test]

@@ -24,6 +24,77 @@ pub struct StepSpec {
     pub answers: Vec<(String, String)>,
 }
 
+/// How the device rewrites an interface name typed in a section header
+/// into the form its running configuration prints (`int gi0/1` →
+/// `interface GigabitEthernet0/1`, NX-OS `interface Loopback0` →
+/// `interface loopback0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InterfaceNaming {
+    /// The word that opens an interface section, in full (`interface`).
+    pub keyword: String,
+    /// The shortest abbreviation of `keyword` the device accepts (`int`).
+    pub shortest: String,
+    /// Interface types as the device prints them (`GigabitEthernet`, `loopback`).
+    pub types: Vec<String>,
+}
+
+impl InterfaceNaming {
+    /// `line` (without indentation) as the device would print it, when it
+    /// is an interface header (or its `no` form) the device rewrites;
+    /// `None` when the line is no interface header.
+    pub fn canonical(&self, line: &str) -> Option<String> {
+        let (negation, body) = match line.strip_prefix("no ") {
+            Some(rest) => ("no ", rest.trim_start()),
+            None => ("", line),
+        };
+        let mut words = body.split_whitespace();
+        let typed = words.next()?.to_ascii_lowercase();
+        if typed.len() < self.shortest.len()
+            || !self.keyword.to_ascii_lowercase().starts_with(&typed)
+        {
+            return None;
+        }
+        let rest: Vec<&str> = words.collect();
+        if rest.is_empty() {
+            return None;
+        }
+        // `Gi 0/1` and `Gi0/1` name the same interface.
+        let name = self.name(&rest.concat()).unwrap_or_else(|| rest.join(" "));
+        Some(format!("{negation}{} {name}", self.keyword))
+    }
+
+    /// An interface name (`gi0/1`, `Loopback0`) in the device's form, or
+    /// `None` when its type is not one of [`Self::types`] or it is no name.
+    fn name(&self, typed: &str) -> Option<String> {
+        let split = typed.find(|c: char| c.is_ascii_digit())?;
+        let (kind, number) = typed.split_at(split);
+        if kind.is_empty()
+            || !number
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '/' | '.' | ':'))
+        {
+            return None;
+        }
+        let kind = kind.to_ascii_lowercase();
+        let exact = self.types.iter().find(|t| t.to_ascii_lowercase() == kind);
+        let canonical = match exact {
+            Some(t) => t,
+            None => {
+                let mut hits = self
+                    .types
+                    .iter()
+                    .filter(|t| t.to_ascii_lowercase().starts_with(&kind));
+                match (hits.next(), hits.next()) {
+                    (Some(t), None) => t,
+                    // Unknown or ambiguous: the device would refuse it.
+                    _ => return None,
+                }
+            }
+        };
+        Some(format!("{canonical}{number}"))
+    }
+}
+
 /// Plain-data form of [`ConfigMechanics`], as a driver declares it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigSpec {
@@ -51,6 +122,8 @@ pub struct ConfigSpec {
     pub save: Vec<StepSpec>,
     /// Steps that replace the whole configuration with the file `{name}`.
     pub replace: Vec<StepSpec>,
+    /// How the device rewrites interface names in section headers.
+    pub interface_naming: Option<InterfaceNaming>,
 }
 
 /// One compiled step.
@@ -89,6 +162,8 @@ pub struct ConfigMechanics {
     pub save: Vec<Step>,
     /// See [`ConfigSpec::replace`].
     pub replace: Vec<Step>,
+    /// See [`ConfigSpec::interface_naming`].
+    pub interface_naming: Option<InterfaceNaming>,
 }
 
 impl ConfigMechanics {
@@ -115,6 +190,18 @@ impl ConfigMechanics {
                 })
                 .collect()
         };
+        if let Some(n) = &spec.interface_naming {
+            let keyword = n.keyword.to_ascii_lowercase();
+            if keyword.trim().is_empty()
+                || n.shortest.is_empty()
+                || !keyword.starts_with(&n.shortest.to_ascii_lowercase())
+            {
+                return Err(format!(
+                    "config.interface-naming: shortest `{}` is not an abbreviation of keyword `{}`: give the full word and the shortest form the device accepts (`interface`, `int`)",
+                    n.shortest, n.keyword
+                ));
+            }
+        }
         Ok(ConfigMechanics {
             show_running: spec.show_running.clone(),
             show_startup: spec.show_startup.clone(),
@@ -132,7 +219,21 @@ impl ConfigMechanics {
             rollback: steps("rollback", &spec.rollback)?,
             save: steps("save", &spec.save)?,
             replace: steps("replace", &spec.replace)?,
+            interface_naming: spec.interface_naming.clone(),
         })
+    }
+
+    /// `line` (without indentation) in the form the device prints it:
+    /// interface headers rewritten per [`InterfaceNaming`], others as given.
+    pub fn canonical<'a>(&self, line: &'a str) -> std::borrow::Cow<'a, str> {
+        match self
+            .interface_naming
+            .as_ref()
+            .and_then(|n| n.canonical(line))
+        {
+            Some(c) => std::borrow::Cow::Owned(c),
+            None => std::borrow::Cow::Borrowed(line),
+        }
     }
 
     /// Whether `line` changes by itself (a timestamp, a byte count).
@@ -195,6 +296,108 @@ mod tests {
         let step = Step::plain("commit confirmed {minutes}")
             .filled("", Some(std::time::Duration::from_secs(90)));
         assert_eq!(step.send, "commit confirmed 2");
+    }
+
+    fn nxos() -> InterfaceNaming {
+        InterfaceNaming {
+            keyword: "interface".into(),
+            shortest: "int".into(),
+            types: [
+                "Ethernet",
+                "loopback",
+                "mgmt",
+                "port-channel",
+                "Vlan",
+                "nve",
+                "Tunnel",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+
+    #[test]
+    fn nxos_interface_headers_take_the_form_the_switch_prints() {
+        let n = nxos();
+        for (typed, printed) in [
+            ("interface Loopback0", "interface loopback0"),
+            ("interface lo0", "interface loopback0"),
+            ("int e1/1", "interface Ethernet1/1"),
+            ("interface ethernet 1/1", "interface Ethernet1/1"),
+            ("interface MGMT0", "interface mgmt0"),
+            ("interface po10", "interface port-channel10"),
+            ("interface vlan10", "interface Vlan10"),
+            ("no interface Loopback9", "no interface loopback9"),
+            ("interface loopback0", "interface loopback0"),
+        ] {
+            assert_eq!(n.canonical(typed).as_deref(), Some(printed), "{typed}");
+        }
+    }
+
+    #[test]
+    fn lines_that_are_no_interface_header_are_left_alone() {
+        let n = nxos();
+        assert_eq!(n.canonical("in Loopback0"), None, "shorter than `int`");
+        assert_eq!(n.canonical("ip route 0.0.0.0/0 10.0.0.1"), None);
+        assert_eq!(n.canonical("interface"), None);
+        assert_eq!(n.canonical("description interface lo0"), None);
+        // An unknown or ambiguous type stays as typed: the device refuses it.
+        assert_eq!(
+            n.canonical("interface Serial0/0").as_deref(),
+            Some("interface Serial0/0")
+        );
+        assert_eq!(
+            n.canonical("int breakout module 1").as_deref(),
+            Some("interface breakout module 1")
+        );
+    }
+
+    #[test]
+    fn ios_abbreviations_expand_to_the_full_names() {
+        let n = InterfaceNaming {
+            keyword: "interface".into(),
+            shortest: "int".into(),
+            types: [
+                "GigabitEthernet",
+                "FastEthernet",
+                "TenGigabitEthernet",
+                "Loopback",
+                "Port-channel",
+                "Tunnel",
+                "Vlan",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        assert_eq!(
+            n.canonical("int gi0/1").as_deref(),
+            Some("interface GigabitEthernet0/1")
+        );
+        assert_eq!(
+            n.canonical("inter Te1/0/1.100").as_deref(),
+            Some("interface TenGigabitEthernet1/0/1.100")
+        );
+        assert_eq!(
+            n.canonical("interface po 5").as_deref(),
+            Some("interface Port-channel5")
+        );
+        // `t` begins both Tunnel and TenGigabitEthernet.
+        assert_eq!(n.canonical("int t0").as_deref(), Some("interface t0"));
+    }
+
+    #[test]
+    fn a_shortest_form_that_is_no_abbreviation_is_refused() {
+        let e = ConfigMechanics::compile(&ConfigSpec {
+            show_running: "show running-config".into(),
+            interface_naming: Some(InterfaceNaming {
+                keyword: "interface".into(),
+                shortest: "if".into(),
+                types: Vec::new(),
+            }),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(e.contains("config.interface-naming"), "{e}");
     }
 
     #[test]

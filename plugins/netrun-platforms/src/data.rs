@@ -10,8 +10,8 @@
 //! what is wrong, so a bad file is refused before any device sees it.
 
 use netrun_guest::driver::{
-    Challenge, ConfigMechanics, ConfigStyle as WitStyle, Definition, Mode, Pager, Secret,
-    Step as WitStep, Transition,
+    Challenge, ConfigMechanics, ConfigStyle as WitStyle, Definition, InterfaceNaming, Mode, Pager,
+    Secret, Step as WitStep, Transition,
 };
 use regex::Regex;
 use serde::Deserialize;
@@ -200,6 +200,22 @@ pub struct ConfigData {
     /// Steps that replace the whole configuration with the file `{name}`.
     #[serde(default)]
     pub replace: Vec<Step>,
+    /// How the device rewrites interface names typed in section headers
+    /// (`int gi0/1` → `interface GigabitEthernet0/1`).
+    #[serde(default)]
+    pub interface_naming: Option<InterfaceNamingData>,
+}
+
+/// The `config.interface_naming` section: WIT 0.2 `interface-naming`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceNamingData {
+    /// The word that opens an interface section, in full (`interface`).
+    pub keyword: String,
+    /// The shortest abbreviation of `keyword` the device accepts (`int`).
+    pub shortest: String,
+    /// Interface types as the device prints them (`GigabitEthernet`, `loopback`).
+    pub types: Vec<String>,
 }
 
 /// How configuration text is structured.
@@ -450,6 +466,18 @@ fn check(file: &str, text: &str, compile: bool) -> Result<Compiled, DataError> {
                 }
             }
         }
+        if let Some(n) = &c.interface_naming {
+            let keyword = n.keyword.to_ascii_lowercase();
+            if n.shortest.is_empty() || !keyword.starts_with(&n.shortest.to_ascii_lowercase()) {
+                return Err(fail(
+                    "config.interface_naming.shortest",
+                    format!(
+                        "`{}` is not an abbreviation of `{}`: give the shortest form the device accepts (`int` for `interface`)",
+                        n.shortest, n.keyword
+                    ),
+                ));
+            }
+        }
     }
     if data.line_ending.is_empty() {
         return Err(fail("line_ending", "must not be empty".into()));
@@ -552,6 +580,11 @@ impl ConfigData {
             rollback: steps(&self.rollback),
             save: steps(&self.save),
             replace: steps(&self.replace),
+            interface_naming: self.interface_naming.as_ref().map(|n| InterfaceNaming {
+                keyword: n.keyword.clone(),
+                shortest: n.shortest.clone(),
+                types: n.types.clone(),
+            }),
         }
     }
 }
@@ -662,6 +695,20 @@ examples:
         );
         let err = load("demo_os.yaml", &text).unwrap_err();
         assert_eq!(err.field, "config.volatile[1]");
+    }
+
+    #[test]
+    fn an_interface_naming_whose_shortest_form_is_no_abbreviation_is_refused() {
+        let text = format!(
+            "{MINIMAL}config:\n  show_running: show run\n  style: indented\n  interface_naming: {{keyword: interface, shortest: if, types: [Ethernet]}}\n"
+        );
+        let err = load("demo_os.yaml", &text).unwrap_err();
+        assert_eq!(err.field, "config.interface_naming.shortest");
+        assert!(
+            err.message
+                .contains("`if` is not an abbreviation of `interface`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorClass};
 use crate::runtime::imports::{CallOptions, HttpRequest, Interaction};
 use crate::runtime::{PluginDevice, PluginState, SessionToken};
 use crate::telemetry::plugin::Kind;
-use crate::transport::config_mechanics::{ConfigSpec, ConfigStyle, StepSpec};
+use crate::transport::config_mechanics::{ConfigSpec, ConfigStyle, InterfaceNaming, StepSpec};
 use crate::transport::platform::{ModeSpec, PlatformSpec, SecretKind, TransitionSpec};
 use wasmtime::Store;
 use wasmtime::component::Resource;
@@ -283,6 +283,11 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             rollback: steps(&c.rollback),
             save: steps(&c.save),
             replace: steps(&c.replace),
+            interface_naming: c.interface_naming.as_ref().map(|n| InterfaceNaming {
+                keyword: n.keyword.clone(),
+                shortest: n.shortest.clone(),
+                types: n.types.clone(),
+            }),
         }
     });
     (spec, config)
