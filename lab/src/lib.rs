@@ -289,6 +289,7 @@ impl Lab {
             enable_secret: config.enable_secret.clone(),
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            logins: Default::default(),
         });
         let mut devices = Vec::with_capacity(names.len());
         let mut state = Vec::with_capacity(names.len());
@@ -389,6 +390,12 @@ impl Lab {
             ca_pem: eos.ca_pem,
             _reserved: reserved,
         })
+    }
+
+    /// Accepted SSH logins of device `name` since the lab started.
+    pub fn logins(&self, name: &str) -> u64 {
+        let logins = self.shared.logins.lock().unwrap_or_else(|p| p.into_inner());
+        logins.get(name).copied().unwrap_or(0)
     }
 
     /// The devices, in index order.

@@ -91,6 +91,16 @@ pub(crate) struct Shared {
     pub cancel: CancellationToken,
     /// Every task the lab spawns.
     pub tracker: TaskTracker,
+    /// Accepted SSH logins by device name (tests count session reuse).
+    pub logins: std::sync::Mutex<HashMap<String, u64>>,
+}
+
+impl Shared {
+    fn count_login(&self, device: &str) {
+        // One insert or increment per update: a poisoned map is still whole.
+        let mut logins = self.logins.lock().unwrap_or_else(|p| p.into_inner());
+        *logins.entry(device.to_string()).or_default() += 1;
+    }
 }
 
 /// One device as the server sees it.
@@ -444,6 +454,7 @@ impl russh::server::Handler for Conn {
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         if self.credentials_ok(user, password.as_bytes()) {
             self.user = user.to_string();
+            self.rt.lab.count_login(self.rt.device.name());
             Ok(Auth::Accept)
         } else {
             Ok(Auth::reject())
@@ -476,6 +487,7 @@ impl russh::server::Handler for Conn {
                     .is_some_and(|pw| self.credentials_ok(user, &pw));
                 if ok {
                     self.user = user.to_string();
+                    self.rt.lab.count_login(self.rt.device.name());
                     Ok(Auth::Accept)
                 } else {
                     Ok(Auth::reject())

@@ -6,13 +6,13 @@ pub mod compile;
 pub mod device;
 pub mod driver;
 pub mod imports;
+pub mod platform_cache;
 pub mod policy;
 pub mod pooling;
 pub mod trap;
 pub mod wit;
 
 use crate::error::{Error, ErrorClass};
-use crate::transport::config_mechanics::ConfigMechanics;
 use crate::transport::platform::Platform;
 use bundle::{Bundle, BundleError, Kind, WitVersion};
 use std::collections::BTreeMap;
@@ -169,6 +169,9 @@ pub struct Runtime {
     /// parsers (and the regexes they compile on first use) serve one device
     /// after another instead of being rebuilt for each.
     idle_drivers: std::sync::Mutex<std::collections::HashMap<String, Vec<driver::DriverInstance>>>,
+    /// Drivers' platform declarations and the platforms compiled from
+    /// them: a reload of `serve` reuses those still in use.
+    platforms: platform_cache::PlatformCache<Plugin>,
 }
 
 /// Idle driver instances kept per driver plugin. Instances are only made
@@ -197,6 +200,7 @@ impl Runtime {
             workflow_linker,
             cache_dir: options.cache_dir.clone(),
             idle_drivers: Default::default(),
+            platforms: Default::default(),
         }))
     }
 
@@ -356,39 +360,45 @@ impl Runtime {
                 plugin: name.clone(),
                 reason,
             };
-            let mut store = self
-                .store(d, Arc::from("-"), None)
-                .map_err(|e| failed(e.message))?;
-            let exports = self
-                .instantiate_driver(d, &mut store)
-                .await
-                .map_err(|e| failed(e.message))?;
-            let defs = match &exports {
-                DriverExports::V0_1(i) => wit::v0_1::platforms(i, &mut store).await,
-                DriverExports::V0_2(i) => wit::v0_2::platforms(i, &mut store).await,
-            }
-            .map_err(|e| failed(trap::classify(&name, "platforms", e, store.data()).message))?;
-            for (spec, config) in defs {
-                let skip =
-                    out.contains_key(&spec.name) || wanted.is_some_and(|w| !w.contains(&spec.name));
+            let defs = match self.platforms.declarations(&d.sha256) {
+                Some(defs) => defs,
+                None => {
+                    let defs = self.declarations(d).await.map_err(&failed)?;
+                    self.platforms.keep_declarations(&d.sha256, d, defs)
+                }
+            };
+            for def in defs.iter() {
+                let name = &def.0.name;
+                let skip = out.contains_key(name) || wanted.is_some_and(|w| !w.contains(name));
                 if skip {
                     continue;
                 }
-                let mut platform = Platform::compile(&spec).map_err(&failed)?;
-                if let Some(config) = config {
-                    platform.config = Some(
-                        ConfigMechanics::compile(&config)
-                            .map_err(|e| failed(format!("platform {}: {e}", spec.name)))?,
-                    );
-                }
-                out.entry(spec.name.clone())
-                    .or_insert_with(|| DriverPlatform {
-                        platform: Arc::new(platform),
+                let platform = self.platforms.compiled(&d.sha256, def).map_err(&failed)?;
+                out.insert(
+                    name.clone(),
+                    DriverPlatform {
+                        platform,
                         driver: d.clone(),
-                    });
+                    },
+                );
             }
         }
         Ok(out)
+    }
+
+    /// Ask driver `d` for its platform declarations (a fresh instance).
+    async fn declarations(&self, d: &Plugin) -> Result<Vec<platform_cache::Declaration>, String> {
+        let name = &d.bundle.manifest.name;
+        let mut store = self.store(d, Arc::from("-"), None).map_err(|e| e.message)?;
+        let exports = self
+            .instantiate_driver(d, &mut store)
+            .await
+            .map_err(|e| e.message)?;
+        match &exports {
+            DriverExports::V0_1(i) => wit::v0_1::platforms(i, &mut store).await,
+            DriverExports::V0_2(i) => wit::v0_2::platforms(i, &mut store).await,
+        }
+        .map_err(|e| trap::classify(name, "platforms", e, store.data()).message)
     }
 
     /// A driver instance for `device`: an idle one of the same component

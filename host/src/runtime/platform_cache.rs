@@ -1,0 +1,189 @@
+//! Platforms compiled once per driver component, for as long as something
+//! uses them. A platform's prompt, pager and configuration patterns are
+//! regexes whose automata take megabytes to build; a long-lived process
+//! (`serve`) asks for the same platforms at every reload, and compiling
+//! them again made each reload build (and, while the older jobs held the
+//! older copies, keep) another set.
+//!
+//! A driver's declarations are cached by its component's sha256 (a
+//! component's `platforms` export declares data, the same for the same
+//! code) while the driver is loaded; compiled platforms are held weakly, so
+//! one nothing runs against any more is freed and compiled again if asked.
+
+use crate::transport::config_mechanics::{ConfigMechanics, ConfigSpec};
+use crate::transport::platform::{Platform, PlatformSpec};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+/// One platform as a driver declares it: the platform and, from contract
+/// 0.2, its configuration mechanics.
+pub type Declaration = (PlatformSpec, Option<ConfigSpec>);
+
+struct Entry<O> {
+    /// The loaded driver: the entry goes when it does.
+    owner: Weak<O>,
+    declarations: Arc<Vec<Declaration>>,
+    compiled: HashMap<String, Weak<Platform>>,
+}
+
+/// Declarations and compiled platforms by driver component sha256. `O` is
+/// the loaded driver ([`super::Plugin`]); an entry lives while it does.
+pub struct PlatformCache<O> {
+    drivers: Mutex<HashMap<String, Entry<O>>>,
+}
+
+impl<O> Default for PlatformCache<O> {
+    fn default() -> Self {
+        PlatformCache {
+            drivers: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<O> PlatformCache<O> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry<O>>> {
+        // Each update is one insert or remove: a panic elsewhere cannot
+        // leave the map half-written.
+        self.drivers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The declarations of driver `sha256`, when it was asked before.
+    pub fn declarations(&self, sha256: &str) -> Option<Arc<Vec<Declaration>>> {
+        self.lock()
+            .get(sha256)
+            .filter(|e| e.owner.strong_count() > 0)
+            .map(|e| e.declarations.clone())
+    }
+
+    /// Keep `declarations` of driver `sha256` while `owner` is loaded;
+    /// entries of drivers no longer loaded are dropped now.
+    pub fn keep_declarations(
+        &self,
+        sha256: &str,
+        owner: &Arc<O>,
+        declarations: Vec<Declaration>,
+    ) -> Arc<Vec<Declaration>> {
+        let declarations = Arc::new(declarations);
+        let mut drivers = self.lock();
+        drivers.retain(|_, e| e.owner.strong_count() > 0);
+        drivers.insert(
+            sha256.to_string(),
+            Entry {
+                owner: Arc::downgrade(owner),
+                declarations: declarations.clone(),
+                compiled: HashMap::new(),
+            },
+        );
+        declarations
+    }
+
+    /// Platform `declaration` of driver `sha256`, compiled: the copy in use
+    /// when there is one, else compiled now. The error names the platform
+    /// and the pattern that is wrong.
+    pub fn compiled(
+        &self,
+        sha256: &str,
+        declaration: &Declaration,
+    ) -> Result<Arc<Platform>, String> {
+        let (spec, config) = declaration;
+        let in_use = self
+            .lock()
+            .get(sha256)
+            .and_then(|e| e.compiled.get(&spec.name))
+            .and_then(Weak::upgrade);
+        if let Some(p) = in_use {
+            return Ok(p);
+        }
+        // Compiled outside the lock: it takes milliseconds, and two callers
+        // racing for one platform at worst compile it twice.
+        let mut platform = Platform::compile(spec)?;
+        if let Some(config) = config {
+            platform.config = Some(
+                ConfigMechanics::compile(config)
+                    .map_err(|e| format!("platform {}: {e}", spec.name))?,
+            );
+        }
+        let platform = Arc::new(platform);
+        if let Some(e) = self.lock().get_mut(sha256) {
+            e.compiled.retain(|_, p| p.strong_count() > 0);
+            e.compiled
+                .insert(spec.name.clone(), Arc::downgrade(&platform));
+        }
+        Ok(platform)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::platform::ModeSpec;
+
+    fn declaration(name: &str, prompt: &str) -> Declaration {
+        let spec = PlatformSpec {
+            name: name.into(),
+            default_mode: "exec".into(),
+            configuration_mode: "exec".into(),
+            modes: vec![ModeSpec {
+                name: "exec".into(),
+                prompt: prompt.into(),
+                transitions: Vec::new(),
+            }],
+            ..Default::default()
+        };
+        (spec, None)
+    }
+
+    #[test]
+    fn a_platform_in_use_is_not_compiled_again() {
+        let cache = PlatformCache::default();
+        let driver = Arc::new(());
+        let decls = cache.keep_declarations("abc", &driver, vec![declaration("ios", r"\S+#$")]);
+        let first = cache.compiled("abc", &decls[0]).unwrap();
+        let again = cache.compiled("abc", &decls[0]).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(
+            cache.declarations("abc").map(|d| d.len()),
+            Some(1),
+            "the declarations are kept while the driver is loaded"
+        );
+    }
+
+    #[test]
+    fn a_platform_nothing_uses_is_freed_and_compiled_afresh() {
+        let cache = PlatformCache::default();
+        let driver = Arc::new(());
+        let decls = cache.keep_declarations("abc", &driver, vec![declaration("ios", r"\S+#$")]);
+        let first = cache.compiled("abc", &decls[0]).unwrap();
+        let weak = Arc::downgrade(&first);
+        drop(first);
+        assert_eq!(weak.strong_count(), 0, "the cache holds no strong copy");
+        let second = cache.compiled("abc", &decls[0]).unwrap();
+        assert_eq!(second.name, "ios");
+    }
+
+    #[test]
+    fn declarations_go_with_their_driver() {
+        let cache = PlatformCache::default();
+        let old = Arc::new(());
+        cache.keep_declarations("old", &old, vec![declaration("ios", r"\S+#$")]);
+        drop(old);
+        assert!(cache.declarations("old").is_none());
+        let new = Arc::new(());
+        cache.keep_declarations("new", &new, vec![declaration("eos", r"\S+>$")]);
+        assert_eq!(
+            cache.lock().len(),
+            1,
+            "the unloaded driver's entry is dropped"
+        );
+    }
+
+    #[test]
+    fn a_bad_pattern_is_an_error_naming_the_platform_and_is_not_cached() {
+        let cache = PlatformCache::default();
+        let driver = Arc::new(());
+        let decls = cache.keep_declarations("abc", &driver, vec![declaration("ios", "(")]);
+        let e = cache.compiled("abc", &decls[0]).unwrap_err();
+        assert!(e.contains("platform ios"), "{e}");
+        assert!(cache.lock()["abc"].compiled.is_empty());
+    }
+}
