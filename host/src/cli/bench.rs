@@ -413,15 +413,17 @@ fn render(report: &serde_json::Value) -> String {
             continue;
         }
         let n = |k: &str| f[k].as_f64().unwrap_or(0.0);
+        // Integers as u64: a JSON value's Display ignores width and alignment.
+        let i = |k: &str| f[k].as_u64().unwrap_or(0);
         let _ = writeln!(
             out,
             "  {label:<14} {:>6} {:>6} {:>8.2} {:>9.1} {:>8} {:>8} {:>8.2} {:>11.3} {:>9.1}",
-            f["ok"],
-            f["failed"],
+            i("ok"),
+            i("failed"),
             n("wall_s"),
             n("devices_per_s"),
-            f["latency_ms_p50"],
-            f["latency_ms_p99"],
+            i("latency_ms_p50"),
+            i("latency_ms_p99"),
             n("cpu_s"),
             n("cpu_ms_per_device"),
             n("peak_rss_mib"),
@@ -450,5 +452,22 @@ mod tests {
         assert_eq!(percentile(&v, 99.0), 99);
         assert_eq!(percentile(&[7], 99.0), 7);
         assert_eq!(percentile(&[], 50.0), 0);
+    }
+
+    #[test]
+    fn table_rows_line_up_with_the_header() {
+        let row = serde_json::json!({"ok": 1000, "failed": 0, "wall_s": 3.31,
+            "devices_per_s": 301.9, "latency_ms_p50": 167, "latency_ms_p99": 1534,
+            "cpu_s": 2.14, "cpu_ms_per_device": 2.136, "peak_rss_mib": 200.4});
+        let report = serde_json::json!({"workflow": "collect-facts", "devices": 1000,
+            "concurrency": 100, "release_build": true, "warm": row, "floor": row,
+            "floor_ratio_cpu": 1.0, "floor_ratio_wall": 1.0});
+        let text = super::render(&report);
+        let lines: Vec<&str> = text.lines().skip(1).take(3).collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{text}");
+        // The `ok` figure ends where its header does.
+        let end = lines[0].find(" ok").unwrap() + 3;
+        assert_eq!(&lines[1][end - 4..end], "1000", "{text}");
     }
 }

@@ -314,8 +314,13 @@ pub fn load_known_hosts_with(hosts: &[Host], ssh_config: &SshConfig) -> KnownHos
 /// mistyped path would otherwise surface only later, per device, as "host
 /// key not known". The error names the host and the file.
 pub fn check_named_known_hosts(hosts: &[Host]) -> Result<(), Error> {
+    // A fleet's hosts mostly name the same file: look at each once.
+    let mut seen = std::collections::HashSet::new();
     for h in hosts {
         for f in &h.known_hosts_files {
+            if !seen.insert(f) {
+                continue;
+            }
             let problem = match std::fs::metadata(f) {
                 Ok(m) if m.is_dir() => Some("is a folder, not a file".to_string()),
                 Ok(_) => std::fs::File::open(f)

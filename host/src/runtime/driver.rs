@@ -13,6 +13,8 @@ pub struct DriverInstance {
     plugin: Arc<Plugin>,
     store: Store<PluginState>,
     exports: DriverExports,
+    /// The runtime's permit for a driver call in flight, while checked out.
+    slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl DriverInstance {
@@ -35,6 +37,16 @@ impl DriverInstance {
         data.log_budget = budget;
     }
 
+    /// Hold a call slot while checked out of the runtime.
+    pub(super) fn hold(&mut self, slot: tokio::sync::OwnedSemaphorePermit) {
+        self.slot = Some(slot);
+    }
+
+    /// Give the call slot back (the instance goes idle).
+    pub(super) fn release(&mut self) {
+        self.slot = None;
+    }
+
     /// Instantiate `plugin` in a fresh store.
     pub async fn new(
         runtime: &Runtime,
@@ -47,6 +59,7 @@ impl DriverInstance {
             plugin,
             store,
             exports,
+            slot: None,
         })
     }
 

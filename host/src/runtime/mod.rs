@@ -169,6 +169,10 @@ pub struct Runtime {
     /// parsers (and the regexes they compile on first use) serve one device
     /// after another instead of being rebuilt for each.
     idle_drivers: std::sync::Mutex<std::collections::HashMap<String, Vec<driver::DriverInstance>>>,
+    /// Driver calls in flight per driver component, capped near the CPU
+    /// count: parsing is CPU work, so more at once gains nothing, while each
+    /// extra instance costs its memory and a rebuild of its regexes.
+    driver_slots: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
     /// Drivers' platform declarations and the platforms compiled from
     /// them: a reload of `serve` reuses those still in use.
     platforms: platform_cache::PlatformCache<Plugin>,
@@ -177,6 +181,12 @@ pub struct Runtime {
 /// Idle driver instances kept per driver plugin. Instances are only made
 /// when none is idle, so no more are alive than devices parse at once.
 const MAX_IDLE_DRIVERS: usize = 64;
+
+/// Driver calls run at once per driver component: two per CPU, so a call
+/// that yields (fuel, host calls) leaves the CPUs busy.
+fn driver_calls_at_once() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
 
 impl Runtime {
     /// Build the engine (pooling allocator, fuel for CPU limits) and linkers.
@@ -200,6 +210,7 @@ impl Runtime {
             workflow_linker,
             cache_dir: options.cache_dir.clone(),
             idle_drivers: Default::default(),
+            driver_slots: Default::default(),
             platforms: Default::default(),
         }))
     }
@@ -408,19 +419,33 @@ impl Runtime {
         plugin: &Arc<Plugin>,
         device: Arc<str>,
     ) -> Result<driver::DriverInstance, Error> {
+        let slots = self
+            .driver_slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(plugin.sha256.clone())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(driver_calls_at_once())))
+            .clone();
+        // The semaphore is never closed, so acquiring only waits.
+        let slot = slots
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::new(ErrorClass::Internal, "driver slots closed"))?;
         let idle = self
             .idle_drivers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get_mut(&plugin.sha256)
             .and_then(Vec::pop);
-        match idle {
+        let mut d = match idle {
             Some(mut d) => {
                 d.assign(device);
-                Ok(d)
+                d
             }
-            None => driver::DriverInstance::new(self, plugin.clone(), device).await,
-        }
+            None => driver::DriverInstance::new(self, plugin.clone(), device).await?,
+        };
+        d.hold(slot);
+        Ok(d)
     }
 
     /// Driver instances of the component `sha256` waiting for a device.
@@ -433,7 +458,8 @@ impl Runtime {
     }
 
     /// Keep a healthy driver instance for the next device.
-    pub fn checkin_driver(&self, driver: driver::DriverInstance) {
+    pub fn checkin_driver(&self, mut driver: driver::DriverInstance) {
+        driver.release();
         let mut idle = self.idle_drivers.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.entry(driver.sha256().to_string()).or_default();
         if list.len() < MAX_IDLE_DRIVERS {

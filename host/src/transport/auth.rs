@@ -27,15 +27,22 @@ pub struct Credentials {
 }
 
 /// The default key files OpenSSH tries when none is configured.
+/// Looked up once per process: a sweep plans thousands of devices and
+/// each would otherwise stat the same three files.
 pub fn default_key_files() -> Vec<PathBuf> {
-    let Some(home) = dirs::home_dir() else {
-        return Vec::new();
-    };
-    ["id_ed25519", "id_ecdsa", "id_rsa"]
-        .iter()
-        .map(|n| home.join(".ssh").join(n))
-        .filter(|p| p.is_file())
-        .collect()
+    static FILES: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+    FILES
+        .get_or_init(|| {
+            let Some(home) = dirs::home_dir() else {
+                return Vec::new();
+            };
+            ["id_ed25519", "id_ecdsa", "id_rsa"]
+                .iter()
+                .map(|n| home.join(".ssh").join(n))
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .clone()
 }
 
 /// The hash for RSA signatures with this server, asked once per login.
