@@ -4,6 +4,7 @@
 //! ([`mechanics::ConfigMechanics`]).
 
 pub mod backup;
+pub mod candidate;
 pub mod diff;
 pub mod mask;
 pub mod mechanics;
@@ -88,7 +89,7 @@ pub async fn on_device(
 async fn running_of(ctx: &mut DeviceContext, host: &Host) -> Result<String, Error> {
     let progress = ctx.progress();
     let session = ctx.session().await?;
-    let mechanics = push::mechanics_of(session, &host.name)?;
+    let mechanics = candidate::mechanics_of(session, &host.name)?;
     progress.set_step("reading the running configuration");
     steps::read_running(session, &mechanics).await
 }

@@ -3,16 +3,16 @@
 //! post-checks and commit-confirm; or compute all that without entering
 //! configuration mode (`--dry-run`).
 
-use super::diff::{self, Change};
+use super::candidate::{Candidate, CommitOptions, mechanics_of, restore, with_device};
+use super::diff;
 use super::mask;
-use super::mechanics::{ConfigMechanics, Step, Style};
-use super::pending::{self, Pending, RollbackPoint};
+use super::pending;
 use super::render::Template;
-use super::steps::{Start, read_running, run_steps, send_lines};
+use super::steps::{Start, read_running, run_steps};
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
 use crate::runtime::device::DeviceContext;
-use crate::transport::ssh::{CliSession, CommandOptions};
+use crate::transport::ssh::CommandOptions;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,28 +49,6 @@ impl PushSpec {
     }
 }
 
-fn with_device(device: &str, mut e: Error) -> Error {
-    if !e.message.starts_with(&format!("{device}:")) {
-        e.message = format!("{device}: {}", e.message);
-    }
-    e
-}
-
-/// The mechanics the session's platform declares, or an error saying it
-/// declares none.
-pub fn mechanics_of(session: &CliSession, device: &str) -> Result<ConfigMechanics, Error> {
-    let platform = session.platform();
-    platform.config.clone().ok_or_else(|| {
-        Error::new(
-            ErrorClass::Unsupported,
-            format!(
-                "{device}: platform {} declares no configuration mechanics (show-running, rollback, …) in its driver: configuration jobs need them; `netrun plugin list` shows the drivers",
-                platform.name
-            ),
-        )
-    })
-}
-
 /// Run `check` within the commit-confirm `window`; past it the change
 /// counts as unconfirmed.
 pub async fn within_window<T>(
@@ -91,53 +69,6 @@ pub async fn within_window<T>(
             ),
         )),
     }
-}
-
-/// Go back to `point`: the platform's rollback steps, or the change that
-/// makes the device equal the configuration netrun kept.
-pub async fn restore(
-    session: &mut CliSession,
-    mechanics: &ConfigMechanics,
-    point: &RollbackPoint,
-) -> Result<(), Error> {
-    match point {
-        RollbackPoint::Device(name) => {
-            run_steps(session, &mechanics.rollback, Start::Default, name, None)
-                .await
-                .map(|_| ())
-        }
-        RollbackPoint::Netrun(before) => {
-            let current = read_running(session, mechanics).await?;
-            let back = diff::change(&current, before, mechanics, true);
-            if back.is_empty() {
-                return Ok(());
-            }
-            send_lines(session, &back.commands, &mechanics.commit, None).await
-        }
-    }
-}
-
-/// [`restore`], then check the configuration reads as `before` again.
-async fn restore_checked(
-    session: &mut CliSession,
-    mechanics: &ConfigMechanics,
-    point: &RollbackPoint,
-    before: &str,
-) -> Result<(), Error> {
-    restore(session, mechanics, point).await?;
-    let now = read_running(session, mechanics).await?;
-    if diff::same_config(&now, before, mechanics) {
-        return Ok(());
-    }
-    let left: Vec<String> = diff::change(&now, before, mechanics, true).commands;
-    Err(Error::new(
-        ErrorClass::Internal,
-        format!(
-            "the rollback ({}) left the configuration different from before; still needed: {}",
-            point.describe(),
-            mask::mask(&left.join(" / "))
-        ),
-    ))
 }
 
 /// Undo a change netrun made earlier and never confirmed (it was killed
@@ -175,139 +106,44 @@ pub async fn recover(
     })))
 }
 
-/// Take a rollback point: the platform's own, or (when it has none, or the
-/// device refuses the checkpoint command) the configuration netrun keeps.
-async fn take_point(
-    session: &mut CliSession,
-    mechanics: &ConfigMechanics,
-    name: &str,
-    before: &str,
-    device: &str,
-) -> Result<RollbackPoint, Error> {
-    if !mechanics.has_checkpoint() {
-        return Ok(RollbackPoint::Netrun(before.to_string()));
-    }
-    if mechanics.checkpoint.is_empty() {
-        return Ok(RollbackPoint::Device(String::new()));
-    }
-    match run_steps(session, &mechanics.checkpoint, Start::Default, name, None).await {
-        Ok(_) => Ok(RollbackPoint::Device(name.to_string())),
-        Err(e) if e.class == ErrorClass::RejectedCommand => {
-            tracing::warn!(device, error = %e.message, "the device refused the rollback-point command; netrun keeps the configuration itself");
-            Ok(RollbackPoint::Netrun(before.to_string()))
-        }
-        Err(e) => Err(with_device(device, e)),
-    }
-}
-
-/// The steps that finish a change, and whether they are a native
-/// commit-confirm.
-fn commit_steps(mechanics: &ConfigMechanics, confirm: Option<Duration>) -> (Vec<Step>, bool) {
-    match confirm {
-        Some(_) if !mechanics.commit_confirmed.is_empty() => {
-            (mechanics.commit_confirmed.clone(), true)
-        }
-        _ => (mechanics.commit.clone(), false),
-    }
-}
-
 /// The change for one device.
 pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Result<Value, Error> {
     let device = host.name.as_str();
     // Steps are named through the progress handle: it borrows nothing of
     // `ctx`, whose session is held across them.
     let progress = ctx.progress();
-    let candidate = spec
+    let text = spec
         .template
         .render(host)
         .map_err(|e| Error::new(ErrorClass::Inventory, e.to_string()))?;
     let session = ctx.session().await?;
-    let mechanics = mechanics_of(session, device)?;
-    if spec.replace && mechanics.style == Style::Flat {
-        return Err(Error::new(
-            ErrorClass::Inventory,
-            format!(
-                "{device}: platform {} cannot replace its configuration: push without --replace",
-                session.platform().name
-            ),
-        ));
-    }
-    let session = ctx.session().await?;
     progress.set_step("reading the running configuration");
-    let before = read_running(session, &mechanics).await?;
-    let change: Change = diff::change(&before, &candidate, &mechanics, spec.replace);
+    let candidate = Candidate::load(session, device, text, spec.replace).await?;
     let mut data = json!({
         "changed": false,
         "dry_run": spec.dry_run,
         "diff": "",
         "commands": [],
     });
-    if change.is_empty() {
+    if candidate.is_empty() {
         return Ok(data);
     }
-    data["commands"] = json!(spec.show_lines(&change.commands));
+    data["commands"] = json!(spec.show_lines(&candidate.change.commands));
     if spec.dry_run {
         data["changed"] = json!(true);
-        data["diff"] = json!(spec.show(&diff::unified(device, &before, &change.predicted)));
+        data["diff"] = json!(spec.show(&candidate.diff(device)));
         return Ok(data);
     }
 
-    progress.set_step("taking a rollback point");
-    let name = format!("netrun-{}", spec.run_id);
-    let point = take_point(session, &mechanics, &name, &before, device).await?;
-    data["rollback_point"] = json!(point.describe());
-    let (finish, native_confirm) = commit_steps(&mechanics, spec.confirm);
-    let emulated_confirm = spec.confirm.is_some() && !native_confirm;
-    if let Some(window) = spec.confirm {
-        let note = Pending {
-            device: device.to_string(),
-            run_id: spec.run_id.clone(),
-            deadline: pending::now() + window.as_secs().max(1),
-            point: point.clone(),
-        };
-        if emulated_confirm {
-            pending::write(&spec.pending_dir, &note).map_err(|e| {
-                Error::new(
-                    ErrorClass::Internal,
-                    format!(
-                        "{device}: cannot note the change for --confirm in {}: {e}; fix the folder or pass --state-dir",
-                        spec.pending_dir.display()
-                    ),
-                )
-            })?;
-        }
-    }
-
-    let session = ctx.session().await?;
     progress.set_step("sending the change");
-    if let Err(e) = send_lines(session, &change.commands, &finish, spec.confirm).await {
-        let e = with_device(device, e);
-        if e.class != ErrorClass::RejectedCommand {
-            // The session is gone or out of step: nothing more can be sent.
-            return Err(e);
-        }
-        let undo = if mechanics.abort.is_empty() {
-            restore_checked(session, &mechanics, &point, &before).await
-        } else {
-            // Nothing was committed: dropping the candidate is enough.
-            match run_steps(session, &mechanics.abort, Start::Configuration, "", None).await {
-                Ok(_) => {
-                    let default = session.platform().default_mode;
-                    session.acquire(default).await
-                }
-                Err(u) => Err(u),
-            }
-        };
-        pending::remove(&spec.pending_dir, device);
-        let how = match undo {
-            Ok(()) => format!("rolled back ({})", point.describe()),
-            Err(u) => format!("ROLLBACK FAILED: {}", u.message),
-        };
-        return Err(Error::new(
-            ErrorClass::RejectedCommand,
-            format!("{}; {how}", spec.show(&e.message)),
-        ));
-    }
+    let opts = CommitOptions {
+        confirm: spec.confirm,
+        run_id: &spec.run_id,
+        pending_dir: &spec.pending_dir,
+        show_secrets: spec.show_secrets,
+    };
+    let committed = candidate.commit(session, device, &opts).await?;
+    data["rollback_point"] = json!(committed.point.describe());
 
     // Post-checks: can netrun still log in (when confirming), and do the
     // --verify commands succeed?
@@ -343,15 +179,16 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
         Err(e) => {
             let e = with_device(device, e);
             let undo = match ctx.session().await {
-                Ok(session) => restore_checked(session, &mechanics, &point, &before).await,
+                Ok(session) => {
+                    committed
+                        .rollback(session, &candidate, device, &spec.pending_dir)
+                        .await
+                }
                 Err(u) => Err(u),
             };
             let how = match undo {
-                Ok(()) => {
-                    pending::remove(&spec.pending_dir, device);
-                    format!("rolled back ({})", point.describe())
-                }
-                Err(u) if native_confirm => format!(
+                Ok(()) => format!("rolled back ({})", committed.point.describe()),
+                Err(u) if committed.native_confirm => format!(
                     "not confirmed: the device rolls back by itself when its timer runs out ({})",
                     u.message
                 ),
@@ -365,27 +202,35 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
     }
 
     let session = ctx.session().await?;
+    let mechanics = &candidate.mechanics;
     if spec.confirm.is_some() {
-        if native_confirm {
-            run_steps(session, &mechanics.confirm, Start::Default, &name, None)
-                .await
-                .map_err(|e| with_device(device, e))?;
-            data["confirmed"] = json!("native");
-        } else {
-            data["confirmed"] = json!("netrun");
-        }
-        pending::remove(&spec.pending_dir, device);
+        let how = committed
+            .confirm(session, mechanics, device, &spec.pending_dir)
+            .await?;
+        data["confirmed"] = json!(how);
     }
     if spec.save {
         progress.set_step("saving the startup configuration");
-        run_steps(session, &mechanics.save, Start::Default, &name, None)
-            .await
-            .map_err(|e| with_device(device, e))?;
+        run_steps(
+            session,
+            &mechanics.save,
+            Start::Default,
+            &committed.name,
+            None,
+        )
+        .await
+        .map_err(|e| with_device(device, e))?;
         data["saved"] = json!(true);
     }
-    let after = read_running(session, &mechanics).await?;
-    let outcome = Outcome::of(&before, &after, &candidate, &mechanics, spec.replace);
-    outcome.record(&mut data, device, &before, &after, spec.show_secrets);
+    let after = read_running(session, mechanics).await?;
+    let outcome = Outcome::of(&candidate, &after);
+    outcome.record(
+        &mut data,
+        device,
+        &candidate.before,
+        &after,
+        spec.show_secrets,
+    );
     if spec.replace && !outcome.resend.is_empty() {
         data["replace_complete"] = json!(false);
     }
@@ -403,17 +248,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Compare the configuration `before` and `after` a change towards `candidate`.
-    pub fn of(
-        before: &str,
-        after: &str,
-        candidate: &str,
-        mechanics: &ConfigMechanics,
-        replace: bool,
-    ) -> Outcome {
+    /// Compare the configuration before `candidate` was committed with the
+    /// one read `after`.
+    pub fn of(candidate: &Candidate, after: &str) -> Outcome {
+        let mechanics = &candidate.mechanics;
         Outcome {
-            changed: !diff::same_config(before, after, mechanics),
-            resend: diff::change(after, candidate, mechanics, replace).commands,
+            changed: !diff::same_config(&candidate.before, after, mechanics),
+            resend: diff::change(after, &candidate.text, mechanics, candidate.replace).commands,
         }
     }
 
@@ -498,12 +339,21 @@ mod tests {
         assert_eq!(r, Ok(1));
     }
 
+    fn loaded(before: &str, text: &str) -> Candidate {
+        let mechanics = crate::config::mechanics::fixtures::cisco_ios();
+        Candidate {
+            change: diff::change(before, text, &mechanics, false),
+            mechanics,
+            text: text.into(),
+            replace: false,
+            before: before.into(),
+        }
+    }
+
     #[test]
     fn sent_commands_that_changed_nothing_are_recorded_as_no_effect() {
-        let mechanics = crate::config::mechanics::fixtures::cisco_ios();
         let before = "hostname r1\ninterface Loopback0\n description x\n";
-        let candidate = "interface Lo0\n description x\n";
-        let outcome = Outcome::of(before, before, candidate, &mechanics, false);
+        let outcome = Outcome::of(&loaded(before, "interface Lo0\n description x\n"), before);
         assert!(!outcome.changed);
         assert!(outcome.resend.is_empty(), "{:?}", outcome.resend);
         let mut data = json!({"commands": ["interface Loopback0", "description x", "exit"]});
@@ -517,10 +367,9 @@ mod tests {
 
     #[test]
     fn a_change_the_device_holds_in_another_form_names_what_would_be_resent() {
-        let mechanics = crate::config::mechanics::fixtures::cisco_ios();
         let before = "hostname r1\n";
         let after = "hostname r1\nntp server 192.0.2.1\n";
-        let outcome = Outcome::of(before, after, "ntp serv 192.0.2.1\n", &mechanics, false);
+        let outcome = Outcome::of(&loaded(before, "ntp serv 192.0.2.1\n"), after);
         assert!(outcome.changed);
         assert_eq!(outcome.resend, ["ntp serv 192.0.2.1"]);
         let mut data = json!({"commands": ["ntp serv 192.0.2.1"]});
@@ -533,33 +382,6 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .contains("+ntp server 192.0.2.1")
-        );
-    }
-
-    #[test]
-    fn commit_confirmed_is_native_only_where_the_platform_has_it() {
-        let sends = |(steps, native): (Vec<Step>, bool)| {
-            (
-                steps
-                    .iter()
-                    .map(|s| s.filled("", Some(Duration::from_secs(90))).send)
-                    .collect::<Vec<_>>(),
-                native,
-            )
-        };
-        let junos = crate::config::mechanics::fixtures::juniper_junos();
-        assert_eq!(
-            sends(commit_steps(&junos, Some(Duration::from_secs(90)))),
-            (vec!["commit confirmed 2".to_string()], true)
-        );
-        assert_eq!(
-            sends(commit_steps(&junos, None)),
-            (vec!["commit".to_string()], false)
-        );
-        let ios = crate::config::mechanics::fixtures::cisco_ios();
-        assert_eq!(
-            sends(commit_steps(&ios, Some(Duration::from_secs(90)))),
-            (Vec::new(), false)
         );
     }
 }

@@ -1,0 +1,353 @@
+//! A candidate configuration against one device, in the steps NAPALM users
+//! know: load it (compare with the running configuration; nothing sent),
+//! commit it behind a rollback point (optionally commit-confirm), then
+//! confirm or roll back. `netrun config push` and workflow plugins (contract
+//! 0.2 `config` interface) both change devices through here.
+
+use super::diff::{self, Change};
+use super::mask;
+use super::mechanics::{ConfigMechanics, Step, Style};
+use super::pending::{self, Pending, RollbackPoint};
+use super::steps::{Start, read_running, run_steps, send_lines};
+use crate::error::{Error, ErrorClass};
+use crate::transport::ssh::CliSession;
+use std::path::Path;
+use std::time::Duration;
+
+/// `e` with its message starting with the device's name.
+pub fn with_device(device: &str, mut e: Error) -> Error {
+    if !e.message.starts_with(&format!("{device}:")) {
+        e.message = format!("{device}: {}", e.message);
+    }
+    e
+}
+
+/// The mechanics the session's platform declares, or an error saying it
+/// declares none.
+pub fn mechanics_of(session: &CliSession, device: &str) -> Result<ConfigMechanics, Error> {
+    let platform = session.platform();
+    platform.config.clone().ok_or_else(|| {
+        Error::new(
+            ErrorClass::Unsupported,
+            format!(
+                "{device}: platform {} declares no configuration mechanics (show-running, rollback, …) in its driver: configuration jobs need them; `netrun plugin list` shows the drivers",
+                platform.name
+            ),
+        )
+    })
+}
+
+/// Go back to `point`: the platform's rollback steps, or the change that
+/// makes the device equal the configuration netrun kept.
+pub async fn restore(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    point: &RollbackPoint,
+) -> Result<(), Error> {
+    match point {
+        RollbackPoint::Device(name) => {
+            run_steps(session, &mechanics.rollback, Start::Default, name, None)
+                .await
+                .map(|_| ())
+        }
+        RollbackPoint::Netrun(before) => {
+            let current = read_running(session, mechanics).await?;
+            let back = diff::change(&current, before, mechanics, true);
+            if back.is_empty() {
+                return Ok(());
+            }
+            send_lines(session, &back.commands, &mechanics.commit, None).await
+        }
+    }
+}
+
+/// [`restore`], then check the configuration reads as `before` again.
+async fn restore_checked(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    point: &RollbackPoint,
+    before: &str,
+) -> Result<(), Error> {
+    restore(session, mechanics, point).await?;
+    let now = read_running(session, mechanics).await?;
+    if diff::same_config(&now, before, mechanics) {
+        return Ok(());
+    }
+    let left: Vec<String> = diff::change(&now, before, mechanics, true).commands;
+    Err(Error::new(
+        ErrorClass::Internal,
+        format!(
+            "the rollback ({}) left the configuration different from before; still needed: {}",
+            point.describe(),
+            mask::mask(&left.join(" / "))
+        ),
+    ))
+}
+
+/// Take a rollback point: the platform's own, or (when it has none, or the
+/// device refuses the checkpoint command) the configuration netrun keeps.
+async fn take_point(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    name: &str,
+    before: &str,
+    device: &str,
+) -> Result<RollbackPoint, Error> {
+    if !mechanics.has_checkpoint() {
+        return Ok(RollbackPoint::Netrun(before.to_string()));
+    }
+    if mechanics.checkpoint.is_empty() {
+        return Ok(RollbackPoint::Device(String::new()));
+    }
+    match run_steps(session, &mechanics.checkpoint, Start::Default, name, None).await {
+        Ok(_) => Ok(RollbackPoint::Device(name.to_string())),
+        Err(e) if e.class == ErrorClass::RejectedCommand => {
+            tracing::warn!(device, error = %e.message, "the device refused the rollback-point command; netrun keeps the configuration itself");
+            Ok(RollbackPoint::Netrun(before.to_string()))
+        }
+        Err(e) => Err(with_device(device, e)),
+    }
+}
+
+/// The steps that finish a change, and whether they are a native
+/// commit-confirm.
+fn commit_steps(mechanics: &ConfigMechanics, confirm: Option<Duration>) -> (Vec<Step>, bool) {
+    match confirm {
+        Some(_) if !mechanics.commit_confirmed.is_empty() => {
+            (mechanics.commit_confirmed.clone(), true)
+        }
+        _ => (mechanics.commit.clone(), false),
+    }
+}
+
+/// How a candidate is committed.
+#[derive(Debug, Clone)]
+pub struct CommitOptions<'a> {
+    /// Commit-confirm window: the change is undone unless confirmed within it.
+    pub confirm: Option<Duration>,
+    /// Names the rollback point and the pending note.
+    pub run_id: &'a str,
+    /// Where unconfirmed (emulated) changes are noted.
+    pub pending_dir: &'a Path,
+    /// Show secrets in error messages.
+    pub show_secrets: bool,
+}
+
+/// A candidate configuration loaded against one device.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The device's configuration mechanics.
+    pub mechanics: ConfigMechanics,
+    /// The candidate text.
+    pub text: String,
+    /// Whether the configuration is to equal the candidate (not only hold it).
+    pub replace: bool,
+    /// The running configuration when the candidate was loaded.
+    pub before: String,
+    /// What commit would send, and the configuration predicted after it.
+    pub change: Change,
+}
+
+impl Candidate {
+    /// Read the running configuration and compute what `text` changes;
+    /// nothing is sent.
+    pub async fn load(
+        session: &mut CliSession,
+        device: &str,
+        text: String,
+        replace: bool,
+    ) -> Result<Candidate, Error> {
+        let mechanics = mechanics_of(session, device)?;
+        if replace && mechanics.style == Style::Flat {
+            return Err(Error::new(
+                ErrorClass::Inventory,
+                format!(
+                    "{device}: platform {} cannot replace its configuration: merge instead (push without --replace)",
+                    session.platform().name
+                ),
+            ));
+        }
+        let before = read_running(session, &mechanics).await?;
+        let change = diff::change(&before, &text, &mechanics, replace);
+        Ok(Candidate {
+            mechanics,
+            text,
+            replace,
+            before,
+            change,
+        })
+    }
+
+    /// Whether the device already holds the candidate.
+    pub fn is_empty(&self) -> bool {
+        self.change.is_empty()
+    }
+
+    /// Unified diff of the running configuration → the predicted one
+    /// (empty when nothing would change).
+    pub fn diff(&self, device: &str) -> String {
+        diff::unified(device, &self.before, &self.change.predicted)
+    }
+
+    /// Send the change behind a rollback point. A line the device refuses
+    /// undoes the change and fails with `rejected-command` naming the line
+    /// and saying whether the device is back where it was.
+    pub async fn commit(
+        &self,
+        session: &mut CliSession,
+        device: &str,
+        opts: &CommitOptions<'_>,
+    ) -> Result<Committed, Error> {
+        let mechanics = &self.mechanics;
+        let name = format!("netrun-{}", opts.run_id);
+        let point = take_point(session, mechanics, &name, &self.before, device).await?;
+        let (finish, native_confirm) = commit_steps(mechanics, opts.confirm);
+        if let Some(window) = opts.confirm.filter(|_| !native_confirm) {
+            let note = Pending {
+                device: device.to_string(),
+                run_id: opts.run_id.to_string(),
+                deadline: pending::now() + window.as_secs().max(1),
+                point: point.clone(),
+            };
+            pending::write(opts.pending_dir, &note).map_err(|e| {
+                Error::new(
+                    ErrorClass::Internal,
+                    format!(
+                        "{device}: cannot note the change for commit-confirm in {}: {e}; fix the folder or pass --state-dir",
+                        opts.pending_dir.display()
+                    ),
+                )
+            })?;
+        }
+        let committed = Committed {
+            point,
+            name,
+            native_confirm,
+            confirm: opts.confirm,
+        };
+        let Err(e) = send_lines(session, &self.change.commands, &finish, opts.confirm).await else {
+            return Ok(committed);
+        };
+        let e = with_device(device, e);
+        if e.class != ErrorClass::RejectedCommand {
+            // The session is gone or out of step: nothing more can be sent.
+            return Err(e);
+        }
+        let undo = if mechanics.abort.is_empty() {
+            restore_checked(session, mechanics, &committed.point, &self.before).await
+        } else {
+            // Nothing was committed: dropping the candidate is enough.
+            match run_steps(session, &mechanics.abort, Start::Configuration, "", None).await {
+                Ok(_) => {
+                    let default = session.platform().default_mode;
+                    session.acquire(default).await
+                }
+                Err(u) => Err(u),
+            }
+        };
+        pending::remove(opts.pending_dir, device);
+        let how = match undo {
+            Ok(()) => format!("rolled back ({})", committed.point.describe()),
+            Err(u) => format!("ROLLBACK FAILED: {}", u.message),
+        };
+        Err(Error::new(
+            ErrorClass::RejectedCommand,
+            format!("{}; {how}", mask::maybe(&e.message, opts.show_secrets)),
+        ))
+    }
+}
+
+/// A change sent to a device: what it takes to confirm or undo it.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// The way back.
+    pub point: RollbackPoint,
+    /// The rollback point's name (`netrun-RUN`).
+    pub name: String,
+    /// The device itself undoes the change unless confirmed (Junos `commit confirmed`).
+    pub native_confirm: bool,
+    /// The commit-confirm window, when one was asked for.
+    pub confirm: Option<Duration>,
+}
+
+impl Committed {
+    /// Confirm a commit-confirm: the platform's confirm steps where it is
+    /// native, else netrun's note is removed. Returns `native` or `netrun`.
+    pub async fn confirm(
+        &self,
+        session: &mut CliSession,
+        mechanics: &ConfigMechanics,
+        device: &str,
+        pending_dir: &Path,
+    ) -> Result<&'static str, Error> {
+        let how = if self.native_confirm {
+            run_steps(
+                session,
+                &mechanics.confirm,
+                Start::Default,
+                &self.name,
+                None,
+            )
+            .await
+            .map_err(|e| with_device(device, e))?;
+            "native"
+        } else {
+            "netrun"
+        };
+        pending::remove(pending_dir, device);
+        Ok(how)
+    }
+
+    /// Undo the change and check the configuration reads as before again;
+    /// on success the pending note is removed.
+    pub async fn rollback(
+        &self,
+        session: &mut CliSession,
+        candidate: &Candidate,
+        device: &str,
+        pending_dir: &Path,
+    ) -> Result<(), Error> {
+        restore_checked(
+            session,
+            &candidate.mechanics,
+            &self.point,
+            &candidate.before,
+        )
+        .await
+        .map_err(|e| with_device(device, e))?;
+        pending::remove(pending_dir, device);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_confirmed_is_native_only_where_the_platform_has_it() {
+        let sends = |(steps, native): (Vec<Step>, bool)| {
+            (
+                steps
+                    .iter()
+                    .map(|s| s.filled("", Some(Duration::from_secs(90))).send)
+                    .collect::<Vec<_>>(),
+                native,
+            )
+        };
+        let junos = crate::config::mechanics::fixtures::juniper_junos();
+        assert_eq!(
+            sends(commit_steps(&junos, Some(Duration::from_secs(90)))),
+            (vec!["commit confirmed 2".to_string()], true)
+        );
+        assert_eq!(
+            sends(commit_steps(&junos, None)),
+            (vec!["commit".to_string()], false)
+        );
+        let ios = crate::config::mechanics::fixtures::cisco_ios();
+        assert_eq!(
+            sends(commit_steps(&ios, Some(Duration::from_secs(90)))),
+            (Vec::new(), false)
+        );
+    }
+}
