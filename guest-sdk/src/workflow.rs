@@ -223,6 +223,131 @@ pub mod http {
     }
 }
 
+/// Configuration changes on the device, the way `netrun config push` makes
+/// them: [`Candidate::load`] computes what a candidate changes (nothing is
+/// sent), [`Candidate::compare`] shows it, [`Candidate::commit`] sends it
+/// behind a rollback point (a refused line puts the device back and fails
+/// with `rejected-command`), then [`Candidate::confirm`] or
+/// [`Candidate::rollback`]. Needs `config = true` under `[capabilities]` in
+/// the manifest and `--grant config`; without them every call fails with
+/// class `denied` and nothing reaches the device. Secrets are masked in all
+/// that comes back.
+///
+/// ```ignore
+/// use netrun_guest::workflow::config::{Candidate, Mode};
+/// let candidate = Candidate::load_lines(&["ntp server 192.0.2.1"], Mode::Merge)?;
+/// if candidate.compare()?.is_empty() {
+///     return Ok(json!({"changed": false}));
+/// }
+/// let result = candidate.commit(Some(120))?; // undone unless confirmed within 2 min
+/// Session::open()?.send_command("show ntp associations")?;
+/// candidate.confirm()?;
+/// ```
+pub mod config {
+    use super::Error;
+    use super::bindings::netrun::plugin::config as c;
+
+    /// How a candidate applies.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Mode {
+        /// The configuration is to hold every candidate line; other lines stay.
+        Merge,
+        /// The configuration is to equal the candidate; lines it lacks are removed.
+        Replace,
+    }
+
+    impl From<Mode> for c::LoadMode {
+        fn from(m: Mode) -> Self {
+            match m {
+                Mode::Merge => c::LoadMode::Merge,
+                Mode::Replace => c::LoadMode::Replace,
+            }
+        }
+    }
+
+    /// What a commit did (secrets masked).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct CommitResult {
+        /// Whether the configuration differs from before.
+        pub changed: bool,
+        /// Lines sent; empty when nothing changed.
+        pub commands: Vec<String>,
+        /// Unified diff of the running configuration, before → after.
+        pub diff: String,
+        /// The rollback point taken (`device:NAME`, `device`, `netrun`).
+        pub rollback_point: String,
+        /// Lines a second identical commit would send again (the device
+        /// prints them in another form: write them as it does).
+        pub resend: Vec<String>,
+        /// Whether the commit awaits [`Candidate::confirm`].
+        pub awaiting_confirm: bool,
+    }
+
+    /// A candidate configuration loaded against the device.
+    pub struct Candidate(c::Candidate);
+
+    impl Candidate {
+        /// Load configuration text as the device prints it (indented blocks,
+        /// or `set` lines on Junos-style platforms); nothing is sent.
+        pub fn load(text: &str, mode: Mode) -> Result<Candidate, Error> {
+            Ok(Candidate(c::load(
+                &c::Source::Text(text.to_string()),
+                mode.into(),
+            )?))
+        }
+
+        /// Load lines as typed in configuration mode; indentation marks a
+        /// line as inside the block above it. Nothing is sent.
+        pub fn load_lines(lines: &[&str], mode: Mode) -> Result<Candidate, Error> {
+            let lines = lines.iter().map(|l| l.to_string()).collect();
+            Ok(Candidate(c::load(&c::Source::Lines(lines), mode.into())?))
+        }
+
+        /// Unified diff of the running configuration → the one a commit
+        /// would make; empty when the device already holds the candidate.
+        pub fn compare(&self) -> Result<String, Error> {
+            Ok(self.0.compare()?)
+        }
+
+        /// The lines a commit would send, in order.
+        pub fn commands(&self) -> Vec<String> {
+            self.0.commands()
+        }
+
+        /// Send the candidate behind a rollback point. With `confirm_seconds`,
+        /// the change is undone unless [`Candidate::confirm`] is called in
+        /// time (and when the workflow ends without confirming). A candidate
+        /// commits once.
+        pub fn commit(&self, confirm_seconds: Option<u32>) -> Result<CommitResult, Error> {
+            let r = self.0.commit(confirm_seconds)?;
+            Ok(CommitResult {
+                changed: r.changed,
+                commands: r.commands,
+                diff: r.diff,
+                rollback_point: r.rollback_point,
+                resend: r.resend,
+                awaiting_confirm: r.awaiting_confirm,
+            })
+        }
+
+        /// Confirm a commit made with `confirm_seconds`. Past the window the
+        /// change is rolled back and this fails with `command-timeout`.
+        pub fn confirm(&self) -> Result<(), Error> {
+            Ok(self.0.confirm()?)
+        }
+
+        /// Undo a commit: the device's configuration as before it, checked.
+        pub fn rollback(&self) -> Result<(), Error> {
+            Ok(self.0.rollback()?)
+        }
+
+        /// Drop an uncommitted candidate; nothing is sent.
+        pub fn discard(self) -> Result<(), Error> {
+            Ok(self.0.discard()?)
+        }
+    }
+}
+
 /// Device metrics for Prometheus (`netrun serve` `/metrics`,
 /// `--metrics-file`). The host prefixes names with the plugin's name and adds
 /// the `device` label.

@@ -720,3 +720,198 @@ async fn an_interface_named_otherwise_than_the_device_prints_it_is_pushed_once()
         assert!(r["data"].get("resend").is_none(), "{r}");
     }
 }
+
+// ---- the workflow API (contract 0.2 `config` interface) -------------------
+
+/// `netrun run config-change -i INV --param …` (tests/plugins/config-change,
+/// built by `scripts/build-plugins.sh --tests`): its records by device.
+async fn workflow(
+    home: &Path,
+    inv: &Path,
+    params: &[&str],
+    grants: &[&str],
+) -> (Vec<Value>, Output) {
+    let test_plugins = netrun_tests::target_dir().join("test-plugins");
+    assert!(
+        test_plugins
+            .join("config-change/netrun-plugin.toml")
+            .is_file(),
+        "no config-change plugin in {}: run scripts/build-plugins.sh --tests first",
+        test_plugins.display()
+    );
+    let out = home.join(format!("out-{}.jsonl", rand_tag()));
+    let mut cmd =
+        netrun_tests::netrun_cmd_with_plugins(home, &[&netrun_tests::plugin_dir(), &test_plugins]);
+    cmd.args(["run", "config-change", "-i"])
+        .arg(inv)
+        .arg("-o")
+        .arg(&out);
+    for p in params {
+        cmd.arg("--param").arg(p);
+    }
+    for g in grants {
+        cmd.arg("--grant").arg(g);
+    }
+    let o = run(cmd).await;
+    let mut records = if out.is_file() {
+        read_jsonl(&out)
+    } else {
+        Vec::new()
+    };
+    records.sort_by(|a, b| a["device"].as_str().cmp(&b["device"].as_str()));
+    (records, o)
+}
+
+/// A candidate holding NTP server `ip`: IOS-like lines, Junos `set` lines.
+fn ntp(ip: &str, extra: &str) -> [String; 2] {
+    [
+        format!("text=ntp server {ip}\n{extra}"),
+        format!("text_juniper_junos=set system ntp server {ip}\n"),
+    ]
+}
+
+/// Check through `compare` that every device holds NTP server `ip`
+/// (`held`), or that none does.
+async fn expect_ntp(home: &Path, inv: &Path, ip: &str, held: bool) {
+    let [a, b] = ntp(ip, "");
+    let (records, o) = workflow(home, inv, &["action=compare", &a, &b], &["config"]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!records.is_empty(), "{}", text(&o));
+    for r in &records {
+        let holds = r["data"]["compare"] == "" && r["data"]["commands"] == serde_json::json!([]);
+        assert_eq!(holds, held, "ntp server {ip} held: {r}");
+    }
+}
+
+/// Every device failed with `class`, its message holding each of `needles`.
+fn expect_errors(records: &[Value], o: &Output, class: &str, needles: &[&str]) {
+    assert_eq!(o.status.code(), Some(2), "{}", text(o));
+    assert!(!records.is_empty(), "{}", text(o));
+    for r in records {
+        assert_eq!(r["error"]["class"], class, "{r}");
+        let m = r["error"]["message"].as_str().unwrap();
+        assert!(needles.iter().all(|n| m.contains(n)), "{m}");
+    }
+}
+
+/// A workflow loads a candidate, compares (secrets masked), commits, and
+/// the device holds it; a second one commits and rolls back; a refused line
+/// and a commit left unconfirmed leave every device as it was — on IOS,
+/// NX-OS (checkpoints) and Junos (native commit confirmed).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_loads_compares_commits_confirms_and_rolls_back_through_the_contract() {
+    netrun::resilience::raise_nofile_limit();
+    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
+        devices: 1,
+        platforms: vec![("cisco_nxos".into(), 1), ("juniper_junos".into(), 1)],
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let inv = TempDir::new("workflow-config-inv");
+    lab.write_inventory(inv.path()).expect("inventory written");
+    let home = TempDir::new("home");
+    let (home, inv) = (home.path(), inv.path());
+
+    // Load, compare, commit.
+    let [a, b] = ntp("192.0.2.77", "snmp-server community s3cr3t-c0mm RO\n");
+    let (records, o) = workflow(home, inv, &["action=commit", &a, &b], &["config"]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 3, "{}", text(&o));
+    for r in &records {
+        let compare = r["data"]["compare"].as_str().unwrap();
+        assert!(compare.contains("ntp server 192.0.2.77"), "{r}");
+        assert!(!r.to_string().contains("s3cr3t-c0mm"), "secret masked: {r}");
+        assert_eq!(r["data"]["commit"]["changed"], true, "{r}");
+        assert_eq!(r["data"]["commit"]["resend"], serde_json::json!([]), "{r}");
+        assert!(
+            r["data"]["commit"]["diff"]
+                .as_str()
+                .unwrap()
+                .contains("ntp server 192.0.2.77"),
+            "{r}"
+        );
+    }
+    assert_eq!(
+        by(&records, "r001")["data"]["commands"][0],
+        "ntp server 192.0.2.77"
+    );
+    expect_ntp(home, inv, "192.0.2.77", true).await;
+
+    // Commit, then roll back: the device is as before.
+    let [a, b] = ntp("192.0.2.78", "");
+    let (records, o) = workflow(home, inv, &["action=rollback", &a, &b], &["config"]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["commit"]["changed"], true, "{r}");
+        assert_eq!(r["data"]["rolled_back"], true, "{r}");
+    }
+    expect_ntp(home, inv, "192.0.2.78", false).await;
+    expect_ntp(home, inv, "192.0.2.77", true).await;
+
+    // A line the device refuses: rejected-command naming it, nothing kept.
+    let (records, o) = workflow(
+        home,
+        inv,
+        &[
+            "action=commit",
+            "text=ntp server 192.0.2.79\nbogus line here\n",
+            "text_juniper_junos=set system ntp server 192.0.2.79\nset bogus thing\n",
+        ],
+        &["config"],
+    )
+    .await;
+    expect_errors(&records, &o, "rejected-command", &["bogus", "rolled back"]);
+    expect_ntp(home, inv, "192.0.2.79", false).await;
+
+    // Commit-confirm, confirmed: kept. Left unconfirmed: rolled back.
+    let [a, b] = ntp("192.0.2.80", "");
+    let (records, o) = workflow(
+        home,
+        inv,
+        &["action=commit", "confirm=120", &a, &b],
+        &["config"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["commit"]["awaiting_confirm"], true, "{r}");
+        assert_eq!(r["data"]["confirmed"], true, "{r}");
+    }
+    assert_eq!(
+        by(&records, "junos001")["data"]["commit"]["rollback_point"],
+        "device",
+        "Junos rolls back through its own commits"
+    );
+    expect_ntp(home, inv, "192.0.2.80", true).await;
+    let [a, b] = ntp("192.0.2.81", "");
+    let (records, o) = workflow(
+        home,
+        inv,
+        &["action=unconfirmed", "confirm=120", &a, &b],
+        &["config"],
+    )
+    .await;
+    expect_errors(
+        &records,
+        &o,
+        "command-timeout",
+        &["without confirming", "rolled back"],
+    );
+    expect_ntp(home, inv, "192.0.2.81", false).await;
+    expect_ntp(home, inv, "192.0.2.80", true).await;
+}
+
+/// The config interface needs the config grant: a run without it is
+/// refused before any device is touched, with the flag to add.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_using_the_config_interface_without_the_grant_is_refused() {
+    let (_lab, inv) = start_lab(1, &[]).await;
+    let home = TempDir::new("home");
+    let [a, b] = ntp("192.0.2.90", "");
+    let (records, o) = workflow(home.path(), inv.path(), &["action=commit", &a, &b], &[]).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(records.is_empty(), "{records:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--grant config"), "{err}");
+}

@@ -358,3 +358,13 @@ async fn every_error_class_a_workflow_returns_reaches_its_device_record_unchange
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_interface_without_requesting_it_is_denied_and_nothing_is_sent() {
+    let v = attack("config-api", "denied").await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(
+        m.contains("configuration mode") && m.contains("nothing was sent"),
+        "{v}"
+    );
+}

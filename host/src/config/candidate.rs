@@ -224,6 +224,7 @@ impl Candidate {
             name,
             native_confirm,
             confirm: opts.confirm,
+            confirmed: false,
         };
         let Err(e) = send_lines(session, &self.change.commands, &finish, opts.confirm).await else {
             return Ok(committed);
@@ -268,13 +269,15 @@ pub struct Committed {
     pub native_confirm: bool,
     /// The commit-confirm window, when one was asked for.
     pub confirm: Option<Duration>,
+    /// Whether [`Committed::confirm`] ran.
+    pub confirmed: bool,
 }
 
 impl Committed {
     /// Confirm a commit-confirm: the platform's confirm steps where it is
     /// native, else netrun's note is removed. Returns `native` or `netrun`.
     pub async fn confirm(
-        &self,
+        &mut self,
         session: &mut CliSession,
         mechanics: &ConfigMechanics,
         device: &str,
@@ -295,7 +298,20 @@ impl Committed {
             "netrun"
         };
         pending::remove(pending_dir, device);
+        self.confirmed = true;
         Ok(how)
+    }
+
+    /// The way back to the configuration before the change. The platform's
+    /// "before the last commit" (Junos `rollback 1`) no longer is once a
+    /// native confirm committed again: then it is the configuration kept.
+    fn way_back(&self, before: &str) -> RollbackPoint {
+        match &self.point {
+            RollbackPoint::Device(name) if name.is_empty() && self.confirmed => {
+                RollbackPoint::Netrun(before.to_string())
+            }
+            point => point.clone(),
+        }
     }
 
     /// Undo the change and check the configuration reads as before again;
@@ -307,14 +323,10 @@ impl Committed {
         device: &str,
         pending_dir: &Path,
     ) -> Result<(), Error> {
-        restore_checked(
-            session,
-            &candidate.mechanics,
-            &self.point,
-            &candidate.before,
-        )
-        .await
-        .map_err(|e| with_device(device, e))?;
+        let point = self.way_back(&candidate.before);
+        restore_checked(session, &candidate.mechanics, &point, &candidate.before)
+            .await
+            .map_err(|e| with_device(device, e))?;
         pending::remove(pending_dir, device);
         Ok(())
     }
@@ -323,6 +335,28 @@ impl Committed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_a_native_confirm_the_way_back_is_the_configuration_kept() {
+        let mut c = Committed {
+            point: RollbackPoint::Device(String::new()),
+            name: "netrun-1".into(),
+            native_confirm: true,
+            confirm: Some(Duration::from_secs(60)),
+            confirmed: false,
+        };
+        assert_eq!(c.way_back("set a\n"), RollbackPoint::Device(String::new()));
+        c.confirmed = true;
+        assert_eq!(
+            c.way_back("set a\n"),
+            RollbackPoint::Netrun("set a\n".into())
+        );
+        c.point = RollbackPoint::Device("netrun-1".into());
+        assert_eq!(
+            c.way_back("set a\n"),
+            RollbackPoint::Device("netrun-1".into())
+        );
+    }
 
     #[test]
     fn commit_confirmed_is_native_only_where_the_platform_has_it() {

@@ -142,7 +142,7 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
         pending_dir: &spec.pending_dir,
         show_secrets: spec.show_secrets,
     };
-    let committed = candidate.commit(session, device, &opts).await?;
+    let mut committed = candidate.commit(session, device, &opts).await?;
     data["rollback_point"] = json!(committed.point.describe());
 
     // Post-checks: can netrun still log in (when confirming), and do the

@@ -76,7 +76,7 @@ fn pattern(what: &str, p: &str) -> Result<Regex, Error> {
 }
 
 impl PluginState {
-    fn ctx(&mut self) -> Result<&mut DeviceContext, Error> {
+    pub(crate) fn ctx(&mut self) -> Result<&mut DeviceContext, Error> {
         self.ctx
             .as_deref_mut()
             .ok_or_else(|| Error::new(ErrorClass::Internal, "this plugin runs without a device"))
@@ -111,7 +111,7 @@ impl PluginState {
     }
 
     /// A denial is logged where the operator sees it, then returned.
-    fn denied(&self, checked: Result<(), Error>) -> Result<(), Error> {
+    pub(crate) fn denied(&self, checked: Result<(), Error>) -> Result<(), Error> {
         checked.inspect_err(|e| {
             tracing::warn!(
                 plugin = &*self.plugin,

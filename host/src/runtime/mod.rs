@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod compile;
+pub mod config;
 pub mod device;
 pub mod driver;
 pub mod imports;
@@ -122,6 +123,8 @@ pub struct PluginState {
     pub guard: policy::Guard,
     /// The device a workflow runs against (workflows only).
     pub ctx: Option<Box<device::DeviceContext>>,
+    /// Configuration candidates the workflow loaded (`config` interface).
+    candidates: Vec<config::Slot>,
 }
 
 impl WasiView for PluginState {
@@ -315,6 +318,7 @@ impl Runtime {
                 &plugin.bundle.manifest.capabilities,
             ),
             ctx,
+            candidates: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -535,9 +539,19 @@ impl Runtime {
             WorkflowExports::V0_1(i) => wit::v0_1::run(i, store, device, params).await,
             WorkflowExports::V0_2(i) => wit::v0_2::run(i, store, device, params).await,
         };
-        match result {
+        let result = match result {
             Ok(r) => r,
             Err(e) => Err(trap::classify(name, "run", e, store.data())),
+        };
+        // A configuration commit nobody confirmed is undone now: the
+        // workflow can no longer confirm it.
+        match (store.data_mut().config_settle().await, result) {
+            (None, r) => r,
+            (Some(unconfirmed), Ok(_)) => Err(unconfirmed),
+            (Some(unconfirmed), Err(mut e)) => {
+                e.message = format!("{}; {}", e.message, unconfirmed.message);
+                Err(e)
+            }
         }
     }
 }

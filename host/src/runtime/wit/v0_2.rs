@@ -3,6 +3,7 @@
 //! `error-class` enum is the host's [`ErrorClass`], one to one.
 
 use crate::error::{Error, ErrorClass};
+use crate::runtime::config::{CandidateToken, Load};
 use crate::runtime::imports::{CallOptions, HttpRequest, Interaction};
 use crate::runtime::{PluginDevice, PluginState, SessionToken};
 use crate::telemetry::plugin::Kind;
@@ -32,6 +33,7 @@ pub mod workflow {
         exports: { default: async },
         with: {
             "netrun:plugin/cli.session": crate::runtime::SessionToken,
+            "netrun:plugin/config.candidate": crate::runtime::config::CandidateToken,
         },
     });
 }
@@ -403,6 +405,98 @@ impl wp::cli::HostSession for PluginState {
     async fn drop(&mut self, session: Resource<SessionToken>) -> wasmtime::Result<()> {
         // The session itself stays open for the rest of the device task.
         self.table.delete(session)?;
+        Ok(())
+    }
+}
+
+impl wp::config::Host for PluginState {
+    async fn load(
+        &mut self,
+        source: wp::config::Source,
+        mode: wp::config::LoadMode,
+    ) -> wasmtime::Result<Result<Resource<CandidateToken>, wp::types::Error>> {
+        let text = match source {
+            wp::config::Source::Text(t) => t,
+            wp::config::Source::Lines(l) => {
+                let mut t = l.join("\n");
+                t.push('\n');
+                t
+            }
+        };
+        let load = Load {
+            text,
+            replace: mode == wp::config::LoadMode::Replace,
+        };
+        match self.config_load(load).await {
+            Ok(token) => Ok(Ok(self.table.push(token)?)),
+            Err(e) => wit(Err(e), ""),
+        }
+    }
+}
+
+impl wp::config::HostCandidate for PluginState {
+    async fn compare(
+        &mut self,
+        c: Resource<CandidateToken>,
+    ) -> wasmtime::Result<Result<String, wp::types::Error>> {
+        let token = CandidateToken(self.table.get(&c)?.0);
+        wit(self.config_compare(&token), "")
+    }
+
+    async fn commands(&mut self, c: Resource<CandidateToken>) -> wasmtime::Result<Vec<String>> {
+        let token = CandidateToken(self.table.get(&c)?.0);
+        // Without the grant there is no candidate to read: an empty list.
+        Ok(self.config_commands(&token).unwrap_or_default())
+    }
+
+    async fn commit(
+        &mut self,
+        c: Resource<CandidateToken>,
+        confirm_seconds: Option<u32>,
+    ) -> wasmtime::Result<Result<wp::config::CommitResult, wp::types::Error>> {
+        let token = CandidateToken(self.table.get(&c)?.0);
+        let r =
+            self.config_commit(&token, confirm_seconds)
+                .await
+                .map(|r| wp::config::CommitResult {
+                    changed: r.changed,
+                    commands: r.commands,
+                    diff: r.diff,
+                    rollback_point: r.rollback_point,
+                    resend: r.resend,
+                    awaiting_confirm: r.awaiting_confirm,
+                });
+        wit(r, "")
+    }
+
+    async fn confirm(
+        &mut self,
+        c: Resource<CandidateToken>,
+    ) -> wasmtime::Result<Result<(), wp::types::Error>> {
+        let token = CandidateToken(self.table.get(&c)?.0);
+        wit(self.config_confirm(&token).await, "")
+    }
+
+    async fn rollback(
+        &mut self,
+        c: Resource<CandidateToken>,
+    ) -> wasmtime::Result<Result<(), wp::types::Error>> {
+        let token = CandidateToken(self.table.get(&c)?.0);
+        wit(self.config_rollback(&token).await, "")
+    }
+
+    async fn discard(
+        &mut self,
+        c: Resource<CandidateToken>,
+    ) -> wasmtime::Result<Result<(), wp::types::Error>> {
+        let token = CandidateToken(self.table.get(&c)?.0);
+        wit(self.config_discard(&token), "")
+    }
+
+    async fn drop(&mut self, c: Resource<CandidateToken>) -> wasmtime::Result<()> {
+        // A commit still awaiting confirmation is rolled back when the
+        // workflow ends (`config_settle`), not here.
+        self.table.delete(c)?;
         Ok(())
     }
 }

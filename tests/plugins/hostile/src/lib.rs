@@ -7,6 +7,8 @@
 //! - `trap`: panics;
 //! - `command`: sends a command its manifest does not request;
 //! - `config`: enters configuration mode without requesting it;
+//! - `config-api`: commits a candidate through the `config` interface
+//!   without requesting it;
 //! - `snoop`: looks for files, folders, environment variables and arguments,
 //!   and returns what it saw (WASI gives it none);
 //! - `log-flood`: logs without end;
@@ -17,6 +19,7 @@
 //! - `metrics-spoof`: reports a metric for another device;
 //! - `error`: returns an error of the class named by the `class` parameter.
 
+use netrun_guest::workflow::config::{Candidate, Mode};
 use netrun_guest::workflow::{Device, Error, Session, Workflow, http, metrics};
 use netrun_guest::{Level, Value, json, log};
 
@@ -76,6 +79,10 @@ impl Workflow for Hostile {
                 "config" => {
                     let s = Session::open()?;
                     s.send_config(&["hostname pwned"])?;
+                }
+                "config-api" => {
+                    let c = Candidate::load_lines(&["hostname pwned"], Mode::Merge)?;
+                    c.commit(None)?;
                 }
                 "snoop" => return Ok(snoop()),
                 "log-flood" => loop {

@@ -1,0 +1,87 @@
+//! A workflow for netrun's workflow-API tests: it changes each device's
+//! configuration through the contract's `config` interface, as the
+//! `action` parameter says:
+//!
+//! - `compare`: load, compare, discard (nothing sent);
+//! - `commit`: load, compare, commit (with `confirm` seconds: then confirm);
+//! - `rollback`: load, commit, roll back;
+//! - `unconfirmed`: load, commit with `confirm` seconds, end without
+//!   confirming (the host rolls the change back).
+//!
+//! The candidate is `text_<platform>` when given, else `text` (or `lines`, a
+//! list); `mode` is `merge` (default) or `replace`.
+
+use netrun_guest::workflow::config::{Candidate, CommitResult, Mode};
+use netrun_guest::workflow::{Device, Error, Workflow};
+use netrun_guest::{Value, json};
+
+struct ConfigChange;
+
+fn committed(r: &CommitResult) -> Value {
+    json!({
+        "changed": r.changed,
+        "commands": r.commands,
+        "diff": r.diff,
+        "rollback_point": r.rollback_point,
+        "resend": r.resend,
+        "awaiting_confirm": r.awaiting_confirm,
+    })
+}
+
+fn load(device: &Device, params: &Value) -> Result<Candidate, Error> {
+    let mode = match params.get("mode").and_then(Value::as_str) {
+        Some("replace") => Mode::Replace,
+        _ => Mode::Merge,
+    };
+    let own = format!("text_{}", device.platform);
+    if let Some(text) = params.get(&own).or_else(|| params.get("text")) {
+        return Candidate::load(text.as_str().unwrap_or_default(), mode);
+    }
+    let lines: Vec<&str> = params
+        .get("lines")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    Candidate::load_lines(&lines, mode)
+}
+
+impl Workflow for ConfigChange {
+    fn run(device: Device, params: Value) -> Result<Value, Error> {
+        let action = params.get("action").and_then(Value::as_str).unwrap_or("");
+        let confirm = params
+            .get("confirm")
+            .and_then(Value::as_u64)
+            .map(|s| s as u32);
+        let candidate = load(&device, &params)?;
+        let mut out = json!({
+            "compare": candidate.compare()?,
+            "commands": candidate.commands(),
+        });
+        match action {
+            "compare" => candidate.discard()?,
+            "commit" => {
+                out["commit"] = committed(&candidate.commit(confirm)?);
+                if confirm.is_some() {
+                    candidate.confirm()?;
+                    out["confirmed"] = json!(true);
+                }
+            }
+            "rollback" => {
+                out["commit"] = committed(&candidate.commit(None)?);
+                candidate.rollback()?;
+                out["rolled_back"] = json!(true);
+            }
+            "unconfirmed" => {
+                out["commit"] = committed(&candidate.commit(Some(confirm.unwrap_or(60)))?);
+            }
+            other => {
+                return Err(Error::internal(format!(
+                    "unknown action `{other}`: compare, commit, rollback or unconfirmed"
+                )));
+            }
+        }
+        Ok(out)
+    }
+}
+
+netrun_guest::register_workflow!(ConfigChange);
