@@ -306,16 +306,29 @@ fn insertion_point(tree: &Tree, path: &[String]) -> usize {
     }
 }
 
-fn render_new(node: &Node, depth: usize, out: &mut Vec<String>) {
-    out.push(format!("{}{}", " ".repeat(depth), node.line));
+/// Spaces per block level in `lines`: the smallest indentation used (IOS 1,
+/// NX-OS 2, EOS 3), 1 when nothing is indented.
+fn indent_unit(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent_of(l))
+        .filter(|i| *i > 0)
+        .min()
+        .unwrap_or(1)
+}
+
+fn render_new(node: &Node, depth: usize, unit: usize, out: &mut Vec<String>) {
+    out.push(format!("{}{}", " ".repeat(depth * unit), node.line));
     for c in &node.children {
-        render_new(c, depth + 1, out);
+        render_new(c, depth + 1, unit, out);
     }
 }
 
 /// The running text with `edits` applied: removed lines dropped, added
 /// blocks placed at the end of their parent block.
 fn predict(tree: &Tree, edits: &[Edit]) -> String {
+    let unit = indent_unit(&tree.lines);
     let mut removed = vec![false; tree.lines.len()];
     let mut inserts: Vec<(usize, Vec<String>)> = Vec::new();
     for e in edits {
@@ -330,7 +343,7 @@ fn predict(tree: &Tree, edits: &[Edit]) -> String {
             Edit::Add { path, node } => {
                 let at = insertion_point(tree, path);
                 let mut lines = Vec::new();
-                render_new(node, path.len(), &mut lines);
+                render_new(node, path.len(), unit, &mut lines);
                 inserts.push((at, lines));
             }
         }
@@ -671,7 +684,7 @@ interface Ethernet1/1
         );
         assert!(
             c.predicted
-                .ends_with("interface Ethernet1/1\n  no switchport\n description uplink\n"),
+                .ends_with("interface Ethernet1/1\n  no switchport\n  description uplink\n"),
             "{}",
             c.predicted
         );
