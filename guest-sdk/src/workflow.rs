@@ -341,8 +341,9 @@ pub mod config {
             Ok(self.0.rollback()?)
         }
 
-        /// Drop an uncommitted candidate; nothing is sent.
-        pub fn discard(self) -> Result<(), Error> {
+        /// Drop an uncommitted candidate; nothing is sent. After a commit it
+        /// fails: use [`Candidate::rollback`].
+        pub fn discard(&self) -> Result<(), Error> {
             Ok(self.0.discard()?)
         }
     }

@@ -900,6 +900,25 @@ async fn a_workflow_loads_compares_commits_confirms_and_rolls_back_through_the_c
     );
     expect_ntp(home, inv, "192.0.2.81", false).await;
     expect_ntp(home, inv, "192.0.2.80", true).await;
+
+    // Calls out of order fail with a message saying what to do instead.
+    let [a, b] = ntp("192.0.2.82", "");
+    let (records, o) = workflow(home, inv, &["action=misuse", &a, &b], &["config"]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        let d = &r["data"];
+        let says = |k: &str, what: &str| {
+            let m = d[k].as_str().unwrap_or_default();
+            assert!(m.starts_with("internal: ") && m.contains(what), "{k}: {r}");
+        };
+        says("rollback_first", "not committed");
+        says("confirm_first", "commit with confirm-seconds first");
+        says("confirm_unasked", "commit with confirm-seconds first");
+        says("commit_again", "already committed");
+        says("discard_committed", "use rollback");
+        assert_eq!(d["rolled_back"], true, "{r}");
+    }
+    expect_ntp(home, inv, "192.0.2.82", false).await;
 }
 
 /// The config interface needs the config grant: a run without it is

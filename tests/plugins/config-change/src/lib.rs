@@ -6,7 +6,10 @@
 //! - `commit`: load, compare, commit (with `confirm` seconds: then confirm);
 //! - `rollback`: load, commit, roll back;
 //! - `unconfirmed`: load, commit with `confirm` seconds, end without
-//!   confirming (the host rolls the change back).
+//!   confirming (the host rolls the change back);
+//! - `misuse`: calls out of order (rollback or confirm before a commit, a
+//!   second commit, discard after a commit), returning each error, then
+//!   rolls back.
 //!
 //! The candidate is `text_<platform>` when given, else `text` (or `lines`, a
 //! list); `mode` is `merge` (default) or `replace`.
@@ -73,6 +76,20 @@ impl Workflow for ConfigChange {
             }
             "unconfirmed" => {
                 out["commit"] = committed(&candidate.commit(Some(confirm.unwrap_or(60)))?);
+            }
+            "misuse" => {
+                let class = |r: Result<(), Error>| match r {
+                    Ok(()) => json!("ok"),
+                    Err(e) => json!(format!("{}: {}", e.class.as_str(), e.message)),
+                };
+                out["rollback_first"] = class(candidate.rollback());
+                out["confirm_first"] = class(candidate.confirm());
+                out["commit"] = committed(&candidate.commit(None)?);
+                out["confirm_unasked"] = class(candidate.confirm());
+                out["commit_again"] = class(candidate.commit(None).map(|_| ()));
+                out["discard_committed"] = class(candidate.discard());
+                candidate.rollback()?;
+                out["rolled_back"] = json!(true);
             }
             other => {
                 return Err(Error::internal(format!(
