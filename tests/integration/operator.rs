@@ -747,4 +747,40 @@ async fn serve_reloads_keep_sessions_and_memory() {
         rss_after <= rss_first + rss_first / 10,
         "RSS {rss_first} KiB after the first reload, {rss_after} KiB after 7 more"
     );
+    // A device whose settings change logs in afresh; one no longer polled
+    // has its session closed; the others keep theirs.
+    let hosts = inv.path().join("hosts.yaml");
+    let text = std::fs::read_to_string(&hosts).unwrap();
+    let changed = text.replacen(
+        "r019:\n",
+        "r019:\n  connection_options:\n    netrun:\n      extras:\n        timeouts: {command: 61}\n",
+        1,
+    );
+    assert_ne!(changed, text, "r019 is in hosts.yaml");
+    std::fs::write(&hosts, changed).unwrap();
+    let second = &second[..9];
+    std::fs::write(
+        &config,
+        format!(
+            "listen: 127.0.0.1:{port}\njobs:\n  - name: steady\n    workflow: collect-facts\n    inventory: .\n    hosts: [{}]\n    interval: 500ms\n  - name: edited\n    workflow: collect-facts\n    inventory: .\n    hosts: [{}]\n    interval: 500ms\n",
+            first.join(", "),
+            second.join(", ")
+        ),
+    )
+    .unwrap();
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, last) = scrape().await.unwrap().unwrap();
+    assert_eq!(lab.logins("r019"), 2, "r019's settings changed\n{last}");
+    for d in first.iter().chain(&second[..8]) {
+        assert_eq!(lab.logins(d), 1, "{d} kept its session");
+    }
+    assert_eq!(lab.logins("r020"), 1);
+    assert_eq!(
+        metric(&last, "netrun_sessions_open "),
+        19.0,
+        "r020's session closed, r019's old one replaced\n{last}"
+    );
 }

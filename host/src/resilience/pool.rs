@@ -9,12 +9,16 @@
 //! * Idle sessions are closed after `idle_timeout` ([`Pool::evict_idle`], run
 //!   periodically by [`Pool::spawn_evictor`]) and beyond `max_idle` in all.
 //! * A one-shot run calls [`Pool::close_all`] at its end.
+//! * A long-lived process whose configuration changed calls [`Pool::retire`]
+//!   for the devices that went or changed: their idle sessions close now,
+//!   leased ones when they come back.
 //!
 //! The pool is generic over the session type ([`Pooled`]) so its behaviour
 //! is tested with paused time and fake sessions.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -60,6 +64,8 @@ struct Idle<S> {
 struct Slot<S> {
     slots: Arc<Semaphore>,
     idle: Mutex<Vec<Idle<S>>>,
+    /// Bumped by [`Pool::retire`]: a session leased before is not kept.
+    generation: AtomicU64,
 }
 
 impl<S> Slot<S> {
@@ -110,6 +116,7 @@ impl<S: Pooled> Pool<S> {
                 Arc::new(Slot {
                     slots: Arc::new(Semaphore::new(self.config.max_per_device.max(1))),
                     idle: Mutex::new(Vec::new()),
+                    generation: AtomicU64::new(0),
                 })
             })
             .clone()
@@ -124,6 +131,7 @@ impl<S: Pooled> Pool<S> {
         // The semaphore is never closed, so acquiring cannot fail; the arm
         // is there to avoid a panic path.
         let permit = slot.slots.clone().acquire_owned().await.ok();
+        let generation = slot.generation.load(Ordering::SeqCst);
         let mut dead = Vec::new();
         let session = {
             let mut idle = slot.idle();
@@ -147,6 +155,7 @@ impl<S: Pooled> Pool<S> {
             reused: session.is_some(),
             session,
             slot,
+            generation,
             _permit: permit,
         }
     }
@@ -182,6 +191,31 @@ impl<S: Pooled> Pool<S> {
         for s in all {
             s.close().await;
         }
+    }
+
+    /// Retire the sessions of the devices whose key `gone` picks (a device
+    /// no longer polled, or polled with other settings): idle ones are
+    /// closed now, leased ones when their lease is checked in, and the next
+    /// checkout opens a fresh one. Returns how many were closed now.
+    pub async fn retire(&self, gone: impl Fn(&str) -> bool) -> usize {
+        let mut closing = Vec::new();
+        {
+            let mut devices = self.devices();
+            for (key, slot) in devices.iter() {
+                if gone(key) {
+                    slot.generation.fetch_add(1, Ordering::SeqCst);
+                    closing.extend(slot.idle().drain(..).map(|e| e.session));
+                }
+            }
+            // A slot no lease holds is forgotten (checkouts clone it under
+            // this lock, so none can be starting on it).
+            devices.retain(|key, slot| !gone(key) || Arc::strong_count(slot) > 1);
+        }
+        let n = closing.len();
+        for s in closing {
+            s.close().await;
+        }
+        n
     }
 
     /// Idle and leased sessions right now.
@@ -255,6 +289,8 @@ pub struct Lease<S> {
     session: Option<S>,
     reused: bool,
     slot: Arc<Slot<S>>,
+    /// The slot's generation at checkout.
+    generation: u64,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -284,7 +320,8 @@ impl<S: Pooled> Lease<S> {
     /// Hand the session back for reuse (a dead one is dropped), freeing the slot.
     pub async fn checkin(mut self, pool: &Pool<S>) {
         if let Some(session) = self.session.take() {
-            if session.is_alive() {
+            let current = self.slot.generation.load(Ordering::SeqCst) == self.generation;
+            if session.is_alive() && current {
                 self.slot.idle().push(Idle {
                     session,
                     since: Instant::now(),
@@ -501,6 +538,37 @@ mod tests {
         p.close_all().await;
         assert_eq!(o.closed(), 3);
         assert_eq!(p.stats(), PoolStats::default());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retiring_a_device_closes_its_idle_session_and_keeps_the_others() {
+        let (p, o) = (pool(1, 600, 10), Opener::new());
+        for key in ["r1", "r2", "r3"] {
+            use_session(&p, &o, key).await;
+        }
+        assert_eq!(p.retire(|k| k == "r2").await, 1);
+        assert_eq!(o.closed(), 1);
+        assert_eq!(use_session(&p, &o, "r1").await, (1, true));
+        assert_eq!(use_session(&p, &o, "r3").await, (3, true));
+        assert_eq!(use_session(&p, &o, "r2").await, (4, false), "reopened");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_leased_when_its_device_is_retired_is_closed_on_checkin() {
+        let (p, o) = (pool(1, 600, 10), Opener::new());
+        let mut lease = p.checkout("r1").await;
+        lease.put(o.open().0);
+        assert_eq!(
+            p.retire(|k| k == "r1").await,
+            0,
+            "nothing idle to close yet"
+        );
+        lease.checkin(&p).await;
+        assert_eq!(o.closed(), 1, "not kept for reuse");
+        assert_eq!(p.stats(), PoolStats::default());
+        // Checkouts after the retirement keep their sessions again.
+        assert_eq!(use_session(&p, &o, "r1").await, (2, false));
+        assert_eq!(use_session(&p, &o, "r1").await, (2, true));
     }
 
     #[tokio::test(start_paused = true)]

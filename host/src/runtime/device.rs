@@ -223,10 +223,14 @@ impl DeviceContext {
     /// The pool key: the same device reached the same way.
     fn pool_key(&self) -> String {
         let t = &self.target;
-        format!(
-            "{}|{}@{}:{}|{}",
-            t.device, t.username, t.host, t.port, self.platform_name
-        )
+        pool_key(&t.device, &t.username, &t.host, t.port, &self.platform_name)
+    }
+
+    /// The device a session pool key belongs to.
+    pub fn device_of_pool_key(key: &str) -> &str {
+        // Split from the right: the device name is the one part of
+        // [`pool_key`] that may hold a `|`.
+        key.rsplitn(3, '|').last().unwrap_or(key)
     }
 
     /// Where the device task's attempts and step are kept.
@@ -525,4 +529,22 @@ fn instance_unusable_after(e: &Error) -> bool {
         e.class,
         ErrorClass::PluginTrap | ErrorClass::PluginLimit | ErrorClass::Internal
     )
+}
+
+/// Sessions are pooled per device, login and address, and platform.
+fn pool_key(device: &str, user: &str, host: &str, port: u16, platform: &str) -> String {
+    format!("{device}|{user}@{host}:{port}|{platform}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_device_of_a_pool_key_is_its_name_even_with_a_bar_in_it() {
+        for device in ["r001", "site|r001", ""] {
+            let key = pool_key(device, "admin", "127.0.0.1", 22, "cisco_ios");
+            assert_eq!(DeviceContext::device_of_pool_key(&key), device);
+        }
+    }
 }

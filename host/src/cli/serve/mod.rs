@@ -13,12 +13,12 @@
 use super::PluginCache;
 use crate::inventory::{Filter, Host, Inventory};
 use crate::runner::{self, ConnectivityConfig, Env, Job, Settings};
-use crate::runtime::device::Connectivity;
+use crate::runtime::device::{Connectivity, DeviceContext};
 use crate::runtime::policy::Policy;
 use crate::telemetry::{ResultLabels, metrics};
 use anyhow::Context as _;
 use clap::Args;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +70,9 @@ struct Process {
     )>,
     /// Bumped when the connectivity is rebuilt: every job restarts then.
     generation: u64,
+    /// What each polled device's session depends on, as of the last load:
+    /// a reload closes the sessions of devices that went or changed.
+    sessions: BTreeMap<String, BTreeSet<u64>>,
 }
 
 impl Process {
@@ -82,6 +85,7 @@ impl Process {
             max_instances,
             connectivity: None,
             generation: 0,
+            sessions: BTreeMap::new(),
         })
     }
 
@@ -125,12 +129,69 @@ fn inventory_fingerprint(path: &Path, h: &mut impl Hasher) {
     }
 }
 
+/// Hash of what an open session of `host` was opened with: address,
+/// login, secrets, platform and its driver build, connection extras. Its
+/// groups and `data` are left out: they do not change a session.
+fn session_identity(host: &Host, driver: Option<&str>) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        &host.hostname,
+        host.port,
+        host.port_explicit,
+        &host.username,
+    )
+        .hash(&mut h);
+    host.password.as_ref().map(|s| s.expose()).hash(&mut h);
+    host.enable_secret.as_ref().map(|s| s.expose()).hash(&mut h);
+    (&host.platform, driver, &host.known_hosts_files).hash(&mut h);
+    serde_json::Value::Object(host.extras.clone())
+        .to_string()
+        .hash(&mut h);
+    h.finish()
+}
+
+/// Close the sessions of devices no longer polled, or polled with other
+/// settings than `process` last knew; remember `now` for the next reload.
+async fn retire_sessions(
+    process: &mut Process,
+    connectivity: &Connectivity,
+    now: BTreeMap<String, BTreeSet<u64>>,
+) {
+    let gone: HashSet<&str> = process
+        .sessions
+        .iter()
+        .filter(|(name, was)| now.get(*name) != Some(*was))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !gone.is_empty() {
+        let closed = connectivity
+            .pool
+            .retire(|key| gone.contains(DeviceContext::device_of_pool_key(key)))
+            .await;
+        tracing::info!(
+            devices = gone.len(),
+            closed,
+            "sessions of devices removed or changed by the reload retired"
+        );
+    }
+    process.sessions = now;
+}
+
+/// A configuration ready to apply.
+struct Planned {
+    config: ServeConfig,
+    env: Arc<Env>,
+    jobs: Vec<PlannedJob>,
+    /// Session identities of the devices it polls ([`session_identity`]).
+    sessions: BTreeMap<String, BTreeSet<u64>>,
+}
+
 /// Read and check the config; load inventories and plugins into `process`.
 async fn load(
     path: &Path,
     process: &mut Process,
     shard: Option<crate::runner::shard::Shard>,
-) -> anyhow::Result<(ServeConfig, Arc<Env>, Vec<PlannedJob>)> {
+) -> anyhow::Result<Planned> {
     let config = ServeConfig::read(path)?;
     let at = |j: &JobConfig| format!("{}: job `{}`", path.display(), j.name);
     let base = path.parent().unwrap_or(Path::new("."));
@@ -221,6 +282,18 @@ async fn load(
         .set_stale_after((longest * 3).max(Duration::from_secs(60)));
     runner::check_named_known_hosts(&all_hosts)?;
     let connectivity = process.connectivity(wanted);
+    let mut sessions: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+    for h in &all_hosts {
+        let driver = h
+            .platform
+            .as_ref()
+            .and_then(|p| loaded.platforms.get(p))
+            .map(|dp| dp.driver.sha256.as_str());
+        sessions
+            .entry(h.name.clone())
+            .or_default()
+            .insert(session_identity(h, driver));
+    }
     process.plugins.prune();
     let env = Arc::new(Env {
         connectivity,
@@ -261,7 +334,12 @@ async fn load(
             fingerprint: h.finish(),
         });
     }
-    Ok((config, env, jobs))
+    Ok(Planned {
+        config,
+        env,
+        jobs,
+        sessions,
+    })
 }
 
 /// Poll one job until `stop`: each tick runs the devices not still busy
@@ -382,7 +460,13 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
     let first = ServeConfig::read(&args.config)?;
     let mut process = Process::new(plugin_dirs, &first)?;
     let shard = args.shard.resolve()?;
-    let (config, env, jobs) = load(&args.config, &mut process, shard).await?;
+    let Planned {
+        config,
+        env,
+        jobs,
+        sessions,
+    } = load(&args.config, &mut process, shard).await?;
+    process.sessions = sessions;
     let listener = TcpListener::bind(config.listen).await.with_context(|| {
         format!(
             "cannot listen on {} (set `listen:` in {})",
@@ -410,11 +494,14 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
         tokio::select! {
             _ = hup.recv() => {
                 match load(&args.config, &mut process, shard).await {
-                    Ok((new_config, new_env, new_jobs)) => {
-                        if new_config.listen != config.listen {
+                    Ok(new) => {
+                        if new.config.listen != config.listen {
                             tracing::warn!("listen address changes need a restart; keeping {}", config.listen);
                         }
-                        let (kept, started) = apply(&mut running, &new_env, new_jobs, &runs);
+                        let (kept, started) = apply(&mut running, &new.env, new.jobs, &runs);
+                        // After the old jobs stopped: their last polls'
+                        // sessions close as they come back.
+                        retire_sessions(&mut process, &new.env.connectivity, new.sessions).await;
                         tracing::info!(kept, started, "configuration reloaded from {}", args.config.display());
                     }
                     Err(e) => tracing::error!("reload of {} failed, keeping the running configuration: {e:#}", args.config.display()),
