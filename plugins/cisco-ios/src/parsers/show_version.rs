@@ -111,8 +111,12 @@ struct Facts {
     config_register: Option<String>,
 }
 
-fn first(slot: &mut Option<String>, re: &Regex, line: &str) {
+/// Fill `slot` from the first line `re` matches. `hint` is a literal every
+/// match contains: most lines fail that substring test, far cheaper than
+/// a regex search (this parser tries a dozen fields on every line).
+fn first(slot: &mut Option<String>, hint: &str, re: &Regex, line: &str) {
     if slot.is_none()
+        && line.contains(hint)
         && let Some(caps) = re.captures(line)
     {
         *slot = Some(caps[1].to_string());
@@ -137,32 +141,46 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
             }
             _ => table = Table::Outside,
         }
-        if SWITCH_TABLE_HEADER.is_match(line) {
+        if line.starts_with("Switch") && SWITCH_TABLE_HEADER.is_match(line) {
             table = Table::Header;
             continue;
         }
         if facts.software.is_none()
+            && line.contains("IOS")
             && let Some(caps) = SOFTWARE.captures(line)
         {
             facts.software = Some((caps[1].to_string(), caps[2].to_string()));
         }
-        first(&mut facts.xe_version, &XE_VERSION, line);
-        first(&mut facts.rom, &ROM, line);
-        first(&mut facts.bootldr, &BOOTLDR, line);
+        first(&mut facts.xe_version, "XE Software", &XE_VERSION, line);
+        first(&mut facts.rom, "ROM:", &ROM, line);
+        first(&mut facts.bootldr, "BOOTLDR:", &BOOTLDR, line);
         if facts.hostname.is_none()
+            && line.contains("uptime is")
             && let Some(caps) = UPTIME.captures(line)
         {
             facts.hostname = Some(caps[1].to_string());
             facts.uptime = Some(caps[2].to_string());
         }
-        first(&mut facts.returned_by, &RETURNED, line);
-        first(&mut facts.last_reload_reason, &LAST_RELOAD_REASON, line);
-        first(&mut facts.restarted, &RESTARTED, line);
-        first(&mut facts.image, &IMAGE, line);
-        first(&mut facts.processor_model, &PROCESSOR, line);
-        first(&mut facts.board_id, &BOARD_ID, line);
-        first(&mut facts.config_register, &CONFIG_REGISTER, line);
-        if let Some(caps) = SWITCH_DETAIL.captures(line) {
+        first(&mut facts.returned_by, "returned to ROM", &RETURNED, line);
+        first(
+            &mut facts.last_reload_reason,
+            "reload reason",
+            &LAST_RELOAD_REASON,
+            line,
+        );
+        first(&mut facts.restarted, "restarted at", &RESTARTED, line);
+        first(&mut facts.image, "image file is", &IMAGE, line);
+        first(&mut facts.processor_model, "isco", &PROCESSOR, line);
+        first(&mut facts.board_id, "board ID", &BOARD_ID, line);
+        first(
+            &mut facts.config_register,
+            "register is",
+            &CONFIG_REGISTER,
+            line,
+        );
+        if line.contains(':')
+            && let Some(caps) = SWITCH_DETAIL.captures(line)
+        {
             let value = caps[2].to_string();
             match caps[1].to_ascii_lowercase().as_str() {
                 "base ethernet mac address" => facts.macs.push(value),
