@@ -434,17 +434,25 @@ impl wp::config::Host for PluginState {
     }
 }
 
+/// The candidate a WIT handle stands for.
+fn candidate(
+    table: &wasmtime::component::ResourceTable,
+    c: &Resource<CandidateToken>,
+) -> wasmtime::Result<CandidateToken> {
+    Ok(CandidateToken(table.get(c)?.0))
+}
+
 impl wp::config::HostCandidate for PluginState {
     async fn compare(
         &mut self,
         c: Resource<CandidateToken>,
     ) -> wasmtime::Result<Result<String, wp::types::Error>> {
-        let token = CandidateToken(self.table.get(&c)?.0);
+        let token = candidate(&self.table, &c)?;
         wit(self.config_compare(&token), "")
     }
 
     async fn commands(&mut self, c: Resource<CandidateToken>) -> wasmtime::Result<Vec<String>> {
-        let token = CandidateToken(self.table.get(&c)?.0);
+        let token = candidate(&self.table, &c)?;
         // Without the grant there is no candidate to read: an empty list.
         Ok(self.config_commands(&token).unwrap_or_default())
     }
@@ -454,7 +462,7 @@ impl wp::config::HostCandidate for PluginState {
         c: Resource<CandidateToken>,
         confirm_seconds: Option<u32>,
     ) -> wasmtime::Result<Result<wp::config::CommitResult, wp::types::Error>> {
-        let token = CandidateToken(self.table.get(&c)?.0);
+        let token = candidate(&self.table, &c)?;
         let r =
             self.config_commit(&token, confirm_seconds)
                 .await
@@ -473,7 +481,7 @@ impl wp::config::HostCandidate for PluginState {
         &mut self,
         c: Resource<CandidateToken>,
     ) -> wasmtime::Result<Result<(), wp::types::Error>> {
-        let token = CandidateToken(self.table.get(&c)?.0);
+        let token = candidate(&self.table, &c)?;
         wit(self.config_confirm(&token).await, "")
     }
 
@@ -481,7 +489,7 @@ impl wp::config::HostCandidate for PluginState {
         &mut self,
         c: Resource<CandidateToken>,
     ) -> wasmtime::Result<Result<(), wp::types::Error>> {
-        let token = CandidateToken(self.table.get(&c)?.0);
+        let token = candidate(&self.table, &c)?;
         wit(self.config_rollback(&token).await, "")
     }
 
@@ -489,7 +497,7 @@ impl wp::config::HostCandidate for PluginState {
         &mut self,
         c: Resource<CandidateToken>,
     ) -> wasmtime::Result<Result<(), wp::types::Error>> {
-        let token = CandidateToken(self.table.get(&c)?.0);
+        let token = candidate(&self.table, &c)?;
         wit(self.config_discard(&token), "")
     }
 
