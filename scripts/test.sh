@@ -59,3 +59,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "tests"
 cargo test --workspace --no-fail-fast
+
+step "soak (short): serve's RSS over a minute of polling 50 devices, reloaded every 10 s"
+# The CI-sized scripts/soak.sh (the full one: 1000 devices, 30 min, release).
+command -v curl >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl </dev/null; }
+NETRUN_BIN=target/debug/netrun WARMUP_S=20 RELOAD_EVERY_S=10 scripts/soak.sh 50 60 3s 3
