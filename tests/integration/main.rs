@@ -12,6 +12,7 @@ mod openssh;
 mod operator;
 mod parsers;
 mod platforms;
+mod replay;
 mod sandbox;
 mod scale;
 mod sweep;

@@ -175,6 +175,7 @@ pub fn target_of(
         jumps,
         jump_pool: Some(settings.jump_pool.clone()),
         session_log: settings.session_log.clone(),
+        replay: None,
     })
 }
 

@@ -57,9 +57,6 @@ pub struct DeviceContext {
     lease: Option<Lease<CliSession>>,
     connectivity: Arc<Connectivity>,
     limits: Limits,
-    /// A recorded device that answers instead of a real one (`netrun plugin
-    /// test`); no connection is ever made while it is set.
-    replay: Option<Transcript>,
     /// The device's HTTP API from the inventory (`connection_options.http`);
     /// an inventory mistake is kept and reported when a plugin uses it.
     http_endpoint: Result<Option<http::Endpoint>, Error>,
@@ -79,96 +76,6 @@ pub struct DeviceSpec {
     pub http_endpoint: Result<Option<http::Endpoint>, Error>,
 }
 
-/// A recorded device: the commands a workflow is expected to send and what
-/// the device answered, for running workflows with no device.
-#[derive(Debug, Clone, Default)]
-pub struct Transcript {
-    exchanges: Vec<(String, String)>,
-    /// Recorded HTTP exchanges with the device's API or other hosts.
-    pub http: Vec<HttpExchange>,
-    /// Commands and configuration lines the workflow sent, in order.
-    pub sent: Vec<String>,
-}
-
-/// One recorded HTTP request and its response.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpExchange {
-    /// `GET`, `POST`, …
-    pub method: String,
-    /// The path (`/command-api`) or absolute URL, as the plugin sends it.
-    pub url: String,
-    /// When set, the JSON request body must equal this.
-    pub request: Option<serde_json::Value>,
-    /// Status answered.
-    pub status: u16,
-    /// Body answered.
-    pub body: String,
-}
-
-impl Transcript {
-    /// A transcript of `(command, output)` exchanges.
-    pub fn new(exchanges: Vec<(String, String)>) -> Transcript {
-        Transcript {
-            exchanges,
-            http: Vec::new(),
-            sent: Vec::new(),
-        }
-    }
-
-    /// What the recorded API answered to this request.
-    pub fn answer_http(
-        &mut self,
-        method: &str,
-        url: &str,
-        body: Option<&str>,
-    ) -> Result<http::Response, Error> {
-        self.sent.push(format!("{method} {url}"));
-        let sent_json = body.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
-        self.http
-            .iter()
-            .find(|x| {
-                x.method.eq_ignore_ascii_case(method)
-                    && x.url == url
-                    && x.request.as_ref().is_none_or(|r| Some(r) == sent_json.as_ref())
-            })
-            .map(|x| http::Response {
-                status: x.status,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body: x.body.clone(),
-            })
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorClass::RejectedCommand,
-                    format!(
-                        "the transcript has no HTTP answer for {method} {url}{}: record it under \"http\" ({{\"method\": \"{method}\", \"url\": \"{url}\", \"request\": …, \"status\": 200, \"body\": …}})",
-                        body.map(|b| format!(" with body {}", b.chars().take(200).collect::<String>()))
-                            .unwrap_or_default()
-                    ),
-                )
-            })
-    }
-
-    /// What the recorded device answered to `command`; a command the
-    /// transcript lacks is refused like a device would.
-    pub fn answer(&mut self, command: &str) -> Result<String, Error> {
-        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-        self.sent.push(command.to_string());
-        let wanted = norm(command);
-        self.exchanges
-            .iter()
-            .find(|(c, _)| norm(c) == wanted)
-            .map(|(_, o)| o.clone())
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorClass::RejectedCommand,
-                    format!(
-                        "the transcript has no answer for `{wanted}`: record it under \"exchanges\" ({{\"command\": \"{wanted}\", \"output\": \"…\"}})"
-                    ),
-                )
-            })
-    }
-}
-
 impl DeviceContext {
     /// A context with no session taken yet.
     pub fn new(
@@ -185,25 +92,9 @@ impl DeviceContext {
             lease: None,
             connectivity,
             limits,
-            replay: None,
             http_endpoint: spec.http_endpoint,
             driver: None,
         }
-    }
-
-    /// Answer from a recorded device instead of a real one.
-    pub fn set_replay(&mut self, transcript: Transcript) {
-        self.replay = Some(transcript);
-    }
-
-    /// The recorded device, when this context replays one.
-    pub fn replay(&self) -> Option<&Transcript> {
-        self.replay.as_ref()
-    }
-
-    /// The recorded device, for answering (the WIT-independent import layer).
-    pub(crate) fn replay_mut(&mut self) -> Option<&mut Transcript> {
-        self.replay.as_mut()
     }
 
     /// The device's inventory name.
@@ -379,16 +270,12 @@ impl DeviceContext {
         })
     }
 
-    /// Send one command in the default mode through the device's session,
-    /// or answer it from the recorded device.
+    /// Send one command in the default mode through the device's session.
     pub async fn send_command(
         &mut self,
         command: &str,
         opts: &crate::transport::ssh::CommandOptions,
     ) -> Result<String, Error> {
-        if let Some(t) = self.replay.as_mut() {
-            return t.answer(command);
-        }
         let progress = self.progress();
         let session = self.session().await?;
         progress.set_step(format!("waiting for the answer to `{command}`"));

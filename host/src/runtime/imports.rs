@@ -3,7 +3,7 @@
 //! Every grant check happens here. The per-version WIT modules
 //! (`runtime::wit::v0_*`) only convert arguments and results.
 
-use super::device::{DeviceContext, Transcript};
+use super::device::DeviceContext;
 use super::{LimitExceeded, PluginState, policy};
 use crate::error::{Error, ErrorClass};
 use crate::telemetry::metrics;
@@ -122,18 +122,14 @@ impl PluginState {
         })
     }
 
-    /// Run a session call; with a transcript set, `replay` answers instead
-    /// of a device.
+    /// Run a call on the device's session (a recorded device's too: replay
+    /// happens beneath the session, in the transport).
     async fn with_session<T>(
         &mut self,
         command: &str,
-        replay: impl FnOnce(&mut Transcript) -> Result<T, Error>,
         f: impl AsyncFnOnce(&mut CliSession) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let ctx = self.ctx()?;
-        if let Some(t) = ctx.replay_mut() {
-            return replay(t);
-        }
         let progress = ctx.progress();
         let session = ctx.session().await?;
         if !command.is_empty() {
@@ -144,7 +140,7 @@ impl PluginState {
 
     /// Open (or take from the pool) the device's session.
     pub(crate) async fn cli_open(&mut self) -> Result<(), Error> {
-        self.with_session("", |_| Ok(()), async |_| Ok(())).await
+        self.with_session("", async |_| Ok(())).await
     }
 
     /// Send one command the plugin was granted.
@@ -155,12 +151,8 @@ impl PluginState {
     ) -> Result<String, Error> {
         self.denied(self.guard.check_command(command))?;
         let opts = options(opts)?;
-        self.with_session(
-            command,
-            |t| t.answer(command),
-            async |s| s.send_command(command, &opts).await,
-        )
-        .await
+        self.with_session(command, async |s| s.send_command(command, &opts).await)
+            .await
     }
 
     /// Send commands in order, each checked before the first is sent.
@@ -176,7 +168,7 @@ impl PluginState {
         let mut out = Vec::with_capacity(commands.len());
         for c in commands {
             let o = self
-                .with_session(c, |t| t.answer(c), async |s| s.send_command(c, &opts).await)
+                .with_session(c, async |s| s.send_command(c, &opts).await)
                 .await?;
             out.push(o);
         }
@@ -192,15 +184,8 @@ impl PluginState {
         self.denied(self.guard.check_config())?;
         let opts = options(opts)?;
         let first = lines.first().cloned().unwrap_or_default();
-        self.with_session(
-            &first,
-            |t| {
-                t.sent.extend(lines.iter().cloned());
-                Ok(String::new())
-            },
-            async |s| s.send_config(lines, &opts).await,
-        )
-        .await
+        self.with_session(&first, async |s| s.send_config(lines, &opts).await)
+            .await
     }
 
     /// Run an interactive exchange; every input typed is checked like a
@@ -224,17 +209,9 @@ impl PluginState {
             compiled.push((s.input.clone(), expect));
         }
         let first = steps.first().map(|s| s.input.clone()).unwrap_or_default();
-        self.with_session(
-            &first,
-            |t| {
-                let mut out = String::new();
-                for (input, _) in &compiled {
-                    out.push_str(&t.answer(input)?);
-                }
-                Ok(out)
-            },
-            async |s| s.send_interactive(&compiled, &opts).await,
-        )
+        self.with_session(&first, async |s| {
+            s.send_interactive(&compiled, &opts).await
+        })
         .await
     }
 
@@ -350,9 +327,6 @@ impl PluginState {
             Some(url)
         };
         let ctx = self.ctx()?;
-        if let Some(t) = ctx.replay_mut() {
-            return t.answer_http(&request.method, &request.url, request.body.as_deref());
-        }
         match external {
             None => {
                 ctx.http_device(method, &request.url, request.headers, request.body, timeout)

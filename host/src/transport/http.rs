@@ -11,10 +11,11 @@
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
 use crate::secret::Secret;
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Largest response body read, bytes; a bigger one fails rather than
@@ -164,20 +165,41 @@ pub fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
 }
 
 /// reqwest clients by certificate check and connect timeout, shared by every
-/// device of a process so connections to one API are kept alive and reused.
+/// device of a process so connections to one API are kept alive and reused;
+/// or, for `netrun plugin test`, one recorded API answering every request.
 #[derive(Default)]
 pub struct Clients {
     clients: Mutex<HashMap<(Tls, Duration), reqwest::Client>>,
+    replay: Option<Arc<Replay>>,
+}
+
+/// What sends a request: a reqwest client, or recorded answers.
+#[derive(Debug, Clone)]
+pub enum Client {
+    /// Over the network.
+    Live(reqwest::Client),
+    /// From a transcript; nothing leaves the process.
+    Replay(Arc<Replay>),
 }
 
 impl Clients {
+    /// Clients whose every request is answered by `replay`.
+    pub fn replaying(replay: Arc<Replay>) -> Clients {
+        Clients {
+            clients: Mutex::default(),
+            replay: Some(replay),
+        }
+    }
+
     /// The client for `tls` with `connect` as its connect timeout.
-    pub fn get(
-        &self,
-        device: &str,
-        tls: &Tls,
-        connect: Duration,
-    ) -> Result<reqwest::Client, Error> {
+    pub fn get(&self, device: &str, tls: &Tls, connect: Duration) -> Result<Client, Error> {
+        if let Some(r) = &self.replay {
+            return Ok(Client::Replay(r.clone()));
+        }
+        self.live(device, tls, connect).map(Client::Live)
+    }
+
+    fn live(&self, device: &str, tls: &Tls, connect: Duration) -> Result<reqwest::Client, Error> {
         let key = (tls.clone(), connect);
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = clients.get(&key) {
@@ -241,10 +263,14 @@ impl Clients {
 /// is `Ok(Err(..))`, never retried, because a POST may have changed the
 /// device.
 pub async fn send_once(
-    client: &reqwest::Client,
+    client: &Client,
     request: &Request,
     auth: Option<(&str, &Secret)>,
 ) -> Result<Result<Response, Error>, Error> {
+    let client = match client {
+        Client::Live(c) => c,
+        Client::Replay(r) => return Ok(r.answer(request)),
+    };
     let mut builder = client
         .request(request.method.clone(), request.url.clone())
         .timeout(request.timeout);
@@ -331,6 +357,105 @@ pub async fn send_once(
     }))
 }
 
+/// One recorded HTTP request and its response (a transcript's `http`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exchange {
+    /// `GET`, `POST`, … (any case).
+    pub method: String,
+    /// A path on the device's API (`/command-api`) or an absolute URL.
+    pub url: String,
+    /// When set, the request's JSON body must equal this.
+    #[serde(default)]
+    pub request: Option<Value>,
+    /// Status answered.
+    #[serde(default = "ok_status")]
+    pub status: u16,
+    /// Body answered: a JSON value (sent as its text) or a string (as is).
+    pub body: Value,
+}
+
+fn ok_status() -> u16 {
+    200
+}
+
+/// A recorded API: requests are answered from its exchanges, matched by
+/// method, URL and (when recorded) JSON body; anything else is refused
+/// with the entry to record.
+#[derive(Debug)]
+pub struct Replay {
+    exchanges: Vec<Exchange>,
+    /// The device's API endpoint, against which recorded paths resolve.
+    device: Option<reqwest::Url>,
+}
+
+impl Replay {
+    /// Answers from `exchanges`; paths in them are on `device`'s API.
+    pub fn new(exchanges: Vec<Exchange>, device: Option<reqwest::Url>) -> Replay {
+        Replay { exchanges, device }
+    }
+
+    /// The URL as the plugin wrote it: a path on the device's API, else absolute.
+    fn as_written(&self, url: &reqwest::Url) -> String {
+        if let Some(base) = &self.device
+            && url.origin() == base.origin()
+            && let Some(path) = url.path().strip_prefix(base.path().trim_end_matches('/'))
+        {
+            let mut written = path.to_string();
+            if let Some(q) = url.query() {
+                written.push('?');
+                written.push_str(q);
+            }
+            return written;
+        }
+        url.to_string()
+    }
+
+    /// Where a recorded URL points.
+    fn resolve(&self, recorded: &str) -> Option<reqwest::Url> {
+        match (&self.device, recorded.starts_with('/')) {
+            (Some(base), true) => {
+                reqwest::Url::parse(&format!("{}{recorded}", base.as_str().trim_end_matches('/'))).ok()
+            }
+            (None, true) => None,
+            (_, false) => reqwest::Url::parse(recorded).ok(),
+        }
+    }
+
+    /// The recorded answer to `request`.
+    pub fn answer(&self, request: &Request) -> Result<Response, Error> {
+        let method = request.method.as_str();
+        let body = request.body.as_deref();
+        let sent_json = body.and_then(|b| serde_json::from_str::<Value>(b).ok());
+        self.exchanges
+            .iter()
+            .find(|x| {
+                x.method.eq_ignore_ascii_case(method)
+                    && self.resolve(&x.url).as_ref() == Some(&request.url)
+                    && x.request.as_ref().is_none_or(|r| Some(r) == sent_json.as_ref())
+            })
+            .map(|x| Response {
+                status: x.status,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: match &x.body {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                },
+            })
+            .ok_or_else(|| {
+                let url = self.as_written(&request.url);
+                Error::new(
+                    ErrorClass::RejectedCommand,
+                    format!(
+                        "the transcript has no HTTP answer for {method} {url}{}: record it under \"http\" ({{\"method\": \"{method}\", \"url\": \"{url}\", \"request\": …, \"status\": 200, \"body\": …}})",
+                        body.map(|b| format!(" with body {}", b.chars().take(200).collect::<String>()))
+                            .unwrap_or_default()
+                    ),
+                )
+            })
+    }
+}
+
 /// The URL without user info or query, for messages.
 fn redacted(url: &reqwest::Url) -> String {
     let mut u = url.clone();
@@ -383,4 +508,73 @@ fn full_chain(e: &reqwest::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(method: &str, url: &str, body: Option<Value>) -> Request {
+        Request {
+            method: reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            url: reqwest::Url::parse(url).unwrap(),
+            headers: Vec::new(),
+            body: body.map(|b| b.to_string()),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    fn eapi() -> Replay {
+        let exchanges = serde_json::from_value(json!([
+            {"method": "POST", "url": "/command-api", "request": {"cmds": ["show version"]},
+             "body": {"result": [{"version": "4.30"}]}},
+            {"method": "get", "url": "https://netbox.example/api/dcim/devices/?name=r1",
+             "status": 404, "body": "not found"},
+        ]))
+        .unwrap();
+        Replay::new(exchanges, reqwest::Url::parse("https://leaf1").ok())
+    }
+
+    #[tokio::test]
+    async fn recorded_answers_come_through_the_client_by_method_url_and_body() {
+        let client = Clients::replaying(Arc::new(eapi()))
+            .get("leaf1", &Tls::System, Duration::from_secs(1))
+            .unwrap();
+        let ok = request(
+            "POST",
+            "https://leaf1/command-api",
+            Some(json!({"cmds": ["show version"]})),
+        );
+        let r = send_once(&client, &ok, None).await.unwrap().unwrap();
+        assert_eq!((r.status, r.body.as_str()), (200, r#"{"result":[{"version":"4.30"}]}"#));
+        let other_host = request("GET", "https://netbox.example/api/dcim/devices/?name=r1", None);
+        let r = send_once(&client, &other_host, None).await.unwrap().unwrap();
+        assert_eq!((r.status, r.body.as_str()), (404, "not found"));
+    }
+
+    #[test]
+    fn an_unrecorded_request_is_refused_naming_what_to_record() {
+        let r = eapi();
+        let e = r
+            .answer(&request(
+                "POST",
+                "https://leaf1/command-api",
+                Some(json!({"cmds": ["show hostname"]})),
+            ))
+            .unwrap_err();
+        assert_eq!(e.class, ErrorClass::RejectedCommand);
+        assert!(
+            e.message.starts_with(
+                r#"the transcript has no HTTP answer for POST /command-api with body {"cmds":["show hostname"]}: record it under "http" ({"method": "POST", "url": "/command-api""#
+            ),
+            "{}",
+            e.message
+        );
+        // A recorded path is on the device's API only, not on other hosts.
+        let e = r
+            .answer(&request("POST", "https://elsewhere/command-api", None))
+            .unwrap_err();
+        assert!(e.message.contains("POST https://elsewhere/command-api"), "{}", e.message);
+    }
 }

@@ -11,6 +11,7 @@ pub mod http;
 pub mod jump;
 pub mod known_hosts;
 pub mod platform;
+pub mod replay;
 pub mod session;
 pub mod session_log;
 pub mod ssh_config;

@@ -4,6 +4,7 @@
 
 use super::dial::{self, Handle, Timeouts};
 use super::platform::{Platform, SecretKind};
+use super::replay::Replay;
 use super::session_log::SessionLog;
 use super::target::Target;
 use super::text;
@@ -72,7 +73,7 @@ pub struct CliSession {
 const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
 
 /// The stem of a prompt line: everything before the first mode character.
-fn prompt_stem(line: &str) -> &str {
+pub(crate) fn prompt_stem(line: &str) -> &str {
     let line = line.trim();
     let end = line
         .find(['>', '#', '(', '$', '%', ']'])
@@ -91,7 +92,11 @@ impl CliSession {
         let t = target.timeouts;
         let device = &target.device;
         let started = Instant::now();
-        let stream = target.connect().await?;
+        let (stream, platform) = match &target.replay {
+            // The recorded device's refusals name the fix on their own line.
+            Some(r) => (r.connect(&platform)?, Arc::new(Replay::platform(&platform))),
+            None => (target.connect().await?, platform),
+        };
         let credentials = target.credentials();
         let handle = dial::login(stream, &target.endpoint(&credentials)).await?;
         let m = metrics();

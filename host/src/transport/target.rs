@@ -7,6 +7,7 @@ use super::dial::{self, Endpoint, Io, Timeouts};
 use super::host_key::Trust;
 use super::jump::{self, Hop, JumpPool, Route};
 use super::known_hosts::{HostKeyPolicy, KnownHosts};
+use super::replay::{self, Replay};
 use crate::error::Result;
 use crate::secret::Secret;
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ pub struct Target {
     pub jump_pool: Option<Arc<JumpPool>>,
     /// Folder of session transcripts (`--session-log`).
     pub session_log: Option<PathBuf>,
+    /// A recorded device played in process instead of dialling `host`
+    /// (`netrun plugin test`); see [`Target::replay`].
+    pub replay: Option<Arc<Replay>>,
 }
 
 impl Target {
@@ -72,7 +76,25 @@ impl Target {
             jumps: Vec::new(),
             jump_pool: None,
             session_log: None,
+            replay: None,
         }
+    }
+
+    /// A target whose sessions talk to the recorded device of `replay`,
+    /// played by an in-process SSH server: no network, and the login, host
+    /// key check, prompts, pagers and failure indicators all run through the
+    /// real session code.
+    pub fn replay(replay: Arc<Replay>) -> Target {
+        // Never dialled: a fixed host name that says so in any message.
+        let host = "replay";
+        let mut t = Target::new(replay.device(), host, 22, "netrun");
+        t.password = Some(Secret::new(replay::PASSWORD));
+        t.enable_secret = Some(Secret::new(replay::PASSWORD));
+        t.known_hosts = Arc::new(Replay::known_hosts(host, 22));
+        t.accept_new_file = None;
+        t.agent = false;
+        t.replay = Some(replay);
+        t
     }
 
     pub(crate) fn credentials(&self) -> Credentials {

@@ -4,15 +4,16 @@
 //! transcript `tests/transcripts/*.json`.
 
 use crate::runtime::bundle::{self, Bundle, Kind};
-use crate::runtime::device::{
-    Connectivity, DeviceContext, DeviceSpec, HttpExchange, Limits, Transcript,
-};
+use crate::runtime::device::{Connectivity, DeviceContext, DeviceSpec, Limits};
 use crate::runtime::driver::DriverInstance;
-use crate::runtime::{PluginDevice, Runtime, RuntimeOptions, check_output};
-use crate::transport::ssh::Target;
+use crate::runtime::{DriverPlatform, PluginDevice, Runtime, RuntimeOptions, check_output};
+use crate::transport::Target;
+use crate::transport::http;
+use crate::transport::replay::{self, Recording, Replay};
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -144,34 +145,32 @@ fn report(outcome: &mut Outcome, name: &str, verdict: Result<(), String>) {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TranscriptFile {
+    /// 1 when absent; 2 records prompts and outputs byte for byte.
+    #[serde(default = "first_version")]
+    version: u32,
     device: TranscriptDevice,
     #[serde(default)]
     params: Value,
+    /// Version 2: what the device printed at login before its prompt.
     #[serde(default)]
-    exchanges: Vec<Exchange>,
+    banner: Option<String>,
+    /// The device's prompt after login (derived from its name when absent).
+    #[serde(default)]
+    prompt: Option<String>,
+    /// Version 2: prompts of other modes, by mode name.
+    #[serde(default)]
+    prompts: BTreeMap<String, String>,
+    #[serde(default)]
+    exchanges: Vec<replay::Exchange>,
     /// Recorded HTTP exchanges (the device's API, e.g. eAPI).
     #[serde(default)]
-    http: Vec<HttpRecord>,
+    http: Vec<http::Exchange>,
     /// The expected result data, or `{"error": CLASS}` for an expected failure.
     expect: Value,
 }
 
-/// One recorded HTTP exchange: `body` is a JSON value (sent as its text) or
-/// a string (sent as is).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HttpRecord {
-    method: String,
-    url: String,
-    #[serde(default)]
-    request: Option<Value>,
-    #[serde(default = "ok_status")]
-    status: u16,
-    body: Value,
-}
-
-fn ok_status() -> u16 {
-    200
+fn first_version() -> u32 {
+    1
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,11 +186,22 @@ struct TranscriptDevice {
     data: Value,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Exchange {
-    command: String,
-    output: String,
+/// The recorded device of `t`, checked against its platform when known.
+fn replay_of(t: &TranscriptFile, platform: Option<&DriverPlatform>) -> Result<Replay, String> {
+    let replay = Replay::new(Recording {
+        version: t.version,
+        device: t.device.name.clone(),
+        hostname: t.device.hostname.clone(),
+        banner: t.banner.clone(),
+        prompt: t.prompt.clone(),
+        prompts: t.prompts.clone(),
+        exchanges: t.exchanges.clone(),
+    })
+    .map_err(|e| e.to_string())?;
+    if let Some(p) = platform {
+        replay.check(&p.platform).map_err(|e| e.to_string())?;
+    }
+    Ok(replay)
 }
 
 async fn test_workflow(
@@ -223,20 +233,34 @@ async fn test_workflow(
             .with_context(|| format!("cannot read {}", path.display()))?;
         let t: TranscriptFile = serde_json::from_str(&text).with_context(|| {
             format!(
-                "{} is not a transcript: expected {{device: {{name, platform}}, params, exchanges: [{{command, output}}], http: [{{method, url, request, status, body}}], expect}}",
+                "{} is not a transcript: expected {{version, device: {{name, platform}}, params, prompt, banner, prompts, exchanges: [{{command, output | chunks, prompt}}], http: [{{method, url, request, status, body}}], expect}}",
                 path.display()
             )
         })?;
-        let target = Target::new(
-            &t.device.name,
-            &t.device.hostname.clone().unwrap_or_default(),
-            22,
-            "",
-        );
-        // Replayed devices are never dialled: pool and breakers stay unused.
-        let connectivity = Arc::new(Connectivity::new(
-            &crate::runner::ConnectivityConfig::default(),
-        ));
+        let platform = platforms.get(&t.device.platform).cloned();
+        let replay = match replay_of(&t, platform.as_ref()) {
+            Ok(r) => Arc::new(r),
+            Err(why) => {
+                report(&mut outcome, &format!("run {case}"), Err(why));
+                continue;
+            }
+        };
+        let target = Target::replay(replay);
+        // The device's recorded API, its paths on `https://<hostname>`.
+        let host = t.device.hostname.clone().unwrap_or(t.device.name.clone());
+        let base = reqwest::Url::parse(&format!("https://{host}"));
+        let mut connectivity = Connectivity::new(&crate::runner::ConnectivityConfig {
+            // A replayed device answers at once or never: no retries.
+            retry: crate::resilience::retry::RetryPolicy {
+                max_attempts: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        connectivity.http = Arc::new(http::Clients::replaying(Arc::new(http::Replay::new(
+            t.http.clone(),
+            base.clone().ok(),
+        ))));
         let limits = Limits {
             deadline: None,
             stop: tokio_util::sync::CancellationToken::new(),
@@ -246,59 +270,36 @@ async fn test_workflow(
             Ok(None)
         } else {
             // The recorded device has an API: workflows see an endpoint.
-            let host = t.device.hostname.clone().unwrap_or(t.device.name.clone());
-            reqwest::Url::parse(&format!("https://{host}"))
-                .map(|base| {
-                    Some(crate::transport::http::Endpoint {
-                        device: t.device.name.clone(),
-                        base,
-                        username: None,
-                        password: None,
-                        tls: crate::transport::http::Tls::System,
-                    })
+            base.map(|base| {
+                Some(http::Endpoint {
+                    device: t.device.name.clone(),
+                    base,
+                    username: None,
+                    password: None,
+                    tls: http::Tls::System,
                 })
-                .map_err(|e| {
-                    crate::error::Error::new(
-                        crate::error::ErrorClass::Inventory,
-                        format!(
-                            "{}: device.hostname `{host}` makes no URL: {e}",
-                            path.display()
-                        ),
-                    )
-                })
+            })
+            .map_err(|e| {
+                crate::error::Error::new(
+                    crate::error::ErrorClass::Inventory,
+                    format!(
+                        "{}: device.hostname `{host}` makes no URL: {e}",
+                        path.display()
+                    ),
+                )
+            })
         };
-        let mut ctx = DeviceContext::new(
+        let ctx = DeviceContext::new(
             DeviceSpec {
                 target,
-                platform: platforms.get(&t.device.platform).cloned(),
+                platform,
                 platform_name: t.device.platform.clone(),
                 http_endpoint,
             },
             runtime.clone(),
-            connectivity,
+            Arc::new(connectivity),
             limits,
         );
-        let mut transcript = Transcript::new(
-            t.exchanges
-                .into_iter()
-                .map(|e| (e.command, e.output))
-                .collect(),
-        );
-        transcript.http = t
-            .http
-            .into_iter()
-            .map(|h| HttpExchange {
-                method: h.method,
-                url: h.url,
-                request: h.request,
-                status: h.status,
-                body: match h.body {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                },
-            })
-            .collect();
-        ctx.set_replay(transcript);
         let name = &plugin.bundle.manifest.name;
         let device = PluginDevice {
             name: t.device.name.clone(),
