@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// What IOS prints to erase ` --More-- ` when output goes on.
-const MORE_ERASE: &str = "\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
+const MORE_ERASE: &str =
+    "\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
 
 /// `text` as IOS pages it at the default `terminal length 24`: 23 lines,
 /// ` --More-- `, and (after a key) the erase sequence before the next page.
@@ -44,9 +45,14 @@ async fn plugin_test_replays_a_paged_transcript_with_prompt_look_alikes_as_the_l
     let o = tokio::task::spawn_blocking(move || output(&mut live))
         .await
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let record: Value = serde_json::from_slice(o.stdout.split(|b| *b == b'\n').next().unwrap())
-        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let record: Value =
+        serde_json::from_slice(o.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert_eq!(record["status"], "ok", "{record}");
     let facts = record["data"].clone();
     assert!(facts["interfaces"].as_array().unwrap().len() > 1, "{facts}");
@@ -61,6 +67,8 @@ async fn plugin_test_replays_a_paged_transcript_with_prompt_look_alikes_as_the_l
             enable_secret: "not-needed".into(),
             username: "admin".into(),
             peer: "127.0.0.1".into(),
+            refuse: None,
+            login_options: String::new(),
         },
     );
     let greeting = String::from_utf8(cli.greeting()).unwrap();
@@ -72,7 +80,10 @@ async fn plugin_test_replays_a_paged_transcript_with_prompt_look_alikes_as_the_l
         assert_eq!(status, 0, "{command}");
         let text = format!("{command}\r\n{}", String::from_utf8(out).unwrap());
         let chunks = paged(&text);
-        assert!(chunks.len() > 1 || command.contains("brief"), "{command} is paged");
+        assert!(
+            chunks.len() > 1 || command.contains("brief"),
+            "{command} is paged"
+        );
         json!({"command": command, "chunks": chunks})
     };
     let exchanges = vec![

@@ -414,9 +414,11 @@ impl Replay {
     /// Where a recorded URL points.
     fn resolve(&self, recorded: &str) -> Option<reqwest::Url> {
         match (&self.device, recorded.starts_with('/')) {
-            (Some(base), true) => {
-                reqwest::Url::parse(&format!("{}{recorded}", base.as_str().trim_end_matches('/'))).ok()
-            }
+            (Some(base), true) => reqwest::Url::parse(&format!(
+                "{}{recorded}",
+                base.as_str().trim_end_matches('/')
+            ))
+            .ok(),
             (None, true) => None,
             (_, false) => reqwest::Url::parse(recorded).ok(),
         }
@@ -547,9 +549,19 @@ mod tests {
             Some(json!({"cmds": ["show version"]})),
         );
         let r = send_once(&client, &ok, None).await.unwrap().unwrap();
-        assert_eq!((r.status, r.body.as_str()), (200, r#"{"result":[{"version":"4.30"}]}"#));
-        let other_host = request("GET", "https://netbox.example/api/dcim/devices/?name=r1", None);
-        let r = send_once(&client, &other_host, None).await.unwrap().unwrap();
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (200, r#"{"result":[{"version":"4.30"}]}"#)
+        );
+        let other_host = request(
+            "GET",
+            "https://netbox.example/api/dcim/devices/?name=r1",
+            None,
+        );
+        let r = send_once(&client, &other_host, None)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((r.status, r.body.as_str()), (404, "not found"));
     }
 
@@ -575,6 +587,10 @@ mod tests {
         let e = r
             .answer(&request("POST", "https://elsewhere/command-api", None))
             .unwrap_err();
-        assert!(e.message.contains("POST https://elsewhere/command-api"), "{}", e.message);
+        assert!(
+            e.message.contains("POST https://elsewhere/command-api"),
+            "{}",
+            e.message
+        );
     }
 }

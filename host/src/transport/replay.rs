@@ -103,7 +103,9 @@ pub struct Recording {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
     /// A version this host does not read.
-    #[error("transcript version {0} is not one this netrun reads (1 or {VERSION}): write \"version\": {VERSION}")]
+    #[error(
+        "transcript version {0} is not one this netrun reads (1 or {VERSION}): write \"version\": {VERSION}"
+    )]
     Version(u32),
     /// A version 2 field in a version 1 transcript.
     #[error(
@@ -365,10 +367,12 @@ impl Script {
         let (start_prompt, start) = match &r.prompt {
             Some(prompt) => {
                 let line = super::text::last_line(&super::text::normalise(prompt), 4096);
-                let mode = p.mode_of(&line).ok_or_else(|| ReplayError::PromptOfNoMode {
-                    prompt: prompt.clone(),
-                    platform: p.name.clone(),
-                })?;
+                let mode = p
+                    .mode_of(&line)
+                    .ok_or_else(|| ReplayError::PromptOfNoMode {
+                        prompt: prompt.clone(),
+                        platform: p.name.clone(),
+                    })?;
                 (prompt.clone(), mode)
             }
             None => {
@@ -656,7 +660,9 @@ async fn play(
         }
     }
     loop {
-        let Some(line) = keys.line().await else { return };
+        let Some(line) = keys.line().await else {
+            return;
+        };
         replay.note_typed(&line);
         let (chunks, next) = match then {
             Then::Secret(to) => player.enter(vec!["\r\n".to_string()], to),
@@ -812,7 +818,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn pager_banner_and_prompt_look_alikes_run_through_the_real_session() {
         let mut r = v2("rec1#", vec![paged_running_config()]);
-        r.banner = Some("\r\n****\r\n* r9# and Router> are not prompts *\r\nRouter#\r\n****\r\n\r\n".into());
+        r.banner = Some(
+            "\r\n****\r\n* r9# and Router> are not prompts *\r\nRouter#\r\n****\r\n\r\n".into(),
+        );
         let (mut s, replay) = open(r).await;
         assert_eq!(s.mode(), "privileged-exec");
         let out = run(&mut s, "show running-config").await.unwrap();
@@ -876,13 +884,20 @@ mod tests {
         .await;
         let e = run(&mut s, "show foo").await.unwrap_err();
         assert_eq!(e.class, ErrorClass::RejectedCommand);
-        assert!(e.message.contains("% Invalid input detected"), "{}", e.message);
+        assert!(
+            e.message.contains("% Invalid input detected"),
+            "{}",
+            e.message
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn mode_changes_and_configuration_lines_are_answered_with_prompts() {
         let (mut s, replay) = open(v2("rec1#", vec![])).await;
-        let lines = vec!["interface Gi1".to_string(), "description uplink".to_string()];
+        let lines = vec![
+            "interface Gi1".to_string(),
+            "description uplink".to_string(),
+        ];
         let out = s
             .send_config(&lines, &CommandOptions::default())
             .await
