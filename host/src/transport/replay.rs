@@ -309,6 +309,8 @@ struct Answer {
     chunks: Vec<String>,
     /// Replaces the current mode's prompt.
     prompt: Option<String>,
+    /// Version 1: the device echoes the line as typed before the chunks.
+    echo: bool,
 }
 
 /// A transcript compiled for one platform.
@@ -433,21 +435,20 @@ impl Script {
                 let chunks = match (&x.chunks, &x.output) {
                     (Some(c), _) => c.clone(),
                     (None, Some(o)) if r.version >= 2 => vec![o.clone()],
-                    (None, Some(o)) if o.is_empty() => vec![format!("{}\r\n", x.command)],
-                    (None, Some(o)) => {
-                        let mut text = format!("{}\r\n{}", x.command, crlf(o));
+                    (None, Some(o)) if !o.is_empty() => {
+                        let mut text = crlf(o);
                         if !text.ends_with('\n') {
                             text.push_str("\r\n");
                         }
                         vec![text]
                     }
-                    (None, None) if r.version >= 2 => Vec::new(),
-                    (None, None) => vec![format!("{}\r\n", x.command)],
+                    (None, _) => Vec::new(),
                 };
                 Answer {
                     command: fold(&x.command),
                     chunks,
                     prompt: x.prompt.clone(),
+                    echo: r.version < 2,
                 }
             })
             .collect();
@@ -545,8 +546,15 @@ impl Player {
         let recorded = self.recorded(&command);
         self.question = false;
         if let Some(i) = recorded {
-            let answer = self.script.answers[i].clone();
+            let mut answer = self.script.answers[i].clone();
             self.next = i + 1;
+            if answer.echo {
+                let echo = format!("{line}\r\n");
+                match answer.chunks.first_mut() {
+                    Some(first) => first.insert_str(0, &echo),
+                    None => answer.chunks.push(echo),
+                }
+            }
             if let Some(prompt) = answer.prompt {
                 let mut chunks = answer.chunks;
                 push_last(&mut chunks, &prompt);
