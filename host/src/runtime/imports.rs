@@ -209,10 +209,8 @@ impl PluginState {
             compiled.push((s.input.clone(), expect));
         }
         let first = steps.first().map(|s| s.input.clone()).unwrap_or_default();
-        self.with_session(&first, async |s| {
-            s.send_interactive(&compiled, &opts).await
-        })
-        .await
+        self.with_session(&first, async |s| s.send_interactive(&compiled, &opts).await)
+            .await
     }
 
     /// The session's current mode, empty when none is open.
