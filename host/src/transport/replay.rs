@@ -484,15 +484,28 @@ struct Player {
     question: bool,
 }
 
+/// What the replayed device prints on entering a mode.
+enum Prompt {
+    /// The recorded prompt.
+    Known(String),
+    /// No prompt recorded: a line naming the fix.
+    Missing(String),
+}
+
 impl Player {
-    fn prompt(&self, mode: usize) -> Result<String, String> {
-        self.script.prompts[mode].clone().ok_or_else(|| {
-            let name = &self.script.platform.modes[mode].name;
-            format!(
-                "{MISSING} the transcript has no prompt for mode `{name}` of platform {}: add \"prompts\": {{\"{name}\": \"<the device's prompt in that mode>\"}}\r\n",
-                self.script.platform.name
-            )
-        })
+    /// `mode`'s prompt; without one, the line the device prints before it
+    /// hangs up (the session reports it as a failure naming the fix).
+    fn prompt(&self, mode: usize) -> Prompt {
+        match &self.script.prompts[mode] {
+            Some(prompt) => Prompt::Known(prompt.clone()),
+            None => {
+                let name = &self.script.platform.modes[mode].name;
+                Prompt::Missing(format!(
+                    "{MISSING} the transcript has no prompt for mode `{name}` of platform {}: add \"prompts\": {{\"{name}\": \"<the device's prompt in that mode>\"}}\r\n",
+                    self.script.platform.name
+                ))
+            }
+        }
     }
 
     /// The answer recorded for `command`: the next one in order when the
@@ -514,12 +527,12 @@ impl Player {
     /// Print `mode`'s prompt after `chunks` and move there.
     fn enter(&mut self, mut chunks: Vec<String>, mode: usize) -> (Vec<String>, Then) {
         match self.prompt(mode) {
-            Ok(prompt) => {
+            Prompt::Known(prompt) => {
                 self.mode = mode;
                 push_last(&mut chunks, &prompt);
                 (chunks, Then::Line)
             }
-            Err(why) => {
+            Prompt::Missing(why) => {
                 push_last(&mut chunks, &why);
                 (chunks, Then::Close)
             }
@@ -798,9 +811,13 @@ mod tests {
     }
 
     async fn open(recording: Recording) -> (CliSession, Arc<Replay>) {
+        open_on(recording, ios_like()).await
+    }
+
+    async fn open_on(recording: Recording, platform: Platform) -> (CliSession, Arc<Replay>) {
         let replay = Arc::new(Replay::new(recording).unwrap());
         let target = Target::replay(replay.clone());
-        match CliSession::open(&target, Arc::new(ios_like())).await {
+        match CliSession::open(&target, Arc::new(platform)).await {
             Ok(s) => (s, replay),
             Err(e) => panic!("open: {e}"),
         }
@@ -979,6 +996,123 @@ mod tests {
         assert_eq!(run(&mut s, "show clock").await.unwrap(), "10:00");
         assert_eq!(run(&mut s, "show clock").await.unwrap(), "10:01");
         assert_eq!(run(&mut s, "show clock").await.unwrap(), "10:00");
+    }
+
+    /// A login as IOS prints it: a banner full of `#` and `>`, the user-mode
+    /// prompt (so the host enables), `terminal length 0` echoed with `\r\r\n`.
+    fn login(exchanges: Vec<Exchange>) -> Recording {
+        let mut r = v2("rec1>", exchanges);
+        r.banner = Some("\r\n*******************************************\r\n* Authorized access only #1 > all else  *\r\n* r9# is not a prompt; neither is r9>    *\r\n*******************************************\r\n\r\n".into());
+        r.exchanges
+            .insert(0, x("terminal length 0", "terminal length 0\r\r\n"));
+        r
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ansi_colour_and_crcrlf_line_endings_are_cleaned() {
+        let (mut s, _) = open(login(vec![x(
+            "show clock",
+            "show clock\r\r\n\x1b[1;32m*10:00:00.000 UTC\x1b[0m Mon Jan 1 2024\r\r\n",
+        )]))
+        .await;
+        assert_eq!(s.mode(), "privileged-exec");
+        assert_eq!(
+            run(&mut s, "show clock").await.unwrap(),
+            "*10:00:00.000 UTC Mon Jan 1 2024"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn vendor_pager_forms_are_answered_and_erased() {
+        // IOS, EOS/Junos (`---(more)---`, `---(more 80%)---`) and `less`.
+        let mut platform = ios_like();
+        platform.pagers = [
+            r"--\s?More\s?--",
+            r"---\(more( \d+%)?\)---",
+            r"^lines \d+-\d+",
+        ]
+        .into_iter()
+        .map(|p| super::super::platform::Pager {
+            pattern: regex::Regex::new(p).unwrap(),
+            keys: " ".into(),
+        })
+        .collect();
+        let paged = Exchange {
+            command: "show log".into(),
+            chunks: Some(vec![
+                "show log\r\nline 1\r\n--More--".into(),
+                "\x08\x08\x08\x08\x08\x08\x08\x08        \x08\x08\x08\x08\x08\x08\x08\x08line 2\r\n -- More -- ".into(),
+                "\r           \rline 3\r\n---(more)---".into(),
+                "\r            \rline 4\r\n---(more 80%)---".into(),
+                "\r                \rline 5\r\nlines 1-24".into(),
+                "\r          \rline 6\r\n".into(),
+            ]),
+            ..Default::default()
+        };
+        let (mut s, _) = open_on(login(vec![paged]), platform).await;
+        assert_eq!(
+            run(&mut s, "show log").await.unwrap(),
+            "line 1\nline 2\nline 3\nline 4\nline 5\nline 6"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backspaces_in_output_render_as_a_terminal_shows_them() {
+        let (mut s, _) = open(login(vec![x(
+            "show users",
+            "show users\r\nLine  User\r\nvty 0 adminX\x08 \x08\r\n",
+        )]))
+        .await;
+        assert_eq!(
+            run(&mut s, "show users").await.unwrap(),
+            "Line  User\nvty 0 admin"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn yes_no_then_confirm_questions_are_answered_in_turn() {
+        let ask = |command: &str, output: &str, question: &str| Exchange {
+            command: command.into(),
+            output: Some(output.into()),
+            prompt: Some(question.into()),
+            ..Default::default()
+        };
+        let (mut s, replay) = open(login(vec![
+            ask(
+                "reload",
+                "reload\r\n",
+                "System configuration has been modified. Save? [yes/no]: ",
+            ),
+            ask("no", "no\r\n", "Proceed with reload? [confirm]"),
+            x("", "\r\n"),
+        ]))
+        .await;
+        let re = |p: &str| Some(regex::Regex::new(p).unwrap());
+        let out = s
+            .send_interactive(
+                &[
+                    ("reload".into(), re(r"\[yes/no\]:\s*$")),
+                    ("no".into(), re(r"\[confirm\]\s*$")),
+                    (String::new(), None),
+                ],
+                &CommandOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert!(out.contains("Proceed with reload? [confirm]"), "{out}");
+        assert_eq!(s.mode(), "privileged-exec");
+        assert_eq!(
+            replay.typed(),
+            [
+                "",
+                "enable",
+                PASSWORD,
+                "terminal length 0",
+                "reload",
+                "no",
+                ""
+            ]
+        );
     }
 
     #[test]
