@@ -10,7 +10,7 @@ use super::mechanics::{ConfigMechanics, Step, Style};
 use super::pending::{self, Pending, RollbackPoint};
 use super::steps::{Start, read_running, run_steps, send_lines};
 use crate::error::{Error, ErrorClass};
-use crate::transport::ssh::CliSession;
+use crate::transport::CliSession;
 use std::path::Path;
 use std::time::Duration;
 

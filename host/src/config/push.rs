@@ -12,7 +12,7 @@ use super::steps::{Start, read_running, run_steps};
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
 use crate::runtime::device::DeviceContext;
-use crate::transport::ssh::CommandOptions;
+use crate::transport::CommandOptions;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use super::mechanics::{ConfigMechanics, Step};
 use crate::error::{Error, ErrorClass};
-use crate::transport::ssh::{CliSession, CommandOptions};
+use crate::transport::{CliSession, CommandOptions};
 use regex::Regex;
 use std::time::Duration;
 

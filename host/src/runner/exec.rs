@@ -5,7 +5,7 @@
 
 use crate::error::{Error, ErrorClass};
 use crate::runtime::device::DeviceContext;
-use crate::transport::ssh::CommandOptions;
+use crate::transport::CommandOptions;
 use regex::Regex;
 use serde_json::{Value, json};
 

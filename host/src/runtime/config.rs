@@ -73,7 +73,7 @@ impl PluginState {
     /// is behind the session.
     fn config_allowed(&mut self) -> Result<(), Error> {
         self.denied(self.guard.check_config())?;
-        if self.ctx()?.replay_mut().is_some() {
+        if self.ctx()?.is_replay() {
             return Err(Error::new(
                 ErrorClass::Unsupported,
                 "configuration changes need a device: a replayed transcript cannot take them",

@@ -13,7 +13,7 @@ use crate::resilience::pool::{Lease, Pool};
 use crate::resilience::retry::RetryPolicy;
 use crate::telemetry::metrics;
 use crate::transport::http;
-use crate::transport::ssh::{CliSession, Target};
+use crate::transport::{CliSession, Target};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -95,6 +95,12 @@ impl DeviceContext {
             http_endpoint: spec.http_endpoint,
             driver: None,
         }
+    }
+
+    /// Whether a recorded device answers instead of a real one (`netrun
+    /// plugin test`; the replay itself happens in the transport).
+    pub fn is_replay(&self) -> bool {
+        self.target.replay.is_some()
     }
 
     /// The device's inventory name.
@@ -274,7 +280,7 @@ impl DeviceContext {
     pub async fn send_command(
         &mut self,
         command: &str,
-        opts: &crate::transport::ssh::CommandOptions,
+        opts: &crate::transport::CommandOptions,
     ) -> Result<String, Error> {
         let progress = self.progress();
         let session = self.session().await?;

@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorClass};
 use crate::telemetry::metrics;
 use crate::telemetry::plugin::{Kind, Sample};
 use crate::transport::http;
-use crate::transport::ssh::{CliSession, CommandOptions};
+use crate::transport::{CliSession, CommandOptions};
 use regex::Regex;
 use std::time::Duration;
 

@@ -17,17 +17,7 @@ pub mod session_log;
 pub mod ssh_config;
 pub mod target;
 pub mod text;
-#[cfg(test)]
-mod transcripts;
 
 pub use dial::Timeouts;
 pub use session::{CliSession, CommandOptions};
 pub use target::Target;
-
-/// The old home of the SSH session types, kept so code written against
-/// `transport::ssh` builds while it moves to the paths above.
-pub mod ssh {
-    pub use super::dial::Timeouts;
-    pub use super::session::{CliSession, CommandOptions, clean_output};
-    pub use super::target::Target;
-}
