@@ -23,12 +23,24 @@ pub enum InventoryError {
         source: std::io::Error,
     },
     /// A file is not valid YAML of the expected shape.
-    #[error("inventory file {path} is malformed: {message}")]
+    #[error("inventory file {path} is malformed: {source}")]
     Malformed {
         /// The file.
         path: PathBuf,
-        /// What the YAML parser said, with line and column.
-        message: String,
+        /// What is wrong, with line and column.
+        source: yaml::YamlError,
+    },
+    /// A group's `max_sessions` that is not a positive whole number.
+    #[error(
+        "inventory file {path} is malformed: group {group}: connection_options.netrun.extras.max_sessions must be a positive whole number, got {value}"
+    )]
+    BadMaxSessions {
+        /// The groups file.
+        path: PathBuf,
+        /// The group.
+        group: String,
+        /// The value as written.
+        value: Value,
     },
     /// A host or group refers to a group that does not exist.
     #[error(
@@ -408,9 +420,10 @@ impl Inventory {
         let mut group_limits = BTreeMap::new();
         for (name, group) in &groups {
             if let Some(limit) =
-                group_limit(group).map_err(|message| InventoryError::Malformed {
+                group_limit(group).map_err(|value| InventoryError::BadMaxSessions {
                     path: groups_file.clone(),
-                    message: format!("group {name}: {message}"),
+                    group: name.clone(),
+                    value,
                 })?
             {
                 group_limits.insert(name.clone(), limit);
@@ -479,8 +492,9 @@ fn files_of(path: &Path) -> (PathBuf, PathBuf) {
     }
 }
 
-/// A group's own `connection_options.netrun.extras.max_sessions`.
-fn group_limit(group: &RawEntry) -> Result<Option<usize>, String> {
+/// A group's own `connection_options.netrun.extras.max_sessions`; the
+/// value as written when it is not a positive whole number.
+fn group_limit(group: &RawEntry) -> Result<Option<usize>, Value> {
     let Some(v) = group
         .connection_options
         .get("netrun")
@@ -491,9 +505,7 @@ fn group_limit(group: &RawEntry) -> Result<Option<usize>, String> {
     };
     match v.as_u64() {
         Some(n) if n > 0 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
-        _ => Err(format!(
-            "connection_options.netrun.extras.max_sessions must be a positive whole number, got {v}"
-        )),
+        _ => Err(v.clone()),
     }
 }
 
@@ -514,9 +526,9 @@ fn read_yaml<T: serde::de::DeserializeOwned + Default>(
     if text.trim().is_empty() {
         return Ok(T::default());
     }
-    yaml::from_str(&text).map_err(|message| InventoryError::Malformed {
+    yaml::from_str(&text).map_err(|source| InventoryError::Malformed {
         path: path.to_path_buf(),
-        message,
+        source,
     })
 }
 

@@ -95,7 +95,7 @@ pub fn target_of(
             cfg.macs.as_deref(),
         )
         .and_then(|a| a.with_inventory(extras))
-        .map_err(bad)?;
+        .map_err(|e| bad(e.to_string()))?;
 
     let host_key_policy = if settings.host_key_policy_explicit {
         settings.host_key_policy

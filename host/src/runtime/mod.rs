@@ -378,7 +378,7 @@ impl Runtime {
             let defs = match self.platforms.declarations(&d.sha256) {
                 Some(defs) => defs,
                 None => {
-                    let defs = self.declarations(d).await.map_err(&failed)?;
+                    let defs = self.declarations(d).await.map_err(|e| failed(e.message))?;
                     self.platforms.keep_declarations(&d.sha256, d, defs)
                 }
             };
@@ -388,7 +388,10 @@ impl Runtime {
                 if skip {
                     continue;
                 }
-                let platform = self.platforms.compiled(&d.sha256, def).map_err(&failed)?;
+                let platform = self
+                    .platforms
+                    .compiled(&d.sha256, def)
+                    .map_err(|e| failed(e.to_string()))?;
                 out.insert(
                     name.clone(),
                     DriverPlatform {
@@ -402,18 +405,15 @@ impl Runtime {
     }
 
     /// Ask driver `d` for its platform declarations (a fresh instance).
-    async fn declarations(&self, d: &Plugin) -> Result<Vec<platform_cache::Declaration>, String> {
+    async fn declarations(&self, d: &Plugin) -> Result<Vec<platform_cache::Declaration>, Error> {
         let name = &d.bundle.manifest.name;
-        let mut store = self.store(d, Arc::from("-"), None).map_err(|e| e.message)?;
-        let exports = self
-            .instantiate_driver(d, &mut store)
-            .await
-            .map_err(|e| e.message)?;
+        let mut store = self.store(d, Arc::from("-"), None)?;
+        let exports = self.instantiate_driver(d, &mut store).await?;
         match &exports {
             DriverExports::V0_1(i) => wit::v0_1::platforms(i, &mut store).await,
             DriverExports::V0_2(i) => wit::v0_2::platforms(i, &mut store).await,
         }
-        .map_err(|e| trap::classify(name, "platforms", e, store.data()).message)
+        .map_err(|e| trap::classify(name, "platforms", e, store.data()))
     }
 
     /// A driver instance for `device`: an idle one of the same component

@@ -11,7 +11,7 @@
 //! one nothing runs against any more is freed and compiled again if asked.
 
 use crate::transport::config_mechanics::{ConfigMechanics, ConfigSpec};
-use crate::transport::platform::{Platform, PlatformSpec};
+use crate::transport::platform::{Platform, PlatformError, PlatformSpec};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -84,7 +84,7 @@ impl<O> PlatformCache<O> {
         &self,
         sha256: &str,
         declaration: &Declaration,
-    ) -> Result<Arc<Platform>, String> {
+    ) -> Result<Arc<Platform>, PlatformError> {
         let (spec, config) = declaration;
         let in_use = self
             .lock()
@@ -98,10 +98,13 @@ impl<O> PlatformCache<O> {
         // racing for one platform at worst compile it twice.
         let mut platform = Platform::compile(spec)?;
         if let Some(config) = config {
-            platform.config = Some(
-                ConfigMechanics::compile(config)
-                    .map_err(|e| format!("platform {}: {e}", spec.name))?,
-            );
+            platform.config =
+                Some(
+                    ConfigMechanics::compile(config).map_err(|source| PlatformError::Config {
+                        platform: spec.name.clone(),
+                        source,
+                    })?,
+                );
         }
         let platform = Arc::new(platform);
         if let Some(e) = self.lock().get_mut(sha256) {
@@ -183,7 +186,11 @@ mod tests {
         let driver = Arc::new(());
         let decls = cache.keep_declarations("abc", &driver, vec![declaration("ios", "(")]);
         let e = cache.compiled("abc", &decls[0]).unwrap_err();
-        assert!(e.contains("platform ios"), "{e}");
+        assert!(
+            matches!(&e, PlatformError::BadPattern { platform, .. } if platform == "ios"),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("platform ios: "), "{e}");
         assert!(cache.lock()["abc"].compiled.is_empty());
     }
 }

@@ -8,6 +8,26 @@ use russh::{Preferred, cipher, kex, mac};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
+/// An algorithm list that cannot be used; the caller adds where it came
+/// from (the inventory or the ssh config) and the device.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlgorithmError {
+    /// Names this build of russh does not implement.
+    #[error("unsupported {key} algorithm(s): {}", .names.join(", "))]
+    Unsupported {
+        /// The inventory key of the list (`kex`, `ciphers`, …).
+        key: &'static str,
+        /// The names refused.
+        names: Vec<String>,
+    },
+    /// An inventory value that is neither a list of names nor a string.
+    #[error("{key} must be a list of algorithm names")]
+    NotAList {
+        /// The inventory key.
+        key: &'static str,
+    },
+}
+
 /// Legacy key exchanges, enabled with `legacy_algorithms: true`.
 pub const LEGACY_KEX: &[&str] = &[
     "diffie-hellman-group14-sha1",
@@ -111,7 +131,7 @@ impl Kind {
 /// Apply an ssh_config-style list to `base`: `+a,b` appends, `-a,b`
 /// removes (with `*` globs), `^a,b` prepends, anything else replaces.
 /// Unknown names are returned as errors.
-pub fn apply_list(base: &[String], spec: &str, kind: Kind) -> Result<Vec<String>, String> {
+pub fn apply_list(base: &[String], spec: &str, kind: Kind) -> Result<Vec<String>, AlgorithmError> {
     let spec = spec.trim();
     let (op, rest) = match spec.chars().next() {
         Some(c @ ('+' | '-' | '^')) => (Some(c), &spec[1..]),
@@ -124,17 +144,16 @@ pub fn apply_list(base: &[String], spec: &str, kind: Kind) -> Result<Vec<String>
         .map(str::to_string)
         .collect();
     if op != Some('-') {
-        let unknown: Vec<&str> = names
+        let unknown: Vec<String> = names
             .iter()
-            .map(String::as_str)
             .filter(|n| !kind.supported(n))
+            .cloned()
             .collect();
         if !unknown.is_empty() {
-            return Err(format!(
-                "unsupported {} algorithm(s): {}",
-                kind.inventory_key(),
-                unknown.join(", ")
-            ));
+            return Err(AlgorithmError::Unsupported {
+                key: kind.inventory_key(),
+                names: unknown,
+            });
         }
     }
     let mut out: Vec<String> = match op {
@@ -189,7 +208,7 @@ impl Algorithms {
         host_keys: Option<&str>,
         ciphers: Option<&str>,
         macs: Option<&str>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, AlgorithmError> {
         for (spec, kind) in [
             (kex, Kind::Kex),
             (host_keys, Kind::HostKey),
@@ -207,7 +226,7 @@ impl Algorithms {
     /// Apply the inventory's `legacy_algorithms: true` and explicit lists
     /// (`kex: [...]` replaces; a string is read like ssh_config, so
     /// `"+ssh-rsa"` appends).
-    pub fn with_inventory(mut self, extras: &Map<String, Value>) -> Result<Self, String> {
+    pub fn with_inventory(mut self, extras: &Map<String, Value>) -> Result<Self, AlgorithmError> {
         if extras.get("legacy_algorithms").and_then(Value::as_bool) == Some(true) {
             self = self.with_legacy();
         }
@@ -219,15 +238,14 @@ impl Algorithms {
                     .iter()
                     .map(|v| v.as_str().map(str::to_string))
                     .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        format!("{} must be a list of algorithm names", kind.inventory_key())
+                    .ok_or(AlgorithmError::NotAList {
+                        key: kind.inventory_key(),
                     })?
                     .join(","),
                 Some(_) => {
-                    return Err(format!(
-                        "{} must be a list of algorithm names",
-                        kind.inventory_key()
-                    ));
+                    return Err(AlgorithmError::NotAList {
+                        key: kind.inventory_key(),
+                    });
                 }
             };
             let l = apply_list(self.list_mut(kind), &spec, kind)?;
@@ -420,7 +438,10 @@ mod tests {
         assert_eq!(a.ciphers.last().map(String::as_str), Some("aes128-cbc"));
         extras.insert("macs".into(), serde_json::json!(["hmac-md5-96"]));
         let e = Algorithms::default().with_inventory(&extras).unwrap_err();
-        assert!(e.contains("hmac-md5-96"), "{e}");
+        assert_eq!(e.to_string(), "unsupported macs algorithm(s): hmac-md5-96");
+        extras.insert("macs".into(), serde_json::json!(7));
+        let e = Algorithms::default().with_inventory(&extras).unwrap_err();
+        assert_eq!(e, AlgorithmError::NotAList { key: "macs" });
     }
 
     #[test]

@@ -3,6 +3,35 @@
 
 use regex::Regex;
 
+/// Why a driver's configuration mechanics do not compile; each names the
+/// field and what to fix.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConfigMechanicsError {
+    /// No command prints the running configuration.
+    #[error("config.show-running is empty: give the command that prints the running configuration")]
+    NoShowRunning,
+    /// `interface-naming` whose shortest form does not start the keyword.
+    #[error(
+        "config.interface-naming: shortest `{shortest}` is not an abbreviation of keyword `{keyword}`: give the full word and the shortest form the device accepts (`interface`, `int`)"
+    )]
+    NotAnAbbreviation {
+        /// The keyword as declared.
+        keyword: String,
+        /// The shortest form as declared.
+        shortest: String,
+    },
+    /// A pattern that is not a regex.
+    #[error("config.{field}: bad pattern `{pattern}`: {source}")]
+    BadPattern {
+        /// The field (`volatile`, `save`, …).
+        field: String,
+        /// The pattern as declared.
+        pattern: String,
+        /// What the regex compiler said.
+        source: regex::Error,
+    },
+}
+
 /// How configuration text is structured, for computing what to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConfigStyle {
@@ -169,14 +198,18 @@ pub struct ConfigMechanics {
 impl ConfigMechanics {
     /// Compile a driver's declaration; the error names the field and the
     /// pattern that is wrong.
-    pub fn compile(spec: &ConfigSpec) -> Result<ConfigMechanics, String> {
+    pub fn compile(spec: &ConfigSpec) -> Result<ConfigMechanics, ConfigMechanicsError> {
         if spec.show_running.trim().is_empty() {
-            return Err("config.show-running is empty: give the command that prints the running configuration".into());
+            return Err(ConfigMechanicsError::NoShowRunning);
         }
         let re = |field: &str, p: &str| {
-            Regex::new(p).map_err(|e| format!("config.{field}: bad pattern `{p}`: {e}"))
+            Regex::new(p).map_err(|source| ConfigMechanicsError::BadPattern {
+                field: field.to_string(),
+                pattern: p.to_string(),
+                source,
+            })
         };
-        let steps = |field: &str, list: &[StepSpec]| -> Result<Vec<Step>, String> {
+        let steps = |field: &str, list: &[StepSpec]| -> Result<Vec<Step>, ConfigMechanicsError> {
             list.iter()
                 .map(|s| {
                     Ok(Step {
@@ -185,7 +218,7 @@ impl ConfigMechanics {
                             .answers
                             .iter()
                             .map(|(p, a)| Ok((re(field, p)?, a.clone())))
-                            .collect::<Result<_, String>>()?,
+                            .collect::<Result<_, ConfigMechanicsError>>()?,
                     })
                 })
                 .collect()
@@ -196,10 +229,10 @@ impl ConfigMechanics {
                 || n.shortest.is_empty()
                 || !keyword.starts_with(&n.shortest.to_ascii_lowercase())
             {
-                return Err(format!(
-                    "config.interface-naming: shortest `{}` is not an abbreviation of keyword `{}`: give the full word and the shortest form the device accepts (`interface`, `int`)",
-                    n.shortest, n.keyword
-                ));
+                return Err(ConfigMechanicsError::NotAnAbbreviation {
+                    keyword: n.keyword.clone(),
+                    shortest: n.shortest.clone(),
+                });
             }
         }
         Ok(ConfigMechanics {
@@ -397,7 +430,11 @@ mod tests {
             ..Default::default()
         })
         .unwrap_err();
-        assert!(e.contains("config.interface-naming"), "{e}");
+        assert!(
+            matches!(&e, ConfigMechanicsError::NotAnAbbreviation { shortest, .. } if shortest == "if"),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("config.interface-naming: shortest `if` is not an abbreviation of keyword `interface`"), "{e}");
     }
 
     #[test]
@@ -411,7 +448,14 @@ mod tests {
             ..Default::default()
         })
         .unwrap_err();
-        assert!(e.contains("config.save"), "{e}");
-        assert!(e.contains("Destination ("), "{e}");
+        assert!(
+            matches!(&e, ConfigMechanicsError::BadPattern { field, pattern, .. } if field == "save" && pattern == "Destination ("),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("config.save: bad pattern `Destination (`"),
+            "{e}"
+        );
     }
 }

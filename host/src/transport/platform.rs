@@ -4,6 +4,43 @@
 use regex::Regex;
 use std::collections::VecDeque;
 
+/// Why a driver's platform definition does not compile; each names the
+/// platform and what to fix, for the driver's author.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PlatformError {
+    /// A prompt, challenge or pager pattern that is not a regex.
+    #[error("platform {platform}: {what} pattern `{pattern}` is not a valid regex: {source}")]
+    BadPattern {
+        /// The platform.
+        platform: String,
+        /// Which pattern (`mode exec prompt`, `pager`, …).
+        what: String,
+        /// The pattern as declared.
+        pattern: String,
+        /// What the regex compiler said.
+        source: regex::Error,
+    },
+    /// A transition, default or configuration mode naming no declared mode.
+    #[error("platform {platform}: mode `{mode}` is referenced but not defined")]
+    UnknownMode {
+        /// The platform.
+        platform: String,
+        /// The mode named.
+        mode: String,
+    },
+    /// No mode at all.
+    #[error("platform {0} defines no modes")]
+    NoModes(String),
+    /// Its configuration mechanics do not compile.
+    #[error("platform {platform}: {source}")]
+    Config {
+        /// The platform.
+        platform: String,
+        /// What is wrong with them.
+        source: super::config_mechanics::ConfigMechanicsError,
+    },
+}
+
 /// Which secret answers a challenge; the transport looks the value up in
 /// the device's credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,24 +176,22 @@ impl TransitionSpec {
 impl Platform {
     /// Compile a driver's declaration. The error names the platform, the mode
     /// and the pattern that is wrong, for the driver's author.
-    pub fn compile(spec: &PlatformSpec) -> Result<Platform, String> {
+    pub fn compile(spec: &PlatformSpec) -> Result<Platform, PlatformError> {
         let re = |what: &str, p: &str| {
-            Regex::new(p).map_err(|e| {
-                format!(
-                    "platform {}: {what} pattern `{p}` is not a valid regex: {e}",
-                    spec.name
-                )
+            Regex::new(p).map_err(|source| PlatformError::BadPattern {
+                platform: spec.name.clone(),
+                what: what.to_string(),
+                pattern: p.to_string(),
+                source,
             })
         };
         let index = |name: &str| {
             spec.modes
                 .iter()
                 .position(|m| m.name == name)
-                .ok_or_else(|| {
-                    format!(
-                        "platform {}: mode `{name}` is referenced but not defined",
-                        spec.name
-                    )
+                .ok_or_else(|| PlatformError::UnknownMode {
+                    platform: spec.name.clone(),
+                    mode: name.to_string(),
                 })
         };
         let mut modes = Vec::with_capacity(spec.modes.len());
@@ -187,7 +222,7 @@ impl Platform {
             });
         }
         if modes.is_empty() {
-            return Err(format!("platform {} defines no modes", spec.name));
+            return Err(PlatformError::NoModes(spec.name.clone()));
         }
         let pagers = spec
             .pagers
@@ -198,7 +233,7 @@ impl Platform {
                     keys: keys.clone(),
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, PlatformError>>()?;
         Ok(Platform {
             name: spec.name.clone(),
             default_mode: index(&spec.default_mode)?,
@@ -344,6 +379,14 @@ pub(crate) mod tests {
             transitions: vec![],
         });
         let err = Platform::compile(&spec).unwrap_err();
-        assert!(err.contains("mode m prompt"), "{err}");
+        assert!(
+            matches!(&err, PlatformError::BadPattern { what, pattern, .. } if what == "mode m prompt" && pattern == "("),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("platform x: mode m prompt pattern `(` is not a valid regex"),
+            "{err}"
+        );
     }
 }
