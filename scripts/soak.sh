@@ -72,7 +72,10 @@ while :; do
   now=$(( $(date +%s) - start ))
   for p in "$serve_pid" "$lab_pid"; do
     if [ ! -e "/proc/$p/status" ]; then
-      echo "memory: FAIL $( [ "$p" = "$serve_pid" ] && echo serve || echo lab ) (pid $p) exited at ${now} s"
+      what=lab; [ "$p" = "$serve_pid" ] && what=serve
+      status=0; wait "$p" || status=$?
+      echo "memory: FAIL $what (pid $p) exited with status $status at ${now} s; the end of its log:"
+      tail -n 20 "$work/$what.log"
       exit 1
     fi
   done
