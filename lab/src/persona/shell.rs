@@ -1951,6 +1951,19 @@ mod tests {
                                 ));
                             }
                         }
+                        // Every persona interface, with its admin and link state.
+                        Ok(v) if getter == "interfaces" => {
+                            for i in &dev.facts.interfaces {
+                                let e = &v[i.name.as_str()];
+                                let states = (e["is_enabled"].as_bool(), e["is_up"].as_bool());
+                                if states != (Some(i.admin_up), Some(i.oper_up)) {
+                                    failures.push(format!(
+                                        "{} interfaces: {} is {e}, persona admin_up {} oper_up {}",
+                                        d.platform, i.name, i.admin_up, i.oper_up
+                                    ));
+                                }
+                            }
+                        }
                         Ok(_) => {}
                         Err(e) => failures.push(format!(
                             "{} release {} {getter}: {e}\n    outputs: {:?}",

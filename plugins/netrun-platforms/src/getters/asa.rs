@@ -12,6 +12,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["show interface"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["show interface"],
         build: interfaces_ip,
@@ -126,4 +131,8 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         entries.push(napalm::arp(words[0], words[2], words[1], age));
     }
     Ok(json!(entries))
+}
+
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    super::ifaces::cisco("show interface", out[0], ERRORS)
 }

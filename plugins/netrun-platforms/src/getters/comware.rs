@@ -17,6 +17,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["display interface"],
+        build: interfaces,
+    },
+    Getter {
         name: "lldp_neighbors",
         commands: &["display lldp neighbor-information list"],
         build: lldp_neighbors,
@@ -102,4 +107,8 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(Value::Object(map))
+}
+
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    super::ifaces::vrp("display interface", out[0], ERRORS)
 }

@@ -17,6 +17,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["show interfaces"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["show interfaces terse"],
         build: interfaces_ip,
@@ -193,4 +198,61 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         entries.push(napalm::arp(words[2], words[0], words[1], age));
     }
     Ok(json!(entries))
+}
+
+/// Physical interfaces and their logical units, as NAPALM's junos driver
+/// returns them: a unit has no MAC, speed or MTU of its own (`""`, -1, 0);
+/// `MTU: Unlimited` is 0; `last_flapped` is the seconds of `(… ago)`.
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    super::ifaces::interfaces(
+        "show interfaces",
+        out[0],
+        ERRORS,
+        "`Physical interface:` blocks",
+        |l| {
+            l.starts_with("Physical interface: ")
+                || l.trim_start().starts_with("Logical interface ")
+        },
+        |b| {
+            let description = b.after("Description:").unwrap_or("");
+            if let Some(rest) = b.header.strip_prefix("Physical interface: ") {
+                // `ge-0/0/1, Administratively down, Physical link is Down`
+                let mut parts = rest.split(',').map(str::trim);
+                let name = parts.next()?;
+                let enabled = parts.next().is_some_and(|p| p == "Enabled");
+                let is_up = rest.contains("Physical link is Up");
+                let speed = b.word_after("Speed").and_then(napalm::speed_mbit);
+                let mtu = b.word_after("MTU").and_then(|m| m.parse().ok());
+                let mac = b
+                    .after("Current address:")
+                    .and_then(|m| m.split(',').next())
+                    .unwrap_or("");
+                // `Last flapped   : 2023-01-10 08:12:33 UTC (12w3d 04:11 ago)` or `Never`.
+                let flapped = b
+                    .after("Last flapped")
+                    .and_then(|f| f.split_once('(')?.1.strip_suffix(')'))
+                    .and_then(napalm::duration);
+                let mut v = napalm::interface(is_up, enabled, description, speed, mtu, mac);
+                if let Some(secs) = flapped {
+                    v["last_flapped"] = json!(secs as f64);
+                }
+                return Some((name.to_string(), v));
+            }
+            // `  Logical interface ge-0/0/0.0 (Index 334) (SNMP ifIndex 527)`,
+            // then `    Flags: Up SNMP-Traps 0x4004000 Encapsulation: ENET2`.
+            let name = b
+                .header
+                .trim_start()
+                .strip_prefix("Logical interface ")?
+                .split_whitespace()
+                .next()?;
+            let flags: Vec<&str> = b.after("Flags:").unwrap_or("").split_whitespace().collect();
+            let is_up = flags.contains(&"Up");
+            let enabled = !flags.contains(&"Down");
+            Some((
+                name.to_string(),
+                napalm::interface(is_up, enabled, description, None, None, ""),
+            ))
+        },
+    )
 }

@@ -11,6 +11,7 @@ pub mod napalm;
 mod asa;
 mod comware;
 mod fortios;
+mod ifaces;
 mod junos;
 mod linux;
 mod nxos;

@@ -12,6 +12,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["show interface"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["show ip interface vrf all"],
         build: interfaces_ip,
@@ -193,4 +198,8 @@ fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
         }));
     }
     Ok(json!(entries))
+}
+
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    super::ifaces::cisco("show interface", out[0], ERRORS)
 }

@@ -18,6 +18,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["display interface"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["display ip interface brief"],
         build: interfaces_ip,
@@ -177,4 +182,8 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         entries.push(napalm::arp(interface, cols[1], cols[0], age));
     }
     Ok(json!(entries))
+}
+
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    super::ifaces::vrp("display interface", out[0], ERRORS)
 }

@@ -19,6 +19,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["show interfaces"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["show ipv4 interface"],
         build: interfaces_ip,
@@ -168,4 +173,8 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
 fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
     // Address, age, MAC, state, type, interface; one table per line card.
     napalm::cisco_arp("show arp", out[0], ERRORS, 5)
+}
+
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    super::ifaces::cisco("show interfaces", out[0], ERRORS)
 }
