@@ -1953,8 +1953,17 @@ mod tests {
                         }
                         // Every persona interface, with its admin and link state.
                         Ok(v) if getter == "interfaces" => {
+                            // OS10 prints `Ethernet 1/1/1` for `ethernet1/1/1`.
+                            let key = |n: &str| {
+                                n.to_ascii_lowercase()
+                                    .replace(' ', "")
+                                    .replace("management", "mgmt")
+                            };
                             for i in &dev.facts.interfaces {
-                                let e = &v[i.name.as_str()];
+                                let e = v
+                                    .as_object()
+                                    .and_then(|m| m.iter().find(|(k, _)| key(k) == key(&i.name)))
+                                    .map_or(&serde_json::Value::Null, |(_, e)| e);
                                 let states = (e["is_enabled"].as_bool(), e["is_up"].as_bool());
                                 if states != (Some(i.admin_up), Some(i.oper_up)) {
                                     failures.push(format!(

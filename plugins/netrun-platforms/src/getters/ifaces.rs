@@ -33,6 +33,15 @@ impl<'a> Block<'a> {
     }
 }
 
+/// `entry` with `last_flapped` set to `secs` (seconds since the last
+/// change of link state) where the device prints it.
+pub fn flapped(mut entry: Value, secs: Option<u64>) -> Value {
+    if let Some(secs) = secs {
+        entry["last_flapped"] = Value::from(secs as f64);
+    }
+    entry
+}
+
 /// The blocks of `output`, each starting at a line `header` accepts. Lines
 /// before the first header are dropped.
 pub fn blocks<'a>(output: &'a str, header: impl Fn(&str) -> bool) -> Vec<Block<'a>> {

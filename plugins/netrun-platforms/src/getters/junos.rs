@@ -232,11 +232,8 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
                     .after("Last flapped")
                     .and_then(|f| f.split_once('(')?.1.strip_suffix(')'))
                     .and_then(napalm::duration);
-                let mut v = napalm::interface(is_up, enabled, description, speed, mtu, mac);
-                if let Some(secs) = flapped {
-                    v["last_flapped"] = json!(secs as f64);
-                }
-                return Some((name.to_string(), v));
+                let v = napalm::interface(is_up, enabled, description, speed, mtu, mac);
+                return Some((name.to_string(), super::ifaces::flapped(v, flapped)));
             }
             // `  Logical interface ge-0/0/0.0 (Index 334) (SNMP ifIndex 527)`,
             // then `    Flags: Up SNMP-Traps 0x4004000 Encapsulation: ENET2`.

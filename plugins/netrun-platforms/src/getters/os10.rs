@@ -17,6 +17,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["show interface", "show ip interface brief"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["show ip interface brief"],
         build: interfaces_ip,
@@ -58,7 +63,7 @@ fn facts(out: &[&str]) -> Result<Value, ParseError> {
                 .flatten()
         })
         .unwrap_or("");
-    let names = rows(brief)?.into_iter().map(|(n, _)| n).collect();
+    let names = rows(brief)?.into_iter().map(|(n, _, _)| n).collect();
     Ok(Facts {
         hostname: name,
         fqdn: name,
@@ -73,9 +78,9 @@ fn facts(out: &[&str]) -> Result<Value, ParseError> {
     .json())
 }
 
-/// (interface, address) rows of `show ip interface brief`; names hold a
-/// blank (`Ethernet 1/1/1`).
-fn rows(output: &str) -> Result<Vec<(String, String)>, ParseError> {
+/// (interface, address, status) rows of `show ip interface brief`; names
+/// hold a blank (`Ethernet 1/1/1`), the status may too (`admin down`).
+fn rows(output: &str) -> Result<Vec<(String, String, String)>, ParseError> {
     let command = "show ip interface brief";
     check(command, output, ERRORS)?;
     let (_, lines) = napalm::table(command, output, "Interface Name", &["IP-Address"])?;
@@ -83,15 +88,24 @@ fn rows(output: &str) -> Result<Vec<(String, String)>, ParseError> {
         .iter()
         .filter_map(|l| {
             let words: Vec<&str> = l.split_whitespace().collect();
-            (words.len() >= 3 && !l.starts_with('='))
-                .then(|| (format!("{} {}", words[0], words[1]), words[2].to_string()))
+            // Name (2 words), address, OK?, method, status (1-2 words), protocol.
+            let status = words
+                .get(5..words.len().saturating_sub(1))
+                .map(|w| w.join(" "));
+            (words.len() >= 3 && !l.starts_with('=')).then(|| {
+                (
+                    format!("{} {}", words[0], words[1]),
+                    words[2].to_string(),
+                    status.unwrap_or_default(),
+                )
+            })
         })
         .collect())
 }
 
 fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
     let mut map = Map::new();
-    for (name, address) in rows(out[0])? {
+    for (name, address, _) in rows(out[0])? {
         if address.contains('/')
             && let Some((addr, len)) = napalm::cidr(&address)
         {
@@ -99,4 +113,55 @@ fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(Value::Object(map))
+}
+
+/// `show interface` blocks (`Ethernet 1/1/1 is up, line protocol is up`);
+/// whether an interface is shut comes from the status column of `show ip
+/// interface brief` (`admin down`), which every interface has.
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let [detail, brief] = out else {
+        return Err(missing("show interface", "outputs"));
+    };
+    let admin_down: Vec<String> = rows(brief)?
+        .into_iter()
+        .filter(|(_, _, status)| status.starts_with("admin"))
+        .map(|(name, _, _)| name)
+        .collect();
+    super::ifaces::interfaces(
+        "show interface",
+        detail,
+        ERRORS,
+        "`<interface> is up, line protocol is up` header lines",
+        |l| !l.starts_with(' ') && l.contains(", line protocol is "),
+        |b| {
+            let (name, state) = b.header.split_once(" is ")?;
+            let (_, protocol) = state.split_once("line protocol is ")?;
+            let mac = b
+                .after("Current address is")
+                .or_else(|| {
+                    b.after("Hardware is")
+                        .and_then(|h| h.split("address is").nth(1))
+                })
+                .unwrap_or("");
+            // `LineSpeed 25G, Auto-Negotiation off`; `LineSpeed auto` when down.
+            let speed = b
+                .after("LineSpeed")
+                .and_then(|s| s.split(',').next())
+                .and_then(napalm::speed_mbit);
+            let v = napalm::interface(
+                protocol.trim().starts_with("up"),
+                !admin_down.iter().any(|n| n == name) && !state.starts_with("admin"),
+                b.after("Description:").unwrap_or(""),
+                speed,
+                b.word_after("MTU").and_then(|m| m.parse().ok()),
+                mac.trim(),
+            );
+            // `Time since last interface status change: 3 weeks 01:18:39`.
+            let secs = b
+                .after("Time since last interface status change:")
+                .and_then(napalm::duration);
+            let v = super::ifaces::flapped(v, secs);
+            Some((name.to_string(), v))
+        },
+    )
 }
