@@ -2,7 +2,7 @@
 
 use super::napalm::{self, Facts, check, lines, missing};
 use super::{Getter, ParseError};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// ArubaOS-Switch.
 pub const PROCURVE: &[Getter] = &[Getter {
@@ -12,11 +12,18 @@ pub const PROCURVE: &[Getter] = &[Getter {
 }];
 
 /// AOS-CX.
-pub const AOSCX: &[Getter] = &[Getter {
-    name: "facts",
-    commands: &["show system", "show interface brief"],
-    build: aoscx_facts,
-}];
+pub const AOSCX: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &["show system", "show interface brief"],
+        build: aoscx_facts,
+    },
+    Getter {
+        name: "interfaces",
+        commands: &["show interface", "show interface mgmt"],
+        build: aoscx_interfaces,
+    },
+];
 
 const ERRORS: &[&str] = &[
     "Invalid input:",
@@ -135,4 +142,65 @@ fn aoscx_facts(out: &[&str]) -> Result<Value, ParseError> {
         interface_list: table_names(brief),
     }
     .json())
+}
+
+/// AOS-CX `show interface` blocks (`Interface 1/1/3 is down
+/// (Administratively down)`, `Aggregate lag1 is up`) and the management
+/// port, which `show interface` leaves out, from `show interface mgmt`.
+fn aoscx_interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let [ports, mgmt] = out else {
+        return Err(missing("show interface", "outputs"));
+    };
+    let ports = super::ifaces::interfaces(
+        "show interface",
+        ports,
+        ERRORS,
+        "`Interface <name> is up|down` header lines",
+        |l| (l.starts_with("Interface ") || l.starts_with("Aggregate ")) && l.contains(" is "),
+        |b| {
+            let (head, state) = b.header.split_once(" is ")?;
+            let name = head.split_whitespace().nth(1)?;
+            let mac = b
+                .body
+                .iter()
+                .filter(|l| l.contains("MAC Address"))
+                .find_map(|l| l.split([' ', ',']).find_map(napalm::mac))
+                .unwrap_or_default();
+            // `Link state: up for 3 days (since Mon Mar 20 10:12:44 UTC 2023)`.
+            let flapped = b
+                .after("Link state:")
+                .and_then(|s| s.split_once(" for ")?.1.split(" (since").next())
+                .and_then(napalm::duration);
+            let v = napalm::interface(
+                state.trim().starts_with("up"),
+                b.after("Admin state is")
+                    .is_some_and(|s| s.starts_with("up")),
+                b.after("Description:").unwrap_or(""),
+                b.after("Speed").and_then(napalm::speed_mbit),
+                b.word_after("MTU").and_then(|m| m.parse().ok()),
+                &mac,
+            );
+            Some((name.to_string(), super::ifaces::flapped(v, flapped)))
+        },
+    )?;
+    let command = "show interface mgmt";
+    check(command, mgmt, ERRORS)?;
+    let pairs = pairs(mgmt);
+    let admin = get(&pairs, "Admin State").ok_or_else(|| missing(command, "`Admin State` line"))?;
+    let mut map = match ports {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    map.insert(
+        "mgmt".to_string(),
+        napalm::interface(
+            get(&pairs, "Link State") == Some("up"),
+            admin == "up",
+            "",
+            None,
+            None,
+            get(&pairs, "Mac Address").unwrap_or(""),
+        ),
+    );
+    Ok(Value::Object(map))
 }
