@@ -223,10 +223,10 @@ mod tests {
         let records = vec![exec_record()];
         let out = render(Format::Table, &records, &summary(&records), 50);
         assert!(out.contains("r1: show interfaces status"), "{out}");
-        // Columns in key order (records keep JSON objects sorted).
-        assert!(out.contains("NAME    PORT   STATUS      VLAN\n"), "{out}");
-        assert!(out.contains("uplink  Gi0/1  connected   1\n"), "{out}");
-        assert!(out.contains("        Gi0/2  notconnect  10\n"), "{out}");
+        // Columns in the parser's order (a TextFSM template's Values).
+        assert!(out.contains("PORT   NAME    STATUS      VLAN\n"), "{out}");
+        assert!(out.contains("Gi0/1  uplink  connected   1\n"), "{out}");
+        assert!(out.contains("Gi0/2          notconnect  10\n"), "{out}");
         assert!(out.contains("1 devices: 1 ok"), "{out}");
     }
 
