@@ -14,7 +14,7 @@ pub mod trap;
 pub mod wit;
 
 use crate::error::{Error, ErrorClass};
-use crate::transport::platform::Platform;
+use crate::transport::platform::{Platform, PlatformError};
 use bundle::{Bundle, BundleError, Kind, WitVersion};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -76,13 +76,16 @@ pub enum RuntimeError {
         /// What did not fit.
         reason: String,
     },
-    /// A driver's platforms could not be read or compiled.
-    #[error("plugin {plugin}: {reason}")]
+    /// A driver's `platforms` call failed (its message names the plugin).
+    #[error(transparent)]
+    Declarations(Error),
+    /// A platform a driver declares does not compile.
+    #[error("plugin {plugin}: {source}")]
     Platform {
         /// Plugin name.
         plugin: String,
-        /// What was wrong.
-        reason: String,
+        /// What is wrong with the declaration (boxed: regex errors are large).
+        source: Box<PlatformError>,
     },
 }
 
@@ -370,15 +373,13 @@ impl Runtime {
     ) -> Result<BTreeMap<String, DriverPlatform>, RuntimeError> {
         let mut out = BTreeMap::new();
         for d in drivers {
-            let name = d.bundle.manifest.name.clone();
-            let failed = |reason: String| RuntimeError::Platform {
-                plugin: name.clone(),
-                reason,
-            };
             let defs = match self.platforms.declarations(&d.sha256) {
                 Some(defs) => defs,
                 None => {
-                    let defs = self.declarations(d).await.map_err(|e| failed(e.message))?;
+                    let defs = self
+                        .declarations(d)
+                        .await
+                        .map_err(RuntimeError::Declarations)?;
                     self.platforms.keep_declarations(&d.sha256, d, defs)
                 }
             };
@@ -388,10 +389,12 @@ impl Runtime {
                 if skip {
                     continue;
                 }
-                let platform = self
-                    .platforms
-                    .compiled(&d.sha256, def)
-                    .map_err(|e| failed(e.to_string()))?;
+                let platform = self.platforms.compiled(&d.sha256, def).map_err(|source| {
+                    RuntimeError::Platform {
+                        plugin: d.bundle.manifest.name.clone(),
+                        source: Box::new(source),
+                    }
+                })?;
                 out.insert(
                     name.clone(),
                     DriverPlatform {
