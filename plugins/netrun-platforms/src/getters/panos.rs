@@ -12,6 +12,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["show interface all"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["show interface all"],
         build: interfaces_ip,
@@ -118,4 +123,49 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         entries.push(napalm::arp(words[0], words[2], words[1], age));
     }
     Ok(json!(entries))
+}
+
+/// Hardware interfaces (`ethernet1/3  18  ukn/ukn/down(autoneg)  <mac>`;
+/// `down(power-down)` is a port set to link-state down) and the
+/// subinterfaces of the logical table, which take their port's state. The
+/// CLI shows no MTU or description here (0 and `""`, as NAPALM's panos
+/// driver); loopbacks and tunnels, with no state shown, are left out.
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let (hardware, logical) = sections(out[0])?;
+    let mut map = Map::new();
+    for line in hardware {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [name, _id, state, mac, ..] = words[..] else {
+            continue;
+        };
+        let mut parts = state.splitn(3, '/');
+        let (speed, _duplex, link) = (parts.next(), parts.next(), parts.next().unwrap_or(""));
+        map.insert(
+            name.to_string(),
+            napalm::interface(
+                link == "up",
+                !link.contains("power-down"),
+                "",
+                speed.and_then(|s| s.parse::<f64>().ok()),
+                None,
+                mac,
+            ),
+        );
+    }
+    if map.is_empty() {
+        return Err(missing("show interface all", "hardware interface rows"));
+    }
+    for line in logical {
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        if let Some((parent, _)) = name.split_once('.')
+            && let Some(port) = map.get(parent).cloned()
+        {
+            let mut unit = port;
+            unit["speed"] = json!(-1.0);
+            map.insert(name.to_string(), unit);
+        }
+    }
+    Ok(Value::Object(map))
 }
