@@ -2,7 +2,7 @@
 
 use super::napalm::{self, Facts, check, lines, missing};
 use super::{Getter, ParseError};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The getters.
 pub const GETTERS: &[Getter] = &[
@@ -15,6 +15,11 @@ pub const GETTERS: &[Getter] = &[
             "show interfaces",
         ],
         build: facts,
+    },
+    Getter {
+        name: "interfaces",
+        commands: &["show interfaces", "show interfaces ethernet detail"],
+        build: interfaces,
     },
     Getter {
         name: "interfaces_ip",
@@ -93,4 +98,75 @@ fn rows(output: &str) -> Result<napalm::Addressed<'_>, ParseError> {
 
 fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
     Ok(napalm::interfaces_ip(rows(out[0])?))
+}
+
+/// State (`S/L`: `u/D` enabled without link, `A/D` admin down) and
+/// description from `show interfaces`; MTU and MAC of the Ethernet ports
+/// from the `ip addr`-style blocks of `show interfaces ethernet detail`
+/// (`eth0: <BROADCAST,…,UP,LOWER_UP> mtu 1500 …`, `link/ether …`). VyOS
+/// prints no speed there (-1, as NAPALM).
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let [table, detail] = out else {
+        return Err(missing("show interfaces", "outputs"));
+    };
+    let command = "show interfaces";
+    check(command, table, ERRORS)?;
+    let (_, rows) = napalm::table(command, table, "Interface", &["S/L"])?;
+    let ethernet = super::ifaces::interfaces(
+        "show interfaces ethernet detail",
+        detail,
+        ERRORS,
+        "`ethN: <…> mtu …` blocks",
+        |l| !l.starts_with(' ') && l.contains(": <") && l.contains(" mtu "),
+        |b| {
+            let (name, rest) = b.header.split_once(": <")?;
+            // A VLAN unit is `eth1.10@eth1`.
+            let name = name.split('@').next().unwrap_or(name);
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let mtu = words
+                .iter()
+                .position(|w| *w == "mtu")
+                .and_then(|i| words.get(i + 1))
+                .map_or(Value::from(0), |m| {
+                    Value::from(m.parse::<u64>().unwrap_or(0))
+                });
+            let mac = b
+                .after("link/ether")
+                .and_then(|m| m.split_whitespace().next())
+                .and_then(napalm::mac)
+                .unwrap_or_default();
+            Some((
+                name.to_string(),
+                serde_json::json!({ "mtu": mtu, "mac_address": mac }),
+            ))
+        },
+    )?;
+    let mut map = Map::new();
+    for line in rows {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        // Name, address, S/L, description; further addresses sit alone below.
+        if line.starts_with(' ') || words.len() < 3 || words[0].starts_with("---") {
+            continue;
+        }
+        let Some((admin, link)) = words[2].split_once('/') else {
+            continue;
+        };
+        let mut entry = napalm::interface(
+            link == "u",
+            admin != "A",
+            &words[3..].join(" "),
+            None,
+            None,
+            "",
+        );
+        if let Some(e) = ethernet.get(words[0]) {
+            entry["mtu"] = e["mtu"].clone();
+            entry["mac_address"] = e["mac_address"].clone();
+        }
+        map.insert(words[0].to_string(), entry);
+    }
+    if map.is_empty() {
+        return Err(missing(command, "interface rows"));
+    }
+    Ok(Value::Object(map))
 }
