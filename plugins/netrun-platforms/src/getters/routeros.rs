@@ -17,6 +17,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["/interface print terse"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["/ip address print terse"],
         build: interfaces_ip,
@@ -113,6 +118,56 @@ fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
         {
             napalm::add_ip(&mut map, interface, &addr, len);
         }
+    }
+    Ok(Value::Object(map))
+}
+
+/// Rows of `/interface print terse`: flags between the item number and the
+/// first `key=value` (`R` running, `X` disabled), `actual-mtu`,
+/// `mac-address`, `comment` (the description). RouterOS prints no speed here
+/// (-1), and `last-link-up-time` is a date, not an age (-1).
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "/interface print terse";
+    check(command, out[0], ERRORS)?;
+    let mut map = serde_json::Map::new();
+    for row in lines(out[0]) {
+        let Some(name) = terse(row, "name") else {
+            continue;
+        };
+        let flags: String = row
+            .split_whitespace()
+            .skip(1)
+            .take_while(|w| !w.contains('='))
+            .collect();
+        // `comment=to core 1 name=…`: the value runs to the next key.
+        let comment = row
+            .split_once("comment=")
+            .map(|(_, c)| {
+                let end = c
+                    .match_indices(' ')
+                    .find(|(i, _)| {
+                        c[i + 1..]
+                            .split_once('=')
+                            .is_some_and(|(k, _)| !k.is_empty() && !k.contains(' '))
+                    })
+                    .map_or(c.len(), |(i, _)| i);
+                c[..end].trim_matches('"')
+            })
+            .unwrap_or("");
+        map.insert(
+            name.to_string(),
+            napalm::interface(
+                flags.contains('R'),
+                !flags.contains('X'),
+                comment,
+                None,
+                terse(row, "actual-mtu").and_then(|m| m.parse().ok()),
+                terse(row, "mac-address").unwrap_or(""),
+            ),
+        );
+    }
+    if map.is_empty() {
+        return Err(missing(command, "`name=` rows"));
     }
     Ok(Value::Object(map))
 }
