@@ -5,11 +5,18 @@ use super::{Getter, ParseError};
 use serde_json::{Map, Value};
 
 /// ArubaOS-Switch.
-pub const PROCURVE: &[Getter] = &[Getter {
-    name: "facts",
-    commands: &["show system", "show modules", "show interfaces brief"],
-    build: procurve_facts,
-}];
+pub const PROCURVE: &[Getter] = &[
+    Getter {
+        name: "facts",
+        commands: &["show system", "show modules", "show interfaces brief"],
+        build: procurve_facts,
+    },
+    Getter {
+        name: "interfaces",
+        commands: &["show interfaces brief"],
+        build: procurve_interfaces,
+    },
+];
 
 /// AOS-CX.
 pub const AOSCX: &[Getter] = &[
@@ -202,5 +209,44 @@ fn aoscx_interfaces(out: &[&str]) -> Result<Value, ParseError> {
             get(&pairs, "Mac Address").unwrap_or(""),
         ),
     );
+    Ok(Value::Object(map))
+}
+
+/// Ports of `show interfaces brief` (`1  100/1000T | No  Yes  Up  1000FDx
+/// MDIX off 0`: alert, enabled, status, mode after the bar). The table shows
+/// no MAC, MTU or name (`""`, 0); the speed comes from the mode (`1000FDx`,
+/// `10GigFD`; `Auto` is -1).
+fn procurve_interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show interfaces brief";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    for line in lines(out[0]) {
+        let Some((port, rest)) = line.split_once('|') else {
+            continue;
+        };
+        let cells: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(name), [_alert, enabled, status, mode, ..]) =
+            (port.split_whitespace().next(), &cells[..])
+        else {
+            continue;
+        };
+        if !name.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let speed = mode
+            .split_once("Gig")
+            .and_then(|(g, _)| g.parse::<f64>().ok().map(|g| g * 1000.0))
+            .or_else(|| {
+                let digits: String = mode.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            });
+        map.insert(
+            name.to_string(),
+            napalm::interface(*status == "Up", *enabled == "Yes", "", speed, None, ""),
+        );
+    }
+    if map.is_empty() {
+        return Err(missing(command, "port rows"));
+    }
     Ok(Value::Object(map))
 }
