@@ -3,7 +3,7 @@
 
 use super::napalm::{self, Facts, check, lines, missing};
 use super::{Getter, ParseError};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The getters.
 pub const GETTERS: &[Getter] = &[
@@ -15,6 +15,11 @@ pub const GETTERS: &[Getter] = &[
             "show router interface",
         ],
         build: facts,
+    },
+    Getter {
+        name: "interfaces",
+        commands: &["show port"],
+        build: interfaces,
     },
     Getter {
         name: "interfaces_ip",
@@ -102,4 +107,42 @@ fn rows(output: &str) -> Result<napalm::Addressed<'_>, ParseError> {
 
 fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
     Ok(napalm::interfaces_ip(rows(out[0])?))
+}
+
+/// Ports of `show port` (`1/1/1  Up  Yes  Up  9212 9212  - netw null xcme`:
+/// admin state, link, port state, configured and operational MTU). A
+/// breakout connector (`1/1/c1  Up  Link Up  conn …`) has no link column
+/// or MTU. The table shows no speed, MAC or description (-1, `""`).
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show port";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    for line in lines(out[0]) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [name, admin, rest @ ..] = &words[..] else {
+            continue;
+        };
+        // `1/1/1`, `1/1/c1/1`, the CPM's management port `A/1`.
+        let slot = name.split('/').next().unwrap_or("");
+        let slot_ok = slot.chars().all(|c| c.is_ascii_digit())
+            || (slot.len() == 1 && slot.chars().all(|c| c.is_ascii_uppercase()));
+        if !name.contains('/') || slot.is_empty() || !slot_ok {
+            continue;
+        }
+        let (is_up, mtu) = match rest {
+            [link, state, _cfg, oper, ..] if *link == "Yes" || *link == "No" => {
+                (*state == "Up", oper.parse().ok())
+            }
+            [link, state, ..] => (*link == "Link" && *state == "Up", None),
+            _ => continue,
+        };
+        map.insert(
+            name.to_string(),
+            napalm::interface(is_up, *admin == "Up", "", None, mtu, ""),
+        );
+    }
+    if map.is_empty() {
+        return Err(missing(command, "port rows"));
+    }
+    Ok(Value::Object(map))
 }
