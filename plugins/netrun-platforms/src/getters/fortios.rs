@@ -17,6 +17,11 @@ pub const GETTERS: &[Getter] = &[
         build: facts,
     },
     Getter {
+        name: "interfaces",
+        commands: &["get system interface physical", "get system interface"],
+        build: interfaces,
+    },
+    Getter {
         name: "interfaces_ip",
         commands: &["get system interface"],
         build: interfaces_ip,
@@ -125,4 +130,45 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         entries.push(napalm::arp(words[3], words[2], words[0], age));
     }
     Ok(json!(entries))
+}
+
+/// The ports of `get system interface physical` (`==[port1]`, then `status:
+/// up` for the link and `speed: 1000Mbps (Duplex: full)` or `n/a`), enabled
+/// unless `get system interface` says `status: down` for the port. FortiOS
+/// shows no MTU, MAC or description in either (0, `""`).
+fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
+    let [physical, all] = out else {
+        return Err(missing("get system interface physical", "outputs"));
+    };
+    let records = records(all)?;
+    let admin_down = |name: &str| {
+        records
+            .iter()
+            .any(|r| field(r, "name") == Some(name) && field(r, "status") == Some("down"))
+    };
+    super::ifaces::interfaces(
+        "get system interface physical",
+        physical,
+        ERRORS,
+        "`==[port]` blocks",
+        |l| l.trim_start().starts_with("==["),
+        |b| {
+            let name = b.header.trim().strip_prefix("==[")?.strip_suffix(']')?;
+            let speed = b
+                .after("speed:")
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(napalm::speed_mbit);
+            Some((
+                name.to_string(),
+                napalm::interface(
+                    b.after("status:") == Some("up"),
+                    !admin_down(name),
+                    "",
+                    speed,
+                    None,
+                    "",
+                ),
+            ))
+        },
+    )
 }
