@@ -1,12 +1,17 @@
 //! The versioned contract: a component built against `netrun:plugin@0.1.0`
 //! and frozen in `tests/fixtures/wit-0.1.0-driver/` (source in
-//! `tests/plugins/wit-0.1.0-driver/`) must load and work on every later host.
+//! `tests/plugins/wit-0.1.0-driver/`) must load and work on every later host;
+//! so must the 0.1.1 Rust workflow scaffold in
+//! `tests/fixtures/wit-0.1.1-workflow/` (source in
+//! `tests/plugins/wit-0.1.1-workflow/`).
 
 use netrun::error::ErrorClass;
 use netrun::runtime::bundle::{Bundle, WitVersion};
 use netrun::runtime::driver::DriverInstance;
 use netrun::runtime::{Runtime, RuntimeOptions};
-use netrun_tests::workspace;
+use netrun_tests::{
+    TempDir, netrun_cmd_with_plugins, output, plugin_dir, read_jsonl, start_lab, workspace,
+};
 use std::sync::Arc;
 
 #[tokio::test]
@@ -119,4 +124,51 @@ async fn a_0_2_driver_and_the_frozen_0_1_0_driver_run_side_by_side_in_one_proces
     let e = old.getter_commands("frozen_os", "facts").await.unwrap_err();
     assert_eq!(e.class, ErrorClass::Unsupported);
     assert!(e.message.contains("0.2"), "{}", e.message);
+}
+
+/// What `netrun plugin new --kind workflow --lang rust` generated under
+/// 0.1.1, built once and frozen, runs on today's host beside today's
+/// drivers: `show version` (granted) parsed by the cisco-ios driver.
+#[tokio::test]
+async fn a_frozen_0_1_1_scaffold_workflow_loads_and_runs_against_a_lab_device() {
+    let frozen = workspace().join("tests/fixtures/wit-0.1.1-workflow");
+    let (lab, inv) = start_lab(2, &[]).await;
+    let home = TempDir::new("scaffold-0-1-1");
+    let out = home.path().join("out.jsonl");
+    let mut cmd = netrun_cmd_with_plugins(home.path(), &[&plugin_dir(), &frozen]);
+    cmd.args([
+        "run",
+        "scaffold-0-1-1",
+        "--grant",
+        "command=show version",
+        "-i",
+    ])
+    .arg(inv.path())
+    .arg("-o")
+    .arg(&out);
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    let why = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{why}");
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), lab.devices().len(), "{why}");
+    // IOS-XE prints its release both as 17.03.04a and as 17.3.4a.
+    let release = |v: &str| -> Vec<String> {
+        v.split('.')
+            .map(|p| p.trim_start_matches('0').to_string())
+            .collect()
+    };
+    for d in lab.devices() {
+        let r = records
+            .iter()
+            .find(|r| r["device"] == d.name.as_str())
+            .unwrap_or_else(|| panic!("no record for {}: {why}", d.name));
+        assert_eq!(r["status"], "ok", "{r}");
+        let data = r["data"].as_object().unwrap();
+        assert_eq!(data.len(), 2, "only hostname and version: {r}");
+        assert_eq!(data["hostname"], d.name.as_str(), "{r}");
+        let version = data["version"].as_str().unwrap_or_default();
+        assert_eq!(release(version), release(&d.os_version), "{r}");
+    }
 }
