@@ -569,9 +569,6 @@ fn build_engine(options: &RuntimeOptions, pooling: bool) -> Result<Engine, Runti
     if pooling {
         let pool = pooling::config(options.max_instances);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        // Return fiber stacks to the pool zeroed, keeping only their top
-        // pages resident (`pooling::STACK_KEEP_RESIDENT`).
-        config.async_stack_zeroing(true);
         // Reserve what a plugin may use (1 GiB) rather than wasmtime's 4 GiB
         // default, so thousands of slots fit in the address space.
         config.memory_reservation(1 << 30);

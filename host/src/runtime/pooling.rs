@@ -53,17 +53,9 @@ pub fn config(instances: u32) -> PoolingAllocationConfig {
         .total_tables(n.saturating_mul(TABLES_PER_INSTANCE))
         .total_stacks(n)
         .total_gc_heaps(n)
-        .max_memory_size(1 << 30)
-        .async_stack_keep_resident(STACK_KEEP_RESIDENT);
+        .max_memory_size(1 << 30);
     pool
 }
-
-/// Bytes at the top of a fiber stack kept resident (zeroed by memset) when
-/// the stack returns to the pool; the rest is handed back to the kernel.
-/// Without this a stack keeps every page a call ever touched, and a sweep
-/// touches thousands of stacks (about 100 KiB each) that then stay
-/// resident for the life of the process.
-pub const STACK_KEEP_RESIDENT: usize = 16 << 10;
 
 #[cfg(test)]
 mod tests {
