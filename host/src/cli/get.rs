@@ -140,16 +140,9 @@ pub async fn platforms(dirs: &[PathBuf]) -> anyhow::Result<i32> {
         );
     }
     let platforms = runtime.platforms(&drivers).await?;
-    let width = platforms.keys().map(String::len).max().unwrap_or(8).max(8);
-    let dwidth = platforms
-        .values()
-        .map(|d| d.driver.bundle.manifest.name.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    println!("{:width$}  {:dwidth$}  GETTERS", "PLATFORM", "DRIVER");
+    let mut rows = vec![["PLATFORM".to_string(), "DRIVER".into(), "GETTERS".into()]];
     for (name, dp) in &platforms {
-        let driver = &dp.driver.bundle.manifest.name;
+        let driver = dp.driver.bundle.manifest.name.clone();
         let getters = match runtime.checkout_driver(&dp.driver, Arc::from("-")).await {
             Ok(mut d) => match d.getters(name).await {
                 Ok(g) if g.is_empty() => "-".to_string(),
@@ -158,8 +151,9 @@ pub async fn platforms(dirs: &[PathBuf]) -> anyhow::Result<i32> {
             },
             Err(e) => format!("(error: {})", e.message),
         };
-        println!("{name:width$}  {driver:dwidth$}  {getters}");
+        rows.push([name.clone(), driver, getters]);
     }
+    print!("{}", crate::results::format::columns(&rows));
     eprintln!(
         "{} platforms from {} drivers",
         platforms.len(),

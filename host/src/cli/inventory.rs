@@ -51,25 +51,16 @@ pub fn execute(command: InventoryCommand) -> anyhow::Result<i32> {
             }
             .with_fields(&filters)?;
             let selected = inv.select(&filter);
-            let width = selected
-                .iter()
-                .map(|h| h.name.len())
-                .max()
-                .unwrap_or(4)
-                .max(4);
-            println!(
-                "{:<width$}  {:<22}  {:<14}  GROUPS",
-                "HOST", "ADDRESS", "PLATFORM"
-            );
-            for h in &selected {
-                println!(
-                    "{:<width$}  {:<22}  {:<14}  {}",
-                    h.name,
+            let mut rows = vec![["HOST", "ADDRESS", "PLATFORM", "GROUPS"].map(String::from)];
+            rows.extend(selected.iter().map(|h| {
+                [
+                    h.name.clone(),
                     format!("{}:{}", h.hostname, h.port),
-                    h.platform.as_deref().unwrap_or("-"),
-                    h.groups.join(",")
-                );
-            }
+                    h.platform.clone().unwrap_or_else(|| "-".into()),
+                    h.groups.join(","),
+                ]
+            }));
+            print!("{}", crate::results::format::columns(&rows));
             eprintln!("{} of {} hosts", selected.len(), inv.hosts.len());
             Ok(super::EXIT_OK)
         }

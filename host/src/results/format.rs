@@ -154,36 +154,40 @@ fn aligned(rows: &[&serde_json::Map<String, Value>]) -> String {
             Some(other) => other.to_string(),
         }
     };
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| keys.iter().map(|k| cell(r, k)).collect())
-        .collect();
-    let widths: Vec<usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            cells
-                .iter()
-                .map(|row| row[i].chars().count())
-                .chain(std::iter::once(k.len()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |values: Vec<String>| -> String {
-        let mut l = values
-            .iter()
-            .zip(&widths)
-            .map(|(v, w)| format!("{v:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-        l.truncate(l.trim_end().len());
-        l.push('\n');
-        l
-    };
-    let mut out = line(keys.iter().map(|k| k.to_uppercase()).collect());
-    for row in cells {
-        out.push_str(&line(row));
+    let mut table: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 1);
+    table.push(keys.iter().map(|k| k.to_uppercase()).collect());
+    table.extend(
+        rows.iter()
+            .map(|r| keys.iter().map(|k| cell(r, k)).collect()),
+    );
+    columns(&table)
+}
+
+/// Rows as text columns two spaces apart, each column as wide as its widest
+/// cell (the header row included), without trailing spaces: the one table
+/// layout of every listing netrun prints.
+pub fn columns<R: AsRef<[S]>, S: AsRef<str>>(rows: &[R]) -> String {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.as_ref().iter().enumerate() {
+            let n = cell.as_ref().chars().count();
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(n),
+                None => widths.push(n),
+            }
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let start = out.len();
+        for (cell, w) in row.as_ref().iter().zip(&widths) {
+            let cell = cell.as_ref();
+            out.push_str(cell);
+            out.extend(std::iter::repeat_n(' ', w + 2 - cell.chars().count()));
+        }
+        let kept = start + out[start..].trim_end().len();
+        out.truncate(kept);
+        out.push('\n');
     }
     out
 }
@@ -194,6 +198,26 @@ mod tests {
     use crate::error::{Error, ErrorClass};
     use serde_json::json;
     use std::time::Duration;
+
+    #[test]
+    fn columns_are_as_wide_as_their_widest_cell_without_trailing_spaces() {
+        let rows = [
+            ["NAME", "KIND", "WHERE"],
+            ["interface-counters", "workflow", "/a"],
+            ["ios", "driver", ""],
+        ];
+        let text = columns(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        let kind_at = lines[0].find("KIND").unwrap();
+        assert_eq!(lines[1].find("workflow"), Some(kind_at), "{text}");
+        assert_eq!(lines[2].find("driver"), Some(kind_at), "{text}");
+        assert!(lines[1].ends_with("/a"), "the last column is not padded");
+        assert!(
+            lines[2].ends_with("driver"),
+            "an empty last cell leaves no spaces"
+        );
+        assert_eq!(lines.len(), 3);
+    }
 
     fn exec_record() -> Record {
         Record::ok(

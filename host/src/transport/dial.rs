@@ -128,6 +128,10 @@ pub(crate) async fn dial(
     Ok(stream)
 }
 
+/// Bytes read from the socket at once. Device output arrives in packets of
+/// up to 32 KiB; larger reads than this bypass the buffer.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// SSH handshake (host key verified) and login over `stream`.
 pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Handle> {
     let t = ep.timeouts;
@@ -141,6 +145,11 @@ pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Hand
         ..Default::default()
     });
     let (handler, problem) = HostKeyVerifier::new(ep.host, ep.port, ep.trust);
+    // russh reads each packet with two `read_exact` calls on the stream (length,
+    // then body): unbuffered, that is one `recvfrom` each, plus a failed one
+    // whenever the body has not arrived yet. A read buffer takes whatever the
+    // socket holds in one call.
+    let stream = tokio::io::BufReader::with_capacity(READ_BUFFER, stream);
     let mut handle = match tokio::time::timeout(
         t.handshake,
         client::connect_stream(config, stream, handler),

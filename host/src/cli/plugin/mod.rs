@@ -220,7 +220,7 @@ fn list(dirs: &[PathBuf], check: bool) -> anyhow::Result<i32> {
             b.dir.display().to_string(),
         ]);
     }
-    print!("{}", table(&rows));
+    print!("{}", crate::results::format::columns(&rows));
     for e in &errors {
         broken += 1;
         eprintln!("broken: {e}");
@@ -231,28 +231,6 @@ fn list(dirs: &[PathBuf], check: bool) -> anyhow::Result<i32> {
     } else {
         super::EXIT_OK
     })
-}
-
-/// Rows as columns as wide as their widest cell (the last one unpadded).
-fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0; N];
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == N {
-                out.push_str(cell);
-            } else {
-                out.push_str(&format!("{cell:<0$}  ", widths[i]));
-            }
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// A bundle's status for `plugin list`: ok, or what is wrong in a few words.
@@ -393,22 +371,4 @@ fn remove(name: &str) -> anyhow::Result<i32> {
     std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
     println!("removed {name} from {}", dir.display());
     Ok(super::EXIT_OK)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn table_columns_are_as_wide_as_their_widest_cell() {
-        let rows = [
-            ["NAME", "KIND", "WHERE"].map(String::from),
-            ["interface-counters", "workflow", "/a"].map(String::from),
-            ["ios", "driver", "/b"].map(String::from),
-        ];
-        let text = super::table(&rows);
-        let lines: Vec<&str> = text.lines().collect();
-        let kind_at = lines[0].find("KIND").unwrap();
-        assert_eq!(lines[1].find("workflow"), Some(kind_at), "{text}");
-        assert_eq!(lines[2].find("driver"), Some(kind_at), "{text}");
-        assert!(lines[1].ends_with("/a"), "the last column is not padded");
-    }
 }
