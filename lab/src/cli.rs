@@ -473,6 +473,7 @@ const PRIV_CMDS: &[&str] = &[
     "write",
 ];
 const USER_SHOW: &[&str] = &[
+    "bgp",
     "clock",
     "interfaces",
     "inventory",
@@ -485,6 +486,7 @@ const USER_SHOW: &[&str] = &[
 ];
 const PRIV_SHOW: &[&str] = &[
     "archive",
+    "bgp",
     "clock",
     "interfaces",
     "inventory",
@@ -1024,6 +1026,14 @@ impl Cli {
             "users" => {
                 no_more(args)?;
                 templates::show_users(&self.info.username, &self.info.peer)
+            }
+            "bgp" => {
+                let t = args.first().ok_or(Fail::Incomplete)?;
+                keyword(t, &["all"])?;
+                let t = args.get(1).ok_or(Fail::Incomplete)?;
+                keyword(t, &["summary"])?;
+                no_more(&args[2..])?;
+                templates::show_bgp_all_summary(p, &d.state())
             }
             "lldp" => {
                 let t = args.first().ok_or(Fail::Incomplete)?;
@@ -1752,6 +1762,41 @@ mod tests {
             seen += total;
         }
         assert!(seen > 6, "a dozen devices have neighbours: {seen}");
+    }
+
+    #[test]
+    fn bgp_peers_are_the_arp_neighbours_of_routed_links_and_parse_as_the_ios_getter_reads_them() {
+        use netrun_plugin_netrun_platforms::getters::answer_in;
+        let getters = netrun_plugin_cisco_ios::getters::GETTERS;
+        let (mut routers, mut up) = (0, 0);
+        for index in 0..12 {
+            let dev = Device::generate(42, index, format!("r{index:03}"), Instant::now());
+            let mut c = cli_on(dev.clone());
+            let mut get = |cmd: &str, getter: &str| {
+                let out = String::from_utf8(c.run_exec(cmd).0)
+                    .unwrap()
+                    .replace("\r\n", "\n");
+                let outputs = [(cmd.to_string(), out.clone())];
+                answer_in(getters, "cisco_ios", getter, &outputs)
+                    .unwrap_or_else(|e| panic!("{e}\n{out}"))
+            };
+            let bgp = get("show bgp all summary", "bgp_neighbors");
+            let arp = get("show ip arp", "arp_table");
+            let Some(peers) = bgp["global"]["peers"].as_object() else {
+                assert_eq!(bgp, serde_json::json!({}), "a switch runs no BGP");
+                continue;
+            };
+            routers += 1;
+            for (ip, peer) in peers {
+                if peer["is_up"] == true {
+                    up += 1;
+                    let in_arp = arp.as_array().unwrap().iter().any(|a| a["ip"] == *ip);
+                    assert!(in_arp, "established peer {ip} is in the ARP table: {arp}");
+                    assert!(peer["address_family"]["ipv4"]["received_prefixes"].as_i64() > Some(0));
+                }
+            }
+        }
+        assert!(routers > 2 && up > 2, "routers {routers}, sessions up {up}");
     }
 
     #[test]

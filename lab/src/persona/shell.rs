@@ -1977,6 +1977,21 @@ mod tests {
                                 }
                             }
                         }
+                        // Every persona peer, with its AS and whether it is up.
+                        Ok(v) if getter == "bgp_neighbors" => {
+                            for p in &dev.facts.bgp {
+                                let e = &v["global"]["peers"][&p.ip];
+                                let got = (e["is_up"].as_bool(), e["remote_as"].as_i64());
+                                let want =
+                                    (Some(p.state == "Established"), Some(p.remote_as.into()));
+                                if got != want {
+                                    failures.push(format!(
+                                        "{} bgp_neighbors: {} is {e}, persona {} AS {}",
+                                        d.platform, p.ip, p.state, p.remote_as
+                                    ));
+                                }
+                            }
+                        }
                         Ok(_) => {}
                         Err(e) => failures.push(format!(
                             "{} release {} {getter}: {e}\n    outputs: {:?}",

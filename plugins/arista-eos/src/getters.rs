@@ -4,8 +4,8 @@
 
 use crate::parsers;
 use netrun_guest::text::ParseError;
-use netrun_plugin_netrun_platforms::getters::Getter;
 use netrun_plugin_netrun_platforms::getters::napalm::{self, Facts, check};
+use netrun_plugin_netrun_platforms::getters::{Getter, bgp};
 use serde_json::{Map, Value, json};
 
 /// The getters coded here; `config` comes from the platform data file
@@ -41,6 +41,14 @@ pub const GETTERS: &[Getter] = &[
         name: "mac_address_table",
         commands: &["show mac address-table"],
         build: mac_address_table,
+    },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &[
+            "show ip bgp summary vrf all",
+            "show ipv6 bgp summary vrf all",
+        ],
+        build: bgp_neighbors,
     },
 ];
 
@@ -167,4 +175,11 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
 
 fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
     napalm::cisco_mac_table("show mac address-table", out[0], ERRORS)
+}
+
+/// IPv4 and IPv6 summaries of every VRF, merged peer by peer.
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let v4 = bgp::eos_summary("show ip bgp summary vrf all", out[0], ERRORS, "ipv4")?;
+    let v6 = bgp::eos_summary("show ipv6 bgp summary vrf all", out[1], ERRORS, "ipv6")?;
+    Ok(bgp::merge(v4, v6))
 }

@@ -42,6 +42,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show mac address-table"],
         build: mac_address_table,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show bgp all summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -158,4 +163,14 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
 
 fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
     napalm::cisco_mac_table("show mac address-table", out[0], ERRORS)
+}
+
+/// `show bgp all summary`: a section per address family of the global
+/// table (`For address family: IPv4 Unicast`).
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    netrun_plugin_netrun_platforms::getters::bgp::cisco_summary(
+        "show bgp all summary",
+        out[0],
+        ERRORS,
+    )
 }

@@ -26,6 +26,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display lldp neighbor-information list"],
         build: lldp_neighbors,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["display bgp peer ipv4"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -111,4 +116,22 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
 
 fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
     super::ifaces::vrp("display interface", out[0], ERRORS)
+}
+
+/// `display bgp peer ipv4`: `Peer AS MsgRcvd MsgSent OutQ PrefRcv Up/Down
+/// State`; a dynamically created peer is marked `*` before its address.
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    super::bgp::display_peers("display bgp peer ipv4", out[0], ERRORS, |w| {
+        let w = match w.first() {
+            Some(&"*") => &w[1..],
+            _ => w,
+        };
+        (w.len() >= 8).then(|| super::bgp::DisplayRow {
+            ip: w[0].trim_start_matches('*'),
+            remote_as: w[1],
+            up_down: w[6],
+            state: w[7..].join(" "),
+            received: w[5],
+        })
+    })
 }

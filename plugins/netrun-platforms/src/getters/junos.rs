@@ -36,6 +36,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show arp no-resolve expiration-time"],
         build: arp_table,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show bgp summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["syntax error", "unknown command", "error: "];
@@ -252,4 +257,118 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
             ))
         },
     )
+}
+
+/// `Last Up/Dwn` of `show bgp summary`: `1w2d 3:04:05`, `3d 4:05:06`,
+/// `4:05:06`, `5:06` (minutes and seconds).
+fn junos_up_down(words: &[&str]) -> i64 {
+    let mut total = 0i64;
+    for w in words {
+        let parts: Vec<i64> = w.split(':').filter_map(|p| p.parse().ok()).collect();
+        total += match parts.as_slice() {
+            [h, m, s] if w.contains(':') => h * 3600 + m * 60 + s,
+            [m, s] if w.contains(':') => m * 60 + s,
+            _ => match napalm::duration(w) {
+                Some(s) => s as i64,
+                None => return -1,
+            },
+        };
+    }
+    total
+}
+
+/// A RIB line under a peer: VRF, family, counts.
+type Rib = (String, &'static str, [i64; 4]);
+
+/// `5/10/10/0`: active, received, accepted, damped.
+fn rib_counts(text: &str) -> Option<[i64; 4]> {
+    let n: Vec<i64> = text.split('/').filter_map(|p| p.parse().ok()).collect();
+    (n.len() == 4 && text.split('/').count() == 4).then(|| [n[0], n[1], n[2], n[3]])
+}
+
+/// VRF and family of a RIB: `inet.0` (global IPv4), `inet6.0`,
+/// `CUST-A.inet.0`; `None` for tables that are not unicast routes.
+fn rib_vrf_family(rib: &str) -> Option<(String, &'static str)> {
+    let (vrf, table) = match rib.rsplit_once('.') {
+        Some((head, "0")) => match head.rsplit_once('.') {
+            Some((vrf, t)) => (vrf.to_string(), t),
+            None => (super::bgp::GLOBAL.to_string(), head),
+        },
+        _ => return None,
+    };
+    let family = match table {
+        "inet" => "ipv4",
+        "inet6" => "ipv6",
+        _ => return None,
+    };
+    Some((vrf, family))
+}
+
+/// `show bgp summary`: a row per peer (address, AS, packets, flaps, last
+/// up/down, then `Establ` or the state), and under an established peer one
+/// `  RIB: active/received/accepted/damped` line per table; a peer in one
+/// table only may show its counts inline instead of `Establ`. The summary
+/// prints neither the local AS, router IDs, descriptions nor prefixes sent.
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    use super::bgp::{Neighbors, Peer};
+    let command = "show bgp summary";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Peer", &["AS", "InPkt"])?;
+    let mut peers: Vec<(Peer, Vec<Rib>)> = Vec::new();
+    for line in rows {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.is_empty() {
+            continue;
+        }
+        if line.starts_with(' ') {
+            // `  inet.0: 5/10/10/0`
+            if let (Some(rib), Some(counts)) = (
+                words[0].strip_suffix(':'),
+                words.get(1).and_then(|c| rib_counts(c)),
+            ) && let Some((vrf, family)) = rib_vrf_family(rib)
+                && let Some((_, ribs)) = peers.last_mut()
+            {
+                ribs.push((vrf, family, counts));
+            }
+            continue;
+        }
+        if words.len() < 8 || words[0].parse::<std::net::IpAddr>().is_err() {
+            continue;
+        }
+        let mut p = Peer::new(words[0]);
+        p.remote_as = super::bgp::asn(words[1]).unwrap_or(-1);
+        // After OutQ and Flaps: the up/down time (one or two words), then the state.
+        let tail = &words[6..];
+        let inline = tail.iter().position(|w| rib_counts(w).is_some());
+        let (time, state) = match inline {
+            Some(at) => (&tail[..at], "Establ"),
+            None => (&tail[..tail.len() - 1], tail[tail.len() - 1]),
+        };
+        p.uptime = junos_up_down(time);
+        p.is_up = state == "Establ";
+        let mut ribs = Vec::new();
+        if let Some(at) = inline
+            && let Some(counts) = rib_counts(tail[at])
+        {
+            ribs.push((super::bgp::GLOBAL.to_string(), "ipv4", counts));
+        }
+        peers.push((p, ribs));
+    }
+    let mut result = Neighbors::default();
+    result.vrf(super::bgp::GLOBAL, "");
+    for (peer, ribs) in peers {
+        if ribs.is_empty() {
+            result.add(peer);
+            continue;
+        }
+        for (vrf, family, [_, received, accepted, _]) in ribs {
+            let mut p = peer.clone();
+            p.vrf = vrf;
+            p.afi = family.to_string();
+            p.received = received;
+            p.accepted = accepted;
+            result.add(p);
+        }
+    }
+    Ok(result.json())
 }

@@ -6,6 +6,7 @@
 //! A getter a platform cannot answer is refused with
 //! [`ParseError::Unsupported`], never guessed.
 
+pub mod bgp;
 pub mod napalm;
 
 mod asa;

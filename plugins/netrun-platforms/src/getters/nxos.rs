@@ -36,6 +36,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show mac address-table"],
         build: mac_address_table,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show bgp all summary vrf all"],
+        build: bgp_neighbors,
+    },
 ];
 
 /// The abbreviations of `show interface brief`.
@@ -202,4 +207,8 @@ fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
 
 fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
     super::ifaces::cisco("show interface", out[0], ERRORS)
+}
+
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    super::bgp::cisco_summary("show bgp all summary vrf all", out[0], ERRORS)
 }

@@ -37,6 +37,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display arp all"],
         build: arp_table,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["display bgp peer"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -186,4 +191,18 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
 
 fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
     super::ifaces::vrp("display interface", out[0], ERRORS)
+}
+
+/// `display bgp peer`: `Peer V AS MsgRcvd MsgSent OutQ Up/Down State
+/// PrefRcv`; a state may be two words (`No neg`).
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    super::bgp::display_peers("display bgp peer", out[0], ERRORS, |w| {
+        (w.len() >= 9).then(|| super::bgp::DisplayRow {
+            ip: w[0],
+            remote_as: w[2],
+            up_down: w[6],
+            state: w[7..w.len() - 1].join(" "),
+            received: w[w.len() - 1],
+        })
+    })
 }

@@ -38,6 +38,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show arp"],
         build: arp_table,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show bgp summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 /// The abbreviations of `show interfaces brief`.
@@ -177,4 +182,8 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
 
 fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
     super::ifaces::cisco("show interfaces", out[0], ERRORS)
+}
+
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    super::bgp::cisco_summary("show bgp summary", out[0], ERRORS)
 }
