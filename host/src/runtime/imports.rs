@@ -67,7 +67,7 @@ fn options(o: Option<CallOptions>) -> Result<CommandOptions, Error> {
 }
 
 fn pattern(what: &str, p: &str) -> Result<Regex, Error> {
-    Regex::new(p).map_err(|e| {
+    crate::transport::platform::device_pattern(p).map_err(|e| {
         Error::new(
             ErrorClass::Internal,
             format!("{what} `{p}` is not a valid regex: {e}"),

@@ -203,7 +203,7 @@ impl ConfigMechanics {
             return Err(ConfigMechanicsError::NoShowRunning);
         }
         let re = |field: &str, p: &str| {
-            Regex::new(p).map_err(|source| ConfigMechanicsError::BadPattern {
+            super::platform::device_pattern(p).map_err(|source| ConfigMechanicsError::BadPattern {
                 field: field.to_string(),
                 pattern: p.to_string(),
                 source,

@@ -173,12 +173,90 @@ impl TransitionSpec {
     }
 }
 
+/// Compile a pattern matched against device text (prompts, pagers,
+/// challenges, configuration output) with `\w`, `\d` and `\s` as ASCII
+/// classes, the rest as written. Prompts are ASCII, and a Unicode class
+/// under a bounded repeat explodes: `^[\w.\-@/:+]{1,63}#\s*$` takes 40 ms
+/// to compile and 3 µs a match with Unicode `\w`, 0.07 ms and 65 ns with
+/// ASCII `\w` (release build); the 127 patterns of the first-party
+/// platforms took 1.6 s to compile. On ASCII text both match the same lines;
+/// `[^\]]` or `\S` still match non-ASCII text (a path in a shell prompt).
+pub fn device_pattern(p: &str) -> Result<Regex, regex::Error> {
+    match ascii_classes(p) {
+        Some(text) => Regex::new(&text).or_else(|_| Regex::new(p)),
+        // Not parseable: compile as written for the regex crate's error.
+        None => Regex::new(p),
+    }
+}
+
+/// `p` with its Perl classes (`\w`, `\D`, …) rewritten as the POSIX ASCII
+/// classes of the same meaning (`[[:word:]]`, `[[:^digit:]]`, …).
+fn ascii_classes(p: &str) -> Option<String> {
+    use regex_syntax::ast::{
+        Ast, ClassAscii, ClassAsciiKind, ClassBracketed, ClassPerl, ClassPerlKind, ClassSet,
+        ClassSetItem,
+    };
+    fn ascii(c: &ClassPerl) -> ClassAscii {
+        ClassAscii {
+            span: c.span,
+            kind: match c.kind {
+                ClassPerlKind::Digit => ClassAsciiKind::Digit,
+                ClassPerlKind::Space => ClassAsciiKind::Space,
+                ClassPerlKind::Word => ClassAsciiKind::Word,
+            },
+            negated: c.negated,
+        }
+    }
+    fn in_set(set: &mut ClassSet) {
+        match set {
+            ClassSet::Item(item) => in_item(item),
+            ClassSet::BinaryOp(op) => {
+                in_set(&mut op.lhs);
+                in_set(&mut op.rhs);
+            }
+        }
+    }
+    fn in_item(item: &mut ClassSetItem) {
+        match item {
+            ClassSetItem::Perl(c) => *item = ClassSetItem::Ascii(ascii(c)),
+            ClassSetItem::Bracketed(b) => in_set(&mut b.kind),
+            ClassSetItem::Union(u) => u.items.iter_mut().for_each(in_item),
+            _ => {}
+        }
+    }
+    fn walk(ast: &mut Ast) {
+        match ast {
+            Ast::ClassPerl(c) => {
+                let class = ascii(c);
+                *ast = Ast::ClassBracketed(Box::new(ClassBracketed {
+                    span: class.span,
+                    negated: false,
+                    kind: ClassSet::Item(ClassSetItem::Ascii(class)),
+                }));
+            }
+            Ast::ClassBracketed(b) => in_set(&mut b.kind),
+            Ast::Repetition(r) => walk(&mut r.ast),
+            Ast::Group(g) => walk(&mut g.ast),
+            Ast::Alternation(a) => a.asts.iter_mut().for_each(walk),
+            Ast::Concat(c) => c.asts.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut ast = regex_syntax::ast::parse::Parser::new().parse(p).ok()?;
+    walk(&mut ast);
+    let mut text = String::new();
+    regex_syntax::ast::print::Printer::new()
+        .print(&ast, &mut text)
+        .ok()?;
+    Some(text)
+}
+
 impl Platform {
     /// Compile a driver's declaration. The error names the platform, the mode
     /// and the pattern that is wrong, for the driver's author.
     pub fn compile(spec: &PlatformSpec) -> Result<Platform, PlatformError> {
         let re = |what: &str, p: &str| {
-            Regex::new(p).map_err(|source| PlatformError::BadPattern {
+            device_pattern(p).map_err(|source| PlatformError::BadPattern {
                 platform: spec.name.clone(),
                 what: what.to_string(),
                 pattern: p.to_string(),
@@ -306,6 +384,37 @@ impl Platform {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn device_patterns_use_ascii_classes_and_stay_small() {
+        let p = r"^[\w.\-@/:+]{1,63}\([a-z][\w.\-@/:+]{0,40}\)#\s*$";
+        let small = |text: &str| regex::RegexBuilder::new(text).size_limit(1 << 20).build();
+        assert!(small(p).is_err(), "Unicode \\w under {{1,63}} is megabytes");
+        let ascii = ascii_classes(p).unwrap();
+        assert!(small(&ascii).is_ok(), "{ascii}");
+        let re = device_pattern(p).unwrap();
+        assert!(re.is_match("core-sw1.lab(config-if)#"));
+        assert!(re.is_match("R1(config-router-af)# "));
+        assert!(!re.is_match("core-sw1.lab#"));
+        // ASCII \w: a letter outside ASCII is not a word character…
+        assert!(!device_pattern(r"^\w+#$").unwrap().is_match("r\u{e9}seau#"));
+        // …but negated classes still match any text.
+        let shell = device_pattern(r"^\[[\w.\-]+@[\w.\-]+ [^\]]+\]\$\s*$").unwrap();
+        assert!(shell.is_match("[admin@web1 ~/donn\u{e9}es]$ "));
+        assert!(
+            device_pattern(r"^\S+ \D\W$")
+                .unwrap()
+                .is_match("\u{e9}t\u{e9} x!")
+        );
+        // Escapes, flags and groups survive the rewrite.
+        let pager = device_pattern(r"(?i)^\s*-+\s?\(?more(?: \d+%)?\)?\s?-+\s*$").unwrap();
+        assert!(pager.is_match(" --More-- "));
+        assert!(pager.is_match("---(more 42%)---"));
+        let named = device_pattern(r"(?P<host>[\w-]+)[>#]").unwrap();
+        assert_eq!(&named.captures("sw-1#").unwrap()["host"], "sw-1");
+        // A pattern that does not parse gives the regex crate's error.
+        assert!(device_pattern(r"^[\w+$").is_err());
+    }
 
     /// An IOS-like platform for transport tests (the real one comes from the
     /// cisco-ios driver plugin).
