@@ -1038,8 +1038,14 @@ impl Cli {
             "lldp" => {
                 let t = args.first().ok_or(Fail::Incomplete)?;
                 keyword(t, &["neighbors"])?;
-                no_more(&args[1..])?;
-                templates::show_lldp_neighbors(p, &d.state())
+                match args.get(1) {
+                    None => templates::show_lldp_neighbors(p, &d.state()),
+                    Some(t) => {
+                        keyword(t, &["detail"])?;
+                        no_more(&args[2..])?;
+                        templates::show_lldp_neighbors_detail(p, &d.state())
+                    }
+                }
             }
             // Only the switches have a MAC address table (routers refuse `mac`).
             "mac" if p.platform.is_switch() => {
@@ -1760,6 +1766,50 @@ mod tests {
                 assert!(i.protocol_up() && i.kind == IfKind::Gigabit, "{local}");
             }
             seen += total;
+        }
+        assert!(seen > 6, "a dozen devices have neighbours: {seen}");
+    }
+
+    #[test]
+    fn lldp_detail_lists_the_neighbours_of_the_lldp_table() {
+        use netrun_plugin_netrun_platforms::getters::answer_in;
+        let getters = netrun_plugin_cisco_ios::getters::GETTERS;
+        let mut seen = 0;
+        for index in 0..12 {
+            let dev = Device::generate(42, index, format!("r{index:03}"), Instant::now());
+            let mut c = cli_on(dev.clone());
+            let mut get = |cmd: &str, getter: &str| {
+                let out = String::from_utf8(c.run_exec(cmd).0)
+                    .unwrap()
+                    .replace("\r\n", "\n");
+                let outputs = [(cmd.to_string(), out.clone())];
+                answer_in(getters, "cisco_ios", getter, &outputs)
+                    .unwrap_or_else(|e| panic!("{e}\n{out}"))
+            };
+            let table = get("show lldp neighbors", "lldp_neighbors");
+            let detail = get("show lldp neighbors detail", "lldp_neighbors_detail");
+            let brief = |v: &serde_json::Value, name: &str, port: &str| {
+                let mut rows: Vec<(String, String, String)> = v
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|(local, l)| {
+                        l.as_array().unwrap().iter().map(move |n| {
+                            let s = |k: &str| n[k].as_str().unwrap().to_string();
+                            (local.clone(), s(name), s(port))
+                        })
+                    })
+                    .collect();
+                rows.sort();
+                rows
+            };
+            let rows = brief(&table, "hostname", "port");
+            assert_eq!(
+                rows,
+                brief(&detail, "remote_system_name", "remote_port"),
+                "{detail}"
+            );
+            seen += rows.len();
         }
         assert!(seen > 6, "a dozen devices have neighbours: {seen}");
     }

@@ -476,6 +476,57 @@ pub fn show_lldp_neighbors(p: &Profile, s: &DeviceState) -> String {
     o
 }
 
+/// `show lldp neighbors detail`: the neighbours of `show lldp neighbors`,
+/// a dashed block each, the system description on the lines after its key.
+pub fn show_lldp_neighbors_detail(p: &Profile, s: &DeviceState) -> String {
+    let mut o = String::new();
+    let mut count = 0;
+    for i in &s.interfaces {
+        let Some(a) = attached(p, i) else { continue };
+        let Some(n) = a.lldp else { continue };
+        count += 1;
+        let (descr, port_descr) = match n.caps {
+            "B,T" => (
+                "Cisco IP Phone 8841, V1, sip88xx.12-8-1-0001-455",
+                "SW PORT",
+            ),
+            "" => ("VMware ESX Server 7.0.3 build-20328353", "vmnic0"),
+            _ => (
+                "Cisco IOS Software [Amsterdam], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.3.4, RELEASE SOFTWARE (fc3)\nTechnical Support: http://www.cisco.com/techsupport\nCopyright (c) 1986-2021 by Cisco Systems, Inc.",
+                "uplink",
+            ),
+        };
+        let caps = if n.caps.is_empty() {
+            "not advertised".to_string()
+        } else {
+            n.caps.to_string()
+        };
+        let _ = write!(
+            o,
+            "------------------------------------------------\n\
+             Local Intf: {}\n\
+             Chassis id: {}\n\
+             Port id: {}\n\
+             Port Description: {port_descr}\n\
+             System Name: {}\n\n\
+             System Description: \n{descr}\n\n\
+             Time remaining: {} seconds\n\
+             System Capabilities: {caps}\n\
+             Enabled Capabilities: {caps}\n\
+             Management Addresses - not advertised\n\
+             Auto Negotiation - supported, enabled\n\
+             Vlan ID: - not advertised\n\n",
+            abbreviate(&i.name),
+            mac_text(a.mac),
+            n.port,
+            n.device,
+            n.hold.saturating_sub(15),
+        );
+    }
+    let _ = write!(o, "\nTotal entries displayed: {count}\n\n");
+    o
+}
+
 /// `show bgp all summary`: a router peers with the router at the far end
 /// of each routed link that speaks LLDP (the core uplink and the
 /// distribution routers, from [`attached`]); a session is up while its

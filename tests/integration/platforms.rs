@@ -101,7 +101,7 @@ async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
             &h,
             &[
                 "get",
-                "facts,interfaces,lldp_neighbors,arp_table,bgp_neighbors",
+                "facts,interfaces,lldp_neighbors,lldp_neighbors_detail,arp_table,bgp_neighbors",
                 "-i",
                 &i,
             ],
@@ -122,7 +122,13 @@ async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        for getter in ["interfaces", "lldp_neighbors", "arp_table", "bgp_neighbors"] {
+        for getter in [
+            "interfaces",
+            "lldp_neighbors",
+            "lldp_neighbors_detail",
+            "arp_table",
+            "bgp_neighbors",
+        ] {
             if unsupported.contains(&getter) {
                 assert!(d.get(getter).is_none(), "{r}");
                 continue;

@@ -1977,6 +1977,33 @@ mod tests {
                                 }
                             }
                         }
+                        // Every persona neighbour, under its name and port.
+                        Ok(v) if getter == "lldp_neighbors_detail" => {
+                            let mut found: Vec<(String, String)> = v
+                                .as_object()
+                                .into_iter()
+                                .flat_map(|m| m.values())
+                                .flat_map(|l| l.as_array().cloned().unwrap_or_default())
+                                .map(|n| {
+                                    let s = |k: &str| n[k].as_str().unwrap_or_default().to_string();
+                                    (s("remote_system_name"), s("remote_port"))
+                                })
+                                .collect();
+                            let mut want: Vec<(String, String)> = dev
+                                .facts
+                                .lldp
+                                .iter()
+                                .map(|n| (n.host.clone(), n.port.clone()))
+                                .collect();
+                            found.sort();
+                            want.sort();
+                            if found != want {
+                                failures.push(format!(
+                                    "{} lldp_neighbors_detail: {found:?}, persona {want:?}",
+                                    d.platform
+                                ));
+                            }
+                        }
                         // Every persona peer, with its AS and whether it is up.
                         Ok(v) if getter == "bgp_neighbors" => {
                             for p in &dev.facts.bgp {

@@ -33,6 +33,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbors detail"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["show ip arp"],
         build: arp_table,
@@ -170,6 +175,14 @@ fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
 fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     netrun_plugin_netrun_platforms::getters::bgp::cisco_summary(
         "show bgp all summary",
+        out[0],
+        ERRORS,
+    )
+}
+
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    netrun_plugin_netrun_platforms::getters::lldp::cisco_detail(
+        "show lldp neighbors detail",
         out[0],
         ERRORS,
     )

@@ -35,6 +35,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["lldpctl -f keyvalue"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["ip -4 neigh show"],
         build: arp_table,
@@ -186,13 +191,14 @@ fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
     Ok(Value::Object(map))
 }
 
-fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+/// lldpd's neighbours from `lldpctl -f keyvalue`: `lldp.<port>.<field>=value`
+/// (`chassis.name`, `port.ifname`, `chassis.Bridge.enabled=on` …).
+fn lldp_details(output: &str) -> Result<Vec<super::lldp::Detail>, ParseError> {
     let command = "lldpctl -f keyvalue";
-    check(command, out[0], ERRORS)?;
-    // `lldp.ens18.chassis.name=sw1.lab`, `lldp.ens18.port.ifname=Gi1/0/12`
-    let mut neighbours: Vec<(String, String, String)> = Vec::new();
+    check(command, output, ERRORS)?;
+    let mut neighbours: Vec<super::lldp::Detail> = Vec::new();
     let mut seen = false;
-    for line in lines(out[0]) {
+    for line in lines(output) {
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
@@ -203,31 +209,57 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         let Some((local, field)) = rest.split_once('.') else {
             continue;
         };
-        let i = match neighbours.iter().position(|(l, _, _)| l == local) {
+        let i = match neighbours.iter().position(|n| n.local == local) {
             Some(i) => i,
             None => {
-                neighbours.push((local.to_string(), String::new(), String::new()));
+                neighbours.push(super::lldp::Detail {
+                    local: local.to_string(),
+                    ..Default::default()
+                });
                 neighbours.len() - 1
             }
         };
+        let n = &mut neighbours[i];
+        let value = value.to_string();
         match field {
-            "chassis.name" => neighbours[i].1 = value.to_string(),
-            "port.ifname" => neighbours[i].2 = value.to_string(),
+            "chassis.name" => n.remote_system_name = value,
+            "chassis.descr" => n.remote_system_description = value,
+            "chassis.mac" | "chassis.local" => n.remote_chassis_id = value,
+            "port.ifname" => n.remote_port = value,
             // Without an ifname the port is identified by MAC or local id.
-            "port.mac" | "port.local" if neighbours[i].2.is_empty() => {
-                neighbours[i].2 = value.to_string()
+            "port.mac" | "port.local" if n.remote_port.is_empty() => n.remote_port = value,
+            "port.descr" => n.remote_port_description = value,
+            _ => {
+                // `chassis.Bridge.enabled=on`: the neighbour has the capability, on or off.
+                if let Some(cap) = field
+                    .strip_prefix("chassis.")
+                    .and_then(|c| c.strip_suffix(".enabled"))
+                {
+                    let name = super::lldp::capabilities(cap);
+                    if value == "on" {
+                        n.enable_capab.extend(name.iter().cloned());
+                    }
+                    n.capab.extend(name);
+                }
             }
-            _ => {}
         }
     }
-    if !seen && !out[0].trim().is_empty() {
+    if !seen && !output.trim().is_empty() {
         return Err(missing(command, "`lldp.<interface>.…=` lines"));
     }
+    Ok(neighbours)
+}
+
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     let mut map = Map::new();
-    for (local, device, port) in neighbours {
-        napalm::add_lldp(&mut map, &local, &device, &port);
+    for n in lldp_details(out[0])? {
+        napalm::add_lldp(&mut map, &n.local, &n.remote_system_name, &n.remote_port);
     }
     Ok(Value::Object(map))
+}
+
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    Ok(super::lldp::json(lldp_details(out[0])?))
 }
 
 fn arp_table(out: &[&str]) -> Result<Value, ParseError> {

@@ -27,6 +27,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbors detail"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["show ip arp vrf all"],
         build: arp_table,
@@ -211,4 +216,8 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
 
 fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     super::bgp::cisco_summary("show bgp all summary vrf all", out[0], ERRORS)
+}
+
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::cisco_detail("show lldp neighbors detail", out[0], ERRORS)
 }
