@@ -109,6 +109,18 @@ impl Session {
         Ok(self.0.send_command(command, Some(&(&options).into()))?)
     }
 
+    /// Send one command in timing mode (Netmiko's `send_command_timing`):
+    /// its output is what the device printed until it stayed quiet for
+    /// `settle_ms` milliseconds (`None`: 2000), for output that ends in no
+    /// prompt (a menu, a question). Echo and a trailing prompt are removed.
+    pub fn send_command_timing(
+        &self,
+        command: &str,
+        settle_ms: Option<u32>,
+    ) -> Result<String, Error> {
+        Ok(self.0.send_command_timing(command, settle_ms, None)?)
+    }
+
     /// Send commands in order; stops at the first failure.
     pub fn send_commands(&self, commands: &[&str]) -> Result<Vec<String>, Error> {
         let commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();

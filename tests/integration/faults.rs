@@ -120,6 +120,12 @@ async fn each_lab_fault_yields_its_error_class_within_the_deadline_and_healthy_d
             assert!(message.starts_with(&format!("{device}: ")), "{r}");
         }
     }
+    // A peer that is not SSH is named by what it sent.
+    let m = records["r004"]["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        m.contains(r#"is not an SSH server: it sent "HTTP/1.1 400 Bad Request""#),
+        "{m}"
+    );
     for i in 8..=12 {
         let r = &records[&format!("r{i:03}")];
         assert_eq!(class(r), "ok", "{r}");

@@ -170,6 +170,62 @@ async fn a_rejected_command_keeps_the_outputs_before_it_and_marks_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn timing_mode_returns_a_question_no_prompt_pattern_matches_and_then_its_answer() {
+    let (_lab, inv) = lab(1, &[]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("r.jsonl");
+    // `Destination filename [startup-config]?` is no prompt of cisco_ios:
+    // waiting for a prompt, the command can only time out.
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["copy running-config startup-config"],
+        &["--command-timeout", "2"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert_eq!(read_jsonl(&out)[0]["error"]["class"], "command-timeout");
+
+    let cmds = ["copy running-config startup-config", "", "show clock"];
+    let started = Instant::now();
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &cmds,
+        &["--timing", "--settle", "400"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let r = &read_jsonl(&out)[0];
+    let c = commands_of(r);
+    assert_eq!(
+        c[0]["output"], "Destination filename [startup-config]?",
+        "{r}"
+    );
+    assert_eq!(c[1]["output"], "Building configuration...\n[OK]", "{r}");
+    let clock = c[2]["output"].as_str().unwrap();
+    assert!(
+        clock.contains("UTC") && !clock.contains("r001#"),
+        "{clock:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(3 * 400));
+
+    // A settle time that cannot end a command, or timing flags that
+    // contradict each other, stop the run before it starts.
+    for bad in [
+        &["--timing", "--settle", "0"][..],
+        &["--settle", "300"],
+        &["--timing", "--settle", "5000", "--command-timeout", "2"],
+        &["--timing", "--expect", "x", "--answer", "y"],
+    ] {
+        let o = run(exec(&home, inv.path(), &out, &["show clock"], bad)).await;
+        assert_eq!(o.status.code(), Some(1), "{bad:?}: {}", stderr(&o));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn exec_goes_over_eapi_for_an_arista_device_with_an_http_endpoint() {
     let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
         devices: 0,

@@ -193,6 +193,43 @@ async fn command_outside_the_granted_patterns_is_denied_before_reaching_the_devi
     assert!(m.contains("never reached the device"), "{m}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn timing_mode_is_held_to_the_same_command_grants() {
+    let v = attack("command-timing", "denied").await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("show running-config"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_reads_a_command_in_timing_mode_without_echo_or_prompt() {
+    let (_lab, inv) = lab().await;
+    let home = TempDir::new("sandbox-home");
+    let mut cmd = hostile_cmd(&home, &inv, "none", &["command=show version"]);
+    cmd.args(["--param", "settle_ms=300"]);
+    let r = tokio::task::spawn_blocking(move || run_measured(cmd))
+        .await
+        .unwrap();
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert_eq!(r.records.len(), DEVICES);
+    for rec in &r.records {
+        let lines: Vec<&str> = rec["data"]["lines"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{rec}"))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let device = rec["device"].as_str().unwrap();
+        assert!(lines[0].starts_with("Cisco IOS"), "{device}: {lines:?}");
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.contains("show version") || l.trim() == format!("{device}#")),
+            "echo or prompt left in: {lines:?}"
+        );
+        assert_eq!(rec["data"]["mode"], "privileged-exec", "{rec}");
+    }
+}
+
 /// A local HTTP server that counts the connections it accepts.
 fn counting_listener() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::atomic::{AtomicUsize, Ordering};

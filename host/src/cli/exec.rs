@@ -2,9 +2,11 @@
 //! before any byte is sent, and how the run goes on after a failure.
 
 use crate::runner::ExecOptions;
+use crate::transport::session::DEFAULT_SETTLE;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Command options of `netrun exec`.
 #[derive(Debug, Args, Clone, Default)]
@@ -30,6 +32,16 @@ pub struct ExecCommandArgs {
     /// The answer to the --expect of the same position.
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub answer: Vec<String>,
+    /// Timing mode, for output that ends in no prompt of the platform (a
+    /// menu, a question): each command ends once the device has printed
+    /// something and then stayed quiet for --settle (Netmiko's
+    /// send_command_timing). Pagers are still answered.
+    #[arg(long, conflicts_with = "expect")]
+    pub timing: bool,
+    /// Quiet time that ends a command in timing mode, in milliseconds; below
+    /// --command-timeout [default: 2000, Netmiko's last_read].
+    #[arg(long, value_name = "MS", requires = "timing", value_parser = clap::value_parser!(u64).range(1..))]
+    pub settle: Option<u64>,
 }
 
 impl ExecCommandArgs {
@@ -86,7 +98,24 @@ impl ExecCommandArgs {
         Ok(ExecOptions {
             continue_on_error: self.continue_on_error,
             answers,
+            settle: self
+                .timing
+                .then(|| self.settle.map_or(DEFAULT_SETTLE, Duration::from_millis)),
         })
+    }
+
+    /// Refuse a settle time that cannot end a command before `--command-timeout`.
+    pub fn check_settle(&self, command_timeout: Option<f64>) -> anyhow::Result<()> {
+        let (Some(settle), Some(limit)) = (self.options()?.settle, command_timeout) else {
+            return Ok(());
+        };
+        if settle.as_secs_f64() >= limit {
+            bail!(
+                "--settle {} ms is not below --command-timeout {limit} s: a command in timing mode could never end; lower --settle or raise --command-timeout",
+                settle.as_millis()
+            );
+        }
+        Ok(())
     }
 }
 
@@ -142,6 +171,30 @@ mod tests {
         for bad in ["show\tclock", "show \u{1b}[A", "show\u{7f}"] {
             assert!(args().commands(&[bad.into()]).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn timing_mode_settles_after_two_seconds_unless_told_and_below_the_command_timeout() {
+        assert_eq!(args().options().unwrap().settle, None);
+        let timing = ExecCommandArgs {
+            timing: true,
+            ..args()
+        };
+        assert_eq!(timing.options().unwrap().settle, Some(DEFAULT_SETTLE));
+        let quick = ExecCommandArgs {
+            settle: Some(300),
+            ..timing.clone()
+        };
+        assert_eq!(
+            quick.options().unwrap().settle,
+            Some(Duration::from_millis(300))
+        );
+        assert!(quick.check_settle(Some(1.0)).is_ok());
+        let e = format!("{:#}", quick.check_settle(Some(0.3)).unwrap_err());
+        assert!(
+            e.contains("--settle 300 ms") && e.contains("--command-timeout"),
+            "{e}"
+        );
     }
 
     #[test]

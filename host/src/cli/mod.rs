@@ -307,9 +307,11 @@ impl Cli {
             }
             Command::Exec(a) if a.target.nats.nats.is_some() => {
                 let options = a.how.options()?;
+                a.how.check_settle(a.target.command_timeout)?;
                 let job = crate::cluster::TaskJob::Exec {
                     commands: a.how.commands(&a.commands)?,
                     continue_on_error: options.continue_on_error,
+                    settle_ms: options.settle.map(|d| d.as_millis() as u64),
                     answers: options
                         .answers
                         .iter()
@@ -328,6 +330,7 @@ impl Cli {
                 // Checked before anything is dialled.
                 let commands = a.how.commands(&a.commands)?;
                 let options = a.how.options()?;
+                a.how.check_settle(a.target.command_timeout)?;
                 let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
                 sweep_exec(&dirs, Job::Exec { commands, options }, &policy, a.target).await
             }

@@ -33,6 +33,9 @@ pub enum TaskJob {
         /// Prompts to answer: (regular expression, answer), in order.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         answers: Vec<(String, String)>,
+        /// Timing mode: the quiet time in milliseconds that ends each command.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settle_ms: Option<u64>,
     },
     /// NAPALM-style getters (`netrun get`).
     Get {
@@ -281,6 +284,7 @@ mod tests {
                 commands: vec!["show version".into()],
                 continue_on_error: false,
                 answers: vec![],
+                settle_ms: None,
             },
             ..task()
         };
@@ -296,12 +300,14 @@ mod tests {
                 commands: vec!["copy running-config startup-config".into()],
                 continue_on_error: true,
                 answers: vec![(r"\[confirm\]".into(), "y".into())],
+                settle_ms: Some(500),
             },
             ..task()
         };
         let v: Value = serde_json::from_slice(&exec.to_bytes()).unwrap();
         assert_eq!(v["job"]["exec"]["continue_on_error"], json!(true));
         assert_eq!(v["job"]["exec"]["answers"], json!([[r"\[confirm\]", "y"]]));
+        assert_eq!(v["job"]["exec"]["settle_ms"], json!(500));
         assert_eq!(Task::parse(&exec.to_bytes()).unwrap(), exec);
         let get = Task {
             job: TaskJob::Get {

@@ -275,6 +275,7 @@ async fn run_task(shared: &Shared, task: &Task) -> Record {
             commands,
             continue_on_error,
             answers,
+            settle_ms,
         } => {
             let mut compiled = Vec::with_capacity(answers.len());
             for (expect, answer) in answers {
@@ -296,6 +297,7 @@ async fn run_task(shared: &Shared, task: &Task) -> Record {
                 options: runner::ExecOptions {
                     continue_on_error: *continue_on_error,
                     answers: compiled,
+                    settle: settle_ms.map(std::time::Duration::from_millis),
                 },
             }
         }

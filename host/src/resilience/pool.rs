@@ -58,6 +58,8 @@ impl Default for PoolConfig {
 struct Idle<S> {
     session: S,
     since: Instant,
+    /// The settings it was opened with ([`Pool::checkout_as`]).
+    identity: u64,
 }
 
 /// One device's sessions: its slots and its idle sessions.
@@ -122,11 +124,19 @@ impl<S: Pooled> Pool<S> {
             .clone()
     }
 
+    /// [`checkout_as`](Pool::checkout_as) for callers whose sessions of a
+    /// key are all opened alike.
+    pub async fn checkout(&self, key: &str) -> Lease<S> {
+        self.checkout_as(key, 0).await
+    }
+
     /// Take one of `key`'s slots, waiting while all are leased (bound the
     /// wait with the caller's deadline). The lease carries the most recently
-    /// used live idle session, if any; dead idle sessions are dropped on the
-    /// way. With no session, open one and [`put`](Lease::put) it in the lease.
-    pub async fn checkout(&self, key: &str) -> Lease<S> {
+    /// used live idle session opened with the same settings (`identity`),
+    /// if any; dead idle sessions, and those opened with other settings (a
+    /// configuration reloaded since), are closed on the way. With no
+    /// session, open one and [`put`](Lease::put) it in the lease.
+    pub async fn checkout_as(&self, key: &str, identity: u64) -> Lease<S> {
         let slot = self.slot(key);
         // The semaphore is never closed, so acquiring cannot fail; the arm
         // is there to avoid a panic path.
@@ -137,7 +147,7 @@ impl<S: Pooled> Pool<S> {
             let mut idle = slot.idle();
             let mut found = None;
             while let Some(entry) = idle.pop() {
-                if entry.session.is_alive() {
+                if entry.session.is_alive() && entry.identity == identity {
                     found = Some(entry.session);
                     break;
                 }
@@ -156,6 +166,7 @@ impl<S: Pooled> Pool<S> {
             session,
             slot,
             generation,
+            identity,
             _permit: permit,
         }
     }
@@ -291,6 +302,8 @@ pub struct Lease<S> {
     slot: Arc<Slot<S>>,
     /// The slot's generation at checkout.
     generation: u64,
+    /// The settings its session is (to be) opened with.
+    identity: u64,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -325,6 +338,7 @@ impl<S: Pooled> Lease<S> {
                 self.slot.idle().push(Idle {
                     session,
                     since: Instant::now(),
+                    identity: self.identity,
                 });
                 drop(self);
                 pool.trim().await;
@@ -413,6 +427,28 @@ mod tests {
         assert_eq!(use_session(&p, &o, "r2").await, (2, false));
         assert_eq!(o.opened(), 2);
         assert_eq!(p.stats(), PoolStats { idle: 2, leased: 0 });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_opened_with_old_settings_is_never_handed_to_a_checkout_with_new_ones() {
+        let (p, o) = (pool(1, 60, 10), Opener::new());
+        let (old, new) = (1, 2);
+        // A poll started before a reload opens and returns its session
+        // after the reload retired the device's sessions.
+        p.retire(|_| true).await;
+        let mut late = p.checkout_as("r1", old).await;
+        late.put(o.open().0);
+        late.checkin(&p).await;
+        assert_eq!(p.stats().idle, 1);
+        // The new configuration's poll gets a fresh session; the old one closes.
+        let mut lease = p.checkout_as("r1", new).await;
+        assert!(lease.session().is_none() && !lease.reused());
+        assert_eq!(o.closed(), 1);
+        lease.put(o.open().0);
+        lease.checkin(&p).await;
+        let mut again = p.checkout_as("r1", new).await;
+        assert_eq!(again.session().map(|s| s.id), Some(2));
+        again.checkin(&p).await;
     }
 
     #[tokio::test(start_paused = true)]

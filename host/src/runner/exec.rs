@@ -8,6 +8,7 @@ use crate::runtime::device::DeviceContext;
 use crate::transport::CommandOptions;
 use regex::Regex;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// How `exec` sends its commands.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +19,9 @@ pub struct ExecOptions {
     /// Prompts to answer, in order: a command whose output ends in
     /// `expect` gets `answer` typed in (Netmiko's `expect_string`).
     pub answers: Vec<(Regex, String)>,
+    /// Timing mode: each command ends once the device was quiet this long
+    /// (Netmiko's `send_command_timing`), not at a prompt.
+    pub settle: Option<Duration>,
 }
 
 /// Send `commands` in order. The value is the `commands` list, one entry
@@ -101,6 +105,11 @@ async fn cli(
     let progress = ctx.progress();
     let session = ctx.session().await?;
     progress.set_step(format!("waiting for the answer to `{command}`"));
+    if let Some(settle) = options.settle {
+        return session
+            .send_command_timing(command, settle, &CommandOptions::default())
+            .await;
+    }
     if options.answers.is_empty() {
         return session
             .send_command(command, &CommandOptions::default())

@@ -123,6 +123,21 @@ impl DeviceContext {
         pool_key(&t.device, &t.username, &t.host, t.port, &self.platform_name)
     }
 
+    /// What this device's sessions are opened with: the target's settings
+    /// and the build of its driver (which defines the platform). A pooled
+    /// session opened under other settings, e.g. by a poll that started
+    /// before `netrun serve` reloaded a changed password, is never reused.
+    fn session_identity(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.target.session_identity().hash(&mut h);
+        self.platform
+            .as_ref()
+            .map(|p| p.driver.sha256.as_str())
+            .hash(&mut h);
+        h.finish()
+    }
+
     /// The device a session pool key belongs to.
     pub fn device_of_pool_key(key: &str) -> &str {
         // Split from the right: the device name is the one part of
@@ -172,7 +187,8 @@ impl DeviceContext {
         if self.lease.is_none() {
             self.set_step("waiting for a free session slot of the device");
             let key = self.pool_key();
-            self.lease = Some(self.connectivity.pool.checkout(&key).await);
+            let identity = self.session_identity();
+            self.lease = Some(self.connectivity.pool.checkout_as(&key, identity).await);
         }
         let alive = self
             .lease

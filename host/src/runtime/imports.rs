@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorClass};
 use crate::telemetry::metrics;
 use crate::telemetry::plugin::{Kind, Sample};
 use crate::transport::http;
+use crate::transport::session::DEFAULT_SETTLE;
 use crate::transport::{CliSession, CommandOptions};
 use regex::Regex;
 use std::time::Duration;
@@ -153,6 +154,35 @@ impl PluginState {
         let opts = options(opts)?;
         self.with_session(command, async |s| s.send_command(command, &opts).await)
             .await
+    }
+
+    /// Send one granted command in timing mode: its output ends once the
+    /// device was quiet for `settle_ms` (default [`DEFAULT_SETTLE`]).
+    pub(crate) async fn cli_send_command_timing(
+        &mut self,
+        command: &str,
+        settle_ms: Option<u32>,
+        opts: Option<CallOptions>,
+    ) -> Result<String, Error> {
+        self.denied(self.guard.check_command(command))?;
+        if opts
+            .as_ref()
+            .and_then(|o| o.expect.as_deref())
+            .is_some_and(|e| !e.is_empty())
+        {
+            return Err(Error::new(
+                ErrorClass::Internal,
+                format!(
+                    "`{command}`: send-command-timing ends at quiet, not at a pattern: drop `expect`, or use send-command with it"
+                ),
+            ));
+        }
+        let opts = options(opts)?;
+        let settle = settle_ms.map_or(DEFAULT_SETTLE, |ms| Duration::from_millis(ms.into()));
+        self.with_session(command, async |s| {
+            s.send_command_timing(command, settle, &opts).await
+        })
+        .await
     }
 
     /// Send commands in order, each checked before the first is sent.

@@ -145,6 +145,8 @@ pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Hand
         ..Default::default()
     });
     let (handler, problem) = HostKeyVerifier::new(ep.host, ep.port, ep.trust);
+    // What the peer sends first is kept, to name a service that is not SSH.
+    let (stream, first_bytes) = FirstBytes::wrap(stream);
     // russh reads each packet with two `read_exact` calls on the stream (length,
     // then body): unbuffered, that is one `recvfrom` each, plus a failed one
     // whenever the body has not arrived yet. A read buffer takes whatever the
@@ -159,7 +161,8 @@ pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Hand
         Ok(Ok(h)) => h,
         Ok(Err(e)) => {
             let note = problem.lock().ok().and_then(|mut p| p.take());
-            return Err(handshake_error(device, &addr, e, note));
+            let sent = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
+            return Err(handshake_error(device, &addr, e, note, &sent));
         }
         Err(_) => {
             return Err(err(
@@ -188,14 +191,141 @@ pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Hand
     }
 }
 
+/// How many of the peer's first bytes are kept to name what a non-SSH
+/// service sent.
+const FIRST_BYTES: usize = 64;
+
+/// A stream that keeps a copy of the first [`FIRST_BYTES`] bytes read from
+/// it, so a failed handshake can say what the peer sent. Past those bytes a
+/// read costs one branch: no lock, no copy, no allocation.
+struct FirstBytes<S> {
+    inner: S,
+    seen: Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Whether [`FIRST_BYTES`] were kept (then `seen` is never touched again).
+    full: bool,
+}
+
+impl<S: Io> FirstBytes<S> {
+    /// The wrapped stream and where its first bytes will be.
+    fn wrap(inner: S) -> (FirstBytes<S>, Arc<std::sync::Mutex<Vec<u8>>>) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::with_capacity(FIRST_BYTES)));
+        let stream = FirstBytes {
+            inner,
+            seen: seen.clone(),
+            full: false,
+        };
+        (stream, seen)
+    }
+}
+
+impl<S: Io> AsyncRead for FirstBytes<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if !self.full && buf.filled().len() > before {
+            let this = &mut *self;
+            if let Ok(mut seen) = this.seen.lock() {
+                let room = FIRST_BYTES - seen.len();
+                let new = &buf.filled()[before..];
+                seen.extend_from_slice(&new[..new.len().min(room)]);
+                this.full = seen.len() == FIRST_BYTES;
+            }
+        }
+        polled
+    }
+}
+
+impl<S: Io> AsyncWrite for FirstBytes<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// The first line of what a peer sent (all of it when no text comes
+/// before a line break); shown with `{:?}`, which escapes what is not printable.
+fn first_line(sent: &[u8]) -> String {
+    let text = String::from_utf8_lossy(sent);
+    match text.find(['\r', '\n']) {
+        Some(i) if i > 0 => text[..i].to_string(),
+        _ => text.into_owned(),
+    }
+}
+
+/// Whether `sent` holds no SSH identification string. RFC 4253 4.2 lets
+/// a server print other lines before it, so any line may carry it; the
+/// last, unfinished line counts while it can still become one.
+fn not_ssh(sent: &[u8]) -> bool {
+    if sent.is_empty() {
+        return false;
+    }
+    let mut lines = sent.split(|b| *b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let last = lines.peek().is_none();
+        if line.starts_with(b"SSH-") || (last && !line.is_empty() && b"SSH-".starts_with(line)) {
+            return false;
+        }
+    }
+    true
+}
+
 fn handshake_error(
     device: &str,
     addr: &str,
     e: russh::Error,
     host_key_note: Option<String>,
+    sent: &[u8],
 ) -> Error {
     if let Some(note) = host_key_note {
         return err(ErrorClass::HostKey, format!("{device}: {note}"));
+    }
+    // russh reports such a peer as `Version`, `Disconnected` or an early
+    // EOF, depending on when it stops talking: judge by what it sent.
+    let negotiated = matches!(
+        &e,
+        russh::Error::NoCommonAlgo { .. } | russh::Error::UnknownKey
+    );
+    if !negotiated && not_ssh(sent) {
+        return err(
+            ErrorClass::SshProtocol,
+            format!(
+                "{device}: {addr} is not an SSH server: it sent {:?}; check the port (web servers, telnet and consoles answer like this)",
+                first_line(sent)
+            ),
+        );
     }
     match e {
         russh::Error::UnknownKey => err(
@@ -227,4 +357,75 @@ fn handshake_error(
 
 fn err(class: ErrorClass, message: String) -> Error {
     Error::new(class, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn the_first_bytes_read_are_kept_and_no_more() {
+        let (mut far, near) = tokio::io::duplex(256);
+        let (mut stream, seen) = FirstBytes::wrap(near);
+        far.write_all(b"HTTP/1.1 400 Bad Request\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 10];
+        stream.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&*seen.lock().unwrap(), b"HTTP/1.1 4");
+        far.write_all(&[b'x'; 200]).await.unwrap();
+        let mut rest = vec![0u8; 216];
+        stream.read_exact(&mut rest).await.unwrap();
+        let kept = seen.lock().unwrap().clone();
+        assert_eq!(kept.len(), FIRST_BYTES);
+        assert!(kept.starts_with(b"HTTP/1.1 400 Bad Request\r\nxxx"));
+        assert!(stream.full);
+    }
+
+    #[test]
+    fn a_peer_that_is_not_ssh_is_named_by_its_first_line() {
+        let e = handshake_error(
+            "r1",
+            "127.0.0.1:8080",
+            russh::Error::Version,
+            None,
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n",
+        );
+        assert_eq!(e.class, ErrorClass::SshProtocol);
+        assert!(
+            e.message.starts_with(
+                r#"r1: 127.0.0.1:8080 is not an SSH server: it sent "HTTP/1.1 400 Bad Request""#
+            ),
+            "{}",
+            e.message
+        );
+        // Binary garbage is escaped, not written raw.
+        let e = handshake_error(
+            "r1",
+            "h:1",
+            russh::Error::Version,
+            None,
+            b"\x16\x03\x01\x02",
+        );
+        assert!(
+            e.message.contains(r#"it sent "\u{16}\u{3}\u{1}\u{2}""#),
+            "{}",
+            e.message
+        );
+        // An SSH server that closed early is not called something else.
+        let eof = || russh::Error::IO(std::io::ErrorKind::UnexpectedEof.into());
+        let e = handshake_error("r1", "h:1", eof(), None, b"SSH-2.0-OpenSSH_9.2\r\n");
+        assert!(!e.message.contains("it sent"), "{}", e.message);
+        let e = handshake_error("r1", "h:1", eof(), None, b"");
+        assert!(e.message.contains("closed the connection"), "{}", e.message);
+        // Lines before the identification string are allowed (RFC 4253 4.2).
+        let sent = b"Authorized use only\r\nSSH-2.0-Cisco-1.25\r\n";
+        let e = handshake_error("r1", "h:1", russh::Error::Disconnect, None, sent);
+        assert!(!e.message.contains("it sent"), "{}", e.message);
+        let e = handshake_error("r1", "h:1", russh::Error::Disconnect, None, b"SS");
+        assert!(!e.message.contains("it sent"), "{}", e.message);
+        let e = handshake_error("r1", "h:1", russh::Error::Disconnect, None, b"<html>");
+        assert!(e.message.contains(r#"it sent "<html>""#), "{}", e.message);
+    }
 }

@@ -952,19 +952,22 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_question_waits_for_the_answer_the_next_exchange_records() {
+    /// `copy running-config startup-config`: a question no mode's prompt
+    /// matches, then the answer (Enter) and the prompt.
+    fn copy_to_startup() -> Recording {
         let question = Exchange {
             command: "copy running-config startup-config".into(),
             output: Some("copy running-config startup-config\r\n".into()),
             prompt: Some("Destination filename [startup-config]? ".into()),
             ..Default::default()
         };
-        let (mut s, _) = open(v2(
-            "rec1#",
-            vec![question, x("", "\r\nBuilding configuration...\r\n[OK]\r\n")],
-        ))
-        .await;
+        let answer = x("", "\r\nBuilding configuration...\r\n[OK]\r\n");
+        v2("rec1#", vec![question, answer])
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_question_waits_for_the_answer_the_next_exchange_records() {
+        let (mut s, _) = open(copy_to_startup()).await;
         let re = |p: &str| Some(regex::Regex::new(p).unwrap());
         let out = s
             .send_interactive(
@@ -981,6 +984,45 @@ mod tests {
             .unwrap();
         assert!(out.contains("[OK]"), "{out}");
         assert_eq!(s.mode(), "privileged-exec");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timing_mode_returns_a_question_no_prompt_pattern_matches_then_the_answer() {
+        use crate::resilience::pool::Pooled;
+        let (mut s, replay) = open(copy_to_startup()).await;
+        let settle = Duration::from_secs(2);
+        let opts = CommandOptions::default();
+        let start = tokio::time::Instant::now();
+        let out = s
+            .send_command_timing("copy running-config startup-config", settle, &opts)
+            .await
+            .unwrap();
+        assert_eq!(out, "Destination filename [startup-config]?");
+        assert!(start.elapsed() >= settle && start.elapsed() < settle * 2);
+        // Waiting at a question: usable by this workflow, not by the pool.
+        assert!(s.is_alive() && !Pooled::is_alive(&s));
+        let out = s.send_command_timing("", settle, &opts).await.unwrap();
+        assert_eq!(out, "Building configuration...\n[OK]");
+        assert_eq!(s.mode(), "privileged-exec");
+        assert!(Pooled::is_alive(&s));
+        assert_eq!(
+            replay.typed(),
+            [
+                "",
+                "terminal length 0",
+                "copy running-config startup-config",
+                ""
+            ]
+        );
+        let e = s
+            .send_command_timing("show clock", Duration::from_secs(60), &opts)
+            .await
+            .unwrap_err();
+        assert!(
+            e.message.contains("below the command timeout"),
+            "{}",
+            e.message
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -65,7 +65,15 @@ pub struct CliSession {
     /// A read timed out: the rest of that answer may still arrive, so the
     /// session is out of step and must not be reused.
     desynced: bool,
+    /// A timing-mode command ended without a prompt of the platform (a menu,
+    /// a question): the workflow that sent it may go on, but the pool must
+    /// not hand the session to another one in that state.
+    off_prompt: bool,
 }
+
+/// Quiet time that ends a timing-mode command when none is given:
+/// Netmiko's `last_read` of `send_command_timing`.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
 
 /// How long the device must stay quiet after a prompt-shaped line whose
 /// stem differs from the learned one (`Device#` inside `show version`, or a
@@ -141,6 +149,7 @@ impl CliSession {
             stem: None,
             log: open_session_log(target),
             desynced: false,
+            off_prompt: false,
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
@@ -339,18 +348,97 @@ impl CliSession {
         Ok(transcript)
     }
 
+    /// Send one command in the current mode and return what the device
+    /// printed until it stayed quiet for `settle` (Netmiko's
+    /// `send_command_timing`), for output that ends in no prompt of the
+    /// platform: menus, questions, a prompt the platform's patterns miss.
+    /// Pagers are answered; echo and a trailing prompt, if any, are removed.
+    /// Nothing received, or output that never goes quiet, within the
+    /// command timeout is a `command-timeout`.
+    pub async fn send_command_timing(
+        &mut self,
+        command: &str,
+        settle: Duration,
+        opts: &CommandOptions,
+    ) -> Result<String> {
+        let timeout = opts.timeout.unwrap_or(self.timeouts.command);
+        if settle.is_zero() || settle >= timeout {
+            return Err(err(
+                ErrorClass::Internal,
+                format!(
+                    "{}: a settle time of {} cannot end `{command}` within its command timeout of {}: give a settle time above zero and below the command timeout",
+                    self.device,
+                    secs(settle),
+                    secs(timeout)
+                ),
+            ));
+        }
+        let started = Instant::now();
+        let le = self.platform.line_ending.clone();
+        self.write(&format!("{command}{le}")).await?;
+        let platform = self.platform.clone();
+        let end = read_quiet(self, &platform, settle, started + timeout).await;
+        let raw = match end {
+            Quiet::Settled(buf) => String::from_utf8_lossy(&buf).into_owned(),
+            Quiet::Closed(buf) => return Err(self.closed_by_device(&buf)),
+            Quiet::Failed(e) => return Err(e),
+            Quiet::Silent | Quiet::Streaming(_) => {
+                self.desynced = true;
+                let (what, buf) = match &end {
+                    Quiet::Streaming(buf) => (
+                        format!("its output did not stay quiet for {}", secs(settle)),
+                        buf.as_slice(),
+                    ),
+                    _ => ("the device printed nothing".to_string(), &[][..]),
+                };
+                let seen = tail_chars(&text::normalise(&String::from_utf8_lossy(buf)), 200);
+                return Err(err(
+                    ErrorClass::CommandTimeout,
+                    format!(
+                        "{}: `{command}` in timing mode: {what} within {}; raise --command-timeout, or lower --settle for a device that never stops printing; last 200 characters received: {seen:?}",
+                        self.device,
+                        secs(timeout)
+                    ),
+                ));
+            }
+        };
+        // Ended at a prompt of the platform: the session is back in step in
+        // that mode; else it waits in a menu or a question.
+        let last = text::last_line(&raw, 4096);
+        match self.platform.mode_of(&last) {
+            Some(m) => {
+                self.mode = m;
+                self.off_prompt = false;
+            }
+            None => self.off_prompt = true,
+        }
+        self.command_output(&raw, command, opts, started)
+    }
+
     async fn run_in_mode(&mut self, command: &str, opts: &CommandOptions) -> Result<String> {
         let timeout = opts.timeout.unwrap_or(self.timeouts.command);
         let started = Instant::now();
         let raw = self
             .exchange(command, opts.expect.as_ref(), timeout, Phase::Command)
             .await?;
+        self.command_output(&raw, command, opts, started)
+    }
+
+    /// A command's answer as the caller gets it: timed, cleaned, and a
+    /// failure indicator in it made a `rejected-command`.
+    fn command_output(
+        &self,
+        raw: &str,
+        command: &str,
+        opts: &CommandOptions,
+        started: Instant,
+    ) -> Result<String> {
         Metrics::observe(
             &metrics().command_seconds,
             &self.platform.name,
             started.elapsed(),
         );
-        let out = clean_output(&raw, command, &self.platform, opts.keep_prompt);
+        let out = clean_output(raw, command, &self.platform, opts.keep_prompt);
         if let Some(ind) = self.platform.failure_in(&out) {
             let line = out.lines().find(|l| l.contains(ind)).unwrap_or(ind).trim();
             return Err(err(
@@ -375,6 +463,9 @@ impl CliSession {
         let deadline = Instant::now() + timeout;
         let (raw, stop) = self.read_until(deadline, expect, true, phase).await?;
         self.set_mode(stop);
+        if matches!(stop, Stop::Prompt(_)) {
+            self.off_prompt = false;
+        }
         Ok(raw)
     }
 
@@ -474,19 +565,24 @@ impl CliSession {
                 Some(ChannelMsg::Data { data }) => buf.extend_from_slice(&data),
                 Some(ChannelMsg::ExtendedData { data, .. }) => buf.extend_from_slice(&data),
                 Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
-                    self.closed = true;
-                    let seen = tail_chars(&text::normalise(&String::from_utf8_lossy(&buf)), 200);
-                    return Err(err(
-                        ErrorClass::SessionClosed,
-                        format!(
-                            "{}: the device closed the session; last output: {seen:?}",
-                            self.device
-                        ),
-                    ));
+                    return Err(self.closed_by_device(&buf));
                 }
                 Some(_) => {}
             }
         }
+    }
+
+    /// The device ended the channel: the session is gone.
+    fn closed_by_device(&mut self, buf: &[u8]) -> Error {
+        self.closed = true;
+        let seen = tail_chars(&text::normalise(&String::from_utf8_lossy(buf)), 200);
+        err(
+            ErrorClass::SessionClosed,
+            format!(
+                "{}: the device closed the session; last output: {seen:?}",
+                self.device
+            ),
+        )
     }
 
     fn timed_out(&self, buf: &[u8], phase: Phase) -> Error {
@@ -537,6 +633,88 @@ impl Drop for CliSession {
     }
 }
 
+/// How a timing-mode read ended.
+enum Quiet {
+    /// Output came and then nothing for the settle time.
+    Settled(Vec<u8>),
+    /// The deadline passed with nothing received.
+    Silent,
+    /// The deadline passed while output kept coming.
+    Streaming(Vec<u8>),
+    /// The device closed the channel.
+    Closed(Vec<u8>),
+    /// Answering a pager failed.
+    Failed(Error),
+}
+
+/// What a timing-mode read needs of a channel: the session's, or a scripted
+/// one in tests.
+trait Wire {
+    /// The next bytes received; `None` once the channel is closed.
+    fn receive(&mut self) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send;
+    /// Send keys (a pager's).
+    fn send(&mut self, keys: &str) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+impl Wire for CliSession {
+    async fn receive(&mut self) -> Option<Vec<u8>> {
+        loop {
+            match self.channel.wait().await {
+                Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }) => {
+                    if let Some(log) = self.log.as_mut() {
+                        log.received(&data);
+                    }
+                    return Some(data.to_vec());
+                }
+                Some(ChannelMsg::Eof | ChannelMsg::Close) | None => return None,
+                Some(_) => {}
+            }
+        }
+    }
+
+    async fn send(&mut self, keys: &str) -> Result<()> {
+        self.write(keys).await
+    }
+}
+
+/// Read until the device has been quiet for `settle` after it printed
+/// something (Netmiko's `read_channel_timing`), answering pagers, or until
+/// `deadline`. Quiet counts only once output came: a slow device that has
+/// not answered yet is not done.
+async fn read_quiet(
+    wire: &mut impl Wire,
+    platform: &Platform,
+    settle: Duration,
+    deadline: Instant,
+) -> Quiet {
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        let quiet_until = (!buf.is_empty()).then(|| Instant::now() + settle);
+        let wait_until = quiet_until.map_or(deadline, |q| q.min(deadline));
+        match tokio::time::timeout_at(wait_until, wire.receive()).await {
+            Ok(Some(data)) => {
+                buf.extend_from_slice(&data);
+                let window = &buf[buf.len().saturating_sub(4096)..];
+                let line = text::last_line(&String::from_utf8_lossy(window), 4096);
+                if let Some(pager) = platform.pager_of(&line) {
+                    let keys = pager.keys.clone();
+                    if let Err(e) = wire.send(&keys).await {
+                        return Quiet::Failed(e);
+                    }
+                }
+            }
+            Ok(None) => return Quiet::Closed(buf),
+            Err(_) => {
+                return match quiet_until {
+                    Some(q) if q <= deadline => Quiet::Settled(buf),
+                    Some(_) => Quiet::Streaming(buf),
+                    None => Quiet::Silent,
+                };
+            }
+        }
+    }
+}
+
 /// The transcript of `target`'s session when `--session-log` is on; its
 /// secrets are known here so they are redacted before reaching disk.
 fn open_session_log(target: &Target) -> Option<SessionLog> {
@@ -574,6 +752,9 @@ pub fn clean_output(raw: &str, command: &str, platform: &Platform, keep_prompt: 
         && lines[i].trim_end().ends_with(command)
     {
         lines.drain(..=i);
+    } else if command.is_empty() && lines.len() > 1 && lines[0].trim().is_empty() {
+        // An empty line's echo is the line break alone (an answer accepting a default).
+        lines.remove(0);
     }
     if !keep_prompt
         && let Some(last) = lines.last()
@@ -594,7 +775,7 @@ fn secs(d: Duration) -> String {
 
 impl crate::resilience::pool::Pooled for CliSession {
     fn is_alive(&self) -> bool {
-        CliSession::is_alive(self)
+        CliSession::is_alive(self) && !self.off_prompt
     }
 
     async fn close(self) {
@@ -638,6 +819,137 @@ mod tests {
         assert_eq!(
             clean_output(raw, "sh clock", &p, true),
             "*10:00:00.000 UTC Mon Jan 1 2024\nr1#"
+        );
+    }
+    /// A channel whose device prints `script` (delay before each piece,
+    /// text), each piece after a pager waiting for a key.
+    struct Scripted {
+        rx: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+        keys: tokio::sync::mpsc::UnboundedSender<String>,
+    }
+
+    impl Wire for Scripted {
+        async fn receive(&mut self) -> Option<Vec<u8>> {
+            self.rx.recv().await
+        }
+        async fn send(&mut self, keys: &str) -> Result<()> {
+            let _ = self.keys.send(keys.to_string());
+            Ok(())
+        }
+    }
+
+    /// The device side of [`Scripted`]: pieces after their delays; a piece
+    /// after one ending in a pager waits for the key first. `hold` keeps
+    /// the channel open after the last piece.
+    fn device(
+        script: Vec<(u64, &'static str)>,
+        hold: bool,
+    ) -> (Scripted, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (keys, mut typed) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let (seen_tx, seen) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let p = ios_like();
+            let mut waits_for_key = false;
+            for (delay, piece) in script {
+                if waits_for_key {
+                    let Some(k) = typed.recv().await else { return };
+                    let _ = seen_tx.send(k);
+                }
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                if tx.send(piece.as_bytes().to_vec()).is_err() {
+                    return;
+                }
+                waits_for_key = p.pager_of(&text::last_line(piece, 4096)).is_some();
+            }
+            if hold {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            drop(tx);
+        });
+        (Scripted { rx, keys }, seen)
+    }
+
+    const SETTLE: Duration = Duration::from_millis(500);
+
+    /// A timing read of `wire` with the IOS-like platform, [`SETTLE`] and a
+    /// command timeout of `timeout_secs`; how it ended and when.
+    async fn read_timed(wire: &mut Scripted, timeout_secs: u64) -> (Quiet, Duration) {
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(timeout_secs);
+        let end = read_quiet(wire, &ios_like(), SETTLE, deadline).await;
+        (end, start.elapsed())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timing_read_ends_once_output_was_quiet_for_the_settle_time() {
+        let (mut wire, _) = device(
+            vec![
+                (50, "copy run start\r\n"),
+                (300, "Destination filename "),
+                (400, "[startup-config]? "),
+            ],
+            true,
+        );
+        let (end, elapsed) = read_timed(&mut wire, 30).await;
+        let Quiet::Settled(buf) = end else {
+            panic!("not settled")
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&buf),
+            "copy run start\r\nDestination filename [startup-config]? "
+        );
+        // Gaps shorter than the settle time do not end it; the last piece
+        // came at 750 ms.
+        assert_eq!(elapsed, Duration::from_millis(750) + SETTLE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timing_read_waits_for_a_slow_first_answer_then_for_quiet() {
+        // Quiet counts only once something came: 5 s of nothing is not done.
+        let (mut wire, _) = device(vec![(5000, "menu\r\n1) status\r\nchoice: ")], true);
+        let (end, elapsed) = read_timed(&mut wire, 30).await;
+        assert!(matches!(end, Quiet::Settled(_)));
+        assert_eq!(elapsed, Duration::from_millis(5000) + SETTLE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timing_read_is_bounded_by_the_command_timeout() {
+        let (mut silent, _) = device(vec![], true);
+        let (end, elapsed) = read_timed(&mut silent, 2).await;
+        assert!(matches!(end, Quiet::Silent));
+        assert_eq!(elapsed, Duration::from_secs(2));
+        // A device that prints every 100 ms never settles.
+        let chatter: Vec<(u64, &str)> = (0..100).map(|_| (100, "debug line\r\n")).collect();
+        let (mut chatty, _) = device(chatter, true);
+        let (end, elapsed) = read_timed(&mut chatty, 2).await;
+        let Quiet::Streaming(buf) = end else {
+            panic!("a stream that never goes quiet must time out")
+        };
+        assert!(buf.len() >= 19 * 12, "{}", buf.len());
+        assert_eq!(elapsed, Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timing_read_answers_pagers_and_reports_a_closed_channel() {
+        let (mut wire, mut typed) = device(
+            vec![
+                (10, "line 1\r\n --More-- "),
+                (
+                    10,
+                    "\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08line 2\r\n",
+                ),
+            ],
+            false,
+        );
+        let (end, _) = read_timed(&mut wire, 30).await;
+        assert_eq!(typed.recv().await.as_deref(), Some(" "));
+        let Quiet::Closed(buf) = end else {
+            panic!("the device closed after its last piece")
+        };
+        assert_eq!(
+            text::normalise(&String::from_utf8_lossy(&buf)),
+            "line 1\nline 2\n"
         );
     }
 }

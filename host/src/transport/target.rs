@@ -97,6 +97,43 @@ impl Target {
         t
     }
 
+    /// A hash of everything a session of this target is opened with and
+    /// keeps: address, login and secrets, keys, algorithms, jump hosts,
+    /// host-key policy, phase deadlines, transcript folder. Two targets
+    /// with the same identity may share a pooled session; a changed
+    /// password or extra makes another identity. (Known host keys are left
+    /// out: they were checked when the session opened.)
+    pub fn session_identity(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.host, self.port, &self.username).hash(&mut h);
+        for secret in [&self.password, &self.enable_secret, &self.key_passphrase] {
+            secret.as_ref().map(Secret::expose).hash(&mut h);
+        }
+        for hop in &self.jumps {
+            (&hop.alias, &hop.host, hop.port, &hop.credentials.username).hash(&mut h);
+            hop.credentials
+                .password
+                .as_ref()
+                .map(Secret::expose)
+                .hash(&mut h);
+        }
+        (
+            &self.key_files,
+            self.agent,
+            &self.accept_new_file,
+            &self.session_log,
+        )
+            .hash(&mut h);
+        // These types have no Hash; their Debug forms hold every field.
+        format!(
+            "{:?} {:?} {:?} {:?}",
+            self.host_key_policy, self.algorithms, self.timeouts, self.jumps
+        )
+        .hash(&mut h);
+        h.finish()
+    }
+
     pub(crate) fn credentials(&self) -> Credentials {
         Credentials {
             username: self.username.clone(),
@@ -146,5 +183,29 @@ impl Target {
             credentials,
             algorithms: &self.algorithms,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_password_or_extra_makes_another_session_identity() {
+        let base = || {
+            let mut t = Target::new("r1", "10.0.0.1", 22, "admin");
+            t.password = Some(Secret::new("old"));
+            t
+        };
+        assert_eq!(base().session_identity(), base().session_identity());
+        let mut changed = base();
+        changed.password = Some(Secret::new("new"));
+        assert_ne!(base().session_identity(), changed.session_identity());
+        let mut legacy = base();
+        legacy.timeouts.command = std::time::Duration::from_secs(90);
+        assert_ne!(base().session_identity(), legacy.session_identity());
+        let mut secret = base();
+        secret.enable_secret = Some(Secret::new("en"));
+        assert_ne!(base().session_identity(), secret.session_identity());
     }
 }

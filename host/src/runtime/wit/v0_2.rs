@@ -361,6 +361,19 @@ impl wp::cli::HostSession for PluginState {
         wit(r, &command)
     }
 
+    async fn send_command_timing(
+        &mut self,
+        _session: Resource<SessionToken>,
+        command: String,
+        settle_ms: Option<u32>,
+        opts: Option<wp::cli::CommandOptions>,
+    ) -> wasmtime::Result<Result<String, wp::types::Error>> {
+        let r = self
+            .cli_send_command_timing(&command, settle_ms, call_options(opts))
+            .await;
+        wit(r, &command)
+    }
+
     async fn send_commands(
         &mut self,
         _session: Resource<SessionToken>,

@@ -18,6 +18,11 @@
 //! - `metrics-flood`: creates metric series without end (capped by the host);
 //! - `metrics-spoof`: reports a metric for another device;
 //! - `error`: returns an error of the class named by the `class` parameter.
+//! - `command-timing`: sends a command its manifest does not request, in
+//!   timing mode.
+//!
+//! With the `settle_ms` parameter, the well-behaved `show version` goes in
+//! timing mode (`send_command_timing`) and the output's lines come back.
 
 use netrun_guest::workflow::config::{Candidate, Mode};
 use netrun_guest::workflow::{Device, Error, Session, Workflow, http, metrics};
@@ -76,6 +81,10 @@ impl Workflow for Hostile {
                     let s = Session::open()?;
                     s.send_command("show running-config")?;
                 }
+                "command-timing" => {
+                    let s = Session::open()?;
+                    s.send_command_timing("show running-config", Some(200))?;
+                }
                 "config" => {
                     let s = Session::open()?;
                     s.send_config(&["hostname pwned"])?;
@@ -121,6 +130,11 @@ impl Workflow for Hostile {
             }
         }
         let s = Session::open()?;
+        if let Some(settle) = params.get("settle_ms").and_then(Value::as_u64) {
+            let out = s.send_command_timing("show version", Some(settle as u32))?;
+            let lines: Vec<&str> = out.lines().collect();
+            return Ok(json!({ "bytes": out.len(), "lines": lines, "mode": s.mode() }));
+        }
         let out = s.send_command("show version")?;
         Ok(json!({ "bytes": out.len() }))
     }
