@@ -238,3 +238,77 @@ async fn exec_falls_back_to_textfsm_and_names_the_parser() {
     );
     assert!(commands[2]["output"].as_str().unwrap().contains("hostname"));
 }
+
+/// Issue 14's "done when": `netrun exec "show interface status" --format
+/// table` on NX-OS, whose driver (netrun-platforms) parses no command,
+/// prints the rows ntc-templates' cisco_nxos template gives.
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_table_shows_textfsm_rows_where_the_driver_has_no_parser() {
+    let Some(ntc) = ntc_templates() else { return };
+    let mut config = netrun_lab::LabConfig::default();
+    config.set_platforms("cisco_nxos=1").unwrap();
+    let lab = netrun_lab::Lab::start(config).await.unwrap();
+    let inv = TempDir::new("nxos-inv");
+    lab.write_inventory(inv.path()).unwrap();
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show interface status", "--format", "table", "-i"])
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out)
+        .env("NET_TEXTFSM", &ntc);
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let records = read_jsonl(&out);
+    let command = &records[0]["data"]["commands"][0];
+    assert_eq!(
+        command["parser"], "textfsm:cisco_nxos_show_interface_status.textfsm",
+        "{command}"
+    );
+    let rows = command["parsed"].as_array().unwrap();
+    // Every interface of the device, in the order NX-OS lists them.
+    let ports: Vec<&str> = rows.iter().map(|r| r["port"].as_str().unwrap()).collect();
+    assert_eq!(ports.first(), Some(&"mgmt0"), "{ports:?}");
+    assert!(
+        ports.contains(&"Eth1/1") && ports.contains(&"Lo0"),
+        "{ports:?}"
+    );
+    for r in rows {
+        let status = r["status"].as_str().unwrap();
+        assert!(
+            ["connected", "notconnec", "disabled"].contains(&status),
+            "{r}"
+        );
+    }
+    // The table: the template's Values as columns, one line per port.
+    let device = records[0]["device"].as_str().unwrap();
+    assert!(
+        stdout.contains(&format!("{device}: show interface status")),
+        "{stdout}"
+    );
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("PORT "))
+        .unwrap_or_else(|| panic!("no table header: {stdout}"));
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        [
+            "PORT", "NAME", "STATUS", "VLAN_ID", "DUPLEX", "SPEED", "TYPE"
+        ]
+    );
+    let mgmt = stdout
+        .lines()
+        .find(|l| l.starts_with("mgmt0 "))
+        .unwrap_or_else(|| panic!("no mgmt0 row: {stdout}"));
+    assert!(mgmt.contains("routed"), "{mgmt}");
+}
