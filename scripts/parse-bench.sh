@@ -4,7 +4,7 @@
 # parse_output) on generated large outputs: 5,000-row `show ip interface
 # brief`, 500-block `show interfaces`, and `show version`. Prints MB/s and
 # the ratios. Not a test: numbers depend on the machine.
-#   scripts/parse-bench.sh [--runs N] [--json]
+#   scripts/parse-bench.sh [--runs N] [--scale N] [--clock wall|cpu] [--json]
 # NETRUN_BIN overrides the binary (default: a release build, built here).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -30,34 +30,6 @@ pub enum Cell {
     List(Vec<Item>),
 }
 
-impl Cell {
-    fn is_truthy(&self) -> bool {
-        match self {
-            Cell::Str(s) => !s.is_empty(),
-            Cell::List(l) => !l.is_empty(),
-        }
-    }
-
-    fn size(&self) -> usize {
-        16 + match self {
-            Cell::Str(s) => s.len(),
-            Cell::List(l) => l
-                .iter()
-                .map(|i| {
-                    16 + match i {
-                        Item::Str(s) => s.len(),
-                        Item::Null => 0,
-                        Item::Map(m) => m
-                            .iter()
-                            .map(|(k, v)| 16 + k.len() + v.as_ref().map_or(0, String::len))
-                            .sum(),
-                    }
-                })
-                .sum(),
-        }
-    }
-}
-
 /// The result of a parse: the Value names and one row per record.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Table {
@@ -67,31 +39,73 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// A record as ntc-templates' `parse_output` gives it: `(key, value)` in
-/// template order, keys lower-cased. Serializes as a JSON object in that
-/// order; List items that were Python's `None` become `"None"`, as
-/// `parse_output` stringifies them, and nested-group maps stay objects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record(pub Vec<(String, Cell)>);
+/// Records as ntc-templates' `parse_output` gives them: one map per row,
+/// keys lower-cased, in template order (a later key that lower-cases to an
+/// earlier one takes its value, as in a Python dict). Serializes as a JSON
+/// list of objects; List items that were Python's `None` become `"None"`,
+/// as `parse_output` stringifies them, and nested-group maps stay objects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Records {
+    /// The keys, lower-cased, each once.
+    keys: Vec<String>,
+    /// For each key, the column of the row it takes its value from.
+    columns: Vec<usize>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Records {
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// No records.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The keys of every record, in order.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Each record as `(key, value)` pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = Vec<(&str, &Cell)>> {
+        self.rows.iter().map(|row| {
+            self.keys
+                .iter()
+                .zip(&self.columns)
+                .map(|(k, &c)| (k.as_str(), &row[c]))
+                .collect()
+        })
+    }
+}
 
 impl Table {
-    /// The rows as `parse_output` records (keys lower-cased; a later key
-    /// that lower-cases to an earlier one takes its place, as in a Python dict).
-    pub fn records(&self) -> Vec<Record> {
-        let keys: Vec<String> = self.header.iter().map(|h| h.to_lowercase()).collect();
-        self.rows
-            .iter()
-            .map(|row| {
-                let mut fields: Vec<(String, Cell)> = Vec::with_capacity(row.len());
-                for (k, cell) in keys.iter().zip(row) {
-                    match fields.iter_mut().find(|(f, _)| f == k) {
-                        Some(slot) => slot.1 = cell.clone(),
-                        None => fields.push((k.clone(), cell.clone())),
-                    }
+    /// The rows as `parse_output` records.
+    pub fn records(&self) -> Records {
+        self.clone().into_records()
+    }
+
+    /// [`Table::records`], without copying the rows.
+    pub fn into_records(self) -> Records {
+        let mut keys: Vec<String> = Vec::with_capacity(self.header.len());
+        let mut columns: Vec<usize> = Vec::with_capacity(self.header.len());
+        for (column, h) in self.header.iter().enumerate() {
+            let k = h.to_lowercase();
+            match keys.iter().position(|f| *f == k) {
+                Some(i) => columns[i] = column,
+                None => {
+                    keys.push(k);
+                    columns.push(column);
                 }
-                Record(fields)
-            })
-            .collect()
+            }
+        }
+        Records {
+            keys,
+            columns,
+            rows: self.rows,
+        }
     }
 }
 
@@ -126,25 +140,47 @@ impl serde::Serialize for Cell {
     }
 }
 
-impl serde::Serialize for Record {
+/// One record of [`Records`], serialized as a map.
+struct RecordView<'r> {
+    keys: &'r [String],
+    columns: &'r [usize],
+    row: &'r [Cell],
+}
+
+impl serde::Serialize for RecordView<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
+        let mut map = s.serialize_map(Some(self.keys.len()))?;
+        for (k, &c) in self.keys.iter().zip(self.columns) {
+            map.serialize_entry(k, &self.row[c])?;
         }
         map.end()
     }
 }
 
-/// Python's `value.value`: `None`, a string, or (once saved) a list.
-#[derive(Debug, Clone)]
-enum Current {
-    None,
-    Str(String),
-    List(Vec<Item>),
+impl serde::Serialize for Records {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
+        for row in &self.rows {
+            seq.serialize_element(&RecordView {
+                keys: &self.keys,
+                columns: &self.columns,
+                row,
+            })?;
+        }
+        seq.end()
+    }
 }
 
-impl Current {
+/// Python's `value.value`: `None`, a string, or (once saved) a list. Text
+/// borrows the input: nothing is copied until the parse ends.
+#[derive(Debug, Clone)]
+enum Current<'a> {
+    None,
+    Str(&'a str),
+    List(Vec<ItemRef<'a>>),
+}
+
+impl Current<'_> {
     fn is_truthy(&self) -> bool {
         match self {
             Current::None => false,
@@ -154,22 +190,80 @@ impl Current {
     }
 }
 
-/// The state of one Value while parsing.
-struct Slot {
-    current: Current,
-    /// Filldown's remembered value.
-    kept: Option<String>,
-    /// List's items so far.
-    items: Vec<Item>,
+/// An [`Item`] borrowing the input.
+#[derive(Debug, Clone)]
+enum ItemRef<'a> {
+    Str(&'a str),
+    Null,
+    /// Nested-group maps are rare: owned.
+    Map(Vec<(String, Option<String>)>),
 }
 
-/// Saving a record was refused by a Required value.
-struct SkipRecord;
+impl ItemRef<'_> {
+    fn size(&self) -> usize {
+        16 + match self {
+            ItemRef::Str(s) => s.len(),
+            ItemRef::Null => 0,
+            ItemRef::Map(m) => m
+                .iter()
+                .map(|(k, v)| 16 + k.len() + v.as_ref().map_or(0, String::len))
+                .sum(),
+        }
+    }
 
-struct Run<'t> {
+    fn to_item(&self) -> Item {
+        match self {
+            ItemRef::Str(s) => Item::Str((*s).to_string()),
+            ItemRef::Null => Item::Null,
+            ItemRef::Map(m) => Item::Map(m.clone()),
+        }
+    }
+}
+
+/// A [`Cell`] borrowing the input.
+#[derive(Debug, Clone)]
+enum CellRef<'a> {
+    Str(&'a str),
+    List(Vec<ItemRef<'a>>),
+}
+
+impl CellRef<'_> {
+    fn is_truthy(&self) -> bool {
+        match self {
+            CellRef::Str(s) => !s.is_empty(),
+            CellRef::List(l) => !l.is_empty(),
+        }
+    }
+
+    fn size(&self) -> usize {
+        16 + match self {
+            CellRef::Str(s) => s.len(),
+            CellRef::List(l) => l.iter().map(ItemRef::size).sum(),
+        }
+    }
+
+    fn to_cell(&self) -> Cell {
+        match self {
+            CellRef::Str(s) => Cell::Str((*s).to_string()),
+            CellRef::List(l) => Cell::List(l.iter().map(ItemRef::to_item).collect()),
+        }
+    }
+}
+
+/// The state of one Value while parsing.
+struct Slot<'a> {
+    current: Current<'a>,
+    /// Filldown's remembered value.
+    kept: Option<&'a str>,
+    /// List's items so far.
+    items: Vec<ItemRef<'a>>,
+}
+
+struct Run<'t, 'a> {
     t: &'t Template,
-    slots: Vec<Slot>,
-    rows: Vec<Vec<Cell>>,
+    slots: Vec<Slot<'a>>,
+    /// The records, one after the other, `t.values.len()` cells each.
+    cells: Vec<CellRef<'a>>,
     output_bytes: usize,
     limits: &'t Limits,
     input_line: usize,
@@ -195,7 +289,7 @@ impl Template {
                     items: Vec::new(),
                 })
                 .collect(),
-            rows: Vec::new(),
+            cells: Vec::new(),
             output_bytes: 0,
             limits,
             input_line: 0,
@@ -206,8 +300,12 @@ impl Template {
         let mut groups: Vec<Groups> = (0..self.rule_count).map(|_| Groups::default()).collect();
         let mut state = self.start;
         let mut stopped_by: Option<Transition> = None;
+        // Nearly all device output is ASCII: the small, fast form of every
+        // regex applies (decided once for the text, else once per line).
+        let all_ascii = text.is_ascii();
         'lines: for line in split_lines(text) {
             run.input_line += 1;
+            let ascii = all_ascii || line.is_ascii();
             for rule in &self.states[state] {
                 steps += 1;
                 if steps > limits.max_steps {
@@ -226,12 +324,18 @@ impl Template {
                 if rule
                     .literal
                     .as_ref()
-                    .is_some_and(|l| !line.contains(l.as_str()))
+                    .is_some_and(|l| l.find(line.as_bytes()).is_none())
                 {
                     continue;
                 }
                 let groups = &mut groups[rule.id];
-                match rule.regex.match_groups(line, groups) {
+                // A rule that assigns nothing needs no group spans.
+                let matched = if rule.assigns.is_empty() {
+                    rule.regex.matches(line, ascii)
+                } else {
+                    rule.regex.match_groups(line, ascii, groups)
+                };
+                match matched {
                     Ok(true) => {}
                     Ok(false) => continue,
                     Err(e) => return Err(match_error(limits, run.input_line, rule.line, e)),
@@ -273,29 +377,35 @@ impl Template {
         if stopped_by != Some(Transition::End) && !self.has_eof_state {
             run.append_record()?;
         }
+        let width = self.values.len().max(1);
         Ok(Table {
             header: self.values.iter().map(|v| v.name.clone()).collect(),
-            rows: run.rows,
+            rows: run
+                .cells
+                .chunks(width)
+                .map(|row| row.iter().map(CellRef::to_cell).collect())
+                .collect(),
         })
     }
 }
 
-impl Run<'_> {
-    fn assign(&mut self, index: usize, matched: Option<&str>) -> Result<(), ParseError> {
+impl<'a> Run<'_, 'a> {
+    fn assign(&mut self, index: usize, matched: Option<&'a str>) -> Result<(), ParseError> {
         let def = &self.t.values[index];
         let slot = &mut self.slots[index];
-        slot.current = matched.map_or(Current::None, |m| Current::Str(m.to_string()));
+        slot.current = matched.map_or(Current::None, Current::Str);
         for option in &def.options {
             match option {
-                ValueOption::Filldown => slot.kept = matched.map(str::to_string),
+                ValueOption::Filldown => slot.kept = matched,
                 ValueOption::Fillup => {
                     if let Some(m) = matched.filter(|m| !m.is_empty()) {
-                        for row in self.rows.iter_mut().rev() {
+                        let width = self.t.values.len();
+                        for row in self.cells.rchunks_mut(width) {
                             if row[index].is_truthy() {
                                 break;
                             }
                             self.output_bytes += m.len();
-                            row[index] = Cell::Str(m.to_string());
+                            row[index] = CellRef::Str(m);
                         }
                     }
                 }
@@ -311,7 +421,7 @@ impl Run<'_> {
                             Ok(item) => item,
                             Err(e) => return Err(match_error(self.limits, self.input_line, 0, e)),
                         },
-                        (None, m) => m.map_or(Item::Null, |m| Item::Str(m.to_string())),
+                        (None, m) => m.map_or(ItemRef::Null, ItemRef::Str),
                     };
                     slot.items.push(item);
                 }
@@ -329,7 +439,7 @@ impl Run<'_> {
             for option in &def.options {
                 match option {
                     ValueOption::Filldown => {
-                        slot.current = slot.kept.clone().map_or(Current::None, Current::Str);
+                        slot.current = slot.kept.map_or(Current::None, Current::Str);
                     }
                     ValueOption::List if !def.has(ValueOption::Filldown) => slot.items.clear(),
                     _ => {}
@@ -346,54 +456,53 @@ impl Run<'_> {
         }
     }
 
-    fn save(&mut self) -> Result<Vec<Current>, SkipRecord> {
-        let mut record = Vec::with_capacity(self.slots.len());
-        for (def, slot) in self.t.values.iter().zip(&mut self.slots) {
-            for option in &def.options {
-                match option {
-                    ValueOption::Required if !slot.current.is_truthy() => return Err(SkipRecord),
-                    ValueOption::List => slot.current = Current::List(slot.items.clone()),
-                    _ => {}
-                }
-            }
-            record.push(slot.current.clone());
-        }
-        Ok(record)
-    }
-
-    /// Python's `_AppendRecord`.
+    /// Python's `_AppendRecord`. The record is written straight after the
+    /// earlier ones and taken back when a Required value refuses it or
+    /// every value is empty.
     fn append_record(&mut self) -> Result<(), ParseError> {
         if self.t.values.is_empty() {
             return Ok(());
         }
-        let Ok(record) = self.save() else {
-            self.clear();
-            return Ok(());
-        };
-        let empty = record.iter().all(|c| match c {
-            Current::None => true,
-            Current::List(l) => l.is_empty(),
-            Current::Str(_) => false,
-        });
+        let start = self.cells.len();
+        let mut empty = true;
+        let mut size = 0;
+        for (def, slot) in self.t.values.iter().zip(&mut self.slots) {
+            for option in &def.options {
+                match option {
+                    ValueOption::Required if !slot.current.is_truthy() => {
+                        self.cells.truncate(start);
+                        self.clear();
+                        return Ok(());
+                    }
+                    ValueOption::List => slot.current = Current::List(slot.items.clone()),
+                    _ => {}
+                }
+            }
+            let cell = match &slot.current {
+                Current::None => CellRef::Str(""),
+                Current::Str(s) => {
+                    empty = false;
+                    CellRef::Str(s)
+                }
+                Current::List(l) => {
+                    empty &= l.is_empty();
+                    CellRef::List(l.clone())
+                }
+            };
+            size += cell.size();
+            self.cells.push(cell);
+        }
         if empty {
+            self.cells.truncate(start);
             return Ok(());
         }
-        let row: Vec<Cell> = record
-            .into_iter()
-            .map(|c| match c {
-                Current::None => Cell::Str(String::new()),
-                Current::Str(s) => Cell::Str(s),
-                Current::List(l) => Cell::List(l),
-            })
-            .collect();
-        self.output_bytes += row.iter().map(Cell::size).sum::<usize>();
+        self.output_bytes += size;
         if self.output_bytes > self.limits.max_output_bytes {
             return Err(ParseError::OutputTooLarge {
                 limit: self.limits.max_output_bytes,
                 input_line: self.input_line,
             });
         }
-        self.rows.push(row);
         self.clear();
         Ok(())
     }
@@ -412,10 +521,10 @@ fn match_error(limits: &Limits, input_line: usize, rule_line: usize, e: MatchErr
 
 /// The named groups of a nested List value, or the text itself when its own
 /// regex does not match it alone or has no named groups.
-fn nested_item(pattern: &Pattern, text: &str) -> Result<Item, MatchError> {
+fn nested_item<'a>(pattern: &Pattern, text: &'a str) -> Result<ItemRef<'a>, MatchError> {
     let mut groups = Groups::default();
-    if !pattern.match_groups(text, &mut groups)? {
-        return Ok(Item::Str(text.to_string()));
+    if !pattern.match_groups(text, text.is_ascii(), &mut groups)? {
+        return Ok(ItemRef::Str(text));
     }
     let map: Vec<(String, Option<String>)> = pattern
         .capture_names()
@@ -424,8 +533,58 @@ fn nested_item(pattern: &Pattern, text: &str) -> Result<Item, MatchError> {
         .filter_map(|(i, name)| Some((name?.to_string(), groups.get(text, i).map(str::to_string))))
         .collect();
     Ok(if map.is_empty() {
-        Item::Str(text.to_string())
+        ItemRef::Str(text)
     } else {
-        Item::Map(map)
+        ItemRef::Map(map)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Limits, Template};
+
+    #[test]
+    fn records_lower_case_keys_and_a_later_duplicate_takes_the_value() {
+        let t = Template::compile(
+            "Value Port (\\S+)\nValue PORT (\\S+)\nValue Speed (\\S+)\n\nStart\n  ^${Port} ${PORT} ${Speed} -> Record\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let table = t.parse_text("a b c\nd e f\n", &Limits::default()).unwrap();
+        let records = table.clone().into_records();
+        assert_eq!(records, table.records());
+        assert_eq!(records.keys(), ["port", "speed"]);
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            serde_json::to_string(&records).unwrap(),
+            r#"[{"port":"b","speed":"c"},{"port":"e","speed":"f"}]"#
+        );
+    }
+
+    #[test]
+    fn a_refused_record_leaves_the_earlier_ones_whole() {
+        // Required refuses the second record after the first value was
+        // written; Fillup then fills the earlier record only.
+        let t = Template::compile(
+            "Value A (\\S+)\nValue Required B (\\d+)\nValue Fillup C (\\S+)\n\nStart\n  ^${A} ${B} -> Record\n  ^${A} none -> Record\n  ^fill ${C}\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let table = t
+            .parse_text("x 1\ny none\nfill z\n", &Limits::default())
+            .unwrap();
+        let rows: Vec<Vec<String>> = table
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        crate::Cell::Str(s) => s.clone(),
+                        crate::Cell::List(_) => "list".into(),
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(rows, [["x", "1", "z"]]);
+    }
 }

@@ -5,7 +5,7 @@
 //! start only) names the templates, joined with `:`.
 
 use crate::error::IndexError;
-use crate::fsm::{Cell, Record, Table};
+use crate::fsm::{Cell, Records, Table};
 use crate::pyre::Pattern;
 use crate::{Limits, Template};
 use std::collections::HashMap;
@@ -62,7 +62,7 @@ pub struct Parsed {
     /// The template files used, in order.
     pub templates: Vec<String>,
     /// The records, as ntc-templates' `parse_output` gives them.
-    pub records: Vec<Record>,
+    pub records: Records,
 }
 
 impl Index {
@@ -264,7 +264,7 @@ impl Index {
         let table = self.parse_with(&templates, text)?;
         Ok(Parsed {
             templates,
-            records: table.records(),
+            records: table.into_records(),
         })
     }
 

@@ -21,7 +21,7 @@ mod pyre;
 mod template;
 
 pub use error::{IndexError, ParseError, TemplateError};
-pub use fsm::{Cell, Item, Record, Table};
+pub use fsm::{Cell, Item, Records, Table};
 pub use index::{Index, IndexRow, Parsed};
 pub use template::{Template, ValueOption};
 
@@ -68,25 +68,23 @@ impl Default for Limits {
 /// terminators, which are `\n`, `\r\n`, `\r`, `\v`, `\f`, `\x1c`–`\x1e`,
 /// `\u{85}`, `\u{2028}` and `\u{2029}`.
 pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    // `\n` and `\r` end nearly every line, and are found fast; the other
+    // terminators are looked for line by line only in a text that has one
+    // of their (first) bytes at all.
+    let rare = memchr::memchr3(0x0b, 0x0c, 0x1c, text.as_bytes()).is_some()
+        || memchr::memchr3(0x1d, 0x1e, 0xc2, text.as_bytes()).is_some()
+        || memchr::memchr(0xe2, text.as_bytes()).is_some();
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
         }
-        let cut = rest.find(|c: char| {
-            matches!(
-                c,
-                '\n' | '\r'
-                    | '\x0b'
-                    | '\x0c'
-                    | '\x1c'
-                    | '\x1d'
-                    | '\x1e'
-                    | '\u{85}'
-                    | '\u{2028}'
-                    | '\u{2029}'
-            )
-        });
+        let common = memchr::memchr2(b'\n', b'\r', rest.as_bytes());
+        let cut = if rare {
+            rare_terminator(&rest[..common.unwrap_or(rest.len())]).or(common)
+        } else {
+            common
+        };
         match cut {
             None => {
                 let line = rest;
@@ -108,6 +106,16 @@ pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Where the first line terminator other than `\n` and `\r` is in `text`.
+fn rare_terminator(text: &str) -> Option<usize> {
+    text.find(|c: char| {
+        matches!(
+            c,
+            '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::split_lines;
@@ -118,5 +126,14 @@ mod tests {
         assert_eq!(lines, ["a", "b", "c", "", "d", "e", "f"]);
         assert_eq!(split_lines("").count(), 0);
         assert_eq!(split_lines("\n").collect::<Vec<_>>(), [""]);
+        // Without any rare terminator only `\n` and `\r` split.
+        assert_eq!(
+            split_lines("a b\r\n\tc\r\rd").collect::<Vec<_>>(),
+            ["a b", "\tc", "", "d"]
+        );
+        assert_eq!(
+            split_lines("é\u{85}x\u{2029}").collect::<Vec<_>>(),
+            ["é", "x"]
+        );
     }
 }

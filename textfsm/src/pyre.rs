@@ -104,20 +104,26 @@ impl Pattern {
         })
     }
 
-    fn engine(&self, text: &str) -> Result<(&Engine, bool), MatchError> {
-        if text.is_ascii() {
-            return Ok((&self.ascii, true));
+    /// The form for text that is (`ascii`) or is not all ASCII.
+    fn engine(&self, ascii: bool) -> Result<&Engine, MatchError> {
+        if ascii {
+            return Ok(&self.ascii);
         }
         self.unicode
             .get_or_init(|| Engine::build(&self.unicode_source, &self.limits))
             .as_ref()
-            .map(|e| (e, false))
             .map_err(|e| MatchError::Unicode(e.clone()))
     }
 
-    /// Match `text`; on a match, `groups` holds the group spans.
-    pub fn match_groups(&self, text: &str, groups: &mut Groups) -> Result<bool, MatchError> {
-        let (engine, ascii) = self.engine(text)?;
+    /// Match `text` (`ascii`: whether it is all ASCII, known by the caller
+    /// for the whole line); on a match, `groups` holds the group spans.
+    pub fn match_groups(
+        &self,
+        text: &str,
+        ascii: bool,
+        groups: &mut Groups,
+    ) -> Result<bool, MatchError> {
+        let engine = self.engine(ascii)?;
         groups.spans.clear();
         match engine {
             Engine::Plain(re) => {
@@ -144,13 +150,17 @@ impl Pattern {
         Ok(true)
     }
 
+    /// Whether `text` matches, group spans not wanted (the DFA alone decides).
+    pub fn matches(&self, text: &str, ascii: bool) -> Result<bool, MatchError> {
+        match self.engine(ascii)? {
+            Engine::Plain(re) => Ok(re.is_match(text)),
+            Engine::Fancy(re) => re.is_match(text).map_err(|_| MatchError::Backtracking),
+        }
+    }
+
     /// Whether `text` matches (a form that fails to build matches nothing).
     pub fn is_match(&self, text: &str) -> bool {
-        match self.engine(text) {
-            Ok((Engine::Plain(re), _)) => re.is_match(text),
-            Ok((Engine::Fancy(re), _)) => re.is_match(text).unwrap_or(false),
-            Err(_) => false,
-        }
+        self.matches(text, text.is_ascii()).unwrap_or(false)
     }
 
     /// Names of the capture groups by index (the same in both forms).

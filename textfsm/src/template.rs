@@ -90,7 +90,7 @@ pub(crate) struct Rule {
     pub id: usize,
     pub regex: Pattern,
     /// A literal every line the rule matches contains: a cheap test first.
-    pub literal: Option<String>,
+    pub literal: Option<memchr::memmem::Finder<'static>>,
     /// Capture group and the Value it fills, in group order.
     pub assigns: Vec<(usize, usize)>,
     pub line_op: LineOp,
@@ -471,7 +471,8 @@ fn read_rule(
         Rule {
             line: n,
             id: 0,
-            literal: pyre::required_literal(&regex_text),
+            literal: pyre::required_literal(&regex_text)
+                .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned()),
             regex,
             assigns,
             line_op: action.line_op,

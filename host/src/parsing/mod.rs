@@ -7,7 +7,7 @@
 //! size): a template is data, and its only unbounded costs are those the
 //! limits cap. Parses run on the blocking pool so they never stall sessions.
 
-use netrun_textfsm::{Index, IndexError, Limits, Record, Template};
+use netrun_textfsm::{Index, IndexError, Limits, Records, Template};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -159,15 +159,15 @@ impl TextFsm {
 
 /// Parse `output` with one template (no index), records shaped as
 /// `parse_output` shapes them.
-pub fn parse_with_template(template: &Template, output: &str) -> Result<Vec<Record>, String> {
+pub fn parse_with_template(template: &Template, output: &str) -> Result<Records, String> {
     template
         .parse_text(output, &Limits::default())
-        .map(|t| t.records())
+        .map(netrun_textfsm::Table::into_records)
         .map_err(|e| e.to_string())
 }
 
 /// Records as JSON objects (keys in alphabetical order, as serde_json keeps them).
-pub fn records_json(records: &[Record]) -> Value {
+pub fn records_json(records: &Records) -> Value {
     serde_json::to_value(records).unwrap_or(Value::Null)
 }
 
