@@ -242,6 +242,9 @@ enum Mode {
     User,
     Priv,
     Config(Sub),
+    /// `tclsh`: enough Tcl to write a file to flash (`set f [open … w]`,
+    /// `puts $f "…"`, `close $f`), as Netmiko's and NAPALM's users do.
+    Tcl,
 }
 
 #[derive(Debug)]
@@ -469,6 +472,7 @@ const PRIV_CMDS: &[&str] = &[
     "logout",
     "quit",
     "show",
+    "tclsh",
     "terminal",
     "write",
 ];
@@ -511,6 +515,33 @@ pub struct Cli {
     term_len: u16,
     term_width: u16,
     closed: bool,
+    /// `tclsh` files open for writing: (variable, path on flash, text so far).
+    tcl: Vec<(String, String, String)>,
+}
+
+/// Configuration text as top-level lines and the indented lines under
+/// each (comments, blank lines and `end` left out), in order.
+fn config_blocks(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text.lines().map(str::trim_end) {
+        let t = line.trim();
+        if t.is_empty()
+            || t.starts_with('!')
+            || t == "end"
+            || t.starts_with("Building configuration")
+            || t.starts_with("Current configuration :")
+        {
+            continue;
+        }
+        if line.starts_with(' ') {
+            if let Some((_, kids)) = blocks.last_mut() {
+                kids.push(line.to_string());
+            }
+        } else {
+            blocks.push((line.to_string(), Vec::new()));
+        }
+    }
+    blocks
 }
 
 impl Cli {
@@ -525,6 +556,7 @@ impl Cli {
             term_len: 24,
             term_width: 80,
             closed: false,
+            tcl: Vec::new(),
         }
     }
 
@@ -534,6 +566,7 @@ impl Cli {
         match &self.mode {
             Mode::User => format!("{host}>"),
             Mode::Priv => format!("{host}#"),
+            Mode::Tcl => format!("{host}(tcl)#"),
             Mode::Config(Sub::Global) => format!("{host}(config)#"),
             Mode::Config(Sub::Interface(_)) => format!("{host}(config-if)#"),
             Mode::Config(Sub::Line) => format!("{host}(config-line)#"),
@@ -676,6 +709,10 @@ impl Cli {
 
     /// `configure replace`: the running configuration becomes `file`.
     fn replace_from(&mut self, file: &str) -> String {
+        let text = self.device.texts().get(file).cloned();
+        if let Some(text) = text {
+            return self.replace_with_text(&text);
+        }
         let saved = self.device.files().get(file).cloned();
         match saved {
             Some(s) => {
@@ -684,6 +721,133 @@ impl Cli {
             }
             None => format!("%Error opening {file} (No such file or directory)\n"),
         }
+    }
+
+    /// `configure replace` of a text file, as IOS does it: the lines that
+    /// differ from the running configuration are applied (`no …` for what
+    /// the file lacks); lines the parser refuses are listed and the replace
+    /// is aborted, the lines applied before staying applied.
+    fn replace_with_text(&mut self, text: &str) -> String {
+        let running = templates::show_running_config(&self.device.profile, &self.device.state());
+        let (now, new) = (config_blocks(&running), config_blocks(text));
+        let mut edits: Vec<(String, Vec<String>)> = Vec::new();
+        for (head, kids) in &now {
+            match new.iter().find(|(h, _)| h == head) {
+                None => match head.strip_prefix("no ") {
+                    Some(positive) => edits.push((positive.to_string(), Vec::new())),
+                    None => edits.push((format!("no {head}"), Vec::new())),
+                },
+                Some((_, want)) => {
+                    // A `no …` child the file lacks gives way to what the
+                    // file sets instead (` no ip address` → ` ip address …`).
+                    let gone: Vec<String> = kids
+                        .iter()
+                        .filter(|k| !want.contains(k) && !k.trim().starts_with("no "))
+                        .map(|k| format!(" no {}", k.trim()))
+                        .collect();
+                    if !gone.is_empty() {
+                        edits.push((head.clone(), gone));
+                    }
+                }
+            }
+        }
+        for (head, kids) in &new {
+            let have = now.iter().find(|(h, _)| h == head).map(|(_, k)| k);
+            let missing: Vec<String> = kids
+                .iter()
+                .filter(|k| have.is_none_or(|h| !h.contains(k)))
+                .cloned()
+                .collect();
+            if have.is_none() || !missing.is_empty() {
+                edits.push((head.clone(), missing));
+            }
+        }
+        let mode = std::mem::replace(&mut self.mode, Mode::Config(Sub::Global));
+        let mut refused = Vec::new();
+        let mut out = String::new();
+        for (head, kids) in &edits {
+            self.mode = Mode::Config(Sub::Global);
+            for line in std::iter::once(head).chain(kids) {
+                if let Err(f) = self.config_line(line) {
+                    out.push_str(line);
+                    out.push('\n');
+                    out.push_str(&Self::fail_text(f, line, 0));
+                    refused.push(line.clone());
+                }
+            }
+        }
+        self.mode = mode;
+        if refused.is_empty() {
+            return "Total number of passes: 1\nRollback Done\n\n".into();
+        }
+        out.push_str("The rollback configlet from the last pass is listed below:\n********\n!List of Commands:\n");
+        for line in &refused {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str(" end\n********\n\n\nRollback aborted after 5 passes\n");
+        out
+    }
+
+    /// A `tclsh` line: files opened for writing, lines put, files closed
+    /// onto flash; anything else is an unknown Tcl command.
+    fn tcl_line(&mut self, line: &str) -> String {
+        let line = line.trim();
+        if line.is_empty() {
+            return String::new();
+        }
+        if line == "tclquit" || line == "exit" {
+            self.tcl.clear();
+            self.mode = Mode::Priv;
+            return String::new();
+        }
+        if let Some(rest) = line.strip_prefix("set ")
+            && let Some((var, open)) = rest.split_once(' ')
+            && let Some(args) = open
+                .trim()
+                .strip_prefix("[open ")
+                .and_then(|a| a.strip_suffix(']'))
+        {
+            let mut words = args.split_whitespace();
+            let path = words.next().unwrap_or_default().trim_matches('"');
+            if !matches!(words.next(), Some("w" | "w+")) || !path.contains(':') {
+                return format!("couldn't open \"{path}\": permission denied\n");
+            }
+            let chan = format!("file{}", self.tcl.len() + 3);
+            self.tcl
+                .push((var.to_string(), path.to_string(), String::new()));
+            return format!("{chan}\n");
+        }
+        if let Some(rest) = line.strip_prefix("puts $")
+            && let Some((var, quoted)) = rest.split_once(' ')
+            && let Some(body) = quoted
+                .trim()
+                .strip_prefix('"')
+                .and_then(|q| q.strip_suffix('"'))
+        {
+            let Some(open) = self.tcl.iter_mut().find(|(v, _, _)| v == var) else {
+                return format!("can't read \"{var}\": no such variable\n");
+            };
+            let mut chars = body.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => open.2.extend(chars.next()),
+                    c => open.2.push(c),
+                }
+            }
+            open.2.push('\n');
+            return String::new();
+        }
+        if let Some(var) = line.strip_prefix("close $") {
+            let Some(i) = self.tcl.iter().position(|(v, _, _)| v == var.trim()) else {
+                return format!("can't read \"{}\": no such variable\n", var.trim());
+            };
+            let (_, path, text) = self.tcl.remove(i);
+            self.device.texts().insert(path, text);
+            return String::new();
+        }
+        let word = line.split_whitespace().next().unwrap_or_default();
+        format!("invalid command name \"{word}\"\n")
     }
 
     fn more_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
@@ -728,6 +892,8 @@ impl Cli {
         let prompt_len = self.prompt().len();
         let result = if matches!(self.mode, Mode::Config(_)) {
             self.config_line(line)
+        } else if self.mode == Mode::Tcl {
+            Ok(Outcome::Text(self.tcl_line(line)))
         } else {
             self.exec_line(line, matches!(self.mode, Mode::Priv))
         };
@@ -857,6 +1023,11 @@ impl Cli {
                     format!("Destination filename [{proposed}]? "),
                     Confirm::CopyRunning(dst),
                 ));
+            }
+            "tclsh" => {
+                no_more(rest)?;
+                self.mode = Mode::Tcl;
+                String::new()
             }
             "archive" => {
                 let t = rest.first().ok_or(Fail::Incomplete)?;
@@ -1546,6 +1717,98 @@ mod tests {
         assert!(out.ends_with("Password: "), "{out:?}");
         let out = run(c, "sekret\r");
         assert_eq!(out, "\r\nr001#");
+    }
+
+    /// Writes `text` to `flash:cand.cfg` through tclsh, as netrun does.
+    fn write_through_tclsh(c: &mut Cli, text: &str) {
+        assert_eq!(run(c, "tclsh\r"), "tclsh\r\nr001(tcl)#");
+        let out = run(c, "set f [open \"flash:cand.cfg\" w]\r");
+        assert_eq!(
+            out,
+            "set f [open \"flash:cand.cfg\" w]\r\nfile3\r\nr001(tcl)#"
+        );
+        for line in text.lines() {
+            let quoted: String = line
+                .chars()
+                .flat_map(|c| {
+                    let esc = matches!(c, '\\' | '$' | '[' | ']' | '"').then_some('\\');
+                    esc.into_iter().chain(std::iter::once(c))
+                })
+                .collect();
+            let out = run(c, &format!("puts $f \"{quoted}\"\r"));
+            assert!(out.ends_with("\r\nr001(tcl)#"), "{out:?}");
+        }
+        run(c, "close $f\r");
+        assert_eq!(run(c, "tclquit\r"), "tclquit\r\nr001#");
+    }
+
+    /// The running configuration without the lines that change by themselves.
+    fn running(c: &mut Cli) -> String {
+        run(c, "terminal length 0\r");
+        let out = run(c, "show running-config\r").replace('\r', "");
+        out.lines()
+            .filter(|l| {
+                !l.starts_with("! Last configuration change")
+                    && !l.starts_with("Current configuration")
+            })
+            .skip(1)
+            .take_while(|l| !l.ends_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn configure_replace_of_a_file_written_with_tclsh_makes_it_the_running_configuration() {
+        let mut c = cli();
+        enable(&mut c);
+        run(&mut c, "configure terminal\r");
+        run(&mut c, "ntp server 192.0.2.9\r");
+        run(&mut c, "end\r");
+        let before = running(&mut c);
+        assert!(before.contains("ntp server 192.0.2.9\n"), "{before}");
+        let wanted = before
+            .replace("ntp server 192.0.2.9\n", "ntp server 192.0.2.1\n")
+            .replace(
+                "hostname r001\n",
+                "hostname r001\n!\nbanner motd \"$[x]\"\n",
+            );
+        write_through_tclsh(&mut c, &wanted);
+        let out = run(&mut c, "configure replace flash:cand.cfg force\r");
+        assert!(
+            out.contains("Total number of passes: 1\r\nRollback Done"),
+            "{out:?}"
+        );
+        let after = running(&mut c);
+        assert!(after.contains("ntp server 192.0.2.1\n"), "{after}");
+        assert!(after.contains("banner motd \"$[x]\"\n"), "{after}");
+        assert!(!after.contains("192.0.2.9"), "removed: {after}");
+    }
+
+    #[test]
+    fn configure_replace_lists_the_lines_ios_refuses_and_aborts() {
+        let mut c = cli();
+        enable(&mut c);
+        let before = running(&mut c);
+        write_through_tclsh(&mut c, &format!("{before}bogus line here\n"));
+        let out = run(&mut c, "configure replace flash:cand.cfg force\r").replace('\r', "");
+        assert!(out.contains("bogus line here\n"), "{out}");
+        assert!(
+            out.contains("^\n% Invalid input detected at '^' marker."),
+            "{out}"
+        );
+        assert!(
+            out.contains("!List of Commands:\nbogus line here\n end\n"),
+            "{out}"
+        );
+        assert!(out.contains("Rollback aborted after 5 passes"), "{out}");
+        assert_eq!(run(&mut c, "foo x\r").lines().last(), Some("r001#"));
+        assert_eq!(
+            run(&mut c, "tclsh\r"),
+            "tclsh\r\nr001(tcl)#",
+            "the session is still usable"
+        );
+        let out = run(&mut c, "foo\r");
+        assert!(out.contains("invalid command name \"foo\""), "{out:?}");
     }
 
     #[test]

@@ -402,6 +402,9 @@ pub struct Device {
     state: Mutex<DeviceState>,
     /// Configuration files on flash (`copy running-config flash:x`, `archive`).
     files: Mutex<std::collections::BTreeMap<String, DeviceState>>,
+    /// Text files on flash written through `tclsh` (a candidate for
+    /// `configure replace`).
+    texts: Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl Device {
@@ -462,6 +465,7 @@ impl Device {
                 extra_config: Vec::new(),
             }),
             files: Mutex::new(std::collections::BTreeMap::new()),
+            texts: Mutex::new(std::collections::BTreeMap::new()),
         })
     }
 
@@ -473,6 +477,11 @@ impl Device {
     /// Configuration files saved on the device (by name, `flash:x`).
     pub fn files(&self) -> MutexGuard<'_, std::collections::BTreeMap<String, DeviceState>> {
         self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Text files on flash (by name, `flash:x`), written through `tclsh`.
+    pub fn texts(&self) -> MutexGuard<'_, std::collections::BTreeMap<String, String>> {
+        self.texts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Current hostname.

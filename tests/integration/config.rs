@@ -43,6 +43,45 @@ async fn config(home: &Path, inv: &Path, args: &[&str]) -> (Vec<Value>, Output) 
     (records, o)
 }
 
+/// A lab of `devices` IOS devices and the persona devices of `platforms`
+/// (platform, count), with its inventory in a folder named after `tag`.
+async fn lab_of(
+    devices: usize,
+    platforms: &[(&str, usize)],
+    tag: &str,
+) -> (netrun_lab::Lab, TempDir) {
+    netrun::resilience::raise_nofile_limit();
+    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
+        devices,
+        platforms: platforms.iter().map(|(p, n)| (p.to_string(), *n)).collect(),
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let inv = TempDir::new(tag);
+    lab.write_inventory(inv.path()).expect("inventory written");
+    (lab, inv)
+}
+
+/// Push `args` (a template with a line every device refuses): each device
+/// fails `rejected-command` naming the line, and is back to its backup in
+/// `backups`.
+async fn expect_refused_and_unchanged(home: &Path, inv: &Path, args: &[&str], backups: &Path) {
+    let (records, o) = config(home, inv, args).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["error"]["class"], "rejected-command", "{r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("bogus"), "names the line: {msg}");
+        assert!(msg.contains("rolled back"), "{msg}");
+    }
+    let (records, o) = config(home, inv, &["diff", "--dir", s(backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "back to the backup: {r}");
+    }
+}
+
 fn rand_tag() -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -568,20 +607,12 @@ fn openssh_ios_shell_change_left_unconfirmed_by_a_killed_netrun_is_rolled_back_o
 /// every device as it was.
 #[tokio::test(flavor = "multi_thread")]
 async fn junos_eos_and_nxos_change_through_their_own_mechanics_and_refused_lines_change_nothing() {
-    netrun::resilience::raise_nofile_limit();
-    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
-        devices: 0,
-        platforms: vec![
-            ("juniper_junos".into(), 1),
-            ("arista_eos".into(), 1),
-            ("cisco_nxos".into(), 1),
-        ],
-        ..Default::default()
-    })
-    .await
-    .expect("lab starts");
-    let inv = TempDir::new("mixed-config-inv");
-    lab.write_inventory(inv.path()).expect("inventory written");
+    let (_lab, inv) = lab_of(
+        0,
+        &[("juniper_junos", 1), ("arista_eos", 1), ("cisco_nxos", 1)],
+        "mixed-config-inv",
+    )
+    .await;
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
     let good = template(
@@ -652,18 +683,13 @@ async fn junos_eos_and_nxos_change_through_their_own_mechanics_and_refused_lines
         "{% if platform == 'juniper_junos' %}set system ntp server 192.0.2.124\nset bogus thing\n\
          {% else %}ntp server 192.0.2.124\nbogus line here\n{% endif %}",
     );
-    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&bad)]).await;
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    for r in &records {
-        assert_eq!(r["error"]["class"], "rejected-command", "{r}");
-        let msg = r["error"]["message"].as_str().unwrap();
-        assert!(msg.contains("bogus"), "names the line: {msg}");
-    }
-    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    for r in &records {
-        assert_eq!(r["data"]["changed"], false, "back to the backup: {r}");
-    }
+    expect_refused_and_unchanged(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&bad)],
+        &backups,
+    )
+    .await;
 }
 
 /// NX-OS prints `interface loopback0` and IOS `interface Loopback0` whatever
@@ -671,16 +697,7 @@ async fn junos_eos_and_nxos_change_through_their_own_mechanics_and_refused_lines
 /// `int lo0`) changes the device once, and the second push sends nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interface_named_otherwise_than_the_device_prints_it_is_pushed_once() {
-    netrun::resilience::raise_nofile_limit();
-    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
-        devices: 1,
-        platforms: vec![("cisco_nxos".into(), 1)],
-        ..Default::default()
-    })
-    .await
-    .expect("lab starts");
-    let inv = TempDir::new("ifname-config-inv");
-    lab.write_inventory(inv.path()).expect("inventory written");
+    let (_lab, inv) = lab_of(1, &[("cisco_nxos", 1)], "ifname-config-inv").await;
     let home = TempDir::new("home");
     let t = template(
         home.path(),
@@ -731,6 +748,17 @@ async fn workflow(
     params: &[&str],
     grants: &[&str],
 ) -> (Vec<Value>, Output) {
+    workflow_with(home, inv, params, grants, &[]).await
+}
+
+/// [`workflow`] with more arguments to `netrun run`.
+async fn workflow_with(
+    home: &Path,
+    inv: &Path,
+    params: &[&str],
+    grants: &[&str],
+    args: &[&str],
+) -> (Vec<Value>, Output) {
     let test_plugins = netrun_tests::target_dir().join("test-plugins");
     assert!(
         test_plugins
@@ -752,6 +780,7 @@ async fn workflow(
     for g in grants {
         cmd.arg("--grant").arg(g);
     }
+    cmd.args(args);
     let o = run(cmd).await;
     let mut records = if out.is_file() {
         read_jsonl(&out)
@@ -800,16 +829,12 @@ fn expect_errors(records: &[Value], o: &Output, class: &str, needles: &[&str]) {
 /// NX-OS (checkpoints) and Junos (native commit confirmed).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_workflow_loads_compares_commits_confirms_and_rolls_back_through_the_contract() {
-    netrun::resilience::raise_nofile_limit();
-    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
-        devices: 1,
-        platforms: vec![("cisco_nxos".into(), 1), ("juniper_junos".into(), 1)],
-        ..Default::default()
-    })
-    .await
-    .expect("lab starts");
-    let inv = TempDir::new("workflow-config-inv");
-    lab.write_inventory(inv.path()).expect("inventory written");
+    let (_lab, inv) = lab_of(
+        1,
+        &[("cisco_nxos", 1), ("juniper_junos", 1)],
+        "workflow-config-inv",
+    )
+    .await;
     let home = TempDir::new("home");
     let (home, inv) = (home.path(), inv.path());
 
@@ -933,4 +958,352 @@ async fn a_workflow_using_the_config_interface_without_the_grant_is_refused() {
     assert!(records.is_empty(), "{records:?}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("--grant config"), "{err}");
+}
+
+// ---- --replace: each platform's own replace -------------------------------
+
+/// A template that renders, per device, its backup in `dir` with `extra`
+/// (per platform) added: a complete configuration, as `--replace` wants.
+fn replace_template(home: &Path, name: &str, dir: &Path, extra: &[(&str, &str)]) -> PathBuf {
+    let mut body = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "cfg") {
+            continue;
+        }
+        let device = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let cfg = std::fs::read_to_string(&path).unwrap();
+        let add = extra
+            .iter()
+            .find(|(prefix, _)| device.starts_with(prefix))
+            .map_or("", |(_, line)| line);
+        // Before IOS's closing `end`, or at the end.
+        let cfg = match cfg.rfind("\nend\n") {
+            Some(at) => format!("{}\n{add}{}", &cfg[..at], &cfg[at + 1..]),
+            None => format!("{cfg}{add}"),
+        };
+        body.push_str(&format!(
+            "{{% if name == '{device}' %}}{{% raw %}}{cfg}{{% endraw %}}{{% endif %}}"
+        ));
+    }
+    template(home, name, &body)
+}
+
+/// `--replace` on IOS (`configure replace` of a file written with `tclsh`),
+/// EOS (a configuration session from `rollback clean-config`), Junos
+/// (`delete` + the `set` lines, one commit) and NX-OS (by difference behind
+/// its checkpoint): the dry run touches nothing, the replace removes what
+/// the candidate lacks and adds what it has, a second one changes nothing,
+/// a refused line leaves each device as it was, and a platform with no way
+/// to replace is refused by name.
+#[tokio::test(flavor = "multi_thread")]
+async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_change_nothing() {
+    let (_lab, inv) = lab_of(
+        1,
+        &[("arista_eos", 1), ("juniper_junos", 1), ("cisco_nxos", 1)],
+        "replace-config-inv",
+    )
+    .await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // A line the replace must remove: merged in after the backup.
+    let merged = template(
+        home.path(),
+        "ntp.j2",
+        "{% if platform == 'juniper_junos' %}set system ntp server 192.0.2.123\n\
+         {% else %}ntp server 192.0.2.123\n{% endif %}",
+    );
+    let (_, o) = config(home.path(), inv.path(), &["push", "--template", s(&merged)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let wanted = replace_template(
+        home.path(),
+        "replace.j2",
+        &backups,
+        &[
+            ("junos", "set snmp location replaced\n"),
+            ("", "snmp-server location replaced\n"),
+        ],
+    );
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&wanted), "--replace", "--dry-run"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 4, "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(
+            diff.contains("192.0.2.123"),
+            "the dry run predicts the removal: {r}"
+        );
+    }
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(
+            diff.contains("+") && diff.contains("192.0.2.123"),
+            "the dry run touched nothing: {r}"
+        );
+    }
+
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&wanted), "--replace"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for (device, how) in [
+        ("r001", "native"),
+        ("ceos001", "native"),
+        ("junos001", "native"),
+        ("nxos001", "difference"),
+    ] {
+        let r = by(&records, device);
+        assert_eq!(r["data"]["replace"], how, "{r}");
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert!(r["data"].get("replace_complete").is_none(), "{r}");
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(
+            diff.lines()
+                .any(|l| l.starts_with('-') && l.contains("192.0.2.123")),
+            "running before → after: {r}"
+        );
+        assert!(
+            diff.lines()
+                .any(|l| l.starts_with('+') && l.contains("location replaced")),
+            "{r}"
+        );
+    }
+    // The devices now equal their backups plus the one line.
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    for r in &records {
+        let diff = r["data"]["diff"].as_str().unwrap();
+        let changes: Vec<&str> = diff
+            .lines()
+            .filter(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && !l.starts_with("+++")
+                    && !l.starts_with("---")
+                    && !matches!(l[1..].trim(), "" | "!")
+            })
+            .collect();
+        assert_eq!(changes.len(), 1, "{r}");
+        assert!(changes[0].contains("location replaced"), "{r}");
+    }
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&wanted), "--replace"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "idempotent: {r}");
+    }
+
+    // A candidate with a line each device refuses: each stays as it was.
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let bad = replace_template(
+        home.path(),
+        "bad.j2",
+        &backups,
+        &[("junos", "set bogus thing\n"), ("", "bogus line here\n")],
+    );
+    expect_refused_and_unchanged(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&bad), "--replace"],
+        &backups,
+    )
+    .await;
+}
+
+/// A platform with neither `replace` steps nor a rollback point on the
+/// device cannot replace: refused by name before anything is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn replace_on_a_platform_without_a_way_to_replace_is_refused_naming_it() {
+    let (_lab, inv) = lab_of(0, &[("dell_os10", 1)], "replace-refused-inv").await;
+    let home = TempDir::new("home");
+    let t = template(home.path(), "t.j2", "hostname x\n");
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&t), "--replace", "--dry-run"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(records.len(), 1, "{}", text(&o));
+    let r = &records[0];
+    assert_eq!(r["error"]["class"], "unsupported", "{r}");
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("platform dell_os10 cannot replace its whole configuration")
+            && msg.contains("push without --replace"),
+        "{msg}"
+    );
+}
+
+/// A workflow that commits with commit-confirm and is still running when
+/// the device deadline comes: the host stops it a grace early and rolls the
+/// commit back in the same run (IOS: netrun's emulated confirm; Junos would
+/// also roll back by itself), before the record is closed; no note is left
+/// for the next netrun.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_still_holding_an_unconfirmed_commit_at_the_device_deadline_is_rolled_back_in_the_run()
+ {
+    let (_lab, inv) = lab_of(1, &[("cisco_nxos", 1)], "workflow-deadline-inv").await;
+    let home = TempDir::new("home");
+    let (home, inv) = (home.path(), inv.path());
+    let [a, b] = ntp("192.0.2.88", "");
+    let started = std::time::Instant::now();
+    let (records, o) = workflow_with(
+        home,
+        inv,
+        &[
+            "action=unconfirmed-then-wait",
+            "confirm=600",
+            "wait=3600",
+            &a,
+            &b,
+        ],
+        &["config"],
+        &["--device-timeout", "12"],
+    )
+    .await;
+    let took = started.elapsed();
+    expect_errors(
+        &records,
+        &o,
+        "device-timeout",
+        &[
+            "awaiting confirmation",
+            "the workflow was stopped",
+            "rolled back",
+        ],
+    );
+    assert_eq!(records.len(), 2, "{}", text(&o));
+    assert!(
+        took < std::time::Duration::from_secs(12),
+        "stopped before the deadline, not at it: {took:?}"
+    );
+    let pending = home.join(".local/state/netrun/pending");
+    let left: Vec<_> = std::fs::read_dir(&pending)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "no note left for the next netrun: {left:?}"
+    );
+    expect_ntp(home, inv, "192.0.2.88", false).await;
+}
+
+// ---- the per-platform table of docs/config.md -----------------------------
+
+/// The `send` of each step a platform file declares under `config.FIELD`.
+fn sends_of(config: &Value, field: &str) -> Vec<String> {
+    let steps = match &config[field] {
+        Value::Array(a) => a.clone(),
+        Value::String(s) => vec![Value::String(s.clone())],
+        _ => Vec::new(),
+    };
+    steps
+        .iter()
+        .map(|s| match s {
+            Value::String(s) => s.clone(),
+            other => other["send"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+/// docs/config.md lists, for every platform file, the commands its `config`
+/// section declares and how each job runs there (native replace, by
+/// difference or refused; native or emulated confirm), so the table cannot
+/// drift from the data the host acts on.
+#[test]
+fn the_per_platform_table_in_the_docs_matches_the_platform_files() {
+    let doc = std::fs::read_to_string(workspace().join("docs/config.md")).unwrap();
+    let section = doc
+        .split("\n## Per platform\n")
+        .nth(1)
+        .expect("docs/config.md has a `## Per platform` section");
+    let rows: Vec<String> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| platform"))
+        .take_while(|l| l.starts_with('|'))
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| l.replace("\\|", "|"))
+        .collect();
+    let dir = workspace().join("plugins/netrun-platforms/platforms");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        files += 1;
+        let def: Value = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let name = def["name"].as_str().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&format!("| `{name}`")))
+            .unwrap_or_else(|| panic!("docs/config.md has no row for platform {name}"));
+        let config = &def["config"];
+        if config.is_null() {
+            assert!(row.contains("no `config` section"), "{name}: {row}");
+            continue;
+        }
+        for field in [
+            "show_running",
+            "commit",
+            "commit_confirmed",
+            "confirm",
+            "abort",
+            "checkpoint",
+            "rollback",
+            "save",
+            "replace",
+        ] {
+            for send in sends_of(config, field) {
+                assert!(
+                    row.contains(&format!("`{send}`")),
+                    "{name}: config.{field} step `{send}` missing from its row: {row}"
+                );
+            }
+        }
+        let style = config["style"].as_str().unwrap_or("indented");
+        let replace = if !sends_of(config, "replace").is_empty() {
+            "native: "
+        } else if style != "flat" && !sends_of(config, "rollback").is_empty() {
+            "by difference"
+        } else {
+            "| refused |"
+        };
+        assert!(
+            row.contains(replace),
+            "{name}: replace should read {replace:?}: {row}"
+        );
+        let confirm = if sends_of(config, "commit_confirmed").is_empty() {
+            "emulated"
+        } else {
+            "native: `"
+        };
+        assert!(
+            row.contains(confirm),
+            "{name}: confirm should read {confirm:?}: {row}"
+        );
+    }
+    assert_eq!(
+        rows.len(),
+        files,
+        "one row per platform file, no more: {rows:#?}"
+    );
 }

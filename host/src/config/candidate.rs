@@ -8,7 +8,7 @@ use super::diff::{self, Change};
 use super::mask;
 use super::mechanics::{ConfigMechanics, Step, Style};
 use super::pending::{self, Pending, RollbackPoint};
-use super::steps::{Start, read_running, run_steps, send_lines};
+use super::steps::{Start, read_running, run_replace, run_steps, send_lines};
 use crate::error::{Error, ErrorClass};
 use crate::transport::CliSession;
 use std::path::Path;
@@ -120,6 +120,41 @@ fn commit_steps(mechanics: &ConfigMechanics, confirm: Option<Duration>) -> (Vec<
     }
 }
 
+/// How `--replace` makes a device's configuration equal the candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplaceMode {
+    /// The platform's own replace (its `replace` steps): the candidate goes
+    /// to the device whole (IOS `configure replace` of a file written with
+    /// `tclsh`, an EOS session from `rollback clean-config`, Junos `delete`
+    /// + `set` lines in one commit).
+    Native,
+    /// The removals and additions netrun computes, behind a rollback point
+    /// on the device that undoes a replace left halfway (NX-OS checkpoint).
+    Difference,
+}
+
+impl ReplaceMode {
+    /// How `mechanics` replace, or `None` when the platform cannot: no
+    /// `replace` steps and no rollback point on the device.
+    pub fn of(mechanics: &ConfigMechanics) -> Option<ReplaceMode> {
+        if !mechanics.replace.is_empty() {
+            Some(ReplaceMode::Native)
+        } else if mechanics.style != Style::Flat && mechanics.has_checkpoint() {
+            Some(ReplaceMode::Difference)
+        } else {
+            None
+        }
+    }
+
+    /// How records name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplaceMode::Native => "native",
+            ReplaceMode::Difference => "difference",
+        }
+    }
+}
+
 /// How a candidate is committed.
 #[derive(Debug, Clone)]
 pub struct CommitOptions<'a> {
@@ -142,6 +177,8 @@ pub struct Candidate {
     pub text: String,
     /// Whether the configuration is to equal the candidate (not only hold it).
     pub replace: bool,
+    /// How it is made equal, when `replace`.
+    pub replace_mode: Option<ReplaceMode>,
     /// The running configuration when the candidate was loaded.
     pub before: String,
     /// What commit would send, and the configuration predicted after it.
@@ -158,21 +195,26 @@ impl Candidate {
         replace: bool,
     ) -> Result<Candidate, Error> {
         let mechanics = mechanics_of(session, device)?;
-        if replace && mechanics.style == Style::Flat {
-            return Err(Error::new(
-                ErrorClass::Inventory,
-                format!(
-                    "{device}: platform {} cannot replace its configuration: merge instead (push without --replace)",
-                    session.platform().name
-                ),
-            ));
-        }
+        let replace_mode = if replace {
+            Some(ReplaceMode::of(&mechanics).ok_or_else(|| {
+                Error::new(
+                    ErrorClass::Unsupported,
+                    format!(
+                        "{device}: platform {} cannot replace its whole configuration: its platform file declares no `replace` steps and no rollback point on the device to undo a replace left halfway; push without --replace to merge",
+                        session.platform().name
+                    ),
+                )
+            })?)
+        } else {
+            None
+        };
         let before = read_running(session, &mechanics).await?;
         let change = diff::change(&before, &text, &mechanics, replace);
         Ok(Candidate {
             mechanics,
             text,
             replace,
+            replace_mode,
             before,
             change,
         })
@@ -226,7 +268,12 @@ impl Candidate {
             confirm: opts.confirm,
             confirmed: false,
         };
-        let Err(e) = send_lines(session, &self.change.commands, &finish, opts.confirm).await else {
+        let sent = if self.replace_mode == Some(ReplaceMode::Native) {
+            self.send_replace(session, &committed, opts.confirm).await
+        } else {
+            send_lines(session, &self.change.commands, &finish, opts.confirm).await
+        };
+        let Err(e) = sent else {
             return Ok(committed);
         };
         let e = with_device(device, e);
@@ -254,6 +301,72 @@ impl Candidate {
         Err(Error::new(
             ErrorClass::RejectedCommand,
             format!("{}; {how}", mask::maybe(&e.message, opts.show_secrets)),
+        ))
+    }
+
+    /// The platform's native replace with this candidate. A refusal by a
+    /// step that is no candidate line (IOS `configure replace` reporting a
+    /// line it could not apply) names the lines the device did not take.
+    async fn send_replace(
+        &self,
+        session: &mut CliSession,
+        committed: &Committed,
+        confirm: Option<Duration>,
+    ) -> Result<(), Error> {
+        let mechanics = &self.mechanics;
+        // With a native commit-confirm the replace's commit step commits
+        // confirmed instead (Junos `commit` → `commit confirmed M`).
+        let commit_as = match (committed.native_confirm, mechanics.commit.as_slice()) {
+            (true, [commit]) => Some((
+                commit.send.as_str(),
+                mechanics.commit_confirmed.as_slice(),
+                confirm,
+            )),
+            _ => None,
+        };
+        let refused = match run_replace(
+            session,
+            &mechanics.replace,
+            &committed.name,
+            &self.text,
+            mechanics.style == Style::Indented,
+            commit_as,
+        )
+        .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if e.class == ErrorClass::RejectedCommand => e,
+            Err(e) => return Err(e),
+        };
+        if self.text.lines().any(|l| {
+            let l = l.trim();
+            !l.is_empty() && refused.message.contains(&format!("`{l}`"))
+        }) {
+            return Err(refused);
+        }
+        let default = session.platform().default_mode;
+        if session.mode() != session.platform().modes[default].name {
+            // Left in configuration mode with changes pending: only the
+            // abort or rollback may go on from here.
+            return Err(refused);
+        }
+        let now = read_running(session, mechanics).await?;
+        let missing = diff::change(&now, &self.text, mechanics, true).commands;
+        let missing: Vec<&String> = missing
+            .iter()
+            .filter(|l| self.text.lines().any(|t| t.trim() == l.trim()))
+            .collect();
+        if missing.is_empty() {
+            return Err(refused);
+        }
+        let names: Vec<String> = missing.iter().map(|l| format!("`{}`", l.trim())).collect();
+        Err(Error::new(
+            ErrorClass::RejectedCommand,
+            format!(
+                "device did not take {}; {}",
+                names.join(", "),
+                refused.message
+            ),
         ))
     }
 }

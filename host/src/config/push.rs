@@ -125,6 +125,9 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
         "diff": "",
         "commands": [],
     });
+    if let Some(mode) = candidate.replace_mode {
+        data["replace"] = json!(mode.name());
+    }
     if candidate.is_empty() {
         return Ok(data);
     }
@@ -346,6 +349,7 @@ mod tests {
             mechanics,
             text: text.into(),
             replace: false,
+            replace_mode: None,
             before: before.into(),
         }
     }

@@ -116,6 +116,97 @@ async fn run_step(session: &mut CliSession, step: &Step) -> Result<String, Error
     Ok(out)
 }
 
+/// The placeholder of a replace step sent once per candidate line, as is.
+pub const LINE: &str = "{line}";
+/// The same, quoted as the inside of a Tcl double-quoted string (IOS
+/// `tclsh`: `puts $f "{line:tcl}"` writes the line to a file).
+pub const LINE_TCL: &str = "{line:tcl}";
+
+/// `line` escaped for a Tcl double-quoted string: `\`, `$`, `[`, `]` and `"`
+/// would otherwise be substituted or end the string.
+pub fn tcl_quoted(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if matches!(c, '\\' | '$' | '[' | ']' | '"') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Run the platform's `replace` steps from the default mode, `{name}` filled
+/// in: a step holding [`LINE`] is sent once per line of `text` that
+/// carries configuration, one holding [`LINE_TCL`] once per non-blank line; a step whose input is `commit` (the platform's one commit
+/// step) becomes `commit_as` when given (native commit-confirm). With
+/// `exit_on_dedent` (indented configurations), typed lines leave a block
+/// by `exit` where the indentation goes back. A refused
+/// step or line is a `rejected-command` naming it, and the session may be
+/// left in configuration mode (the caller aborts or rolls back).
+pub async fn run_replace(
+    session: &mut CliSession,
+    steps: &[Step],
+    name: &str,
+    text: &str,
+    exit_on_dedent: bool,
+    commit_as: Option<(&str, &[Step], Option<Duration>)>,
+) -> Result<String, Error> {
+    let default = session.platform().default_mode;
+    session.acquire(default).await?;
+    let mut transcript = String::new();
+    for step in steps {
+        let step = step.filled(name, None);
+        if let Some((commit, instead, window)) = commit_as
+            && step.send == commit
+        {
+            for s in instead {
+                transcript.push_str(&run_step(session, &s.filled(name, window)).await?);
+            }
+            continue;
+        }
+        if !step.send.contains(LINE) && !step.send.contains(LINE_TCL) {
+            transcript.push_str(&run_step(session, &step).await?);
+            continue;
+        }
+        let tcl = step.send.contains(LINE_TCL);
+        // Indents of the typed lines whose block is open.
+        let mut open: Vec<usize> = Vec::new();
+        let mut last = 0;
+        for line in text.lines().map(str::trim_end) {
+            let t = line.trim();
+            // A file is written whole; typed lines skip what carries nothing
+            // (comments, and the closing `end` that would leave the session).
+            if t.is_empty() || (!tcl && (t.starts_with('!') || t == "end")) {
+                continue;
+            }
+            if !tcl && exit_on_dedent {
+                // A line indented less than the block it follows leaves that
+                // block by `exit`, rather than counting on the device to
+                // fall through to the enclosing mode.
+                let indent = line.len() - line.trim_start().len();
+                if indent > last {
+                    open.push(last);
+                }
+                while open.last().is_some_and(|&o| o >= indent) {
+                    open.pop();
+                    transcript.push_str(&run_step(session, &Step::plain("exit")).await?);
+                }
+                last = indent;
+            }
+            let each = Step {
+                send: step
+                    .send
+                    .replace(LINE, line)
+                    .replace(LINE_TCL, &tcl_quoted(line)),
+                answers: step.answers.clone(),
+            };
+            transcript.push_str(&run_step(session, &each).await?);
+        }
+    }
+    session.acquire(default).await?;
+    Ok(transcript)
+}
+
 /// Send `lines` in configuration mode, then the `finish` steps (commit)
 /// there, and go back to the default mode. On a refused line the session
 /// is left in configuration mode (the caller aborts or rolls back) and the
@@ -139,6 +230,15 @@ pub async fn send_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tcl_quoting_keeps_substitutions_and_quotes_literal() {
+        assert_eq!(tcl_quoted("hostname r1"), "hostname r1");
+        assert_eq!(
+            tcl_quoted(r#"banner motd "$[x]\ {y}""#),
+            r#"banner motd \"\$\[x\]\\ {y}\""#
+        );
+    }
 
     #[test]
     fn volatile_lines_and_leading_blanks_are_dropped() {

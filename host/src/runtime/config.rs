@@ -2,7 +2,8 @@
 //! candidate, compares, commits, confirms or rolls back through the same
 //! code as `netrun config push` ([`crate::config::candidate`]). Every call
 //! needs the `config` grant; a commit left unconfirmed when the workflow
-//! ends is rolled back.
+//! ends is rolled back, and so is one still unconfirmed when the device
+//! deadline comes near: the workflow is stopped [`SETTLE_GRACE`] early for it.
 
 use super::PluginState;
 use crate::config::candidate::{Candidate, CommitOptions, Committed, with_device};
@@ -10,7 +11,78 @@ use crate::config::push::{Outcome, recover};
 use crate::config::{mask, pending};
 use crate::error::{Error, ErrorClass};
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::Instant;
+
+/// How long before the device deadline a workflow holding a commit that
+/// awaits confirmation is stopped, so the host rolls the commit back in
+/// this run rather than leaving it to the device's timer or the next
+/// netrun (at most a quarter of the time the device had left at start).
+pub const SETTLE_GRACE: Duration = Duration::from_secs(10);
+
+/// The workflow's candidates, and whether one of them awaits confirmation
+/// (watched by the run, see [`unless_settling`]).
+pub struct Candidates {
+    slots: Vec<Slot>,
+    awaiting: watch::Sender<bool>,
+}
+
+impl Default for Candidates {
+    fn default() -> Self {
+        Candidates {
+            slots: Vec::new(),
+            awaiting: watch::Sender::new(false),
+        }
+    }
+}
+
+impl Candidates {
+    /// Publish whether a commit awaits confirmation.
+    fn refresh(&self) {
+        let any = self.slots.iter().any(|s| {
+            matches!(
+                s.stage,
+                Stage::Committed {
+                    deadline: Some(_),
+                    ..
+                }
+            )
+        });
+        self.awaiting
+            .send_if_modified(|a| std::mem::replace(a, any) != any);
+    }
+}
+
+/// When a running workflow is stopped so its unconfirmed commit can be
+/// rolled back before the device deadline.
+pub struct SettleCut {
+    /// From then on, a commit awaiting confirmation stops the workflow.
+    pub at: Instant,
+    /// The grace left for the rollback.
+    pub grace: Duration,
+    awaiting: watch::Receiver<bool>,
+}
+
+/// Run `work` (the workflow) to its end, unless a commit awaits
+/// confirmation at or after `cut.at`: then `work` is dropped and the
+/// answer is `None` (the caller rolls the commit back).
+pub async fn unless_settling<F: Future>(work: F, cut: Option<SettleCut>) -> Option<F::Output> {
+    let Some(mut cut) = cut else {
+        return Some(work.await);
+    };
+    let stop = async move {
+        tokio::time::sleep_until(cut.at).await;
+        if cut.awaiting.wait_for(|a| *a).await.is_err() {
+            // The candidates are gone: nothing can await confirmation.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        biased;
+        r = work => Some(r),
+        () = stop => None,
+    }
+}
 
 /// The host side of a WIT `candidate` handle: its slot in
 /// [`PluginState::candidates`].
@@ -84,6 +156,7 @@ impl PluginState {
 
     fn slot(&mut self, token: &CandidateToken) -> Result<&mut Slot, Error> {
         self.candidates
+            .slots
             .get_mut(token.0)
             .ok_or_else(|| misuse(format!("candidate {} does not exist", token.0)))
     }
@@ -97,11 +170,11 @@ impl PluginState {
         recover(ctx, &device, &pending::default_dir()).await?;
         let session = ctx.session().await?;
         let candidate = Candidate::load(session, &device, load.text, load.replace).await?;
-        self.candidates.push(Slot {
+        self.candidates.slots.push(Slot {
             candidate,
             stage: Stage::Loaded,
         });
-        Ok(CandidateToken(self.candidates.len() - 1))
+        Ok(CandidateToken(self.candidates.slots.len() - 1))
     }
 
     /// The diff a commit would make, masked.
@@ -128,6 +201,7 @@ impl PluginState {
         let window = confirm_seconds.map(|s| Duration::from_secs(s.max(1).into()));
         let slot = self
             .candidates
+            .slots
             .get_mut(token.0)
             .ok_or_else(|| misuse(format!("candidate {} does not exist", token.0)))?;
         if !matches!(slot.stage, Stage::Loaded) {
@@ -171,6 +245,10 @@ impl PluginState {
         slot.stage = Stage::Committed {
             committed,
             deadline: window.map(|w| Instant::now() + w),
+        };
+        self.candidates.refresh();
+        let Some(slot) = self.candidates.slots.get_mut(token.0) else {
+            return Err(misuse(format!("candidate {} does not exist", token.0)));
         };
         let candidate = &slot.candidate;
         let after = crate::config::steps::read_running(session, &candidate.mechanics).await?;
@@ -219,7 +297,7 @@ impl PluginState {
             .as_deref_mut()
             .ok_or_else(|| misuse("this plugin runs without a device".into()))?;
         let session = ctx.session().await?;
-        let Some(slot) = self.candidates.get_mut(token.0) else {
+        let Some(slot) = self.candidates.slots.get_mut(token.0) else {
             return Err(misuse(format!("candidate {} does not exist", token.0)));
         };
         if let Stage::Committed {
@@ -237,6 +315,7 @@ impl PluginState {
                 .await?;
             *deadline = None;
         }
+        self.candidates.refresh();
         Ok(())
     }
 
@@ -276,7 +355,7 @@ impl PluginState {
             .as_deref_mut()
             .ok_or_else(|| misuse("this plugin runs without a device".into()))?;
         let session = ctx.session().await?;
-        let Some(slot) = self.candidates.get_mut(index) else {
+        let Some(slot) = self.candidates.slots.get_mut(index) else {
             return Err(misuse(format!("candidate {index} does not exist")));
         };
         let Stage::Committed { committed, .. } = &slot.stage else {
@@ -286,6 +365,7 @@ impl PluginState {
             .rollback(session, &slot.candidate, &device, &pending::default_dir())
             .await?;
         slot.stage = Stage::Done;
+        self.candidates.refresh();
         Ok(())
     }
 
@@ -297,12 +377,27 @@ impl PluginState {
         }
     }
 
+    /// When the running workflow is to be stopped for its unconfirmed
+    /// commit: [`SETTLE_GRACE`] (at most a quarter of the time left now)
+    /// before the device deadline; `None` without a device or a deadline.
+    pub(crate) fn settle_cut(&self) -> Option<SettleCut> {
+        let deadline = self.ctx.as_deref()?.deadline()?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let grace = SETTLE_GRACE.min(left / 4);
+        Some(SettleCut {
+            at: deadline - grace,
+            grace,
+            awaiting: self.candidates.awaiting.subscribe(),
+        })
+    }
+
     /// After the workflow: roll back every commit still awaiting
     /// confirmation. Returns what was done, for the device's record.
     pub(crate) async fn config_settle(&mut self) -> Option<Error> {
         let device = self.device.clone();
         let open: Vec<usize> = self
             .candidates
+            .slots
             .iter()
             .enumerate()
             .filter(|(_, s)| {
@@ -340,5 +435,61 @@ impl PluginState {
         let e = with_device(&device, e);
         tracing::warn!(device = &*device, "{}", e.message);
         Some(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(at: u64, awaiting: &watch::Sender<bool>) -> Option<SettleCut> {
+        Some(SettleCut {
+            at: Instant::now() + Duration::from_secs(at),
+            grace: Duration::from_secs(10),
+            awaiting: awaiting.subscribe(),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_workflow_holding_an_unconfirmed_commit_is_stopped_at_the_cut() {
+        let awaiting = watch::Sender::new(false);
+        let started = Instant::now();
+        let flag = awaiting.clone();
+        let work = async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            flag.send_replace(true); // committed, awaiting confirmation
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        };
+        assert_eq!(unless_settling(work, cut(50, &awaiting)).await, None);
+        assert_eq!(started.elapsed(), Duration::from_secs(50));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_commit_made_after_the_cut_stops_the_workflow_at_once() {
+        let awaiting = watch::Sender::new(false);
+        let started = Instant::now();
+        let flag = awaiting.clone();
+        let work = async move {
+            tokio::time::sleep(Duration::from_secs(55)).await;
+            flag.send_replace(true);
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        };
+        assert_eq!(unless_settling(work, cut(50, &awaiting)).await, None);
+        assert_eq!(started.elapsed(), Duration::from_secs(55));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_workflow_without_an_unconfirmed_commit_runs_past_the_cut() {
+        let awaiting = watch::Sender::new(false);
+        let flag = awaiting.clone();
+        let work = async move {
+            flag.send_replace(true);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            flag.send_replace(false); // confirmed
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            7
+        };
+        assert_eq!(unless_settling(work, cut(50, &awaiting)).await, Some(7));
+        assert_eq!(unless_settling(async { 8 }, None).await, Some(8));
     }
 }

@@ -150,6 +150,11 @@ impl DeviceContext {
         self.limits.progress.clone()
     }
 
+    /// The device deadline, when the run has one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.limits.deadline
+    }
+
     /// Name the step in progress (for deadline and shutdown messages).
     pub fn set_step(&self, step: impl Into<String>) {
         self.limits.progress.set_step(step);

@@ -127,7 +127,7 @@ pub struct PluginState {
     /// The device a workflow runs against (workflows only).
     pub ctx: Option<Box<device::DeviceContext>>,
     /// Configuration candidates the workflow loaded (`config` interface).
-    candidates: Vec<config::Slot>,
+    candidates: config::Candidates,
 }
 
 impl WasiView for PluginState {
@@ -321,7 +321,7 @@ impl Runtime {
                 &plugin.bundle.manifest.capabilities,
             ),
             ctx,
-            candidates: Vec::new(),
+            candidates: config::Candidates::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -538,13 +538,25 @@ impl Runtime {
     ) -> Result<String, Error> {
         let name = &plugin.bundle.manifest.name;
         let exports = self.instantiate_workflow(plugin, store).await?;
-        let result = match &exports {
-            WorkflowExports::V0_1(i) => wit::v0_1::run(i, store, device, params).await,
-            WorkflowExports::V0_2(i) => wit::v0_2::run(i, store, device, params).await,
+        let cut = store.data().settle_cut();
+        let grace = cut.as_ref().map(|c| c.grace).unwrap_or_default();
+        let run = async {
+            match &exports {
+                WorkflowExports::V0_1(i) => wit::v0_1::run(i, &mut *store, device, params).await,
+                WorkflowExports::V0_2(i) => wit::v0_2::run(i, &mut *store, device, params).await,
+            }
         };
-        let result = match result {
-            Ok(r) => r,
-            Err(e) => Err(trap::classify(name, "run", e, store.data())),
+        let result = match config::unless_settling(run, cut).await {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => Err(trap::classify(name, "run", e, store.data())),
+            // Stopped to roll its commit back before the device deadline.
+            None => Err(Error::new(
+                ErrorClass::DeviceTimeout,
+                format!(
+                    "the device deadline was {} away with a configuration commit awaiting confirmation: the workflow was stopped",
+                    crate::resilience::deadline::seconds(grace)
+                ),
+            )),
         };
         // A configuration commit nobody confirmed is undone now: the
         // workflow can no longer confirm it.

@@ -149,7 +149,10 @@ pub struct ConfigSpec {
     pub rollback: Vec<StepSpec>,
     /// Steps that save the running configuration as the startup one.
     pub save: Vec<StepSpec>,
-    /// Steps that replace the whole configuration with the file `{name}`.
+    /// Steps that make the whole configuration equal the candidate (the
+    /// platform's native replace): a step holding `{line}` is sent once per
+    /// candidate line, `{line:tcl}` the same quoted for Tcl (IOS writes the
+    /// file through `tclsh`); `{name}` names the run's files or session.
     pub replace: Vec<StepSpec>,
     /// How the device rewrites interface names in section headers.
     pub interface_naming: Option<InterfaceNaming>,

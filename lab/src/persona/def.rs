@@ -260,6 +260,12 @@ pub struct ConfigDef {
     /// Negation word (`no`, `undo`, `unset`).
     #[serde(default = "no_word")]
     pub negate: String,
+    /// Lines whose negated form the platform prints when it departs from
+    /// the default (EOS `no aaa root`, ` no switchport`): a typed `no X`
+    /// that removes nothing is kept as a line when X starts with one of
+    /// these, so a configuration typed into a clean one reads back the same.
+    #[serde(default)]
+    pub printed_negations: Vec<String>,
     /// Path (line prefixes) to the hostname.
     pub hostname_path: Vec<String>,
     /// Context style: keywords that open a block → prompt context template

@@ -20,7 +20,9 @@
 //! named copies of the running configuration), `files`, `set`, `delete`, `edit`
 //! (`{path...}`), `up`, `top`, `load` (`{kind}`: merge/override/set from the
 //! terminal until Ctrl-D), `do` (`{cmd...}`: an exec command from configuration
-//! mode), `hostname` (`{name}`), `commits` (commit history as `commits`).
+//! mode), `hostname` (`{name}`), `commits` (commit history as `commits`),
+//! `clean-config` (empty the configuration being edited: EOS `rollback
+//! clean-config` in a session, Junos `delete` at the top).
 
 // minijinja::Error is large; persona errors happen at load or per bad
 // command, never in a hot loop, so boxing them buys nothing.
@@ -230,6 +232,7 @@ const ACTIONS: &[&str] = &[
     "do",
     "hostname",
     "commits",
+    "clean-config",
     "noop",
 ];
 

@@ -1294,6 +1294,16 @@ impl PersonaCli {
                 self.ctx = ctx;
                 return r;
             }
+            "clean-config" => {
+                if !self.ctx.is_empty() {
+                    // Junos `delete` inside `edit X`: everything under X.
+                    let ctx = self.ctx.clone();
+                    self.with_target(|t| tree::delete_in(t, &ctx));
+                } else {
+                    self.with_target(|t| *t = Node::default());
+                }
+                simple(self)
+            }
             "hostname" => simple(self),
             other => {
                 tracing::warn!("unhandled persona action {other}");
@@ -1427,9 +1437,15 @@ impl PersonaCli {
         }
         let path = self.ctx.clone();
         if neg {
+            let printed = cfg
+                .printed_negations
+                .iter()
+                .any(|p| tree::starts_with_words(&full, p));
+            let line = format!("{} {full}", cfg.negate);
             self.with_target(|t| {
-                if let Some(n) = t.at_mut(&path) {
-                    n.remove_prefixed(&full);
+                let removed = t.at_mut(&path).map_or(0, |n| n.remove_prefixed(&full));
+                if removed == 0 && printed {
+                    t.at_mut_or_insert(&path).upsert(&line, None);
                 }
             });
             return Ok(String::new());
@@ -2236,6 +2252,72 @@ mod tests {
             tokio::time::advance(Duration::from_secs(61)).await;
             assert_eq!(dev.hostname(), "dev0");
         });
+    }
+
+    /// The running configuration as `show running-config` prints it on `dev`.
+    fn running_of(dev: &Arc<PersonaDevice>, command: &str) -> String {
+        let mut c = session(dev, None);
+        if dev.persona.def.platform == "arista_eos" {
+            run(&mut c, "enable");
+            run(&mut c, "terminal length 0");
+        }
+        run(&mut c, command)
+    }
+
+    #[test]
+    fn eos_session_from_the_clean_config_replaces_the_whole_configuration() {
+        let dev = device("arista_eos", 0);
+        let before = running_of(&dev, "show running-config");
+        assert!(before.contains("hostname dev0"), "{before}");
+        let mut c = session(&dev, None);
+        run(&mut c, "enable");
+        run(&mut c, "terminal length 0");
+        run(&mut c, "configure session netrun-1");
+        run(&mut c, "rollback clean-config");
+        run(&mut c, "hostname spine9");
+        let diff = run(&mut c, "show session-config diffs");
+        assert!(
+            diff.contains("-hostname dev0") && diff.contains("+hostname spine9"),
+            "{diff}"
+        );
+        assert_eq!(dev.hostname(), "dev0", "nothing changes before the commit");
+        run(&mut c, "commit");
+        let after = running_of(&dev, "show running-config");
+        assert!(after.contains("hostname spine9"), "{after}");
+        assert!(
+            !after.contains("vlan 10") && !after.contains("ip domain-name"),
+            "only what the session typed is left: {after}"
+        );
+        // A session that is aborted leaves the device as it was.
+        run(&mut c, "configure session netrun-2");
+        run(&mut c, "rollback clean-config");
+        run(&mut c, "abort");
+        assert_eq!(running_of(&dev, "show running-config"), after);
+    }
+
+    #[test]
+    fn junos_delete_at_the_top_asks_then_empties_the_candidate() {
+        let dev = device("juniper_junos", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "set cli screen-length 0");
+        run(&mut c, "configure");
+        let out = run(&mut c, "delete");
+        assert!(
+            out.ends_with("Delete everything under this level? [yes,no] (no) "),
+            "{out:?}"
+        );
+        run(&mut c, "yes");
+        run(&mut c, "set system host-name edge7");
+        let diff = run(&mut c, "show | compare");
+        assert!(diff.contains("+   host-name edge7;"), "{diff}");
+        assert_eq!(dev.hostname(), "dev0", "a candidate until commit");
+        run(&mut c, "rollback 0");
+        let diff = run(&mut c, "show | compare");
+        assert!(
+            !diff.contains("host-name"),
+            "nothing to commit after rollback 0: {diff}"
+        );
+        assert_eq!(dev.hostname(), "dev0");
     }
 
     #[test]

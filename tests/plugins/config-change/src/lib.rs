@@ -7,6 +7,8 @@
 //! - `rollback`: load, commit, roll back;
 //! - `unconfirmed`: load, commit with `confirm` seconds, end without
 //!   confirming (the host rolls the change back);
+//! - `unconfirmed-then-wait`: the same, then wait `wait` seconds before
+//!   ending (the device deadline comes first);
 //! - `misuse`: calls out of order (rollback or confirm before a commit, a
 //!   second commit, discard after a commit), returning each error, then
 //!   rolls back.
@@ -76,6 +78,11 @@ impl Workflow for ConfigChange {
             }
             "unconfirmed" => {
                 out["commit"] = committed(&candidate.commit(Some(confirm.unwrap_or(60)))?);
+            }
+            "unconfirmed-then-wait" => {
+                out["commit"] = committed(&candidate.commit(Some(confirm.unwrap_or(60)))?);
+                let wait = params.get("wait").and_then(Value::as_u64).unwrap_or(3600);
+                std::thread::sleep(std::time::Duration::from_secs(wait));
             }
             "misuse" => {
                 let class = |r: Result<(), Error>| match r {
