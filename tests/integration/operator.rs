@@ -170,6 +170,54 @@ async fn a_rejected_command_keeps_the_outputs_before_it_and_marks_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn each_output_is_delimited_by_its_own_prompt_on_dripping_and_late_echoing_devices() {
+    // r001 prints ~100-byte pieces 50 ms apart, so every prompt arrives
+    // split across reads; r002 answers (its echo included) 300 ms late.
+    let (_lab, inv) = lab(3, &["drip=2000:r001", "latency=300ms:r002"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("r.jsonl");
+    let cmds = [
+        "show clock",
+        "show version",
+        "show ip interface brief",
+        "show clock",
+    ];
+    let mut c = netrun(home.path());
+    c.arg("exec")
+        .args(cmds)
+        .arg("-i")
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out)
+        .args(["--command-timeout", "60"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), 3);
+    for r in &records {
+        let device = r["device"].as_str().unwrap();
+        let c = commands_of(r);
+        let text = |i: usize| c[i]["output"].as_str().unwrap_or_default().to_string();
+        for (i, want) in [
+            (0, "UTC"),
+            (1, "Cisco IOS Software"),
+            (2, "IP-Address"),
+            (3, "UTC"),
+        ] {
+            let t = text(i);
+            assert_eq!(c[i]["command"], cmds[i], "{device}");
+            assert!(t.contains(want), "{device} `{}` got: {t:?}", cmds[i]);
+            assert!(
+                !t.contains(&format!("{device}#")) && !t.contains("show "),
+                "{device} `{}` holds a prompt or an echo: {t:?}",
+                cmds[i]
+            );
+        }
+        assert!(!text(0).contains("Cisco IOS") && !text(1).contains("IP-Address"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn timing_mode_returns_a_question_no_prompt_pattern_matches_and_then_its_answer() {
     let (_lab, inv) = lab(1, &[]).await;
     let home = TempDir::new("home");
