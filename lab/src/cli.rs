@@ -2033,22 +2033,24 @@ mod tests {
         assert!(seen > 6, "a dozen devices have neighbours: {seen}");
     }
 
-    #[test]
-    fn lldp_detail_lists_the_neighbours_of_the_lldp_table() {
+    /// `getter` of the IOS driver answered from `cmd` run on `c`.
+    fn ios_getter(c: &mut Cli, cmd: &str, getter: &str) -> serde_json::Value {
         use netrun_plugin_netrun_platforms::getters::answer_in;
         let getters = netrun_plugin_cisco_ios::getters::GETTERS;
+        let out = String::from_utf8(c.run_exec(cmd).0)
+            .unwrap()
+            .replace("\r\n", "\n");
+        let outputs = [(cmd.to_string(), out.clone())];
+        answer_in(getters, "cisco_ios", getter, &outputs).unwrap_or_else(|e| panic!("{e}\n{out}"))
+    }
+
+    #[test]
+    fn lldp_detail_lists_the_neighbours_of_the_lldp_table() {
         let mut seen = 0;
         for index in 0..12 {
             let dev = Device::generate(42, index, format!("r{index:03}"), Instant::now());
             let mut c = cli_on(dev.clone());
-            let mut get = |cmd: &str, getter: &str| {
-                let out = String::from_utf8(c.run_exec(cmd).0)
-                    .unwrap()
-                    .replace("\r\n", "\n");
-                let outputs = [(cmd.to_string(), out.clone())];
-                answer_in(getters, "cisco_ios", getter, &outputs)
-                    .unwrap_or_else(|e| panic!("{e}\n{out}"))
-            };
+            let mut get = |cmd: &str, getter: &str| ios_getter(&mut c, cmd, getter);
             let table = get("show lldp neighbors", "lldp_neighbors");
             let detail = get("show lldp neighbors detail", "lldp_neighbors_detail");
             let brief = |v: &serde_json::Value, name: &str, port: &str| {
@@ -2079,20 +2081,11 @@ mod tests {
 
     #[test]
     fn bgp_peers_are_the_arp_neighbours_of_routed_links_and_parse_as_the_ios_getter_reads_them() {
-        use netrun_plugin_netrun_platforms::getters::answer_in;
-        let getters = netrun_plugin_cisco_ios::getters::GETTERS;
         let (mut routers, mut up) = (0, 0);
         for index in 0..12 {
             let dev = Device::generate(42, index, format!("r{index:03}"), Instant::now());
             let mut c = cli_on(dev.clone());
-            let mut get = |cmd: &str, getter: &str| {
-                let out = String::from_utf8(c.run_exec(cmd).0)
-                    .unwrap()
-                    .replace("\r\n", "\n");
-                let outputs = [(cmd.to_string(), out.clone())];
-                answer_in(getters, "cisco_ios", getter, &outputs)
-                    .unwrap_or_else(|e| panic!("{e}\n{out}"))
-            };
+            let mut get = |cmd: &str, getter: &str| ios_getter(&mut c, cmd, getter);
             let bgp = get("show bgp all summary", "bgp_neighbors");
             let arp = get("show ip arp", "arp_table");
             let Some(peers) = bgp["global"]["peers"].as_object() else {

@@ -33,6 +33,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbors detail"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["show ip arp"],
         build: arp_table,
@@ -182,4 +187,12 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     let v4 = bgp::eos_summary("show ip bgp summary vrf all", out[0], ERRORS, "ipv4")?;
     let v6 = bgp::eos_summary("show ipv6 bgp summary vrf all", out[1], ERRORS, "ipv6")?;
     Ok(bgp::merge(v4, v6))
+}
+
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    netrun_plugin_netrun_platforms::getters::lldp::eos_detail(
+        "show lldp neighbors detail",
+        out[0],
+        ERRORS,
+    )
 }

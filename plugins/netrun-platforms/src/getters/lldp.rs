@@ -151,6 +151,125 @@ pub fn cisco_detail(command: &str, output: &str, errors: &[&str]) -> Result<Valu
     Ok(json(found))
 }
 
+/// `Key   : value` of a detail line, the key without a leading `- ` and
+/// the value without quotes.
+fn key_value(line: &str) -> Option<(String, String)> {
+    let (k, v) = line.split_once(':')?;
+    let k = k.trim().trim_start_matches("- ").trim();
+    let v = v.trim().trim_matches('"');
+    Some((k.to_ascii_lowercase(), v.to_string()))
+}
+
+/// Neighbours from blocks of `Key : value` lines under a line naming the
+/// local port (`local` reads it), a new neighbour at each line `starts`
+/// accepts. `keys` maps the vendor's keys (lower case) to NAPALM's fields;
+/// the first occurrence of a key in a neighbour wins. A line that is no
+/// key continues the key before it (multi-line system descriptions).
+pub fn key_value_blocks(
+    command: &str,
+    output: &str,
+    errors: &[&str],
+    local: fn(&str) -> Option<String>,
+    starts: fn(&str) -> bool,
+    keys: &[(&str, &str)],
+) -> Result<Value, ParseError> {
+    check(command, output, errors)?;
+    let mut found: Vec<(Detail, Vec<&str>)> = Vec::new();
+    let mut port: Option<String> = None;
+    let mut last: Option<&str> = None;
+    for line in lines(output) {
+        if let Some(p) = local(line) {
+            port = Some(p);
+            last = None;
+            continue;
+        }
+        if starts(line) {
+            let Some(p) = &port else {
+                return Err(missing(command, "local interface line before a neighbour"));
+            };
+            found.push((
+                Detail {
+                    local: p.clone(),
+                    ..Default::default()
+                },
+                Vec::new(),
+            ));
+        }
+        let Some((n, seen)) = found.last_mut() else {
+            continue;
+        };
+        let field = key_value(line).and_then(|(k, v)| {
+            keys.iter()
+                .find(|(vendor, _)| *vendor == k)
+                .map(|(_, field)| (*field, v))
+        });
+        let (field, value) = match field {
+            Some(f) => f,
+            None => {
+                // A continuation of the description, else an unread key.
+                if last == Some("remote_system_description")
+                    && !line.trim().is_empty()
+                    && !line.contains(':')
+                {
+                    n.remote_system_description.push('\n');
+                    n.remote_system_description.push_str(line.trim());
+                } else {
+                    last = None;
+                }
+                continue;
+            }
+        };
+        last = Some(field);
+        if seen.contains(&field) {
+            continue;
+        }
+        seen.push(field);
+        let value = if matches!(value.as_str(), "--" | "N/A" | "not advertised") {
+            String::new()
+        } else {
+            value
+        };
+        match field {
+            "remote_port" => n.remote_port = value,
+            "remote_port_description" => n.remote_port_description = value,
+            "remote_chassis_id" => n.remote_chassis_id = value,
+            "remote_system_name" => n.remote_system_name = value,
+            "remote_system_description" => n.remote_system_description = value,
+            "remote_system_capab" => n.capab = capabilities(&value),
+            "remote_system_enable_capab" => n.enable_capab = capabilities(&value),
+            "parent_interface" => n.parent_interface = value,
+            _ => {}
+        }
+    }
+    Ok(json(found.into_iter().map(|(d, _)| d).collect()))
+}
+
+/// EOS `show lldp neighbors detail`: `Interface Ethernet1 detected 1 LLDP
+/// neighbors:`, then per neighbour `Neighbor <chassis>/<port>, age …` and
+/// `- Key: "value"` lines.
+pub fn eos_detail(command: &str, output: &str, errors: &[&str]) -> Result<Value, ParseError> {
+    key_value_blocks(
+        command,
+        output,
+        errors,
+        |l| {
+            let rest = l.strip_prefix("Interface ")?;
+            let (name, _) = rest.split_once(" detected ")?;
+            Some(name.to_string())
+        },
+        |l| l.trim_start().starts_with("Neighbor ") && l.contains(", age "),
+        &[
+            ("chassis id", "remote_chassis_id"),
+            ("port id", "remote_port"),
+            ("port description", "remote_port_description"),
+            ("system name", "remote_system_name"),
+            ("system description", "remote_system_description"),
+            ("system capabilities", "remote_system_capab"),
+            ("enabled capabilities", "remote_system_enable_capab"),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

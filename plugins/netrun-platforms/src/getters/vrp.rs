@@ -33,6 +33,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["display lldp neighbor"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["display arp all"],
         build: arp_table,
@@ -205,4 +210,29 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
             received: w[w.len() - 1],
         })
     })
+}
+
+/// `display lldp neighbor`: `GE0/0/1 has 1 neighbor(s):`, then per
+/// neighbour from `Neighbor index :1` lines `Key   :value`; the system
+/// description runs on over the lines after its key.
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::key_value_blocks(
+        "display lldp neighbor",
+        out[0],
+        ERRORS,
+        |l| {
+            let (name, rest) = l.split_once(" has ")?;
+            (rest.contains("neighbor") && !name.contains(' ')).then(|| name.to_string())
+        },
+        |l| l.trim_start().starts_with("Neighbor index"),
+        &[
+            ("chassis id", "remote_chassis_id"),
+            ("port id", "remote_port"),
+            ("port description", "remote_port_description"),
+            ("system name", "remote_system_name"),
+            ("system description", "remote_system_description"),
+            ("system capabilities supported", "remote_system_capab"),
+            ("system capabilities enabled", "remote_system_enable_capab"),
+        ],
+    )
 }
