@@ -174,7 +174,8 @@ fn leap(y: i64) -> bool {
 /// minute(s), 5 second(s); `eos` 3 weeks, 2 days, 4 hours and 17 minutes; `dhm` 23
 /// days, 4 hours, 17 minutes; `wdhm` 3w2d 04:17; `linux` 23 days,  4:17;
 /// `routeros` 3w2d4h17m5s; `short` Cisco table style (00:12:34, 2d04h, 3w2d);
-/// `junos_short` 3w2d 4:17:05 or 4:17:05; `hms` 556:17:05.
+/// `junos_short` 3w2d 4:17:05 or 4:17:05; `hms` 556:17:05; `aoscx`
+/// 556h:17m:05s.
 fn uptime(secs: u64, style: String) -> Result<String, Error> {
     let (w, d, h, m, s) = (
         secs / 604_800,
@@ -239,6 +240,7 @@ fn uptime(secs: u64, style: String) -> Result<String, Error> {
             }
         }
         "hms" => format!("{}:{m:02}:{s:02}", secs / 3_600),
+        "aoscx" => format!("{:02}h:{m:02}m:{s:02}s", secs / 3_600),
         other => {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,

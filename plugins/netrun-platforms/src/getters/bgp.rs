@@ -120,9 +120,12 @@ pub fn asn(text: &str) -> Option<i64> {
     }
 }
 
-/// Seconds of an Up/Down column (`1w2d`, `3d04h`, `00:05:12`, `0012h34m`);
-/// -1 for `never`.
+/// Seconds of an Up/Down column (`1w2d`, `3d04h`, `00:05:12`, `0012h34m`,
+/// AOS-CX `00h:03m:03s`); -1 for `never`.
 pub fn up_down(text: &str) -> i64 {
+    if text.contains(|c: char| c.is_ascii_alphabetic()) && text.contains(':') {
+        return napalm::duration(&text.replace(':', "")).map_or(-1, |s| s as i64);
+    }
     napalm::duration(text).map_or(-1, |s| s as i64)
 }
 
@@ -156,8 +159,16 @@ fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// `router bgp`) is no neighbours.
 pub fn cisco_summary(command: &str, output: &str, errors: &[&str]) -> Result<Value, ParseError> {
     check(command, output, errors)?;
-    // A device that runs no BGP has no neighbours (NAPALM returns `{}`).
-    if lines(output).iter().any(|l| l.trim() == "% BGP not active") {
+    // A device that runs no BGP has no neighbours (NAPALM returns `{}`):
+    // IOS `% BGP not active`, FRR `% No BGP neighbors found` and
+    // `% BGP instance not found`.
+    if lines(output).iter().any(|l| {
+        let t = l.trim();
+        t == "% BGP not active"
+            || t.starts_with("% No BGP neighbors found")
+            || t.starts_with("% BGP instance not found")
+            || t.starts_with("No BGP neighbors found")
+    }) {
         return Ok(json!({}));
     }
     let mut out = Neighbors::default();
@@ -228,9 +239,15 @@ pub fn cisco_summary(command: &str, output: &str, errors: &[&str]) -> Result<Val
         p.uptime = up_down(cols[7]);
         p.received = received.unwrap_or(-1);
         // FRR adds the prefixes sent and the description.
+        // FRR before 7.5 has no PfxSnt column and prints `N/A` for no description.
         if let Some(sent) = rest.first().and_then(|s| s.parse::<i64>().ok()) {
             p.sent = sent;
             p.description = rest[1..].join(" ");
+        } else if !rest.is_empty() {
+            p.description = rest.join(" ");
+        }
+        if p.description == "N/A" {
+            p.description.clear();
         }
         out.add(p);
     }
@@ -252,8 +269,8 @@ pub fn vrf_name(name: &str) -> String {
     }
 }
 
-/// A row of a `display bgp peer` table: address, AS, up/down, state and
-/// prefixes received, in the platform's column order.
+/// A row of a peer table: address, AS, up/down, state and prefixes
+/// received, in the platform's column order.
 pub struct DisplayRow<'a> {
     /// Peer address.
     pub ip: &'a str,
@@ -263,8 +280,55 @@ pub struct DisplayRow<'a> {
     pub up_down: &'a str,
     /// State (`Established`, `Idle(Admin)` …).
     pub state: String,
-    /// PrefRcv column.
+    /// PrefRcv column (`""` where the table has none).
     pub received: &'a str,
+    /// Shut down by configuration, where the table has a column of its own
+    /// for it (AOS-CX `AdminStatus`); otherwise the state says `Admin`.
+    pub admin_down: bool,
+}
+
+/// A table row read by a platform's column order.
+pub type ReadRow = for<'a> fn(&[&'a str]) -> Option<DisplayRow<'a>>;
+
+/// The first word after `key` and the blanks and `:` that follow it
+/// (`Local AS : 65001   BGP Router Identifier : 10.0.0.1`).
+pub fn labelled<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let (_, rest) = line.split_once(key)?;
+    rest.trim_start()
+        .trim_start_matches(':')
+        .split_whitespace()
+        .next()
+}
+
+/// The value after `key` on the first line holding it.
+pub fn labelled_in<'a>(all: &[&'a str], key: &str) -> Option<&'a str> {
+    all.iter().find_map(|l| labelled(l, key))
+}
+
+/// Adds the peers of a table's `rows` (the lines after its header) to
+/// `vrf` in `out`, each row read by `row`; a peer is up when its state
+/// is `Established`.
+pub fn table_rows(out: &mut Neighbors, vrf: &str, local_as: i64, rows: &[&str], row: ReadRow) {
+    for line in rows {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(r) = row(&words) else { continue };
+        if r.ip.parse::<std::net::IpAddr>().is_err() {
+            continue;
+        }
+        let mut p = Peer::new(r.ip);
+        p.vrf = vrf.to_string();
+        p.local_as = local_as;
+        p.remote_as = asn(r.remote_as).unwrap_or(-1);
+        p.is_up = r.state.eq_ignore_ascii_case("Established");
+        p.is_enabled = !r.admin_down && !r.state.contains("Admin");
+        p.uptime = up_down(r.up_down);
+        p.received = if p.is_up {
+            r.received.parse().unwrap_or(-1)
+        } else {
+            -1
+        };
+        out.add(p);
+    }
 }
 
 /// `get_bgp_neighbors` from a Huawei VRP / HPE Comware `display bgp peer`:
@@ -274,7 +338,7 @@ pub fn display_peers(
     command: &str,
     output: &str,
     errors: &[&str],
-    row: for<'a> fn(&[&'a str]) -> Option<DisplayRow<'a>>,
+    row: ReadRow,
 ) -> Result<Value, ParseError> {
     check(command, output, errors)?;
     let all = lines(output);
@@ -291,31 +355,12 @@ pub fn display_peers(
     let local_as = value("Local AS number").and_then(|a| asn(&a)).unwrap_or(-1);
     let mut out = Neighbors::default();
     out.vrf(GLOBAL, &router_id);
-    let Some(at) = all
+    // No peer configured: VRP prints the header lines only.
+    if let Some(at) = all
         .iter()
         .position(|l| l.trim_start().starts_with("Peer ") && l.contains("AS"))
-    else {
-        // No peer configured: VRP prints the header lines only.
-        return Ok(out.json());
-    };
-    for line in &all[at + 1..] {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let Some(r) = row(&words) else { continue };
-        if r.ip.parse::<std::net::IpAddr>().is_err() {
-            continue;
-        }
-        let mut p = Peer::new(r.ip);
-        p.local_as = local_as;
-        p.remote_as = asn(r.remote_as).unwrap_or(-1);
-        p.is_up = r.state.eq_ignore_ascii_case("Established");
-        p.is_enabled = !r.state.contains("Admin");
-        p.uptime = up_down(r.up_down);
-        p.received = if p.is_up {
-            r.received.parse().unwrap_or(-1)
-        } else {
-            -1
-        };
-        out.add(p);
+    {
+        table_rows(&mut out, GLOBAL, local_as, &all[at + 1..], row);
     }
     Ok(out.json())
 }
@@ -454,6 +499,7 @@ mod tests {
         assert_eq!(up_down("never"), -1);
         assert_eq!(up_down("1w2d"), 9 * 86_400);
         assert_eq!(up_down("00:05:12"), 312);
+        assert_eq!(up_down("01h:03m:03s"), 3_783);
     }
 
     #[test]

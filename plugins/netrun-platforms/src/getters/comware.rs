@@ -132,6 +132,7 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
             up_down: w[6],
             state: w[7..].join(" "),
             received: w[5],
+            admin_down: false,
         })
     })
 }

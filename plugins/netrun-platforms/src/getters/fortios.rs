@@ -31,6 +31,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["get system arp"],
         build: arp_table,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["get router info bgp summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["Unknown action 0", "command parse error", "Command fail."];
@@ -171,4 +176,10 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
             ))
         },
     )
+}
+
+/// `get router info bgp summary`: a Cisco-style summary (`VRF 0 BGP router
+/// identifier A, local AS number N`, `Neighbor V AS … State/PfxRcd`).
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    super::bgp::cisco_summary("get router info bgp summary", out[0], ERRORS)
 }

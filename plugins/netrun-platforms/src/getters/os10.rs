@@ -26,6 +26,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show ip interface brief"],
         build: interfaces_ip,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show ip bgp summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["% Error:"];
@@ -164,4 +169,44 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
             Some((name.to_string(), v))
         },
     )
+}
+
+/// `show ip bgp summary`: `BGP router identifier A local AS number N`, then
+/// `Neighbor AS MsgRcvd MsgSent Up/Down State/Pfx`; the last column holds
+/// the prefixes received of an established session, else its state.
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    use super::bgp;
+    let command = "show ip bgp summary";
+    check(command, out[0], ERRORS)?;
+    let all = lines(out[0]);
+    let router_id = bgp::labelled_in(&all, "router identifier")
+        .ok_or_else(|| missing(command, "`BGP router identifier` line"))?;
+    let local_as = bgp::labelled_in(&all, "local AS number")
+        .and_then(bgp::asn)
+        .unwrap_or(-1);
+    let mut n = bgp::Neighbors::default();
+    n.vrf(bgp::GLOBAL, router_id);
+    if let Some(at) = all
+        .iter()
+        .position(|l| l.starts_with("Neighbor") && l.contains("State/Pfx"))
+    {
+        bgp::table_rows(&mut n, bgp::GLOBAL, local_as, &all[at + 1..], |w| {
+            (w.len() >= 6).then(|| {
+                let state = w[5..].join(" ");
+                bgp::DisplayRow {
+                    ip: w[0],
+                    remote_as: w[1],
+                    up_down: w[4],
+                    state: if w[5].parse::<u64>().is_ok() {
+                        "Established".into()
+                    } else {
+                        state
+                    },
+                    received: w[5],
+                    admin_down: false,
+                }
+            })
+        });
+    }
+    Ok(n.json())
 }

@@ -26,6 +26,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show arp all"],
         build: arp_table,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show routing protocol bgp peer"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["Invalid syntax.", "Unknown command:", "Server error :"];
@@ -168,4 +173,87 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(Value::Object(map))
+}
+
+/// `show routing protocol bgp peer`: a block per peer from `Peer: NAME`,
+/// `key: value` lines (`virtual router`, `peer router id`, `remote AS`,
+/// `status`, `status duration: N secs`, `peer address: A:179`), and per
+/// family under `prefix counter for:` an `AFI/SAFI: bgpAfiIpv4-unicast`
+/// line with `incoming total`, `incoming accepted` and `outgoing
+/// advertised`. The local AS is not in this output (-1).
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    use super::bgp;
+    let command = "show routing protocol bgp peer";
+    check(command, out[0], ERRORS)?;
+    let mut n = bgp::Neighbors::default();
+    let mut peers: Vec<bgp::Peer> = Vec::new();
+    let mut counted = false;
+    for line in lines(out[0]) {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key == "Peer" {
+            let mut p = bgp::Peer::new("0.0.0.0");
+            p.description = value.to_string();
+            peers.push(p);
+            counted = false;
+            continue;
+        }
+        if key == "AFI/SAFI" {
+            // A second family continues as a copy of the peer with its own counts.
+            let Some(last) = peers.last() else { continue };
+            let mut q = last.clone();
+            if counted {
+                (q.received, q.accepted, q.sent) = (-1, -1, -1);
+            } else {
+                peers.pop();
+            }
+            q.afi = if value.to_ascii_lowercase().contains("ipv6") {
+                "ipv6"
+            } else {
+                "ipv4"
+            }
+            .into();
+            peers.push(q);
+            counted = true;
+            continue;
+        }
+        let Some(p) = peers.last_mut() else { continue };
+        let number = || {
+            value
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        match key {
+            "virtual router" => p.vrf = bgp::vrf_name(value),
+            // A peer never established shows `0.0.0.0`.
+            "peer router id" if value != "0.0.0.0" => p.remote_id = value.to_string(),
+            "remote AS" => p.remote_as = bgp::asn(value).unwrap_or(-1),
+            "status" => p.is_up = value.eq_ignore_ascii_case("Established"),
+            "status duration" => p.uptime = number().unwrap_or(-1),
+            // `10.1.1.2:179`, `[2001:db8::2]:179`.
+            "peer address" => {
+                let addr = value.rsplit_once(':').map_or(value, |(a, _)| a);
+                p.ip = addr.trim_matches(|c| c == '[' || c == ']').to_string();
+                p.afi = if p.ip.contains(':') { "ipv6" } else { "ipv4" }.into();
+            }
+            "incoming total" => p.received = number().unwrap_or(-1),
+            "incoming accepted" => p.accepted = number().unwrap_or(-1),
+            "outgoing advertised" => p.sent = number().unwrap_or(-1),
+            _ => {}
+        }
+    }
+    for mut p in peers {
+        if p.ip.parse::<std::net::IpAddr>().is_err() {
+            return Err(missing(command, "`peer address:` line of each peer"));
+        }
+        if !p.is_up {
+            (p.received, p.accepted, p.sent) = (-1, -1, -1);
+        }
+        n.vrf(&p.vrf, "");
+        n.add(p);
+    }
+    Ok(n.json())
 }

@@ -30,6 +30,11 @@ pub const AOSCX: &[Getter] = &[
         commands: &["show interface", "show interface mgmt"],
         build: aoscx_interfaces,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show bgp ipv4 unicast summary"],
+        build: aoscx_bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -249,4 +254,52 @@ fn procurve_interfaces(out: &[&str]) -> Result<Value, ParseError> {
         return Err(missing(command, "port rows"));
     }
     Ok(Value::Object(map))
+}
+
+/// AOS-CX `show bgp ipv4 unicast summary`: `VRF : default`, `Local AS : N
+/// BGP Router Identifier : A`, then `Neighbor Remote-AS MsgRcvd MsgSent
+/// Up/Down Time State AdminStatus` (no prefix counts); several VRFs each
+/// have their block.
+fn aoscx_bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    use super::bgp;
+    let command = "show bgp ipv4 unicast summary";
+    check(command, out[0], ERRORS)?;
+    let all = lines(out[0]);
+    if bgp::labelled_in(&all, "BGP Router Identifier").is_none() {
+        return Err(missing(command, "`BGP Router Identifier` line"));
+    }
+    let mut n = bgp::Neighbors::default();
+    // Each VRF block starts at its `VRF :` line.
+    let starts: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("VRF ") && l.contains(':'))
+        .map(|(i, _)| i)
+        .collect();
+    let starts = if starts.is_empty() { vec![0] } else { starts };
+    for (k, &at) in starts.iter().enumerate() {
+        let block = &all[at..starts.get(k + 1).copied().unwrap_or(all.len())];
+        let vrf = bgp::labelled(block[0], "VRF").map_or(bgp::GLOBAL.to_string(), bgp::vrf_name);
+        let router_id = bgp::labelled_in(block, "BGP Router Identifier").unwrap_or("");
+        let local_as = bgp::labelled_in(block, "Local AS")
+            .and_then(bgp::asn)
+            .unwrap_or(-1);
+        n.vrf(&vrf, router_id);
+        if let Some(h) = block
+            .iter()
+            .position(|l| l.trim_start().starts_with("Neighbor") && l.contains("Remote-AS"))
+        {
+            bgp::table_rows(&mut n, &vrf, local_as, &block[h + 1..], |w| {
+                (w.len() >= 7).then(|| bgp::DisplayRow {
+                    ip: w[0],
+                    remote_as: w[1],
+                    up_down: w[4],
+                    state: w[5..w.len() - 1].join(" "),
+                    received: "",
+                    admin_down: w[w.len() - 1].eq_ignore_ascii_case("Down"),
+                })
+            });
+        }
+    }
+    Ok(n.json())
 }

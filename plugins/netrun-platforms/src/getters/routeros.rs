@@ -26,6 +26,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["/ip address print terse"],
         build: interfaces_ip,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["/routing bgp session print"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -170,4 +175,81 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
         return Err(missing(command, "`name=` rows"));
     }
     Ok(Value::Object(map))
+}
+
+/// RouterOS 7 `/routing bgp session print`: per session a line `N E
+/// name="…"` (flag `E` when established) and `key=value` words over the
+/// following lines, where `.as=` continues the key before it (`remote.address=A
+/// .as=N .id=R`, `local.as=N .id=R`, `uptime=4m7s690ms`, `prefix-count=N`).
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    use super::bgp;
+    let command = "/routing bgp session print";
+    check(command, out[0], ERRORS)?;
+    let mut n = bgp::Neighbors::default();
+    let mut sessions: Vec<(bool, Vec<(String, String)>)> = Vec::new();
+    for line in lines(out[0]) {
+        let mut words = line.split_whitespace().peekable();
+        // A new session: its number, then its flags (if any), then `name=`.
+        if let Some(first) = words.peek()
+            && first.parse::<u32>().is_ok()
+        {
+            words.next();
+            let flags = match words.peek() {
+                Some(w) if !w.contains('=') => words.next().unwrap_or(""),
+                _ => "",
+            };
+            sessions.push((flags.contains('E'), Vec::new()));
+        }
+        let Some((_, pairs)) = sessions.last_mut() else {
+            continue;
+        };
+        let mut section = String::new();
+        for w in words {
+            let Some((k, v)) = w.split_once('=') else {
+                continue;
+            };
+            let key = match k.strip_prefix('.') {
+                Some(sub) => format!("{section}.{sub}"),
+                None => {
+                    section = k.split('.').next().unwrap_or(k).to_string();
+                    k.to_string()
+                }
+            };
+            pairs.push((key, v.trim_matches('"').to_string()));
+        }
+    }
+    for (established, pairs) in sessions {
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let Some(ip) = get("remote.address") else {
+            return Err(missing(command, "`remote.address=` of each session"));
+        };
+        // `10.0.0.1` or, for a range or a port, `10.0.0.1/32`.
+        let ip = ip.split('/').next().unwrap_or(ip);
+        let mut p = bgp::Peer::new(ip);
+        p.remote_as = get("remote.as").and_then(bgp::asn).unwrap_or(-1);
+        p.local_as = get("local.as").and_then(bgp::asn).unwrap_or(-1);
+        p.remote_id = get("remote.id").unwrap_or("").to_string();
+        p.is_up = established;
+        // `4m7s690ms`: the milliseconds are dropped.
+        p.uptime = get("uptime")
+            .map(|u| match u.strip_suffix("ms") {
+                Some(rest) => rest.trim_end_matches(|c: char| c.is_ascii_digit()),
+                None => u,
+            })
+            .and_then(uptime)
+            .map_or(-1, |s| s as i64);
+        if established {
+            p.received = get("prefix-count")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(-1);
+        }
+        n.vrf(bgp::GLOBAL, get("local.id").unwrap_or(""));
+        n.add(p);
+    }
+    Ok(n.json())
 }

@@ -26,6 +26,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show router interface"],
         build: interfaces_ip,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show router bgp summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -145,4 +150,91 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
         return Err(missing(command, "port rows"));
     }
     Ok(Value::Object(map))
+}
+
+/// `show router bgp summary`: ` BGP Router ID:A   AS:N   Local AS:N`, then
+/// per neighbour its address alone on a line, its description (if any) on
+/// the next, then `AS PktRcvd InQ Up/Down State|Rcv/Act/Sent (Addr Family)`
+/// and `PktSent OutQ`; an established session has a `rcv/act/sent
+/// (Family)` group per family (more families on lines of their own), any
+/// other the state word (`Active`, `Connect`, `Idle`, `Disabled`).
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    use super::bgp;
+    let command = "show router bgp summary";
+    check(command, out[0], ERRORS)?;
+    let all = lines(out[0]);
+    let router_id = bgp::labelled_in(&all, "BGP Router ID")
+        .ok_or_else(|| missing(command, "`BGP Router ID:` line"))?;
+    let local_as = bgp::labelled_in(&all, "Local AS")
+        .and_then(bgp::asn)
+        .unwrap_or(-1);
+    let mut n = bgp::Neighbors::default();
+    n.vrf(bgp::GLOBAL, router_id);
+    let Some(start) = all.iter().position(|l| l.starts_with("-----")) else {
+        return Ok(n.json());
+    };
+    let mut peer: Option<bgp::Peer> = None;
+    let mut families = 0;
+    let flush = |p: Option<bgp::Peer>, families: usize, n: &mut bgp::Neighbors| {
+        // A peer with no family group still shows (not established).
+        if let Some(p) = p
+            && families == 0
+        {
+            n.add(p);
+        }
+    };
+    for line in &all[start + 1..] {
+        let t = line.trim();
+        if t.starts_with("-----") || t.starts_with("=====") {
+            break;
+        }
+        if !line.starts_with(' ') {
+            if t.parse::<std::net::IpAddr>().is_ok() {
+                flush(peer.take(), families, &mut n);
+                let mut p = bgp::Peer::new(t);
+                p.local_as = local_as;
+                peer = Some(p);
+                families = 0;
+            } else if let Some(p) = peer.as_mut() {
+                p.description = t.to_string();
+            }
+            continue;
+        }
+        let Some(p) = peer.as_mut() else { continue };
+        let words: Vec<&str> = t.split_whitespace().collect();
+        // The AS line: AS, PktRcvd, InQ, Up/Down, then state or counts.
+        if words.len() >= 5 && p.remote_as == -1 && words[0].parse::<u32>().is_ok() {
+            p.remote_as = bgp::asn(words[0]).unwrap_or(-1);
+            p.uptime = bgp::up_down(words[3]);
+            if let Some(state) = words.get(4).filter(|w| !w.contains('/')) {
+                p.is_enabled = !state.eq_ignore_ascii_case("Disabled");
+            }
+        }
+        // `1/1/1 (IPv4)` groups, anywhere on the neighbour's lines.
+        for (i, w) in words.iter().enumerate() {
+            let counts: Vec<i64> = w.split('/').filter_map(|c| c.parse().ok()).collect();
+            let Some(fam) = words
+                .get(i + 1)
+                .and_then(|f| f.strip_prefix('(')?.strip_suffix(')'))
+            else {
+                continue;
+            };
+            if counts.len() != 3 || w.split('/').count() != 3 {
+                continue;
+            }
+            let mut f = p.clone();
+            f.is_up = true;
+            f.afi = match fam.to_ascii_lowercase().as_str() {
+                "vpnipv4" => "vpnv4".into(),
+                "vpnipv6" => "vpnv6".into(),
+                other => other.to_string(),
+            };
+            (f.received, f.accepted, f.sent) = (counts[0], counts[1], counts[2]);
+            p.is_up = true;
+            n.add(f);
+            families += 1;
+        }
+    }
+    flush(peer, families, &mut n);
+    Ok(n.json())
 }

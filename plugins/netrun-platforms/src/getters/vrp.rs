@@ -208,6 +208,7 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
             up_down: w[6],
             state: w[7..w.len() - 1].join(" "),
             received: w[w.len() - 1],
+            admin_down: false,
         })
     })
 }

@@ -26,6 +26,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show interfaces"],
         build: interfaces_ip,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show ip bgp summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["Invalid command:", "is not valid"];
@@ -169,4 +174,10 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
         return Err(missing(command, "interface rows"));
     }
     Ok(Value::Object(map))
+}
+
+/// `show ip bgp summary` is FRR's summary, which the Cisco-style reader
+/// reads (with FRR's `PfxSnt` and `Desc` columns).
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    super::bgp::cisco_summary("show ip bgp summary", out[0], ERRORS)
 }
