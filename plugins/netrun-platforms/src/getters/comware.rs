@@ -27,6 +27,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["display lldp neighbor-information verbose"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "bgp_neighbors",
         commands: &["display bgp peer ipv4"],
         build: bgp_neighbors,
@@ -135,4 +140,34 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
             admin_down: false,
         })
     })
+}
+
+/// `display lldp neighbor-information verbose`: per port `LLDP
+/// neighbor-information of port 1[GigabitEthernet1/0/1]:`, an `LLDP agent
+/// nearest-bridge:` line, then per neighbour from ` LLDP neighbor index : 1`
+/// lines `Key : value`; the system description runs on over the lines
+/// after its key.
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::key_value_blocks(
+        "display lldp neighbor-information verbose",
+        out[0],
+        ERRORS,
+        |l| {
+            let rest = l
+                .trim()
+                .strip_prefix("LLDP neighbor-information of port ")?;
+            let (_, name) = rest.split_once('[')?;
+            name.split_once(']').map(|(n, _)| n.to_string())
+        },
+        |l| l.trim_start().starts_with("LLDP neighbor index"),
+        &[
+            ("chassis id", "remote_chassis_id"),
+            ("port id", "remote_port"),
+            ("port description", "remote_port_description"),
+            ("system name", "remote_system_name"),
+            ("system description", "remote_system_description"),
+            ("system capabilities supported", "remote_system_capab"),
+            ("system capabilities enabled", "remote_system_enable_capab"),
+        ],
+    )
 }

@@ -56,24 +56,33 @@ pub fn capabilities(text: &str) -> Vec<String> {
     if text.is_empty() || text.eq_ignore_ascii_case("not advertised") {
         return Vec::new();
     }
-    text.split([',', ' '])
-        .map(str::trim)
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let name = match w.to_ascii_lowercase().as_str() {
-                "b" | "bridge" => "bridge",
-                "r" | "router" => "router",
-                "t" | "telephone" => "telephone",
-                "c" | "docsis" | "docsis-cable-device" => "docsis-cable-device",
-                "w" | "wlan" | "wlan-access-point" | "wlanaccesspoint" => "wlan-access-point",
-                "p" | "repeater" => "repeater",
-                "s" | "station" | "station-only" => "station",
-                "o" | "other" => "other",
-                other => return other.to_string(),
-            };
-            name.to_string()
-        })
-        .collect()
+    // `B,R`, `Bridge, Router, Customer Bridge` or `bridge router`.
+    let words: Vec<&str> = if text.contains(',') {
+        text.split(',').collect()
+    } else {
+        text.split(' ').collect()
+    };
+    let mut out: Vec<String> = Vec::new();
+    for w in words.into_iter().map(str::trim).filter(|w| !w.is_empty()) {
+        let name = match w.to_ascii_lowercase().as_str() {
+            // 802.1Q C-VLAN and S-VLAN components (Comware): bridges.
+            "b" | "bridge" | "customer bridge" | "service bridge" => "bridge".to_string(),
+            "r" | "router" => "router".to_string(),
+            "t" | "telephone" => "telephone".to_string(),
+            "c" | "docsis" | "docsis-cable-device" => "docsis-cable-device".to_string(),
+            "w" | "wlan" | "wlan-access-point" | "wlanaccesspoint" => {
+                "wlan-access-point".to_string()
+            }
+            "p" | "repeater" => "repeater".to_string(),
+            "s" | "station" | "station-only" => "station".to_string(),
+            "o" | "other" => "other".to_string(),
+            other => other.to_string(),
+        };
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// `get_lldp_neighbors_detail` from Cisco-style neighbour blocks (IOS,
@@ -278,6 +287,11 @@ mod tests {
     fn capabilities_take_napalm_names() {
         assert_eq!(capabilities("B,R"), ["bridge", "router"]);
         assert_eq!(capabilities("B, T"), ["bridge", "telephone"]);
+        assert_eq!(
+            capabilities("Bridge, Router, Customer Bridge, Service Bridge"),
+            ["bridge", "router"]
+        );
+        assert_eq!(capabilities("bridge router"), ["bridge", "router"]);
         assert_eq!(capabilities("Bridge, Router"), ["bridge", "router"]);
         assert_eq!(capabilities("bridge router"), ["bridge", "router"]);
         assert!(capabilities("not advertised").is_empty());
