@@ -2020,6 +2020,51 @@ mod tests {
                                 ));
                             }
                         }
+                        // Every persona sensor: temperatures by value, fans and power
+                        // supplies by count and state (a server shows no supplies),
+                        // the CPU and memory.
+                        Ok(v) if getter == "environment" => {
+                            let temps: Vec<f64> = v["temperature"]
+                                .as_object()
+                                .into_iter()
+                                .flat_map(|m| m.values())
+                                .filter_map(|t| t["temperature"].as_f64())
+                                .collect();
+                            let count = |k: &str| v[k].as_object().map_or(0, |m| m.len());
+                            let ok = |k: &str| {
+                                v[k].as_object().map_or(0, |m| {
+                                    m.values().filter(|e| e["status"] == true).count()
+                                })
+                            };
+                            let f = &dev.facts;
+                            let psus_ok = f.psus.iter().filter(|p| p.ok).count();
+                            let problems = [
+                                (
+                                    f.temps.iter().all(|t| temps.contains(&f64::from(t.value))),
+                                    "temperatures",
+                                ),
+                                (
+                                    (count("fans"), ok("fans")) == (f.fans.len(), f.fans.len()),
+                                    "fans",
+                                ),
+                                (
+                                    count("power") == 0
+                                        || (count("power"), ok("power")) == (f.psus.len(), psus_ok),
+                                    "power",
+                                ),
+                                (v["cpu"]["0"]["%usage"].as_f64().is_some(), "cpu"),
+                                (
+                                    v["memory"]["used_ram"].as_i64().is_some_and(|u| u > 0),
+                                    "memory",
+                                ),
+                            ];
+                            for (good, what) in problems {
+                                if !good {
+                                    failures
+                                        .push(format!("{} environment {what}: {v}", d.platform));
+                                }
+                            }
+                        }
                         // Every persona peer, with its AS and whether it is up.
                         Ok(v) if getter == "bgp_neighbors" => {
                             for p in &dev.facts.bgp {

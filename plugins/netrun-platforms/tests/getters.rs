@@ -58,9 +58,9 @@ fn every_platform_with_a_configuration_answers_config() {
 
 #[test]
 fn an_unanswered_getter_is_unsupported_not_guessed() {
-    let err = getters::commands("juniper_junos", "environment").unwrap_err();
+    let err = getters::commands("juniper_junos", "lldp_neighbors_detail").unwrap_err();
     assert!(
-        matches!(err, ParseError::Unsupported(ref m) if m.contains("environment") && m.contains("juniper_junos")),
+        matches!(err, ParseError::Unsupported(ref m) if m.contains("lldp_neighbors_detail") && m.contains("juniper_junos")),
         "{err:?}"
     );
     let err = getters::commands("juniper_junos", "vlans").unwrap_err();

@@ -160,14 +160,6 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
             name.split_once(']').map(|(n, _)| n.to_string())
         },
         |l| l.trim_start().starts_with("LLDP neighbor index"),
-        &[
-            ("chassis id", "remote_chassis_id"),
-            ("port id", "remote_port"),
-            ("port description", "remote_port_description"),
-            ("system name", "remote_system_name"),
-            ("system description", "remote_system_description"),
-            ("system capabilities supported", "remote_system_capab"),
-            ("system capabilities enabled", "remote_system_enable_capab"),
-        ],
+        super::lldp::KEY_VALUE_FIELDS,
     )
 }

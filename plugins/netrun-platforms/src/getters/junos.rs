@@ -41,6 +41,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show bgp summary"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &["show chassis environment", "show chassis routing-engine"],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &["syntax error", "unknown command", "error: "];
@@ -371,4 +376,77 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(result.json())
+}
+
+/// `show chassis environment` (`Class Item Status Measurement`, the class
+/// written on the first row of its group: `Temp`, `Fans`, `Power`) and
+/// `show chassis routing-engine` (per engine `DRAM  3584 MB`, `Memory
+/// utilization  56 percent`, `Idle  95 percent`).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number};
+    let command = "show chassis environment";
+    check(command, out[0], ERRORS)?;
+    check("show chassis routing-engine", out[1], ERRORS)?;
+    let all = lines(out[0]);
+    let at = all
+        .iter()
+        .position(|l| l.starts_with("Class") && l.contains("Status"))
+        .ok_or_else(|| missing(command, "`Class Item Status Measurement` header"))?;
+    let status_at = all[at].find("Status").unwrap_or(0);
+    let mut e = Environment::default();
+    let mut class = String::new();
+    for line in &all[at + 1..] {
+        if line.trim().is_empty() || line.len() <= status_at {
+            continue;
+        }
+        let (head, tail) = line.split_at(status_at);
+        // The class sits in the first five columns, the item after it.
+        let (c, item) = head.split_at(head.len().min(5));
+        if !c.trim().is_empty() {
+            class = c.trim().to_string();
+        }
+        let item = item.trim();
+        let status = tail.split_whitespace().next().unwrap_or("");
+        let ok = status == "OK";
+        match class.as_str() {
+            "Temp" => {
+                if let Some(t) = tail.split_once(status).and_then(|(_, m)| number(m)) {
+                    e.temperature(item, t, !ok, status == "Failed");
+                }
+            }
+            "Fans" => e.fan(item, ok),
+            "Power" => e.power(item, ok, -1.0, -1.0),
+            _ => {}
+        }
+    }
+    let re = lines(out[1]);
+    let mut index = 0;
+    let (mut total, mut used) = (0i64, 0i64);
+    let mut dram = None;
+    // Newer releases print the 5 s, 1, 5 and 15 min figures; the first counts.
+    let mut current = false;
+    for line in &re {
+        let t = line.trim();
+        if t.ends_with("CPU utilization:") {
+            current = t == "CPU utilization:" || t.starts_with("5 sec");
+        } else if let Some(rest) = t.strip_prefix("DRAM") {
+            // `3584 MB (4096 MB installed)`.
+            dram = number(rest).map(|mb| (mb * 1_048_576.0) as i64);
+        } else if let Some(rest) = t.strip_prefix("Memory utilization") {
+            if let (Some(d), Some(p)) = (dram.take(), number(rest)) {
+                total += d;
+                used += (d as f64 * p / 100.0) as i64;
+            }
+        } else if let Some(rest) = t.strip_prefix("Idle")
+            && current
+            && let Some(idle) = number(rest)
+        {
+            e.cpu(index, 100.0 - idle);
+            index += 1;
+        }
+    }
+    if total > 0 {
+        e.memory(total, used);
+    }
+    Ok(e.json())
 }

@@ -44,6 +44,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["ip -4 neigh show"],
         build: arp_table,
     },
+    Getter {
+        name: "environment",
+        commands: &["sensors", "free -b", "grep ^cpu /proc/stat"],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &[": command not found", ": not found", "Permission denied"];
@@ -290,4 +295,88 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(json!(entries))
+}
+
+/// lm-sensors' `sensors` (a block per chip: `Name:  +45.0°C  (high =
+/// +80.0°C, crit = +100.0°C)`, `fan1:  1200 RPM  (min = …)`), `free -b`
+/// (`Mem: total used …`) and the `cpu`/`cpuN` lines of `/proc/stat`
+/// (jiffies since boot: user nice system idle iowait …). A server shows no
+/// power supplies here.
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number};
+    let [sensors, free, stat] = out else {
+        return Err(missing("sensors", "outputs"));
+    };
+    check("free -b", free, ERRORS)?;
+    check("grep ^cpu /proc/stat", stat, ERRORS)?;
+    let mut e = Environment::default();
+    // No sensor chip (a VM): `No sensors found!`, not an error.
+    if !sensors.contains("No sensors found") {
+        check("sensors", sensors, ERRORS)?;
+        let mut chip = "";
+        for line in lines(sensors) {
+            let Some((name, rest)) = line.split_once(':') else {
+                if !line.trim().is_empty() {
+                    chip = line.trim();
+                }
+                continue;
+            };
+            let (name, rest) = (name.trim(), rest.trim());
+            if name == "Adapter" {
+                continue;
+            }
+            let key = if chip.is_empty() {
+                name.to_string()
+            } else {
+                format!("{chip} {name}")
+            };
+            let limit = |k: &str| {
+                rest.split_once(k)
+                    .and_then(|(_, v)| number(v.trim_start_matches([' ', '='])))
+            };
+            if rest.contains("°C") || rest.contains(" C ") {
+                let Some(t) = number(rest) else { continue };
+                let high = limit("high");
+                let crit = limit("crit");
+                e.temperature(
+                    &key,
+                    t,
+                    high.or(crit).is_some_and(|h| t >= h),
+                    crit.is_some_and(|c| t >= c),
+                );
+            } else if rest.contains("RPM") {
+                let rpm = number(rest).unwrap_or(0.0);
+                let min = limit("min").unwrap_or(0.0);
+                e.fan(&key, rpm > 0.0 && rpm >= min && !rest.contains("ALARM"));
+            }
+        }
+    }
+    let mem = lines(free)
+        .into_iter()
+        .find_map(|l| l.trim().strip_prefix("Mem:"))
+        .ok_or_else(|| missing("free -b", "`Mem:` line"))?;
+    let m: Vec<i64> = mem
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    if m.len() >= 2 {
+        e.memory(m[0], m[1]);
+    }
+    let mut index = 0;
+    for line in lines(stat) {
+        let mut words = line.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        // `cpu` is the total; `cpu0`, `cpu1` … each CPU (NAPALM's indices).
+        if name == "cpu" || !name.starts_with("cpu") {
+            continue;
+        }
+        let j: Vec<f64> = words.filter_map(|w| w.parse().ok()).collect();
+        let total: f64 = j.iter().sum();
+        if j.len() >= 4 && total > 0.0 {
+            let idle = j[3] + j.get(4).copied().unwrap_or(0.0);
+            e.cpu(index, ((total - idle) * 1000.0 / total).round() / 10.0);
+            index += 1;
+        }
+    }
+    Ok(e.json())
 }

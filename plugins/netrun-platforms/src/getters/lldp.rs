@@ -253,6 +253,18 @@ pub fn key_value_blocks(
     Ok(json(found.into_iter().map(|(d, _)| d).collect()))
 }
 
+/// The usual `Key : value` names of LLDP neighbour fields (VRP, Comware)
+/// and the NAPALM fields they fill, for [`key_value_blocks`].
+pub const KEY_VALUE_FIELDS: &[(&str, &str)] = &[
+    ("chassis id", "remote_chassis_id"),
+    ("port id", "remote_port"),
+    ("port description", "remote_port_description"),
+    ("system name", "remote_system_name"),
+    ("system description", "remote_system_description"),
+    ("system capabilities supported", "remote_system_capab"),
+    ("system capabilities enabled", "remote_system_enable_capab"),
+];
+
 /// EOS `show lldp neighbors detail`: `Interface Ethernet1 detected 1 LLDP
 /// neighbors:`, then per neighbour `Neighbor <chassis>/<port>, age …` and
 /// `- Key: "value"` lines.

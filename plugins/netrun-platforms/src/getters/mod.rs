@@ -7,6 +7,7 @@
 //! [`ParseError::Unsupported`], never guessed.
 
 pub mod bgp;
+pub mod env;
 pub mod lldp;
 pub mod napalm;
 

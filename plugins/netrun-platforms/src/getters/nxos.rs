@@ -46,6 +46,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show bgp all summary vrf all"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &["show environment", "show system resources"],
+        build: environment,
+    },
 ];
 
 /// The abbreviations of `show interface brief`.
@@ -220,4 +225,85 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
 
 fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
     super::lldp::cisco_detail("show lldp neighbors detail", out[0], ERRORS)
+}
+
+/// `show environment`: `Power Supply:` rows (number, model, actual output
+/// `N W`, input `N W`, capacity `N W`, status), `Fan:` rows (name, model,
+/// hardware, direction, status) and `Temperature:` rows (module, sensor,
+/// major and minor thresholds, current, status); `show system resources`:
+/// `CPU states : … % idle` and `Memory usage: NK total, NK used`.
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number};
+    let command = "show environment";
+    check(command, out[0], ERRORS)?;
+    check("show system resources", out[1], ERRORS)?;
+    let mut e = Environment::default();
+    let mut section = "";
+    for line in lines(out[0]) {
+        let t = line.trim();
+        for s in ["Power Supply:", "Fan:", "Temperature:"] {
+            if t.starts_with(s) {
+                section = s;
+            }
+        }
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let Some(last) = words.last() else { continue };
+        let ok = last.eq_ignore_ascii_case("Ok");
+        match section {
+            "Power Supply:" if words.len() >= 6 && words[0].parse::<u32>().is_ok() => {
+                let watts: Vec<f64> = words
+                    .windows(2)
+                    .filter(|w| w[1] == "W")
+                    .filter_map(|w| w[0].parse().ok())
+                    .collect();
+                let (output, capacity) = match watts[..] {
+                    [o, _, c, ..] => (o, c),
+                    [o, c] => (o, c),
+                    _ => (-1.0, -1.0),
+                };
+                e.power(&format!("PS{}", words[0]), ok, capacity, output);
+            }
+            "Fan:" if words.len() >= 3 && words[0].starts_with("Fan") && words[0] != "Fan" => {
+                e.fan(words[0], ok)
+            }
+            "Temperature:" if words.len() >= 6 && words[0].parse::<u32>().is_ok() => {
+                let n = words.len();
+                let (major, minor, cur) = (
+                    number(words[n - 4]),
+                    number(words[n - 3]),
+                    number(words[n - 2]),
+                );
+                if let Some(c) = cur {
+                    let name = format!("{}-{}", words[0], words[1..n - 4].join(" "));
+                    e.temperature(
+                        &name,
+                        c,
+                        minor.is_some_and(|m| c >= m),
+                        major.is_some_and(|m| c >= m),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let res = lines(out[1]);
+    if let Some(states) = res
+        .iter()
+        .find(|l| l.trim_start().starts_with("CPU states"))
+        && let Some((_, before)) = states.rsplit_once("% idle").map(|(b, _)| ((), b))
+        && let Some(idle) = before
+            .rsplit(|c: char| c.is_whitespace() || c == ',')
+            .next()
+            .and_then(number)
+    {
+        e.cpu(0, ((100.0 - idle) * 100.0).round() / 100.0);
+    }
+    // `Memory usage:   24628184K total,   7180160K used,   17448024K free`.
+    if let Some((_, m)) = res.iter().find_map(|l| l.split_once("Memory usage:"))
+        && let Some((total, rest)) = m.split_once("total,")
+        && let (Some(total), Some(used)) = (number(total), number(rest))
+    {
+        e.memory(total as i64 * 1024, used as i64 * 1024);
+    }
+    Ok(e.json())
 }

@@ -47,6 +47,17 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display bgp peer"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "display fan",
+            "display power",
+            "display temperature all",
+            "display cpu-usage",
+            "display memory-usage",
+        ],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -226,14 +237,111 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
             (rest.contains("neighbor") && !name.contains(' ')).then(|| name.to_string())
         },
         |l| l.trim_start().starts_with("Neighbor index"),
-        &[
-            ("chassis id", "remote_chassis_id"),
-            ("port id", "remote_port"),
-            ("port description", "remote_port_description"),
-            ("system name", "remote_system_name"),
-            ("system description", "remote_system_description"),
-            ("system capabilities supported", "remote_system_capab"),
-            ("system capabilities enabled", "remote_system_enable_capab"),
-        ],
+        super::lldp::KEY_VALUE_FIELDS,
     )
+}
+
+/// The rows under a dashed line after a header holding `key`, as words,
+/// with the header's words.
+fn dashed_table<'a>(output: &'a str, key: &str) -> Option<(Vec<&'a str>, Vec<Vec<&'a str>>)> {
+    let all = lines(output);
+    let at = all.iter().position(|l| l.contains(key))?;
+    let header: Vec<&str> = all[at].split_whitespace().collect();
+    let rows = all[at + 1..]
+        .iter()
+        .filter(|l| !l.trim_start().starts_with('-') && !l.trim().is_empty())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.len() >= 3)
+        .collect();
+    Some((header, rows))
+}
+
+/// `display fan` (`Slot FanID … Status …`, or S-series `… Present …`),
+/// `display power` (`Slot PowerID Online Mode State Power(W)`), `display
+/// temperature all` (`Slot Card Sensor Status Current(C) Lower(C) …
+/// Upper(C) …`), `display cpu-usage` (`CPU utilization for five seconds:
+/// N%`) and `display memory-usage` (`System Total Memory Is: N bytes`,
+/// `Total Memory Used Is: N bytes`).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, after, number};
+    let [fan, power, temp, cpu, memory] = out else {
+        return Err(missing("display fan", "outputs"));
+    };
+    for (c, o) in [
+        ("display fan", fan),
+        ("display power", power),
+        ("display temperature all", temp),
+        ("display cpu-usage", cpu),
+        ("display memory-usage", memory),
+    ] {
+        check(c, o, ERRORS)?;
+    }
+    let col = |header: &[&str], name: &str| header.iter().position(|h| h.starts_with(name));
+    let mut e = Environment::default();
+    if let Some((header, rows)) = dashed_table(fan, "FanID") {
+        let status = col(&header, "Status");
+        let present = col(&header, "Present");
+        for w in rows {
+            let ok = match (status, present) {
+                (Some(i), _) => w.get(i).is_some_and(|s| s.eq_ignore_ascii_case("Normal")),
+                (None, Some(i)) => w.get(i).is_some_and(|s| s.eq_ignore_ascii_case("YES")),
+                _ => false,
+            };
+            e.fan(&format!("{}-{}", w[0], w[1]), ok);
+        }
+    }
+    if let Some((header, rows)) = dashed_table(power, "PowerID") {
+        let state = col(&header, "State");
+        let watts = col(&header, "Power(W)").or_else(|| col(&header, "RealPwr(W)"));
+        for w in rows {
+            let ok = state
+                .and_then(|i| w.get(i))
+                .is_some_and(|s| s.eq_ignore_ascii_case("Supply"));
+            let capacity = watts
+                .and_then(|i| w.get(i))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-1.0);
+            e.power(&format!("{}-{}", w[0], w[1]), ok, capacity, -1.0);
+        }
+    }
+    if let Some((header, rows)) = dashed_table(temp, "Current(C)") {
+        let (cur, upper, status) = (
+            col(&header, "Current"),
+            col(&header, "Upper"),
+            col(&header, "Status"),
+        );
+        for w in rows {
+            let Some(c) = cur.and_then(|i| w.get(i)).and_then(|v| number(v)) else {
+                continue;
+            };
+            let normal = status
+                .and_then(|i| w.get(i))
+                .is_some_and(|s| s.eq_ignore_ascii_case("NORMAL"));
+            let high = upper.and_then(|i| w.get(i)).and_then(|v| number(v));
+            e.temperature(
+                &if w[1] == "-" {
+                    format!("{}-{}", w[0], w[2])
+                } else {
+                    format!("{}-{}-{}", w[0], w[1], w[2])
+                },
+                c,
+                !normal,
+                high.is_some_and(|h| c >= h),
+            );
+        }
+    }
+    let usage = lines(cpu);
+    if let Some(u) =
+        after(&usage, "five seconds:").or_else(|| after(&usage, "CPU Usage            :"))
+    {
+        e.cpu(0, u);
+    }
+    let mem = lines(memory);
+    if let (Some(total), Some(used)) = (
+        after(&mem, "Total Memory Is:"),
+        after(&mem, "Memory Used Is:"),
+    ) {
+        e.memory(total as i64, used as i64);
+    }
+    Ok(e.json())
 }
