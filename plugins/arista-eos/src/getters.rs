@@ -55,6 +55,16 @@ pub const GETTERS: &[Getter] = &[
         ],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "show environment temperature",
+            "show environment cooling",
+            "show environment power",
+            "show processes top once",
+        ],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -195,4 +205,90 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
         out[0],
         ERRORS,
     )
+}
+
+/// `show environment temperature` (rows ending `Temperature AlertLimit
+/// CriticalLimit`: `38.000C 95C 105C`), `show environment cooling` (`Fan
+/// Status Config-Speed Actual-Speed`), `show environment power` (`Supply
+/// Model Capacity … Output-Power Status`) and `show processes top once`
+/// (`%Cpu(s): … 93.3 id`, `KiB Mem : N total, N free, N used`).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use netrun_plugin_netrun_platforms::getters::env::{Environment, number};
+    let [temperature, cooling, power, top] = out else {
+        return Err(napalm::missing("show environment temperature", "outputs"));
+    };
+    for (c, o) in [
+        ("show environment temperature", temperature),
+        ("show environment cooling", cooling),
+        ("show environment power", power),
+        ("show processes top once", top),
+    ] {
+        check(c, o, ERRORS)?;
+    }
+    let celsius = |w: &str| w.strip_suffix('C').and_then(|n| n.parse::<f64>().ok());
+    let mut e = Environment::default();
+    for line in napalm::lines(temperature) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let n = w.len();
+        if n < 5 {
+            continue;
+        }
+        if let (Some(t), Some(alert), Some(critical)) =
+            (celsius(w[n - 3]), celsius(w[n - 2]), celsius(w[n - 1]))
+        {
+            // Keyed by sensor (`TempSensor1`), as NAPALM's EOS driver: power
+            // supply sensors share one description.
+            e.temperature(w[0], t, t >= alert, t >= critical);
+        }
+    }
+    let mut in_fans = false;
+    for line in napalm::lines(cooling) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.first() == Some(&"Fan") && w.get(1) == Some(&"Status") && w.len() > 2 {
+            in_fans = true;
+            continue;
+        }
+        if in_fans && w.len() >= 2 && !w[0].starts_with('-') {
+            e.fan(w[0], w[1] == "Ok");
+        }
+    }
+    for line in napalm::lines(power) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        // Supply number, model, capacity `500W`, currents, output `92.0W`, status.
+        if w.len() < 6 || w[0].parse::<u32>().is_err() {
+            continue;
+        }
+        let watts: Vec<f64> = w
+            .iter()
+            .filter_map(|x| x.strip_suffix('W')?.parse().ok())
+            .collect();
+        let ok = line.trim_end().ends_with(" Ok");
+        let (capacity, output) = match watts[..] {
+            [c, o, ..] => (c, o),
+            [c] => (c, -1.0),
+            _ => (-1.0, -1.0),
+        };
+        e.power(w[0], ok, capacity, output);
+    }
+    let top = napalm::lines(top);
+    if let Some(idle) = top.iter().find_map(|l| {
+        let (_, rest) = l.split_once("%Cpu(s):")?;
+        let (before, _) = rest.split_once(" id")?;
+        number(before.rsplit(',').next()?)
+    }) {
+        e.cpu(0, ((100.0 - idle) * 10.0).round() / 10.0);
+    }
+    // `KiB Mem :  8004756 total,  3150188 free,  2604784 used, …`.
+    if let Some(mem) = top.iter().find_map(|l| l.split_once("KiB Mem")) {
+        let field = |key: &str| {
+            mem.1
+                .split(',')
+                .find(|p| p.trim_end().ends_with(key))
+                .and_then(number)
+        };
+        if let (Some(total), Some(used)) = (field("total"), field("used")) {
+            e.memory(total as i64 * 1024, used as i64 * 1024);
+        }
+    }
+    Ok(e.json())
 }
