@@ -43,5 +43,7 @@ fi
 for bin in "$target/release/netrun" "$target/debug/netrun"; do
   if [ -x "$bin" ]; then
     "$bin" plugin compile "$target"/plugins/*/ >/dev/null && echo "compiled the plugins for $bin"
+    # Store each driver's platform declarations beside it for this binary.
+    "$bin" platforms >/dev/null
   fi
 done

@@ -742,3 +742,94 @@ fn kubernetes_manifests_parse_and_give_netrun_only_flags_it_has() {
         assert!(o.status.success(), "kubectl kustomize: {}", stderr(&o));
     }
 }
+
+/// The container image's contents, without a container engine: the
+/// Dockerfile's `deploy/image/layout.sh` lays out binary and plugins, then
+/// netrun is started from that layout as the image starts it (another user
+/// when the tests run as root, as the image's `nonroot`; nothing of the
+/// layout writable) and sweeps a lab, compiling nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_image_layout_sweeps_a_lab_as_another_user_and_compiles_nothing() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let image = TempDir::new("image");
+    let opt = image.path().join("opt");
+    let o = output(
+        Command::new("bash")
+            .arg(netrun_tests::workspace().join("deploy/image/layout.sh"))
+            .arg(&opt)
+            .arg(netrun_tests::netrun_bin())
+            .arg(netrun_tests::target_dir()),
+    );
+    assert!(o.status.success(), "layout.sh: {}", stderr(&o));
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    // Read-only for its owner too when the tests cannot change user.
+    let lock = |writable: bool| {
+        let o = output(
+            Command::new("chmod")
+                .arg("-R")
+                .arg(if writable { "u+w" } else { "a-w" })
+                .arg(&opt),
+        );
+        assert!(o.status.success(), "chmod: {}", stderr(&o));
+    };
+    if !root {
+        lock(false);
+    }
+    let (_lab, inv) = start_lab(4, &[]).await;
+    let home = TempDir::new("home");
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65532", "--regid=65532", "--clear-groups", "--"]);
+        c.arg(opt.join("bin/netrun"));
+        c
+    } else {
+        Command::new(opt.join("bin/netrun"))
+    };
+    cmd.args(["run", "collect-facts", "-o", "-", "-i"])
+        .arg(inv.path())
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env_remove("NETRUN_PLUGIN_PATH");
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    if !root {
+        lock(true);
+    }
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4, "{records:?}");
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}");
+    }
+    let compiled: Vec<_> = walk(&home.path().join("cache"))
+        .into_iter()
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".cwasm") || name.ends_with(".platforms.json")
+        })
+        .collect();
+    assert!(
+        compiled.is_empty(),
+        "the run compiled or asked the drivers what the layout holds: {compiled:?}"
+    );
+}
+
+/// Every file under `dir` (none when it does not exist).
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
+}

@@ -484,6 +484,9 @@ async fn a_device_past_its_deadline_is_device_timeout_not_cancelled() {
             .contains("deadline of 1s passed while"),
         "{r}"
     );
+    // The step it hung in, not "connecting".
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(message.contains("after login"), "{r}");
 }
 
 /// A copy of first-party bundle `name` in a folder of its own.
@@ -877,11 +880,19 @@ async fn serve_reloads_keep_sessions_and_memory() {
         .status();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (_, last) = scrape().await.unwrap().unwrap();
-    assert_eq!(lab.logins("r019"), 2, "r019's settings changed\n{last}");
+    // A poll of the replaced job that had started r019 or r020 just
+    // before the reload (and not yet logged in) finishes with the old
+    // settings: one more login then, never more, and never a ping-pong
+    // between old and new settings.
+    let r019 = lab.logins("r019");
+    assert!(
+        (2..=3).contains(&r019),
+        "r019's settings changed: it logs in afresh once, {r019} logins\n{last}"
+    );
     for d in first.iter().chain(&second[..8]) {
         assert_eq!(lab.logins(d), 1, "{d} kept its session");
     }
-    assert_eq!(lab.logins("r020"), 1);
+    assert!((1..=2).contains(&lab.logins("r020")));
     assert_eq!(
         metric(&last, "netrun_sessions_open "),
         19.0,

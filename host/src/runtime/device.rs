@@ -215,8 +215,12 @@ impl DeviceContext {
                 progress: &self.limits.progress,
             };
             let target = &self.target;
+            let progress = &self.limits.progress;
+            let step = |s: &'static str| {
+                progress.set_step(format!("{s} (attempt {})", progress.attempts()));
+            };
             let session = dial
-                .open(|| CliSession::open(target, platform.clone()))
+                .open(|| CliSession::open_reporting(target, platform.clone(), &step))
                 .await?;
             if let Some(lease) = self.lease.as_mut() {
                 lease.put(session);

@@ -376,10 +376,17 @@ impl Runtime {
             let defs = match self.platforms.declarations(&d.sha256) {
                 Some(defs) => defs,
                 None => {
-                    let defs = self
-                        .declarations(d)
-                        .await
-                        .map_err(RuntimeError::Declarations)?;
+                    let defs = match self.stored_declarations(d) {
+                        Some(defs) => defs,
+                        None => {
+                            let defs = self
+                                .declarations(d)
+                                .await
+                                .map_err(RuntimeError::Declarations)?;
+                            self.store_declarations(d, &defs);
+                            defs
+                        }
+                    };
                     self.platforms.keep_declarations(&d.sha256, d, defs)
                 }
             };
@@ -405,6 +412,35 @@ impl Runtime {
             }
         }
         Ok(out)
+    }
+
+    /// Driver `d`'s declarations as stored by an earlier run or `plugin
+    /// compile`: beside the bundle where netrun keeps compiled code, else
+    /// in the cache.
+    fn stored_declarations(&self, d: &Plugin) -> Option<Vec<platform_cache::Declaration>> {
+        let name = platform_cache::stored_name(&d.sha256);
+        let beside = compile::trusted_location(&d.bundle).then(|| d.bundle.dir.join(&name));
+        let cached = self.cache_dir.as_ref().map(|c| c.join(&name));
+        beside
+            .into_iter()
+            .chain(cached)
+            .find_map(|p| platform_cache::read_stored(&p))
+    }
+
+    /// Store driver `d`'s declarations for later runs: beside the bundle
+    /// where netrun keeps compiled code and may write, else in the cache.
+    fn store_declarations(&self, d: &Plugin, defs: &[platform_cache::Declaration]) {
+        let name = platform_cache::stored_name(&d.sha256);
+        if compile::trusted_location(&d.bundle)
+            && platform_cache::store(&d.bundle.dir.join(&name), defs, true).is_ok()
+        {
+            return;
+        }
+        if let Some(c) = &self.cache_dir
+            && let Err(e) = platform_cache::store(&c.join(&name), defs, false)
+        {
+            tracing::debug!(error = %e, "cannot store platform declarations in the cache");
+        }
     }
 
     /// Ask driver `d` for its platform declarations (a fresh instance).

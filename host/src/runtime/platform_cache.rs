@@ -9,15 +9,78 @@
 //! component's `platforms` export declares data, the same for the same
 //! code) while the driver is loaded; compiled platforms are held weakly, so
 //! one nothing runs against any more is freed and compiled again if asked.
+//!
+//! Declarations are also kept on disk, beside the compiled component (or in
+//! the cache), so a run does not instantiate each driver and have it read
+//! its platform files just to learn what it declares: that was a third of
+//! the CPU a one-device run costs.
 
 use crate::transport::config_mechanics::{ConfigMechanics, ConfigSpec};
 use crate::transport::platform::{Platform, PlatformError, PlatformSpec};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 /// One platform as a driver declares it: the platform and, from contract
 /// 0.2, its configuration mechanics.
 pub type Declaration = (PlatformSpec, Option<ConfigSpec>);
+
+/// Extension of stored declarations.
+const STORED: &str = "platforms.json";
+
+/// File name of the stored declarations of driver component `sha256`, for
+/// this build of netrun: another build may read a driver's declarations
+/// into other fields, so the binary's version, size and time name it.
+pub fn stored_name(sha256: &str) -> String {
+    static BUILD: OnceLock<u64> = OnceLock::new();
+    let build = *BUILD.get_or_init(|| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        env!("CARGO_PKG_VERSION").hash(&mut h);
+        let exe = std::env::current_exe().and_then(std::fs::metadata);
+        if let Ok(m) = exe {
+            m.len().hash(&mut h);
+            m.modified().ok().hash(&mut h);
+        }
+        h.finish()
+    });
+    format!("{sha256}-{build:016x}.{STORED}")
+}
+
+/// Declarations stored at `path`; `None` when there are none or they do not
+/// read (the driver is asked again then).
+pub fn read_stored(path: &Path) -> Option<Vec<Declaration>> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes)
+        .inspect_err(
+            |e| tracing::debug!(path = %path.display(), error = %e, "ignoring stored declarations"),
+        )
+        .ok()
+}
+
+/// Store `declarations` at `path`, whole (a reader sees all or nothing);
+/// with `sole`, other stored declarations in its folder (older components
+/// or builds) are removed.
+pub fn store(path: &Path, declarations: &[Declaration], sole: bool) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let bytes = serde_json::to_vec(declarations).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path))?;
+    if sole {
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            let other = entry.path();
+            let stored = other
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(STORED));
+            if stored && other != path {
+                let _ = std::fs::remove_file(&other);
+            }
+        }
+    }
+    Ok(())
+}
 
 struct Entry<O> {
     /// The loaded driver: the entry goes when it does.
@@ -134,6 +197,34 @@ mod tests {
             ..Default::default()
         };
         (spec, None)
+    }
+
+    #[test]
+    fn stored_declarations_read_back_equal_and_replace_older_ones() {
+        let dir = std::env::temp_dir().join(format!("netrun-decl-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut with_config = declaration("ios", r"\S+#$");
+        with_config.1 = Some(ConfigSpec {
+            show_running: "show running-config".into(),
+            ..Default::default()
+        });
+        let decls = vec![with_config, declaration("eos", r"\S+>$")];
+        let old = dir.join(stored_name("old"));
+        store(&old, &decls, true).unwrap();
+        let path = dir.join(stored_name("abc"));
+        store(&path, &decls, true).unwrap();
+        assert!(!old.exists(), "the older component's declarations are gone");
+        let back = read_stored(&path).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].0.name, "ios");
+        assert_eq!(back[0].0.modes[0].prompt, r"\S+#$");
+        assert_eq!(back[0].1, decls[0].1);
+        std::fs::write(&path, "{not json").unwrap();
+        assert!(
+            read_stored(&path).is_none(),
+            "garbage is a miss, not an error"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

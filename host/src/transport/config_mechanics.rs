@@ -33,7 +33,7 @@ pub enum ConfigMechanicsError {
 }
 
 /// How configuration text is structured, for computing what to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ConfigStyle {
     /// Blocks by indentation, `no …` negates (IOS, EOS, NX-OS, XR).
     #[default]
@@ -45,7 +45,7 @@ pub enum ConfigStyle {
 }
 
 /// Plain-data form of one step: input and (question pattern, answer) pairs.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StepSpec {
     /// Input sent; `{name}`, `{minutes}`, `{seconds}` are filled in by the host.
     pub send: String,
@@ -57,7 +57,7 @@ pub struct StepSpec {
 /// into the form its running configuration prints (`int gi0/1` →
 /// `interface GigabitEthernet0/1`, NX-OS `interface Loopback0` →
 /// `interface loopback0`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InterfaceNaming {
     /// The word that opens an interface section, in full (`interface`).
     pub keyword: String,
@@ -125,7 +125,7 @@ impl InterfaceNaming {
 }
 
 /// Plain-data form of [`ConfigMechanics`], as a driver declares it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigSpec {
     /// Command printing the running configuration.
     pub show_running: String,

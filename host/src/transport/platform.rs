@@ -43,7 +43,7 @@ pub enum PlatformError {
 
 /// Which secret answers a challenge; the transport looks the value up in
 /// the device's credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SecretKind {
     /// The login password.
     Password,
@@ -118,7 +118,7 @@ pub struct Platform {
 }
 
 /// Plain-data form of a platform, as a driver plugin declares it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct PlatformSpec {
     /// `device_type` name.
     pub name: String,
@@ -141,7 +141,7 @@ pub struct PlatformSpec {
 }
 
 /// Plain-data form of a mode.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModeSpec {
     /// Name.
     pub name: String,
@@ -152,7 +152,7 @@ pub struct ModeSpec {
 }
 
 /// Plain-data form of a transition.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransitionSpec {
     /// Target mode name.
     pub to: String,

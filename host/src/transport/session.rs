@@ -97,6 +97,17 @@ impl CliSession {
     /// Connect, verify the host key, authenticate, open a shell, reach the
     /// platform's default mode and run its on-open commands.
     pub async fn open(target: &Target, platform: Arc<Platform>) -> Result<CliSession> {
+        Self::open_reporting(target, platform, &|_| {}).await
+    }
+
+    /// As [`CliSession::open`], telling `step` which step it is in, so a
+    /// device deadline that passes names it (a device that hangs after
+    /// login is not "connecting").
+    pub async fn open_reporting(
+        target: &Target,
+        platform: Arc<Platform>,
+        step: &(dyn Fn(&'static str) + Sync),
+    ) -> Result<CliSession> {
         let t = target.timeouts;
         let device = &target.device;
         let started = Instant::now();
@@ -106,7 +117,9 @@ impl CliSession {
             None => (target.connect().await?, platform),
         };
         let credentials = target.credentials();
+        step("authenticating");
         let handle = dial::login(stream, &target.endpoint(&credentials)).await?;
+        step("opening a shell after login");
         let m = metrics();
         Metrics::observe(&m.connect_seconds, &platform.name, started.elapsed());
         let authenticated = Instant::now();
@@ -153,8 +166,10 @@ impl CliSession {
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
+        step("waiting for the first prompt after login");
         session.settle().await?;
         session.acquire(session.platform.default_mode).await?;
+        step("running the on-open commands");
         let on_open = session.platform.on_open.clone();
         for command in on_open {
             let out = session

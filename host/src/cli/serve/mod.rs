@@ -11,6 +11,7 @@
 //! sessions), and restarts only the others.
 
 use super::PluginCache;
+use crate::error::ErrorClass;
 use crate::inventory::{Filter, Host, Inventory};
 use crate::runner::{self, ConnectivityConfig, Env, Job, Settings};
 use crate::runtime::device::{Connectivity, DeviceContext};
@@ -152,11 +153,12 @@ fn session_identity(host: &Host, driver: Option<&str>) -> u64 {
 
 /// Close the sessions of devices no longer polled, or polled with other
 /// settings than `process` last knew; remember `now` for the next reload.
+/// Returns the devices no longer polled.
 async fn retire_sessions(
     process: &mut Process,
     connectivity: &Connectivity,
     now: BTreeMap<String, BTreeSet<u64>>,
-) {
+) -> HashSet<String> {
     let gone: HashSet<&str> = process
         .sessions
         .iter()
@@ -174,7 +176,14 @@ async fn retire_sessions(
             "sessions of devices removed or changed by the reload retired"
         );
     }
+    let removed = process
+        .sessions
+        .keys()
+        .filter(|name| !now.contains_key(*name))
+        .cloned()
+        .collect();
     process.sessions = now;
+    removed
 }
 
 /// A configuration ready to apply.
@@ -342,19 +351,61 @@ async fn load(
     })
 }
 
-/// Poll one job until `stop`: each tick runs the devices not still busy
-/// from an earlier tick.
+/// Devices of a job with a poll in flight.
+type Busy = Arc<Mutex<HashSet<String>>>;
+
+/// A job being polled: what it was started from, and its handles.
+struct Running {
+    fingerprint: u64,
+    handles: JobHandles,
+}
+
+/// What a polling job is stopped and waited for with.
+#[derive(Clone)]
+struct JobHandles {
+    /// Ends the poll loop: no new poll starts.
+    stop: CancellationToken,
+    /// Drained when a reload replaces or removes the job: devices of its
+    /// polls in flight that have not started yet are left out (the new
+    /// job polls them with the new settings), the started ones finish.
+    shutdown: runner::Shutdown,
+    /// Devices with a poll in flight, handed on to the job's replacement
+    /// so that no device is polled twice at once.
+    busy: Busy,
+    /// This job's polls in flight.
+    runs: tokio_util::task::TaskTracker,
+}
+
+impl JobHandles {
+    fn new(busy: Busy) -> JobHandles {
+        JobHandles {
+            stop: CancellationToken::new(),
+            shutdown: runner::Shutdown::default(),
+            busy,
+            runs: tokio_util::task::TaskTracker::new(),
+        }
+    }
+
+    /// Stop polling and drain the polls in flight.
+    fn stop(&self) {
+        self.stop.cancel();
+        self.shutdown.drain.cancel();
+        self.runs.close();
+    }
+}
+
+/// Poll one job until stopped: each tick runs the devices not still busy
+/// from an earlier tick (of this job, or of the job it replaced).
 async fn poll(
     env: Arc<Env>,
     job: PlannedJob,
-    stop: CancellationToken,
-    runs: tokio_util::task::TaskTracker,
+    h: JobHandles,
+    all_runs: tokio_util::task::TaskTracker,
 ) {
-    let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
     let name = job.config.name.clone();
     loop {
         let free: Vec<Host> = {
-            let mut b = busy.lock().unwrap_or_else(|p| p.into_inner());
+            let mut b = h.busy.lock().unwrap_or_else(|p| p.into_inner());
             let free: Vec<Host> = job
                 .hosts
                 .iter()
@@ -370,31 +421,39 @@ async fn poll(
             tracing::info!(job = %name, skipped = job.hosts.len() - free.len(), "devices still busy from the last poll");
         }
         if !free.is_empty() {
-            let (env, j, settings, busy, name) = (
+            let (env, j, settings, h, name) = (
                 env.clone(),
                 job.job.clone(),
                 job.settings.clone(),
-                busy.clone(),
+                h.clone(),
                 name.clone(),
             );
-            runs.spawn(async move {
-                let summary = runner::run(env, j, free, settings, runner::Shutdown::default(), |r| {
-                    let class = r.error.as_ref().map(|e| e.class.to_string()).unwrap_or_default();
-                    let status = if r.error.is_some() { "error" } else { "ok" };
+            let shutdown = h.shutdown.clone();
+            let run = async move {
+                let summary = runner::run(env, j, free, settings, shutdown, |r| {
+                    h.busy
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&r.device);
+                    let class = r.error.as_ref().map(|e| e.class);
+                    if class == Some(ErrorClass::Cancelled) && h.shutdown.drain.is_cancelled() {
+                        // Left to the job that replaced this one.
+                        return;
+                    }
                     metrics()
                         .device_results
                         .get_or_create(&ResultLabels {
                             job: name.clone(),
-                            status: status.into(),
-                            class,
+                            status: if class.is_some() { "error" } else { "ok" }.into(),
+                            class: class.map(|c| c.to_string()).unwrap_or_default(),
                         })
                         .inc();
-                    busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&r.device);
                 })
                 .await;
                 metrics().run_seconds.observe(summary.wall.as_secs_f64());
                 tracing::info!(job = %name, ok = summary.ok, failed = summary.failures(), wall_ms = summary.wall.as_millis() as u64, "poll done");
-            });
+            };
+            all_runs.spawn(h.runs.track_future(run));
         }
         let jitter = if job.jitter.is_zero() {
             Duration::ZERO
@@ -403,57 +462,76 @@ async fn poll(
         };
         tokio::select! {
             _ = tokio::time::sleep(job.interval + jitter) => {}
-            _ = stop.cancelled() => return,
+            _ = h.stop.cancelled() => return,
         }
     }
 }
 
-/// A job being polled: how to stop it, and what it was started from.
-struct Running {
-    fingerprint: u64,
-    stop: CancellationToken,
+/// The jobs of a reloaded configuration, sorted out against the running ones.
+struct Changes {
+    /// Unchanged jobs: they keep polling (and keep their sessions).
+    kept: usize,
+    /// Jobs new or changed, each with the busy set of the job it replaces.
+    start: Vec<(PlannedJob, Busy)>,
+    /// Jobs removed or replaced, stopped and drained.
+    stopped: Vec<JobHandles>,
 }
 
-/// Start the jobs of a (re)loaded configuration: a job whose fingerprint
-/// is unchanged keeps polling (and keeps its sessions and its busy set);
-/// the others are stopped and started afresh.
-fn apply(
-    running: &mut BTreeMap<String, Running>,
-    env: &Arc<Env>,
-    jobs: Vec<PlannedJob>,
-    runs: &tokio_util::task::TaskTracker,
-) -> (usize, usize) {
+/// Stop the running jobs that `jobs` removes or changes (by fingerprint).
+fn stop_changed(running: &mut BTreeMap<String, Running>, jobs: Vec<PlannedJob>) -> Changes {
     let names: HashSet<String> = jobs.iter().map(|j| j.config.name.clone()).collect();
+    let mut stopped = Vec::new();
     running.retain(|name, r| {
         let keep = names.contains(name);
         if !keep {
-            r.stop.cancel();
+            r.handles.stop();
+            stopped.push(r.handles.clone());
         }
         keep
     });
-    let (mut kept, mut started) = (0, 0);
+    let (mut kept, mut start) = (0, Vec::new());
     for j in jobs {
-        if let Some(r) = running.get(&j.config.name)
-            && r.fingerprint == j.fingerprint
-        {
-            kept += 1;
-            continue;
+        match running.get(&j.config.name) {
+            Some(r) if r.fingerprint == j.fingerprint => kept += 1,
+            _ => {
+                let busy = match running.remove(&j.config.name) {
+                    Some(old) => {
+                        old.handles.stop();
+                        let busy = old.handles.busy.clone();
+                        stopped.push(old.handles);
+                        busy
+                    }
+                    None => Busy::default(),
+                };
+                start.push((j, busy));
+            }
         }
-        if let Some(old) = running.remove(&j.config.name) {
-            old.stop.cancel();
-        }
-        let stop = CancellationToken::new();
+    }
+    Changes {
+        kept,
+        start,
+        stopped,
+    }
+}
+
+/// Start polling `jobs`.
+fn start(
+    running: &mut BTreeMap<String, Running>,
+    env: &Arc<Env>,
+    jobs: Vec<(PlannedJob, Busy)>,
+    all_runs: &tokio_util::task::TaskTracker,
+) {
+    for (j, busy) in jobs {
+        let handles = JobHandles::new(busy);
         running.insert(
             j.config.name.clone(),
             Running {
                 fingerprint: j.fingerprint,
-                stop: stop.clone(),
+                handles: handles.clone(),
             },
         );
-        tokio::spawn(poll(env.clone(), j, stop, runs.clone()));
-        started += 1;
+        tokio::spawn(poll(env.clone(), j, handles, all_runs.clone()));
     }
-    (kept, started)
 }
 
 pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result<i32> {
@@ -485,7 +563,8 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
     );
     let runs = tokio_util::task::TaskTracker::new();
     let mut running = BTreeMap::new();
-    apply(&mut running, &env, jobs, &runs);
+    let jobs = jobs.into_iter().map(|j| (j, Busy::default())).collect();
+    start(&mut running, &env, jobs, &runs);
     ready.store(true, Ordering::SeqCst);
 
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -498,10 +577,26 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
                         if new.config.listen != config.listen {
                             tracing::warn!("listen address changes need a restart; keeping {}", config.listen);
                         }
-                        let (kept, started) = apply(&mut running, &new.env, new.jobs, &runs);
-                        // After the old jobs stopped: their last polls'
-                        // sessions close as they come back.
-                        retire_sessions(&mut process, &new.env.connectivity, new.sessions).await;
+                        let Changes { kept, start: new_jobs, stopped } = stop_changed(&mut running, new.jobs);
+                        // Before the new jobs start, so that only sessions
+                        // opened under the old configuration are retired:
+                        // idle ones now, those of polls in flight as they
+                        // come back.
+                        let conn = new.env.connectivity.clone();
+                        let removed = retire_sessions(&mut process, &conn, new.sessions).await;
+                        let started = new_jobs.len();
+                        start(&mut running, &new.env, new_jobs, &runs);
+                        if !removed.is_empty() && !stopped.is_empty() {
+                            // A device the stopped jobs started just before
+                            // the reload may open a session after the retire:
+                            // close what removed devices left once they end.
+                            tokio::spawn(async move {
+                                for h in stopped {
+                                    h.runs.wait().await;
+                                }
+                                conn.pool.retire(|key| removed.contains(DeviceContext::device_of_pool_key(key))).await;
+                            });
+                        }
                         tracing::info!(kept, started, "configuration reloaded from {}", args.config.display());
                     }
                     Err(e) => tracing::error!("reload of {} failed, keeping the running configuration: {e:#}", args.config.display()),
@@ -514,7 +609,7 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
     // Drain: no new polls, let running ones finish for a while.
     ready.store(false, Ordering::SeqCst);
     for r in running.values() {
-        r.stop.cancel();
+        r.handles.stop.cancel();
     }
     runs.close();
     if tokio::time::timeout(Duration::from_secs(15), runs.wait())
