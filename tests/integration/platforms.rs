@@ -101,7 +101,7 @@ async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
             &h,
             &[
                 "get",
-                "facts,interfaces,lldp_neighbors,lldp_neighbors_detail,arp_table,bgp_neighbors",
+                "facts,interfaces,lldp_neighbors,lldp_neighbors_detail,arp_table,bgp_neighbors,environment",
                 "-i",
                 &i,
             ],
@@ -112,6 +112,7 @@ async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
     let why = String::from_utf8_lossy(&o.stderr).to_string();
     assert_eq!(o.status.code(), Some(0), "{why}");
     assert_eq!(records.len(), platform_of.len(), "{why}");
+    let matrix = support_matrix(home.path());
     let mut answered: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &records {
         let device = r["device"].as_str().unwrap();
@@ -122,19 +123,33 @@ async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
+        let platform = platform_of[device].as_str();
         for getter in [
             "interfaces",
             "lldp_neighbors",
             "lldp_neighbors_detail",
             "arp_table",
             "bgp_neighbors",
+            "environment",
         ] {
+            // Unsupported exactly where `netrun platforms` says so.
+            assert_eq!(
+                unsupported.contains(&getter),
+                !matrix[platform].iter().any(|g| g == getter),
+                "{getter} on {platform}: {r}"
+            );
             if unsupported.contains(&getter) {
                 assert!(d.get(getter).is_none(), "{r}");
                 continue;
             }
             *answered.entry(getter).or_default() += 1;
             assert!(!d[getter].is_null(), "{getter} of {device} answered: {r}");
+        }
+        if let Some(env) = d.get("environment") {
+            assert!(
+                env["memory"]["used_ram"].as_i64() > Some(0) && env["cpu"]["0"].is_object(),
+                "{r}"
+            );
         }
     }
     // Most of the fleet answers each table; a platform that does not is
@@ -145,6 +160,22 @@ async fn a_lab_of_every_platform_gives_every_device_its_facts_and_getters() {
             "{getter}: {answered:?}"
         );
     }
+}
+
+/// `netrun platforms` as platform -> getters.
+fn support_matrix(home: &Path) -> BTreeMap<String, Vec<String>> {
+    let o = output(netrun(home).arg("platforms"));
+    assert_eq!(o.status.code(), Some(0));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let platform = w.next()?.to_string();
+            let getters = w.nth(1)?.split(',').map(String::from).collect();
+            Some((platform, getters))
+        })
+        .collect()
 }
 
 #[test]
@@ -169,5 +200,19 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         assert!(getters.split(',').any(|g| g == "facts"), "{p}: {getters}");
     }
     assert_eq!(rows["juniper_junos"].0, "netrun-platforms");
+    for (platform, getter) in [
+        ("juniper_junos", "environment"),
+        ("arista_eos", "environment"),
+        ("linux", "environment"),
+        ("dell_os10", "bgp_neighbors"),
+        ("nokia_sros", "bgp_neighbors"),
+        ("hp_comware", "lldp_neighbors_detail"),
+        ("hp_procurve", "facts"),
+    ] {
+        assert!(
+            rows[platform].1.split(',').any(|g| g == getter),
+            "{platform} answers {getter}:\n{text}"
+        );
+    }
     assert_eq!(rows["cisco_ios"].0, "cisco-ios");
 }

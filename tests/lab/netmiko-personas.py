@@ -42,6 +42,7 @@ PLATFORMS = {
     "hp_comware": ("hp_comware", "display version", [f"ntp-service unicast-server {ntp}"], False,
                    "display current-configuration"),
     "aruba_aoscx": ("aruba_aoscx", "show version", [f"ntp server {ntp}"], False, "show running-config"),
+    "hp_procurve": ("hp_procurve", "show version", [f"ntp server {ntp}"], False, "show running-config"),
     "dell_os10": ("dell_os10", "show version", [f"ntp server {ntp}"], False,
                   "show running-configuration"),
     "nokia_sros": ("nokia_sros", "show system information",

@@ -33,6 +33,10 @@ pub struct PersonaDef {
     pub banner: String,
     /// Mode a session starts in.
     pub login_mode: String,
+    /// Text after the banner after which the device waits for any key
+    /// before its first prompt (ArubaOS-Switch "Press any key to continue").
+    #[serde(default)]
+    pub press_any_key: Option<String>,
     /// Mode SSH `exec` requests run in (default: the login mode).
     #[serde(default)]
     pub exec_mode: Option<String>,

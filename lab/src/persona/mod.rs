@@ -76,6 +76,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../personas/hp_comware.yaml"),
     ),
     (
+        "hp_procurve.yaml",
+        include_str!("../../personas/hp_procurve.yaml"),
+    ),
+    (
         "huawei_vrp.yaml",
         include_str!("../../personas/huawei_vrp.yaml"),
     ),

@@ -71,7 +71,9 @@ fn mac(v: String, style: Option<String>) -> Result<String, Error> {
         "colon" => pairs.join(":"),
         "hyphen" => pairs.join("-").to_ascii_uppercase(),
         "upper" => pairs.join(":").to_ascii_uppercase(),
-        "plain" => hex,
+        "plain" => hex.clone(),
+        // ArubaOS-Switch: `9457a5-123400`.
+        "procurve" => format!("{}-{}", &hex[..6], &hex[6..]),
         other => {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,

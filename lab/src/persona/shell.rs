@@ -71,6 +71,9 @@ enum Input {
         text: String,
         pos: usize,
     },
+    /// After the banner, before the first prompt: any key shows the prompt
+    /// (ArubaOS-Switch "Press any key to continue").
+    AnyKey,
     /// `load … terminal`: lines until Ctrl-D.
     Load {
         kind: String,
@@ -210,7 +213,11 @@ impl PersonaCli {
             ctx: Vec::new(),
             session: None,
             private: None,
-            input: Input::Line,
+            input: if persona.def.press_any_key.is_some() {
+                Input::AnyKey
+            } else {
+                Input::Line
+            },
             ed: LineEditor::new(MAX_LINE),
             closed: false,
         }
@@ -324,7 +331,10 @@ impl PersonaCli {
             out.extend_from_slice(b"\x1b[9999B\x1b[6n");
         }
         crlf(&banner, &mut out);
-        out.extend_from_slice(self.prompt().as_bytes());
+        match (&self.input, &self.persona.def.press_any_key) {
+            (Input::AnyKey, Some(text)) => out.extend_from_slice(text.as_bytes()),
+            _ => out.extend_from_slice(self.prompt().as_bytes()),
+        }
         out
     }
 
@@ -345,7 +355,7 @@ impl PersonaCli {
     /// Enter: runs the line, answers the pending question or adds a loaded line.
     fn entered(&mut self, line: String, acts: &mut Vec<Action>) {
         match std::mem::replace(&mut self.input, Input::Line) {
-            Input::Line | Input::More { .. } => {
+            Input::Line | Input::More { .. } | Input::AnyKey => {
                 Self::echo(acts, b"\r\n");
                 let reply = self.enter(&line);
                 acts.push(Action::Reply(reply));
@@ -372,7 +382,15 @@ impl PersonaCli {
     }
 
     fn more_byte(&mut self, b: u8, acts: &mut Vec<Action>) {
-        let Input::More { text, pos } = std::mem::replace(&mut self.input, Input::Line) else {
+        let input = std::mem::replace(&mut self.input, Input::Line);
+        if let Input::AnyKey = input {
+            // The switch clears the line it waited on and shows its prompt.
+            let mut out = b"\r\n".to_vec();
+            out.extend_from_slice(self.prompt().as_bytes());
+            Self::echo(acts, &out);
+            return;
+        }
+        let Input::More { text, pos } = input else {
             return;
         };
         let pager = &self.persona.def.pager;
@@ -1594,7 +1612,7 @@ impl Keys for PersonaCli {
     }
 
     fn paging(&self) -> bool {
-        matches!(self.input, Input::More { .. })
+        matches!(self.input, Input::More { .. } | Input::AnyKey)
     }
 
     fn hidden(&self) -> bool {
@@ -1767,6 +1785,19 @@ mod tests {
             bad_error: "Invalid input: ",
         },
         Drive {
+            platform: "hp_procurve",
+            prepare: &[],
+            pager_off: "no page",
+            version: "show version",
+            config_enter: "configure terminal",
+            ntp_line: "ntp server 192.0.2.55",
+            commit: &[],
+            config_exit: "end",
+            show_config: "show running-config",
+            bad_line: "bogus thing",
+            bad_error: "Invalid input: ",
+        },
+        Drive {
             platform: "hp_comware",
             prepare: &[],
             pager_off: "screen-length disable",
@@ -1859,7 +1890,17 @@ mod tests {
         },
     ];
 
+    /// A session past the login screens (the key ArubaOS-Switch waits for
+    /// after its banner pressed).
     fn session(dev: &Arc<PersonaDevice>, refuse: Option<&str>) -> PersonaCli {
+        let mut c = session_at_login(dev, refuse);
+        if dev.persona.def.press_any_key.is_some() {
+            c.feed(b" ");
+        }
+        c
+    }
+
+    fn session_at_login(dev: &Arc<PersonaDevice>, refuse: Option<&str>) -> PersonaCli {
         PersonaCli::new(
             dev.clone(),
             SessionInfo {
@@ -2106,14 +2147,34 @@ mod tests {
     }
 
     #[test]
+    fn procurve_waits_for_a_key_after_its_banner_then_prompts() {
+        let dev = device("hp_procurve", 0);
+        let mut c = session_at_login(&dev, None);
+        let greet = String::from_utf8(c.greeting()).unwrap();
+        assert!(greet.contains("Hewlett Packard Enterprise"), "{greet}");
+        assert!(greet.ends_with("Press any key to continue"), "{greet:?}");
+        // The key is taken, not echoed nor run: then the prompt, then commands.
+        let after = run(&mut c, "");
+        let prompt = c.prompt().replace("\r\n", "\n");
+        assert!(
+            after.ends_with(&prompt) && !after.contains("Invalid"),
+            "{after:?}"
+        );
+        let out = run(&mut c, "show version");
+        assert!(out.contains(dev.facts.release["version"].as_str()), "{out}");
+    }
+
+    #[test]
     fn every_persona_answers_show_version_and_refuses_unknown_commands() {
         for d in DRIVES {
             for index in 0..6 {
                 let dev = device(d.platform, index);
                 let mut c = session(&dev, None);
                 let greet = String::from_utf8(c.greeting()).unwrap();
+                // Banners with `#` and `>` in them (ArubaOS-Switch prints
+                // its own copyright screen, without).
                 assert!(
-                    greet.contains('#') && greet.contains('>'),
+                    greet.contains('#') && (greet.contains('>') || d.platform == "hp_procurve"),
                     "{}: {greet}",
                     d.platform
                 );
