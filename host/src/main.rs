@@ -35,6 +35,16 @@ fn main() {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+    if cli.is_offline() {
+        let code = match cli.execute_offline() {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                EXIT_FATAL
+            }
+        };
+        exit_now(code);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -57,4 +67,23 @@ fn main() {
     // Do not wait for lingering device sessions at exit.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     std::process::exit(code);
+}
+
+/// End an offline command's process at once: standard output is flushed,
+/// and the allocator's exit-time purge (returning every freed page to the
+/// kernel, which is about to take them all anyway) is skipped; it cost
+/// 2 ms of a 50,000-row `netrun parse`.
+fn exit_now(code: i32) -> ! {
+    use std::io::Write as _;
+    let code = match std::io::stdout().flush() {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            EXIT_FATAL
+        }
+    };
+    // SAFETY: `_exit` ends the process without running atexit handlers;
+    // nothing of ours is registered there, and standard output (the only
+    // buffered stream; stderr is unbuffered) was flushed above.
+    unsafe { libc::_exit(code) }
 }

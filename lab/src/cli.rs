@@ -1254,6 +1254,15 @@ impl Cli {
                     {
                         templates::show_interfaces_description(&state)
                     }
+                    // Catalyst switches list their ports; routers have no
+                    // `status` keyword. `sta` could also be `stats`.
+                    Some(t)
+                        if p.platform.is_switch()
+                            && args.len() == 1
+                            && abbrev(t.s, "status", 5) =>
+                    {
+                        templates::show_interfaces_status(&state)
+                    }
                     Some(t) => {
                         let name = ifname_arg(args)?;
                         if !state.interfaces.iter().any(|i| i.name == name) {
@@ -2185,6 +2194,76 @@ mod tests {
     }
 
     #[test]
+    fn show_interfaces_status_lists_a_switch_s_ports_as_show_interfaces_has_them() {
+        let (mut switches, mut routers) = (0, 0);
+        for index in 0..12 {
+            let dev = Device::generate(42, index, "r001".into(), Instant::now());
+            let switch = dev.profile.platform.is_switch();
+            let mut c = cli_on(dev.clone());
+            enable(&mut c);
+            run(&mut c, "terminal length 0\r");
+            let out = run(&mut c, "show interfaces status\r");
+            if !switch {
+                routers += 1;
+                assert!(
+                    out.contains("% Invalid input"),
+                    "a router has no status: {out}"
+                );
+                continue;
+            }
+            switches += 1;
+            assert!(
+                out.contains(
+                    "Port         Name               Status       Vlan       Duplex  Speed Type"
+                ),
+                "{out}"
+            );
+            assert!(
+                run(&mut c, "sh int sta\r").contains("% Invalid input"),
+                "`sta` is not enough"
+            );
+            let state = dev.state();
+            let mut listed = 0;
+            for i in &state.interfaces {
+                let short = super::templates::abbreviate(&i.name);
+                let row = out
+                    .lines()
+                    .find(|l| l.split_whitespace().next() == Some(short.as_str()));
+                if matches!(i.kind, IfKind::Loopback | IfKind::Vlan) {
+                    assert!(row.is_none(), "{short} is not a port: {out}");
+                    continue;
+                }
+                let row = row.unwrap_or_else(|| panic!("{short} missing: {out}"));
+                listed += 1;
+                let status = match (i.admin_up, i.protocol_up()) {
+                    (false, _) => "disabled",
+                    (true, true) => "connected",
+                    (true, false) => "notconnect",
+                };
+                // Columns from the status on: the name may hold spaces.
+                let cols: Vec<&str> = row[32..].split_whitespace().collect();
+                let vlan = if i.switchport { "1" } else { "routed" };
+                assert_eq!(cols[..2], [status, vlan], "{row}");
+                assert_eq!(
+                    row[13..31].trim_end(),
+                    i.description
+                        .as_deref()
+                        .unwrap_or("")
+                        .chars()
+                        .take(18)
+                        .collect::<String>(),
+                    "{row}"
+                );
+            }
+            assert!(listed > 0, "{out}");
+        }
+        assert!(
+            switches > 0 && routers > 0,
+            "{switches} switches, {routers} routers"
+        );
+    }
+
+    #[test]
     fn show_interfaces_variants() {
         let mut c = cli();
         enable(&mut c);
@@ -2198,6 +2277,7 @@ mod tests {
         let bad = run(&mut c, "sh int lo77\r");
         assert!(bad.contains("% Invalid input"));
         let desc = run(&mut c, "sh int desc\r");
+
         assert!(
             desc.contains("Interface                      Status         Protocol Description")
         );

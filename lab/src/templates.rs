@@ -931,6 +931,49 @@ pub fn show_interfaces_description(s: &DeviceState) -> String {
     o
 }
 
+/// `show interfaces status` (Catalyst switches): the physical ports, with
+/// the state `show interfaces` gives them: `connected` when the line
+/// protocol is up, `notconnect` without link, `disabled` when shut; the
+/// access VLAN, or `routed` for a layer-3 port; the name cut at 18
+/// characters as IOS cuts it.
+pub fn show_interfaces_status(s: &DeviceState) -> String {
+    let mut o = String::from(
+        "\nPort         Name               Status       Vlan       Duplex  Speed Type \n",
+    );
+    for i in s
+        .interfaces
+        .iter()
+        .filter(|i| matches!(i.kind, IfKind::Gigabit | IfKind::Management))
+    {
+        let status = if !i.admin_up {
+            "disabled"
+        } else if i.protocol_up() {
+            "connected"
+        } else {
+            "notconnect"
+        };
+        let vlan = if i.switchport { "1" } else { "routed" };
+        let (duplex, speed) = if i.protocol_up() {
+            ("a-full", "a-1000")
+        } else {
+            ("auto", "auto")
+        };
+        let name: String = i
+            .description
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(18)
+            .collect();
+        let _ = writeln!(
+            o,
+            "{:<12} {name:<18} {status:<12} {vlan:<10} {duplex:>6} {speed:>6} 10/100/1000BaseTX",
+            abbreviate(&i.name)
+        );
+    }
+    o
+}
+
 /// Short interface name as IOS prints it in tables: `Gi0/0/1`, `Lo0`, `Vl1`.
 pub fn abbreviate(name: &str) -> String {
     for (long, short) in [

@@ -89,18 +89,7 @@ impl Table {
 
     /// [`Table::records`], without copying the rows.
     pub fn into_records(self) -> Records {
-        let mut keys: Vec<String> = Vec::with_capacity(self.header.len());
-        let mut columns: Vec<usize> = Vec::with_capacity(self.header.len());
-        for (column, h) in self.header.iter().enumerate() {
-            let k = h.to_lowercase();
-            match keys.iter().position(|f| *f == k) {
-                Some(i) => columns[i] = column,
-                None => {
-                    keys.push(k);
-                    columns.push(column);
-                }
-            }
-        }
+        let (keys, columns) = record_keys(self.header.iter().map(String::as_str));
         Records {
             keys,
             columns,
@@ -109,45 +98,158 @@ impl Table {
     }
 }
 
-impl serde::Serialize for Item {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Item::Str(v) => s.serialize_str(v),
-            Item::Null => s.serialize_str("None"),
-            Item::Map(m) => {
-                let mut map = s.serialize_map(Some(m.len()))?;
-                for (k, v) in m {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
+/// `parse_output`'s keys: the Value names lower-cased, each once, with the
+/// column each takes its value from (a later duplicate wins, as in a dict).
+fn record_keys<'h>(header: impl Iterator<Item = &'h str>) -> (Vec<String>, Vec<usize>) {
+    let mut keys: Vec<String> = Vec::new();
+    let mut columns: Vec<usize> = Vec::new();
+    for (column, h) in header.enumerate() {
+        let k = h.to_lowercase();
+        match keys.iter().position(|f| *f == k) {
+            Some(i) => columns[i] = column,
+            None => {
+                keys.push(k);
+                columns.push(column);
             }
         }
+    }
+    (keys, columns)
+}
+
+/// Records still pointing into the parsed text: what [`Records`] holds,
+/// serialised the same way, without copying a cell (`netrun parse` writes
+/// them straight out).
+#[derive(Debug)]
+pub struct BorrowedRecords<'a> {
+    keys: Vec<String>,
+    columns: Vec<usize>,
+    width: usize,
+    cells: Vec<CellRef<'a>>,
+}
+
+impl BorrowedRecords<'_> {
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.cells.len() / self.width
+    }
+
+    /// No records.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+}
+
+impl serde::Serialize for BorrowedRecords<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_records(s, &self.keys, &self.columns, self.cells.chunks(self.width))
+    }
+}
+
+/// A list of records, each a map of `keys` to the cells of its row at `columns`.
+fn serialize_records<'r, S: serde::Serializer, C: serde::Serialize + 'r>(
+    s: S,
+    keys: &[String],
+    columns: &[usize],
+    rows: impl ExactSizeIterator<Item = &'r [C]>,
+) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(rows.len()))?;
+    for row in rows {
+        seq.serialize_element(&RecordView { keys, columns, row })?;
+    }
+    seq.end()
+}
+
+/// A named group of a nested List item and what it matched.
+type NestedGroup = (String, Option<String>);
+
+/// An item as `parse_output` prints it: text, `"None"`, or a map of the
+/// nested groups (one spelling for owned and borrowed items).
+fn serialize_item<S: serde::Serializer>(
+    s: S,
+    item: Option<Result<&str, &[NestedGroup]>>,
+) -> Result<S::Ok, S::Error> {
+    match item {
+        Some(Ok(v)) => s.serialize_str(v),
+        None => s.serialize_str("None"),
+        Some(Err(m)) => {
+            let mut map = s.serialize_map(Some(m.len()))?;
+            for (k, v) in m {
+                map.serialize_entry(k, v)?;
+            }
+            map.end()
+        }
+    }
+}
+
+/// A cell: its text, or the list of its items.
+fn serialize_cell<S: serde::Serializer, I: serde::Serialize>(
+    s: S,
+    cell: Result<&str, &[I]>,
+) -> Result<S::Ok, S::Error> {
+    match cell {
+        Ok(v) => s.serialize_str(v),
+        Err(items) => {
+            let mut seq = s.serialize_seq(Some(items.len()))?;
+            for i in items {
+                seq.serialize_element(i)?;
+            }
+            seq.end()
+        }
+    }
+}
+
+impl serde::Serialize for Item {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_item(
+            s,
+            match self {
+                Item::Str(v) => Some(Ok(v)),
+                Item::Null => None,
+                Item::Map(m) => Some(Err(m)),
+            },
+        )
     }
 }
 
 impl serde::Serialize for Cell {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Cell::Str(v) => s.serialize_str(v),
-            Cell::List(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for i in items {
-                    seq.serialize_element(i)?;
-                }
-                seq.end()
-            }
+            Cell::Str(v) => serialize_cell::<S, Item>(s, Ok(v)),
+            Cell::List(items) => serialize_cell(s, Err(items.as_slice())),
         }
     }
 }
 
-/// One record of [`Records`], serialized as a map.
-struct RecordView<'r> {
-    keys: &'r [String],
-    columns: &'r [usize],
-    row: &'r [Cell],
+impl serde::Serialize for ItemRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_item(
+            s,
+            match self {
+                ItemRef::Str(v) => Some(Ok(v)),
+                ItemRef::Null => None,
+                ItemRef::Map(m) => Some(Err(m)),
+            },
+        )
+    }
 }
 
-impl serde::Serialize for RecordView<'_> {
+impl serde::Serialize for CellRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CellRef::Str(v) => serialize_cell::<S, ItemRef<'_>>(s, Ok(v)),
+            CellRef::List(items) => serialize_cell(s, Err(items.as_slice())),
+        }
+    }
+}
+
+/// One record of [`Records`] or [`BorrowedRecords`], serialized as a map.
+struct RecordView<'r, C> {
+    keys: &'r [String],
+    columns: &'r [usize],
+    row: &'r [C],
+}
+
+impl<C: serde::Serialize> serde::Serialize for RecordView<'_, C> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.keys.len()))?;
         for (k, &c) in self.keys.iter().zip(self.columns) {
@@ -159,15 +261,12 @@ impl serde::Serialize for RecordView<'_> {
 
 impl serde::Serialize for Records {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
-        for row in &self.rows {
-            seq.serialize_element(&RecordView {
-                keys: &self.keys,
-                columns: &self.columns,
-                row,
-            })?;
-        }
-        seq.end()
+        serialize_records(
+            s,
+            &self.keys,
+            &self.columns,
+            self.rows.iter().map(Vec::as_slice),
+        )
     }
 }
 
@@ -272,6 +371,37 @@ struct Run<'t, 'a> {
 impl Template {
     /// Parse `text` as Python's `TextFSM.ParseText` does, within `limits`.
     pub fn parse_text(&self, text: &str, limits: &Limits) -> Result<Table, ParseError> {
+        let cells = self.run(text, limits)?;
+        let width = self.values.len().max(1);
+        Ok(Table {
+            header: self.values.iter().map(|v| v.name.clone()).collect(),
+            rows: cells
+                .chunks(width)
+                .map(|row| row.iter().map(CellRef::to_cell).collect())
+                .collect(),
+        })
+    }
+
+    /// [`Template::parse_text`] as `parse_output` records that point into
+    /// `text` (nothing copied).
+    pub fn parse_records<'a>(
+        &self,
+        text: &'a str,
+        limits: &Limits,
+    ) -> Result<BorrowedRecords<'a>, ParseError> {
+        let cells = self.run(text, limits)?;
+        let (keys, columns) = record_keys(self.values.iter().map(|v| v.name.as_str()));
+        Ok(BorrowedRecords {
+            keys,
+            columns,
+            width: self.values.len().max(1),
+            cells,
+        })
+    }
+
+    /// The state machine over `text`: the records' cells, one row after the
+    /// other.
+    fn run<'a>(&self, text: &'a str, limits: &Limits) -> Result<Vec<CellRef<'a>>, ParseError> {
         if text.len() > limits.max_input_bytes {
             return Err(ParseError::InputTooLarge {
                 size: text.len(),
@@ -377,15 +507,7 @@ impl Template {
         if stopped_by != Some(Transition::End) && !self.has_eof_state {
             run.append_record()?;
         }
-        let width = self.values.len().max(1);
-        Ok(Table {
-            header: self.values.iter().map(|v| v.name.clone()).collect(),
-            rows: run
-                .cells
-                .chunks(width)
-                .map(|row| row.iter().map(CellRef::to_cell).collect())
-                .collect(),
-        })
+        Ok(run.cells)
     }
 }
 

@@ -5,7 +5,7 @@
 //! start only) names the templates, joined with `:`.
 
 use crate::error::IndexError;
-use crate::fsm::{Cell, Records, Table};
+use crate::fsm::{BorrowedRecords, Cell, Records, Table};
 use crate::pyre::Pattern;
 use crate::{Limits, Template};
 use std::collections::HashMap;
@@ -63,6 +63,25 @@ pub struct Parsed {
     pub templates: Vec<String>,
     /// The records, as ntc-templates' `parse_output` gives them.
     pub records: Records,
+}
+
+/// Records of [`Index::parse_output_records`]; both serialise as
+/// [`Records`] does.
+#[derive(Debug)]
+pub enum OutputRecords<'a> {
+    /// One template's records, pointing into the parsed text.
+    Borrowed(BorrowedRecords<'a>),
+    /// Several templates' records, merged.
+    Owned(Records),
+}
+
+impl serde::Serialize for OutputRecords<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OutputRecords::Borrowed(r) => r.serialize(s),
+            OutputRecords::Owned(r) => r.serialize(s),
+        }
+    }
 }
 
 impl Index {
@@ -266,6 +285,37 @@ impl Index {
             templates,
             records: table.into_records(),
         })
+    }
+
+    /// [`Index::parse_output`] with records that point into `text` when one
+    /// template answers (nearly always; several are merged into owned
+    /// records): `netrun parse` serialises them without copying a cell.
+    pub fn parse_output_records<'a>(
+        &self,
+        platform: &str,
+        command: &str,
+        text: &'a str,
+    ) -> Result<OutputRecords<'a>, IndexError> {
+        let Some(row) = self.find(platform, command)? else {
+            return Err(IndexError::NoTemplate {
+                path: self.path.clone(),
+                platform: platform.to_string(),
+                command: command.to_string(),
+            });
+        };
+        if let [name] = row.templates.as_slice() {
+            let t = self.template(name)?;
+            return t
+                .parse_records(text, &self.limits)
+                .map(OutputRecords::Borrowed)
+                .map_err(|source| IndexError::Parse {
+                    name: name.clone(),
+                    source,
+                });
+        }
+        Ok(OutputRecords::Owned(
+            self.parse_with(&row.templates, text)?.into_records(),
+        ))
     }
 
     /// Parse `text` with `templates` of this folder: the first template's

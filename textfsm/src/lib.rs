@@ -21,8 +21,8 @@ mod pyre;
 mod template;
 
 pub use error::{IndexError, ParseError, TemplateError};
-pub use fsm::{Cell, Item, Records, Table};
-pub use index::{Index, IndexRow, Parsed};
+pub use fsm::{BorrowedRecords, Cell, Item, Records, Table};
+pub use index::{Index, IndexRow, OutputRecords, Parsed};
 pub use template::{Template, ValueOption};
 
 use std::time::Duration;

@@ -122,6 +122,15 @@ fn ntc_templates_agree_with_python_on_every_corpus_output() {
                         "{name}: records differ\n  python: {records}\n  netrun: {got}"
                     ));
                 }
+                // `netrun parse` writes the borrowed records: the same JSON text.
+                let borrowed = index
+                    .parse_output_records(&platform, &command, &raw)
+                    .unwrap();
+                if serde_json::to_string(&borrowed).unwrap()
+                    != serde_json::to_string(&parsed.records).unwrap()
+                {
+                    failures.push(format!("{name}: borrowed records serialise differently"));
+                }
             }
             (Err(e), Some(_)) => failures.push(format!("{name}: Python parsed it; we failed: {e}")),
             (Ok(parsed), None) => failures.push(format!(

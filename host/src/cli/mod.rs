@@ -293,6 +293,22 @@ struct ExecArgs {
 }
 
 impl Cli {
+    /// Whether the command runs without the async runtime (`parse`: offline,
+    /// one thread), so `main` need not build one (its worker threads are a
+    /// good part of a short parse's start-up).
+    pub fn is_offline(&self) -> bool {
+        matches!(self.command, Command::Parse(_))
+    }
+
+    /// Run an [offline](Cli::is_offline) command; any other command is
+    /// refused here.
+    pub fn execute_offline(self) -> anyhow::Result<i32> {
+        match self.command {
+            Command::Parse(a) => parse::execute(a),
+            _ => anyhow::bail!("this command needs the async runtime"),
+        }
+    }
+
     /// Run the command; returns the process exit code.
     pub async fn execute(self) -> anyhow::Result<i32> {
         let dirs = bundle::search_path(&self.plugin_dirs);

@@ -5,7 +5,7 @@ use crate::parsing::{self, TextFsm};
 use anyhow::Context as _;
 use clap::Args;
 use netrun_textfsm::{Limits, Template};
-use std::io::{Read as _, Write as _};
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 
 /// `netrun parse` arguments.
@@ -61,17 +61,25 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
         _ => anyhow::bail!("give --platform P --command \"C\", or --template FILE.textfsm"),
     };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut failed = 0;
     for file in &a.files {
-        let line = match read(file).and_then(|text| parse(&parser, &text)) {
-            Ok(json) => json,
-            Err(e) => {
-                failed += 1;
-                serde_json::json!({ "error": format!("{}: {e}", file.display()) }).to_string()
-            }
+        let written = match read(file) {
+            Ok(text) => write_records(&parser, &text, &mut out),
+            Err(e) => Err(Failure::Parse(e)),
         };
-        writeln!(out, "{line}").context("cannot write to standard output")?;
+        match written {
+            Ok(()) => {}
+            Err(Failure::Parse(e)) => {
+                failed += 1;
+                let line = serde_json::json!({ "error": format!("{}: {e}", file.display()) });
+                serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
+            }
+            Err(Failure::Write(e)) => {
+                return Err(e).context("cannot write to standard output");
+            }
+        }
+        writeln!(out).context("cannot write to standard output")?;
     }
     out.flush().context("cannot write to standard output")?;
     Ok(if failed == 0 {
@@ -79,6 +87,14 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
     } else {
         super::EXIT_SOME_FAILED
     })
+}
+
+/// Why a file's line is not its records.
+enum Failure {
+    /// The file did not read or parse: its line says why.
+    Parse(String),
+    /// Standard output failed: the run stops.
+    Write(std::io::Error),
 }
 
 fn read(file: &Path) -> Result<String, String> {
@@ -93,21 +109,27 @@ fn read(file: &Path) -> Result<String, String> {
     Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
 }
 
-/// One file's records as a JSON list, keys in template order.
-fn parse(parser: &Parser, text: &str) -> Result<String, String> {
-    let records = match parser {
+/// One file's records as a JSON list, keys in template order, written
+/// straight from the parse (cells point into `text`; nothing is copied).
+fn write_records(parser: &Parser, text: &str, out: &mut impl Write) -> Result<(), Failure> {
+    let written = match parser {
         Parser::Index {
             textfsm,
             platform,
             command,
         } => {
-            textfsm
+            let records = textfsm
                 .index()
-                .parse_output(platform, command, text)
-                .map_err(|e| e.to_string())?
-                .records
+                .parse_output_records(platform, command, text)
+                .map_err(|e| Failure::Parse(e.to_string()))?;
+            serde_json::to_writer(out, &records)
         }
-        Parser::One(t) => parsing::parse_with_template(t, text)?,
+        Parser::One(t) => {
+            let records = t
+                .parse_records(text, &Limits::default())
+                .map_err(|e| Failure::Parse(e.to_string()))?;
+            serde_json::to_writer(out, &records)
+        }
     };
-    serde_json::to_string(&records).map_err(|e| e.to_string())
+    written.map_err(|e| Failure::Write(e.into()))
 }
