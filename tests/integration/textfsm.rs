@@ -248,27 +248,7 @@ async fn exec_table_shows_textfsm_rows_where_the_driver_has_no_parser() {
     let mut config = netrun_lab::LabConfig::default();
     config.set_platforms("cisco_nxos=1").unwrap();
     let lab = netrun_lab::Lab::start(config).await.unwrap();
-    let inv = TempDir::new("nxos-inv");
-    lab.write_inventory(inv.path()).unwrap();
-    let home = TempDir::new("home");
-    let out = inv.path().join("out.jsonl");
-    let mut cmd = netrun(home.path());
-    cmd.args(["exec", "show interface status", "--format", "table", "-i"])
-        .arg(inv.path())
-        .arg("-o")
-        .arg(&out)
-        .env("NET_TEXTFSM", &ntc);
-    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let records = read_jsonl(&out);
+    let (stdout, records) = exec_table(&lab, &ntc, "show interface status", &[]).await;
     let command = &records[0]["data"]["commands"][0];
     assert_eq!(
         command["parser"], "textfsm:cisco_nxos_show_interface_status.textfsm",
@@ -295,13 +275,8 @@ async fn exec_table_shows_textfsm_rows_where_the_driver_has_no_parser() {
         stdout.contains(&format!("{device}: show interface status")),
         "{stdout}"
     );
-    let header = stdout
-        .lines()
-        .find(|l| l.starts_with("PORT "))
-        .unwrap_or_else(|| panic!("no table header: {stdout}"));
-    let columns: Vec<&str> = header.split_whitespace().collect();
     assert_eq!(
-        columns,
+        table_header(&stdout),
         [
             "PORT", "NAME", "STATUS", "VLAN_ID", "DUPLEX", "SPEED", "TYPE"
         ]
@@ -311,4 +286,109 @@ async fn exec_table_shows_textfsm_rows_where_the_driver_has_no_parser() {
         .find(|l| l.starts_with("mgmt0 "))
         .unwrap_or_else(|| panic!("no mgmt0 row: {stdout}"));
     assert!(mgmt.contains("routed"), "{mgmt}");
+}
+
+/// Issue 14's "done when" as written: `netrun exec "show interfaces status"
+/// --format table` on an IOS lab switch. The cisco-ios driver has no parser
+/// for it, so ntc-templates' cisco_ios template answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_table_shows_show_interfaces_status_of_an_ios_switch() {
+    let Some(ntc) = ntc_templates() else { return };
+    let mut config = netrun_lab::LabConfig::default();
+    config.set_platforms("cisco_ios=8").unwrap();
+    let lab = netrun_lab::Lab::start(config).await.unwrap();
+    let switch = lab
+        .devices()
+        .iter()
+        .find(|d| d.role == "access")
+        .expect("8 IOS devices include a Catalyst switch")
+        .name
+        .clone();
+    let (stdout, records) =
+        exec_table(&lab, &ntc, "show interfaces status", &["--hosts", &switch]).await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    let command = &records[0]["data"]["commands"][0];
+    assert_eq!(
+        command["parser"], "textfsm:cisco_ios_show_interfaces_status.textfsm",
+        "{command}"
+    );
+    let rows = command["parsed"].as_array().unwrap();
+    let ports: Vec<&str> = rows.iter().map(|r| r["port"].as_str().unwrap()).collect();
+    assert!(
+        ports.iter().any(|p| p.starts_with("Gi1/0/")),
+        "access ports: {ports:?}"
+    );
+    assert!(
+        !ports
+            .iter()
+            .any(|p| p.starts_with("Lo") || p.starts_with("Vl")),
+        "only ports are listed: {ports:?}"
+    );
+    for r in rows {
+        let status = r["status"].as_str().unwrap();
+        assert!(
+            ["connected", "notconnect", "disabled"].contains(&status),
+            "{r}"
+        );
+        let routed = r["vlan_id"] == "routed";
+        assert!(routed || r["vlan_id"] == "1", "{r}");
+    }
+    let device = records[0]["device"].as_str().unwrap();
+    assert!(
+        stdout.contains(&format!("{device}: show interfaces status")),
+        "{stdout}"
+    );
+    assert_eq!(
+        table_header(&stdout),
+        [
+            "PORT", "NAME", "STATUS", "VLAN_ID", "DUPLEX", "SPEED", "TYPE", "FC_MODE"
+        ]
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("Gi1/0/")),
+        "a row per port: {stdout}"
+    );
+}
+
+/// `netrun exec COMMAND --format table` on the lab's devices (`args` added,
+/// e.g. `--hosts`) with ntc-templates: the table printed and the records.
+async fn exec_table(
+    lab: &netrun_lab::Lab,
+    ntc: &Path,
+    command: &str,
+    args: &[&str],
+) -> (String, Vec<Value>) {
+    let inv = TempDir::new("table-inv");
+    lab.write_inventory(inv.path()).unwrap();
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", command, "--format", "table"])
+        .args(args)
+        .arg("-i")
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out)
+        .env("NET_TEXTFSM", ntc);
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (stdout, read_jsonl(&out))
+}
+
+/// The column names of the table `--format table` printed.
+fn table_header(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .find(|l| l.starts_with("PORT "))
+        .unwrap_or_else(|| panic!("no table header: {stdout}"))
+        .split_whitespace()
+        .collect()
 }
