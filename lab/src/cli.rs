@@ -479,12 +479,15 @@ const PRIV_CMDS: &[&str] = &[
 const USER_SHOW: &[&str] = &[
     "bgp",
     "clock",
+    "environment",
     "interfaces",
     "inventory",
     "ip",
     "lldp",
     "mac",
+    "memory",
     "privilege",
+    "processes",
     "users",
     "version",
 ];
@@ -492,12 +495,15 @@ const PRIV_SHOW: &[&str] = &[
     "archive",
     "bgp",
     "clock",
+    "environment",
     "interfaces",
     "inventory",
     "ip",
     "lldp",
     "mac",
+    "memory",
     "privilege",
+    "processes",
     "running-config",
     "startup-config",
     "users",
@@ -1197,6 +1203,27 @@ impl Cli {
             "users" => {
                 no_more(args)?;
                 templates::show_users(&self.info.username, &self.info.peer)
+            }
+            // Classic IOSv has no environment monitor: the command is refused.
+            "environment" => {
+                let out = templates::show_environment_all(p).ok_or(Fail::Invalid(first.at))?;
+                if let Some(t) = args.first() {
+                    keyword(t, &["all"])?;
+                    no_more(&args[1..])?;
+                }
+                out
+            }
+            "processes" => {
+                let t = args.first().ok_or(Fail::Incomplete)?;
+                keyword(t, &["cpu"])?;
+                no_more(&args[1..])?;
+                templates::show_processes_cpu(p)
+            }
+            "memory" => {
+                let t = args.first().ok_or(Fail::Incomplete)?;
+                keyword(t, &["statistics"])?;
+                no_more(&args[1..])?;
+                templates::show_memory_statistics(p)
             }
             "bgp" => {
                 let t = args.first().ok_or(Fail::Incomplete)?;
@@ -2086,6 +2113,61 @@ mod tests {
             seen += rows.len();
         }
         assert!(seen > 6, "a dozen devices have neighbours: {seen}");
+    }
+
+    #[test]
+    fn environment_shows_each_platforms_sensors_and_parses_as_the_xe_getter_reads_them() {
+        use crate::device::Platform;
+        use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in};
+        let table = netrun_plugin_cisco_ios::getters::table("cisco_xe");
+        let mut seen = std::collections::BTreeSet::new();
+        for index in 0..16 {
+            let dev = Device::generate(42, index, format!("r{index:03}"), Instant::now());
+            let platform = dev.profile.platform;
+            let mut c = cli_on(dev.clone());
+            let outputs: Vec<(String, String)> = commands_in(table, "cisco_xe", "environment")
+                .unwrap()
+                .into_iter()
+                .map(|cmd| {
+                    let out = String::from_utf8(c.run_exec(&cmd).0)
+                        .unwrap()
+                        .replace("\r\n", "\n");
+                    (cmd, out)
+                })
+                .collect();
+            let v = answer_in(table, "cisco_xe", "environment", &outputs);
+            if platform == Platform::Iosv {
+                // Classic IOSv refuses it; `cisco_ios` does not offer the getter.
+                assert!(outputs[0].1.contains("% Invalid input"), "{outputs:?}");
+                assert!(v.is_err());
+                continue;
+            }
+            let v = v.unwrap_or_else(|e| panic!("{platform:?}: {e}\n{outputs:?}"));
+            let ([inlet, _], fans, second) = templates::sensors(&dev.profile);
+            let count = |k: &str| v[k].as_object().unwrap().len();
+            assert!(v["memory"]["used_ram"].as_i64() > Some(0), "{v}");
+            assert!(v["cpu"]["0"]["%usage"].as_f64() > Some(0.0), "{v}");
+            match platform {
+                Platform::C9300 | Platform::C3850 => {
+                    assert_eq!(count("fans"), fans.len() + 2, "{v}");
+                    assert_eq!(
+                        v["temperature"]["Switch 1 Inlet"]["temperature"], inlet as f64,
+                        "{v}"
+                    );
+                    assert_eq!(v["power"]["1B"]["status"], second, "{v}");
+                }
+                Platform::Isr4331 => {
+                    assert_eq!(count("fans"), fans.len(), "{v}");
+                    assert_eq!(
+                        v["temperature"]["R0 Temp: Inlet"]["temperature"], inlet as f64,
+                        "{v}"
+                    );
+                }
+                _ => assert_eq!(count("temperature") + count("fans"), 0, "{v}"),
+            }
+            seen.insert(format!("{platform:?}"));
+        }
+        assert!(seen.len() >= 3, "{seen:?}");
     }
 
     #[test]

@@ -527,6 +527,178 @@ pub fn show_lldp_neighbors_detail(p: &Profile, s: &DeviceState) -> String {
     o
 }
 
+/// `show processes cpu`: the utilisation line, then the head of the
+/// process table.
+pub fn show_processes_cpu(p: &Profile) -> String {
+    let mut rng = SplitMix64::new(p.salt, 0, 0xc9);
+    let one = rng.range(1, 35);
+    let five_s = one + rng.below(6);
+    format!(
+        "CPU utilization for five seconds: {five_s}%/{}%; one minute: {one}%; five minutes: {}%\n \
+         PID Runtime(ms)     Invoked      uSecs   5Sec   1Min   5Min TTY Process \n   \
+         1           3          24        125  0.00%  0.00%  0.00%   0 Chunk Manager    \n   \
+         2        2816      214622         13  0.07%  0.02%  0.00%   0 Load Meter       \n",
+        five_s / 3,
+        one.saturating_sub(1).max(1),
+    )
+}
+
+/// `show memory statistics`: the processor pool is the `show version`
+/// memory, a share of it used.
+pub fn show_memory_statistics(p: &Profile) -> String {
+    let total = (1_795_219 + (p.salt % 4096)) * 1024;
+    let mut rng = SplitMix64::new(p.salt, 0, 0x3e3);
+    let used = total * rng.range(20, 60) / 100;
+    let free = total - used;
+    let head = 0x007f_5a5a_6010 + (p.salt & 0xfff0);
+    let io: u64 = 33_554_432;
+    let io_used = io * rng.range(30, 80) / 100;
+    format!(
+        "                Head    Total(b)     Used(b)     Free(b)   Lowest(b)  Largest(b)\n\
+         Processor  {head:X}  {total:>10}  {used:>10}  {free:>10}  {:>10}  {:>10}\n      \
+         I/O  {:X}  {io:>10}  {io_used:>10}  {:>10}  {:>10}  {:>10}\n",
+        free - free / 100,
+        free - free / 50,
+        head + 0x2_9ff0,
+        io - io_used,
+        io - io_used - 1000,
+        io - io_used - 2000,
+    )
+}
+
+/// Inlet and hotspot temperatures, fan speeds and whether the second
+/// supply is present, from the device's salt (the same at every call).
+pub fn sensors(p: &Profile) -> ([u64; 2], [u64; 3], bool) {
+    let mut rng = SplitMix64::new(p.salt, 0, 0xe47);
+    let inlet = rng.range(22, 38);
+    (
+        [inlet, inlet + rng.range(10, 30)],
+        [
+            rng.range(4_800, 7_200),
+            rng.range(4_800, 7_200),
+            rng.range(4_800, 7_200),
+        ],
+        rng.below(6) != 0,
+    )
+}
+
+/// `show environment all` as each IOS-XE platform prints it: Catalyst
+/// switches their fan, temperature and supply sections, the routers their
+/// sensor table (none on the CSR1000V); classic IOSv refuses it (`None`).
+pub fn show_environment_all(p: &Profile) -> Option<String> {
+    let ([inlet, hotspot], fans, second_psu) = sensors(p);
+    let mut o = String::new();
+    match p.platform {
+        Platform::C9300 | Platform::C3850 => {
+            for n in 1..=fans.len() {
+                let _ = writeln!(o, "Switch 1 FAN {n} is OK");
+            }
+            o.push_str("FAN PS-1 is OK\n");
+            o.push_str(if second_psu {
+                "FAN PS-2 is OK\n"
+            } else {
+                "FAN PS-2 is NOT PRESENT\n"
+            });
+            let _ = write!(
+                o,
+                "Switch 1: SYSTEM TEMPERATURE is OK\n\
+                 Inlet Temperature Value: {inlet} Degree Celsius\n\
+                 Temperature State: GREEN\n\
+                 Yellow Threshold : 46 Degree Celsius\n\
+                 Red Threshold    : 56 Degree Celsius\n\n\
+                 Hotspot Temperature Value: {hotspot} Degree Celsius\n\
+                 Temperature State: GREEN\n\
+                 Yellow Threshold : 105 Degree Celsius\n\
+                 Red Threshold    : 125 Degree Celsius\n\
+                 SW  PID                 Serial#     Status           Sys Pwr  PoE Pwr  Watts\n\
+                 --  ------------------  ----------  ---------------  -------  -------  -----\n\
+                 1A  PWR-C1-715WAC       {}  OK               Good     Good     715\n",
+                supply_serial(p, 1),
+            );
+            if second_psu {
+                let _ = writeln!(
+                    o,
+                    "1B  PWR-C1-715WAC       {}  OK               Good     Good     715",
+                    supply_serial(p, 2)
+                );
+            } else {
+                o.push_str("1B  Not Present\n");
+            }
+            o.push_str(
+                "\nSW  Status          RPS Name          RPS Serial#  RPS Port#\n\
+                 --  -------------   ----------------  -----------  ---------\n\
+                 1   Not Present     <>\n",
+            );
+        }
+        Platform::Isr4331 | Platform::Csr1000v => {
+            o.push_str(
+                "Number of Critical alarms:  0\nNumber of Major alarms:     0\nNumber of Minor alarms:     0\n\n \
+                 Slot        Sensor          Current State       Reading        Threshold(Minor,Major,Critical,Shutdown)\n \
+                 ----------  --------------  ---------------     ------------   ---------------------------------------\n",
+            );
+            if p.platform == Platform::Isr4331 {
+                let mut row = |slot: &str, name: &str, reading: String, limits: &str| {
+                    let _ = writeln!(
+                        o,
+                        " {slot:<11} {name:<15} {:<19} {reading:<14} {limits}",
+                        "Normal"
+                    );
+                };
+                row(
+                    "P0",
+                    "Temp: Temp 1",
+                    format!("{} Celsius", inlet + 4),
+                    "(na ,na ,na ,na )(Celsius)",
+                );
+                row(
+                    "R0",
+                    "Temp: Inlet",
+                    format!("{inlet} Celsius"),
+                    "(45 ,55 ,65 ,70 )(Celsius)",
+                );
+                row(
+                    "R0",
+                    "Temp: outlet",
+                    format!("{} Celsius", inlet + 7),
+                    "(60 ,70 ,80 ,85 )(Celsius)",
+                );
+                row(
+                    "R0",
+                    "Temp: CPU Die",
+                    format!("{hotspot} Celsius"),
+                    "(90 ,95 ,105,110)(Celsius)",
+                );
+                row("P0", "V1: VX1", "1014 mV".into(), "(na ,na ,na ,na )(mV)");
+                row(
+                    "P0",
+                    "P: pwr",
+                    "36 Watts".into(),
+                    "(na ,na ,na ,na )(Watts)",
+                );
+                for (n, rpm) in fans.iter().enumerate() {
+                    row(
+                        "P2",
+                        &format!("RPM: fan{n}"),
+                        format!("{rpm} RPM"),
+                        "(na ,na ,na ,na )(RPM)",
+                    );
+                }
+            }
+        }
+        Platform::Iosv => return None,
+    }
+    Some(o)
+}
+
+/// A supply's serial number, from the device's salt.
+fn supply_serial(p: &Profile, n: u64) -> String {
+    format!(
+        "DCB{:04}G{:03}",
+        (p.salt >> 8) % 10_000,
+        (p.salt + n * 37) % 1000
+    )
+}
+
 /// `show bgp all summary`: a router peers with the router at the far end
 /// of each routed link that speaks LLDP (the core uplink and the
 /// distribution routers, from [`attached`]); a session is up while its

@@ -1953,8 +1953,8 @@ mod tests {
     /// The getter table of the first-party driver serving `platform`.
     fn getter_table(platform: &str) -> &'static [netrun_plugin_netrun_platforms::getters::Getter] {
         match platform {
-            "cisco_ios" | "cisco_xe" => netrun_plugin_cisco_ios::getters::GETTERS,
-            "arista_eos" => netrun_plugin_arista_eos::getters::GETTERS,
+            "cisco_ios" | "cisco_xe" => netrun_plugin_cisco_ios::getters::table(platform),
+            "arista_eos" => netrun_plugin_arista_eos::getters::table(platform),
             _ => netrun_plugin_netrun_platforms::getters::table(platform),
         }
     }

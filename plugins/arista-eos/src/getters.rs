@@ -67,6 +67,11 @@ pub const GETTERS: &[Getter] = &[
     },
 ];
 
+/// The getter table of `platform` (the same on every EOS platform).
+pub fn table(_platform: &str) -> &'static [Getter] {
+    GETTERS
+}
+
 const ERRORS: &[&str] = &[
     "% Invalid input",
     "% Incomplete command",

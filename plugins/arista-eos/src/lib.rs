@@ -12,7 +12,7 @@ netrun_plugin_netrun_platforms::vendor_driver! {
     driver: "arista-eos",
     commands: parsers::COMMANDS,
     parse: parsers::parse,
-    getters: getters::GETTERS
+    getters: getters::table
 }
 
 #[cfg(test)]

@@ -52,7 +52,27 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show bgp all summary"],
         build: bgp_neighbors,
     },
+    // IOS-XE only (last: classic IOS gets the table without it).
+    Getter {
+        name: "environment",
+        commands: &[
+            "show environment all",
+            "show processes cpu | include CPU utilization",
+            "show memory statistics",
+        ],
+        build: environment,
+    },
 ];
+
+/// The getter table of `platform`: `environment` on IOS-XE only, whose
+/// `show environment all` formats are known (classic IOS prints one per
+/// hardware family, and virtual IOSv has none).
+pub fn table(platform: &str) -> &'static [Getter] {
+    match platform {
+        "cisco_ios" => &GETTERS[..GETTERS.len() - 1],
+        _ => GETTERS,
+    }
+}
 
 const ERRORS: &[&str] = &[
     "% Invalid input",
@@ -186,4 +206,136 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
         out[0],
         ERRORS,
     )
+}
+
+/// IOS-XE `show environment all` in its two forms: Catalyst switches (`Switch
+/// 1 FAN 1 is OK`, `Inlet Temperature Value: 32 Degree Celsius` with its
+/// `Yellow Threshold` and `Red Threshold`, a supply table `SW PID Serial#
+/// Status Sys-Pwr PoE-Pwr Watts`) and routers (ISR 4000, ASR 1000, CSR:
+/// `Slot Sensor Current-State Reading Threshold(Minor,Major,Critical,Shutdown)`
+/// rows such as `R0  Temp: Inlet  Normal  28 Celsius  (45 ,55 ,65 ,70
+/// )(Celsius)`); `show processes cpu | include CPU utilization` (`one
+/// minute: N%`); `show memory statistics` (the `Processor` pool's total and
+/// used bytes).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use netrun_plugin_netrun_platforms::getters::env::{Environment, after, number};
+    let [env, cpu, memory] = out else {
+        return Err(napalm::missing("show environment all", "outputs"));
+    };
+    for (c, o) in [
+        ("show environment all", env),
+        ("show processes cpu | include CPU utilization", cpu),
+        ("show memory statistics", memory),
+    ] {
+        check(c, o, ERRORS)?;
+    }
+    let mut e = Environment::default();
+    let mut switch = String::new();
+    // A Catalyst temperature: name, value, yellow and red thresholds.
+    let mut temp: Option<(String, f64, Option<f64>, Option<f64>)> = None;
+    let flush = |e: &mut Environment, t: Option<(String, f64, Option<f64>, Option<f64>)>| {
+        if let Some((name, c, yellow, red)) = t {
+            e.temperature(
+                &name,
+                c,
+                yellow.is_some_and(|y| c >= y),
+                red.is_some_and(|r| c >= r),
+            );
+        }
+    };
+    let mut supplies = false;
+    let mut columns: Option<Vec<Option<usize>>> = None;
+    for line in napalm::lines(env) {
+        let t = line.trim();
+        let w: Vec<&str> = t.split_whitespace().collect();
+        if let Some((sw, _)) = t.split_once(": SYSTEM TEMPERATURE") {
+            switch = sw.to_string();
+        } else if let Some((name, state)) = t.split_once(" is ")
+            && name.contains("FAN")
+        {
+            e.fan(name, state.trim() == "OK");
+        } else if let Some((name, rest)) = t.split_once(" Temperature Value:") {
+            flush(&mut e, temp.take());
+            let name = if switch.is_empty() {
+                name.to_string()
+            } else {
+                format!("{switch} {name}")
+            };
+            temp = number(rest).map(|c| (name, c, None, None));
+        } else if t.starts_with("Yellow Threshold") {
+            if let Some(t2) = temp.as_mut() {
+                t2.2 = number(t.split_once(':').map_or("", |(_, v)| v));
+            }
+        } else if t.starts_with("Red Threshold") {
+            if let Some(t2) = temp.as_mut() {
+                t2.3 = number(t.split_once(':').map_or("", |(_, v)| v));
+            }
+        } else if w.first() == Some(&"SW") && w.get(1) == Some(&"PID") {
+            supplies = true;
+        } else if supplies && !t.starts_with("--") {
+            if w.len() < 2 {
+                supplies = false;
+            } else if t.contains("Not Present") {
+                e.power(w[0], false, -1.0, -1.0);
+            } else if w.len() >= 7 {
+                let capacity = w[w.len() - 1].parse().unwrap_or(-1.0);
+                e.power(w[0], w[3] == "OK", capacity, -1.0);
+            }
+        } else if t.contains("Current State") && t.contains("Reading") {
+            // Router sensor table: columns from its header.
+            columns = Some(
+                ["Sensor", "Current State", "Reading", "Threshold"]
+                    .iter()
+                    .map(|h| line.find(h))
+                    .collect(),
+            );
+        } else if let Some([Some(sensor), Some(state), Some(reading), limits]) =
+            columns.as_deref().map(|c| [c[0], c[1], c[2], c[3]])
+        {
+            let cell = |a: usize, b: Option<usize>| {
+                line.get(a..b.unwrap_or(line.len()).min(line.len()))
+                    .unwrap_or("")
+                    .trim()
+            };
+            let (slot, name) = (cell(0, Some(sensor)), cell(sensor, Some(state)));
+            let (state, value) = (cell(state, Some(reading)), cell(reading, limits));
+            let ok = state.eq_ignore_ascii_case("Normal");
+            let name = format!("{slot} {name}");
+            if name.contains("RPM:") {
+                e.fan(&name, ok);
+            } else if name.contains("Temp:")
+                && let Some(c) = number(value)
+            {
+                // `(45 ,55 ,65 ,70 )(Celsius)`: minor, major, critical, shutdown.
+                let bounds: Vec<Option<f64>> = limits
+                    .and_then(|l| line.get(l..))
+                    .and_then(|l| l.trim().strip_prefix('('))
+                    .and_then(|l| l.split_once(')'))
+                    .map(|(l, _)| l.split(',').map(number).collect())
+                    .unwrap_or_default();
+                let bound = |i: usize| bounds.get(i).copied().flatten();
+                let alert = !ok || bound(0).is_some_and(|m| c >= m);
+                e.temperature(&name, c, alert, bound(2).is_some_and(|m| c >= m));
+            }
+        }
+    }
+    flush(&mut e, temp.take());
+    if let Some(u) = after(&napalm::lines(cpu), "one minute:") {
+        e.cpu(0, u);
+    }
+    if let Some(row) = napalm::lines(memory)
+        .into_iter()
+        .find(|l| l.trim_start().starts_with("Processor"))
+    {
+        // Processor, head (hex), total, used, free, lowest, largest.
+        let n: Vec<i64> = row
+            .split_whitespace()
+            .skip(2)
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        if n.len() >= 2 {
+            e.memory(n[0], n[1]);
+        }
+    }
+    Ok(e.json())
 }

@@ -11,7 +11,7 @@ netrun_plugin_netrun_platforms::vendor_driver! {
     driver: "cisco-ios",
     commands: parsers::COMMANDS,
     parse: parsers::parse,
-    getters: getters::GETTERS
+    getters: getters::table
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ fn truncated_output_never_panics() {
 
 mod getters {
     use netrun_guest::fixtures::{GetterSuite, Getters};
-    use netrun_plugin_cisco_ios::getters::GETTERS;
+    use netrun_plugin_cisco_ios::getters::table;
     use netrun_plugin_cisco_ios::parsers::ParseError;
     use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
 
@@ -55,13 +55,13 @@ mod getters {
             env!("CARGO_PKG_NAME"),
             Getters {
                 getters: |p| {
-                    getters_in(GETTERS, p)
+                    getters_in(table(p), p)
                         .into_iter()
                         .map(String::from)
                         .collect()
                 },
-                commands: |p, g| commands_in(GETTERS, p, g),
-                answer: |p, g, o| answer_in(GETTERS, p, g, o),
+                commands: |p, g| commands_in(table(p), p, g),
+                answer: |p, g, o| answer_in(table(p), p, g, o),
             },
         )
     }
@@ -74,6 +74,13 @@ mod getters {
     #[test]
     fn every_getter_has_fixtures() {
         suite().every_getter_has_fixtures(&["cisco_ios", "cisco_xe"]);
+    }
+
+    #[test]
+    fn environment_is_answered_on_ios_xe_only() {
+        assert!(getters_in(table("cisco_xe"), "cisco_xe").contains(&"environment"));
+        assert!(!getters_in(table("cisco_ios"), "cisco_ios").contains(&"environment"));
+        assert!(getters_in(table("cisco_ios"), "cisco_ios").contains(&"bgp_neighbors"));
     }
 
     #[test]

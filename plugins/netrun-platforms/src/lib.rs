@@ -78,13 +78,16 @@ pub mod component {
 /// netrun_plugin_netrun_platforms::vendor_driver! {
 ///     /// The driver.
 ///     CiscoIos, driver: "cisco-ios", commands: parsers::COMMANDS,
-///     parse: parsers::parse, getters: getters::GETTERS
+///     parse: parsers::parse, getters: getters::table
 /// }
 /// ```
+///
+/// `getters` is a `fn(&str) -> &'static [Getter]`: the getter table of a
+/// platform (a driver may answer more on one of its platforms than another).
 #[macro_export]
 macro_rules! vendor_driver {
     ($(#[$doc:meta])* $ty:ident, driver: $driver:expr, commands: $commands:expr,
-     parse: $parse:path, getters: $getters:expr) => {
+     parse: $parse:path, getters: $getters:path) => {
         $(#[$doc])*
         pub struct $ty;
 
@@ -112,7 +115,7 @@ macro_rules! vendor_driver {
             }
 
             fn getters(platform: &str) -> Vec<String> {
-                $crate::getters::getters_in($getters, platform)
+                $crate::getters::getters_in($getters(platform), platform)
                     .into_iter()
                     .map(String::from)
                     .collect()
@@ -122,7 +125,7 @@ macro_rules! vendor_driver {
                 platform: &str,
                 getter: &str,
             ) -> Result<Vec<String>, netrun_guest::driver::ParseError> {
-                $crate::getters::commands_in($getters, platform, getter)
+                $crate::getters::commands_in($getters(platform), platform, getter)
                     .map_err(netrun_guest::driver::ParseError::from)
             }
 
@@ -131,7 +134,7 @@ macro_rules! vendor_driver {
                 getter: &str,
                 outputs: &[(String, String)],
             ) -> Result<serde_json::Value, netrun_guest::driver::ParseError> {
-                $crate::getters::answer_in($getters, platform, getter, outputs)
+                $crate::getters::answer_in($getters(platform), platform, getter, outputs)
                     .map_err(netrun_guest::driver::ParseError::from)
             }
         }
