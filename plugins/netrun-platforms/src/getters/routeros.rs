@@ -31,6 +31,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["/routing bgp session print"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &["/system health print", "/system resource print"],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -252,4 +257,66 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         n.add(p);
     }
     Ok(n.json())
+}
+
+/// Bytes of a RouterOS size (`1024.0MiB`, `1.5GiB`, `512KiB`).
+fn bytes(text: &str) -> Option<i64> {
+    let unit = [("KiB", 1u64 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30)]
+        .iter()
+        .find_map(|(u, m)| text.strip_suffix(u).map(|n| (n, *m)));
+    let (n, m) = unit.unwrap_or((text, 1));
+    Some((n.trim().parse::<f64>().ok()? * m as f64) as i64)
+}
+
+/// `/system health print`: RouterOS 7 rows `# NAME VALUE TYPE`
+/// (`cpu-temperature 44 C`, `fan1-speed 4920 RPM`, `psu1-state ok`),
+/// RouterOS 6 `temperature: 45C` pairs; `/system resource print`:
+/// `cpu-load: 5%`, `total-memory` and `free-memory`.
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number};
+    let [health, resource] = out else {
+        return Err(missing("/system health print", "outputs"));
+    };
+    check("/system health print", health, ERRORS)?;
+    check("/system resource print", resource, ERRORS)?;
+    let mut e = Environment::default();
+    let sensor = |e: &mut Environment, name: &str, value: &str, kind: &str| {
+        if kind == "C" || name.contains("temperature") {
+            if let Some(c) = number(value) {
+                e.temperature(name, c, false, false);
+            }
+        } else if kind == "RPM" || (name.contains("fan") && name.ends_with("speed")) {
+            e.fan(name, number(value).is_some_and(|r| r > 0.0));
+        } else if name.starts_with("psu") && name.ends_with("state") {
+            e.power(name.trim_end_matches("-state"), value == "ok", -1.0, -1.0);
+        }
+    };
+    let rows = lines(health);
+    if rows
+        .iter()
+        .any(|l| l.trim_start().starts_with('#') && l.contains("NAME"))
+    {
+        for line in rows {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            if w.len() >= 3 && w[0].parse::<u32>().is_ok() {
+                sensor(&mut e, w[1], w[2], w.get(3).copied().unwrap_or(""));
+            }
+        }
+    } else {
+        for (k, v) in pairs(health) {
+            sensor(&mut e, k, v, "");
+        }
+    }
+    let res = pairs(resource);
+    let get = |k: &str| res.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+    if let Some(load) = get("cpu-load").and_then(number) {
+        e.cpu(0, load);
+    }
+    if let (Some(total), Some(free)) = (
+        get("total-memory").and_then(bytes),
+        get("free-memory").and_then(bytes),
+    ) {
+        e.memory(total, total - free);
+    }
+    Ok(e.json())
 }
