@@ -6,7 +6,7 @@
 
 use crate::error::IndexError;
 use crate::fsm::{BorrowedRecords, Cell, Records, Table};
-use crate::pyre::Pattern;
+use crate::pyre::{self, Pattern};
 use crate::{Limits, Template};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -53,7 +53,14 @@ enum Matcher {
     /// Words with `[[…]]` completion and nothing else (most of an index):
     /// matched without building a regex.
     Words(Vec<(String, String)>),
-    Regex(Box<Pattern>),
+    /// A regex, built on the first text that contains its literal: most
+    /// rows an index lookup passes are about other platforms or commands.
+    Regex {
+        /// A literal every match contains (none when the pattern has no
+        /// mandatory run of plain characters).
+        literal: Option<String>,
+        built: OnceLock<Result<Box<Pattern>, String>>,
+    },
 }
 
 /// Records from the templates the index chose.
@@ -197,13 +204,26 @@ impl Index {
                 if col.pattern.is_empty() {
                     continue;
                 }
-                let matcher = col
-                    .compiled
-                    .get_or_init(|| compile_column(col, &self.limits));
+                let matcher = col.compiled.get_or_init(|| compile_column(col));
                 let matched = match matcher {
-                    Ok(Matcher::Prefix(p)) => attribute.starts_with(p.as_str()),
-                    Ok(Matcher::Words(words)) => words_match(words, attribute),
-                    Ok(Matcher::Regex(p)) => p.is_match(attribute),
+                    Ok(Matcher::Prefix(p)) => Ok(attribute.starts_with(p.as_str())),
+                    Ok(Matcher::Words(words)) => Ok(words_match(words, attribute)),
+                    Ok(Matcher::Regex { literal, .. })
+                        if literal
+                            .as_ref()
+                            .is_some_and(|l| !attribute.contains(l.as_str())) =>
+                    {
+                        Ok(false)
+                    }
+                    Ok(Matcher::Regex { built, .. }) => built
+                        .get_or_init(|| Pattern::new(&col.pattern, &self.limits).map(Box::new))
+                        .as_ref()
+                        .map(|p| p.is_match(attribute))
+                        .map_err(String::as_str),
+                    Err(reason) => Err(reason.as_str()),
+                };
+                let matched = match matched {
+                    Ok(m) => m,
                     Err(reason) => {
                         return Err(IndexError::Syntax {
                             path: self.path.clone(),
@@ -428,7 +448,7 @@ fn is_plain(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-')
 }
 
-fn compile_column(col: &Column, limits: &Limits) -> Result<Matcher, String> {
+fn compile_column(col: &Column) -> Result<Matcher, String> {
     let pattern = &col.pattern;
     if pattern.chars().all(|c| is_plain(c) || c == ' ') {
         return Ok(Matcher::Prefix(pattern.clone()));
@@ -438,7 +458,12 @@ fn compile_column(col: &Column, limits: &Limits) -> Result<Matcher, String> {
     {
         return Ok(Matcher::Words(words));
     }
-    Pattern::new(pattern, limits).map(|p| Matcher::Regex(Box::new(p)))
+    // Python's syntax errors now; the (costlier) regex when a text may match.
+    pyre::check(pattern)?;
+    Ok(Matcher::Regex {
+        literal: pyre::required_literal(pattern),
+        built: OnceLock::new(),
+    })
 }
 
 /// `sh[[ow]] ip int[[erface]]` as `[("sh", "ow"), ("ip", ""), ("int", "erface")]`,
@@ -587,6 +612,45 @@ a_wrong_width.textfsm, .*, cisco_ios
         }
         assert!(completion_words("sh[[ow]] (ip|ipv6) route").is_none());
         assert!(completion_words("sh[[ow]]  ver").is_none());
+    }
+
+    #[test]
+    fn a_regex_row_is_built_only_for_a_text_with_its_literal() {
+        let text = "Template, Hostname, Platform, Command\n\
+            p.textfsm, .*, (hp|aruba)_procurve, sh[[ow]] (ip|ipv6) route\n\
+            c.textfsm, .*, cisco_ios, sh[[ow]] (ip|ipv6) route\n";
+        let i = Index::from_text(Path::new("/x"), text, Limits::default()).unwrap();
+        let built = |row: usize, column: &str| {
+            let col = i.rows[row]
+                .columns
+                .iter()
+                .find(|c| c.name == column)
+                .unwrap();
+            match col.compiled.get() {
+                Some(Ok(Matcher::Regex { built, .. })) => built.get().is_some(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            i.find("cisco_ios", "sh ipv6 route").unwrap().unwrap().line,
+            3
+        );
+        assert!(!built(0, "Platform"), "`cisco_ios` has no `_procurve`");
+        assert!(built(1, "Command"));
+        assert_eq!(
+            i.find("aruba_procurve", "show ip route")
+                .unwrap()
+                .unwrap()
+                .line,
+            2
+        );
+        assert!(built(0, "Platform") && built(0, "Command"));
+        assert!(i.find("aruba_procurve", "show ip bgp").unwrap().is_none());
+        assert!(
+            i.find("aruba_procurveX", "show ip routes")
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
