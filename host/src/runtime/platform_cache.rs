@@ -18,9 +18,8 @@
 use crate::transport::config_mechanics::{ConfigMechanics, ConfigSpec};
 use crate::transport::platform::{Platform, PlatformError, PlatformSpec};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// One platform as a driver declares it: the platform and, from contract
 /// 0.2, its configuration mechanics.
@@ -29,22 +28,20 @@ pub type Declaration = (PlatformSpec, Option<ConfigSpec>);
 /// Extension of stored declarations.
 const STORED: &str = "platforms.json";
 
-/// File name of the stored declarations of driver component `sha256`, for
-/// this build of netrun: another build may read a driver's declarations
-/// into other fields, so the binary's version, size and time name it.
+/// Version of the stored form: bump it when the spec types or the way a
+/// driver's answer is read into them change meaning (a change of shape is
+/// caught anyway: the types refuse unknown and missing fields).
+const STORED_FORMAT: u32 = 1;
+
+/// File name of the stored declarations of driver component `sha256`. The
+/// declarations are the component's own data, copied field by field, so
+/// the component, netrun's version and the stored format name them (not
+/// the binary: a debug and a release build share them).
 pub fn stored_name(sha256: &str) -> String {
-    static BUILD: OnceLock<u64> = OnceLock::new();
-    let build = *BUILD.get_or_init(|| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        env!("CARGO_PKG_VERSION").hash(&mut h);
-        let exe = std::env::current_exe().and_then(std::fs::metadata);
-        if let Ok(m) = exe {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
-        h.finish()
-    });
-    format!("{sha256}-{build:016x}.{STORED}")
+    format!(
+        "{sha256}-{}-{STORED_FORMAT}.{STORED}",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// Declarations stored at `path`; `None` when there are none or they do not
@@ -59,8 +56,8 @@ pub fn read_stored(path: &Path) -> Option<Vec<Declaration>> {
 }
 
 /// Store `declarations` at `path`, whole (a reader sees all or nothing);
-/// with `sole`, other stored declarations in its folder (older components
-/// or builds) are removed.
+/// with `sole`, the stored declarations of other components in its folder
+/// (older builds of the bundle) are removed.
 pub fn store(path: &Path, declarations: &[Declaration], sole: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
@@ -70,11 +67,14 @@ pub fn store(path: &Path, declarations: &[Declaration], sole: bool) -> std::io::
     if sole {
         for entry in std::fs::read_dir(dir)?.flatten() {
             let other = entry.path();
-            let stored = other
+            let name = other.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let component = |n: &str| n.split('-').next().unwrap_or("").to_string();
+            let mine = path
                 .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(STORED));
-            if stored && other != path {
+                .map(component)
+                .unwrap_or_default();
+            if name.ends_with(STORED) && component(name) != mine {
                 let _ = std::fs::remove_file(&other);
             }
         }

@@ -46,6 +46,7 @@ pub enum ConfigStyle {
 
 /// Plain-data form of one step: input and (question pattern, answer) pairs.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// Input sent; `{name}`, `{minutes}`, `{seconds}` are filled in by the host.
     pub send: String,
@@ -58,6 +59,7 @@ pub struct StepSpec {
 /// `interface GigabitEthernet0/1`, NX-OS `interface Loopback0` →
 /// `interface loopback0`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InterfaceNaming {
     /// The word that opens an interface section, in full (`interface`).
     pub keyword: String,
@@ -126,6 +128,7 @@ impl InterfaceNaming {
 
 /// Plain-data form of [`ConfigMechanics`], as a driver declares it.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConfigSpec {
     /// Command printing the running configuration.
     pub show_running: String,

@@ -119,6 +119,7 @@ pub struct Platform {
 
 /// Plain-data form of a platform, as a driver plugin declares it.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlatformSpec {
     /// `device_type` name.
     pub name: String,
@@ -142,6 +143,7 @@ pub struct PlatformSpec {
 
 /// Plain-data form of a mode.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModeSpec {
     /// Name.
     pub name: String,
@@ -153,6 +155,7 @@ pub struct ModeSpec {
 
 /// Plain-data form of a transition.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TransitionSpec {
     /// Target mode name.
     pub to: String,
