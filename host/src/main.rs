@@ -14,6 +14,16 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Errors made and dropped in the normal course (wasmtime makes one
+    // whenever a store is dropped) would each capture a stack backtrace
+    // when RUST_BACKTRACE is set, as developers' shells often have it:
+    // that unwinding cost a few percent of a sweep. Panics keep theirs
+    // (RUST_BACKTRACE); library errors capture one only when asked for by
+    // RUST_LIB_BACKTRACE.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: first statement of main, before any thread is spawned.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -57,21 +57,11 @@ static SOFTWARE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static VERSION_IN: LazyLock<Regex> = LazyLock::new(|| re(r"\bVersion\s+([^,\s]+)"));
-static ROM: LazyLock<Regex> = LazyLock::new(|| re(r"^ROM:\s*(.*?)\s*$"));
-static BOOTLDR: LazyLock<Regex> = LazyLock::new(|| re(r"^BOOTLDR:\s*(.*?)\s*$"));
 static UPTIME: LazyLock<Regex> = LazyLock::new(|| re(r"^(\S+)\s+uptime is\s+(.+?)\s*$"));
 static UPTIME_PART: LazyLock<Regex> =
     LazyLock::new(|| re(r"(\d+)\s+(year|week|day|hour|minute)s?\b"));
-static RETURNED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^System returned to ROM by\s+(.+?)(?:\s+at\s+\d{1,2}:\d{2}:\d{2}.*)?\s*$")
-});
-static LAST_RELOAD_REASON: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^Last reload reason:\s*(.+?)\s*$"));
-static RESTARTED: LazyLock<Regex> = LazyLock::new(|| re(r"^System restarted at\s+(.+?)\s*$"));
-static IMAGE: LazyLock<Regex> = LazyLock::new(|| re(r#"^System image file is\s+"([^"]*)""#));
 static PROCESSOR: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[Cc]isco\s+(\S+)\s+\([^)]*\)\s+(?:processor|with)\b"));
-static BOARD_ID: LazyLock<Regex> = LazyLock::new(|| re(r"^Processor board ID\s+(\S+)"));
 static SWITCH_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^\s*(base ethernet mac address|model number|system serial number)\s*:\s*(\S+)")
 });
@@ -79,8 +69,34 @@ static SWITCH_TABLE_HEADER: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Switch\s+Ports\s+Model\s+SW Version\s+SW Image"));
 static SWITCH_ROW: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\*?\s*(\d+)\s+(\d+)\s+(\S+)\s+\S+\s+\S+"));
-static CONFIG_REGISTER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^Configuration register is\s+(\S+)"));
+
+/// An anchored regex built from the literal every match begins with, so a
+/// line can be ruled out by that literal before the regex runs.
+struct Prefixed {
+    prefix: &'static str,
+    re: LazyLock<Regex>,
+}
+
+macro_rules! prefixed {
+    ($prefix:literal, $rest:literal) => {
+        Prefixed {
+            prefix: $prefix,
+            re: LazyLock::new(|| re(&format!("^{}{}", regex::escape($prefix), $rest))),
+        }
+    };
+}
+
+static ROM: Prefixed = prefixed!("ROM:", r#"\s*(.*?)\s*$"#);
+static BOOTLDR: Prefixed = prefixed!("BOOTLDR:", r#"\s*(.*?)\s*$"#);
+static RETURNED: Prefixed = prefixed!(
+    "System returned to ROM by",
+    r#"\s+(.+?)(?:\s+at\s+\d{1,2}:\d{2}:\d{2}.*)?\s*$"#
+);
+static LAST_RELOAD_REASON: Prefixed = prefixed!("Last reload reason:", r#"\s*(.+?)\s*$"#);
+static RESTARTED: Prefixed = prefixed!("System restarted at", r#"\s+(.+?)\s*$"#);
+static IMAGE: Prefixed = prefixed!("System image file is", r#"\s+"([^"]*)""#);
+static BOARD_ID: Prefixed = prefixed!("Processor board ID", r#"\s+(\S+)"#);
+static CONFIG_REGISTER: Prefixed = prefixed!("Configuration register is", r#"\s+(\S+)"#);
 
 /// Where we are in the `Switch Ports Model SW Version SW Image` table.
 #[derive(PartialEq)]
@@ -111,13 +127,11 @@ struct Facts {
     config_register: Option<String>,
 }
 
-/// Fill `slot` from the first line `re` matches. `hint` is a literal every
-/// match contains: most lines fail that substring test, far cheaper than
-/// a regex search (this parser tries a dozen fields on every line).
-fn first(slot: &mut Option<String>, hint: &str, re: &Regex, line: &str) {
+/// Fill `slot` from the first line `field` matches.
+fn first(slot: &mut Option<String>, field: &Prefixed, line: &str) {
     if slot.is_none()
-        && line.contains(hint)
-        && let Some(caps) = re.captures(line)
+        && line.starts_with(field.prefix)
+        && let Some(caps) = field.re.captures(line)
     {
         *slot = Some(caps[1].to_string());
     }
@@ -145,15 +159,45 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
             table = Table::Header;
             continue;
         }
-        if facts.software.is_none()
-            && line.contains("IOS")
-            && let Some(caps) = SOFTWARE.captures(line)
-        {
-            facts.software = Some((caps[1].to_string(), caps[2].to_string()));
+        // Most lines start with a letter that no field's line starts with.
+        match line.as_bytes().first() {
+            Some(b'C' | b'c' | b'I') => {
+                let software =
+                    line.starts_with("Cisco IOS Software") || line.starts_with("IOS (tm)");
+                if facts.software.is_none()
+                    && software
+                    && let Some(caps) = SOFTWARE.captures(line)
+                {
+                    facts.software = Some((caps[1].to_string(), caps[2].to_string()));
+                }
+                let xe = line.starts_with("Cisco IOS XE Software")
+                    || line.starts_with("Cisco IOS-XE Software");
+                if facts.xe_version.is_none()
+                    && xe
+                    && let Some(caps) = XE_VERSION.captures(line)
+                {
+                    facts.xe_version = Some(caps[1].to_string());
+                }
+                let cisco = line.starts_with("Cisco") || line.starts_with("cisco");
+                if facts.processor_model.is_none()
+                    && cisco
+                    && let Some(caps) = PROCESSOR.captures(line)
+                {
+                    facts.processor_model = Some(caps[1].to_string());
+                }
+                first(&mut facts.config_register, &CONFIG_REGISTER, line);
+            }
+            Some(b'R') => first(&mut facts.rom, &ROM, line),
+            Some(b'B') => first(&mut facts.bootldr, &BOOTLDR, line),
+            Some(b'S') => {
+                first(&mut facts.returned_by, &RETURNED, line);
+                first(&mut facts.restarted, &RESTARTED, line);
+                first(&mut facts.image, &IMAGE, line);
+            }
+            Some(b'L') => first(&mut facts.last_reload_reason, &LAST_RELOAD_REASON, line),
+            Some(b'P') => first(&mut facts.board_id, &BOARD_ID, line),
+            _ => {}
         }
-        first(&mut facts.xe_version, "XE Software", &XE_VERSION, line);
-        first(&mut facts.rom, "ROM:", &ROM, line);
-        first(&mut facts.bootldr, "BOOTLDR:", &BOOTLDR, line);
         if facts.hostname.is_none()
             && line.contains("uptime is")
             && let Some(caps) = UPTIME.captures(line)
@@ -161,24 +205,15 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
             facts.hostname = Some(caps[1].to_string());
             facts.uptime = Some(caps[2].to_string());
         }
-        first(&mut facts.returned_by, "returned to ROM", &RETURNED, line);
-        first(
-            &mut facts.last_reload_reason,
-            "reload reason",
-            &LAST_RELOAD_REASON,
-            line,
-        );
-        first(&mut facts.restarted, "restarted at", &RESTARTED, line);
-        first(&mut facts.image, "image file is", &IMAGE, line);
-        first(&mut facts.processor_model, "isco", &PROCESSOR, line);
-        first(&mut facts.board_id, "board ID", &BOARD_ID, line);
-        first(
-            &mut facts.config_register,
-            "register is",
-            &CONFIG_REGISTER,
-            line,
-        );
-        if line.contains(':')
+        // `Base ethernet MAC Address`, `Model number`, `System serial
+        // number` (any case, maybe indented), each with a colon.
+        let detail = line
+            .trim_start()
+            .as_bytes()
+            .first()
+            .map(u8::to_ascii_lowercase);
+        if matches!(detail, Some(b'b' | b'm' | b's'))
+            && line.contains(':')
             && let Some(caps) = SWITCH_DETAIL.captures(line)
         {
             let value = caps[2].to_string();
@@ -295,22 +330,26 @@ mod tests {
             &XE_VERSION,
             &SOFTWARE,
             &VERSION_IN,
-            &ROM,
-            &BOOTLDR,
             &UPTIME,
             &UPTIME_PART,
+            &PROCESSOR,
+            &SWITCH_DETAIL,
+            &SWITCH_TABLE_HEADER,
+            &SWITCH_ROW,
+        ] {
+            LazyLock::force(re);
+        }
+        for field in [
+            &ROM,
+            &BOOTLDR,
             &RETURNED,
             &LAST_RELOAD_REASON,
             &RESTARTED,
             &IMAGE,
-            &PROCESSOR,
             &BOARD_ID,
-            &SWITCH_DETAIL,
-            &SWITCH_TABLE_HEADER,
-            &SWITCH_ROW,
             &CONFIG_REGISTER,
         ] {
-            LazyLock::force(re);
+            LazyLock::force(&field.re);
         }
     }
 
