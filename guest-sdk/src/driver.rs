@@ -123,6 +123,11 @@ pub struct InterfaceNaming {
     pub types: Vec<String>,
 }
 
+/// The step that separates a platform's `rollback` steps from its
+/// [`ConfigMechanics::cleanup`] steps in contract 0.2's `config-mechanics`
+/// record (which has no field of their own); never sent to a device.
+pub const CLEANUP_MARKER: &str = "{cleanup}";
+
 /// How the platform's configuration is read, changed, saved and rolled back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConfigMechanics {
@@ -148,8 +153,18 @@ pub struct ConfigMechanics {
     pub rollback: Vec<Step>,
     /// Steps that make the running configuration the startup one.
     pub save: Vec<Step>,
-    /// Steps that replace the whole configuration with the file `{name}`.
+    /// Steps that make the whole configuration equal the candidate: a step
+    /// holding `{line}` is sent once per candidate line, `{line:tcl}` the
+    /// same quoted for Tcl; `{name}` names the run's files or session.
     pub replace: Vec<Step>,
+    /// Steps that remove what a change left on the device (the rollback
+    /// point `{name}`, a replace's candidate file), run once the change is
+    /// done or rolled back (IOS `delete /force flash:{name}`).
+    ///
+    /// Contract 0.2's `config-mechanics` record has no field for them yet:
+    /// they travel at the end of `rollback`, after a step sending
+    /// [`CLEANUP_MARKER`], and the host splits them off again.
+    pub cleanup: Vec<Step>,
     /// How interface names in section headers are rewritten by the device.
     pub interface_naming: Option<InterfaceNaming>,
 }
@@ -350,7 +365,17 @@ impl From<Definition> for w::Definition {
                 confirm: steps(c.confirm),
                 abort: steps(c.abort),
                 checkpoint: steps(c.checkpoint),
-                rollback: steps(c.rollback),
+                rollback: {
+                    let mut rollback = steps(c.rollback);
+                    if !c.cleanup.is_empty() {
+                        rollback.push(w::Step {
+                            send: CLEANUP_MARKER.to_string(),
+                            answers: Vec::new(),
+                        });
+                        rollback.extend(steps(c.cleanup));
+                    }
+                    rollback
+                },
                 save: steps(c.save),
                 replace: steps(c.replace),
                 interface_naming: c.interface_naming.map(|n| w::InterfaceNaming {

@@ -465,6 +465,7 @@ const PRIV_CMDS: &[&str] = &[
     "archive",
     "configure",
     "copy",
+    "delete",
     "dir",
     "disable",
     "enable",
@@ -1054,11 +1055,39 @@ impl Cli {
                     None => "% No archive path specified\n".to_string(),
                 }
             }
+            "delete" => {
+                // `delete /force FILE` asks nothing; without `/force` IOS asks
+                // twice, which the lab does not model.
+                let force = rest.first().ok_or(Fail::Incomplete)?;
+                if force.s != "/force" {
+                    return Err(Fail::Invalid(force.at));
+                }
+                let file = rest.get(1).ok_or(Fail::Incomplete)?;
+                no_more(&rest[2..])?;
+                let name = file.s.replacen(":/", ":", 1);
+                let had_config = self.device.files().remove(&name).is_some();
+                let had_text = self.device.texts().remove(&name).is_some();
+                if had_config || had_text {
+                    String::new()
+                } else {
+                    let (fs, path) = name.split_once(':').unwrap_or(("flash", &name));
+                    format!("%Error deleting {fs}:/{path} (No such file or directory)\n")
+                }
+            }
             "dir" => {
                 let files = self.device.files();
+                let texts = self.device.texts();
+                let sizes = files
+                    .iter()
+                    .map(|(name, st)| {
+                        (
+                            name,
+                            templates::show_running_config(&self.device.profile, st).len(),
+                        )
+                    })
+                    .chain(texts.iter().map(|(name, t)| (name, t.len())));
                 let mut o = String::from("Directory of flash:/\n\n");
-                for (i, (name, st)) in files.iter().enumerate() {
-                    let bytes = templates::show_running_config(&self.device.profile, st).len();
+                for (i, (name, bytes)) in sizes.enumerate() {
                     o.push_str(&format!(
                         "{:>6}  -rw-{:>14}                    <no date>  {}\n",
                         i + 11,
@@ -1818,6 +1847,39 @@ mod tests {
         assert!(after.contains("ntp server 192.0.2.1\n"), "{after}");
         assert!(after.contains("banner motd \"$[x]\"\n"), "{after}");
         assert!(!after.contains("192.0.2.9"), "removed: {after}");
+    }
+
+    #[test]
+    fn delete_force_removes_files_from_flash_without_asking() {
+        let mut c = cli();
+        enable(&mut c);
+        write_through_tclsh(&mut c, "hostname r001\n");
+        run(&mut c, "copy running-config flash:netrun-1\r");
+        run(&mut c, "\r");
+        let dir = run(&mut c, "dir flash:\r");
+        assert!(
+            dir.contains(" netrun-1\r\n") && dir.contains(" cand.cfg\r\n"),
+            "{dir}"
+        );
+        assert_eq!(
+            run(&mut c, "delete /force flash:netrun-1\r"),
+            "delete /force flash:netrun-1\r\nr001#"
+        );
+        assert_eq!(
+            run(&mut c, "delete /force flash:/cand.cfg\r"),
+            "delete /force flash:/cand.cfg\r\nr001#"
+        );
+        let dir = run(&mut c, "dir flash:\r");
+        assert!(
+            !dir.contains("netrun-1") && !dir.contains("cand.cfg"),
+            "{dir}"
+        );
+        assert!(c.device.files().is_empty() && c.device.texts().is_empty());
+        let out = run(&mut c, "delete /force flash:gone.cfg\r").replace('\r', "");
+        assert!(
+            out.contains("%Error deleting flash:/gone.cfg (No such file or directory)\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -82,6 +82,36 @@ async fn expect_refused_and_unchanged(home: &Path, inv: &Path, args: &[&str], ba
     }
 }
 
+/// What netrun's changes left on the lab's devices: rollback-point and
+/// candidate files in flash (IOS), saved copies and checkpoints, and
+/// configuration sessions still pending (EOS).
+fn leftovers(lab: &netrun_lab::Lab) -> Vec<String> {
+    let mut left = Vec::new();
+    for (i, d) in lab.devices().iter().enumerate() {
+        if let Some(dev) = lab.device_state(i) {
+            let files: Vec<String> = dev.files().keys().cloned().collect();
+            let texts: Vec<String> = dev.texts().keys().cloned().collect();
+            left.extend(
+                files
+                    .iter()
+                    .chain(&texts)
+                    .map(|f| format!("{}: file {f}", d.name)),
+            );
+        }
+        if let Some(p) = lab.persona_state(i) {
+            let st = p.state();
+            left.extend(st.files.keys().map(|f| format!("{}: file {f}", d.name)));
+            left.extend(
+                st.sessions
+                    .keys()
+                    .map(|s| format!("{}: pending session {s}", d.name)),
+            );
+        }
+    }
+    left.retain(|l| l.contains("netrun-"));
+    left
+}
+
 fn rand_tag() -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -998,7 +1028,7 @@ fn replace_template(home: &Path, name: &str, dir: &Path, extra: &[(&str, &str)])
 /// to replace is refused by name.
 #[tokio::test(flavor = "multi_thread")]
 async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_change_nothing() {
-    let (_lab, inv) = lab_of(
+    let (lab, inv) = lab_of(
         1,
         &[("arista_eos", 1), ("juniper_junos", 1), ("cisco_nxos", 1)],
         "replace-config-inv",
@@ -1081,6 +1111,9 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
             "{r}"
         );
     }
+    // The merge's rollback points, the IOS candidate file, the EOS session:
+    // none is left once the change stands.
+    assert_eq!(leftovers(&lab), Vec::<String>::new(), "{}", text(&o));
     // The devices now equal their backups plus the one line.
     let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
     for r in &records {
@@ -1124,6 +1157,8 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
         &backups,
     )
     .await;
+    // Rolled back (IOS), aborted in its session (EOS): nothing left either.
+    assert_eq!(leftovers(&lab), Vec::<String>::new());
 }
 
 /// A platform with neither `replace` steps nor a rollback point on the
@@ -1271,6 +1306,7 @@ fn the_per_platform_table_in_the_docs_matches_the_platform_files() {
             "rollback",
             "save",
             "replace",
+            "cleanup",
         ] {
             for send in sends_of(config, field) {
                 assert!(

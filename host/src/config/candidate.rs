@@ -61,6 +61,31 @@ pub async fn restore(
     }
 }
 
+/// The name of run `run_id`'s rollback point, files and session (`netrun-RUN`).
+pub fn point_name(run_id: &str) -> String {
+    format!("netrun-{run_id}")
+}
+
+/// The platform's cleanup steps for the change named `name` (see
+/// [`Committed::clean_up`]); the error's message when they failed.
+pub async fn clean_up(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    name: &str,
+    device: &str,
+) -> Option<String> {
+    if mechanics.cleanup.is_empty() {
+        return None;
+    }
+    match run_steps(session, &mechanics.cleanup, Start::Default, name, None).await {
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(device, error = %e.message, "could not remove the change's files from the device");
+            Some(e.message)
+        }
+    }
+}
+
 /// [`restore`], then check the configuration reads as `before` again.
 async fn restore_checked(
     session: &mut CliSession,
@@ -241,7 +266,7 @@ impl Candidate {
         opts: &CommitOptions<'_>,
     ) -> Result<Committed, Error> {
         let mechanics = &self.mechanics;
-        let name = format!("netrun-{}", opts.run_id);
+        let name = point_name(opts.run_id);
         let point = take_point(session, mechanics, &name, &self.before, device).await?;
         let (finish, native_confirm) = commit_steps(mechanics, opts.confirm);
         if let Some(window) = opts.confirm.filter(|_| !native_confirm) {
@@ -281,7 +306,15 @@ impl Candidate {
             // The session is gone or out of step: nothing more can be sent.
             return Err(e);
         }
-        let undo = if mechanics.abort.is_empty() {
+        // Lines that wait for a commit (Junos, XR), or a native replace
+        // stopped in configuration mode before its commit step (an EOS
+        // session), are dropped by the abort steps; lines applied as typed
+        // are undone by the rollback point.
+        let default = session.platform().default_mode;
+        let uncommitted = !mechanics.commit.is_empty()
+            || (self.replace_mode == Some(ReplaceMode::Native)
+                && session.mode() != session.platform().modes[default].name);
+        let undo = if mechanics.abort.is_empty() || !uncommitted {
             restore_checked(session, mechanics, &committed.point, &self.before).await
         } else {
             // Nothing was committed: dropping the candidate is enough.
@@ -294,6 +327,9 @@ impl Candidate {
             }
         };
         pending::remove(opts.pending_dir, device);
+        if undo.is_ok() {
+            committed.clean_up(session, mechanics, device).await;
+        }
         let how = match undo {
             Ok(()) => format!("rolled back ({})", committed.point.describe()),
             Err(u) => format!("ROLLBACK FAILED: {}", u.message),
@@ -427,8 +463,22 @@ impl Committed {
         }
     }
 
+    /// Remove what the change left on the device: the platform's cleanup
+    /// steps (IOS `delete /force flash:{name}` of the rollback point and
+    /// the replace candidate, NX-OS `no checkpoint {name}`), once the change
+    /// is done or rolled back. A failure is logged and returned, never the
+    /// change's: the configuration is as intended either way.
+    pub async fn clean_up(
+        &self,
+        session: &mut CliSession,
+        mechanics: &ConfigMechanics,
+        device: &str,
+    ) -> Option<String> {
+        clean_up(session, mechanics, &self.name, device).await
+    }
+
     /// Undo the change and check the configuration reads as before again;
-    /// on success the pending note is removed.
+    /// on success the pending note and the change's files are removed.
     pub async fn rollback(
         &self,
         session: &mut CliSession,
@@ -441,6 +491,7 @@ impl Committed {
             .await
             .map_err(|e| with_device(device, e))?;
         pending::remove(pending_dir, device);
+        self.clean_up(session, &candidate.mechanics, device).await;
         Ok(())
     }
 }

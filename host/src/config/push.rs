@@ -3,7 +3,9 @@
 //! post-checks and commit-confirm; or compute all that without entering
 //! configuration mode (`--dry-run`).
 
-use super::candidate::{Candidate, CommitOptions, mechanics_of, restore, with_device};
+use super::candidate::{
+    Candidate, CommitOptions, clean_up, mechanics_of, point_name, restore, with_device,
+};
 use super::diff;
 use super::mask;
 use super::pending;
@@ -98,6 +100,7 @@ pub async fn recover(
         .await
         .map_err(|e| with_device(device, e))?;
     pending::remove(dir, device);
+    clean_up(session, &mechanics, &point_name(&p.run_id), device).await;
     tracing::warn!(device, run_id = %p.run_id, "rolled back a change that was never confirmed");
     Ok(Some(json!({
         "run_id": p.run_id,
@@ -224,6 +227,13 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
         .await
         .map_err(|e| with_device(device, e))?;
         data["saved"] = json!(true);
+    }
+    // The change stands: its rollback point and files go.
+    if let Some(failed) = committed.clean_up(session, mechanics, device).await {
+        data["leftover"] = json!(format!(
+            "the change's files ({}) are still on the device: {failed}",
+            committed.name
+        ));
     }
     let after = read_running(session, mechanics).await?;
     let outcome = Outcome::of(&candidate, &after);

@@ -392,8 +392,43 @@ impl PluginState {
     }
 
     /// After the workflow: roll back every commit still awaiting
-    /// confirmation. Returns what was done, for the device's record.
+    /// confirmation, and remove the files of those that stand (a workflow
+    /// may roll a commit back until it ends, so they stay until then).
+    /// Returns what was done, for the device's record.
     pub(crate) async fn config_settle(&mut self) -> Option<Error> {
+        let undone = self.config_roll_back_unconfirmed().await;
+        self.config_clean_up().await;
+        undone
+    }
+
+    /// Remove the files of every commit that stands (confirmed, or made
+    /// without a confirm window).
+    async fn config_clean_up(&mut self) {
+        let device = self.device.clone();
+        let Some(ctx) = self.ctx.as_deref_mut() else {
+            return;
+        };
+        for slot in &mut self.candidates.slots {
+            // One still awaiting confirmation failed to roll back: its
+            // rollback point is what the next netrun restores.
+            if let Stage::Committed {
+                committed,
+                deadline: None,
+            } = &slot.stage
+            {
+                let Ok(session) = ctx.session().await else {
+                    return;
+                };
+                committed
+                    .clean_up(session, &slot.candidate.mechanics, &device)
+                    .await;
+                slot.stage = Stage::Done;
+            }
+        }
+    }
+
+    /// Roll back every commit still awaiting confirmation.
+    async fn config_roll_back_unconfirmed(&mut self) -> Option<Error> {
         let device = self.device.clone();
         let open: Vec<usize> = self
             .candidates

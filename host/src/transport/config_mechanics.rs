@@ -3,6 +3,11 @@
 
 use regex::Regex;
 
+/// The step that separates a platform's rollback steps from its cleanup
+/// steps (contract 0.2's `config-mechanics` has no `cleanup` field; the
+/// Rust SDK's `driver::CLEANUP_MARKER` puts them there); never sent.
+pub const CLEANUP_MARKER: &str = "{cleanup}";
+
 /// Why a driver's configuration mechanics do not compile; each names the
 /// field and what to fix.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -157,6 +162,10 @@ pub struct ConfigSpec {
     /// candidate line, `{line:tcl}` the same quoted for Tcl (IOS writes the
     /// file through `tclsh`); `{name}` names the run's files or session.
     pub replace: Vec<StepSpec>,
+    /// Steps that remove what a change left on the device (the rollback
+    /// point `{name}`, a replace's candidate file) once it is done or
+    /// rolled back: IOS `delete /force flash:{name}`, NX-OS `no checkpoint {name}`.
+    pub cleanup: Vec<StepSpec>,
     /// How the device rewrites interface names in section headers.
     pub interface_naming: Option<InterfaceNaming>,
 }
@@ -197,6 +206,8 @@ pub struct ConfigMechanics {
     pub save: Vec<Step>,
     /// See [`ConfigSpec::replace`].
     pub replace: Vec<Step>,
+    /// See [`ConfigSpec::cleanup`].
+    pub cleanup: Vec<Step>,
     /// See [`ConfigSpec::interface_naming`].
     pub interface_naming: Option<InterfaceNaming>,
 }
@@ -258,6 +269,7 @@ impl ConfigMechanics {
             rollback: steps("rollback", &spec.rollback)?,
             save: steps("save", &spec.save)?,
             replace: steps("replace", &spec.replace)?,
+            cleanup: steps("cleanup", &spec.cleanup)?,
             interface_naming: spec.interface_naming.clone(),
         })
     }

@@ -22,7 +22,10 @@
 //! terminal until Ctrl-D), `do` (`{cmd...}`: an exec command from configuration
 //! mode), `hostname` (`{name}`), `commits` (commit history as `commits`),
 //! `clean-config` (empty the configuration being edited: EOS `rollback
-//! clean-config` in a session, Junos `delete` at the top).
+//! clean-config` in a session, Junos `delete` at the top), `delete-file`
+//! (`{name}`: remove a named copy, EOS `delete flash:x`, NX-OS `no
+//! checkpoint x`; `missing` in `output` when there was none), `sessions`
+//! (the pending configuration sessions, as `sessions`).
 
 // minijinja::Error is large; persona errors happen at load or per bad
 // command, never in a hot loop, so boxing them buys nothing.
@@ -237,6 +240,8 @@ const ACTIONS: &[&str] = &[
     "hostname",
     "commits",
     "clean-config",
+    "delete-file",
+    "sessions",
     "noop",
 ];
 

@@ -1322,6 +1322,22 @@ impl PersonaCli {
                 }
                 simple(self)
             }
+            "delete-file" => {
+                let name = args.get("name").cloned().unwrap_or_default();
+                let missing = self.dev.state().files.remove(&name).is_none();
+                self.output(
+                    c,
+                    minijinja::context! { args => argv.clone(), missing => missing },
+                )
+            }
+            "sessions" => {
+                // Sessions left without commit or abort stay pending.
+                let pending: Vec<String> = self.dev.state().sessions.keys().cloned().collect();
+                self.output(
+                    c,
+                    minijinja::context! { sessions => pending, args => argv.clone() },
+                )
+            }
             "hostname" => simple(self),
             other => {
                 tracing::warn!("unhandled persona action {other}");
@@ -2358,6 +2374,43 @@ mod tests {
             tokio::time::advance(Duration::from_secs(61)).await;
             assert_eq!(dev.hostname(), "dev0");
         });
+    }
+
+    #[test]
+    fn eos_lists_pending_sessions_and_deletes_flash_copies() {
+        let dev = device("arista_eos", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "enable");
+        run(&mut c, "copy running-config flash:netrun-1");
+        assert!(run(&mut c, "dir flash:").contains("  netrun-1\n"));
+        run(&mut c, "configure session netrun-1");
+        run(&mut c, "hostname spine3");
+        run(&mut c, "end");
+        let sessions = run(&mut c, "show configuration sessions");
+        assert!(sessions.contains("  netrun-1   pending\n"), "{sessions}");
+        run(&mut c, "configure session netrun-1");
+        run(&mut c, "abort");
+        let sessions = run(&mut c, "show configuration sessions");
+        assert!(!sessions.contains("netrun-1"), "{sessions}");
+        assert_eq!(
+            run(&mut c, "delete flash:netrun-1"),
+            "delete flash:netrun-1\ndev0#"
+        );
+        assert!(!run(&mut c, "dir flash:").contains("netrun-1"));
+        let out = run(&mut c, "delete flash:netrun-1");
+        assert!(out.contains("\n% Error deleting flash:netrun-1 ("), "{out}");
+    }
+
+    #[test]
+    fn nxos_deletes_a_checkpoint() {
+        let dev = device("cisco_nxos", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "checkpoint netrun-1");
+        assert!(run(&mut c, "show checkpoint summary").contains("netrun-1"));
+        run(&mut c, "no checkpoint netrun-1");
+        assert!(!run(&mut c, "show checkpoint summary").contains("netrun-1"));
+        assert!(dev.state().files.is_empty());
+        assert!(run(&mut c, "no checkpoint netrun-1").contains("Checkpoint does not exist"));
     }
 
     /// The running configuration as `show running-config` prints it on `dev`.

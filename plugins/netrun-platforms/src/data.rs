@@ -197,9 +197,18 @@ pub struct ConfigData {
     /// Steps that make the running configuration the startup one.
     #[serde(default)]
     pub save: Vec<Step>,
-    /// Steps that replace the whole configuration with the file `{name}`.
+    /// Steps that make the whole configuration equal the candidate (the
+    /// platform's native replace): a step holding `{line}` is sent once per
+    /// candidate line as typed, `{line:tcl}` once per line quoted for Tcl
+    /// (IOS writes the candidate file through `tclsh`); `{name}` names the
+    /// run's files or configuration session.
     #[serde(default)]
     pub replace: Vec<Step>,
+    /// Steps that remove what a change left on the device (the rollback
+    /// point `{name}`, a replace's candidate file), run once the change is
+    /// done or rolled back; they must ask nothing they do not answer.
+    #[serde(default)]
+    pub cleanup: Vec<Step>,
     /// How the device rewrites interface names typed in section headers
     /// (`int gi0/1` → `interface GigabitEthernet0/1`).
     #[serde(default)]
@@ -265,7 +274,7 @@ impl Step {
 
 impl ConfigData {
     /// Every step list with its field name.
-    pub fn steps(&self) -> [(&'static str, &[Step]); 8] {
+    pub fn steps(&self) -> [(&'static str, &[Step]); 9] {
         [
             ("commit", &self.commit),
             ("commit_confirmed", &self.commit_confirmed),
@@ -275,6 +284,7 @@ impl ConfigData {
             ("rollback", &self.rollback),
             ("save", &self.save),
             ("replace", &self.replace),
+            ("cleanup", &self.cleanup),
         ]
     }
 }
@@ -580,6 +590,7 @@ impl ConfigData {
             rollback: steps(&self.rollback),
             save: steps(&self.save),
             replace: steps(&self.replace),
+            cleanup: steps(&self.cleanup),
             interface_naming: self.interface_naming.as_ref().map(|n| InterfaceNaming {
                 keyword: n.keyword.clone(),
                 shortest: n.shortest.clone(),

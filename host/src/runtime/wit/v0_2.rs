@@ -7,7 +7,9 @@ use crate::runtime::config::{CandidateToken, Load};
 use crate::runtime::imports::{CallOptions, HttpRequest, Interaction};
 use crate::runtime::{PluginDevice, PluginState, SessionToken};
 use crate::telemetry::plugin::Kind;
-use crate::transport::config_mechanics::{ConfigSpec, ConfigStyle, InterfaceNaming, StepSpec};
+use crate::transport::config_mechanics::{
+    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, StepSpec,
+};
 use crate::transport::platform::{ModeSpec, PlatformSpec, SecretKind, TransitionSpec};
 use wasmtime::Store;
 use wasmtime::component::Resource;
@@ -268,6 +270,12 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
                 })
                 .collect()
         };
+        // Contract 0.2 has no `cleanup` field: the SDK sends those steps at
+        // the end of `rollback`, after a marker step never typed.
+        let (rollback, cleanup) = match c.rollback.iter().position(|s| s.send == CLEANUP_MARKER) {
+            Some(at) => (&c.rollback[..at], &c.rollback[at + 1..]),
+            None => (&c.rollback[..], &[][..]),
+        };
         ConfigSpec {
             show_running: c.show_running.clone(),
             show_startup: c.show_startup.clone(),
@@ -282,9 +290,10 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             confirm: steps(&c.confirm),
             abort: steps(&c.abort),
             checkpoint: steps(&c.checkpoint),
-            rollback: steps(&c.rollback),
+            rollback: steps(rollback),
             save: steps(&c.save),
             replace: steps(&c.replace),
+            cleanup: steps(cleanup),
             interface_naming: c.interface_naming.as_ref().map(|n| InterfaceNaming {
                 keyword: n.keyword.clone(),
                 shortest: n.shortest.clone(),
