@@ -1030,7 +1030,12 @@ fn replace_template(home: &Path, name: &str, dir: &Path, extra: &[(&str, &str)])
 async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_change_nothing() {
     let (lab, inv) = lab_of(
         1,
-        &[("arista_eos", 1), ("juniper_junos", 1), ("cisco_nxos", 1)],
+        &[
+            ("arista_eos", 1),
+            ("juniper_junos", 1),
+            ("cisco_nxos", 1),
+            ("cisco_xr", 1),
+        ],
         "replace-config-inv",
     )
     .await;
@@ -1063,7 +1068,7 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
     )
     .await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 4, "{}", text(&o));
+    assert_eq!(records.len(), 5, "{}", text(&o));
     for r in &records {
         assert_eq!(r["data"]["changed"], true, "{r}");
         let diff = r["data"]["diff"].as_str().unwrap();
@@ -1094,6 +1099,7 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
         ("ceos001", "native"),
         ("junos001", "native"),
         ("nxos001", "difference"),
+        ("xr001", "native"),
     ] {
         let r = by(&records, device);
         assert_eq!(r["data"]["replace"], how, "{r}");

@@ -145,6 +145,15 @@ fn commit_steps(mechanics: &ConfigMechanics, confirm: Option<Duration>) -> (Vec<
     }
 }
 
+/// Whether the platform's replace steps commit with its one plain commit
+/// step (Junos `commit`), which a native commit-confirm can stand in for.
+fn replace_commits_plainly(mechanics: &ConfigMechanics) -> bool {
+    match mechanics.commit.as_slice() {
+        [commit] => mechanics.replace.iter().any(|s| s.send == commit.send),
+        _ => false,
+    }
+}
+
 /// How `--replace` makes a device's configuration equal the candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplaceMode {
@@ -268,7 +277,13 @@ impl Candidate {
         let mechanics = &self.mechanics;
         let name = point_name(opts.run_id);
         let point = take_point(session, mechanics, &name, &self.before, device).await?;
-        let (finish, native_confirm) = commit_steps(mechanics, opts.confirm);
+        let (finish, mut native_confirm) = commit_steps(mechanics, opts.confirm);
+        if self.replace_mode == Some(ReplaceMode::Native) && !replace_commits_plainly(mechanics) {
+            // The replace commits its own way (XR `commit replace`), which
+            // the platform's commit-confirmed cannot stand in for: netrun
+            // confirms instead.
+            native_confirm = false;
+        }
         if let Some(window) = opts.confirm.filter(|_| !native_confirm) {
             let note = Pending {
                 device: device.to_string(),
@@ -520,6 +535,42 @@ mod tests {
             c.way_back("set a\n"),
             RollbackPoint::Device("netrun-1".into())
         );
+    }
+
+    #[test]
+    fn a_replace_that_commits_its_own_way_is_not_confirmed_natively() {
+        use crate::transport::config_mechanics::{ConfigSpec, StepSpec};
+        let of = |replace: &[&str]| {
+            let steps = |l: &[&str]| {
+                l.iter()
+                    .map(|s| StepSpec {
+                        send: s.to_string(),
+                        answers: Vec::new(),
+                    })
+                    .collect()
+            };
+            ConfigMechanics::compile(&ConfigSpec {
+                show_running: "show running-config".into(),
+                commit: steps(&["commit"]),
+                commit_confirmed: steps(&["commit confirmed {minutes}"]),
+                replace: steps(replace),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        // Junos: its replace ends in the plain `commit`.
+        assert!(replace_commits_plainly(&of(&[
+            "configure",
+            "{line}",
+            "commit"
+        ])));
+        // XR: `commit replace` is no plain commit.
+        assert!(!replace_commits_plainly(&of(&[
+            "configure terminal",
+            "{line}",
+            "commit replace",
+            "end"
+        ])));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! with a `password` challenge), `exit`, `end`, `close`, `pager` (`{n}` lines),
 //! `pager-off`, `config` (enter configuration mode `to`; `{session}` for EOS
 //! sessions), `show-config` / `show-candidate` (the configuration, as `config`
-//! in `output`), `commit`, `commit-confirmed-min` / `commit-confirmed-sec`
+//! in `output`), `commit`, `commit-replace` (what the session typed becomes
+//! the whole configuration, IOS XR), `commit-confirmed-min` / `commit-confirmed-sec`
 //! (`{n}`), `commit-timer` (EOS `hh:mm:ss`), `commit-check`, `abort`,
 //! `rollback` (`{n}`: load revision n into the candidate), `rollback-apply`
 //! (`{n}`: make revision n running at once, XR), `compare`, `save`,
@@ -216,6 +217,7 @@ const ACTIONS: &[&str] = &[
     "show-config",
     "show-candidate",
     "commit",
+    "commit-replace",
     "commit-confirmed-min",
     "commit-confirmed-sec",
     "commit-timer",

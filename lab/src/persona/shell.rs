@@ -94,6 +94,9 @@ pub struct PersonaCli {
     session: Option<String>,
     /// Private candidate of this session (IOS XR).
     private: Option<Node>,
+    /// What this session typed since entering configuration mode, alone
+    /// (IOS XR): `commit replace` makes it the whole configuration.
+    typed: Option<Node>,
     input: Input,
     ed: LineEditor,
     term_len: u16,
@@ -213,6 +216,7 @@ impl PersonaCli {
             ctx: Vec::new(),
             session: None,
             private: None,
+            typed: None,
             input: if persona.def.press_any_key.is_some() {
                 Input::AnyKey
             } else {
@@ -782,15 +786,18 @@ impl PersonaCli {
             // EOS: leaving a session keeps it pending (as on EOS); nothing to do.
         }
         self.private = None;
+        self.typed = None;
     }
 
     /// Runs the edit `f` on the configuration this session edits.
-    fn with_target<R>(&mut self, f: impl FnOnce(&mut Node) -> R) -> R {
+    fn with_target<R>(&mut self, mut f: impl FnMut(&mut Node) -> R) -> R {
         let model = self.commit_model();
         let mut st = self.dev.state();
         if model == "session" {
             let p = self.private.get_or_insert_with(|| st.running.clone());
-            return f(p);
+            let r = f(p);
+            f(self.typed.get_or_insert_with(Node::default));
+            return r;
         }
         if let Some(s) = &self.session {
             let running = st.running.clone();
@@ -812,6 +819,7 @@ impl PersonaCli {
         let user = self.info.username.clone();
         let model = self.commit_model();
         let private = self.private.take();
+        self.typed = None;
         let session = self.session.clone();
         let mut st = self.dev.state();
         let new = if let Some(p) = private {
@@ -872,6 +880,7 @@ impl PersonaCli {
                     self.ctx.clear();
                 } else if answer.eq_ignore_ascii_case("no") || answer.eq_ignore_ascii_case("n") {
                     self.private = None;
+                    self.typed = None;
                     self.mode = to;
                     self.ctx.clear();
                 }
@@ -1067,6 +1076,7 @@ impl PersonaCli {
                 )
             }
             "commit"
+            | "commit-replace"
             | "commit-check"
             | "commit-confirmed-min"
             | "commit-confirmed-sec"
@@ -1089,6 +1099,11 @@ impl PersonaCli {
                     }
                     _ => None,
                 };
+                if action == "commit-replace" {
+                    // IOS XR `commit replace`: what this session typed
+                    // becomes the whole configuration.
+                    self.private = Some(self.typed.take().unwrap_or_default());
+                }
                 let old = self.dev.state().running.clone();
                 let comment = args.get("comment").cloned().unwrap_or_default();
                 self.commit(&comment)?;
@@ -1117,6 +1132,7 @@ impl PersonaCli {
                     self.dev.state().sessions.remove(&s);
                 } else if model == "session" {
                     self.private = None;
+                    self.typed = None;
                 } else {
                     self.dev.state().candidate = None;
                 }
@@ -1141,7 +1157,7 @@ impl PersonaCli {
                     let user = self.info.username.clone();
                     self.dev.state().commit_config(rev, &user, "rollback");
                 } else {
-                    self.with_target(|t| *t = rev);
+                    self.with_target(|t| *t = rev.clone());
                 }
                 self.output(
                     c,
@@ -1398,7 +1414,7 @@ impl PersonaCli {
             }
             "override" | "replace" => {
                 let parsed = parse_config(p, text);
-                self.with_target(|n| *n = parsed);
+                self.with_target(|n| *n = parsed.clone());
             }
             _ => {
                 let parsed = parse_config(p, text);
@@ -1458,6 +1474,19 @@ impl PersonaCli {
             format!("{kw} {rest}")
         };
         let is_local = local.contains(&kw);
+        let in_inner = |k: &str| {
+            [&cfg.block_words, &cfg.subsections]
+                .iter()
+                .any(|m| m.get(k).is_some_and(|w| w.contains(&kw)))
+        };
+        let inner_kw = if self.ctx.len() > 1 && !in_inner(&inner_kw) && in_inner(&top_kw) {
+            // A word of the enclosing block typed in a sub-block (`neighbor`
+            // after `address-family` under `router bgp`) leaves the sub-block.
+            self.ctx.truncate(1);
+            top_kw.clone()
+        } else {
+            inner_kw
+        };
         let opens_sub = !self.ctx.is_empty()
             && cfg
                 .subsections
@@ -2563,6 +2592,38 @@ mod tests {
         let out = run(&mut c, "rollback configuration last 1");
         assert!(out.contains("successfully rolled back 1 commits"), "{out}");
         assert_eq!(dev.hostname(), "dev0");
+    }
+
+    #[test]
+    fn xr_commit_replace_asks_then_makes_the_typed_lines_the_whole_configuration() {
+        let dev = device("cisco_xr", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "configure terminal");
+        run(&mut c, "hostname pe9");
+        run(&mut c, "ntp");
+        run(&mut c, " server 192.0.2.7");
+        run(&mut c, "exit");
+        let out = run(&mut c, "commit replace");
+        assert!(out.ends_with("Do you wish to proceed? [no]: "), "{out:?}");
+        assert_eq!(
+            dev.hostname(),
+            "dev0",
+            "nothing committed before the answer"
+        );
+        run(&mut c, "yes");
+        run(&mut c, "end");
+        let running = running_of(&dev, "show running-config");
+        assert!(running.contains("hostname pe9\n"), "{running}");
+        assert!(running.contains("ntp\n server 192.0.2.7\n"), "{running}");
+        assert!(!running.contains("interface "), "replaced whole: {running}");
+        // A refused line leaves the target; `clear` drops it.
+        run(&mut c, "configure terminal");
+        run(&mut c, "hostname pe10");
+        assert!(run(&mut c, "bogus line here").contains("% Invalid input"));
+        run(&mut c, "clear");
+        let out = run(&mut c, "end");
+        assert!(out.ends_with(":pe9#"), "nothing left to commit: {out:?}");
+        assert_eq!(dev.hostname(), "pe9");
     }
 
     #[test]
