@@ -555,6 +555,10 @@ async fn run_device(
         env.connectivity.clone(),
         limits,
     );
+    // Each kind of job's state boxed on its own: the device's future then
+    // holds the state of the job it runs, not room for the largest of them
+    // (configuration changes need tens of kilobytes; a workflow far less),
+    // and a thousand devices in flight hold a thousand of them.
     match job {
         Job::Exec { commands, options } => {
             // The driver's manifest says whether its commands may go over
@@ -564,20 +568,27 @@ async fn run_device(
                 .get(host.platform.as_deref().unwrap_or_default())
                 .is_some_and(|dp| dp.driver.bundle.manifest.exec_api.is_some())
                 && matches!(crate::transport::http::Endpoint::of(host), Ok(Some(_)));
-            let result = exec::exec(&mut ctx, commands, options, over_api, &driver_name).await;
+            let result = Box::pin(exec::exec(
+                &mut ctx,
+                commands,
+                options,
+                over_api,
+                &driver_name,
+            ))
+            .await;
             ctx.close().await;
             Ok(result)
         }
-        Job::Workflow { plugin, params } => run_workflow(env, plugin, params, host, ctx)
+        Job::Workflow { plugin, params } => Box::pin(run_workflow(env, plugin, params, host, ctx))
             .await
             .map(|v| (v, None)),
         Job::Config(op) => {
-            let result = crate::config::on_device(&mut ctx, host, op).await;
+            let result = Box::pin(crate::config::on_device(&mut ctx, host, op)).await;
             ctx.close().await;
             result.map(|v| (v, None))
         }
         Job::Get { getters } => {
-            let result = get_all(&mut ctx, getters).await;
+            let result = Box::pin(get_all(&mut ctx, getters)).await;
             ctx.close().await;
             Ok(result)
         }
