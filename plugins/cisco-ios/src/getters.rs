@@ -52,7 +52,6 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show bgp all summary"],
         build: bgp_neighbors,
     },
-    // IOS-XE only (last: classic IOS gets the table without it).
     Getter {
         name: "environment",
         commands: &[
@@ -64,14 +63,9 @@ pub const GETTERS: &[Getter] = &[
     },
 ];
 
-/// The getter table of `platform`: `environment` on IOS-XE only, whose
-/// `show environment all` formats are known (classic IOS prints one per
-/// hardware family, and virtual IOSv has none).
-pub fn table(platform: &str) -> &'static [Getter] {
-    match platform {
-        "cisco_ios" => &GETTERS[..GETTERS.len() - 1],
-        _ => GETTERS,
-    }
+/// The getter table of `platform` (IOS and IOS-XE answer the same getters).
+pub fn table(_platform: &str) -> &'static [Getter] {
+    GETTERS
 }
 
 const ERRORS: &[&str] = &[
@@ -208,7 +202,10 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
     )
 }
 
-/// IOS-XE `show environment all` in its two forms: Catalyst switches (`Switch
+/// `show environment all` of classic Catalyst switches (2960: `FAN is OK`,
+/// `Temperature Value: 28 Degree Celsius`, `POWER is OK`; 3750: a supply
+/// table, `1 Built-in Good`; IOSv has no monitor and refuses the command:
+/// no sensors) and of IOS-XE in its two forms: Catalyst switches (`Switch
 /// 1 FAN 1 is OK`, `Inlet Temperature Value: 32 Degree Celsius` with its
 /// `Yellow Threshold` and `Red Threshold`, a supply table `SW PID Serial#
 /// Status Sys-Pwr PoE-Pwr Watts`) and routers (ISR 4000, ASR 1000, CSR:
@@ -227,8 +224,18 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
         ("show processes cpu | include CPU utilization", cpu),
         ("show memory statistics", memory),
     ] {
+        // A router without an environment monitor (IOSv) refuses the
+        // command: no sensors, as NAPALM reports it; CPU and memory remain.
+        if c.starts_with("show environment") && o.contains("% Invalid input") {
+            continue;
+        }
         check(c, o, ERRORS)?;
     }
+    let env: &str = if env.contains("% Invalid input") {
+        ""
+    } else {
+        env
+    };
     let mut e = Environment::default();
     let mut switch = String::new();
     // A Catalyst temperature: name, value, yellow and red thresholds.
@@ -254,7 +261,11 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
             && name.contains("FAN")
         {
             e.fan(name, state.trim() == "OK");
-        } else if let Some((name, rest)) = t.split_once(" Temperature Value:") {
+        } else if let Some((name, rest)) = t
+            .split_once(" Temperature Value:")
+            // Classic Catalyst (2960, 3750): one unnamed system sensor.
+            .or_else(|| t.strip_prefix("Temperature Value:").map(|r| ("System", r)))
+        {
             flush(&mut e, temp.take());
             let name = if switch.is_empty() {
                 name.to_string()
@@ -270,6 +281,9 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
             if let Some(t2) = temp.as_mut() {
                 t2.3 = number(t.split_once(':').map_or("", |(_, v)| v));
             }
+        } else if let Some(state) = t.strip_prefix("POWER is ") {
+            // Classic 2960: the built-in supply as one status line.
+            e.power("POWER", state.trim() == "OK", -1.0, -1.0);
         } else if w.first() == Some(&"SW") && w.get(1) == Some(&"PID") {
             supplies = true;
         } else if supplies && !t.starts_with("--") {
@@ -278,8 +292,12 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
             } else if t.contains("Not Present") {
                 e.power(w[0], false, -1.0, -1.0);
             } else if w.len() >= 7 {
-                let capacity = w[w.len() - 1].parse().unwrap_or(-1.0);
+                // Watts: `715`, or `350/0` (system/PoE) on a 3750-X.
+                let capacity = number(w[w.len() - 1]).unwrap_or(-1.0);
                 e.power(w[0], w[3] == "OK", capacity, -1.0);
+            } else if w.len() == 3 && w[1] == "Built-in" {
+                // Classic 3750 fixed supply: `1   Built-in   Good`.
+                e.power(w[0], w[2] == "Good", -1.0, -1.0);
             }
         } else if t.contains("Current State") && t.contains("Reading") {
             // Router sensor table: columns from its header.
