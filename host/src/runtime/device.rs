@@ -256,12 +256,27 @@ impl DeviceContext {
             .with_driver(&dp, async |d| d.getter_commands(&platform, getter).await)
             .await?;
         let mut outputs = Vec::with_capacity(commands.len());
+        let mut refused = None;
         for command in commands {
-            let output = self.send_command(&command, &Default::default()).await?;
-            outputs.push((command, output));
+            match self.send_command(&command, &Default::default()).await {
+                Ok(output) => outputs.push((command, output)),
+                // The refusal goes to the driver, which may read it as "not
+                // on this model" (IOSv has no environment monitor); if it
+                // cannot, the refusal stands.
+                Err(e) if e.class == ErrorClass::RejectedCommand => {
+                    outputs.push((command, e.message.clone()));
+                    refused.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
         }
-        self.with_driver(&dp, async |d| d.getter(&platform, getter, &outputs).await)
-            .await
+        let answer = self
+            .with_driver(&dp, async |d| d.getter(&platform, getter, &outputs).await)
+            .await;
+        match (answer, refused) {
+            (Err(_), Some(e)) => Err(e),
+            (answer, _) => answer,
+        }
     }
 
     /// The getters the device's driver answers on its platform.
