@@ -2124,13 +2124,29 @@ mod tests {
                             };
                             let f = &dev.facts;
                             let psus_ok = f.psus.iter().filter(|p| p.ok).count();
+                            // A virtual model (VM-Series, FortiGate-VM) has no
+                            // monitor: no sensor at all, CPU and memory still read.
+                            let virtual_model =
+                                f.model_extra.get("sensors").is_some_and(|s| s == "none");
+                            let sensors = count("temperature") + count("fans") + count("power");
+                            if virtual_model && sensors != 0 {
+                                failures.push(format!(
+                                    "{} {} has no sensors, environment shows {sensors}: {v}",
+                                    d.platform, f.model
+                                ));
+                            }
                             let problems = [
                                 (
-                                    f.temps.iter().all(|t| temps.contains(&f64::from(t.value))),
+                                    virtual_model
+                                        || f.temps
+                                            .iter()
+                                            .all(|t| temps.contains(&f64::from(t.value))),
                                     "temperatures",
                                 ),
                                 (
-                                    (count("fans"), ok("fans")) == (f.fans.len(), f.fans.len()),
+                                    virtual_model
+                                        || (count("fans"), ok("fans"))
+                                            == (f.fans.len(), f.fans.len()),
                                     "fans",
                                 ),
                                 (

@@ -218,15 +218,15 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
 /// Model Capacity … Output-Power Status`) and `show processes top once`
 /// (`%Cpu(s): … 93.3 id`, `KiB Mem : N total, N free, N used`).
 fn environment(out: &[&str]) -> Result<Value, ParseError> {
-    use netrun_plugin_netrun_platforms::getters::env::{Environment, number};
-    let [temperature, cooling, power, top] = out else {
+    use netrun_plugin_netrun_platforms::getters::env::Environment;
+    let [temperature, cooling, power, top_output] = out else {
         return Err(napalm::missing("show environment temperature", "outputs"));
     };
     for (c, o) in [
         ("show environment temperature", temperature),
         ("show environment cooling", cooling),
         ("show environment power", power),
-        ("show processes top once", top),
+        ("show processes top once", top_output),
     ] {
         check(c, o, ERRORS)?;
     }
@@ -275,25 +275,6 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
         };
         e.power(w[0], ok, capacity, output);
     }
-    let top = napalm::lines(top);
-    if let Some(idle) = top.iter().find_map(|l| {
-        let (_, rest) = l.split_once("%Cpu(s):")?;
-        let (before, _) = rest.split_once(" id")?;
-        number(before.rsplit(',').next()?)
-    }) {
-        e.cpu(0, ((100.0 - idle) * 10.0).round() / 10.0);
-    }
-    // `KiB Mem :  8004756 total,  3150188 free,  2604784 used, …`.
-    if let Some(mem) = top.iter().find_map(|l| l.split_once("KiB Mem")) {
-        let field = |key: &str| {
-            mem.1
-                .split(',')
-                .find(|p| p.trim_end().ends_with(key))
-                .and_then(number)
-        };
-        if let (Some(total), Some(used)) = (field("total"), field("used")) {
-            e.memory(total as i64 * 1024, used as i64 * 1024);
-        }
-    }
+    e.top(&napalm::lines(top_output));
     Ok(e.json())
 }

@@ -202,10 +202,21 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
     )
 }
 
+/// An ISR fan line: `Fan  1 Normal` (1900/2800/2900) or `Fan 1 OK, Low speed
+/// setting` (3900), as its name (`Fan 1`); not `Fan Speed is Normal`.
+fn isr_fan(words: &[&str]) -> Option<String> {
+    (words.len() >= 3 && words[0] == "Fan" && words[1].parse::<u32>().is_ok())
+        .then(|| format!("Fan {}", words[1]))
+}
+
 /// `show environment all` of classic Catalyst switches (2960: `FAN is OK`,
 /// `Temperature Value: 28 Degree Celsius`, `POWER is OK`; 3750: a supply
-/// table, `1 Built-in Good`; IOSv has no monitor and refuses the command:
-/// no sensors) and of IOS-XE in its two forms: Catalyst switches (`Switch
+/// table, `1 Built-in Good`; ISR G1/G2 routers: `SYS PS1 is present.` with
+/// its status lines, `Fan  1 Normal`, `Internal-ambient temperature = 25,
+/// Normal`, and on the 3900 `Internal Power Supply 1 12V Output Status:
+/// Normal`, `Fan 1 OK, Low speed setting`, `CPU temperature: 50 Celsius,
+/// Normal`; IOSv has no monitor and refuses the command: no sensors) and of
+/// IOS-XE in its two forms: Catalyst switches (`Switch
 /// 1 FAN 1 is OK`, `Inlet Temperature Value: 32 Degree Celsius` with its
 /// `Yellow Threshold` and `Red Threshold`, a supply table `SW PID Serial#
 /// Status Sys-Pwr PoE-Pwr Watts`) and routers (ISR 4000, ASR 1000, CSR:
@@ -251,6 +262,7 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
         }
     };
     let mut supplies = false;
+    let mut isr_supply: Option<String> = None;
     let mut columns: Option<Vec<Option<usize>>> = None;
     for line in napalm::lines(env) {
         let t = line.trim();
@@ -273,6 +285,47 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
                 format!("{switch} {name}")
             };
             temp = number(rest).map(|c| (name, c, None, None));
+        } else if let Some((name, rest)) = t
+            .split_once(" temperature = ")
+            .or_else(|| t.split_once(" temperature: "))
+            .filter(|(n, _)| !n.contains("warning"))
+            && let Some(c) = number(rest)
+        {
+            // ISR G1/G2 (1900, 2800, 2900): `Internal-ambient temperature =
+            // 25, Normal`; 3900: `CPU temperature: 50 Celsius, Normal`.
+            let state = rest.rsplit(',').next().unwrap_or("").trim();
+            let critical = ["Critical", "Shutdown"].iter().any(|s| state.contains(s));
+            e.temperature(name.trim(), c, state != "Normal", critical);
+        } else if let Some(fan) = isr_fan(&w) {
+            e.fan(
+                &fan,
+                w[2].trim_end_matches(',') == "Normal" || w[2].starts_with("OK"),
+            );
+        } else if let Some((supply, state)) = t.split_once(" is ")
+            && supply.split_whitespace().last().is_some_and(|w| {
+                w.len() > 2 && w.starts_with("PS") && w[2..].bytes().all(|b| b.is_ascii_digit())
+            })
+        {
+            // `SYS PS1 is present.`; its status lines follow.
+            let ok = state.trim_end_matches('.') == "present";
+            e.power(supply, ok, -1.0, -1.0);
+            isr_supply = ok.then(|| supply.to_string());
+        } else if let Some((_, state)) = t.split_once(" status: ")
+            && let Some(supply) = &isr_supply
+            && state.trim() != "Normal"
+        {
+            // `Input Voltage status: Fail` under a present supply.
+            e.power(supply, false, -1.0, -1.0);
+        } else if let Some(rest) = t.strip_prefix("Internal Power Supply ")
+            && let Some((n, state)) = rest.split_once(" 12V Output Status:")
+        {
+            // 3900: `Internal Power Supply 1 12V Output Status: Normal`.
+            e.power(
+                &format!("Internal Power Supply {n}"),
+                state.trim() == "Normal",
+                -1.0,
+                -1.0,
+            );
         } else if t.starts_with("Yellow Threshold") {
             if let Some(t2) = temp.as_mut() {
                 t2.2 = number(t.split_once(':').map_or("", |(_, v)| v));

@@ -65,6 +65,17 @@ impl Environment {
         (self.available_ram, self.used_ram) = (total, used);
     }
 
+    /// CPU and memory from a `top` snapshot (see [`top`]).
+    pub fn top(&mut self, lines: &[&str]) {
+        let (cpu, memory) = top(lines);
+        if let Some(u) = cpu {
+            self.cpu(0, u);
+        }
+        if let Some((total, used)) = memory {
+            self.memory(total, used);
+        }
+    }
+
     /// The result.
     pub fn json(self) -> Value {
         json!({
@@ -97,6 +108,55 @@ pub fn after(lines: &[&str], key: &str) -> Option<f64> {
         .find_map(|l| l.split_once(key).and_then(|(_, rest)| number(rest)))
 }
 
+/// The output of a sensor command, or nothing where the device refused it
+/// (a model without that monitor: IOSv, VM-Series, FortiGate-VM): no
+/// sensors, as NAPALM reports them, while CPU and memory are still read.
+pub fn unless_refused<'a>(output: &'a str, errors: &[&str]) -> &'a str {
+    if output.lines().any(|l| errors.iter().any(|e| l.contains(e))) {
+        ""
+    } else {
+        output
+    }
+}
+
+/// CPU use (percent, 100 less the idle share) and memory (total and used
+/// bytes) from one `top` snapshot, in every procps form network OSes print:
+/// `%Cpu(s): 11.6 us, … 84.0 id,` or `Cpu(s):  9.3%us, … 85.7%id,`; `KiB
+/// Mem : N total, N free, N used, …`, `KiB Mem:  N total,  N used, …`,
+/// `MiB Mem :  6916.2 total, …` or `Mem:  4053712k total,  3981672k used, …`.
+pub fn top(lines: &[&str]) -> (Option<f64>, Option<(i64, i64)>) {
+    let cpu = lines.iter().find_map(|l| {
+        let (_, rest) = l.split_once("Cpu(s):")?;
+        let idle = rest.split(',').find(|p| p.trim_end().ends_with("id"))?;
+        number(idle).map(|i| ((100.0 - i) * 10.0).round() / 10.0)
+    });
+    let memory = lines.iter().find_map(|l| {
+        let t = l.trim_start();
+        let unit: f64 = if t.starts_with("KiB Mem") {
+            1024.0
+        } else if t.starts_with("MiB Mem") {
+            1048576.0
+        } else if t.starts_with("GiB Mem") {
+            1073741824.0
+        } else if t.starts_with("Mem:") {
+            // Old procps: `4053712k total`.
+            1024.0
+        } else {
+            return None;
+        };
+        let (_, fields) = t.split_once(':')?;
+        let field = |key: &str| {
+            fields
+                .split(',')
+                .find(|p| p.split_whitespace().nth(1) == Some(key))
+                .and_then(number)
+        };
+        let (total, used) = (field("total")?, field("used")?);
+        Some(((total * unit) as i64, (used * unit) as i64))
+    });
+    (cpu, memory)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +168,42 @@ mod tests {
         assert_eq!(number("16400084K total"), Some(16_400_084.0));
         assert_eq!(number("-3 C"), Some(-3.0));
         assert_eq!(number("N/A"), None);
+    }
+
+    #[test]
+    fn top_in_every_procps_form() {
+        let new = [
+            "%Cpu(s): 11.6 us,  3.7 sy,  0.5 ni, 84.0 id,  0.1 wa,  0.0 hi,  0.1 si,  0.0 st",
+            "KiB Mem :  8145408 total,  3472348 free,  2650224 used,  2022836 buff/cache",
+        ];
+        assert_eq!(
+            top(&new),
+            (Some(16.0), Some((8145408 * 1024, 2650224 * 1024)))
+        );
+        let jessie = ["KiB Mem:   3998588 total,  2089752 used,  1908836 free,   146540 buffers"];
+        assert_eq!(top(&jessie).1, Some((3998588 * 1024, 2089752 * 1024)));
+        let old = [
+            "Cpu(s):  9.3%us,  3.5%sy,  0.6%ni, 85.7%id,  0.7%wa,  0.0%hi,  0.2%si,  0.0%st",
+            "Mem:   4053712k total,  3981672k used,    72040k free,   179056k buffers",
+            "Swap:  2008084k total,   656396k used,  1351688k free,  1245704k cached",
+        ];
+        assert_eq!(
+            top(&old),
+            (Some(14.3), Some((4053712 * 1024, 3981672 * 1024)))
+        );
+        let mib = ["MiB Mem :   6916.5 total,    258.7 free,   3786.0 used,   2871.3 buff/cache"];
+        assert_eq!(top(&mib).1, Some((7252475904, 3969908736)));
+        assert_eq!(top(&["KiB Swap: 0 total, 0 free, 0 used."]), (None, None));
+    }
+
+    #[test]
+    fn a_refused_sensor_command_reads_as_no_sensors() {
+        let errors = &["% Invalid input"];
+        assert_eq!(
+            unless_refused("% Invalid input detected at '^'", errors),
+            ""
+        );
+        assert_eq!(unless_refused("FAN is OK", errors), "FAN is OK");
     }
 
     #[test]

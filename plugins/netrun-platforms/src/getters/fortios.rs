@@ -36,6 +36,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["get router info bgp summary"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &["execute sensor list", "get system performance status"],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &["Unknown action 0", "command parse error", "Command fail."];
@@ -182,4 +187,85 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
 /// identifier A, local AS number N`, `Neighbor V AS … State/PfxRcd`).
 fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     super::bgp::cisco_summary("get router info bgp summary", out[0], ERRORS)
+}
+
+/// Whether a FortiGate sensor name is a temperature: `CPU ON-DIE Temp`,
+/// `PS1 Temp 1`, `CPU DTS0`, `LM75 U79`, thermal diodes `TD1`, `TR3`, `TS2`.
+fn is_temperature(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let diode = upper.len() >= 3
+        && upper.starts_with('T')
+        && matches!(upper.as_bytes()[1], b'D' | b'R' | b'S')
+        && upper[2..].chars().all(|c| c.is_ascii_digit());
+    diode
+        || [
+            "TEMP", "DTS", "LM75", "THERMAL", "INLET", "OUTLET", "AMBIENT",
+        ]
+        .iter()
+        .any(|k| upper.contains(k))
+}
+
+/// `execute sensor list`: rows `12 CPU ON-DIE Temp  alarm=0  value=58
+/// threshold_status=0`; fans hold `Fan`/`FAN` in their name, supplies are
+/// `PS1 Status` (`(not detected)` when missing), voltage rails are left out,
+/// as is a sensor without a reading. A sensor in alarm is critical, one past
+/// a threshold alerting. FortiGate-VM and small desktops print no sensors or
+/// refuse the command. `get system performance status`: `CPU states: …
+/// 97% idle …`; `Memory: 2055904k total, 997440k used (48.5%), …` (6.2 and
+/// later; 6.0 prints only `Memory states: 48% used`, no byte count).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number, unless_refused};
+    let [sensors, performance] = out else {
+        return Err(missing("execute sensor list", "outputs"));
+    };
+    check("get system performance status", performance, ERRORS)?;
+    let mut e = Environment::default();
+    for line in lines(unless_refused(sensors, ERRORS)) {
+        let Some((head, rest)) = line.split_once(" alarm=") else {
+            continue;
+        };
+        let name = head
+            .trim()
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim();
+        let field = |key: &str| {
+            rest.split_whitespace()
+                .find_map(|w| w.strip_prefix(key))
+                .and_then(number)
+        };
+        let alarm = number(rest).is_some_and(|a| a != 0.0);
+        let value = field("value=");
+        let upper = name.to_ascii_uppercase();
+        if let Some(supply) = upper
+            .strip_suffix(" STATUS")
+            .filter(|s| s.starts_with("PS"))
+        {
+            e.power(supply, !alarm && !rest.contains("not detected"), -1.0, -1.0);
+        } else if upper.contains("FAN") {
+            if value.is_some() {
+                e.fan(name, !alarm);
+            }
+        } else if is_temperature(name)
+            && let Some(c) = value
+        {
+            let past = field("threshold_status=").is_some_and(|t| t != 0.0);
+            e.temperature(name, c, alarm || past, alarm);
+        }
+    }
+    let perf = lines(performance);
+    if let Some(idle) = perf.iter().find_map(|l| {
+        let rest = l.strip_prefix("CPU states:")?;
+        let (before, _) = rest.split_once("% idle")?;
+        number(before.rsplit(' ').next()?)
+    }) {
+        e.cpu(0, 100.0 - idle);
+    }
+    // `Memory: 2055904k total, 997440k used (48.5%), …`.
+    if let Some(m) = perf.iter().find_map(|l| l.strip_prefix("Memory:"))
+        && let Some((total, rest)) = m.split_once("total,")
+        && let (Some(total), Some(used)) = (number(total), number(rest))
+    {
+        e.memory(total as i64 * 1024, used as i64 * 1024);
+    }
+    Ok(e.json())
 }

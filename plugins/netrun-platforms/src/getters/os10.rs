@@ -31,6 +31,15 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show ip bgp summary"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "show environment",
+            "show system",
+            "show processes node-id 1",
+        ],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &["% Error:"];
@@ -209,4 +218,91 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         });
     }
     Ok(n.json())
+}
+
+/// `show environment` (the `Thermal sensors` table: unit, sensor id,
+/// sensor name, °C; OS10 prints no thresholds, so none is in alert; where
+/// only the unit table is printed, one temperature per unit), `show system`
+/// (`-- Power Supplies --` rows `1  up  AC  NORMAL  1  13312  up`, a failed
+/// or missing supply as `2  fail`; `-- Fan Status --` rows `1  up  NORMAL
+/// 1  13195  up`, further fans of a tray on lines of their own, `2  13151
+/// up`) and `show processes node-id 1` (a `top` snapshot).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number};
+    let [env, system, processes] = out else {
+        return Err(missing("show environment", "outputs"));
+    };
+    check("show environment", env, ERRORS)?;
+    check("show system", system, ERRORS)?;
+    check("show processes node-id 1", processes, ERRORS)?;
+    let mut e = Environment::default();
+    let mut sensors = false;
+    let mut units = Vec::new();
+    for line in lines(env) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if line.trim_start().starts_with("Thermal sensors") {
+            sensors = true;
+        } else if w.len() >= 4
+            && w[0].parse::<u32>().is_ok()
+            && w[1].parse::<u32>().is_ok()
+            && sensors
+            && let Some(c) = number(w[w.len() - 1])
+        {
+            let name = w[2..w.len() - 1].join(" ");
+            let name = if w[0] == "1" {
+                name
+            } else {
+                format!("Unit {} {name}", w[0])
+            };
+            e.temperature(&name, c, false, false);
+        } else if !sensors
+            && w.len() == 3
+            && w[0].parse::<u32>().is_ok()
+            && let Some(c) = number(w[2])
+        {
+            units.push((format!("Unit {}", w[0]), c));
+        }
+    }
+    if !sensors {
+        for (name, c) in units {
+            e.temperature(&name, c, false, false);
+        }
+    }
+    let mut section = "";
+    let mut tray = String::new();
+    for line in lines(system) {
+        let t = line.trim();
+        if t.starts_with("-- ") {
+            section = t;
+            continue;
+        }
+        let w: Vec<&str> = t.split_whitespace().collect();
+        if w.is_empty() || w[0].parse::<u32>().is_err() {
+            continue;
+        }
+        if section.starts_with("-- Power Supplies") && w.len() != 3 {
+            e.power(
+                &format!("PSU {}", w[0]),
+                w.get(1) == Some(&"up"),
+                -1.0,
+                -1.0,
+            );
+        } else if section.starts_with("-- Fan Status") {
+            match w.len() {
+                // Tray, status, airflow, fan, speed, fan status.
+                6.. => {
+                    tray = w[0].to_string();
+                    e.fan(&format!("FanTray {} Fan {}", w[0], w[3]), w[5] == "up");
+                }
+                // Another fan of the tray above: fan, speed, status.
+                3 if !tray.is_empty() => {
+                    e.fan(&format!("FanTray {tray} Fan {}", w[0]), w[2] == "up")
+                }
+                // A tray that failed or is missing: `3  not-present`.
+                _ => e.fan(&format!("FanTray {}", w[0]), false),
+            }
+        }
+    }
+    e.top(&lines(processes));
+    Ok(e.json())
 }

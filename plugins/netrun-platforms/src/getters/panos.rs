@@ -31,6 +31,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show routing protocol bgp peer"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &["show system environmentals", "show system resources"],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &["Invalid syntax.", "Unknown command:", "Server error :"];
@@ -256,4 +261,68 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         n.add(p);
     }
     Ok(n.json())
+}
+
+/// `show system environmentals`: sections headed `----------Thermal----------`
+/// (rows `slot description alarm °C min max`), `Fan Speed` (`slot
+/// description alarm rpm min`), `Power` (voltage rails, not supplies) and
+/// `Power Supplies` (`slot description` then `Inserted` and `Alarm` in the
+/// order of the section's header); the slot is `1` or `S1`. A sensor in
+/// alarm is alerting, and critical at or past its maximum. VM-Series has no
+/// sensors (empty output, or a refusal). `show system resources` is a
+/// `top` snapshot of the management plane.
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, unless_refused};
+    let [env, resources] = out else {
+        return Err(missing("show system environmentals", "outputs"));
+    };
+    check("show system resources", resources, ERRORS)?;
+    let mut e = Environment::default();
+    let mut section = String::new();
+    let mut inserted_first = true;
+    let truth = |w: &str| w.eq_ignore_ascii_case("true");
+    for line in lines(unless_refused(env, ERRORS)) {
+        let t = line.trim();
+        if t.starts_with("---") {
+            section = t.trim_matches('-').trim().to_ascii_lowercase();
+            continue;
+        }
+        let w: Vec<&str> = t.split_whitespace().collect();
+        if w.first() == Some(&"Slot") {
+            let at = |k: &str| w.iter().position(|x| *x == k);
+            inserted_first = at("Inserted") < at("Alarm");
+            continue;
+        }
+        let n = w.len();
+        let slot = w.first().is_some_and(|s| {
+            s.trim_start_matches('S')
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        });
+        if !slot || n < 4 {
+            continue;
+        }
+        let num = |i: usize| w[i].parse::<f64>().ok();
+        match section.as_str() {
+            "thermal" if n >= 6 => {
+                if let (Some(c), Some(max)) = (num(n - 3), num(n - 1)) {
+                    let alarm = truth(w[n - 4]);
+                    e.temperature(&w[1..n - 4].join(" "), c, alarm, alarm && c >= max);
+                }
+            }
+            "fan speed" if n >= 5 => e.fan(&w[1..n - 3].join(" "), !truth(w[n - 3])),
+            "power supplies" => {
+                let (inserted, alarm) = if inserted_first {
+                    (w[n - 2], w[n - 1])
+                } else {
+                    (w[n - 1], w[n - 2])
+                };
+                let ok = truth(inserted) && !truth(alarm);
+                e.power(&w[1..n - 2].join(" "), ok, -1.0, -1.0);
+            }
+            _ => {}
+        }
+    }
+    e.top(&lines(resources));
+    Ok(e.json())
 }

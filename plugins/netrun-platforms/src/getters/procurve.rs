@@ -35,6 +35,17 @@ pub const AOSCX: &[Getter] = &[
         commands: &["show bgp ipv4 unicast summary"],
         build: aoscx_bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "show environment fan",
+            "show environment temperature",
+            "show environment power-supply",
+            "show system resource-utilization",
+            "top memory",
+        ],
+        build: aoscx_environment,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -302,4 +313,81 @@ fn aoscx_bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(n.json())
+}
+
+/// AOS-CX `show environment fan` (rows of the `Fan information` table,
+/// `1/1  N/A  N/A  slow  front-to-back  ok  6125`, whatever its first
+/// columns; the `Fan tray information` table above it on chassis is not
+/// fans), `show environment temperature` (`1/1-CPU  management-module
+/// 46.00 C  normal`), `show environment power-supply` (`1/1  JL085A
+/// CN9CKKW2TM  OK  [AC  100-240V]  250`, `Absent`, `Input fault`),
+/// `show system resource-utilization` (`CPU usage(%): 20`) and `top memory`
+/// (`KiB Mem : N total, …`: the only place AOS-CX prints memory in bytes).
+/// A switch without a monitor (the virtual AOS-CX) refuses the environment
+/// commands: no sensors.
+fn aoscx_environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, after, top, unless_refused};
+    let [fans, temperature, power, resources, memory] = out else {
+        return Err(missing("show environment fan", "outputs"));
+    };
+    check("show system resource-utilization", resources, ERRORS)?;
+    let mut e = Environment::default();
+    let row = |l: &str| -> Option<Vec<String>> {
+        let w: Vec<String> = l.split_whitespace().map(String::from).collect();
+        let first = w.first()?;
+        (first.starts_with(|c: char| c.is_ascii_digit()) && w.len() >= 3).then_some(w)
+    };
+    let mut trays = false;
+    for line in lines(unless_refused(fans, ERRORS)) {
+        let t = line.trim();
+        if t.starts_with("Fan tray information") {
+            trays = true;
+        } else if t.starts_with("Fan information") {
+            trays = false;
+        } else if !trays && let Some(w) = row(t) {
+            // Status is last, or before the RPM (an empty slot has none).
+            let status = match w.last() {
+                Some(l) if l.parse::<u32>().is_ok() => &w[w.len() - 2],
+                Some(l) => l,
+                None => continue,
+            };
+            e.fan(&w[0], status == "ok");
+        }
+    }
+    for line in lines(unless_refused(temperature, ERRORS)) {
+        let Some(w) = row(line.trim()) else { continue };
+        let Some(c) = w
+            .windows(2)
+            .find(|p| p[1] == "C")
+            .and_then(|p| p[0].parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let status = w[w.len() - 1].as_str();
+        e.temperature(
+            &w[0],
+            c,
+            status != "normal",
+            matches!(status, "critical" | "emergency" | "low_critical"),
+        );
+    }
+    for line in lines(unless_refused(power, ERRORS)) {
+        let Some(w) = row(line.trim()) else { continue };
+        // Member/slot, product, serial, status (`OK`, `OK*`, `Absent`,
+        // `Input fault`), [input type, voltage range], maximum watts.
+        if w.len() < 5 || !w[0].contains('/') {
+            continue;
+        }
+        let capacity = w[w.len() - 1].parse::<f64>().unwrap_or(-1.0);
+        e.power(&w[0], w[3].starts_with("OK"), capacity, -1.0);
+    }
+    if let Some(u) = after(&lines(resources), "CPU usage(%)") {
+        e.cpu(0, u);
+    }
+    // `top memory` may be missing on a simulator or refused to a role: then
+    // memory stays unknown (the percent alone is no byte count).
+    if let (_, Some((total, used))) = top(&lines(memory)) {
+        e.memory(total, used);
+    }
+    Ok(e.json())
 }
