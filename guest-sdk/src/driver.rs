@@ -105,6 +105,11 @@ pub enum ConfigStyle {
     Set,
     /// Flat lines, order matters.
     Flat,
+    /// Blocks opened and closed by words (FortiOS `config …`/`end`,
+    /// `edit …`/`next`); `set` holds one value per attribute, `unset` and
+    /// `delete` remove. Contract 0.2 has no such style: it travels as
+    /// `indented` with [`STYLE_BLOCKS_MARKER`] first in `abort`.
+    Blocks,
 }
 
 /// How the device rewrites an interface name typed in a section header into
@@ -127,6 +132,10 @@ pub struct InterfaceNaming {
 /// [`ConfigMechanics::cleanup`] steps in contract 0.2's `config-mechanics`
 /// record (which has no field of their own); never sent to a device.
 pub const CLEANUP_MARKER: &str = "{cleanup}";
+
+/// The step that, first in contract 0.2's `abort` steps, says the
+/// configuration is [`ConfigStyle::Blocks`]; never sent to a device.
+pub const STYLE_BLOCKS_MARKER: &str = "{style:blocks}";
 
 /// How the platform's configuration is read, changed, saved and rolled back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -356,14 +365,24 @@ impl From<Definition> for w::Definition {
                 show_startup: c.show_startup,
                 volatile: c.volatile,
                 style: match c.style {
-                    ConfigStyle::Indented => w::ConfigStyle::Indented,
+                    ConfigStyle::Indented | ConfigStyle::Blocks => w::ConfigStyle::Indented,
                     ConfigStyle::Set => w::ConfigStyle::Set,
                     ConfigStyle::Flat => w::ConfigStyle::Flat,
                 },
                 commit: steps(c.commit),
                 commit_confirmed: steps(c.commit_confirmed),
                 confirm: steps(c.confirm),
-                abort: steps(c.abort),
+                abort: {
+                    let mut abort = Vec::new();
+                    if c.style == ConfigStyle::Blocks {
+                        abort.push(w::Step {
+                            send: STYLE_BLOCKS_MARKER.to_string(),
+                            answers: Vec::new(),
+                        });
+                    }
+                    abort.extend(steps(c.abort));
+                    abort
+                },
                 checkpoint: steps(c.checkpoint),
                 rollback: {
                     let mut rollback = steps(c.rollback);

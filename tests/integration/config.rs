@@ -1167,6 +1167,161 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
     assert_eq!(leftovers(&lab), Vec::<String>::new());
 }
 
+/// FortiOS (`config`/`edit` blocks closed by `end`/`next`): a push types
+/// `set` lines inside their blocks and a second one sends nothing; a
+/// replace unsets the settings and deletes the entries the candidate lacks
+/// (never a `no …` line FortiOS would refuse) and a second replace changes
+/// nothing; a line the FortiGate refuses inside a block leaves the block
+/// with `abort` and restores the rollback point.
+#[tokio::test(flavor = "multi_thread")]
+async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() {
+    let (_lab, inv) = lab_of(0, &[("fortinet", 1)], "fortios-config-inv").await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let device = records[0]["device"].as_str().unwrap().to_string();
+    let backup = std::fs::read_to_string(backups.join(format!("{device}.cfg"))).unwrap();
+    assert!(
+        backup.contains("    config ntpserver\n        edit 1\n"),
+        "{backup}"
+    );
+
+    let merge = template(
+        home.path(),
+        "ntp.j2",
+        "config system ntp\n    config ntpserver\n        edit 2\n            set server 192.0.2.123\n        next\n    end\nend\n\
+         config system global\n    set timezone \"Europe/Paris\"\nend\n",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&merge)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = &records[0];
+    assert_eq!(r["data"]["changed"], true, "{r}");
+    assert_eq!(
+        r["data"]["commands"],
+        serde_json::json!([
+            "config system ntp",
+            "config ntpserver",
+            "edit 2",
+            "set server 192.0.2.123",
+            "next",
+            "end",
+            "end",
+            "config system global",
+            "set timezone \"Europe/Paris\"",
+            "end"
+        ]),
+        "{r}"
+    );
+    let diff = r["data"]["diff"].as_str().unwrap();
+    assert!(diff.contains("-    set timezone \"Etc/UTC\"\n"), "{r}");
+    assert!(r["data"].get("resend").is_none(), "{r}");
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&merge)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        records[0]["data"]["changed"], false,
+        "idempotent: {}",
+        records[0]
+    );
+    assert_eq!(records[0]["data"]["commands"], serde_json::json!([]));
+
+    // Replace with the backup, less the console block's setting and the
+    // static route, plus an SNMP location.
+    let wanted = backup
+        .replace("config system console\n    set output more\nend\n", "")
+        .replace("        set gateway 192.168.0.254\n", "")
+        + "config system snmp sysinfo\n    set location \"replaced\"\nend\n";
+    assert!(
+        !wanted.contains("set output more") && !wanted.contains("set gateway"),
+        "the backup holds what the test removes: {wanted}"
+    );
+    let replace = template(
+        home.path(),
+        "replace.j2",
+        &format!("{{% raw %}}{wanted}{{% endraw %}}"),
+    );
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&replace), "--replace"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = &records[0];
+    assert_eq!(r["data"]["replace"], "difference", "{r}");
+    assert_eq!(r["data"]["changed"], true, "{r}");
+    let commands: Vec<&str> = r["data"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for wanted in [
+        "unset output",
+        "delete 2",
+        "set timezone \"Etc/UTC\"",
+        "unset gateway",
+        "set location \"replaced\"",
+    ] {
+        assert!(commands.contains(&wanted), "{wanted}: {commands:?}");
+    }
+    assert!(
+        commands.iter().all(|c| !c.starts_with("no ")),
+        "FortiOS has no `no`: {commands:?}"
+    );
+    assert!(r["data"].get("replace_complete").is_none(), "{r}");
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let diff = records[0]["data"]["diff"].as_str().unwrap();
+    assert!(diff.contains("-    set output more\n"), "{diff}");
+    assert!(
+        diff.contains("-        set gateway 192.168.0.254\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("+    set location \"replaced\"\n"), "{diff}");
+    assert!(
+        !diff.contains("192.0.2.123"),
+        "the merged entry is gone: {diff}"
+    );
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&replace), "--replace"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        records[0]["data"]["changed"], false,
+        "idempotent: {}",
+        records[0]
+    );
+
+    // A line refused in the middle of a block, after a block that applied.
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let bad = template(
+        home.path(),
+        "bad.j2",
+        "config system global\n    set timezone \"Asia/Tokyo\"\nend\n\
+         config system interface\n    edit port1\n        set description \"x\"\n        bogus line here\n    next\nend\n",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&bad)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let msg = records[0]["error"]["message"].as_str().unwrap();
+    assert_eq!(records[0]["error"]["class"], "rejected-command", "{msg}");
+    assert!(
+        msg.contains("`bogus line here`") && msg.contains("command parse error before 'bogus'"),
+        "{msg}"
+    );
+    assert!(msg.contains("rolled back (device:netrun-"), "{msg}");
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(
+        records[0]["data"]["changed"], false,
+        "the applied block is undone too: {}",
+        records[0]
+    );
+}
+
 /// A platform with neither `replace` steps nor a rollback point on the
 /// device cannot replace: refused by name before anything is sent.
 #[tokio::test(flavor = "multi_thread")]
@@ -1322,6 +1477,12 @@ fn the_per_platform_table_in_the_docs_matches_the_platform_files() {
             }
         }
         let style = config["style"].as_str().unwrap_or("indented");
+        if style == "blocks" {
+            assert!(
+                row.contains("`unset`") && row.contains("`delete`") && !row.contains("`no"),
+                "{name}: a blocks platform removes with unset/delete: {row}"
+            );
+        }
         let replace = if !sends_of(config, "replace").is_empty() {
             "native: "
         } else if style != "flat" && !sends_of(config, "rollback").is_empty() {

@@ -56,7 +56,7 @@ pub async fn restore(
             if back.is_empty() {
                 return Ok(());
             }
-            send_lines(session, &back.commands, &mechanics.commit, None).await
+            send_lines(session, mechanics, &back.commands, &mechanics.commit, None).await
         }
     }
 }
@@ -311,7 +311,14 @@ impl Candidate {
         let sent = if self.replace_mode == Some(ReplaceMode::Native) {
             self.send_replace(session, &committed, opts.confirm).await
         } else {
-            send_lines(session, &self.change.commands, &finish, opts.confirm).await
+            send_lines(
+                session,
+                mechanics,
+                &self.change.commands,
+                &finish,
+                opts.confirm,
+            )
+            .await
         };
         let Err(e) = sent else {
             return Ok(committed);

@@ -374,6 +374,9 @@ pub fn change(
     replace_all: bool,
 ) -> Change {
     let style = mechanics.style;
+    if style == Style::Blocks {
+        return super::blocks::change(running, candidate, replace_all);
+    }
     let r = parse(running, mechanics);
     let c = parse(candidate, mechanics);
     let mut edits = Vec::new();
@@ -391,6 +394,9 @@ pub fn change(
 /// Whether two configurations hold the same lines in the same blocks
 /// (order of siblings, comments and blank lines aside).
 pub fn same_config(a: &str, b: &str, mechanics: &ConfigMechanics) -> bool {
+    if mechanics.style == Style::Blocks {
+        return super::blocks::same_config(a, b);
+    }
     fn canon(nodes: &[Node]) -> Vec<(String, Vec<String>)> {
         let mut v: Vec<(String, Vec<String>)> = nodes
             .iter()

@@ -4,6 +4,7 @@
 //! ([`mechanics::ConfigMechanics`]).
 
 pub mod backup;
+pub mod blocks;
 pub mod candidate;
 pub mod diff;
 pub mod mask;

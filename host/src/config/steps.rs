@@ -1,7 +1,7 @@
 //! The device side of configuration work: read the running configuration,
 //! run a platform's mechanics steps, send configuration lines.
 
-use super::mechanics::{ConfigMechanics, Step};
+use super::mechanics::{ConfigMechanics, Step, Style};
 use crate::error::{Error, ErrorClass};
 use crate::transport::{CliSession, CommandOptions};
 use regex::Regex;
@@ -210,17 +210,36 @@ pub async fn run_replace(
 /// Send `lines` in configuration mode, then the `finish` steps (commit)
 /// there, and go back to the default mode. On a refused line the session
 /// is left in configuration mode (the caller aborts or rolls back) and the
-/// error names the line.
+/// error names the line; with block-structured configurations (FortiOS)
+/// each block the lines opened is first left by the platform's abort steps
+/// (FortiOS `abort`: leave it, dropping what it did not apply yet), so the
+/// rollback steps run where the device takes them.
 pub async fn send_lines(
     session: &mut CliSession,
+    mechanics: &ConfigMechanics,
     lines: &[String],
     finish: &[Step],
     window: Option<Duration>,
 ) -> Result<(), Error> {
     let config = session.platform().configuration_mode;
     session.acquire(config).await?;
-    for line in lines {
-        run_step(session, &Step::plain(line)).await?;
+    for (n, line) in lines.iter().enumerate() {
+        let Err(e) = run_step(session, &Step::plain(line)).await else {
+            continue;
+        };
+        if mechanics.style == Style::Blocks && e.class == ErrorClass::RejectedCommand {
+            for _ in 0..super::blocks::open_after(lines, n) {
+                for step in &mechanics.abort {
+                    // Refused: no block was open any more (an abort may
+                    // leave more than one level).
+                    match run_step(session, step).await {
+                        Err(a) if a.class != ErrorClass::RejectedCommand => return Err(a),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        return Err(e);
     }
     run_steps(session, finish, Start::Configuration, "", window).await?;
     let default = session.platform().default_mode;

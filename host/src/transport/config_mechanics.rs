@@ -8,6 +8,12 @@ use regex::Regex;
 /// Rust SDK's `driver::CLEANUP_MARKER` puts them there); never sent.
 pub const CLEANUP_MARKER: &str = "{cleanup}";
 
+/// The step that, first in a platform's `abort` steps, says its
+/// configuration is [`ConfigStyle::Blocks`] (contract 0.2's `config-style`
+/// has no such case; the Rust SDK's `driver::STYLE_BLOCKS_MARKER` puts it
+/// there); never sent.
+pub const STYLE_BLOCKS_MARKER: &str = "{style:blocks}";
+
 /// Why a driver's configuration mechanics do not compile; each names the
 /// field and what to fix.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -47,6 +53,11 @@ pub enum ConfigStyle {
     Set,
     /// Flat lines, order matters.
     Flat,
+    /// Blocks opened and closed by words (FortiOS `config …`/`end`,
+    /// `edit …`/`next`); `set` holds one value per attribute, `unset` and
+    /// `delete` remove. Contract 0.2 has no such `config-style`: it travels
+    /// as `indented` with [`STYLE_BLOCKS_MARKER`] first in `abort`.
+    Blocks,
 }
 
 /// Plain-data form of one step: input and (question pattern, answer) pairs.

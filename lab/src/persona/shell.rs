@@ -1126,6 +1126,12 @@ impl PersonaCli {
                 }
                 out
             }
+            "abort" if self.persona.def.config.style == "fortios" && self.ctx.len() > 1 => {
+                // FortiOS: `abort` leaves the innermost block without
+                // keeping it; the outermost one drops the whole change.
+                self.ctx.pop();
+                simple(self)
+            }
             "abort" => {
                 let model = self.commit_model();
                 if let Some(s) = self.session.clone() {
@@ -1553,12 +1559,34 @@ impl PersonaCli {
                 });
             }
             "edit" => {
-                let name = if rest.starts_with('"') {
-                    rest.clone()
-                } else {
-                    format!("\"{rest}\"")
-                };
-                self.ctx.push(format!("edit {name}"));
+                if rest.is_empty() {
+                    return Err(Fail::Incomplete);
+                }
+                // Tables keyed by number print the key bare (`edit 1`),
+                // named ones quoted (`edit "port1"`); an existing entry is
+                // found however it is typed.
+                let bare = rest.trim_matches('"').to_string();
+                let path = self.ctx.clone();
+                let existing = self.with_target(|t| {
+                    t.at(&path).and_then(|n| {
+                        n.children
+                            .iter()
+                            .find(|c| {
+                                c.line
+                                    .strip_prefix("edit ")
+                                    .is_some_and(|e| e.trim_matches('"') == bare)
+                            })
+                            .map(|c| c.line.clone())
+                    })
+                });
+                let line = existing.unwrap_or_else(|| {
+                    if bare.chars().all(|c| c.is_ascii_digit()) {
+                        format!("edit {bare}")
+                    } else {
+                        format!("edit \"{bare}\"")
+                    }
+                });
+                self.ctx.push(line);
                 let path = self.ctx.clone();
                 self.with_target(|t| {
                     t.at_mut_or_insert(&path);
@@ -1583,6 +1611,30 @@ impl PersonaCli {
                         n.remove_prefixed(&key);
                     }
                 });
+            }
+            "delete" => {
+                // A table entry of the current block; FortiOS refuses a
+                // name the table does not hold.
+                let bare = rest.trim_matches('"').to_string();
+                if bare.is_empty() || self.ctx.is_empty() {
+                    return Err(Fail::Incomplete);
+                }
+                let path = self.ctx.clone();
+                let found = self.with_target(|t| {
+                    let n = t.at_mut_or_insert(&path);
+                    let before = n.children.len();
+                    n.children.retain(|c| {
+                        c.line
+                            .strip_prefix("edit ")
+                            .is_none_or(|e| e.trim_matches('"') != bare)
+                    });
+                    n.children.len() < before
+                });
+                if !found {
+                    return Err(Fail::Message(format!(
+                        "entry not found in datasource\n\nvalue parse error before '{bare}'\nCommand fail. Return code -3\n"
+                    )));
+                }
             }
             "next" => {
                 if self.ctx.last().is_some_and(|l| l.starts_with("edit ")) {
@@ -2419,6 +2471,54 @@ mod tests {
             tokio::time::advance(Duration::from_secs(61)).await;
             assert_eq!(dev.hostname(), "dev0");
         });
+    }
+
+    #[test]
+    fn fortios_edits_tables_deletes_entries_unsets_settings_and_aborts_a_block() {
+        let dev = device("fortinet", 0);
+        let mut c = session(&dev, None);
+        run(&mut c, "config system ntp");
+        run(&mut c, "config ntpserver");
+        // A numbered entry is found as printed (`edit 1`), not made anew.
+        run(&mut c, "edit 1");
+        run(&mut c, "set server \"192.0.2.7\"");
+        run(&mut c, "next");
+        run(&mut c, "edit 2");
+        run(&mut c, "set server \"192.0.2.8\"");
+        run(&mut c, "next");
+        run(&mut c, "end");
+        run(&mut c, "unset ntpsync");
+        run(&mut c, "end");
+        let shown = dev.running_config_text();
+        assert!(
+            shown.contains("        edit 1\n            set server \"192.0.2.7\"\n        next\n        edit 2\n"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("10.0.0.1") && !shown.contains("ntpsync"),
+            "{shown}"
+        );
+        run(&mut c, "config system ntp");
+        run(&mut c, "config ntpserver");
+        assert!(run(&mut c, "delete 2").ends_with("\ndev0 (ntpserver) # "));
+        let missing = run(&mut c, "delete 9");
+        assert!(
+            missing.contains("\nentry not found in datasource\n\nvalue parse error before '9'\nCommand fail. Return code -3\n"),
+            "{missing}"
+        );
+        let bad = run(&mut c, "sett server x");
+        assert!(
+            bad.contains("\ncommand parse error before 'sett'\nCommand fail. Return code -61\n"),
+            "{bad}"
+        );
+        // `abort` leaves one block at a time; the last drops the change.
+        assert!(run(&mut c, "abort").ends_with("\ndev0 (ntp) # "));
+        assert!(run(&mut c, "abort").ends_with("\ndev0 # "));
+        assert!(
+            dev.running_config_text().contains("edit 2\n"),
+            "entry 2 kept"
+        );
+        assert!(run(&mut c, "abort").contains("\nUnknown action 0\n"));
     }
 
     #[test]

@@ -174,7 +174,7 @@ pub struct ConfigData {
     /// (timestamps, byte counts): dropped from backups and diffs.
     #[serde(default)]
     pub volatile: Vec<String>,
-    /// `indented`, `set` or `flat`.
+    /// `indented`, `set`, `flat` or `blocks`.
     pub style: ConfigStyle,
     /// Steps (configuration mode) that make a change take effect.
     #[serde(default)]
@@ -237,6 +237,9 @@ pub enum ConfigStyle {
     Set,
     /// Flat lines.
     Flat,
+    /// Blocks opened and closed by words (FortiOS `config …`/`end`,
+    /// `edit …`/`next`); `set`/`unset`/`delete`.
+    Blocks,
 }
 
 /// One input and the questions the device may ask before its prompt returns.
@@ -581,6 +584,7 @@ impl ConfigData {
                 ConfigStyle::Indented => WitStyle::Indented,
                 ConfigStyle::Set => WitStyle::Set,
                 ConfigStyle::Flat => WitStyle::Flat,
+                ConfigStyle::Blocks => WitStyle::Blocks,
             },
             commit: steps(&self.commit),
             commit_confirmed: steps(&self.commit_confirmed),

@@ -8,7 +8,7 @@ use crate::runtime::imports::{CallOptions, HttpRequest, Interaction};
 use crate::runtime::{PluginDevice, PluginState, SessionToken};
 use crate::telemetry::plugin::Kind;
 use crate::transport::config_mechanics::{
-    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, StepSpec,
+    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, STYLE_BLOCKS_MARKER, StepSpec,
 };
 use crate::transport::platform::{ModeSpec, PlatformSpec, SecretKind, TransitionSpec};
 use wasmtime::Store;
@@ -276,11 +276,17 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             Some(at) => (&c.rollback[..at], &c.rollback[at + 1..]),
             None => (&c.rollback[..], &[][..]),
         };
+        let blocks = c
+            .abort
+            .first()
+            .is_some_and(|s| s.send == STYLE_BLOCKS_MARKER);
         ConfigSpec {
             show_running: c.show_running.clone(),
             show_startup: c.show_startup.clone(),
             volatile: c.volatile.clone(),
             style: match c.style {
+                // FortiOS-like blocks travel as `indented` with a marker.
+                dp::platform::ConfigStyle::Indented if blocks => ConfigStyle::Blocks,
                 dp::platform::ConfigStyle::Indented => ConfigStyle::Indented,
                 dp::platform::ConfigStyle::Set => ConfigStyle::Set,
                 dp::platform::ConfigStyle::Flat => ConfigStyle::Flat,
@@ -288,7 +294,7 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             commit: steps(&c.commit),
             commit_confirmed: steps(&c.commit_confirmed),
             confirm: steps(&c.confirm),
-            abort: steps(&c.abort),
+            abort: steps(if blocks { &c.abort[1..] } else { &c.abort }),
             checkpoint: steps(&c.checkpoint),
             rollback: steps(rollback),
             save: steps(&c.save),
