@@ -16,9 +16,9 @@
 //! The pool is generic over the session type ([`Pooled`]) so its behaviour
 //! is tested with paused time and fake sessions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -58,6 +58,8 @@ impl Default for PoolConfig {
 struct Idle<S> {
     session: S,
     since: Instant,
+    /// Its place in the pool's check-in order ([`Pool::trim`]).
+    ticket: u64,
     /// The settings it was opened with ([`Pool::checkout_as`]).
     identity: u64,
 }
@@ -82,6 +84,14 @@ impl<S> Slot<S> {
 pub struct Pool<S> {
     config: PoolConfig,
     devices: Mutex<HashMap<String, Arc<Slot<S>>>>,
+    /// Idle sessions by check-in, oldest first, so trimming to `max_idle`
+    /// costs what it closes: walking every device's slot on each check-in
+    /// made a 10,000-device run quadratic. Entries whose session has left
+    /// the idle list since are stale and skipped.
+    order: Mutex<VecDeque<(u64, Weak<Slot<S>>)>>,
+    /// Idle sessions in all the slots.
+    idle: AtomicUsize,
+    next_ticket: AtomicU64,
 }
 
 /// Counts of a pool, for tests, logs and metrics.
@@ -99,6 +109,9 @@ impl<S: Pooled> Pool<S> {
         Pool {
             config,
             devices: Mutex::new(HashMap::new()),
+            order: Mutex::new(VecDeque::new()),
+            idle: AtomicUsize::new(0),
+            next_ticket: AtomicU64::new(0),
         }
     }
 
@@ -109,6 +122,18 @@ impl<S: Pooled> Pool<S> {
 
     fn devices(&self) -> MutexGuard<'_, HashMap<String, Arc<Slot<S>>>> {
         self.devices.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn order(&self) -> MutexGuard<'_, VecDeque<(u64, Weak<Slot<S>>)>> {
+        // Single pushes, pops and a retain: never left half-written.
+        self.order.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Count `n` sessions gone from the idle lists.
+    fn left_idle(&self, n: usize) {
+        if n > 0 {
+            self.idle.fetch_sub(n, Ordering::SeqCst);
+        }
     }
 
     fn slot(&self, key: &str) -> Arc<Slot<S>> {
@@ -147,6 +172,7 @@ impl<S: Pooled> Pool<S> {
             let mut idle = slot.idle();
             let mut found = None;
             while let Some(entry) = idle.pop() {
+                self.left_idle(1);
                 if entry.session.is_alive() && entry.identity == identity {
                     found = Some(entry.session);
                     break;
@@ -183,6 +209,7 @@ impl<S: Pooled> Pool<S> {
                 .drain(..)
                 .partition(|e| e.session.is_alive() && now - e.since < timeout);
             *idle = keep;
+            self.left_idle(gone.len());
             expired.extend(gone.into_iter().map(|e| e.session));
         }
         let n = expired.len();
@@ -199,6 +226,7 @@ impl<S: Pooled> Pool<S> {
         for slot in self.all_slots() {
             all.extend(slot.idle().drain(..).map(|e| e.session));
         }
+        self.left_idle(all.len());
         for s in all {
             s.close().await;
         }
@@ -218,6 +246,7 @@ impl<S: Pooled> Pool<S> {
                     closing.extend(slot.idle().drain(..).map(|e| e.session));
                 }
             }
+            self.left_idle(closing.len());
             // A slot no lease holds is forgotten (checkouts clone it under
             // this lock, so none can be starting on it).
             devices.retain(|key, slot| !gone(key) || Arc::strong_count(slot) > 1);
@@ -245,25 +274,36 @@ impl<S: Pooled> Pool<S> {
         self.devices().values().cloned().collect()
     }
 
+    /// Keep `slot`'s newly idle session (`ticket`), already counted, in the
+    /// check-in order.
+    fn note_idle(&self, ticket: u64, slot: &Arc<Slot<S>>) {
+        let mut order = self.order();
+        order.push_back((ticket, Arc::downgrade(slot)));
+        let idle = self.idle.load(Ordering::SeqCst);
+        // Sessions reused from the pool leave stale entries behind; drop
+        // them once they outnumber the live ones (amortised O(1)).
+        if order.len() > 2 * idle + 1024 {
+            order.retain(|(ticket, slot)| {
+                slot.upgrade()
+                    .is_some_and(|s| s.idle().iter().any(|e| e.ticket == *ticket))
+            });
+        }
+    }
+
     /// Close the longest-idle sessions beyond `max_idle`.
     async fn trim(&self) {
-        let mut entries: Vec<(Instant, Arc<Slot<S>>)> = Vec::new();
-        for slot in self.all_slots() {
-            for e in slot.idle().iter() {
-                entries.push((e.since, slot.clone()));
-            }
-        }
-        if entries.len() <= self.config.max_idle {
-            return;
-        }
-        entries.sort_by_key(|(since, _)| *since);
-        let excess = entries.len() - self.config.max_idle;
-        let mut closing = Vec::with_capacity(excess);
-        for (_, slot) in entries.into_iter().take(excess) {
+        let mut closing = Vec::new();
+        while self.idle.load(Ordering::SeqCst) > self.config.max_idle {
+            // Every idle session has its entry in the order, so the loop
+            // ends: at worst when the order is empty.
+            let Some((ticket, slot)) = self.order().pop_front() else {
+                break;
+            };
+            let Some(slot) = slot.upgrade() else { continue };
             let mut idle = slot.idle();
-            // The oldest of this device's idle sessions is first (pushed first).
-            if !idle.is_empty() {
-                closing.push(idle.remove(0).session);
+            if let Some(i) = idle.iter().position(|e| e.ticket == ticket) {
+                closing.push(idle.remove(i).session);
+                self.left_idle(1);
             }
         }
         for s in closing {
@@ -335,11 +375,17 @@ impl<S: Pooled> Lease<S> {
         if let Some(session) = self.session.take() {
             let current = self.slot.generation.load(Ordering::SeqCst) == self.generation;
             if session.is_alive() && current {
+                let ticket = pool.next_ticket.fetch_add(1, Ordering::SeqCst);
+                // Counted before it can be seen (and taken) in the slot, so
+                // the count never drops below the sessions really idle.
+                pool.idle.fetch_add(1, Ordering::SeqCst);
                 self.slot.idle().push(Idle {
                     session,
                     since: Instant::now(),
+                    ticket,
                     identity: self.identity,
                 });
+                pool.note_idle(ticket, &self.slot);
                 drop(self);
                 pool.trim().await;
             } else {
@@ -563,6 +609,37 @@ mod tests {
         assert_eq!(use_session(&p, &o, "r2").await, (2, true));
         assert_eq!(use_session(&p, &o, "r3").await, (3, true));
         assert_eq!(use_session(&p, &o, "r1").await, (4, false));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn trimming_follows_check_in_order_after_sessions_were_reused() {
+        let (p, o) = (pool(1, 600, 2), Opener::new());
+        for key in ["r1", "r2"] {
+            use_session(&p, &o, key).await;
+        }
+        // r1 reused: it is now the most recently checked in, r2 the oldest.
+        assert_eq!(use_session(&p, &o, "r1").await, (1, true));
+        use_session(&p, &o, "r3").await;
+        assert_eq!((o.closed(), p.stats().idle), (1, 2));
+        assert_eq!(use_session(&p, &o, "r1").await, (1, true));
+        assert_eq!(use_session(&p, &o, "r3").await, (3, true));
+        assert_eq!(
+            use_session(&p, &o, "r2").await,
+            (4, false),
+            "r2 was trimmed"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reusing_sessions_for_ever_keeps_the_check_in_order_small() {
+        let (p, o) = (pool(1, 600, 100), Opener::new());
+        for round in 0..3_000 {
+            use_session(&p, &o, &format!("r{}", round % 10)).await;
+        }
+        assert_eq!((o.opened(), o.closed(), p.stats().idle), (10, 0, 10));
+        assert!(p.order().len() <= 2 * 10 + 1024, "{}", p.order().len());
+        // The running count agrees with the slots after all that.
+        assert_eq!(p.idle.load(Ordering::SeqCst), 10);
     }
 
     #[tokio::test(start_paused = true)]
