@@ -2,8 +2,9 @@
 # Install the tools that build netrun plugins written in Python and
 # JavaScript, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools} (outside
 # the clone, so reruns are quick):
-#   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4, netmiko 4.8.0 for
-#          the lab tests, textfsm 2.1.0 + ntc-templates 9.3.0 for the TextFSM engine's tests)
+#   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4, netmiko 4.8.0,
+#          scrapli 2026.2.20 + scrapli-community 2025.1.30 for the lab tests, textfsm
+#          2.1.0 + ntc-templates 9.3.0 for the TextFSM engine's tests)
 #   js/    componentize-js 0.23.0 + jco 1.35.0 from tools/js/package-lock.json
 # `netrun plugin build` looks there. Safe to rerun: it skips what is current.
 set -euo pipefail
@@ -46,6 +47,18 @@ netmiko_version=4.8.0
 if ! "$tools/venv/bin/python" -c "import netmiko, sys; sys.exit(netmiko.__version__ != '$netmiko_version')" 2>/dev/null; then
   echo "installing netmiko $netmiko_version into $tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "netmiko==$netmiko_version"
+fi
+
+# scrapli (and scrapli-community, for the platforms outside scrapli's core)
+# opens every lab persona it has a platform for (tests/lab/scrapli-personas.py).
+scrapli_version=2026.2.20
+scrapli_community_version=2025.1.30
+if ! "$tools/venv/bin/python" -c "
+import importlib.metadata as m, sys
+sys.exit(m.version('scrapli') != '$scrapli_version' or m.version('scrapli-community') != '$scrapli_community_version')" 2>/dev/null; then
+  echo "installing scrapli $scrapli_version and scrapli-community $scrapli_community_version into $tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
+    "scrapli==$scrapli_version" "scrapli-community==$scrapli_community_version"
 fi
 
 # npm ci from the committed lock file; redone only when the lock changes.

@@ -1,6 +1,7 @@
 //! Lab personas checked with clients netrun did not write: Netmiko (from the
 //! plugin tools venv, `scripts/install-plugin-tools.sh`) drives every platform's
-//! devices with its own device_type, and OpenSSH `ssh` (through `sshpass`,
+//! devices with its own device_type, scrapli (same venv, with scrapli-community)
+//! opens every persona it has a platform for, and OpenSSH `ssh` (through `sshpass`,
 //! installed by `tests/sshd/setup.sh`) runs a command on one device of each.
 //! Outside CI the checks print SKIP when a tool is missing.
 
@@ -69,6 +70,16 @@ fn tools_python(module: &str) -> Option<PathBuf> {
     Some(python)
 }
 
+/// Runs `tests/lab/<script>` with the venv's `python` on the inventory in `inv`.
+async fn lab_script(python: PathBuf, script: &str, inv: &Path) -> std::process::Output {
+    let mut cmd = Command::new(python);
+    cmd.arg(workspace().join("tests/lab").join(script)).arg(inv);
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn netmiko_drives_every_persona_with_its_own_device_type() {
     let Some(python) = tools_python("netmiko") else {
@@ -76,13 +87,7 @@ async fn netmiko_drives_every_persona_with_its_own_device_type() {
     };
     // One device per platform keeps the sweep short (Netmiko waits for each).
     let (lab, inv) = all_platforms(1).await;
-    let mut cmd = Command::new(python);
-    cmd.arg(workspace().join("tests/lab/netmiko-personas.py"))
-        .arg(&inv.0);
-    let o = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let o = lab_script(python, "netmiko-personas.py", &inv.0).await;
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success(),
@@ -101,6 +106,89 @@ async fn netmiko_drives_every_persona_with_its_own_device_type() {
             assert!(cfg.contains("192.0.2.77"), "{}: {cfg}", d.name);
         }
     }
+}
+
+/// The lab platforms scrapli (core or scrapli-community) has a platform for,
+/// as `tests/lab/scrapli-personas.py` maps them.
+const SCRAPLI_PLATFORMS: &[&str] = &[
+    "cisco_ios",
+    "cisco_xe",
+    "cisco_nxos",
+    "cisco_xr",
+    "arista_eos",
+    "juniper_junos",
+    "cisco_asa",
+    "huawei_vrp",
+    "hp_comware",
+    "mikrotik_routeros",
+    "fortinet",
+    "paloalto_panos",
+    "aruba_aoscx",
+    "nokia_sros",
+    "vyos",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scrapli_opens_every_persona_with_its_own_platform() {
+    let Some(python) = tools_python("scrapli_community") else {
+        return;
+    };
+    // Two devices per platform: both models or releases of most personas.
+    let (lab, inv) = all_platforms(2).await;
+    let o = lab_script(python, "scrapli-personas.py", &inv.0).await;
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let records: std::collections::BTreeMap<String, serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("one JSON object per line"))
+        .map(|r| (r["device"].as_str().unwrap_or_default().to_string(), r))
+        .collect();
+    let failed: Vec<String> = records
+        .values()
+        .filter(|r| r["ok"] != true)
+        .map(|r| {
+            let mut r = r.clone();
+            r["long"] = serde_json::Value::Null;
+            r.to_string()
+        })
+        .collect();
+    assert!(
+        o.status.success() && failed.is_empty(),
+        "{failed:#?}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut problems = Vec::new();
+    for (i, d) in lab.devices().iter().enumerate() {
+        let driven = SCRAPLI_PLATFORMS.contains(&d.platform.as_str());
+        let Some(r) = records.get(&d.name) else {
+            assert!(!driven, "{} ({}) was not driven", d.name, d.platform);
+            continue;
+        };
+        assert!(driven, "{} ({}) driven: {r}", d.name, d.platform);
+        // The long output came back whole: past every pager page, with the
+        // configuration's first and last lines.
+        let long = r["long"].as_str().unwrap_or_default();
+        let config = lab.running_config(i).unwrap();
+        let lines: Vec<&str> = config
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !["!", "#", "}", "exit", "end"].contains(l))
+            .collect();
+        for line in [lines.first(), lines.last()].into_iter().flatten() {
+            if !long.contains(line) {
+                problems.push(format!(
+                    "{} ({}): {line:?} missing from:\n{long}",
+                    d.name, d.platform
+                ));
+            }
+        }
+        if long.lines().count() <= 24 {
+            problems.push(format!(
+                "{} ({}): one page only: {long}",
+                d.name, d.platform
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The command that prints a platform's software version.

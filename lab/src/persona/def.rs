@@ -58,6 +58,12 @@ pub struct PersonaDef {
     /// (a cursor move before the banner).
     #[serde(default)]
     pub ansi_prompt: Option<String>,
+    /// In the dumb terminal mode a login name may ask for (RouterOS `+e`),
+    /// the line is repainted on Enter (`\r`, the prompt and the command again)
+    /// and the prompt after each output is printed twice on one line (`\r`
+    /// between), as scrapli's and Netmiko's RouterOS drivers expect.
+    #[serde(default)]
+    pub dumb_repaint: bool,
     /// Printed before the output of every command (IOS XR prints a timestamp line);
     /// a template.
     #[serde(default)]

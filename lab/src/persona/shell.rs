@@ -360,8 +360,20 @@ impl PersonaCli {
     fn entered(&mut self, line: String, acts: &mut Vec<Action>) {
         match std::mem::replace(&mut self.input, Input::Line) {
             Input::Line | Input::More { .. } | Input::AnyKey => {
-                Self::echo(acts, b"\r\n");
-                let reply = self.enter(&line);
+                let repaint =
+                    self.persona.def.dumb_repaint && self.info.login_options.contains('e');
+                if repaint {
+                    let again = format!("\r{}{line}\r\n", self.prompt());
+                    Self::echo(acts, again.as_bytes());
+                } else {
+                    Self::echo(acts, b"\r\n");
+                }
+                let mut reply = self.enter(&line);
+                let prompt = self.prompt();
+                if repaint && reply.ends_with(prompt.as_bytes()) {
+                    reply.push(b'\r');
+                    reply.extend_from_slice(prompt.as_bytes());
+                }
                 acts.push(Action::Reply(reply));
             }
             Input::Answer { pending } => {
@@ -2762,6 +2774,33 @@ mod tests {
             !g.contains('\x1b') && g.ends_with("[admin@dev0] > "),
             "{g:?}"
         );
+    }
+
+    #[test]
+    fn routeros_dumb_mode_repaints_the_line_and_prints_the_prompt_twice() {
+        let dev = device("mikrotik_routeros", 0);
+        let info = |options: &str| SessionInfo {
+            enable_secret: String::new(),
+            username: "admin".into(),
+            peer: "127.0.0.1".into(),
+            refuse: None,
+            login_options: options.into(),
+        };
+        let mut dumb = PersonaCli::new(dev.clone(), info("cet511w4098h"));
+        let out = run(&mut dumb, "/system identity print");
+        assert!(
+            out.starts_with("/system identity print\r[admin@dev0] > /system identity print\n"),
+            "{out:?}"
+        );
+        assert!(
+            out.ends_with("\n[admin@dev0] > \r[admin@dev0] > ") && out.contains("name: dev0"),
+            "{out:?}"
+        );
+        // Without `+e` (Netmiko's `+ct511w4098h`): one echo, one prompt.
+        let mut plain = PersonaCli::new(dev, info("ct511w4098h"));
+        let out = run(&mut plain, "/system identity print");
+        assert!(out.starts_with("/system identity print\n"), "{out:?}");
+        assert!(out.ends_with("name: dev0\n[admin@dev0] > "), "{out:?}");
     }
 
     #[test]
