@@ -1322,6 +1322,83 @@ async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() 
     );
 }
 
+/// ASA (a copy on disk0:), Comware and VRP (a saved `.cfg` file), AOS-CX
+/// (a checkpoint) and PAN-OS (a saved snapshot): each takes its rollback
+/// point on the device, and its cleanup steps remove it once the change
+/// stands (confirmed or not) and once it is rolled back after a refused
+/// line: nothing named `netrun-` is left on any of them.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_points_on_asa_comware_vrp_aoscx_and_panos_are_removed_after_each_change() {
+    let platforms = [
+        ("cisco_asa", "asa"),
+        ("hp_comware", "comware"),
+        ("huawei_vrp", "vrp"),
+        ("aruba_aoscx", "cx"),
+        ("paloalto_panos", "pan"),
+    ];
+    let (lab, inv) = lab_of(0, &platforms.map(|(p, _)| (p, 1)), "cleanup-config-inv").await;
+    let home = TempDir::new("home");
+    let ntp = template(
+        home.path(),
+        "ntp.j2",
+        "{% if platform in ['hp_comware', 'huawei_vrp'] %}ntp-service unicast-server 192.0.2.55\n\
+         {% elif platform == 'paloalto_panos' %}set deviceconfig system ntp-servers primary-ntp-server ntp-server-address 192.0.2.55\n\
+         {% else %}ntp server 192.0.2.55\n{% endif %}",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&ntp)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), platforms.len(), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        let point = r["data"]["rollback_point"].as_str().unwrap();
+        assert!(
+            point.starts_with("device:netrun-"),
+            "the device took its own rollback point: {r}"
+        );
+        assert!(r["data"].get("leftover").is_none(), "{r}");
+    }
+    assert_eq!(leftovers(&lab), Vec::<String>::new(), "after a change");
+
+    let backups = home.path().join("backups");
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let bad = template(
+        home.path(),
+        "bad.j2",
+        "{% if platform == 'paloalto_panos' %}set bogus thing\n{% else %}bogus line here\n{% endif %}",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&bad)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["error"]["class"], "rejected-command", "{r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("rolled back (device:netrun-"), "{msg}");
+    }
+    assert_eq!(leftovers(&lab), Vec::<String>::new(), "after a rollback");
+
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&ntp)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(
+            r["data"]["changed"], false,
+            "unchanged by the refused push: {r}"
+        );
+    }
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&ntp), "--confirm", "60"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), platforms.len());
+    assert_eq!(
+        leftovers(&lab),
+        Vec::<String>::new(),
+        "after a confirmed push"
+    );
+}
+
 /// A platform with neither `replace` steps nor a rollback point on the
 /// device cannot replace: refused by name before anything is sent.
 #[tokio::test(flavor = "multi_thread")]

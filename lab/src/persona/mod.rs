@@ -25,8 +25,10 @@
 //! `clean-config` (empty the configuration being edited: EOS `rollback
 //! clean-config` in a session, Junos `delete` at the top), `delete-file`
 //! (`{name}`: remove a named copy, EOS `delete flash:x`, NX-OS `no
-//! checkpoint x`; `missing` in `output` when there was none), `sessions`
-//! (the pending configuration sessions, as `sessions`).
+//! checkpoint x`; `missing` in `output` when there was none), `load-file`
+//! (`{name}`: a named copy into the configuration being edited, PAN-OS
+//! `load config from x`), `sessions` (the pending configuration sessions,
+//! as `sessions`).
 
 // minijinja::Error is large; persona errors happen at load or per bad
 // command, never in a hot loop, so boxing them buys nothing.
@@ -243,6 +245,7 @@ const ACTIONS: &[&str] = &[
     "commits",
     "clean-config",
     "delete-file",
+    "load-file",
     "sessions",
     "noop",
 ];

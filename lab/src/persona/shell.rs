@@ -1228,6 +1228,22 @@ impl PersonaCli {
                     minijinja::context! { args => argv.clone(), missing => false },
                 )
             }
+            "load-file" => {
+                // PAN-OS `load config from NAME`: into the candidate, for a commit.
+                let name = args.get("name").cloned().unwrap_or_default();
+                let saved = self.dev.state().files.get(&name).cloned();
+                let Some(saved) = saved else {
+                    return Err(Fail::Message(self.output(
+                        c,
+                        minijinja::context! { args => argv.clone(), missing => true },
+                    )));
+                };
+                self.with_target(|t| *t = saved.config.clone());
+                self.output(
+                    c,
+                    minijinja::context! { args => argv.clone(), missing => false },
+                )
+            }
             "files" => {
                 let files: Vec<BTreeMap<&str, Value>> = self
                     .dev
