@@ -18,6 +18,7 @@ mod error;
 mod fsm;
 mod index;
 mod pyre;
+mod scan;
 mod template;
 
 pub use error::{IndexError, ParseError, TemplateError};

@@ -29,6 +29,7 @@
 //! locale matching) have no fancy-regex equivalent and are refused.
 
 use crate::Limits;
+use crate::scan::Scan;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -46,6 +47,8 @@ pub(crate) enum Classes {
 #[derive(Debug)]
 pub(crate) struct Pattern {
     ascii: Engine,
+    /// The ASCII form as a direct scan, when it has the shape (see `scan.rs`).
+    scan: Option<Scan>,
     unicode: OnceLock<Result<Engine, String>>,
     unicode_source: String,
     limits: Limits,
@@ -93,11 +96,17 @@ impl Pattern {
     /// Translate `py` and build its ASCII form (the Unicode form is only
     /// parsed here, and built on first use).
     pub fn new(py: &str, limits: &Limits) -> Result<Pattern, String> {
-        let ascii = Engine::build(&translate(py, Classes::Ascii)?, limits)?;
+        let ascii_source = translate(py, Classes::Ascii)?;
+        let ascii = Engine::build(&ascii_source, limits)?;
+        let scan = match ascii {
+            Engine::Plain(_) => Scan::new(&anchored(&ascii_source)),
+            Engine::Fancy(_) => None,
+        };
         let unicode_source = translate(py, Classes::Unicode)?;
         fancy_regex::Expr::parse_tree(&anchored(&unicode_source)).map_err(|e| e.to_string())?;
         Ok(Pattern {
             ascii,
+            scan,
             unicode: OnceLock::new(),
             unicode_source,
             limits: *limits,
@@ -123,6 +132,9 @@ impl Pattern {
         ascii: bool,
         groups: &mut Groups,
     ) -> Result<bool, MatchError> {
+        if ascii && let Some(scan) = &self.scan {
+            return Ok(scan.captures(text.as_bytes(), &mut groups.spans));
+        }
         let engine = self.engine(ascii)?;
         groups.spans.clear();
         match engine {
@@ -152,6 +164,9 @@ impl Pattern {
 
     /// Whether `text` matches, group spans not wanted (the DFA alone decides).
     pub fn matches(&self, text: &str, ascii: bool) -> Result<bool, MatchError> {
+        if ascii && let Some(scan) = &self.scan {
+            return Ok(scan.matches(text.as_bytes()));
+        }
         match self.engine(ascii)? {
             Engine::Plain(re) => Ok(re.is_match(text)),
             Engine::Fancy(re) => re.is_match(text).map_err(|_| MatchError::Backtracking),
@@ -161,6 +176,39 @@ impl Pattern {
     /// Whether `text` matches (a form that fails to build matches nothing).
     pub fn is_match(&self, text: &str) -> bool {
         self.matches(text, text.is_ascii()).unwrap_or(false)
+    }
+
+    /// Where the direct scan and the regex crate disagree on ASCII `text`
+    /// (verdict or group spans), if they do: the check behind the tests that
+    /// run every ntc-templates rule both ways.
+    pub fn scan_disagreement(&self, text: &str) -> Option<String> {
+        let (Some(scan), Engine::Plain(re), true) = (&self.scan, &self.ascii, text.is_ascii())
+        else {
+            return None;
+        };
+        // The DFA decides most texts (no match) far faster than captures.
+        let matched = scan.matches(text.as_bytes());
+        if matched != re.is_match(text) {
+            return Some(format!(
+                "`{re}` on {text:?}: scan says {matched}, regex the opposite"
+            ));
+        }
+        if !matched {
+            return None;
+        }
+        let mut spans = Vec::new();
+        let got = scan.captures(text.as_bytes(), &mut spans).then_some(spans);
+        let want = re.captures(text).map(|c| {
+            c.iter()
+                .map(|m| m.map(|m| (m.start(), m.end())))
+                .collect::<Vec<_>>()
+        });
+        (got != want).then(|| format!("`{re}` on {text:?}: scan {got:?}, regex {want:?}"))
+    }
+
+    /// Whether the direct scan matches this pattern on ASCII text.
+    pub fn has_scan(&self) -> bool {
+        self.scan.is_some()
     }
 
     /// Names of the capture groups by index (the same in both forms).

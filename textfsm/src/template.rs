@@ -222,6 +222,31 @@ impl Template {
             .collect()
     }
 
+    /// Every rule whose regex has a direct scan (see `scan.rs`) matched on
+    /// `line` both by the scan and by the regex crate, as a parse reaches
+    /// them (a line without the rule's literal is never matched): the
+    /// disagreements, and how many rules were compared. For the tests that
+    /// hold the scan to the regex crate on real templates; not part of the
+    /// API.
+    #[doc(hidden)]
+    pub fn scan_disagreements(&self, line: &str) -> (Vec<String>, usize) {
+        let rules = self.states.iter().flatten().filter(|r| {
+            r.regex.has_scan()
+                && r.literal
+                    .as_ref()
+                    .is_none_or(|l| l.find(line.as_bytes()).is_some())
+        });
+        let disagreements = rules
+            .clone()
+            .filter_map(|r| {
+                r.regex
+                    .scan_disagreement(line)
+                    .map(|d| format!("rule line {}: {d}", r.line))
+            })
+            .collect();
+        (disagreements, rules.count())
+    }
+
     /// Options of Value `name`, in the order written.
     pub fn options(&self, name: &str) -> Option<&[ValueOption]> {
         self.values

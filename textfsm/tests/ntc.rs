@@ -149,3 +149,96 @@ fn ntc_templates_agree_with_python_on_every_corpus_output() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every `.raw` file of device output in this repository (fixtures of the
+/// drivers, the corpus above), each line once.
+fn repository_lines() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut stack = vec![root];
+    let mut lines = std::collections::BTreeSet::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if !matches!(name.to_str(), Some("target" | ".git" | "node_modules")) {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "raw") {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                lines.extend(netrun_textfsm::split_lines(&text).map(str::to_string));
+            }
+        }
+    }
+    lines.into_iter().collect()
+}
+
+/// The direct scan (the fast path for regexes of the common one-choice
+/// shape) gives the regex crate's verdict and group spans for every rule of
+/// every ntc-templates template that has one, on every line of device
+/// output this repository holds (and every third line cut short by a
+/// character, for the rules anchored at the end), as a parse reaches the
+/// rules. Templates are shared out over the cores: it is 20 M comparisons.
+#[test]
+fn scans_agree_with_the_regex_crate_on_every_ntc_rule() {
+    let dir = templates_or_skip!();
+    let mut texts = Vec::new();
+    for (i, line) in repository_lines().into_iter().enumerate() {
+        if i % 3 == 0 && line.len() > 1 {
+            texts.push(line[..line.len() - 1].to_string());
+        }
+        texts.push(line);
+    }
+    let texts: Vec<String> = texts.into_iter().filter(|t| t.is_ascii()).collect();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "textfsm"))
+        .collect();
+    paths.sort();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (failures, checks) = std::thread::scope(|s| {
+        let workers: Vec<_> = paths
+            .chunks(paths.len().div_ceil(threads))
+            .map(|chunk| {
+                let texts = &texts;
+                s.spawn(move || {
+                    let (mut failures, mut checks) = (Vec::new(), 0);
+                    for path in chunk {
+                        let text = std::fs::read_to_string(path).unwrap();
+                        let template = Template::compile(&text, &Limits::default()).unwrap();
+                        for text in texts {
+                            let (disagreements, n) = template.scan_disagreements(text);
+                            checks += n;
+                            failures.extend(
+                                disagreements
+                                    .into_iter()
+                                    .map(|d| format!("{}: {d}", path.display())),
+                            );
+                        }
+                    }
+                    (failures, checks)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).fold(
+            (Vec::new(), 0),
+            |(mut f, c), (f2, c2)| {
+                f.extend(f2);
+                (f, c + c2)
+            },
+        )
+    });
+    eprintln!(
+        "{} templates, {} texts, {checks} matches compared",
+        paths.len(),
+        texts.len()
+    );
+    assert!(checks > 1_000_000, "only {checks} matches compared");
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+}
