@@ -1172,7 +1172,8 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
 /// replace unsets the settings and deletes the entries the candidate lacks
 /// (never a `no …` line FortiOS would refuse) and a second replace changes
 /// nothing; a line the FortiGate refuses inside a block leaves the block
-/// with `abort` and restores the rollback point.
+/// with `abort`, and netrun restores the configuration it kept by the same
+/// difference (FortiOS's own restore reboots the unit).
 #[tokio::test(flavor = "multi_thread")]
 async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() {
     let (_lab, inv) = lab_of(0, &[("fortinet", 1)], "fortios-config-inv").await;
@@ -1215,6 +1216,7 @@ async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() 
     );
     let diff = r["data"]["diff"].as_str().unwrap();
     assert!(diff.contains("-    set timezone \"Etc/UTC\"\n"), "{r}");
+    assert_eq!(r["data"]["rollback_point"], "netrun", "{r}");
     assert!(r["data"].get("resend").is_none(), "{r}");
     let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&merge)]).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -1313,7 +1315,7 @@ async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() 
         msg.contains("`bogus line here`") && msg.contains("command parse error before 'bogus'"),
         "{msg}"
     );
-    assert!(msg.contains("rolled back (device:netrun-"), "{msg}");
+    assert!(msg.contains("rolled back (netrun)"), "{msg}");
     let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
     assert_eq!(
         records[0]["data"]["changed"], false,
@@ -1562,7 +1564,8 @@ fn the_per_platform_table_in_the_docs_matches_the_platform_files() {
         }
         let replace = if !sends_of(config, "replace").is_empty() {
             "native: "
-        } else if style != "flat" && !sends_of(config, "rollback").is_empty() {
+        } else if style == "blocks" || (style != "flat" && !sends_of(config, "rollback").is_empty())
+        {
             "by difference"
         } else {
             "| refused |"

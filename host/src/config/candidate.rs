@@ -163,17 +163,23 @@ pub enum ReplaceMode {
     /// + `set` lines in one commit).
     Native,
     /// The removals and additions netrun computes, behind a rollback point
-    /// on the device that undoes a replace left halfway (NX-OS checkpoint).
+    /// on the device that undoes a replace left halfway (NX-OS checkpoint),
+    /// or, on block-structured configurations (FortiOS), behind the
+    /// configuration netrun keeps: there `unset` and `delete` return every
+    /// setting and entry to what it was, so the difference undoes exactly.
     Difference,
 }
 
 impl ReplaceMode {
     /// How `mechanics` replace, or `None` when the platform cannot: no
-    /// `replace` steps and no rollback point on the device.
+    /// `replace` steps, no rollback point on the device, and no block
+    /// structure whose difference undoes exactly.
     pub fn of(mechanics: &ConfigMechanics) -> Option<ReplaceMode> {
         if !mechanics.replace.is_empty() {
             Some(ReplaceMode::Native)
-        } else if mechanics.style != Style::Flat && mechanics.has_checkpoint() {
+        } else if mechanics.style == Style::Blocks
+            || (mechanics.style != Style::Flat && mechanics.has_checkpoint())
+        {
             Some(ReplaceMode::Difference)
         } else {
             None
