@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 /// How sessions are reached, shared by every device task of a process (and
 /// across runs of a long-lived one): the pool, the breakers, the retries.
@@ -205,23 +206,47 @@ impl DeviceContext {
                 // Out of step or disconnected: never reused, closed quietly.
                 dead.close().await;
             }
-            let breaker = self.connectivity.breakers.get(&self.target.device);
-            let dial = Dial {
-                device: &self.target.device,
-                breaker: &breaker,
-                policy: &self.connectivity.retry,
-                deadline: self.limits.deadline,
-                stop: &self.limits.stop,
-                progress: &self.limits.progress,
-            };
-            let target = &self.target;
-            let progress = &self.limits.progress;
-            let step = |s: &'static str| {
-                progress.set_step(format!("{s} (attempt {})", progress.attempts()));
-            };
-            let session = dial
-                .open(|| CliSession::open_reporting(target, platform.clone(), &step))
-                .await?;
+            // The login runs as a task of its own, and the plugin's call
+            // (on its fiber stack) only waits for it. Polled on the fiber,
+            // russh's connect spawned its ~30 KiB session future there, and
+            // every copy of it, page by page, stayed resident in every fiber
+            // stack (about 100 KiB each). The spawned future itself is small
+            // (the login is boxed when the task first runs). The task is
+            // aborted if the call is.
+            let (target, connectivity) = (self.target.clone(), self.connectivity.clone());
+            let (deadline, stop, progress) = (
+                self.limits.deadline,
+                self.limits.stop.clone(),
+                self.limits.progress.clone(),
+            );
+            let login = tokio::spawn(async move {
+                Box::pin(async move {
+                    let breaker = connectivity.breakers.get(&target.device);
+                    let dial = Dial {
+                        device: &target.device,
+                        breaker: &breaker,
+                        policy: &connectivity.retry,
+                        deadline,
+                        stop: &stop,
+                        progress: &progress,
+                    };
+                    let step = |s: &'static str| {
+                        progress.set_step(format!("{s} (attempt {})", progress.attempts()));
+                    };
+                    dial.open(|| CliSession::open_reporting(&target, platform.clone(), &step))
+                        .await
+                })
+                .await
+            });
+            let session = AbortOnDropHandle::new(login).await.map_err(|e| {
+                Error::new(
+                    ErrorClass::Internal,
+                    format!(
+                        "the login task of {} ended without an answer: {e}",
+                        self.target.device
+                    ),
+                )
+            })??;
             if let Some(lease) = self.lease.as_mut() {
                 lease.put(session);
             }
