@@ -200,7 +200,11 @@ mod tests {
             let swap = instance
                 .get_typed_func::<(), (u32,)>(&mut store, "swap")
                 .expect("swap");
-            assert_eq!(swap.call(&mut store, ()).expect("call"), (41,), "round {round}");
+            assert_eq!(
+                swap.call(&mut store, ()).expect("call"),
+                (41,),
+                "round {round}"
+            );
         }
     }
 }
