@@ -139,6 +139,46 @@ impl BorrowedRecords<'_> {
     }
 }
 
+impl BorrowedRecords<'_> {
+    /// Write the records as compact JSON: the text `serde_json::to_writer`
+    /// gives, faster (each key is escaped once, not once per record, and a
+    /// cell that needs no escaping is copied as it is).
+    pub fn write_json<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        // `{"key":` for the first key of a record, `,"key":` for the others.
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for (i, k) in self.keys.iter().enumerate() {
+            let mut key = vec![if i == 0 { b'{' } else { b',' }];
+            serde_json::to_writer(&mut key, k)?;
+            key.push(b':');
+            keys.push(key);
+        }
+        out.write_all(b"[")?;
+        for (i, row) in self.cells.chunks(self.width).enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            for (key, &column) in keys.iter().zip(&self.columns) {
+                out.write_all(key)?;
+                match &row[column] {
+                    CellRef::Str(s) if !needs_escape(s) => {
+                        out.write_all(b"\"")?;
+                        out.write_all(s.as_bytes())?;
+                        out.write_all(b"\"")?;
+                    }
+                    cell => serde_json::to_writer(&mut *out, cell)?,
+                }
+            }
+            out.write_all(if keys.is_empty() { b"{}" } else { b"}" })?;
+        }
+        out.write_all(b"]")
+    }
+}
+
+/// Whether JSON needs an escape in `s` (serde_json escapes exactly these).
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
 impl serde::Serialize for BorrowedRecords<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         serialize_records(s, &self.keys, &self.columns, self.cells.chunks(self.width))
@@ -237,7 +277,7 @@ impl serde::Serialize for CellRef<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             CellRef::Str(v) => serialize_cell::<S, ItemRef<'_>>(s, Ok(v)),
-            CellRef::List(items) => serialize_cell(s, Err(items.as_slice())),
+            CellRef::List(items) => serialize_cell(s, Err(&items[..])),
         }
     }
 }
@@ -319,11 +359,12 @@ impl ItemRef<'_> {
     }
 }
 
-/// A [`Cell`] borrowing the input.
+/// A [`Cell`] borrowing the input (24 bytes: a record of every line
+/// keeps many).
 #[derive(Debug, Clone)]
 enum CellRef<'a> {
     Str(&'a str),
-    List(Vec<ItemRef<'a>>),
+    List(Box<[ItemRef<'a>]>),
 }
 
 impl CellRef<'_> {
@@ -348,6 +389,9 @@ impl CellRef<'_> {
         }
     }
 }
+
+/// Most cells a parse reserves room for before it has any (8 MiB).
+const MAX_RESERVED_CELLS: usize = (8 << 20) / std::mem::size_of::<CellRef<'static>>();
 
 /// The state of one Value while parsing.
 struct Slot<'a> {
@@ -419,7 +463,13 @@ impl Template {
                     items: Vec::new(),
                 })
                 .collect(),
-            cells: Vec::new(),
+            // Room for a record a line (up to 8 MiB of cells): the cells of
+            // a long output are written once, never copied as they grow.
+            cells: Vec::with_capacity(
+                (memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1)
+                    .saturating_mul(self.values.len())
+                    .min(MAX_RESERVED_CELLS),
+            ),
             output_bytes: 0,
             limits,
             input_line: 0,
@@ -608,7 +658,7 @@ impl<'a> Run<'_, 'a> {
                 }
                 Current::List(l) => {
                     empty &= l.is_empty();
-                    CellRef::List(l.clone())
+                    CellRef::List(l.as_slice().into())
                 }
             };
             size += cell.size();
@@ -681,6 +731,32 @@ mod tests {
             serde_json::to_string(&records).unwrap(),
             r#"[{"port":"b","speed":"c"},{"port":"e","speed":"f"}]"#
         );
+    }
+
+    #[test]
+    fn records_written_as_json_are_the_text_serde_json_gives() {
+        let t = Template::compile(
+            "Value Name (.+)\nValue List Tags (\\S+)\nValue List Pairs ((?P<k>\\w)=(?P<v>\\w))\n\nStart\n  ^name ${Name}\n  ^tag ${Tags}\n  ^pair ${Pairs}\n  ^end -> Record\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let text =
+            "name a \"quoted\" \\ back\ttab é\ntag x\ntag y\npair a=b\nend\nname plain\nend\n";
+        let records = t.parse_records(text, &Limits::default()).unwrap();
+        assert_eq!(records.len(), 2);
+        let mut written = Vec::new();
+        records.write_json(&mut written).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string(&records).unwrap()
+        );
+        let none = Template::compile("Value X (x)\n\nStart\n  ^y\n", &Limits::default()).unwrap();
+        let mut written = Vec::new();
+        none.parse_records("y\n", &Limits::default())
+            .unwrap()
+            .write_json(&mut written)
+            .unwrap();
+        assert_eq!(written, b"[]");
     }
 
     #[test]

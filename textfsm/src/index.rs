@@ -82,6 +82,16 @@ pub enum OutputRecords<'a> {
     Owned(Records),
 }
 
+impl OutputRecords<'_> {
+    /// Write the records as compact JSON (what serialising them gives).
+    pub fn write_json<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        match self {
+            OutputRecords::Borrowed(r) => r.write_json(out),
+            OutputRecords::Owned(r) => Ok(serde_json::to_writer(out, r)?),
+        }
+    }
+}
+
 impl serde::Serialize for OutputRecords<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -126,10 +126,14 @@ fn ntc_templates_agree_with_python_on_every_corpus_output() {
                 let borrowed = index
                     .parse_output_records(&platform, &command, &raw)
                     .unwrap();
-                if serde_json::to_string(&borrowed).unwrap()
-                    != serde_json::to_string(&parsed.records).unwrap()
-                {
+                let json = serde_json::to_string(&parsed.records).unwrap();
+                if serde_json::to_string(&borrowed).unwrap() != json {
                     failures.push(format!("{name}: borrowed records serialise differently"));
+                }
+                let mut written = Vec::new();
+                borrowed.write_json(&mut written).unwrap();
+                if written != json.as_bytes() {
+                    failures.push(format!("{name}: write_json differs from serde_json"));
                 }
             }
             (Err(e), Some(_)) => failures.push(format!("{name}: Python parsed it; we failed: {e}")),

@@ -122,14 +122,14 @@ fn write_records(parser: &Parser, text: &str, out: &mut impl Write) -> Result<()
                 .index()
                 .parse_output_records(platform, command, text)
                 .map_err(|e| Failure::Parse(e.to_string()))?;
-            serde_json::to_writer(out, &records)
+            records.write_json(out)
         }
         Parser::One(t) => {
             let records = t
                 .parse_records(text, &Limits::default())
                 .map_err(|e| Failure::Parse(e.to_string()))?;
-            serde_json::to_writer(out, &records)
+            records.write_json(out)
         }
     };
-    written.map_err(|e| Failure::Write(e.into()))
+    written.map_err(Failure::Write)
 }
