@@ -107,6 +107,8 @@ features!(
     error_value_not_in_parens,
     filldown_alone_still_records_at_eof,
     filldown_carries_into_following_records,
+    filldown_fillup_and_nested_lists_together,
+    fillup_across_states_and_a_non_ascii_line,
     fillup_fills_earlier_records,
     key_values_do_not_change_records,
     line_endings_as_python_splitlines,
