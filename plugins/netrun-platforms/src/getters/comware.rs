@@ -36,6 +36,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display bgp peer ipv4"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "arp_table",
+        commands: &["display arp"],
+        build: arp_table,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -163,3 +168,39 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
         super::lldp::KEY_VALUE_FIELDS,
     )
 }
+
+/// `display arp`: `IP address  MAC address  VLAN/VSI name (VLAN before
+/// 7.1.045)  Interface  Aging  Type`; aging in minutes left (`N/A` for
+/// static entries), port names abbreviated (`GE1/0/1`, `BAGG1`).
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display arp";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "IP address", &["MAC address", "Aging"])?;
+    let mut entries = Vec::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() < 5 || w[0].parse::<std::net::Ipv4Addr>().is_err() {
+            continue;
+        }
+        let Some(mac) = napalm::mac(w[1]) else {
+            continue;
+        };
+        let interface = napalm::expand_interface(w[w.len() - 3], PORT_NAMES);
+        let age = w[w.len() - 2].parse::<f64>().ok().map(|m| m * 60.0);
+        entries.push(napalm::arp(&interface, &mac, w[0], age));
+    }
+    Ok(serde_json::json!(entries))
+}
+
+/// Comware's abbreviated port names and their long forms.
+const PORT_NAMES: &[(&str, &str)] = &[
+    ("GE", "GigabitEthernet"),
+    ("XGE", "Ten-GigabitEthernet"),
+    ("FGE", "FortyGigE"),
+    ("HGE", "HundredGigE"),
+    ("WGE", "Twenty-FiveGigE"),
+    ("M-GE", "M-GigabitEthernet"),
+    ("BAGG", "Bridge-Aggregation"),
+    ("RAGG", "Route-Aggregation"),
+    ("Vlan", "Vlan-interface"),
+];

@@ -10,6 +10,7 @@ pub mod bgp;
 pub mod env;
 pub mod lldp;
 pub mod napalm;
+pub mod neigh;
 
 mod asa;
 mod comware;

@@ -98,7 +98,8 @@ pub fn missing(command: &str, what: &str) -> ParseError {
 }
 
 /// A MAC address in NAPALM's form (`00:1C:58:29:4A:71`) from any vendor form
-/// (`001c.5829.4a71`, `00-1c-58-29-4a-71`, `001c-5829-4a71`, `0:1c:58:29:4a:71`);
+/// (`001c.5829.4a71`, `00-1c-58-29-4a-71`, `001c-5829-4a71`, `001c58-294a71`,
+/// `0:1c:58:29:4a:71`);
 /// `None` for anything else.
 pub fn mac(text: &str) -> Option<String> {
     let text = text.trim();
@@ -108,6 +109,8 @@ pub fn mac(text: &str) -> Option<String> {
             groups.iter().map(|g| format!("{g:0>2}")).collect()
         }
         3 if groups.iter().all(|g| g.len() == 4) => groups.concat(),
+        // ProCurve / ArubaOS-Switch: `001122-334455`.
+        2 if groups.iter().all(|g| g.len() == 6) => groups.concat(),
         1 if text.len() == 12 => text.to_string(),
         _ => return None,
     };

@@ -40,6 +40,16 @@ pub const GETTERS: &[Getter] = &[
         ],
         build: environment,
     },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["show lldp neighbors"],
+        build: lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show ip arp"],
+        build: arp_table,
+    },
 ];
 
 const ERRORS: &[&str] = &["% Error:"];
@@ -305,4 +315,30 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
     }
     e.top(&lines(processes));
     Ok(e.json())
+}
+
+/// `show ip arp`: `Address  Hardware address  Interface  Egress Interface`
+/// (a VLAN's entries name the VLAN, then the port). No age is shown.
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let names = [
+        "Address",
+        "Hardware address",
+        "Interface",
+        "Egress Interface",
+    ];
+    let rows = super::neigh::rows("show ip arp", out[0], ERRORS, &names)?;
+    Ok(super::neigh::arp(&rows, |r| Some((r[2], r[1], r[0], None))))
+}
+
+/// `show lldp neighbors`: `Loc PortID  Rem Host Name  Rem Port Id  Rem
+/// Chassis Id`.
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let names = [
+        "Loc PortID",
+        "Rem Host Name",
+        "Rem Port Id",
+        "Rem Chassis Id",
+    ];
+    let rows = super::neigh::rows("show lldp neighbors", out[0], ERRORS, &names)?;
+    Ok(super::neigh::lldp(&rows, |r| Some((r[0], r[1], r[2]))))
 }

@@ -36,6 +36,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show system environmentals", "show system resources"],
         build: environment,
     },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["show lldp neighbors all"],
+        build: lldp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["Invalid syntax.", "Unknown command:", "Server error :"];
@@ -325,4 +330,49 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
     }
     e.top(&lines(resources));
     Ok(e.json())
+}
+
+/// `show lldp neighbors all`: per local port its name over a ruler, then
+/// per neighbour `Peer: n` (`Peer n` on older releases) and indented
+/// `Key: value` lines (`Port ID:`, `System Name:`).
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show lldp neighbors all";
+    check(command, out[0], ERRORS)?;
+    let all = lines(out[0]);
+    let mut map = Map::new();
+    let mut local: Option<&str> = None;
+    // (local, host, port) of the neighbour being read.
+    let mut peer: Option<(&str, String, String)> = None;
+    let flush = |peer: &mut Option<(&str, String, String)>, map: &mut Map<String, Value>| {
+        if let Some((l, host, port)) = peer.take() {
+            napalm::add_lldp(map, l, &host, &port);
+        }
+    };
+    for (i, line) in all.iter().enumerate() {
+        let t = line.trim();
+        let ruler_next = all
+            .get(i + 1)
+            .is_some_and(|n| n.trim().len() >= 10 && n.trim().chars().all(|c| c == '-'));
+        if ruler_next && !t.is_empty() && !t.contains(' ') && !t.contains(':') {
+            flush(&mut peer, &mut map);
+            local = Some(t);
+        } else if t.starts_with("Peer")
+            && t.trim_start_matches("Peer")
+                .trim_start_matches(':')
+                .trim()
+                .parse::<u32>()
+                .is_ok()
+        {
+            flush(&mut peer, &mut map);
+            peer = local.map(|l| (l, String::new(), String::new()));
+        } else if let (Some((_, host, port)), Some((k, v))) = (peer.as_mut(), t.split_once(':')) {
+            match k.trim() {
+                "Port ID" => *port = v.trim().to_string(),
+                "System Name" => *host = v.trim().to_string(),
+                _ => {}
+            }
+        }
+    }
+    flush(&mut peer, &mut map);
+    Ok(Value::Object(map))
 }

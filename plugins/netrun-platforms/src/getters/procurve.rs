@@ -16,6 +16,16 @@ pub const PROCURVE: &[Getter] = &[
         commands: &["show interfaces brief"],
         build: procurve_interfaces,
     },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["show lldp info remote-device"],
+        build: procurve_lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show arp"],
+        build: procurve_arp_table,
+    },
 ];
 
 /// AOS-CX.
@@ -45,6 +55,16 @@ pub const AOSCX: &[Getter] = &[
             "top memory",
         ],
         build: aoscx_environment,
+    },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["show lldp neighbor-info"],
+        build: aoscx_lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show arp"],
+        build: aoscx_arp_table,
     },
 ];
 
@@ -390,4 +410,45 @@ fn aoscx_environment(out: &[&str]) -> Result<Value, ParseError> {
         e.memory(total, used);
     }
     Ok(e.json())
+}
+
+/// `show arp`: `IPv4 Address  MAC  Port  Physical Port  State  VRF`; the
+/// port is the layer-3 interface (`vlan10`, `1/1/1`). No age is shown.
+fn aoscx_arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let names = ["IPv4 Address", "MAC", "Port", "Physical Port", "State"];
+    let rows = super::neigh::rows("show arp", out[0], ERRORS, &names)?;
+    Ok(super::neigh::arp(&rows, |r| Some((r[2], r[1], r[0], None))))
+}
+
+/// `show lldp neighbor-info`: `LOCAL-PORT  CHASSIS-ID  PORT-ID  PORT-DESC
+/// TTL  SYS-NAME`.
+fn aoscx_lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let names = [
+        "LOCAL-PORT",
+        "CHASSIS-ID",
+        "PORT-ID",
+        "PORT-DESC",
+        "TTL",
+        "SYS-NAME",
+    ];
+    let rows = super::neigh::rows("show lldp neighbor-info", out[0], ERRORS, &names)?;
+    Ok(super::neigh::lldp(&rows, |r| Some((r[0], r[5], r[2]))))
+}
+
+/// `show arp`: `IP Address  MAC Address  Type  Port` (MACs as
+/// `001122-334455`). No age is shown.
+fn procurve_arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let names = ["IP Address", "MAC Address", "Type", "Port"];
+    let rows = super::neigh::rows("show arp", out[0], ERRORS, &names)?;
+    Ok(super::neigh::arp(&rows, |r| Some((r[3], r[1], r[0], None))))
+}
+
+/// `show lldp info remote-device`: `LocalPort | ChassisId  PortId
+/// PortDescr  SysName`; the switch cuts the port ID to its column.
+fn procurve_lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let names = ["LocalPort", "ChassisId", "PortId", "PortDescr", "SysName"];
+    let rows = super::neigh::rows("show lldp info remote-device", out[0], ERRORS, &names)?;
+    Ok(super::neigh::lldp(&rows, |r| {
+        Some((r[0].trim_end_matches('|').trim_end(), r[4], r[2]))
+    }))
 }

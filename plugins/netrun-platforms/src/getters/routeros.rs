@@ -36,6 +36,16 @@ pub const GETTERS: &[Getter] = &[
         commands: &["/system health print", "/system resource print"],
         build: environment,
     },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["/ip neighbor print terse"],
+        build: lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["/ip arp print terse"],
+        build: arp_table,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -319,4 +329,64 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
         e.memory(total, total - free);
     }
     Ok(e.json())
+}
+
+/// `/ip arp print terse`: `address= mac-address= interface=` per entry; an
+/// unanswered address has no `mac-address`. RouterOS shows no age.
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "/ip arp print terse";
+    check(command, out[0], ERRORS)?;
+    let entries: Vec<Value> = lines(out[0])
+        .into_iter()
+        .filter_map(|row| {
+            let ip = terse(row, "address")?;
+            let mac = terse(row, "mac-address").filter(|m| napalm::mac(m).is_some())?;
+            let interface = terse(row, "interface").unwrap_or("");
+            Some(napalm::arp(interface, mac, ip, None))
+        })
+        .collect();
+    Ok(serde_json::json!(entries))
+}
+
+/// The value of `key=` in a terse row, up to the next ` key=` (an identity
+/// or platform may hold spaces), without quotes.
+fn terse_spaced<'a>(row: &'a str, key: &str) -> Option<&'a str> {
+    let at = row
+        .match_indices(&format!("{key}="))
+        .find(|(i, _)| *i == 0 || row[..*i].ends_with(' '))?
+        .0;
+    let rest = &row[at + key.len() + 1..];
+    let end = rest
+        .match_indices(' ')
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let next = &rest[i + 1..];
+            let word = next.split(' ').next().unwrap_or("");
+            word.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            })
+        })
+        .unwrap_or(rest.len());
+    Some(rest[..end].trim().trim_matches('"'))
+}
+
+/// `/ip neighbor print terse`: the neighbours RouterOS discovery found
+/// (MNDP, CDP and LLDP); the local port is the first of `interface=`
+/// (v7 adds the bridge: `ether2,bridge`), the remote port `interface-name=`.
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "/ip neighbor print terse";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    for row in lines(out[0]) {
+        let Some(local) = terse(row, "interface") else {
+            continue;
+        };
+        let local = local.split(',').next().unwrap_or(local);
+        let host = terse_spaced(row, "identity").unwrap_or("");
+        let port = terse_spaced(row, "interface-name").unwrap_or("");
+        napalm::add_lldp(&mut map, local, host, port);
+    }
+    Ok(Value::Object(map))
 }

@@ -31,6 +31,16 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show router bgp summary"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["show system lldp neighbor"],
+        build: lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show router arp"],
+        build: arp_table,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -237,4 +247,56 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     }
     flush(peer, families, &mut n);
     Ok(n.json())
+}
+
+/// `show router arp`: `IP Address  MAC Address  Expiry  Type  Interface`;
+/// the age is the time left before expiry (`03h59m52s`), as PAN-OS gives
+/// it; the router's own entries (`Oth`) never expire (-1).
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let names = ["IP Address", "MAC Address", "Expiry", "Type", "Interface"];
+    let rows = super::neigh::rows("show router arp", out[0], ERRORS, &names)?;
+    Ok(super::neigh::arp(&rows, |r| {
+        let age = (!r[3].starts_with("Oth")).then(|| hms(r[2])).flatten();
+        Some((r[4], r[1], r[0], age))
+    }))
+}
+
+/// Seconds in `03h59m52s`.
+fn hms(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: f64 = number.parse().ok()?;
+        number.clear();
+        total += n * match c {
+            'd' => 86_400.0,
+            'h' => 3_600.0,
+            'm' => 60.0,
+            's' => 1.0,
+            _ => return None,
+        };
+    }
+    number.is_empty().then_some(total)
+}
+
+/// `show system lldp neighbor`: `Lcl Port  Scope  Remote Chassis ID  Index
+/// Remote Port  Remote Sys Name`; a long remote port runs past its column,
+/// so rows are read by words (the system name last, may hold spaces).
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show system lldp neighbor";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Lcl Port", &["Remote Port"])?;
+    let mut map = Map::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() < 5 || w[3].parse::<u32>().is_err() || !w[0].contains('/') {
+            continue;
+        }
+        napalm::add_lldp(&mut map, w[0], &w[5..].join(" "), w[4]);
+    }
+    Ok(Value::Object(map))
 }

@@ -31,6 +31,16 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show ip bgp summary"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["show lldp neighbors"],
+        build: lldp_neighbors,
+    },
+    Getter {
+        name: "arp_table",
+        commands: &["show arp"],
+        build: arp_table,
+    },
 ];
 
 const ERRORS: &[&str] = &["Invalid command:", "is not valid"];
@@ -180,4 +190,25 @@ fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
 /// reads (with FRR's `PfxSnt` and `Desc` columns).
 fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     super::bgp::cisco_summary("show ip bgp summary", out[0], ERRORS)
+}
+
+/// `show arp`: VyOS 1.4 and later `Address  Interface  Link layer address
+/// State`; 1.3 the net-tools table `Address  HWtype  HWaddress  Flags Mask
+/// Iface` (`(incomplete)` for an unanswered address). No age is shown.
+fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show arp";
+    let new = ["Address", "Interface", "Link layer address", "State"];
+    if let Ok(rows) = super::neigh::rows(command, out[0], ERRORS, &new) {
+        return Ok(super::neigh::arp(&rows, |r| Some((r[1], r[2], r[0], None))));
+    }
+    let old = ["Address", "HWtype", "HWaddress", "Flags Mask", "Iface"];
+    let rows = super::neigh::rows(command, out[0], ERRORS, &old)?;
+    Ok(super::neigh::arp(&rows, |r| Some((r[4], r[2], r[0], None))))
+}
+
+/// `show lldp neighbors`: `Device ID  Local  Proto  Cap  Platform  Port ID`.
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let names = ["Device ID", "Local", "Proto", "Cap", "Platform", "Port ID"];
+    let rows = super::neigh::rows("show lldp neighbors", out[0], ERRORS, &names)?;
+    Ok(super::neigh::lldp(&rows, |r| Some((r[1], r[0], r[5]))))
 }
