@@ -515,6 +515,7 @@ mod tests {
             "00:1c:58:29:4a:71",
             "00-1C-58-29-4A-71",
             "001c-5829-4a71",
+            "001c58-294a71",
             "001C58294A71",
         ] {
             assert_eq!(mac(text).as_deref(), Some("00:1C:58:29:4A:71"), "{text}");
@@ -522,6 +523,7 @@ mod tests {
         assert_eq!(mac("0:c:29:1:2:3").as_deref(), Some("00:0C:29:01:02:03"));
         assert_eq!(mac("Incomplete"), None);
         assert_eq!(mac("10.0.0.1"), None);
+        assert_eq!(mac("001c5-8294a71"), None);
     }
 
     #[test]
