@@ -2159,6 +2159,55 @@ mod tests {
                                 }
                             }
                         }
+                        // Every persona neighbour, by name and port (a CLI may cut
+                        // either to its column).
+                        Ok(v) if getter == "lldp_neighbors" => {
+                            let found: Vec<(String, String)> = v
+                                .as_object()
+                                .into_iter()
+                                .flat_map(|m| m.values())
+                                .flat_map(|l| l.as_array().cloned().unwrap_or_default())
+                                .map(|n| {
+                                    let s = |k: &str| n[k].as_str().unwrap_or_default().to_string();
+                                    (s("hostname"), s("port"))
+                                })
+                                .collect();
+                            for n in &dev.facts.lldp {
+                                let seen = found.iter().any(|(h, p)| {
+                                    !h.is_empty()
+                                        && !p.is_empty()
+                                        && n.host.starts_with(h.as_str())
+                                        && n.port.starts_with(p.as_str())
+                                });
+                                if !seen {
+                                    failures.push(format!(
+                                        "{} lldp_neighbors: {} {} not in {found:?}",
+                                        d.platform, n.host, n.port
+                                    ));
+                                }
+                            }
+                        }
+                        // Every learned persona ARP entry, by address and MAC.
+                        Ok(v) if getter == "arp_table" => {
+                            let hex = |m: &str| {
+                                m.chars()
+                                    .filter(char::is_ascii_hexdigit)
+                                    .collect::<String>()
+                                    .to_ascii_lowercase()
+                            };
+                            for a in dev.facts.arp.iter().filter(|a| !a.local) {
+                                let seen = v.as_array().into_iter().flatten().any(|e| {
+                                    e["ip"] == a.ip.as_str()
+                                        && hex(e["mac"].as_str().unwrap_or_default()) == hex(&a.mac)
+                                });
+                                if !seen {
+                                    failures.push(format!(
+                                        "{} arp_table: {} {} not in {v}",
+                                        d.platform, a.ip, a.mac
+                                    ));
+                                }
+                            }
+                        }
                         // Every persona neighbour, under its name and port.
                         Ok(v) if getter == "lldp_neighbors_detail" => {
                             let mut found: Vec<(String, String)> = v
