@@ -41,6 +41,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display arp"],
         build: arp_table,
     },
+    Getter {
+        name: "mac_address_table",
+        commands: &["display mac-address"],
+        build: mac_address_table,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -188,6 +193,35 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         let interface = napalm::expand_interface(w[w.len() - 3], PORT_NAMES);
         let age = w[w.len() - 2].parse::<f64>().ok().map(|m| m * 60.0);
         entries.push(napalm::arp(&interface, &mac, w[0], age));
+    }
+    Ok(serde_json::json!(entries))
+}
+
+/// `display mac-address`: `MAC Address  VLAN ID  State  Port/Nickname
+/// Aging` (Comware 5: `MAC ADDR  VLAN ID  STATE  PORT INDEX  AGING
+/// TIME(s)`); the state may be two words (`Config static`), port names are
+/// abbreviated in Comware 7.
+fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display mac-address";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "MAC ", &["VLAN ID"])?;
+    let mut entries = Vec::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let Some(vlan) = w.get(1).and_then(|v| v.parse::<u64>().ok()) else {
+            continue;
+        };
+        if w.len() < 5 {
+            continue;
+        }
+        let state = w[2..w.len() - 2].join(" ").to_ascii_lowercase();
+        let interface = napalm::expand_interface(w[w.len() - 2], PORT_NAMES);
+        entries.extend(napalm::mac_entry(
+            w[0],
+            &interface,
+            vlan,
+            state.contains("static"),
+        ));
     }
     Ok(serde_json::json!(entries))
 }

@@ -66,6 +66,11 @@ pub const AOSCX: &[Getter] = &[
         commands: &["show arp"],
         build: aoscx_arp_table,
     },
+    Getter {
+        name: "mac_address_table",
+        commands: &["show mac-address-table"],
+        build: aoscx_mac_address_table,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -418,6 +423,22 @@ fn aoscx_arp_table(out: &[&str]) -> Result<Value, ParseError> {
     let names = ["IPv4 Address", "MAC", "Port", "Physical Port", "State"];
     let rows = super::neigh::rows("show arp", out[0], ERRORS, &names)?;
     Ok(super::neigh::arp(&rows, |r| Some((r[2], r[1], r[0], None))))
+}
+
+/// `show mac-address-table`: `MAC Address  VLAN  Type  Port` under the
+/// age-time and count lines; types `dynamic`, `static`, `port-access-security`,
+/// `hsc`, `evpn`… (only `static` is configured).
+fn aoscx_mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let names = ["MAC Address", "VLAN", "Type", "Port"];
+    let rows = super::neigh::rows("show mac-address-table", out[0], ERRORS, &names)?;
+    let entries: Vec<Value> = rows
+        .iter()
+        .filter_map(|r| {
+            let vlan = r[1].parse::<u64>().ok()?;
+            napalm::mac_entry(r[0], r[3], vlan, r[2] == "static")
+        })
+        .collect();
+    Ok(Value::Array(entries))
 }
 
 /// `show lldp neighbor-info`: `LOCAL-PORT  CHASSIS-ID  PORT-ID  PORT-DESC
