@@ -26,6 +26,11 @@ pub const PROCURVE: &[Getter] = &[
         commands: &["show arp"],
         build: procurve_arp_table,
     },
+    Getter {
+        name: "mac_address_table",
+        commands: &["show mac-address"],
+        build: procurve_mac_address_table,
+    },
 ];
 
 /// AOS-CX.
@@ -462,6 +467,29 @@ fn procurve_arp_table(out: &[&str]) -> Result<Value, ParseError> {
     let names = ["IP Address", "MAC Address", "Type", "Port"];
     let rows = super::neigh::rows("show arp", out[0], ERRORS, &names)?;
     Ok(super::neigh::arp(&rows, |r| Some((r[3], r[1], r[0], None))))
+}
+
+/// `show mac-address`: `MAC Address  Port  VLAN` (ArubaOS-Switch 16.x);
+/// K/KA releases print `MAC Address  Located on Port` with no VLAN (0
+/// here). Learned entries only: the switch shows no static flag.
+fn procurve_mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show mac-address";
+    check(command, out[0], ERRORS)?;
+    let (header, rows) = napalm::table(command, out[0], "MAC Address", &["Port"])?;
+    let has_vlan = header.contains("VLAN");
+    let mut entries = Vec::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let vlan = match (has_vlan, w.get(2)) {
+            (false, _) => Some(0),
+            (true, Some(v)) => v.parse::<u64>().ok(),
+            (true, None) => None,
+        };
+        if let (Some(vlan), [mac, port, ..]) = (vlan, w.as_slice()) {
+            entries.extend(napalm::mac_entry(mac, port, vlan, false));
+        }
+    }
+    Ok(Value::Array(entries))
 }
 
 /// `show lldp info remote-device`: `LocalPort | ChassisId  PortId
