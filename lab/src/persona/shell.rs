@@ -2209,6 +2209,23 @@ mod tests {
                                 }
                             }
                         }
+                        // Every persona address with its prefix length (names differ
+                        // by CLI: `Vlan-interface10`, `vlan10`, `Eth 1/1/1`); out-of-band
+                        // management ports live elsewhere on some (PAN-OS, SR OS).
+                        Ok(v) if getter == "interfaces_ip" => {
+                            let addressed = dev.facts.interfaces.iter();
+                            for i in addressed.filter(|i| !i.ip.is_empty() && i.kind != "mgmt") {
+                                let seen = v.as_object().into_iter().flatten().any(|(_, e)| {
+                                    e["ipv4"][i.ip.as_str()]["prefix_length"] == i.prefix
+                                });
+                                if !seen {
+                                    failures.push(format!(
+                                        "{} interfaces_ip: {} {}/{} not in {v}",
+                                        d.platform, i.name, i.ip, i.prefix
+                                    ));
+                                }
+                            }
+                        }
                         // Every persona MAC entry, by address and VLAN.
                         Ok(v) if getter == "mac_address_table" => {
                             for m in &dev.facts.mac_table {

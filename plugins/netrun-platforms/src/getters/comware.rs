@@ -46,6 +46,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display mac-address"],
         build: mac_address_table,
     },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["display ip interface"],
+        build: interfaces_ip,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -195,6 +200,34 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         entries.push(napalm::arp(&interface, &mac, w[0], age));
     }
     Ok(serde_json::json!(entries))
+}
+
+/// `display ip interface`: per interface `Vlan-interface1 current state:
+/// UP`, then `Internet address: 192.168.1.1/24 (primary)` (Comware 5:
+/// `Internet Address is 192.168.1.1/24 Primary`), one line per primary
+/// and sub address. (`display ip interface brief` shows no mask.)
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display ip interface";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    let mut current: Option<&str> = None;
+    for line in lines(out[0]) {
+        if !line.starts_with(' ')
+            && !line.starts_with("Line protocol")
+            && line.contains(" current state")
+        {
+            current = line.split_whitespace().next();
+        } else if line.to_ascii_lowercase().contains("internet address")
+            && let Some(name) = current
+            && let Some((addr, len)) = line
+                .split_whitespace()
+                .find(|w| w.contains('/'))
+                .and_then(napalm::cidr)
+        {
+            napalm::add_ip(&mut map, name, &addr, len);
+        }
+    }
+    Ok(Value::Object(map))
 }
 
 /// `display mac-address`: `MAC Address  VLAN ID  State  Port/Nickname

@@ -76,6 +76,11 @@ pub const AOSCX: &[Getter] = &[
         commands: &["show mac-address-table"],
         build: aoscx_mac_address_table,
     },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["show ip interface brief"],
+        build: aoscx_interfaces_ip,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -428,6 +433,26 @@ fn aoscx_arp_table(out: &[&str]) -> Result<Value, ParseError> {
     let names = ["IPv4 Address", "MAC", "Port", "Physical Port", "State"];
     let rows = super::neigh::rows("show arp", out[0], ERRORS, &names)?;
     Ok(super::neigh::arp(&rows, |r| Some((r[2], r[1], r[0], None))))
+}
+
+/// `show ip interface brief`: `Interface  IP Address  Interface Status
+/// (link/admin)`, one row per addressed interface, the address with its
+/// prefix length (`No Address` rows skipped).
+fn aoscx_interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show ip interface brief";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Interface", &["IP Address"])?;
+    let mut map = Map::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if let [name, address, ..] = w.as_slice()
+            && address.contains('/')
+            && let Some((addr, len)) = napalm::cidr(address)
+        {
+            napalm::add_ip(&mut map, name, &addr, len);
+        }
+    }
+    Ok(Value::Object(map))
 }
 
 /// `show mac-address-table`: `MAC Address  VLAN  Type  Port` under the
