@@ -31,6 +31,11 @@ pub const PROCURVE: &[Getter] = &[
         commands: &["show mac-address"],
         build: procurve_mac_address_table,
     },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["show ip"],
+        build: procurve_interfaces_ip,
+    },
 ];
 
 /// AOS-CX.
@@ -515,6 +520,36 @@ fn procurve_mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(Value::Array(entries))
+}
+
+/// `show ip`: under the global settings, `VLAN | IP Config  IP Address
+/// Subnet Mask  Proxy ARP`, one row per VLAN (addresses live on VLANs);
+/// a VLAN's further addresses follow on rows with an empty VLAN column.
+fn procurve_interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show ip";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "VLAN", &["|", "IP Address"])?;
+    let mut map = Map::new();
+    let mut vlan = "";
+    for line in rows {
+        let Some((name, rest)) = line.split_once('|') else {
+            continue;
+        };
+        if !name.trim().is_empty() {
+            vlan = name.trim();
+        }
+        let w: Vec<&str> = rest.split_whitespace().collect();
+        let at = w
+            .iter()
+            .position(|x| x.parse::<std::net::Ipv4Addr>().is_ok());
+        if let Some(at) = at
+            && let Some(len) = w.get(at + 1).and_then(|m| napalm::mask_len(m))
+            && !vlan.is_empty()
+        {
+            napalm::add_ip(&mut map, vlan, w[at], len);
+        }
+    }
+    Ok(Value::Object(map))
 }
 
 /// `show lldp info remote-device`: `LocalPort | ChassisId  PortId
