@@ -2104,6 +2104,13 @@ mod tests {
     fn every_getter_of_every_platform_answers_from_its_persona() {
         use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
         let mut failures = Vec::new();
+        // MACs compared by their hex digits, whatever the vendor's form.
+        let hex = |m: &str| {
+            m.chars()
+                .filter(char::is_ascii_hexdigit)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
         for d in DRIVES {
             let table = getter_table(d.platform);
             for index in 0..3 {
@@ -2189,12 +2196,6 @@ mod tests {
                         }
                         // Every learned persona ARP entry, by address and MAC.
                         Ok(v) if getter == "arp_table" => {
-                            let hex = |m: &str| {
-                                m.chars()
-                                    .filter(char::is_ascii_hexdigit)
-                                    .collect::<String>()
-                                    .to_ascii_lowercase()
-                            };
                             for a in dev.facts.arp.iter().filter(|a| !a.local) {
                                 let seen = v.as_array().into_iter().flatten().any(|e| {
                                     e["ip"] == a.ip.as_str()
@@ -2204,6 +2205,38 @@ mod tests {
                                     failures.push(format!(
                                         "{} arp_table: {} {} not in {v}",
                                         d.platform, a.ip, a.mac
+                                    ));
+                                }
+                            }
+                        }
+                        // Every persona address with its prefix length (names differ
+                        // by CLI: `Vlan-interface10`, `vlan10`, `Eth 1/1/1`); out-of-band
+                        // management ports live elsewhere on some (PAN-OS, SR OS).
+                        Ok(v) if getter == "interfaces_ip" => {
+                            let addressed = dev.facts.interfaces.iter();
+                            for i in addressed.filter(|i| !i.ip.is_empty() && i.kind != "mgmt") {
+                                let seen = v.as_object().into_iter().flatten().any(|(_, e)| {
+                                    e["ipv4"][i.ip.as_str()]["prefix_length"] == i.prefix
+                                });
+                                if !seen {
+                                    failures.push(format!(
+                                        "{} interfaces_ip: {} {}/{} not in {v}",
+                                        d.platform, i.name, i.ip, i.prefix
+                                    ));
+                                }
+                            }
+                        }
+                        // Every persona MAC entry, by address and VLAN.
+                        Ok(v) if getter == "mac_address_table" => {
+                            for m in &dev.facts.mac_table {
+                                let seen = v.as_array().into_iter().flatten().any(|e| {
+                                    e["vlan"] == m.vlan
+                                        && hex(e["mac"].as_str().unwrap_or_default()) == hex(&m.mac)
+                                });
+                                if !seen {
+                                    failures.push(format!(
+                                        "{} mac_address_table: {} vlan {} not in {v}",
+                                        d.platform, m.mac, m.vlan
                                     ));
                                 }
                             }

@@ -41,6 +41,16 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display arp"],
         build: arp_table,
     },
+    Getter {
+        name: "mac_address_table",
+        commands: &["display mac-address"],
+        build: mac_address_table,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["display ip interface"],
+        build: interfaces_ip,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -188,6 +198,63 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
         let interface = napalm::expand_interface(w[w.len() - 3], PORT_NAMES);
         let age = w[w.len() - 2].parse::<f64>().ok().map(|m| m * 60.0);
         entries.push(napalm::arp(&interface, &mac, w[0], age));
+    }
+    Ok(serde_json::json!(entries))
+}
+
+/// `display ip interface`: per interface `Vlan-interface1 current state:
+/// UP`, then `Internet address: 192.168.1.1/24 (primary)` (Comware 5:
+/// `Internet Address is 192.168.1.1/24 Primary`), one line per primary
+/// and sub address. (`display ip interface brief` shows no mask.)
+fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display ip interface";
+    check(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    let mut current: Option<&str> = None;
+    for line in lines(out[0]) {
+        if !line.starts_with(' ')
+            && !line.starts_with("Line protocol")
+            && line.contains(" current state")
+        {
+            current = line.split_whitespace().next();
+        } else if line.to_ascii_lowercase().contains("internet address")
+            && let Some(name) = current
+            && let Some((addr, len)) = line
+                .split_whitespace()
+                .find(|w| w.contains('/'))
+                .and_then(napalm::cidr)
+        {
+            napalm::add_ip(&mut map, name, &addr, len);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// `display mac-address`: `MAC Address  VLAN ID  State  Port/Nickname
+/// Aging` (Comware 5: `MAC ADDR  VLAN ID  STATE  PORT INDEX  AGING
+/// TIME(s)`); the state may be two words (`Config static`), port names are
+/// abbreviated in Comware 7.
+fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display mac-address";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "MAC ", &["VLAN ID"])?;
+    let mut entries = Vec::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let Some(vlan) = w.get(1).and_then(|v| v.parse::<u64>().ok()) else {
+            continue;
+        };
+        if w.len() < 5 {
+            continue;
+        }
+        let state = w[2..w.len() - 2].join(" ").to_ascii_lowercase();
+        let interface = napalm::expand_interface(w[w.len() - 2], PORT_NAMES);
+        entries.extend(napalm::mac_entry(
+            w[0],
+            &interface,
+            vlan,
+            state.contains("static"),
+        ));
     }
     Ok(serde_json::json!(entries))
 }

@@ -46,6 +46,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show chassis environment", "show chassis routing-engine"],
         build: environment,
     },
+    Getter {
+        name: "mac_address_table",
+        commands: &["show ethernet-switching table", "show vlans"],
+        build: mac_address_table,
+    },
 ];
 
 const ERRORS: &[&str] = &["syntax error", "unknown command", "error: "];
@@ -449,4 +454,39 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
         e.memory(total, used);
     }
     Ok(e.json())
+}
+
+/// EX / QFX (ELS) `show ethernet-switching table`: per routing instance
+/// `Vlan name  MAC address  MAC flags  Age  Logical interface  NH Index  RTR
+/// ID`; the table names VLANs, so `show vlans` (`Routing instance  VLAN
+/// name  Tag  Interfaces`) gives their tags. Flag `S` marks a static MAC
+/// (`SE` is statistics enabled).
+fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let [table, vlans] = out else {
+        return Err(missing("show ethernet-switching table", "outputs"));
+    };
+    check("show ethernet-switching table", table, ERRORS)?;
+    check("show vlans", vlans, ERRORS)?;
+    let tags: std::collections::HashMap<&str, u64> = lines(vlans)
+        .into_iter()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            Some((*w.get(1)?, w.get(2)?.parse().ok()?))
+        })
+        .collect();
+    let mut entries = Vec::new();
+    for line in lines(table) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() < 5 || napalm::mac(w[1]).is_none() {
+            continue;
+        }
+        let vlan = tags
+            .get(w[0])
+            .copied()
+            .or_else(|| w[0].parse().ok())
+            .unwrap_or(0);
+        let is_static = w[2].split(',').any(|f| f.starts_with('S') && f != "SE");
+        entries.extend(napalm::mac_entry(w[1], w[4], vlan, is_static));
+    }
+    Ok(json!(entries))
 }

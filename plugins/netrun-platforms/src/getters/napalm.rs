@@ -476,6 +476,20 @@ pub fn cisco_mac_table(command: &str, output: &str, errors: &[&str]) -> Result<V
     Ok(json!(entries))
 }
 
+/// NAPALM's `get_mac_address_table` entry, `None` when `mac_text` is no
+/// MAC. These CLIs show no move count or time, so both are -1.
+pub fn mac_entry(mac_text: &str, interface: &str, vlan: u64, is_static: bool) -> Option<Value> {
+    Some(json!({
+        "mac": mac(mac_text)?,
+        "interface": interface,
+        "vlan": vlan,
+        "static": is_static,
+        "active": true,
+        "moves": -1,
+        "last_move": -1.0,
+    }))
+}
+
 /// Interfaces with their (address, prefix length) pairs, in output order.
 pub type Addressed<'a> = Vec<(&'a str, Vec<(String, u32)>)>;
 

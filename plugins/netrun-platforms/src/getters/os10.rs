@@ -50,6 +50,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show ip arp"],
         build: arp_table,
     },
+    Getter {
+        name: "mac_address_table",
+        commands: &["show mac address-table"],
+        build: mac_address_table,
+    },
 ];
 
 const ERRORS: &[&str] = &["% Error:"];
@@ -328,6 +333,12 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
     ];
     let rows = super::neigh::rows("show ip arp", out[0], ERRORS, &names)?;
     Ok(super::neigh::arp(&rows, |r| Some((r[2], r[1], r[0], None))))
+}
+
+/// `show mac address-table`: `VlanId  Mac Address  Type  Interface`, the
+/// Cisco column order.
+fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    napalm::cisco_mac_table("show mac address-table", out[0], ERRORS)
 }
 
 /// `show lldp neighbors`: `Loc PortID  Rem Host Name  Rem Port Id  Rem

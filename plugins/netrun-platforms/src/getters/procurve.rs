@@ -26,6 +26,16 @@ pub const PROCURVE: &[Getter] = &[
         commands: &["show arp"],
         build: procurve_arp_table,
     },
+    Getter {
+        name: "mac_address_table",
+        commands: &["show mac-address"],
+        build: procurve_mac_address_table,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["show ip"],
+        build: procurve_interfaces_ip,
+    },
 ];
 
 /// AOS-CX.
@@ -65,6 +75,16 @@ pub const AOSCX: &[Getter] = &[
         name: "arp_table",
         commands: &["show arp"],
         build: aoscx_arp_table,
+    },
+    Getter {
+        name: "mac_address_table",
+        commands: &["show mac-address-table"],
+        build: aoscx_mac_address_table,
+    },
+    Getter {
+        name: "interfaces_ip",
+        commands: &["show ip interface brief"],
+        build: aoscx_interfaces_ip,
     },
 ];
 
@@ -420,6 +440,42 @@ fn aoscx_arp_table(out: &[&str]) -> Result<Value, ParseError> {
     Ok(super::neigh::arp(&rows, |r| Some((r[2], r[1], r[0], None))))
 }
 
+/// `show ip interface brief`: `Interface  IP Address  Interface Status
+/// (link/admin)`, one row per addressed interface, the address with its
+/// prefix length (`No Address` rows skipped).
+fn aoscx_interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show ip interface brief";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Interface", &["IP Address"])?;
+    let mut map = Map::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if let [name, address, ..] = w.as_slice()
+            && address.contains('/')
+            && let Some((addr, len)) = napalm::cidr(address)
+        {
+            napalm::add_ip(&mut map, name, &addr, len);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// `show mac-address-table`: `MAC Address  VLAN  Type  Port` under the
+/// age-time and count lines; types `dynamic`, `static`, `port-access-security`,
+/// `hsc`, `evpn`… (only `static` is configured).
+fn aoscx_mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let names = ["MAC Address", "VLAN", "Type", "Port"];
+    let rows = super::neigh::rows("show mac-address-table", out[0], ERRORS, &names)?;
+    let entries: Vec<Value> = rows
+        .iter()
+        .filter_map(|r| {
+            let vlan = r[1].parse::<u64>().ok()?;
+            napalm::mac_entry(r[0], r[3], vlan, r[2] == "static")
+        })
+        .collect();
+    Ok(Value::Array(entries))
+}
+
 /// `show lldp neighbor-info`: `LOCAL-PORT  CHASSIS-ID  PORT-ID  PORT-DESC
 /// TTL  SYS-NAME`.
 fn aoscx_lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
@@ -441,6 +497,59 @@ fn procurve_arp_table(out: &[&str]) -> Result<Value, ParseError> {
     let names = ["IP Address", "MAC Address", "Type", "Port"];
     let rows = super::neigh::rows("show arp", out[0], ERRORS, &names)?;
     Ok(super::neigh::arp(&rows, |r| Some((r[3], r[1], r[0], None))))
+}
+
+/// `show mac-address`: `MAC Address  Port  VLAN` (ArubaOS-Switch 16.x);
+/// K/KA releases print `MAC Address  Located on Port` with no VLAN (0
+/// here). Learned entries only: the switch shows no static flag.
+fn procurve_mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show mac-address";
+    check(command, out[0], ERRORS)?;
+    let (header, rows) = napalm::table(command, out[0], "MAC Address", &["Port"])?;
+    let has_vlan = header.contains("VLAN");
+    let mut entries = Vec::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let vlan = match (has_vlan, w.get(2)) {
+            (false, _) => Some(0),
+            (true, Some(v)) => v.parse::<u64>().ok(),
+            (true, None) => None,
+        };
+        if let (Some(vlan), [mac, port, ..]) = (vlan, w.as_slice()) {
+            entries.extend(napalm::mac_entry(mac, port, vlan, false));
+        }
+    }
+    Ok(Value::Array(entries))
+}
+
+/// `show ip`: under the global settings, `VLAN | IP Config  IP Address
+/// Subnet Mask  Proxy ARP`, one row per VLAN (addresses live on VLANs);
+/// a VLAN's further addresses follow on rows with an empty VLAN column.
+fn procurve_interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show ip";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "VLAN", &["|", "IP Address"])?;
+    let mut map = Map::new();
+    let mut vlan = "";
+    for line in rows {
+        let Some((name, rest)) = line.split_once('|') else {
+            continue;
+        };
+        if !name.trim().is_empty() {
+            vlan = name.trim();
+        }
+        let w: Vec<&str> = rest.split_whitespace().collect();
+        let at = w
+            .iter()
+            .position(|x| x.parse::<std::net::Ipv4Addr>().is_ok());
+        if let Some(at) = at
+            && let Some(len) = w.get(at + 1).and_then(|m| napalm::mask_len(m))
+            && !vlan.is_empty()
+        {
+            napalm::add_ip(&mut map, vlan, w[at], len);
+        }
+    }
+    Ok(Value::Object(map))
 }
 
 /// `show lldp info remote-device`: `LocalPort | ChassisId  PortId

@@ -43,6 +43,11 @@ pub const GETTERS: &[Getter] = &[
         build: arp_table,
     },
     Getter {
+        name: "mac_address_table",
+        commands: &["display mac-address"],
+        build: mac_address_table,
+    },
+    Getter {
         name: "bgp_neighbors",
         commands: &["display bgp peer"],
         build: bgp_neighbors,
@@ -174,6 +179,36 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(Value::Object(map))
+}
+
+/// `display mac-address`: V200R `MAC Address  VLAN/VSI/BD  Learned-From
+/// Type`, VRP 8 adding `Age`, V100R `MAC Address  VLAN/VSI/SI  PEVLAN
+/// CEVLAN  Port  Type  LSP/LSR-ID`: the type is the first word after the
+/// VLAN made of letters, the port the word before it.
+fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "display mac-address";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "MAC Address", &["VLAN"])?;
+    let mut entries = Vec::new();
+    for line in rows {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let Some(vlan) = w
+            .get(1)
+            .and_then(|v| v.split('/').next())
+            .and_then(|v| v.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        let is_type = |x: &&str| {
+            x.starts_with(|c: char| c.is_ascii_alphabetic())
+                && !x.contains(|c: char| c.is_ascii_digit())
+        };
+        let Some(at) = w.iter().skip(3).position(is_type).map(|i| i + 3) else {
+            continue;
+        };
+        entries.extend(napalm::mac_entry(w[0], w[at - 1], vlan, w[at] == "static"));
+    }
+    Ok(json!(entries))
 }
 
 fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
