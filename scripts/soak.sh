@@ -26,7 +26,9 @@ warmup=${WARMUP_S:-300}
 reload_every=${RELOAD_EVERY_S:-0}
 bin=${NETRUN_BIN:-${CARGO_TARGET_DIR:-target}/release/netrun}
 work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
+# A port the kernel says is free now (a random one could be taken by another
+# program or be in the ephemeral range).
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin" lab --devices "$devices" --inventory-dir "$work/lab" > "$work/lab.log" 2>&1 &
 lab_pid=$!
 serve_pid=
