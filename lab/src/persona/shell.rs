@@ -2241,23 +2241,44 @@ mod tests {
                                 }
                             }
                         }
-                        // Every persona neighbour, under its name and port.
+                        // Every persona neighbour, under its name and port, with its
+                        // chassis ID (by hex digits, whatever the vendor's form) and
+                        // capabilities in NAPALM's names.
                         Ok(v) if getter == "lldp_neighbors_detail" => {
-                            let mut found: Vec<(String, String)> = v
+                            let mut found: Vec<(String, String, String, Vec<String>)> = v
                                 .as_object()
                                 .into_iter()
                                 .flat_map(|m| m.values())
                                 .flat_map(|l| l.as_array().cloned().unwrap_or_default())
                                 .map(|n| {
                                     let s = |k: &str| n[k].as_str().unwrap_or_default().to_string();
-                                    (s("remote_system_name"), s("remote_port"))
+                                    let caps = n["remote_system_capab"]
+                                        .as_array()
+                                        .into_iter()
+                                        .flatten()
+                                        .filter_map(|c| c.as_str().map(String::from))
+                                        .collect();
+                                    (
+                                        s("remote_system_name"),
+                                        s("remote_port"),
+                                        hex(&s("remote_chassis_id")),
+                                        caps,
+                                    )
                                 })
                                 .collect();
-                            let mut want: Vec<(String, String)> = dev
+                            let mut want: Vec<(String, String, String, Vec<String>)> = dev
                                 .facts
                                 .lldp
                                 .iter()
-                                .map(|n| (n.host.clone(), n.port.clone()))
+                                .map(|n| {
+                                    let caps = n
+                                        .caps
+                                        .split(',')
+                                        .map(|c| if c == "B" { "bridge" } else { "router" })
+                                        .map(String::from)
+                                        .collect();
+                                    (n.host.clone(), n.port.clone(), hex(&n.chassis), caps)
+                                })
                                 .collect();
                             found.sort();
                             want.sort();

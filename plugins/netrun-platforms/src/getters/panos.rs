@@ -1,5 +1,6 @@
 //! Palo Alto Networks PAN-OS getters (PAN-OS 9.x–11.x, PA-series and VM-Series).
 
+use super::lldp::{self, Detail};
 use super::napalm::{self, Facts, check, lines, missing};
 use super::{Getter, ParseError};
 use serde_json::{Map, Value, json};
@@ -40,6 +41,11 @@ pub const GETTERS: &[Getter] = &[
         name: "lldp_neighbors",
         commands: &["show lldp neighbors all"],
         build: lldp_neighbors,
+    },
+    Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbors all"],
+        build: lldp_neighbors_detail,
     },
 ];
 
@@ -332,47 +338,82 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
     Ok(e.json())
 }
 
-/// `show lldp neighbors all`: per local port its name over a ruler, then
-/// per neighbour `Peer: n` (`Peer n` on older releases) and indented
-/// `Key: value` lines (`Port ID:`, `System Name:`).
-fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+/// The neighbours of `show lldp neighbors all`: a block per local
+/// interface (its name over a ruler), then `Peer: N` and `Key: value` lines
+/// per neighbour.
+fn lldp_details(output: &str) -> Result<Vec<Detail>, ParseError> {
     let command = "show lldp neighbors all";
-    check(command, out[0], ERRORS)?;
-    let all = lines(out[0]);
-    let mut map = Map::new();
+    check(command, output, ERRORS)?;
+    let all = lines(output);
+    let mut found: Vec<Detail> = Vec::new();
     let mut local: Option<&str> = None;
-    // (local, host, port) of the neighbour being read.
-    let mut peer: Option<(&str, String, String)> = None;
-    let flush = |peer: &mut Option<(&str, String, String)>, map: &mut Map<String, Value>| {
-        if let Some((l, host, port)) = peer.take() {
-            napalm::add_lldp(map, l, &host, &port);
-        }
-    };
+    // Whether the lines being read belong to a neighbour (not the local part).
+    let mut in_peer = false;
+    // The key read last, for a description running over several lines.
+    let mut last = "";
     for (i, line) in all.iter().enumerate() {
         let t = line.trim();
         let ruler_next = all
             .get(i + 1)
             .is_some_and(|n| n.trim().len() >= 10 && n.trim().chars().all(|c| c == '-'));
         if ruler_next && !t.is_empty() && !t.contains(' ') && !t.contains(':') {
-            flush(&mut peer, &mut map);
             local = Some(t);
-        } else if t.starts_with("Peer")
+            in_peer = false;
+            continue;
+        }
+        if t.starts_with("Peer")
             && t.trim_start_matches("Peer")
                 .trim_start_matches(':')
                 .trim()
                 .parse::<u32>()
                 .is_ok()
         {
-            flush(&mut peer, &mut map);
-            peer = local.map(|l| (l, String::new(), String::new()));
-        } else if let (Some((_, host, port)), Some((k, v))) = (peer.as_mut(), t.split_once(':')) {
-            match k.trim() {
-                "Port ID" => *port = v.trim().to_string(),
-                "System Name" => *host = v.trim().to_string(),
-                _ => {}
+            in_peer = false;
+            if let Some(l) = local {
+                found.push(Detail {
+                    local: l.to_string(),
+                    ..Default::default()
+                });
+                in_peer = true;
             }
+            continue;
+        }
+        let Some(n) = found.last_mut().filter(|_| in_peer) else {
+            continue;
+        };
+        let Some((k, v)) = t.split_once(':') else {
+            if last == "System Description" && !t.is_empty() {
+                n.remote_system_description.push('\n');
+                n.remote_system_description.push_str(t);
+            } else {
+                last = "";
+            }
+            continue;
+        };
+        let v = v.trim().to_string();
+        last = k.trim();
+        match last {
+            "Chassis ID" => n.remote_chassis_id = v,
+            "Port ID" => n.remote_port = v,
+            "Port Description" => n.remote_port_description = v,
+            "System Name" => n.remote_system_name = v,
+            "System Description" => n.remote_system_description = v,
+            "System Capabilities" => n.capab = lldp::capabilities(&v),
+            "Enabled Capabilities" => n.enable_capab = lldp::capabilities(&v),
+            _ => {}
         }
     }
-    flush(&mut peer, &mut map);
+    Ok(found)
+}
+
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let mut map = Map::new();
+    for n in lldp_details(out[0])? {
+        napalm::add_lldp(&mut map, &n.local, &n.remote_system_name, &n.remote_port);
+    }
     Ok(Value::Object(map))
+}
+
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    Ok(lldp::json(lldp_details(out[0])?))
 }
