@@ -70,7 +70,7 @@ pub fn capabilities(text: &str) -> Vec<String> {
             "r" | "router" => "router".to_string(),
             "t" | "telephone" => "telephone".to_string(),
             "c" | "docsis" | "docsis-cable-device" => "docsis-cable-device".to_string(),
-            "w" | "wlan" | "wlan-access-point" | "wlanaccesspoint" => {
+            "w" | "wlan" | "wlan-ap" | "wlan-access-point" | "wlanaccesspoint" => {
                 "wlan-access-point".to_string()
             }
             "p" | "repeater" => "repeater".to_string(),

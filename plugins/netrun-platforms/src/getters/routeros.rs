@@ -1,5 +1,6 @@
 //! MikroTik RouterOS getters (v6 and v7), from `print` in terse form.
 
+use super::lldp::{self, Detail};
 use super::napalm::{self, Facts, check, lines, missing};
 use super::{Getter, ParseError};
 use serde_json::{Map, Value};
@@ -40,6 +41,11 @@ pub const GETTERS: &[Getter] = &[
         name: "lldp_neighbors",
         commands: &["/ip neighbor print terse"],
         build: lldp_neighbors,
+    },
+    Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["/ip neighbor print terse"],
+        build: lldp_neighbors_detail,
     },
     Getter {
         name: "arp_table",
@@ -374,19 +380,41 @@ fn terse_spaced<'a>(row: &'a str, key: &str) -> Option<&'a str> {
 
 /// `/ip neighbor print terse`: the neighbours RouterOS discovery found
 /// (MNDP, CDP and LLDP); the local port is the first of `interface=`
-/// (v7 adds the bridge: `ether2,bridge`), the remote port `interface-name=`.
-fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+/// (v7 adds the bridge: `ether2,bridge`), the remote port `interface-name=`,
+/// the chassis ID `mac-address=`. `print detail` shows the same fields,
+/// wrapped over lines; terse keeps a neighbour on one line. RouterOS shows
+/// no port description.
+fn lldp_details(output: &str) -> Result<Vec<Detail>, ParseError> {
     let command = "/ip neighbor print terse";
-    check(command, out[0], ERRORS)?;
-    let mut map = Map::new();
-    for row in lines(out[0]) {
+    check(command, output, ERRORS)?;
+    let mut found = Vec::new();
+    for row in lines(output) {
         let Some(local) = terse(row, "interface") else {
             continue;
         };
-        let local = local.split(',').next().unwrap_or(local);
-        let host = terse_spaced(row, "identity").unwrap_or("");
-        let port = terse_spaced(row, "interface-name").unwrap_or("");
-        napalm::add_lldp(&mut map, local, host, port);
+        let text = |key: &str| terse_spaced(row, key).unwrap_or("").to_string();
+        found.push(Detail {
+            local: local.split(',').next().unwrap_or(local).to_string(),
+            remote_port: text("interface-name"),
+            remote_chassis_id: text("mac-address"),
+            remote_system_name: text("identity"),
+            remote_system_description: text("system-description"),
+            capab: lldp::capabilities(&text("system-caps")),
+            enable_capab: lldp::capabilities(&text("system-caps-enabled")),
+            ..Default::default()
+        });
+    }
+    Ok(found)
+}
+
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let mut map = Map::new();
+    for n in lldp_details(out[0])? {
+        napalm::add_lldp(&mut map, &n.local, &n.remote_system_name, &n.remote_port);
     }
     Ok(Value::Object(map))
+}
+
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    Ok(lldp::json(lldp_details(out[0])?))
 }
