@@ -56,6 +56,10 @@ pub fn capabilities(text: &str) -> Vec<String> {
     if text.is_empty() || text.eq_ignore_ascii_case("not advertised") {
         return Vec::new();
     }
+    // OS10 spells out `Station Only` among space-separated words.
+    let text = text
+        .to_ascii_lowercase()
+        .replace("station only", "station-only");
     // `B,R`, `Bridge, Router, Customer Bridge` or `bridge router`.
     let words: Vec<&str> = if text.contains(',') {
         text.split(',').collect()
@@ -265,6 +269,83 @@ pub const KEY_VALUE_FIELDS: &[(&str, &str)] = &[
     ("system capabilities enabled", "remote_system_enable_capab"),
 ];
 
+/// Neighbours from blocks of `Key: value` lines separated by dashed lines
+/// (OS10 `show lldp neighbors detail`), the local port one of the keys
+/// (`local_key`, lower case). `keys` maps the vendor's keys (lower case) to
+/// NAPALM's fields. A system description runs on over the lines after it up
+/// to one starting with a prefix of `ends` (OS10's holds `OS Version: …`
+/// lines of its own).
+pub fn dashed_blocks(
+    command: &str,
+    output: &str,
+    errors: &[&str],
+    local_key: &str,
+    keys: &[(&str, &str)],
+    ends: &[&str],
+) -> Result<Value, ParseError> {
+    check(command, output, errors)?;
+    let dashed = |l: &str| l.trim().len() >= 10 && l.trim().chars().all(|c| c == '-');
+    let mut found = Vec::new();
+    let mut block = Detail::default();
+    let mut in_description = false;
+    let mut flush = |block: &mut Detail| -> Result<(), ParseError> {
+        let b = std::mem::take(block);
+        if b.remote_chassis_id.is_empty() && b.remote_port.is_empty() {
+            return Ok(());
+        }
+        if b.local.is_empty() {
+            return Err(missing(command, "local port line in a neighbour"));
+        }
+        found.push(b);
+        Ok(())
+    };
+    for line in lines(output) {
+        if dashed(line) {
+            flush(&mut block)?;
+            in_description = false;
+            continue;
+        }
+        if in_description {
+            if !line.trim().is_empty() && !ends.iter().any(|e| line.trim_start().starts_with(e)) {
+                block.remote_system_description.push('\n');
+                block.remote_system_description.push_str(line.trim());
+                continue;
+            }
+            in_description = false;
+        }
+        let Some((k, v)) = key_value(line) else {
+            continue;
+        };
+        if k == local_key {
+            block.local = v;
+            continue;
+        }
+        let Some((_, field)) = keys.iter().find(|(vendor, _)| *vendor == k) else {
+            continue;
+        };
+        let v = if matches!(v.as_str(), "--" | "N/A" | "not advertised") {
+            String::new()
+        } else {
+            v
+        };
+        match *field {
+            "remote_port" => block.remote_port = v,
+            "remote_port_description" => block.remote_port_description = v,
+            "remote_chassis_id" => block.remote_chassis_id = v,
+            "remote_system_name" => block.remote_system_name = v,
+            "remote_system_description" => {
+                block.remote_system_description = v;
+                in_description = true;
+            }
+            "remote_system_capab" => block.capab = capabilities(&v),
+            "remote_system_enable_capab" => block.enable_capab = capabilities(&v),
+            _ => {}
+        }
+    }
+    flush(&mut block)?;
+    Ok(json(found))
+}
+
 /// EOS `show lldp neighbors detail`: `Interface Ethernet1 detected 1 LLDP
 /// neighbors:`, then per neighbour `Neighbor <chassis>/<port>, age …` and
 /// `- Key: "value"` lines.
@@ -307,5 +388,10 @@ mod tests {
         assert_eq!(capabilities("Bridge, Router"), ["bridge", "router"]);
         assert_eq!(capabilities("bridge router"), ["bridge", "router"]);
         assert!(capabilities("not advertised").is_empty());
+        assert_eq!(
+            capabilities("Repeater Bridge Router"),
+            ["repeater", "bridge", "router"]
+        );
+        assert_eq!(capabilities("Station Only"), ["station"]);
     }
 }

@@ -46,6 +46,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbors detail"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["show ip arp"],
         build: arp_table,
@@ -352,4 +357,35 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     ];
     let rows = super::neigh::rows("show lldp neighbors", out[0], ERRORS, &names)?;
     Ok(super::neigh::lldp(&rows, |r| Some((r[0], r[1], r[2]))))
+}
+
+/// `show lldp neighbors detail`: a block of `Remote …: value` lines per
+/// neighbour, ended by a dashed line; the description runs over several
+/// lines (`Copyright …`, `OS Version: …`) up to the next field.
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::dashed_blocks(
+        "show lldp neighbors detail",
+        out[0],
+        ERRORS,
+        "local port id",
+        &[
+            ("remote chassis id", "remote_chassis_id"),
+            ("remote port id", "remote_port"),
+            ("remote port description", "remote_port_description"),
+            ("remote system name", "remote_system_name"),
+            ("remote system desc", "remote_system_description"),
+            ("existing system capabilities", "remote_system_capab"),
+            ("enabled system capabilities", "remote_system_enable_capab"),
+        ],
+        &[
+            "Remote ",
+            "Existing System",
+            "Enabled System",
+            "Local",
+            "MAC PHY",
+            "Port and Protocol",
+            "Information valid",
+            "Time since",
+        ],
+    )
 }
