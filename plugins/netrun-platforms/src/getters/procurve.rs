@@ -72,6 +72,11 @@ pub const AOSCX: &[Getter] = &[
         build: aoscx_lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbor-info detail"],
+        build: aoscx_lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["show arp"],
         build: aoscx_arp_table,
@@ -550,6 +555,31 @@ fn procurve_interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(Value::Object(map))
+}
+
+/// `show lldp neighbor-info detail`: per port a `Port : 1/1/1` line, the
+/// port's counters, then per neighbour `Neighbor Chassis-Name : …` and the
+/// other `Key : value` lines.
+fn aoscx_lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::key_value_blocks(
+        "show lldp neighbor-info detail",
+        out[0],
+        ERRORS,
+        |l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == "Port").then(|| v.trim().to_string())
+        },
+        |l| l.trim_start().starts_with("Neighbor Chassis-Name"),
+        &[
+            ("neighbor chassis-id", "remote_chassis_id"),
+            ("neighbor port-id", "remote_port"),
+            ("neighbor port-desc", "remote_port_description"),
+            ("neighbor chassis-name", "remote_system_name"),
+            ("neighbor chassis-description", "remote_system_description"),
+            ("chassis capabilities available", "remote_system_capab"),
+            ("chassis capabilities enabled", "remote_system_enable_capab"),
+        ],
+    )
 }
 
 /// `show lldp info remote-device`: `LocalPort | ChassisId  PortId
