@@ -72,7 +72,7 @@ pub fn capabilities(text: &str) -> Vec<String> {
             // 802.1Q C-VLAN and S-VLAN components (Comware): bridges.
             "b" | "bridge" | "customer bridge" | "service bridge" => "bridge".to_string(),
             "r" | "router" => "router".to_string(),
-            "t" | "telephone" => "telephone".to_string(),
+            "t" | "tel" | "telephone" => "telephone".to_string(),
             "c" | "docsis" | "docsis-cable-device" => "docsis-cable-device".to_string(),
             "w" | "wlan" | "wlan-ap" | "wlan-access-point" | "wlanaccesspoint" => {
                 "wlan-access-point".to_string()
@@ -343,6 +343,85 @@ pub fn dashed_blocks(
         }
     }
     flush(&mut block)?;
+    Ok(json(found))
+}
+
+/// lldpd's neighbours as `lldpcli show neighbors details` prints them (VyOS
+/// `show lldp neighbors detail`): `Interface:    eth0, via: LLDP, …` starts
+/// a neighbour, then indented `Chassis:` and `Port:` sections of `Key:
+/// value` lines. IDs carry their subtype first (`mac 00:53:…`, `ifname
+/// Gi0/6`, `local 527`); `Capability:   Bridge, on` lines list each
+/// capability and whether it is enabled; a description runs on over the
+/// lines indented to its value's column.
+pub fn lldpd_detail(command: &str, output: &str, errors: &[&str]) -> Result<Value, ParseError> {
+    check(command, output, errors)?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    // `mac 00:53:00:01:02:c9` -> the ID without its subtype.
+    let id = |v: &str| {
+        v.split_once(' ')
+            .map_or(v, |(_, rest)| rest.trim())
+            .to_string()
+    };
+    let mut found: Vec<Detail> = Vec::new();
+    let mut section = "";
+    // The column the description's value starts at, while it may run on.
+    let mut description_at: Option<usize> = None;
+    for line in lines(output) {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("Interface:") {
+            let local = rest.split(',').next().unwrap_or("").trim();
+            found.push(Detail {
+                local: local.to_string(),
+                ..Default::default()
+            });
+            section = "";
+            description_at = None;
+            continue;
+        }
+        let Some(n) = found.last_mut() else {
+            continue;
+        };
+        if let Some(at) = description_at {
+            if !t.is_empty() && indent(line) >= at {
+                n.remote_system_description.push('\n');
+                n.remote_system_description.push_str(t);
+                continue;
+            }
+            description_at = None;
+        }
+        let Some((k, v)) = t.split_once(':') else {
+            continue;
+        };
+        let v = v.trim();
+        if v.is_empty() && indent(line) <= 2 {
+            // `Chassis:`, `Port:`, `LLDP-MED:` open a section.
+            section = if k == "Chassis" || k == "Port" { k } else { "" };
+            continue;
+        }
+        match (section, k) {
+            ("Chassis", "ChassisID") => n.remote_chassis_id = id(v),
+            ("Chassis", "SysName") => n.remote_system_name = v.to_string(),
+            ("Chassis", "SysDescr") => {
+                n.remote_system_description = v.to_string();
+                description_at =
+                    Some(line.len() - line[line.find(':').unwrap_or(0) + 1..].trim_start().len());
+            }
+            ("Chassis", "Capability") => {
+                let (name, state) = v.split_once(',').unwrap_or((v, ""));
+                for c in capabilities(name) {
+                    if state.trim() == "on" && !n.enable_capab.contains(&c) {
+                        n.enable_capab.push(c.clone());
+                    }
+                    if !n.capab.contains(&c) {
+                        n.capab.push(c);
+                    }
+                }
+            }
+            ("Port", "PortID") => n.remote_port = id(v),
+            ("Port", "PortDescr") => n.remote_port_description = v.to_string(),
+            _ => {}
+        }
+    }
     Ok(json(found))
 }
 

@@ -37,6 +37,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbors detail"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["show arp"],
         build: arp_table,
@@ -211,4 +216,10 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     let names = ["Device ID", "Local", "Proto", "Cap", "Platform", "Port ID"];
     let rows = super::neigh::rows("show lldp neighbors", out[0], ERRORS, &names)?;
     Ok(super::neigh::lldp(&rows, |r| Some((r[1], r[0], r[5]))))
+}
+
+/// `show lldp neighbors detail`: lldpd's neighbours as `lldpcli show
+/// neighbors details` prints them.
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::lldpd_detail("show lldp neighbors detail", out[0], ERRORS)
 }
