@@ -211,6 +211,12 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("dell_os10", "bgp_neighbors"),
         ("nokia_sros", "bgp_neighbors"),
         ("hp_comware", "lldp_neighbors_detail"),
+        ("juniper_junos", "lldp_neighbors_detail"),
+        ("aruba_aoscx", "lldp_neighbors_detail"),
+        ("dell_os10", "lldp_neighbors_detail"),
+        ("vyos", "lldp_neighbors_detail"),
+        ("mikrotik_routeros", "lldp_neighbors_detail"),
+        ("paloalto_panos", "lldp_neighbors_detail"),
         ("hp_procurve", "facts"),
     ] {
         assert!(

@@ -58,9 +58,10 @@ fn every_platform_with_a_configuration_answers_config() {
 
 #[test]
 fn an_unanswered_getter_is_unsupported_not_guessed() {
-    let err = getters::commands("juniper_junos", "lldp_neighbors_detail").unwrap_err();
+    // The ASA runs no LLDP at all.
+    let err = getters::commands("cisco_asa", "lldp_neighbors_detail").unwrap_err();
     assert!(
-        matches!(err, ParseError::Unsupported(ref m) if m.contains("lldp_neighbors_detail") && m.contains("juniper_junos")),
+        matches!(err, ParseError::Unsupported(ref m) if m.contains("lldp_neighbors_detail") && m.contains("cisco_asa")),
         "{err:?}"
     );
     let err = getters::commands("juniper_junos", "vlans").unwrap_err();

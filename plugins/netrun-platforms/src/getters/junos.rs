@@ -32,6 +32,11 @@ pub const GETTERS: &[Getter] = &[
         build: lldp_neighbors,
     },
     Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp neighbors detail"],
+        build: lldp_neighbors_detail,
+    },
+    Getter {
         name: "arp_table",
         commands: &["show arp no-resolve expiration-time"],
         build: arp_table,
@@ -180,6 +185,33 @@ fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(Value::Object(map))
+}
+
+/// `show lldp neighbors detail` (the layout of `show lldp neighbors
+/// interface X`, for every neighbour; releases before it refuse the
+/// command): a block from `LLDP Neighbor Information:` per neighbour, its
+/// local part (`Local Interface`, `Parent Interface` of an aggregate), then
+/// `Neighbour Information:` with `Key : value` lines and the capabilities
+/// as `Supported:` / `Enabled  :` under `System capabilities`.
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::blocks(
+        "show lldp neighbors detail",
+        out[0],
+        ERRORS,
+        |l| l.trim() == "LLDP Neighbor Information:",
+        &[
+            ("local interface", "local"),
+            ("parent interface", "parent_interface"),
+            ("chassis id", "remote_chassis_id"),
+            ("port id", "remote_port"),
+            ("port description", "remote_port_description"),
+            ("system name", "remote_system_name"),
+            ("system description", "remote_system_description"),
+            ("supported", "remote_system_capab"),
+            ("enabled", "remote_system_enable_capab"),
+        ],
+        &["System capabilities", "Management"],
+    )
 }
 
 fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {

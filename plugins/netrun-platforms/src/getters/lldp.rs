@@ -269,24 +269,26 @@ pub const KEY_VALUE_FIELDS: &[(&str, &str)] = &[
     ("system capabilities enabled", "remote_system_enable_capab"),
 ];
 
-/// Neighbours from blocks of `Key: value` lines separated by dashed lines
-/// (OS10 `show lldp neighbors detail`), the local port one of the keys
-/// (`local_key`, lower case). `keys` maps the vendor's keys (lower case) to
-/// NAPALM's fields. A system description runs on over the lines after it up
-/// to one starting with a prefix of `ends` (OS10's holds `OS Version: …`
-/// lines of its own).
-pub fn dashed_blocks(
+/// Neighbours from blocks of `Key: value` lines, a new block at each line
+/// `split` accepts (OS10: a dashed line after each neighbour; Junos: `LLDP
+/// Neighbor Information:` before each). `keys` maps the vendor's keys (lower
+/// case) to NAPALM's fields, `local` being the local port; the first
+/// occurrence of a key in a block wins (Junos repeats `Port ID` under its
+/// management address). A system description runs on over the lines after
+/// it, up to a blank line or one starting with a prefix of `ends` (OS10's
+/// holds `OS Version: …` lines of its own).
+pub fn blocks(
     command: &str,
     output: &str,
     errors: &[&str],
-    local_key: &str,
+    split: fn(&str) -> bool,
     keys: &[(&str, &str)],
     ends: &[&str],
 ) -> Result<Value, ParseError> {
     check(command, output, errors)?;
-    let dashed = |l: &str| l.trim().len() >= 10 && l.trim().chars().all(|c| c == '-');
     let mut found = Vec::new();
     let mut block = Detail::default();
+    let mut seen: Vec<&str> = Vec::new();
     let mut in_description = false;
     let mut flush = |block: &mut Detail| -> Result<(), ParseError> {
         let b = std::mem::take(block);
@@ -300,8 +302,9 @@ pub fn dashed_blocks(
         Ok(())
     };
     for line in lines(output) {
-        if dashed(line) {
+        if split(line) {
             flush(&mut block)?;
+            seen.clear();
             in_description = false;
             continue;
         }
@@ -316,19 +319,21 @@ pub fn dashed_blocks(
         let Some((k, v)) = key_value(line) else {
             continue;
         };
-        if k == local_key {
-            block.local = v;
-            continue;
-        }
         let Some((_, field)) = keys.iter().find(|(vendor, _)| *vendor == k) else {
             continue;
         };
-        let v = if matches!(v.as_str(), "--" | "N/A" | "not advertised") {
+        if seen.contains(field) {
+            continue;
+        }
+        seen.push(field);
+        let v = if matches!(v.as_str(), "-" | "--" | "N/A" | "not advertised") {
             String::new()
         } else {
             v
         };
         match *field {
+            "local" => block.local = v,
+            "parent_interface" => block.parent_interface = v,
             "remote_port" => block.remote_port = v,
             "remote_port_description" => block.remote_port_description = v,
             "remote_chassis_id" => block.remote_chassis_id = v,

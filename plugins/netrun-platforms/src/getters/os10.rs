@@ -363,12 +363,13 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
 /// neighbour, ended by a dashed line; the description runs over several
 /// lines (`Copyright …`, `OS Version: …`) up to the next field.
 fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
-    super::lldp::dashed_blocks(
+    super::lldp::blocks(
         "show lldp neighbors detail",
         out[0],
         ERRORS,
-        "local port id",
+        |l| l.trim().len() >= 10 && l.trim().chars().all(|c| c == '-'),
         &[
+            ("local port id", "local"),
             ("remote chassis id", "remote_chassis_id"),
             ("remote port id", "remote_port"),
             ("remote port description", "remote_port_description"),
