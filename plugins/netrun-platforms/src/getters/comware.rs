@@ -51,6 +51,17 @@ pub const GETTERS: &[Getter] = &[
         commands: &["display ip interface"],
         build: interfaces_ip,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "display environment",
+            "display fan",
+            "display power",
+            "display cpu-usage",
+            "display memory",
+        ],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -271,3 +282,156 @@ const PORT_NAMES: &[(&str, &str)] = &[
     ("RAGG", "Route-Aggregation"),
     ("Vlan", "Vlan-interface"),
 ];
+
+/// `display environment` (Comware 7: `Slot  Sensor  Temperature  Lower
+/// Warning  Alarm  Shutdown`; Comware 5: `SlotNo  Temperature  Lower limit
+/// Upper limit`), `display fan` and `display power` (`State : Normal` under
+/// `Fan 1:` / `Power 1`, or Comware 7's `PowerID  State …` table; absent
+/// units are left out), `display cpu-usage` (the 5-minute figure of the
+/// first CPU) and `display memory` (Comware 7's `Mem:` row in KB, Comware
+/// 5's `System Total Memory(bytes):`).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, after, number};
+    let [temp, fan, power, cpu, memory] = out else {
+        return Err(missing("display environment", "outputs"));
+    };
+    for (c, o) in [
+        ("display environment", temp),
+        ("display fan", fan),
+        ("display power", power),
+        ("display cpu-usage", cpu),
+        ("display memory", memory),
+    ] {
+        check(c, o, ERRORS)?;
+    }
+    let mut e = Environment::default();
+    // Temperatures: rows under the header, the sensor name the words
+    // between the slot and the first number.
+    let temp = lines(temp);
+    if let Some(at) = temp.iter().position(|l| {
+        let l = l.trim_start();
+        l.starts_with("Slot") && l.contains("Temperature")
+    }) {
+        // Comware 7: sensor words, then current, lower, warning, alarm,
+        // shutdown; Comware 5: no sensor, then current, lower, upper.
+        let seven = temp[at].contains("Sensor");
+        let figures = if seven { 5 } else { 3 };
+        for row in &temp[at + 1..] {
+            let w: Vec<&str> = row.split_whitespace().collect();
+            if w.len() < figures + 1 || !w[0].chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let (names, values) = w.split_at(w.len() - figures);
+            let value = |i: usize| values.get(i).and_then(|v| v.parse::<f64>().ok());
+            let Some(celsius) = value(0) else {
+                continue;
+            };
+            let (warning, alarm) = if seven {
+                (value(2), value(3))
+            } else {
+                (value(2), value(2))
+            };
+            e.temperature(
+                &format!("Slot {}", names.join(" ")),
+                celsius,
+                warning.is_some_and(|w| celsius >= w),
+                alarm.is_some_and(|a| celsius >= a),
+            );
+        }
+    }
+    // Fans and supplies in the `State : Normal` form, under `Slot 1:` and
+    // `Fan 1:` / `FAN   1` / `Power 1` headers.
+    let states = |text: &str, unit: &str, e: &mut Environment, is_power: bool| {
+        let mut slot = String::new();
+        let mut current = String::new();
+        for l in lines(text) {
+            let t = l.trim().trim_end_matches(':');
+            let w: Vec<&str> = t.split_whitespace().collect();
+            if w.len() == 2 && w[0].eq_ignore_ascii_case("Slot") {
+                slot = w[1].to_string();
+            } else if w.len() == 2 && w[0].eq_ignore_ascii_case(unit) {
+                current = format!("{unit} {}", w[1]);
+            } else if let Some((k, v)) = t.split_once(':')
+                && k.trim() == "State"
+                && !current.is_empty()
+            {
+                let state = v.trim();
+                if state.eq_ignore_ascii_case("Absent") {
+                    continue;
+                }
+                let name = if slot.is_empty() {
+                    current.clone()
+                } else {
+                    format!("Slot {slot} {current}")
+                };
+                let ok = state.eq_ignore_ascii_case("Normal");
+                if is_power {
+                    e.power(&name, ok, -1.0, -1.0);
+                } else {
+                    e.fan(&name, ok);
+                }
+            }
+        }
+    };
+    states(fan, "Fan", &mut e, false);
+    states(power, "Power", &mut e, true);
+    // Comware 7's supply table: `PowerID State Mode Current(A) Voltage(V) Power(W)`.
+    let power_lines = lines(power);
+    let mut slot = String::new();
+    let mut header: Option<Vec<&str>> = None;
+    for l in &power_lines {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if w.len() == 2 && w[0] == "Slot" {
+            slot = w[1].trim_end_matches(':').to_string();
+            header = None;
+        } else if w.first() == Some(&"PowerID") {
+            header = Some(w);
+        } else if let Some(h) = &header
+            && w.len() >= 2
+            && w[0].chars().all(|c| c.is_ascii_digit())
+        {
+            let state = w[1];
+            if state.eq_ignore_ascii_case("Absent") {
+                continue;
+            }
+            let watts = h
+                .iter()
+                .position(|c| *c == "Power(W)")
+                .and_then(|i| w.get(i))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-1.0);
+            let name = if slot.is_empty() {
+                format!("Power {}", w[0])
+            } else {
+                format!("Slot {slot} Power {}", w[0])
+            };
+            e.power(&name, state.eq_ignore_ascii_case("Normal"), -1.0, watts);
+        }
+    }
+    let usage = lines(cpu);
+    // `  9% in last 5 minutes`: the figure is before the words.
+    if let Some(u) = usage
+        .iter()
+        .find(|l| l.contains("in last 5 minutes"))
+        .and_then(|l| number(l))
+    {
+        e.cpu(0, u);
+    }
+    let mem = lines(memory);
+    if let Some(row) = mem.iter().find(|l| l.trim_start().starts_with("Mem:")) {
+        let w: Vec<i64> = row
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        if let [total, used, ..] = w[..] {
+            e.memory(total * 1024, used * 1024);
+        }
+    } else if let (Some(total), Some(used)) = (
+        after(&mem, "System Total Memory(bytes):"),
+        after(&mem, "Total Used Memory(bytes):"),
+    ) {
+        e.memory(total as i64, used as i64);
+    }
+    Ok(e.json())
+}
