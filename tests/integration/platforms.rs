@@ -218,6 +218,7 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("mikrotik_routeros", "lldp_neighbors_detail"),
         ("paloalto_panos", "lldp_neighbors_detail"),
         ("hp_comware", "environment"),
+        ("cisco_asa", "environment"),
         ("hp_procurve", "facts"),
     ] {
         assert!(

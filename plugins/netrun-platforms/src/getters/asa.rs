@@ -26,6 +26,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show arp"],
         build: arp_table,
     },
+    Getter {
+        name: "environment",
+        commands: &["show environment", "show cpu usage", "show memory"],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &["% Invalid input", "ERROR: %", "% Incomplete command"];
@@ -135,4 +140,85 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
 
 fn interfaces(out: &[&str]) -> Result<Value, ParseError> {
     super::ifaces::cisco("show interface", out[0], ERRORS)
+}
+
+/// `show environment` of ASA 5500-X / Firepower appliances: sections
+/// (`Cooling Fans:`, `Power Supplies:`, `Temperature:`, `Voltage:`) of
+/// readings `Name: 5888 RPM - OK (description)`. Readings under the power
+/// supplies (their fans and temperatures) belong to the supply, which is
+/// working when present and every reading under it is `OK`. ASAv has no sensors and refuses the command:
+/// no sensors, as NAPALM reports them. `show cpu usage` gives the
+/// 5-minute figure, `show memory` the used and total bytes.
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, after, number, unless_refused};
+    let [sensors, cpu, memory] = out else {
+        return Err(missing("show environment", "outputs"));
+    };
+    check("show cpu usage", cpu, ERRORS)?;
+    check("show memory", memory, ERRORS)?;
+    let mut e = Environment::default();
+    // (supply slot name, working) as its readings and presence show it.
+    let mut supplies: Vec<(String, bool)> = Vec::new();
+    let mut supply = |name: &str, ok: bool| match supplies.iter_mut().find(|(n, _)| n == name) {
+        Some((_, good)) => *good &= ok,
+        None => supplies.push((name.to_string(), ok)),
+    };
+    // The top-level section and the sub-section (`Power Supplies:` under
+    // `Cooling Fans:`), by indentation.
+    let mut top = String::new();
+    let mut sub = String::new();
+    for line in lines(unless_refused(sensors, ERRORS)) {
+        let t = line.trim();
+        if t.is_empty() || t.chars().all(|c| c == '-') {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let Some((name, value)) = t.split_once(": ") else {
+            if let Some(section) = t.strip_suffix(':') {
+                if indent == 0 {
+                    top = section.to_string();
+                    sub.clear();
+                } else {
+                    sub = section.to_string();
+                }
+            }
+            continue;
+        };
+        let name = name.trim();
+        let value = value.trim();
+        // `Left Slot (PS0): Present` under `Power Supplies:`.
+        if top == "Power Supplies" && sub.is_empty() || value.ends_with("Present") {
+            if value == "Present" {
+                supply(name, true);
+            }
+            continue;
+        }
+        let Some((reading, status)) = value.split_once(" - ") else {
+            continue;
+        };
+        let ok = status.trim_start().starts_with("OK");
+        let Some(figure) = number(reading) else {
+            continue;
+        };
+        let unit = reading.split_whitespace().nth(1).unwrap_or("");
+        let of_supply = top == "Power Supplies" || sub == "Power Supplies";
+        match unit {
+            _ if of_supply => supply(name, ok),
+            "RPM" => e.fan(name, ok),
+            "C" => e.temperature(name, figure, !ok, status.contains("CRITICAL")),
+            _ => {}
+        }
+    }
+    for (name, ok) in supplies {
+        e.power(&name, ok, -1.0, -1.0);
+    }
+    // `CPU utilization for 5 seconds = 1%; 1 minute: 2%; 5 minutes: 2%`.
+    if let Some(u) = after(&lines(cpu), "5 minutes:") {
+        e.cpu(0, u);
+    }
+    let mem = lines(memory);
+    if let (Some(used), Some(total)) = (after(&mem, "Used memory:"), after(&mem, "Total memory:")) {
+        e.memory(total as i64, used as i64);
+    }
+    Ok(e.json())
 }
