@@ -110,6 +110,11 @@ pub enum ConfigStyle {
     /// `delete` remove. Contract 0.2 has no such style: it travels as
     /// `indented` with [`STYLE_BLOCKS_MARKER`] first in `abort`.
     Blocks,
+    /// Menus (MikroTik RouterOS `/export`): a `/path` line heads `add`,
+    /// `set` and `remove` commands that apply at once. Contract 0.2 has no
+    /// such style: it travels as `flat` with [`STYLE_MENUS_MARKER`] first
+    /// in `abort`.
+    Menus,
 }
 
 /// How the device rewrites an interface name typed in a section header into
@@ -136,6 +141,10 @@ pub const CLEANUP_MARKER: &str = "{cleanup}";
 /// The step that, first in contract 0.2's `abort` steps, says the
 /// configuration is [`ConfigStyle::Blocks`]; never sent to a device.
 pub const STYLE_BLOCKS_MARKER: &str = "{style:blocks}";
+
+/// The step that, first in contract 0.2's `abort` steps, says the
+/// configuration is [`ConfigStyle::Menus`]; never sent to a device.
+pub const STYLE_MENUS_MARKER: &str = "{style:menus}";
 
 /// How the platform's configuration is read, changed, saved and rolled back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -367,16 +376,21 @@ impl From<Definition> for w::Definition {
                 style: match c.style {
                     ConfigStyle::Indented | ConfigStyle::Blocks => w::ConfigStyle::Indented,
                     ConfigStyle::Set => w::ConfigStyle::Set,
-                    ConfigStyle::Flat => w::ConfigStyle::Flat,
+                    ConfigStyle::Flat | ConfigStyle::Menus => w::ConfigStyle::Flat,
                 },
                 commit: steps(c.commit),
                 commit_confirmed: steps(c.commit_confirmed),
                 confirm: steps(c.confirm),
                 abort: {
                     let mut abort = Vec::new();
-                    if c.style == ConfigStyle::Blocks {
+                    let marker = match c.style {
+                        ConfigStyle::Blocks => Some(STYLE_BLOCKS_MARKER),
+                        ConfigStyle::Menus => Some(STYLE_MENUS_MARKER),
+                        _ => None,
+                    };
+                    if let Some(send) = marker {
                         abort.push(w::Step {
-                            send: STYLE_BLOCKS_MARKER.to_string(),
+                            send: send.to_string(),
                             answers: Vec::new(),
                         });
                     }

@@ -1562,6 +1562,14 @@ fn the_per_platform_table_in_the_docs_matches_the_platform_files() {
                 "{name}: a blocks platform removes with unset/delete: {row}"
             );
         }
+        if style == "menus" {
+            assert!(
+                row.contains("`remove [ find … ]`")
+                    && row.contains("!property")
+                    && !row.contains("`no"),
+                "{name}: a menus platform goes back with remove/set/add: {row}"
+            );
+        }
         let replace = if !sends_of(config, "replace").is_empty() {
             "native: "
         } else if style == "blocks" || (style != "flat" && !sends_of(config, "rollback").is_empty())
@@ -1589,4 +1597,121 @@ fn the_per_platform_table_in_the_docs_matches_the_platform_files() {
         files,
         "one row per platform file, no more: {rows:#?}"
     );
+}
+
+// ---- RouterOS: the way back without a reboot ------------------------------
+
+/// RouterOS applies each line at once and has no rollback point that does
+/// not reboot (`/system backup load`): netrun goes back by difference from
+/// the `/export` read before the change. The issue's sequence (backup, dry
+/// run, push, push again, a refused line) on two routers, the refused push
+/// having changed, removed and added entries before the refused line: each
+/// router ends as it was, with no file left and no reboot.
+#[tokio::test(flavor = "multi_thread")]
+async fn routeros_changes_by_menu_and_a_refused_line_is_undone_without_a_reboot() {
+    let (lab, inv) = lab_of(0, &[("mikrotik_routeros", 2)], "routeros-config-inv").await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let good = template(
+        home.path(),
+        "ntp.j2",
+        "/system ntp client servers\nadd address=192.0.2.123\n\
+         /ip/dns set servers=192.0.2.53\n\
+         /ip firewall filter\nadd action=accept chain=input protocol=icmp\nadd action=drop chain=input in-interface=ether9\n\
+         /interface ethernet set [ find default-name=ether3 ] comment=\"netrun {{ name }}\"\n",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 2, "{}", text(&o));
+    let saved = std::fs::read_to_string(backups.join("mt001.cfg")).unwrap();
+    assert!(
+        saved.contains("/system ntp client servers\nadd address=10.0.0.1\n"),
+        "{saved}"
+    );
+    assert!(
+        !saved.contains(" by RouterOS "),
+        "volatile line kept:\n{saved}"
+    );
+
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&good), "--dry-run"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = by(&records, "mt001");
+    assert_eq!(
+        r["data"]["commands"],
+        serde_json::json!([
+            "/system ntp client servers add address=192.0.2.123",
+            "/ip/dns set servers=192.0.2.53",
+            "/ip firewall filter add action=accept chain=input protocol=icmp",
+            "/ip firewall filter add action=drop chain=input in-interface=ether9",
+            "/interface ethernet set [ find default-name=ether3 ] comment=\"netrun mt001\""
+        ]),
+        "{r}"
+    );
+    assert!(
+        r["data"]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+add address=192.0.2.123"),
+        "{r}"
+    );
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert!(
+        records.iter().all(|r| r["data"]["changed"] == false),
+        "dry run changed nothing: {records:?}"
+    );
+
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&good)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert_eq!(r["data"]["rollback_point"], "netrun", "{r}");
+        assert!(r["data"].get("resend").is_none(), "{r}");
+    }
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&good)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "{r}");
+        assert_eq!(r["data"]["commands"], serde_json::json!([]), "{r}");
+    }
+
+    // Before the refused line: a property changed, the first firewall rule
+    // removed, an entry added, properties of a port changed. All of it is
+    // undone, the rule back in its place.
+    let (before, _) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(before.len(), 2);
+    let bad = template(
+        home.path(),
+        "bad.j2",
+        "/ip dns set servers=198.51.100.53\n\
+         /ip firewall filter remove [ find protocol=icmp ]\n\
+         /ip address add address=198.51.100.1/24 interface=ether9 comment=\"netrun test\"\n\
+         /interface ethernet set [ find default-name=ether3 ] !comment disabled=yes\n\
+         {% if name == 'mt002' %}/bogus menu add thing=1\n{% endif %}",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&bad)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let ok = by(&records, "mt001");
+    assert_eq!(ok["data"]["changed"], true, "{ok}");
+    let refused = by(&records, "mt002");
+    assert_eq!(refused["error"]["class"], "rejected-command", "{refused}");
+    let msg = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("/bogus menu add thing=1"),
+        "names the line: {msg}"
+    );
+    assert!(msg.contains("rolled back (netrun)"), "{msg}");
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(by(&records, "mt001")["data"]["changed"], true);
+    let back = by(&records, "mt002");
+    assert_eq!(
+        back["data"]["changed"], false,
+        "back to before the push: {back}"
+    );
+    assert_eq!(leftovers(&lab), Vec::<String>::new());
 }

@@ -377,6 +377,9 @@ pub fn change(
     if style == Style::Blocks {
         return super::blocks::change(running, candidate, replace_all);
     }
+    if style == Style::Menus {
+        return super::menus::change(running, candidate, replace_all);
+    }
     let r = parse(running, mechanics);
     let c = parse(candidate, mechanics);
     let mut edits = Vec::new();
@@ -396,6 +399,9 @@ pub fn change(
 pub fn same_config(a: &str, b: &str, mechanics: &ConfigMechanics) -> bool {
     if mechanics.style == Style::Blocks {
         return super::blocks::same_config(a, b);
+    }
+    if mechanics.style == Style::Menus {
+        return super::menus::same_config(a, b);
     }
     fn canon(nodes: &[Node]) -> Vec<(String, Vec<String>)> {
         let mut v: Vec<(String, Vec<String>)> = nodes

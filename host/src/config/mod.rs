@@ -9,6 +9,7 @@ pub mod candidate;
 pub mod diff;
 pub mod mask;
 pub mod mechanics;
+pub mod menus;
 pub mod pending;
 pub mod push;
 pub mod render;

@@ -14,6 +14,11 @@ pub const CLEANUP_MARKER: &str = "{cleanup}";
 /// there); never sent.
 pub const STYLE_BLOCKS_MARKER: &str = "{style:blocks}";
 
+/// The step that, first in a platform's `abort` steps, says its
+/// configuration is [`ConfigStyle::Menus`] (travels as `flat`, as
+/// [`STYLE_BLOCKS_MARKER`] does as `indented`); never sent.
+pub const STYLE_MENUS_MARKER: &str = "{style:menus}";
+
 /// Why a driver's configuration mechanics do not compile; each names the
 /// field and what to fix.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -58,6 +63,12 @@ pub enum ConfigStyle {
     /// `delete` remove. Contract 0.2 has no such `config-style`: it travels
     /// as `indented` with [`STYLE_BLOCKS_MARKER`] first in `abort`.
     Blocks,
+    /// Menus (MikroTik RouterOS `/export`): a `/path` line heads `add`,
+    /// `set` and `remove` commands that apply at once; an entry is undone
+    /// by `remove [ find … ]`, a property by `set` back or `!property`.
+    /// Contract 0.2 has no such `config-style`: it travels as `flat` with
+    /// [`STYLE_MENUS_MARKER`] first in `abort`.
+    Menus,
 }
 
 /// Plain-data form of one step: input and (question pattern, answer) pairs.

@@ -36,6 +36,7 @@
 
 pub mod def;
 pub mod facts;
+pub(crate) mod menus;
 pub(crate) mod render;
 pub mod shell;
 pub mod tree;

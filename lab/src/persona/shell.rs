@@ -623,7 +623,12 @@ impl PersonaCli {
             match w {
                 Word::Arg(name) => {
                     if let Some(t) = toks.get(i) {
-                        args.insert(name.clone(), t.s.to_string());
+                        // RouterOS names its arguments: `save name=X` fills `{name}`.
+                        let value =
+                            t.s.strip_prefix(name.as_str())
+                                .and_then(|v| v.strip_prefix('='))
+                                .unwrap_or(t.s);
+                        args.insert(name.clone(), value.to_string());
                     }
                 }
                 Word::Rest(name) => {
@@ -675,6 +680,7 @@ impl PersonaCli {
                 "routeros" => {
                     first.s.starts_with('/')
                         && toks.iter().any(|t| ["set", "add", "remove"].contains(&t.s))
+                        && self.match_cmd(cmd_text, &toks).is_err()
                 }
                 _ => false,
             };
@@ -1693,37 +1699,22 @@ impl PersonaCli {
         let Some(vpos) = toks.iter().position(|t| verbs.contains(&t.s)) else {
             return Err(Fail::Config(toks.last().map_or(0, |t| t.at)));
         };
+        // `/ip/address` (RouterOS 7) is the menu `/ip address`.
         let section = toks[..vpos]
             .iter()
-            .map(|t| t.s)
+            .flat_map(|t| t.s.split('/').filter(|w| !w.is_empty()))
             .collect::<Vec<_>>()
             .join(" ");
+        let section = format!("/{section}");
         let top = &self.persona.def.config.top;
         if !top.is_empty() && !top.contains(&section) {
             return Err(Fail::Config(toks[0].at));
         }
         let verb = toks[vpos].s;
-        let rest = line[toks[vpos].at..].trim().to_string();
-        self.with_target(|t| {
-            let s = t.child_mut_or_insert(&section);
-            match verb {
-                "set" => {
-                    // `set name=x` replaces the previous `set` of the same property.
-                    let key = rest
-                        .split_whitespace()
-                        .nth(1)
-                        .and_then(|kv| kv.split_once('='))
-                        .map(|(k, _)| format!("set {k}"));
-                    s.upsert(&rest, key.as_deref());
-                }
-                "add" => s.upsert(&rest, None),
-                _ => {
-                    let what = rest.trim_start_matches("remove").trim().to_string();
-                    s.children.retain(|c| !c.line.contains(&what));
-                }
-            }
-        });
-        Ok(String::new())
+        let rest = line[toks[vpos].at + verb.len()..].trim().to_string();
+        self.with_target(|t| super::menus::apply(t.child_mut_or_insert(&section), verb, &rest))
+            .map(|()| String::new())
+            .map_err(Fail::Message)
     }
 }
 

@@ -226,16 +226,39 @@ pub fn render_indented(root: &Node, style: IndentStyle<'_>) -> String {
 
 /// Splits a line into words, keeping double-quoted strings whole (with quotes).
 pub fn words(line: &str) -> Vec<String> {
+    split_words(line, false)
+}
+
+/// [`words`], also keeping `[ … ]` whole (RouterOS `[ find k=v ]`).
+pub fn words_bracketed(line: &str) -> Vec<String> {
+    split_words(line, true)
+}
+
+fn split_words(line: &str, brackets: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let mut quoted = false;
-    for c in line.chars() {
+    let (mut quoted, mut depth) = (false, 0usize);
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
         match c {
+            // `\"` inside quotes is a quote of the value, not its end.
+            '\\' if quoted => {
+                cur.push(c);
+                cur.extend(chars.next());
+            }
             '"' => {
                 quoted = !quoted;
                 cur.push(c);
             }
-            c if c.is_whitespace() && !quoted => {
+            '[' if brackets && !quoted => {
+                depth += 1;
+                cur.push(c);
+            }
+            ']' if brackets && !quoted => {
+                depth = depth.saturating_sub(1);
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !quoted && depth == 0 => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
@@ -576,7 +599,8 @@ pub fn parse_routeros(text: &str) -> Node {
 /// Prints RouterOS `/export` text (sections with their commands).
 pub fn render_routeros(root: &Node) -> String {
     let mut out = String::new();
-    for s in &root.children {
+    // RouterOS prints no header for a menu with nothing set.
+    for s in root.children.iter().filter(|s| !s.children.is_empty()) {
         let _ = writeln!(out, "{}", s.line);
         for c in &s.children {
             let _ = writeln!(out, "{}", c.line);

@@ -174,7 +174,7 @@ pub struct ConfigData {
     /// (timestamps, byte counts): dropped from backups and diffs.
     #[serde(default)]
     pub volatile: Vec<String>,
-    /// `indented`, `set`, `flat` or `blocks`.
+    /// `indented`, `set`, `flat`, `blocks` or `menus`.
     pub style: ConfigStyle,
     /// Steps (configuration mode) that make a change take effect.
     #[serde(default)]
@@ -240,6 +240,8 @@ pub enum ConfigStyle {
     /// Blocks opened and closed by words (FortiOS `config …`/`end`,
     /// `edit …`/`next`); `set`/`unset`/`delete`.
     Blocks,
+    /// Menus (RouterOS `/export`): `/path` heads `add`/`set`/`remove`.
+    Menus,
 }
 
 /// One input and the questions the device may ask before its prompt returns.
@@ -585,6 +587,7 @@ impl ConfigData {
                 ConfigStyle::Set => WitStyle::Set,
                 ConfigStyle::Flat => WitStyle::Flat,
                 ConfigStyle::Blocks => WitStyle::Blocks,
+                ConfigStyle::Menus => WitStyle::Menus,
             },
             commit: steps(&self.commit),
             commit_confirmed: steps(&self.commit_confirmed),

@@ -8,7 +8,8 @@ use crate::runtime::imports::{CallOptions, HttpRequest, Interaction};
 use crate::runtime::{PluginDevice, PluginState, SessionToken};
 use crate::telemetry::plugin::Kind;
 use crate::transport::config_mechanics::{
-    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, STYLE_BLOCKS_MARKER, StepSpec,
+    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, STYLE_BLOCKS_MARKER,
+    STYLE_MENUS_MARKER, StepSpec,
 };
 use crate::transport::platform::{ModeSpec, PlatformSpec, SecretKind, TransitionSpec};
 use wasmtime::Store;
@@ -280,6 +281,10 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             .abort
             .first()
             .is_some_and(|s| s.send == STYLE_BLOCKS_MARKER);
+        let menus = c
+            .abort
+            .first()
+            .is_some_and(|s| s.send == STYLE_MENUS_MARKER);
         ConfigSpec {
             show_running: c.show_running.clone(),
             show_startup: c.show_startup.clone(),
@@ -289,12 +294,18 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
                 dp::platform::ConfigStyle::Indented if blocks => ConfigStyle::Blocks,
                 dp::platform::ConfigStyle::Indented => ConfigStyle::Indented,
                 dp::platform::ConfigStyle::Set => ConfigStyle::Set,
+                // RouterOS-like menus travel as `flat` with a marker.
+                dp::platform::ConfigStyle::Flat if menus => ConfigStyle::Menus,
                 dp::platform::ConfigStyle::Flat => ConfigStyle::Flat,
             },
             commit: steps(&c.commit),
             commit_confirmed: steps(&c.commit_confirmed),
             confirm: steps(&c.confirm),
-            abort: steps(if blocks { &c.abort[1..] } else { &c.abort }),
+            abort: steps(if blocks || menus {
+                &c.abort[1..]
+            } else {
+                &c.abort
+            }),
             checkpoint: steps(&c.checkpoint),
             rollback: steps(rollback),
             save: steps(&c.save),
