@@ -219,6 +219,7 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("paloalto_panos", "lldp_neighbors_detail"),
         ("hp_comware", "environment"),
         ("cisco_asa", "environment"),
+        ("cisco_xr", "environment"),
         ("hp_procurve", "facts"),
     ] {
         assert!(

@@ -48,6 +48,17 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show bgp summary"],
         build: bgp_neighbors,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "show environment temperature",
+            "show environment fan",
+            "show environment power",
+            "show processes cpu",
+            "show memory summary",
+        ],
+        build: environment,
+    },
 ];
 
 /// The abbreviations of `show interfaces brief`.
@@ -195,4 +206,110 @@ fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
 
 fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
     super::lldp::cisco_detail("show lldp neighbors detail", out[0], ERRORS)
+}
+
+/// 64-bit IOS XR (eXR 6.x/7.x) `show environment temperature` (a location
+/// line, then per sensor its value and six thresholds: critical, major and
+/// minor low, minor, major and critical high), `show environment fan`
+/// (speeds in rpm per location; a fan at 0 rpm has stopped; the fans of
+/// power modules, `0/PM0`, belong to the supplies), `show environment power`
+/// (per module its input and output volts and amps and a status),
+/// `show processes cpu` (the 5-minute figure) and `show memory summary`
+/// (`Physical Memory: 16384M total (9943M available)`). XRv 9000 and XRd
+/// have no sensors: a refused or empty sensor command gives none.
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number, unless_refused};
+    let [temp, fan, power, cpu, memory] = out else {
+        return Err(missing("show environment temperature", "outputs"));
+    };
+    check("show processes cpu", cpu, ERRORS)?;
+    check("show memory summary", memory, ERRORS)?;
+    let mut e = Environment::default();
+    let location =
+        |w: &str| w.contains('/') && w.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let mut at = String::new();
+    for l in lines(unless_refused(temp, ERRORS)) {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if w.len() == 1 && location(w[0]) {
+            at = w[0].to_string();
+            continue;
+        }
+        // Sensor, value, six thresholds (`NA` where none).
+        if w.len() < 8 || at.is_empty() {
+            continue;
+        }
+        let (name, figures) = w.split_at(w.len() - 7);
+        let Some(value) = figures[0].parse::<f64>().ok() else {
+            continue;
+        };
+        let high = |i: usize| figures[i].parse::<f64>().ok();
+        e.temperature(
+            &format!("{at} {}", name.join(" ")),
+            value,
+            high(4).is_some_and(|t| value >= t),
+            high(6).is_some_and(|t| value >= t),
+        );
+    }
+    let fans = lines(unless_refused(fan, ERRORS));
+    let header = fans
+        .iter()
+        .find(|l| l.trim_start().starts_with("Location") && l.contains("FAN_"));
+    if let Some(header) = header {
+        let names: Vec<&str> = header
+            .split_whitespace()
+            .filter(|w| w.starts_with("FAN_"))
+            .collect();
+        for l in &fans {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            if w.len() < 3 || !location(w[0]) || w[0].contains("PM") {
+                continue;
+            }
+            for (name, speed) in names.iter().zip(&w[2..]) {
+                if let Ok(rpm) = speed.parse::<f64>() {
+                    e.fan(&format!("{} {name}", w[0]), rpm > 0.0);
+                }
+            }
+        }
+    }
+    for l in lines(unless_refused(power, ERRORS)) {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        // `0/PM0  NC55-1200W-ACFW  222.0  0.7  12.0  10.2  OK`
+        if w.len() < 7 || !location(w[0]) || !w[0].contains("PM") {
+            continue;
+        }
+        let figure = |i: usize| w.get(i).and_then(|v| v.parse::<f64>().ok());
+        let output = match (figure(4), figure(5)) {
+            (Some(v), Some(a)) => (v * a * 10.0).round() / 10.0,
+            _ => -1.0,
+        };
+        // The supply's rating, from its type (`NC55-1200W-ACFW`).
+        let capacity = w[1]
+            .split('-')
+            .find(|p| {
+                p.ends_with('W')
+                    && p.len() > 1
+                    && p[..p.len() - 1].chars().all(|c| c.is_ascii_digit())
+            })
+            .and_then(number)
+            .unwrap_or(-1.0);
+        e.power(w[0], w[6] == "OK", capacity, output);
+    }
+    // `CPU utilization for one minute: 2%; five minutes: 3%; fifteen minutes: 3%`
+    if let Some(u) = lines(cpu)
+        .iter()
+        .find_map(|l| l.split_once("five minutes:"))
+        .and_then(|(_, rest)| number(rest))
+    {
+        e.cpu(0, u);
+    }
+    // `Physical Memory: 16384M total (9943M available)`
+    if let Some((total, available)) = lines(memory).iter().find_map(|l| {
+        let rest = l.trim().strip_prefix("Physical Memory:")?;
+        let (total, available) = rest.split_once("total")?;
+        Some((number(total)?, number(available)?))
+    }) {
+        let mib = 1024.0 * 1024.0;
+        e.memory((total * mib) as i64, ((total - available) * mib) as i64);
+    }
+    Ok(e.json())
 }
