@@ -687,7 +687,7 @@ fn match_error(limits: &Limits, input_line: usize, rule_line: usize, e: MatchErr
             input_line,
             limit: limits.backtrack_steps,
         },
-        MatchError::Unicode(reason) => ParseError::Regex { rule_line, reason },
+        MatchError::Build(reason) => ParseError::Regex { rule_line, reason },
     }
 }
 

@@ -19,9 +19,27 @@ pub struct Index {
     dir: PathBuf,
     path: PathBuf,
     header: Vec<String>,
-    rows: Vec<IndexRow>,
+    /// The index file; rows are read from it when a lookup reaches them.
+    text: String,
+    template_col: usize,
+    /// Where the `Platform` column is in the header (checked before a row is read).
+    platform_col: Option<usize>,
+    rows: Vec<Line>,
     limits: Limits,
     templates: Mutex<HashMap<String, Arc<Template>>>,
+}
+
+/// A line after the header that may be a row, read on first use: a lookup
+/// passes hundreds of rows of other platforms, and reading each into a row
+/// cost more than the rest of the lookup.
+#[derive(Debug)]
+struct Line {
+    /// Line in the index file (1-based).
+    number: usize,
+    /// Its bytes in [`Index::text`].
+    span: std::ops::Range<usize>,
+    /// The row; `None` for a line of the wrong width (clitable drops those).
+    row: OnceLock<Option<IndexRow>>,
 }
 
 /// One row of the index.
@@ -109,11 +127,15 @@ impl Index {
             path: path.clone(),
             source,
         })?;
-        Index::from_text(dir, &text, limits)
+        Index::from_string(dir, text, limits)
     }
 
     /// An index read from `text`, whose templates live in `dir`.
     pub fn from_text(dir: &Path, text: &str, limits: Limits) -> Result<Index, IndexError> {
+        Index::from_string(dir, text.to_string(), limits)
+    }
+
+    fn from_string(dir: &Path, text: String, limits: Limits) -> Result<Index, IndexError> {
         let path = dir.join("index");
         let bad = |line: usize, message: String| IndexError::Syntax {
             path: path.clone(),
@@ -147,49 +169,84 @@ impl Index {
                     .into(),
             ));
         };
-        let mut rows = Vec::new();
-        for (n, line) in lines {
-            if line.starts_with('#') {
-                continue;
-            }
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            // clitable drops rows of the wrong width (blank lines among them).
-            if fields.len() != header.len() {
-                continue;
-            }
-            let templates = fields[template_col]
-                .split(':')
-                .map(str::to_string)
-                .collect();
-            let columns = header
-                .iter()
-                .zip(&fields)
-                .filter(|(h, _)| h.as_str() != "Template")
-                .map(|(h, f)| Column {
-                    name: h.clone(),
-                    raw: f.to_string(),
-                    pattern: if h == "Command" {
-                        expand_completion(f)
-                    } else {
-                        f.to_string()
-                    },
-                    compiled: OnceLock::new(),
-                })
-                .collect();
-            rows.push(IndexRow {
-                line: n + 1,
-                templates,
-                columns,
-            });
-        }
+        let platform_col = header.iter().position(|h| h == "Platform");
+        let rows = lines
+            .filter(|(_, line)| !line.starts_with('#'))
+            .map(|(n, line)| {
+                // `line` is a slice of `text`: its offset is where it starts.
+                let start = line.as_ptr() as usize - text.as_ptr() as usize;
+                Line {
+                    number: n + 1,
+                    span: start..start + line.len(),
+                    row: OnceLock::new(),
+                }
+            })
+            .collect();
         Ok(Index {
             dir: dir.to_path_buf(),
             path,
             header,
+            text,
+            template_col,
+            platform_col,
             rows,
             limits,
             templates: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Index line `line` as a row (`None`: the wrong width).
+    fn read_row(&self, line: &Line) -> Option<IndexRow> {
+        let fields: Vec<&str> = self.text[line.span.clone()]
+            .split(',')
+            .map(str::trim)
+            .collect();
+        // clitable drops rows of the wrong width (blank lines among them).
+        if fields.len() != self.header.len() {
+            return None;
+        }
+        let templates = fields[self.template_col]
+            .split(':')
+            .map(str::to_string)
+            .collect();
+        let columns = self
+            .header
+            .iter()
+            .zip(&fields)
+            .filter(|(h, _)| h.as_str() != "Template")
+            .map(|(h, f)| Column {
+                name: h.clone(),
+                raw: f.to_string(),
+                pattern: if h == "Command" {
+                    expand_completion(f)
+                } else {
+                    f.to_string()
+                },
+                compiled: OnceLock::new(),
+            })
+            .collect();
+        Some(IndexRow {
+            line: line.number,
+            templates,
+            columns,
+        })
+    }
+
+    /// Whether `line` cannot be a row for `platform`, told without reading
+    /// it: a plain `Platform` field (nearly all) the platform does not
+    /// start with (what its matcher would say after reading the row).
+    fn other_platform(&self, line: &Line, platform: &str) -> bool {
+        let Some(col) = self.platform_col else {
+            return false;
+        };
+        let text = &self.text[line.span.clone()];
+        if memchr::memchr_iter(b',', text.as_bytes()).count() + 1 != self.header.len() {
+            return false;
+        }
+        let field = text.split(',').nth(col).map_or("", str::trim);
+        !field.is_empty()
+            && field.chars().all(|c| is_plain(c) || c == ' ')
+            && !platform.starts_with(field)
     }
 
     /// The templates folder.
@@ -205,7 +262,13 @@ impl Index {
     /// The first row matching `platform` and `command` (other columns, such
     /// as Hostname, are not consulted, as in ntc-templates).
     pub fn find(&self, platform: &str, command: &str) -> Result<Option<&IndexRow>, IndexError> {
-        'rows: for row in &self.rows {
+        'rows: for line in &self.rows {
+            if self.other_platform(line, platform) {
+                continue;
+            }
+            let Some(row) = line.row.get_or_init(|| self.read_row(line)) else {
+                continue;
+            };
             // Platform first: most are plain names, cheaper than a Command regex.
             for (column, attribute) in [("Platform", platform), ("Command", command)] {
                 let Some(col) = row.columns.iter().find(|c| c.name == column) else {
@@ -578,7 +641,8 @@ a_wrong_width.textfsm, .*, cisco_ios
         let i = index();
         assert_eq!(i.find("cisco_xe", "show clock").unwrap().unwrap().line, 7);
         assert!(i.find("cisco_ios", "show clock").unwrap().unwrap().line == 7);
-        assert_eq!(i.rows.len(), 3);
+        let rows = i.rows.iter().filter(|l| i.read_row(l).is_some());
+        assert_eq!(rows.count(), 3);
     }
 
     #[test]
@@ -631,11 +695,10 @@ a_wrong_width.textfsm, .*, cisco_ios
             c.textfsm, .*, cisco_ios, sh[[ow]] (ip|ipv6) route\n";
         let i = Index::from_text(Path::new("/x"), text, Limits::default()).unwrap();
         let built = |row: usize, column: &str| {
-            let col = i.rows[row]
-                .columns
-                .iter()
-                .find(|c| c.name == column)
-                .unwrap();
+            let Some(Some(row)) = i.rows[row].row.get() else {
+                return false;
+            };
+            let col = row.columns.iter().find(|c| c.name == column).unwrap();
             match col.compiled.get() {
                 Some(Ok(Matcher::Regex { built, .. })) => built.get().is_some(),
                 other => panic!("{other:?}"),

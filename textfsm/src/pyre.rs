@@ -46,13 +46,24 @@ pub(crate) enum Classes {
 /// of the text, within the regex size and backtracking limits.
 #[derive(Debug)]
 pub(crate) struct Pattern {
-    ascii: Engine,
+    /// The ASCII form: built at compile time, unless the scan answers every
+    /// ASCII text (then only when something asks for it).
+    ascii: OnceLock<Result<Engine, String>>,
+    ascii_source: String,
     /// The ASCII form as a direct scan, when it has the shape (see `scan.rs`).
     scan: Option<Scan>,
+    /// Capture group names by index (the same in both forms).
+    names: Box<[Option<Box<str>>]>,
     unicode: OnceLock<Result<Engine, String>>,
     unicode_source: String,
     limits: Limits,
 }
+
+/// Largest scan (in [`Scan::positions`]) whose regex-crate form is left
+/// unbuilt at compile time: any larger one is built there, so the regex
+/// size limit still refuses an oversized pattern when the template compiles.
+/// A thousand positions compile to far less than the default limit.
+const LAZY_SCAN_POSITIONS: usize = 1000;
 
 /// The regex crate when the pattern needs no backtracking feature (no
 /// allocation per match, a DFA rejects most lines); fancy-regex for
@@ -68,8 +79,9 @@ enum Engine {
 pub(crate) enum MatchError {
     /// More backtracking steps than the limit.
     Backtracking,
-    /// The Unicode form does not compile (size limit).
-    Unicode(String),
+    /// A form built on first use (the Unicode one, on the first non-ASCII
+    /// text) does not compile (size limit).
+    Build(String),
 }
 
 /// The group spans of the last match, and the buffers to find them in
@@ -95,18 +107,32 @@ impl Groups {
 impl Pattern {
     /// Translate `py` and build its ASCII form (the Unicode form is only
     /// parsed here, and built on first use).
+    ///
+    /// A pattern the scan matches (the regex crate's parser read it, so the
+    /// regex crate builds it) leaves its regex-crate form for later: building
+    /// it was most of a template's compile time, and ASCII lines never use it.
     pub fn new(py: &str, limits: &Limits) -> Result<Pattern, String> {
         let ascii_source = translate(py, Classes::Ascii)?;
-        let ascii = Engine::build(&ascii_source, limits)?;
-        let scan = match ascii {
-            Engine::Plain(_) => Scan::new(&anchored(&ascii_source)),
-            Engine::Fancy(_) => None,
+        let scan = Scan::new(&anchored(&ascii_source));
+        let ascii = OnceLock::new();
+        let names: Box<[Option<Box<str>>]> = match &scan {
+            Some(scan) if scan.positions() <= LAZY_SCAN_POSITIONS => {
+                scan.names().map(|n| n.map(Box::from)).collect()
+            }
+            _ => {
+                let engine = Engine::build(&ascii_source, limits)?;
+                let names = engine.capture_names();
+                let _ = ascii.set(Ok(engine));
+                names
+            }
         };
         let unicode_source = translate(py, Classes::Unicode)?;
         fancy_regex::Expr::parse_tree(&anchored(&unicode_source)).map_err(|e| e.to_string())?;
         Ok(Pattern {
             ascii,
+            ascii_source,
             scan,
+            names,
             unicode: OnceLock::new(),
             unicode_source,
             limits: *limits,
@@ -115,13 +141,14 @@ impl Pattern {
 
     /// The form for text that is (`ascii`) or is not all ASCII.
     fn engine(&self, ascii: bool) -> Result<&Engine, MatchError> {
-        if ascii {
-            return Ok(&self.ascii);
-        }
-        self.unicode
-            .get_or_init(|| Engine::build(&self.unicode_source, &self.limits))
+        let (form, source) = if ascii {
+            (&self.ascii, &self.ascii_source)
+        } else {
+            (&self.unicode, &self.unicode_source)
+        };
+        form.get_or_init(|| Engine::build(source, &self.limits))
             .as_ref()
-            .map_err(|e| MatchError::Unicode(e.clone()))
+            .map_err(|e| MatchError::Build(e.clone()))
     }
 
     /// Match `text` (`ascii`: whether it is all ASCII, known by the caller
@@ -182,7 +209,8 @@ impl Pattern {
     /// (verdict or group spans), if they do: the check behind the tests that
     /// run every ntc-templates rule both ways.
     pub fn scan_disagreement(&self, text: &str) -> Option<String> {
-        let (Some(scan), Engine::Plain(re), true) = (&self.scan, &self.ascii, text.is_ascii())
+        let (Some(scan), Ok(Engine::Plain(re)), true) =
+            (&self.scan, self.engine(true), text.is_ascii())
         else {
             return None;
         };
@@ -213,22 +241,23 @@ impl Pattern {
 
     /// Names of the capture groups by index (the same in both forms).
     pub fn capture_names(&self) -> Vec<Option<&str>> {
-        match &self.ascii {
-            Engine::Plain(re) => re.capture_names().collect(),
-            Engine::Fancy(re) => re.capture_names().collect(),
-        }
+        self.names.iter().map(Option::as_deref).collect()
     }
 
     /// Capture groups, the whole match (group 0) included.
     pub fn captures_len(&self) -> usize {
-        match &self.ascii {
-            Engine::Plain(re) => re.captures_len(),
-            Engine::Fancy(re) => re.captures_len(),
-        }
+        self.names.len()
     }
 }
 
 impl Engine {
+    fn capture_names(&self) -> Box<[Option<Box<str>>]> {
+        match self {
+            Engine::Plain(re) => re.capture_names().map(|n| n.map(Box::from)).collect(),
+            Engine::Fancy(re) => re.capture_names().map(|n| n.map(Box::from)).collect(),
+        }
+    }
+
     fn build(translated: &str, limits: &Limits) -> Result<Engine, String> {
         let source = anchored(translated);
         match regex::RegexBuilder::new(&source)

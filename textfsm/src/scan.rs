@@ -72,6 +72,8 @@ enum Step {
 pub(crate) struct Scan {
     steps: Box<[Step]>,
     groups: usize,
+    /// Each group's name by index (group 0 and unnamed groups: `None`).
+    names: Box<[Option<Box<str>>]>,
 }
 
 impl Scan {
@@ -87,9 +89,12 @@ impl Scan {
         flatten(&hir, &mut steps)?;
         steps.push(Step::Save(0, true));
         let groups = hir.properties().explicit_captures_len() + 1;
+        let mut names = vec![None; groups];
+        capture_names(&hir, &mut names);
         let scan = Scan {
             steps: steps.into_boxed_slice(),
             groups,
+            names: names.into_boxed_slice(),
         };
         scan.is_deterministic().then_some(scan)
     }
@@ -98,6 +103,27 @@ impl Scan {
     #[cfg(test)]
     pub fn groups(&self) -> usize {
         self.groups
+    }
+
+    /// Each group's name by index.
+    pub fn names(&self) -> impl Iterator<Item = Option<&str>> {
+        self.names.iter().map(Option::as_deref)
+    }
+
+    /// Bytes and repetitions the pattern spells out (a run without an upper
+    /// bound counts its lower bound and one more): what the regex crate's
+    /// compiled program grows with.
+    pub fn positions(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|step| match step {
+                Step::Literal(l) => l.len(),
+                Step::Run { min, max, .. } if *max == usize::MAX => min.saturating_add(1),
+                Step::Run { max, .. } => *max,
+                Step::Alternation(alts) => alts.iter().map(|a| a.len()).sum(),
+                Step::Save(..) | Step::End => 0,
+            })
+            .fold(0, usize::saturating_add)
     }
 
     /// Match ASCII `text` from its start; on a match `spans` holds each
@@ -294,6 +320,26 @@ fn flatten(hir: &Hir, steps: &mut Vec<Step>) -> Option<()> {
     Some(())
 }
 
+/// Record the name of every group of `hir` a scan was built from (groups
+/// sit in concatenations and other groups only).
+fn capture_names(hir: &Hir, names: &mut [Option<Box<str>>]) {
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(slot) = names.get_mut(c.index as usize) {
+                slot.clone_from(&c.name);
+            }
+            capture_names(&c.sub, names);
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            for s in subs {
+                capture_names(s, names);
+            }
+        }
+        HirKind::Repetition(r) => capture_names(&r.sub, names),
+        _ => {}
+    }
+}
+
 /// The ASCII members of a class (the only bytes an ASCII text has).
 fn byte_set(class: &Class) -> ByteSet {
     let mut set = ByteSet::default();
@@ -333,6 +379,7 @@ mod tests {
                 .then(|| spans.clone());
             assert_eq!(got, want, "{pattern} on {text:?}");
             assert_eq!(scan.groups(), re.captures_len());
+            assert!(scan.names().eq(re.capture_names()));
         }
     }
 

@@ -4,9 +4,7 @@
 use crate::error::TemplateError;
 use crate::pyre::Pattern;
 use crate::{Limits, pyre};
-use fancy_regex::Regex;
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Longest Value or state name textfsm accepts.
 const MAX_NAME_LEN: usize = 48;
@@ -510,39 +508,75 @@ fn read_rule(
 }
 
 /// The three forms textfsm accepts right of `->`: `LineOp[.RecordOp] [State]`,
-/// `RecordOp [State]`, `[State]`.
+/// `RecordOp [State]`, `[State]`, tried in that order, each anchored at both
+/// ends (textfsm's three action regexes, read by hand: compiling them was a
+/// tenth of a small template's compile time). `\s` and `\w` are Unicode's, as
+/// in those regexes.
 fn parse_action(action: &str) -> Option<Action> {
-    static FORMS: OnceLock<Option<[Regex; 3]>> = OnceLock::new();
-    let forms = FORMS.get_or_init(|| {
-        let state = r#"(?:\s+(?P<state>\w+|".*"))?$"#;
-        let record = "(?P<rec>Clear|Clearall|Record|NoRecord)";
-        let line = "(?P<line>Continue|Next|Error)";
-        let build = |p: String| Regex::new(&format!("\\A(?:{p})")).ok();
-        Some([
-            build(format!(r"\s+{line}(?:\.{record})?{state}"))?,
-            build(format!(r"\s+{record}{state}"))?,
-            build(state.to_string())?,
-        ])
-    });
-    let caps = forms
-        .as_ref()?
-        .iter()
-        .find_map(|re| re.captures(action).ok().flatten())?;
-    let group = |n: &str| caps.name(n).map(|m| m.as_str());
-    Some(Action {
-        line_op: match group("line") {
-            Some("Continue") => LineOp::Continue,
-            Some("Error") => LineOp::Error,
-            _ => LineOp::Next,
-        },
-        record_op: match group("rec") {
-            Some("Record") => RecordOp::Record,
-            Some("Clear") => RecordOp::Clear,
-            Some("Clearall") => RecordOp::Clearall,
-            _ => RecordOp::NoRecord,
-        },
-        new_state: group("state").map(str::to_string),
-    })
+    const LINE_OPS: [(&str, LineOp); 3] = [
+        ("Continue", LineOp::Continue),
+        ("Next", LineOp::Next),
+        ("Error", LineOp::Error),
+    ];
+    // Regex alternation order: `Clear` is tried before `Clearall`.
+    const RECORD_OPS: [(&str, RecordOp); 4] = [
+        ("Clear", RecordOp::Clear),
+        ("Clearall", RecordOp::Clearall),
+        ("Record", RecordOp::Record),
+        ("NoRecord", RecordOp::NoRecord),
+    ];
+    let action_of = |line_op, record_op, new_state: Option<&str>| Action {
+        line_op,
+        record_op,
+        new_state: new_state.map(str::to_string),
+    };
+    // `\s+`: the words after it start with no whitespace, so it takes all.
+    let after_space = action
+        .strip_prefix(char::is_whitespace)
+        .map(|a| a.trim_start_matches(char::is_whitespace));
+    if let Some(rest) = after_space {
+        // `\s+(Continue|Next|Error)(?:\.(RecordOp))?` then the state part.
+        for (word, line_op) in LINE_OPS {
+            let Some(rest) = rest.strip_prefix(word) else {
+                continue;
+            };
+            if let Some(ops) = rest.strip_prefix('.') {
+                for (word, record_op) in RECORD_OPS {
+                    if let Some(state) = ops.strip_prefix(word).and_then(state_part) {
+                        return Some(action_of(line_op, record_op, state));
+                    }
+                }
+            }
+            if let Some(state) = state_part(rest) {
+                return Some(action_of(line_op, RecordOp::NoRecord, state));
+            }
+        }
+        // `\s+(RecordOp)` then the state part.
+        for (word, record_op) in RECORD_OPS {
+            if let Some(state) = rest.strip_prefix(word).and_then(state_part) {
+                return Some(action_of(LineOp::Next, record_op, state));
+            }
+        }
+    }
+    state_part(action).map(|state| action_of(LineOp::Next, RecordOp::NoRecord, state))
+}
+
+/// `(?:\s+(\w+|".*"))?$` at the start of `rest`: `Some(state)` when it
+/// matches all of `rest` (`Some(None)`: empty, no state).
+fn state_part(rest: &str) -> Option<Option<&str>> {
+    if rest.is_empty() {
+        return Some(None);
+    }
+    let state = rest
+        .strip_prefix(char::is_whitespace)?
+        .trim_start_matches(char::is_whitespace);
+    let word =
+        |c: char| regex_syntax::try_is_word_character(c).unwrap_or(c == '_' || c.is_alphanumeric());
+    let quoted = state.len() >= 2
+        && state.starts_with('"')
+        && state.ends_with('"')
+        && !state[1..state.len() - 1].contains('\n');
+    (quoted || (!state.is_empty() && state.chars().all(word))).then_some(Some(state))
 }
 
 /// Python's `string.Template(pattern).substitute(var_map)`: `$$` is `$`,
@@ -596,4 +630,94 @@ fn invalid_placeholder(pattern: &str, rest: &str, i: usize) -> String {
     format!(
         "`$` at column {col} of `{pattern}` is neither `$$`, `$NAME` nor `${{NAME}}` (end a rule with `$$`)"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LineOp, RecordOp, parse_action};
+
+    /// textfsm's three action regexes, as Python's `TextFSMRule` tries them.
+    fn by_regex(action: &str) -> Option<(LineOp, RecordOp, Option<String>)> {
+        let state = r#"(?:\s+(?P<state>\w+|".*"))?$"#;
+        let record = "(?P<rec>Clear|Clearall|Record|NoRecord)";
+        let line = "(?P<line>Continue|Next|Error)";
+        let forms = [
+            format!(r"\A(?:\s+{line}(?:\.{record})?{state})"),
+            format!(r"\A(?:\s+{record}{state})"),
+            format!(r"\A(?:{state})"),
+        ];
+        let caps = forms.iter().find_map(|f| {
+            fancy_regex::Regex::new(f)
+                .unwrap()
+                .captures(action)
+                .unwrap()
+        })?;
+        let group = |n: &str| caps.name(n).map(|m| m.as_str());
+        Some((
+            match group("line") {
+                Some("Continue") => LineOp::Continue,
+                Some("Error") => LineOp::Error,
+                _ => LineOp::Next,
+            },
+            match group("rec") {
+                Some("Record") => RecordOp::Record,
+                Some("Clear") => RecordOp::Clear,
+                Some("Clearall") => RecordOp::Clearall,
+                _ => RecordOp::NoRecord,
+            },
+            group("state").map(str::to_string),
+        ))
+    }
+
+    #[test]
+    fn actions_read_as_textfsm_action_regexes_read_them() {
+        let words = [
+            "",
+            "Next",
+            "Continue",
+            "Error",
+            "Record",
+            "Clear",
+            "Clearall",
+            "NoRecord",
+            "Next.",
+            "Next.Record",
+            "Continue.Clear",
+            "Continue.Clearall",
+            "Error.NoRecord",
+            "Next.Bogus",
+            "Clearallx",
+            "Recordx",
+            "NextRecord",
+            ".Record",
+            "Start",
+            "State_2",
+            "é_état",
+            "\"msg\"",
+            "\"a \"quoted\" msg\"",
+            "\"",
+            "\"open",
+            "\"a\nb\"",
+            "x-y",
+            "\u{a0}",
+        ];
+        let spaces = ["", " ", "  ", "\t", "\u{3000}"];
+        let mut checked = 0;
+        for a in words {
+            for b in words {
+                for s1 in spaces {
+                    for s2 in spaces {
+                        for s3 in ["", " "] {
+                            let action = format!("{s1}{a}{s2}{b}{s3}");
+                            let got = parse_action(&action)
+                                .map(|a| (a.line_op, a.record_op, a.new_state));
+                            assert_eq!(got, by_regex(&action), "{action:?}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 30_000);
+    }
 }
