@@ -220,6 +220,7 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("hp_comware", "environment"),
         ("cisco_asa", "environment"),
         ("cisco_xr", "environment"),
+        ("hp_procurve", "environment"),
         ("hp_procurve", "facts"),
     ] {
         assert!(

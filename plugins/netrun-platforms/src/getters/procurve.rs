@@ -36,6 +36,16 @@ pub const PROCURVE: &[Getter] = &[
         commands: &["show ip"],
         build: procurve_interfaces_ip,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "show system",
+            "show system fans",
+            "show system power-supply",
+            "show system temperature",
+        ],
+        build: procurve_environment,
+    },
 ];
 
 /// AOS-CX.
@@ -590,4 +600,105 @@ fn procurve_lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     Ok(super::neigh::lldp(&rows, |r| {
         Some((r[0].trim_end_matches('|').trim_end(), r[4], r[2]))
     }))
+}
+
+/// ArubaOS-Switch 16.x: `show system` (`CPU Util (%)`, `Memory - Total` and
+/// `Free` in bytes with thousands commas), `show system fans` (`Sys-1 | Fan
+/// OK | 0`), `show system power-supply` (state `Powered`; empty bays `Not
+/// Present` left out; wattage drawn and maximum the last two figures) and
+/// `show system temperature` (`Chassis | 32C | 38C | 20C | 55C | NO`: current,
+/// max, min, threshold, over-temperature). A model without a sensor
+/// command refuses it: no such sensors.
+fn procurve_environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number, unless_refused};
+    let [system, fans, power, temperature] = out else {
+        return Err(missing("show system", "outputs"));
+    };
+    check("show system", system, ERRORS)?;
+    let mut e = Environment::default();
+    let p = pairs(system);
+    let figure =
+        |key: &str| get(&p, key).and_then(|v| v.replace(',', "").trim().parse::<f64>().ok());
+    if let Some(u) = figure("CPU Util (%)") {
+        e.cpu(0, u);
+    }
+    if let (Some(total), Some(free)) = (
+        figure("Memory   - Total").or_else(|| figure("Memory - Total")),
+        figure("Free"),
+    ) {
+        e.memory(total as i64, (total - free) as i64);
+    }
+    // Rows of `|`-separated cells, headers and rules aside.
+    let cells = |text: &str| -> Vec<Vec<String>> {
+        lines(unless_refused(text, ERRORS))
+            .into_iter()
+            .filter(|l| l.contains('|'))
+            .map(|l| {
+                l.split('|')
+                    .map(|c| c.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|c| {
+                c.len() >= 3
+                    && !c[0].chars().all(|ch| ch == '-')
+                    && !matches!(c[0].as_str(), "Num" | "Temp" | "Sensor" | "")
+            })
+            .collect()
+    };
+    for c in cells(fans) {
+        e.fan(&c[0], c[1].contains("OK"));
+    }
+    for c in cells(temperature) {
+        let Some(current) = number(&c[1]) else {
+            continue;
+        };
+        let threshold = c.get(4).and_then(|t| number(t));
+        let over = c.get(5).is_some_and(|o| o.eq_ignore_ascii_case("YES"));
+        e.temperature(
+            &c[0],
+            current,
+            over || threshold.is_some_and(|t| current >= t),
+            over,
+        );
+    }
+    let names = ["PS#", "Model", "Serial", "State", "AC/DC"];
+    if let Ok(rows) = super::neigh::rows(
+        "show system power-supply",
+        unless_refused(power, ERRORS),
+        ERRORS,
+        &names,
+    ) {
+        let text = lines(power);
+        for row in rows {
+            let state = row.get(3).copied().unwrap_or("");
+            // Bay rows only (not the `1 / 2 supply bays …` summary after them).
+            let bay = !row[0].is_empty() && row[0].chars().all(|c| c.is_ascii_digit());
+            if !bay || state.is_empty() || state.eq_ignore_ascii_case("Not Present") {
+                continue;
+            }
+            // The row's last two figures: watts drawn, then the maximum.
+            let line = text
+                .iter()
+                .find(|l| l.trim_start().starts_with(row[0]) && l.contains(state))
+                .copied()
+                .unwrap_or("");
+            let w: Vec<f64> = line
+                .split_whitespace()
+                .rev()
+                .take(2)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            let (output, capacity) = match w[..] {
+                [max, drawn] => (drawn, max),
+                _ => (-1.0, -1.0),
+            };
+            e.power(
+                &format!("PS {}", row[0]),
+                state.eq_ignore_ascii_case("Powered"),
+                capacity,
+                output,
+            );
+        }
+    }
+    Ok(e.json())
 }
