@@ -221,6 +221,7 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("cisco_asa", "environment"),
         ("cisco_xr", "environment"),
         ("hp_procurve", "environment"),
+        ("nokia_sros", "environment"),
         ("hp_procurve", "facts"),
     ] {
         assert!(

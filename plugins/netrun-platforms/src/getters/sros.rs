@@ -41,6 +41,16 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show router arp"],
         build: arp_table,
     },
+    Getter {
+        name: "environment",
+        commands: &[
+            "show chassis detail",
+            "show card detail",
+            "show system cpu",
+            "show system memory-pools",
+        ],
+        build: environment,
+    },
 ];
 
 const ERRORS: &[&str] = &[
@@ -299,4 +309,109 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         napalm::add_lldp(&mut map, w[0], &w[5..].join(" "), w[4]);
     }
     Ok(Value::Object(map))
+}
+
+/// `show chassis detail` (the chassis' `Temperature : 32C` and threshold,
+/// `Fan tray number : 1` and `Power supply number : 1` each followed by
+/// its `Status`; supplies `not equipped` left out), `show card detail`
+/// (per `Card 1` / `Card A` its temperature and threshold), `show system
+/// cpu` (the `Usage` line under `Total`) and `show system memory-pools`
+/// (`Current Total Size`, `Available Memory`, `Total In Use`, in bytes
+/// with thousands commas).
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    use super::env::{Environment, number};
+    let [chassis, cards, cpu, memory] = out else {
+        return Err(missing("show chassis detail", "outputs"));
+    };
+    for (c, o) in [
+        ("show chassis detail", chassis),
+        ("show card detail", cards),
+        ("show system cpu", cpu),
+        ("show system memory-pools", memory),
+    ] {
+        check(c, o, ERRORS)?;
+    }
+    let mut e = Environment::default();
+    // (component, °C, threshold) until the threshold line has been read.
+    let mut temps: Vec<(String, f64, Option<f64>)> = Vec::new();
+    for text in [chassis, cards] {
+        let mut component = String::new();
+        // A fan tray or supply whose `Status` line comes next.
+        let mut pending: Option<(bool, String)> = None;
+        for l in lines(text) {
+            let t = l.trim();
+            let words: Vec<&str> = t.split_whitespace().collect();
+            if words.len() == 2 && words[0] == "Card" {
+                component = t.to_string();
+                continue;
+            }
+            if t == "Chassis Information"
+                || (words.first() == Some(&"Chassis") && t.ends_with("Detail"))
+            {
+                component = "Chassis".to_string();
+                continue;
+            }
+            let Some((k, v)) = t.split_once(" : ").or_else(|| t.split_once(": ")) else {
+                continue;
+            };
+            let (k, v) = (k.trim(), v.trim());
+            match k {
+                "Temperature" => {
+                    if let Some(c) = number(v) {
+                        temps.push((component.clone(), c, None));
+                    }
+                }
+                "Temperature threshold" => {
+                    if let Some(last) = temps.last_mut().filter(|t| t.2.is_none()) {
+                        last.2 = number(v);
+                    }
+                }
+                "Fan tray number" => pending = Some((false, format!("Fan tray {v}"))),
+                "Power supply number" => pending = Some((true, format!("Power supply {v}"))),
+                "Status" => {
+                    if let Some((supply, name)) = pending.take() {
+                        let up = v.eq_ignore_ascii_case("up");
+                        if !supply {
+                            e.fan(&name, up);
+                        } else if !v.eq_ignore_ascii_case("not equipped") {
+                            e.power(&name, up, -1.0, -1.0);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (name, celsius, threshold) in temps {
+        let over = threshold.is_some_and(|t| celsius >= t);
+        e.temperature(&name, celsius, over, over);
+    }
+    // `   Usage        90633       9.06%` under `Total`.
+    if let Some(u) = lines(cpu).iter().find_map(|l| {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        (w.first() == Some(&"Usage")).then(|| w.last().and_then(|p| number(p)))?
+    }) {
+        e.cpu(0, u);
+    }
+    let mem = lines(memory);
+    let bytes = |key: &str| {
+        mem.iter().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == key).then(|| {
+                v.replace(',', "")
+                    .split_whitespace()
+                    .next()?
+                    .parse::<i64>()
+                    .ok()
+            })?
+        })
+    };
+    if let (Some(size), Some(free), Some(used)) = (
+        bytes("Current Total Size"),
+        bytes("Available Memory"),
+        bytes("Total In Use"),
+    ) {
+        e.memory(size + free, used);
+    }
+    Ok(e.json())
 }
