@@ -1715,3 +1715,66 @@ async fn routeros_changes_by_menu_and_a_refused_line_is_undone_without_a_reboot(
     );
     assert_eq!(leftovers(&lab), Vec::<String>::new());
 }
+
+// ---- the device deadline inside a push ------------------------------------
+
+/// A push whose device deadline comes while the change is in flight (here
+/// during its `--verify` commands, each answered 0.2 s late) is stopped a
+/// grace before the deadline and rolled back in it: the record is a
+/// `device-timeout` saying so, the device is as before, and nothing is
+/// left (no rollback file, no note for the next netrun).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_the_device_deadline_stops_after_its_change_is_rolled_back_in_the_grace() {
+    netrun::resilience::raise_nofile_limit();
+    let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
+        devices: 1,
+        faults: vec![netrun_lab::FaultRule {
+            fault: netrun_lab::Fault::Latency {
+                per_command: std::time::Duration::from_millis(200),
+            },
+            selector: netrun_lab::FaultSelector::Percent(100.0),
+        }],
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    let inv = TempDir::new("deadline-config-inv");
+    lab.write_inventory(inv.path()).expect("inventory written");
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 1);
+    let ntp = template(home.path(), "ntp.j2", "ntp server 192.0.2.77\n");
+    let mut args = vec!["push", "--template", s(&ntp), "--device-timeout", "24"];
+    // 150 checks at 0.2 s each outlast the 18 s before the 6 s grace.
+    args.extend(std::iter::repeat_n(["--verify", "show clock"], 150).flatten());
+    let started = std::time::Instant::now();
+    let (records, o) = config(home.path(), inv.path(), &args).await;
+    let took = started.elapsed();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let r = &records[0];
+    assert_eq!(r["error"]["class"], "device-timeout", "{r}");
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("r001: the device deadline was 6s away while "),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("the change was stopped part-way; rolled back (device:netrun-"),
+        "{msg}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(24),
+        "undone before the deadline: {took:?}"
+    );
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records[0]["data"]["changed"], false, "{}", records[0]);
+    assert_eq!(leftovers(&lab), Vec::<String>::new());
+    let pending = home.path().join(".local/state/netrun/pending");
+    let left: Vec<_> = std::fs::read_dir(&pending)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "no note left: {left:?}");
+}

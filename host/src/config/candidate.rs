@@ -280,6 +280,19 @@ impl Candidate {
         device: &str,
         opts: &CommitOptions<'_>,
     ) -> Result<Committed, Error> {
+        self.commit_noting(session, device, opts, &mut None).await
+    }
+
+    /// [`Candidate::commit`], noting the change in `sending` as soon as its
+    /// rollback point is taken and before any line is sent, so a caller
+    /// that stops the commit part-way (a deadline) knows what to undo.
+    pub async fn commit_noting(
+        &self,
+        session: &mut CliSession,
+        device: &str,
+        opts: &CommitOptions<'_>,
+        sending: &mut Option<Committed>,
+    ) -> Result<Committed, Error> {
         let mechanics = &self.mechanics;
         let name = point_name(opts.run_id);
         let point = take_point(session, mechanics, &name, &self.before, device).await?;
@@ -314,6 +327,7 @@ impl Candidate {
             confirm: opts.confirm,
             confirmed: false,
         };
+        *sending = Some(committed.clone());
         let sent = if self.replace_mode == Some(ReplaceMode::Native) {
             self.send_replace(session, &committed, opts.confirm).await
         } else {
@@ -356,6 +370,7 @@ impl Candidate {
         };
         pending::remove(opts.pending_dir, device);
         if undo.is_ok() {
+            *sending = None;
             committed.clean_up(session, mechanics, device).await;
         }
         let how = match undo {

@@ -80,7 +80,7 @@ pub async fn on_device(
         Operation::Diff {
             dir, show_secrets, ..
         } => diff_device(ctx, host, dir, *show_secrets).await,
-        Operation::Push(spec) => push::push(ctx, host, spec).await,
+        Operation::Push(spec) => push::push_within_deadline(ctx, host, spec).await,
     }?;
     if let Some(r) = recovered {
         data["recovered"] = r;

@@ -4,20 +4,22 @@
 //! configuration mode (`--dry-run`).
 
 use super::candidate::{
-    Candidate, CommitOptions, clean_up, mechanics_of, point_name, restore, with_device,
+    Candidate, CommitOptions, Committed, clean_up, mechanics_of, point_name, restore, with_device,
 };
 use super::diff;
 use super::mask;
-use super::pending;
+use super::pending::{self, Pending, RollbackPoint};
 use super::render::Template;
 use super::steps::{Start, read_running, run_steps};
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
+use crate::runtime::config::SETTLE_GRACE;
 use crate::runtime::device::DeviceContext;
-use crate::transport::CommandOptions;
+use crate::transport::{CliSession, CommandOptions};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// What `config push` does on every device.
 pub struct PushSpec {
@@ -109,8 +111,145 @@ pub async fn recover(
     })))
 }
 
-/// The change for one device.
-pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Result<Value, Error> {
+/// What a push stopped part-way (by the device deadline) leaves to undo:
+/// set once the rollback point is taken, cleared once the change stands
+/// (checked, and confirmed when asked) or was rolled back.
+#[derive(Default)]
+pub struct InFlight {
+    /// The candidate being committed.
+    pub candidate: Option<Candidate>,
+    /// The change sent or being sent.
+    pub committed: Option<Committed>,
+}
+
+/// [`push`], stopped [`SETTLE_GRACE`] (at most a quarter of the device's
+/// time left now) before the device deadline; a change it stopped in
+/// flight (lines half sent, post-checks or confirmation pending) is rolled
+/// back in that grace, so no device is left half-changed by a deadline.
+pub async fn push_within_deadline(
+    ctx: &mut DeviceContext,
+    host: &Host,
+    spec: &PushSpec,
+) -> Result<Value, Error> {
+    let mut inflight = InFlight::default();
+    let Some(deadline) = ctx.deadline().filter(|_| !spec.dry_run) else {
+        return push(ctx, host, spec, &mut inflight).await;
+    };
+    let device = host.name.as_str();
+    let progress = ctx.progress();
+    let grace = SETTLE_GRACE.min(deadline.saturating_duration_since(Instant::now()) / 4);
+    // Whole seconds, for the record (a budget of seconds, less what came before).
+    let grace = match grace.as_secs_f64().round() {
+        s if s >= 1.0 => Duration::from_secs_f64(s),
+        _ => grace,
+    };
+    let stopped =
+        match tokio::time::timeout_at(deadline - grace, push(ctx, host, spec, &mut inflight)).await
+        {
+            Ok(r) => return r,
+            Err(_) => format!(
+                "{device}: the device deadline was {} away while {}",
+                crate::resilience::deadline::seconds(grace),
+                progress.step()
+            ),
+        };
+    let (Some(candidate), Some(committed)) = (inflight.candidate, inflight.committed) else {
+        return Err(Error::new(
+            ErrorClass::DeviceTimeout,
+            format!("{stopped}: stopped before anything was sent"),
+        ));
+    };
+    progress.set_step("undoing the change the deadline stopped");
+    let undo = tokio::time::timeout_at(deadline, async {
+        // The session may have been stopped inside a command: log in again.
+        ctx.close().await;
+        let session = ctx.session().await?;
+        undo_stopped(session, &candidate, &committed, device, &spec.pending_dir).await
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(Error::new(
+            ErrorClass::DeviceTimeout,
+            format!(
+                "the rollback did not finish within the {} grace",
+                crate::resilience::deadline::seconds(grace)
+            ),
+        ))
+    });
+    let how = match undo {
+        Ok(how) => how,
+        Err(u) if committed.native_confirm => format!(
+            "not confirmed: the device rolls back by itself when its timer runs out ({})",
+            u.message
+        ),
+        Err(u) => {
+            // The next netrun config command on the device undoes it, as
+            // after a netrun killed inside a --confirm window.
+            let noted = !matches!(&committed.point, RollbackPoint::Device(n) if n.is_empty())
+                && pending::write(
+                    &spec.pending_dir,
+                    &Pending {
+                        device: device.to_string(),
+                        run_id: spec.run_id.clone(),
+                        deadline: pending::now(),
+                        point: committed.point.clone(),
+                    },
+                )
+                .is_ok();
+            if noted {
+                format!(
+                    "NOT ROLLED BACK YET ({}): the next netrun config command on this device rolls it back",
+                    u.message
+                )
+            } else {
+                format!("NOT ROLLED BACK ({}): check the device", u.message)
+            }
+        }
+    };
+    tracing::warn!(device, outcome = %how, "the device deadline stopped a configuration change");
+    Err(Error::new(
+        ErrorClass::DeviceTimeout,
+        format!("{stopped}: the change was stopped part-way; {how}"),
+    ))
+}
+
+/// Undo a change stopped part-way, on a fresh session: when the device
+/// reads as before, nothing took effect (lines typed into a candidate that
+/// waits for its commit are dropped by the abort steps); otherwise the
+/// change is rolled back and checked. Returns what was done.
+async fn undo_stopped(
+    session: &mut CliSession,
+    candidate: &Candidate,
+    committed: &Committed,
+    device: &str,
+    pending_dir: &std::path::Path,
+) -> Result<String, Error> {
+    let mechanics = &candidate.mechanics;
+    let now = read_running(session, mechanics).await?;
+    if diff::same_config(&now, &candidate.before, mechanics) {
+        if !mechanics.commit.is_empty() && !mechanics.abort.is_empty() {
+            run_steps(session, &mechanics.abort, Start::Configuration, "", None).await?;
+            let default = session.platform().default_mode;
+            session.acquire(default).await?;
+        }
+        pending::remove(pending_dir, device);
+        committed.clean_up(session, mechanics, device).await;
+        return Ok("nothing of it had taken effect, nothing is left pending".into());
+    }
+    committed
+        .rollback(session, candidate, device, pending_dir)
+        .await?;
+    Ok(format!("rolled back ({})", committed.point.describe()))
+}
+
+/// The change for one device; `inflight` says what to undo when the
+/// caller stops it part-way.
+pub async fn push(
+    ctx: &mut DeviceContext,
+    host: &Host,
+    spec: &PushSpec,
+    inflight: &mut InFlight,
+) -> Result<Value, Error> {
     let device = host.name.as_str();
     // Steps are named through the progress handle: it borrows nothing of
     // `ctx`, whose session is held across them.
@@ -148,7 +287,10 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
         pending_dir: &spec.pending_dir,
         show_secrets: spec.show_secrets,
     };
-    let mut committed = candidate.commit(session, device, &opts).await?;
+    inflight.candidate = Some(candidate.clone());
+    let mut committed = candidate
+        .commit_noting(session, device, &opts, &mut inflight.committed)
+        .await?;
     data["rollback_point"] = json!(committed.point.describe());
 
     // Post-checks: can netrun still log in (when confirming), and do the
@@ -192,6 +334,8 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
                 }
                 Err(u) => Err(u),
             };
+            // Undone (or left to the device's timer or the next netrun).
+            inflight.committed = None;
             let how = match undo {
                 Ok(()) => format!("rolled back ({})", committed.point.describe()),
                 Err(u) if committed.native_confirm => format!(
@@ -215,6 +359,8 @@ pub async fn push(ctx: &mut DeviceContext, host: &Host, spec: &PushSpec) -> Resu
             .await?;
         data["confirmed"] = json!(how);
     }
+    // The change stands: a deadline from here on leaves it in place.
+    inflight.committed = None;
     if spec.save {
         progress.set_step("saving the startup configuration");
         run_steps(
