@@ -222,6 +222,7 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("cisco_xr", "environment"),
         ("hp_procurve", "environment"),
         ("nokia_sros", "environment"),
+        ("cisco_asa", "bgp_neighbors"),
         ("hp_procurve", "facts"),
     ] {
         assert!(

@@ -31,6 +31,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["show environment", "show cpu usage", "show memory"],
         build: environment,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show bgp summary"],
+        build: bgp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["% Invalid input", "ERROR: %", "% Incomplete command"];
@@ -221,4 +226,11 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
         e.memory(total as i64, used as i64);
     }
     Ok(e.json())
+}
+
+/// ASA 9.x `show bgp summary`: the IOS layout (router identifier and local
+/// AS, then `Neighbor V AS MsgRcvd …` rows); an ASA without `router bgp`
+/// answers `% BGP not active`, which is no neighbours.
+fn bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    super::bgp::cisco_summary("show bgp summary", out[0], ERRORS)
 }
