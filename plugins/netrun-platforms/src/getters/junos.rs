@@ -492,18 +492,27 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
 /// `Vlan name  MAC address  MAC flags  Age  Logical interface  NH Index  RTR
 /// ID`; the table names VLANs, so `show vlans` (`Routing instance  VLAN
 /// name  Tag  Interfaces`) gives their tags. Flag `S` marks a static MAC
-/// (`SE` is statistics enabled).
+/// (`SE` is statistics enabled). Pre-ELS EX releases (12.x, 13.2X50/51)
+/// print `VLAN  MAC address  Type  Age  Interfaces` (type `Learn`, `Static`;
+/// `Flood` rows hold `*`, no MAC) and `show vlans` as `Name  Tag
+/// Interfaces`; a VLAN shown without a tag (pre-ELS `default`) is 0.
 fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
     let [table, vlans] = out else {
         return Err(missing("show ethernet-switching table", "outputs"));
     };
     check("show ethernet-switching table", table, ERRORS)?;
     check("show vlans", vlans, ERRORS)?;
-    let tags: std::collections::HashMap<&str, u64> = lines(vlans)
+    let vlan_lines = lines(vlans);
+    // Pre-ELS: `Name  Tag  Interfaces`, the name first.
+    let pre_els = vlan_lines
+        .iter()
+        .any(|l| l.split_whitespace().take(2).eq(["Name", "Tag"]));
+    let skip = usize::from(!pre_els);
+    let tags: std::collections::HashMap<&str, u64> = vlan_lines
         .into_iter()
         .filter_map(|l| {
-            let w: Vec<&str> = l.split_whitespace().collect();
-            Some((*w.get(1)?, w.get(2)?.parse().ok()?))
+            let w: Vec<&str> = l.split_whitespace().skip(skip).collect();
+            Some((*w.first()?, w.get(1)?.parse().ok()?))
         })
         .collect();
     let mut entries = Vec::new();
