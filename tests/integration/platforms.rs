@@ -217,6 +217,7 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("vyos", "lldp_neighbors_detail"),
         ("mikrotik_routeros", "lldp_neighbors_detail"),
         ("paloalto_panos", "lldp_neighbors_detail"),
+        ("hp_procurve", "lldp_neighbors_detail"),
         ("hp_comware", "environment"),
         ("cisco_asa", "environment"),
         ("cisco_xr", "environment"),

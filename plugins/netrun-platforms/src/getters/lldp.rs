@@ -269,6 +269,11 @@ pub const KEY_VALUE_FIELDS: &[(&str, &str)] = &[
     ("system capabilities enabled", "remote_system_enable_capab"),
 ];
 
+/// A ruler of dashes (at least 10) between neighbour blocks.
+pub fn dashed(line: &str) -> bool {
+    line.trim().len() >= 10 && line.trim().chars().all(|c| c == '-')
+}
+
 /// Neighbours from blocks of `Key: value` lines, a new block at each line
 /// `split` accepts (OS10: a dashed line after each neighbour; Junos: `LLDP
 /// Neighbor Information:` before each). `keys` maps the vendor's keys (lower

@@ -367,7 +367,7 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
         "show lldp neighbors detail",
         out[0],
         ERRORS,
-        |l| l.trim().len() >= 10 && l.trim().chars().all(|c| c == '-'),
+        super::lldp::dashed,
         &[
             ("local port id", "local"),
             ("remote chassis id", "remote_chassis_id"),

@@ -46,6 +46,11 @@ pub const PROCURVE: &[Getter] = &[
         ],
         build: procurve_environment,
     },
+    Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show lldp info remote-device all"],
+        build: procurve_lldp_neighbors_detail,
+    },
 ];
 
 /// AOS-CX.
@@ -701,4 +706,36 @@ fn procurve_environment(out: &[&str]) -> Result<Value, ParseError> {
         }
     }
     Ok(e.json())
+}
+
+/// `show lldp info remote-device all` (the port list `all`): per neighbour
+/// a block of `Key : value` lines (`Local Port`, `ChassisId`, `PortId`,
+/// `SysName`, `System Descr`, `PortDescr`, `System Capabilities Supported`
+/// / `Enabled`), blocks separated by dashed lines; a long description runs
+/// on over indented lines.
+fn procurve_lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    super::lldp::blocks(
+        "show lldp info remote-device all",
+        out[0],
+        ERRORS,
+        super::lldp::dashed,
+        &[
+            ("local port", "local"),
+            ("chassisid", "remote_chassis_id"),
+            ("portid", "remote_port"),
+            ("portdescr", "remote_port_description"),
+            ("sysname", "remote_system_name"),
+            ("system descr", "remote_system_description"),
+            ("system capabilities supported", "remote_system_capab"),
+            ("system capabilities enabled", "remote_system_enable_capab"),
+        ],
+        &[
+            "PortDescr",
+            "Pvid",
+            "System Capabilities",
+            "Remote Management",
+            "Poe",
+            "MED",
+        ],
+    )
 }
