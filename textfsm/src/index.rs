@@ -39,7 +39,8 @@ struct Line {
     /// Its bytes in [`Index::text`].
     span: std::ops::Range<usize>,
     /// The row; `None` for a line of the wrong width (clitable drops those).
-    row: OnceLock<Option<IndexRow>>,
+    /// Boxed: most lines are never read, and stay small.
+    row: OnceLock<Option<Box<IndexRow>>>,
 }
 
 /// One row of the index.
@@ -170,18 +171,20 @@ impl Index {
             ));
         };
         let platform_col = header.iter().position(|h| h == "Platform");
-        let rows = lines
-            .filter(|(_, line)| !line.starts_with('#'))
-            .map(|(n, line)| {
-                // `line` is a slice of `text`: its offset is where it starts.
-                let start = line.as_ptr() as usize - text.as_ptr() as usize;
-                Line {
-                    number: n + 1,
-                    span: start..start + line.len(),
-                    row: OnceLock::new(),
-                }
-            })
-            .collect();
+        let mut rows = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+        rows.extend(
+            lines
+                .filter(|(_, line)| !line.starts_with('#'))
+                .map(|(n, line)| {
+                    // `line` is a slice of `text`: its offset is where it starts.
+                    let start = line.as_ptr() as usize - text.as_ptr() as usize;
+                    Line {
+                        number: n + 1,
+                        span: start..start + line.len(),
+                        row: OnceLock::new(),
+                    }
+                }),
+        );
         Ok(Index {
             dir: dir.to_path_buf(),
             path,
@@ -196,7 +199,7 @@ impl Index {
     }
 
     /// Index line `line` as a row (`None`: the wrong width).
-    fn read_row(&self, line: &Line) -> Option<IndexRow> {
+    fn read_row(&self, line: &Line) -> Option<Box<IndexRow>> {
         let fields: Vec<&str> = self.text[line.span.clone()]
             .split(',')
             .map(str::trim)
@@ -225,11 +228,11 @@ impl Index {
                 compiled: OnceLock::new(),
             })
             .collect();
-        Some(IndexRow {
+        Some(Box::new(IndexRow {
             line: line.number,
             templates,
             columns,
-        })
+        }))
     }
 
     /// Whether `line` cannot be a row for `platform`, told without reading
