@@ -57,9 +57,6 @@ static SOFTWARE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static VERSION_IN: LazyLock<Regex> = LazyLock::new(|| re(r"\bVersion\s+([^,\s]+)"));
-static UPTIME: LazyLock<Regex> = LazyLock::new(|| re(r"^(\S+)\s+uptime is\s+(.+?)\s*$"));
-static UPTIME_PART: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(\d+)\s+(year|week|day|hour|minute)s?\b"));
 static PROCESSOR: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[Cc]isco\s+(\S+)\s+\([^)]*\)\s+(?:processor|with)\b"));
 static SWITCH_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -70,33 +67,135 @@ static SWITCH_TABLE_HEADER: LazyLock<Regex> =
 static SWITCH_ROW: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\*?\s*(\d+)\s+(\d+)\s+(\S+)\s+\S+\s+\S+"));
 
-/// An anchored regex built from the literal every match begins with, so a
-/// line can be ruled out by that literal before the regex runs.
-struct Prefixed {
+/// A `Label value` line read with string operations rather than a regex:
+/// this parser runs once a device on every sweep, and capture groups
+/// with lazy quantifiers (`\s*(.*?)\s*$`) cost more inside a plugin than
+/// everything else the parser does.
+struct Field {
+    /// The literal the line begins with.
     prefix: &'static str,
-    re: LazyLock<Regex>,
+    /// Turns the text after `prefix` into the value, or rules the line out.
+    value: fn(&str) -> Option<&str>,
 }
 
-macro_rules! prefixed {
-    ($prefix:literal, $rest:literal) => {
-        Prefixed {
-            prefix: $prefix,
-            re: LazyLock::new(|| re(&format!("^{}{}", regex::escape($prefix), $rest))),
-        }
+/// The rest, trimmed (`ROM: Bootstrap program is …`); an empty rest counts.
+fn trimmed(rest: &str) -> Option<&str> {
+    Some(rest.trim())
+}
+
+/// The rest after at least one blank, trimmed, not empty.
+fn spaced(rest: &str) -> Option<&str> {
+    let value = rest.strip_prefix(char::is_whitespace)?.trim();
+    (!value.is_empty()).then_some(value)
+}
+
+/// The rest, trimmed, not empty (a colon may sit right before it).
+fn nonempty(rest: &str) -> Option<&str> {
+    let value = rest.trim();
+    (!value.is_empty()).then_some(value)
+}
+
+/// The first word after at least one blank (`Processor board ID FOC1234`).
+fn word(rest: &str) -> Option<&str> {
+    spaced(rest)?.split_whitespace().next()
+}
+
+/// The text between the quotes after at least one blank.
+fn quoted(rest: &str) -> Option<&str> {
+    let inner = spaced(rest)?.strip_prefix('"')?;
+    inner.find('"').map(|end| &inner[..end])
+}
+
+/// The reason, without the ` at 10:54:38 PST Mon Feb 24 2014` that
+/// follows it on most releases.
+fn reason(rest: &str) -> Option<&str> {
+    let value = spaced(rest)?;
+    let timestamp = |i: usize| {
+        value[i..]
+            .trim_start()
+            .strip_prefix("at")
+            .and_then(|after| after.strip_prefix(char::is_whitespace))
+            .is_some_and(|after| starts_with_clock(after.trim_start()))
     };
+    let cut = value
+        .char_indices()
+        .find(|&(i, c)| i > 0 && c.is_whitespace() && timestamp(i))
+        .map(|(i, _)| i);
+    Some(cut.map_or(value, |i| value[..i].trim_end()))
 }
 
-static ROM: Prefixed = prefixed!("ROM:", r#"\s*(.*?)\s*$"#);
-static BOOTLDR: Prefixed = prefixed!("BOOTLDR:", r#"\s*(.*?)\s*$"#);
-static RETURNED: Prefixed = prefixed!(
-    "System returned to ROM by",
-    r#"\s+(.+?)(?:\s+at\s+\d{1,2}:\d{2}:\d{2}.*)?\s*$"#
-);
-static LAST_RELOAD_REASON: Prefixed = prefixed!("Last reload reason:", r#"\s*(.+?)\s*$"#);
-static RESTARTED: Prefixed = prefixed!("System restarted at", r#"\s+(.+?)\s*$"#);
-static IMAGE: Prefixed = prefixed!("System image file is", r#"\s+"([^"]*)""#);
-static BOARD_ID: Prefixed = prefixed!("Processor board ID", r#"\s+(\S+)"#);
-static CONFIG_REGISTER: Prefixed = prefixed!("Configuration register is", r#"\s+(\S+)"#);
+/// `H:MM:SS` or `HH:MM:SS` at the start of `text`.
+fn starts_with_clock(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |from: usize, n: usize| {
+        b.get(from..from + n)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let hours = if digits(0, 2) {
+        2
+    } else {
+        usize::from(digits(0, 1))
+    };
+    hours > 0
+        && b.get(hours) == Some(&b':')
+        && digits(hours + 1, 2)
+        && b.get(hours + 3) == Some(&b':')
+        && digits(hours + 4, 2)
+}
+
+static ROM: Field = Field {
+    prefix: "ROM:",
+    value: trimmed,
+};
+static BOOTLDR: Field = Field {
+    prefix: "BOOTLDR:",
+    value: trimmed,
+};
+static RETURNED: Field = Field {
+    prefix: "System returned to ROM by",
+    value: reason,
+};
+static LAST_RELOAD_REASON: Field = Field {
+    prefix: "Last reload reason:",
+    value: nonempty,
+};
+static RESTARTED: Field = Field {
+    prefix: "System restarted at",
+    value: spaced,
+};
+static IMAGE: Field = Field {
+    prefix: "System image file is",
+    value: quoted,
+};
+static BOARD_ID: Field = Field {
+    prefix: "Processor board ID",
+    value: word,
+};
+static CONFIG_REGISTER: Field = Field {
+    prefix: "Configuration register is",
+    value: word,
+};
+
+/// `R1 uptime is 1 year, 2 weeks, …`: the host name (the line's first
+/// word) and the uptime text.
+fn uptime_line(line: &str) -> Option<(&str, &str)> {
+    let (host, rest) = line.split_once(char::is_whitespace)?;
+    if host.is_empty() {
+        return None;
+    }
+    let uptime = rest.trim_start().strip_prefix("uptime is")?;
+    Some((host, spaced(uptime)?))
+}
+
+/// The count before `unit` (`3 days` → 3) in an uptime text.
+fn uptime_part(uptime: &str, unit: &str) -> Option<u64> {
+    let words: Vec<&str> = uptime.split_whitespace().collect();
+    words.windows(2).find_map(|pair| {
+        let name = pair[1].trim_end_matches(|c: char| !c.is_alphanumeric());
+        let name = name.strip_suffix('s').unwrap_or(name);
+        (name == unit).then(|| pair[0].parse().ok()).flatten()
+    })
+}
 
 /// Where we are in the `Switch Ports Model SW Version SW Image` table.
 #[derive(PartialEq)]
@@ -128,12 +227,12 @@ struct Facts {
 }
 
 /// Fill `slot` from the first line `field` matches.
-fn first(slot: &mut Option<String>, field: &Prefixed, line: &str) {
+fn first(slot: &mut Option<String>, field: &Field, line: &str) {
     if slot.is_none()
-        && line.starts_with(field.prefix)
-        && let Some(caps) = field.re.captures(line)
+        && let Some(rest) = line.strip_prefix(field.prefix)
+        && let Some(value) = (field.value)(rest)
     {
-        *slot = Some(caps[1].to_string());
+        *slot = Some(value.to_string());
     }
 }
 
@@ -200,10 +299,10 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
         }
         if facts.hostname.is_none()
             && line.contains("uptime is")
-            && let Some(caps) = UPTIME.captures(line)
+            && let Some((host, uptime)) = uptime_line(line)
         {
-            facts.hostname = Some(caps[1].to_string());
-            facts.uptime = Some(caps[2].to_string());
+            facts.hostname = Some(host.to_string());
+            facts.uptime = Some(uptime.to_string());
         }
         // `Base ethernet MAC Address`, `Model number`, `System serial
         // number` (any case, maybe indented), each with a colon.
@@ -263,10 +362,7 @@ impl Facts {
         let uptime = self.uptime.unwrap_or_default();
         let mut parts = Map::new();
         for unit in ["year", "week", "day", "hour", "minute"] {
-            let value = UPTIME_PART
-                .captures_iter(&uptime)
-                .find(|caps| &caps[2] == unit)
-                .and_then(|caps| caps[1].parse::<u64>().ok());
+            let value = uptime_part(&uptime, unit);
             let value = match (value, uptime.is_empty()) {
                 (Some(value), _) => json!(value),
                 (None, false) => json!(0),
@@ -330,26 +426,12 @@ mod tests {
             &XE_VERSION,
             &SOFTWARE,
             &VERSION_IN,
-            &UPTIME,
-            &UPTIME_PART,
             &PROCESSOR,
             &SWITCH_DETAIL,
             &SWITCH_TABLE_HEADER,
             &SWITCH_ROW,
         ] {
             LazyLock::force(re);
-        }
-        for field in [
-            &ROM,
-            &BOOTLDR,
-            &RETURNED,
-            &LAST_RELOAD_REASON,
-            &RESTARTED,
-            &IMAGE,
-            &BOARD_ID,
-            &CONFIG_REGISTER,
-        ] {
-            LazyLock::force(&field.re);
         }
     }
 
@@ -382,6 +464,73 @@ Configuration register is 0x2102
             parsed["reload_reason"],
             "unknown reload cause - suspect boot_data[BOOT_COUNT] 0x0, BOOT_COUNT 0, BOOTDATA 19"
         );
+    }
+
+    #[test]
+    fn reload_reason_loses_only_a_trailing_timestamp() {
+        for (line, reason) in [
+            (" power-on at 10:54:38 PST Mon Feb 24 2014", "power-on"),
+            (" reload at 1:02:03 UTC Sun Jan 1 2023", "reload"),
+            (" Reload Command", "Reload Command"),
+            (
+                " error - a Software forced crash, PC 0x1  at  16:20:11 UTC Tue Mar 1 2016",
+                "error - a Software forced crash, PC 0x1",
+            ),
+            (
+                " reload at the operator's request",
+                "reload at the operator's request",
+            ),
+            (
+                " bus error at PC 0x6068CC50, address 0x0",
+                "bus error at PC 0x6068CC50, address 0x0",
+            ),
+        ] {
+            assert_eq!(super::reason(line), Some(reason), "{line:?}");
+        }
+        assert_eq!(super::reason("power-on"), None, "no blank after the label");
+        assert_eq!(super::reason("   "), None);
+    }
+
+    #[test]
+    fn fields_read_as_their_labels_say() {
+        assert_eq!(
+            quoted(r#" "flash:c2960-lanbasek9-mz.150-2.SE11.bin""#),
+            Some("flash:c2960-lanbasek9-mz.150-2.SE11.bin")
+        );
+        assert_eq!(quoted(" flash:x.bin"), None);
+        assert_eq!(
+            word(" 0x2142 (will be 0x2102 at next reload)"),
+            Some("0x2142")
+        );
+        assert_eq!(word(""), None);
+        assert_eq!(
+            trimmed("  Bootstrap program is IOS-XE ROMMON "),
+            Some("Bootstrap program is IOS-XE ROMMON")
+        );
+        assert_eq!(trimmed(""), Some(""));
+        assert_eq!(nonempty("  "), None);
+        assert_eq!(
+            spaced("  10:46:12 UTC Wed Feb 2 2022 "),
+            Some("10:46:12 UTC Wed Feb 2 2022")
+        );
+    }
+
+    #[test]
+    fn uptime_is_split_into_its_parts() {
+        let (host, uptime) =
+            uptime_line("core-sw1.lab uptime is 1 year, 8 weeks, 2 days, 3 hours, 44 minutes")
+                .unwrap();
+        assert_eq!(host, "core-sw1.lab");
+        assert_eq!(uptime, "1 year, 8 weeks, 2 days, 3 hours, 44 minutes");
+        let parts: Vec<_> = ["year", "week", "day", "hour", "minute"]
+            .iter()
+            .map(|unit| uptime_part(uptime, unit))
+            .collect();
+        assert_eq!(parts, [Some(1), Some(8), Some(2), Some(3), Some(44)]);
+        assert_eq!(uptime_part("9 minutes", "hour"), None);
+        assert_eq!(uptime_line(" uptime is 9 minutes"), None, "no host name");
+        assert_eq!(uptime_line("R1 uptime is"), None, "no uptime");
+        assert_eq!(uptime_line("R1 said uptime is 9 minutes"), None);
     }
 
     #[test]
