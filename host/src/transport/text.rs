@@ -6,6 +6,13 @@
 /// two-byte `ESC x`) and other control bytes except `\n`, `\r`, `\t` and
 /// backspace, which [`render`] interprets.
 pub fn strip_ansi(input: &str) -> String {
+    // Most output is plain text: copy it whole. 0xC2 leads the UTF-8 of C1
+    // controls (U+0080-U+009F), so text holding it takes the long way.
+    let plain =
+        |b: &u8| matches!(b, 0x20..=0x7e | b'\n' | b'\r' | b'\t' | 0x08 | 0x80..=0xc1 | 0xc3..);
+    if input.as_bytes().iter().all(plain) {
+        return input.to_string();
+    }
     let mut out = String::with_capacity(input.len());
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
@@ -83,17 +90,22 @@ impl TermLine {
 /// are dropped. Input should already have passed [`strip_ansi`].
 pub fn render(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    let mut line = TermLine::default();
-    for c in input.chars() {
-        if c == '\n' {
-            out.extend(line.trimmed());
+    for (i, raw) in input.split('\n').enumerate() {
+        if i > 0 {
             out.push('\n');
-            line = TermLine::default();
+        }
+        // Carriage returns at either end move the cursor to where it
+        // already is (`\r\n`, `\n\r`): a line with no other one and no
+        // backspace shows as it came.
+        let line = raw.trim_matches('\r');
+        if line.contains(['\r', '\x08']) {
+            let mut term = TermLine::default();
+            line.chars().for_each(|c| term.put(c));
+            out.extend(term.trimmed());
         } else {
-            line.put(c);
+            out.push_str(line.trim_end());
         }
     }
-    out.extend(line.trimmed());
     out
 }
 
@@ -148,6 +160,47 @@ mod tests {
         );
         // Erased with a carriage return and blanks.
         assert_eq!(normalise("--More--\r        \rnext"), "next");
+    }
+
+    /// The terminal model, character by character, with no shortcut.
+    fn render_slowly(input: &str) -> String {
+        let mut out = String::new();
+        let mut line = TermLine::default();
+        for c in input.chars() {
+            if c == '\n' {
+                out.extend(line.trimmed());
+                out.push('\n');
+                line = TermLine::default();
+            } else {
+                line.put(c);
+            }
+        }
+        out.extend(line.trimmed());
+        out
+    }
+
+    #[test]
+    fn plain_lines_take_the_short_way_to_the_same_text() {
+        let pieces = ["ab", " ", "\r", "\n", "\x08", "\t", "é", "\u{a0}", "#"];
+        // Every string of up to four pieces.
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = inputs
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            inputs.extend(longer);
+        }
+        for input in &inputs {
+            assert_eq!(render(input), render_slowly(input), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn control_bytes_beyond_ascii_are_still_removed() {
+        assert_eq!(strip_ansi("a\u{85}b\u{9b}c é"), "abc é");
+        assert_eq!(strip_ansi("plain\r\n text\t\x08"), "plain\r\n text\t\x08");
+        assert_eq!(strip_ansi("bell\x07 del\x7f"), "bell del");
     }
 
     #[test]

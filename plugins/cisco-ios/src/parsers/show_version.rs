@@ -277,7 +277,10 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
                 {
                     facts.xe_version = Some(caps[1].to_string());
                 }
-                let cisco = line.starts_with("Cisco") || line.starts_with("cisco");
+                // `cisco ISR4331/K9 (1RU) processor …`, `Cisco C9300-48P (X86)
+                // processor …`, `cisco WS-C2960-24TT-L (PowerPC405) … with …`.
+                let cisco = (line.starts_with("Cisco") || line.starts_with("cisco"))
+                    && (line.contains("processor") || line.contains("with"));
                 if facts.processor_model.is_none()
                     && cisco
                     && let Some(caps) = PROCESSOR.captures(line)
@@ -306,12 +309,19 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
         }
         // `Base ethernet MAC Address`, `Model number`, `System serial
         // number` (any case, maybe indented), each with a colon.
-        let detail = line
-            .trim_start()
-            .as_bytes()
-            .first()
-            .map(u8::to_ascii_lowercase);
-        if matches!(detail, Some(b'b' | b'm' | b's'))
+        let label = line.trim_start().as_bytes();
+        let detail = [
+            "base ethernet mac address",
+            "model number",
+            "system serial number",
+        ]
+        .iter()
+        .any(|l| {
+            label
+                .get(..l.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(l.as_bytes()))
+        });
+        if detail
             && line.contains(':')
             && let Some(caps) = SWITCH_DETAIL.captures(line)
         {
