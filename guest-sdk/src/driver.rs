@@ -185,7 +185,31 @@ pub struct ConfigMechanics {
     pub cleanup: Vec<Step>,
     /// How interface names in section headers are rewritten by the device.
     pub interface_naming: Option<InterfaceNaming>,
+    /// How to find the device's own identifier of the rollback point, which
+    /// rollback and cleanup steps name `{index}`.
+    ///
+    /// Contract 0.2 has no field for it: it travels at the end of
+    /// `checkpoint`, after a step sending [`LOCATE_MARKER`], as one step
+    /// sending the command with one answer (pattern, otherwise).
+    pub locate: Option<Locate>,
 }
+
+/// How to find the device's identifier of the rollback point `{name}`
+/// where the device numbers checkpoints itself (SR OS `latest-rb`, `1`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Locate {
+    /// The command listing the checkpoints (`show system rollback`).
+    pub command: String,
+    /// Regex over its output, `{name}` standing for the point's name; the
+    /// group `index` captures the identifier.
+    pub pattern: String,
+    /// The identifier when the match holds no `index` (`latest-rb`).
+    pub otherwise: String,
+}
+
+/// The step after which, in contract 0.2's `checkpoint` steps, the
+/// [`ConfigMechanics::locate`] step follows; never sent to a device.
+pub const LOCATE_MARKER: &str = "{locate}";
 
 /// A platform (one Netmiko / Scrapli `device_type`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -397,7 +421,20 @@ impl From<Definition> for w::Definition {
                     abort.extend(steps(c.abort));
                     abort
                 },
-                checkpoint: steps(c.checkpoint),
+                checkpoint: {
+                    let mut checkpoint = steps(c.checkpoint);
+                    if let Some(l) = c.locate {
+                        checkpoint.push(w::Step {
+                            send: LOCATE_MARKER.to_string(),
+                            answers: Vec::new(),
+                        });
+                        checkpoint.push(w::Step {
+                            send: l.command,
+                            answers: vec![(l.pattern, l.otherwise)],
+                        });
+                    }
+                    checkpoint
+                },
                 rollback: {
                     let mut rollback = steps(c.rollback);
                     if !c.cleanup.is_empty() {

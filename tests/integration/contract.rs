@@ -172,3 +172,41 @@ async fn a_frozen_0_1_1_scaffold_workflow_loads_and_runs_against_a_lab_device() 
         assert_eq!(release(version), release(&d.os_version), "{r}");
     }
 }
+
+/// What contract 0.2's `config-mechanics` has no field for travels as
+/// marker steps (the SDK puts them in, the host takes them out): RouterOS's
+/// `menus` style and SR OS's `locate` arrive whole, no marker left to send.
+#[tokio::test]
+async fn menus_style_and_locate_travel_through_the_contract_as_marker_steps() {
+    use netrun::config::mechanics::Style;
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 2,
+        cache_dir: None,
+    })
+    .unwrap();
+    let bundle = Bundle::open(&netrun_tests::plugin_dir().join("netrun-platforms")).unwrap();
+    let driver = Arc::new(runtime.load(&bundle).expect("loads"));
+    let platforms = runtime.platforms(&[driver]).await.unwrap();
+    let ros = platforms["mikrotik_routeros"]
+        .platform
+        .config
+        .as_ref()
+        .unwrap();
+    assert_eq!(ros.style, Style::Menus);
+    assert!(ros.abort.is_empty() && ros.rollback.is_empty() && ros.checkpoint.is_empty());
+    let sros = platforms["nokia_sros"].platform.config.as_ref().unwrap();
+    let sends = |steps: &[netrun::config::mechanics::Step]| {
+        steps.iter().map(|s| s.send.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        sends(&sros.checkpoint),
+        ["admin rollback save comment \"{name}\""]
+    );
+    assert_eq!(sends(&sros.rollback), ["admin rollback revert {index} now"]);
+    assert_eq!(sends(&sros.cleanup), ["admin rollback delete {index}"]);
+    let locate = sros.locate.as_ref().expect("locate travels");
+    assert_eq!(locate.command, "show system rollback");
+    assert_eq!(locate.otherwise, "latest-rb");
+    let listing = "latest .rb        2026/12/01 03:50:12 UTC  B-19.10.R7         cron\n       nightly\n1      .rb.1      2026/12/01 03:49:58 UTC  B-19.10.R7         admin\n       netrun-5\n";
+    assert_eq!(locate.find(listing, "netrun-5").as_deref(), Some("1"));
+}

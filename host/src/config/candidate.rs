@@ -8,7 +8,7 @@ use super::diff::{self, Change};
 use super::mask;
 use super::mechanics::{ConfigMechanics, Step, Style};
 use super::pending::{self, Pending, RollbackPoint};
-use super::steps::{Start, read_running, run_replace, run_steps, send_lines};
+use super::steps::{Start, read_running, run_point_steps, run_replace, run_steps, send_lines};
 use crate::error::{Error, ErrorClass};
 use crate::transport::CliSession;
 use std::path::Path;
@@ -46,7 +46,7 @@ pub async fn restore(
 ) -> Result<(), Error> {
     match point {
         RollbackPoint::Device(name) => {
-            run_steps(session, &mechanics.rollback, Start::Default, name, None)
+            run_point_steps(session, mechanics, &mechanics.rollback, name)
                 .await
                 .map(|_| ())
         }
@@ -77,7 +77,7 @@ pub async fn clean_up(
     if mechanics.cleanup.is_empty() {
         return None;
     }
-    match run_steps(session, &mechanics.cleanup, Start::Default, name, None).await {
+    match run_point_steps(session, mechanics, &mechanics.cleanup, name).await {
         Ok(_) => None,
         Err(e) => {
             tracing::warn!(device, error = %e.message, "could not remove the change's files from the device");

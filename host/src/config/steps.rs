@@ -116,6 +116,52 @@ async fn run_step(session: &mut CliSession, step: &Step) -> Result<String, Error
     Ok(out)
 }
 
+/// Run `steps` that name the rollback point `name` (rollback, cleanup)
+/// from the default mode. Where they hold `{index}` (a point the device
+/// numbers itself, SR OS `latest-rb`, `1`, …), the platform's `locate`
+/// command finds its identifier first, right before they are sent; a
+/// point no longer listed is an error and nothing is sent, so another
+/// user's checkpoint is never the one reverted or deleted.
+pub async fn run_point_steps(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+    steps: &[Step],
+    name: &str,
+) -> Result<String, Error> {
+    use crate::transport::config_mechanics::INDEX;
+    if !steps.iter().any(|s| s.send.contains(INDEX)) {
+        return run_steps(session, steps, Start::Default, name, None).await;
+    }
+    let Some(locate) = &mechanics.locate else {
+        return Err(Error::new(
+            ErrorClass::Internal,
+            "the platform's steps name `{index}` but it declares no `locate` to find it: fix its driver",
+        ));
+    };
+    let default = session.platform().default_mode;
+    session.acquire(default).await?;
+    let listing = session
+        .send_command(&locate.command, &CommandOptions::default())
+        .await?;
+    let Some(index) = locate.find(&listing, name) else {
+        return Err(Error::new(
+            ErrorClass::RejectedCommand,
+            format!(
+                "the rollback point {name} is no longer listed by `{}` (deleted, or rotated out by later saves): nothing sent",
+                locate.command
+            ),
+        ));
+    };
+    let filled: Vec<Step> = steps
+        .iter()
+        .map(|s| Step {
+            send: s.send.replace(INDEX, &index),
+            answers: s.answers.clone(),
+        })
+        .collect();
+    run_steps(session, &filled, Start::Default, name, None).await
+}
+
 /// The placeholder of a replace step sent once per candidate line, as is.
 pub const LINE: &str = "{line}";
 /// The same, quoted as the inside of a Tcl double-quoted string (IOS

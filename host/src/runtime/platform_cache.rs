@@ -31,7 +31,8 @@ const STORED: &str = "platforms.json";
 /// Version of the stored form: bump it when the spec types or the way a
 /// driver's answer is read into them change meaning (a change of shape is
 /// caught anyway: the types refuse unknown and missing fields).
-const STORED_FORMAT: u32 = 1;
+// 2: `menus` style and `locate` read from marker steps.
+const STORED_FORMAT: u32 = 2;
 
 /// File name of the stored declarations of driver component `sha256`. The
 /// declarations are the component's own data, copied field by field, so

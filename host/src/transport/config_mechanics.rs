@@ -19,6 +19,45 @@ pub const STYLE_BLOCKS_MARKER: &str = "{style:blocks}";
 /// [`STYLE_BLOCKS_MARKER`] does as `indented`); never sent.
 pub const STYLE_MENUS_MARKER: &str = "{style:menus}";
 
+/// The step that, in a platform's `checkpoint` steps, is followed by one
+/// step giving its [`Locate`] (`send` the command, one answer: the pattern
+/// and the value when it captures no `index`); contract 0.2's
+/// `config-mechanics` has no field for it. Never sent.
+pub const LOCATE_MARKER: &str = "{locate}";
+
+/// The placeholder of a rollback or cleanup step filled with the device's
+/// own identifier of the rollback point `{name}`, as [`Locate`] finds it.
+pub const INDEX: &str = "{index}";
+
+/// How to find the device's identifier of the rollback point `{name}`
+/// where the device numbers its checkpoints itself (SR OS `admin rollback
+/// save comment "{name}"` → `latest-rb`, `1`, `2`, … shifted by every
+/// later save): a command listing them and a pattern naming the row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Locate {
+    /// The command that lists the checkpoints (`show system rollback`).
+    pub command: String,
+    /// Regex over its output, `{name}` standing for the point's name; the
+    /// group `index` captures the identifier.
+    pub pattern: String,
+    /// The identifier when the match holds no `index` (`latest-rb`).
+    pub otherwise: String,
+}
+
+impl Locate {
+    /// The identifier of the point `name` in `listing`, or `None` when it
+    /// is not listed (deleted, or rotated out by later saves).
+    pub fn find(&self, listing: &str, name: &str) -> Option<String> {
+        let re = Regex::new(&self.pattern.replace("{name}", &regex::escape(name))).ok()?;
+        let caps = re.captures(listing)?;
+        Some(
+            caps.name("index")
+                .map_or_else(|| self.otherwise.clone(), |m| m.as_str().to_string()),
+        )
+    }
+}
+
 /// Why a driver's configuration mechanics do not compile; each names the
 /// field and what to fix.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -190,6 +229,9 @@ pub struct ConfigSpec {
     pub cleanup: Vec<StepSpec>,
     /// How the device rewrites interface names in section headers.
     pub interface_naming: Option<InterfaceNaming>,
+    /// How to find the device's identifier of the rollback point (`{index}`).
+    #[serde(default)]
+    pub locate: Option<Locate>,
 }
 
 /// One compiled step.
@@ -232,6 +274,8 @@ pub struct ConfigMechanics {
     pub cleanup: Vec<Step>,
     /// See [`ConfigSpec::interface_naming`].
     pub interface_naming: Option<InterfaceNaming>,
+    /// See [`ConfigSpec::locate`].
+    pub locate: Option<Locate>,
 }
 
 impl ConfigMechanics {
@@ -274,6 +318,9 @@ impl ConfigMechanics {
                 });
             }
         }
+        if let Some(l) = &spec.locate {
+            re("locate", &l.pattern.replace("{name}", "netrun-0"))?;
+        }
         Ok(ConfigMechanics {
             show_running: spec.show_running.clone(),
             show_startup: spec.show_startup.clone(),
@@ -293,6 +340,7 @@ impl ConfigMechanics {
             replace: steps("replace", &spec.replace)?,
             cleanup: steps("cleanup", &spec.cleanup)?,
             interface_naming: spec.interface_naming.clone(),
+            locate: spec.locate.clone(),
         })
     }
 
@@ -475,6 +523,57 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().starts_with("config.interface-naming: shortest `if` is not an abbreviation of keyword `interface`"), "{e}");
+    }
+
+    /// SR OS classic `show system rollback`, laid out as Nokia's guide
+    /// shows it: a row per checkpoint, its comment on the next line.
+    const SROS_ROLLBACK: &str = "\
+===============================================================================
+Rollback Files and Comments
+===============================================================================
+Idx    Suffix     Creation Time            Release            User
+       Comment
+-------------------------------------------------------------------------------
+latest .rb        2026/12/01 03:50:12 UTC  B-19.10.R7         cron
+       nightly
+1      .rb.1      2026/12/01 03:49:58 UTC  B-19.10.R7         admin
+       netrun-1796-ab
+2      .rb.2      2026/11/30 03:50:00 UTC  B-19.10.R7         admin
+       netrun-1796-ab2
+===============================================================================
+";
+
+    fn sros_locate() -> Locate {
+        Locate {
+            command: "show system rollback".into(),
+            pattern: r"(?m)^\S+\s+\.rb(?:\.(?P<index>\d+))?\s.*\r?\n\s+{name}\s*$".into(),
+            otherwise: "latest-rb".into(),
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_is_found_by_its_comment_and_numbered_as_the_device_does() {
+        let l = sros_locate();
+        // Another save came after netrun's: it is `1` now, not `latest-rb`.
+        assert_eq!(
+            l.find(SROS_ROLLBACK, "netrun-1796-ab").as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            l.find(SROS_ROLLBACK, "netrun-1796-ab2").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            l.find(SROS_ROLLBACK, "nightly").as_deref(),
+            Some("latest-rb")
+        );
+        // Not listed (deleted, rotated out): nothing to revert or delete.
+        assert_eq!(l.find(SROS_ROLLBACK, "netrun-9"), None);
+        assert_eq!(
+            l.find(&SROS_ROLLBACK.replace('\n', "\r\n"), "netrun-1796-ab")
+                .as_deref(),
+            Some("1")
+        );
     }
 
     #[test]

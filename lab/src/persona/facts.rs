@@ -228,6 +228,8 @@ pub struct ConfigState {
     pub history: Vec<Saved>,
     /// Named copies: checkpoints, files on flash.
     pub files: BTreeMap<String, Saved>,
+    /// Numbered rollback checkpoints (SR OS), newest (`latest-rb`) first.
+    pub checkpoints: Vec<Saved>,
     /// Commit waiting for confirmation.
     pub confirm: Option<PendingConfirm>,
     /// Commit counter (commit ids).
@@ -660,6 +662,7 @@ impl PersonaDevice {
                 sessions: BTreeMap::new(),
                 history: Vec::new(),
                 files: BTreeMap::new(),
+                checkpoints: Vec::new(),
                 confirm: None,
                 commits: 0,
             }),

@@ -1378,6 +1378,71 @@ impl PersonaCli {
                 }
                 simple(self)
             }
+            // SR OS numbered checkpoints: a save shifts the older ones by one
+            // (at most 10 kept), a delete closes the gap, `latest-rb` is [0].
+            "rb-save" => {
+                let user = self.info.username.clone();
+                let comment = args.get("comment").cloned().unwrap_or_default();
+                let mut st = self.dev.state();
+                let saved = Saved {
+                    config: st.running.clone(),
+                    at: crate::templates::now_unix().0,
+                    user,
+                    comment: comment.trim_matches('"').to_string(),
+                };
+                st.checkpoints.insert(0, saved);
+                st.checkpoints.truncate(10);
+                drop(st);
+                simple(self)
+            }
+            "rb-list" => {
+                let rows: Vec<BTreeMap<&str, Value>> = self
+                    .dev
+                    .state()
+                    .checkpoints
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        BTreeMap::from([
+                            ("n", Value::from(i)),
+                            ("at", Value::from(s.at)),
+                            ("user", Value::from(s.user.clone())),
+                            ("comment", Value::from(s.comment.clone())),
+                        ])
+                    })
+                    .collect();
+                self.output(
+                    c,
+                    minijinja::context! { checkpoints => rows, args => argv.clone() },
+                )
+            }
+            "rb-delete" | "rb-revert" => {
+                let id = args.get("id").cloned().unwrap_or_default();
+                let at = match id.as_str() {
+                    "latest-rb" => Some(0),
+                    n => n.parse::<usize>().ok().filter(|n| (1..10).contains(n)),
+                };
+                let found = at.filter(|i| *i < self.dev.state().checkpoints.len());
+                let Some(i) = found else {
+                    return Err(Fail::Message(self.output(
+                        c,
+                        minijinja::context! { args => argv.clone(), missing => true },
+                    )));
+                };
+                if action == "rb-delete" {
+                    self.dev.state().checkpoints.remove(i);
+                } else {
+                    let cfg = self.dev.state().checkpoints[i].config.clone();
+                    let user = self.info.username.clone();
+                    self.dev
+                        .state()
+                        .commit_config(cfg, &user, "rollback revert");
+                }
+                self.output(
+                    c,
+                    minijinja::context! { args => argv.clone(), missing => false },
+                )
+            }
             "delete-file" => {
                 let name = args.get("name").cloned().unwrap_or_default();
                 let missing = self.dev.state().files.remove(&name).is_none();
@@ -2866,6 +2931,43 @@ mod tests {
         let out = run(&mut c, "end");
         assert!(out.ends_with(":pe9#"), "nothing left to commit: {out:?}");
         assert_eq!(dev.hostname(), "pe9");
+    }
+
+    #[test]
+    fn sros_classic_checkpoints_shift_on_save_and_close_the_gap_on_delete() {
+        let dev = (0..12)
+            .map(|i| device("nokia_sros", i))
+            .find(|d| {
+                d.facts
+                    .release
+                    .get("login_mode")
+                    .is_some_and(|m| m == "classic")
+            })
+            .expect("a classic SR OS release");
+        let mut c = session(&dev, None);
+        run(&mut c, "admin rollback save comment \"nightly\"");
+        run(&mut c, "admin rollback save comment \"netrun-7\"");
+        let list = run(&mut c, "show system rollback");
+        let rows: Vec<&str> = list.lines().filter(|l| l.contains(".rb")).collect();
+        assert!(rows[0].starts_with("latest .rb "), "{list}");
+        assert!(rows[1].starts_with("1      .rb.1 "), "{list}");
+        assert!(
+            list.contains(".rb        ") && list.contains("\n       netrun-7\n"),
+            "{list}"
+        );
+        // Deleting netrun's (latest) makes the operator's latest-rb again.
+        let out = run(&mut c, "admin rollback delete latest-rb");
+        assert!(!out.contains("MINOR"), "{out}");
+        let list = run(&mut c, "show system rollback");
+        assert!(
+            list.contains("latest .rb ") && list.contains("\n       nightly\n"),
+            "{list}"
+        );
+        assert!(
+            !list.contains("netrun-7") && !list.contains(".rb.1"),
+            "{list}"
+        );
+        assert!(run(&mut c, "admin rollback delete 5").contains("does not exist"));
     }
 
     #[test]

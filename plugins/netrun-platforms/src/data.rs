@@ -10,8 +10,8 @@
 //! what is wrong, so a bad file is refused before any device sees it.
 
 use netrun_guest::driver::{
-    Challenge, ConfigMechanics, ConfigStyle as WitStyle, Definition, InterfaceNaming, Mode, Pager,
-    Secret, Step as WitStep, Transition,
+    Challenge, ConfigMechanics, ConfigStyle as WitStyle, Definition, InterfaceNaming, Locate, Mode,
+    Pager, Secret, Step as WitStep, Transition,
 };
 use regex::Regex;
 use serde::Deserialize;
@@ -213,6 +213,25 @@ pub struct ConfigData {
     /// (`int gi0/1` → `interface GigabitEthernet0/1`).
     #[serde(default)]
     pub interface_naming: Option<InterfaceNamingData>,
+    /// How to find the device's own identifier of the rollback point
+    /// (`{index}` in rollback and cleanup steps): SR OS numbers its
+    /// checkpoints itself and shifts them at every save.
+    #[serde(default)]
+    pub locate: Option<LocateData>,
+}
+
+/// The `config.locate` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocateData {
+    /// The command listing the checkpoints.
+    pub command: String,
+    /// Regex over its output, `{name}` standing for the point's name; the
+    /// group `index` captures the identifier.
+    pub pattern: String,
+    /// The identifier when the match holds no `index`.
+    #[serde(default)]
+    pub otherwise: String,
 }
 
 /// The `config.interface_naming` section: WIT 0.2 `interface-naming`.
@@ -481,6 +500,12 @@ fn check(file: &str, text: &str, compile: bool) -> Result<Compiled, DataError> {
                 }
             }
         }
+        if let Some(l) = &c.locate {
+            regex(
+                "config.locate.pattern".into(),
+                &l.pattern.replace("{name}", "netrun-0"),
+            )?;
+        }
         if let Some(n) = &c.interface_naming {
             let keyword = n.keyword.to_ascii_lowercase();
             if n.shortest.is_empty() || !keyword.starts_with(&n.shortest.to_ascii_lowercase()) {
@@ -602,6 +627,11 @@ impl ConfigData {
                 keyword: n.keyword.clone(),
                 shortest: n.shortest.clone(),
                 types: n.types.clone(),
+            }),
+            locate: self.locate.as_ref().map(|l| Locate {
+                command: l.command.clone(),
+                pattern: l.pattern.clone(),
+                otherwise: l.otherwise.clone(),
             }),
         }
     }

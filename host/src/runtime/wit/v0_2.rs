@@ -8,8 +8,8 @@ use crate::runtime::imports::{CallOptions, HttpRequest, Interaction};
 use crate::runtime::{PluginDevice, PluginState, SessionToken};
 use crate::telemetry::plugin::Kind;
 use crate::transport::config_mechanics::{
-    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, STYLE_BLOCKS_MARKER,
-    STYLE_MENUS_MARKER, StepSpec,
+    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, LOCATE_MARKER, Locate,
+    STYLE_BLOCKS_MARKER, STYLE_MENUS_MARKER, StepSpec,
 };
 use crate::transport::platform::{ModeSpec, PlatformSpec, SecretKind, TransitionSpec};
 use wasmtime::Store;
@@ -281,6 +281,20 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             .abort
             .first()
             .is_some_and(|s| s.send == STYLE_BLOCKS_MARKER);
+        // Nor a `locate` field: it follows a marker in `checkpoint`.
+        let (checkpoint, locate) = match c.checkpoint.iter().position(|s| s.send == LOCATE_MARKER) {
+            Some(at) => (
+                &c.checkpoint[..at],
+                c.checkpoint.get(at + 1).and_then(|s| {
+                    s.answers.first().map(|(pattern, otherwise)| Locate {
+                        command: s.send.clone(),
+                        pattern: pattern.clone(),
+                        otherwise: otherwise.clone(),
+                    })
+                }),
+            ),
+            None => (&c.checkpoint[..], None),
+        };
         let menus = c
             .abort
             .first()
@@ -306,7 +320,7 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             } else {
                 &c.abort
             }),
-            checkpoint: steps(&c.checkpoint),
+            checkpoint: steps(checkpoint),
             rollback: steps(rollback),
             save: steps(&c.save),
             replace: steps(&c.replace),
@@ -316,6 +330,7 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
                 shortest: n.shortest.clone(),
                 types: n.types.clone(),
             }),
+            locate,
         }
     });
     (spec, config)
