@@ -1599,6 +1599,24 @@ fn the_per_platform_table_in_the_docs_matches_the_platform_files() {
     );
 }
 
+/// Push `good`: every device changes, holding the lines as typed; push it
+/// again: nothing is sent anywhere. Returns the first push's records.
+async fn push_changes_then_nothing(home: &Path, inv: &Path, good: &Path) -> Vec<Value> {
+    let (records, o) = config(home, inv, &["push", "--template", s(good)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert!(r["data"].get("resend").is_none(), "held as typed: {r}");
+    }
+    let (again, o) = config(home, inv, &["push", "--template", s(good)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &again {
+        assert_eq!(r["data"]["changed"], false, "idempotent: {r}");
+        assert_eq!(r["data"]["commands"], serde_json::json!([]), "{r}");
+    }
+    records
+}
+
 // ---- RouterOS: the way back without a reboot ------------------------------
 
 /// RouterOS applies each line at once and has no rollback point that does
@@ -1665,18 +1683,8 @@ async fn routeros_changes_by_menu_and_a_refused_line_is_undone_without_a_reboot(
         "dry run changed nothing: {records:?}"
     );
 
-    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&good)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    for r in &records {
-        assert_eq!(r["data"]["changed"], true, "{r}");
+    for r in push_changes_then_nothing(home.path(), inv.path(), &good).await {
         assert_eq!(r["data"]["rollback_point"], "netrun", "{r}");
-        assert!(r["data"].get("resend").is_none(), "{r}");
-    }
-    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&good)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    for r in &records {
-        assert_eq!(r["data"]["changed"], false, "{r}");
-        assert_eq!(r["data"]["commands"], serde_json::json!([]), "{r}");
     }
 
     // Before the refused line: a property changed, the first firewall rule
@@ -1777,4 +1785,115 @@ async fn a_push_the_device_deadline_stops_after_its_change_is_rolled_back_in_the
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "no note left: {left:?}");
+}
+
+// ---- the issue's "Done when" on every platform persona --------------------
+
+/// The issue's sequence on a mixed lab, one device of every platform with a
+/// persona that takes a configuration change (SR OS's persona has no
+/// classic configuration context, see docs/config.md): backup, a dry run
+/// that changes nothing, the push, the same push again (`changed: false`
+/// everywhere), then a template every device but the IOS one refuses a
+/// line of: each refusing device is `rejected-command` and back as it was,
+/// through its own platform's way back, the IOS one changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_issues_sequence_holds_on_every_platform_persona_of_a_mixed_lab() {
+    let platforms = [
+        "arista_eos",
+        "juniper_junos",
+        "cisco_nxos",
+        "cisco_xr",
+        "cisco_asa",
+        "aruba_aoscx",
+        "hp_comware",
+        "huawei_vrp",
+        "paloalto_panos",
+        "dell_os10",
+        "hp_procurve",
+        "vyos",
+        "fortinet",
+        "mikrotik_routeros",
+    ];
+    let (lab, inv) = lab_of(1, &platforms.map(|p| (p, 1)), "every-platform-config-inv").await;
+    let devices = platforms.len() + 1;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    // NTP server 192.0.2.123 in each platform's own language.
+    let ntp = "{% if platform == 'juniper_junos' %}set system ntp server {{ ip }}\n\
+         {% elif platform == 'vyos' %}set service ntp server {{ ip }}\n\
+         {% elif platform == 'paloalto_panos' %}set deviceconfig system ntp-servers primary-ntp-server ntp-server-address {{ ip }}\n\
+         {% elif platform in ['hp_comware', 'huawei_vrp'] %}ntp-service unicast-server {{ ip }}\n\
+         {% elif platform == 'cisco_xr' %}ntp\n server {{ ip }}\n\
+         {% elif platform == 'fortinet' %}config system ntp\n    config ntpserver\n        edit 7\n            set server {{ ip }}\n        next\n    end\nend\n\
+         {% elif platform == 'mikrotik_routeros' %}/system ntp client servers\nadd address={{ ip }}\n\
+         {% else %}ntp server {{ ip }}\n{% endif %}";
+    let good = template(
+        home.path(),
+        "ntp.j2",
+        &format!("{{% set ip = '192.0.2.123' %}}{ntp}"),
+    );
+    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), devices, "{}", text(&o));
+
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&good), "--dry-run"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert!(
+            r["data"]["diff"].as_str().unwrap().contains("192.0.2.123"),
+            "{r}"
+        );
+    }
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    for r in &records {
+        assert_eq!(
+            r["data"]["changed"], false,
+            "the dry run changed nothing: {r}"
+        );
+    }
+
+    let records = push_changes_then_nothing(home.path(), inv.path(), &good).await;
+    assert_eq!(records.len(), devices);
+
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let bad = template(
+        home.path(),
+        "bad.j2",
+        &format!(
+            "{{% set ip = '198.51.100.7' %}}{ntp}\
+             {{% if name != 'r001' %}}{{% if platform in ['juniper_junos', 'vyos', 'paloalto_panos'] %}}set bogus thing\n\
+             {{% elif platform == 'mikrotik_routeros' %}}/bogus menu add thing=1\n\
+             {{% elif platform == 'fortinet' %}}config system global\n    bogus line here\nend\n\
+             {{% else %}}bogus line here\n{{% endif %}}{{% endif %}}"
+        ),
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&bad)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(records.len(), devices);
+    for r in &records {
+        if r["device"] == "r001" {
+            assert_eq!(r["data"]["changed"], true, "{r}");
+            continue;
+        }
+        assert_eq!(r["error"]["class"], "rejected-command", "{r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("bogus") && msg.contains("rolled back"),
+            "{msg}"
+        );
+    }
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        let changed = r["device"] == "r001";
+        assert_eq!(r["data"]["changed"], changed, "{r}");
+    }
+    assert_eq!(leftovers(&lab), Vec::<String>::new());
 }

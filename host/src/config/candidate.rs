@@ -359,11 +359,22 @@ impl Candidate {
         let undo = if mechanics.abort.is_empty() || !uncommitted {
             restore_checked(session, mechanics, &committed.point, &self.before).await
         } else {
-            // Nothing was committed: dropping the candidate is enough.
+            // Nothing was committed: dropping the candidate is enough, where
+            // lines did wait for the commit. A release that applies them as
+            // typed (VRP5 under a platform file written for VRP8's two-stage
+            // commit) still holds them: then the rollback point undoes them.
             match run_steps(session, &mechanics.abort, Start::Configuration, "", None).await {
                 Ok(_) => {
-                    let default = session.platform().default_mode;
-                    session.acquire(default).await
+                    async {
+                        let default = session.platform().default_mode;
+                        session.acquire(default).await?;
+                        let now = read_running(session, mechanics).await?;
+                        if diff::same_config(&now, &self.before, mechanics) {
+                            return Ok(());
+                        }
+                        restore_checked(session, mechanics, &committed.point, &self.before).await
+                    }
+                    .await
                 }
                 Err(u) => Err(u),
             }

@@ -247,6 +247,7 @@ const ACTIONS: &[&str] = &[
     "clean-config",
     "delete-file",
     "rb-save",
+    "output-format",
     "rb-list",
     "rb-delete",
     "rb-revert",

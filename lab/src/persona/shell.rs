@@ -101,6 +101,8 @@ pub struct PersonaCli {
     ed: LineEditor,
     term_len: u16,
     closed: bool,
+    /// PAN-OS `set cli config-output-format set`: configuration shown as `set` lines.
+    set_output: bool,
 }
 
 /// The configuration as the persona prints it.
@@ -210,6 +212,7 @@ impl PersonaCli {
         PersonaCli {
             mode,
             term_len,
+            set_output: false,
             dev,
             persona,
             info,
@@ -1014,6 +1017,10 @@ impl PersonaCli {
                 self.term_len = 0;
                 simple(self)
             }
+            "output-format" => {
+                self.set_output = args.get("format").is_some_and(|f| f == "set");
+                simple(self)
+            }
             "config" => {
                 if let Some(s) = args.get("session") {
                     let running = self.dev.state().running.clone();
@@ -1077,6 +1084,7 @@ impl PersonaCli {
                 };
                 let extra = minijinja::context! {
                     set_config => tree::render_set(&sub, "set"),
+                    set_output => self.set_output,
                     config => config.clone(),
                     bytes => config.len(),
                     args => argv.clone(),
