@@ -75,8 +75,10 @@ enum Engine {
     /// matches as the Unicode build does (a class's other members are never
     /// there to match), and it builds several times faster (no UTF-8
     /// automata for `.` and negated classes, whose builder alone fills a
-    /// 10,000-entry table per regex).
-    Ascii(regex::bytes::Regex),
+    /// 10,000-entry table per regex). The regex crate's own engine, without
+    /// the full DFA: the lazy one serves a template's few hundred lines as
+    /// well, and costs nothing to build.
+    Ascii(regex_automata::meta::Regex),
     Fancy(fancy_regex::Regex),
 }
 
@@ -94,7 +96,7 @@ pub(crate) enum MatchError {
 /// (one set per template run, reused line after line).
 #[derive(Debug, Default)]
 pub(crate) struct Groups {
-    ascii: Option<regex::bytes::CaptureLocations>,
+    ascii: Option<regex_automata::util::captures::Captures>,
     unicode: Option<regex::CaptureLocations>,
     spans: Vec<Option<(usize, usize)>>,
 }
@@ -179,11 +181,12 @@ impl Pattern {
                 groups.spans.extend((0..locs.len()).map(|i| locs.get(i)));
             }
             Engine::Ascii(re) => {
-                let locs = groups.ascii.get_or_insert_with(|| re.capture_locations());
-                if re.captures_read(locs, text.as_bytes()).is_none() {
+                let caps = groups.ascii.get_or_insert_with(|| re.create_captures());
+                re.search_captures(&regex_automata::Input::new(text), caps);
+                if !caps.is_match() {
                     return Ok(false);
                 }
-                groups.spans.extend((0..locs.len()).map(|i| locs.get(i)));
+                groups.spans.extend(spans(caps));
             }
             Engine::Fancy(re) => {
                 let Some(caps) = re.captures(text).map_err(|_| MatchError::Backtracking)? else {
@@ -223,25 +226,26 @@ impl Pattern {
         else {
             return None;
         };
+        let source = &self.ascii_source;
         let bytes = text.as_bytes();
         // The DFA decides most texts (no match) far faster than captures.
         let matched = scan.matches(bytes);
         if matched != re.is_match(bytes) {
             return Some(format!(
-                "`{re}` on {text:?}: scan says {matched}, regex the opposite"
+                "`{source}` on {text:?}: scan says {matched}, regex the opposite"
             ));
         }
         if !matched {
             return None;
         }
-        let mut spans = Vec::new();
-        let got = scan.captures(bytes, &mut spans).then_some(spans);
-        let want = re.captures(bytes).map(|c| {
-            c.iter()
-                .map(|m| m.map(|m| (m.start(), m.end())))
-                .collect::<Vec<_>>()
-        });
-        (got != want).then(|| format!("`{re}` on {text:?}: scan {got:?}, regex {want:?}"))
+        let mut spans_found = Vec::new();
+        let got = scan
+            .captures(bytes, &mut spans_found)
+            .then_some(spans_found);
+        let mut caps = re.create_captures();
+        re.search_captures(&regex_automata::Input::new(bytes), &mut caps);
+        let want = caps.is_match().then(|| spans(&caps).collect::<Vec<_>>());
+        (got != want).then(|| format!("`{source}` on {text:?}: scan {got:?}, regex {want:?}"))
     }
 
     /// Whether the direct scan matches this pattern on ASCII text.
@@ -264,7 +268,11 @@ impl Engine {
     fn capture_names(&self) -> Box<[Option<Box<str>>]> {
         match self {
             Engine::Plain(re) => re.capture_names().map(|n| n.map(Box::from)).collect(),
-            Engine::Ascii(re) => re.capture_names().map(|n| n.map(Box::from)).collect(),
+            Engine::Ascii(re) => re
+                .group_info()
+                .pattern_names(regex_automata::PatternID::ZERO)
+                .map(|n| n.map(Box::from))
+                .collect(),
             Engine::Fancy(re) => re.capture_names().map(|n| n.map(Box::from)).collect(),
         }
     }
@@ -273,16 +281,25 @@ impl Engine {
     fn build(translated: &str, limits: &Limits, ascii: bool) -> Result<Engine, String> {
         let source = anchored(translated);
         if ascii {
-            match regex::bytes::RegexBuilder::new(&source)
-                .unicode(false)
-                .size_limit(limits.regex_size)
-                .dfa_size_limit(limits.regex_size)
-                .build()
-            {
+            let built = regex_automata::meta::Builder::new()
+                .configure(
+                    regex_automata::meta::Config::new()
+                        .nfa_size_limit(Some(limits.regex_size))
+                        .hybrid_cache_capacity(limits.regex_size)
+                        .dfa(false),
+                )
+                .syntax(
+                    regex_automata::util::syntax::Config::new()
+                        .unicode(false)
+                        .utf8(false),
+                )
+                .build(&source);
+            match built {
                 Ok(re) => return Ok(Engine::Ascii(re)),
-                Err(regex::Error::CompiledTooBig(limit)) => {
+                Err(e) if e.size_limit().is_some() => {
                     return Err(format!(
-                        "compiled regex exceeds the size limit of {limit} bytes"
+                        "compiled regex exceeds the size limit of {} bytes",
+                        limits.regex_size
                     ));
                 }
                 // Non-ASCII in a class, lookaround, …: as the Unicode form.
@@ -311,6 +328,13 @@ impl Engine {
             .map(Engine::Fancy)
             .map_err(|e| e.to_string())
     }
+}
+
+/// Each group's span in `caps` (`None`: the group took no part).
+fn spans(
+    caps: &regex_automata::util::captures::Captures,
+) -> impl Iterator<Item = Option<(usize, usize)>> + '_ {
+    (0..caps.group_len()).map(|i| caps.get_group(i).map(|s| (s.start, s.end)))
 }
 
 fn anchored(translated: &str) -> String {
