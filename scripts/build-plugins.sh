@@ -40,10 +40,16 @@ fi
 # Compile the bundles to machine code now (beside each bundle, keyed by the
 # engine's compatibility hash), so no run pays for it: with each netrun
 # binary of this target folder. Without one, the first run compiles them.
+# A binary built from older sources may not read these plugins' data (a
+# field it does not know): it is skipped with a warning, not fatal, since
+# compiling ahead only saves that binary's first run the work.
 for bin in "$target/release/netrun" "$target/debug/netrun"; do
   if [ -x "$bin" ]; then
-    "$bin" plugin compile "$target"/plugins/*/ >/dev/null && echo "compiled the plugins for $bin"
     # Store each driver's platform declarations beside it for this binary.
-    "$bin" platforms >/dev/null
+    if "$bin" plugin compile "$target"/plugins/*/ >/dev/null && "$bin" platforms >/dev/null; then
+      echo "compiled the plugins for $bin"
+    else
+      echo "warning: $bin cannot load these plugins (built from older sources?): rebuild it with cargo build" >&2
+    fi
   fi
 done
