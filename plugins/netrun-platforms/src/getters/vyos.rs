@@ -1,4 +1,4 @@
-//! VyOS getters (1.3 equuleus, 1.4 sagitta).
+//! VyOS getters (1.3 equuleus, 1.4 sagitta; `environment` also 1.2 crux).
 
 use super::napalm::{self, Facts, check, lines, missing};
 use super::{Getter, ParseError};
@@ -45,6 +45,11 @@ pub const GETTERS: &[Getter] = &[
         name: "arp_table",
         commands: &["show arp"],
         build: arp_table,
+    },
+    Getter {
+        name: "environment",
+        commands: &["show system processes extensive"],
+        build: environment,
     },
 ];
 
@@ -222,4 +227,23 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
 /// neighbors details` prints them.
 fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
     super::lldp::lldpd_detail("show lldp neighbors detail", out[0], ERRORS)
+}
+
+/// `show system processes extensive` is one `top -b -n1` snapshot: the CPU
+/// use is 100 less its idle share, the memory its `MiB Mem :` (procps 3.3.12
+/// and later: VyOS 1.3, 1.4) or `KiB Mem:` line (procps 3.3.9: VyOS 1.2 on
+/// Debian jessie, used before free). VyOS prints no fan,
+/// temperature or power-supply reading in its operational mode (and runs
+/// mostly as a virtual machine), so those stay empty.
+fn environment(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "show system processes extensive";
+    check(command, out[0], ERRORS)?;
+    let all = lines(out[0]);
+    let (cpu, memory) = super::env::top(&all);
+    if cpu.is_none() && memory.is_none() {
+        return Err(missing(command, "`%Cpu(s):` or `MiB Mem :` line of top"));
+    }
+    let mut e = super::env::Environment::default();
+    e.top(&all);
+    Ok(e.json())
 }
