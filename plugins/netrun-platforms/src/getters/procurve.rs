@@ -51,6 +51,11 @@ pub const PROCURVE: &[Getter] = &[
         commands: &["show lldp info remote-device all"],
         build: procurve_lldp_neighbors_detail,
     },
+    Getter {
+        name: "bgp_neighbors",
+        commands: &["show ip bgp summary"],
+        build: procurve_bgp_neighbors,
+    },
 ];
 
 /// AOS-CX.
@@ -595,6 +600,38 @@ fn aoscx_lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
             ("chassis capabilities enabled", "remote_system_enable_capab"),
         ],
     )
+}
+
+/// ArubaOS-Switch 16.x `show ip bgp summary` (3810M, 5400R): under `Peer
+/// Information` a table `Remote Address  Remote-AS Local-AS State  Admin
+/// Status`, one row per peer; `Admin Status` is `Start`, or `Stop` for a
+/// peer shut down by configuration. The summary prints no router ID,
+/// uptime or prefix counts (`""`, -1, as NAPALM fills what is not shown).
+fn procurve_bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    use super::bgp;
+    let command = "show ip bgp summary";
+    check(command, out[0], ERRORS)?;
+    let (_, rows) = napalm::table(command, out[0], "Remote Address", &["Remote-AS", "State"])?;
+    let mut n = bgp::Neighbors::default();
+    n.vrf(bgp::GLOBAL, "");
+    for line in rows {
+        // Address, remote AS, local AS, state, admin status.
+        let [ip, remote_as, local_as, state, admin, ..] =
+            line.split_whitespace().collect::<Vec<_>>()[..]
+        else {
+            continue;
+        };
+        if ip.parse::<std::net::IpAddr>().is_err() {
+            continue;
+        }
+        let mut p = bgp::Peer::new(ip);
+        p.remote_as = bgp::asn(remote_as).unwrap_or(-1);
+        p.local_as = bgp::asn(local_as).unwrap_or(-1);
+        p.is_up = state.eq_ignore_ascii_case("Established");
+        p.is_enabled = !admin.eq_ignore_ascii_case("Stop");
+        n.add(p);
+    }
+    Ok(n.json())
 }
 
 /// `show lldp info remote-device`: `LocalPort | ChassisId  PortId
