@@ -220,6 +220,9 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("nokia_sros", "environment"),
         ("cisco_asa", "bgp_neighbors"),
         ("hp_procurve", "facts"),
+        ("hp_procurve", "bgp_neighbors"),
+        ("fortinet", "lldp_neighbors"),
+        ("vyos", "environment"),
     ] {
         assert!(
             rows[platform].1.split(',').any(|g| g == getter),

@@ -41,6 +41,11 @@ pub const GETTERS: &[Getter] = &[
         commands: &["execute sensor list", "get system performance status"],
         build: environment,
     },
+    Getter {
+        name: "lldp_neighbors",
+        commands: &["diagnose lldprx neighbor"],
+        build: lldp_neighbors,
+    },
 ];
 
 const ERRORS: &[&str] = &["Unknown action 0", "command parse error", "Command fail."];
@@ -268,4 +273,60 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
         e.memory(total as i64 * 1024, used as i64 * 1024);
     }
     Ok(e.json())
+}
+
+/// `diagnose lldprx neighbor` (LLDP reception, FortiOS 6.2 to 7.4): one
+/// line per neighbour, `1 port 'x2' 33 mac 84:39:8F:5E:F4:66 chassis
+/// 84:39:8F:5E:F4:4D port 'port25' system 'S524DNTV…'` (index, local port
+/// and its ifindex, the source MAC, the chassis ID, the neighbour's port and
+/// system name; quoted values may hold blanks). No line at all when LLDP
+/// reception is off or nothing was heard: no neighbours. The lines carry no
+/// description or capabilities, so `lldp_neighbors_detail` is not answered
+/// from them.
+fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
+    let command = "diagnose lldprx neighbor";
+    napalm::refused(command, out[0], ERRORS)?;
+    let mut map = Map::new();
+    for line in lines(out[0]) {
+        let words = quoted_words(line);
+        let [index, key, local, ..] = &words[..] else {
+            continue;
+        };
+        if key != "port" || index.parse::<u32>().is_err() {
+            continue;
+        }
+        // The second `port` is the neighbour's; `system` its name.
+        let after = |k: &str, nth: usize| {
+            words
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.as_str() == k)
+                .nth(nth)
+                .and_then(|(i, _)| words.get(i + 1))
+        };
+        let (Some(port), Some(system)) = (after("port", 1), after("system", 0)) else {
+            return Err(missing(
+                command,
+                "`port '…'` and `system '…'` of a neighbour",
+            ));
+        };
+        napalm::add_lldp(&mut map, local, system, port);
+    }
+    Ok(Value::Object(map))
+}
+
+/// The blank-separated words of `line`, a `'…'` quoted one (blanks and
+/// all) without its quotes.
+fn quoted_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = line.trim_start();
+    while !rest.is_empty() {
+        let (word, next) = match rest.strip_prefix('\'') {
+            Some(q) => q.split_once('\'').unwrap_or((q, "")),
+            None => rest.split_once(char::is_whitespace).unwrap_or((rest, "")),
+        };
+        words.push(word.to_string());
+        rest = next.trim_start();
+    }
+    words
 }
