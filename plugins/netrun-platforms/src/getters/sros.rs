@@ -294,19 +294,27 @@ fn hms(text: &str) -> Option<f64> {
 }
 
 /// `show system lldp neighbor`: `Lcl Port  Scope  Remote Chassis ID  Index
-/// Remote Port  Remote Sys Name`; a long remote port runs past its column,
-/// so rows are read by words (the system name last, may hold spaces).
+/// Remote Port  Remote Sys Name`, fixed columns. SR OS cuts a longer remote
+/// port or system name to its column and ends it with `*` (`1/1/c1/1,
+/// 100*`, `srx-hackathon-w*`, explained by a footnote under the table): the
+/// cut value is kept without its `*`, the CLI shows no more of it.
 fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
-    let command = "show system lldp neighbor";
-    check(command, out[0], ERRORS)?;
-    let (_, rows) = napalm::table(command, out[0], "Lcl Port", &["Remote Port"])?;
+    let names = [
+        "Lcl Port",
+        "Scope",
+        "Remote Chassis ID",
+        "Index",
+        "Remote Port",
+        "Remote Sys Name",
+    ];
+    let rows = super::neigh::rows("show system lldp neighbor", out[0], ERRORS, &names)?;
+    let cut = |v: &'_ str| -> String { v.strip_suffix('*').unwrap_or(v).to_string() };
     let mut map = Map::new();
-    for line in rows {
-        let w: Vec<&str> = line.split_whitespace().collect();
-        if w.len() < 5 || w[3].parse::<u32>().is_err() || !w[0].contains('/') {
+    for r in rows {
+        if !r[0].contains('/') || r[0].contains(' ') || r[3].parse::<u32>().is_err() {
             continue;
         }
-        napalm::add_lldp(&mut map, w[0], &w[5..].join(" "), w[4]);
+        napalm::add_lldp(&mut map, r[0], &cut(r[5]), &cut(r[4]));
     }
     Ok(Value::Object(map))
 }
