@@ -615,12 +615,13 @@ fn procurve_bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     let mut n = bgp::Neighbors::default();
     n.vrf(bgp::GLOBAL, "");
     for line in rows {
-        // Address, remote AS, local AS, state, admin status.
-        let [ip, remote_as, local_as, state, admin, ..] =
-            line.split_whitespace().collect::<Vec<_>>()[..]
-        else {
+        // Address, remote AS, local AS, state (in case of blanks, all
+        // words up to the last), admin status.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [ip, remote_as, local_as, state @ .., admin] = &words[..] else {
             continue;
         };
+        let state = state.join(" ");
         if ip.parse::<std::net::IpAddr>().is_err() {
             continue;
         }
