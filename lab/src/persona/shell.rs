@@ -2203,6 +2203,15 @@ mod tests {
                                     d.platform, dev.facts.name
                                 ));
                             }
+                            // The chassis serial the persona was given (a Linux
+                            // server's through its DMI file, as root or sudo -n).
+                            let serial = v["serial_number"].as_str().unwrap_or_default();
+                            if serial != dev.facts.serial {
+                                failures.push(format!(
+                                    "{} facts: serial {serial:?}, persona {:?}",
+                                    d.platform, dev.facts.serial
+                                ));
+                            }
                         }
                         // Every persona port, with its admin and link state (some
                         // platforms show the management port and loopbacks elsewhere).
