@@ -401,6 +401,17 @@ pub(crate) fn required_literal(py: &str) -> Option<String> {
                 depth = depth.saturating_sub(1);
             }
             '|' if depth == 0 => return None,
+            '{' => {
+                end_run(&mut run, &mut best);
+                // A repeat's bounds (`{2,16}`) are no text of the line.
+                let bounds = chars[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit() || **c == ',')
+                    .count();
+                if chars.get(i + 1 + bounds) == Some(&'}') {
+                    i += bounds + 1;
+                }
+            }
             c if depth == 0 && (c.is_ascii_alphanumeric() || " _,:;=/-<>'\"@%&!~`".contains(c)) => {
                 // A quantifier after it makes this character optional or
                 // repeated: the run ends before it (`+` keeps it once).
@@ -1109,6 +1120,8 @@ mod tests {
         assert_eq!(r(r"^ab\.cd"), None);
         assert_eq!(r(r"^(?P<X>Hardware)"), None);
         assert_eq!(r(r"^MTUX{2} x").as_deref(), Some("MTU"));
+        assert_eq!(r(r"^(?P<A>.)\s{2,16}(?P<B>\d+)"), None);
+        assert_eq!(r(r"^x{1,3}abcd{1,}").as_deref(), Some("abc"));
     }
 
     #[test]

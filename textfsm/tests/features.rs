@@ -120,6 +120,7 @@ features!(
     python_regex_literals,
     record_and_state_change_in_one_rule,
     record_with_only_empty_lists_is_skipped,
+    repeat_bounds_are_not_text_the_line_must_contain,
     required_before_list_checks_the_last_match,
     required_drops_records_without_it,
     rule_whitespace_before_arrow_is_part_of_the_regex,
