@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Differential fuzzing: netrun's TextFSM engine against Python textfsm 2.1.0.
+
+For every ntc-templates template, builds synthetic device outputs from the
+template's own rules (lines generated from each rule's regex with its
+${VALUE}s substituted, walking the states as the rules' transitions do),
+mixed with noise, blank lines, trailing blanks, tabs, CRLF endings and
+non-ASCII text; most cases run a copy of the template whose `-> Error`
+rules are plain rules, or whose Value options and rule actions are also
+shuffled (Filldown, Fillup, List, Required, Key; Next/Continue,
+Record/NoRecord/Clear/Clearall). Each output is parsed
+by Python (`TextFSM.ParseText`, rows turned into records as ntc-templates'
+`parse_output` does: clitable's TextTable, keys lower-cased) and by the
+`parse_json` example (what `netrun parse --template` prints), and the two
+are compared exactly; both must fail where one fails. Not part of CI: it
+needs Python and takes minutes.
+
+  cargo build --release -p netrun-textfsm --example parse_json
+  nice -n 10 ~/.cache/netrun-tools/venv/bin/python textfsm/tests/fuzz_diff.py \
+      [--seed N] [--cases N] [--only SUBSTRING] [--keep]
+
+Disagreements are written under target/fuzz_diff/ (template, input, both
+answers), one folder each; the exit code is 1 when there is any.
+"""
+
+import argparse
+import io
+import json
+import os
+import pathlib
+import random
+import re
+import re._constants as C
+import re._parser as P
+import shutil
+import signal
+import subprocess
+import sys
+import zlib
+
+import textfsm
+from textfsm import texttable
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+TEMPLATES = (pathlib.Path(textfsm.__file__).parent.parent / "ntc_templates" / "templates")
+
+# Characters values are made of: mostly ASCII, some tabs and non-ASCII.
+ASCII = [chr(c) for c in range(0x21, 0x7F)]
+EXOTIC = ["é", "µ", "ü", "°", "ß", "→", "Ω", "\u00a0", "\u3000", "漢"]
+SPACES = [" "] * 12 + ["\t", "  "]
+WORDS = ["Interface", "GigabitEthernet0/1", "up", "down", "10.0.0.1", "--", "Total",
+         "show", "#", "!", "*", "vlan", "1500", "N/A", "éth0", "µs", "%", "(none)"]
+
+
+class Gen:
+    """Strings matching a Python regex (parsed by `re._parser`)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def char_pool(self):
+        r = self.rng.random()
+        if r < 0.05:
+            return EXOTIC
+        return ASCII
+
+    def in_class(self, items, ch):
+        neg = False
+        hit = False
+        for op, av in items:
+            if op is C.NEGATE:
+                neg = True
+            elif op is C.LITERAL:
+                hit |= ord(ch) == av
+            elif op is C.RANGE:
+                hit |= av[0] <= ord(ch) <= av[1]
+            elif op is C.CATEGORY:
+                hit |= self.category(av, ch)
+        return hit != neg
+
+    @staticmethod
+    def category(cat, ch):
+        if cat is C.CATEGORY_DIGIT:
+            return ch.isdecimal()
+        if cat is C.CATEGORY_NOT_DIGIT:
+            return not ch.isdecimal()
+        if cat is C.CATEGORY_SPACE:
+            return ch.isspace()
+        if cat is C.CATEGORY_NOT_SPACE:
+            return not ch.isspace()
+        if cat is C.CATEGORY_WORD:
+            return ch.isalnum() or ch == "_"
+        if cat is C.CATEGORY_NOT_WORD:
+            return not (ch.isalnum() or ch == "_")
+        return False
+
+    def pick(self, test):
+        for pool in (self.char_pool(), [" ", "\t"], ASCII + EXOTIC + [" ", "\t"]):
+            cands = [c for c in pool if test(c)]
+            if cands:
+                return self.rng.choice(cands)
+        return ""
+
+    def count(self, lo, hi):
+        if hi is C.MAXREPEAT or hi > 1000:
+            hi = lo + (self.rng.choice([0, 1, 2, 3, 4, 8]) if self.rng.random() < 0.9 else 20)
+        return self.rng.randint(lo, max(lo, hi))
+
+    def gen(self, parsed, groups):
+        out = []
+        for op, av in parsed:
+            out.append(self.node(op, av, groups))
+        return "".join(out)
+
+    def node(self, op, av, groups):
+        rng = self.rng
+        if op is C.LITERAL:
+            return chr(av)
+        if op is C.NOT_LITERAL:
+            return self.pick(lambda c: ord(c) != av)
+        if op is C.ANY:
+            return self.pick(lambda c: True)
+        if op is C.IN:
+            if any(o is C.CATEGORY and a is C.CATEGORY_SPACE for o, a in av):
+                if not any(o is C.NEGATE for o, a in av) and rng.random() < 0.8:
+                    return rng.choice(SPACES)
+            return self.pick(lambda c: self.in_class(av, c))
+        if op is C.BRANCH:
+            return self.gen(rng.choice(av[1]), groups)
+        if op is C.SUBPATTERN:
+            group, _add, _del, sub = av
+            text = self.gen(sub, groups)
+            if group is not None:
+                groups[group] = text
+            return text
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            lo, hi, sub = av
+            return "".join(self.gen(sub, groups) for _ in range(self.count(lo, hi)))
+        if op is C.GROUPREF:
+            return groups.get(av, "")
+        if op is C.GROUPREF_EXISTS:
+            group, yes, no = av
+            branch = yes if group in groups else no
+            return self.gen(branch, groups) if branch else ""
+        if op is C.ATOMIC_GROUP:
+            return self.gen(av, groups)
+        # AT (anchors), ASSERT, ASSERT_NOT: nothing to emit.
+        return ""
+
+    def line(self, regex):
+        try:
+            parsed = P.parse(regex)
+        except Exception:  # noqa: BLE001 - an odd regex: a noise line instead
+            return self.noise()
+        try:
+            return self.gen(parsed, {})
+        except RecursionError:
+            return self.noise()
+
+    def noise(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.3:
+            return ""
+        if r < 0.4:
+            return rng.choice(["   ", "\t", " \t "])
+        words = [rng.choice(WORDS) for _ in range(rng.randint(1, 6))]
+        return rng.choice(["", " ", "  "]) + rng.choice([" ", "  ", "\t"]).join(words)
+
+
+def mangle(rng, line):
+    """A line as devices also print it: trailing blanks, tabs, odd bytes."""
+    r = rng.random()
+    if r < 0.06:
+        return line + rng.choice([" ", "  ", "\t", " \u00a0"])
+    if r < 0.09:
+        return line.replace(" ", "\t", 1)
+    if r < 0.11 and line:
+        i = rng.randrange(len(line) + 1)
+        return line[:i] + rng.choice(EXOTIC) + line[i:]
+    if r < 0.13:
+        return " " + line
+    return line
+
+
+def walk(rng, fsm, n):
+    """Lines that follow the template's own states."""
+    gen = Gen(rng)
+    lines = []
+    state = "Start"
+    for _ in range(n):
+        rules = fsm.states.get(state) or fsm.states["Start"]
+        if rng.random() < 0.05 or not rules:
+            lines.append(gen.noise())
+            continue
+        if rng.random() < 0.05:
+            other = rng.choice(list(fsm.states.values()))
+            if other:
+                lines.append(mangle(rng, gen.line(rng.choice(other).regex)))
+            continue
+        weights = [0.05 if r.line_op == "Error" else 1.0 for r in rules]
+        rule = rng.choices(rules, weights)[0]
+        lines.append(mangle(rng, gen.line(rule.regex)))
+        if rule.new_state and rule.line_op != "Error":
+            state = rule.new_state
+            if state in ("End", "EOF"):
+                state = "Start" if rng.random() < 0.5 else state
+    return lines
+
+
+def join(rng, lines):
+    r = rng.random()
+    if r < 0.6:
+        text = "\n".join(lines)
+    elif r < 0.8:
+        text = "\r\n".join(lines)
+    else:
+        text = "".join(line + rng.choice(["\n", "\n", "\r\n", "\r"]) for line in lines)
+    if rng.random() < 0.7:
+        text += "\r\n" if "\r\n" in text and rng.random() < 0.5 else "\n"
+    return text
+
+
+VALUE_LINE = re.compile(r"^Value\s+(?:([A-Za-z,]+)\s+)?(\S+)\s+(\(.*\))\s*$")
+OPTIONS = ["Filldown", "Fillup", "Required", "List", "Key"]
+ACTION = re.compile(r"^(.*\s->\s*)(\S.*)$")
+SIMPLE_ACTION = re.compile(
+    r"^(?:(Next|Continue)(?:\.(Record|NoRecord|Clear|Clearall))?"
+    r"|(Record|NoRecord|Clear|Clearall))(?:\s+(\w+))?$|^(\w+)$")
+
+
+ERROR_ACTION = re.compile(r"\s->\s*Error(?:\s.*)?$")
+
+
+def without_errors(text):
+    """The template with its `-> Error` rules made plain rules: most ntc
+    states end in `^. -> Error`, and a generated line they catch would end
+    the parse before the interesting part."""
+    return "\n".join(ERROR_ACTION.sub("", line) if line.startswith(" ") else line
+                     for line in text.split("\n"))
+
+
+def mutate(rng, text):
+    """The template with Value options and rule actions shuffled."""
+    out = []
+    if rng.random() < 0.7:
+        text = without_errors(text)
+    for line in text.split("\n"):
+        m = VALUE_LINE.match(line)
+        if m and rng.random() < 0.5:
+            opts = [o for o in (m.group(1) or "").split(",") if o]
+            o = rng.choice(OPTIONS)
+            if o in opts:
+                opts.remove(o)
+            else:
+                opts.append(o)
+            line = "Value " + (",".join(opts) + " " if opts else "") + m.group(2) + " " + m.group(3)
+        a = ACTION.match(line)
+        if a and line.startswith(" ") and rng.random() < 0.3:
+            s = SIMPLE_ACTION.match(a.group(2).strip())
+            if s:
+                state = s.group(4) or (s.group(5) if s.group(5) not in
+                                       ("Next", "Continue", "Record", "NoRecord", "Clear",
+                                        "Clearall") else None)
+                ln = rng.choice(["", "Next", "Continue"])
+                rec = rng.choice(["", "Record", "NoRecord", "Clear", "Clearall"])
+                act = ".".join(x for x in (ln, rec) if x) if ln else rec
+                if state and ln != "Continue":
+                    act = (act + " " + state).strip()
+                if act:
+                    line = a.group(1).rstrip() + " " + act
+                else:
+                    line = a.group(1)[: a.group(1).rfind("->")].rstrip() or line
+        out.append(line)
+    return "\n".join(out)
+
+
+class Timeout(Exception):
+    pass
+
+
+def _alarm(*_):
+    raise Timeout()
+
+
+def python_answer(template_text, raw):
+    try:
+        fsm = textfsm.TextFSM(io.StringIO(template_text))
+    except Exception as e:  # noqa: BLE001 - the refusal is the answer
+        return {"template_error": f"{type(e).__name__}: {e}"}
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(10)
+    try:
+        rows = fsm.ParseText(raw)
+        # As clitable builds its table and ntc-templates turns it into dicts.
+        table = texttable.TextTable()
+        table.header = fsm.header
+        for r in rows:
+            table.Append(r)
+        records = [{table.header[i].lower(): el for i, el in enumerate(row)} for row in table]
+    except Timeout:
+        return {"timeout": True}
+    except Exception as e:  # noqa: BLE001
+        return {"parse_error": f"{type(e).__name__}: {e}"}
+    finally:
+        signal.alarm(0)
+    return {"records": json.loads(json.dumps(records))}
+
+
+def same(py, rs):
+    if "records" in py or "records" in rs:
+        return py.get("records") == rs.get("records")
+    return set(py) == set(rs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=20261201)
+    ap.add_argument("--cases", type=int, default=6, help="inputs per template")
+    ap.add_argument("--only", default="", help="templates whose name contains this")
+    ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
+    ap.add_argument("--bin", default=str(TARGET / "release/examples/parse_json"))
+    args = ap.parse_args()
+
+    work = TARGET / "fuzz_diff"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "cases").mkdir(parents=True)
+    cases = []  # (name, template path, template text, raw path, raw)
+    templates = sorted(p for p in TEMPLATES.glob("*.textfsm") if args.only in p.name)
+    for tpath in templates:
+        rng = random.Random(args.seed ^ zlib.crc32(tpath.name.encode()))
+        text = tpath.read_text()
+        try:
+            fsm = textfsm.TextFSM(io.StringIO(text))
+        except Exception:  # noqa: BLE001
+            continue
+        for k in range(args.cases):
+            ttext, tp = text, tpath
+            if k % 3:
+                ttext = mutate(rng, text) if k % 3 == 2 else without_errors(text)
+                tp = work / "cases" / f"{tpath.stem}.{k}.textfsm"
+                tp.write_text(ttext)
+                try:
+                    gen_fsm = textfsm.TextFSM(io.StringIO(ttext))
+                except Exception:  # noqa: BLE001 - the refusal is compared too
+                    gen_fsm = fsm
+            else:
+                gen_fsm = fsm
+            raw = join(rng, walk(rng, gen_fsm, rng.randint(3, 40)))
+            rp = work / "cases" / f"{tpath.stem}.{k}.raw"
+            rp.write_bytes(raw.encode())
+            cases.append((f"{tpath.stem}.{k}", tp, ttext, rp, raw))
+
+    manifest = "".join(f"{c[1]}\t{c[3]}\n" for c in cases)
+    proc = subprocess.run([args.bin], input=manifest.encode(), capture_output=True, check=True)
+    answers = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(answers) == len(cases), (len(answers), len(cases))
+
+    bad, timeouts, errors = [], 0, 0
+    for (name, tp, ttext, rp, raw), rs in zip(cases, answers):
+        py = python_answer(ttext, raw)
+        if "timeout" in py:
+            timeouts += 1
+            continue
+        errors += "records" not in py
+        if not same(py, rs):
+            bad.append(name)
+            d = work / "diff" / name
+            d.mkdir(parents=True)
+            (d / "template.textfsm").write_text(ttext)
+            (d / "input.raw").write_bytes(raw.encode())
+            (d / "python.json").write_text(json.dumps(py, indent=1, ensure_ascii=False))
+            (d / "netrun.json").write_text(json.dumps(rs, indent=1, ensure_ascii=False))
+    if not args.keep:
+        shutil.rmtree(work / "cases")
+    print(f"{len(templates)} templates, {len(cases)} inputs compared "
+          f"({errors} refused or failed by Python, {timeouts} Python timeouts skipped), "
+          f"{len(bad)} disagreements")
+    for name in bad:
+        print(f"  {work / 'diff' / name}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
