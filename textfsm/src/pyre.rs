@@ -523,7 +523,7 @@ impl Translator {
             match c {
                 '\\' => self.escape()?,
                 '[' => self.class()?,
-                '{' => self.brace(),
+                '{' => self.brace()?,
                 '}' => {
                     self.pos += 1;
                     self.out.push_str("\\}");
@@ -704,7 +704,7 @@ impl Translator {
     }
 
     /// `{` starts a repeat only in Python's exact forms; otherwise it is a literal.
-    fn brace(&mut self) {
+    fn brace(&mut self) -> Result<(), String> {
         let start = self.pos;
         self.pos += 1;
         let lo = self.digits();
@@ -722,6 +722,12 @@ impl Translator {
                     let _ = write!(self.out, "{{{lo}}}");
                 }
                 Some(hi) => {
+                    // Python refuses `{2,1}` (fancy-regex would take it).
+                    let number = |d: &str| d.trim_start_matches('0').to_string();
+                    let (l, h) = (number(&lo), number(&hi));
+                    if !hi.is_empty() && (l.len(), &l) > (h.len(), &h) {
+                        return Err("min repeat greater than max repeat".into());
+                    }
                     let _ = write!(self.out, "{{{lo},{hi}}}");
                 }
             }
@@ -729,6 +735,7 @@ impl Translator {
             self.pos = start + 1;
             self.out.push_str("\\{");
         }
+        Ok(())
     }
 
     fn digits(&mut self) -> String {
@@ -1052,6 +1059,9 @@ mod tests {
     fn brace_that_is_no_repeat_is_a_literal() {
         assert_eq!(t(r"\d{1-2}"), r"\d\{1\-2\}");
         assert_eq!(t(r"x{}"), r"x\{\}");
+        assert!(err(r"a{2,1}"));
+        assert!(err(r"a{010,9}"));
+        assert_eq!(t(r"a{1,1}b{09,10}c{3,}"), r"a{1,1}b{09,10}c{3,}");
         assert_eq!(
             t(r"\s{,4}a{2}b{3,}c{1,5}"),
             r"[\s\x{1C}-\x{1F}]{0,4}a{2}b{3,}c{1,5}"

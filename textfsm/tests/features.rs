@@ -98,6 +98,7 @@ features!(
     error_duplicate_value,
     error_missing_start,
     error_nonempty_end,
+    error_repeat_min_over_max,
     error_rule_indent,
     error_state_reserved_name,
     error_undefined_state,
