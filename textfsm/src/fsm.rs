@@ -8,6 +8,7 @@ use crate::pyre::{Groups, MatchError, Pattern};
 use crate::template::{LineOp, RecordOp, Template, Transition, ValueOption};
 use crate::{Limits, split_lines};
 use serde::ser::{SerializeMap, SerializeSeq};
+use std::fmt::Write as _;
 use std::time::Instant;
 
 /// One element of a List value.
@@ -42,8 +43,9 @@ pub struct Table {
 /// Records as ntc-templates' `parse_output` gives them: one map per row,
 /// keys lower-cased, in template order (a later key that lower-cases to an
 /// earlier one takes its value, as in a Python dict). Serializes as a JSON
-/// list of objects; List items that were Python's `None` become `"None"`,
-/// as `parse_output` stringifies them, and nested-group maps stay objects.
+/// list of objects; List items become text as `parse_output` stringifies
+/// them (clitable's table applies Python's `str()`): `None` is `"None"`, a
+/// nested-group map is its Python dict text, `"{'slot': '1', 'port': None}"`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Records {
     /// The keys, lower-cased, each once.
@@ -202,8 +204,9 @@ fn serialize_records<'r, S: serde::Serializer, C: serde::Serialize + 'r>(
 /// A named group of a nested List item and what it matched.
 type NestedGroup = (String, Option<String>);
 
-/// An item as `parse_output` prints it: text, `"None"`, or a map of the
-/// nested groups (one spelling for owned and borrowed items).
+/// An item as `parse_output` prints it: text, `"None"`, or the Python text
+/// of the map of the nested groups (one spelling for owned and borrowed
+/// items).
 fn serialize_item<S: serde::Serializer>(
     s: S,
     item: Option<Result<&str, &[NestedGroup]>>,
@@ -211,14 +214,99 @@ fn serialize_item<S: serde::Serializer>(
     match item {
         Some(Ok(v)) => s.serialize_str(v),
         None => s.serialize_str("None"),
-        Some(Err(m)) => {
-            let mut map = s.serialize_map(Some(m.len()))?;
-            for (k, v) in m {
-                map.serialize_entry(k, v)?;
-            }
-            map.end()
+        Some(Err(m)) => s.serialize_str(&python_dict_str(m)),
+    }
+}
+
+/// Python's `str()` of a `groupdict()`: `{'slot': '1', 'port': None}`.
+fn python_dict_str(m: &[NestedGroup]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_python_repr(&mut out, k);
+        out.push_str(": ");
+        match v {
+            Some(v) => push_python_repr(&mut out, v),
+            None => out.push_str("None"),
         }
     }
+    out.push('}');
+    out
+}
+
+/// Python's `repr()` of a string: single quotes unless the text has one
+/// and no double quote; backslash, the quote, controls and characters
+/// Python does not print (`str.isprintable`) escaped.
+fn push_python_repr(out: &mut String, s: &str) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if python_printable(c) => out.push(c),
+            c => {
+                let n = u32::from(c);
+                let _ = match n {
+                    0..=0xff => write!(out, "\\x{n:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{n:04x}"),
+                    _ => write!(out, "\\U{n:08x}"),
+                };
+            }
+        }
+    }
+    out.push(quote);
+}
+
+/// Python's `str.isprintable` for one character (Unicode 14, as Python
+/// 3.11): not the controls, format characters, separators other than the
+/// space, and private use. Unassigned code points, which Python does not
+/// print either, are printed here (no table of them is kept).
+fn python_printable(c: char) -> bool {
+    const NOT_PRINTABLE: [(u32, u32); 28] = [
+        (0x00, 0x1f),
+        (0x7f, 0xa0),
+        (0xad, 0xad),
+        (0x600, 0x605),
+        (0x61c, 0x61c),
+        (0x6dd, 0x6dd),
+        (0x70f, 0x70f),
+        (0x890, 0x891),
+        (0x8e2, 0x8e2),
+        (0x1680, 0x1680),
+        (0x180e, 0x180e),
+        (0x2000, 0x200f),
+        (0x2028, 0x202f),
+        (0x205f, 0x2064),
+        (0x2066, 0x206f),
+        (0x3000, 0x3000),
+        (0xe000, 0xf8ff),
+        (0xfeff, 0xfeff),
+        (0xfff9, 0xfffb),
+        (0x110bd, 0x110bd),
+        (0x110cd, 0x110cd),
+        (0x13430, 0x13438),
+        (0x1bca0, 0x1bca3),
+        (0x1d173, 0x1d17a),
+        (0xe0001, 0xe0001),
+        (0xe0020, 0xe007f),
+        (0xf0000, 0xffffd),
+        (0x100000, 0x10fffd),
+    ];
+    let n = u32::from(c);
+    !NOT_PRINTABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&n))
 }
 
 /// A cell: its text, or the list of its items.

@@ -1,6 +1,8 @@
 //! Each feature of the TextFSM language on a small template, against what
 //! Python textfsm 2.1.0 gave on the same input (`features/NAME.json`,
-//! recorded by `tests/regen.py`; these tests need no Python).
+//! recorded by `tests/regen.py`; these tests need no Python): the
+//! `ParseText` rows, and the same rows as ntc-templates' `parse_output`
+//! records.
 
 use netrun_textfsm::{Cell, Item, Limits, Table, Template};
 use serde_json::{Value, json};
@@ -56,7 +58,26 @@ fn check(name: &str) {
         return;
     }
     let table = parsed.unwrap_or_else(|e| panic!("Python parsed; we stopped: {e}"));
+    let mut expected = expected;
+    // The rows again as parse_output gives them, owned and as
+    // `netrun parse` writes them.
+    let records = expected
+        .as_object_mut()
+        .and_then(|o| o.remove("records"))
+        .expect("records in the fixture");
     assert_eq!(table_json(&table), expected, "{name}");
+    assert_eq!(
+        serde_json::to_value(table.records()).unwrap(),
+        records,
+        "{name}: records"
+    );
+    let mut written = Vec::new();
+    t.parse_records(&raw, &Limits::default())
+        .unwrap()
+        .write_json(&mut written)
+        .unwrap();
+    let written: Value = serde_json::from_slice(&written).unwrap();
+    assert_eq!(written, records, "{name}: records as written");
 }
 
 macro_rules! features {
@@ -115,6 +136,7 @@ features!(
     line_endings_as_python_splitlines,
     list_collects_until_record,
     list_item_of_an_optional_group_is_none,
+    list_of_nested_groups_as_parse_output_prints_it,
     list_with_filldown_keeps_growing,
     list_with_named_groups_gives_maps,
     lookaround_backreference_and_scoped_flags,

@@ -17,7 +17,7 @@ needs Python and takes minutes.
 
   cargo build --release -p netrun-textfsm --example parse_json
   nice -n 10 ~/.cache/netrun-tools/venv/bin/python textfsm/tests/fuzz_diff.py \
-      [--seed N] [--cases N] [--only SUBSTRING] [--keep]
+      [--seed N] [--cases N] [--synthetic N] [--only SUBSTRING] [--keep]
 
 Disagreements are written under target/fuzz_diff/ (template, input, both
 answers), one folder each; the exit code is 1 when there is any.
@@ -36,6 +36,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import warnings
 import zlib
 
 import textfsm
@@ -277,6 +278,67 @@ def mutate(rng, text):
     return "\n".join(out)
 
 
+# Synthetic templates: the language's corners that ntc-templates seldom
+# reach (regex syntax, option combinations, actions, EOF states).
+VALUE_REGEXES = [
+    r"(\S+)", r"(\d+)", r"(.*)", r"(.+?)", r"(\w+)", r"(up|down|administratively down)",
+    r"(\d{1,3}(?:\.\d{1,3}){3})", r"([^,]+)", r"(\S+(?:\s\S+)*)", r"(\d*)", r"(a|)",
+    r"((?P<slot>\d+)/(?P<port>\d+))", r"((?P<k>\w+)=(?P<v>\w*)?)", r"((?:\d+)?)",
+    r"(\S+(?=\s))", r"(\w+(?<!x))", r"(\d{,2})", r"(\d{2,})", r"(x{)", r"(\x41\u00e9?)",
+    r"([^\x00-\x7f]+)", r"(\bab\b)", r"([\w.-]+)", r"(\S+?)", r"([^\s]+)", r"([\d-]+)",
+    r"(\d+(?:,\d+)*)", r"((?i:up|down))", r"([\]a-]+)", r"((?:(?!--).)+)", r"(\s*)",
+    r"(\Z)", r"(.)", r"((a)|b)", r"(\<x\>)", r"([^\W\d]+)", r"(\S+\s?)",
+    r"((?#note)\d+)", r"((?P<n>a)(?P=n)?)", r"(\w+\b)", r"([\x41-\x5a]+)",
+]
+# Regexes Python refuses (or reads oddly): now and then, so most templates compile.
+ODD_REGEXES = [r"((?i)up)", r"(\p{L})", r"([[:alpha:]]+)", r"(?P<inner>\d+)", r"(\e)",
+               r"(a{2,1})", r"(x)(y)", r"(\d+", r"((?P<a>x)(?P<a>y))", r"([a-)"]
+LITERALS = ["Name:", "Iface", "status is", "mtu", "*", "-", "(", "total", "é:", "Vlan", "#"]
+SEPARATORS = [r"\s+", " ", r"\s*", r":\s*", ",", r"\t", r"\s{1,3}", r" +"]
+ACTIONS = ["", "", " -> Record", " -> Next.Record", " -> Continue", " -> Continue.Record",
+           " -> Clear", " -> Clearall", " -> NoRecord", " -> Next.Clearall", " -> End",
+           " -> EOF", " -> Next", " -> Next.NoRecord"]
+ODD_ACTIONS = [" -> Error", ' -> Error "bad line"', " -> Continue Body", " -> Bogus.Record",
+               " -> Next.Record Nowhere", "->Record"]
+NAMES = ["NAME", "Iface", "STATUS", "mtu", "A_1", "DESC", "name", "Vlan"]
+
+
+def synthetic(rng):
+    values = []
+    for name in rng.sample(NAMES, rng.randint(1, 5)):
+        opts = rng.sample(OPTIONS, rng.choice([0, 0, 1, 1, 2, 3]))
+        regex = rng.choice(ODD_REGEXES if rng.random() < 0.02 else VALUE_REGEXES)
+        values.append((name, opts, regex))
+    lines = [f"Value {','.join(o) + ' ' if o else ''}{n} {r}" for n, o, r in values]
+    states = ["Start"] + rng.sample(["Body", "Tail", "Details"], rng.randint(0, 2))
+    for state in states:
+        lines += ["", state]
+        for _ in range(rng.randint(1, 5)):
+            parts = ["^"]
+            for _ in range(rng.randint(1, 4)):
+                r = rng.random()
+                if r < 0.5:
+                    parts.append("${" + rng.choice(values)[0] + "}")
+                elif r < 0.8:
+                    parts.append(re.escape(rng.choice(LITERALS)))
+                else:
+                    parts.append(rng.choice(SEPARATORS))
+                if rng.random() < 0.5:
+                    parts.append(rng.choice(SEPARATORS))
+            if rng.random() < 0.4:
+                parts.append("$$")
+            action = rng.choice(ODD_ACTIONS if rng.random() < 0.03 else ACTIONS)
+            if rng.random() < 0.3 and len(states) > 1:
+                target = rng.choice(states)
+                action = (action or " ->") + " " + target if "Continue" not in action and \
+                    "Error" not in action and "End" not in action and "EOF" not in action \
+                    else action
+            lines.append("  " + "".join(parts) + action)
+    if rng.random() < 0.2:
+        lines += ["", "EOF"] + (["  ^.* -> Record"] if rng.random() < 0.5 else [])
+    return "\n".join(lines) + "\n"
+
+
 class Timeout(Exception):
     pass
 
@@ -320,11 +382,15 @@ def main():
     ap.add_argument("--seed", type=int, default=20261201)
     ap.add_argument("--cases", type=int, default=6, help="inputs per template")
     ap.add_argument("--only", default="", help="templates whose name contains this")
+    ap.add_argument("--synthetic", type=int, default=3000,
+                    help="random templates of the language's corners, one input each")
+    ap.add_argument("--work", default=str(TARGET / "fuzz_diff"))
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
     ap.add_argument("--bin", default=str(TARGET / "release/examples/parse_json"))
     args = ap.parse_args()
+    warnings.simplefilter("ignore")  # Python's FutureWarnings on odd classes
 
-    work = TARGET / "fuzz_diff"
+    work = pathlib.Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     (work / "cases").mkdir(parents=True)
     cases = []  # (name, template path, template text, raw path, raw)
@@ -353,6 +419,21 @@ def main():
             rp.write_bytes(raw.encode())
             cases.append((f"{tpath.stem}.{k}", tp, ttext, rp, raw))
 
+    for n in range(args.synthetic):
+        rng = random.Random(args.seed * 1000003 + n)
+        ttext = synthetic(rng)
+        tp = work / "cases" / f"synthetic-{n}.textfsm"
+        tp.write_text(ttext)
+        try:
+            gen_fsm = textfsm.TextFSM(io.StringIO(ttext))
+            lines = walk(rng, gen_fsm, rng.randint(3, 30))
+        except Exception:  # noqa: BLE001 - the refusal is compared
+            lines = [Gen(rng).noise()]
+        raw = join(rng, lines)
+        rp = work / "cases" / f"synthetic-{n}.raw"
+        rp.write_bytes(raw.encode())
+        cases.append((f"synthetic-{n}", tp, ttext, rp, raw))
+
     manifest = "".join(f"{c[1]}\t{c[3]}\n" for c in cases)
     proc = subprocess.run([args.bin], input=manifest.encode(), capture_output=True, check=True)
     answers = [json.loads(line) for line in proc.stdout.decode().splitlines()]
@@ -375,7 +456,8 @@ def main():
             (d / "netrun.json").write_text(json.dumps(rs, indent=1, ensure_ascii=False))
     if not args.keep:
         shutil.rmtree(work / "cases")
-    print(f"{len(templates)} templates, {len(cases)} inputs compared "
+    print(f"{len(templates)} ntc templates and {args.synthetic} synthetic ones, "
+          f"{len(cases)} inputs compared "
           f"({errors} refused or failed by Python, {timeouts} Python timeouts skipped), "
           f"{len(bad)} disagreements")
     for name in bad:

@@ -2,7 +2,8 @@
 """Record what Python textfsm gives, as the expectations of the Rust tests.
 
   features/NAME.textfsm + NAME.raw  ->  NAME.json
-      TextFSM(template).ParseText(raw): {"header", "rows"}, or the error
+      TextFSM(template).ParseText(raw): {"header", "rows"} and the rows as
+      parse_output records ({"records"}), or the error
       class ({"template_error"} / {"parse_error"}) when Python refuses.
   corpus/PLATFORM/COMMAND/CASE.raw  ->  CASE.json
       ntc_templates.parse.parse_output(PLATFORM, COMMAND, raw); COMMAND is
@@ -27,6 +28,7 @@ import pathlib
 import sys
 
 import textfsm
+from textfsm import texttable
 from ntc_templates.parse import parse_output
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -56,7 +58,14 @@ def feature(template_path):
         rows = fsm.ParseText(raw)
     except textfsm.TextFSMError as e:
         return {"parse_error": str(e)}
-    return {"header": fsm.header, "rows": rows}
+    # The same rows as ntc-templates' parse_output gives them: through
+    # clitable's TextTable (List items str()-ed), keys lower-cased.
+    table = texttable.TextTable()
+    table.header = fsm.header
+    for row in rows:
+        table.Append(row)
+    records = [{table.header[i].lower(): v for i, v in enumerate(r)} for r in table]
+    return {"header": fsm.header, "rows": rows, "records": records}
 
 
 def corpus(platform, command, raw_path):
