@@ -373,7 +373,32 @@ pub(crate) fn required_literal(py: &str) -> Option<String> {
         match c {
             '\\' => {
                 end_run(&mut run, &mut best);
-                i += 2;
+                // The whole escape: `\x20`, `\u00e9`, `\101`, `\12` and
+                // `\N{…}` go on past their letter.
+                let digits = |from: usize, max: usize, hex: bool| {
+                    chars[from.min(chars.len())..]
+                        .iter()
+                        .take(max)
+                        .take_while(|c| {
+                            if hex {
+                                c.is_ascii_hexdigit()
+                            } else {
+                                c.is_ascii_digit()
+                            }
+                        })
+                        .count()
+                };
+                i += 2 + match chars.get(i + 1) {
+                    Some('x') => digits(i + 2, 2, true),
+                    Some('u') => digits(i + 2, 4, true),
+                    Some('U') => digits(i + 2, 8, true),
+                    Some('0'..='9') => digits(i + 2, 2, false),
+                    Some('N') if chars.get(i + 2) == Some(&'{') => chars[i + 2..]
+                        .iter()
+                        .position(|&c| c == '}')
+                        .map_or(0, |p| p + 1),
+                    _ => 0,
+                };
                 continue;
             }
             '[' => {
@@ -1132,6 +1157,9 @@ mod tests {
         assert_eq!(r(r"^MTUX{2} x").as_deref(), Some("MTU"));
         assert_eq!(r(r"^(?P<A>.)\s{2,16}(?P<B>\d+)"), None);
         assert_eq!(r(r"^x{1,3}abcd{1,}").as_deref(), Some("abc"));
+        assert_eq!(r(r"^\x20Name:\u00e9Port\101Slot").as_deref(), Some("Name:"));
+        assert_eq!(r(r"^\101\1022 ab").as_deref(), Some("2 ab"));
+        assert_eq!(r(r"^\N{EM DASH}Port").as_deref(), Some("Port"));
     }
 
     #[test]

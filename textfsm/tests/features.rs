@@ -109,6 +109,7 @@ features!(
     end_state_stops_without_a_record,
     eof_record_of_pending_values,
     eof_state_suppresses_the_implicit_record,
+    escapes_are_not_text_the_line_must_contain,
     error_action_with_message,
     error_action_without_message,
     error_bad_action,
