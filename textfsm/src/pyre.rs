@@ -473,6 +473,8 @@ pub(crate) fn translate(py: &str, classes: Classes) -> Result<String, String> {
         pos: 0,
         out: String::with_capacity(py.len() + 16),
         names: Vec::new(),
+        groups: 0,
+        conditions: 0,
         verbose: Vec::new(),
         lookaround: Vec::new(),
         global_verbose: false,
@@ -486,6 +488,10 @@ struct Translator {
     pos: usize,
     out: String,
     names: Vec<String>,
+    /// Capture groups opened so far.
+    groups: usize,
+    /// The highest group number a conditional tests.
+    conditions: usize,
     /// Verbose flag of each open group (`None`: inherits).
     verbose: Vec<Option<bool>>,
     /// Of each open group: where its output starts, when it is a lookaround.
@@ -576,6 +582,9 @@ impl Translator {
         }
         if !self.verbose.is_empty() {
             return Err("missing ), unterminated subpattern".into());
+        }
+        if self.conditions > self.groups {
+            return Err(format!("invalid group reference {}", self.conditions));
         }
         Ok(self.out)
     }
@@ -670,6 +679,9 @@ impl Translator {
                         push_code(&mut self.out, code);
                         return Ok(());
                     }
+                }
+                if digits.parse::<usize>().is_ok_and(|n| n > self.groups) {
+                    return Err(format!("invalid group reference {digits}"));
                 }
                 let _ = write!(self.out, "(?:\\{digits})");
             }
@@ -776,6 +788,7 @@ impl Translator {
         let at_start = self.pos == 0;
         self.pos += 1;
         if self.peek() != Some('?') {
+            self.groups += 1;
             self.open(None, false);
             self.out.push('(');
             return Ok(());
@@ -789,10 +802,11 @@ impl Translator {
             if self.names.contains(&name) {
                 return Err(format!(
                     "redefinition of group name '{name}' as group {}",
-                    self.names.len() + 1
+                    self.groups + 1
                 ));
             }
             self.names.push(name.clone());
+            self.groups += 1;
             self.open(None, false);
             let _ = write!(self.out, "(?P<{name}>");
             return Ok(());
@@ -810,7 +824,27 @@ impl Translator {
             self.until(')', "missing ), unterminated comment")?;
             return Ok(());
         }
-        for opener in ["?:", "?=", "?!", "?<=", "?<!", "?>", "?("] {
+        if self.starts_with("?(") {
+            // Conditional: the group it tests, then `yes|no` as a group.
+            self.pos += 2;
+            let cond = self.until(')', "missing ), unterminated name")?;
+            if let Ok(n) = cond.parse::<usize>()
+                && cond.chars().all(|c| c.is_ascii_digit())
+            {
+                // Python checks the number once the whole pattern is read.
+                self.conditions = self.conditions.max(n);
+                let _ = write!(self.out, "(?({cond})");
+            } else if self.names.contains(&cond) {
+                let _ = write!(self.out, "(?(<{cond}>)");
+            } else if is_identifier(&cond) {
+                return Err(format!("unknown group name '{cond}'"));
+            } else {
+                return Err(format!("bad character in group name '{cond}'"));
+            }
+            self.open(None, false);
+            return Ok(());
+        }
+        for opener in ["?:", "?=", "?!", "?<=", "?<!", "?>"] {
             if self.starts_with(opener) {
                 self.pos += opener.chars().count();
                 self.open(None, matches!(opener, "?=" | "?!" | "?<=" | "?<!"));
@@ -1085,6 +1119,13 @@ mod tests {
         assert_eq!(t(r"\d{1-2}"), r"\d\{1\-2\}");
         assert_eq!(t(r"x{}"), r"x\{\}");
         assert!(err(r"a{2,1}"));
+        assert!(err(r"(a)\2"));
+        assert!(err(r"(a)(?(2)b|c)"));
+        assert!(err(r"(?(x)b|c)(?P<x>a)"));
+        assert_eq!(
+            t(r"(a)?(?(1)b|c)(?P<x>d)?(?(x)e)"),
+            r"(a)?(?(1)b|c)(?P<x>d)?(?(<x>)e)"
+        );
         assert!(err(r"a{010,9}"));
         assert_eq!(t(r"a{1,1}b{09,10}c{3,}"), r"a{1,1}b{09,10}c{3,}");
         assert_eq!(
