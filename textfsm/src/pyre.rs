@@ -475,6 +475,8 @@ pub(crate) fn translate(py: &str, classes: Classes) -> Result<String, String> {
         names: Vec::new(),
         groups: 0,
         conditions: 0,
+        atom: 0,
+        group_starts: Vec::new(),
         verbose: Vec::new(),
         lookaround: Vec::new(),
         global_verbose: false,
@@ -492,6 +494,10 @@ struct Translator {
     groups: usize,
     /// The highest group number a conditional tests.
     conditions: usize,
+    /// Where the output of the last atom (what a repeat repeats) starts.
+    atom: usize,
+    /// Where the output of each open group starts.
+    group_starts: Vec<usize>,
     /// Verbose flag of each open group (`None`: inherits).
     verbose: Vec<Option<bool>>,
     /// Of each open group: where its output starts, when it is a lookaround.
@@ -551,6 +557,9 @@ impl Translator {
                 }
                 continue;
             }
+            if !matches!(c, '{' | ')' | '*' | '+' | '?') {
+                self.atom = self.out.len();
+            }
             match c {
                 '\\' => self.escape()?,
                 '[' => self.class()?,
@@ -566,6 +575,7 @@ impl Translator {
                         return Err("unbalanced parenthesis".into());
                     }
                     self.out.push(')');
+                    self.atom = self.group_starts.pop().unwrap_or(0);
                     if let Some(Some(start)) = self.lookaround.pop() {
                         self.repeated_assertion(start);
                     }
@@ -574,6 +584,9 @@ impl Translator {
                     self.pos += 1;
                     if matches!(c, '.' | '^' | '$' | '|' | '*' | '+' | '?') {
                         self.out.push(c);
+                        if matches!(c, '*' | '+' | '?') {
+                            self.possessive();
+                        }
                     } else {
                         push_literal(&mut self.out, c);
                     }
@@ -606,7 +619,18 @@ impl Translator {
     }
 
     /// Note a group opening (its `(` not yet written).
+    /// Python's possessive repeat (`x*+`, `x++`, `x?+`, `x{m,n}+`), after
+    /// its repeat is written: the repeated atom as an atomic group.
+    fn possessive(&mut self) {
+        if self.peek() == Some('+') {
+            self.pos += 1;
+            let repeated = self.out.split_off(self.atom);
+            let _ = write!(self.out, "(?>{repeated})");
+        }
+    }
+
     fn open(&mut self, verbose: Option<bool>, lookaround: bool) {
+        self.group_starts.push(self.out.len());
         self.verbose.push(verbose);
         self.lookaround.push(lookaround.then_some(self.out.len()));
     }
@@ -768,8 +792,10 @@ impl Translator {
                     let _ = write!(self.out, "{{{lo},{hi}}}");
                 }
             }
+            self.possessive();
         } else {
             self.pos = start + 1;
+            self.atom = self.out.len();
             self.out.push_str("\\{");
         }
         Ok(())
@@ -833,15 +859,22 @@ impl Translator {
             {
                 // Python checks the number once the whole pattern is read.
                 self.conditions = self.conditions.max(n);
-                let _ = write!(self.out, "(?({cond})");
-            } else if self.names.contains(&cond) {
-                let _ = write!(self.out, "(?(<{cond}>)");
-            } else if is_identifier(&cond) {
-                return Err(format!("unknown group name '{cond}'"));
-            } else {
-                return Err(format!("bad character in group name '{cond}'"));
+            } else if !self.names.contains(&cond) {
+                return Err(format!(
+                    "{} '{cond}'",
+                    if is_identifier(&cond) {
+                        "unknown group name"
+                    } else {
+                        "bad character in group name"
+                    }
+                ));
             }
             self.open(None, false);
+            let _ = if self.names.contains(&cond) {
+                write!(self.out, "(?(<{cond}>)")
+            } else {
+                write!(self.out, "(?({cond})")
+            };
             return Ok(());
         }
         for opener in ["?:", "?=", "?!", "?<=", "?<!", "?>"] {
@@ -1119,6 +1152,11 @@ mod tests {
         assert_eq!(t(r"\d{1-2}"), r"\d\{1\-2\}");
         assert_eq!(t(r"x{}"), r"x\{\}");
         assert!(err(r"a{2,1}"));
+        assert_eq!(
+            t(r"a++b*+(cd)?+e{1,2}+[f]++\.++"),
+            r"(?>a+)b*+(?>(cd)?)(?>e{1,2})(?>[f]+)(?>\.+)".replace("b*+", "(?>b*)")
+        );
+        assert_eq!(t(r"a+?b"), r"a+?b");
         assert!(err(r"(a)\2"));
         assert!(err(r"(a)(?(2)b|c)"));
         assert!(err(r"(?(x)b|c)(?P<x>a)"));

@@ -143,6 +143,7 @@ features!(
     list_with_filldown_keeps_growing,
     list_with_named_groups_gives_maps,
     lookaround_backreference_and_scoped_flags,
+    possessive_repeats_never_give_back,
     python_regex_literals,
     record_and_state_change_in_one_rule,
     record_with_only_empty_lists_is_skipped,
