@@ -476,6 +476,7 @@ pub(crate) fn translate(py: &str, classes: Classes) -> Result<String, String> {
         groups: 0,
         conditions: 0,
         atom: 0,
+        repeated: false,
         group_starts: Vec::new(),
         verbose: Vec::new(),
         lookaround: Vec::new(),
@@ -496,6 +497,8 @@ struct Translator {
     conditions: usize,
     /// Where the output of the last atom (what a repeat repeats) starts.
     atom: usize,
+    /// The last token was a repeat (another one right after is refused).
+    repeated: bool,
     /// Where the output of each open group starts.
     group_starts: Vec<usize>,
     /// Verbose flag of each open group (`None`: inherits).
@@ -560,10 +563,11 @@ impl Translator {
             if !matches!(c, '{' | ')' | '*' | '+' | '?') {
                 self.atom = self.out.len();
             }
+            let after_repeat = std::mem::take(&mut self.repeated);
             match c {
                 '\\' => self.escape()?,
                 '[' => self.class()?,
-                '{' => self.brace()?,
+                '{' => self.brace(after_repeat)?,
                 '}' => {
                     self.pos += 1;
                     self.out.push_str("\\}");
@@ -582,11 +586,10 @@ impl Translator {
                 }
                 _ => {
                     self.pos += 1;
-                    if matches!(c, '.' | '^' | '$' | '|' | '*' | '+' | '?') {
+                    if matches!(c, '*' | '+' | '?') {
+                        self.repeat(c, after_repeat)?;
+                    } else if matches!(c, '.' | '^' | '$' | '|') {
                         self.out.push(c);
-                        if matches!(c, '*' | '+' | '?') {
-                            self.possessive();
-                        }
                     } else {
                         push_literal(&mut self.out, c);
                     }
@@ -619,14 +622,28 @@ impl Translator {
     }
 
     /// Note a group opening (its `(` not yet written).
-    /// Python's possessive repeat (`x*+`, `x++`, `x?+`, `x{m,n}+`), after
-    /// its repeat is written: the repeated atom as an atomic group.
-    fn possessive(&mut self) {
-        if self.peek() == Some('+') {
-            self.pos += 1;
-            let repeated = self.out.split_off(self.atom);
-            let _ = write!(self.out, "(?>{repeated})");
+    /// A repeat (`repeat`: `*`, `+`, `?` or `{m,n}`, already read), its lazy
+    /// `?` or Python's possessive `+` (`x*+`, `x{m,n}+`: the repeated atom
+    /// as an atomic group). Python refuses a repeat of a repeat.
+    fn repeat(&mut self, repeat: impl std::fmt::Display, after_repeat: bool) -> Result<(), String> {
+        if after_repeat {
+            return Err("multiple repeat".into());
         }
+        let _ = write!(self.out, "{repeat}");
+        match self.peek() {
+            Some('?') => {
+                self.pos += 1;
+                self.out.push('?');
+            }
+            Some('+') => {
+                self.pos += 1;
+                let repeated = self.out.split_off(self.atom);
+                let _ = write!(self.out, "(?>{repeated})");
+            }
+            _ => {}
+        }
+        self.repeated = true;
+        Ok(())
     }
 
     fn open(&mut self, verbose: Option<bool>, lookaround: bool) {
@@ -765,7 +782,7 @@ impl Translator {
     }
 
     /// `{` starts a repeat only in Python's exact forms; otherwise it is a literal.
-    fn brace(&mut self) -> Result<(), String> {
+    fn brace(&mut self, after_repeat: bool) -> Result<(), String> {
         let start = self.pos;
         self.pos += 1;
         let lo = self.digits();
@@ -779,9 +796,7 @@ impl Translator {
             self.pos += 1;
             let lo = if lo.is_empty() { "0".to_string() } else { lo };
             match hi {
-                None => {
-                    let _ = write!(self.out, "{{{lo}}}");
-                }
+                None => self.repeat(format_args!("{{{lo}}}"), after_repeat)?,
                 Some(hi) => {
                     // Python refuses `{2,1}` (fancy-regex would take it).
                     let number = |d: &str| d.trim_start_matches('0').to_string();
@@ -789,10 +804,9 @@ impl Translator {
                     if !hi.is_empty() && (l.len(), &l) > (h.len(), &h) {
                         return Err("min repeat greater than max repeat".into());
                     }
-                    let _ = write!(self.out, "{{{lo},{hi}}}");
+                    self.repeat(format_args!("{{{lo},{hi}}}"), after_repeat)?;
                 }
             }
-            self.possessive();
         } else {
             self.pos = start + 1;
             self.atom = self.out.len();
@@ -1156,7 +1170,9 @@ mod tests {
             t(r"a++b*+(cd)?+e{1,2}+[f]++\.++"),
             r"(?>a+)b*+(?>(cd)?)(?>e{1,2})(?>[f]+)(?>\.+)".replace("b*+", "(?>b*)")
         );
-        assert_eq!(t(r"a+?b"), r"a+?b");
+        assert_eq!(t(r"a+?b{2}?c"), r"a+?b{2}?c");
+        assert!(err(r"a+++") && err(r"a**") && err(r"a{2}{3}") && err(r"a*?+") && err(r"(?x)a+ *"));
+        assert!(!err(r"(?x)a+ b*") && !err(r"a+ *") && !err(r"a{2}+"));
         assert!(err(r"(a)\2"));
         assert!(err(r"(a)(?(2)b|c)"));
         assert!(err(r"(?(x)b|c)(?P<x>a)"));

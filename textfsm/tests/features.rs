@@ -123,6 +123,7 @@ features!(
     error_missing_start,
     error_nonempty_end,
     error_repeat_min_over_max,
+    error_repeat_of_a_repeat,
     error_rule_indent,
     error_state_reserved_name,
     error_undefined_state,

@@ -289,12 +289,21 @@ VALUE_REGEXES = [
     r"(\d+(?:,\d+)*)", r"((?i:up|down))", r"([\]a-]+)", r"((?:(?!--).)+)", r"(\s*)",
     r"(\Z)", r"(.)", r"((a)|b)", r"(\<x\>)", r"([^\W\d]+)", r"(\S+\s?)",
     r"((?#note)\d+)", r"((?P<n>a)(?P=n)?)", r"(\w+\b)", r"([\x41-\x5a]+)",
+    r"((?>\d+)\.?)", r"(\d++)", r"((a)?(?(2)b|c))", r"((?s:.)+)", r"([^]]+)",
+    r"(\101\0?)", r"((?x:\d + ))", r"(\W+)", r"(\D{2})", r"([éµ]+)", r"((?i:É))",
+    r"((?<=a)b|c)", r"(\$\d+)", r"(\u00e9|e)", r"((?u:\w)+)", r"([\s\S]{1,4})",
+    r"([^\d\s]+)", r"(\.\*)", r"((?:ab|a)(?:bc|c))", r"(\d+|)", r"([-+]?\d+)", r"(x*)",
+    r"(\|)", r"(\b)", r"([a-z]{1,3}+)", r"((?P<q>\")?\w+(?(q)\"))",
 ]
 # Regexes Python refuses (or reads oddly): now and then, so most templates compile.
 ODD_REGEXES = [r"((?i)up)", r"(\p{L})", r"([[:alpha:]]+)", r"(?P<inner>\d+)", r"(\e)",
-               r"(a{2,1})", r"(x)(y)", r"(\d+", r"((?P<a>x)(?P<a>y))", r"([a-)"]
+               r"(a{2,1})", r"(x)(y)", r"(\d+", r"((?P<a>x)(?P<a>y))", r"([a-)",
+               r"((?i)É)", r"(\S*?)$", r"((?a)\w+)", r"((a)\3)", r"((?(3)a|b))", r"(a+++)",
+               r"((?x) \d + )"]
+# Known gap, left out: `\N{LATIN SMALL LETTER E}` (Unicode names) is refused.
 LITERALS = ["Name:", "Iface", "status is", "mtu", "*", "-", "(", "total", "é:", "Vlan", "#"]
-SEPARATORS = [r"\s+", " ", r"\s*", r":\s*", ",", r"\t", r"\s{1,3}", r" +"]
+SEPARATORS = [r"\s+", " ", r"\s*", r":\s*", ",", r"\t", r"\s{1,3}", r" +", r"\s+?",
+              r"(?:\s+|$)", r"\b", r"\Z", r"$", r".*?", r"[ ]{2,}", r"\x20", r"\s++"]
 ACTIONS = ["", "", " -> Record", " -> Next.Record", " -> Continue", " -> Continue.Record",
            " -> Clear", " -> Clearall", " -> NoRecord", " -> Next.Clearall", " -> End",
            " -> EOF", " -> Next", " -> Next.NoRecord"]
@@ -315,10 +324,11 @@ def synthetic(rng):
         lines += ["", state]
         for _ in range(rng.randint(1, 5)):
             parts = ["^"]
+            unused = [v[0] for v in values]  # a group name once a rule
             for _ in range(rng.randint(1, 4)):
                 r = rng.random()
-                if r < 0.5:
-                    parts.append("${" + rng.choice(values)[0] + "}")
+                if r < 0.5 and unused:
+                    parts.append("${" + unused.pop(rng.randrange(len(unused))) + "}")
                 elif r < 0.8:
                     parts.append(re.escape(rng.choice(LITERALS)))
                 else:
@@ -335,7 +345,8 @@ def synthetic(rng):
                     else action
             lines.append("  " + "".join(parts) + action)
     if rng.random() < 0.2:
-        lines += ["", "EOF"] + (["  ^.* -> Record"] if rng.random() < 0.5 else [])
+        # Python refuses an EOF state with rules: now and then one.
+        lines += ["", "EOF"] + (["  ^.* -> Record"] if rng.random() < 0.1 else [])
     return "\n".join(lines) + "\n"
 
 

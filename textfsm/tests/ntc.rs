@@ -188,7 +188,7 @@ fn scans_agree_with_the_regex_crate_on_every_ntc_rule() {
     let dir = templates_or_skip!();
     let mut texts = Vec::new();
     for (i, line) in repository_lines().into_iter().enumerate() {
-        if i % 3 == 0 && line.len() > 1 {
+        if i % 3 == 0 && line.len() > 1 && line.is_ascii() {
             texts.push(line[..line.len() - 1].to_string());
         }
         texts.push(line);
