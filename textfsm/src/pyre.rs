@@ -15,6 +15,8 @@
 //! | lookaround repeated `+`, `{1,n}` | the lookaround       | fancy refuses to repeat an assertion; once is the same |
 //! | lookaround repeated `*`, `?`, `{0,n}` | `(?:lookaround\|)` | may match zero times: an alternative with nothing |
 //! | `(?u)` flag                    | (dropped)              | Unicode is the default in both |
+//! | possessive `x*+`, `x++`, `x?+`, `x{m,n}+` | `(?>x*)` …  | the regex crates have atomic groups, not possessive repeats |
+//! | conditional `(?(name)yes\|no)` | `(?(<name>)yes\|no)`   | fancy-regex's spelling of a named condition |
 //! | `(?x)` comments and whitespace | (dropped)              | read here, where class and escape rules are Python's |
 //!
 //! | `\s`, `\S`                     | `[\s\x{1C}-\x{1F}]`, negated | Python counts `\x1c`–`\x1f` as whitespace |
@@ -25,7 +27,10 @@
 //! and faster. The Unicode form is built on the first non-ASCII text.
 //!
 //! Python's own errors are kept: an unknown escape such as `\e`, a group name
-//! defined twice, global flags not at the start. `(?a)` and `(?L)` (ASCII and
+//! defined twice, global flags not at the start, a repeat of a repeat
+//! (`a**`), `{2,1}`, a reference to a group the pattern does not have.
+//! `\N{NAME}` (a character by its Unicode name) is refused: no name table
+//! is kept. `(?a)` and `(?L)` (ASCII and
 //! locale matching) have no fancy-regex equivalent and are refused.
 
 use crate::Limits;

@@ -13,11 +13,14 @@ by Python (`TextFSM.ParseText`, rows turned into records as ntc-templates'
 `parse_output` does: clitable's TextTable, keys lower-cased) and by the
 `parse_json` example (what `netrun parse --template` prints), and the two
 are compared exactly; both must fail where one fails. Not part of CI: it
-needs Python and takes minutes.
+needs Python and takes about 4 minutes (9,000 inputs).
 
   cargo build --release -p netrun-textfsm --example parse_json
   nice -n 10 ~/.cache/netrun-tools/venv/bin/python textfsm/tests/fuzz_diff.py \
       [--seed N] [--cases N] [--synthetic N] [--only SUBSTRING] [--keep]
+
+Known and left out of the generator: `\N{NAME}` escapes (refused by netrun).
+Python timeouts (a catastrophically backtracking regex) are skipped.
 
 Disagreements are written under target/fuzz_diff/ (template, input, both
 answers), one folder each; the exit code is 1 when there is any.
@@ -303,7 +306,7 @@ ODD_REGEXES = [r"((?i)up)", r"(\p{L})", r"([[:alpha:]]+)", r"(?P<inner>\d+)", r"
 # Known gap, left out: `\N{LATIN SMALL LETTER E}` (Unicode names) is refused.
 LITERALS = ["Name:", "Iface", "status is", "mtu", "*", "-", "(", "total", "é:", "Vlan", "#"]
 SEPARATORS = [r"\s+", " ", r"\s*", r":\s*", ",", r"\t", r"\s{1,3}", r" +", r"\s+?",
-              r"(?:\s+|$)", r"\b", r"\Z", r"$", r".*?", r"[ ]{2,}", r"\x20", r"\s++"]
+              r"(?:\s+|$$)", r"\b", r"\Z", r"$$", r".*?", r"[ ]{2,}", r"\x20", r"\s++"]
 ACTIONS = ["", "", " -> Record", " -> Next.Record", " -> Continue", " -> Continue.Record",
            " -> Clear", " -> Clearall", " -> NoRecord", " -> Next.Clearall", " -> End",
            " -> EOF", " -> Next", " -> Next.NoRecord"]
