@@ -626,7 +626,6 @@ impl Translator {
         None
     }
 
-    /// Note a group opening (its `(` not yet written).
     /// A repeat (`repeat`: `*`, `+`, `?` or `{m,n}`, already read), its lazy
     /// `?` or Python's possessive `+` (`x*+`, `x{m,n}+`: the repeated atom
     /// as an atomic group). Python refuses a repeat of a repeat.
@@ -651,6 +650,7 @@ impl Translator {
         Ok(())
     }
 
+    /// Note a group opening (its `(` not yet written).
     fn open(&mut self, verbose: Option<bool>, lookaround: bool) {
         self.group_starts.push(self.out.len());
         self.verbose.push(verbose);

@@ -65,8 +65,9 @@ impl Environment {
         (self.available_ram, self.used_ram) = (total, used);
     }
 
-    /// CPU and memory from a `top` snapshot (see [`top`]).
-    pub fn top(&mut self, lines: &[&str]) {
+    /// CPU and memory from a `top` snapshot (see [`top`]); whether the
+    /// snapshot gave either.
+    pub fn top(&mut self, lines: &[&str]) -> bool {
         let (cpu, memory) = top(lines);
         if let Some(u) = cpu {
             self.cpu(0, u);
@@ -74,6 +75,7 @@ impl Environment {
         if let Some((total, used)) = memory {
             self.memory(total, used);
         }
+        cpu.is_some() || memory.is_some()
     }
 
     /// The result.

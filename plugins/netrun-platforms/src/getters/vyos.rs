@@ -238,12 +238,9 @@ fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
 fn environment(out: &[&str]) -> Result<Value, ParseError> {
     let command = "show system processes extensive";
     check(command, out[0], ERRORS)?;
-    let all = lines(out[0]);
-    let (cpu, memory) = super::env::top(&all);
-    if cpu.is_none() && memory.is_none() {
+    let mut e = super::env::Environment::default();
+    if !e.top(&lines(out[0])) {
         return Err(missing(command, "`%Cpu(s):` or `MiB Mem :` line of top"));
     }
-    let mut e = super::env::Environment::default();
-    e.top(&all);
     Ok(e.json())
 }
