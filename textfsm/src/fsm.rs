@@ -238,7 +238,8 @@ fn python_dict_str(m: &[NestedGroup]) -> String {
 
 /// Python's `repr()` of a string: single quotes unless the text has one
 /// and no double quote; backslash, the quote, controls and characters
-/// Python does not print (`str.isprintable`) escaped.
+/// Python 3.11 does not print (`str.isprintable`, unassigned code points
+/// included: see `ucd.rs`) escaped.
 fn push_python_repr(out: &mut String, s: &str) {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
@@ -256,7 +257,7 @@ fn push_python_repr(out: &mut String, s: &str) {
                 out.push('\\');
                 out.push(c);
             }
-            c if python_printable(c) => out.push(c),
+            c if crate::ucd::python_printable(c) => out.push(c),
             c => {
                 let n = u32::from(c);
                 let _ = match n {
@@ -268,45 +269,6 @@ fn push_python_repr(out: &mut String, s: &str) {
         }
     }
     out.push(quote);
-}
-
-/// Python's `str.isprintable` for one character (Unicode 14, as Python
-/// 3.11): not the controls, format characters, separators other than the
-/// space, and private use. Unassigned code points, which Python does not
-/// print either, are printed here (no table of them is kept).
-fn python_printable(c: char) -> bool {
-    const NOT_PRINTABLE: [(u32, u32); 28] = [
-        (0x00, 0x1f),
-        (0x7f, 0xa0),
-        (0xad, 0xad),
-        (0x600, 0x605),
-        (0x61c, 0x61c),
-        (0x6dd, 0x6dd),
-        (0x70f, 0x70f),
-        (0x890, 0x891),
-        (0x8e2, 0x8e2),
-        (0x1680, 0x1680),
-        (0x180e, 0x180e),
-        (0x2000, 0x200f),
-        (0x2028, 0x202f),
-        (0x205f, 0x2064),
-        (0x2066, 0x206f),
-        (0x3000, 0x3000),
-        (0xe000, 0xf8ff),
-        (0xfeff, 0xfeff),
-        (0xfff9, 0xfffb),
-        (0x110bd, 0x110bd),
-        (0x110cd, 0x110cd),
-        (0x13430, 0x13438),
-        (0x1bca0, 0x1bca3),
-        (0x1d173, 0x1d17a),
-        (0xe0001, 0xe0001),
-        (0xe0020, 0xe007f),
-        (0xf0000, 0xffffd),
-        (0x100000, 0x10fffd),
-    ];
-    let n = u32::from(c);
-    !NOT_PRINTABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&n))
 }
 
 /// A cell: its text, or the list of its items.

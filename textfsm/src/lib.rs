@@ -20,6 +20,7 @@ mod index;
 mod pyre;
 mod scan;
 mod template;
+mod ucd;
 
 pub use error::{IndexError, ParseError, TemplateError};
 pub use fsm::{BorrowedRecords, Cell, Item, Records, Table};

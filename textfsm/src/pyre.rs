@@ -15,6 +15,10 @@
 //! | lookaround repeated `+`, `{1,n}` | the lookaround       | fancy refuses to repeat an assertion; once is the same |
 //! | lookaround repeated `*`, `?`, `{0,n}` | `(?:lookaround\|)` | may match zero times: an alternative with nothing |
 //! | `(?u)` flag                    | (dropped)              | Unicode is the default in both |
+//! | `\N{NAME}`, `\N{ALIAS}`        | `\x{H}`                | the character Python 3.11 names so (`ucd.rs`) |
+//! | `(?a)`, `(?a:…)` (ASCII flag)  | (dropped), and `\d \w \s` as Python's ASCII sets | the Unicode form too: Python's `(?a)` holds on any text |
+//! | `\b`, `\B` under `(?a)`        | lookaround on `[0-9A-Za-z_]` | in the Unicode form; fancy-regex refuses `(?-u:\b)` |
+//! | a letter, a class under `(?ai)` | `(?-i:[kK])`, `(?-i:[a-cA-C])` | in the Unicode form: Python folds ASCII letters only (`k` is no Kelvin sign, `é` no `É`) |
 //! | possessive `x*+`, `x++`, `x?+`, `x{m,n}+` | `(?>x*)` …  | the regex crates have atomic groups, not possessive repeats |
 //! | conditional `(?(name)yes\|no)` | `(?(<name>)yes\|no)`   | fancy-regex's spelling of a named condition |
 //! | `(?x)` comments and whitespace | (dropped)              | read here, where class and escape rules are Python's |
@@ -24,14 +28,19 @@
 //! Each pattern is built twice. The ASCII form spells `\d \w \s` and their
 //! negations as ASCII sets: on ASCII text (nearly all device output) it
 //! matches exactly as the Unicode form does, and it is several times smaller
-//! and faster. The Unicode form is built on the first non-ASCII text.
+//! and faster. The Unicode form is built on the first non-ASCII text. Under
+//! Python's ASCII flag both forms spell Python's own ASCII sets (its `\s`
+//! there has no `\x1c`–`\x1f`), so that non-ASCII text, too, is matched as
+//! Python matches it under the flag. In a template the flag is scoped,
+//! `(?a:…)`: a rule starts with `^`, and Python 3.11 refuses global flags
+//! anywhere but at the start.
 //!
 //! Python's own errors are kept: an unknown escape such as `\e`, a group name
 //! defined twice, global flags not at the start, a repeat of a repeat
 //! (`a**`), `{2,1}`, a reference to a group the pattern does not have.
-//! `\N{NAME}` (a character by its Unicode name) is refused: no name table
-//! is kept. `(?a)` and `(?L)` (ASCII and
-//! locale matching) have no fancy-regex equivalent and are refused.
+//! Of the type flags, `(?L)` (locale matching) is refused as Python 3 refuses
+//! it for text patterns, and so are `(?au)` and `(?-a:…)`, with Python's
+//! messages; an unknown `\N{NAME}` is Python's "undefined character name".
 
 use crate::Limits;
 use crate::scan::Scan;
@@ -45,6 +54,9 @@ pub(crate) enum Classes {
     Unicode,
     /// Their ASCII members only: the same matches on ASCII text.
     Ascii,
+    /// Python's own ASCII classes, under the `(?a)` flag on any text:
+    /// `\s` without `\x1c`–`\x1f`.
+    AsciiFlag,
 }
 
 /// A Python pattern compiled as `re.match` uses it: anchored at the start
@@ -483,9 +495,9 @@ pub(crate) fn translate(py: &str, classes: Classes) -> Result<String, String> {
         atom: 0,
         repeated: false,
         group_starts: Vec::new(),
-        verbose: Vec::new(),
+        scopes: Vec::new(),
         lookaround: Vec::new(),
-        global_verbose: false,
+        global: Scope::default(),
         classes,
     }
     .run()
@@ -506,12 +518,22 @@ struct Translator {
     repeated: bool,
     /// Where the output of each open group starts.
     group_starts: Vec<usize>,
-    /// Verbose flag of each open group (`None`: inherits).
-    verbose: Vec<Option<bool>>,
+    /// Flags of each open group.
+    scopes: Vec<Scope>,
     /// Of each open group: where its output starts, when it is a lookaround.
     lookaround: Vec<Option<usize>>,
-    global_verbose: bool,
+    /// Flags of the whole pattern (a leading `(?flags)`).
+    global: Scope,
     classes: Classes,
+}
+
+/// The flags a group sets for what it holds (`None`: inherited).
+#[derive(Debug, Default, Clone, Copy)]
+struct Scope {
+    verbose: Option<bool>,
+    ignore_case: Option<bool>,
+    /// `a`: ASCII `\d \w \s \b` (Python cannot turn it off again).
+    ascii: bool,
 }
 
 /// One member of a character class.
@@ -536,20 +558,72 @@ impl Translator {
             .all(|(i, c)| self.src.get(self.pos + i) == Some(&c))
     }
 
-    fn is_verbose(&self) -> bool {
-        self.verbose
+    /// Whether a flag (`flag` reads it from a scope) holds here: as the
+    /// innermost group that sets it says, else as the whole pattern does.
+    fn flag(&self, flag: fn(&Scope) -> Option<bool>) -> bool {
+        self.scopes
             .iter()
             .rev()
-            .find_map(|v| *v)
-            .unwrap_or(self.global_verbose)
+            .find_map(flag)
+            .or(flag(&self.global))
+            .unwrap_or(false)
+    }
+
+    fn is_verbose(&self) -> bool {
+        self.flag(|s| s.verbose)
+    }
+
+    fn ignores_case(&self) -> bool {
+        self.flag(|s| s.ignore_case)
+    }
+
+    /// How `\d \w \s` are spelled here: Python's ASCII classes under `(?a)`.
+    fn classes(&self) -> Classes {
+        if self.global.ascii || self.scopes.iter().any(|s| s.ascii) {
+            Classes::AsciiFlag
+        } else {
+            self.classes
+        }
+    }
+
+    /// Case folded as Python's `(?ai)` folds it, ASCII letters only, where
+    /// the regex crates would fold Unicode (`k` to the Kelvin sign, `é` to
+    /// `É`): in the Unicode form under both flags.
+    fn folds_ascii_only(&self) -> bool {
+        self.classes == Classes::Unicode
+            && self.classes() == Classes::AsciiFlag
+            && self.ignores_case()
+    }
+
+    /// A literal character; under `(?ai)`, letters matched in both ASCII
+    /// cases and nothing else.
+    fn literal(&mut self, c: char) {
+        if self.folds_ascii_only() && (c.is_ascii_alphabetic() || !c.is_ascii()) {
+            self.out.push_str("(?-i:");
+            if c.is_ascii_alphabetic() {
+                let _ = write!(
+                    self.out,
+                    "[{}{}]",
+                    c.to_ascii_lowercase(),
+                    c.to_ascii_uppercase()
+                );
+            } else {
+                push_literal(&mut self.out, c);
+            }
+            self.out.push(')');
+        } else {
+            push_literal(&mut self.out, c);
+        }
     }
 
     fn run(mut self) -> Result<String, String> {
         // `(?x)` at the very start makes the whole pattern verbose, as in Python.
-        if let Some(flags) = self.leading_global_flags()
-            && flags.contains('x')
-        {
-            self.global_verbose = true;
+        if let Some(flags) = self.leading_global_flags() {
+            self.global = Scope {
+                verbose: Some(flags.contains('x')),
+                ignore_case: Some(flags.contains('i')),
+                ascii: flags.contains('a'),
+            };
         }
         while let Some(c) = self.peek() {
             if self.is_verbose() && c.is_whitespace() {
@@ -580,7 +654,7 @@ impl Translator {
                 '(' => self.group()?,
                 ')' => {
                     self.pos += 1;
-                    if self.verbose.pop().is_none() {
+                    if self.scopes.pop().is_none() {
                         return Err("unbalanced parenthesis".into());
                     }
                     self.out.push(')');
@@ -596,12 +670,12 @@ impl Translator {
                     } else if matches!(c, '.' | '^' | '$' | '|') {
                         self.out.push(c);
                     } else {
-                        push_literal(&mut self.out, c);
+                        self.literal(c);
                     }
                 }
             }
         }
-        if !self.verbose.is_empty() {
+        if !self.scopes.is_empty() {
             return Err("missing ), unterminated subpattern".into());
         }
         if self.conditions > self.groups {
@@ -651,9 +725,9 @@ impl Translator {
     }
 
     /// Note a group opening (its `(` not yet written).
-    fn open(&mut self, verbose: Option<bool>, lookaround: bool) {
+    fn open(&mut self, scope: Scope, lookaround: bool) {
         self.group_starts.push(self.out.len());
-        self.verbose.push(verbose);
+        self.scopes.push(scope);
         self.lookaround.push(lookaround.then_some(self.out.len()));
     }
 
@@ -698,12 +772,25 @@ impl Translator {
         };
         self.pos += 1;
         match c {
+            'b' | 'B'
+                if self.classes == Classes::Unicode && self.classes() == Classes::AsciiFlag =>
+            {
+                // The regex crates' `\b` is Unicode here, and fancy-regex
+                // refuses `(?-u:\b)`: an ASCII word boundary by lookaround.
+                let w = "[0-9A-Za-z_]";
+                let _ = if c == 'b' {
+                    write!(self.out, "(?:(?<={w})(?!{w})|(?<!{w})(?={w}))")
+                } else {
+                    write!(self.out, "(?:(?<={w})(?={w})|(?<!{w})(?!{w}))")
+                };
+            }
             'A' | 'b' | 'B' => {
                 self.out.push('\\');
                 self.out.push(c);
             }
             'd' | 'D' | 's' | 'S' | 'w' | 'W' => {
-                push_category(&mut self.out, c, self.classes, false);
+                let classes = self.classes();
+                push_category(&mut self.out, c, classes, false);
             }
             'Z' => self.out.push_str("\\z"),
             '1'..='9' => {
@@ -733,7 +820,7 @@ impl Translator {
             }
             _ => {
                 let ch = self.char_escape(c, false)?;
-                push_literal(&mut self.out, ch);
+                self.literal(ch);
             }
         }
         Ok(())
@@ -753,12 +840,28 @@ impl Translator {
             'x' => self.hex(2)?,
             'u' => self.hex(4)?,
             'U' => self.hex(8)?,
+            'N' => return self.named(),
             '0' => self.octal('0')?,
             '1'..='7' if in_class => self.octal(c)?,
             c if c.is_ascii_alphanumeric() => return Err(format!("bad escape \\{c}")),
             c => return Ok(c),
         };
         char::from_u32(code).ok_or_else(|| format!("bad escape: code point {code:#x}"))
+    }
+
+    /// `\N{NAME}` (`\N` consumed): the character of that Unicode name, as
+    /// Python 3.11 names it (see `ucd.rs`).
+    fn named(&mut self) -> Result<char, String> {
+        if self.peek() != Some('{') {
+            return Err("missing {".into());
+        }
+        self.pos += 1;
+        let name = self.until('}', "missing }, unterminated name")?;
+        if name.is_empty() {
+            return Err("missing character name".into());
+        }
+        crate::ucd::character_named(&name)
+            .ok_or_else(|| format!("undefined character name '{name}'"))
     }
 
     /// An octal escape of up to three digits, the first (`first`) consumed.
@@ -834,7 +937,7 @@ impl Translator {
         self.pos += 1;
         if self.peek() != Some('?') {
             self.groups += 1;
-            self.open(None, false);
+            self.open(Scope::default(), false);
             self.out.push('(');
             return Ok(());
         }
@@ -852,7 +955,7 @@ impl Translator {
             }
             self.names.push(name.clone());
             self.groups += 1;
-            self.open(None, false);
+            self.open(Scope::default(), false);
             let _ = write!(self.out, "(?P<{name}>");
             return Ok(());
         }
@@ -888,7 +991,7 @@ impl Translator {
                     }
                 ));
             }
-            self.open(None, false);
+            self.open(Scope::default(), false);
             let _ = if self.names.contains(&cond) {
                 write!(self.out, "(?(<{cond}>)")
             } else {
@@ -899,7 +1002,10 @@ impl Translator {
         for opener in ["?:", "?=", "?!", "?<=", "?<!", "?>"] {
             if self.starts_with(opener) {
                 self.pos += opener.chars().count();
-                self.open(None, matches!(opener, "?=" | "?!" | "?<=" | "?<!"));
+                self.open(
+                    Scope::default(),
+                    matches!(opener, "?=" | "?!" | "?<=" | "?<!"),
+                );
                 self.out.push('(');
                 self.out.push_str(opener);
                 return Ok(());
@@ -908,16 +1014,30 @@ impl Translator {
         // Inline flags: (?aiLmsux) for the whole pattern, (?imsx-imsx:...) scoped.
         self.pos += 1;
         let (mut on, mut off, mut minus) = (String::new(), String::new(), false);
+        // The type flags: `a` (ASCII classes) or `u` (Unicode, the default).
+        let mut kind = None;
         loop {
             match self.peek() {
                 Some(c @ ('a' | 'i' | 'L' | 'm' | 's' | 'u' | 'x')) => {
                     self.pos += 1;
-                    if c == 'a' || c == 'L' {
-                        return Err(format!(
-                            "flag `{c}` (ASCII/locale matching) is not supported"
-                        ));
+                    // Python's checks, in its order.
+                    if minus && matches!(c, 'a' | 'L' | 'u') {
+                        return Err(
+                            "bad inline flags: cannot turn off flags 'a', 'u' and 'L'".into()
+                        );
                     }
-                    if c == 'u' {
+                    if c == 'L' {
+                        return Err(
+                            "bad inline flags: cannot use 'L' flag with a str pattern".into()
+                        );
+                    }
+                    if matches!(c, 'a' | 'u') {
+                        if kind.is_some_and(|k| k != c) {
+                            return Err(
+                                "bad inline flags: flags 'a', 'u' and 'L' are incompatible".into(),
+                            );
+                        }
+                        kind = Some(c);
                         continue;
                     }
                     if minus { &mut off } else { &mut on }.push(c);
@@ -938,14 +1058,21 @@ impl Translator {
                 }
                 Some(':') => {
                     self.pos += 1;
-                    let verbose = if on.contains('x') {
-                        Some(true)
-                    } else if off.contains('x') {
-                        Some(false)
-                    } else {
-                        None
+                    let flag = |f: char| {
+                        if on.contains(f) {
+                            Some(true)
+                        } else if off.contains(f) {
+                            Some(false)
+                        } else {
+                            None
+                        }
                     };
-                    self.open(verbose, false);
+                    let scope = Scope {
+                        verbose: flag('x'),
+                        ignore_case: flag('i'),
+                        ascii: kind == Some('a'),
+                    };
+                    self.open(scope, false);
                     let off = if off.is_empty() {
                         String::new()
                     } else {
@@ -985,6 +1112,7 @@ impl Translator {
         }
         let first = self.pos;
         let mut out = String::from(if negate { "[^" } else { "[" });
+        let mut fold = AsciiFold::default();
         loop {
             let Some(c) = self.peek() else {
                 return Err("unterminated character set".into());
@@ -1001,13 +1129,15 @@ impl Translator {
                 };
                 self.pos += 1;
                 if next == ']' {
-                    push_class_item(&mut out, &item, self.classes);
+                    fold.push_item(&item);
+                    push_class_item(&mut out, &item, self.classes());
                     push_class_char(&mut out, '-');
                     break;
                 }
                 let hi = self.class_item(next)?;
                 match (item, hi) {
                     (ClassItem::Char(lo), ClassItem::Char(hi)) if lo <= hi => {
+                        fold.push_range(lo, hi);
                         push_class_char(&mut out, lo);
                         out.push('-');
                         push_class_char(&mut out, hi);
@@ -1015,11 +1145,19 @@ impl Translator {
                     _ => return Err("bad character range".into()),
                 }
             } else {
-                push_class_item(&mut out, &item, self.classes);
+                fold.push_item(&item);
+                push_class_item(&mut out, &item, self.classes());
             }
         }
-        out.push(']');
-        self.out.push_str(&out);
+        if self.folds_ascii_only() {
+            // `(?ai)`: the members' other ASCII case, and no other folding.
+            out.push_str(&fold.0);
+            out.push(']');
+            let _ = write!(self.out, "(?-i:{out})");
+        } else {
+            out.push(']');
+            self.out.push_str(&out);
+        }
         Ok(())
     }
 
@@ -1038,6 +1176,36 @@ impl Translator {
             return Err(format!("bad escape \\{e}"));
         }
         self.char_escape(e, true).map(ClassItem::Char)
+    }
+}
+
+/// The other ASCII case of a class's letters, as class members.
+#[derive(Default)]
+struct AsciiFold(String);
+
+impl AsciiFold {
+    fn push_item(&mut self, item: &ClassItem) {
+        if let ClassItem::Char(c) = item {
+            self.push_range(*c, *c);
+        }
+    }
+
+    fn push_range(&mut self, lo: char, hi: char) {
+        for (from, to) in [('a', 'z'), ('A', 'Z')] {
+            let (a, b) = (lo.max(from), hi.min(to));
+            if a <= b {
+                let _ = write!(self.0, "{}-{}", swap_case(a), swap_case(b));
+            }
+        }
+    }
+}
+
+/// An ASCII letter in its other case.
+fn swap_case(c: char) -> char {
+    if c.is_ascii_lowercase() {
+        c.to_ascii_uppercase()
+    } else {
+        c.to_ascii_lowercase()
     }
 }
 
@@ -1088,6 +1256,9 @@ fn push_category(out: &mut String, k: char, classes: Classes, in_class: bool) {
         (Classes::Ascii, 'd') => "0-9",
         (Classes::Ascii, 'w') => "0-9A-Za-z_",
         (Classes::Ascii, _) => "\\x{9}-\\x{D}\\x{1C}-\\x{20}",
+        (Classes::AsciiFlag, 'd') => "0-9",
+        (Classes::AsciiFlag, 'w') => "0-9A-Za-z_",
+        (Classes::AsciiFlag, _) => "\\x{9}-\\x{D}\\x{20}",
         (Classes::Unicode, 'd') => "\\d",
         (Classes::Unicode, 'w') => "\\w",
         (Classes::Unicode, _) => "\\s\\x{1C}-\\x{1F}",
@@ -1222,7 +1393,51 @@ mod tests {
         assert!(err(r"a(?i)b"));
         assert!(err(r"[a"));
         assert!(err(r"[\d-z]"));
-        assert!(err(r"(?a)x"));
+        assert!(err(r"(?L)x") && err(r"(?L:x)") && err(r"(?au)x") && err(r"(?-a:x)"));
+        assert!(err(r"x(?a)") && err(r"\N{BOGUS}") && err(r"[\N{EMDASH}]"));
+        assert!(err(r"\N") && err(r"\N{}") && err(r"\N{EM DASH") && err(r"\Nx"));
+    }
+
+    #[test]
+    fn named_characters_are_literals() {
+        for (py, want) in [
+            (r"a\N{EM DASH}b", r"a\x{2014}b"),
+            (r"[\N{DIGIT ZERO}-\N{latin small letter a}]", r"[0-a]"),
+            (r"(?x) \N{NO-BREAK SPACE} ", r"(?x)\x{A0}"),
+        ] {
+            assert_eq!(t(py), want, "{py}");
+        }
+        assert!(err(r"[\N{latin small letter a}-\N{DIGIT ZERO}]"));
+    }
+
+    #[test]
+    fn ascii_flag_spells_python_ascii_classes_in_both_forms() {
+        let w = "[0-9A-Za-z_]";
+        let boundary = format!("x(?:(?<={w})(?!{w})|(?<!{w})(?={w}))");
+        // (pattern, Unicode form, ASCII form)
+        for (py, unicode, ascii) in [
+            (
+                r"(?a)\d\w\s",
+                r"[0-9][0-9A-Za-z_][\x{9}-\x{D}\x{20}]",
+                r"[0-9][0-9A-Za-z_][\x{9}-\x{D}\x{20}]",
+            ),
+            (
+                r"\s(?a:\S)",
+                r"[\s\x{1C}-\x{1F}](?:[^\x{9}-\x{D}\x{20}])",
+                r"[\x{9}-\x{D}\x{1C}-\x{20}](?:[^\x{9}-\x{D}\x{20}])",
+            ),
+            (r"(?a)x\b", &boundary, r"x\b"),
+            // `(?ai)`: ASCII case folding only, in the Unicode form.
+            (
+                r"(?ai)k1é[a-cX_]",
+                r"(?i)(?-i:[kK])1(?-i:é)(?-i:[a-cX_A-Cx-x])",
+                r"(?i)k1é[a-cX_]",
+            ),
+            (r"(?a:(?i:k))k", r"(?:(?i:(?-i:[kK])))k", r"(?:(?i:k))k"),
+        ] {
+            assert_eq!(translate(py, Classes::Unicode).unwrap(), unicode, "{py}");
+            assert_eq!(translate(py, Classes::Ascii).unwrap(), ascii, "{py}");
+        }
     }
 
     #[test]

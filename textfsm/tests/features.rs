@@ -100,6 +100,7 @@ macro_rules! features {
 }
 
 features!(
+    ascii_flag_classes_on_unicode_text,
     basic_record_and_implicit_eof,
     clear_keeps_filldown_clearall_does_not,
     comments_everywhere,
@@ -110,27 +111,33 @@ features!(
     end_state_stops_without_a_record,
     eof_record_of_pending_values,
     eof_state_suppresses_the_implicit_record,
-    escapes_are_not_text_the_line_must_contain,
     error_action_with_message,
     error_action_without_message,
+    error_ascii_and_unicode_flags_together,
+    error_ascii_flag_turned_off,
     error_backreference_to_a_missing_group,
     error_bad_action,
     error_bad_regex,
     error_bare_dollar,
+    error_character_name_newer_than_python,
+    error_character_name_spelled_loosely,
     error_continue_with_state,
     error_duplicate_group,
     error_duplicate_value,
+    error_locale_flag,
     error_missing_start,
     error_nonempty_end,
     error_repeat_min_over_max,
     error_repeat_of_a_repeat,
     error_rule_indent,
     error_state_reserved_name,
+    error_undefined_character_name,
     error_undefined_state,
     error_unknown_option,
     error_unknown_substitution,
     error_value_after_states,
     error_value_not_in_parens,
+    escapes_are_not_text_the_line_must_contain,
     filldown_alone_still_records_at_eof,
     filldown_carries_into_following_records,
     filldown_fillup_and_nested_lists_together,
@@ -139,11 +146,13 @@ features!(
     key_values_do_not_change_records,
     line_endings_as_python_splitlines,
     list_collects_until_record,
+    list_dict_text_escapes_what_python_does_not_print,
     list_item_of_an_optional_group_is_none,
     list_of_nested_groups_as_parse_output_prints_it,
     list_with_filldown_keeps_growing,
     list_with_named_groups_gives_maps,
     lookaround_backreference_and_scoped_flags,
+    named_character_escapes,
     possessive_repeats_never_give_back,
     python_regex_literals,
     record_and_state_change_in_one_rule,
@@ -157,3 +166,48 @@ features!(
     transition_to_eof_still_records,
     value_assigned_none_by_optional_group,
 );
+
+/// Python's own complaint about a pattern, and the rule it is in, are in the
+/// error: Python textfsm names only the line.
+#[test]
+fn refused_patterns_say_why_as_python_re_does() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/features");
+    for (name, reason) in [
+        (
+            "error_undefined_character_name",
+            "undefined character name 'BOGUS DASH'",
+        ),
+        (
+            "error_character_name_spelled_loosely",
+            "undefined character name 'EMDASH'",
+        ),
+        (
+            "error_character_name_newer_than_python",
+            "undefined character name 'SHAKING FACE'",
+        ),
+        (
+            "error_locale_flag",
+            "bad inline flags: cannot use 'L' flag with a str pattern",
+        ),
+        (
+            "error_ascii_flag_turned_off",
+            "bad inline flags: cannot turn off flags 'a', 'u' and 'L'",
+        ),
+        (
+            "error_ascii_and_unicode_flags_together",
+            "bad inline flags: flags 'a', 'u' and 'L' are incompatible",
+        ),
+    ] {
+        let template = std::fs::read_to_string(dir.join(format!("{name}.textfsm"))).unwrap();
+        let e = Template::compile(&template, &Limits::default())
+            .map(drop)
+            .expect_err(name)
+            .to_string();
+        let line = if name == "error_locale_flag" { 1 } else { 4 };
+        assert!(
+            e.starts_with(&format!("line {line}: bad regular expression `"))
+                && e.ends_with(&format!("`: {reason}")),
+            "{name}: {e}"
+        );
+    }
+}

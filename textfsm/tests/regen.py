@@ -8,6 +8,10 @@
   corpus/PLATFORM/COMMAND/CASE.raw  ->  CASE.json
       ntc_templates.parse.parse_output(PLATFORM, COMMAND, raw); COMMAND is
       the folder name with `_` for spaces.
+  python_isprintable.json
+      The code point ranges str.isprintable() is false on (what repr()
+      escapes in the dict text of nested-group List items), with the
+      Python and Unicode versions they are from.
   plugins/*/tests/fixtures/COMMAND/CASE.raw (real device outputs of the
   first-party drivers)  ->  corpus/PLATFORM/COMMAND/plugin-CASE.json
       The same, pointing back at the raw file.
@@ -26,6 +30,7 @@ import json
 import os
 import pathlib
 import sys
+import unicodedata
 
 import textfsm
 from textfsm import texttable
@@ -79,6 +84,19 @@ def corpus(platform, command, raw_path):
             "raw": str(raw_path.relative_to(ROOT)), "records": records}
 
 
+def isprintable():
+    ranges = []
+    for n in range(0x110000):
+        if not chr(n).isprintable():
+            if ranges and ranges[-1][1] == n - 1:
+                ranges[-1][1] = n
+            else:
+                ranges.append([n, n])
+    return {"python": sys.version.split()[0],
+            "unicode": unicodedata.unidata_version,
+            "not_printable": ranges}
+
+
 def main():
     for pkg, want in (("textfsm", "2.1.0"), ("ntc-templates", "9.3.0")):
         have = importlib.metadata.version(pkg)
@@ -86,6 +104,7 @@ def main():
             sys.exit(f"{pkg} {have} installed, the fixtures are for {want}")
     for t in sorted((HERE / "features").glob("*.textfsm")):
         emit(t.with_suffix(".json"), feature(t))
+    emit(HERE / "python_isprintable.json", isprintable())
     for raw in sorted((HERE / "corpus").glob("*/*/*.raw")):
         command = raw.parent.name.replace("_", " ")
         emit(raw.with_suffix(".json"), corpus(raw.parent.parent.name, command, raw))
