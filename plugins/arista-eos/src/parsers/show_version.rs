@@ -88,9 +88,15 @@ fn from_text(text: &str) -> Result<Value, ParseError> {
         }
         if !seen_first {
             seen_first = true;
-            // `Arista DCS-7050SX3-48YC8` (`Arista vEOS-lab` on the virtual switch).
-            if let Some(rest) = line.trim().strip_prefix("Arista ") {
+            // `Arista DCS-7050SX3-48YC8` (`Arista vEOS-lab` on the virtual
+            // switch); cEOS-lab before 4.26 prints ` cEOSLab` alone.
+            let first = line.trim();
+            if let Some(rest) = first.strip_prefix("Arista ") {
                 model = rest.trim().to_string();
+                continue;
+            }
+            if !first.contains(':') && !first.contains(char::is_whitespace) {
+                model = first.to_string();
                 continue;
             }
         }
@@ -119,7 +125,7 @@ fn from_text(text: &str) -> Result<Value, ParseError> {
     }
     if model.is_empty() {
         return Err(ParseError::Unexpected(format!(
-            "expected {COMMAND:?} output starting with \"Arista <model>\""
+            "expected {COMMAND:?} output starting with the model (\"Arista <model>\")"
         )));
     }
     let mut mac = get("System MAC address");

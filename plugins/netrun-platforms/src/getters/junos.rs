@@ -69,17 +69,16 @@ fn facts(out: &[&str]) -> Result<Value, ParseError> {
     let field = |name: &str| {
         lines(version)
             .into_iter()
-            .find_map(|l| l.strip_prefix(name).map(str::trim))
+            .find_map(|l| l.trim_start().strip_prefix(name).map(str::trim))
     };
     let hostname = field("Hostname:").ok_or_else(|| missing("show version", "`Hostname:` line"))?;
-    // `Junos: 21.4R3.15` since 15.1; before, the base OS package's `[12.3R12.4]`.
-    let os_version = field("Junos:")
-        .map(str::to_string)
-        .or_else(|| {
-            lines(version).into_iter().find_map(|l| {
-                let upper = l.to_ascii_uppercase();
-                (upper.starts_with("JUNOS")
-                    && (upper.contains("SOFTWARE RELEASE") || upper.contains("BASE OS BOOT")))
+    // `Junos: 21.4R3.15` since 15.1; before, the base OS package's
+    // `[12.3R12.4]`, else a software suite's (`JUNOS EX  Software Suite
+    // [13.2X51-D35.3]`; kernel and library packages carry build ids).
+    let package = |wanted: &dyn Fn(&str) -> bool| {
+        lines(version).into_iter().find_map(|l| {
+            let upper = l.trim_start().to_ascii_uppercase();
+            (upper.starts_with("JUNOS") && wanted(&upper))
                 .then(|| {
                     l.split_once('[')?
                         .1
@@ -87,8 +86,14 @@ fn facts(out: &[&str]) -> Result<Value, ParseError> {
                         .map(|(v, _)| v.to_string())
                 })
                 .flatten()
-            })
         })
+    };
+    let os_version = field("Junos:")
+        .map(str::to_string)
+        .or_else(|| {
+            package(&|l: &str| l.contains("SOFTWARE RELEASE") || l.contains("BASE OS BOOT"))
+        })
+        .or_else(|| package(&|l: &str| l.contains("SOFTWARE SUITE")))
         .ok_or_else(|| missing("show version", "`Junos:` line or JUNOS release"))?;
     let chassis = lines(hardware)
         .into_iter()
