@@ -49,6 +49,17 @@ pub struct Common {
     state_dir: Option<PathBuf>,
 }
 
+impl ConfigCommand {
+    /// Devices worked on at once.
+    pub(crate) fn concurrency(&self) -> usize {
+        match self {
+            ConfigCommand::Backup(a) => a.common.target.concurrency,
+            ConfigCommand::Diff(a) => a.common.target.concurrency,
+            ConfigCommand::Push(a) => a.common.target.concurrency,
+        }
+    }
+}
+
 impl Common {
     /// Where unconfirmed changes are noted.
     fn pending_dir(&self) -> PathBuf {

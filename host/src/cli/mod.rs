@@ -65,7 +65,20 @@ pub struct Cli {
     /// Extra folder to look for plugin bundles in (repeatable).
     #[arg(long = "plugin-dir", global = true)]
     plugin_dirs: Vec<PathBuf>,
+    /// Threads that run device sessions and plugins [default: one per
+    /// 250 devices in flight, at most one per CPU, for run, exec, get and
+    /// config; one per CPU for the other commands].
+    #[arg(long, global = true, value_name = "N", env = "NETRUN_THREADS", value_parser = args::positive_usize)]
+    pub threads: Option<usize>,
 }
+
+/// Devices in flight one runtime thread serves by default. A thread keeps
+/// up with about a thousand devices a second of `collect-facts` (1 ms of
+/// CPU each), more than 250 devices in flight on real networks ask for;
+/// fewer threads spare the cross-thread wake-ups (futex calls, idle
+/// threads woken to look for work) that devices sending their output in
+/// small pieces cause: a fifth of the client CPU against FakeNOS's IOS.
+const DEVICES_PER_THREAD: usize = 250;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -293,6 +306,30 @@ struct ExecArgs {
 }
 
 impl Cli {
+    /// Worker threads of the async runtime: `--threads`, else one per
+    /// [`DEVICES_PER_THREAD`] devices in flight (at least one, at most one
+    /// per CPU) for the commands that sweep an inventory. `None`: the
+    /// runtime's own default (`TOKIO_WORKER_THREADS`, else one per CPU),
+    /// for `lab`, `serve`, `bench` and `worker`, whose load the command
+    /// line does not tell.
+    pub fn worker_threads(&self) -> Option<usize> {
+        if self.threads.is_some() {
+            return self.threads;
+        }
+        if std::env::var_os("TOKIO_WORKER_THREADS").is_some() {
+            return None;
+        }
+        let concurrency = match &self.command {
+            Command::Run(a) => a.target.concurrency,
+            Command::Exec(a) => a.target.concurrency,
+            Command::Get(a) => a.target.concurrency,
+            Command::Config { command } => command.concurrency(),
+            _ => return None,
+        };
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Some(concurrency.div_ceil(DEVICES_PER_THREAD).clamp(1, cpus))
+    }
+
     /// Whether the command runs without the async runtime (`parse`: offline,
     /// one thread), so `main` need not build one (its worker threads are a
     /// good part of a short parse's start-up).

@@ -521,7 +521,15 @@ impl CliSession {
             if buf.len() != checked_len {
                 checked_len = buf.len();
                 unconfirmed = None;
+                // Only the last line can be a prompt or a pager: decode
+                // from the last newline (of the last 4 KiB) on, not the
+                // whole window, for each of the many small pieces a device
+                // that echoes or prints line by line sends.
                 let window = &buf[buf.len().saturating_sub(4096)..];
+                let window = match window.iter().rposition(|&b| b == b'\n') {
+                    Some(i) => &window[i + 1..],
+                    None => window,
+                };
                 let tail = String::from_utf8_lossy(window);
                 let line = text::last_line(&tail, 4096);
                 if let Some(p) = pattern
