@@ -89,6 +89,10 @@ pub struct LabConfig {
     /// SSH after the IOS and EOS devices, named by the persona's prefix
     /// (`junos001` …). See [`persona::registry`] for the platforms.
     pub platforms: Vec<(String, usize)>,
+    /// Releases pinned per persona platform: its devices all run the first
+    /// release whose version starts with the text given (`("nokia_sros",
+    /// "B-19.")`: SR OS's classic CLI); other platforms draw one per device.
+    pub releases: Vec<(String, String)>,
 }
 
 impl Default for LabConfig {
@@ -105,6 +109,7 @@ impl Default for LabConfig {
             faults: Vec::new(),
             seed: 1,
             platforms: Vec::new(),
+            releases: Vec::new(),
         }
     }
 }
@@ -263,9 +268,25 @@ impl Lab {
                         reg.platforms().join(", ")
                     );
                 };
+                let pin = config
+                    .releases
+                    .iter()
+                    .find(|(q, _)| q == platform)
+                    .map(|(_, v)| v.as_str());
+                if let Some(v) = pin
+                    && !p.def.releases.iter().any(|r| r["version"].starts_with(v))
+                {
+                    bail!("no release `{v}…` in the lab persona of `{platform}`");
+                }
                 for (k, name) in device_names(&p.def.name_prefix, *n).into_iter().enumerate() {
-                    let dev =
-                        PersonaDevice::generate(platform, config.seed, k, name.clone(), started)?;
+                    let dev = PersonaDevice::generate_pinned(
+                        platform,
+                        config.seed,
+                        k,
+                        name.clone(),
+                        started,
+                        pin,
+                    )?;
                     sims.push((name, Sim::Persona(dev), next, platform.clone()));
                     next += 1;
                 }

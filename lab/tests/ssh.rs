@@ -686,6 +686,174 @@ async fn junos_configuration_survives_the_session_and_a_refused_line_changes_not
     }
 }
 
+/// A lab of two SR OS devices on the classic CLI (release 19.10, pinned).
+async fn sros_classic_lab() -> Lab {
+    let lab = Lab::start(LabConfig {
+        devices: 0,
+        platforms: vec![("nokia_sros".into(), 2)],
+        releases: vec![("nokia_sros".into(), "B-19.".into())],
+        seed: 7,
+        ..Default::default()
+    })
+    .await
+    .expect("lab starts");
+    for d in lab.devices() {
+        assert_eq!(d.os_version, "B-19.10.R7", "{}", d.name);
+    }
+    lab
+}
+
+/// The first device of a [`sros_classic_lab`]: its index, its name, and a
+/// shell logged in to it with paging off.
+async fn sros_classic(lab: &Lab) -> (usize, String, Shell, Handle<Pinned>) {
+    let (i, dev) = (0, &lab.devices()[0]);
+    let h = login(lab, dev).await.unwrap();
+    let mut sh = Shell::open(&h).await.unwrap();
+    let prompt = format!("A:{}# ", dev.name);
+    sh.read_until(&prompt, T).await.unwrap();
+    sh.cmd("environment no more", &prompt).await.unwrap();
+    (i, dev.name.clone(), sh, h)
+}
+
+/// What a shell command printed, lines ended by `\n`.
+async fn said(sh: &mut Shell, line: &str, prompt: &str) -> String {
+    sh.cmd(line, prompt).await.unwrap().replace("\r\n", "\n")
+}
+
+#[tokio::test]
+async fn sros_classic_configuration_context_walks_sets_removes_and_refuses() {
+    let lab = sros_classic_lab().await;
+    let (i, name, mut sh, _h) = sros_classic(&lab).await;
+    let config = |path: &str| {
+        if path.is_empty() {
+            format!("A:{name}>config# ")
+        } else {
+            format!("A:{name}>config>{path}# ")
+        }
+    };
+    let before = lab.running_config(i).unwrap();
+    let top = format!("*A:{name}# ");
+    let out = said(&mut sh, "configure", &config("")).await;
+    assert!(!out.contains("*A:"), "nothing unsaved yet: {out}");
+    // The lines the host types for an NTP server, context by context.
+    said(&mut sh, "system", &config("system")).await;
+    said(&mut sh, "time", &config("system>time")).await;
+    said(&mut sh, "ntp", &config("system>time>ntp")).await;
+    let out = said(&mut sh, "server 192.0.2.123", &config("system>time>ntp")).await;
+    assert!(
+        out.ends_with(&format!("*A:{name}>config>system>time>ntp# ")),
+        "unsaved from now on: {out}"
+    );
+    // A line the context does not know: the classic error under a caret,
+    // and nothing changed.
+    let running = lab.running_config(i).unwrap();
+    let out = said(&mut sh, "bogus line here", &config("system>time>ntp")).await;
+    let prompt_width = format!("*A:{name}>config>system>time>ntp# ").len();
+    assert!(
+        out.contains(&format!(
+            "\n{}^\nError: Bad command.\n",
+            " ".repeat(prompt_width)
+        )),
+        "{out:?}"
+    );
+    let out = said(&mut sh, "server", &config("system>time>ntp")).await;
+    assert!(out.contains("Error: Missing parameter"), "{out}");
+    assert_eq!(lab.running_config(i).unwrap(), running);
+    said(&mut sh, "exit", &config("system>time")).await;
+    said(&mut sh, "exit", &config("system")).await;
+    said(&mut sh, "exit", &config("")).await;
+    // A context created by the line that names it, prompt abbreviations.
+    said(
+        &mut sh,
+        "router \"Base\" interface \"to-pe9\" create",
+        &config("router>if"),
+    )
+    .await;
+    said(&mut sh, "description \"lab link\"", &config("router>if")).await;
+    said(&mut sh, "description \"to pe9\"", &config("router>if")).await;
+    said(&mut sh, "shutdown", &config("router>if")).await;
+    said(&mut sh, "no shutdown", &config("router>if")).await;
+    said(&mut sh, "back", &config("router")).await;
+    said(&mut sh, "exit all", &top).await;
+    let shown = said(&mut sh, "admin display-config", &top).await;
+    for part in [
+        "# TiMOS-C-19.10.R7 ",
+        "\n# Generated ",
+        "\nexit all\nconfigure\n#--------------------------------------------------\necho \"System Configuration\"\n#--------------------------------------------------\n    system\n",
+        "\n        time\n            ntp\n                server 10.0.0.1\n                no shutdown\n                server 192.0.2.123\n            exit\n",
+        "\necho \"Router (Network Side) Configuration\"\n",
+        "\n    router Base\n",
+        "\n        interface \"to-pe9\"\n            description \"to pe9\"\n            no shutdown\n        exit\n",
+        "\n    exit\nexit all\n\n# Finished ",
+    ] {
+        assert!(shown.contains(part), "{part:?} in {shown}");
+    }
+    assert!(
+        !shown.contains("lab link") && !shown.contains("bogus"),
+        "{shown}"
+    );
+    // `no` removes a leaf; one-liners from the root apply and stay there.
+    said(
+        &mut sh,
+        "configure router interface \"to-pe9\" no description",
+        &top,
+    )
+    .await;
+    said(
+        &mut sh,
+        "configure system time ntp no server 192.0.2.123",
+        &top,
+    )
+    .await;
+    let out = said(&mut sh, "configure system bogus", &top).await;
+    assert!(out.contains("Error: Bad command."), "{out}");
+    let now = lab.running_config(i).unwrap();
+    assert!(
+        !now.contains("192.0.2.123") && !now.contains("to pe9"),
+        "{now}"
+    );
+    assert!(now.contains("interface \"to-pe9\""), "{now}");
+    assert_ne!(now, before);
+    // Saving clears the `*`.
+    said(&mut sh, "admin save", &format!("A:{name}# ")).await;
+    let out = said(&mut sh, "configure", &config("")).await;
+    assert!(!out.contains("*A:"), "{out}");
+    said(&mut sh, "exit", &format!("A:{name}# ")).await;
+}
+
+#[tokio::test]
+async fn sros_classic_rollback_revert_undoes_the_configuration_context() {
+    let lab = sros_classic_lab().await;
+    let (i, name, mut sh, _h) = sros_classic(&lab).await;
+    let before = lab.running_config(i).unwrap();
+    let top = format!("A:{name}# ");
+    said(&mut sh, "admin rollback save comment \"netrun-1\"", &top).await;
+    said(&mut sh, "configure", &format!("A:{name}>config# ")).await;
+    for line in "system\ntime\nntp\nserver 192.0.2.123\nexit\nexit".lines() {
+        sh.send(&format!("{line}\n")).await;
+    }
+    said(
+        &mut sh,
+        "name \"pe-renamed\"",
+        "*A:pe-renamed>config>system# ",
+    )
+    .await;
+    said(&mut sh, "exit all", "*A:pe-renamed# ").await;
+    let changed = lab.running_config(i).unwrap();
+    assert!(changed.contains("server 192.0.2.123") && changed.contains("pe-renamed"));
+    let list = said(&mut sh, "show system rollback", "*A:pe-renamed# ").await;
+    assert!(
+        list.contains("\nlatest .rb ") && list.contains("\n       netrun-1\n"),
+        "{list}"
+    );
+    let out = said(&mut sh, "admin rollback revert latest-rb now", &top).await;
+    assert!(out.contains("Finished"), "{out}");
+    assert_eq!(lab.running_config(i).unwrap(), before);
+    said(&mut sh, "admin rollback delete latest-rb", &top).await;
+    let list = said(&mut sh, "show system rollback", &top).await;
+    assert!(!list.contains("netrun-1"), "{list}");
+}
+
 #[tokio::test]
 async fn every_platform_gets_unique_names_and_its_own_ssh_banner() {
     let reg = netrun_lab::persona::registry().unwrap();
@@ -744,4 +912,12 @@ async fn a_name_prefix_clashing_with_a_persona_is_refused() {
             .contains("no lab persona for platform `juniper`"),
         "{e}"
     );
+    let e = Lab::start(LabConfig {
+        platforms: vec![("nokia_sros".into(), 1)],
+        releases: vec![("nokia_sros".into(), "B-9.".into())],
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("no release `B-9.…`"), "{e}");
 }

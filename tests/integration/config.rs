@@ -50,10 +50,25 @@ async fn lab_of(
     platforms: &[(&str, usize)],
     tag: &str,
 ) -> (netrun_lab::Lab, TempDir) {
+    lab_on_releases(devices, platforms, &[], tag).await
+}
+
+/// [`lab_of`], the platforms of `releases` on the release given (a version
+/// prefix: `("nokia_sros", "B-19.")` is SR OS's classic CLI).
+async fn lab_on_releases(
+    devices: usize,
+    platforms: &[(&str, usize)],
+    releases: &[(&str, &str)],
+    tag: &str,
+) -> (netrun_lab::Lab, TempDir) {
     netrun::resilience::raise_nofile_limit();
     let lab = netrun_lab::Lab::start(netrun_lab::LabConfig {
         devices,
         platforms: platforms.iter().map(|(p, n)| (p.to_string(), *n)).collect(),
+        releases: releases
+            .iter()
+            .map(|(p, v)| (p.to_string(), v.to_string()))
+            .collect(),
         ..Default::default()
     })
     .await
@@ -1790,8 +1805,9 @@ async fn a_push_the_device_deadline_stops_after_its_change_is_rolled_back_in_the
 // ---- the issue's "Done when" on every platform persona --------------------
 
 /// The issue's sequence on a mixed lab, one device of every platform with a
-/// persona that takes a configuration change (SR OS's persona has no
-/// classic configuration context, see docs/config.md): backup, a dry run
+/// persona that takes a configuration change (SR OS: its lab device runs
+/// the classic CLI, 19.10, whose configuration context the platform file's
+/// mechanics type into): backup, a dry run
 /// that changes nothing, the push, the same push again (`changed: false`
 /// everywhere), then a template every device but the IOS one refuses a
 /// line of: each refusing device is `rejected-command` and back as it was,
@@ -1813,8 +1829,15 @@ async fn the_issues_sequence_holds_on_every_platform_persona_of_a_mixed_lab() {
         "vyos",
         "fortinet",
         "mikrotik_routeros",
+        "nokia_sros",
     ];
-    let (lab, inv) = lab_of(1, &platforms.map(|p| (p, 1)), "every-platform-config-inv").await;
+    let (lab, inv) = lab_on_releases(
+        1,
+        &platforms.map(|p| (p, 1)),
+        &[("nokia_sros", "B-19.")],
+        "every-platform-config-inv",
+    )
+    .await;
     let devices = platforms.len() + 1;
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
@@ -1826,6 +1849,7 @@ async fn the_issues_sequence_holds_on_every_platform_persona_of_a_mixed_lab() {
          {% elif platform == 'cisco_xr' %}ntp\n server {{ ip }}\n\
          {% elif platform == 'fortinet' %}config system ntp\n    config ntpserver\n        edit 7\n            set server {{ ip }}\n        next\n    end\nend\n\
          {% elif platform == 'mikrotik_routeros' %}/system ntp client servers\nadd address={{ ip }}\n\
+         {% elif platform == 'nokia_sros' %}system\n    time\n        ntp\n            server {{ ip }}\n        exit\n    exit\nexit\n\
          {% else %}ntp server {{ ip }}\n{% endif %}";
     let good = template(
         home.path(),

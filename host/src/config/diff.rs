@@ -306,29 +306,41 @@ fn insertion_point(tree: &Tree, path: &[String]) -> usize {
     }
 }
 
-/// Spaces per block level in `lines`: the smallest indentation used (IOS 1,
-/// NX-OS 2, EOS 3), 1 when nothing is indented.
-fn indent_unit(lines: &[String]) -> usize {
-    lines
+/// Where the top-level lines of `tree` start and the spaces per block level
+/// below them: the top-level lines' smallest indentation (0, or 4 in an SR
+/// OS classic configuration whose `configure` framing was left out) and the
+/// smallest step beyond it (IOS 1, NX-OS 2, EOS 3, SR OS 4), 1 when nothing
+/// is nested.
+fn indentation(tree: &Tree) -> (usize, usize) {
+    let base = tree
+        .roots
+        .iter()
+        .map(|n| indent_of(&tree.lines[n.index]))
+        .min()
+        .unwrap_or(0);
+    let unit = tree
+        .lines
         .iter()
         .filter(|l| !l.trim().is_empty())
         .map(|l| indent_of(l))
-        .filter(|i| *i > 0)
+        .filter(|i| *i > base)
         .min()
-        .unwrap_or(1)
+        .map_or(1, |i| i - base);
+    (base, unit)
 }
 
-fn render_new(node: &Node, depth: usize, unit: usize, out: &mut Vec<String>) {
-    out.push(format!("{}{}", " ".repeat(depth * unit), node.line));
+fn render_new(node: &Node, depth: usize, indent: (usize, usize), out: &mut Vec<String>) {
+    let (base, unit) = indent;
+    out.push(format!("{}{}", " ".repeat(base + depth * unit), node.line));
     for c in &node.children {
-        render_new(c, depth + 1, unit, out);
+        render_new(c, depth + 1, indent, out);
     }
 }
 
 /// The running text with `edits` applied: removed lines dropped, added
 /// blocks placed at the end of their parent block.
 fn predict(tree: &Tree, edits: &[Edit]) -> String {
-    let unit = indent_unit(&tree.lines);
+    let indent = indentation(tree);
     let mut removed = vec![false; tree.lines.len()];
     let mut inserts: Vec<(usize, Vec<String>)> = Vec::new();
     for e in edits {
@@ -343,7 +355,7 @@ fn predict(tree: &Tree, edits: &[Edit]) -> String {
             Edit::Add { path, node } => {
                 let at = insertion_point(tree, path);
                 let mut lines = Vec::new();
-                render_new(node, path.len(), unit, &mut lines);
+                render_new(node, path.len(), indent, &mut lines);
                 inserts.push((at, lines));
             }
         }
@@ -735,5 +747,116 @@ interface Ethernet1/1
         let c = change(NXOS_RUNNING, "no interface Loopback0\n", &nxos(), false);
         assert_eq!(c.commands, ["no interface loopback0"]);
         assert!(!c.predicted.contains("router-id"), "{}", c.predicted);
+    }
+
+    /// SR OS classic `admin display-config` (19.x), as the platform file
+    /// reads it: its volatile lines (`#` comments, the `echo` section
+    /// titles, the `exit all` / `configure` framing) left out.
+    const SROS_DISPLAY_CONFIG: &str = "\
+# TiMOS-C-19.10.R7 cpm/x86_64 Nokia 7750 SR-1 Copyright (c) 2000-2020 Nokia.
+# Generated TUE DEC 01 10:40:51 2026 UTC
+
+exit all
+configure
+#--------------------------------------------------
+echo \"System Configuration\"
+#--------------------------------------------------
+    system
+        name \"sros001\"
+        time
+            ntp
+                server 10.0.0.1
+                no shutdown
+            exit
+            zone UTC
+        exit
+    exit
+#--------------------------------------------------
+echo \"Router (Network Side) Configuration\"
+#--------------------------------------------------
+    router Base
+        interface \"to-pe2\"
+            address 10.0.0.1/31
+            no shutdown
+        exit
+        autonomous-system 65001
+    exit
+exit all
+
+# Finished TUE DEC 01 10:40:52 2026 UTC
+";
+
+    fn sros_classic() -> ConfigMechanics {
+        use crate::transport::config_mechanics::ConfigSpec;
+        ConfigMechanics::compile(&ConfigSpec {
+            show_running: "admin display-config".into(),
+            volatile: ["^#", "^echo \"", "^exit all$", "^configure$"]
+                .map(String::from)
+                .to_vec(),
+            style: Style::Indented,
+            ..Default::default()
+        })
+        .expect("compiles")
+    }
+
+    #[test]
+    fn sros_classic_blocks_closed_by_exit_take_a_line_in_place_and_predict_its_indentation() {
+        let m = sros_classic();
+        let running = super::super::steps::strip_volatile(SROS_DISPLAY_CONFIG, &m);
+        assert!(running.starts_with("    system\n"), "{running}");
+        let candidate = "system\n    time\n        ntp\n            server 192.0.2.123\n        exit\n    exit\nexit\n";
+        let c = change(&running, candidate, &m, false);
+        assert_eq!(
+            c.commands,
+            [
+                "system",
+                "time",
+                "ntp",
+                "server 192.0.2.123",
+                "exit",
+                "exit",
+                "exit"
+            ]
+        );
+        // Where the device prints it: in `ntp`, four spaces deeper.
+        assert!(
+            c.predicted.contains(
+                "                no shutdown\n                server 192.0.2.123\n            exit\n"
+            ),
+            "{}",
+            c.predicted
+        );
+        let again = change(&c.predicted, candidate, &m, false);
+        assert!(again.is_empty(), "idempotent: {:?}", again.commands);
+        // A new context under an existing one, and a leaf removed.
+        let c = change(
+            &running,
+            "router Base\n    interface \"to-pe3\"\n        shutdown\n    exit\n    no autonomous-system\nexit\n",
+            &m,
+            false,
+        );
+        assert_eq!(
+            c.commands,
+            [
+                "router Base",
+                "interface \"to-pe3\"",
+                "shutdown",
+                "exit",
+                "no autonomous-system",
+                "exit"
+            ]
+        );
+        assert!(
+            c.predicted.contains(
+                "        exit\n        interface \"to-pe3\"\n            shutdown\n    exit\n"
+            ),
+            "{}",
+            c.predicted
+        );
+        assert!(
+            !c.predicted.contains("autonomous-system"),
+            "{}",
+            c.predicted
+        );
     }
 }

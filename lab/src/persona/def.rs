@@ -77,6 +77,21 @@ pub struct PersonaDef {
     /// Named templates other templates may include (`{% include "name" %}`).
     #[serde(default)]
     pub partials: BTreeMap<String, String>,
+    /// Another CLI of the same platform, chosen by a release's `variant`
+    /// field (SR OS classic CLI beside the model-driven one): its own
+    /// configuration model and configuration at lab start.
+    #[serde(default)]
+    pub variants: BTreeMap<String, VariantDef>,
+}
+
+/// A release's own configuration model (see [`PersonaDef::variants`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantDef {
+    /// Configuration model.
+    pub config: ConfigDef,
+    /// The device's configuration at lab start (a template over the device facts).
+    pub initial_config: String,
 }
 
 fn default_ssh_id() -> String {
@@ -313,6 +328,49 @@ pub struct ConfigDef {
     /// Interface type names, for expanding abbreviations (`gi0/1`).
     #[serde(default)]
     pub interface_types: Vec<String>,
+    /// Classic style (SR OS classic CLI): what each context holds, by the
+    /// keywords of its path (`""` the top, `system time ntp`, `router
+    /// interface`).
+    #[serde(default)]
+    pub contexts: BTreeMap<String, ContextDef>,
+    /// Classic format: the title echoed before a run of top-level blocks
+    /// starting with the key's keyword (`system: System` prints
+    /// `echo "System Configuration"`).
+    #[serde(default)]
+    pub echo: BTreeMap<String, String>,
+}
+
+/// Classic style: one configuration context.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextDef {
+    /// Contexts entered from here, by keyword.
+    #[serde(default)]
+    pub enter: BTreeMap<String, EnterDef>,
+    /// Leaves holding one value: setting one replaces the old
+    /// (`description "x"`, `name "r1"`); `shutdown` and `no shutdown`
+    /// replace each other.
+    #[serde(default)]
+    pub leaves: Vec<String>,
+    /// Leaves kept once per first argument (`server 192.0.2.1`).
+    #[serde(default)]
+    pub multi: Vec<String>,
+}
+
+/// Classic style: how a context keyword is typed and printed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterDef {
+    /// Its argument: none (`system`), `plain` (`port 1/1/1`) or `quoted`
+    /// (`interface "to-pe2"`, printed in quotes however typed).
+    #[serde(default)]
+    pub arg: Option<String>,
+    /// The argument when none is typed (`router` is `router Base`).
+    #[serde(default)]
+    pub default: Option<String>,
+    /// The context's name in the prompt (`if` for `interface`).
+    #[serde(default)]
+    pub prompt: Option<String>,
 }
 
 fn immediate() -> String {

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::def::ConfigDef;
 use super::tree::Node;
 use super::{Persona, PersonaError, registry};
 use crate::device::SplitMix64;
@@ -337,6 +338,18 @@ const NEIGHBOUR_PORTS: [&str; 6] = [
 impl Facts {
     /// Facts of device `index` of `persona` in a lab with `seed`.
     pub fn generate(persona: &Persona, seed: u64, index: usize, name: &str) -> Facts {
+        Facts::generate_pinned(persona, seed, index, name, None)
+    }
+
+    /// [`Facts::generate`], the release drawn among those whose version
+    /// starts with `release` (all when none fits the model).
+    pub fn generate_pinned(
+        persona: &Persona,
+        seed: u64,
+        index: usize,
+        name: &str,
+        release: Option<&str>,
+    ) -> Facts {
         let salt0 = persona
             .def
             .platform
@@ -354,11 +367,16 @@ impl Facts {
                     .is_none_or(|m| m.split(',').any(|x| x.trim() == model.name))
             })
             .collect();
-        let pool = if fits.is_empty() {
+        let mut pool = if fits.is_empty() {
             d.releases.iter().collect()
         } else {
             fits
         };
+        if let Some(v) = release
+            && pool.iter().any(|r| r["version"].starts_with(v))
+        {
+            pool.retain(|r| r["version"].starts_with(v));
+        }
         let release = pool[rng.below(pool.len() as u64) as usize].clone();
         let serial = serial(
             &mut rng,
@@ -640,6 +658,19 @@ impl PersonaDevice {
         name: String,
         started: Instant,
     ) -> Result<Arc<PersonaDevice>, PersonaError> {
+        PersonaDevice::generate_pinned(platform, seed, index, name, started, None)
+    }
+
+    /// [`PersonaDevice::generate`] on a release whose version starts with
+    /// `release` (see [`Facts::generate_pinned`]).
+    pub fn generate_pinned(
+        platform: &str,
+        seed: u64,
+        index: usize,
+        name: String,
+        started: Instant,
+        release: Option<&str>,
+    ) -> Result<Arc<PersonaDevice>, PersonaError> {
         let reg = registry().map_err(|e| PersonaError::Invalid {
             file: "personas".into(),
             message: e.to_string(),
@@ -648,7 +679,7 @@ impl PersonaDevice {
             file: format!("{platform}.yaml"),
             message: format!("no persona for platform `{platform}`"),
         })?;
-        let facts = Facts::generate(persona, seed, index, &name);
+        let facts = Facts::generate_pinned(persona, seed, index, &name, release);
         let facts_value = minijinja::Value::from(minijinja::value::Serde(&facts));
         let mut dev = PersonaDevice {
             persona,
@@ -667,14 +698,18 @@ impl PersonaDevice {
                 commits: 0,
             }),
         };
+        let initial = match dev.variant() {
+            Some(v) => format!("initial_config/{v}"),
+            None => "initial_config".into(),
+        };
         let text = dev
-            .render(&persona.tpl("initial_config"), minijinja::Value::UNDEFINED)
+            .render(&persona.tpl(&initial), minijinja::Value::UNDEFINED)
             .map_err(|source| PersonaError::Template {
                 file: format!("{platform}.yaml"),
-                name: "initial_config".into(),
+                name: initial.clone(),
                 source,
             })?;
-        let running = super::shell::parse_config(persona, &text);
+        let running = super::shell::parse_config(dev.config_def(), &text);
         {
             let st = dev.state.get_mut().unwrap_or_else(|e| e.into_inner());
             st.startup = running.clone();
@@ -691,6 +726,24 @@ impl PersonaDevice {
         g
     }
 
+    /// The variant its release runs (SR OS `classic`), if any.
+    pub fn variant(&self) -> Option<&str> {
+        self.facts
+            .release
+            .get("variant")
+            .map(String::as_str)
+            .filter(|v| self.persona.def.variants.contains_key(*v))
+    }
+
+    /// The configuration model of its release.
+    pub fn config_def(&self) -> &'static ConfigDef {
+        let def = &self.persona.def;
+        match self.variant() {
+            Some(v) => &def.variants[v].config,
+            None => &def.config,
+        }
+    }
+
     /// Current uptime, seconds.
     pub fn uptime_secs(&self) -> u64 {
         self.facts.uptime_at_start + self.started.elapsed().as_secs()
@@ -698,7 +751,7 @@ impl PersonaDevice {
 
     /// The hostname in the running configuration (the device name when unset).
     pub fn hostname(&self) -> String {
-        let path = &self.persona.def.config.hostname_path;
+        let path = &self.config_def().hostname_path;
         self.state()
             .running
             .find_value(path)
@@ -708,13 +761,13 @@ impl PersonaDevice {
 
     /// The running configuration as the device prints it (without headers).
     pub fn running_config_text(&self) -> String {
-        super::shell::render_config(self.persona, &self.state().running)
+        super::shell::render_config(self.config_def(), &self.state().running)
     }
 
     /// The interfaces with the description and shutdown state their configuration
     /// gives them now (`None` when the persona does not say where that lives).
     fn configured_interfaces(&self, running: &Node) -> Option<Vec<Iface>> {
-        let ic = self.persona.def.config.interface_config.as_ref()?;
+        let ic = self.config_def().interface_config.as_ref()?;
         let mut out = self.facts.interfaces.clone();
         for i in &mut out {
             let path: Vec<String> = ic
@@ -762,7 +815,7 @@ impl PersonaDevice {
             let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
             let host = st
                 .running
-                .find_value(&self.persona.def.config.hostname_path)
+                .find_value(&self.config_def().hostname_path)
                 .filter(|h| !h.is_empty())
                 .unwrap_or_else(|| self.facts.name.clone());
             (host, self.configured_interfaces(&st.running))

@@ -11,7 +11,8 @@
 //! Command `action`s the engine ([`shell`]) implements: `mode` (switch to `to`,
 //! with a `password` challenge), `exit`, `end`, `close`, `pager` (`{n}` lines),
 //! `pager-off`, `config` (enter configuration mode `to`; `{session}` for EOS
-//! sessions), `show-config` / `show-candidate` (the configuration, as `config`
+//! sessions; `{path...}` in the classic style: an SR OS `configure …`
+//! one-liner walked from the top, entering the context it ends at), `show-config` / `show-candidate` (the configuration, as `config`
 //! in `output`), `commit`, `commit-replace` (what the session typed becomes
 //! the whole configuration, IOS XR), `commit-confirmed-min` / `commit-confirmed-sec`
 //! (`{n}`), `commit-timer` (EOS `hh:mm:ss`), `commit-check`, `abort`,
@@ -270,6 +271,36 @@ fn parse_words(cmd: &str) -> Vec<Word> {
         .collect()
 }
 
+/// A configuration model's format and style are known ones.
+fn check_config(c: &def::ConfigDef) -> Result<(), String> {
+    if !["indented", "braces", "fortios", "routeros", "classic"].contains(&c.format.as_str()) {
+        return Err(format!("unknown config format `{}`", c.format));
+    }
+    if !["context", "set", "fortios", "routeros", "classic", "none"].contains(&c.style.as_str()) {
+        return Err(format!("unknown config style `{}`", c.style));
+    }
+    if c.style == "classic" && !c.contexts.contains_key("") {
+        return Err("classic style: `contexts` needs the top (`\"\"`)".into());
+    }
+    for (path, ctx) in &c.contexts {
+        for (kw, e) in &ctx.enter {
+            if !matches!(e.arg.as_deref(), None | Some("plain" | "quoted")) {
+                return Err(format!(
+                    "context `{path}`: `{kw}`: arg is none, plain or quoted"
+                ));
+            }
+            let inner = format!("{path} {kw}");
+            if !c.contexts.contains_key(inner.trim()) {
+                return Err(format!(
+                    "context `{}` is entered but not described",
+                    inner.trim()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn load_one(
     file: &str,
     text: &str,
@@ -335,17 +366,18 @@ fn load_one(
     for (kw, ctx) in &def.config.sections {
         add(format!("section/{kw}"), ctx)?;
     }
-    if !["indented", "braces", "fortios", "routeros"].contains(&def.config.format.as_str()) {
-        return Err(invalid(format!(
-            "unknown config format `{}`",
-            def.config.format
-        )));
+    check_config(&def.config).map_err(&invalid)?;
+    for (name, v) in &def.variants {
+        check_config(&v.config).map_err(|m| invalid(format!("variant `{name}`: {m}")))?;
+        add(format!("initial_config/{name}"), &v.initial_config)?;
     }
-    if !["context", "set", "fortios", "routeros", "none"].contains(&def.config.style.as_str()) {
-        return Err(invalid(format!(
-            "unknown config style `{}`",
-            def.config.style
-        )));
+    if let Some(v) = def
+        .releases
+        .iter()
+        .filter_map(|r| r.get("variant"))
+        .find(|v| !def.variants.contains_key(*v))
+    {
+        return Err(invalid(format!("release variant `{v}` is not a variant")));
     }
     let mut cmds = Vec::with_capacity(def.commands.len());
     for (i, c) in def.commands.iter().enumerate() {

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use minijinja::Value;
 
+use super::def::ConfigDef;
 use super::facts::{PendingConfirm, PersonaDevice, Saved};
 use super::tree::{self, IndentStyle, Node};
 use super::{Cmd, Persona, Word};
@@ -105,13 +106,13 @@ pub struct PersonaCli {
     set_output: bool,
 }
 
-/// The configuration as the persona prints it.
-pub fn render_config(p: &Persona, n: &Node) -> String {
-    let c = &p.def.config;
+/// The configuration as a device of configuration model `c` prints it.
+pub fn render_config(c: &ConfigDef, n: &Node) -> String {
     match c.format.as_str() {
         "braces" => tree::render_braces(n, &c.indent, c.semicolons),
         "fortios" => tree::render_fortios(n),
         "routeros" => tree::render_routeros(n),
+        "classic" => tree::render_classic(n, &c.indent, &c.echo),
         _ => tree::render_indented(
             n,
             IndentStyle {
@@ -124,13 +125,13 @@ pub fn render_config(p: &Persona, n: &Node) -> String {
     }
 }
 
-/// Parses configuration text of the persona's format.
-pub fn parse_config(p: &Persona, text: &str) -> Node {
-    let c = &p.def.config;
+/// Parses configuration text of configuration model `c`.
+pub fn parse_config(c: &ConfigDef, text: &str) -> Node {
     match c.format.as_str() {
         "braces" => tree::parse_braces(text),
         "fortios" => tree::parse_fortios(text),
         "routeros" => tree::parse_routeros(text),
+        "classic" => tree::parse_classic(text),
         _ => {
             let comments: Vec<&str> = c.comments.iter().map(String::as_str).collect();
             tree::parse_indented(text, &comments)
@@ -141,10 +142,9 @@ pub fn parse_config(p: &Persona, text: &str) -> Node {
 /// The pager length a session starts with: the persona's, or 0 when the running
 /// configuration turns the pager off (FortiOS `set output standard`).
 fn pager_from_config(dev: &PersonaDevice) -> u16 {
-    let p = dev.persona;
-    match &p.def.config.pager_off_line {
+    match &dev.config_def().pager_off_line {
         Some(l) if dev.state().running.contains_line(l) => 0,
-        _ => p.def.pager.lines,
+        _ => dev.persona.def.pager.lines,
     }
 }
 
@@ -174,6 +174,25 @@ fn expand_ifname(s: &str, types: &[String]) -> Option<String> {
             .find(|t| t.eq_ignore_ascii_case(&kind))
             .map(|t| format!("{t}{num}")),
     }
+}
+
+/// Words of a line with their byte offsets, a double-quoted string one word.
+fn quoted_tokens(line: &str) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut cur: Option<(usize, String)> = None;
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        if c.is_whitespace() && !quoted {
+            out.extend(cur.take());
+            continue;
+        }
+        if c == '"' {
+            quoted = !quoted;
+        }
+        cur.get_or_insert_with(|| (i, String::new())).1.push(c);
+    }
+    out.extend(cur);
+    out
 }
 
 fn keyword(tok: &Tok<'_>, cands: &[String], abbrev: bool) -> Result<String, Fail> {
@@ -245,6 +264,11 @@ impl PersonaCli {
         &self.persona.def.modes[&self.mode]
     }
 
+    /// The configuration model of the device's release.
+    fn cfg(&self) -> &'static ConfigDef {
+        self.dev.config_def()
+    }
+
     fn in_config(&self) -> bool {
         self.mode_def().config
     }
@@ -255,7 +279,7 @@ impl PersonaCli {
             .release
             .get("commit")
             .cloned()
-            .unwrap_or_else(|| self.persona.def.config.commit.clone())
+            .unwrap_or_else(|| self.cfg().commit.clone())
     }
 
     fn render(&self, name: &str, extra: Value) -> String {
@@ -277,12 +301,21 @@ impl PersonaCli {
         st.candidate.as_ref().is_some_and(|c| *c != st.running)
     }
 
+    /// Whether the running configuration differs from the saved one (SR OS
+    /// classic marks its prompt `*A:`).
+    fn unsaved(&self) -> bool {
+        let st = self.dev.state();
+        st.running != st.startup
+    }
+
     fn ctx_text(&self) -> String {
         let Some(last) = self.ctx.last() else {
             return String::new();
         };
-        if self.persona.def.config.style != "context" && self.persona.def.config.style != "fortios"
-        {
+        if self.cfg().style == "classic" {
+            return self.classic_prompt_path();
+        }
+        if self.cfg().style != "context" && self.cfg().style != "fortios" {
             return String::new();
         }
         let mut words = last.split_whitespace();
@@ -315,6 +348,7 @@ impl PersonaCli {
             ctx => self.ctx_text(),
             path => self.ctx.join(" "),
             dirty => dirty,
+            unsaved => self.unsaved(),
             session => self.session.clone().unwrap_or_default(),
         };
         let p = self.render(&name, extra).replace('\n', "\r\n");
@@ -670,13 +704,13 @@ impl PersonaCli {
                 Err(Fail::Invalid(bars[0]))
             };
         };
-        let style = self.persona.def.config.style.clone();
+        let style = self.cfg().style.clone();
         // Configuration lines: whatever is not a command of a configuration mode.
         if bars.is_empty() {
             let is_cmd = self.match_cmd(cmd_text, &toks[..1]).is_ok()
                 || matches!(self.match_cmd(cmd_text, &toks[..1]), Err(Fail::Incomplete));
             let config_line = match style.as_str() {
-                "context" => self.in_config() && !is_cmd,
+                "context" | "classic" => self.in_config() && !is_cmd,
                 "fortios" => {
                     !is_cmd && (self.in_config() || first.s.eq_ignore_ascii_case("config"))
                 }
@@ -691,6 +725,9 @@ impl PersonaCli {
                 self.refuse_check(line)?;
                 return match style.as_str() {
                     "context" => self.context_line(line, &toks).map(Outcome::Text),
+                    "classic" => self
+                        .classic_line(line)
+                        .map(|_| Outcome::Text(String::new())),
                     "fortios" => self.fortios_line(line, &toks).map(Outcome::Text),
                     _ => self.routeros_line(line, &toks).map(Outcome::Text),
                 };
@@ -786,7 +823,7 @@ impl PersonaCli {
     fn output(&self, c: usize, extra: Value) -> String {
         match &self.persona.cmds[c].output {
             Some(name) => {
-                let running = render_config(self.persona, &self.dev.state().running);
+                let running = render_config(self.cfg(), &self.dev.state().running);
                 self.render(name, minijinja::context! { running => running, ..extra })
             }
             None => String::new(),
@@ -966,7 +1003,7 @@ impl PersonaCli {
             }
             "close" => return Ok(Outcome::Close),
             "exit" | "end" => {
-                let set_style = self.persona.def.config.style == "set";
+                let set_style = self.cfg().style == "set";
                 if action == "exit" && !self.ctx.is_empty() && !set_style {
                     self.ctx.pop();
                     return Ok(Outcome::Text(simple(self)));
@@ -1021,6 +1058,39 @@ impl PersonaCli {
                 self.set_output = args.get("format").is_some_and(|f| f == "set");
                 simple(self)
             }
+            "config" if args.contains_key("path") && self.cfg().style == "classic" => {
+                // SR OS classic `configure <path…>`: a line ending at a
+                // leaf applies it and stays here; one ending at a context
+                // enters it.
+                let path = args.get("path").cloned().unwrap_or_default();
+                self.refuse_check(&path)?;
+                let (mode, ctx) = (self.mode.clone(), std::mem::take(&mut self.ctx));
+                if let Some(to) = &def.to {
+                    self.mode = to.clone();
+                }
+                match self.classic_line(&path) {
+                    Ok(true) => {}
+                    Ok(false) => (self.mode, self.ctx) = (mode, ctx),
+                    Err(f) => {
+                        (self.mode, self.ctx) = (mode, ctx);
+                        let verb: usize = self.persona.cmds[c]
+                            .words
+                            .iter()
+                            .map(|w| match w {
+                                Word::Lit(s) => s.len() + 1,
+                                _ => 0,
+                            })
+                            .sum();
+                        return Err(match f {
+                            Fail::Invalid(at) => Fail::Invalid(at + verb),
+                            Fail::Ambiguous(at) => Fail::Ambiguous(at + verb),
+                            Fail::Config(at) => Fail::Config(at + verb),
+                            f => f,
+                        });
+                    }
+                }
+                simple(self)
+            }
             "config" => {
                 if let Some(s) = args.get("session") {
                     let running = self.dev.state().running.clone();
@@ -1044,11 +1114,10 @@ impl PersonaCli {
                 } else {
                     self.dev.state().running.clone()
                 };
-                let sub = if self.persona.def.config.style == "set" && self.in_config() {
+                let sub = if self.cfg().style == "set" && self.in_config() {
                     tree.at(&self.ctx).cloned().unwrap_or_default()
-                } else if let Some(path) = args
-                    .get("path")
-                    .filter(|_| self.persona.def.config.style == "fortios")
+                } else if let Some(path) =
+                    args.get("path").filter(|_| self.cfg().style == "fortios")
                 {
                     let head = format!("config {path}");
                     let node = tree
@@ -1080,7 +1149,7 @@ impl PersonaCli {
                 let config = if pipes.iter().any(|(k, _)| k == "display-set") {
                     tree::render_set(&sub, "set")
                 } else {
-                    render_config(self.persona, &sub)
+                    render_config(self.cfg(), &sub)
                 };
                 let extra = minijinja::context! {
                     set_config => tree::render_set(&sub, "set"),
@@ -1152,7 +1221,7 @@ impl PersonaCli {
                 }
                 out
             }
-            "abort" if self.persona.def.config.style == "fortios" && self.ctx.len() > 1 => {
+            "abort" if self.cfg().style == "fortios" && self.ctx.len() > 1 => {
                 // FortiOS: `abort` leaves the innermost block without
                 // keeping it; the outermost one drops the whole change.
                 self.ctx.pop();
@@ -1210,7 +1279,7 @@ impl PersonaCli {
                 let user = self.info.username.clone();
                 let mut st = self.dev.state();
                 let cfg = st.running.clone();
-                let bytes = render_config(self.persona, &cfg).len();
+                let bytes = render_config(self.cfg(), &cfg).len();
                 st.files.insert(
                     name,
                     Saved {
@@ -1271,7 +1340,7 @@ impl PersonaCli {
                             ("user", Value::from(v.user.clone())),
                             (
                                 "bytes",
-                                Value::from(render_config(self.persona, &v.config).len()),
+                                Value::from(render_config(self.cfg(), &v.config).len()),
                             ),
                         ])
                     })
@@ -1309,7 +1378,7 @@ impl PersonaCli {
                 let line_for_refuse = format!("{action} {path}");
                 self.refuse_check(&line_for_refuse)?;
                 let words = tree::words(&path);
-                let cfg = &self.persona.def.config;
+                let cfg = self.cfg();
                 if self.ctx.is_empty()
                     && !cfg.top.is_empty()
                     && !words.first().is_some_and(|w| cfg.top.contains(w))
@@ -1339,7 +1408,7 @@ impl PersonaCli {
             }
             "edit" => {
                 let words = tree::words(args.get("path").map_or("", |s| s));
-                let keyed = self.persona.def.config.keyed.clone();
+                let keyed = self.cfg().keyed.clone();
                 self.ctx.extend(tree::set_path(&words, &keyed));
                 simple(self)
             }
@@ -1485,12 +1554,12 @@ impl PersonaCli {
     }
 
     fn compare_text(&self, old: &Node, new: &Node) -> String {
-        let c = &self.persona.def.config;
+        let c = self.cfg();
         if c.format == "braces" {
             tree::compare_braces(old, new, &c.indent, c.semicolons)
         } else {
-            let a = render_config(self.persona, old);
-            let b = render_config(self.persona, new);
+            let a = render_config(self.cfg(), old);
+            let b = render_config(self.cfg(), new);
             let mut out = String::new();
             for (sign, l) in tree::line_diff(&a, &b) {
                 if sign != ' ' {
@@ -1504,7 +1573,7 @@ impl PersonaCli {
     }
 
     fn load_done(&mut self, kind: &str, text: &str) -> String {
-        let p = self.persona;
+        let p = self.cfg();
         match kind {
             "set" => {
                 for l in text.lines() {
@@ -1512,8 +1581,8 @@ impl PersonaCli {
                     let (verb, rest) = t.split_once(' ').unwrap_or((t, ""));
                     let words = tree::words(rest);
                     let mut path = self.ctx.clone();
-                    path.extend(tree::set_path(&words, &p.def.config.keyed));
-                    let single = p.def.config.single.clone();
+                    path.extend(tree::set_path(&words, &p.keyed));
+                    let single = p.single.clone();
                     match verb {
                         "set" => self.with_target(|n| tree::set_in(n, &path, &single)),
                         "delete" => {
@@ -1539,7 +1608,7 @@ impl PersonaCli {
 
     /// IOS-like configuration line in context style.
     fn context_line(&mut self, line: &str, toks: &[Tok<'_>]) -> Result<String, Fail> {
-        let cfg = &self.persona.def.config;
+        let cfg = self.cfg();
         let abbrev = self.persona.def.abbreviations;
         let neg = toks[0].s.eq_ignore_ascii_case(&cfg.negate);
         let body = if neg { &toks[1..] } else { toks };
@@ -1646,9 +1715,188 @@ impl PersonaCli {
         Ok(String::new())
     }
 
+    /// The classic-style context description at keyword path `kws`.
+    fn classic_context(&self, kws: &[String]) -> Option<&'static super::def::ContextDef> {
+        self.cfg().contexts.get(&kws.join(" "))
+    }
+
+    /// SR OS classic: the open contexts as the prompt names them
+    /// (`system>time>ntp`, `router>if`).
+    fn classic_prompt_path(&self) -> String {
+        let mut kws: Vec<String> = Vec::new();
+        let mut names = Vec::new();
+        for line in &self.ctx {
+            let kw = line
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let shown = self
+                .classic_context(&kws)
+                .and_then(|c| c.enter.get(&kw))
+                .and_then(|e| e.prompt.clone())
+                .unwrap_or_else(|| kw.clone());
+            names.push(shown);
+            kws.push(kw);
+        }
+        names.join(">")
+    }
+
+    /// SR OS classic CLI: a line walks contexts from the current one (each
+    /// created when missing, `create` optional), and ends at a context,
+    /// which it enters, or at a leaf, which it sets at once (`no` before the
+    /// last word removes it; `shutdown` and `no shutdown` replace each
+    /// other). A word the context does not know refuses the whole line and
+    /// changes nothing. Returns whether the line ended at a context.
+    fn classic_line(&mut self, line: &str) -> Result<bool, Fail> {
+        let cfg = self.cfg();
+        let abbrev = self.persona.def.abbreviations;
+        let toks = quoted_tokens(line);
+        let mut ctx = self.ctx.clone();
+        let mut kws: Vec<String> = ctx
+            .iter()
+            .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+            .collect();
+        let mut tree = self.dev.state().running.clone();
+        let mut neg = false;
+        let mut i = 0;
+        while i < toks.len() {
+            let (at, word) = (toks[i].0, toks[i].1.as_str());
+            let here = self.classic_context(&kws).cloned().unwrap_or_default();
+            let mut vocab: Vec<String> = here
+                .enter
+                .keys()
+                .chain(&here.leaves)
+                .chain(&here.multi)
+                .cloned()
+                .collect();
+            if !neg {
+                // `no` before the word it negates (`no shutdown`,
+                // `port 1/1/1 no shutdown`).
+                vocab.push(cfg.negate.clone());
+            }
+            vocab.sort();
+            vocab.dedup();
+            let tok = Tok { s: word, at };
+            let kw = keyword(&tok, &vocab, abbrev).map_err(|f| match f {
+                Fail::Invalid(at) => Fail::Config(at),
+                f => f,
+            })?;
+            if kw == cfg.negate {
+                neg = true;
+                i += 1;
+                continue;
+            }
+            if let Some(e) = here.enter.get(&kw) {
+                i += 1;
+                let value = match e.arg.as_deref() {
+                    None => None,
+                    Some(kind) => {
+                        // `router interface …`: with a default, a word of
+                        // the context itself is not its argument.
+                        let mut inner = kws.clone();
+                        inner.push(kw.clone());
+                        let own = self.classic_context(&inner).is_some_and(|d| {
+                            toks.get(i).is_some_and(|(_, w)| {
+                                w.eq_ignore_ascii_case(&cfg.negate)
+                                    || d.enter
+                                        .keys()
+                                        .chain(&d.leaves)
+                                        .chain(&d.multi)
+                                        .any(|k| k.eq_ignore_ascii_case(w))
+                            })
+                        });
+                        let typed = toks
+                            .get(i)
+                            .filter(|(_, w)| w != "create" && !(own && e.default.is_some()))
+                            .map(|(_, w)| w.trim_matches('"').to_string());
+                        if typed.is_some() {
+                            i += 1;
+                        }
+                        let v = typed
+                            .or_else(|| e.default.clone())
+                            .ok_or(Fail::Incomplete)?;
+                        Some(if kind == "quoted" {
+                            format!("\"{v}\"")
+                        } else {
+                            v
+                        })
+                    }
+                };
+                if toks.get(i).is_some_and(|(_, w)| w == "create") {
+                    i += 1;
+                }
+                let full = match value {
+                    Some(v) => format!("{kw} {v}"),
+                    None => kw.clone(),
+                };
+                if neg {
+                    if i < toks.len() {
+                        return Err(Fail::Config(toks[i].0));
+                    }
+                    if let Some(n) = tree.at_mut(&ctx) {
+                        n.children.retain(|c| c.line != full);
+                    }
+                    self.dev.state().running = tree;
+                    return Ok(false);
+                }
+                ctx.push(full);
+                kws.push(kw);
+                tree.at_mut_or_insert(&ctx);
+                continue;
+            }
+            // A leaf: the rest of the line is its value.
+            let rest: Vec<&str> = toks[i + 1..].iter().map(|(_, w)| w.as_str()).collect();
+            let full = std::iter::once(kw.as_str())
+                .chain(rest.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let node = tree.at_mut_or_insert(&ctx);
+            let toggle = |n: &mut Node, line: String| match n
+                .children
+                .iter_mut()
+                .find(|c| c.line == kw || c.line == format!("{} {kw}", cfg.negate))
+            {
+                Some(c) => c.line = line,
+                None => n.children.push(Node::leaf(line)),
+            };
+            if kw == "shutdown" {
+                if !rest.is_empty() {
+                    return Err(Fail::Config(toks[i + 1].0));
+                }
+                let line = if neg {
+                    format!("{} {kw}", cfg.negate)
+                } else {
+                    kw.clone()
+                };
+                toggle(node, line);
+            } else if neg {
+                // `no description`, `no server 192.0.2.1`.
+                node.remove_prefixed(&full);
+            } else if rest.is_empty() {
+                return Err(Fail::Incomplete);
+            } else {
+                let key = if here.multi.contains(&kw) {
+                    format!("{kw} {}", rest[0])
+                } else {
+                    kw.clone()
+                };
+                node.upsert(&full, Some(&key));
+            }
+            self.dev.state().running = tree;
+            return Ok(false);
+        }
+        if neg {
+            return Err(Fail::Incomplete);
+        }
+        self.dev.state().running = tree;
+        self.ctx = ctx;
+        Ok(true)
+    }
+
     /// FortiOS: `config …`, `edit …`, `set …`, `unset …`, `next`.
     fn fortios_line(&mut self, line: &str, toks: &[Tok<'_>]) -> Result<String, Fail> {
-        let cfg = &self.persona.def.config;
+        let cfg = self.cfg();
         let verb = toks[0].s.to_ascii_lowercase();
         let rest = line[toks[0].at + toks[0].s.len()..].trim().to_string();
         match verb.as_str() {
@@ -1779,7 +2027,7 @@ impl PersonaCli {
             .collect::<Vec<_>>()
             .join(" ");
         let section = format!("/{section}");
-        let top = &self.persona.def.config.top;
+        let top = &self.cfg().top;
         if !top.is_empty() && !top.contains(&section) {
             return Err(Fail::Config(toks[0].at));
         }

@@ -224,6 +224,56 @@ pub fn render_indented(root: &Node, style: IndentStyle<'_>) -> String {
     out
 }
 
+/// Parses SR OS classic configuration text (`admin display-config`): the
+/// `exit all` / `configure` framing, `#` comments and `echo "…"` section
+/// titles are dropped, blocks go by indentation (their `exit` closers too).
+pub fn parse_classic(text: &str) -> Node {
+    let body: String = text
+        .lines()
+        .filter(|l| {
+            let t = l.trim_end();
+            !(t == "exit all" || t == "configure" || t.trim_start().starts_with("echo \""))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    parse_indented(&body, &["#"])
+}
+
+/// Prints an SR OS classic configuration as `admin display-config` does
+/// between its `configure` and `exit all`: every top-level block one level
+/// in, each block closed by `exit` at its own indentation, and a run of
+/// top-level blocks whose keyword `echo` names headed by that title.
+pub fn render_classic(
+    root: &Node,
+    indent: &str,
+    echo: &std::collections::BTreeMap<String, String>,
+) -> String {
+    fn walk(out: &mut String, n: &Node, depth: usize, indent: &str) {
+        let pad = indent.repeat(depth);
+        let _ = writeln!(out, "{pad}{}", n.line);
+        for c in &n.children {
+            walk(out, c, depth + 1, indent);
+        }
+        if !n.children.is_empty() {
+            let _ = writeln!(out, "{pad}exit");
+        }
+    }
+    let rule = format!("#{}", "-".repeat(50));
+    let mut out = String::new();
+    let mut last = "";
+    for c in &root.children {
+        let kw = c.line.split_whitespace().next().unwrap_or_default();
+        if kw != last
+            && let Some(title) = echo.get(kw)
+        {
+            let _ = writeln!(out, "{rule}\necho \"{title}\"\n{rule}");
+        }
+        last = kw;
+        walk(&mut out, c, 1, indent);
+    }
+    out
+}
+
 /// Splits a line into words, keeping double-quoted strings whole (with quotes).
 pub fn words(line: &str) -> Vec<String> {
     split_words(line, false)
@@ -718,6 +768,32 @@ mod tests {
             t.value_at(&["/system identity".into(), "set name".into()])
                 .as_deref(),
             Some("mt1")
+        );
+    }
+
+    #[test]
+    fn sros_classic_round_trip_with_echo_titles_and_exit_closers() {
+        let text = "system\n    name \"pe1\"\n    time\n        ntp\n            server 10.0.0.1\n            no shutdown\nport 1/1/1\n    shutdown\nport 1/1/2\n    no shutdown\n";
+        let t = parse_classic(text);
+        let echo = std::collections::BTreeMap::from([
+            ("system".to_string(), "System Configuration".to_string()),
+            ("port".to_string(), "Port Configuration".to_string()),
+        ]);
+        let rule = format!("#{}", "-".repeat(50));
+        let shown = render_classic(&t, "    ", &echo);
+        assert_eq!(
+            shown,
+            format!(
+                "{rule}\necho \"System Configuration\"\n{rule}\n    system\n        name \"pe1\"\n        time\n            ntp\n                server 10.0.0.1\n                no shutdown\n            exit\n        exit\n    exit\n{rule}\necho \"Port Configuration\"\n{rule}\n    port 1/1/1\n        shutdown\n    exit\n    port 1/1/2\n        no shutdown\n    exit\n"
+            )
+        );
+        // What `admin display-config` prints reads back the same.
+        let framed =
+            format!("# TiMOS-C-19.10.R7\n\nexit all\nconfigure\n{shown}exit all\n\n# Finished\n");
+        assert_eq!(parse_classic(&framed), t);
+        assert_eq!(
+            t.value_at(&["system".into(), "name".into()]).as_deref(),
+            Some("pe1")
         );
     }
 

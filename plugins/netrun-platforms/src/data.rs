@@ -171,7 +171,8 @@ pub struct ConfigData {
     #[serde(default)]
     pub show_startup: Option<String>,
     /// Regexes of lines that change without a configuration change
-    /// (timestamps, byte counts): dropped from backups and diffs.
+    /// (timestamps, byte counts) or carry none (SR OS classic's comments,
+    /// section titles and `configure` framing): dropped from backups and diffs.
     #[serde(default)]
     pub volatile: Vec<String>,
     /// `indented`, `set`, `flat`, `blocks` or `menus`.
