@@ -5,12 +5,19 @@
 # `exec "show version"` (parsed by its driver), from an empty compiled-code
 # cache, then warm. Client CPU, wall time and peak RSS of each process alone.
 #
-#   scripts/peer-bench.sh [DEVICES] [CONCURRENCY]     (default 200 100)
+#   scripts/peer-bench.sh [--fakenos] [DEVICES] [CONCURRENCY]     (default 200 100)
+#
+# --fakenos: the devices are FakeNOS's (a paramiko device simulator from
+# PyPI, not netrun's), DEVICES `cisco_ios` replicas on ports 7000 and up;
+# its shell echoes each typed character in an SSH packet of its own, as
+# slow device CLIs do, where netrun's lab answers in one piece.
 #
 # Installs the peers, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools}/peer-venv.
 # Uses the release build: cargo build --release -p netrun && scripts/build-plugins.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+sim=lab
+if [ "${1:-}" = --fakenos ]; then sim=fakenos; shift; fi
 devices=${1:-200}
 concurrency=${2:-100}
 netrun=${NETRUN_BIN:-${CARGO_TARGET_DIR:-target}/release/netrun}
@@ -32,13 +39,46 @@ lab_pid=
 cleanup() { [ -n "$lab_pid" ] && kill "$lab_pid" 2>/dev/null; rm -rf "$scratch"; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$netrun" lab --devices "$devices" --inventory-dir "$scratch/lab" > "$scratch/lab.log" &
-lab_pid=$!
-for _ in $(seq 600); do
-  grep -q "ready" "$scratch/lab.log" 2>/dev/null && break
-  kill -0 "$lab_pid" 2>/dev/null || { cat "$scratch/lab.log"; exit 1; }
-  sleep 0.2
-done
+if [ "$sim" = lab ]; then
+  "$netrun" lab --devices "$devices" --inventory-dir "$scratch/lab" > "$scratch/lab.log" &
+  lab_pid=$!
+  for _ in $(seq 600); do
+    grep -q "ready" "$scratch/lab.log" 2>/dev/null && break
+    kill -0 "$lab_pid" 2>/dev/null || { cat "$scratch/lab.log"; exit 1; }
+    sleep 0.2
+  done
+else
+  # FakeNOS in a venv of its own (its pydantic and paramiko pins are not
+  # the peers').
+  fvenv=$tools/fakenos-venv
+  fpins="fakenos==1.2.1"
+  if [ "$(cat "$fvenv/pins" 2>/dev/null)" != "$fpins" ]; then
+    echo "installing $fpins into $fvenv"
+    python3 -m venv "$fvenv"
+    "$fvenv/bin/pip" install --quiet --disable-pip-version-check $fpins
+    echo "$fpins" > "$fvenv/pins"
+  fi
+  command -v ssh-keyscan >/dev/null || { echo "ssh-keyscan (openssh-client) is needed for --fakenos" >&2; exit 1; }
+  mkdir -p "$scratch/lab"
+  last=$((7000 + devices - 1))
+  printf 'hosts:\n  ios:\n    username: admin\n    password: admin\n    platform: cisco_ios\n    replicas: %d\n    port: [7000, %d]\n' \
+    "$devices" "$last" > "$scratch/fakenos.yaml"
+  "$fvenv/bin/fakenos" -i "$scratch/fakenos.yaml" > "$scratch/lab.log" 2>&1 &
+  lab_pid=$!
+  for i in $(seq 0 $((devices - 1))); do
+    printf 'ios%04d:\n  hostname: 127.0.0.1\n  port: %d\n  platform: cisco_ios\n' "$i" $((7000 + i))
+  done > "$scratch/lab/hosts.yaml"
+  printf 'username: admin\npassword: admin\nconnection_options:\n  netrun:\n    extras:\n      known_hosts: known_hosts\n' \
+    > "$scratch/lab/defaults.yaml"
+  for _ in $(seq 600); do
+    [ "$(ss -ltn "sport >= :7000 and sport <= :$last" | grep -c LISTEN)" -ge "$devices" ] && break
+    kill -0 "$lab_pid" 2>/dev/null || { cat "$scratch/lab.log"; exit 1; }
+    sleep 0.5
+  done
+  for i in $(seq 0 $((devices - 1))); do
+    ssh-keyscan -p $((7000 + i)) 127.0.0.1 2>/dev/null
+  done > "$scratch/lab/known_hosts"
+fi
 "$venv/bin/python" tools/peer-bench/peers.py bench --netrun "$netrun" \
   --inventory-dir "$scratch/lab" --concurrency "$concurrency" --scratch "$scratch" \
   ${PEER_BENCH_JSON:+--json "$PEER_BENCH_JSON"}

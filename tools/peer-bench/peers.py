@@ -95,9 +95,14 @@ def run_netmiko(devices, concurrency, known_hosts):
                 system_host_keys=False,
                 alt_host_keys=True,
                 alt_key_file=known_hosts,
+                secret=d["secret"],
                 fast_cli=True,
             )
             try:
+                # Privileged exec, as scrapli and netrun open sessions:
+                # netmiko users call enable() on a device that lands at `>`.
+                if not conn.check_enable_mode():
+                    conn.enable()
                 parsed = conn.send_command("show version", use_textfsm=True)
                 if not isinstance(parsed, list) or not parsed:
                     raise RuntimeError("show version did not parse")
@@ -161,7 +166,7 @@ def bench(a):
                 latencies.append(rec["elapsed_ms"])
         rows[label] = dict(usage, ok=ok, failed=failed, latencies=sorted(latencies))
     n = max(1, len(list(hosts(a.inventory_dir))))
-    print(f"peer bench: `show version` + parse on {n} lab devices, concurrency {a.concurrency}")
+    print(f"peer bench: `show version` + parse on {n} devices, concurrency {a.concurrency}")
     print(f"  {'':<12} {'ok':>5} {'failed':>6} {'wall s':>7} {'CPU s':>7} {'CPU/dev ms':>10} "
           f"{'RSS MiB':>8} {'p50 ms':>7} {'p99 ms':>7}")
     for label, r in rows.items():
