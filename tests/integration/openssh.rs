@@ -389,6 +389,15 @@ fn run_netrun(sshd: &Sshd, login: &Login, args: &[&str]) -> (Vec<Value>, Output)
     run_netrun_in(work.path(), sshd, login, args)
 }
 
+/// The records netrun wrote to `out`; none when it wrote no file.
+fn records_in(out: &Path) -> Vec<Value> {
+    if out.is_file() {
+        read_jsonl(out)
+    } else {
+        Vec::new()
+    }
+}
+
 /// [`run_netrun`] with the inventory, results and HOME (`work/home`) in `work`.
 pub(crate) fn run_netrun_in(
     work: &Path,
@@ -419,11 +428,7 @@ pub(crate) fn run_netrun_in(
             "90",
         ]);
     let result = output(&mut cmd);
-    let records = if out.is_file() {
-        read_jsonl(&out)
-    } else {
-        Vec::new()
-    };
+    let records = records_in(&out);
     assert_eq!(
         records.len(),
         1,
@@ -1210,5 +1215,98 @@ fn every_legacy_kex_and_cipher_is_reached_with_legacy_algorithms_enabled() {
         };
         let (records, result) = run_netrun(&sshd, &login, &["exec", "show clock"]);
         expect_ok(&records[0], &result, &sshd);
+    }
+}
+
+/// `netrun get` with platform `linux` against OpenSSH's sshd and the login
+/// user's own shell (Debian's `/bin/sh`, dash: prompt `$ `): a Linux host
+/// as operators reach it, not a simulator. LLDP is `unsupported` (with the
+/// reason) where the host runs no lldpd, and the other getters still answer.
+#[test]
+fn linux_getters_over_openssh_sshd_with_the_users_own_shell() {
+    let opts = SshdOptions {
+        ios_shell: false,
+        ..SshdOptions::default()
+    };
+    let Some(sshd) = Sshd::start_opts("linux-getters", opts) else {
+        return;
+    };
+    let work = TempDir::new("linux-getters");
+    std::fs::write(work.path().join("known_hosts"), sshd.known_hosts_line())
+        .expect("write known_hosts");
+    let hosts = json!({ HOST: {
+        "hostname": "127.0.0.1",
+        "port": sshd.port,
+        "platform": "linux",
+        "username": USER,
+        "password": PASSWORD,
+        "connection_options": { "netrun": { "extras": { "known_hosts": "known_hosts" } } },
+    }});
+    let hosts_file = work.path().join("hosts.yaml");
+    std::fs::write(&hosts_file, serde_saphyr::to_string(&hosts).expect("yaml"))
+        .expect("write hosts.yaml");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&home).expect("create home");
+    let out = work.path().join("out.jsonl");
+    let result = output(
+        netrun(&home)
+            .env_remove("SSH_AUTH_SOCK")
+            .args([
+                "get",
+                "facts,interfaces,interfaces_ip,arp_table,lldp_neighbors,environment",
+                "--command-timeout",
+                "30",
+            ])
+            .arg("-i")
+            .arg(&hosts_file)
+            .arg("-o")
+            .arg(&out),
+    );
+    let records = records_in(&out);
+    assert_eq!(
+        records.len(),
+        1,
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let data = expect_ok(&records[0], &result, &sshd);
+    let why = context(&records[0], &result, &sshd);
+
+    // What this machine says of itself, read here without netrun.
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .expect("os-release")
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim_matches('"').to_string())
+        .expect("PRETTY_NAME");
+    let facts = &data["facts"];
+    assert_eq!(facts["hostname"], hostname.trim(), "{why}");
+    assert_eq!(facts["vendor"], "Linux", "{why}");
+    assert_eq!(facts["os_version"], pretty.as_str(), "{why}");
+    assert!(facts["uptime"].as_f64().is_some_and(|u| u > 0.0), "{why}");
+    let list = facts["interface_list"].as_array().expect("interface_list");
+    assert!(list.iter().any(|i| i == "lo"), "{why}");
+    assert_eq!(data["interfaces"]["lo"]["is_up"], true, "{why}");
+    assert_eq!(
+        data["interfaces_ip"]["lo"]["ipv4"]["127.0.0.1"]["prefix_length"], 8,
+        "{why}"
+    );
+    assert!(data["arp_table"].is_array(), "{why}");
+    assert!(
+        data["environment"]["memory"]["available_ram"]
+            .as_u64()
+            .is_some_and(|m| m > 0),
+        "{why}"
+    );
+    let has_lldpd = ["/usr/sbin/lldpctl", "/usr/bin/lldpctl"]
+        .iter()
+        .any(|p| Path::new(p).exists());
+    if !has_lldpd {
+        assert_eq!(data["unsupported"], json!(["lldp_neighbors"]), "{why}");
+        let reason = data["unsupported_reasons"]["lldp_neighbors"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(reason.contains("lldpd"), "{why}");
     }
 }

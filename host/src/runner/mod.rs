@@ -595,21 +595,41 @@ async fn run_device(
     }
 }
 
-/// Every getter in turn, a field each; the first that fails ends the
-/// device with its error, the answers before it kept. Getters the device's
-/// platform does not answer are listed under `unsupported` (a mixed fleet
-/// asked for `interfaces` still gives every device's other answers).
+/// Every getter in turn, a field each. Getters the device's platform does
+/// not answer, or this device cannot (its driver says `unsupported`: a
+/// Linux host without an LLDP agent), are listed under `unsupported`, the
+/// reasons of the latter under `unsupported_reasons` (a mixed fleet asked
+/// for `interfaces` still gives every device's other answers). A getter
+/// whose output does not parse or whose command the device refuses fails
+/// alone: the others still run, and the device's error is the first such
+/// failure (every one is under `failed`). Any other failure (the session
+/// lost, a deadline) ends the device, the answers before it kept.
 async fn get_all(ctx: &mut DeviceContext, getters: &[String]) -> (Value, Option<Error>) {
     let mut data = serde_json::Map::new();
     let answered = match ctx.getters().await {
         Ok(a) => a,
         Err(e) => return (Value::Object(data), Some(e)),
     };
-    let (getters, unsupported): (Vec<&String>, Vec<&String>) =
+    let (getters, mut unsupported): (Vec<&String>, Vec<&String>) =
         getters.iter().partition(|g| answered.contains(g));
-    if !unsupported.is_empty() {
-        data.insert("unsupported".into(), serde_json::json!(unsupported));
-    }
+    let mut reasons = serde_json::Map::new();
+    let mut failed = serde_json::Map::new();
+    let mut first_failure: Option<Error> = None;
+    let finish = |mut data: serde_json::Map<String, Value>,
+                  unsupported: Vec<&String>,
+                  reasons: serde_json::Map<String, Value>,
+                  failed: serde_json::Map<String, Value>| {
+        if !unsupported.is_empty() {
+            data.insert("unsupported".into(), serde_json::json!(unsupported));
+        }
+        if !reasons.is_empty() {
+            data.insert("unsupported_reasons".into(), Value::Object(reasons));
+        }
+        if !failed.is_empty() {
+            data.insert("failed".into(), Value::Object(failed));
+        }
+        Value::Object(data)
+    };
     for getter in getters {
         ctx.set_step(format!("getter {getter}"));
         let answer = match ctx.get(getter).await {
@@ -630,10 +650,21 @@ async fn get_all(ctx: &mut DeviceContext, getters: &[String]) -> (Value, Option<
             Ok(v) => {
                 data.insert(getter.clone(), v);
             }
-            Err(e) => return (Value::Object(data), Some(e)),
+            Err(e) if e.class == ErrorClass::Unsupported => {
+                reasons.insert(getter.clone(), Value::String(e.message));
+                unsupported.push(getter);
+            }
+            Err(e) if matches!(e.class, ErrorClass::Parse | ErrorClass::RejectedCommand) => {
+                failed.insert(
+                    getter.clone(),
+                    Value::String(format!("{}: {}", e.class.as_str(), e.message)),
+                );
+                first_failure.get_or_insert(e);
+            }
+            Err(e) => return (finish(data, unsupported, reasons, failed), Some(e)),
         }
     }
-    (Value::Object(data), None)
+    (finish(data, unsupported, reasons, failed), first_failure)
 }
 
 /// A host whose platform no installed driver defines: one line naming the

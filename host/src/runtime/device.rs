@@ -299,6 +299,9 @@ impl DeviceContext {
             .with_driver(&dp, async |d| d.getter(&platform, getter, &outputs).await)
             .await;
         match (answer, refused) {
+            // The driver read the refusal as "this device cannot answer"
+            // (no LLDP agent on a Linux host): that is the answer.
+            (Err(e), Some(_)) if e.class == ErrorClass::Unsupported => Err(e),
             (Err(_), Some(e)) => Err(e),
             (answer, _) => answer,
         }

@@ -80,3 +80,28 @@ fn outputs_of_other_commands_are_refused() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_linux_host_without_lldpd_cannot_answer_lldp() {
+    // dash (`/bin/sh` on Debian) and bash say it differently.
+    for refusal in [
+        "-sh: 3: lldpctl: not found",
+        "-bash: lldpctl: command not found",
+    ] {
+        for getter in ["lldp_neighbors", "lldp_neighbors_detail"] {
+            let outputs = vec![("lldpctl -f keyvalue".to_string(), refusal.to_string())];
+            let err = getters::answer("linux", getter, &outputs).unwrap_err();
+            assert!(
+                matches!(err, ParseError::Unsupported(ref m) if m.contains("lldpd")),
+                "{getter} {refusal}: {err:?}"
+            );
+        }
+    }
+    // Any other refusal stays one.
+    let outputs = vec![(
+        "lldpctl -f keyvalue".to_string(),
+        "lldpctl: Permission denied".to_string(),
+    )];
+    let err = getters::answer("linux", "lldp_neighbors", &outputs).unwrap_err();
+    assert!(!matches!(err, ParseError::Unsupported(_)), "{err:?}");
+}

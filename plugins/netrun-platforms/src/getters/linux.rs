@@ -64,6 +64,16 @@ const SERIAL: &str = "cat /sys/class/dmi/id/product_serial 2>/dev/null; \
 
 const ERRORS: &[&str] = &[": command not found", ": not found", "Permission denied"];
 
+/// The shell's answer when a program is not installed: bash's
+/// `bash: lldpctl: command not found`, dash's `-sh: 3: lldpctl: not found`.
+fn not_installed(output: &str, program: &str) -> bool {
+    lines(output).iter().any(|l| {
+        let l = l.trim_end();
+        l.ends_with(&format!("{program}: command not found"))
+            || l.ends_with(&format!("{program}: not found"))
+    })
+}
+
 /// The first non-empty line, or `""` where the file does not exist (no DMI
 /// on ARM boards and containers).
 fn first_line(output: &str) -> &str {
@@ -219,6 +229,13 @@ fn interfaces_ip(out: &[&str]) -> Result<Value, ParseError> {
 /// (`chassis.name`, `port.ifname`, `chassis.Bridge.enabled=on` …).
 fn lldp_details(output: &str) -> Result<Vec<super::lldp::Detail>, ParseError> {
     let command = "lldpctl -f keyvalue";
+    // No LLDP agent on the host: it cannot answer, as a platform without
+    // LLDP cannot (the other getters still do).
+    if not_installed(output, "lldpctl") {
+        return Err(ParseError::Unsupported(
+            "no LLDP agent on this host (`lldpctl` not found): install and start lldpd for LLDP neighbours".into(),
+        ));
+    }
     check(command, output, ERRORS)?;
     let mut neighbours: Vec<super::lldp::Detail> = Vec::new();
     let mut seen = false;
@@ -329,8 +346,10 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
     check("free -b", free, ERRORS)?;
     check("grep ^cpu /proc/stat", stat, ERRORS)?;
     let mut e = Environment::default();
-    // No sensor chip (a VM): `No sensors found!`, not an error.
-    if !sensors.contains("No sensors found") {
+    // No sensor chip (a VM): `No sensors found!`, not an error; nor is a
+    // host without lm-sensors, whose CPU and memory are still read (its
+    // temperatures and fans are not shown to the CLI at all).
+    if !sensors.contains("No sensors found") && !not_installed(sensors, "sensors") {
         check("sensors", sensors, ERRORS)?;
         let mut chip = "";
         for line in lines(sensors) {
