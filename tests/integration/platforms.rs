@@ -222,6 +222,7 @@ fn platforms_prints_every_platform_with_its_driver_and_getters() {
         ("hp_procurve", "facts"),
         ("hp_procurve", "bgp_neighbors"),
         ("fortinet", "lldp_neighbors"),
+        ("fortinet", "lldp_neighbors_detail"),
         ("vyos", "environment"),
     ] {
         assert!(

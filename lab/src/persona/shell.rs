@@ -2715,6 +2715,120 @@ mod tests {
         );
     }
 
+    /// A getter's answer on `dev`, its commands run as the host runs them.
+    fn getter_answer(
+        c: &mut PersonaCli,
+        platform: &str,
+        getter: &str,
+    ) -> Result<serde_json::Value, String> {
+        use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in};
+        let table = getter_table(platform);
+        let commands = commands_in(table, platform, getter).map_err(|e| e.to_string())?;
+        let outputs: Vec<(String, String)> = commands
+            .iter()
+            .map(|cmd| (cmd.clone(), output_of(c, cmd)))
+            .collect();
+        answer_in(table, platform, getter, &outputs).map_err(|e| format!("{e}: {outputs:?}"))
+    }
+
+    #[test]
+    fn fortios_lldp_getters_read_both_spellings_of_lldp_reception() {
+        // 7.6 answers `diagnose lldp rx …` and refuses `diagnose lldprx …`;
+        // earlier releases the other way round.
+        for release in ["v7.6.", "v7.2.", "v7.0.", "v6.4."] {
+            for index in 0..3 {
+                let dev = PersonaDevice::generate_pinned(
+                    "fortinet",
+                    3,
+                    index,
+                    format!("dev{index}"),
+                    Instant::now(),
+                    Some(release),
+                )
+                .unwrap();
+                assert!(dev.facts.release["version"].starts_with(release));
+                let mut c = session(&dev, None);
+                c.greeting();
+                let drive = DRIVES.iter().find(|d| d.platform == "fortinet").unwrap();
+                prepare(&mut c, drive, &dev);
+                let (old, new) = (
+                    output_of(&mut c, "diagnose lldprx neighbor details"),
+                    output_of(&mut c, "diagnose lldp rx neighbor details"),
+                );
+                let (taken, refused) = if release == "v7.6." {
+                    (new, old)
+                } else {
+                    (old, new)
+                };
+                assert!(refused.contains("command parse error"), "{refused}");
+                assert!(!taken.contains("error"), "{taken}");
+                let v = getter_answer(&mut c, "fortinet", "lldp_neighbors_detail").unwrap();
+                let count: usize = v
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .map(|l| l.as_array().unwrap().len())
+                    .sum();
+                assert_eq!(count, dev.facts.lldp.len(), "{release}: {v}");
+                for n in &dev.facts.lldp {
+                    let e = v[&n.local]
+                        .as_array()
+                        .and_then(|l| {
+                            l.iter()
+                                .find(|e| e["remote_system_name"] == n.host.as_str())
+                        })
+                        .unwrap_or_else(|| panic!("{release}: {} not in {v}", n.host));
+                    assert_eq!(e["remote_port"], n.port.as_str(), "{e}");
+                    assert_eq!(e["remote_port_description"], n.port_descr.as_str(), "{e}");
+                    assert_eq!(e["remote_system_description"], n.descr.as_str(), "{e}");
+                }
+                let v = getter_answer(&mut c, "fortinet", "lldp_neighbors").unwrap();
+                for n in &dev.facts.lldp {
+                    assert!(
+                        v[&n.local]
+                            .as_array()
+                            .is_some_and(|l| l.iter().any(|e| e["hostname"] == n.host.as_str())),
+                        "{release}: {} not in {v}",
+                        n.host
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn procurve_bgp_neighbors_read_the_router_id_from_show_ip_bgp() {
+        for release in ["WB.16.10", "WB.16.08", "WC.16.11"] {
+            let dev = PersonaDevice::generate_pinned(
+                "hp_procurve",
+                3,
+                0,
+                "dev0".into(),
+                Instant::now(),
+                Some(release),
+            )
+            .unwrap();
+            let mut c = session(&dev, None);
+            c.greeting();
+            prepare(
+                &mut c,
+                DRIVES.iter().find(|d| d.platform == "hp_procurve").unwrap(),
+                &dev,
+            );
+            let v = getter_answer(&mut c, "hp_procurve", "bgp_neighbors").unwrap();
+            assert_eq!(
+                v["global"]["router_id"],
+                dev.facts.router_id.as_str(),
+                "{v}"
+            );
+            assert_eq!(
+                v["global"]["peers"].as_object().map_or(0, |m| m.len()),
+                dev.facts.bgp.len(),
+                "{v}"
+            );
+        }
+    }
+
     #[test]
     fn procurve_waits_for_a_key_after_its_banner_then_prompts() {
         let dev = device("hp_procurve", 0);

@@ -43,10 +43,24 @@ pub const GETTERS: &[Getter] = &[
     },
     Getter {
         name: "lldp_neighbors",
-        commands: &["diagnose lldprx neighbor"],
+        commands: &[LLDPRX_NEIGHBOR, LLDP_RX_NEIGHBOR],
         build: lldp_neighbors,
     },
+    Getter {
+        name: "lldp_neighbors_detail",
+        commands: &[LLDPRX_DETAILS, LLDP_RX_DETAILS],
+        build: lldp_neighbors_detail,
+    },
 ];
+
+/// LLDP reception's neighbour list, FortiOS 6.2 to 7.4.
+const LLDPRX_NEIGHBOR: &str = "diagnose lldprx neighbor";
+/// The same from FortiOS 7.6, where `diagnose lldprx` became `diagnose lldp rx`.
+const LLDP_RX_NEIGHBOR: &str = "diagnose lldp rx neighbor";
+/// Each neighbour's TLVs, FortiOS 6.2 to 7.4.
+const LLDPRX_DETAILS: &str = "diagnose lldprx neighbor details";
+/// The same from FortiOS 7.6.
+const LLDP_RX_DETAILS: &str = "diagnose lldp rx neighbor details";
 
 const ERRORS: &[&str] = &["Unknown action 0", "command parse error", "Command fail."];
 
@@ -275,19 +289,36 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
     Ok(e.json())
 }
 
-/// `diagnose lldprx neighbor` (LLDP reception, FortiOS 6.2 to 7.4): one
-/// line per neighbour, `1 port 'x2' 33 mac 84:39:8F:5E:F4:66 chassis
-/// 84:39:8F:5E:F4:4D port 'port25' system 'S524DNTV…'` (index, local port
-/// and its ifindex, the source MAC, the chassis ID, the neighbour's port and
-/// system name; quoted values may hold blanks). No line at all when LLDP
-/// reception is off or nothing was heard: no neighbours. The lines carry no
-/// description or capabilities, so `lldp_neighbors_detail` is not answered
-/// from them.
+/// The output of whichever of a release's two spellings of an LLDP
+/// reception command the unit took (`diagnose lldprx …` up to 7.4,
+/// `diagnose lldp rx …` from 7.6): the other is refused (`command parse
+/// error before 'lldprx'`). Both refused: the error of the older one.
+fn lldp_output<'a>(out: &[&'a str], older: &str, newer: &str) -> Result<&'a str, ParseError> {
+    let [old, new] = out else {
+        return Err(missing(older, "outputs"));
+    };
+    match (
+        napalm::refused(older, old, ERRORS),
+        napalm::refused(newer, new, ERRORS),
+    ) {
+        (Ok(()), _) => Ok(old),
+        (Err(_), Ok(())) => Ok(new),
+        (Err(e), Err(_)) => Err(e),
+    }
+}
+
+/// `diagnose lldprx neighbor` (LLDP reception, FortiOS 6.2 to 7.4; `diagnose
+/// lldp rx neighbor` from 7.6): one line per neighbour, `1 port 'x2' 33 mac
+/// 84:39:8F:5E:F4:66 chassis 84:39:8F:5E:F4:4D port 'port25' system
+/// 'S524DNTV…'` (index, local port and its ifindex, the source MAC, the
+/// chassis ID, the neighbour's port and system name; quoted values may hold
+/// blanks). No line at all when LLDP reception is off or nothing was heard:
+/// no neighbours.
 fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
-    let command = "diagnose lldprx neighbor";
-    napalm::refused(command, out[0], ERRORS)?;
+    let command = LLDPRX_NEIGHBOR;
+    let output = lldp_output(out, LLDPRX_NEIGHBOR, LLDP_RX_NEIGHBOR)?;
     let mut map = Map::new();
-    for line in lines(out[0]) {
+    for line in lines(output) {
         let words = quoted_words(line);
         let [index, key, local, ..] = &words[..] else {
             continue;
@@ -315,6 +346,87 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     Ok(Value::Object(map))
 }
 
+/// One `key: value` line of `diagnose lldprx neighbor details`: the
+/// neighbour's index and the key without it. The neighbour list prints
+/// `lldprx.neighbor.1.system.name.data: core-sw1`; the per-port form (`diagnose
+/// lldprx port neighbor details`) `1 system.name.data: core-sw1`.
+fn detail_line(line: &str) -> Option<(u32, &str, &str)> {
+    let (key, value) = line.trim_start().split_once(": ").or_else(|| {
+        let k = line.trim().strip_suffix(':')?;
+        Some((k, ""))
+    })?;
+    if let Some((index, key)) = key.split_once(' ') {
+        return Some((index.parse().ok()?, key.trim(), value.trim_end()));
+    }
+    let at = key.find("neighbor.")? + "neighbor.".len();
+    let (index, key) = key[at..].split_once('.')?;
+    Some((index.parse().ok()?, key, value.trim_end()))
+}
+
+/// The neighbour keys of `diagnose lldprx neighbor details` read, with
+/// NAPALM's names for them.
+const DETAIL_FIELDS: &[(&str, &str)] = &[
+    ("chassis.data", "remote_chassis_id"),
+    ("port.id.data", "remote_port"),
+    ("port.desc.data", "remote_port_description"),
+    ("system.name.data", "remote_system_name"),
+    ("system.desc.data", "remote_system_description"),
+    ("system.caps.available.txt", "remote_system_capab"),
+    ("system.caps.enabled.txt", "remote_system_enable_capab"),
+];
+
+/// `diagnose lldprx neighbor details` (FortiOS 6.2 to 7.4; `diagnose lldp rx
+/// neighbor details` from 7.6): every TLV of every neighbour heard, a line
+/// each, keyed by the neighbour's index (`lldprx.neighbor.1.port.txt: wan1`).
+/// Read: `port.txt` (the local port), `chassis.data`, `port.id.data`,
+/// `port.desc.data`, `system.name.data`, `system.desc.data` (a multi-line
+/// description goes on over the following lines without a key) and
+/// `system.caps.available.txt` / `system.caps.enabled.txt` (`bridge
+/// router`); the `.len`, `.type`, ticks and timestamps are left. No line at
+/// all when nothing was heard. FortiOS shows no aggregate membership
+/// (`parent_interface` `""`).
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    use super::lldp::{Detail, json};
+    let output = lldp_output(out, LLDPRX_DETAILS, LLDP_RX_DETAILS)?;
+    // Neighbours in the order first seen, with the key a free line continues.
+    let mut found: Vec<(u32, Detail)> = Vec::new();
+    let mut last: Option<(usize, &str)> = None;
+    for line in lines(output) {
+        let Some((index, key, value)) = detail_line(line) else {
+            // A multi-line description's later lines.
+            if let Some((at, "system.desc.data")) = last
+                && !line.trim().is_empty()
+            {
+                let d = &mut found[at].1.remote_system_description;
+                d.push('\n');
+                d.push_str(line.trim_end());
+            }
+            continue;
+        };
+        let at = match found.iter().position(|(i, _)| *i == index) {
+            Some(at) => at,
+            None => {
+                found.push((index, Detail::default()));
+                found.len() - 1
+            }
+        };
+        last = Some((at, key));
+        let d = &mut found[at].1;
+        if key == "port.txt" {
+            d.local = value.to_string();
+        } else if let Some((_, field)) = DETAIL_FIELDS.iter().find(|(k, _)| *k == key) {
+            d.set(field, value.to_string());
+        }
+    }
+    if let Some((i, _)) = found.iter().find(|(_, d)| d.local.is_empty()) {
+        return Err(missing(
+            LLDPRX_DETAILS,
+            &format!("`port.txt` (the local port) of neighbour {i}"),
+        ));
+    }
+    Ok(json(found.into_iter().map(|(_, d)| d).collect()))
+}
+
 /// The blank-separated words of `line`, a `'…'` quoted one (blanks and
 /// all) without its quotes.
 fn quoted_words(line: &str) -> Vec<String> {
@@ -329,4 +441,41 @@ fn quoted_words(line: &str) -> Vec<String> {
         rest = next.trim_start();
     }
     words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_lines_are_read_in_the_list_and_the_per_port_form() {
+        assert_eq!(
+            detail_line("lldprx.neighbor.12.system.name.data: core sw 1"),
+            Some((12, "system.name.data", "core sw 1"))
+        );
+        assert_eq!(
+            detail_line("3 port.id.data: Te1/0/1"),
+            Some((3, "port.id.data", "Te1/0/1"))
+        );
+        assert_eq!(
+            detail_line("lldprx.neighbor.2.port.desc.data:"),
+            Some((2, "port.desc.data", ""))
+        );
+        // A description's later lines carry no key.
+        assert_eq!(
+            detail_line("Technical Support: http://www.cisco.com/techsupport"),
+            None
+        );
+        assert_eq!(
+            detail_line("Compiled Mon 22-Jan-18 04:07 by prod_rel_team"),
+            None
+        );
+    }
+
+    #[test]
+    fn both_spellings_refused_is_an_error() {
+        let refused = "command parse error before 'lldprx'\nCommand fail. Return code -61";
+        let err = lldp_neighbors_detail(&[refused, refused]).unwrap_err();
+        assert!(err.to_string().contains("command parse error"), "{err}");
+    }
 }

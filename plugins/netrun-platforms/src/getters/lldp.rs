@@ -28,6 +28,24 @@ pub struct Detail {
     pub enable_capab: Vec<String>,
 }
 
+impl Detail {
+    /// Set the field NAPALM names `field` (`remote_port`, …,
+    /// `remote_system_capab` from a CLI's list); other names are ignored.
+    pub fn set(&mut self, field: &str, value: String) {
+        match field {
+            "remote_port" => self.remote_port = value,
+            "remote_port_description" => self.remote_port_description = value,
+            "remote_chassis_id" => self.remote_chassis_id = value,
+            "remote_system_name" => self.remote_system_name = value,
+            "remote_system_description" => self.remote_system_description = value,
+            "remote_system_capab" => self.capab = capabilities(&value),
+            "remote_system_enable_capab" => self.enable_capab = capabilities(&value),
+            "parent_interface" => self.parent_interface = value,
+            _ => {}
+        }
+    }
+}
+
 /// Neighbours as `get_lldp_neighbors_detail`: a list per local port.
 pub fn json(neighbours: Vec<Detail>) -> Value {
     let mut map = Map::new();
@@ -242,17 +260,7 @@ pub fn key_value_blocks(
         } else {
             value
         };
-        match field {
-            "remote_port" => n.remote_port = value,
-            "remote_port_description" => n.remote_port_description = value,
-            "remote_chassis_id" => n.remote_chassis_id = value,
-            "remote_system_name" => n.remote_system_name = value,
-            "remote_system_description" => n.remote_system_description = value,
-            "remote_system_capab" => n.capab = capabilities(&value),
-            "remote_system_enable_capab" => n.enable_capab = capabilities(&value),
-            "parent_interface" => n.parent_interface = value,
-            _ => {}
-        }
+        n.set(field, value);
     }
     Ok(json(found.into_iter().map(|(d, _)| d).collect()))
 }

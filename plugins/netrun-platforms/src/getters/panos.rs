@@ -338,6 +338,16 @@ fn environment(out: &[&str]) -> Result<Value, ParseError> {
     Ok(e.json())
 }
 
+/// The `show lldp neighbors all` peer keys read, with NAPALM's names.
+const PEER_FIELDS: &[(&str, &str)] = &[
+    ("Chassis ID", "remote_chassis_id"),
+    ("Port ID", "remote_port"),
+    ("Port Description", "remote_port_description"),
+    ("System Name", "remote_system_name"),
+    ("System Description", "remote_system_description"),
+    ("System Capabilities", "remote_system_capab"),
+    ("Enabled Capabilities", "remote_system_enable_capab"),
+];
 /// The neighbours of `show lldp neighbors all`: a block per local
 /// interface (its name over a ruler), then `Peer: N` and `Key: value` lines
 /// per neighbour.
@@ -392,15 +402,8 @@ fn lldp_details(output: &str) -> Result<Vec<Detail>, ParseError> {
         };
         let v = v.trim().to_string();
         last = k.trim();
-        match last {
-            "Chassis ID" => n.remote_chassis_id = v,
-            "Port ID" => n.remote_port = v,
-            "Port Description" => n.remote_port_description = v,
-            "System Name" => n.remote_system_name = v,
-            "System Description" => n.remote_system_description = v,
-            "System Capabilities" => n.capab = lldp::capabilities(&v),
-            "Enabled Capabilities" => n.enable_capab = lldp::capabilities(&v),
-            _ => {}
+        if let Some((_, field)) = PEER_FIELDS.iter().find(|(k, _)| *k == last) {
+            n.set(field, v);
         }
     }
     Ok(found)

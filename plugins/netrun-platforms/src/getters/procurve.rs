@@ -53,7 +53,7 @@ pub const PROCURVE: &[Getter] = &[
     },
     Getter {
         name: "bgp_neighbors",
-        commands: &["show ip bgp summary"],
+        commands: &["show ip bgp summary", "show ip bgp"],
         build: procurve_bgp_neighbors,
     },
 ];
@@ -605,15 +605,34 @@ fn aoscx_lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
 /// ArubaOS-Switch 16.x `show ip bgp summary` (3810M, 5400R): under `Peer
 /// Information` a table `Remote Address  Remote-AS Local-AS State  Admin
 /// Status`, one row per peer; `Admin Status` is `Start`, or `Stop` for a
-/// peer shut down by configuration. The summary prints no router ID,
-/// uptime or prefix counts (`""`, -1, as NAPALM fills what is not shown).
+/// peer shut down by configuration. The router ID is the `Local Router-id`
+/// of `show ip bgp`'s header. Neither prints a peer's router ID, uptime or
+/// prefix counts (`""`, -1, as NAPALM fills what is not shown); they are in
+/// `show ip bgp neighbor <address>`, one command per peer, not read yet.
 fn procurve_bgp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
     use super::bgp;
+    let [summary, table] = out else {
+        return Err(missing("show ip bgp summary", "outputs"));
+    };
     let command = "show ip bgp summary";
-    check(command, out[0], ERRORS)?;
-    let (_, rows) = napalm::table(command, out[0], "Remote Address", &["Remote-AS", "State"])?;
+    check(command, summary, ERRORS)?;
+    let (_, rows) = napalm::table(command, summary, "Remote Address", &["Remote-AS", "State"])?;
+    // `show ip bgp` opens with `Local AS : 64512   Local Router-id : 172.18.1.2`
+    // before the routes; a switch refusing it leaves the router ID unknown.
+    let router_id = lines(super::env::unless_refused(table, ERRORS))
+        .into_iter()
+        .find_map(|l| {
+            let (_, rest) = l.split_once("Local Router-id")?;
+            let id = rest
+                .trim_start()
+                .strip_prefix(':')?
+                .split_whitespace()
+                .next()?;
+            id.parse::<std::net::Ipv4Addr>().ok().map(|_| id)
+        })
+        .unwrap_or("");
     let mut n = bgp::Neighbors::default();
-    n.vrf(bgp::GLOBAL, "");
+    n.vrf(bgp::GLOBAL, router_id);
     for line in rows {
         // Address, remote AS, local AS, state (in case of blanks, all
         // words up to the last), admin status.
