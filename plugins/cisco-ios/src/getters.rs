@@ -181,6 +181,13 @@ fn arp_table(out: &[&str]) -> Result<Value, ParseError> {
 }
 
 fn mac_address_table(out: &[&str]) -> Result<Value, ParseError> {
+    // A router without switch ports has no such command: it has no MAC
+    // address table to answer with (a switch always has the command).
+    if out[0].contains("% Invalid input detected") {
+        return Err(ParseError::Unsupported(
+            "this device has no MAC address table (it refuses `show mac address-table`: a router without switch ports)".into(),
+        ));
+    }
     napalm::cisco_mac_table("show mac address-table", out[0], ERRORS)
 }
 

@@ -84,6 +84,23 @@ mod getters {
     }
 
     #[test]
+    fn a_router_without_switch_ports_has_no_mac_address_table() {
+        let refusal = "show mac address-table\n                   ^\n% Invalid input detected at '^' marker.\n";
+        let outputs = vec![("show mac address-table".to_string(), refusal.to_string())];
+        let err = answer_in(
+            table("cisco_ios"),
+            "cisco_ios",
+            "mac_address_table",
+            &outputs,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, ParseError::Unsupported(ref m) if m.contains("MAC address table")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn truncated_getter_outputs_never_panic() {
         suite().truncated_outputs_never_panic();
     }
