@@ -61,6 +61,17 @@ sys.exit(m.version('scrapli') != '$scrapli_version' or m.version('scrapli-commun
     "scrapli==$scrapli_version" "scrapli-community==$scrapli_community_version"
 fi
 
+# FakeNOS (a device simulator that is not netrun's, for tests/integration/
+# foreign.rs and scripts/peer-bench.sh --fakenos), in a venv of its own: its
+# paramiko and pydantic pins are not the other tools'.
+fakenos_version=1.2.1
+if [ "$(cat "$tools/fakenos-venv/pins" 2>/dev/null)" != "fakenos==$fakenos_version" ]; then
+  echo "installing fakenos $fakenos_version into $tools/fakenos-venv"
+  python3 -m venv "$tools/fakenos-venv"
+  "$tools/fakenos-venv/bin/pip" install --quiet --disable-pip-version-check "fakenos==$fakenos_version"
+  echo "fakenos==$fakenos_version" > "$tools/fakenos-venv/pins"
+fi
+
 # npm ci from the committed lock file; redone only when the lock changes.
 if ! cmp -s tools/js/package-lock.json "$tools/js/package-lock.json" \
    || [ ! -x "$tools/js/node_modules/.bin/componentize-js" ]; then

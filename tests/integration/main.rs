@@ -7,6 +7,7 @@ mod cluster;
 mod config;
 mod contract;
 mod faults;
+mod foreign;
 mod http;
 mod openssh;
 mod operator;

@@ -261,7 +261,8 @@ fn wait_listening(child: &mut Child, port: u16, limit: Duration) -> bool {
     false
 }
 
-fn free_port() -> u16 {
+/// A port of 127.0.0.1 free just now (also for foreign.rs's simulator).
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -47,7 +47,8 @@ fn facts(out: &[&str]) -> Result<Value, ParseError> {
     let os_version = lines
         .iter()
         .find_map(|l| l.split_once("Adaptive Security Appliance Software Version "))
-        .map(|(_, v)| v.trim())
+        // Multiple-context mode adds `<context>` or `<system>` after it.
+        .and_then(|(_, v)| v.split_whitespace().next())
         .ok_or_else(|| {
             missing(
                 command,
