@@ -48,16 +48,9 @@ if [ "$sim" = lab ]; then
     sleep 0.2
   done
 else
-  # FakeNOS in a venv of its own (its pydantic and paramiko pins are not
-  # the peers').
+  # FakeNOS, pinned, in its own venv (scripts/install-plugin-tools.sh).
+  scripts/install-plugin-tools.sh >/dev/null
   fvenv=$tools/fakenos-venv
-  fpins="fakenos==1.2.1"
-  if [ "$(cat "$fvenv/pins" 2>/dev/null)" != "$fpins" ]; then
-    echo "installing $fpins into $fvenv"
-    python3 -m venv "$fvenv"
-    "$fvenv/bin/pip" install --quiet --disable-pip-version-check $fpins
-    echo "$fpins" > "$fvenv/pins"
-  fi
   command -v ssh-keyscan >/dev/null || { echo "ssh-keyscan (openssh-client) is needed for --fakenos" >&2; exit 1; }
   mkdir -p "$scratch/lab"
   last=$((7000 + devices - 1))

@@ -615,21 +615,7 @@ async fn get_all(ctx: &mut DeviceContext, getters: &[String]) -> (Value, Option<
     let mut reasons = serde_json::Map::new();
     let mut failed = serde_json::Map::new();
     let mut first_failure: Option<Error> = None;
-    let finish = |mut data: serde_json::Map<String, Value>,
-                  unsupported: Vec<&String>,
-                  reasons: serde_json::Map<String, Value>,
-                  failed: serde_json::Map<String, Value>| {
-        if !unsupported.is_empty() {
-            data.insert("unsupported".into(), serde_json::json!(unsupported));
-        }
-        if !reasons.is_empty() {
-            data.insert("unsupported_reasons".into(), Value::Object(reasons));
-        }
-        if !failed.is_empty() {
-            data.insert("failed".into(), Value::Object(failed));
-        }
-        Value::Object(data)
-    };
+    let mut fatal: Option<Error> = None;
     for getter in getters {
         ctx.set_step(format!("getter {getter}"));
         let answer = match ctx.get(getter).await {
@@ -661,10 +647,22 @@ async fn get_all(ctx: &mut DeviceContext, getters: &[String]) -> (Value, Option<
                 );
                 first_failure.get_or_insert(e);
             }
-            Err(e) => return (finish(data, unsupported, reasons, failed), Some(e)),
+            Err(e) => {
+                fatal = Some(e);
+                break;
+            }
         }
     }
-    (finish(data, unsupported, reasons, failed), first_failure)
+    if !unsupported.is_empty() {
+        data.insert("unsupported".into(), serde_json::json!(unsupported));
+    }
+    if !reasons.is_empty() {
+        data.insert("unsupported_reasons".into(), Value::Object(reasons));
+    }
+    if !failed.is_empty() {
+        data.insert("failed".into(), Value::Object(failed));
+    }
+    (Value::Object(data), fatal.or(first_failure))
 }
 
 /// A host whose platform no installed driver defines: one line naming the
