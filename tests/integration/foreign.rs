@@ -60,7 +60,22 @@ struct FakeNos {
 }
 
 impl FakeNos {
+    /// Start it on free ports; a port taken by another test between its
+    /// choice and FakeNOS's bind (`Address already in use`, it exits) is
+    /// tried again with others.
     fn start(bin: &PathBuf, dir: &std::path::Path) -> FakeNos {
+        let mut last_log = String::new();
+        for _ in 0..5 {
+            if let Some(fakenos) = FakeNos::try_start(bin, dir) {
+                return fakenos;
+            }
+            last_log = std::fs::read_to_string(dir.join("fakenos.log")).unwrap_or_default();
+        }
+        panic!("fakenos did not start listening; its log:\n{last_log}");
+    }
+
+    /// `None` when it exited before listening on every port.
+    fn try_start(bin: &PathBuf, dir: &std::path::Path) -> Option<FakeNos> {
         let ports: Vec<u16> = DEVICES.iter().map(|_| free_port()).collect();
         let mut inventory = String::from("hosts:\n");
         for ((platform, _, name, _, _), port) in DEVICES.iter().zip(&ports) {
@@ -84,16 +99,18 @@ impl FakeNos {
         for port in fakenos.ports.clone() {
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-                if Instant::now() > deadline || fakenos.child.try_wait().ok().flatten().is_some() {
-                    panic!(
-                        "fakenos did not listen on {port}; its log:\n{}",
-                        fakenos.log()
-                    );
+                if fakenos.child.try_wait().ok().flatten().is_some() {
+                    return None;
                 }
+                assert!(
+                    Instant::now() < deadline,
+                    "fakenos did not listen on {port} within 60 s; its log:\n{}",
+                    fakenos.log()
+                );
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-        fakenos
+        Some(fakenos)
     }
 
     fn log(&self) -> String {
