@@ -10,6 +10,9 @@ use tracing_subscriber::EnvFilter;
 /// kept freed memory resident (peak RSS) and spent more CPU doing it.
 /// Built without transparent huge pages (`no_thp`): faulting in 2 MiB
 /// pages for small heaps cost a tenth of a sweep's CPU in page zeroing.
+/// `--features system-allocator` keeps glibc's, for heap profilers
+/// (heaptrack) that hook malloc.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

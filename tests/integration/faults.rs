@@ -561,20 +561,17 @@ fn elapsed_ms(records: &BTreeMap<String, Value>, device: &str) -> u64 {
     records[device]["elapsed_ms"].as_u64().unwrap_or(0)
 }
 
-/// Two runs in one process over the same pool and breakers, as a
-/// long-lived `netrun serve` does: healthy devices reuse their sessions
-/// (no new connection), and a device whose breaker opened in the first run
-/// is not dialled in the second.
-#[tokio::test(flavor = "multi_thread")]
-async fn sessions_and_breakers_outlive_a_run_in_one_process() {
-    use netrun::resilience::breaker::BreakerConfig;
-    use netrun::runner::{self, ConnectivityConfig, Env, Job, Settings, Shutdown};
-    use netrun::runtime::device::Connectivity;
-    use std::sync::Arc;
-
-    let (_lab, inv) = lab(3, &["refuse:r003"]).await;
-    let inventory = netrun::inventory::Inventory::load(inv.path()).expect("inventory");
-    let hosts = inventory.hosts.clone();
+/// The runner's environment for the lab inventory at `inventory`, built in
+/// this process (as `netrun serve` keeps one), and its hosts.
+async fn in_process_env(
+    inventory: &Path,
+    connectivity: std::sync::Arc<netrun::runtime::device::Connectivity>,
+) -> (
+    std::sync::Arc<netrun::runner::Env>,
+    Vec<netrun::inventory::Host>,
+) {
+    let inventory = netrun::inventory::Inventory::load(inventory).expect("inventory");
+    let hosts = inventory.hosts;
     // In this test process the bundles are not beside the executable, so
     // the driver counts as third-party and needs its own commands granted.
     let policy = netrun::runtime::policy::Policy::load(None, &["cisco-ios:command=*".to_string()])
@@ -588,6 +585,28 @@ async fn sessions_and_breakers_outlive_a_run_in_one_process() {
     )
     .await
     .expect("plugins load");
+    let env = netrun::runner::Env {
+        runtime: loaded.runtime,
+        platforms: loaded.platforms,
+        known_platforms: loaded.known_platforms,
+        known_hosts: std::sync::Arc::new(netrun::runner::load_known_hosts(&hosts)),
+        connectivity,
+    };
+    (std::sync::Arc::new(env), hosts)
+}
+
+/// Two runs in one process over the same pool and breakers, as a
+/// long-lived `netrun serve` does: healthy devices reuse their sessions
+/// (no new connection), and a device whose breaker opened in the first run
+/// is not dialled in the second.
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_and_breakers_outlive_a_run_in_one_process() {
+    use netrun::resilience::breaker::BreakerConfig;
+    use netrun::runner::{self, ConnectivityConfig, Job, Settings, Shutdown};
+    use netrun::runtime::device::Connectivity;
+    use std::sync::Arc;
+
+    let (_lab, inv) = lab(3, &["refuse:r003"]).await;
     let connectivity = Arc::new(Connectivity::new(&ConnectivityConfig {
         breaker: BreakerConfig {
             failure_threshold: 1,
@@ -596,13 +615,7 @@ async fn sessions_and_breakers_outlive_a_run_in_one_process() {
         },
         ..Default::default()
     }));
-    let env = Arc::new(Env {
-        runtime: loaded.runtime,
-        platforms: loaded.platforms,
-        known_platforms: loaded.known_platforms,
-        known_hosts: Arc::new(runner::load_known_hosts(&hosts)),
-        connectivity: connectivity.clone(),
-    });
+    let (env, hosts) = in_process_env(inv.path(), connectivity.clone()).await;
     let sweep = || async {
         let mut records = BTreeMap::new();
         runner::run(
@@ -644,4 +657,70 @@ async fn sessions_and_breakers_outlive_a_run_in_one_process() {
     assert_eq!(second["r003"]["attempts"], 0, "not dialled");
     connectivity.pool.close_all().await;
     assert_eq!(connectivity.pool.stats().idle, 0);
+}
+
+/// A device waiting for one of the run's slots holds no task (no host
+/// copy, span or future): a 10,000-device run at concurrency 1,000 keeps
+/// about 1,000 devices' state, not 10,000. The run goes on a runtime of its
+/// own, whose task gauge then counts the run's tasks and not the lab's.
+#[tokio::test(flavor = "multi_thread")]
+async fn devices_waiting_for_their_turn_hold_no_task() {
+    use netrun::runner::{self, Job, Settings, Shutdown};
+    use netrun::runtime::device::Connectivity;
+    use std::sync::{Arc, Mutex};
+
+    const DEVICES: usize = 60;
+    let (_lab, inv) = lab(DEVICES, &[]).await;
+    let connectivity = Arc::new(Connectivity::new(&Default::default()));
+    let (env, hosts) = in_process_env(inv.path(), connectivity).await;
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let metrics = client.metrics();
+    // (devices ok, tasks alive when the first record came)
+    let seen = Arc::new(Mutex::new((0usize, None::<usize>)));
+    let tally = seen.clone();
+    let run = client.spawn(async move {
+        runner::run(
+            env,
+            Job::Exec {
+                commands: vec!["show clock".into()],
+                options: Default::default(),
+            },
+            hosts,
+            Settings {
+                concurrency: 2,
+                accept_new_file: None,
+                ..Default::default()
+            },
+            Shutdown::default(),
+            |r| {
+                let alive = tokio::runtime::Handle::current()
+                    .metrics()
+                    .num_alive_tasks();
+                let mut t = tally.lock().expect("tally");
+                t.0 += usize::from(r.error.is_none());
+                if t.1.is_none() {
+                    t.1 = Some(alive);
+                }
+            },
+        )
+        .await
+    });
+    run.await.expect("run");
+    let (ok, at_first) = *seen.lock().expect("tally");
+    let at_first = at_first.expect("a record came");
+    drop(metrics);
+    client.shutdown_background();
+    assert_eq!(ok, DEVICES, "every device answers");
+    // Two devices in flight (each with its login and SSH session tasks),
+    // against one task per device queued. (Counted at the first record:
+    // a finished device's SSH session task may outlive it for a moment,
+    // until the lab closes its end.)
+    assert!(
+        at_first < DEVICES / 3,
+        "{at_first} tasks alive when the first of {DEVICES} devices at concurrency 2 was done"
+    );
 }

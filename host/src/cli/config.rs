@@ -3,8 +3,8 @@
 //! deadlines and breakers as for any job), pushed changes in waves.
 
 use super::{
-    Loaded, Plan, TargetArgs, collect, connectivity_of, exit_code, load_plugins, needed_platforms,
-    open_sink, plan_hosts, secs, settings_of, watch_signals,
+    Keep, Loaded, Plan, TargetArgs, collect, connectivity_of, exit_code, load_plugins,
+    needed_platforms, open_sink, plan_hosts, secs, settings_of, watch_signals,
 };
 use crate::config::push::PushSpec;
 use crate::config::render::Template;
@@ -278,8 +278,15 @@ async fn run(
                 known_platforms: known_platforms.clone(),
                 workflow: None,
             };
-            let (wave_records, _, err) =
-                collect(loaded, plan, sink.as_mut(), show_progress, shutdown.clone()).await;
+            let (wave_records, _, err) = collect(
+                loaded,
+                plan,
+                sink.as_mut(),
+                show_progress,
+                shutdown.clone(),
+                Keep::All,
+            )
+            .await;
             if write_error.is_none() {
                 write_error = err;
             }

@@ -895,6 +895,8 @@ async fn execute_plan(
     t: &TargetArgs,
 ) -> anyhow::Result<i32> {
     let settings = settings_of(t, &inventory)?;
+    // The selected hosts are copies: the inventory is not needed again.
+    drop(inventory);
     runner::check_named_known_hosts(&hosts)?;
     let shard = settings.shard;
     let connectivity = connectivity_of(t)?;
@@ -910,12 +912,19 @@ async fn execute_plan(
         connectivity,
         mirror,
     };
+    let keep = match t.format.map(Format::from).unwrap_or_default() {
+        Format::Table if !t.all_rows => Keep::Table {
+            max_rows: TABLE_ROWS,
+        },
+        _ => Keep::All,
+    };
     let (records, summary, write_error) = collect(
         loaded,
         plan,
         sink.as_mut(),
         std::io::stderr().is_terminal(),
         shutdown.clone(),
+        keep,
     )
     .await;
     signals.abort();
@@ -951,7 +960,7 @@ fn report(
     {
         bail!("writing results failed: {e}");
     }
-    let max_rows = if t.all_rows { usize::MAX } else { 50 };
+    let max_rows = if t.all_rows { usize::MAX } else { TABLE_ROWS };
     let format = t.format.map(Format::from).unwrap_or_default();
     let mut table = match format {
         Format::Table => format::render(Format::Table, records, summary, max_rows),
@@ -1069,15 +1078,81 @@ pub struct Plan {
     pub mirror: Option<crate::cluster::Mirror>,
 }
 
+/// Rows of the end-of-run table (failures first) unless `--all-rows`.
+const TABLE_ROWS: usize = 50;
+
+/// Which records a sweep keeps in memory once they went to the sink.
+#[derive(Clone, Copy, Debug)]
+pub enum Keep {
+    /// Every record: the caller prints or reads them all.
+    All,
+    /// Only what the end-of-run table shows, so a 10,000-device run holds
+    /// no device's data after its record is written: every record while
+    /// the run has seen no more than `max_rows`, then the first `max_rows`
+    /// failures by device name, and records with parsed command output
+    /// (printed for every device).
+    Table {
+        /// The table's row limit.
+        max_rows: usize,
+    },
+}
+
+/// The records [`Keep`] retains, as they arrive.
+struct Kept {
+    keep: Keep,
+    seen: usize,
+    all: Vec<Record>,
+    failures: BTreeMap<String, Record>,
+}
+
+impl Kept {
+    fn new(keep: Keep) -> Kept {
+        Kept {
+            keep,
+            seen: 0,
+            all: Vec::new(),
+            failures: BTreeMap::new(),
+        }
+    }
+
+    fn offer(&mut self, r: Record) {
+        self.seen += 1;
+        let max_rows = match self.keep {
+            Keep::All => return self.all.push(r),
+            Keep::Table { max_rows } => max_rows,
+        };
+        if format::has_parsed_tables(&r) {
+            self.all.push(r);
+        } else if r.error.is_some() {
+            self.failures.insert(r.device.clone(), r);
+            if self.failures.len() > max_rows {
+                self.failures.pop_last();
+            }
+        } else if self.seen <= max_rows {
+            self.all.push(r);
+        } else if self.seen == max_rows + 1 {
+            // Past the limit the table lists failures only.
+            self.all.retain(format::has_parsed_tables);
+        }
+    }
+
+    fn into_records(self) -> Vec<Record> {
+        let mut all = self.all;
+        all.extend(self.failures.into_values());
+        all
+    }
+}
+
 /// Run `plan`, writing each record to `sink` as it arrives; close the
-/// pooled sessions at the end. Returns every record, the summary, and the
-/// first write error if any.
+/// pooled sessions at the end. Returns the records `keep` asks for, the
+/// summary, and the first write error if any.
 pub async fn collect(
     loaded: Loaded,
     plan: Plan,
     mut sink: Option<&mut JsonlSink>,
     show_progress: bool,
     shutdown: Shutdown,
+    keep: Keep,
 ) -> (Vec<Record>, Summary, Option<std::io::Error>) {
     let Plan {
         hosts,
@@ -1107,7 +1182,7 @@ pub async fn collect(
         );
         bar
     });
-    let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
+    let mut kept = Kept::new(keep);
     let mut write_error: Option<std::io::Error> = None;
     let job_name = job.name();
     let m = crate::telemetry::metrics();
@@ -1135,9 +1210,10 @@ pub async fn collect(
         if let Some(m) = &mirror {
             m.send(&r);
         }
-        records.push(r);
+        kept.offer(r);
     })
     .await;
+    let records = kept.into_records();
     m.run_seconds.observe(summary.wall.as_secs_f64());
     if let Some(m) = mirror {
         m.finish().await;
@@ -1149,4 +1225,84 @@ pub async fn collect(
     // A one-shot run keeps nothing: log out of every pooled session.
     connectivity.pool.close_all().await;
     (records, summary, write_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Error, ErrorClass};
+    use serde_json::json;
+
+    fn record(i: usize, failed: bool, parsed: bool) -> Record {
+        let device = format!("d{i:03}");
+        let data = if parsed {
+            json!({"commands": [{"command": "show clock", "output": "x", "parsed": [{"time": "x"}]}]})
+        } else {
+            json!({"hostname": device})
+        };
+        if failed {
+            Record::failed(
+                &device,
+                Error::new(ErrorClass::Auth, "wrong password"),
+                Duration::ZERO,
+                1,
+            )
+        } else {
+            Record::ok(&device, data, Duration::ZERO, 1)
+        }
+    }
+
+    #[test]
+    fn a_table_run_keeps_only_the_rows_its_table_shows() {
+        let (mut kept, mut summary) = (Kept::new(Keep::Table { max_rows: 5 }), Summary::default());
+        for i in (0..100).rev() {
+            let r = record(i, i % 10 == 3, false);
+            summary.add(&r);
+            kept.offer(r);
+        }
+        let records = kept.into_records();
+        let names: Vec<&str> = records.iter().map(|r| r.device.as_str()).collect();
+        assert_eq!(names, ["d003", "d013", "d023", "d033", "d043"]);
+        let table = render_table(&records, &summary, 5);
+        let row = |d: &str| table.lines().find(|l| l.starts_with(d)).map(str::to_string);
+        assert!(row("d043").is_some_and(|l| l.contains("error")), "{table}");
+        assert!(!table.contains("d053"), "{table}");
+        assert!(table.contains("(90 ok devices not listed)"), "{table}");
+        assert!(table.contains("100 devices: 90 ok, 10 failed"), "{table}");
+    }
+
+    #[test]
+    fn a_small_run_and_parsed_output_are_kept_whole() {
+        let (mut kept, mut summary) = (Kept::new(Keep::Table { max_rows: 5 }), Summary::default());
+        for i in 0..4 {
+            let r = record(i, false, false);
+            summary.add(&r);
+            kept.offer(r);
+        }
+        let records = kept.into_records();
+        assert_eq!(records.len(), 4);
+        let table = render_table(&records, &summary, 5);
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("d003") && l.contains(" ok ")),
+            "{table}"
+        );
+
+        let mut kept = Kept::new(Keep::Table { max_rows: 5 });
+        for i in 0..20 {
+            kept.offer(record(i, false, i % 2 == 0));
+        }
+        assert_eq!(
+            kept.into_records().len(),
+            10,
+            "every device's parsed output"
+        );
+
+        let mut kept = Kept::new(Keep::All);
+        for i in 0..20 {
+            kept.offer(record(i, i % 2 == 0, false));
+        }
+        assert_eq!(kept.into_records().len(), 20);
+    }
 }

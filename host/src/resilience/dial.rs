@@ -47,7 +47,9 @@ impl Dial<'_> {
         let is_retryable = |e: &Error| e.class.retryable() && !self.stop.is_cancelled();
         let (result, _) = retry(self.policy, is_retryable, self.deadline, || {
             let attempt = self.breaker.acquire();
-            let fut = attempt.is_ok().then(&mut open);
+            // Boxed: an attempt's future held here and then awaited below
+            // would be stored twice in this one.
+            let fut = attempt.is_ok().then(|| Box::pin(open()));
             let last = &last;
             let retried_after = last
                 .lock()

@@ -104,6 +104,19 @@ fn raw(r: &Record) -> String {
 
 /// Aligned tables of the parsed rows of an exec record, one per command
 /// whose `parsed` is a list of flat objects.
+/// Whether `r` holds parsed command output, which the table format prints
+/// for every device.
+pub fn has_parsed_tables(r: &Record) -> bool {
+    r.data
+        .as_ref()
+        .and_then(|d| d.get("commands"))
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter()
+                .any(|c| c.get("parsed").is_some_and(Value::is_array))
+        })
+}
+
 fn parsed_tables(r: &Record) -> String {
     let Some(list) = r
         .data

@@ -156,7 +156,10 @@ impl Summary {
 pub fn render_table(records: &[Record], summary: &Summary, max_rows: usize) -> String {
     let mut rows: Vec<&Record> = records.iter().collect();
     rows.sort_by(|a, b| a.device.cmp(&b.device));
-    let shown: Vec<&Record> = if rows.len() <= max_rows {
+    // Records may be only those the table shows (see `cli::Keep`): the
+    // summary counts every device.
+    let total = rows.len().max(summary.total());
+    let shown: Vec<&Record> = if total <= max_rows {
         rows
     } else {
         rows.into_iter()
@@ -188,7 +191,7 @@ pub fn render_table(records: &[Record], summary: &Summary, max_rows: usize) -> S
                 r.device, status, r.elapsed_ms, detail
             ));
         }
-        if shown.len() < records.len() && summary.failures() > 0 {
+        if shown.len() < total && summary.failures() > 0 {
             out.push_str(&format!("({} ok devices not listed)\n", summary.ok));
         }
     }

@@ -284,6 +284,14 @@ impl Shutdown {
     fn stopping(&self) -> bool {
         self.drain.is_cancelled() || self.abort.is_cancelled()
     }
+
+    /// Resolves once a drain or an abort has begun.
+    async fn stopped(&self) {
+        tokio::select! {
+            _ = self.drain.cancelled() => {}
+            _ = self.abort.cancelled() => {}
+        }
+    }
 }
 
 /// The known_hosts files of a run: the user's, then every file the
@@ -399,112 +407,174 @@ pub async fn run(
 ) -> Summary {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let gates = Arc::new(Gates::new(&settings));
+    let run = Arc::new(RunShared {
+        gates: Gates::new(&settings),
+        settings: Arc::new(settings),
+        env,
+        job,
+        shutdown,
+        // Every log record of a device carries the run id and the device
+        // name, so one device's story can be filtered out of a
+        // 10,000-device log.
+        run_id: format!("{:08x}", rand::random::<u32>()),
+    });
     let mut tasks: JoinSet<Record> = JoinSet::new();
-    let mut names: HashMap<tokio::task::Id, String> = HashMap::with_capacity(hosts.len());
-    let settings = Arc::new(settings);
-    // Every log record of a device carries the run id and the device name,
-    // so one device's story can be filtered out of a 10,000-device log.
-    let run_id = format!("{:08x}", rand::random::<u32>());
-    let job_name = job.name();
-    tracing::info!(run_id = %run_id, job = %job_name, devices = hosts.len(), "run started");
-    for host in hosts {
-        let name = host.name.clone();
-        let span = tracing::info_span!("device", run_id = %run_id, device = %name, job = %job_name);
-        let (env, job, gates, settings, shutdown) = (
-            env.clone(),
-            job.clone(),
-            gates.clone(),
-            settings.clone(),
-            shutdown.clone(),
-        );
-        let handle = tasks.spawn(async move {
-            let queued = Instant::now();
-            let device = host.name.clone();
-            let not_started = |why: &str| {
-                Record::failed(
-                    &device,
-                    Error::new(
-                        ErrorClass::Cancelled,
-                        format!("{device}: not started, {why}; run again for the devices marked cancelled"),
-                    ),
-                    queued.elapsed(),
-                    0,
-                )
-            };
-            let permits = tokio::select! {
-                p = gates.enter(&host) => p,
-                _ = shutdown.drain.cancelled() => return not_started("the run was interrupted"),
-                _ = shutdown.abort.cancelled() => return not_started("the run was interrupted"),
-            };
-            if shutdown.stopping() {
-                return not_started("the run was interrupted");
-            }
-            let _permits = permits;
-            let start = Instant::now();
-            let progress = Arc::new(Progress::default());
-            let outcome: Result<(Value, Option<Error>), Error> = match settings.timeouts_of(&host) {
-                Err(e) => Err(e),
-                Ok((timeouts, limit)) => {
-                    let limits = Limits {
-                        deadline: start.checked_add(limit),
-                        stop: shutdown.drain.clone(),
-                        progress: progress.clone(),
-                    };
-                    // Boxed: a device waiting for its turn holds a small
-                    // task, not the state of a whole session (10,000 queued
-                    // devices cost kilobytes each, not tens of them).
-                    Box::pin(deadline::within(
-                        &device,
-                        limit,
-                        &shutdown.abort,
-                        &progress,
-                        run_device(&env, &job, &host, &settings, timeouts, limits),
-                    ))
-                    .await
-                }
-            };
-            let attempts = progress.attempts();
-            match outcome {
-                Ok((data, None)) => Record::ok(&device, data, start.elapsed(), attempts),
-                // Failed part-way: the record keeps what was done before.
-                Ok((data, Some(e))) => {
-                    let mut r = Record::failed(&device, e, start.elapsed(), attempts);
-                    r.data = Some(data);
-                    r
-                }
-                Err(e) => Record::failed(&device, e, start.elapsed(), attempts),
-            }
-        }.instrument(span));
-        names.insert(handle.id(), name);
-    }
-    let shard = settings.shard.map(|s| s.to_string());
-    while let Some(joined) = tasks.join_next_with_id().await {
-        let mut record = match joined {
-            Ok((id, r)) => {
-                names.remove(&id);
-                r
-            }
-            Err(e) => {
-                let device = names.remove(&e.id()).unwrap_or_else(|| "?".into());
-                Record::failed(
-                    &device,
-                    Error::new(
-                        ErrorClass::Internal,
-                        format!("{device}: internal error (task failed: {e}); please report it"),
-                    ),
-                    Duration::ZERO,
-                    0,
-                )
-            }
-        };
+    let mut names: HashMap<tokio::task::Id, String> = HashMap::new();
+    let job_name = run.job.name();
+    tracing::info!(run_id = %run.run_id, job = %job_name, devices = hosts.len(), "run started");
+    let shard = run.settings.shard.map(|s| s.to_string());
+    let mut deliver = |mut record: Record| {
         record.placement.shard.clone_from(&shard);
         summary.add(&record);
         on_record(record);
+    };
+    // A device of a limited group waits for its group's slot in a task of
+    // its own, so a full group holds back no other device. Without group
+    // limits devices start in inventory order, and a device gets its task
+    // (its host, span and future) only once it holds one of the run's
+    // slots: 10,000 queued devices cost their place in the list, not
+    // kilobytes each.
+    let mut queue = hosts.into_iter();
+    if !run.settings.group_limits.is_empty() {
+        for host in queue.by_ref() {
+            let name = host.name.clone();
+            let id = tasks.spawn(device_task(run.clone(), host, None)).id();
+            names.insert(id, name);
+        }
     }
+    loop {
+        tokio::select! {
+            biased;
+            Some(joined) = tasks.join_next_with_id() => deliver(match joined {
+                Ok((id, r)) => {
+                    names.remove(&id);
+                    r
+                }
+                Err(e) => {
+                    let device = names.remove(&e.id()).unwrap_or_else(|| "?".into());
+                    Record::failed(
+                        &device,
+                        Error::new(
+                            ErrorClass::Internal,
+                            format!("{device}: internal error (task failed: {e}); please report it"),
+                        ),
+                        Duration::ZERO,
+                        0,
+                    )
+                }
+            }),
+            permit = run.gates.run.clone().acquire_owned(), if queue.len() > 0 && !run.shutdown.stopping() => {
+                if let (Ok(permit), Some(host)) = (permit, queue.next()) {
+                    let name = host.name.clone();
+                    let id = tasks.spawn(device_task(run.clone(), host, Some(vec![permit]))).id();
+                    names.insert(id, name);
+                }
+            }
+            () = run.shutdown.stopped(), if queue.len() > 0 => {
+                for host in queue.by_ref() {
+                    deliver(not_started(&host.name, started, "the run was interrupted"));
+                }
+            }
+            else => break,
+        }
+    }
+    let run_id = &run.run_id;
     summary.wall = started.elapsed();
     tracing::info!(run_id = %run_id, ok = summary.ok, failed = summary.failures(), wall_ms = summary.wall.as_millis() as u64, "run finished");
     summary
+}
+
+/// What every device task of a run shares.
+struct RunShared {
+    env: Arc<Env>,
+    job: Job,
+    gates: Gates,
+    settings: Arc<Settings>,
+    shutdown: Shutdown,
+    run_id: String,
+}
+
+/// The record of a device the run did not start.
+fn not_started(device: &str, queued: Instant, why: &str) -> Record {
+    Record::failed(
+        device,
+        Error::new(
+            ErrorClass::Cancelled,
+            format!("{device}: not started, {why}; run again for the devices marked cancelled"),
+        ),
+        queued.elapsed(),
+        0,
+    )
+}
+
+/// One device from its turn to its record: waits for its slots unless
+/// `admitted` holds them already.
+async fn device_task(
+    run: Arc<RunShared>,
+    host: Host,
+    admitted: Option<Vec<OwnedSemaphorePermit>>,
+) -> Record {
+    let span = tracing::info_span!("device", run_id = %run.run_id, device = %host.name, job = %run.job.name());
+    let RunShared {
+        env,
+        job,
+        gates,
+        settings,
+        shutdown,
+        ..
+    } = &*run;
+    async move {
+        let queued = Instant::now();
+        let device = host.name.clone();
+        let interrupted = || not_started(&device, queued, "the run was interrupted");
+        let permits = match admitted {
+            Some(p) => p,
+            None => tokio::select! {
+                p = gates.enter(&host) => p,
+                () = shutdown.stopped() => return interrupted(),
+            },
+        };
+        if shutdown.stopping() {
+            return interrupted();
+        }
+        let _permits = permits;
+        let start = Instant::now();
+        let progress = Arc::new(Progress::default());
+        let outcome: Result<(Value, Option<Error>), Error> = match settings.timeouts_of(&host) {
+            Err(e) => Err(e),
+            Ok((timeouts, limit)) => {
+                let limits = Limits {
+                    deadline: start.checked_add(limit),
+                    stop: shutdown.drain.clone(),
+                    progress: progress.clone(),
+                };
+                // Boxed, the device's work apart from its deadline: a
+                // future passed in and then awaited in place is stored
+                // twice, and a thousand devices in flight hold theirs.
+                Box::pin(deadline::within(
+                    &device,
+                    limit,
+                    &shutdown.abort,
+                    &progress,
+                    Box::pin(run_device(env, job, &host, settings, timeouts, limits)),
+                ))
+                .await
+            }
+        };
+        let attempts = progress.attempts();
+        match outcome {
+            Ok((data, None)) => Record::ok(&device, data, start.elapsed(), attempts),
+            // Failed part-way: the record keeps what was done before.
+            Ok((data, Some(e))) => {
+                let mut r = Record::failed(&device, e, start.elapsed(), attempts);
+                r.data = Some(data);
+                r
+            }
+            Err(e) => Record::failed(&device, e, start.elapsed(), attempts),
+        }
+    }
+    .instrument(span)
+    .await
 }
 
 fn target_of(

@@ -467,7 +467,10 @@ impl DeviceContext {
     /// the device's slot.
     pub async fn close(&mut self) {
         if let Some(lease) = self.lease.take() {
-            lease.checkin(&self.connectivity.pool).await;
+            // Boxed: closing a session (russh's disconnect) takes ~5 KiB of
+            // future, which every device's future would otherwise reserve
+            // for its whole life.
+            Box::pin(lease.checkin(&self.connectivity.pool)).await;
         }
     }
 }

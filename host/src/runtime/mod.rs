@@ -582,7 +582,10 @@ impl Runtime {
                 WorkflowExports::V0_2(i) => wit::v0_2::run(i, &mut *store, device, params).await,
             }
         };
-        let result = match config::unless_settling(run, cut).await {
+        // The call and the settling are boxed: a workflow's future lives as
+        // long as its device, a thousand at once, and a future awaited in
+        // place is stored twice (as the argument, then as the awaited).
+        let result = match config::unless_settling(Box::pin(run), cut).await {
             Some(Ok(r)) => r,
             Some(Err(e)) => Err(trap::classify(name, "run", e, store.data())),
             // Stopped to roll its commit back before the device deadline.
@@ -596,7 +599,7 @@ impl Runtime {
         };
         // A configuration commit nobody confirmed is undone now: the
         // workflow can no longer confirm it.
-        match (store.data_mut().config_settle().await, result) {
+        match (Box::pin(store.data_mut().config_settle()).await, result) {
             (None, r) => r,
             (Some(unconfirmed), Ok(_)) => Err(unconfirmed),
             (Some(unconfirmed), Err(mut e)) => {

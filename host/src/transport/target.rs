@@ -160,7 +160,9 @@ impl Target {
             let tcp = dial::dial(&self.device, &self.host, self.port, self.timeouts.connect);
             return Ok(Box::new(tcp.await?));
         }
-        jump::connect(&Route {
+        // Boxed: the jump-host path's future (~5 KiB) is not reserved in
+        // every direct login's.
+        Box::pin(jump::connect(&Route {
             device: &self.device,
             host: &self.host,
             port: self.port,
@@ -168,7 +170,7 @@ impl Target {
             pool: self.jump_pool.clone(),
             trust: self.trust(),
             timeouts: self.timeouts,
-        })
+        }))
         .await
     }
 
