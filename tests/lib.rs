@@ -87,6 +87,22 @@ pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The records netrun wrote to `out`; none when it wrote no file.
+pub fn records_in(out: &Path) -> Vec<serde_json::Value> {
+    if out.is_file() {
+        read_jsonl(out)
+    } else {
+        Vec::new()
+    }
+}
+
+/// [`records_in`], in device-name order.
+pub fn records_by_device(out: &Path) -> Vec<serde_json::Value> {
+    let mut records = records_in(out);
+    records.sort_by(|a, b| a["device"].as_str().cmp(&b["device"].as_str()));
+    records
+}
+
 /// A temporary folder removed on drop.
 pub struct TempDir(PathBuf);
 

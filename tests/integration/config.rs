@@ -3,7 +3,7 @@
 //! shell keeping its running configuration in a file across logins.
 
 use crate::openssh::{Login, Sshd, run_netrun_in};
-use netrun_tests::{TempDir, netrun, output, read_jsonl, start_lab, workspace};
+use netrun_tests::{TempDir, netrun, output, records_by_device, start_lab, workspace};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -34,12 +34,7 @@ async fn config(home: &Path, inv: &Path, args: &[&str]) -> (Vec<Value>, Output) 
         .arg("-o")
         .arg(&out);
     let o = run(cmd).await;
-    let mut records = if out.is_file() {
-        read_jsonl(&out)
-    } else {
-        Vec::new()
-    };
-    records.sort_by(|a, b| a["device"].as_str().cmp(&b["device"].as_str()));
+    let records = records_by_device(&out);
     (records, o)
 }
 
@@ -827,12 +822,7 @@ async fn workflow_with(
     }
     cmd.args(args);
     let o = run(cmd).await;
-    let mut records = if out.is_file() {
-        read_jsonl(&out)
-    } else {
-        Vec::new()
-    };
-    records.sort_by(|a, b| a["device"].as_str().cmp(&b["device"].as_str()));
+    let records = records_by_device(&out);
     (records, o)
 }
 

@@ -3,7 +3,7 @@
 //! lab's fault knobs, bare TCP endpoints that misbehave, a real OpenSSH
 //! sshd, and a shutdown in the middle of a large run.
 
-use netrun_tests::{TempDir, netrun, output, read_jsonl};
+use netrun_tests::{TempDir, netrun, output, records_in};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,11 +23,7 @@ async fn sweep(mut cmd: Command, out: &Path) -> (Vec<Value>, std::process::Outpu
         .await
         .expect("netrun runs");
     let elapsed = started.elapsed();
-    let records = if out.is_file() {
-        read_jsonl(out)
-    } else {
-        Vec::new()
-    };
+    let records = records_in(out);
     (records, o, elapsed)
 }
 

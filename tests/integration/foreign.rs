@@ -7,7 +7,7 @@
 //! unless `CI` is set, where it fails.
 
 use crate::openssh::free_port;
-use netrun_tests::{TempDir, netrun, output, read_jsonl};
+use netrun_tests::{TempDir, netrun, output, records_by_device};
 use serde_json::Value;
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -159,12 +159,7 @@ fn collect_facts_and_get_against_fakenos() {
             String::from_utf8_lossy(&result.stderr),
             fakenos.log()
         );
-        let mut records = if out.is_file() {
-            read_jsonl(&out)
-        } else {
-            Vec::new()
-        };
-        records.sort_by(|a, b| a["device"].as_str().cmp(&b["device"].as_str()));
+        let records = records_by_device(&out);
         (records, why)
     };
 

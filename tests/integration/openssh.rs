@@ -6,7 +6,7 @@
 //! `tests/sshd/setup.sh` as root once. Without them the tests print SKIP and
 //! pass, unless `CI` is set, where they fail.
 
-use netrun_tests::{TempDir, netrun, output, read_jsonl, workspace};
+use netrun_tests::{TempDir, netrun, output, read_jsonl, records_in, workspace};
 use serde_json::{Value, json};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -388,15 +388,6 @@ enum KnownHosts {
 fn run_netrun(sshd: &Sshd, login: &Login, args: &[&str]) -> (Vec<Value>, Output) {
     let work = TempDir::new("openssh");
     run_netrun_in(work.path(), sshd, login, args)
-}
-
-/// The records netrun wrote to `out`; none when it wrote no file.
-fn records_in(out: &Path) -> Vec<Value> {
-    if out.is_file() {
-        read_jsonl(out)
-    } else {
-        Vec::new()
-    }
 }
 
 /// [`run_netrun`] with the inventory, results and HOME (`work/home`) in `work`.

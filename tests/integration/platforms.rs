@@ -2,7 +2,7 @@
 //! `collect-facts` and by `netrun get`, each device answered by its own
 //! platform's driver; and the support matrix `netrun platforms` prints.
 
-use netrun_tests::{TempDir, netrun, output, read_jsonl};
+use netrun_tests::{TempDir, netrun, output, records_in};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,11 +44,7 @@ fn run(home: &Path, args: &[&str]) -> (Vec<Value>, std::process::Output) {
     let mut cmd = netrun(home);
     cmd.args(args).arg("-o").arg(&out);
     let o = output(&mut cmd);
-    let records = if out.is_file() {
-        read_jsonl(&out)
-    } else {
-        Vec::new()
-    };
+    let records = records_in(&out);
     (records, o)
 }
 

@@ -61,12 +61,7 @@ fn raw(r: &Record) -> String {
         None => "ok".into(),
     };
     let _ = writeln!(out, "{:*<72}", format!("* {} ** {status} ", r.device));
-    let commands = r
-        .data
-        .as_ref()
-        .and_then(|d| d.get("commands"))
-        .and_then(Value::as_array);
-    match commands {
+    match commands_of(r) {
         Some(list) => {
             for c in list {
                 let command = c.get("command").and_then(Value::as_str).unwrap_or("");
@@ -104,26 +99,25 @@ fn raw(r: &Record) -> String {
 
 /// Aligned tables of the parsed rows of an exec record, one per command
 /// whose `parsed` is a list of flat objects.
-/// Whether `r` holds parsed command output, which the table format prints
-/// for every device.
-pub fn has_parsed_tables(r: &Record) -> bool {
+/// The commands of an `exec` record (`data.commands`), if it is one.
+fn commands_of(r: &Record) -> Option<&Vec<Value>> {
     r.data
         .as_ref()
         .and_then(|d| d.get("commands"))
         .and_then(Value::as_array)
-        .is_some_and(|list| {
-            list.iter()
-                .any(|c| c.get("parsed").is_some_and(Value::is_array))
-        })
+}
+
+/// Whether `r` holds parsed command output, which the table format prints
+/// for every device.
+pub fn has_parsed_tables(r: &Record) -> bool {
+    commands_of(r).is_some_and(|list| {
+        list.iter()
+            .any(|c| c.get("parsed").is_some_and(Value::is_array))
+    })
 }
 
 fn parsed_tables(r: &Record) -> String {
-    let Some(list) = r
-        .data
-        .as_ref()
-        .and_then(|d| d.get("commands"))
-        .and_then(Value::as_array)
-    else {
+    let Some(list) = commands_of(r) else {
         return String::new();
     };
     let mut out = String::new();

@@ -409,8 +409,9 @@ pub async fn run(
     let mut summary = Summary::default();
     let run = Arc::new(RunShared {
         gates: Gates::new(&settings),
-        settings: Arc::new(settings),
+        settings,
         env,
+        job_name: job.name(),
         job,
         shutdown,
         // Every log record of a device carries the run id and the device
@@ -420,8 +421,7 @@ pub async fn run(
     });
     let mut tasks: JoinSet<Record> = JoinSet::new();
     let mut names: HashMap<tokio::task::Id, String> = HashMap::new();
-    let job_name = run.job.name();
-    tracing::info!(run_id = %run.run_id, job = %job_name, devices = hosts.len(), "run started");
+    tracing::info!(run_id = %run.run_id, job = %run.job_name, devices = hosts.len(), "run started");
     let shard = run.settings.shard.map(|s| s.to_string());
     let mut deliver = |mut record: Record| {
         record.placement.shard.clone_from(&shard);
@@ -488,8 +488,10 @@ pub async fn run(
 struct RunShared {
     env: Arc<Env>,
     job: Job,
+    /// `job.name()`, named in every device's log span.
+    job_name: String,
     gates: Gates,
-    settings: Arc<Settings>,
+    settings: Settings,
     shutdown: Shutdown,
     run_id: String,
 }
@@ -514,7 +516,7 @@ async fn device_task(
     host: Host,
     admitted: Option<Vec<OwnedSemaphorePermit>>,
 ) -> Record {
-    let span = tracing::info_span!("device", run_id = %run.run_id, device = %host.name, job = %run.job.name());
+    let span = tracing::info_span!("device", run_id = %run.run_id, device = %host.name, job = %run.job_name);
     let RunShared {
         env,
         job,
