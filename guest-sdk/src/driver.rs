@@ -287,7 +287,20 @@ pub trait Driver {
         )))
     }
 
-    /// Build the getter's NAPALM-shaped result from (command, output) pairs.
+    /// The commands to run next for `getter`, built from the (command,
+    /// output) pairs so far (one `show … detail` per port a summary
+    /// listed); empty when the outputs are complete. The host runs them,
+    /// appends their outputs and asks again, then calls [`Driver::getter`].
+    fn getter_follow_up(
+        _platform: &str,
+        _getter: &str,
+        _outputs: &[(String, String)],
+    ) -> Result<Vec<String>, ParseError> {
+        Ok(Vec::new())
+    }
+
+    /// Build the getter's NAPALM-shaped result from (command, output)
+    /// pairs: its commands' and then any follow-up commands'.
     fn getter(
         platform: &str,
         getter: &str,
@@ -516,6 +529,18 @@ macro_rules! register_driver {
                 $crate::driver::bindings::netrun::plugin::types::Error,
             > {
                 <$driver as $crate::driver::Driver>::getter_commands(&platform, &getter)
+                    .map_err($crate::driver::__to_wit_error)
+            }
+
+            fn getter_follow_up(
+                platform: ::std::string::String,
+                getter: ::std::string::String,
+                outputs: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            ) -> ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                $crate::driver::bindings::netrun::plugin::types::Error,
+            > {
+                <$driver as $crate::driver::Driver>::getter_follow_up(&platform, &getter, &outputs)
                     .map_err($crate::driver::__to_wit_error)
             }
 

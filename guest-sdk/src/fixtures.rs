@@ -219,15 +219,19 @@ pub struct Getters<E> {
     pub getters: fn(&str) -> Vec<String>,
     /// Commands of a getter on a platform.
     pub commands: fn(&str, &str) -> Result<Vec<String>, E>,
-    /// The getter's result from its commands' outputs.
+    /// Follow-up commands of a getter given the outputs so far (none once
+    /// they are complete).
+    pub follow_up: fn(&str, &str, &Outputs) -> Result<Vec<String>, E>,
+    /// The getter's result from its commands' (and follow-ups') outputs.
     pub answer: fn(&str, &str, &Outputs) -> Result<Value, E>,
 }
 
 /// Golden-file tests for getters, which read several commands' outputs:
 /// `tests/getters/<platform>/<getter>/<case>/` holds one `<command>.raw` per
-/// command of the getter (the command with every character other than a
-/// letter or digit turned into `_`: `show_lldp_neighbors.raw`) and the
-/// expected result in `expected.json`. `OVERWRITE=1` writes `expected.json`.
+/// command of the getter and per follow-up command it asks for (the command
+/// with every character other than a letter or digit turned into `_`:
+/// `show_lldp_neighbors.raw`) and the expected result in `expected.json`.
+/// `OVERWRITE=1` writes `expected.json`.
 pub struct GetterSuite<E> {
     dir: PathBuf,
     package: String,
@@ -268,24 +272,39 @@ impl<E: Display + Debug> GetterSuite<E> {
         out
     }
 
-    /// The (command, output) pairs of a case, in the getter's command order.
+    /// The (command, output) pairs of a case, in the getter's command order
+    /// and then its follow-up commands' (asked for as the host asks).
     pub fn outputs(
         &self,
         platform: &str,
         getter: &str,
         case: &Path,
     ) -> Result<Vec<(String, String)>, String> {
+        let read = |c: String| {
+            let path = case.join(command_file(&c));
+            fs::read_to_string(&path)
+                .map(|raw| (c, raw))
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        };
         let commands = (self.getters.commands)(platform, getter)
             .map_err(|e| format!("{platform} has no getter {getter}: {e}"))?;
-        commands
+        let mut outputs = commands
             .into_iter()
-            .map(|c| {
-                let path = case.join(command_file(&c));
-                fs::read_to_string(&path)
-                    .map(|raw| (c, raw))
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
-            })
-            .collect()
+            .map(read)
+            .collect::<Result<Vec<_>, String>>()?;
+        for _ in 0..4 {
+            let more = (self.getters.follow_up)(platform, getter, &outputs)
+                .map_err(|e| format!("follow-up commands failed: {e}"))?;
+            if more.is_empty() {
+                return Ok(outputs);
+            }
+            for c in more {
+                outputs.push(read(c)?);
+            }
+        }
+        Err(format!(
+            "{platform} getter {getter} still asks for follow-up commands after 4 rounds"
+        ))
     }
 
     /// Each case builds its `expected.json` (or, with `OVERWRITE=1`, writes it).

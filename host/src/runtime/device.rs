@@ -20,6 +20,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
+/// Rounds of follow-up commands a getter may ask for (a summary, then one
+/// command per port or neighbour it listed, is one round).
+const MAX_FOLLOW_UP_ROUNDS: usize = 4;
+
+/// Follow-up commands one getter may run in all (a chassis full of ports).
+const MAX_FOLLOW_UPS: usize = 2048;
+
 /// How sessions are reached, shared by every device task of a process (and
 /// across runs of a long-lived one): the pool, the breakers, the retries.
 pub struct Connectivity {
@@ -282,18 +289,38 @@ impl DeviceContext {
             .await?;
         let mut outputs = Vec::with_capacity(commands.len());
         let mut refused = None;
-        for command in commands {
-            match self.send_command(&command, &Default::default()).await {
-                Ok(output) => outputs.push((command, output)),
-                // The refusal goes to the driver, which may read it as "not
-                // on this model" (IOSv has no environment monitor); if it
-                // cannot, the refusal stands.
-                Err(e) if e.class == ErrorClass::RejectedCommand => {
-                    outputs.push((command, e.message.clone()));
-                    refused.get_or_insert(e);
-                }
-                Err(e) => return Err(e),
+        self.run_getter_commands(commands, &mut outputs, &mut refused)
+            .await?;
+        // Follow-up commands the driver builds from the outputs so far (one
+        // per port a summary listed), a few rounds at most.
+        let mut follow_ups = 0;
+        for round in 0.. {
+            if refused.is_some() {
+                break;
             }
+            let more = self
+                .with_driver(&dp, async |d| {
+                    d.getter_follow_up(&platform, getter, &outputs).await
+                })
+                .await?;
+            if more.is_empty() {
+                break;
+            }
+            follow_ups += more.len();
+            if round == MAX_FOLLOW_UP_ROUNDS || follow_ups > MAX_FOLLOW_UPS {
+                return Err(Error::new(
+                    ErrorClass::PluginLimit,
+                    format!(
+                        "driver {} asked for more follow-up commands for getter {getter} than the \
+                         host runs ({MAX_FOLLOW_UP_ROUNDS} rounds, {MAX_FOLLOW_UPS} commands); \
+                         last asked: {}",
+                        dp.driver.bundle.manifest.name,
+                        more.join("; ")
+                    ),
+                ));
+            }
+            self.run_getter_commands(more, &mut outputs, &mut refused)
+                .await?;
         }
         let answer = self
             .with_driver(&dp, async |d| d.getter(&platform, getter, &outputs).await)
@@ -305,6 +332,29 @@ impl DeviceContext {
             (Err(_), Some(e)) => Err(e),
             (answer, _) => answer,
         }
+    }
+
+    /// Run a getter's commands in order, appending (command, output). A
+    /// refused command's message goes to the driver as its output, which
+    /// may read it as "not on this model" (IOSv has no environment
+    /// monitor); the first refusal is kept in `refused` in case it cannot.
+    async fn run_getter_commands(
+        &mut self,
+        commands: Vec<String>,
+        outputs: &mut Vec<(String, String)>,
+        refused: &mut Option<Error>,
+    ) -> Result<(), Error> {
+        for command in commands {
+            match self.send_command(&command, &Default::default()).await {
+                Ok(output) => outputs.push((command, output)),
+                Err(e) if e.class == ErrorClass::RejectedCommand => {
+                    outputs.push((command, e.message.clone()));
+                    refused.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// The getters the device's driver answers on its platform.

@@ -153,6 +153,23 @@ impl DriverInstance {
         .await
     }
 
+    /// The commands to run next for `getter`, given the outputs so far;
+    /// empty when they are complete.
+    pub async fn getter_follow_up(
+        &mut self,
+        platform: &str,
+        getter: &str,
+        outputs: &[(String, String)],
+    ) -> Result<Vec<String>, Error> {
+        self.call("getter-follow-up", async |x, store| match x {
+            DriverExports::V0_1(_) => Ok(Ok(Vec::new())),
+            DriverExports::V0_2(i) => {
+                v0_2::getter_follow_up(i, store, platform, getter, outputs).await
+            }
+        })
+        .await
+    }
+
     /// The getter's result from the outputs of its commands; JSON text.
     pub async fn getter(
         &mut self,

@@ -30,6 +30,7 @@ pub(crate) fn environment() -> Environment<'static> {
     env.add_filter("uptime", uptime);
     env.add_filter("hexn", hexn);
     env.add_filter("head", head);
+    env.add_filter("hexbytes", hexbytes);
     env
 }
 
@@ -113,6 +114,23 @@ fn broadcast(ip: String, len: u32) -> String {
 /// `{{ n|hexn(4) }}`: zero-padded lower-case hex.
 fn hexn(n: u64, width: usize) -> String {
     format!("{n:0width$x}")
+}
+
+/// `{{ s|hexbytes(18, 24) }}`: the text's bytes as upper-case hex pairs
+/// joined by `:` (SR OS's `Port Id : 31:2F:31:2F:31`), a new line indented
+/// by the second argument after every `per_line` bytes.
+fn hexbytes(v: Value, per_line: usize, indent: usize) -> String {
+    let bytes = text(&v).into_bytes();
+    let lines: Vec<String> = bytes
+        .chunks(per_line.max(1))
+        .map(|c| {
+            c.iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        })
+        .collect();
+    lines.join(&format!("\n{:indent$}", ""))
 }
 
 /// `{{ s|head(4) }}`: the first characters.

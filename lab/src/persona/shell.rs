@@ -2438,10 +2438,7 @@ mod tests {
                             continue;
                         }
                     };
-                    let outputs: Vec<(String, String)> = commands
-                        .iter()
-                        .map(|cmd| (cmd.clone(), output_of(&mut c, cmd)))
-                        .collect();
+                    let outputs = run_getter(&mut c, table, d.platform, getter, &commands);
                     match answer_in(table, d.platform, getter, &outputs) {
                         Ok(v) if getter == "facts" => {
                             let hostname = v["hostname"].as_str().unwrap_or_default();
@@ -2510,6 +2507,39 @@ mod tests {
                                 if !seen {
                                     failures.push(format!(
                                         "{} lldp_neighbors: {} {} not in {found:?}",
+                                        d.platform, n.host, n.port
+                                    ));
+                                }
+                            }
+                        }
+                        // Every persona neighbour with its details (SR OS's
+                        // from one command per port the summary listed).
+                        Ok(v) if getter == "lldp_neighbors_detail" => {
+                            let found: Vec<(String, String, String)> = v
+                                .as_object()
+                                .into_iter()
+                                .flat_map(|m| m.values())
+                                .flat_map(|l| l.as_array().cloned().unwrap_or_default())
+                                .map(|n| {
+                                    let s = |k: &str| n[k].as_str().unwrap_or_default().to_string();
+                                    (
+                                        s("remote_system_name"),
+                                        s("remote_port"),
+                                        s("remote_system_description"),
+                                    )
+                                })
+                                .collect();
+                            for n in &dev.facts.lldp {
+                                let seen = found.iter().any(|(h, p, descr)| {
+                                    !h.is_empty()
+                                        && !p.is_empty()
+                                        && !descr.is_empty()
+                                        && n.host.starts_with(h.as_str())
+                                        && n.port.starts_with(p.as_str())
+                                });
+                                if !seen {
+                                    failures.push(format!(
+                                        "{} lldp_neighbors_detail: {} {} not in {found:?}",
                                         d.platform, n.host, n.port
                                     ));
                                 }
@@ -2724,11 +2754,32 @@ mod tests {
         use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in};
         let table = getter_table(platform);
         let commands = commands_in(table, platform, getter).map_err(|e| e.to_string())?;
-        let outputs: Vec<(String, String)> = commands
+        let outputs = run_getter(c, table, platform, getter, &commands);
+        answer_in(table, platform, getter, &outputs).map_err(|e| format!("{e}: {outputs:?}"))
+    }
+
+    /// (command, output) of a getter's commands and then of the follow-up
+    /// commands its driver asks for, as the host runs them.
+    fn run_getter(
+        c: &mut PersonaCli,
+        table: &[netrun_plugin_netrun_platforms::getters::Getter],
+        platform: &str,
+        getter: &str,
+        commands: &[String],
+    ) -> Vec<(String, String)> {
+        use netrun_plugin_netrun_platforms::getters::follow_up_in;
+        let mut outputs: Vec<(String, String)> = commands
             .iter()
             .map(|cmd| (cmd.clone(), output_of(c, cmd)))
             .collect();
-        answer_in(table, platform, getter, &outputs).map_err(|e| format!("{e}: {outputs:?}"))
+        for _ in 0..4 {
+            let more = follow_up_in(table, platform, getter, &outputs).unwrap_or_default();
+            if more.is_empty() {
+                break;
+            }
+            outputs.extend(more.iter().map(|cmd| (cmd.clone(), output_of(c, cmd))));
+        }
+        outputs
     }
 
     #[test]

@@ -16,36 +16,43 @@ pub const GETTERS: &[Getter] = &[
         name: "facts",
         commands: &["show version", "show hostname", "show interfaces"],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interfaces"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show interfaces"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbors"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbors detail"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show ip arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "mac_address_table",
         commands: &["show mac address-table"],
         build: mac_address_table,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
@@ -54,6 +61,7 @@ pub const GETTERS: &[Getter] = &[
             "show ipv6 bgp summary vrf all",
         ],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
@@ -64,6 +72,7 @@ pub const GETTERS: &[Getter] = &[
             "show processes top once",
         ],
         build: environment,
+        follow_up: None,
     },
 ];
 

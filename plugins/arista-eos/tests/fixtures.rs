@@ -75,7 +75,9 @@ mod getters {
     use netrun_guest::fixtures::{GetterSuite, Getters};
     use netrun_plugin_arista_eos::getters::GETTERS;
     use netrun_plugin_arista_eos::parsers::ParseError;
-    use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
+    use netrun_plugin_netrun_platforms::getters::{
+        answer_in, commands_in, follow_up_in, getters_in,
+    };
 
     fn suite() -> GetterSuite<ParseError> {
         GetterSuite::new(
@@ -89,6 +91,7 @@ mod getters {
                         .collect()
                 },
                 commands: |p, g| commands_in(GETTERS, p, g),
+                follow_up: |p, g, o| follow_up_in(GETTERS, p, g, o),
                 answer: |p, g, o| answer_in(GETTERS, p, g, o),
             },
         )

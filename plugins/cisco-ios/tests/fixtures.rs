@@ -47,7 +47,9 @@ mod getters {
     use netrun_guest::fixtures::{GetterSuite, Getters};
     use netrun_plugin_cisco_ios::getters::table;
     use netrun_plugin_cisco_ios::parsers::ParseError;
-    use netrun_plugin_netrun_platforms::getters::{answer_in, commands_in, getters_in};
+    use netrun_plugin_netrun_platforms::getters::{
+        answer_in, commands_in, follow_up_in, getters_in,
+    };
 
     fn suite() -> GetterSuite<ParseError> {
         GetterSuite::new(
@@ -61,6 +63,7 @@ mod getters {
                         .collect()
                 },
                 commands: |p, g| commands_in(table(p), p, g),
+                follow_up: |p, g, o| follow_up_in(table(p), p, g, o),
                 answer: |p, g, o| answer_in(table(p), p, g, o),
             },
         )

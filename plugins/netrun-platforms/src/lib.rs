@@ -48,6 +48,14 @@ pub mod component {
             crate::getters::commands(platform, getter).map_err(ParseError::from)
         }
 
+        fn getter_follow_up(
+            platform: &str,
+            getter: &str,
+            outputs: &[(String, String)],
+        ) -> Result<Vec<String>, ParseError> {
+            crate::getters::follow_up(platform, getter, outputs).map_err(ParseError::from)
+        }
+
         fn getter(
             platform: &str,
             getter: &str,
@@ -126,6 +134,15 @@ macro_rules! vendor_driver {
                 getter: &str,
             ) -> Result<Vec<String>, netrun_guest::driver::ParseError> {
                 $crate::getters::commands_in($getters(platform), platform, getter)
+                    .map_err(netrun_guest::driver::ParseError::from)
+            }
+
+            fn getter_follow_up(
+                platform: &str,
+                getter: &str,
+                outputs: &[(String, String)],
+            ) -> Result<Vec<String>, netrun_guest::driver::ParseError> {
+                $crate::getters::follow_up_in($getters(platform), platform, getter, outputs)
                     .map_err(netrun_guest::driver::ParseError::from)
             }
 

@@ -14,6 +14,7 @@ fn suite() -> GetterSuite<ParseError> {
         Getters {
             getters: |p| getters::getters(p).into_iter().map(String::from).collect(),
             commands: getters::commands,
+            follow_up: getters::follow_up,
             answer: getters::answer,
         },
     )
@@ -104,4 +105,45 @@ fn a_linux_host_without_lldpd_cannot_answer_lldp() {
     )];
     let err = getters::answer("linux", "lldp_neighbors", &outputs).unwrap_err();
     assert!(!matches!(err, ParseError::Unsupported(_)), "{err:?}");
+}
+
+#[test]
+fn sros_lldp_details_ask_for_each_listed_port_once() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/getters/nokia_sros/lldp_neighbors_detail/7250ixr_23_10_mdcli"
+    );
+    let summary = std::fs::read_to_string(format!("{dir}/show_system_lldp_neighbor.raw")).unwrap();
+    let mut outputs = vec![("show system lldp neighbor".to_string(), summary)];
+    let more = getters::follow_up("nokia_sros", "lldp_neighbors_detail", &outputs).unwrap();
+    assert_eq!(
+        more,
+        [
+            "show port 1/1/c1/1 ethernet lldp remote-info",
+            "show port 1/1/c5/1 ethernet lldp remote-info",
+            "show port 1/1/c6/1 ethernet lldp remote-info",
+        ]
+    );
+    // Without every port's output the getter says what it is missing.
+    let err = getters::answer("nokia_sros", "lldp_neighbors_detail", &outputs).unwrap_err();
+    assert!(
+        matches!(err, ParseError::Unexpected(ref m) if m.contains("3 port(s)")),
+        "{err:?}"
+    );
+    for c in more {
+        let file = netrun_guest::fixtures::command_file(&c);
+        outputs.push((c, std::fs::read_to_string(format!("{dir}/{file}")).unwrap()));
+    }
+    // Asked again with every output: nothing more to run.
+    assert!(
+        getters::follow_up("nokia_sros", "lldp_neighbors_detail", &outputs)
+            .unwrap()
+            .is_empty()
+    );
+    // A getter that needs none asks for none.
+    assert!(
+        getters::follow_up("nokia_sros", "lldp_neighbors", &outputs[..1])
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -187,6 +187,21 @@ pub async fn getter_commands(
     Ok(r.map_err(from_driver_wit))
 }
 
+/// Call `getter-follow-up`.
+pub async fn getter_follow_up(
+    inst: &driver::DriverPlugin,
+    store: &mut Store<PluginState>,
+    platform: &str,
+    getter: &str,
+    outputs: &[(String, String)],
+) -> wasmtime::Result<Result<Vec<String>, Error>> {
+    let r = inst
+        .netrun_plugin_driver()
+        .call_getter_follow_up(store, platform, getter, outputs)
+        .await?;
+    Ok(r.map_err(from_driver_wit))
+}
+
 /// Call `getter`.
 pub async fn getter(
     inst: &driver::DriverPlugin,

@@ -81,12 +81,18 @@ export const driver = {
     return JSON.stringify(parser(output));
   },
   // NAPALM-style getters (`facts`, `interfaces`, …): the commands whose
-  // outputs answer one, then the answer built from [command, output] pairs.
+  // outputs answer one (and any follow-up commands they call for), then the
+  // answer built from [command, output] pairs.
   getters(_platform) {
     return [];
   },
   getterCommands(platform, getter) {
     throw fail("unsupported", `no getter \`${getter}\` on ${platform}`);
+  },
+  // Commands built from the outputs so far (one per neighbour a summary
+  // listed); none when the outputs are complete.
+  getterFollowUp(_platform, _getter, _outputs) {
+    return [];
   },
   getter(platform, getter, _outputs) {
     throw fail("unsupported", `no getter \`${getter}\` on ${platform}`);

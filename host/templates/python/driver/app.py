@@ -88,12 +88,18 @@ class Driver(exports.Driver):
         return json.dumps(parser(output))
 
     # NAPALM-style getters (`facts`, `interfaces`, …): the commands whose
-    # outputs answer one, then the answer built from (command, output) pairs.
+    # outputs answer one (and any follow-up commands they call for), then the
+    # answer built from (command, output) pairs.
     def getters(self, platform):
         return []
 
     def getter_commands(self, platform, getter):
         raise fail(ErrorClass.UNSUPPORTED, f"no getter `{getter}` on {platform}")
+
+    def getter_follow_up(self, platform, getter, outputs):
+        # Commands built from the outputs so far (one per neighbour a
+        # summary listed); none when the outputs are complete.
+        return []
 
     def getter(self, platform, getter, outputs):
         raise fail(ErrorClass.UNSUPPORTED, f"no getter `{getter}` on {platform}")

@@ -10,31 +10,37 @@ pub const GETTERS: &[Getter] = &[
         name: "facts",
         commands: &["show version"],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interface"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show interface"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["show environment", "show cpu usage", "show memory"],
         build: environment,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show bgp summary"],
         build: bgp_neighbors,
+        follow_up: None,
     },
 ];
 

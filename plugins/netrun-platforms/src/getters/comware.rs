@@ -15,41 +15,49 @@ pub const GETTERS: &[Getter] = &[
             "display interface brief",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["display interface"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["display lldp neighbor-information list"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["display lldp neighbor-information verbose"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["display bgp peer ipv4"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["display arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "mac_address_table",
         commands: &["display mac-address"],
         build: mac_address_table,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["display ip interface"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "environment",
@@ -61,6 +69,7 @@ pub const GETTERS: &[Getter] = &[
             "display memory",
         ],
         build: environment,
+        follow_up: None,
     },
 ];
 

@@ -15,41 +15,49 @@ pub const GETTERS: &[Getter] = &[
             "get system interface",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["get system interface physical", "get system interface"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["get system interface"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["get system arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["get router info bgp summary"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["execute sensor list", "get system performance status"],
         build: environment,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &[LLDPRX_NEIGHBOR, LLDP_RX_NEIGHBOR],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &[LLDPRX_DETAILS, LLDP_RX_DETAILS],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
 ];
 

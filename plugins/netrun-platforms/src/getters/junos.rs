@@ -15,46 +15,55 @@ pub const GETTERS: &[Getter] = &[
             "show interfaces terse",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interfaces"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show interfaces terse"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbors"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbors detail"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show arp no-resolve expiration-time"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show bgp summary"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["show chassis environment", "show chassis routing-engine"],
         build: environment,
+        follow_up: None,
     },
     Getter {
         name: "mac_address_table",
         commands: &["show ethernet-switching table", "show vlans"],
         build: mac_address_table,
+        follow_up: None,
     },
 ];
 

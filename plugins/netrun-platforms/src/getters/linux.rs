@@ -19,36 +19,43 @@ pub const GETTERS: &[Getter] = &[
             "ip -o link show",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["ip -o link show"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["ip -o addr show"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["lldpctl -f keyvalue"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["lldpctl -f keyvalue"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["ip -4 neigh show"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["sensors", "free -b", "grep ^cpu /proc/stat"],
         build: environment,
+        follow_up: None,
     },
 ];
 

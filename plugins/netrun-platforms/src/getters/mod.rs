@@ -49,14 +49,23 @@ pub const NAMES: &[&str] = &[
 /// Builds a getter's result from its commands' outputs, in command order.
 pub type Build = fn(&[&str]) -> Result<Value, ParseError>;
 
+/// The commands to run after a getter's own, from every (command, output)
+/// so far: one per port or neighbour a summary listed. Empty once the
+/// outputs are complete.
+pub type FollowUp = fn(&[(String, String)]) -> Result<Vec<String>, ParseError>;
+
 /// One getter of one platform.
 pub struct Getter {
     /// Getter name (`facts`).
     pub name: &'static str,
     /// Commands run, in this order.
     pub commands: &'static [&'static str],
-    /// Builds the result.
+    /// Builds the result from the outputs of `commands` and then of the
+    /// follow-up commands, in the order they ran.
     pub build: Build,
+    /// Where the platform has no command that shows everything at once
+    /// (SR OS prints LLDP details per port): the commands to run next.
+    pub follow_up: Option<FollowUp>,
 }
 
 /// The getters coded for `platform` (the data-driven `config` getter aside).
@@ -146,6 +155,40 @@ pub fn commands_in(
         .ok_or_else(|| unsupported(coded, platform, getter))
 }
 
+/// The follow-up commands of `getter` on `platform` given the outputs so
+/// far (none for most getters).
+pub fn follow_up(
+    platform: &str,
+    getter: &str,
+    outputs: &[(String, String)],
+) -> Result<Vec<String>, ParseError> {
+    follow_up_in(table(platform), platform, getter, outputs)
+}
+
+/// [`follow_up`] over the table `coded`: asked only once the getter's own
+/// commands have all run.
+pub fn follow_up_in(
+    coded: &[Getter],
+    platform: &str,
+    getter: &str,
+    outputs: &[(String, String)],
+) -> Result<Vec<String>, ParseError> {
+    let expected = commands_in(coded, platform, getter)?;
+    let Some(next) = coded
+        .iter()
+        .find(|g| g.name == getter)
+        .and_then(|g| g.follow_up)
+    else {
+        return Ok(Vec::new());
+    };
+    napalm::outputs_in_order(
+        getter,
+        &expected,
+        &outputs[..expected.len().min(outputs.len())],
+    )?;
+    next(outputs)
+}
+
 /// [`answer`] over the table `coded`.
 pub fn answer_in(
     coded: &[Getter],
@@ -154,14 +197,21 @@ pub fn answer_in(
     outputs: &[(String, String)],
 ) -> Result<Value, ParseError> {
     let expected = commands_in(coded, platform, getter)?;
-    let texts = napalm::outputs_in_order(getter, &expected, outputs)?;
     if getter == "config" {
+        let texts = napalm::outputs_in_order(getter, &expected, outputs)?;
         return Ok(config(&texts));
     }
     let g = coded
         .iter()
         .find(|g| g.name == getter)
         .ok_or_else(|| unsupported(coded, platform, getter))?;
+    // Follow-up outputs come after the getter's own, in the order they ran.
+    let own = match g.follow_up {
+        Some(_) => &outputs[..expected.len().min(outputs.len())],
+        None => outputs,
+    };
+    let mut texts = napalm::outputs_in_order(getter, &expected, own)?;
+    texts.extend(outputs[own.len()..].iter().map(|(_, o)| o.as_str()));
     (g.build)(&texts)
 }
 

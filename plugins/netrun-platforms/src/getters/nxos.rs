@@ -10,46 +10,55 @@ pub const GETTERS: &[Getter] = &[
         name: "facts",
         commands: &["show version", "show hostname", "show interface brief"],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interface"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show ip interface vrf all"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbors"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbors detail"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show ip arp vrf all"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "mac_address_table",
         commands: &["show mac address-table"],
         build: mac_address_table,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show bgp all summary vrf all"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["show environment", "show system resources"],
         build: environment,
+        follow_up: None,
     },
 ];
 

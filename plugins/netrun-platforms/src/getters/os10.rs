@@ -15,21 +15,25 @@ pub const GETTERS: &[Getter] = &[
             "show ip interface brief",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interface", "show ip interface brief"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show ip interface brief"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show ip bgp summary"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
@@ -39,26 +43,31 @@ pub const GETTERS: &[Getter] = &[
             "show processes node-id 1",
         ],
         build: environment,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbors"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbors detail"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show ip arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "mac_address_table",
         commands: &["show mac address-table"],
         build: mac_address_table,
+        follow_up: None,
     },
 ];
 

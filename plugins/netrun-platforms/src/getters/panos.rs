@@ -11,41 +11,49 @@ pub const GETTERS: &[Getter] = &[
         name: "facts",
         commands: &["show system info", "show interface all"],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interface all"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show interface all"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show arp all"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show routing protocol bgp peer"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["show system environmentals", "show system resources"],
         build: environment,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbors all"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbors all"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
 ];
 

@@ -10,31 +10,37 @@ pub const PROCURVE: &[Getter] = &[
         name: "facts",
         commands: &["show system", "show modules", "show interfaces brief"],
         build: procurve_facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interfaces brief"],
         build: procurve_interfaces,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp info remote-device"],
         build: procurve_lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show arp"],
         build: procurve_arp_table,
+        follow_up: None,
     },
     Getter {
         name: "mac_address_table",
         commands: &["show mac-address"],
         build: procurve_mac_address_table,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show ip"],
         build: procurve_interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "environment",
@@ -45,16 +51,19 @@ pub const PROCURVE: &[Getter] = &[
             "show system temperature",
         ],
         build: procurve_environment,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp info remote-device all"],
         build: procurve_lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show ip bgp summary", "show ip bgp"],
         build: procurve_bgp_neighbors,
+        follow_up: None,
     },
 ];
 
@@ -64,16 +73,19 @@ pub const AOSCX: &[Getter] = &[
         name: "facts",
         commands: &["show system", "show interface brief"],
         build: aoscx_facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interface", "show interface mgmt"],
         build: aoscx_interfaces,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show bgp ipv4 unicast summary"],
         build: aoscx_bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
@@ -85,31 +97,37 @@ pub const AOSCX: &[Getter] = &[
             "top memory",
         ],
         build: aoscx_environment,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbor-info"],
         build: aoscx_lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbor-info detail"],
         build: aoscx_lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show arp"],
         build: aoscx_arp_table,
+        follow_up: None,
     },
     Getter {
         name: "mac_address_table",
         commands: &["show mac-address-table"],
         build: aoscx_mac_address_table,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show ip interface brief"],
         build: aoscx_interfaces_ip,
+        follow_up: None,
     },
 ];
 

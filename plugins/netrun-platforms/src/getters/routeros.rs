@@ -16,41 +16,49 @@ pub const GETTERS: &[Getter] = &[
             "/interface print terse",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["/interface print terse"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["/ip address print terse"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["/routing bgp session print"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["/system health print", "/system resource print"],
         build: environment,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["/ip neighbor print terse"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["/ip neighbor print terse"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["/ip arp print terse"],
         build: arp_table,
+        follow_up: None,
     },
 ];
 

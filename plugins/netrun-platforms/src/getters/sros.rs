@@ -15,31 +15,43 @@ pub const GETTERS: &[Getter] = &[
             "show router interface",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show port"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show router interface"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show router bgp summary"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show system lldp neighbor"],
         build: lldp_neighbors,
+        follow_up: None,
+    },
+    Getter {
+        name: "lldp_neighbors_detail",
+        commands: &["show system lldp neighbor"],
+        build: lldp_neighbors_detail,
+        follow_up: Some(lldp_remote_info_commands),
     },
     Getter {
         name: "arp_table",
         commands: &["show router arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "environment",
@@ -50,6 +62,7 @@ pub const GETTERS: &[Getter] = &[
             "show system memory-pools",
         ],
         build: environment,
+        follow_up: None,
     },
 ];
 
@@ -298,16 +311,18 @@ fn hms(text: &str) -> Option<f64> {
 /// port or system name to its column and ends it with `*` (`1/1/c1/1,
 /// 100*`, `srx-hackathon-w*`, explained by a footnote under the table): the
 /// cut value is kept without its `*`, the CLI shows no more of it.
+/// The columns of `show system lldp neighbor`.
+const LLDP_COLUMNS: [&str; 6] = [
+    "Lcl Port",
+    "Scope",
+    "Remote Chassis ID",
+    "Index",
+    "Remote Port",
+    "Remote Sys Name",
+];
+
 fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
-    let names = [
-        "Lcl Port",
-        "Scope",
-        "Remote Chassis ID",
-        "Index",
-        "Remote Port",
-        "Remote Sys Name",
-    ];
-    let rows = super::neigh::rows("show system lldp neighbor", out[0], ERRORS, &names)?;
+    let rows = super::neigh::rows("show system lldp neighbor", out[0], ERRORS, &LLDP_COLUMNS)?;
     let cut = |v: &'_ str| -> String { v.strip_suffix('*').unwrap_or(v).to_string() };
     let mut map = Map::new();
     for r in rows {
@@ -317,6 +332,135 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
         napalm::add_lldp(&mut map, r[0], &cut(r[5]), &cut(r[4]));
     }
     Ok(Value::Object(map))
+}
+
+/// The local ports `show system lldp neighbor` lists, once each, in order.
+fn lldp_ports(summary: &str) -> Result<Vec<String>, ParseError> {
+    let rows = super::neigh::rows("show system lldp neighbor", summary, ERRORS, &LLDP_COLUMNS)?;
+    let mut ports: Vec<String> = Vec::new();
+    for r in rows {
+        if !r[0].contains('/') || r[0].contains(' ') || r[3].parse::<u32>().is_err() {
+            continue;
+        }
+        if !ports.iter().any(|p| p == r[0]) {
+            ports.push(r[0].to_string());
+        }
+    }
+    Ok(ports)
+}
+
+/// SR OS prints a neighbour's details per port only: after `show system
+/// lldp neighbor`, `show port <port> ethernet lldp remote-info` for each
+/// local port it lists (every scope's neighbours on that port).
+fn lldp_remote_info_commands(outputs: &[(String, String)]) -> Result<Vec<String>, ParseError> {
+    let Some((_, summary)) = outputs.first() else {
+        return Ok(Vec::new());
+    };
+    Ok(lldp_ports(summary)?
+        .into_iter()
+        .map(|p| format!("show port {p} ethernet lldp remote-info"))
+        .filter(|c| !outputs.iter().any(|(ran, _)| ran == c))
+        .collect())
+}
+
+/// `get_lldp_neighbors_detail` from `show port <port> ethernet lldp
+/// remote-info` (one output per port, after the summary): each `Port 1/1/1
+/// Bridge nearest-bridge Remote Peer Information` section lists `Remote
+/// Peer Index N at timestamp …:` blocks of `Key : value` lines; values run
+/// on over lines indented to the value column. `Port Id` is printed as hex
+/// bytes with the text, quoted, under it for name subtypes (a MAC port ID
+/// has no text line); `System Description` lines are joined by newlines
+/// as SR OS wraps them.
+fn lldp_neighbors_detail(out: &[&str]) -> Result<Value, ParseError> {
+    use super::lldp::{Detail, json};
+    let Some((summary, ports)) = out.split_first() else {
+        return Err(missing("show system lldp neighbor", "outputs"));
+    };
+    let listed = lldp_ports(summary)?;
+    if ports.len() != listed.len() {
+        return Err(ParseError::Unexpected(format!(
+            "lldp_neighbors_detail needs `show port <port> ethernet lldp remote-info` for each of \
+             the {} port(s) `show system lldp neighbor` lists, got {}",
+            listed.len(),
+            ports.len()
+        )));
+    }
+    let mut found: Vec<Detail> = Vec::new();
+    for (port, text) in listed.iter().zip(ports) {
+        let command = format!("show port {port} ethernet lldp remote-info");
+        check(&command, text, ERRORS)?;
+        let mut local = port.clone();
+        // The key whose value the indented lines after it continue.
+        let mut last: Option<String> = None;
+        let mut hex = String::new();
+        for line in lines(text) {
+            let t = line.trim();
+            if let Some(rest) = t.strip_prefix("Port ")
+                && t.ends_with("Remote Peer Information")
+            {
+                if let Some(p) = rest.split_whitespace().next() {
+                    local = p.to_string();
+                }
+                last = None;
+                continue;
+            }
+            if t.starts_with("Remote Peer Index ") {
+                found.push(Detail {
+                    local: local.clone(),
+                    ..Default::default()
+                });
+                last = None;
+                hex.clear();
+                continue;
+            }
+            let Some(n) = found.last_mut() else {
+                continue;
+            };
+            if line.starts_with(' ') && !t.is_empty() {
+                match last.as_deref() {
+                    Some("port id") => {
+                        if let Some(text) = t.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                            n.remote_port = text.to_string();
+                        } else {
+                            // Hex bytes wrapped onto the next line.
+                            if !hex.ends_with(':') && !t.starts_with(':') {
+                                hex.push(':');
+                            }
+                            hex.push_str(t);
+                            n.remote_port = hex.clone();
+                        }
+                    }
+                    Some("system description") => {
+                        n.remote_system_description.push('\n');
+                        n.remote_system_description.push_str(t);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let Some((key, value)) = t.split_once(':') else {
+                last = None;
+                continue;
+            };
+            let key = key.trim().to_ascii_lowercase();
+            let value = value.trim().to_string();
+            match key.as_str() {
+                "supported caps" => n.set("remote_system_capab", value),
+                "enabled caps" => n.set("remote_system_enable_capab", value),
+                "chassis id" => n.remote_chassis_id = value,
+                "port id" => {
+                    hex = value.clone();
+                    n.remote_port = value;
+                }
+                "port description" => n.remote_port_description = value,
+                "system name" => n.remote_system_name = value,
+                "system description" => n.remote_system_description = value,
+                _ => {}
+            }
+            last = Some(key);
+        }
+    }
+    Ok(json(found))
 }
 
 /// `show chassis detail` (the chassis' `Temperature : 32C` and threshold,

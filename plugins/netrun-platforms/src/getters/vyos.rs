@@ -15,41 +15,49 @@ pub const GETTERS: &[Getter] = &[
             "show interfaces",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interfaces", "show interfaces ethernet detail"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show interfaces"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show ip bgp summary"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbors"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbors detail"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "environment",
         commands: &["show system processes extensive"],
         build: environment,
+        follow_up: None,
     },
 ];
 

@@ -17,36 +17,43 @@ pub const GETTERS: &[Getter] = &[
             "show interfaces brief",
         ],
         build: facts,
+        follow_up: None,
     },
     Getter {
         name: "interfaces",
         commands: &["show interfaces"],
         build: interfaces,
+        follow_up: None,
     },
     Getter {
         name: "interfaces_ip",
         commands: &["show ipv4 interface"],
         build: interfaces_ip,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors",
         commands: &["show lldp neighbors"],
         build: lldp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "lldp_neighbors_detail",
         commands: &["show lldp neighbors detail"],
         build: lldp_neighbors_detail,
+        follow_up: None,
     },
     Getter {
         name: "arp_table",
         commands: &["show arp"],
         build: arp_table,
+        follow_up: None,
     },
     Getter {
         name: "bgp_neighbors",
         commands: &["show bgp summary"],
         build: bgp_neighbors,
+        follow_up: None,
     },
     Getter {
         name: "environment",
@@ -58,6 +65,7 @@ pub const GETTERS: &[Getter] = &[
             "show memory summary",
         ],
         build: environment,
+        follow_up: None,
     },
 ];
 
