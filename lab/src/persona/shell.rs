@@ -2485,16 +2485,29 @@ mod tests {
                             }
                         }
                         // Every persona neighbour, by name and port (a CLI may cut
-                        // either to its column).
-                        Ok(v) if getter == "lldp_neighbors" => {
+                        // either to its column); with its description in the
+                        // details (SR OS's from one command per port listed).
+                        Ok(v) if getter.starts_with("lldp_neighbors") => {
+                            let detail = getter == "lldp_neighbors_detail";
+                            let (host, port) = if detail {
+                                ("remote_system_name", "remote_port")
+                            } else {
+                                ("hostname", "port")
+                            };
                             let found: Vec<(String, String)> = v
                                 .as_object()
                                 .into_iter()
                                 .flat_map(|m| m.values())
                                 .flat_map(|l| l.as_array().cloned().unwrap_or_default())
+                                .filter(|n| {
+                                    !detail
+                                        || n["remote_system_description"]
+                                            .as_str()
+                                            .is_some_and(|d| !d.is_empty())
+                                })
                                 .map(|n| {
                                     let s = |k: &str| n[k].as_str().unwrap_or_default().to_string();
-                                    (s("hostname"), s("port"))
+                                    (s(host), s(port))
                                 })
                                 .collect();
                             for n in &dev.facts.lldp {
@@ -2506,40 +2519,7 @@ mod tests {
                                 });
                                 if !seen {
                                     failures.push(format!(
-                                        "{} lldp_neighbors: {} {} not in {found:?}",
-                                        d.platform, n.host, n.port
-                                    ));
-                                }
-                            }
-                        }
-                        // Every persona neighbour with its details (SR OS's
-                        // from one command per port the summary listed).
-                        Ok(v) if getter == "lldp_neighbors_detail" => {
-                            let found: Vec<(String, String, String)> = v
-                                .as_object()
-                                .into_iter()
-                                .flat_map(|m| m.values())
-                                .flat_map(|l| l.as_array().cloned().unwrap_or_default())
-                                .map(|n| {
-                                    let s = |k: &str| n[k].as_str().unwrap_or_default().to_string();
-                                    (
-                                        s("remote_system_name"),
-                                        s("remote_port"),
-                                        s("remote_system_description"),
-                                    )
-                                })
-                                .collect();
-                            for n in &dev.facts.lldp {
-                                let seen = found.iter().any(|(h, p, descr)| {
-                                    !h.is_empty()
-                                        && !p.is_empty()
-                                        && !descr.is_empty()
-                                        && n.host.starts_with(h.as_str())
-                                        && n.port.starts_with(p.as_str())
-                                });
-                                if !seen {
-                                    failures.push(format!(
-                                        "{} lldp_neighbors_detail: {} {} not in {found:?}",
+                                        "{} {getter}: {} {} not in {found:?}",
                                         d.platform, n.host, n.port
                                     ));
                                 }
