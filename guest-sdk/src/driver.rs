@@ -107,13 +107,10 @@ pub enum ConfigStyle {
     Flat,
     /// Blocks opened and closed by words (FortiOS `config …`/`end`,
     /// `edit …`/`next`); `set` holds one value per attribute, `unset` and
-    /// `delete` remove. Contract 0.2 has no such style: it travels as
-    /// `indented` with [`STYLE_BLOCKS_MARKER`] first in `abort`.
+    /// `delete` remove.
     Blocks,
     /// Menus (MikroTik RouterOS `/export`): a `/path` line heads `add`,
-    /// `set` and `remove` commands that apply at once. Contract 0.2 has no
-    /// such style: it travels as `flat` with [`STYLE_MENUS_MARKER`] first
-    /// in `abort`.
+    /// `set` and `remove` commands that apply at once.
     Menus,
 }
 
@@ -132,19 +129,6 @@ pub struct InterfaceNaming {
     /// beginning of exactly one, takes its form.
     pub types: Vec<String>,
 }
-
-/// The step that separates a platform's `rollback` steps from its
-/// [`ConfigMechanics::cleanup`] steps in contract 0.2's `config-mechanics`
-/// record (which has no field of their own); never sent to a device.
-pub const CLEANUP_MARKER: &str = "{cleanup}";
-
-/// The step that, first in contract 0.2's `abort` steps, says the
-/// configuration is [`ConfigStyle::Blocks`]; never sent to a device.
-pub const STYLE_BLOCKS_MARKER: &str = "{style:blocks}";
-
-/// The step that, first in contract 0.2's `abort` steps, says the
-/// configuration is [`ConfigStyle::Menus`]; never sent to a device.
-pub const STYLE_MENUS_MARKER: &str = "{style:menus}";
 
 /// How the platform's configuration is read, changed, saved and rolled back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -178,19 +162,11 @@ pub struct ConfigMechanics {
     /// Steps that remove what a change left on the device (the rollback
     /// point `{name}`, a replace's candidate file), run once the change is
     /// done or rolled back (IOS `delete /force flash:{name}`).
-    ///
-    /// Contract 0.2's `config-mechanics` record has no field for them yet:
-    /// they travel at the end of `rollback`, after a step sending
-    /// [`CLEANUP_MARKER`], and the host splits them off again.
     pub cleanup: Vec<Step>,
     /// How interface names in section headers are rewritten by the device.
     pub interface_naming: Option<InterfaceNaming>,
     /// How to find the device's own identifier of the rollback point, which
     /// rollback and cleanup steps name `{index}`.
-    ///
-    /// Contract 0.2 has no field for it: it travels at the end of
-    /// `checkpoint`, after a step sending [`LOCATE_MARKER`], as one step
-    /// sending the command with one answer (pattern, otherwise).
     pub locate: Option<Locate>,
 }
 
@@ -206,10 +182,6 @@ pub struct Locate {
     /// The identifier when the match holds no `index` (`latest-rb`).
     pub otherwise: String,
 }
-
-/// The step after which, in contract 0.2's `checkpoint` steps, the
-/// [`ConfigMechanics::locate`] step follows; never sent to a device.
-pub const LOCATE_MARKER: &str = "{locate}";
 
 /// A platform (one Netmiko / Scrapli `device_type`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -411,56 +383,26 @@ impl From<Definition> for w::Definition {
                 show_startup: c.show_startup,
                 volatile: c.volatile,
                 style: match c.style {
-                    ConfigStyle::Indented | ConfigStyle::Blocks => w::ConfigStyle::Indented,
+                    ConfigStyle::Indented => w::ConfigStyle::Indented,
                     ConfigStyle::Set => w::ConfigStyle::Set,
-                    ConfigStyle::Flat | ConfigStyle::Menus => w::ConfigStyle::Flat,
+                    ConfigStyle::Flat => w::ConfigStyle::Flat,
+                    ConfigStyle::Blocks => w::ConfigStyle::Blocks,
+                    ConfigStyle::Menus => w::ConfigStyle::Menus,
                 },
                 commit: steps(c.commit),
                 commit_confirmed: steps(c.commit_confirmed),
                 confirm: steps(c.confirm),
-                abort: {
-                    let mut abort = Vec::new();
-                    let marker = match c.style {
-                        ConfigStyle::Blocks => Some(STYLE_BLOCKS_MARKER),
-                        ConfigStyle::Menus => Some(STYLE_MENUS_MARKER),
-                        _ => None,
-                    };
-                    if let Some(send) = marker {
-                        abort.push(w::Step {
-                            send: send.to_string(),
-                            answers: Vec::new(),
-                        });
-                    }
-                    abort.extend(steps(c.abort));
-                    abort
-                },
-                checkpoint: {
-                    let mut checkpoint = steps(c.checkpoint);
-                    if let Some(l) = c.locate {
-                        checkpoint.push(w::Step {
-                            send: LOCATE_MARKER.to_string(),
-                            answers: Vec::new(),
-                        });
-                        checkpoint.push(w::Step {
-                            send: l.command,
-                            answers: vec![(l.pattern, l.otherwise)],
-                        });
-                    }
-                    checkpoint
-                },
-                rollback: {
-                    let mut rollback = steps(c.rollback);
-                    if !c.cleanup.is_empty() {
-                        rollback.push(w::Step {
-                            send: CLEANUP_MARKER.to_string(),
-                            answers: Vec::new(),
-                        });
-                        rollback.extend(steps(c.cleanup));
-                    }
-                    rollback
-                },
+                abort: steps(c.abort),
+                checkpoint: steps(c.checkpoint),
+                rollback: steps(c.rollback),
                 save: steps(c.save),
                 replace: steps(c.replace),
+                cleanup: steps(c.cleanup),
+                locate: c.locate.map(|l| w::Locate {
+                    command: l.command,
+                    pattern: l.pattern,
+                    otherwise: l.otherwise,
+                }),
                 interface_naming: c.interface_naming.map(|n| w::InterfaceNaming {
                     keyword: n.keyword,
                     shortest: n.shortest,

@@ -32,7 +32,8 @@ const STORED: &str = "platforms.json";
 /// driver's answer is read into them change meaning (a change of shape is
 /// caught anyway: the types refuse unknown and missing fields).
 // 2: `menus` style and `locate` read from marker steps.
-const STORED_FORMAT: u32 = 2;
+// 3: styles, `cleanup` and `locate` read from contract 0.2's own fields.
+const STORED_FORMAT: u32 = 3;
 
 /// File name of the stored declarations of driver component `sha256`. The
 /// declarations are the component's own data, copied field by field, so

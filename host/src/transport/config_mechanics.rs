@@ -3,28 +3,6 @@
 
 use regex::Regex;
 
-/// The step that separates a platform's rollback steps from its cleanup
-/// steps (contract 0.2's `config-mechanics` has no `cleanup` field; the
-/// Rust SDK's `driver::CLEANUP_MARKER` puts them there); never sent.
-pub const CLEANUP_MARKER: &str = "{cleanup}";
-
-/// The step that, first in a platform's `abort` steps, says its
-/// configuration is [`ConfigStyle::Blocks`] (contract 0.2's `config-style`
-/// has no such case; the Rust SDK's `driver::STYLE_BLOCKS_MARKER` puts it
-/// there); never sent.
-pub const STYLE_BLOCKS_MARKER: &str = "{style:blocks}";
-
-/// The step that, first in a platform's `abort` steps, says its
-/// configuration is [`ConfigStyle::Menus`] (travels as `flat`, as
-/// [`STYLE_BLOCKS_MARKER`] does as `indented`); never sent.
-pub const STYLE_MENUS_MARKER: &str = "{style:menus}";
-
-/// The step that, in a platform's `checkpoint` steps, is followed by one
-/// step giving its [`Locate`] (`send` the command, one answer: the pattern
-/// and the value when it captures no `index`); contract 0.2's
-/// `config-mechanics` has no field for it. Never sent.
-pub const LOCATE_MARKER: &str = "{locate}";
-
 /// The placeholder of a rollback or cleanup step filled with the device's
 /// own identifier of the rollback point `{name}`, as [`Locate`] finds it.
 pub const INDEX: &str = "{index}";
@@ -99,14 +77,11 @@ pub enum ConfigStyle {
     Flat,
     /// Blocks opened and closed by words (FortiOS `config …`/`end`,
     /// `edit …`/`next`); `set` holds one value per attribute, `unset` and
-    /// `delete` remove. Contract 0.2 has no such `config-style`: it travels
-    /// as `indented` with [`STYLE_BLOCKS_MARKER`] first in `abort`.
+    /// `delete` remove.
     Blocks,
     /// Menus (MikroTik RouterOS `/export`): a `/path` line heads `add`,
     /// `set` and `remove` commands that apply at once; an entry is undone
     /// by `remove [ find … ]`, a property by `set` back or `!property`.
-    /// Contract 0.2 has no such `config-style`: it travels as `flat` with
-    /// [`STYLE_MENUS_MARKER`] first in `abort`.
     Menus,
 }
 

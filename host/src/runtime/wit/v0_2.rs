@@ -8,8 +8,7 @@ use crate::runtime::imports::{CallOptions, HttpRequest, Interaction};
 use crate::runtime::{PluginDevice, PluginState, SessionToken};
 use crate::telemetry::plugin::Kind;
 use crate::transport::config_mechanics::{
-    CLEANUP_MARKER, ConfigSpec, ConfigStyle, InterfaceNaming, LOCATE_MARKER, Locate,
-    STYLE_BLOCKS_MARKER, STYLE_MENUS_MARKER, StepSpec,
+    ConfigSpec, ConfigStyle, InterfaceNaming, Locate, StepSpec,
 };
 use crate::transport::platform::{ModeSpec, PlatformSpec, SecretKind, TransitionSpec};
 use wasmtime::Store;
@@ -286,66 +285,36 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
                 })
                 .collect()
         };
-        // Contract 0.2 has no `cleanup` field: the SDK sends those steps at
-        // the end of `rollback`, after a marker step never typed.
-        let (rollback, cleanup) = match c.rollback.iter().position(|s| s.send == CLEANUP_MARKER) {
-            Some(at) => (&c.rollback[..at], &c.rollback[at + 1..]),
-            None => (&c.rollback[..], &[][..]),
-        };
-        let blocks = c
-            .abort
-            .first()
-            .is_some_and(|s| s.send == STYLE_BLOCKS_MARKER);
-        // Nor a `locate` field: it follows a marker in `checkpoint`.
-        let (checkpoint, locate) = match c.checkpoint.iter().position(|s| s.send == LOCATE_MARKER) {
-            Some(at) => (
-                &c.checkpoint[..at],
-                c.checkpoint.get(at + 1).and_then(|s| {
-                    s.answers.first().map(|(pattern, otherwise)| Locate {
-                        command: s.send.clone(),
-                        pattern: pattern.clone(),
-                        otherwise: otherwise.clone(),
-                    })
-                }),
-            ),
-            None => (&c.checkpoint[..], None),
-        };
-        let menus = c
-            .abort
-            .first()
-            .is_some_and(|s| s.send == STYLE_MENUS_MARKER);
         ConfigSpec {
             show_running: c.show_running.clone(),
             show_startup: c.show_startup.clone(),
             volatile: c.volatile.clone(),
             style: match c.style {
-                // FortiOS-like blocks travel as `indented` with a marker.
-                dp::platform::ConfigStyle::Indented if blocks => ConfigStyle::Blocks,
                 dp::platform::ConfigStyle::Indented => ConfigStyle::Indented,
                 dp::platform::ConfigStyle::Set => ConfigStyle::Set,
-                // RouterOS-like menus travel as `flat` with a marker.
-                dp::platform::ConfigStyle::Flat if menus => ConfigStyle::Menus,
                 dp::platform::ConfigStyle::Flat => ConfigStyle::Flat,
+                dp::platform::ConfigStyle::Blocks => ConfigStyle::Blocks,
+                dp::platform::ConfigStyle::Menus => ConfigStyle::Menus,
             },
             commit: steps(&c.commit),
             commit_confirmed: steps(&c.commit_confirmed),
             confirm: steps(&c.confirm),
-            abort: steps(if blocks || menus {
-                &c.abort[1..]
-            } else {
-                &c.abort
-            }),
-            checkpoint: steps(checkpoint),
-            rollback: steps(rollback),
+            abort: steps(&c.abort),
+            checkpoint: steps(&c.checkpoint),
+            rollback: steps(&c.rollback),
             save: steps(&c.save),
             replace: steps(&c.replace),
-            cleanup: steps(cleanup),
+            cleanup: steps(&c.cleanup),
             interface_naming: c.interface_naming.as_ref().map(|n| InterfaceNaming {
                 keyword: n.keyword.clone(),
                 shortest: n.shortest.clone(),
                 types: n.types.clone(),
             }),
-            locate,
+            locate: c.locate.as_ref().map(|l| Locate {
+                command: l.command.clone(),
+                pattern: l.pattern.clone(),
+                otherwise: l.otherwise.clone(),
+            }),
         }
     });
     (spec, config)
