@@ -259,10 +259,18 @@ pub trait Driver {
         )))
     }
 
+    /// Whether `getter` on `platform` builds follow-up commands from its
+    /// outputs ([`Driver::getter_follow_up`]); the host asks for them only
+    /// when this says so.
+    fn getter_has_follow_up(_platform: &str, _getter: &str) -> bool {
+        false
+    }
+
     /// The commands to run next for `getter`, built from the (command,
     /// output) pairs so far (one `show … detail` per port a summary
     /// listed); empty when the outputs are complete. The host runs them,
     /// appends their outputs and asks again, then calls [`Driver::getter`].
+    /// Called only where [`Driver::getter_has_follow_up`] says so.
     fn getter_follow_up(
         _platform: &str,
         _getter: &str,
@@ -467,10 +475,18 @@ macro_rules! register_driver {
                 platform: ::std::string::String,
                 getter: ::std::string::String,
             ) -> ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                $crate::driver::bindings::exports::netrun::plugin::driver::GetterPlan,
                 $crate::driver::bindings::netrun::plugin::types::Error,
             > {
                 <$driver as $crate::driver::Driver>::getter_commands(&platform, &getter)
+                    .map(|commands| {
+                        $crate::driver::bindings::exports::netrun::plugin::driver::GetterPlan {
+                            commands,
+                            follow_up: <$driver as $crate::driver::Driver>::getter_has_follow_up(
+                                &platform, &getter,
+                            ),
+                        }
+                    })
                     .map_err($crate::driver::__to_wit_error)
             }
 

@@ -284,7 +284,7 @@ impl DeviceContext {
     pub async fn get(&mut self, getter: &str) -> Result<String, Error> {
         let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
         let platform = dp.platform.name.clone();
-        let commands = self
+        let (commands, follow_up) = self
             .with_driver(&dp, async |d| d.getter_commands(&platform, getter).await)
             .await?;
         let mut outputs = Vec::with_capacity(commands.len());
@@ -292,10 +292,11 @@ impl DeviceContext {
         self.run_getter_commands(commands, &mut outputs, &mut refused)
             .await?;
         // Follow-up commands the driver builds from the outputs so far (one
-        // per port a summary listed), a few rounds at most.
+        // per port a summary listed), a few rounds at most; asked only of a
+        // getter whose plan says so.
         let mut follow_ups = 0;
         for round in 0.. {
-            if refused.is_some() {
+            if !follow_up || refused.is_some() {
                 break;
             }
             let more = self

@@ -139,12 +139,13 @@ impl DriverInstance {
         .await
     }
 
-    /// The commands that answer `getter` on `platform`.
+    /// The commands that answer `getter` on `platform`, and whether the
+    /// driver builds follow-up commands from their outputs.
     pub async fn getter_commands(
         &mut self,
         platform: &str,
         getter: &str,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<(Vec<String>, bool), Error> {
         let name = self.plugin.bundle.manifest.name.clone();
         self.call("getter-commands", async |x, store| match x {
             DriverExports::V0_1(_) => Ok(Err(v0_1::no_getters(&name, getter))),

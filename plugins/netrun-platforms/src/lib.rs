@@ -48,6 +48,10 @@ pub mod component {
             crate::getters::commands(platform, getter).map_err(ParseError::from)
         }
 
+        fn getter_has_follow_up(platform: &str, getter: &str) -> bool {
+            crate::getters::has_follow_up_in(crate::getters::table(platform), getter)
+        }
+
         fn getter_follow_up(
             platform: &str,
             getter: &str,
@@ -135,6 +139,10 @@ macro_rules! vendor_driver {
             ) -> Result<Vec<String>, netrun_guest::driver::ParseError> {
                 $crate::getters::commands_in($getters(platform), platform, getter)
                     .map_err(netrun_guest::driver::ParseError::from)
+            }
+
+            fn getter_has_follow_up(platform: &str, getter: &str) -> bool {
+                $crate::getters::has_follow_up_in($getters(platform), getter)
             }
 
             fn getter_follow_up(

@@ -172,18 +172,20 @@ pub async fn getters(
         .await
 }
 
-/// Call `getter-commands`.
+/// Call `getter-commands`: the commands, and whether the driver builds
+/// follow-up commands from their outputs.
 pub async fn getter_commands(
     inst: &driver::DriverPlugin,
     store: &mut Store<PluginState>,
     platform: &str,
     getter: &str,
-) -> wasmtime::Result<Result<Vec<String>, Error>> {
+) -> wasmtime::Result<Result<(Vec<String>, bool), Error>> {
     let r = inst
         .netrun_plugin_driver()
         .call_getter_commands(store, platform, getter)
         .await?;
-    Ok(r.map_err(from_driver_wit))
+    Ok(r.map(|p| (p.commands, p.follow_up))
+        .map_err(from_driver_wit))
 }
 
 /// Call `getter-follow-up`.

@@ -89,8 +89,9 @@ export const driver = {
   getterCommands(platform, getter) {
     throw fail("unsupported", `no getter \`${getter}\` on ${platform}`);
   },
-  // Commands built from the outputs so far (one per neighbour a summary
-  // listed); none when the outputs are complete.
+  // Asked only when getterCommands' plan says followUp: commands built from
+  // the outputs so far (one per neighbour a summary listed); none when the
+  // outputs are complete.
   getterFollowUp(_platform, _getter, _outputs) {
     return [];
   },

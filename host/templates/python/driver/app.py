@@ -97,7 +97,8 @@ class Driver(exports.Driver):
         raise fail(ErrorClass.UNSUPPORTED, f"no getter `{getter}` on {platform}")
 
     def getter_follow_up(self, platform, getter, outputs):
-        # Commands built from the outputs so far (one per neighbour a
+        # Asked only when getter_commands' GetterPlan says follow_up=True:
+        # commands built from the outputs so far (one per neighbour a
         # summary listed); none when the outputs are complete.
         return []
 

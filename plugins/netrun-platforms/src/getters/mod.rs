@@ -165,6 +165,13 @@ pub fn follow_up(
     follow_up_in(table(platform), platform, getter, outputs)
 }
 
+/// Whether `getter` in the table `coded` builds follow-up commands.
+pub fn has_follow_up_in(coded: &[Getter], getter: &str) -> bool {
+    coded
+        .iter()
+        .any(|g| g.name == getter && g.follow_up.is_some())
+}
+
 /// [`follow_up`] over the table `coded`: asked only once the getter's own
 /// commands have all run.
 pub fn follow_up_in(
