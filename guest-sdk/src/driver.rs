@@ -137,6 +137,10 @@ pub struct ConfigMechanics {
     pub show_running: String,
     /// Command that prints the startup configuration, where there is one.
     pub show_startup: Option<String>,
+    /// Commands tried in turn where the device refuses `show_running` (a
+    /// second CLI under the platform's name: SR OS MD-CLI); read for
+    /// backups and diffs only.
+    pub show_running_otherwise: Vec<String>,
     /// Regular expressions of lines that change by themselves.
     pub volatile: Vec<String>,
     /// Structure of the configuration text.
@@ -389,6 +393,7 @@ impl From<Definition> for w::Definition {
             config: d.config.map(|c| w::ConfigMechanics {
                 show_running: c.show_running,
                 show_startup: c.show_startup,
+                show_running_otherwise: c.show_running_otherwise,
                 volatile: c.volatile,
                 style: match c.style {
                     ConfigStyle::Indented => w::ConfigStyle::Indented,

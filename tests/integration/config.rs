@@ -1911,3 +1911,80 @@ async fn the_issues_sequence_holds_on_every_platform_persona_of_a_mixed_lab() {
     }
     assert_eq!(leftovers(&lab), Vec::<String>::new());
 }
+
+/// SR OS on MD-CLI refuses the classic `admin display-config`: backup,
+/// diff and `get config` read `admin show configuration` instead, and a
+/// push (whose steps speak the classic CLI) is refused as unsupported,
+/// saying why, before anything on the device changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn sros_md_cli_is_backed_up_and_diffed_and_a_change_is_refused_untouched() {
+    let (_lab, inv) = lab_on_releases(
+        0,
+        &[("nokia_sros", 2)],
+        &[("nokia_sros", "B-23.")],
+        "mdcli-inv",
+    )
+    .await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 2, "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}");
+        let device = r["device"].as_str().unwrap();
+        let saved = std::fs::read_to_string(backups.join(format!("{device}.cfg"))).unwrap();
+        assert!(saved.starts_with("configure {"), "{saved}");
+        assert!(saved.contains(&format!("name \"{device}\"")), "{saved}");
+        assert!(
+            !saved.contains("# Generated"),
+            "volatile lines dropped: {saved}"
+        );
+    }
+    let unchanged = async || {
+        let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert_eq!(records.len(), 2, "{}", text(&o));
+        for r in &records {
+            assert_eq!(r["data"]["changed"], false, "{r}");
+        }
+    };
+    unchanged().await;
+    let t = template(
+        home.path(),
+        "ntp.j2",
+        "/configure system time ntp server 192.0.2.99 router-instance \"Base\"\n",
+    );
+    for extra in [&["--dry-run"][..], &[][..]] {
+        let mut args = vec!["push", "--template", s(&t)];
+        args.extend_from_slice(extra);
+        let (records, o) = config(home.path(), inv.path(), &args).await;
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert_eq!(records.len(), 2, "{}", text(&o));
+        for r in &records {
+            assert_eq!(r["error"]["class"], "unsupported", "{r}");
+            let msg = r["error"]["message"].as_str().unwrap();
+            assert!(
+                msg.contains("admin show configuration") && msg.contains("MD-CLI"),
+                "{msg}"
+            );
+        }
+    }
+    unchanged().await;
+    // `get config` reads the same command.
+    let out = home.path().join("get.jsonl");
+    let o = output(
+        netrun(home.path())
+            .args(["get", "config", "-i"])
+            .arg(inv.path())
+            .arg("-o")
+            .arg(&out),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let records = records_by_device(&out);
+    assert_eq!(records.len(), 2, "{}", text(&o));
+    for r in &records {
+        let running = r["data"]["config"]["running"].as_str().unwrap_or_default();
+        assert!(running.contains("configure {"), "{r}");
+    }
+}

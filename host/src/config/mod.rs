@@ -93,7 +93,11 @@ async fn running_of(ctx: &mut DeviceContext, host: &Host) -> Result<String, Erro
     let session = ctx.session().await?;
     let mechanics = candidate::mechanics_of(session, &host.name)?;
     progress.set_step("reading the running configuration");
-    steps::read_running(session, &mechanics).await
+    // Backups and diffs take the configuration in whichever of the
+    // platform's CLIs the device speaks (SR OS classic or MD-CLI).
+    steps::read_running_any(session, &mechanics)
+        .await
+        .map(|(text, _)| text)
 }
 
 async fn backup_device(

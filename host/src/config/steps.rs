@@ -11,15 +11,58 @@ use std::time::Duration;
 const MAX_ANSWERS: usize = 5;
 
 /// The running configuration as the device prints it, volatile lines
-/// (and trailing blanks) removed, ending in one newline.
+/// (and trailing blanks) removed, ending in one newline: the text every
+/// change is computed against. A device that refuses `show_running` but
+/// answers one of `show_running_otherwise` speaks another CLI of the
+/// platform (SR OS MD-CLI) than the mechanics do: class `unsupported`,
+/// saying so, before anything is changed.
 pub async fn read_running(
     session: &mut CliSession,
     mechanics: &ConfigMechanics,
 ) -> Result<String, Error> {
-    let raw = session
+    match read_running_any(session, mechanics).await? {
+        (text, None) => Ok(text),
+        (_, Some(other)) => Err(Error::new(
+            ErrorClass::Unsupported,
+            format!(
+                "the device refuses `{}` and prints its configuration with `{other}`: it speaks \
+                 another CLI of platform {} than the one netrun changes configuration in (SR OS: \
+                 classic CLI, not MD-CLI); backup, diff and `get config` work, a change does \
+                 not: make the change in the CLI the platform file's steps speak",
+                mechanics.show_running,
+                session.platform().name
+            ),
+        )),
+    }
+}
+
+/// The running configuration as [`read_running`] reads it, or, where the
+/// device refuses `show_running`, as the first of `show_running_otherwise`
+/// it answers prints it (named in the second field): what backups and
+/// diffs store and compare.
+pub async fn read_running_any(
+    session: &mut CliSession,
+    mechanics: &ConfigMechanics,
+) -> Result<(String, Option<String>), Error> {
+    let refused = match session
         .send_command(&mechanics.show_running, &CommandOptions::default())
-        .await?;
-    Ok(strip_volatile(&raw, mechanics))
+        .await
+    {
+        Ok(raw) => return Ok((strip_volatile(&raw, mechanics), None)),
+        Err(e) if e.class == ErrorClass::RejectedCommand => e,
+        Err(e) => return Err(e),
+    };
+    for other in &mechanics.show_running_otherwise {
+        match session
+            .send_command(other, &CommandOptions::default())
+            .await
+        {
+            Ok(raw) => return Ok((strip_volatile(&raw, mechanics), Some(other.clone()))),
+            Err(e) if e.class == ErrorClass::RejectedCommand => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(refused)
 }
 
 /// `text` without the platform's volatile lines.

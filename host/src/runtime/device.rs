@@ -292,18 +292,29 @@ impl DeviceContext {
         self.run_getter_commands(commands, &mut outputs, &mut refused)
             .await?;
         // Follow-up commands the driver builds from the outputs so far (one
-        // per port a summary listed), a few rounds at most; asked only of a
-        // getter whose plan says so.
+        // per port a summary listed, another command where the device
+        // refused one), a few rounds at most; asked only of a getter whose
+        // plan says so.
         let mut follow_ups = 0;
         for round in 0.. {
-            if !follow_up || refused.is_some() {
+            if !follow_up {
                 break;
             }
-            let more = self
+            let more = match self
                 .with_driver(&dp, async |d| {
                     d.getter_follow_up(&platform, getter, &outputs).await
                 })
-                .await?;
+                .await
+            {
+                Ok(more) => more,
+                // A refusal the driver could not read past stands, as below.
+                Err(e) => {
+                    return Err(match refused {
+                        Some(r) if e.class != ErrorClass::Unsupported => r,
+                        _ => e,
+                    });
+                }
+            };
             if more.is_empty() {
                 break;
             }

@@ -33,7 +33,8 @@ const STORED: &str = "platforms.json";
 /// caught anyway: the types refuse unknown and missing fields).
 // 2: `menus` style and `locate` read from marker steps.
 // 3: styles, `cleanup` and `locate` read from contract 0.2's own fields.
-const STORED_FORMAT: u32 = 3;
+// 4: `show_running_otherwise`.
+const STORED_FORMAT: u32 = 4;
 
 /// File name of the stored declarations of driver component `sha256`. The
 /// declarations are the component's own data, copied field by field, so

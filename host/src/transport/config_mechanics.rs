@@ -175,6 +175,9 @@ pub struct ConfigSpec {
     pub show_running: String,
     /// Command printing the startup configuration.
     pub show_startup: Option<String>,
+    /// Commands tried in turn where the device refuses `show_running`.
+    #[serde(default)]
+    pub show_running_otherwise: Vec<String>,
     /// Patterns of lines that change by themselves.
     pub volatile: Vec<String>,
     /// Structure of the configuration text.
@@ -225,6 +228,11 @@ pub struct ConfigMechanics {
     pub show_running: String,
     /// Command printing the startup configuration.
     pub show_startup: Option<String>,
+    /// Commands that print the running configuration where the device
+    /// refuses `show_running`: a second CLI under the platform's name
+    /// (SR OS MD-CLI's `admin show configuration`). Read for backups and
+    /// diffs; a change on such a device is refused.
+    pub show_running_otherwise: Vec<String>,
     /// Lines that change by themselves (dropped from backups and diffs).
     pub volatile: Vec<Regex>,
     /// Structure of the configuration text.
@@ -299,6 +307,7 @@ impl ConfigMechanics {
         Ok(ConfigMechanics {
             show_running: spec.show_running.clone(),
             show_startup: spec.show_startup.clone(),
+            show_running_otherwise: spec.show_running_otherwise.clone(),
             volatile: spec
                 .volatile
                 .iter()

@@ -170,6 +170,11 @@ pub struct ConfigData {
     /// Command that prints the startup configuration, where there is one.
     #[serde(default)]
     pub show_startup: Option<String>,
+    /// Commands tried in turn where the device refuses `show_running`: a
+    /// second CLI under this platform's name (SR OS MD-CLI). Backups,
+    /// diffs and `get config` read them; changes are refused there.
+    #[serde(default)]
+    pub show_running_otherwise: Vec<String>,
     /// Regexes of lines that change without a configuration change
     /// (timestamps, byte counts) or carry none (SR OS classic's comments,
     /// section titles and `configure` framing): dropped from backups and diffs.
@@ -607,6 +612,7 @@ impl ConfigData {
         ConfigMechanics {
             show_running: self.show_running.clone(),
             show_startup: self.show_startup.clone(),
+            show_running_otherwise: self.show_running_otherwise.clone(),
             volatile: self.volatile.clone(),
             style: match self.style {
                 ConfigStyle::Indented => WitStyle::Indented,

@@ -49,7 +49,7 @@ pub mod component {
         }
 
         fn getter_has_follow_up(platform: &str, getter: &str) -> bool {
-            crate::getters::has_follow_up_in(crate::getters::table(platform), getter)
+            crate::getters::has_follow_up_in(crate::getters::table(platform), platform, getter)
         }
 
         fn getter_follow_up(
@@ -142,7 +142,7 @@ macro_rules! vendor_driver {
             }
 
             fn getter_has_follow_up(platform: &str, getter: &str) -> bool {
-                $crate::getters::has_follow_up_in($getters(platform), getter)
+                $crate::getters::has_follow_up_in($getters(platform), platform, getter)
             }
 
             fn getter_follow_up(

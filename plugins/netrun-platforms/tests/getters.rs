@@ -142,8 +142,16 @@ fn sros_lldp_details_ask_for_each_listed_port_once() {
     );
     // The plan says which getters build follow-ups; the host asks no other.
     let table = getters::table("nokia_sros");
-    assert!(getters::has_follow_up_in(table, "lldp_neighbors_detail"));
-    assert!(!getters::has_follow_up_in(table, "lldp_neighbors"));
+    assert!(getters::has_follow_up_in(
+        table,
+        "nokia_sros",
+        "lldp_neighbors_detail"
+    ));
+    assert!(!getters::has_follow_up_in(
+        table,
+        "nokia_sros",
+        "lldp_neighbors"
+    ));
     // A getter that needs none asks for none.
     assert!(
         getters::follow_up("nokia_sros", "lldp_neighbors", &outputs[..1])

@@ -290,6 +290,7 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
         ConfigSpec {
             show_running: c.show_running.clone(),
             show_startup: c.show_startup.clone(),
+            show_running_otherwise: c.show_running_otherwise.clone(),
             volatile: c.volatile.clone(),
             style: match c.style {
                 dp::platform::ConfigStyle::Indented => ConfigStyle::Indented,

@@ -165,11 +165,33 @@ pub fn follow_up(
     follow_up_in(table(platform), platform, getter, outputs)
 }
 
-/// Whether `getter` in the table `coded` builds follow-up commands.
-pub fn has_follow_up_in(coded: &[Getter], getter: &str) -> bool {
+/// Whether `getter` in the table `coded` builds follow-up commands on
+/// `platform` (`config` does where the platform has a second CLI whose
+/// configuration another command prints: SR OS MD-CLI).
+pub fn has_follow_up_in(coded: &[Getter], platform: &str, getter: &str) -> bool {
+    if getter == "config" {
+        return config_otherwise(platform).is_some_and(|o| !o.is_empty());
+    }
     coded
         .iter()
         .any(|g| g.name == getter && g.follow_up.is_some())
+}
+
+/// The platform's `show_running_otherwise` commands, where it has
+/// configuration mechanics.
+fn config_otherwise(platform: &str) -> Option<&'static [String]> {
+    let c = crate::data::platform_file(platform)?.config.as_ref()?;
+    Some(&c.show_running_otherwise)
+}
+
+/// Whether `output` is the host's report of a command the device refused
+/// (it holds one of the platform's failure indicators).
+fn refused(platform: &str, output: &str) -> bool {
+    crate::data::platform_file(platform).is_some_and(|f| {
+        f.failure_indicators
+            .iter()
+            .any(|i| !i.is_empty() && output.contains(i.as_str()))
+    })
 }
 
 /// [`follow_up`] over the table `coded`: asked only once the getter's own
@@ -181,6 +203,21 @@ pub fn follow_up_in(
     outputs: &[(String, String)],
 ) -> Result<Vec<String>, ParseError> {
     let expected = commands_in(coded, platform, getter)?;
+    if getter == "config" {
+        // The running configuration in the platform's other CLI, one
+        // command after another, while the device refuses them.
+        let otherwise = config_otherwise(platform).unwrap_or_default();
+        let tried = outputs.len().saturating_sub(expected.len());
+        let last = if tried == 0 {
+            outputs.first()
+        } else {
+            outputs.last()
+        };
+        return Ok(match (last, otherwise.get(tried)) {
+            (Some((_, output)), Some(next)) if refused(platform, output) => vec![next.clone()],
+            _ => Vec::new(),
+        });
+    }
     let Some(next) = coded
         .iter()
         .find(|g| g.name == getter)
@@ -205,7 +242,22 @@ pub fn answer_in(
 ) -> Result<Value, ParseError> {
     let expected = commands_in(coded, platform, getter)?;
     if getter == "config" {
-        let texts = napalm::outputs_in_order(getter, &expected, outputs)?;
+        let own = &outputs[..expected.len().min(outputs.len())];
+        let mut texts = napalm::outputs_in_order(getter, &expected, own)?;
+        // Where the device refused the running configuration's command,
+        // the first of the platform's other commands it answered.
+        if texts.first().is_some_and(|t| refused(platform, t))
+            && let Some((_, other)) = outputs[own.len()..]
+                .iter()
+                .find(|(_, o)| !refused(platform, o))
+        {
+            texts[0] = other;
+        }
+        if texts.first().is_some_and(|t| refused(platform, t)) {
+            return Err(ParseError::Unexpected(format!(
+                "{platform} refused every command that prints its running configuration"
+            )));
+        }
         return Ok(config(&texts));
     }
     let g = coded
