@@ -116,6 +116,12 @@ fn leftovers(lab: &netrun_lab::Lab) -> Vec<String> {
                     .keys()
                     .map(|s| format!("{}: pending session {s}", d.name)),
             );
+            // Checkpoints the device numbers itself (SR OS), by comment.
+            left.extend(
+                st.checkpoints
+                    .iter()
+                    .map(|c| format!("{}: checkpoint {}", d.name, c.comment)),
+            );
         }
     }
     left.retain(|l| l.contains("netrun-"));
@@ -1987,4 +1993,60 @@ async fn sros_md_cli_is_backed_up_and_diffed_and_a_change_is_refused_untouched()
         let running = r["data"]["config"]["running"].as_str().unwrap_or_default();
         assert!(running.contains("configure {"), "{r}");
     }
+}
+
+/// `--replace` on SR OS's classic CLI (by difference, behind its own
+/// rollback point): the backup taken before an NTP server was merged in,
+/// pushed back as the whole configuration, removes that server and only
+/// it; a second replace changes nothing, and no checkpoint netrun saved
+/// is left in the device's rollback list.
+#[tokio::test(flavor = "multi_thread")]
+async fn sros_classic_replace_removes_what_the_candidate_lacks_and_leaves_no_checkpoint() {
+    let (lab, inv) = lab_on_releases(
+        0,
+        &[("nokia_sros", 1)],
+        &[("nokia_sros", "B-19.")],
+        "sros-replace-inv",
+    )
+    .await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let merged = template(
+        home.path(),
+        "ntp.j2",
+        "system\n    time\n        ntp\n            server 192.0.2.123\n        exit\n    exit\nexit\n",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&merged)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records[0]["data"]["changed"], true, "{}", records[0]);
+    let wanted = replace_template(home.path(), "whole.j2", &backups, &[]);
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&wanted), "--replace"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = &records[0];
+    assert_eq!(r["data"]["changed"], true, "{r}");
+    let diff = r["data"]["diff"].as_str().unwrap();
+    assert!(diff.contains("-") && diff.contains("192.0.2.123"), "{r}");
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        records[0]["data"]["changed"], false,
+        "back to the backup: {}",
+        records[0]
+    );
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&wanted), "--replace"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records[0]["data"]["changed"], false, "{}", records[0]);
+    assert!(leftovers(&lab).is_empty(), "{:?}", leftovers(&lab));
 }
