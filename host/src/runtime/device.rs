@@ -295,11 +295,8 @@ impl DeviceContext {
         // per port a summary listed, another command where the device
         // refused one), a few rounds at most; asked only of a getter whose
         // plan says so.
-        let mut follow_ups = 0;
-        for round in 0.. {
-            if !follow_up {
-                break;
-            }
+        let (mut rounds, mut follow_ups) = (0, 0);
+        while follow_up && rounds <= MAX_FOLLOW_UP_ROUNDS {
             let more = match self
                 .with_driver(&dp, async |d| {
                     d.getter_follow_up(&platform, getter, &outputs).await
@@ -318,8 +315,9 @@ impl DeviceContext {
             if more.is_empty() {
                 break;
             }
+            rounds += 1;
             follow_ups += more.len();
-            if round == MAX_FOLLOW_UP_ROUNDS || follow_ups > MAX_FOLLOW_UPS {
+            if rounds > MAX_FOLLOW_UP_ROUNDS || follow_ups > MAX_FOLLOW_UPS {
                 return Err(Error::new(
                     ErrorClass::PluginLimit,
                     format!(

@@ -50,7 +50,7 @@ pub fn lines(output: &str) -> Vec<&str> {
         let context = (t.starts_with('{') && t.ends_with('}') && !t.contains(' '))
             || (t.starts_with("[edit") && t.ends_with(']'))
             || (t.starts_with('[') && t.ends_with(']') && t.contains('/'))
-            || t.starts_with("*(") && t.ends_with(']')
+            || is_md_cli_context(t)
             || t.is_empty();
         if context {
             lines.pop();
@@ -59,6 +59,31 @@ pub fn lines(output: &str) -> Vec<&str> {
         }
     }
     lines
+}
+
+/// An SR OS MD-CLI context line: `[/]`, `[]` and `[configure]` (releases
+/// before 21 print no leading `/`), with a configuration mode
+/// (`(ex)[/]`, `[pr:/configure]`) and the `!` / `*` indicators before it.
+fn is_md_cli_context(t: &str) -> bool {
+    let t = t.trim_start_matches(['!', '*']);
+    let t = match t.strip_prefix('(') {
+        Some(rest) => match rest.split_once(')') {
+            Some(("ex" | "pr" | "gl" | "ro", rest)) => rest,
+            _ => return false,
+        },
+        None => t,
+    };
+    let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
+        return false;
+    };
+    let inner = ["ex:", "pr:", "gl:", "ro:"]
+        .iter()
+        .find_map(|m| inner.strip_prefix(m))
+        .unwrap_or(inner);
+    inner.is_empty()
+        || inner.starts_with('/')
+        || inner == "configure"
+        || inner.starts_with("configure ")
 }
 
 /// `Mon Jan 16 10:11:12.345 UTC`.
@@ -594,5 +619,18 @@ mod tests {
         assert_eq!(lines(out), ["line 1"]);
         assert_eq!(lines("a\n[edit]\n"), ["a"]);
         assert_eq!(lines("a\n[/]\n"), ["a"]);
+        // SR OS MD-CLI before 21 (no leading `/`) and in a candidate.
+        for context in [
+            "[]",
+            "(ex)[]",
+            "*(pr)[/configure]",
+            "[pr:configure]",
+            "!*[ex:/configure system]",
+        ] {
+            assert_eq!(lines(&format!("a\n{context}\n")), ["a"], "{context}");
+        }
+        // Output that only looks alike stays.
+        assert_eq!(lines("a\n[b]\n"), ["a", "[b]"]);
+        assert_eq!(lines("a\n(x)[/]\n"), ["a", "(x)[/]"]);
     }
 }
