@@ -34,6 +34,7 @@ done
 
 if [ "${1:-}" = "--tests" ]; then
   build_bundle tests/plugins/hostile netrun-test-plugin-hostile "$target/test-plugins/hostile"
+  build_bundle tests/plugins/hostile-driver netrun-test-plugin-hostile-driver "$target/test-plugins/hostile-driver"
   build_bundle tests/plugins/config-change netrun-test-plugin-config-change "$target/test-plugins/config-change"
 fi
 

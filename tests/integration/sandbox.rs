@@ -405,3 +405,51 @@ async fn config_interface_without_requesting_it_is_denied_and_nothing_is_sent() 
         "{v}"
     );
 }
+
+/// A driver whose getter asks for follow-up commands without end (the
+/// `hostile-driver` test plugin, IOS prompts under the name `hostile_ios`)
+/// is stopped after the host's rounds with a typed error naming it, long
+/// before the device's deadline; the other devices are not touched by it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_driver_asking_for_follow_up_commands_without_end_is_stopped() {
+    let (_lab, inv) = lab().await;
+    // Every lab device on the hostile driver's platform.
+    for file in ["hosts.yaml", "groups.yaml"] {
+        let path = inv.path().join(file);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            std::fs::write(&path, text.replace("cisco_ios", "hostile_ios")).unwrap();
+        }
+    }
+    let home = TempDir::new("sandbox-home");
+    let mut cmd = netrun_cmd_with_plugins(home.path(), &[&hostile_dir()]);
+    cmd.args(["get", "facts", "-o", "-", "--device-timeout", "60", "-i"])
+        .arg(inv.path());
+    // A third-party driver sends only the commands granted to it.
+    for c in [
+        "terminal length 0",
+        "terminal width 511",
+        "exit",
+        "enable",
+        "disable",
+        "configure terminal",
+        "end",
+        "show version*",
+    ] {
+        cmd.arg("--grant")
+            .arg(format!("hostile-driver:command={c}"));
+    }
+    let r = tokio::task::spawn_blocking(move || run_measured(cmd))
+        .await
+        .unwrap();
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert_eq!(r.records.len(), DEVICES, "stderr: {}", r.stderr);
+    for rec in &r.records {
+        assert_eq!(rec["error"]["class"], "plugin-limit", "{rec}");
+        let msg = rec["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("hostile-driver") && msg.contains("follow-up") && msg.contains("facts"),
+            "{msg}"
+        );
+    }
+    assert!(r.elapsed < Duration::from_secs(30), "{:?}", r.elapsed);
+}
