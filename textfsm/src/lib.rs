@@ -21,6 +21,7 @@ mod pyre;
 mod scan;
 mod template;
 mod ucd;
+mod ucd_aliases;
 
 pub use error::{IndexError, ParseError, TemplateError};
 pub use fsm::{BorrowedRecords, Cell, Item, Records, Table};

@@ -9,11 +9,13 @@
 //! character is escaped in `repr()` and its name is unknown, as in Python
 //! 3.11. No general category that decides `isprintable` changed for a
 //! character of Unicode 14.0 since: every code point is checked against
-//! Python 3.11's own answer (`tests/python_isprintable.json`). What differs:
-//! a name alias added after 14.0 to an older character is taken here, and an
-//! alias is found whatever its spaces and hyphens (`LINEFEED` as `LINE
-//! FEED`), as the crate keeps no exact spelling of aliases.
+//! Python 3.11's own answer (`tests/python_isprintable.json`). Name aliases
+//! (`LINE FEED`, `BYTE ORDER MARK`) come from a table of the ones Python
+//! 3.11 takes, spelled exactly (`ucd_aliases.rs`): the crate's own lookup
+//! also takes aliases added after 14.0 and aliases with their spaces left
+//! out (`LINEFEED`), which Python refuses.
 
+use crate::ucd_aliases::NAME_ALIASES;
 use regex_syntax::hir::{Class, HirKind};
 use std::cmp::Ordering;
 use std::sync::OnceLock;
@@ -79,26 +81,24 @@ pub(crate) fn character_named(name: &str) -> Option<char> {
     if !shaped {
         return None;
     }
+    // A name alias Python 3.11 takes, spelled exactly.
+    if let Ok(at) = NAME_ALIASES.binary_search_by(|(alias, _)| (*alias).cmp(upper.as_str())) {
+        return Some(NAME_ALIASES[at].1);
+    }
     let c = unicode_names2::character(&upper)?;
     if !assigned(c) {
         return None;
     }
-    let own = unicode_names2::name(c).map(|n| n.to_string());
-    match own {
+    match unicode_names2::name(c).map(|n| n.to_string()) {
         // The character's own name, spelled as Python spells it.
         Some(own) if own == upper => Some(c),
-        // The own name with spaces or hyphens moved or left out: Python
-        // refuses it, the crate's loose matching takes it.
-        Some(own) if loose(&own) == loose(&upper) => None,
-        // A name alias (`LINE FEED`, `BEL`, `BYTE ORDER MARK`): the crate
-        // keeps no spelling of them to compare with.
-        _ => Some(c),
+        // Found by the crate's loose matching (spaces or hyphens moved or
+        // left out) or through an alias Python does not have: refused.
+        Some(_) => None,
+        // A character with no name of its own (a control): only its
+        // aliases name it, and this is none of Python's.
+        None => None,
     }
-}
-
-/// A name without its spaces and hyphens.
-fn loose(name: &str) -> String {
-    name.replace([' ', '-'], "")
 }
 
 #[cfg(test)]
@@ -114,6 +114,9 @@ mod tests {
         assert_eq!(character_named("LINE FEED"), Some('\n'));
         assert_eq!(character_named("BEL"), Some('\u{7}'));
         assert_eq!(character_named("BYTE ORDER MARK"), Some('\u{feff}'));
+        assert_eq!(character_named("line feed"), Some('\n'));
+        assert_eq!(character_named("END OF MEDIUM"), Some('\u{19}'));
+        assert_eq!(character_named("ZWSP"), Some('\u{200b}'));
         assert_eq!(
             character_named("CJK UNIFIED IDEOGRAPH-4E00"),
             Some('\u{4e00}')
@@ -140,9 +143,22 @@ mod tests {
             "SHAKING FACE",
             // A named sequence, not a character.
             "KEYCAP NUMBER SIGN",
+            // Aliases with their spaces left out.
+            "LINEFEED",
+            "BYTEORDERMARK",
+            "line-feed",
+            // An alias of U+0019 newer than Unicode 14.0.
+            "EM",
         ] {
             assert_eq!(character_named(refused), None, "{refused:?}");
         }
+    }
+
+    #[test]
+    fn the_alias_table_is_sorted_for_its_binary_search() {
+        let aliases = crate::ucd_aliases::NAME_ALIASES;
+        assert!(aliases.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(aliases.iter().all(|(a, c)| character_named(a) == Some(*c)));
     }
 
     /// Every code point against Python 3.11's `str.isprintable`, recorded by
