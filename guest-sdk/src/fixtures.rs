@@ -238,6 +238,9 @@ pub struct GetterSuite<E> {
     getters: Getters<E>,
 }
 
+/// Rounds of follow-up commands a getter may ask for, as the host allows.
+const FOLLOW_UP_ROUNDS: usize = 4;
+
 /// The file name holding the output of `command` in a getter fixture.
 pub fn command_file(command: &str) -> String {
     let name: String = command
@@ -292,7 +295,7 @@ impl<E: Display + Debug> GetterSuite<E> {
             .into_iter()
             .map(read)
             .collect::<Result<Vec<_>, String>>()?;
-        for _ in 0..4 {
+        for _ in 0..FOLLOW_UP_ROUNDS {
             let more = (self.getters.follow_up)(platform, getter, &outputs)
                 .map_err(|e| format!("follow-up commands failed: {e}"))?;
             if more.is_empty() {
@@ -303,7 +306,7 @@ impl<E: Display + Debug> GetterSuite<E> {
             }
         }
         Err(format!(
-            "{platform} getter {getter} still asks for follow-up commands after 4 rounds"
+            "{platform} getter {getter} still asks for follow-up commands after {FOLLOW_UP_ROUNDS} rounds"
         ))
     }
 

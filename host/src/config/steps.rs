@@ -44,25 +44,30 @@ pub async fn read_running_any(
     session: &mut CliSession,
     mechanics: &ConfigMechanics,
 ) -> Result<(String, Option<String>), Error> {
-    let refused = match session
-        .send_command(&mechanics.show_running, &CommandOptions::default())
-        .await
+    let mut refused: Option<Error> = None;
+    for command in std::iter::once(&mechanics.show_running).chain(&mechanics.show_running_otherwise)
     {
-        Ok(raw) => return Ok((strip_volatile(&raw, mechanics), None)),
-        Err(e) if e.class == ErrorClass::RejectedCommand => e,
-        Err(e) => return Err(e),
-    };
-    for other in &mechanics.show_running_otherwise {
         match session
-            .send_command(other, &CommandOptions::default())
+            .send_command(command, &CommandOptions::default())
             .await
         {
-            Ok(raw) => return Ok((strip_volatile(&raw, mechanics), Some(other.clone()))),
-            Err(e) if e.class == ErrorClass::RejectedCommand => continue,
+            Ok(raw) => {
+                let other = refused.is_some().then(|| command.clone());
+                return Ok((strip_volatile(&raw, mechanics), other));
+            }
+            Err(e) if e.class == ErrorClass::RejectedCommand => {
+                refused.get_or_insert(e);
+            }
             Err(e) => return Err(e),
         }
     }
-    Err(refused)
+    // `show_running` was sent and refused: the first refusal stands.
+    Err(refused.unwrap_or_else(|| {
+        Error::new(
+            ErrorClass::Internal,
+            "no command prints the running configuration",
+        )
+    }))
 }
 
 /// `text` without the platform's volatile lines.

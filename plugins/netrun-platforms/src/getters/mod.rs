@@ -194,6 +194,15 @@ fn refused(platform: &str, output: &str) -> bool {
     })
 }
 
+/// (command, output) pairs, in the order the commands ran.
+type Outputs = [(String, String)];
+
+/// A getter's outputs split into those of its own `expected` commands and
+/// those of the follow-up commands that ran after them.
+fn own_and_follow_ups<'a>(expected: &[String], outputs: &'a Outputs) -> (&'a Outputs, &'a Outputs) {
+    outputs.split_at(expected.len().min(outputs.len()))
+}
+
 /// [`follow_up`] over the table `coded`: asked only once the getter's own
 /// commands have all run.
 pub fn follow_up_in(
@@ -225,11 +234,7 @@ pub fn follow_up_in(
     else {
         return Ok(Vec::new());
     };
-    napalm::outputs_in_order(
-        getter,
-        &expected,
-        &outputs[..expected.len().min(outputs.len())],
-    )?;
+    napalm::outputs_in_order(getter, &expected, own_and_follow_ups(&expected, outputs).0)?;
     next(outputs)
 }
 
@@ -242,21 +247,17 @@ pub fn answer_in(
 ) -> Result<Value, ParseError> {
     let expected = commands_in(coded, platform, getter)?;
     if getter == "config" {
-        let own = &outputs[..expected.len().min(outputs.len())];
+        let (own, others) = own_and_follow_ups(&expected, outputs);
         let mut texts = napalm::outputs_in_order(getter, &expected, own)?;
         // Where the device refused the running configuration's command,
         // the first of the platform's other commands it answered.
-        if texts.first().is_some_and(|t| refused(platform, t))
-            && let Some((_, other)) = outputs[own.len()..]
-                .iter()
-                .find(|(_, o)| !refused(platform, o))
-        {
-            texts[0] = other;
-        }
         if texts.first().is_some_and(|t| refused(platform, t)) {
-            return Err(ParseError::Unexpected(format!(
-                "{platform} refused every command that prints its running configuration"
-            )));
+            let Some((_, other)) = others.iter().find(|(_, o)| !refused(platform, o)) else {
+                return Err(ParseError::Unexpected(format!(
+                    "{platform} refused every command that prints its running configuration"
+                )));
+            };
+            texts[0] = other;
         }
         return Ok(config(&texts));
     }
@@ -265,12 +266,12 @@ pub fn answer_in(
         .find(|g| g.name == getter)
         .ok_or_else(|| unsupported(coded, platform, getter))?;
     // Follow-up outputs come after the getter's own, in the order they ran.
-    let own = match g.follow_up {
-        Some(_) => &outputs[..expected.len().min(outputs.len())],
-        None => outputs,
+    let (own, others) = match g.follow_up {
+        Some(_) => own_and_follow_ups(&expected, outputs),
+        None => (outputs, &[][..]),
     };
     let mut texts = napalm::outputs_in_order(getter, &expected, own)?;
-    texts.extend(outputs[own.len()..].iter().map(|(_, o)| o.as_str()));
+    texts.extend(others.iter().map(|(_, o)| o.as_str()));
     (g.build)(&texts)
 }
 

@@ -321,14 +321,18 @@ const LLDP_COLUMNS: [&str; 6] = [
     "Remote Sys Name",
 ];
 
+/// The neighbour rows of `show system lldp neighbor` (a local port with a
+/// slash, a numeric index), columns as [`LLDP_COLUMNS`].
+fn lldp_rows(summary: &str) -> Result<Vec<Vec<&str>>, ParseError> {
+    let mut rows = super::neigh::rows("show system lldp neighbor", summary, ERRORS, &LLDP_COLUMNS)?;
+    rows.retain(|r| r[0].contains('/') && !r[0].contains(' ') && r[3].parse::<u32>().is_ok());
+    Ok(rows)
+}
+
 fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
-    let rows = super::neigh::rows("show system lldp neighbor", out[0], ERRORS, &LLDP_COLUMNS)?;
     let cut = |v: &'_ str| -> String { v.strip_suffix('*').unwrap_or(v).to_string() };
     let mut map = Map::new();
-    for r in rows {
-        if !r[0].contains('/') || r[0].contains(' ') || r[3].parse::<u32>().is_err() {
-            continue;
-        }
+    for r in lldp_rows(out[0])? {
         napalm::add_lldp(&mut map, r[0], &cut(r[5]), &cut(r[4]));
     }
     Ok(Value::Object(map))
@@ -336,12 +340,8 @@ fn lldp_neighbors(out: &[&str]) -> Result<Value, ParseError> {
 
 /// The local ports `show system lldp neighbor` lists, once each, in order.
 fn lldp_ports(summary: &str) -> Result<Vec<String>, ParseError> {
-    let rows = super::neigh::rows("show system lldp neighbor", summary, ERRORS, &LLDP_COLUMNS)?;
     let mut ports: Vec<String> = Vec::new();
-    for r in rows {
-        if !r[0].contains('/') || r[0].contains(' ') || r[3].parse::<u32>().is_err() {
-            continue;
-        }
+    for r in lldp_rows(summary)? {
         if !ports.iter().any(|p| p == r[0]) {
             ports.push(r[0].to_string());
         }
