@@ -101,7 +101,8 @@ pub enum ConfigStyle {
     /// Blocks by indentation, `no …` negates (IOS, EOS, NX-OS, XR).
     #[default]
     Indented,
-    /// One `set …` statement per line, `delete …` removes (Junos, VyOS).
+    /// One statement per line, `set …` (Junos, VyOS) or an absolute path
+    /// (SR OS MD-CLI `/configure …`); `delete <path>` removes it.
     Set,
     /// Flat lines, order matters.
     Flat,

@@ -2050,3 +2050,161 @@ async fn sros_classic_replace_removes_what_the_candidate_lacks_and_leaves_no_che
     assert_eq!(records[0]["data"]["changed"], false, "{}", records[0]);
     assert!(leftovers(&lab).is_empty(), "{:?}", leftovers(&lab));
 }
+
+/// SR OS MD-CLI as its own platform (`nokia_sros_mdcli`, the two-line
+/// prompt whose context line tells configuration mode apart): statements
+/// as absolute paths into a private candidate, one commit; idempotent
+/// (an entry the device prints in braces, typed without them, holds);
+/// commit confirmed natively; a refused line is discarded before any
+/// commit; `--replace` empties the candidate and types the whole
+/// configuration, one commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn sros_md_cli_changes_in_a_private_candidate_with_one_commit() {
+    let (_lab, inv) = lab_on_releases(
+        0,
+        &[("nokia_sros", 2)],
+        &[("nokia_sros", "B-23.")],
+        "mdcli-push-inv",
+    )
+    .await;
+    // The inventory names the CLI, as Scrapli's `nokia_sros` (MD-CLI) does.
+    let hosts = inv.path().join("hosts.yaml");
+    let named = std::fs::read_to_string(&hosts)
+        .unwrap()
+        .replace("platform: nokia_sros", "platform: nokia_sros_mdcli");
+    std::fs::write(&hosts, named).unwrap();
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 2, "{}", text(&o));
+    for r in &records {
+        let device = r["device"].as_str().unwrap();
+        let saved = std::fs::read_to_string(backups.join(format!("{device}.cfg"))).unwrap();
+        assert!(
+            saved.contains(&format!("    /configure system name \"{device}\"")),
+            "full-context statements:\n{saved}"
+        );
+        assert!(
+            saved.contains("/configure { system time ntp server 10.0.0.1"),
+            "a list entry with no leaves in braces:\n{saved}"
+        );
+        assert!(!saved.contains("# Generated"), "{saved}");
+    }
+    // Kept for the replace at the end.
+    let first = home.path().join("first");
+    std::fs::create_dir_all(&first).unwrap();
+    for r in &records {
+        let f = format!("{}.cfg", r["device"].as_str().unwrap());
+        std::fs::copy(backups.join(&f), first.join(&f)).unwrap();
+    }
+    let good = template(
+        home.path(),
+        "good.j2",
+        "/configure system time ntp server 10.0.0.1 router-instance \"management\"\n\
+         /configure system time ntp server 192.0.2.99 router-instance \"Base\"\n\
+         /configure system location \"rack {{ name }}\"\n",
+    );
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&good), "--dry-run"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert!(
+            r["data"]["diff"].as_str().unwrap().contains("192.0.2.99"),
+            "{r}"
+        );
+    }
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(
+            r["data"]["changed"], false,
+            "the dry run changed nothing: {r}"
+        );
+    }
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&good), "--confirm", "60"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        let device = r["device"].as_str().unwrap();
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        assert_eq!(r["data"]["confirmed"], "native", "commit confirmed: {r}");
+        assert_eq!(
+            r["data"]["commands"],
+            serde_json::json!([
+                "/configure system time ntp server 192.0.2.99 router-instance \"Base\"",
+                format!("/configure system location \"rack {device}\""),
+            ]),
+            "only what is missing: {r}"
+        );
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(
+            diff.contains("+    /configure { system time ntp server 192.0.2.99"),
+            "read back from the device: {diff}"
+        );
+    }
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&good)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "{r}");
+    }
+    // A refused line: the candidate is discarded, nothing was committed.
+    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let bad = template(
+        home.path(),
+        "bad.j2",
+        "/configure system contact \"noc\"\n/configure bogus thing\n",
+    );
+    expect_refused_and_unchanged(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&bad)],
+        &backups,
+    )
+    .await;
+    // Replace with the configuration from before the first push: the NTP
+    // server and the location go, in one commit; a second replace and a
+    // diff against it find nothing.
+    let wanted = replace_template(home.path(), "replace.j2", &first, &[]);
+    let (records, o) = config(
+        home.path(),
+        inv.path(),
+        &["push", "--template", s(&wanted), "--replace", "--dry-run"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(
+            diff.contains("-    /configure system location"),
+            "the dry run predicts the removal: {diff}"
+        );
+    }
+    for changed in [true, false] {
+        let (records, o) = config(
+            home.path(),
+            inv.path(),
+            &["push", "--template", s(&wanted), "--replace"],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        for r in &records {
+            assert_eq!(r["data"]["changed"], changed, "{r}");
+        }
+    }
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&first)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["data"]["changed"], false, "back to the first backup: {r}");
+    }
+}

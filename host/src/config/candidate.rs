@@ -50,6 +50,25 @@ pub async fn restore(
                 .await
                 .map(|_| ())
         }
+        RollbackPoint::Netrun(before)
+            if !mechanics.has_checkpoint() && !mechanics.replace.is_empty() =>
+        {
+            // No way back on the device but a native replace (SR OS MD-CLI:
+            // a private candidate emptied, refilled, committed at once): the
+            // configuration netrun kept goes back whole, in the lines the
+            // device printed, rather than as deletions whose syntax the
+            // device may not take.
+            run_replace(
+                session,
+                &mechanics.replace,
+                "",
+                before,
+                mechanics.style == Style::Indented,
+                None,
+            )
+            .await
+            .map(|_| ())
+        }
         RollbackPoint::Netrun(before) => {
             let current = read_running(session, mechanics).await?;
             let back = diff::change(&current, before, mechanics, true);

@@ -171,28 +171,92 @@ fn merge(running: &[Node], candidate: &[Node], path: &[String], edits: &mut Vec<
     }
 }
 
+/// A statement of a `set`-style configuration with a braces group
+/// flattened: SR OS MD-CLI prints a list entry that has no leaves as
+/// `/configure { system time ntp server 192.0.2.1 router-instance "Base" }`,
+/// the same statement as the line without the braces.
+fn statement(line: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(open) = line.find(" { ")
+        && !line[..open].contains('"')
+        && let Some(inner) = line[open + 3..].strip_suffix(" }")
+    {
+        return format!("{} {}", &line[..open], inner.trim()).into();
+    }
+    line.into()
+}
+
+/// The path a `delete` names to remove a statement: `set X` → `X` (Junos,
+/// VyOS); a statement that is an absolute path (MD-CLI `/configure …`) is
+/// its own path; other lines (`deactivate …`) have none.
+fn statement_path(line: &str) -> Option<String> {
+    if let Some(rest) = line.strip_prefix("set ") {
+        return Some(statement(rest).into_owned());
+    }
+    line.starts_with('/').then(|| statement(line).into_owned())
+}
+
+/// Whether `longer` is `shorter` or goes on from it by more words.
+fn extends(longer: &str, shorter: &str) -> bool {
+    longer == shorter || (longer.starts_with(shorter) && longer[shorter.len()..].starts_with(' '))
+}
+
+/// Whether the statement `c` holds in `running`: the same statement, or
+/// one that goes on from it (`set interfaces ge-0/0/0` holds where `set
+/// interfaces ge-0/0/0 description x` does; an MD-CLI list entry holds
+/// where one of its leaves is set).
+fn holds(running: &[Node], c: &str) -> bool {
+    let c = statement(c);
+    running.iter().any(|r| extends(&statement(&r.line), &c))
+}
+
+/// Running statements a `delete PATH` removes: those whose path is `PATH`
+/// or goes on from it.
+fn deleted_by<'a>(running: &'a [Node], path: &str) -> Vec<&'a Node> {
+    let path = statement(path.trim());
+    running
+        .iter()
+        .filter(|r| statement_path(&r.line).is_some_and(|p| extends(&p, &path)))
+        .collect()
+}
+
+/// `set`-style replace: a running statement no candidate statement holds
+/// is deleted by its path, then the merge adds what is missing.
+fn replace_set(running: &[Node], candidate: &[Node], edits: &mut Vec<Edit>) {
+    for r in running {
+        let r_stmt = statement(&r.line);
+        if candidate
+            .iter()
+            .any(|c| extends(&statement(&c.line), &r_stmt))
+        {
+            continue;
+        }
+        let Some(path) = statement_path(&r.line) else {
+            continue;
+        };
+        edits.push(Edit::Remove {
+            path: Vec::new(),
+            command: format!("delete {path}"),
+            removes: vec![r.index],
+        });
+    }
+    let adds: Vec<Node> = candidate
+        .iter()
+        .filter(|c| !c.line.starts_with("delete "))
+        .cloned()
+        .collect();
+    merge_set(running, &adds, edits);
+}
+
 /// Edits that make `running` equal `candidate` (replace): lines only in
 /// `running` are negated, then the merge adds what is missing.
-fn replace(
-    running: &[Node],
-    candidate: &[Node],
-    path: &[String],
-    style: Style,
-    edits: &mut Vec<Edit>,
-) {
+fn replace(running: &[Node], candidate: &[Node], path: &[String], edits: &mut Vec<Edit>) {
     for r in running {
         if find(candidate, &r.line).is_some() {
             continue;
         }
-        let command = match style {
-            Style::Set => match r.line.strip_prefix("set ") {
-                Some(rest) => format!("delete {rest}"),
-                None => continue,
-            },
-            _ => match r.line.strip_prefix("no ") {
-                Some(rest) => rest.to_string(),
-                None => format!("no {}", r.line),
-            },
+        let command = match r.line.strip_prefix("no ") {
+            Some(rest) => rest.to_string(),
+            None => format!("no {}", r.line),
         };
         let mut removes = Vec::new();
         lines_of(r, &mut removes);
@@ -207,7 +271,7 @@ fn replace(
             Some(r) => {
                 let mut deeper = path.to_vec();
                 deeper.push(c.line.clone());
-                replace(&r.children, &c.children, &deeper, style, edits);
+                replace(&r.children, &c.children, &deeper, edits);
             }
             None => edits.push(Edit::Add {
                 path: path.to_vec(),
@@ -217,15 +281,13 @@ fn replace(
     }
 }
 
-/// Junos-style `set`/`delete` merge: a `set` line is sent unless present; a
-/// `delete X` only when some `set X…` line exists.
+/// `set`/`delete` merge (Junos, VyOS, SR OS MD-CLI): a statement is sent
+/// unless it holds already; a `delete X` only when some statement under
+/// `X` exists.
 fn merge_set(running: &[Node], candidate: &[Node], edits: &mut Vec<Edit>) {
     for c in candidate {
-        if find(running, &c.line).is_some() {
-            continue;
-        }
         if let Some(target) = c.line.strip_prefix("delete ") {
-            let hit = negated(running, &format!("set {}", target.trim()));
+            let hit = deleted_by(running, target);
             if !hit.is_empty() {
                 edits.push(Edit::Remove {
                     path: Vec::new(),
@@ -233,6 +295,9 @@ fn merge_set(running: &[Node], candidate: &[Node], edits: &mut Vec<Edit>) {
                     removes: hit.iter().map(|n| n.index).collect(),
                 });
             }
+            continue;
+        }
+        if holds(running, &c.line) {
             continue;
         }
         edits.push(Edit::Add {
@@ -396,7 +461,8 @@ pub fn change(
     let c = parse(candidate, mechanics);
     let mut edits = Vec::new();
     match (style, replace_all) {
-        (_, true) => replace(&r.roots, &c.roots, &[], style, &mut edits),
+        (Style::Set, true) => replace_set(&r.roots, &c.roots, &mut edits),
+        (_, true) => replace(&r.roots, &c.roots, &[], &mut edits),
         (Style::Set, false) => merge_set(&r.roots, &c.roots, &mut edits),
         (_, false) => merge(&r.roots, &c.roots, &[], &mut edits),
     }
@@ -414,6 +480,18 @@ pub fn same_config(a: &str, b: &str, mechanics: &ConfigMechanics) -> bool {
     }
     if mechanics.style == Style::Menus {
         return super::menus::same_config(a, b);
+    }
+    if mechanics.style == Style::Set {
+        let statements = |text: &str| {
+            let mut v: Vec<String> = parse(text, mechanics)
+                .roots
+                .iter()
+                .map(|n| statement(&n.line).into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        return statements(a) == statements(b);
     }
     fn canon(nodes: &[Node]) -> Vec<(String, Vec<String>)> {
         let mut v: Vec<(String, Vec<String>)> = nodes
@@ -634,6 +712,104 @@ end
                 "set system ntp server 192.0.2.2"
             ]
         );
+    }
+
+    /// SR OS MD-CLI `admin show configuration full-context`, as printed.
+    const MD_CLI: &str = r#"# TiMOS-C-23.10.R1 cpm/x86_64 Nokia 7750 SR Copyright (c) 2000-2023 Nokia.
+    /configure card 1 card-type iom-1
+    /configure port 1/1/c1/1 admin-state enable
+    /configure port 1/1/c1/1 description "to-core"
+    /configure { router "Base" interface "system" }
+    /configure system name "pe1"
+    /configure { system time ntp server 10.0.0.1 router-instance "management" }
+"#;
+
+    #[test]
+    fn md_cli_statements_hold_in_their_braces_form_and_under_their_leaves() {
+        let m = of(Style::Set);
+        // Typed with or without the braces, an entry the device prints in
+        // braces holds; so does an entry one of whose leaves is set.
+        let c = change(
+            MD_CLI,
+            concat!(
+                "/configure system time ntp server 10.0.0.1 router-instance \"management\"\n",
+                "/configure { router \"Base\" interface \"system\" }\n",
+                "/configure port 1/1/c1/1\n",
+                "/configure system time ntp server 192.0.2.9 router-instance \"Base\"\n",
+                "/configure system location \"Lab\"\n",
+            ),
+            &m,
+            false,
+        );
+        assert_eq!(
+            c.commands,
+            [
+                "/configure system time ntp server 192.0.2.9 router-instance \"Base\"",
+                "/configure system location \"Lab\"",
+            ]
+        );
+        let again = change(
+            &c.predicted,
+            "/configure system location \"Lab\"\n",
+            &m,
+            false,
+        );
+        assert!(again.is_empty(), "{:?}", again.commands);
+    }
+
+    #[test]
+    fn md_cli_deletes_name_the_path_and_remove_what_is_under_it() {
+        let m = of(Style::Set);
+        let c = change(
+            MD_CLI,
+            concat!(
+                "delete /configure system time ntp server 10.0.0.1 router-instance \"management\"\n",
+                "delete /configure port 1/1/c1/1 description\n",
+                "delete /configure system location\n",
+            ),
+            &m,
+            false,
+        );
+        assert_eq!(
+            c.commands,
+            [
+                "delete /configure system time ntp server 10.0.0.1 router-instance \"management\"",
+                "delete /configure port 1/1/c1/1 description",
+            ],
+            "nothing sent for what is absent"
+        );
+        assert!(!c.predicted.contains("ntp server"));
+        assert!(!c.predicted.contains("to-core"));
+        // Replace: what the candidate lacks goes, by its path, braces flattened.
+        let r = change(
+            MD_CLI,
+            "/configure card 1 card-type iom-1\n/configure port 1/1/c1/1 admin-state enable\n/configure system name \"pe1\"\n/configure router \"Base\" interface \"system\"\n",
+            &m,
+            true,
+        );
+        assert_eq!(
+            r.commands,
+            [
+                "delete /configure port 1/1/c1/1 description \"to-core\"",
+                "delete /configure system time ntp server 10.0.0.1 router-instance \"management\"",
+            ]
+        );
+        assert!(same_config(
+            &r.predicted,
+            "/configure card 1 card-type iom-1\n/configure port 1/1/c1/1 admin-state enable\n/configure system name \"pe1\"\n/configure { router \"Base\" interface \"system\" }\n",
+            &m
+        ));
+    }
+
+    #[test]
+    fn a_set_statement_holds_where_a_longer_one_goes_on_from_it() {
+        let c = change(
+            "set system ntp server 192.0.2.1 prefer\nset system host-name j1-backup\n",
+            "set system ntp server 192.0.2.1\nset system host-name j1\n",
+            &of(Style::Set),
+            false,
+        );
+        assert_eq!(c.commands, ["set system host-name j1"]);
     }
 
     #[test]

@@ -287,6 +287,13 @@ pub async fn run_replace(
                 }
                 last = indent;
             }
+            // Statements (`set`, MD-CLI paths) carry no meaning in their
+            // indentation: typed without it.
+            let line = if !tcl && !exit_on_dedent {
+                line.trim_start()
+            } else {
+                line
+            };
             let each = Step {
                 send: step
                     .send

@@ -76,8 +76,11 @@ pub struct Transition {
 pub struct Mode {
     /// Mode name from the driver (`privileged-exec`).
     pub name: String,
-    /// Prompt pattern matched against the last line received.
+    /// Prompt pattern matched against the last `lines` lines received.
     pub prompt: Regex,
+    /// Lines the prompt spans: one, or one more for each `\n` its pattern
+    /// matches (SR OS MD-CLI's context line above the prompt).
+    pub lines: usize,
     /// Outgoing transitions.
     pub transitions: Vec<Transition>,
 }
@@ -112,6 +115,8 @@ pub struct Platform {
     pub failure_indicators: Vec<String>,
     /// Typed after every input.
     pub line_ending: String,
+    /// The most lines any mode's prompt spans (1 for most platforms).
+    pub prompt_lines: usize,
     /// How configuration is read, changed and rolled back, where the driver
     /// declares it (contract 0.2).
     pub config: Option<super::config_mechanics::ConfigMechanics>,
@@ -173,6 +178,34 @@ impl TransitionSpec {
             send: send.into(),
             challenge: challenge.map(|(p, k)| (p.into(), k)),
         }
+    }
+}
+
+/// Lines a prompt pattern spans: one more for each line break it matches
+/// (`\n` outside a character class), at most four.
+fn prompt_lines(pattern: &str) -> usize {
+    let mut breaks = 0;
+    let mut in_class = false;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let escaped = chars.next();
+                breaks += usize::from(escaped == Some('n') && !in_class);
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
+        }
+    }
+    (1 + breaks).min(4)
+}
+
+/// The last `lines` lines of `text` (all of it when it has fewer).
+pub fn tail_lines(text: &str, lines: usize) -> &str {
+    match text.rmatch_indices('\n').nth(lines.saturating_sub(1)) {
+        Some((i, _)) => &text[i + 1..],
+        None => text,
     }
 }
 
@@ -299,6 +332,7 @@ impl Platform {
             modes.push(Mode {
                 name: m.name.clone(),
                 prompt: re(&format!("mode {} prompt", m.name), &m.prompt)?,
+                lines: prompt_lines(&m.prompt),
                 transitions,
             });
         }
@@ -315,8 +349,10 @@ impl Platform {
                 })
             })
             .collect::<Result<_, PlatformError>>()?;
+        let prompt_lines = modes.iter().map(|m| m.lines).max().unwrap_or(1);
         Ok(Platform {
             name: spec.name.clone(),
+            prompt_lines,
             default_mode: index(&spec.default_mode)?,
             configuration_mode: index(&spec.configuration_mode)?,
             modes,
@@ -333,10 +369,14 @@ impl Platform {
         })
     }
 
-    /// The mode whose prompt matches `line`, most specific first: when two
-    /// modes match, the later-declared one wins only if the earlier does not.
-    pub fn mode_of(&self, line: &str) -> Option<usize> {
-        self.modes.iter().position(|m| m.prompt.is_match(line))
+    /// The mode whose prompt matches the end of `text` (its last line, or
+    /// its last lines for a prompt that spans several), most specific
+    /// first: when two modes match, the later-declared one wins only if the
+    /// earlier does not. `text` holds up to [`Platform::prompt_lines`] lines.
+    pub fn mode_of(&self, text: &str) -> Option<usize> {
+        self.modes
+            .iter()
+            .position(|m| m.prompt.is_match(tail_lines(text, m.lines)))
     }
 
     /// The pager whose pattern matches `line`.
@@ -466,6 +506,37 @@ pub(crate) mod tests {
         assert_eq!(p.mode_of("r1#"), Some(1));
         assert_eq!(p.mode_of("r1(config-if)#"), Some(2));
         assert_eq!(p.mode_of("# banner with > and #"), None);
+    }
+
+    #[test]
+    fn a_prompt_over_two_lines_is_matched_against_the_last_two() {
+        let spec = PlatformSpec {
+            name: "md".into(),
+            default_mode: "exec".into(),
+            configuration_mode: "configuration".into(),
+            modes: vec![
+                ModeSpec {
+                    name: "configuration".into(),
+                    prompt: r"^\*?\((?:ex|pr)\)\[[^\]\n]*\]\n[AB]:\S+@\S+#\s*$".into(),
+                    transitions: vec![],
+                },
+                ModeSpec {
+                    name: "exec".into(),
+                    prompt: r"^\[[^\]\n]*\]\n[AB]:\S+@\S+#\s*$".into(),
+                    transitions: vec![],
+                },
+            ],
+            ..PlatformSpec::default()
+        };
+        let p = Platform::compile(&spec).unwrap();
+        assert_eq!(p.prompt_lines, 2);
+        assert_eq!(p.modes[0].lines, 2, "`\\n` in a class is not a line break");
+        assert_eq!(p.mode_of("[/]\nA:admin@pe1# "), Some(1));
+        assert_eq!(p.mode_of("*(pr)[/configure]\nA:admin@pe1# "), Some(0));
+        assert_eq!(p.mode_of("output line\n[/]\nA:admin@pe1# "), Some(1));
+        // The prompt line alone, or under an output line, is no prompt.
+        assert_eq!(p.mode_of("A:admin@pe1# "), None);
+        assert_eq!(p.mode_of("Loopback up\nA:admin@pe1# "), None);
     }
 
     #[test]

@@ -368,7 +368,8 @@ impl Script {
         };
         let (start_prompt, start) = match &r.prompt {
             Some(prompt) => {
-                let line = super::text::last_line(&super::text::normalise(prompt), 4096);
+                let line =
+                    super::text::last_lines(&super::text::normalise(prompt), 4096, p.prompt_lines);
                 let mode = p
                     .mode_of(&line)
                     .ok_or_else(|| ReplayError::PromptOfNoMode {
@@ -411,7 +412,8 @@ impl Script {
                         .join(", "),
                 });
             };
-            let line = super::text::last_line(&super::text::normalise(prompt), 4096);
+            let line =
+                super::text::last_lines(&super::text::normalise(prompt), 4096, p.prompt_lines);
             if p.mode_of(&line) != Some(m) {
                 return Err(ReplayError::WrongMode {
                     platform: p.name.clone(),
@@ -571,7 +573,11 @@ impl Player {
             if let Some(prompt) = answer.prompt {
                 let mut chunks = answer.chunks;
                 push_last(&mut chunks, &prompt);
-                let line = super::text::last_line(&super::text::normalise(&prompt), 4096);
+                let line = super::text::last_lines(
+                    &super::text::normalise(&prompt),
+                    4096,
+                    platform.prompt_lines,
+                );
                 match platform.mode_of(&line) {
                     Some(m) if !prompt.is_empty() => self.mode = m,
                     _ => self.question = true,

@@ -3,7 +3,7 @@
 //! answer pagers, remove echo and prompt, and spot failure indicators.
 
 use super::dial::{self, Handle, Timeouts};
-use super::platform::{Platform, SecretKind};
+use super::platform::{self, Platform, SecretKind};
 use super::replay::Replay;
 use super::session_log::SessionLog;
 use super::target::Target;
@@ -419,7 +419,7 @@ impl CliSession {
         };
         // Ended at a prompt of the platform: the session is back in step in
         // that mode; else it waits in a menu or a question.
-        let last = text::last_line(&raw, 4096);
+        let last = text::last_lines(&raw, 4096, self.platform.prompt_lines);
         match self.platform.mode_of(&last) {
             Some(m) => {
                 self.mode = m;
@@ -525,27 +525,31 @@ impl CliSession {
                 // from the last newline (of the last 4 KiB) on, not the
                 // whole window, for each of the many small pieces a device
                 // that echoes or prints line by line sends.
+                let lines = self.platform.prompt_lines;
                 let window = &buf[buf.len().saturating_sub(4096)..];
                 let window = match window.iter().rposition(|&b| b == b'\n') {
-                    Some(i) => &window[i + 1..],
-                    None => window,
+                    Some(i) if lines == 1 => &window[i + 1..],
+                    _ => window,
                 };
                 let tail = String::from_utf8_lossy(window);
-                let line = text::last_line(&tail, 4096);
+                // The prompt's lines: the last line, or as many as the
+                // platform's longest prompt spans.
+                let text = text::last_lines(&tail, 4096, lines);
+                let line = platform::tail_lines(&text, 1);
                 if let Some(p) = pattern
-                    && p.is_match(&line)
+                    && p.is_match(line)
                 {
                     return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Pattern));
                 }
                 if (!after_newline || buf.contains(&b'\n'))
-                    && let Some(m) = self.platform.mode_of(&line)
+                    && let Some(m) = self.platform.mode_of(&text)
                 {
                     match &self.stem {
-                        Some(stem) if prompt_stem(&line) != stem => {
-                            unconfirmed = Some((m, line.clone()))
+                        Some(stem) if prompt_stem(line) != stem => {
+                            unconfirmed = Some((m, line.to_string()))
                         }
                         _ => {
-                            self.stem = Some(prompt_stem(&line).to_string());
+                            self.stem = Some(prompt_stem(line).to_string());
                             return Ok((
                                 String::from_utf8_lossy(&buf).into_owned(),
                                 Stop::Prompt(m),
@@ -554,7 +558,7 @@ impl CliSession {
                     }
                 }
                 if answered_pager_at != buf.len()
-                    && let Some(pager) = self.platform.pager_of(&line)
+                    && let Some(pager) = self.platform.pager_of(line)
                 {
                     answered_pager_at = buf.len();
                     let keys = pager.keys.clone();
@@ -779,11 +783,15 @@ pub fn clean_output(raw: &str, command: &str, platform: &Platform, keep_prompt: 
         // An empty line's echo is the line break alone (an answer accepting a default).
         lines.remove(0);
     }
-    if !keep_prompt
-        && let Some(last) = lines.last()
-        && platform.mode_of(last).is_some()
-    {
-        lines.pop();
+    if !keep_prompt && !lines.is_empty() {
+        // The prompt: its last line, and the lines above it where it spans
+        // several (SR OS MD-CLI's context line).
+        let n = platform.prompt_lines.min(lines.len());
+        let prompt = lines[lines.len() - n..].join("\n");
+        if let Some(m) = platform.mode_of(&prompt) {
+            let spans = platform.modes[m].lines.min(lines.len());
+            lines.truncate(lines.len() - spans);
+        }
     }
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();

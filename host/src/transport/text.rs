@@ -132,9 +132,53 @@ pub fn last_line(raw: &str, window: usize) -> String {
     line.chars.into_iter().collect()
 }
 
+/// The last `lines` lines of `raw` as a person would see them, joined by
+/// `\n`, looking at most at the last `window` bytes: a prompt that spans
+/// lines (SR OS MD-CLI's `[/]` context line above `A:admin@node#`) is
+/// matched against this. One line is [`last_line`].
+pub fn last_lines(raw: &str, window: usize, lines: usize) -> String {
+    if lines <= 1 {
+        return last_line(raw, window);
+    }
+    let mut start = raw.len().saturating_sub(window);
+    while !raw.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = &raw[start..];
+    let from = tail
+        .rmatch_indices('\n')
+        .nth(lines - 1)
+        .map_or(0, |(i, _)| i + 1);
+    let pieces: Vec<&str> = tail[from..].split('\n').collect();
+    let mut out = String::new();
+    for (n, piece) in pieces.iter().enumerate() {
+        let mut line = TermLine::default();
+        strip_ansi(piece).chars().for_each(|c| line.put(c));
+        if n + 1 < pieces.len() {
+            // Lines above the last end at their last visible character.
+            out.extend(line.trimmed());
+            out.push('\n');
+        } else {
+            // The last keeps its trailing blank, as `last_line` does.
+            out.extend(line.chars);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_lines_render_each_line_and_keep_the_prompts_blank() {
+        let raw = "output\r\n\r\n\x1b[1m[/]\x1b[0m  \r\nA:admin@node-1# ";
+        assert_eq!(last_lines(raw, 4096, 2), "[/]\nA:admin@node-1# ");
+        assert_eq!(last_lines(raw, 4096, 3), "\n[/]\nA:admin@node-1# ");
+        assert_eq!(last_lines(raw, 4096, 1), last_line(raw, 4096));
+        // Fewer lines than asked: all of them.
+        assert_eq!(last_lines("A:node#", 4096, 2), "A:node#");
+    }
 
     #[test]
     fn ansi_colour_and_bracketed_paste_codes_are_removed() {

@@ -314,6 +314,10 @@ pub struct ConfigDef {
     /// Set style: words that take the next word along (`unit 0`, `host-name r1`).
     #[serde(default)]
     pub keyed: Vec<String>,
+    /// Set style (SR OS MD-CLI): first words of list entries, printed in
+    /// braces by `full-context` when nothing is set under them.
+    #[serde(default)]
+    pub entries: Vec<String>,
     /// Set style: first words accepted after `set`/`delete`.
     #[serde(default)]
     pub top: Vec<String>,

@@ -251,6 +251,7 @@ const ACTIONS: &[&str] = &[
     "output-format",
     "rb-list",
     "rb-delete",
+    "delete-all",
     "rb-revert",
     "load-file",
     "sessions",

@@ -95,6 +95,8 @@ pub struct PersonaCli {
     session: Option<String>,
     /// Private candidate of this session (IOS XR).
     private: Option<Node>,
+    /// SR OS MD-CLI: the candidate mode the prompt shows (`pr`, `ex`, …).
+    candidate_mode: &'static str,
     /// What this session typed since entering configuration mode, alone
     /// (IOS XR): `commit replace` makes it the whole configuration.
     typed: Option<Node>,
@@ -238,6 +240,7 @@ impl PersonaCli {
             ctx: Vec::new(),
             session: None,
             private: None,
+            candidate_mode: "ex",
             typed: None,
             input: if persona.def.press_any_key.is_some() {
                 Input::AnyKey
@@ -348,6 +351,7 @@ impl PersonaCli {
             ctx => self.ctx_text(),
             path => self.ctx.join(" "),
             dirty => dirty,
+            candidate_mode => self.candidate_mode,
             unsaved => self.unsaved(),
             session => self.session.clone().unwrap_or_default(),
         };
@@ -1092,6 +1096,21 @@ impl PersonaCli {
                 simple(self)
             }
             "config" => {
+                // SR OS MD-CLI `edit-config private|exclusive|global|read-only`.
+                for (word, tag) in [
+                    ("private", "pr"),
+                    ("exclusive", "ex"),
+                    ("global", "gl"),
+                    ("read-only", "ro"),
+                ] {
+                    if self.persona.cmds[c]
+                        .words
+                        .iter()
+                        .any(|w| matches!(w, Word::Lit(l) if l == word))
+                    {
+                        self.candidate_mode = tag;
+                    }
+                }
                 if let Some(s) = args.get("session") {
                     let running = self.dev.state().running.clone();
                     self.dev
@@ -1152,6 +1171,7 @@ impl PersonaCli {
                     render_config(self.cfg(), &sub)
                 };
                 let extra = minijinja::context! {
+                    full_context => tree::render_full_context(&sub, &self.cfg().entries),
                     set_config => tree::render_set(&sub, "set"),
                     set_output => self.set_output,
                     config => config.clone(),
@@ -1377,7 +1397,10 @@ impl PersonaCli {
                 let path = args.get("path").cloned().unwrap_or_default();
                 let line_for_refuse = format!("{action} {path}");
                 self.refuse_check(&line_for_refuse)?;
-                let words = tree::words(&path);
+                // SR OS MD-CLI takes a path's end in braces
+                // (`/configure { system time ntp server … }`).
+                let mut words = tree::words(&path);
+                words.retain(|w| w != "{" && w != "}");
                 let cfg = self.cfg();
                 if self.ctx.is_empty()
                     && !cfg.top.is_empty()
@@ -1405,6 +1428,11 @@ impl PersonaCli {
                     c,
                     minijinja::context! { args => argv.clone(), found => found },
                 )
+            }
+            "delete-all" => {
+                // SR OS MD-CLI `delete configure`: the candidate empties.
+                self.with_target(|t| t.children.clear());
+                simple(self)
             }
             "edit" => {
                 let words = tree::words(args.get("path").map_or("", |s| s));

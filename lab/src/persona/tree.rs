@@ -400,17 +400,56 @@ pub fn render_set(root: &Node, verb: &str) -> String {
     out
 }
 
+/// SR OS MD-CLI `info full-context` / `admin show configuration
+/// full-context`: every leaf as an absolute path four spaces in; a list
+/// entry (its first word one of `entries`) with nothing under it in braces
+/// after `/configure`.
+pub fn render_full_context(root: &Node, entries: &[String]) -> String {
+    fn walk(out: &mut String, n: &Node, prefix: &str, entries: &[String]) {
+        for c in &n.children {
+            let p = format!("{prefix} {}", c.line);
+            if !c.children.is_empty() {
+                walk(out, c, &p, entries);
+                continue;
+            }
+            let first = c.line.split_whitespace().next().unwrap_or_default();
+            if entries.iter().any(|e| e == first) {
+                let _ = writeln!(out, "    /configure {{{p} }}");
+            } else {
+                let _ = writeln!(out, "    /configure{p}");
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(&mut out, root, "", entries);
+    out
+}
+
 /// Groups the words of a `set`/`delete` path into tree lines: a word listed in
 /// `keyed` takes the next word with it (`unit 0`, `host-name r1`,
 /// `address 10.0.0.1/24`), any other word stands alone (`interfaces`, `ge-0/0/0`).
+/// An entry of more words names a list with more keys, each taken with its
+/// value when it follows (`server router-instance`: SR OS MD-CLI's
+/// `server 192.0.2.1 router-instance "Base"` is one line).
 pub fn set_path(words: &[String], keyed: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
-        if keyed.iter().any(|k| k == w) && i + 1 < words.len() {
-            out.push(format!("{w} {}", words[i + 1]));
+        let entry = keyed
+            .iter()
+            .find(|k| k.split_whitespace().next() == Some(w.as_str()));
+        if let Some(entry) = entry
+            && i + 1 < words.len()
+        {
+            let mut line = format!("{w} {}", words[i + 1]);
             i += 2;
+            let more: Vec<&str> = entry.split_whitespace().skip(1).collect();
+            while i + 1 < words.len() && more.contains(&words[i].as_str()) {
+                line = format!("{line} {} {}", words[i], words[i + 1]);
+                i += 2;
+            }
+            out.push(line);
         } else {
             out.push(w.clone());
             i += 1;
@@ -769,6 +808,47 @@ mod tests {
                 .as_deref(),
             Some("mt1")
         );
+    }
+
+    #[test]
+    fn sros_md_cli_full_context_prints_paths_and_bare_list_entries_in_braces() {
+        let keyed: Vec<String> = [
+            "name",
+            "server router-instance",
+            "interface",
+            "port",
+            "admin-state",
+        ]
+        .map(String::from)
+        .to_vec();
+        let single: Vec<String> = ["name", "admin-state"].map(String::from).to_vec();
+        let mut t = parse_braces(
+            "port 1/1/1 {\n    admin-state enable\n}\nrouter \"Base\" {\n    interface \"system\" {\n    }\n}\nsystem {\n    name \"pe1\"\n}\n",
+        );
+        let w = words(r#"system time ntp server 192.0.2.1 router-instance "Base""#);
+        let path = set_path(&w, &keyed);
+        assert_eq!(
+            path,
+            [
+                "system",
+                "time",
+                "ntp",
+                r#"server 192.0.2.1 router-instance "Base""#
+            ]
+        );
+        set_in(&mut t, &path, &single);
+        let entries: Vec<String> = ["server", "interface"].map(String::from).to_vec();
+        assert_eq!(
+            render_full_context(&t, &entries),
+            concat!(
+                "    /configure port 1/1/1 admin-state enable\n",
+                "    /configure { router \"Base\" interface \"system\" }\n",
+                "    /configure system name \"pe1\"\n",
+                "    /configure { system time ntp server 192.0.2.1 router-instance \"Base\" }\n",
+            )
+        );
+        assert!(delete_in(&mut t, &path));
+        assert!(!render_full_context(&t, &entries).contains("ntp"));
     }
 
     #[test]

@@ -258,7 +258,7 @@ pub struct InterfaceNamingData {
 pub enum ConfigStyle {
     /// Blocks by indentation, `no …` negates.
     Indented,
-    /// One `set …` statement per line.
+    /// One statement per line (`set …`, MD-CLI `/configure …`).
     Set,
     /// Flat lines.
     Flat,

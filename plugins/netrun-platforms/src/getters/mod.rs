@@ -83,7 +83,7 @@ pub fn table(platform: &str) -> &'static [Getter] {
         "vyos" => vyos::GETTERS,
         "dell_os10" => os10::GETTERS,
         "mikrotik_routeros" => routeros::GETTERS,
-        "nokia_sros" => sros::GETTERS,
+        "nokia_sros" | "nokia_sros_mdcli" => sros::GETTERS,
         "hp_comware" => comware::GETTERS,
         "hp_procurve" => procurve::PROCURVE,
         "aruba_aoscx" => procurve::AOSCX,
