@@ -211,6 +211,10 @@ pub struct Definition {
     pub line_ending: String,
     /// Configuration mechanics, where the driver knows them.
     pub config: Option<ConfigMechanics>,
+    /// Other platforms a device of this one may turn out to speak: (regular
+    /// expression over the first prompt's last line, platform name). SR OS:
+    /// `(r"^\*?[AB]:[\w.\-]+@", "nokia_sros_mdcli")`.
+    pub variants: Vec<(String, String)>,
 }
 
 /// Why output could not be parsed, or a getter not answered.
@@ -391,6 +395,7 @@ impl From<Definition> for w::Definition {
                 .collect(),
             failure_indicators: d.failure_indicators,
             line_ending: d.line_ending,
+            variants: d.variants,
             config: d.config.map(|c| w::ConfigMechanics {
                 show_running: c.show_running,
                 show_startup: c.show_startup,

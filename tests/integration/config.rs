@@ -1918,12 +1918,13 @@ async fn the_issues_sequence_holds_on_every_platform_persona_of_a_mixed_lab() {
     assert_eq!(leftovers(&lab), Vec::<String>::new());
 }
 
-/// SR OS on MD-CLI refuses the classic `admin display-config`: backup,
-/// diff and `get config` read `admin show configuration` instead, and a
-/// push (whose steps speak the classic CLI) is refused as unsupported,
-/// saying why, before anything on the device changes.
+/// SR OS routers under the one `nokia_sros` name, as Netmiko users list
+/// them: one whose first prompt carries the user (MD-CLI) is driven as
+/// `nokia_sros_mdcli` (the platform file's variant), so backup, diff and a
+/// change work on it as on a device named so; `get config` still answers
+/// through `nokia_sros`'s getters (the braces configuration).
 #[tokio::test(flavor = "multi_thread")]
-async fn sros_md_cli_is_backed_up_and_diffed_and_a_change_is_refused_untouched() {
+async fn sros_md_cli_under_nokia_sros_is_driven_as_nokia_sros_mdcli() {
     let (_lab, inv) = lab_on_releases(
         0,
         &[("nokia_sros", 2)],
@@ -1931,6 +1932,8 @@ async fn sros_md_cli_is_backed_up_and_diffed_and_a_change_is_refused_untouched()
         "mdcli-inv",
     )
     .await;
+    let hosts = std::fs::read_to_string(inv.path().join("hosts.yaml")).unwrap();
+    assert!(hosts.contains("platform: nokia_sros\n"), "{hosts}");
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
     let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
@@ -1940,44 +1943,35 @@ async fn sros_md_cli_is_backed_up_and_diffed_and_a_change_is_refused_untouched()
         assert_eq!(r["status"], "ok", "{r}");
         let device = r["device"].as_str().unwrap();
         let saved = std::fs::read_to_string(backups.join(format!("{device}.cfg"))).unwrap();
-        assert!(saved.starts_with("configure {"), "{saved}");
-        assert!(saved.contains(&format!("name \"{device}\"")), "{saved}");
         assert!(
-            !saved.contains("# Generated"),
-            "volatile lines dropped: {saved}"
+            saved.contains(&format!("    /configure system name \"{device}\"")),
+            "read as nokia_sros_mdcli reads it: {saved}"
         );
     }
-    let unchanged = async || {
-        let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        assert_eq!(records.len(), 2, "{}", text(&o));
-        for r in &records {
-            assert_eq!(r["data"]["changed"], false, "{r}");
-        }
-    };
-    unchanged().await;
     let t = template(
         home.path(),
         "ntp.j2",
         "/configure system time ntp server 192.0.2.99 router-instance \"Base\"\n",
     );
-    for extra in [&["--dry-run"][..], &[][..]] {
+    for (extra, code) in [(&["--dry-run"][..], 0), (&[][..], 0)] {
         let mut args = vec!["push", "--template", s(&t)];
         args.extend_from_slice(extra);
         let (records, o) = config(home.path(), inv.path(), &args).await;
-        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-        assert_eq!(records.len(), 2, "{}", text(&o));
+        assert_eq!(o.status.code(), Some(code), "{}", text(&o));
         for r in &records {
-            assert_eq!(r["error"]["class"], "unsupported", "{r}");
-            let msg = r["error"]["message"].as_str().unwrap();
-            assert!(
-                msg.contains("admin show configuration") && msg.contains("MD-CLI"),
-                "{msg}"
-            );
+            assert_eq!(r["data"]["changed"], true, "{r}");
         }
     }
-    unchanged().await;
-    // `get config` reads the same command.
+    let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for r in &records {
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(
+            diff.contains("+    /configure { system time ntp server 192.0.2.99"),
+            "{r}"
+        );
+    }
+    // `get config` reads through nokia_sros's getters.
     let out = home.path().join("get.jsonl");
     let o = output(
         netrun(home.path())
@@ -1992,6 +1986,7 @@ async fn sros_md_cli_is_backed_up_and_diffed_and_a_change_is_refused_untouched()
     for r in &records {
         let running = r["data"]["config"]["running"].as_str().unwrap_or_default();
         assert!(running.contains("configure {"), "{r}");
+        assert!(running.contains("192.0.2.99"), "{r}");
     }
 }
 
@@ -2194,12 +2189,23 @@ async fn sros_md_cli_changes_in_a_private_candidate_with_one_commit() {
         let (records, o) = config(
             home.path(),
             inv.path(),
-            &["push", "--template", s(&wanted), "--replace"],
+            &[
+                "push",
+                "--template",
+                s(&wanted),
+                "--replace",
+                "--confirm",
+                "60",
+            ],
         )
         .await;
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         for r in &records {
             assert_eq!(r["data"]["changed"], changed, "{r}");
+            if changed {
+                assert_eq!(r["data"]["replace"], "native", "{r}");
+                assert_eq!(r["data"]["confirmed"], "native", "{r}");
+            }
         }
     }
     let (records, o) = config(home.path(), inv.path(), &["diff", "--dir", s(&first)]).await;

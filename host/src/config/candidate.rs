@@ -164,12 +164,13 @@ fn commit_steps(mechanics: &ConfigMechanics, confirm: Option<Duration>) -> (Vec<
     }
 }
 
-/// Whether the platform's replace steps commit with its one plain commit
-/// step (Junos `commit`), which a native commit-confirm can stand in for.
+/// Whether the platform's replace steps commit with its plain commit step
+/// (Junos `commit`, SR OS MD-CLI `commit` before its `exit all`), which a
+/// native commit-confirm can stand in for.
 fn replace_commits_plainly(mechanics: &ConfigMechanics) -> bool {
-    match mechanics.commit.as_slice() {
-        [commit] => mechanics.replace.iter().any(|s| s.send == commit.send),
-        _ => false,
+    match mechanics.commit.first() {
+        Some(commit) => mechanics.replace.iter().any(|s| s.send == commit.send),
+        None => false,
     }
 }
 
@@ -425,8 +426,8 @@ impl Candidate {
         let mechanics = &self.mechanics;
         // With a native commit-confirm the replace's commit step commits
         // confirmed instead (Junos `commit` → `commit confirmed M`).
-        let commit_as = match (committed.native_confirm, mechanics.commit.as_slice()) {
-            (true, [commit]) => Some((
+        let commit_as = match (committed.native_confirm, mechanics.commit.first()) {
+            (true, Some(commit)) => Some((
                 commit.send.as_str(),
                 mechanics.commit_confirmed.as_slice(),
                 confirm,

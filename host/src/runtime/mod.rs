@@ -371,7 +371,7 @@ impl Runtime {
         drivers: &[Arc<Plugin>],
         wanted: Option<&[String]>,
     ) -> Result<BTreeMap<String, DriverPlatform>, RuntimeError> {
-        let mut out = BTreeMap::new();
+        let mut declared = Vec::with_capacity(drivers.len());
         for d in drivers {
             let defs = match self.platforms.declarations(&d.sha256) {
                 Some(defs) => defs,
@@ -390,9 +390,33 @@ impl Runtime {
                     self.platforms.keep_declarations(&d.sha256, d, defs)
                 }
             };
+            declared.push((d, defs));
+        }
+        // The platforms wanted, and those they may turn out to be.
+        let wanted: Option<Vec<String>> = wanted.map(|w| {
+            let mut names = w.to_vec();
+            let mut i = 0;
+            while i < names.len() {
+                let name = names[i].clone();
+                for (_, defs) in &declared {
+                    for (spec, _) in defs.iter().filter(|(s, _)| s.name == name) {
+                        for (_, variant) in &spec.variants {
+                            if !names.contains(variant) {
+                                names.push(variant.clone());
+                            }
+                        }
+                    }
+                }
+                i += 1;
+            }
+            names
+        });
+        let mut out = BTreeMap::new();
+        for (d, defs) in &declared {
             for def in defs.iter() {
                 let name = &def.0.name;
-                let skip = out.contains_key(name) || wanted.is_some_and(|w| !w.contains(name));
+                let skip =
+                    out.contains_key(name) || wanted.as_ref().is_some_and(|w| !w.contains(name));
                 if skip {
                     continue;
                 }
@@ -406,10 +430,30 @@ impl Runtime {
                     name.clone(),
                     DriverPlatform {
                         platform,
-                        driver: d.clone(),
+                        driver: (*d).clone(),
                     },
                 );
             }
+        }
+        // Each variant named by the platform it is (one level: a variant's
+        // own variants are not followed); one no driver defines stays
+        // unresolved, and its devices are driven as the platform named.
+        let by_name: BTreeMap<String, Arc<Platform>> = out
+            .iter()
+            .map(|(n, dp)| (n.clone(), dp.platform.clone()))
+            .collect();
+        for dp in out.values_mut() {
+            if dp.platform.variants.is_empty() {
+                continue;
+            }
+            let mut p = (*dp.platform).clone();
+            for v in &mut p.variants {
+                v.platform = by_name.get(&v.name).cloned();
+                if v.platform.is_none() {
+                    tracing::warn!(platform = %p.name, variant = %v.name, "no installed driver defines this variant platform");
+                }
+            }
+            dp.platform = Arc::new(p);
         }
         Ok(out)
     }

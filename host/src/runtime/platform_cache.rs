@@ -34,7 +34,8 @@ const STORED: &str = "platforms.json";
 // 2: `menus` style and `locate` read from marker steps.
 // 3: styles, `cleanup` and `locate` read from contract 0.2's own fields.
 // 4: `show_running_otherwise`.
-const STORED_FORMAT: u32 = 4;
+// 5: `variants`.
+const STORED_FORMAT: u32 = 5;
 
 /// File name of the stored declarations of driver component `sha256`. The
 /// declarations are the component's own data, copied field by field, so

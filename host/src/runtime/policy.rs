@@ -527,6 +527,7 @@ mod tests {
             pagers: vec![],
             failure_indicators: vec![],
             line_ending: "\n".into(),
+            variants: Vec::new(),
         })
         .unwrap()
     }

@@ -3,6 +3,7 @@
 
 use regex::Regex;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Why a driver's platform definition does not compile; each names the
 /// platform and what to fix, for the driver's author.
@@ -117,9 +118,23 @@ pub struct Platform {
     pub line_ending: String,
     /// The most lines any mode's prompt spans (1 for most platforms).
     pub prompt_lines: usize,
+    /// Other platforms a device may turn out to speak, told by its first
+    /// prompt after login (SR OS: MD-CLI or classic under one name).
+    pub variants: Vec<Variant>,
     /// How configuration is read, changed and rolled back, where the driver
     /// declares it (contract 0.2).
     pub config: Option<super::config_mechanics::ConfigMechanics>,
+}
+
+/// Another platform a device of this one may speak.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Pattern matched against the last line of the first prompt.
+    pub prompt: Regex,
+    /// The platform's name.
+    pub name: String,
+    /// The platform, once the runtime found it among the installed drivers.
+    pub platform: Option<Arc<Platform>>,
 }
 
 /// Plain-data form of a platform, as a driver plugin declares it.
@@ -144,6 +159,10 @@ pub struct PlatformSpec {
     pub failure_indicators: Vec<String>,
     /// Line ending.
     pub line_ending: String,
+    /// (prompt pattern, platform): another platform a device turns out to
+    /// speak, told by its first prompt (contract 0.2; none in 0.1).
+    #[serde(default)]
+    pub variants: Vec<(String, String)>,
 }
 
 /// Plain-data form of a mode.
@@ -350,9 +369,21 @@ impl Platform {
             })
             .collect::<Result<_, PlatformError>>()?;
         let prompt_lines = modes.iter().map(|m| m.lines).max().unwrap_or(1);
+        let variants = spec
+            .variants
+            .iter()
+            .map(|(p, name)| {
+                Ok(Variant {
+                    prompt: re(&format!("variant {name}"), p)?,
+                    name: name.clone(),
+                    platform: None,
+                })
+            })
+            .collect::<Result<_, PlatformError>>()?;
         Ok(Platform {
             name: spec.name.clone(),
             prompt_lines,
+            variants,
             default_mode: index(&spec.default_mode)?,
             configuration_mode: index(&spec.configuration_mode)?,
             modes,
@@ -377,6 +408,17 @@ impl Platform {
         self.modes
             .iter()
             .position(|m| m.prompt.is_match(tail_lines(text, m.lines)))
+    }
+
+    /// The platform a device whose first prompt ends in `text` speaks, where
+    /// it is one of this platform's variants (found among the installed
+    /// drivers).
+    pub fn variant_of(&self, text: &str) -> Option<&Arc<Platform>> {
+        let line = tail_lines(text, 1);
+        self.variants
+            .iter()
+            .find(|v| v.prompt.is_match(line))
+            .and_then(|v| v.platform.as_ref())
     }
 
     /// The pager whose pattern matches `line`.
@@ -495,6 +537,7 @@ pub(crate) mod tests {
             pagers: vec![(r"--More--".into(), " ".into())],
             failure_indicators: vec!["% Invalid input".into()],
             line_ending: "\n".into(),
+            variants: Vec::new(),
         };
         Platform::compile(&spec).unwrap()
     }
@@ -537,6 +580,20 @@ pub(crate) mod tests {
         // The prompt line alone, or under an output line, is no prompt.
         assert_eq!(p.mode_of("A:admin@pe1# "), None);
         assert_eq!(p.mode_of("Loopback up\nA:admin@pe1# "), None);
+    }
+
+    #[test]
+    fn a_variant_is_told_by_the_first_prompt_once_resolved() {
+        let mut p = ios_like();
+        p.variants = vec![Variant {
+            prompt: Regex::new(r"^\*?[AB]:\S+@").unwrap(),
+            name: "md".into(),
+            platform: None,
+        }];
+        assert!(p.variant_of("A:admin@pe1# ").is_none(), "not resolved yet");
+        p.variants[0].platform = Some(Arc::new(ios_like()));
+        assert!(p.variant_of("banner\nA:admin@pe1# ").is_some());
+        assert!(p.variant_of("A:pe1# ").is_none());
     }
 
     #[test]

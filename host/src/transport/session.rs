@@ -192,10 +192,23 @@ impl CliSession {
     /// looks like a prompt cannot leave the session out of step.
     async fn settle(&mut self) -> Result<()> {
         let deadline = Instant::now() + self.timeouts.prompt;
-        let (_, stop) = self
+        let (raw, stop) = self
             .read_until(deadline, None, false, Phase::Prompt)
             .await?;
         self.set_mode(stop);
+        // A device of this platform that speaks one of its variants (SR OS
+        // MD-CLI under `nokia_sros`) is driven as that platform from here:
+        // the prompt read again below is one of its modes.
+        if let Some(variant) = self
+            .platform
+            .variant_of(&text::last_line(&raw, 4096))
+            .cloned()
+        {
+            tracing::debug!(device = %self.device, from = %self.platform.name, to = %variant.name, "the first prompt tells the platform's variant");
+            self.mode = variant.default_mode;
+            self.stem = None;
+            self.platform = variant;
+        }
         let le = self.platform.line_ending.clone();
         self.write(&le).await?;
         let (_, stop) = self.read_until(deadline, None, true, Phase::Prompt).await?;

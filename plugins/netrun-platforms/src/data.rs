@@ -85,12 +85,26 @@ pub struct PlatformFile {
     /// no configuration of its own (`linux`).
     #[serde(default)]
     pub config: Option<ConfigData>,
+    /// Other platforms a device of this one may turn out to speak, told by
+    /// its first prompt (SR OS: MD-CLI or classic under one name).
+    #[serde(default)]
+    pub variants: Vec<VariantData>,
     /// Real lines of the platform the tests check the patterns against.
     pub examples: Examples,
 }
 
 fn newline() -> String {
     "\n".into()
+}
+
+/// Another platform a device may speak.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantData {
+    /// Matched against the last line of the first prompt after login.
+    pub prompt: String,
+    /// The platform then used (a data file's name).
+    pub platform: String,
 }
 
 /// One CLI mode.
@@ -594,6 +608,11 @@ impl PlatformFile {
             failure_indicators: self.failure_indicators.clone(),
             line_ending: self.line_ending.clone(),
             config: self.config.as_ref().map(ConfigData::mechanics),
+            variants: self
+                .variants
+                .iter()
+                .map(|v| (v.prompt.clone(), v.platform.clone()))
+                .collect(),
         }
     }
 }

@@ -329,3 +329,39 @@ fn definitions_carry_every_name_and_alias() {
     let ios: Vec<&str> = ios.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(ios, ["cisco_ios", "cisco_xe", "cisco_iosxe"]);
 }
+
+#[test]
+fn variants_name_platform_files_and_tell_some_of_the_example_prompts_apart() {
+    let names: Vec<&str> = all().iter().map(|c| c.file.name.as_str()).collect();
+    each(|c, out| {
+        for v in &c.file.variants {
+            if !names.contains(&v.platform.as_str()) || v.platform == c.file.name {
+                writeln!(
+                    out,
+                    "{}: variant {} is no other platform file",
+                    c.file.name, v.platform
+                )
+                .unwrap();
+            }
+            let re = match regex::Regex::new(&v.prompt) {
+                Ok(re) => re,
+                Err(e) => {
+                    writeln!(out, "{}: variant {}: {e}", c.file.name, v.platform).unwrap();
+                    continue;
+                }
+            };
+            let prompts: Vec<&String> = c.file.examples.prompts.values().flatten().collect();
+            let hits = prompts.iter().filter(|p| re.is_match(p)).count();
+            if hits == 0 || hits == prompts.len() {
+                writeln!(
+                    out,
+                    "{}: variant {} matches {hits} of {} example prompts: it should tell some apart",
+                    c.file.name,
+                    v.platform,
+                    prompts.len()
+                )
+                .unwrap();
+            }
+        }
+    });
+}

@@ -218,6 +218,8 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             .collect(),
         failure_indicators: def.failure_indicators.clone(),
         line_ending: def.line_ending.clone(),
+        // Contract 0.1 has no variants.
+        variants: Vec::new(),
     };
     (spec, None)
 }

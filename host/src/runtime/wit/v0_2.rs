@@ -277,6 +277,7 @@ fn spec_of(def: &dp::platform::Definition) -> (PlatformSpec, Option<ConfigSpec>)
             .collect(),
         failure_indicators: def.failure_indicators.clone(),
         line_ending: def.line_ending.clone(),
+        variants: def.variants.clone(),
     };
     let config = def.config.as_ref().map(|c| {
         let steps = |l: &[dp::platform::Step]| {

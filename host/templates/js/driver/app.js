@@ -67,6 +67,7 @@ export const driver = {
         failureIndicators: ["% Invalid input", "% Incomplete command"],
         lineEnding: "\n",
         config: undefined,
+        variants: [],
       },
     ];
   },

@@ -76,6 +76,7 @@ class Driver(exports.Driver):
             failure_indicators=["% Invalid input", "% Incomplete command"],
             line_ending="\n",
             config=None,
+            variants=[],
         )]
 
     def parsers(self, platform):

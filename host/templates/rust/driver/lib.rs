@@ -67,6 +67,7 @@ impl Driver for Plugin {
             failure_indicators: vec!["% Invalid input".into(), "% Incomplete command".into()],
             line_ending: "\n".into(),
             config: None,
+            variants: vec![],
         }]
     }
 
