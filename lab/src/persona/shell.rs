@@ -993,7 +993,11 @@ impl PersonaCli {
         let simple = |me: &Self| {
             me.output(
                 c,
-                minijinja::context! { args => argv.clone(), user => me.info.username.clone() },
+                minijinja::context! {
+                    args => argv.clone(),
+                    user => me.info.username.clone(),
+                    candidate_mode => me.candidate_mode,
+                },
             )
         };
         let text = match action.as_str() {
@@ -3369,6 +3373,45 @@ mod tests {
         let out = run(&mut c, "end");
         assert!(out.ends_with(":pe9#"), "nothing left to commit: {out:?}");
         assert_eq!(dev.hostname(), "pe9");
+    }
+
+    #[test]
+    fn sros_md_cli_private_candidate_takes_paths_in_braces_and_empties_on_delete_configure() {
+        let dev = (0..12)
+            .map(|i| device("nokia_sros", i))
+            .find(|d| d.facts.release.get("login_mode").is_some_and(|m| m == "md"))
+            .expect("an MD-CLI release");
+        let host = dev.hostname();
+        let mut c = session(&dev, None);
+        run(&mut c, "environment more false");
+        let out = run(&mut c, "edit-config private");
+        assert!(out.ends_with(&format!("\n(pr)[/]\nA:admin@{host}# ")), "{out:?}");
+        let out = run(
+            &mut c,
+            r#"/configure { system time ntp server 192.0.2.7 router-instance "Base" }"#,
+        );
+        assert!(out.ends_with(&format!("\n*(pr)[/]\nA:admin@{host}# ")), "{out:?}");
+        run(&mut c, "commit");
+        let flat = run(&mut c, "admin show configuration full-context");
+        assert!(
+            flat.contains(
+                "\n    /configure { system time ntp server 192.0.2.7 router-instance \"Base\" }\n"
+            ),
+            "{flat}"
+        );
+        let name = format!("    /configure system name \"{host}\"");
+        assert!(flat.contains(&format!("\n{name}\n")), "{flat}");
+        run(&mut c, "delete configure");
+        run(&mut c, &format!("/configure system name \"{host}\""));
+        run(&mut c, "commit");
+        let flat = run(&mut c, "admin show configuration full-context");
+        let statements: Vec<&str> = flat.lines().filter(|l| l.starts_with("    /")).collect();
+        assert_eq!(statements, [name.as_str()], "{flat}");
+        let out = run(&mut c, "quit-config");
+        assert!(
+            out.contains("INFO: CLI #2074: Exiting private configuration mode"),
+            "{out}"
+        );
     }
 
     #[test]
