@@ -73,6 +73,13 @@ async fn lab_on_releases(
     (lab, inv)
 }
 
+/// `netrun config backup --dir DIR`, which must succeed: its records.
+async fn backup(home: &Path, inv: &Path, dir: &Path) -> Vec<Value> {
+    let (records, o) = config(home, inv, &["backup", "--dir", s(dir)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    records
+}
+
 /// Push `args` (a template with a line every device refuses): each device
 /// fails `rejected-command` naming the line, and is back to its backup in
 /// `backups`.
@@ -266,8 +273,7 @@ async fn a_line_one_device_refuses_rolls_that_device_back_and_the_nine_others_ch
         "t.j2",
         "ntp server 192.0.2.10\nlogging host 192.0.2.50\n",
     );
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert_eq!(records.len(), 10);
@@ -668,9 +674,8 @@ async fn junos_eos_and_nxos_change_through_their_own_mechanics_and_refused_lines
          set snmp location \"rack {{ name }}\"\n\
          {% else %}ntp server 192.0.2.123\nsnmp-server location rack {{ name }}\n{% endif %}",
     );
-    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 3, "{}", text(&o));
+    let records = backup(home.path(), inv.path(), &backups).await;
+    assert_eq!(records.len(), 3, "{records:?}");
     let junos = std::fs::read_to_string(backups.join("junos001.cfg")).unwrap();
     assert!(
         junos.lines().all(|l| l.is_empty() || l.starts_with("set ")),
@@ -754,7 +759,7 @@ async fn an_interface_named_otherwise_than_the_device_prints_it_is_pushed_once()
     );
     let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 2, "{}", text(&o));
+    assert_eq!(records.len(), 2, "{records:?}");
     let nx = by(&records, "nxos001");
     assert_eq!(nx["data"]["changed"], true, "{nx}");
     let commands = nx["data"]["commands"].as_array().unwrap();
@@ -883,7 +888,7 @@ async fn a_workflow_loads_compares_commits_confirms_and_rolls_back_through_the_c
     let [a, b] = ntp("192.0.2.77", "snmp-server community s3cr3t-c0mm RO\n");
     let (records, o) = workflow(home, inv, &["action=commit", &a, &b], &["config"]).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 3, "{}", text(&o));
+    assert_eq!(records.len(), 3, "{records:?}");
     for r in &records {
         let compare = r["data"]["compare"].as_str().unwrap();
         assert!(compare.contains("ntp server 192.0.2.77"), "{r}");
@@ -1052,8 +1057,7 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
     .await;
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     // A line the replace must remove: merged in after the backup.
     let merged = template(
         home.path(),
@@ -1079,7 +1083,7 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
     )
     .await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 5, "{}", text(&o));
+    assert_eq!(records.len(), 5, "{records:?}");
     for r in &records {
         assert_eq!(r["data"]["changed"], true, "{r}");
         let diff = r["data"]["diff"].as_str().unwrap();
@@ -1159,8 +1163,7 @@ async fn replace_goes_through_each_platforms_own_mechanism_and_refused_lines_cha
     }
 
     // A candidate with a line each device refuses: each stays as it was.
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     let bad = replace_template(
         home.path(),
         "bad.j2",
@@ -1190,13 +1193,12 @@ async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() 
     let (_lab, inv) = lab_of(0, &[("fortinet", 1)], "fortios-config-inv").await;
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
-    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let records = backup(home.path(), inv.path(), &backups).await;
     let device = records[0]["device"].as_str().unwrap().to_string();
-    let backup = std::fs::read_to_string(backups.join(format!("{device}.cfg"))).unwrap();
+    let saved = std::fs::read_to_string(backups.join(format!("{device}.cfg"))).unwrap();
     assert!(
-        backup.contains("    config ntpserver\n        edit 1\n"),
-        "{backup}"
+        saved.contains("    config ntpserver\n        edit 1\n"),
+        "{saved}"
     );
 
     let merge = template(
@@ -1240,7 +1242,7 @@ async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() 
 
     // Replace with the backup, less the console block's setting and the
     // static route, plus an SNMP location.
-    let wanted = backup
+    let wanted = saved
         .replace("config system console\n    set output more\nend\n", "")
         .replace("        set gateway 192.168.0.254\n", "")
         + "config system snmp sysinfo\n    set location \"replaced\"\nend\n";
@@ -1310,8 +1312,7 @@ async fn fortios_push_replace_and_refused_line_use_set_unset_delete_in_blocks() 
     );
 
     // A line refused in the middle of a block, after a block that applied.
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     let bad = template(
         home.path(),
         "bad.j2",
@@ -1373,8 +1374,7 @@ async fn rollback_points_on_asa_comware_vrp_aoscx_and_panos_are_removed_after_ea
     assert_eq!(leftovers(&lab), Vec::<String>::new(), "after a change");
 
     let backups = home.path().join("backups");
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     let bad = template(
         home.path(),
         "bad.j2",
@@ -1426,7 +1426,7 @@ async fn replace_on_a_platform_without_a_way_to_replace_is_refused_naming_it() {
     )
     .await;
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert_eq!(records.len(), 1, "{}", text(&o));
+    assert_eq!(records.len(), 1, "{records:?}");
     let r = &records[0];
     assert_eq!(r["error"]["class"], "unsupported", "{r}");
     let msg = r["error"]["message"].as_str().unwrap();
@@ -1475,7 +1475,7 @@ async fn a_workflow_still_holding_an_unconfirmed_commit_at_the_device_deadline_i
             "rolled back",
         ],
     );
-    assert_eq!(records.len(), 2, "{}", text(&o));
+    assert_eq!(records.len(), 2, "{records:?}");
     assert!(
         took < std::time::Duration::from_secs(12),
         "stopped before the deadline, not at it: {took:?}"
@@ -1649,9 +1649,8 @@ async fn routeros_changes_by_menu_and_a_refused_line_is_undone_without_a_reboot(
          /ip firewall filter\nadd action=accept chain=input protocol=icmp\nadd action=drop chain=input in-interface=ether9\n\
          /interface ethernet set [ find default-name=ether3 ] comment=\"netrun {{ name }}\"\n",
     );
-    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 2, "{}", text(&o));
+    let records = backup(home.path(), inv.path(), &backups).await;
+    assert_eq!(records.len(), 2, "{records:?}");
     let saved = std::fs::read_to_string(backups.join("mt001.cfg")).unwrap();
     assert!(
         saved.contains("/system ntp client servers\nadd address=10.0.0.1\n"),
@@ -1761,8 +1760,7 @@ async fn a_push_the_device_deadline_stops_after_its_change_is_rolled_back_in_the
     lab.write_inventory(inv.path()).expect("inventory written");
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
-    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let records = backup(home.path(), inv.path(), &backups).await;
     assert_eq!(records.len(), 1);
     let ntp = template(home.path(), "ntp.j2", "ntp server 192.0.2.77\n");
     let mut args = vec!["push", "--template", s(&ntp), "--device-timeout", "24"];
@@ -1852,9 +1850,8 @@ async fn the_issues_sequence_holds_on_every_platform_persona_of_a_mixed_lab() {
         "ntp.j2",
         &format!("{{% set ip = '192.0.2.123' %}}{ntp}"),
     );
-    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), devices, "{}", text(&o));
+    let records = backup(home.path(), inv.path(), &backups).await;
+    assert_eq!(records.len(), devices, "{records:?}");
 
     let (records, o) = config(
         home.path(),
@@ -1881,8 +1878,7 @@ async fn the_issues_sequence_holds_on_every_platform_persona_of_a_mixed_lab() {
     let records = push_changes_then_nothing(home.path(), inv.path(), &good).await;
     assert_eq!(records.len(), devices);
 
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     let bad = template(
         home.path(),
         "bad.j2",
@@ -1936,9 +1932,8 @@ async fn sros_md_cli_under_nokia_sros_is_driven_as_nokia_sros_mdcli() {
     assert!(hosts.contains("platform: nokia_sros\n"), "{hosts}");
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
-    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 2, "{}", text(&o));
+    let records = backup(home.path(), inv.path(), &backups).await;
+    assert_eq!(records.len(), 2, "{records:?}");
     for r in &records {
         assert_eq!(r["status"], "ok", "{r}");
         let device = r["device"].as_str().unwrap();
@@ -1982,7 +1977,7 @@ async fn sros_md_cli_under_nokia_sros_is_driven_as_nokia_sros_mdcli() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let records = records_by_device(&out);
-    assert_eq!(records.len(), 2, "{}", text(&o));
+    assert_eq!(records.len(), 2, "{records:?}");
     for r in &records {
         let running = r["data"]["config"]["running"].as_str().unwrap_or_default();
         assert!(running.contains("configure {"), "{r}");
@@ -2006,8 +2001,7 @@ async fn sros_classic_replace_removes_what_the_candidate_lacks_and_leaves_no_che
     .await;
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     let merged = template(
         home.path(),
         "ntp.j2",
@@ -2070,9 +2064,8 @@ async fn sros_md_cli_changes_in_a_private_candidate_with_one_commit() {
     std::fs::write(&hosts, named).unwrap();
     let home = TempDir::new("home");
     let backups = home.path().join("backups");
-    let (records, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(records.len(), 2, "{}", text(&o));
+    let records = backup(home.path(), inv.path(), &backups).await;
+    assert_eq!(records.len(), 2, "{records:?}");
     for r in &records {
         let device = r["device"].as_str().unwrap();
         let saved = std::fs::read_to_string(backups.join(format!("{device}.cfg"))).unwrap();
@@ -2153,8 +2146,7 @@ async fn sros_md_cli_changes_in_a_private_candidate_with_one_commit() {
         assert_eq!(r["data"]["changed"], false, "{r}");
     }
     // A refused line: the candidate is discarded, nothing was committed.
-    let (_, o) = config(home.path(), inv.path(), &["backup", "--dir", s(&backups)]).await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    backup(home.path(), inv.path(), &backups).await;
     let bad = template(
         home.path(),
         "bad.j2",

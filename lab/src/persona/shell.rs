@@ -3385,12 +3385,18 @@ mod tests {
         let mut c = session(&dev, None);
         run(&mut c, "environment more false");
         let out = run(&mut c, "edit-config private");
-        assert!(out.ends_with(&format!("\n(pr)[/]\nA:admin@{host}# ")), "{out:?}");
+        assert!(
+            out.ends_with(&format!("\n(pr)[/]\nA:admin@{host}# ")),
+            "{out:?}"
+        );
         let out = run(
             &mut c,
             r#"/configure { system time ntp server 192.0.2.7 router-instance "Base" }"#,
         );
-        assert!(out.ends_with(&format!("\n*(pr)[/]\nA:admin@{host}# ")), "{out:?}");
+        assert!(
+            out.ends_with(&format!("\n*(pr)[/]\nA:admin@{host}# ")),
+            "{out:?}"
+        );
         run(&mut c, "commit");
         let flat = run(&mut c, "admin show configuration full-context");
         assert!(
