@@ -136,7 +136,7 @@ pub struct TargetArgs {
     /// Nornir inventory: hosts.yaml, or the folder holding it.
     #[arg(short, long)]
     inventory: PathBuf,
-    /// Only these hosts: names or globs (`spine*`), comma-separated;
+    /// Only these hosts: names or globs (`spine*`, `r0[0-4]*`), comma-separated;
     /// `@FILE` reads names from FILE (one per line).
     #[arg(long, value_delimiter = ',')]
     hosts: Vec<String>,

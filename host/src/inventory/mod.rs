@@ -222,7 +222,7 @@ pub struct Inventory {
 /// Which hosts of an inventory a run targets. Empty fields select all.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Host names or glob patterns (`spine*`, `r00?`).
+    /// Host names or glob patterns (`spine*`, `r00?`, `r0[0-4]*`).
     pub hosts: Vec<String>,
     /// Hosts in any of these groups.
     pub groups: Vec<String>,
@@ -304,18 +304,88 @@ impl FieldMatch {
     }
 }
 
+/// One piece of a host glob.
+enum GlobToken {
+    /// `*`: any run of characters, none included.
+    Star,
+    /// `?`: one character.
+    Any,
+    /// `[…]`: one character of the set (`[!…]` or `[^…]`: not of it), as
+    /// (negated, (low, high) ranges; a lone character is its own range).
+    Class(bool, Vec<(char, char)>),
+    /// Itself.
+    Char(char),
+}
+
+/// `pattern` as glob tokens; a `[` with no closing `]` is itself.
+fn glob_tokens(pattern: &str) -> Vec<GlobToken> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' => out.push(GlobToken::Star),
+            '?' => out.push(GlobToken::Any),
+            '[' => {
+                let mut j = i + 1;
+                let negated = matches!(chars.get(j), Some('!' | '^'));
+                if negated {
+                    j += 1;
+                }
+                // A `]` right after the opening (or its `!`) is a member.
+                let first = j;
+                while j < chars.len() && (chars[j] != ']' || j == first) {
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    out.push(GlobToken::Char('['));
+                    i += 1;
+                    continue;
+                }
+                let members = &chars[first..j];
+                let mut ranges = Vec::new();
+                let mut k = 0;
+                while k < members.len() {
+                    if k + 2 < members.len() && members[k + 1] == '-' {
+                        ranges.push((members[k], members[k + 2]));
+                        k += 3;
+                    } else {
+                        ranges.push((members[k], members[k]));
+                        k += 1;
+                    }
+                }
+                out.push(GlobToken::Class(negated, ranges));
+                i = j;
+            }
+            c => out.push(GlobToken::Char(c)),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Whether `name` matches `pattern`: `*` any run of characters, `?` one,
-/// everything else literally (shell globs, as `--hosts 'spine*'`).
+/// `[abc]`, `[a-z]` one of a set (`[!…]` none of it), everything else
+/// literally (shell globs, as `--hosts 'spine*'` or `--hosts 'r0[0-4]*'`).
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let p = glob_tokens(pattern);
+    let n: Vec<char> = name.chars().collect();
+    let one = |t: &GlobToken, c: char| match t {
+        GlobToken::Any => true,
+        GlobToken::Char(x) => *x == c,
+        GlobToken::Class(negated, ranges) => {
+            ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated
+        }
+        GlobToken::Star => false,
+    };
     // Iterative matching with one backtrack point: linear for typical patterns.
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+        if pi < p.len() && !matches!(p[pi], GlobToken::Star) && one(&p[pi], n[ni]) {
             pi += 1;
             ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && matches!(p[pi], GlobToken::Star) {
             star = Some((pi, ni));
             pi += 1;
         } else if let Some((sp, sn)) = star {
@@ -326,7 +396,7 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|t| matches!(t, GlobToken::Star))
 }
 
 impl Filter {
@@ -341,7 +411,12 @@ impl Filter {
 
     /// Whether `host` passes the filter.
     pub fn matches(&self, host: &Host) -> bool {
-        if !self.hosts.is_empty() && !self.hosts.iter().any(|h| glob_match(h, &host.name)) {
+        if !self.hosts.is_empty()
+            && !self
+                .hosts
+                .iter()
+                .any(|h| *h == host.name || glob_match(h, &host.name))
+        {
             return false;
         }
         if !self.groups.is_empty() && !self.groups.iter().any(|g| host.groups.contains(g)) {
@@ -925,6 +1000,15 @@ mod tests {
         assert!(glob_match("*-core-*", "lon-core-1"));
         assert!(!glob_match("spine*", "leaf01"));
         assert!(!glob_match("r00?", "r0010"));
+        // Sets, ranges and their negation, as shells and Ansible's --limit take them.
+        assert!(glob_match("r0[0-4]*", "r03999"));
+        assert!(!glob_match("r0[0-4]*", "r05000"));
+        assert!(glob_match("r0[!0-4]*", "r05000"));
+        assert!(glob_match("spine[12]", "spine2"));
+        assert!(!glob_match("spine[12]", "spine3"));
+        assert!(glob_match("x[]y]", "x]"));
+        // An unclosed `[` is itself.
+        assert!(glob_match("odd[name", "odd[name"));
         let (_d, inv) = sample();
         let f = Filter {
             hosts: vec!["r[12]".into(), "r?".into()],
