@@ -566,15 +566,29 @@ async fn in_process_env(
     std::sync::Arc<netrun::runner::Env>,
     Vec<netrun::inventory::Host>,
 ) {
+    let (env, hosts, _) = in_process_env_with(inventory, connectivity, None).await;
+    (std::sync::Arc::new(env), hosts)
+}
+
+/// [`in_process_env`] with `workflow` loaded too (granted what it asks).
+async fn in_process_env_with(
+    inventory: &Path,
+    connectivity: std::sync::Arc<netrun::runtime::device::Connectivity>,
+    workflow: Option<&str>,
+) -> (
+    netrun::runner::Env,
+    Vec<netrun::inventory::Host>,
+    Option<std::sync::Arc<netrun::runtime::Plugin>>,
+) {
     let inventory = netrun::inventory::Inventory::load(inventory).expect("inventory");
     let hosts = inventory.hosts;
     // In this test process the bundles are not beside the executable, so
-    // the driver counts as third-party and needs its own commands granted.
-    let policy = netrun::runtime::policy::Policy::load(None, &["cisco-ios:command=*".to_string()])
-        .expect("policy");
+    // the plugins count as third-party and need what they ask granted.
+    let grants = ["cisco-ios:command=*", "collect-facts:http=device"].map(String::from);
+    let policy = netrun::runtime::policy::Policy::load(None, &grants).expect("policy");
     let loaded = netrun::cli::load_plugins(
         &[netrun_tests::plugin_dir()],
-        None,
+        workflow,
         &policy,
         &["cisco_ios".to_string()],
         16,
@@ -588,7 +602,7 @@ async fn in_process_env(
         known_hosts: std::sync::Arc::new(netrun::runner::load_known_hosts(&hosts)),
         connectivity,
     };
-    (std::sync::Arc::new(env), hosts)
+    (env, hosts, loaded.workflow)
 }
 
 /// Two runs in one process over the same pool and breakers, as a
@@ -722,4 +736,93 @@ async fn devices_waiting_for_their_turn_hold_no_task() {
         most < DEVICES / 3,
         "{most} tasks alive at once for {DEVICES} devices at concurrency 2"
     );
+}
+
+/// A workflow whose manifest says `connect = "before-start"` (collect-facts)
+/// logs its devices in before it is instantiated: ten devices that never
+/// send their SSH banner, worked on all at once, hold no workflow instance
+/// while they hang; each workflow then gets its device's login failure at
+/// its first use of the session (one attempt, not a second login). The same
+/// fleet with the plugin set to `on-demand` holds an instance per hanging
+/// device, which is what the setting saves.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_that_connects_before_start_holds_no_instance_while_its_devices_log_in() {
+    use netrun::runner::{self, Job, Settings, Shutdown};
+    use netrun::runtime::bundle::Connect;
+    use netrun::runtime::device::Connectivity;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    const DEVICES: usize = 10;
+    let (_lab, inv) = lab(DEVICES, &["hang-before-banner:all"]).await;
+    for connect in [Connect::BeforeStart, Connect::OnDemand] {
+        let connectivity = Arc::new(Connectivity::new(&runner::ConnectivityConfig {
+            retry: netrun::resilience::retry::RetryPolicy {
+                max_attempts: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        }));
+        let (env, hosts, workflow) =
+            in_process_env_with(inv.path(), connectivity, Some("collect-facts")).await;
+        let mut plugin = workflow.expect("collect-facts loads");
+        assert_eq!(
+            plugin.bundle.manifest.connect,
+            Connect::BeforeStart,
+            "collect-facts's manifest"
+        );
+        Arc::get_mut(&mut plugin)
+            .expect("one owner")
+            .bundle
+            .manifest
+            .connect = connect;
+        let env = Arc::new(env);
+        let runtime = env.runtime.clone();
+        // The most instances alive at once while the devices hang.
+        let most = Arc::new(AtomicUsize::new(0));
+        let (watch, seen) = (most.clone(), runtime.clone());
+        let watcher = tokio::spawn(async move {
+            for _ in 0..20 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                watch.fetch_max(seen.workflow_instances(), Ordering::Relaxed);
+            }
+        });
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let kept = records.clone();
+        runner::run(
+            env,
+            Job::Workflow {
+                plugin,
+                params: "{}".into(),
+            },
+            hosts,
+            Settings {
+                concurrency: DEVICES,
+                timeouts: netrun::transport::Timeouts {
+                    handshake: Duration::from_secs(2),
+                    ..Default::default()
+                },
+                accept_new_file: None,
+                ..Default::default()
+            },
+            Shutdown::default(),
+            move |r| kept.lock().expect("records").push(r),
+        )
+        .await;
+        watcher.await.expect("watcher");
+        let records = records.lock().expect("records");
+        assert_eq!(records.len(), DEVICES);
+        for r in records.iter() {
+            let e = r.error.as_ref().expect("a hanging device fails");
+            assert_eq!(e.class.as_str(), "connect-timeout", "{connect:?}: {e:?}");
+            assert!(e.message.starts_with(&format!("{}: ", r.device)), "{e:?}");
+            assert_eq!(r.attempts, 1, "{connect:?}: one login per device: {e:?}");
+        }
+        let most = most.load(Ordering::Relaxed);
+        match connect {
+            Connect::BeforeStart => assert_eq!(most, 0, "instances alive during the logins"),
+            Connect::OnDemand => assert_eq!(most, DEVICES, "instances alive during the logins"),
+        }
+        assert_eq!(runtime.workflow_instances(), 0, "every instance ended");
+    }
 }

@@ -8,6 +8,7 @@ use crate::resilience::deadline::{self, Progress};
 use crate::resilience::pool::{Pool, PoolConfig};
 use crate::resilience::retry::RetryPolicy;
 use crate::results::{Record, Summary};
+use crate::runtime::bundle::Connect;
 use crate::runtime::device::{Connectivity, DeviceContext, DeviceSpec, Limits};
 use crate::runtime::{DriverPlatform, Plugin, PluginDevice, Runtime, check_output};
 use crate::transport::jump::JumpPool;
@@ -763,9 +764,16 @@ async fn run_workflow(
     plugin: &Plugin,
     params: &str,
     host: &Host,
-    ctx: DeviceContext,
+    mut ctx: DeviceContext,
 ) -> Result<Value, Error> {
-    let name = &plugin.bundle.manifest.name;
+    let manifest = &plugin.bundle.manifest;
+    let name = &manifest.name;
+    if manifest.connect == Connect::BeforeStart {
+        // Boxed: the login's future is needed only here.
+        // A plugin runs only with every capability it requests granted.
+        let api_allowed = manifest.capabilities.http.iter().any(|h| h == "device");
+        Box::pin(ctx.log_in_first(api_allowed)).await;
+    }
     ctx.set_step(format!("running workflow {name}"));
     let mut store =
         env.runtime

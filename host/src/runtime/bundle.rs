@@ -138,6 +138,33 @@ pub struct Manifest {
     /// endpoint (`eapi`: Arista eAPI `runCmds`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exec_api: Option<ExecApi>,
+    /// Workflows: when the device's CLI session is opened.
+    #[serde(default, skip_serializing_if = "Connect::is_on_demand")]
+    pub connect: Connect,
+}
+
+/// When a workflow's device logs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Connect {
+    /// On the workflow's first use of the device's CLI (or never).
+    #[default]
+    OnDemand,
+    /// Before the workflow starts, for a workflow that works over the
+    /// device's CLI from its first step: a device waiting for its login
+    /// holds no plugin instance (its linear memory and stack), so a run
+    /// at high concurrency holds instances only for devices already in.
+    /// A device whose inventory gives its HTTP API to a workflow granted
+    /// `device` still logs in on demand (the workflow may never use the
+    /// CLI); a device that fails to log in gives the failure to the
+    /// workflow's first use of its session, as on demand.
+    BeforeStart,
+}
+
+impl Connect {
+    fn is_on_demand(&self) -> bool {
+        *self == Connect::OnDemand
+    }
 }
 
 /// A device API that takes CLI commands as they are typed.
@@ -667,5 +694,21 @@ mod tests {
         let msg = shadow.to_string();
         assert!(msg.contains("user") && msg.contains("shadows"), "{msg}");
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn connect_is_on_demand_unless_the_manifest_says_before_start() {
+        let base = "name = \"w\"\nversion = \"0.1.0\"\nkind = \"workflow\"\nwit = \"0.2.0\"\ncomponent = \"plugin.wasm\"\nsha256 = \"\"\n";
+        let m: Manifest = toml::from_str(base).unwrap();
+        assert_eq!(m.connect, Connect::OnDemand);
+        let m: Manifest = toml::from_str(&format!("{base}connect = \"before-start\"\n")).unwrap();
+        assert_eq!(m.connect, Connect::BeforeStart);
+        let err = toml::from_str::<Manifest>(&format!("{base}connect = \"early\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("early") && err.contains("before-start") && err.contains("on-demand"),
+            "{err}"
+        );
     }
 }

@@ -69,6 +69,9 @@ pub struct DeviceContext {
     /// an inventory mistake is kept and reported when a plugin uses it.
     http_endpoint: Result<Option<http::Endpoint>, Error>,
     driver: Option<DriverInstance>,
+    /// A login made before the plugin started that failed: the plugin's
+    /// first use of the session gets it (once), as if it had logged in then.
+    login_failure: Option<Error>,
 }
 
 /// What a [`DeviceContext`] is built from, besides the shared runtime and
@@ -102,6 +105,22 @@ impl DeviceContext {
             limits,
             http_endpoint: spec.http_endpoint,
             driver: None,
+            login_failure: None,
+        }
+    }
+
+    /// Log in now, before the plugin starts (a workflow whose manifest
+    /// says `connect = "before-start"`), so a device waiting for its login
+    /// holds no instance. A failure is kept for the plugin's first use of
+    /// the session. Nothing is done for a device without a known platform
+    /// (the plugin's use reports that), or when the device's HTTP API is
+    /// given and `api_allowed` (the plugin may never use the CLI).
+    pub async fn log_in_first(&mut self, api_allowed: bool) {
+        if self.platform.is_none() || (api_allowed && self.http_base().is_some()) {
+            return;
+        }
+        if let Err(e) = self.session().await {
+            self.login_failure = Some(e);
         }
     }
 
@@ -197,6 +216,9 @@ impl DeviceContext {
             .ok_or_else(|| self.no_platform())?
             .platform
             .clone();
+        if let Some(e) = self.login_failure.take() {
+            return Err(e);
+        }
         if self.lease.is_none() {
             self.set_step("waiting for a free session slot of the device");
             let key = self.pool_key();

@@ -182,6 +182,24 @@ pub struct Runtime {
     /// Drivers' platform declarations and the platforms compiled from
     /// them: a reload of `serve` reuses those still in use.
     platforms: platform_cache::PlatformCache<Plugin>,
+    /// Workflow instances alive now (see [`Runtime::workflow_instances`]).
+    workflow_instances: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one workflow instance for as long as it lives.
+struct Alive<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Alive<'a> {
+    fn count(n: &'a std::sync::atomic::AtomicUsize) -> Self {
+        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Alive(n)
+    }
+}
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Idle driver instances kept per driver plugin. Instances are only made
@@ -218,7 +236,15 @@ impl Runtime {
             idle_drivers: Default::default(),
             driver_slots: Default::default(),
             platforms: Default::default(),
+            workflow_instances: Default::default(),
         }))
+    }
+
+    /// Workflow instances alive now, from instantiation to the end of the
+    /// workflow's run: one per device a workflow is running on.
+    pub fn workflow_instances(&self) -> usize {
+        self.workflow_instances
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The engine (for epoch ticks and tests).
@@ -617,6 +643,7 @@ impl Runtime {
         params: &str,
     ) -> Result<String, Error> {
         let name = &plugin.bundle.manifest.name;
+        let _alive = Alive::count(&self.workflow_instances);
         let exports = self.instantiate_workflow(plugin, store).await?;
         let cut = store.data().settle_cut();
         let grace = cut.as_ref().map(|c| c.grace).unwrap_or_default();
