@@ -738,91 +738,160 @@ async fn devices_waiting_for_their_turn_hold_no_task() {
     );
 }
 
-/// A workflow whose manifest says `connect = "before-start"` (collect-facts)
-/// logs its devices in before it is instantiated: ten devices that never
-/// send their SSH banner, worked on all at once, hold no workflow instance
-/// while they hang; each workflow then gets its device's login failure at
-/// its first use of the session (one attempt, not a second login). The same
-/// fleet with the plugin set to `on-demand` holds an instance per hanging
-/// device, which is what the setting saves.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_workflow_that_connects_before_start_holds_no_instance_while_its_devices_log_in() {
+/// collect-facts over `inv`, at `concurrency`, its manifest as shipped
+/// (`prefetch = ["facts"]`: login and facts before it starts) or set back
+/// to on demand; with the records, the most workflow instances seen alive
+/// at once and their sum over the samples (one every 25 ms).
+async fn collect_facts_watching_instances(
+    inv: &Path,
+    concurrency: usize,
+    before_start: bool,
+    timeouts: netrun::transport::Timeouts,
+) -> (Vec<netrun::results::Record>, usize, usize) {
     use netrun::runner::{self, Job, Settings, Shutdown};
     use netrun::runtime::bundle::Connect;
     use netrun::runtime::device::Connectivity;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
+    let connectivity = Arc::new(Connectivity::new(&runner::ConnectivityConfig {
+        retry: netrun::resilience::retry::RetryPolicy {
+            max_attempts: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    }));
+    let (env, hosts, workflow) =
+        in_process_env_with(inv, connectivity, Some("collect-facts")).await;
+    let mut plugin = workflow.expect("collect-facts loads");
+    let manifest = &mut Arc::get_mut(&mut plugin)
+        .expect("one owner")
+        .bundle
+        .manifest;
+    assert_eq!(manifest.prefetch, ["facts"], "collect-facts's manifest");
+    if !before_start {
+        manifest.prefetch.clear();
+        manifest.connect = Connect::OnDemand;
+    }
+    let env = Arc::new(env);
+    let runtime = env.runtime.clone();
+    let (most, sum, done) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (w_most, w_sum, w_done, seen) = (most.clone(), sum.clone(), done.clone(), runtime.clone());
+    let watcher = tokio::spawn(async move {
+        while !w_done.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let alive = seen.workflow_instances();
+            w_most.fetch_max(alive, Ordering::Relaxed);
+            w_sum.fetch_add(alive, Ordering::Relaxed);
+        }
+    });
+    let records = Arc::new(Mutex::new(Vec::new()));
+    let kept = records.clone();
+    runner::run(
+        env,
+        Job::Workflow {
+            plugin,
+            params: "{}".into(),
+        },
+        hosts,
+        Settings {
+            concurrency,
+            timeouts,
+            accept_new_file: None,
+            ..Default::default()
+        },
+        Shutdown::default(),
+        move |r| kept.lock().expect("records").push(r),
+    )
+    .await;
+    done.store(true, Ordering::Relaxed);
+    watcher.await.expect("watcher");
+    assert_eq!(runtime.workflow_instances(), 0, "every instance ended");
+    let records = std::mem::take(&mut *records.lock().expect("records"));
+    (
+        records,
+        most.load(Ordering::Relaxed),
+        sum.load(Ordering::Relaxed),
+    )
+}
+
+/// collect-facts (`prefetch = ["facts"]`) logs its devices in before it is
+/// instantiated: ten devices that never send their SSH banner, worked on
+/// all at once, hold no workflow instance while they hang; each workflow
+/// then gets its device's login failure at its first use of the session
+/// (one attempt, not a second login). The same fleet with the workflow
+/// set to log in on demand holds an instance per hanging device.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_that_connects_before_start_holds_no_instance_while_its_devices_log_in() {
     const DEVICES: usize = 10;
     let (_lab, inv) = lab(DEVICES, &["hang-before-banner:all"]).await;
-    for connect in [Connect::BeforeStart, Connect::OnDemand] {
-        let connectivity = Arc::new(Connectivity::new(&runner::ConnectivityConfig {
-            retry: netrun::resilience::retry::RetryPolicy {
-                max_attempts: 1,
-                ..Default::default()
-            },
-            ..Default::default()
-        }));
-        let (env, hosts, workflow) =
-            in_process_env_with(inv.path(), connectivity, Some("collect-facts")).await;
-        let mut plugin = workflow.expect("collect-facts loads");
-        assert_eq!(
-            plugin.bundle.manifest.connect,
-            Connect::BeforeStart,
-            "collect-facts's manifest"
-        );
-        Arc::get_mut(&mut plugin)
-            .expect("one owner")
-            .bundle
-            .manifest
-            .connect = connect;
-        let env = Arc::new(env);
-        let runtime = env.runtime.clone();
-        // The most instances alive at once while the devices hang.
-        let most = Arc::new(AtomicUsize::new(0));
-        let (watch, seen) = (most.clone(), runtime.clone());
-        let watcher = tokio::spawn(async move {
-            for _ in 0..20 {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                watch.fetch_max(seen.workflow_instances(), Ordering::Relaxed);
-            }
-        });
-        let records = Arc::new(Mutex::new(Vec::new()));
-        let kept = records.clone();
-        runner::run(
-            env,
-            Job::Workflow {
-                plugin,
-                params: "{}".into(),
-            },
-            hosts,
-            Settings {
-                concurrency: DEVICES,
-                timeouts: netrun::transport::Timeouts {
-                    handshake: Duration::from_secs(2),
-                    ..Default::default()
-                },
-                accept_new_file: None,
-                ..Default::default()
-            },
-            Shutdown::default(),
-            move |r| kept.lock().expect("records").push(r),
-        )
-        .await;
-        watcher.await.expect("watcher");
-        let records = records.lock().expect("records");
+    let timeouts = netrun::transport::Timeouts {
+        handshake: Duration::from_secs(1),
+        ..Default::default()
+    };
+    for before_start in [true, false] {
+        let (records, most, _) =
+            collect_facts_watching_instances(inv.path(), DEVICES, before_start, timeouts).await;
         assert_eq!(records.len(), DEVICES);
-        for r in records.iter() {
+        for r in &records {
             let e = r.error.as_ref().expect("a hanging device fails");
-            assert_eq!(e.class.as_str(), "connect-timeout", "{connect:?}: {e:?}");
+            assert_eq!(e.class.as_str(), "connect-timeout", "{before_start}: {e:?}");
             assert!(e.message.starts_with(&format!("{}: ", r.device)), "{e:?}");
-            assert_eq!(r.attempts, 1, "{connect:?}: one login per device: {e:?}");
+            assert_eq!(r.attempts, 1, "{before_start}: one login per device: {e:?}");
         }
-        let most = most.load(Ordering::Relaxed);
-        match connect {
-            Connect::BeforeStart => assert_eq!(most, 0, "instances alive during the logins"),
-            Connect::OnDemand => assert_eq!(most, DEVICES, "instances alive during the logins"),
-        }
-        assert_eq!(runtime.workflow_instances(), 0, "every instance ended");
+        let want = if before_start { 0 } else { DEVICES };
+        assert_eq!(
+            most, want,
+            "before start: {before_start}: instances alive during the logins"
+        );
     }
+}
+
+/// collect-facts's facts getter is answered before the workflow starts:
+/// devices slow to answer each command (300 ms) hold no instance while
+/// they answer, and the records are those of a workflow that asked itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn prefetched_facts_give_the_same_records_with_instances_alive_a_fraction_of_the_time() {
+    const DEVICES: usize = 8;
+    let (_lab, inv) = lab(DEVICES, &["latency=300ms:all"]).await;
+    let (prefetched, _, alive_prefetched) =
+        collect_facts_watching_instances(inv.path(), DEVICES, true, Default::default()).await;
+    let (asked, most_asked, alive_asked) =
+        collect_facts_watching_instances(inv.path(), DEVICES, false, Default::default()).await;
+    let by_device = |records: &[netrun::results::Record]| {
+        records
+            .iter()
+            .map(|r| {
+                assert!(r.error.is_none(), "{r:?}");
+                let mut facts = r.data.clone().expect("facts");
+                // The lab's clock runs on between the two runs.
+                let uptime = facts["uptime_seconds"].as_u64().expect("uptime");
+                let facts_map = facts.as_object_mut().expect("an object");
+                facts_map.remove("uptime");
+                facts_map.remove("uptime_seconds");
+                (r.device.clone(), (facts, uptime))
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (prefetched, asked) = (by_device(&prefetched), by_device(&asked));
+    assert_eq!(prefetched.len(), DEVICES);
+    for (device, (facts, uptime)) in &prefetched {
+        let (asked_facts, asked_uptime) = &asked[device];
+        assert_eq!(facts, asked_facts, "{device}: the same facts either way");
+        assert!(
+            asked_uptime.abs_diff(*uptime) < 600,
+            "{device}: {uptime} {asked_uptime}"
+        );
+        assert_eq!(facts["hostname"], device.as_str(), "{facts}");
+    }
+    // Asked by the workflow, every instance waits out its commands.
+    assert_eq!(most_asked, DEVICES);
+    assert!(
+        alive_prefetched * 10 < alive_asked,
+        "instance samples: {alive_prefetched} prefetched against {alive_asked} asked"
+    );
 }

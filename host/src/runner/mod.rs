@@ -8,7 +8,6 @@ use crate::resilience::deadline::{self, Progress};
 use crate::resilience::pool::{Pool, PoolConfig};
 use crate::resilience::retry::RetryPolicy;
 use crate::results::{Record, Summary};
-use crate::runtime::bundle::Connect;
 use crate::runtime::device::{Connectivity, DeviceContext, DeviceSpec, Limits};
 use crate::runtime::{DriverPlatform, Plugin, PluginDevice, Runtime, check_output};
 use crate::transport::jump::JumpPool;
@@ -768,11 +767,11 @@ async fn run_workflow(
 ) -> Result<Value, Error> {
     let manifest = &plugin.bundle.manifest;
     let name = &manifest.name;
-    if manifest.connect == Connect::BeforeStart {
-        // Boxed: the login's future is needed only here.
+    if manifest.connects_before_start() {
         // A plugin runs only with every capability it requests granted.
         let api_allowed = manifest.capabilities.http.iter().any(|h| h == "device");
-        Box::pin(ctx.log_in_first(api_allowed)).await;
+        // Boxed: the login's and the getters' futures are needed only here.
+        Box::pin(ctx.before_start(api_allowed, &manifest.prefetch)).await;
     }
     ctx.set_step(format!("running workflow {name}"));
     let mut store =

@@ -141,6 +141,19 @@ pub struct Manifest {
     /// Workflows: when the device's CLI session is opened.
     #[serde(default, skip_serializing_if = "Connect::is_on_demand")]
     pub connect: Connect,
+    /// Workflows: getters (`facts`) the host answers before the workflow
+    /// starts, for a workflow that asks for them first thing; its first
+    /// `get` of each takes that answer. The device logs in before start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefetch: Vec<String>,
+}
+
+impl Manifest {
+    /// Whether the device logs in (and answers `prefetch`) before the
+    /// workflow starts.
+    pub fn connects_before_start(&self) -> bool {
+        self.connect == Connect::BeforeStart || !self.prefetch.is_empty()
+    }
 }
 
 /// When a workflow's device logs in.
@@ -697,12 +710,18 @@ mod tests {
     }
 
     #[test]
-    fn connect_is_on_demand_unless_the_manifest_says_before_start() {
+    fn a_device_logs_in_on_demand_unless_the_manifest_connects_or_prefetches_before_start() {
         let base = "name = \"w\"\nversion = \"0.1.0\"\nkind = \"workflow\"\nwit = \"0.2.0\"\ncomponent = \"plugin.wasm\"\nsha256 = \"\"\n";
         let m: Manifest = toml::from_str(base).unwrap();
         assert_eq!(m.connect, Connect::OnDemand);
+        assert!(!m.connects_before_start());
         let m: Manifest = toml::from_str(&format!("{base}connect = \"before-start\"\n")).unwrap();
         assert_eq!(m.connect, Connect::BeforeStart);
+        assert!(m.connects_before_start() && m.prefetch.is_empty());
+        // Getters answered before start need the session first.
+        let m: Manifest = toml::from_str(&format!("{base}prefetch = [\"facts\"]\n")).unwrap();
+        assert_eq!(m.prefetch, ["facts"]);
+        assert!(m.connects_before_start());
         let err = toml::from_str::<Manifest>(&format!("{base}connect = \"early\"\n"))
             .unwrap_err()
             .to_string();

@@ -72,6 +72,9 @@ pub struct DeviceContext {
     /// A login made before the plugin started that failed: the plugin's
     /// first use of the session gets it (once), as if it had logged in then.
     login_failure: Option<Error>,
+    /// Getter answers made before the plugin started, each taken by the
+    /// plugin's first `get` of that getter.
+    answered: Vec<(String, Result<String, Error>)>,
 }
 
 /// What a [`DeviceContext`] is built from, besides the shared runtime and
@@ -106,21 +109,41 @@ impl DeviceContext {
             http_endpoint: spec.http_endpoint,
             driver: None,
             login_failure: None,
+            answered: Vec::new(),
         }
     }
 
     /// Log in now, before the plugin starts (a workflow whose manifest
-    /// says `connect = "before-start"`), so a device waiting for its login
-    /// holds no instance. A failure is kept for the plugin's first use of
-    /// the session. Nothing is done for a device without a known platform
-    /// (the plugin's use reports that), or when the device's HTTP API is
-    /// given and `api_allowed` (the plugin may never use the CLI).
-    pub async fn log_in_first(&mut self, api_allowed: bool) {
+    /// says `connect = "before-start"` or names getters to `prefetch`), and
+    /// answer `getters`, so a device waiting for its login or its commands
+    /// holds no instance. A login failure is kept for the plugin's first use
+    /// of the session, each answer (or failure) for its first `get` of that
+    /// getter. Nothing is done for a device without a known platform (the
+    /// plugin's use reports that), or when the device's HTTP API is given
+    /// and `api_allowed` (the plugin may never use the CLI).
+    pub async fn before_start(&mut self, api_allowed: bool, getters: &[String]) {
         if self.platform.is_none() || (api_allowed && self.http_base().is_some()) {
             return;
         }
         if let Err(e) = self.session().await {
             self.login_failure = Some(e);
+            return;
+        }
+        for getter in getters {
+            let answer = self.answer(getter).await;
+            // A getter that failed on its own leaves the others to answer;
+            // a lost session or a deadline leaves them to the workflow.
+            let go_on = match &answer {
+                Ok(_) => true,
+                Err(e) => matches!(
+                    e.class,
+                    ErrorClass::Parse | ErrorClass::RejectedCommand | ErrorClass::Unsupported
+                ),
+            };
+            self.answered.push((getter.clone(), answer));
+            if !go_on {
+                break;
+            }
         }
     }
 
@@ -304,6 +327,14 @@ impl DeviceContext {
     /// device's session (or recorded device) runs them, the driver shapes
     /// the outputs. Returns the JSON text.
     pub async fn get(&mut self, getter: &str) -> Result<String, Error> {
+        if let Some(i) = self.answered.iter().position(|(g, _)| g == getter) {
+            return self.answered.swap_remove(i).1;
+        }
+        self.answer(getter).await
+    }
+
+    /// [`DeviceContext::get`], asked of the device now.
+    async fn answer(&mut self, getter: &str) -> Result<String, Error> {
         let dp = self.platform.clone().ok_or_else(|| self.no_platform())?;
         let platform = dp.platform.name.clone();
         let (commands, follow_up) = self
