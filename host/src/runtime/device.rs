@@ -130,6 +130,7 @@ impl DeviceContext {
             return;
         }
         for getter in getters {
+            self.set_step(format!("getter {getter}, before the workflow starts"));
             let answer = self.answer(getter).await;
             // A getter that failed on its own leaves the others to answer;
             // a lost session or a deadline leaves them to the workflow.
