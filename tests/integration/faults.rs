@@ -741,12 +741,14 @@ async fn devices_waiting_for_their_turn_hold_no_task() {
 /// collect-facts over `inv`, at `concurrency`, its manifest as shipped
 /// (`prefetch = ["facts"]`: login and facts before it starts) or set back
 /// to on demand; with the records, the most workflow instances seen alive
-/// at once and their sum over the samples (one every 25 ms).
+/// at once and their sum over the samples (one every 25 ms, for the first
+/// `watch` of the run, or all of it).
 async fn collect_facts_watching_instances(
     inv: &Path,
     concurrency: usize,
     before_start: bool,
     timeouts: netrun::transport::Timeouts,
+    watch: Option<Duration>,
 ) -> (Vec<netrun::results::Record>, usize, usize) {
     use netrun::runner::{self, Job, Settings, Shutdown};
     use netrun::runtime::bundle::Connect;
@@ -782,7 +784,10 @@ async fn collect_facts_watching_instances(
     );
     let (w_most, w_sum, w_done, seen) = (most.clone(), sum.clone(), done.clone(), runtime.clone());
     let watcher = tokio::spawn(async move {
-        while !w_done.load(Ordering::Relaxed) {
+        let until = watch.map(|w| tokio::time::Instant::now() + w);
+        while !w_done.load(Ordering::Relaxed)
+            && until.is_none_or(|u| tokio::time::Instant::now() < u)
+        {
             tokio::time::sleep(Duration::from_millis(25)).await;
             let alive = seen.workflow_instances();
             w_most.fetch_max(alive, Ordering::Relaxed);
@@ -830,12 +835,16 @@ async fn a_workflow_that_connects_before_start_holds_no_instance_while_its_devic
     const DEVICES: usize = 10;
     let (_lab, inv) = lab(DEVICES, &["hang-before-banner:all"]).await;
     let timeouts = netrun::transport::Timeouts {
-        handshake: Duration::from_secs(1),
+        handshake: Duration::from_secs(2),
         ..Default::default()
     };
+    // Watched while the devices hang (the first 1.5 s of the 2 s timeout):
+    // afterwards each workflow runs, briefly, to take its device's failure.
+    let watch = Some(Duration::from_millis(1500));
     for before_start in [true, false] {
         let (records, most, _) =
-            collect_facts_watching_instances(inv.path(), DEVICES, before_start, timeouts).await;
+            collect_facts_watching_instances(inv.path(), DEVICES, before_start, timeouts, watch)
+                .await;
         assert_eq!(records.len(), DEVICES);
         for r in &records {
             let e = r.error.as_ref().expect("a hanging device fails");
@@ -859,9 +868,10 @@ async fn prefetched_facts_give_the_same_records_with_instances_alive_a_fraction_
     const DEVICES: usize = 8;
     let (_lab, inv) = lab(DEVICES, &["latency=300ms:all"]).await;
     let (prefetched, _, alive_prefetched) =
-        collect_facts_watching_instances(inv.path(), DEVICES, true, Default::default()).await;
+        collect_facts_watching_instances(inv.path(), DEVICES, true, Default::default(), None).await;
     let (asked, most_asked, alive_asked) =
-        collect_facts_watching_instances(inv.path(), DEVICES, false, Default::default()).await;
+        collect_facts_watching_instances(inv.path(), DEVICES, false, Default::default(), None)
+            .await;
     let by_device = |records: &[netrun::results::Record]| {
         records
             .iter()
