@@ -376,13 +376,14 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
         GlobToken::Class(negated, ranges) => {
             ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated
         }
+        // A star matches runs, below; never one character here.
         GlobToken::Star => false,
     };
     // Iterative matching with one backtrack point: linear for typical patterns.
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
-        if pi < p.len() && !matches!(p[pi], GlobToken::Star) && one(&p[pi], n[ni]) {
+        if pi < p.len() && one(&p[pi], n[ni]) {
             pi += 1;
             ni += 1;
         } else if pi < p.len() && matches!(p[pi], GlobToken::Star) {

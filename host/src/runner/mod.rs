@@ -8,7 +8,9 @@ use crate::resilience::deadline::{self, Progress};
 use crate::resilience::pool::{Pool, PoolConfig};
 use crate::resilience::retry::RetryPolicy;
 use crate::results::{Record, Summary};
-use crate::runtime::device::{Connectivity, DeviceContext, DeviceSpec, Limits};
+use crate::runtime::device::{
+    Connectivity, DeviceContext, DeviceSpec, Limits, getter_failed_alone,
+};
 use crate::runtime::{DriverPlatform, Plugin, PluginDevice, Runtime, check_output};
 use crate::transport::jump::JumpPool;
 use crate::transport::known_hosts::{HostKeyPolicy, KnownHosts};
@@ -712,7 +714,7 @@ async fn get_all(ctx: &mut DeviceContext, getters: &[String]) -> (Value, Option<
                 reasons.insert(getter.clone(), Value::String(e.message));
                 unsupported.push(getter);
             }
-            Err(e) if matches!(e.class, ErrorClass::Parse | ErrorClass::RejectedCommand) => {
+            Err(e) if getter_failed_alone(&e) => {
                 failed.insert(
                     getter.clone(),
                     Value::String(format!("{}: {}", e.class.as_str(), e.message)),

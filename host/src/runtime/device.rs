@@ -132,15 +132,8 @@ impl DeviceContext {
         for getter in getters {
             self.set_step(format!("getter {getter}, before the workflow starts"));
             let answer = self.answer(getter).await;
-            // A getter that failed on its own leaves the others to answer;
-            // a lost session or a deadline leaves them to the workflow.
-            let go_on = match &answer {
-                Ok(_) => true,
-                Err(e) => matches!(
-                    e.class,
-                    ErrorClass::Parse | ErrorClass::RejectedCommand | ErrorClass::Unsupported
-                ),
-            };
+            // A lost session or a deadline leaves the rest to the workflow.
+            let go_on = answer.as_ref().map_or_else(getter_failed_alone, |_| true);
             self.answered.push((getter.clone(), answer));
             if !go_on {
                 break;
@@ -597,6 +590,17 @@ impl Drop for DeviceContext {
             self.runtime.checkin_driver(driver);
         }
     }
+}
+
+/// Whether a getter's failure is its own (the device cannot answer it, its
+/// output does not parse, the device refused its command), leaving the
+/// session and the other getters usable; any other failure (session lost,
+/// deadline) ends the device's work.
+pub fn getter_failed_alone(e: &Error) -> bool {
+    matches!(
+        e.class,
+        ErrorClass::Parse | ErrorClass::RejectedCommand | ErrorClass::Unsupported
+    )
 }
 
 /// Whether a driver call's failure leaves its instance unusable: a trap or a

@@ -2,6 +2,9 @@
 //! and hashed (`|1|salt|hash`) host patterns, `[host]:port`, comma lists,
 //! negation (`!host`) and `@revoked` markers.
 
+// OpenSSH host patterns (`*`, `?`, case-insensitive) are matched as
+// ssh_config's `Host` lines are: linearly, even with many `*`.
+use super::ssh_config::glob;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use russh::keys::{HashAlg, PublicKey};
@@ -303,13 +306,6 @@ fn matches(patterns: &[Pattern], name: &str) -> bool {
         }
     }
     hit
-}
-
-/// OpenSSH host pattern: `*` any run, `?` one character, case-insensitive
-/// (the matcher `ssh_config`'s `Host` lines use: linear, where a recursive
-/// one went exponential on patterns with many `*`).
-fn glob(pattern: &str, name: &str) -> bool {
-    super::ssh_config::glob(pattern, name)
 }
 
 #[cfg(test)]
