@@ -5,6 +5,7 @@
 #   venv/  a Python venv with componentize-py 0.25.1 (and pyeapi 1.0.4, netmiko 4.8.0,
 #          scrapli 2026.2.20 + scrapli-community 2025.1.30 for the lab tests, textfsm
 #          2.1.0 + ntc-templates 9.3.0 for the TextFSM engine's tests)
+#   ntc-templates-1.4.0/  that release's test corpus of real device outputs
 #   js/    componentize-js 0.23.0 + jco 1.35.0 from tools/js/package-lock.json
 # `netrun plugin build` looks there. Safe to rerun: it skips what is current.
 set -euo pipefail
@@ -39,6 +40,28 @@ sys.exit(m.version('textfsm') != '$textfsm_version' or m.version('ntc-templates'
   echo "installing textfsm $textfsm_version and ntc-templates $ntc_version into $tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
     "textfsm==$textfsm_version" "ntc-templates==$ntc_version"
+fi
+
+# The test corpus of ntc-templates 1.4.0, the last release whose source
+# archive carries it: outputs of real devices (tests/PLATFORM/COMMAND/*.raw)
+# with the records its authors expect of them (*.yml), and that release's
+# templates and index. Read by textfsm/tests/ntc.rs; checked by its sha256.
+corpus_version=1.4.0
+corpus_sha256=cf92cd17940f9e775c30614702f345e6fa488833041d6c85971077a9edf9343e
+corpus=$tools/ntc-templates-$corpus_version
+if [ ! -f "$corpus/.complete" ]; then
+  echo "fetching the test corpus of ntc-templates $corpus_version into $corpus"
+  scratch=$(mktemp -d)
+  "$tools/venv/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+    --no-binary :all: -d "$scratch" "ntc-templates==$corpus_version"
+  archive=$scratch/ntc_templates-$corpus_version.tar.gz
+  echo "$corpus_sha256  $archive" | sha256sum --check --quiet
+  rm -rf "$corpus"
+  mkdir -p "$corpus"
+  tar -xzf "$archive" -C "$corpus" --strip-components=1 \
+    "ntc_templates-$corpus_version/tests" "ntc_templates-$corpus_version/templates"
+  rm -rf "$scratch"
+  touch "$corpus/.complete"
 fi
 
 # Netmiko drives every lab persona with its own device_type

@@ -154,6 +154,113 @@ fn ntc_templates_agree_with_python_on_every_corpus_output() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The test corpus of ntc-templates 1.4.0 (its source archive's
+/// `tests/PLATFORM/COMMAND/CASE.raw`, outputs of real devices, each with the
+/// records the project expects in `CASE.yml`), fetched by
+/// `scripts/install-plugin-tools.sh`, or why there is none.
+fn ntc_corpus_1_4() -> Result<PathBuf, String> {
+    let tools = std::env::var_os("NETRUN_TOOLS_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/netrun-tools")))
+        .ok_or("neither NETRUN_TOOLS_DIR nor HOME is set")?;
+    let dir = tools.join("ntc-templates-1.4.0");
+    if dir.join(".complete").is_file() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "no ntc-templates 1.4.0 test corpus in {} (run scripts/install-plugin-tools.sh)",
+            dir.display()
+        ))
+    }
+}
+
+/// Every case of ntc-templates 1.4.0's own test corpus, found the way its
+/// test runner finds it (the command is the folder's name with `_` as
+/// spaces) through that release's index, gives the records recorded beside
+/// it: 471 outputs of real devices over 29 platforms, templates written
+/// before the ones in the 9.3.0 package.
+#[test]
+fn ntc_templates_1_4_test_corpus_gives_the_records_recorded_for_it() {
+    let root = match ntc_corpus_1_4() {
+        Ok(dir) => dir,
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let index = Index::load(&root.join("templates"), Limits::default()).unwrap();
+    let mut cases = Vec::new();
+    for platform in std::fs::read_dir(root.join("tests")).unwrap().flatten() {
+        for command in std::fs::read_dir(platform.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for f in std::fs::read_dir(command.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let p = f.path();
+                if p.extension().is_some_and(|e| e == "raw") && p.with_extension("yml").is_file() {
+                    cases.push(p);
+                }
+            }
+        }
+    }
+    cases.sort();
+    assert!(
+        cases.len() >= 450,
+        "only {} cases under {}",
+        cases.len(),
+        root.display()
+    );
+    let mut failures = Vec::new();
+    let mut platforms = std::collections::BTreeSet::new();
+    for raw in &cases {
+        let command_dir = raw.parent().unwrap();
+        let command = command_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace('_', " ");
+        let platform = command_dir
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        platforms.insert(platform.clone());
+        let text = String::from_utf8_lossy(&std::fs::read(raw).unwrap()).into_owned();
+        let recorded: serde_json::Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(raw.with_extension("yml")).unwrap())
+                .unwrap();
+        let name = raw.strip_prefix(&root).unwrap().display().to_string();
+        match index.parse_output(&platform, &command, &text) {
+            Ok(parsed) => {
+                let got = serde_json::to_value(&parsed.records).unwrap();
+                if got != recorded["parsed_sample"] {
+                    failures.push(format!(
+                        "{name}: records differ\n  recorded: {}\n  netrun:   {got}",
+                        recorded["parsed_sample"]
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    eprintln!("{} outputs over {} platforms", cases.len(), platforms.len());
+    assert!(platforms.len() >= 25, "only {} platforms", platforms.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
 /// Every `.raw` file of device output in this repository (fixtures of the
 /// drivers, the corpus above), each line once.
 fn repository_lines() -> Vec<String> {
