@@ -233,7 +233,7 @@ async fn run(
         None,
         &policy,
         &needed,
-        super::instances_for(t.concurrency),
+        super::instances_for_run(t.concurrency, hosts.len()),
     )
     .await?;
     let settings = settings_of(t, &inventory)?;

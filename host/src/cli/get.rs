@@ -72,7 +72,7 @@ pub async fn sweep_get(dirs: &[PathBuf], a: GetArgs) -> anyhow::Result<i32> {
         None,
         &policy,
         &needed,
-        super::instances_for(t.concurrency),
+        super::instances_for_run(t.concurrency, hosts.len()),
     )
     .await?;
     let mut answered: Vec<String> = Vec::new();

@@ -664,7 +664,7 @@ async fn sweep(
         workflow,
         policy,
         &needed,
-        instances_for(t.concurrency),
+        instances_for_run(t.concurrency, hosts.len()),
     )
     .await?;
     let job = match &loaded.workflow {
@@ -685,7 +685,8 @@ async fn sweep_exec(
 ) -> anyhow::Result<i32> {
     let (inventory, hosts) = plan_hosts(&t)?;
     let needed = needed_platforms(&hosts);
-    let loaded = load_plugins(dirs, None, policy, &needed, instances_for(t.concurrency)).await?;
+    let instances = instances_for_run(t.concurrency, hosts.len());
+    let loaded = load_plugins(dirs, None, policy, &needed, instances).await?;
     execute_plan(loaded, inventory, hosts, job, &t).await
 }
 
@@ -693,6 +694,14 @@ fn instances_for(concurrency: usize) -> u32 {
     // Idle instances of up to four driver components (the first-party ones
     // and a few more) besides those in use.
     crate::runtime::pooling::instances_for(concurrency, 4)
+}
+
+/// Instances for a run over `devices` devices: no more of them are in
+/// flight than there are, whatever `--concurrency` says (the pool's stacks
+/// are mapped, guard page by guard page, when the run starts: 472 of them
+/// for one device at the default concurrency).
+fn instances_for_run(concurrency: usize, devices: usize) -> u32 {
+    instances_for(concurrency.min(devices))
 }
 
 fn needed_platforms(hosts: &[crate::inventory::Host]) -> Vec<String> {

@@ -369,7 +369,40 @@ impl Bundle {
     pub fn read_verified(&self) -> Result<(Vec<u8>, String), BundleError> {
         let file = self.component_path();
         let bytes = std::fs::read(&file).map_err(|e| BundleError::Read(file.clone(), e))?;
-        let actual = sha256_hex(&bytes);
+        let actual = self.checked(file, &bytes, sha256_hex(&bytes))?;
+        Ok((bytes, actual))
+    }
+
+    /// As [`Bundle::read_verified`], without keeping the bytes: the file is
+    /// hashed a piece at a time. A run whose components are compiled
+    /// already needs none of their bytes (a driver's is megabytes: read
+    /// whole, its fresh pages cost more than hashing them).
+    pub fn verify(&self) -> Result<String, BundleError> {
+        use std::io::Read as _;
+        let file = self.component_path();
+        let read_err = |e| BundleError::Read(file.clone(), e);
+        let mut f = std::fs::File::open(&file).map_err(read_err)?;
+        let mut hasher = Sha256::new();
+        let mut piece = vec![0u8; 64 << 10];
+        let mut head = Vec::with_capacity(8);
+        loop {
+            let n = match f.read(&mut piece) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_err(e)),
+            };
+            let want = (8 - head.len()).min(n);
+            head.extend_from_slice(&piece[..want]);
+            hasher.update(&piece[..n]);
+        }
+        let actual = hex::encode(hasher.finalize());
+        self.checked(file, &head, actual)
+    }
+
+    /// `actual`, the sha256 of the component file whose first bytes are
+    /// `head`, if it is the manifest's and the file is a component.
+    fn checked(&self, file: PathBuf, head: &[u8], actual: String) -> Result<String, BundleError> {
         if !actual.eq_ignore_ascii_case(self.manifest.sha256.trim()) {
             return Err(BundleError::Digest {
                 name: self.manifest.name.clone(),
@@ -378,12 +411,12 @@ impl Bundle {
                 actual,
             });
         }
-        component_kind(&bytes).map_err(|what| BundleError::NotComponent {
+        component_kind(head).map_err(|what| BundleError::NotComponent {
             name: self.manifest.name.clone(),
             file,
             what,
         })?;
-        Ok((bytes, actual))
+        Ok(actual)
     }
 
     /// Whether the bundle can be used as far as can be told without
@@ -391,7 +424,7 @@ impl Bundle {
     /// intact and a component. Checked before any grant is asked for.
     pub fn check_integrity(&self) -> Result<(), BundleError> {
         self.wit_version()?;
-        self.read_verified().map(|_| ())
+        self.verify().map(|_| ())
     }
 }
 
@@ -652,13 +685,34 @@ mod tests {
         let good = sha256_hex(COMPONENT);
         let b = bundle_in(&dir, COMPONENT, &good);
         assert!(b.read_verified().is_ok());
+        assert_eq!(b.verify().unwrap(), good);
         std::fs::write(dir.join("plugin.wasm"), b"componenT").unwrap();
-        let err = b.read_verified().unwrap_err().to_string();
-        assert!(
-            err.contains("sha256 mismatch") && err.contains(&good),
-            "{err}"
-        );
-        assert!(err.contains(&sha256_hex(b"componenT")), "{err}");
+        // Read whole or hashed a piece at a time: the same refusal.
+        for err in [b.read_verified().map(|_| ()), b.verify().map(|_| ())] {
+            let err = err.unwrap_err().to_string();
+            assert!(
+                err.contains("sha256 mismatch") && err.contains(&good),
+                "{err}"
+            );
+            assert!(err.contains(&sha256_hex(b"componenT")), "{err}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A component larger than the pieces it is hashed in, whose header
+    /// comes in the first: its digest, and a core module's refused.
+    #[test]
+    fn verify_hashes_a_large_component_in_pieces() {
+        let dir = std::env::temp_dir().join(format!("netrun-bundle-big-{}", std::process::id()));
+        let mut big = COMPONENT.to_vec();
+        big.extend((0..200_000u32).map(|i| (i % 251) as u8));
+        let b = bundle_in(&dir, &big, &sha256_hex(&big));
+        assert_eq!(b.verify().unwrap(), sha256_hex(&big));
+        let mut core = b"\0asm\x01\x00\x00\x00".to_vec();
+        core.extend_from_slice(&big[8..]);
+        let b = bundle_in(&dir, &core, &sha256_hex(&core));
+        let err = b.verify().unwrap_err().to_string();
+        assert!(err.contains("core WebAssembly module"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -100,6 +100,19 @@ fn deserialize(engine: &Engine, path: &Path) -> Option<Component> {
 }
 
 impl Runtime {
+    /// The compiled form of component `sha256` (verified) of `bundle`, if
+    /// one was made: ahead of time beside the bundle, else in the cache.
+    pub(super) fn compiled(&self, bundle: &Bundle, sha256: &str) -> Option<Component> {
+        let name = artifact_name(&self.engine, sha256);
+        if trusted_location(bundle)
+            && let Some(c) = deserialize(&self.engine, &bundle.dir.join(&name))
+        {
+            return Some(c);
+        }
+        let cached = self.cache_dir.as_ref()?.join(&name);
+        deserialize(&self.engine, &cached)
+    }
+
     /// The compiled component of `bundle` (whose verified bytes and sha256
     /// are given): compiled ahead of time beside the bundle, else from the
     /// cache, else compiled now and written to the cache.
@@ -109,16 +122,13 @@ impl Runtime {
         bytes: &[u8],
         sha256: &str,
     ) -> wasmtime::Result<Component> {
-        let name = artifact_name(&self.engine, sha256);
-        if trusted_location(bundle)
-            && let Some(c) = deserialize(&self.engine, &bundle.dir.join(&name))
-        {
+        if let Some(c) = self.compiled(bundle, sha256) {
             return Ok(c);
         }
-        let cached = self.cache_dir.as_ref().map(|d| d.join(&name));
-        if let Some(c) = cached.as_deref().and_then(|p| deserialize(&self.engine, p)) {
-            return Ok(c);
-        }
+        let cached = self
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(artifact_name(&self.engine, sha256)));
         let component = Component::new(&self.engine, bytes)?;
         if let Some(path) = cached
             && let Ok(serialized) = component.serialize()

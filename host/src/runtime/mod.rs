@@ -255,15 +255,21 @@ impl Runtime {
     /// Verify, compile (or load from cache) and pre-instantiate a bundle.
     pub fn load(&self, bundle: &Bundle) -> Result<Plugin, RuntimeError> {
         let version = bundle.wit_version()?;
-        let (bytes, sha256) = bundle.read_verified()?;
+        let sha256 = bundle.verify()?;
         let name = bundle.manifest.name.clone();
-        let component = self.compile_cached(bundle, &bytes, &sha256).map_err(|e| {
-            RuntimeError::NotAComponent {
-                plugin: name.clone(),
-                path: bundle.component_path(),
-                reason: format!("{e:#}"),
+        let component = match self.compiled(bundle, &sha256) {
+            Some(c) => c,
+            None => {
+                let (bytes, sha256) = bundle.read_verified()?;
+                self.compile_cached(bundle, &bytes, &sha256).map_err(|e| {
+                    RuntimeError::NotAComponent {
+                        plugin: name.clone(),
+                        path: bundle.component_path(),
+                        reason: format!("{e:#}"),
+                    }
+                })?
             }
-        })?;
+        };
         let contract = |kind: &'static str| {
             let (plugin, wit) = (name.clone(), bundle.manifest.wit.clone());
             move |e: wasmtime::Error| RuntimeError::Contract {

@@ -31,12 +31,15 @@ const TABLES_PER_INSTANCE: u32 = 8;
 
 /// Component instances the pool holds when `concurrency` devices are
 /// worked on at once with `drivers` driver components: a workflow and a
-/// driver per device in flight, the idle drivers of every component, and
-/// a little headroom (platform queries at load, `serve`'s health checks).
+/// driver per device in flight, the idle drivers of every component (no
+/// more than were ever in use at once), and a little headroom (platform
+/// queries at load, `serve`'s health checks).
 pub fn instances_for(concurrency: usize, drivers: usize) -> u32 {
-    let idle = drivers.max(1).saturating_mul(MAX_IDLE_DRIVERS);
-    let n = concurrency
+    let concurrency = concurrency.max(1);
+    let idle = drivers
         .max(1)
+        .saturating_mul(MAX_IDLE_DRIVERS.min(concurrency));
+    let n = concurrency
         .saturating_mul(2)
         .saturating_add(idle)
         .saturating_add(16);
@@ -84,7 +87,9 @@ mod tests {
     fn instances_cover_two_per_device_and_the_idle_drivers() {
         assert_eq!(instances_for(1000, 1), 2000 + 64 + 16);
         assert_eq!(instances_for(2000, 2), 4000 + 128 + 16);
-        assert_eq!(instances_for(0, 0), 2 + 64 + 16);
+        assert_eq!(instances_for(0, 0), 2 + 1 + 16);
+        // A run of 10 devices keeps at most 10 idle instances a driver.
+        assert_eq!(instances_for(10, 4), 20 + 40 + 16);
         assert_eq!(instances_for(usize::MAX, 3), u32::MAX);
     }
 
