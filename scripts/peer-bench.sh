@@ -3,7 +3,9 @@
 # devices in one invocation: scrapli (asyncio + asyncssh) and netmiko
 # (threads) each do `show version` + TextFSM parse on every device; netrun does
 # `exec "show version"` (parsed by its driver), from an empty compiled-code
-# cache, then warm. Client CPU, wall time and peak RSS of each process alone.
+# cache, then warm; and the floor, bare russh sessions sending `show
+# version` alone (`netrun bench --floor-only`). Client CPU, wall time and
+# peak RSS of each process alone.
 #
 #   scripts/peer-bench.sh [--fakenos] [DEVICES] [CONCURRENCY]     (default 200 100)
 #

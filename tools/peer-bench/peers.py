@@ -165,6 +165,14 @@ def bench(a):
                     failed += 1
                 latencies.append(rec["elapsed_ms"])
         rows[label] = dict(usage, ok=ok, failed=failed, latencies=sorted(latencies))
+    # The floor: bare russh sessions (connect, log in, a PTY, `show version`,
+    # no plugins, no parsing, none of the set-up commands a CLI session
+    # types), what no SSH client in this process model gets below.
+    usage, text = measure([a.netrun, "bench", "--floor-only", "--inventory-dir", a.inventory_dir,
+                           "--concurrency", str(a.concurrency)])
+    r = json.loads(text)
+    rows["russh floor"] = dict(usage, ok=len(r["latencies_ms"]), failed=len(r["failures"]),
+                               latencies=sorted(r["latencies_ms"]))
     n = max(1, len(list(hosts(a.inventory_dir))))
     print(f"peer bench: `show version` + parse on {n} devices, concurrency {a.concurrency}")
     print(f"  {'':<12} {'ok':>5} {'failed':>6} {'wall s':>7} {'CPU s':>7} {'CPU/dev ms':>10} "
@@ -177,6 +185,9 @@ def bench(a):
         mine = max(rows[label]["cpu_s"], 1e-9)
         print(f"  client CPU, {label} vs scrapli: {rows['scrapli']['cpu_s'] / mine:.1f}x less; "
               f"vs netmiko: {rows['netmiko']['cpu_s'] / mine:.1f}x less")
+    floor = max(rows["russh floor"]["cpu_s"], 1e-9)
+    print(f"  client CPU, netrun warm vs the russh floor: {rows['netrun warm']['cpu_s'] / floor:.2f}x; "
+          f"scrapli vs the floor: {rows['scrapli']['cpu_s'] / floor:.1f}x")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({k: {kk: vv for kk, vv in v.items() if kk != "latencies"}
