@@ -122,15 +122,24 @@ impl Runtime {
         bytes: &[u8],
         sha256: &str,
     ) -> wasmtime::Result<Component> {
-        if let Some(c) = self.compiled(bundle, sha256) {
-            return Ok(c);
+        match self.compiled(bundle, sha256) {
+            Some(c) => Ok(c),
+            None => self.compile_into_cache(bytes, sha256),
         }
-        let cached = self
+    }
+
+    /// Compile component `sha256` from its verified `bytes` now, and write
+    /// the result to the cache for the next run.
+    pub(super) fn compile_into_cache(
+        &self,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> wasmtime::Result<Component> {
+        let component = Component::new(&self.engine, bytes)?;
+        if let Some(path) = self
             .cache_dir
             .as_ref()
-            .map(|d| d.join(artifact_name(&self.engine, sha256)));
-        let component = Component::new(&self.engine, bytes)?;
-        if let Some(path) = cached
+            .map(|d| d.join(artifact_name(&self.engine, sha256)))
             && let Ok(serialized) = component.serialize()
             && let Err(e) = write_atomically(&path, &serialized)
         {

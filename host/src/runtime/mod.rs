@@ -260,8 +260,9 @@ impl Runtime {
         let component = match self.compiled(bundle, &sha256) {
             Some(c) => c,
             None => {
+                // Read whole (and checked again) only to be compiled.
                 let (bytes, sha256) = bundle.read_verified()?;
-                self.compile_cached(bundle, &bytes, &sha256).map_err(|e| {
+                self.compile_into_cache(&bytes, &sha256).map_err(|e| {
                     RuntimeError::NotAComponent {
                         plugin: name.clone(),
                         path: bundle.component_path(),
