@@ -173,6 +173,17 @@ def bench(a):
     r = json.loads(text)
     rows["russh floor"] = dict(usage, ok=len(r["latencies_ms"]), failed=len(r["failures"]),
                                latencies=sorted(r["latencies_ms"]))
+    # The same floor typing what a CLI session types for this job (netrun,
+    # scrapli and netmiko alike): the Enter that confirms the prompt,
+    # `enable` where the device lands at `>`, the paging and width set-up,
+    # then `show version`: the wire work of the job with no client around it.
+    lines = ["", "enable", "terminal length 0", "terminal width 511", "show version"]
+    usage, text = measure([a.netrun, "bench", "--floor-only", "--inventory-dir", a.inventory_dir,
+                           "--concurrency", str(a.concurrency)]
+                          + [f"--floor-line={line}" for line in lines])
+    r = json.loads(text)
+    rows["floor, same"] = dict(usage, ok=len(r["latencies_ms"]), failed=len(r["failures"]),
+                               latencies=sorted(r["latencies_ms"]))
     n = max(1, len(list(hosts(a.inventory_dir))))
     print(f"peer bench: `show version` + parse on {n} devices, concurrency {a.concurrency}")
     print(f"  {'':<12} {'ok':>5} {'failed':>6} {'wall s':>7} {'CPU s':>7} {'CPU/dev ms':>10} "
@@ -188,6 +199,9 @@ def bench(a):
     floor = max(rows["russh floor"]["cpu_s"], 1e-9)
     print(f"  client CPU, netrun warm vs the russh floor: {rows['netrun warm']['cpu_s'] / floor:.2f}x; "
           f"scrapli vs the floor: {rows['scrapli']['cpu_s'] / floor:.1f}x")
+    same = max(rows["floor, same"]["cpu_s"], 1e-9)
+    print(f"  client CPU vs the floor typing the same lines: netrun warm {rows['netrun warm']['cpu_s'] / same:.2f}x, "
+          f"scrapli {rows['scrapli']['cpu_s'] / same:.1f}x")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({k: {kk: vv for kk, vv in v.items() if kk != "latencies"}

@@ -48,6 +48,30 @@ pub struct BenchArgs {
     /// as a child process to measure it alone.
     #[arg(long, hide = true)]
     floor_only: bool,
+    /// A line the floor types after login, in order (repeat; an empty one
+    /// is an Enter; default `show version`).
+    #[arg(long = "floor-line", hide = true)]
+    floor_lines: Vec<String>,
+}
+
+/// The lines `collect-facts` types on one of the lab's cisco_ios devices:
+/// the Enter that confirms the first prompt, `enable`, the platform's on-open
+/// commands, then the cisco-ios driver's `get_facts` commands. The floor
+/// typing them does the job's wire work with none of netrun's machinery.
+/// A test below holds these to the platform data file and the driver.
+const COLLECT_FACTS_LINES: [&str; 6] = [
+    "",
+    // Sent only where the device lands at `>` (not the lab's devices).
+    "enable",
+    "terminal length 0",
+    "terminal width 511",
+    "show version",
+    "show ip interface brief",
+];
+
+/// The lines of the job `workflow` on the lab, where the bench knows them.
+fn job_lines(workflow: &str) -> Option<Vec<String>> {
+    (workflow == "collect-facts").then(|| COLLECT_FACTS_LINES.map(String::from).to_vec())
 }
 
 /// Median of `v` (sorted in place), in microseconds.
@@ -250,7 +274,12 @@ async fn floor_only(args: &BenchArgs) -> anyhow::Result<i32> {
     let hosts = inventory.select(&Filter::default());
     let known = std::sync::Arc::new(crate::runner::load_known_hosts(&hosts));
     crate::resilience::raise_nofile_limit();
-    let (latencies, failures) = floor::sweep(hosts, known, args.concurrency, "show version").await;
+    let lines = if args.floor_lines.is_empty() {
+        vec!["show version".to_string()]
+    } else {
+        args.floor_lines.clone()
+    };
+    let (latencies, failures) = floor::sweep(hosts, known, args.concurrency, &lines).await;
     println!(
         "{}",
         json!({ "latencies_ms": latencies, "failures": failures })
@@ -263,13 +292,17 @@ async fn floor_sweep(
     exe: &std::path::Path,
     args: &BenchArgs,
     dir: &std::path::Path,
+    lines: &[String],
 ) -> anyhow::Result<serde_json::Value> {
     let out = dir.join(format!("floor-{}.json", std::process::id()));
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["bench", "--floor-only", "--inventory-dir"])
         .arg(dir)
-        .args(["--concurrency", &args.concurrency.to_string()])
-        .stdin(Stdio::null())
+        .args(["--concurrency", &args.concurrency.to_string()]);
+    for line in lines {
+        cmd.arg(format!("--floor-line={line}"));
+    }
+    cmd.stdin(Stdio::null())
         .stdout(std::fs::File::create(&out)?);
     let (usage, _) = measure(cmd).await?;
     let text = std::fs::read_to_string(&out).unwrap_or_default();
@@ -339,7 +372,12 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
         Some(netrun_sweep(&exe, &args, &dir, &cache).await?)
     };
     let warm = netrun_sweep(&exe, &args, &dir, &cache).await?;
-    let floor = floor_sweep(&exe, &args, &dir).await?;
+    let floor = floor_sweep(&exe, &args, &dir, &[]).await?;
+    let lines = job_lines(&args.workflow);
+    let same_work = match &lines {
+        Some(lines) => Some(floor_sweep(&exe, &args, &dir, lines).await?),
+        None => None,
+    };
     let _ = lab.kill().await;
     let _ = std::fs::remove_dir_all(&scratch);
 
@@ -356,6 +394,9 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
         "floor": floor,
         "floor_ratio_cpu": ratio(&warm, &floor, "cpu_s"),
         "floor_ratio_wall": ratio(&warm, &floor, "wall_s"),
+        "floor_same_work": same_work,
+        "floor_same_work_lines": lines,
+        "floor_same_work_ratio_cpu": same_work.as_ref().map(|f| ratio(&warm, f, "cpu_s")),
         "cold_warm_ratio_cpu": cold.as_ref().map(|c| ratio(c, &warm, "cpu_s")),
     });
     if args.json {
@@ -407,6 +448,7 @@ fn render(report: &serde_json::Value) -> String {
         ("cold", "netrun cold"),
         ("warm", "netrun warm"),
         ("floor", "floor (russh)"),
+        ("floor_same_work", "floor, job's"),
     ] {
         let f = &report[key];
         if f.is_null() {
@@ -435,6 +477,20 @@ fn render(report: &serde_json::Value) -> String {
         report["floor_ratio_cpu"].as_f64().unwrap_or(0.0),
         report["floor_ratio_wall"].as_f64().unwrap_or(0.0)
     );
+    if let Some(r) = report["floor_same_work_ratio_cpu"].as_f64() {
+        let _ = writeln!(
+            out,
+            "  netrun warm / floor typing the job's lines ({}): CPU {r:.2}x",
+            report["floor_same_work_lines"]
+                .as_array()
+                .map(|l| l
+                    .iter()
+                    .map(|c| format!("{:?}", c.as_str().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        );
+    }
     if let Some(r) = report["cold_warm_ratio_cpu"].as_f64() {
         let _ = writeln!(out, "  netrun cold / warm: CPU {r:.2}x");
     }
@@ -444,6 +500,29 @@ fn render(report: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::percentile;
+
+    #[test]
+    fn the_collect_facts_floor_types_what_the_platform_and_driver_send() {
+        #[derive(serde::Deserialize)]
+        struct Platform {
+            on_open: Vec<String>,
+        }
+        let yaml = include_str!("../../../plugins/netrun-platforms/platforms/cisco_ios.yaml");
+        let platform: Platform = serde_saphyr::from_str(yaml).unwrap();
+        let getters = include_str!("../../../plugins/cisco-ios/src/getters.rs");
+        let facts = getters
+            .split("name: \"facts\",")
+            .nth(1)
+            .and_then(|rest| rest.lines().find(|l| l.contains("commands:")))
+            .unwrap();
+        let lines = super::job_lines("collect-facts").unwrap();
+        // The Enter that confirms the prompt, then the on-open commands.
+        assert_eq!(lines[..2], ["", "enable"]);
+        assert_eq!(lines[2..4], platform.on_open[..]);
+        let quoted: Vec<String> = lines[4..].iter().map(|c| format!("{c:?}")).collect();
+        assert_eq!(facts.trim(), format!("commands: &[{}],", quoted.join(", ")));
+        assert!(super::job_lines("interface-counters").is_none());
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

@@ -59,7 +59,6 @@ pub fn config(instances: u32) -> PoolingAllocationConfig {
         .max_memories_per_component(MAX_MEMORIES_PER_COMPONENT)
         .total_tables(n.saturating_mul(TABLES_PER_INSTANCE))
         .total_stacks(n)
-        .total_gc_heaps(n)
         .max_memory_size(1 << 30);
     // A slot given back is reset by writing back the pages the instance
     // dirtied (found with the PAGEMAP_SCAN ioctl, Linux 6.7+) instead of

@@ -2,6 +2,11 @@
 //! checks the host key, logs in with a password, opens a PTY shell, sends
 //! one command and reads to the next prompt. No plugins, no platform
 //! modes, no parsing: what any SSH automation must pay at least.
+//!
+//! Given the lines a job types instead (the empty line that confirms the
+//! prompt, `enable` and its secret where the session lands at `>`, the
+//! set-up commands, the job's commands), the floor does the same wire work
+//! as the job, so the two can be compared exchange for exchange.
 
 use crate::inventory::Host;
 use crate::transport::known_hosts::{KnownHosts, Verdict};
@@ -46,25 +51,37 @@ impl client::Handler for Verify {
 
 /// Read from `channel` until the text ends with a prompt; with
 /// `after_newline`, only once a line break came (the answer to our Enter).
-/// A pager (`--More--`) is answered with a space.
+/// A pager (`--More--`) is answered with a space, a `Password:` challenge
+/// with `secret`. Returns the bytes read and the prompt's last character.
 async fn read_prompt(
     channel: &mut russh::Channel<client::Msg>,
     after_newline: bool,
-) -> Result<usize, String> {
+    secret: &str,
+) -> Result<(usize, u8), String> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     loop {
         match channel.wait().await {
             Some(ChannelMsg::Data { data }) => {
                 buf.extend_from_slice(&data);
-                if buf.trim_ascii_end().ends_with(b"--More--") {
+                let tail = buf.trim_ascii_end();
+                let answer = if tail.ends_with(b"--More--") {
+                    Some(" ".to_string())
+                } else if tail.ends_with(b"assword:") {
+                    Some(format!("{secret}\n"))
+                } else {
+                    None
+                };
+                if let Some(keys) = answer {
+                    buf.clear();
                     channel
-                        .data_bytes(&b" "[..])
+                        .data_bytes(keys.into_bytes())
                         .await
                         .map_err(|e| e.to_string())?;
                     continue;
                 }
                 if (!after_newline || buf.contains(&b'\n')) && ends_with_prompt(&buf) {
-                    return Ok(buf.len());
+                    let last = buf.trim_ascii_end().last().copied().unwrap_or(b'#');
+                    return Ok((buf.len(), last));
                 }
             }
             Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
@@ -75,9 +92,9 @@ async fn read_prompt(
     }
 }
 
-/// One device: connect, log in, PTY shell, `command`, its answer. Returns
-/// the bytes received.
-pub async fn one(host: &Host, known: Arc<KnownHosts>, command: &str) -> Result<usize, String> {
+/// One device: connect, log in, PTY shell, each of `lines` (an empty one
+/// is an Enter) and its answer up to the prompt. Returns the bytes received.
+pub async fn one(host: &Host, known: Arc<KnownHosts>, lines: &[String]) -> Result<usize, String> {
     let tcp = tokio::net::TcpStream::connect((host.hostname.as_str(), host.port))
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -116,12 +133,26 @@ pub async fn one(host: &Host, known: Arc<KnownHosts>, command: &str) -> Result<u
         .request_shell(true)
         .await
         .map_err(|e| format!("shell: {e}"))?;
-    read_prompt(&mut channel, false).await?;
-    channel
-        .data_bytes(format!("{command}\n").into_bytes())
-        .await
-        .map_err(|e| format!("send: {e}"))?;
-    let received = read_prompt(&mut channel, true).await?;
+    let secret = host
+        .enable_secret
+        .as_ref()
+        .or(host.password.as_ref())
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let (mut received, mut prompt) = read_prompt(&mut channel, false, &secret).await?;
+    for line in lines {
+        // `enable` only where the session landed in user exec, as a CLI
+        // session acquires privileged exec only when it is not there.
+        if line == "enable" && prompt != b'>' {
+            continue;
+        }
+        channel
+            .data_bytes(format!("{line}\n").into_bytes())
+            .await
+            .map_err(|e| format!("send: {e}"))?;
+        let (n, last) = read_prompt(&mut channel, true, &secret).await?;
+        (received, prompt) = (received + n, last);
+    }
     let _ = channel.eof().await;
     let _ = handle.disconnect(Disconnect::ByApplication, "", "en").await;
     Ok(received)
@@ -133,17 +164,18 @@ pub async fn sweep(
     hosts: Vec<Host>,
     known: Arc<KnownHosts>,
     concurrency: usize,
-    command: &str,
+    lines: &[String],
 ) -> (Vec<u64>, Vec<String>) {
+    let lines: Arc<[String]> = lines.into();
     let gate = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for host in hosts {
-        let (gate, known, command) = (gate.clone(), known.clone(), command.to_string());
+        let (gate, known, lines) = (gate.clone(), known.clone(), lines.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
             let started = Instant::now();
             let outcome =
-                tokio::time::timeout(Duration::from_secs(60), one(&host, known, &command)).await;
+                tokio::time::timeout(Duration::from_secs(60), one(&host, known, &lines)).await;
             let elapsed = started.elapsed().as_millis() as u64;
             match outcome {
                 Ok(Ok(_)) => Ok(elapsed),
