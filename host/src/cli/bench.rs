@@ -132,6 +132,16 @@ async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i
             .await;
         parse.push(t.elapsed().as_secs_f64() * 1e6);
     }
+    // A real device's `show version` (an ISR 2911 on IOS 15.7, 64 lines),
+    // the parse every facts run does.
+    let version =
+        include_str!("../../../plugins/cisco-ios/tests/fixtures/show_version/ios_15_7_isr2911.raw");
+    let mut parse_version = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let _ = driver.parse("cisco_ios", "show version", version).await;
+        parse_version.push(t.elapsed().as_secs_f64() * 1e6);
+    }
     let figures = json!({
         "plugin": "cisco-ios",
         "iterations": n,
@@ -139,6 +149,7 @@ async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i
         "instantiate_us_p50": median_us(&mut instantiate),
         "call_us_p50": median_us(&mut call),
         "parse_us_p50": median_us(&mut parse),
+        "parse_show_version_us_p50": median_us(&mut parse_version),
         "debug_build": cfg!(debug_assertions),
     });
     if args.json {
@@ -150,6 +161,7 @@ async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i
             ("instantiate_us_p50", "instantiate, pooled (µs)"),
             ("call_us_p50", "host→guest call (µs)"),
             ("parse_us_p50", "parse 3-row table (µs)"),
+            ("parse_show_version_us_p50", "parse show version (µs)"),
         ] {
             println!("  {label:<28} {:.2}", figures[k].as_f64().unwrap_or(0.0));
         }
