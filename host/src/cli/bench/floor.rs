@@ -59,6 +59,8 @@ async fn read_prompt(
     secret: &str,
 ) -> Result<(usize, u8), String> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    // Bytes of the pieces answered (a pager, a challenge) and cleared.
+    let mut answered = 0;
     loop {
         match channel.wait().await {
             Some(ChannelMsg::Data { data }) => {
@@ -72,6 +74,7 @@ async fn read_prompt(
                     None
                 };
                 if let Some(keys) = answer {
+                    answered += buf.len();
                     buf.clear();
                     channel
                         .data_bytes(keys.into_bytes())
@@ -81,7 +84,7 @@ async fn read_prompt(
                 }
                 if (!after_newline || buf.contains(&b'\n')) && ends_with_prompt(&buf) {
                     let last = buf.trim_ascii_end().last().copied().unwrap_or(b'#');
-                    return Ok((buf.len(), last));
+                    return Ok((answered + buf.len(), last));
                 }
             }
             Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
