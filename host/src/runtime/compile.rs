@@ -214,6 +214,22 @@ mod tests {
         Bundle::open(dir).unwrap()
     }
 
+    /// A bundle in `dir` of the component written as `text`.
+    fn bundle_of(dir: &Path, text: &str) -> Bundle {
+        let wasm = wat::parse_str(text).unwrap();
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("plugin.wasm"), &wasm).unwrap();
+        std::fs::write(
+            dir.join(super::super::bundle::MANIFEST),
+            format!(
+                "name = \"t\"\nversion = \"0.1.0\"\nkind = \"driver\"\nwit = \"0.2.0\"\ncomponent = \"plugin.wasm\"\nsha256 = \"{}\"\n",
+                super::super::bundle::sha256_hex(&wasm)
+            ),
+        )
+        .unwrap();
+        Bundle::open(dir).unwrap()
+    }
+
     /// The smallest valid component: the binary header alone (no exports).
     /// Binary, not text: bundles are checked for a component header.
     fn empty_component() -> Vec<u8> {
@@ -308,6 +324,36 @@ mod tests {
             .filter(|e| e.path().extension().is_some_and(|x| x == EXT))
             .collect();
         assert_eq!(cwasm.len(), 1, "the stale artifact is removed");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_component_using_what_the_host_leaves_out_is_refused_at_load() {
+        let dir = scratch("proposals");
+        let runtime = Runtime::new(&RuntimeOptions {
+            max_instances: 4,
+            cache_dir: None,
+        })
+        .unwrap();
+        for (what, module) in [
+            ("gc", "(core module (type (struct (field i32))))"),
+            ("threads", "(core module (memory 1 1 shared))"),
+            ("exceptions", "(core module (tag))"),
+        ] {
+            let bundle = bundle_of(&dir.join(what), &format!("(component {module})"));
+            let Err(e) = runtime.load(&bundle) else {
+                panic!("a component using {what} was loaded");
+            };
+            // The message names the plugin, says the file is not a
+            // component this host runs, and names the proposal.
+            let message = e.to_string();
+            assert!(message.starts_with("plugin t: "), "{message}");
+            assert!(
+                message.contains("not a valid WebAssembly component"),
+                "{message}"
+            );
+            assert!(message.contains(what), "{message}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
