@@ -200,30 +200,23 @@ mod tests {
 
     /// The smallest valid component, and a bundle of it in `dir`.
     fn bundle_in(dir: &Path) -> Bundle {
-        let wasm = empty_component();
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(dir.join("plugin.wasm"), &wasm).unwrap();
-        std::fs::write(
-            dir.join(super::super::bundle::MANIFEST),
-            format!(
-                "name = \"t\"\nversion = \"0.1.0\"\nkind = \"driver\"\nwit = \"0.1.0\"\ncomponent = \"plugin.wasm\"\nsha256 = \"{}\"\n",
-                super::super::bundle::sha256_hex(&wasm)
-            ),
-        )
-        .unwrap();
-        Bundle::open(dir).unwrap()
+        bundle_with(dir, &empty_component())
     }
 
     /// A bundle in `dir` of the component written as `text`.
     fn bundle_of(dir: &Path, text: &str) -> Bundle {
-        let wasm = wat::parse_str(text).unwrap();
+        bundle_with(dir, &wat::parse_str(text).unwrap())
+    }
+
+    /// A bundle in `dir` of the component `wasm`.
+    fn bundle_with(dir: &Path, wasm: &[u8]) -> Bundle {
         std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(dir.join("plugin.wasm"), &wasm).unwrap();
+        std::fs::write(dir.join("plugin.wasm"), wasm).unwrap();
         std::fs::write(
             dir.join(super::super::bundle::MANIFEST),
             format!(
-                "name = \"t\"\nversion = \"0.1.0\"\nkind = \"driver\"\nwit = \"0.2.0\"\ncomponent = \"plugin.wasm\"\nsha256 = \"{}\"\n",
-                super::super::bundle::sha256_hex(&wasm)
+                "name = \"t\"\nversion = \"0.1.0\"\nkind = \"driver\"\nwit = \"0.1.0\"\ncomponent = \"plugin.wasm\"\nsha256 = \"{}\"\n",
+                super::super::bundle::sha256_hex(wasm)
             ),
         )
         .unwrap();
