@@ -784,6 +784,21 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_needs_an_escape_exactly_where_serde_json_writes_one() {
+        let plain = |s: &str| serde_json::to_string(s).unwrap() == format!("\"{s}\"");
+        for c in (0u8..128).map(char::from).chain(['é', '\u{2028}', '😀']) {
+            // Alone, inside a cell, and after a long run of plain bytes.
+            for s in [
+                format!("{c}"),
+                format!("ab{c}cd"),
+                format!("{}{c}", "x".repeat(70)),
+            ] {
+                assert_eq!(super::needs_escape(&s), !plain(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn records_written_as_json_are_the_text_serde_json_gives() {
         let t = Template::compile(
             "Value Name (.+)\nValue List Tags (\\S+)\nValue List Pairs ((?P<k>\\w)=(?P<v>\\w))\n\nStart\n  ^name ${Name}\n  ^tag ${Tags}\n  ^pair ${Pairs}\n  ^end -> Record\n",
