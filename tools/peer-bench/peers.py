@@ -139,6 +139,17 @@ def percentile(v, p):
     return round(v[int(rank) - 1])
 
 
+def floor_row(a, lines):
+    """`netrun bench --floor-only` over the inventory, typing `lines` (none:
+    `show version` alone), measured alone; its row of the table."""
+    usage, text = measure([a.netrun, "bench", "--floor-only", "--inventory-dir", a.inventory_dir,
+                           "--concurrency", str(a.concurrency)]
+                          + [f"--floor-line={line}" for line in lines])
+    r = json.loads(text)
+    return dict(usage, ok=len(r["latencies_ms"]), failed=len(r["failures"]),
+                latencies=sorted(r["latencies_ms"]))
+
+
 def bench(a):
     rows = {}
     for client in ["scrapli", "netmiko"]:
@@ -168,22 +179,13 @@ def bench(a):
     # The floor: bare russh sessions (connect, log in, a PTY, `show version`,
     # no plugins, no parsing, none of the set-up commands a CLI session
     # types), what no SSH client in this process model gets below.
-    usage, text = measure([a.netrun, "bench", "--floor-only", "--inventory-dir", a.inventory_dir,
-                           "--concurrency", str(a.concurrency)])
-    r = json.loads(text)
-    rows["russh floor"] = dict(usage, ok=len(r["latencies_ms"]), failed=len(r["failures"]),
-                               latencies=sorted(r["latencies_ms"]))
+    rows["russh floor"] = floor_row(a, [])
     # The same floor typing what a CLI session types for this job (netrun,
     # scrapli and netmiko alike): the Enter that confirms the prompt,
     # `enable` where the device lands at `>`, the paging and width set-up,
     # then `show version`: the wire work of the job with no client around it.
-    lines = ["", "enable", "terminal length 0", "terminal width 511", "show version"]
-    usage, text = measure([a.netrun, "bench", "--floor-only", "--inventory-dir", a.inventory_dir,
-                           "--concurrency", str(a.concurrency)]
-                          + [f"--floor-line={line}" for line in lines])
-    r = json.loads(text)
-    rows["floor, same"] = dict(usage, ok=len(r["latencies_ms"]), failed=len(r["failures"]),
-                               latencies=sorted(r["latencies_ms"]))
+    rows["floor, same"] = floor_row(
+        a, ["", "enable", "terminal length 0", "terminal width 511", "show version"])
     n = max(1, len(list(hosts(a.inventory_dir))))
     print(f"peer bench: `show version` + parse on {n} devices, concurrency {a.concurrency}")
     print(f"  {'':<12} {'ok':>5} {'failed':>6} {'wall s':>7} {'CPU s':>7} {'CPU/dev ms':>10} "
