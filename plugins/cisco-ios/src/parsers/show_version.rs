@@ -67,6 +67,215 @@ static SWITCH_TABLE_HEADER: LazyLock<Regex> =
 static SWITCH_ROW: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\*?\s*(\d+)\s+(\d+)\s+(\S+)\s+\S+\s+\S+"));
 
+// The version, processor and switch-stack lines below are read with string
+// operations on ASCII lines (every release prints them so) and with the
+// regexes above otherwise, so a line reads the same either way: inside a plugin a capture with Unicode
+// classes and a lazy `.*?` costs more than the rest of the parse, and the
+// regexes are compiled only when a line needs them. The unit test
+// `string_readers_agree_with_the_regexes` holds the two to each other.
+
+/// A blank as the regexes' `\s` means it (Unicode White_Space; on ASCII
+/// also the vertical tab, which `u8::is_ascii_whitespace` leaves out).
+fn blank(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// `text` after one or more leading blanks, or `None` when it has none.
+fn after_blanks(text: &str) -> Option<&str> {
+    let rest = text.trim_start_matches(blank);
+    (rest.len() < text.len()).then_some(rest)
+}
+
+/// The leading run of characters that are not blanks (`\S+`), if any.
+fn leading_word(text: &str) -> Option<&str> {
+    let end = text.find(blank).unwrap_or(text.len());
+    (end > 0).then(|| &text[..end])
+}
+
+/// The leading run of characters that are neither blanks nor commas
+/// (`[^,\s]+`), if any.
+fn leading_version(text: &str) -> Option<&str> {
+    let end = text
+        .find(|c: char| c == ',' || blank(c))
+        .unwrap_or(text.len());
+    (end > 0).then(|| &text[..end])
+}
+
+/// `Cisco IOS XE Software, Version 17.03.04a` → `17.03.04a`.
+fn xe_version(line: &str) -> Option<&str> {
+    if !line.is_ascii() {
+        return XE_VERSION
+            .captures(line)
+            .and_then(|caps| caps.get(1))
+            .map(|m| m.as_str());
+    }
+    let rest = line
+        .strip_prefix("Cisco IOS XE Software, Version")
+        .or_else(|| line.strip_prefix("Cisco IOS-XE Software, Version"))?;
+    leading_word(after_blanks(rest)?)
+}
+
+/// `Cisco IOS Software [Amsterdam], ISR Software (X86_64_LINUX_IOSD-
+/// UNIVERSALK9-M), Version 17.3.4a, RELEASE SOFTWARE (fc3)` (or `IOS (tm)
+/// … Software (IMAGE), Version …` on 12.x) → the image and the version.
+fn software(line: &str) -> Option<(&str, &str)> {
+    if !line.is_ascii() {
+        let caps = SOFTWARE.captures(line)?;
+        return Some((caps.get(1)?.as_str(), caps.get(2)?.as_str()));
+    }
+    let rest = if let Some(rest) = line.strip_prefix("Cisco IOS Software") {
+        // An optional `[train]` (blanks may precede it), then a comma.
+        let rest = match rest.trim_start_matches(blank).strip_prefix('[') {
+            Some(inside) => &inside[inside.find(']')? + 1..],
+            None => rest,
+        };
+        rest.strip_prefix(',')?
+    } else {
+        line.strip_prefix("IOS (tm)")?
+    };
+    // One blank, then the first `Software (IMAGE), Version V` that reads.
+    let first = rest.chars().next().filter(|&c| blank(c))?;
+    let rest = &rest[first.len_utf8()..];
+    rest.match_indices("Software").find_map(|(at, word)| {
+        let after = rest[at + word.len()..]
+            .trim_start_matches(blank)
+            .strip_prefix('(')?;
+        let close = after.find(')')?;
+        let image = &after[..close];
+        let after = &after[close + 1..];
+        let after = after.strip_prefix(',').unwrap_or(after);
+        let after = after.trim_start_matches(blank).strip_prefix("Version")?;
+        let version = leading_version(after_blanks(after)?)?;
+        (!image.is_empty()).then_some((image, version))
+    })
+}
+
+/// `cisco ISR4331/K9 (1RU) processor with …`, `Cisco 3725 (R7000)
+/// processor …`, `cisco WS-C2960-24TT-L (PowerPC405) with …` → the model.
+fn processor_model(line: &str) -> Option<&str> {
+    if !line.is_ascii() {
+        return PROCESSOR
+            .captures(line)
+            .and_then(|caps| caps.get(1))
+            .map(|m| m.as_str());
+    }
+    let rest = line
+        .strip_prefix("Cisco")
+        .or_else(|| line.strip_prefix("cisco"))?;
+    let rest = after_blanks(rest)?;
+    let model = leading_word(rest)?;
+    let rest = after_blanks(&rest[model.len()..])?.strip_prefix('(')?;
+    let rest = after_blanks(&rest[rest.find(')')? + 1..])?;
+    let word = rest
+        .strip_prefix("processor")
+        .or_else(|| rest.strip_prefix("with"))?;
+    // A word boundary: the word ends the line or a non-word byte follows.
+    let ends = word
+        .bytes()
+        .next()
+        .is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_'));
+    ends.then_some(model)
+}
+
+/// The version after the first whole word `Version` followed by blanks
+/// (`System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE` → `15.0(1r)M16`).
+fn version_in(text: &str) -> Option<&str> {
+    if !text.is_ascii() {
+        return VERSION_IN
+            .captures(text)
+            .and_then(|caps| caps.get(1))
+            .map(|m| m.as_str());
+    }
+    text.match_indices("Version").find_map(|(at, word)| {
+        let bytes = text.as_bytes();
+        let starts_word =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        if !starts_word {
+            return None;
+        }
+        leading_version(after_blanks(&text[at + word.len()..])?)
+    })
+}
+
+/// A leading run of ASCII digits (`\d+` on an ASCII line), if any.
+fn leading_digits(text: &str) -> Option<&str> {
+    let end = text
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(text.len());
+    (end > 0).then(|| &text[..end])
+}
+
+/// `Switch Ports Model              SW Version        SW Image`.
+fn switch_table_header(line: &str) -> bool {
+    if !line.is_ascii() {
+        return SWITCH_TABLE_HEADER.is_match(line);
+    }
+    let read = || {
+        let rest = after_blanks(line.strip_prefix("Switch")?)?;
+        let rest = after_blanks(rest.strip_prefix("Ports")?)?;
+        let rest = after_blanks(rest.strip_prefix("Model")?)?;
+        let rest = after_blanks(rest.strip_prefix("SW Version")?)?;
+        Some(rest.starts_with("SW Image"))
+    };
+    read() == Some(true)
+}
+
+/// A row of that table (`*    1 52    C9300-48P          17.03.04a         CAT9K_IOSXE`,
+/// the member's number, its ports, then its model) → the model.
+fn switch_row(line: &str) -> Option<&str> {
+    if !line.is_ascii() {
+        return SWITCH_ROW
+            .captures(line)
+            .and_then(|caps| caps.get(3))
+            .map(|m| m.as_str());
+    }
+    let rest = line.strip_prefix('*').unwrap_or(line);
+    let rest = rest.trim_start_matches(blank);
+    let rest = after_blanks(&rest[leading_digits(rest)?.len()..])?;
+    let rest = after_blanks(&rest[leading_digits(rest)?.len()..])?;
+    let model = leading_word(rest)?;
+    let rest = after_blanks(&rest[model.len()..])?;
+    let rest = after_blanks(&rest[leading_word(rest)?.len()..])?;
+    leading_word(rest).map(|_| model)
+}
+
+/// What a `Label : value` line of a switch's member details gives.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Detail {
+    Mac,
+    Model,
+    Serial,
+}
+
+const DETAILS: [(&str, Detail); 3] = [
+    ("base ethernet mac address", Detail::Mac),
+    ("model number", Detail::Model),
+    ("system serial number", Detail::Serial),
+];
+
+/// `Base ethernet MAC Address         : 2c:ab:eb:4e:2d:80`, `Model number :
+/// C9300-48P`, `System serial number : FOC2318X0E1` (any case, maybe
+/// indented) → which and the value.
+fn switch_detail(line: &str) -> Option<(Detail, &str)> {
+    let label = line.trim_start().as_bytes();
+    let (name, detail) = *DETAILS.iter().find(|(name, _)| {
+        label
+            .get(..name.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(name.as_bytes()))
+    })?;
+    if !line.is_ascii() {
+        let caps = SWITCH_DETAIL.captures(line)?;
+        let found = caps.get(1)?.as_str().to_ascii_lowercase();
+        let (_, detail) = DETAILS.iter().find(|(name, _)| *name == found)?;
+        return Some((*detail, caps.get(2)?.as_str()));
+    }
+    let rest = line.trim_start_matches(blank)[name.len()..]
+        .trim_start_matches(blank)
+        .strip_prefix(':')?;
+    leading_word(rest.trim_start_matches(blank)).map(|value| (detail, value))
+}
+
 /// A `Label value` line read with string operations rather than a regex:
 /// this parser runs once a device on every sweep, and capture groups
 /// with lazy quantifiers (`\s*(.*?)\s*$`) cost more inside a plugin than
@@ -246,46 +455,35 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
                 continue;
             }
             Table::Rows => {
-                if let Some(caps) = SWITCH_ROW.captures(line) {
-                    facts.table_models.push(caps[3].to_string());
+                if let Some(model) = switch_row(line) {
+                    facts.table_models.push(model.to_string());
                     continue;
                 }
                 table = Table::Outside;
             }
             _ => table = Table::Outside,
         }
-        if line.starts_with("Switch") && SWITCH_TABLE_HEADER.is_match(line) {
+        if line.starts_with("Switch") && switch_table_header(line) {
             table = Table::Header;
             continue;
         }
         // Most lines start with a letter that no field's line starts with.
         match line.as_bytes().first() {
             Some(b'C' | b'c' | b'I') => {
-                let software =
-                    line.starts_with("Cisco IOS Software") || line.starts_with("IOS (tm)");
                 if facts.software.is_none()
-                    && software
-                    && let Some(caps) = SOFTWARE.captures(line)
+                    && let Some((image, version)) = software(line)
                 {
-                    facts.software = Some((caps[1].to_string(), caps[2].to_string()));
+                    facts.software = Some((image.to_string(), version.to_string()));
                 }
-                let xe = line.starts_with("Cisco IOS XE Software")
-                    || line.starts_with("Cisco IOS-XE Software");
                 if facts.xe_version.is_none()
-                    && xe
-                    && let Some(caps) = XE_VERSION.captures(line)
+                    && let Some(version) = xe_version(line)
                 {
-                    facts.xe_version = Some(caps[1].to_string());
+                    facts.xe_version = Some(version.to_string());
                 }
-                // `cisco ISR4331/K9 (1RU) processor …`, `Cisco C9300-48P (X86)
-                // processor …`, `cisco WS-C2960-24TT-L (PowerPC405) … with …`.
-                let cisco = (line.starts_with("Cisco") || line.starts_with("cisco"))
-                    && (line.contains("processor") || line.contains("with"));
                 if facts.processor_model.is_none()
-                    && cisco
-                    && let Some(caps) = PROCESSOR.captures(line)
+                    && let Some(model) = processor_model(line)
                 {
-                    facts.processor_model = Some(caps[1].to_string());
+                    facts.processor_model = Some(model.to_string());
                 }
                 first(&mut facts.config_register, &CONFIG_REGISTER, line);
             }
@@ -307,29 +505,12 @@ pub(super) fn parse(output: &str) -> Result<Value, ParseError> {
             facts.hostname = Some(host.to_string());
             facts.uptime = Some(uptime.to_string());
         }
-        // `Base ethernet MAC Address`, `Model number`, `System serial
-        // number` (any case, maybe indented), each with a colon.
-        let label = line.trim_start().as_bytes();
-        let detail = [
-            "base ethernet mac address",
-            "model number",
-            "system serial number",
-        ]
-        .iter()
-        .any(|l| {
-            label
-                .get(..l.len())
-                .is_some_and(|b| b.eq_ignore_ascii_case(l.as_bytes()))
-        });
-        if detail
-            && line.contains(':')
-            && let Some(caps) = SWITCH_DETAIL.captures(line)
-        {
-            let value = caps[2].to_string();
-            match caps[1].to_ascii_lowercase().as_str() {
-                "base ethernet mac address" => facts.macs.push(value),
-                "model number" => facts.model_numbers.push(value),
-                _ => facts.serials.push(value),
+        if let Some((detail, value)) = switch_detail(line) {
+            let value = value.to_string();
+            match detail {
+                Detail::Mac => facts.macs.push(value),
+                Detail::Model => facts.model_numbers.push(value),
+                Detail::Serial => facts.serials.push(value),
             }
         }
     }
@@ -353,13 +534,10 @@ impl Facts {
         let version = self.xe_version.unwrap_or(software_version);
 
         let rom_version = |text: &str| {
-            VERSION_IN
-                .captures(text)
-                .map(|caps| caps[1].to_string())
-                .or_else(|| {
-                    text.starts_with(|c: char| c.is_ascii_digit())
-                        .then(|| text.to_string())
-                })
+            version_in(text).map(str::to_string).or_else(|| {
+                text.starts_with(|c: char| c.is_ascii_digit())
+                    .then(|| text.to_string())
+            })
         };
         let rommon = self
             .rom
@@ -443,6 +621,164 @@ mod tests {
         ] {
             LazyLock::force(re);
         }
+    }
+
+    /// Each string reader against its regex, on the version lines of real
+    /// releases and on many lines made from them by deleting, inserting and
+    /// replacing characters (blanks of every kind, commas, brackets, the
+    /// words the readers look for).
+    #[test]
+    fn string_readers_agree_with_the_regexes() {
+        let seeds = [
+            "Cisco IOS XE Software, Version 17.03.04a",
+            "Cisco IOS-XE Software, Version 16.09.03",
+            "Cisco IOS Software [Amsterdam], ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.4a, RELEASE SOFTWARE (fc3)",
+            "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E3, RELEASE SOFTWARE (fc3)",
+            "Cisco IOS Software, 3700 Software (C3725-ADVENTERPRISEK9-M), Version 12.4(15)T14, RELEASE SOFTWARE (fc2)",
+            "IOS (tm) C2600 Software (C2600-I-M), Version 12.2(3), RELEASE SOFTWARE (fc1)",
+            "Cisco IOS Software, Catalyst 4500 L3 Switch  Software (cat4500e-UNIVERSALK9-M), Version 15.2(4)E8",
+            "cisco ISR4331/K9 (1RU) processor with 1797174K/6147K bytes of memory.",
+            "Cisco 3725 (R7000) processor (revision 0.1) with 124928K/6144K bytes of memory.",
+            "cisco WS-C2960-24TT-L (PowerPC405) processor (revision B0) with 65536K bytes of memory.",
+            "Cisco C9300-48P (X86) processor with 1419044K/6147K bytes of memory.",
+            "System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE (fc1)",
+            "Bootstrap program is IOS-XE ROMMON",
+            "C2960X Boot Loader (C2960X-HBOOT-M) Version 15.2(3r)E1, RELEASE SOFTWARE (fc1)",
+            // Word boundaries, each side of the line.
+            "cisco X (Y) processor_1",
+            "cisco X (Y) with-2",
+            "cisco X (Y) withal",
+            "cisco X (Y) processor",
+            "ROM: _Version 1 -Version 2",
+            "ROM: xVersion 1, 9Version 2 Version,",
+            // A switch stack's table and member details.
+            "Switch Ports Model              SW Version        SW Image",
+            "Switch\tPorts Model SW Version SW Image Mode",
+            "*    1 52    WS-C3850-48P       16.3.7            CAT3K_CAA-UNIVERSALK9 INSTALL",
+            "     2 28    WS-C2960X-24PS-L   15.2(7)E3         C2960X-UNIVERSALK9-M",
+            "*1 2 3 4 5",
+            "Base ethernet MAC Address          : 2c:ab:eb:4e:2d:80",
+            "  model NUMBER :C9300-48P",
+            "System Serial Number               : FOC2318X0E1",
+            "Model Number",
+        ];
+        let pieces = [
+            " ",
+            "  ",
+            "\t",
+            "\u{b}",
+            ",",
+            "(",
+            ")",
+            "[",
+            "]",
+            "_",
+            "a",
+            "9",
+            "Software",
+            "Version",
+            "processor",
+            "with",
+            "Cisco IOS Software",
+            "IOS (tm)",
+            "é",
+            "\u{a0}",
+            "*",
+            ":",
+            "1",
+            "Switch",
+            "SW Image",
+            "\u{212a}",
+        ];
+        let captures = |re: &Regex, line: &str, group: usize| {
+            re.captures(line)
+                .and_then(|caps| caps.get(group))
+                .map(|m| m.as_str().to_string())
+        };
+        let check = |line: &str| {
+            assert_eq!(
+                xe_version(line).map(str::to_string),
+                captures(&XE_VERSION, line, 1),
+                "xe_version({line:?})"
+            );
+            assert_eq!(
+                software(line).map(|(i, v)| (i.to_string(), v.to_string())),
+                captures(&SOFTWARE, line, 1).zip(captures(&SOFTWARE, line, 2)),
+                "software({line:?})"
+            );
+            assert_eq!(
+                processor_model(line).map(str::to_string),
+                captures(&PROCESSOR, line, 1),
+                "processor_model({line:?})"
+            );
+            assert_eq!(
+                version_in(line).map(str::to_string),
+                captures(&VERSION_IN, line, 1),
+                "version_in({line:?})"
+            );
+            assert_eq!(
+                switch_row(line).map(str::to_string),
+                captures(&SWITCH_ROW, line, 3),
+                "switch_row({line:?})"
+            );
+            assert_eq!(
+                switch_table_header(line),
+                SWITCH_TABLE_HEADER.is_match(line),
+                "switch_table_header({line:?})"
+            );
+            // The regex alone also takes a label the driver never asks for
+            // (`(?i)` folds `K` into the Kelvin sign): the reader first
+            // checks the label in ASCII, as the parse always did.
+            let label = line.trim_start().to_ascii_lowercase();
+            let asked = DETAILS.iter().any(|(name, _)| label.starts_with(name));
+            let expected = captures(&SWITCH_DETAIL, line, 1)
+                .zip(captures(&SWITCH_DETAIL, line, 2))
+                .filter(|_| asked)
+                .map(|(name, value)| {
+                    let name = name.to_ascii_lowercase();
+                    let detail = DETAILS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d);
+                    (detail, value)
+                });
+            assert_eq!(
+                switch_detail(line).map(|(d, v)| (Some(d), v.to_string())),
+                expected,
+                "switch_detail({line:?})"
+            );
+        };
+        // A fixed pseudo-random sequence (64-bit LCG), so a failure repeats.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        let mut checked = 0;
+        for seed in seeds {
+            check(seed);
+            for _ in 0..400 {
+                let mut line: Vec<char> = seed.chars().collect();
+                for _ in 0..1 + next(3) {
+                    let at = next(line.len() + 1);
+                    match next(3) {
+                        0 if at < line.len() => {
+                            line.remove(at);
+                        }
+                        1 if at < line.len() => {
+                            let piece = pieces[next(pieces.len())];
+                            line.splice(at..at + 1, piece.chars());
+                        }
+                        _ => {
+                            let piece = pieces[next(pieces.len())];
+                            line.splice(at..at, piece.chars());
+                        }
+                    }
+                }
+                check(&line.iter().collect::<String>());
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, seeds.len() * 400);
     }
 
     const MINIMAL: &str = "\
