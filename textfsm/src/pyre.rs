@@ -184,8 +184,12 @@ impl Pattern {
         ascii: bool,
         groups: &mut Groups,
     ) -> Result<bool, MatchError> {
-        if ascii && let Some(scan) = &self.scan {
-            return Ok(scan.captures(text.as_bytes(), &mut groups.spans));
+        // The scan answers unless it runs out of tries (then the regex crate).
+        if ascii
+            && let Some(scan) = &self.scan
+            && let Some(matched) = scan.captures(text.as_bytes(), &mut groups.spans)
+        {
+            return Ok(matched);
         }
         let engine = self.engine(ascii)?;
         groups.spans.clear();
@@ -219,8 +223,11 @@ impl Pattern {
 
     /// Whether `text` matches, group spans not wanted (the DFA alone decides).
     pub fn matches(&self, text: &str, ascii: bool) -> Result<bool, MatchError> {
-        if ascii && let Some(scan) = &self.scan {
-            return Ok(scan.matches(text.as_bytes()));
+        if ascii
+            && let Some(scan) = &self.scan
+            && let Some(matched) = scan.matches(text.as_bytes())
+        {
+            return Ok(matched);
         }
         match self.engine(ascii)? {
             Engine::Plain(re) => Ok(re.is_match(text)),
@@ -246,7 +253,8 @@ impl Pattern {
         let source = &self.ascii_source;
         let bytes = text.as_bytes();
         // The DFA decides most texts (no match) far faster than captures.
-        let matched = scan.matches(bytes);
+        // A walk out of tries leaves the text to the regex crate: no verdict.
+        let matched = scan.matches(bytes)?;
         if matched != re.is_match(bytes) {
             return Some(format!(
                 "`{source}` on {text:?}: scan says {matched}, regex the opposite"
@@ -257,7 +265,7 @@ impl Pattern {
         }
         let mut spans_found = Vec::new();
         let got = scan
-            .captures(bytes, &mut spans_found)
+            .captures(bytes, &mut spans_found)?
             .then_some(spans_found);
         let mut caps = re.create_captures();
         re.search_captures(&regex_automata::Input::new(bytes), &mut caps);

@@ -1,16 +1,23 @@
 //! A direct matcher for the shape most template regexes have: a sequence of
-//! literals, character-class runs (`\S+`, `\d{1,3}`, `.*` at the end) and
-//! alternations of literals (`(up|down)`), where no step ever has a choice
-//! to take back. On such a pattern the regex crate's leftmost-first match is
-//! the one a single greedy left-to-right scan finds, and the scan costs a
-//! table lookup per byte instead of the one-pass DFA's state machine (the
-//! largest cost of a parse that records every line).
+//! literals, character-class runs (`\S+`, `\d{1,3}`, `.*`, `.+?`) and
+//! alternations of short strings (`(up|down)`, `([Ff]ull|[Aa]uto)`), with
+//! groups around any of them. On such a pattern the regex crate's
+//! leftmost-first match is the first one a backtracking walk finds when it
+//! tries each run's lengths in the order the run prefers (longest first for
+//! a greedy run, shortest first for a lazy one) and each alternation's
+//! branches left to right. Most runs leave no choice at all (what follows
+//! cannot start with a byte of the run), and those with one try only the
+//! lengths after which the next step can start; the walk costs a table
+//! lookup per byte where the regex crate runs a lazy DFA to find the match
+//! and then a backtracker over it for the groups (together most of a
+//! parse's time).
 //!
 //! Built from the pattern's HIR (the regex crate's own parser, so both read
 //! the pattern alike) and used only on ASCII text, where the ASCII form's
-//! classes are exact byte sets. Anything outside the shape, or any step whose
-//! greedy run could leave a byte the next step might have wanted, is left to
-//! the regex crate.
+//! classes are exact byte sets. Anything outside the shape is left to the
+//! regex crate, and so is any text on which the walk would try more than a
+//! few lengths per byte (a budget, so a pattern of many nested choices costs
+//! no more here than a linear pass before the regex crate takes over).
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
@@ -37,6 +44,18 @@ impl ByteSet {
         }
     }
 
+    /// The set's only member, when it has exactly one.
+    fn single(&self) -> Option<u8> {
+        let ones = self.0[0].count_ones() + self.0[1].count_ones();
+        let low = if self.0[0] != 0 {
+            self.0[0].trailing_zeros()
+        } else {
+            64 + self.0[1].trailing_zeros()
+        };
+        // low < 128 when the set has a member: fits a byte.
+        (ones == 1).then_some(low as u8)
+    }
+
     fn union(&mut self, other: &ByteSet) {
         self.0[0] |= other.0[0];
         self.0[1] |= other.0[1];
@@ -51,26 +70,121 @@ impl ByteSet {
 enum Step {
     /// These bytes, exactly.
     Literal(Box<[u8]>),
-    /// `min..=max` bytes of `set`, as many as there are.
+    /// `min..=max` bytes of `set`; `greedy`: the run prefers more.
+    /// `forced`: the one length that can lead to a match, when only one
+    /// can (see [`Length`]).
     Run {
         set: ByteSet,
         min: usize,
         max: usize,
+        greedy: bool,
+        forced: Option<Length>,
     },
-    /// One of these literals; none is a prefix of another, so at most one
-    /// matches at any position.
-    Alternation(Box<[Box<[u8]>]>),
+    /// One of these strings, tried in order.
+    Alternation(Box<Alternatives>),
     /// Group `.0` opens (`false`) or closes (`true`) here.
     Save(usize, bool),
+    /// The next `over` steps are optional (`(…)?`); `greedy`: the pattern
+    /// prefers taking them.
+    Skip { over: usize, greedy: bool },
     /// The end of the text.
     End,
 }
+
+/// The length a run takes when it has no choice to try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Length {
+    /// As many bytes as there are (what follows cannot start with one).
+    Longest,
+    /// Its minimum (a lazy run before a rest that matches anywhere).
+    Shortest,
+}
+
+/// The branches of an alternation of strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Alternatives {
+    /// Each branch, a byte set per byte.
+    sets: Box<[Box<[ByteSet]>]>,
+    /// Each branch as its bytes, when every set holds one byte
+    /// (`(up|down)`): compared in one go.
+    literals: Option<Box<[Box<[u8]>]>>,
+    /// No two branches can both match at one position (`up|down`, not
+    /// `up|upper`): the first that fits is the only one.
+    exclusive: bool,
+}
+
+impl Alternatives {
+    fn new(sets: Vec<Box<[ByteSet]>>) -> Alternatives {
+        let literals = sets
+            .iter()
+            .map(|alt| {
+                alt.iter()
+                    .map(ByteSet::single)
+                    .collect::<Option<Box<[u8]>>>()
+            })
+            .collect();
+        // Two branches exclude each other when, at some byte both have,
+        // their sets share nothing.
+        let exclusive = sets.iter().enumerate().all(|(i, a)| {
+            sets[i + 1..]
+                .iter()
+                .all(|b| a.iter().zip(b.iter()).any(|(x, y)| !x.intersects(y)))
+        });
+        Alternatives {
+            sets: sets.into_boxed_slice(),
+            literals,
+            exclusive,
+        }
+    }
+
+    /// The length of branch `i` if it fits at the start of `rest`.
+    fn fits(&self, i: usize, rest: &[u8]) -> Option<usize> {
+        match &self.literals {
+            Some(literals) => rest.starts_with(&literals[i]).then_some(literals[i].len()),
+            None => {
+                let alt = &self.sets[i];
+                (alt.len() <= rest.len() && alt.iter().zip(rest).all(|(set, &b)| set.contains(b)))
+                    .then_some(alt.len())
+            }
+        }
+    }
+}
+
+/// What can follow a step: the bytes the rest of the pattern can start
+/// with, and whether it can also start with the end of the text or match
+/// without consuming anything at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Follow {
+    first: ByteSet,
+    /// The rest can match an empty text at the end of the text (`$`).
+    at_end: bool,
+    /// The rest can match an empty text anywhere (nothing but optional runs).
+    anywhere: bool,
+}
+
+impl Follow {
+    /// Whether the rest can start at `pos` of `text`.
+    fn allows(&self, text: &[u8], pos: usize) -> bool {
+        self.anywhere
+            || match text.get(pos) {
+                Some(&b) => self.first.contains(b),
+                None => self.at_end,
+            }
+    }
+}
+
+/// The most work a walk does per byte of text (bytes scanned by runs, and
+/// lengths and branches tried) before the regex crate takes the text over.
+/// A walk without choices scans each byte once.
+const TRIES_PER_BYTE: usize = 16;
 
 /// A pattern the scan matches exactly as the regex crate does (anchored at
 /// the start of the text, on ASCII text).
 #[derive(Debug, Clone)]
 pub(crate) struct Scan {
     steps: Box<[Step]>,
+    /// For each step, what the steps after it can start with.
+    follow: Box<[Follow]>,
     groups: usize,
     /// Each group's name by index (group 0 and unnamed groups: `None`).
     names: Box<[Option<Box<str>>]>,
@@ -91,12 +205,37 @@ impl Scan {
         let groups = hir.properties().explicit_captures_len() + 1;
         let mut names = vec![None; groups];
         capture_names(&hir, &mut names);
-        let scan = Scan {
+        let follow: Box<[Follow]> = (0..steps.len()).map(|i| follow(&steps[i + 1..])).collect();
+        for (step, follow) in steps.iter_mut().zip(follow.iter()) {
+            if let Step::Run {
+                set,
+                min,
+                max,
+                greedy,
+                forced,
+            } = step
+            {
+                *forced = if min == max || (!follow.anywhere && !follow.first.intersects(set)) {
+                    // One length, or only the longest run can be followed.
+                    Some(Length::Longest)
+                } else if follow.anywhere {
+                    // Any length leads to a match: the preferred one.
+                    Some(if *greedy {
+                        Length::Longest
+                    } else {
+                        Length::Shortest
+                    })
+                } else {
+                    None
+                };
+            }
+        }
+        Some(Scan {
             steps: steps.into_boxed_slice(),
+            follow,
             groups,
             names: names.into_boxed_slice(),
-        };
-        scan.is_deterministic().then_some(scan)
+        })
     }
 
     /// Capture groups, group 0 (the whole match) included.
@@ -120,53 +259,84 @@ impl Scan {
                 Step::Literal(l) => l.len(),
                 Step::Run { min, max, .. } if *max == usize::MAX => min.saturating_add(1),
                 Step::Run { max, .. } => *max,
-                Step::Alternation(alts) => alts.iter().map(|a| a.len()).sum(),
-                Step::Save(..) | Step::End => 0,
+                Step::Alternation(alts) => alts.sets.iter().map(|a| a.len()).sum(),
+                Step::Save(..) | Step::Skip { .. } | Step::End => 0,
             })
             .fold(0, usize::saturating_add)
     }
 
     /// Match ASCII `text` from its start; on a match `spans` holds each
-    /// group's span (`None` for a group the pattern never reaches).
-    pub fn captures(&self, text: &[u8], spans: &mut Vec<Option<(usize, usize)>>) -> bool {
+    /// group's span (`None` for a group the pattern never reaches). `None`:
+    /// the walk ran out of tries (ask the regex crate).
+    pub fn captures(&self, text: &[u8], spans: &mut Vec<Option<(usize, usize)>>) -> Option<bool> {
         spans.clear();
         spans.resize(self.groups, None);
-        self.run::<true>(text, spans)
+        let mut tries = TRIES_PER_BYTE.saturating_mul(text.len() + 1);
+        self.walk::<true>(0, 0, text, spans, &mut tries)
     }
 
-    /// Whether ASCII `text` matches from its start.
-    pub fn matches(&self, text: &[u8]) -> bool {
-        self.run::<false>(text, &mut [])
+    /// Whether ASCII `text` matches from its start (`None`: out of tries).
+    pub fn matches(&self, text: &[u8]) -> Option<bool> {
+        let mut tries = TRIES_PER_BYTE.saturating_mul(text.len() + 1);
+        self.walk::<false>(0, 0, text, &mut [], &mut tries)
     }
 
-    /// The scan; group spans are written when `SPANS` (`spans` then has a
-    /// slot per group).
-    fn run<const SPANS: bool>(&self, text: &[u8], spans: &mut [Option<(usize, usize)>]) -> bool {
-        let mut pos = 0;
-        for step in &self.steps {
+    /// Match `text` from byte `pos` with the steps from `i` on; group spans
+    /// are written when `SPANS` (`spans` then has a slot per group). Steps
+    /// without a choice run in a loop; at a choice the walk tries each
+    /// option in the pattern's order, each the rest of the walk.
+    #[inline]
+    fn walk<const SPANS: bool>(
+        &self,
+        mut i: usize,
+        mut pos: usize,
+        text: &[u8],
+        spans: &mut [Option<(usize, usize)>],
+        tries: &mut usize,
+    ) -> Option<bool> {
+        while let Some(step) = self.steps.get(i) {
             match step {
                 Step::Literal(l) => {
                     if !text[pos..].starts_with(l) {
-                        return false;
+                        return Some(false);
                     }
                     pos += l.len();
                 }
-                Step::Run { set, min, max } => {
+                Step::Run {
+                    set,
+                    min,
+                    max,
+                    forced,
+                    ..
+                } => {
                     let start = pos;
                     let limit = text.len().min(pos.saturating_add(*max));
                     while pos < limit && set.contains(text[pos]) {
                         pos += 1;
                     }
                     if pos - start < *min {
-                        return false;
+                        return Some(false);
+                    }
+                    // Bytes scanned count against the budget too: a walk
+                    // that retries long runs stops in time linear in the line.
+                    *tries = tries.checked_sub(pos - start)?;
+                    match forced {
+                        Some(Length::Longest) => {}
+                        Some(Length::Shortest) => pos = start + min,
+                        None => {
+                            return self.choose::<SPANS>(i, start + min, pos, text, spans, tries);
+                        }
                     }
                 }
                 Step::Alternation(alts) => {
                     let rest = &text[pos..];
-                    match alts.iter().find(|a| rest.starts_with(a)) {
-                        Some(a) => pos += a.len(),
-                        None => return false,
+                    let Some(first) = (0..alts.sets.len()).find_map(|b| alts.fits(b, rest)) else {
+                        return Some(false);
+                    };
+                    if !alts.exclusive {
+                        return self.choose::<SPANS>(i, pos, pos, text, spans, tries);
                     }
+                    pos += first;
                 }
                 Step::Save(g, false) => {
                     if SPANS {
@@ -178,86 +348,160 @@ impl Scan {
                         span.1 = pos;
                     }
                 }
+                Step::Skip { .. } => return self.choose::<SPANS>(i, pos, pos, text, spans, tries),
                 Step::End => {
                     if pos != text.len() {
-                        return false;
+                        return Some(false);
                     }
                 }
             }
+            i += 1;
         }
-        true
+        Some(true)
     }
 
-    /// Every run that could stop at more than one length is followed by
-    /// steps that cannot start with any byte of the run (the greedy scan
-    /// then takes the only length that can lead to a match), or by steps
-    /// that match anywhere (`.*` at the end: the longest run is the one the
-    /// regex crate prefers, and it succeeds).
-    fn is_deterministic(&self) -> bool {
-        self.steps.iter().enumerate().all(|(i, step)| match step {
-            Step::Run { set, min, max } if min < max => {
-                let rest = &self.steps[i + 1..];
-                always_matches(rest) || !first_bytes(rest).intersects(set)
-            }
-            _ => true,
-        })
-    }
-}
-
-/// Whether `steps` match at any position (nothing but optional runs).
-fn always_matches(steps: &[Step]) -> bool {
-    steps
-        .iter()
-        .all(|s| matches!(s, Step::Save(..) | Step::Run { min: 0, .. }))
-}
-
-/// The bytes the steps `rest` can start a match with (up to the first step
-/// that must consume a byte; the end of the text is no byte).
-fn first_bytes(rest: &[Step]) -> ByteSet {
-    let mut first = ByteSet::default();
-    for step in rest {
-        match step {
-            Step::Save(..) => {}
-            Step::Literal(l) => {
-                if let Some(&b) = l.first() {
-                    first.insert(b);
-                    return first;
-                }
-            }
-            Step::Run { set, min, .. } => {
-                first.union(set);
-                if *min > 0 {
-                    return first;
+    /// The choice at step `i`, each option the rest of the walk, in the
+    /// order the regex crate prefers them: a run's lengths from `from` to
+    /// `to` (longest first when greedy), only those after which the rest
+    /// can start; an alternation's branches that fit at `from`, left to
+    /// right; optional steps taken then skipped (the other way round when
+    /// lazy), the groups of skipped steps taking no part.
+    #[inline(never)]
+    fn choose<const SPANS: bool>(
+        &self,
+        i: usize,
+        from: usize,
+        to: usize,
+        text: &[u8],
+        spans: &mut [Option<(usize, usize)>],
+        tries: &mut usize,
+    ) -> Option<bool> {
+        // One option: the steps from `next` at byte `at`.
+        let mut go = |next: usize, at: usize, spans: &mut [Option<(usize, usize)>]| {
+            *tries = tries.checked_sub(1)?;
+            self.walk::<SPANS>(next, at, text, spans, tries)
+        };
+        match &self.steps[i] {
+            Step::Run { greedy, .. } => {
+                let follow = &self.follow[i];
+                let lengths: &mut dyn Iterator<Item = usize> = if *greedy {
+                    &mut (from..=to).rev()
+                } else {
+                    &mut (from..=to)
+                };
+                for at in lengths.filter(|&at| follow.allows(text, at)) {
+                    if go(i + 1, at, spans)? {
+                        return Some(true);
+                    }
                 }
             }
             Step::Alternation(alts) => {
-                for a in alts.iter() {
-                    if let Some(&b) = a.first() {
-                        first.insert(b);
+                for b in 0..alts.sets.len() {
+                    if let Some(len) = alts.fits(b, &text[from..])
+                        && go(i + 1, from + len, spans)?
+                    {
+                        return Some(true);
                     }
                 }
-                return first;
             }
-            Step::End => return first,
+            Step::Skip { over, greedy } => {
+                let past = i + 1 + over;
+                for take in [*greedy, !*greedy] {
+                    if !take && SPANS {
+                        for step in &self.steps[i + 1..past] {
+                            if let Step::Save(g, false) = step {
+                                spans[*g] = None;
+                            }
+                        }
+                    }
+                    if go(if take { i + 1 } else { past }, from, spans)? {
+                        return Some(true);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Some(false)
+    }
+}
+
+/// What the steps `rest` can start a match with.
+fn follow(rest: &[Step]) -> Follow {
+    let mut follow = Follow::default();
+    for (i, step) in rest.iter().enumerate() {
+        match step {
+            Step::Save(..) => {}
+            Step::Skip { over, .. } => {
+                // Into the optional steps (and on past them), or past them.
+                let (taken, skipped) = (
+                    self::follow(&rest[i + 1..]),
+                    self::follow(&rest[i + 1 + over..]),
+                );
+                follow.first.union(&taken.first);
+                follow.first.union(&skipped.first);
+                follow.at_end |= taken.at_end || skipped.at_end;
+                follow.anywhere |= taken.anywhere || skipped.anywhere;
+                return follow;
+            }
+            Step::Literal(l) => {
+                if let Some(&b) = l.first() {
+                    follow.first.insert(b);
+                    return follow;
+                }
+            }
+            Step::Run { set, min, .. } => {
+                follow.first.union(set);
+                if *min > 0 {
+                    return follow;
+                }
+            }
+            Step::Alternation(alts) => {
+                let mut empty = false;
+                for alt in alts.sets.iter() {
+                    match alt.first() {
+                        Some(set) => follow.first.union(set),
+                        None => empty = true,
+                    }
+                }
+                if !empty {
+                    return follow;
+                }
+            }
+            Step::End => {
+                follow.at_end = true;
+                return follow;
+            }
         }
     }
-    first
+    follow.anywhere = true;
+    follow
 }
 
 /// Append the steps of `hir`; `None` when some part is not of the shape.
 fn flatten(hir: &Hir, steps: &mut Vec<Step>) -> Option<()> {
     match hir.kind() {
         HirKind::Empty => {}
-        HirKind::Literal(l) => match steps.last_mut() {
-            Some(Step::Literal(prev)) => {
-                *prev = [&prev[..], &l.0[..]].concat().into_boxed_slice();
+        HirKind::Literal(l) => {
+            // Not onto the last literal of optional steps: it would become
+            // optional too.
+            let last = steps.len().wrapping_sub(1);
+            let ends_optional = steps
+                .iter()
+                .enumerate()
+                .any(|(at, step)| matches!(step, Step::Skip { over, .. } if at + over == last));
+            match steps.last_mut() {
+                Some(Step::Literal(prev)) if !ends_optional => {
+                    *prev = [&prev[..], &l.0[..]].concat().into_boxed_slice();
+                }
+                _ => steps.push(Step::Literal(l.0.clone())),
             }
-            _ => steps.push(Step::Literal(l.0.clone())),
-        },
+        }
         HirKind::Class(c) => steps.push(Step::Run {
             set: byte_set(c),
             min: 1,
             max: 1,
+            greedy: true,
+            forced: None,
         }),
         HirKind::Look(Look::Start) => {
             // The match starts at 0: only a start before any byte holds.
@@ -270,10 +514,6 @@ fn flatten(hir: &Hir, steps: &mut Vec<Step>) -> Option<()> {
         HirKind::Repetition(r) => {
             let max = r.max.map_or(usize::MAX, |m| m as usize);
             let min = r.min as usize;
-            // A lazy run with a choice prefers the short end: not a scan.
-            if !r.greedy && min != max {
-                return None;
-            }
             let set = match r.sub.kind() {
                 HirKind::Class(c) => byte_set(c),
                 HirKind::Literal(l) if l.0.len() == 1 => {
@@ -281,9 +521,30 @@ fn flatten(hir: &Hir, steps: &mut Vec<Step>) -> Option<()> {
                     set.insert(l.0[0]);
                     set
                 }
+                // `(…)?`: the steps of the group, which may be skipped.
+                _ if min == 0 && max == 1 => {
+                    let at = steps.len();
+                    steps.push(Step::Skip {
+                        over: 0,
+                        greedy: r.greedy,
+                    });
+                    flatten(&r.sub, steps)?;
+                    let over = steps.len() - at - 1;
+                    steps[at] = Step::Skip {
+                        over,
+                        greedy: r.greedy,
+                    };
+                    return Some(());
+                }
                 _ => return None,
             };
-            steps.push(Step::Run { set, min, max });
+            steps.push(Step::Run {
+                set,
+                min,
+                max,
+                greedy: r.greedy,
+                forced: None,
+            });
         }
         HirKind::Capture(c) => {
             let g = c.index as usize;
@@ -297,25 +558,36 @@ fn flatten(hir: &Hir, steps: &mut Vec<Step>) -> Option<()> {
             }
         }
         HirKind::Alternation(subs) => {
-            let alts: Vec<Box<[u8]>> = subs
+            let alts: Vec<Box<[ByteSet]>> = subs
                 .iter()
-                .map(|s| match s.kind() {
-                    HirKind::Literal(l) => Some(l.0.clone()),
-                    _ => None,
+                .map(|s| {
+                    let mut sets = Vec::new();
+                    byte_sets(s, &mut sets).map(|()| sets.into_boxed_slice())
                 })
                 .collect::<Option<_>>()?;
-            let prefix_free = alts.iter().enumerate().all(|(i, a)| {
-                !a.is_empty()
-                    && alts
-                        .iter()
-                        .enumerate()
-                        .all(|(j, b)| i == j || !b.starts_with(a))
-            });
-            if !prefix_free {
-                return None;
-            }
-            steps.push(Step::Alternation(alts.into_boxed_slice()));
+            steps.push(Step::Alternation(Box::new(Alternatives::new(alts))));
         }
+    }
+    Some(())
+}
+
+/// Append the byte set of each byte `hir` matches, when it is a string of
+/// single bytes (literals, classes and their concatenations).
+fn byte_sets(hir: &Hir, sets: &mut Vec<ByteSet>) -> Option<()> {
+    match hir.kind() {
+        HirKind::Empty => {}
+        HirKind::Literal(l) => sets.extend(l.0.iter().map(|&b| {
+            let mut set = ByteSet::default();
+            set.insert(b);
+            set
+        })),
+        HirKind::Class(c) => sets.push(byte_set(c)),
+        HirKind::Concat(subs) => {
+            for s in subs {
+                byte_sets(s, sets)?;
+            }
+        }
+        _ => return None,
     }
     Some(())
 }
@@ -376,6 +648,7 @@ mod tests {
             });
             let got = scan
                 .captures(text.as_bytes(), &mut spans)
+                .expect("within its tries")
                 .then(|| spans.clone());
             assert_eq!(got, want, "{pattern} on {text:?}");
             assert_eq!(scan.groups(), re.captures_len());
@@ -415,19 +688,101 @@ mod tests {
         agrees(r"x +(.*)( *)", &["x  a b  ", "x ", "x", "x  "]);
     }
 
+    /// Runs and alternations with a choice: the walk tries the options in
+    /// the order the regex crate prefers them.
     #[test]
-    fn patterns_that_need_a_choice_are_left_to_the_regex_crate() {
-        assert!(refused(r"\S+\s*\S+"));
-        assert!(refused(r"(.+),\s+x"));
-        assert!(refused(r".+?x"));
-        assert!(refused(r"(up|upper) x"));
-        assert!(refused(r"(a|)b"));
+    fn choices_are_tried_in_the_regex_crates_order() {
+        agrees(r"\S+\s*\S+", &["ab", "a b", "abc  def", "a", "", " a"]);
+        agrees(
+            r"(.+),\s+x",
+            &["a, b, x", "a,  x", ",  x", "a,x", "a, b,  x, x"],
+        );
+        agrees(r"(.+?),\s+(.*)", &["a, b, x", "a,  x", ", x", "a,x"]);
+        agrees(
+            r".+?x(.*?)y(.*)",
+            &["axxyy", "xxy", "abxcdyefy", "xy", "axy"],
+        );
+        agrees(r"(up|upper) (x)", &["up x", "upper x", "uppe x", "upperx"]);
+        agrees(r"(a|)b", &["ab", "b", "aab", ""]);
+        agrees(r"(\d+)(\d)", &["1", "12", "12345", "1a"]);
+        agrees(r"(\d+?)(\d*)$", &["1", "12", "12345", "1a"]);
+        agrees(
+            r"(?:up|Down|(?i)x)(.*)",
+            &["up1", "Down2", "X3", "x", "down", ""],
+        );
+        agrees(
+            r"^\s+(([Ff]ull|[Aa]uto|[Hh]alf|[Aa]-).*?),\s+(.*?),.+media\s+type\s+is\s*(\S+.*)?$",
+            &[
+                "  Full-duplex, 1000Mb/s, link type is auto, media type is RJ45",
+                "  Auto-duplex, Auto-speed, media type is 10/100/1000BaseTX",
+                "  Half-duplex, 10Mb/s, media type is ",
+                "  a-full, a-1000, media type is SFP",
+                "  Full-duplex, 1000Mb/s, media type RJ45",
+                "  Full-duplex, 1000Mb/s",
+            ],
+        );
+        agrees(
+            r"^\s+MTU\s+(\d+).*BW\s+(\d+\s+\w+).*DLY\s+(\d+\s+\S+),\s*$",
+            &[
+                "  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec, ",
+                "  MTU 1500 bytes, BW 100 Kbit/sec, DLY 10 usec,",
+                "  MTU 1500 bytes, BW 1 Kbit/sec, DLY 10 usec, x",
+                "  MTU 9 BW 1 a BW 2 b DLY 3 c, DLY 4 d,",
+            ],
+        );
+    }
+
+    /// Optional groups: taken when the pattern prefers them and the rest
+    /// still matches, else skipped with their groups taking no part.
+    #[test]
+    fn optional_groups_are_taken_or_skipped_as_the_regex_crate_does() {
+        agrees(r"(x)?y", &["xy", "y", "xxy", "x", ""]);
+        agrees(
+            r"\s*boot(?:disk)?:\s*(\S+)",
+            &["boot: a", "bootdisk: b", "boot-end-marker", "bootdisk"],
+        );
+        agrees(
+            r"sh(?:o(?:w)?)? ar(?:p)?$",
+            &["sh ar", "show arp", "sho ar", "show ip", "sh arpx"],
+        );
+        agrees(r"(x)??(x?)y", &["xy", "y", "xxy"]);
+        agrees(
+            r"a(\s+(\d+))?\s*$",
+            &["a 12", "a", "a  ", "a 12 ", "a x", "a12"],
+        );
+        agrees(r"(a(b)?c)?(a.*)", &["abc", "ac", "abd", "a", "abcabc", ""]);
+        agrees(
+            r"(\S+)\s+(is\s+(\S+))?(.*)",
+            &["Gi1 is up", "Gi1 was up", "Gi1 is", "Gi1  "],
+        );
+    }
+
+    /// A text on which the walk would try too many lengths goes to the
+    /// regex crate instead of taking quadratic time or worse.
+    #[test]
+    fn a_walk_out_of_tries_answers_nothing() {
+        let scan = Scan::new(r"\A(?:(.*)(.*)(.*)(.*)(.*)x)").unwrap();
+        let text = "a".repeat(200);
+        assert_eq!(scan.matches(text.as_bytes()), None);
+        assert_eq!(scan.matches(b"aaax"), Some(true));
+        // Retrying a long run: out of tries after work linear in the line,
+        // where trying every split would take a quadratic 10^12 steps.
+        let scan = Scan::new(r"\A(?:(.*) (.*)y)").unwrap();
+        let mut text = " ".repeat(1_000_000);
+        text.push('x');
+        assert_eq!(scan.matches(text.as_bytes()), None);
+        // A walk without choices never runs out, however long the line.
+        let scan = Scan::new(r"\A(?:(\S+)\s+(\S+)$)").unwrap();
+        let text = format!("{} {}", "a".repeat(1_000_000), "b".repeat(1_000_000));
+        assert_eq!(scan.matches(text.as_bytes()), Some(true));
+    }
+
+    #[test]
+    fn patterns_outside_the_shape_are_left_to_the_regex_crate() {
         assert!(refused(r"(?:ab)+"));
-        assert!(refused(r"(x)?y"));
-        assert!(refused(r"\d+\d"));
         assert!(refused(r"x\b"));
         assert!(refused(r"(?m)^x$"));
         assert!(refused(r"a^b"));
-        assert!(refused(r"(?:up|Down|(?i)x)"));
+        assert!(refused(r"(a|(b))c"));
     }
 }
