@@ -173,6 +173,10 @@ impl Follow {
     }
 }
 
+/// The most choices a pattern the scan takes may have (a template's rule
+/// has a handful; ntc-templates' most is far below this).
+const MAX_CHOICES: usize = 64;
+
 /// The most work a walk does per byte of text (bytes scanned by runs, and
 /// lengths and branches tried) before the regex crate takes the text over.
 /// A walk without choices scans each byte once.
@@ -229,6 +233,20 @@ impl Scan {
                     None
                 };
             }
+        }
+        // Each choice nests a call of the walk: few enough that the stack
+        // of a parse thread holds them, whatever the template.
+        let choices = steps
+            .iter()
+            .filter(|step| match step {
+                Step::Run { forced, .. } => forced.is_none(),
+                Step::Alternation(alts) => !alts.exclusive,
+                Step::Skip { .. } => true,
+                _ => false,
+            })
+            .count();
+        if choices > MAX_CHOICES {
+            return None;
         }
         Some(Scan {
             steps: steps.into_boxed_slice(),
@@ -784,5 +802,8 @@ mod tests {
         assert!(refused(r"(?m)^x$"));
         assert!(refused(r"a^b"));
         assert!(refused(r"(a|(b))c"));
+        // More choices than a walk may nest.
+        assert!(refused(&"(a)?".repeat(65)));
+        assert!(!refused(&"(a)?".repeat(64)));
     }
 }

@@ -173,3 +173,23 @@ fn oversized_template_is_refused() {
         }
     );
 }
+
+/// Rules whose regexes are all choices (optional groups, runs that could
+/// end anywhere) on long lines: the direct scan nests a call per choice
+/// and retries runs, so a pattern of thousands of choices is left to the
+/// regex crate, and a walk that would retry too much hands its line over.
+/// Either way the records are the regex crate's.
+#[test]
+fn rules_made_of_choices_neither_overflow_the_stack_nor_run_away() {
+    let many_optional = "(?:a)?".repeat(5_000);
+    let template = format!(
+        "Value X (.*)\nValue Y (.*)\n\nStart\n  ^{many_optional}b -> Next\n  ^(?:.*) ${{X}} (?:.*) ${{Y}}z -> Record\n"
+    );
+    let t = compile(&template);
+    let long = format!("{} b\n{}\n", " ".repeat(200_000), "a".repeat(4_000) + "b");
+    let records = t.parse_text(&long, &Limits::default()).unwrap();
+    // Neither line ends in `z`: no record, and no stack overflow or hang.
+    assert_eq!(records.rows.len(), 0);
+    let records = t.parse_text("p q r sz\n", &Limits::default()).unwrap();
+    assert_eq!(records.rows.len(), 1);
+}
