@@ -446,20 +446,20 @@ impl Scan {
 /// What the steps `rest` can start a match with.
 fn follow(rest: &[Step]) -> Follow {
     let mut follow = Follow::default();
-    for (i, step) in rest.iter().enumerate() {
+    let mut i = 0;
+    while let Some(step) = rest.get(i) {
+        i += 1;
         match step {
             Step::Save(..) => {}
             Step::Skip { over, .. } => {
-                // Into the optional steps (and on past them), or past them.
-                let (taken, skipped) = (
-                    self::follow(&rest[i + 1..]),
-                    self::follow(&rest[i + 1 + over..]),
-                );
-                follow.first.union(&taken.first);
-                follow.first.union(&skipped.first);
-                follow.at_end |= taken.at_end || skipped.at_end;
-                follow.anywhere |= taken.anywhere || skipped.anywhere;
-                return follow;
+                // What the optional steps can start with; whether or not
+                // they can match nothing, skipping them goes on past them,
+                // so the walk goes on there (once: no path is followed
+                // twice, however many optional groups follow each other).
+                let inside = self::follow(&rest[i..i + over]);
+                follow.first.union(&inside.first);
+                follow.at_end |= inside.at_end;
+                i += over;
             }
             Step::Literal(l) => {
                 if let Some(&b) = l.first() {
@@ -756,6 +756,14 @@ mod tests {
     fn optional_groups_are_taken_or_skipped_as_the_regex_crate_does() {
         agrees(r"(x)?y", &["xy", "y", "xxy", "x", ""]);
         agrees(
+            r"(\s*)?(a*)?(\s*)?x$",
+            &["x", " x", "  aa x", "a", " a  x", "ax "],
+        );
+        agrees(
+            r"(\d+)(\s*)?(,)?(\d*)$",
+            &["12", "1 ,2", "1 2", "12,", "1,23", "1 x"],
+        );
+        agrees(
             r"\s*boot(?:disk)?:\s*(\S+)",
             &["boot: a", "bootdisk: b", "boot-end-marker", "bootdisk"],
         );
@@ -804,6 +812,9 @@ mod tests {
         assert!(refused(r"(a|(b))c"));
         // More choices than a walk may nest.
         assert!(refused(&"(a)?".repeat(65)));
+        // Optional groups that can match nothing, one after another: built
+        // in linear time (each group's follower is found once).
+        assert!(!refused(&format!("{}x", r"(\s*)?".repeat(30))));
         assert!(!refused(&"(a)?".repeat(64)));
     }
 }
