@@ -80,6 +80,12 @@ fn blank(c: char) -> bool {
     c.is_whitespace()
 }
 
+/// Group `i` of `re`'s first match in `text`: the readers below on a line
+/// that is not all ASCII.
+fn group<'t>(re: &Regex, text: &'t str, i: usize) -> Option<&'t str> {
+    re.captures(text)?.get(i).map(|m| m.as_str())
+}
+
 /// `text` after one or more leading blanks, or `None` when it has none.
 fn after_blanks(text: &str) -> Option<&str> {
     let rest = text.trim_start_matches(blank);
@@ -104,10 +110,7 @@ fn leading_version(text: &str) -> Option<&str> {
 /// `Cisco IOS XE Software, Version 17.03.04a` → `17.03.04a`.
 fn xe_version(line: &str) -> Option<&str> {
     if !line.is_ascii() {
-        return XE_VERSION
-            .captures(line)
-            .and_then(|caps| caps.get(1))
-            .map(|m| m.as_str());
+        return group(&XE_VERSION, line, 1);
     }
     let rest = line
         .strip_prefix("Cisco IOS XE Software, Version")
@@ -154,10 +157,7 @@ fn software(line: &str) -> Option<(&str, &str)> {
 /// processor …`, `cisco WS-C2960-24TT-L (PowerPC405) with …` → the model.
 fn processor_model(line: &str) -> Option<&str> {
     if !line.is_ascii() {
-        return PROCESSOR
-            .captures(line)
-            .and_then(|caps| caps.get(1))
-            .map(|m| m.as_str());
+        return group(&PROCESSOR, line, 1);
     }
     let rest = line
         .strip_prefix("Cisco")
@@ -181,10 +181,7 @@ fn processor_model(line: &str) -> Option<&str> {
 /// (`System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE` → `15.0(1r)M16`).
 fn version_in(text: &str) -> Option<&str> {
     if !text.is_ascii() {
-        return VERSION_IN
-            .captures(text)
-            .and_then(|caps| caps.get(1))
-            .map(|m| m.as_str());
+        return group(&VERSION_IN, text, 1);
     }
     text.match_indices("Version").find_map(|(at, word)| {
         let bytes = text.as_bytes();
@@ -225,10 +222,7 @@ fn switch_table_header(line: &str) -> bool {
 /// the member's number, its ports, then its model) → the model.
 fn switch_row(line: &str) -> Option<&str> {
     if !line.is_ascii() {
-        return SWITCH_ROW
-            .captures(line)
-            .and_then(|caps| caps.get(3))
-            .map(|m| m.as_str());
+        return group(&SWITCH_ROW, line, 3);
     }
     let rest = line.strip_prefix('*').unwrap_or(line);
     let rest = rest.trim_start_matches(blank);
