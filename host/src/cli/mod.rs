@@ -349,6 +349,35 @@ impl Cli {
         }
     }
 
+    /// A command that works on devices in this process (`run`, `exec` and
+    /// `get` without `--nats`, `worker`, `serve`) as a future that can run
+    /// as a task of the runtime; the command back for any other (`config`'s
+    /// future is not `Send`).
+    pub fn into_sweep(self) -> Result<SweepFuture, Box<Cli>> {
+        let dirs = bundle::search_path(&self.plugin_dirs);
+        match self.command {
+            Command::Run(a) if a.target.nats.nats.is_none() => Ok(Box::pin(async move {
+                let params = params_json(&a.params)?;
+                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
+                sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
+            })),
+            Command::Exec(a) if a.target.nats.nats.is_none() => Ok(Box::pin(async move {
+                // Checked before anything is dialled.
+                let commands = a.how.commands(&a.commands)?;
+                let options = a.how.options()?;
+                a.how.check_settle(a.target.command_timeout)?;
+                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
+                sweep_exec(&dirs, Job::Exec { commands, options }, &policy, a.target).await
+            })),
+            Command::Get(a) if a.target.nats.nats.is_none() => {
+                Ok(Box::pin(async move { get::sweep_get(&dirs, a).await }))
+            }
+            Command::Worker(a) => Ok(Box::pin(async move { worker::worker(a, &dirs).await })),
+            Command::Serve(a) => Ok(Box::pin(async move { serve::execute(a, &dirs).await })),
+            command => Err(Box::new(Cli { command, ..self })),
+        }
+    }
+
     /// Run the command; returns the process exit code.
     pub async fn execute(self) -> anyhow::Result<i32> {
         let dirs = bundle::search_path(&self.plugin_dirs);
@@ -416,6 +445,10 @@ fn params_json(params: &[String]) -> anyhow::Result<String> {
     }
     Ok(serde_json::Value::Object(map).to_string())
 }
+
+/// A command's future, for [`Cli::into_sweep`].
+pub type SweepFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<i32>> + Send>>;
 
 /// Plugins loaded for a run: every driver, and the workflow asked for.
 pub struct Loaded {
