@@ -372,8 +372,16 @@ def python_answer(template_text, raw):
         fsm = textfsm.TextFSM(io.StringIO(template_text))
     except Exception as e:  # noqa: BLE001 - the refusal is the answer
         return {"template_error": f"{type(e).__name__}: {e}"}
+    return python_records(fsm, raw)
+
+
+def python_records(fsm, raw, seconds=10):
+    """`raw` parsed by a compiled TextFSM, records as ntc-templates'
+    parse_output gives them, or what failed; `{"timeout": True}` after
+    `seconds`."""
+    fsm.Reset()
     signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(10)
+    signal.alarm(seconds)
     try:
         rows = fsm.ParseText(raw)
         # As clitable builds its table and ntc-templates turns it into dicts.
