@@ -34,7 +34,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -231,6 +231,18 @@ pub struct TargetArgs {
     nats: worker::NatsArgs,
 }
 
+impl TargetArgs {
+    /// Whether this sweep runs as a task of the runtime ([`Cli::into_sweep`]):
+    /// one of this process (no `--nats`) whose records do not stream to
+    /// standard output. A reader of `-o -` that stops reading (a pager, a
+    /// paused terminal) blocks the write of the next record; on the main
+    /// thread that holds back only the next devices, on the worker thread
+    /// it would stall every session in flight while their deadlines run.
+    fn in_task(&self) -> bool {
+        self.nats.nats.is_none() && self.output.as_deref() != Some(Path::new("-"))
+    }
+}
+
 /// `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FormatArg {
@@ -350,18 +362,18 @@ impl Cli {
     }
 
     /// A command that works on devices in this process (`run`, `exec` and
-    /// `get` without `--nats`, `worker`, `serve`) as a future that can run
-    /// as a task of the runtime; the command back for any other (`config`'s
-    /// future is not `Send`).
+    /// `get` without `--nats` or `-o -`, `worker`, `serve`) as a future that
+    /// can run as a task of the runtime; the command back for any other
+    /// (`config`'s future is not `Send`).
     pub fn into_sweep(self) -> Result<SweepFuture, Box<Cli>> {
         let dirs = bundle::search_path(&self.plugin_dirs);
         match self.command {
-            Command::Run(a) if a.target.nats.nats.is_none() => Ok(Box::pin(async move {
+            Command::Run(a) if a.target.in_task() => Ok(Box::pin(async move {
                 let params = params_json(&a.params)?;
                 let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
                 sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
             })),
-            Command::Exec(a) if a.target.nats.nats.is_none() => Ok(Box::pin(async move {
+            Command::Exec(a) if a.target.in_task() => Ok(Box::pin(async move {
                 // Checked before anything is dialled.
                 let commands = a.how.commands(&a.commands)?;
                 let options = a.how.options()?;
@@ -369,7 +381,7 @@ impl Cli {
                 let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
                 sweep_exec(&dirs, Job::Exec { commands, options }, &policy, a.target).await
             })),
-            Command::Get(a) if a.target.nats.nats.is_none() => {
+            Command::Get(a) if a.target.in_task() => {
                 Ok(Box::pin(async move { get::sweep_get(&dirs, a).await }))
             }
             Command::Worker(a) => Ok(Box::pin(async move { worker::worker(a, &dirs).await })),
