@@ -368,19 +368,8 @@ impl Cli {
     pub fn into_sweep(self) -> Result<SweepFuture, Box<Cli>> {
         let dirs = bundle::search_path(&self.plugin_dirs);
         match self.command {
-            Command::Run(a) if a.target.in_task() => Ok(Box::pin(async move {
-                let params = params_json(&a.params)?;
-                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
-                sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
-            })),
-            Command::Exec(a) if a.target.in_task() => Ok(Box::pin(async move {
-                // Checked before anything is dialled.
-                let commands = a.how.commands(&a.commands)?;
-                let options = a.how.options()?;
-                a.how.check_settle(a.target.command_timeout)?;
-                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
-                sweep_exec(&dirs, Job::Exec { commands, options }, &policy, a.target).await
-            })),
+            Command::Run(a) if a.target.in_task() => Ok(Box::pin(run_here(dirs, a))),
+            Command::Exec(a) if a.target.in_task() => Ok(Box::pin(exec_here(dirs, a))),
             Command::Get(a) if a.target.in_task() => {
                 Ok(Box::pin(async move { get::sweep_get(&dirs, a).await }))
             }
@@ -418,19 +407,8 @@ impl Cli {
                 let grants = !a.grants.is_empty() || a.policy.is_some();
                 worker::distribute(&a.target, job, grants).await
             }
-            Command::Run(a) => {
-                let params = params_json(&a.params)?;
-                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
-                sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
-            }
-            Command::Exec(a) => {
-                // Checked before anything is dialled.
-                let commands = a.how.commands(&a.commands)?;
-                let options = a.how.options()?;
-                a.how.check_settle(a.target.command_timeout)?;
-                let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
-                sweep_exec(&dirs, Job::Exec { commands, options }, &policy, a.target).await
-            }
+            Command::Run(a) => run_here(dirs, a).await,
+            Command::Exec(a) => exec_here(dirs, a).await,
             Command::Plugin { command } => plugin::execute(command, &dirs).await,
             Command::Lab(a) => lab::execute(a).await,
             Command::Bench(a) => bench::execute(a, &dirs).await,
@@ -443,6 +421,23 @@ impl Cli {
             Command::Worker(a) => worker::worker(a, &dirs).await,
         }
     }
+}
+
+/// `netrun run` in this process.
+async fn run_here(dirs: Vec<PathBuf>, a: RunArgs) -> anyhow::Result<i32> {
+    let params = params_json(&a.params)?;
+    let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
+    sweep(&dirs, Some(&a.workflow), &policy, params, a.target).await
+}
+
+/// `netrun exec` in this process.
+async fn exec_here(dirs: Vec<PathBuf>, a: ExecArgs) -> anyhow::Result<i32> {
+    // Checked before anything is dialled.
+    let commands = a.how.commands(&a.commands)?;
+    let options = a.how.options()?;
+    a.how.check_settle(a.target.command_timeout)?;
+    let policy = Policy::load(a.policy.as_deref(), &a.grants)?;
+    sweep_exec(&dirs, Job::Exec { commands, options }, &policy, a.target).await
 }
 
 fn params_json(params: &[String]) -> anyhow::Result<String> {
