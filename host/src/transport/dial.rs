@@ -152,6 +152,7 @@ pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Hand
     // whenever the body has not arrived yet. A read buffer takes whatever the
     // socket holds in one call.
     let stream = tokio::io::BufReader::with_capacity(READ_BUFFER, stream);
+    let stream = SendOnWait::new(stream);
     let mut handle = match tokio::time::timeout(
         t.handshake,
         client::connect_stream(config, stream, handler),
@@ -275,6 +276,121 @@ impl<S: Io> AsyncWrite for FirstBytes<S> {
     }
 }
 
+/// Most bytes a [`SendOnWait`] holds back; a write past them goes out at once.
+const SEND_HOLD: usize = 64 * 1024;
+
+/// A stream whose writes go out when its reader is about to wait, not at
+/// each flush. russh flushes after each turn of its loop, so two packets
+/// made from one piece of input (KEXINIT then KEX_ECDH_INIT from the
+/// server's KEXINIT, NEWKEYS then SERVICE_REQUEST from its NEWKEYS) left as
+/// two TCP segments, two sends and two wake-ups of the device. Held until
+/// the session's read finds nothing to read, they leave together: nothing
+/// waits longer than that, since a session that waits always polls its
+/// read first (russh's loop has the read in every `select!`), and the peer
+/// cannot answer what it has not been sent. While output streams in and the
+/// read never waits, what is held (a window adjustment) goes out after
+/// [`READS_HELD`] reads, so the peer's window never runs dry for it.
+/// Shutdown sends what is held.
+struct SendOnWait<S> {
+    inner: S,
+    held: Vec<u8>,
+    /// Reads that found data since `held` was last empty.
+    reads: u8,
+}
+
+/// Reads that may find data while bytes are held.
+const READS_HELD: u8 = 8;
+
+impl<S: Io> SendOnWait<S> {
+    fn new(inner: S) -> SendOnWait<S> {
+        SendOnWait {
+            inner,
+            held: Vec::new(),
+            reads: 0,
+        }
+    }
+
+    /// Write what is held to the inner stream, and flush it.
+    fn poll_send(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        while !self.held.is_empty() {
+            let n =
+                std::task::ready!(std::pin::Pin::new(&mut self.inner).poll_write(cx, &self.held))?;
+            if n == 0 {
+                return std::task::Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+            }
+            self.held.drain(..n);
+        }
+        self.reads = 0;
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+}
+
+impl<S: Io> AsyncRead for SendOnWait<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if let std::task::Poll::Ready(r) = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf) {
+            if !this.held.is_empty() {
+                this.reads += 1;
+                if this.reads >= READS_HELD {
+                    // Pending: the rest goes at a later read or write.
+                    if let std::task::Poll::Ready(Err(e)) = this.poll_send(cx) {
+                        return std::task::Poll::Ready(Err(e));
+                    }
+                }
+            }
+            return std::task::Poll::Ready(r);
+        }
+        // The reader waits: what it wrote goes out now. A send that must
+        // wait for room is polled again at the next read or write.
+        if let std::task::Poll::Ready(Err(e)) = this.poll_send(cx) {
+            return std::task::Poll::Ready(Err(e));
+        }
+        std::task::Poll::Pending
+    }
+}
+
+impl<S: Io> AsyncWrite for SendOnWait<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        if this.held.len() + data.len() > SEND_HOLD {
+            std::task::ready!(this.poll_send(cx))?;
+            if data.len() > SEND_HOLD {
+                return std::pin::Pin::new(&mut this.inner).poll_write(cx, data);
+            }
+        }
+        this.held.extend_from_slice(data);
+        std::task::Poll::Ready(Ok(data.len()))
+    }
+
+    /// Held until the reader waits (see [`SendOnWait`]).
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        std::task::ready!(this.poll_send(cx))?;
+        std::pin::Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
 /// The first line of what a peer sent (all of it when no text comes
 /// before a line break); shown with `{:?}`, which escapes what is not printable.
 fn first_line(sent: &[u8]) -> String {
@@ -381,6 +497,73 @@ mod tests {
         assert_eq!(kept.len(), FIRST_BYTES);
         assert!(kept.starts_with(b"HTTP/1.1 400 Bad Request\r\nxxx"));
         assert!(stream.full);
+    }
+
+    fn send_on_wait() -> (SendOnWait<tokio::io::DuplexStream>, tokio::io::DuplexStream) {
+        let (far, near) = tokio::io::duplex(1 << 20);
+        (SendOnWait::new(near), far)
+    }
+
+    /// What has reached `stream`'s reader so far (time is paused: a read
+    /// that would wait ends at once).
+    async fn arrived(stream: &mut tokio::io::DuplexStream) -> Vec<u8> {
+        let mut buf = vec![0u8; 1 << 17];
+        match tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buf)).await {
+            Ok(n) => buf[..n.unwrap()].to_vec(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn packets_flushed_apart_leave_together_when_the_reader_waits() {
+        let (mut stream, mut far) = send_on_wait();
+        stream.write_all(b"KEXINIT").await.unwrap();
+        stream.flush().await.unwrap();
+        stream.write_all(b"+ECDH_INIT").await.unwrap();
+        stream.flush().await.unwrap();
+        assert_eq!(arrived(&mut far).await, b"", "held until the reader waits");
+        let mut b = [0u8; 1];
+        let waited = tokio::time::timeout(Duration::from_millis(1), stream.read(&mut b)).await;
+        assert!(waited.is_err(), "nothing to read: {waited:?}");
+        assert_eq!(arrived(&mut far).await, b"KEXINIT+ECDH_INIT");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_that_finds_data_keeps_holding_until_reads_held() {
+        let (mut stream, mut far) = send_on_wait();
+        stream.write_all(b"NEWKEYS").await.unwrap();
+        stream.flush().await.unwrap();
+        far.write_all(&[b'x'; 64]).await.unwrap();
+        let mut b = [0u8; 1];
+        for _ in 1..READS_HELD {
+            stream.read_exact(&mut b).await.unwrap();
+        }
+        assert_eq!(arrived(&mut far).await, b"", "input still flowing: held");
+        stream.read_exact(&mut b).await.unwrap();
+        assert_eq!(
+            arrived(&mut far).await,
+            b"NEWKEYS",
+            "sent after {READS_HELD} reads"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_and_large_writes_send_at_once() {
+        let (mut stream, mut far) = send_on_wait();
+        stream.write_all(b"DISCONNECT").await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        far.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"DISCONNECT");
+
+        let (mut stream, mut far) = send_on_wait();
+        stream.write_all(b"held").await.unwrap();
+        let big = vec![7u8; SEND_HOLD + 1];
+        stream.write_all(&big).await.unwrap();
+        let mut got = vec![0u8; 4 + big.len()];
+        far.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got[..4], b"held", "what was held goes first");
+        assert!(got[4..].iter().all(|&b| b == 7));
     }
 
     #[test]
