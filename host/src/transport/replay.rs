@@ -1071,6 +1071,40 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_prompt_glued_to_output_without_a_final_line_break_ends_the_command() {
+        // The on-open command's message and a file's last line end without a
+        // line break: the device prints its prompt right after them.
+        let (mut s, _) = open(v2(
+            "rec1#",
+            vec![
+                x(
+                    "terminal length 0",
+                    "terminal length 0\r\nPagination disabled.",
+                ),
+                x(
+                    "more flash:note.txt",
+                    "more flash:note.txt\r\nline one\r\nno line break at the end",
+                ),
+                x(
+                    "show clock",
+                    "show clock\r\n*10:00:00.000 UTC Mon Jan 1 2024\r\n",
+                ),
+            ],
+        ))
+        .await;
+        assert_eq!(
+            run(&mut s, "more flash:note.txt").await.unwrap(),
+            "line one\nno line break at the end"
+        );
+        assert_eq!(
+            run(&mut s, "show clock").await.unwrap(),
+            "*10:00:00.000 UTC Mon Jan 1 2024"
+        );
+        assert_eq!(s.mode(), "privileged-exec");
+        assert!(s.is_alive());
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn vendor_pager_forms_are_answered_and_erased() {
         // IOS, EOS/Junos (`---(more)---`, `---(more 80%)---`) and `less`.
         let mut platform = ios_like();

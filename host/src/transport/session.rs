@@ -80,6 +80,16 @@ pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
 /// real prompt after `hostname X`) before it counts as the prompt.
 const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
 
+/// A prompt that ends the read only once the device has gone quiet after
+/// it for [`UNCONFIRMED_PROMPT_QUIET`].
+struct Unconfirmed {
+    mode: usize,
+    /// The prompt as received (the whole line unless `glued`).
+    prompt: String,
+    /// Received after other text on its line.
+    glued: bool,
+}
+
 /// The stem of a prompt line: everything before the first mode character.
 pub(crate) fn prompt_stem(line: &str) -> &str {
     let line = line.trim();
@@ -527,9 +537,10 @@ impl CliSession {
         let mut buf: Vec<u8> = Vec::with_capacity(4096);
         let mut answered_pager_at = usize::MAX;
         let mut checked_len = usize::MAX;
-        // A prompt-shaped line with an unexpected stem: (mode, line), accepted
-        // if nothing follows it for UNCONFIRMED_PROMPT_QUIET.
-        let mut unconfirmed: Option<(usize, String)> = None;
+        // A prompt-shaped line with an unexpected stem, or the prompt glued
+        // to output that did not end its line: accepted if nothing follows
+        // it for UNCONFIRMED_PROMPT_QUIET.
+        let mut unconfirmed: Option<Unconfirmed> = None;
         loop {
             if buf.len() != checked_len {
                 checked_len = buf.len();
@@ -559,7 +570,11 @@ impl CliSession {
                 {
                     match &self.stem {
                         Some(stem) if prompt_stem(line) != stem => {
-                            unconfirmed = Some((m, line.to_string()))
+                            unconfirmed = Some(Unconfirmed {
+                                mode: m,
+                                prompt: line.to_string(),
+                                glued: false,
+                            })
                         }
                         _ => {
                             self.stem = Some(prompt_stem(line).to_string());
@@ -569,6 +584,12 @@ impl CliSession {
                             ));
                         }
                     }
+                }
+                if unconfirmed.is_none()
+                    && (!after_newline || buf.contains(&b'\n'))
+                    && let Some(glued) = self.glued_prompt(line)
+                {
+                    unconfirmed = Some(glued);
                 }
                 if answered_pager_at != buf.len()
                     && let Some(pager) = self.platform.pager_of(line)
@@ -585,10 +606,19 @@ impl CliSession {
             let msg = match tokio::time::timeout_at(wait_until, self.channel.wait()).await {
                 Ok(m) => m,
                 Err(_) => {
-                    if let Some((m, line)) = unconfirmed.take() {
-                        // Quiet after it: it is the prompt (the hostname changed).
-                        self.stem = Some(prompt_stem(&line).to_string());
-                        return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Prompt(m)));
+                    if let Some(u) = unconfirmed.take() {
+                        // Quiet after it: it is the prompt (the hostname
+                        // changed, or the output's last line had no end).
+                        self.stem = Some(prompt_stem(&u.prompt).to_string());
+                        let mut raw = String::from_utf8_lossy(&buf).into_owned();
+                        if u.glued
+                            && let Some(at) = raw.rfind(&u.prompt)
+                        {
+                            // The prompt on a line of its own, as the
+                            // output's cleaning expects it.
+                            raw.insert(at, '\n');
+                        }
+                        return Ok((raw, Stop::Prompt(u.mode)));
                     }
                     self.desynced = true;
                     return Err(self.timed_out(&buf, phase));
@@ -610,6 +640,27 @@ impl CliSession {
                 Some(_) => {}
             }
         }
+    }
+
+    /// The learned prompt at the end of `line` after other text: output
+    /// that did not end its last line (`cat` of a file without a final line
+    /// break, a message printed without one: `Pagination disabled.r1#`).
+    fn glued_prompt(&self, line: &str) -> Option<Unconfirmed> {
+        let stem = self.stem.as_deref().filter(|s| !s.is_empty())?;
+        if self.platform.prompt_lines != 1 {
+            return None;
+        }
+        let at = line.rfind(stem).filter(|&at| at > 0)?;
+        let prompt = &line[at..];
+        if prompt_stem(prompt) != stem {
+            return None;
+        }
+        let mode = self.platform.mode_of(prompt)?;
+        Some(Unconfirmed {
+            mode,
+            prompt: prompt.to_string(),
+            glued: true,
+        })
     }
 
     /// The device ended the channel: the session is gone.
