@@ -44,6 +44,8 @@ pub struct SessionInfo {
     /// Configuration lines matching this are refused with the platform's error
     /// (the `reject-line` fault).
     pub refuse: Option<std::sync::Arc<regex::Regex>>,
+    /// A copy to a file fails for want of room (the `flash-full` fault).
+    pub flash_full: bool,
     /// Console options given after `+` in the login name (RouterOS
     /// `admin+ct511w4098h`: `c` no colours, `t` no terminal detection).
     pub login_options: String,
@@ -688,6 +690,9 @@ impl Cli {
                 };
                 if file == "startup-config" || file == "nvram:startup-config" {
                     return "Building configuration...\n[OK]\n".into();
+                }
+                if self.info.flash_full {
+                    return format!("%Error opening {file} (No space left on device)\n");
                 }
                 let bytes = self.save_file(&file);
                 format!(
@@ -1760,6 +1765,7 @@ mod tests {
                 username: "admin".into(),
                 peer: "127.0.0.1".into(),
                 refuse: None,
+                flash_full: false,
                 login_options: String::new(),
             },
         )

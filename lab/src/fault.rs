@@ -44,6 +44,10 @@ pub enum Fault {
         /// Regular expression, searched in the trimmed configuration line.
         pattern: String,
     },
+    /// The device's flash is full: a copy of the running configuration to a
+    /// file fails as IOS says it (`%Error opening flash:x (No space left on
+    /// device)`); saving to startup-config still works.
+    FlashFull,
 }
 
 /// Which devices a [`FaultRule`] applies to.
@@ -91,6 +95,7 @@ impl fmt::Display for Fault {
             Fault::Flap { period } => write!(f, "flap={}", fmt_duration(*period)),
             Fault::Latency { per_command } => write!(f, "latency={}", fmt_duration(*per_command)),
             Fault::RejectLine { pattern } => write!(f, "reject-line={pattern}"),
+            Fault::FlashFull => f.write_str("flash-full"),
         }
     }
 }
@@ -124,7 +129,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```text
 /// spec     = fault [ ":" selector ]          (no selector = every device)
 /// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
-///          | "drop-mid-output" | "garbage-banner"
+///          | "drop-mid-output" | "garbage-banner" | "flash-full"
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
 ///          | "latency=" DURATION             (delay before each command's answer)
@@ -163,6 +168,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "hang-after-login" => Fault::HangAfterLogin,
         "drop-mid-output" => Fault::DropMidOutput,
         "garbage-banner" => Fault::GarbageBanner,
+        "flash-full" => Fault::FlashFull,
         "drip" => {
             let v = need("BYTES_PER_SEC")?;
             let bytes_per_sec: u32 = v
@@ -308,6 +314,10 @@ mod tests {
         );
         assert_eq!(r.selector, FaultSelector::Devices(vec!["r003".into()]));
         assert!(parse_fault_spec("reject-line=([:r001").is_err());
+        let r = parse_fault_spec("flash-full:r002").unwrap();
+        assert_eq!(r.fault, Fault::FlashFull);
+        assert_eq!(r.fault.to_string(), "flash-full");
+        assert!(parse_fault_spec("flash-full=1:r002").is_err());
     }
 
     #[test]

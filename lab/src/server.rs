@@ -430,6 +430,7 @@ impl Conn {
                 }
                 _ => None,
             },
+            flash_full: matches!(self.rt.fault, Some(Fault::FlashFull)),
         }
     }
 

@@ -263,6 +263,57 @@ async fn backup_then_dry_run_then_push_then_push_again_changes_nothing_the_secon
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_device_that_cannot_write_its_rollback_point_is_rolled_back_from_the_configuration_netrun_kept()
+ {
+    // r002's flash is full: `copy running-config flash:…` answers
+    // `%Error opening flash:… (No space left on device)`.
+    let (_lab, inv) = start_lab(2, &["flash-full:r002"]).await;
+    let home = TempDir::new("home");
+    let backups = home.path().join("backups");
+    backup(home.path(), inv.path(), &backups).await;
+    let t = template(home.path(), "t.j2", "ntp server 192.0.2.10\n");
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        assert_eq!(r["data"]["changed"], true, "{r}");
+        let point = r["data"]["rollback_point"].as_str().unwrap();
+        if r["device"] == "r002" {
+            assert_eq!(point, "netrun", "{r}");
+        } else {
+            assert!(point.starts_with("device:"), "{r}");
+        }
+    }
+    assert!(
+        text(&o).contains("No space left on device"),
+        "the warning says why: {}",
+        text(&o)
+    );
+
+    // A change the devices refuse halfway: each goes back where it was,
+    // r002 from the configuration netrun kept.
+    let t = template(
+        home.path(),
+        "t2.j2",
+        "logging host 192.0.2.50\nbogus-command 1\n",
+    );
+    let (records, o) = config(home.path(), inv.path(), &["push", "--template", s(&t)]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    for r in &records {
+        assert_eq!(r["error"]["class"], "rejected-command", "{r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("rolled back"), "{msg}");
+    }
+    let (records, _) = config(home.path(), inv.path(), &["diff", "--dir", s(&backups)]).await;
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        let diff = r["data"]["diff"].as_str().unwrap();
+        assert!(diff.contains("ntp server 192.0.2.10"), "{r}");
+        assert!(!diff.contains("logging host"), "{r}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_line_one_device_refuses_rolls_that_device_back_and_the_nine_others_change() {
     // r004 refuses `logging host …` with IOS's own error (the lab's fault knob).
     let (_lab, inv) = start_lab(10, &["reject-line=^logging host:r004"]).await;

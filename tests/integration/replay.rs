@@ -68,6 +68,7 @@ async fn plugin_test_replays_a_paged_transcript_with_prompt_look_alikes_as_the_l
             username: "admin".into(),
             peer: "127.0.0.1".into(),
             refuse: None,
+            flash_full: false,
             login_options: String::new(),
         },
     );

@@ -8,7 +8,9 @@ use super::diff::{self, Change};
 use super::mask;
 use super::mechanics::{ConfigMechanics, Step, Style};
 use super::pending::{self, Pending, RollbackPoint};
-use super::steps::{Start, read_running, run_point_steps, run_replace, run_steps, send_lines};
+use super::steps::{
+    Start, read_running, run_point_steps, run_replace, run_steps, run_writing_steps, send_lines,
+};
 use crate::error::{Error, ErrorClass};
 use crate::transport::CliSession;
 use std::path::Path;
@@ -143,7 +145,7 @@ async fn take_point(
     if mechanics.checkpoint.is_empty() {
         return Ok(RollbackPoint::Device(String::new()));
     }
-    match run_steps(session, &mechanics.checkpoint, Start::Default, name, None).await {
+    match run_writing_steps(session, &mechanics.checkpoint, name).await {
         Ok(_) => Ok(RollbackPoint::Device(name.to_string())),
         Err(e) if e.class == ErrorClass::RejectedCommand => {
             tracing::warn!(device, error = %e.message, "the device refused the rollback-point command; netrun keeps the configuration itself");

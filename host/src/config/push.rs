@@ -10,7 +10,7 @@ use super::diff;
 use super::mask;
 use super::pending::{self, Pending, RollbackPoint};
 use super::render::Template;
-use super::steps::{Start, read_running, run_steps};
+use super::steps::{Start, read_running, run_steps, run_writing_steps};
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
 use crate::runtime::config::SETTLE_GRACE;
@@ -363,15 +363,9 @@ pub async fn push(
     inflight.committed = None;
     if spec.save {
         progress.set_step("saving the startup configuration");
-        run_steps(
-            session,
-            &mechanics.save,
-            Start::Default,
-            &committed.name,
-            None,
-        )
-        .await
-        .map_err(|e| with_device(device, e))?;
+        run_writing_steps(session, &mechanics.save, &committed.name)
+            .await
+            .map_err(|e| with_device(device, e))?;
         data["saved"] = json!(true);
     }
     // The change stands: its rollback point and files go.

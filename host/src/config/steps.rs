@@ -123,6 +123,45 @@ pub async fn run_steps(
     Ok(transcript)
 }
 
+/// [`run_steps`] for steps that write a file the change depends on (the
+/// rollback point, the saved startup configuration): a device that cannot
+/// write it says so in a line its platform's failure indicators need not
+/// name, as it answers a copy (IOS `%Error opening flash:x (No space left
+/// on device)`, `%Error parsing filename (Invalid argument)`, EOS `% Error
+/// copying`, Junos `error: …`). Such a line is a `rejected-command`.
+pub async fn run_writing_steps(
+    session: &mut CliSession,
+    steps: &[Step],
+    name: &str,
+) -> Result<String, Error> {
+    let out = run_steps(session, steps, Start::Default, name, None).await?;
+    match error_line(&out) {
+        Some(line) => Err(Error::new(
+            ErrorClass::RejectedCommand,
+            format!(
+                "device could not write the file of `{}`: {line}",
+                steps
+                    .iter()
+                    .map(|s| s.filled(name, None).send)
+                    .collect::<Vec<_>>()
+                    .join("`, `")
+            ),
+        )),
+        None => Ok(out),
+    }
+}
+
+/// The first line that reports an error: `%Error`, `% Error`, `Error:`,
+/// `error:` and the like at its start.
+fn error_line(out: &str) -> Option<&str> {
+    out.lines().map(str::trim).find(|l| {
+        let word = l.strip_prefix('%').map_or(*l, str::trim_start);
+        word.get(..5)
+            .is_some_and(|w| w.eq_ignore_ascii_case("error"))
+            && !word[5..].starts_with(|c: char| c.is_ascii_alphanumeric())
+    })
+}
+
 async fn run_step(session: &mut CliSession, step: &Step) -> Result<String, Error> {
     let pattern = if step.answers.is_empty() {
         None
@@ -350,6 +389,35 @@ pub async fn send_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_that_could_not_write_its_file_is_found_by_its_error_line() {
+        for (out, line) in [
+            (
+                "copy running-config flash:p1\nDestination filename [p1]? \n%Error opening flash:p1 (No space left on device)\n",
+                Some("%Error opening flash:p1 (No space left on device)"),
+            ),
+            (
+                "copy running-config flash:p1\n%Error parsing filename (Invalid argument)\n",
+                Some("%Error parsing filename (Invalid argument)"),
+            ),
+            ("% Error copying flash:p1", Some("% Error copying flash:p1")),
+            (
+                "Accessing running-config...\nError opening running-config (Timed out)",
+                Some("Error opening running-config (Timed out)"),
+            ),
+            (
+                "error: configuration database locked",
+                Some("error: configuration database locked"),
+            ),
+            ("Building configuration...\n[OK]\n", None),
+            ("Copy completed successfully.", None),
+            ("Errors: 0\nerrorless", None),
+            ("2345 bytes copied in 0.1 secs; no error", None),
+        ] {
+            assert_eq!(error_line(out), line, "{out:?}");
+        }
+    }
 
     #[test]
     fn tcl_quoting_keeps_substitutions_and_quotes_literal() {

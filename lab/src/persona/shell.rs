@@ -2377,6 +2377,7 @@ mod tests {
                 username: "admin".into(),
                 peer: "127.0.0.1".into(),
                 refuse: refuse.map(|r| Arc::new(regex::Regex::new(r).unwrap())),
+                flash_full: false,
                 login_options: "ct".into(),
             },
         )
@@ -3465,6 +3466,7 @@ mod tests {
             username: "admin".into(),
             peer: "127.0.0.1".into(),
             refuse: None,
+            flash_full: false,
             login_options: String::new(),
         };
         let plain = PersonaCli::new(dev.clone(), info.clone());
@@ -3487,6 +3489,7 @@ mod tests {
             username: "admin".into(),
             peer: "127.0.0.1".into(),
             refuse: None,
+            flash_full: false,
             login_options: options.into(),
         };
         let mut dumb = PersonaCli::new(dev.clone(), info("cet511w4098h"));
