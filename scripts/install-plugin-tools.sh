@@ -95,6 +95,21 @@ if [ "$(cat "$tools/fakenos-venv/pins" 2>/dev/null)" != "fakenos==$fakenos_versi
   echo "fakenos==$fakenos_version" > "$tools/fakenos-venv/pins"
 fi
 
+# fake-switches (a second simulator that is not netrun's: Twisted Conch's SSH
+# server, one device per process, for tests/integration/foreign.rs and
+# scripts/peer-bench.sh --fake-switches). Its 1.5.0 release pins Twisted
+# 16, which does not build on Python 3.11: it runs on today's Twisted,
+# installed first, and goes in without its own pins.
+fake_switches_deps=("twisted[conch]==26.10.0" netaddr==1.3.0 tftpy==0.8.7 lxml==6.1.3 pyasn1==0.6.5)
+fake_switches_pins="fake-switches==1.5.0 ${fake_switches_deps[*]}"
+if [ "$(cat "$tools/fake-switches-venv/pins" 2>/dev/null)" != "$fake_switches_pins" ]; then
+  echo "installing fake-switches 1.5.0 into $tools/fake-switches-venv"
+  python3 -m venv "$tools/fake-switches-venv"
+  "$tools/fake-switches-venv/bin/pip" install --quiet --disable-pip-version-check "${fake_switches_deps[@]}"
+  "$tools/fake-switches-venv/bin/pip" install --quiet --disable-pip-version-check --no-deps fake-switches==1.5.0
+  echo "$fake_switches_pins" > "$tools/fake-switches-venv/pins"
+fi
+
 # npm ci from the committed lock file; redone only when the lock changes.
 if ! cmp -s tools/js/package-lock.json "$tools/js/package-lock.json" \
    || [ ! -x "$tools/js/node_modules/.bin/componentize-js" ]; then

@@ -7,19 +7,26 @@
 # version` alone (`netrun bench --floor-only`). Client CPU, wall time and
 # peak RSS of each process alone.
 #
-#   scripts/peer-bench.sh [--fakenos] [DEVICES] [CONCURRENCY]     (default 200 100)
+#   scripts/peer-bench.sh [--fakenos | --fake-switches] [DEVICES] [CONCURRENCY]
+#                                                              (default 200 100)
 #
 # --fakenos: the devices are FakeNOS's (a paramiko device simulator from
 # PyPI, not netrun's), DEVICES `cisco_ios` replicas on ports 7000 and up;
 # its shell echoes each typed character in an SSH packet of its own, as
 # slow device CLIs do, where netrun's lab answers in one piece.
+# --fake-switches: the devices are fake-switches' (PyPI, Twisted Conch's SSH
+# server), one `cisco_generic` process per device on ports 7000 and up,
+# `enable` with an empty secret.
 #
 # Installs the peers, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools}/peer-venv.
 # Uses the release build: cargo build --release -p netrun && scripts/build-plugins.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sim=lab
-if [ "${1:-}" = --fakenos ]; then sim=fakenos; shift; fi
+case "${1:-}" in
+  --fakenos) sim=fakenos; shift ;;
+  --fake-switches) sim=fake-switches; shift ;;
+esac
 devices=${1:-200}
 concurrency=${2:-100}
 netrun=${NETRUN_BIN:-${CARGO_TARGET_DIR:-target}/release/netrun}
@@ -38,7 +45,12 @@ fi
 
 scratch=$(mktemp -d)
 lab_pid=
-cleanup() { [ -n "$lab_pid" ] && kill "$lab_pid" 2>/dev/null; rm -rf "$scratch"; }
+lab_pids=()
+cleanup() {
+  [ -n "$lab_pid" ] && kill "$lab_pid" 2>/dev/null
+  [ "${#lab_pids[@]}" -gt 0 ] && kill "${lab_pids[@]}" 2>/dev/null
+  rm -rf "$scratch"
+}
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$sim" = lab ]; then
@@ -49,6 +61,28 @@ if [ "$sim" = lab ]; then
     kill -0 "$lab_pid" 2>/dev/null || { cat "$scratch/lab.log"; exit 1; }
     sleep 0.2
   done
+elif [ "$sim" = fake-switches ]; then
+  # fake-switches, pinned, in its own venv (scripts/install-plugin-tools.sh).
+  scripts/install-plugin-tools.sh >/dev/null
+  command -v ssh-keyscan >/dev/null || { echo "ssh-keyscan (openssh-client) is needed for --fake-switches" >&2; exit 1; }
+  mkdir -p "$scratch/lab"
+  for i in $(seq 0 $((devices - 1))); do
+    "$tools/fake-switches-venv/bin/fake-switches" --model cisco_generic --hostname "sw$i" \
+      --listen-host 127.0.0.1 --listen-port $((7000 + i)) > "$scratch/lab-$i.log" 2>&1 &
+    lab_pids+=("$!")
+    printf 'sw%04d:\n  hostname: 127.0.0.1\n  port: %d\n  platform: cisco_ios\n' "$i" $((7000 + i))
+  done > "$scratch/lab/hosts.yaml"
+  printf 'username: root\npassword: root\nconnection_options:\n  netrun:\n    extras:\n      secret: ""\n      known_hosts: known_hosts\n' \
+    > "$scratch/lab/defaults.yaml"
+  last=$((7000 + devices - 1))
+  for _ in $(seq 600); do
+    [ "$(ss -ltn "sport >= :7000 and sport <= :$last" | grep -c LISTEN)" -ge "$devices" ] && break
+    sleep 0.5
+  done
+  # Its only host key is RSA, which the scan returns when asked by type.
+  for i in $(seq 0 $((devices - 1))); do
+    ssh-keyscan -t rsa -p $((7000 + i)) 127.0.0.1 2>/dev/null
+  done > "$scratch/lab/known_hosts"
 else
   # FakeNOS, pinned, in its own venv (scripts/install-plugin-tools.sh).
   scripts/install-plugin-tools.sh >/dev/null

@@ -1,9 +1,12 @@
-//! netrun against a device simulator that is not netrun's own: FakeNOS
-//! (PyPI `fakenos`, paramiko), installed by `scripts/install-plugin-tools.sh`
-//! into `$NETRUN_TOOLS_DIR/fakenos-venv`. Its platforms that show real
-//! prompts and answer the commands a getter sends are swept with
-//! `collect-facts` and `get`; hostnames, models and versions are what its
-//! canned outputs print. Without the venv the test prints SKIP and passes,
+//! netrun against device simulators that are not netrun's own, installed
+//! by `scripts/install-plugin-tools.sh` under `$NETRUN_TOOLS_DIR`: FakeNOS
+//! (PyPI `fakenos`, paramiko) and fake-switches (PyPI `fake-switches`,
+//! Twisted Conch). FakeNOS's platforms that show real prompts and answer
+//! the commands a getter sends are swept with `collect-facts` and `get`;
+//! hostnames, models and versions are what its canned outputs print.
+//! fake-switches' Cisco answers `show version` and `show running-config`,
+//! its Arista prints its prompt right after `Pagination disabled.` with no
+//! line break. Without a simulator's venv its test prints SKIP and passes,
 //! unless `CI` is set, where it fails.
 
 use crate::openssh::free_port;
@@ -34,83 +37,108 @@ const DEVICES: [(&str, &str, &str, &str, &str); 4] = [
     ),
 ];
 
-fn fakenos_bin() -> Option<PathBuf> {
+/// A simulator's program under the tools folder (`fakenos-venv/bin/fakenos`).
+fn simulator_bin(path: &str) -> Option<PathBuf> {
     let tools = std::env::var_os("NETRUN_TOOLS_DIR")
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/netrun-tools"))
         })?;
-    let bin = tools.join("fakenos-venv/bin/fakenos");
+    let bin = tools.join(path);
     if bin.is_file() {
         return Some(bin);
     }
     assert!(
         std::env::var_os("CI").is_none(),
-        "fakenos must be installed in CI (scripts/install-plugin-tools.sh)"
+        "{path} must be installed in CI (scripts/install-plugin-tools.sh)"
     );
-    eprintln!("SKIP fakenos: run scripts/install-plugin-tools.sh");
+    eprintln!("SKIP {path}: run scripts/install-plugin-tools.sh");
     None
 }
 
-/// FakeNOS serving [`DEVICES`], stopped on drop.
-struct FakeNos {
+/// An inventory in a folder of its own and netrun run on it, host keys
+/// trusted on first use (the simulators make theirs at start).
+struct Sweep {
+    dir: PathBuf,
+    hosts_file: PathBuf,
+    home: PathBuf,
+}
+
+impl Sweep {
+    fn new(dir: &std::path::Path, hosts: &str) -> Sweep {
+        let hosts_file = dir.join("hosts.yaml");
+        std::fs::write(&hosts_file, hosts).expect("write hosts.yaml");
+        let home = dir.join("home");
+        std::fs::create_dir_all(&home).expect("create home");
+        Sweep {
+            dir: dir.to_path_buf(),
+            hosts_file,
+            home,
+        }
+    }
+
+    /// `netrun ARGS -i hosts.yaml -o OUT`: its records and standard error.
+    fn run(&self, args: &[&str], out: &str) -> (Vec<Value>, String) {
+        let out = self.dir.join(out);
+        let result = output(
+            netrun(&self.home)
+                .args(args)
+                .arg("-i")
+                .arg(&self.hosts_file)
+                .arg("-o")
+                .arg(&out)
+                .args(["--host-key-policy", "accept-new"]),
+        );
+        let records = if out.exists() {
+            records_by_device(&out)
+        } else {
+            Vec::new()
+        };
+        (
+            records,
+            String::from_utf8_lossy(&result.stderr).into_owned(),
+        )
+    }
+}
+
+/// A simulator's process, stopped on drop.
+struct Simulator {
     child: Child,
-    ports: Vec<u16>,
     log: PathBuf,
 }
 
-impl FakeNos {
-    /// Start it on free ports; a port taken by another test between its
-    /// choice and FakeNOS's bind (`Address already in use`, it exits) is
-    /// tried again with others.
-    fn start(bin: &PathBuf, dir: &std::path::Path) -> FakeNos {
-        let mut last_log = String::new();
-        for _ in 0..5 {
-            if let Some(fakenos) = FakeNos::try_start(bin, dir) {
-                return fakenos;
-            }
-            last_log = std::fs::read_to_string(dir.join("fakenos.log")).unwrap_or_default();
-        }
-        panic!("fakenos did not start listening; its log:\n{last_log}");
-    }
-
-    /// `None` when it exited before listening on every port.
-    fn try_start(bin: &PathBuf, dir: &std::path::Path) -> Option<FakeNos> {
-        let ports: Vec<u16> = DEVICES.iter().map(|_| free_port()).collect();
-        let mut inventory = String::from("hosts:\n");
-        for ((platform, _, name, _, _), port) in DEVICES.iter().zip(&ports) {
-            inventory.push_str(&format!(
-                "  {name}:\n    username: admin\n    password: admin\n    port: {port}\n    platform: {platform}\n"
-            ));
-        }
-        let file = dir.join("fakenos.yaml");
-        std::fs::write(&file, inventory).expect("write fakenos.yaml");
-        let log = dir.join("fakenos.log");
-        let child = Command::new(bin)
-            .arg("-i")
-            .arg(&file)
+impl Simulator {
+    /// Start `cmd`, its standard error into `log`.
+    fn spawn(cmd: &mut Command, log: PathBuf) -> Simulator {
+        let child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("create fakenos.log"))
+            .stderr(std::fs::File::create(&log).expect("create the simulator's log"))
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let mut fakenos = FakeNos { child, ports, log };
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        Simulator { child, log }
+    }
+
+    /// Wait until it listens on every one of `ports`; `false` when it
+    /// exited first (a port another test took between its choice and the
+    /// bind: `Address already in use`).
+    fn listening(&mut self, ports: &[u16]) -> bool {
         let deadline = Instant::now() + Duration::from_secs(60);
-        for port in fakenos.ports.clone() {
+        for &port in ports {
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-                if fakenos.child.try_wait().ok().flatten().is_some() {
-                    return None;
+                if self.child.try_wait().ok().flatten().is_some() {
+                    return false;
                 }
                 assert!(
                     Instant::now() < deadline,
-                    "fakenos did not listen on {port} within 60 s; its log:\n{}",
-                    fakenos.log()
+                    "the simulator did not listen on {port} within 60 s; its log:\n{}",
+                    self.log()
                 );
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-        Some(fakenos)
+        true
     }
 
     fn log(&self) -> String {
@@ -118,16 +146,48 @@ impl FakeNos {
     }
 }
 
-impl Drop for FakeNos {
+impl Drop for Simulator {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
+/// FakeNOS serving [`DEVICES`] on `ports`.
+struct FakeNos {
+    sim: Simulator,
+    ports: Vec<u16>,
+}
+
+impl FakeNos {
+    /// Start it on free ports, tried again with others where one was taken.
+    fn start(bin: &PathBuf, dir: &std::path::Path) -> FakeNos {
+        let log = dir.join("fakenos.log");
+        for _ in 0..5 {
+            let ports: Vec<u16> = DEVICES.iter().map(|_| free_port()).collect();
+            let mut inventory = String::from("hosts:\n");
+            for ((platform, _, name, _, _), port) in DEVICES.iter().zip(&ports) {
+                inventory.push_str(&format!(
+                    "  {name}:\n    username: admin\n    password: admin\n    port: {port}\n    platform: {platform}\n"
+                ));
+            }
+            let file = dir.join("fakenos.yaml");
+            std::fs::write(&file, inventory).expect("write fakenos.yaml");
+            let mut sim = Simulator::spawn(Command::new(bin).arg("-i").arg(&file), log.clone());
+            if sim.listening(&ports) {
+                return FakeNos { sim, ports };
+            }
+        }
+        panic!(
+            "fakenos did not start listening; its log:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+}
+
 #[test]
 fn collect_facts_and_get_against_fakenos() {
-    let Some(bin) = fakenos_bin() else {
+    let Some(bin) = simulator_bin("fakenos-venv/bin/fakenos") else {
         return;
     };
     let work = TempDir::new("fakenos");
@@ -138,28 +198,12 @@ fn collect_facts_and_get_against_fakenos() {
             "{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: {platform}\n  username: admin\n  password: admin\n"
         ));
     }
-    let hosts_file = work.path().join("hosts.yaml");
-    std::fs::write(&hosts_file, hosts).expect("write hosts.yaml");
-    let home = work.path().join("home");
-    std::fs::create_dir_all(&home).expect("create home");
+    let sweep = Sweep::new(work.path(), &hosts);
     let run = |args: &[&str], out: &str| -> (Vec<Value>, String) {
-        let out = work.path().join(out);
-        let result = output(
-            netrun(&home)
-                .args(args)
-                .arg("-i")
-                .arg(&hosts_file)
-                .arg("-o")
-                .arg(&out)
-                // Its keys are made at start: trusted on first use here.
-                .args(["--host-key-policy", "accept-new", "--prompt-timeout", "20"]),
-        );
-        let why = format!(
-            "stderr:\n{}\nfakenos log:\n{}",
-            String::from_utf8_lossy(&result.stderr),
-            fakenos.log()
-        );
-        let records = records_by_device(&out);
+        let mut args = args.to_vec();
+        args.extend(["--prompt-timeout", "20"]);
+        let (records, stderr) = sweep.run(&args, out);
+        let why = format!("stderr:\n{stderr}\nfakenos log:\n{}", fakenos.sim.log());
         (records, why)
     };
 
@@ -202,4 +246,115 @@ fn collect_facts_and_get_against_fakenos() {
             );
         }
     }
+}
+
+/// One fake-switches device (a process each).
+struct FakeSwitch {
+    sim: Simulator,
+    port: u16,
+}
+
+impl FakeSwitch {
+    /// `model` named `hostname` on a free port, tried again with another
+    /// where it was taken.
+    fn start(bin: &PathBuf, dir: &std::path::Path, model: &str, hostname: &str) -> FakeSwitch {
+        let log = dir.join(format!("{hostname}.log"));
+        for _ in 0..5 {
+            let port = free_port();
+            let mut sim = Simulator::spawn(
+                Command::new(bin)
+                    .args(["--model", model, "--hostname", hostname])
+                    .args(["--listen-host", "127.0.0.1", "--listen-port"])
+                    .arg(port.to_string()),
+                log.clone(),
+            );
+            if sim.listening(&[port]) {
+                return FakeSwitch { sim, port };
+            }
+        }
+        panic!(
+            "fake-switches did not start listening; its log:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+}
+
+#[test]
+fn exec_and_backup_against_fake_switches() {
+    let Some(bin) = simulator_bin("fake-switches-venv/bin/fake-switches") else {
+        return;
+    };
+    let work = TempDir::new("fake-switches");
+    let ios = FakeSwitch::start(&bin, work.path(), "cisco_generic", "fs-ios");
+    let eos = FakeSwitch::start(&bin, work.path(), "arista_generic", "fs-eos");
+    // Both land in user mode; `enable` takes an empty secret.
+    let mut hosts = String::new();
+    for (name, platform, port) in [
+        ("fs-ios", "cisco_ios", ios.port),
+        ("fs-eos", "arista_eos", eos.port),
+    ] {
+        hosts.push_str(&format!(
+            "{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: {platform}\n  username: root\n  password: root\n  connection_options:\n    netrun:\n      extras:\n        secret: \"\"\n"
+        ));
+    }
+    let sweep = Sweep::new(work.path(), &hosts);
+    let run = |args: &[&str], out: &str| -> (Vec<Value>, String) {
+        let (records, stderr) = sweep.run(args, out);
+        let why = format!(
+            "stderr:\n{stderr}\nfs-ios log:\n{}\nfs-eos log:\n{}",
+            ios.sim.log(),
+            eos.sim.log()
+        );
+        (records, why)
+    };
+
+    let (records, why) = run(
+        &["exec", "show version", "--filter", "platform=cisco_ios"],
+        "version.jsonl",
+    );
+    assert_eq!(records.len(), 1, "{why}");
+    let r = &records[0];
+    assert_eq!(r["status"], "ok", "{r}\n{why}");
+    let answer = &r["data"]["commands"][0];
+    assert_eq!(answer["parser"], "cisco-ios", "{r}");
+    assert_eq!(answer["parsed"]["hostname"], "fs-ios", "{r}");
+    assert_eq!(answer["parsed"]["version"], "12.2(58)SE2", "{r}");
+
+    // `terminal length 0` answers `Pagination disabled.fs-eos#`.
+    let (records, why) = run(
+        &[
+            "exec",
+            "show running-config all",
+            "--filter",
+            "platform=arista_eos",
+        ],
+        "running.jsonl",
+    );
+    assert_eq!(records.len(), 1, "{why}");
+    let r = &records[0];
+    assert_eq!(r["status"], "ok", "{r}\n{why}");
+    let text = r["data"]["commands"][0]["output"].as_str().expect("output");
+    assert!(
+        text.starts_with("! Command: show running-config all\n! device: fs-eos (vEOS"),
+        "{r}"
+    );
+    assert!(text.ends_with("\nend"), "{r}");
+
+    let backups = work.path().join("backups");
+    let dir = backups.to_str().expect("a UTF-8 path");
+    let (_, why) = run(
+        &[
+            "config",
+            "backup",
+            "--dir",
+            dir,
+            "--filter",
+            "platform=cisco_ios",
+        ],
+        "backup.jsonl",
+    );
+    let saved = std::fs::read_to_string(backups.join("fs-ios.cfg"))
+        .unwrap_or_else(|e| panic!("no backup of fs-ios ({e}); stderr:\n{why}"));
+    assert!(saved.contains("\nhostname fs-ios\n"), "{saved}");
+    assert!(saved.contains("\ninterface FastEthernet0/1\n"), "{saved}");
 }
