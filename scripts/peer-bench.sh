@@ -52,6 +52,25 @@ cleanup() {
   rm -rf "$scratch"
 }
 trap cleanup EXIT
+
+# Wait until the DEVICES ports from 7000 listen (PID, when not empty, must
+# stay up meanwhile), then record their host keys (`ssh-keyscan ARGS…`) in
+# the inventory's known_hosts.
+await_simulated() {
+  local pid=$1 last=$((7000 + devices - 1))
+  shift
+  command -v ssh-keyscan >/dev/null || { echo "ssh-keyscan (openssh-client) is needed for --$sim" >&2; exit 1; }
+  for _ in $(seq 600); do
+    [ "$(ss -ltn "sport >= :7000 and sport <= :$last" | grep -c LISTEN)" -ge "$devices" ] && break
+    if [ -n "$pid" ]; then
+      kill -0 "$pid" 2>/dev/null || { cat "$scratch/lab.log"; exit 1; }
+    fi
+    sleep 0.5
+  done
+  for i in $(seq 0 $((devices - 1))); do
+    ssh-keyscan "$@" -p $((7000 + i)) 127.0.0.1 2>/dev/null
+  done > "$scratch/lab/known_hosts"
+}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$sim" = lab ]; then
   "$netrun" lab --devices "$devices" --inventory-dir "$scratch/lab" > "$scratch/lab.log" &
@@ -64,7 +83,6 @@ if [ "$sim" = lab ]; then
 elif [ "$sim" = fake-switches ]; then
   # fake-switches, pinned, in its own venv (scripts/install-plugin-tools.sh).
   scripts/install-plugin-tools.sh >/dev/null
-  command -v ssh-keyscan >/dev/null || { echo "ssh-keyscan (openssh-client) is needed for --fake-switches" >&2; exit 1; }
   mkdir -p "$scratch/lab"
   for i in $(seq 0 $((devices - 1))); do
     "$tools/fake-switches-venv/bin/fake-switches" --model cisco_generic --hostname "sw$i" \
@@ -74,20 +92,12 @@ elif [ "$sim" = fake-switches ]; then
   done > "$scratch/lab/hosts.yaml"
   printf 'username: root\npassword: root\nconnection_options:\n  netrun:\n    extras:\n      secret: ""\n      known_hosts: known_hosts\n' \
     > "$scratch/lab/defaults.yaml"
-  last=$((7000 + devices - 1))
-  for _ in $(seq 600); do
-    [ "$(ss -ltn "sport >= :7000 and sport <= :$last" | grep -c LISTEN)" -ge "$devices" ] && break
-    sleep 0.5
-  done
   # Its only host key is RSA, which the scan returns when asked by type.
-  for i in $(seq 0 $((devices - 1))); do
-    ssh-keyscan -t rsa -p $((7000 + i)) 127.0.0.1 2>/dev/null
-  done > "$scratch/lab/known_hosts"
+  await_simulated "" -t rsa
 else
   # FakeNOS, pinned, in its own venv (scripts/install-plugin-tools.sh).
   scripts/install-plugin-tools.sh >/dev/null
   fvenv=$tools/fakenos-venv
-  command -v ssh-keyscan >/dev/null || { echo "ssh-keyscan (openssh-client) is needed for --fakenos" >&2; exit 1; }
   mkdir -p "$scratch/lab"
   last=$((7000 + devices - 1))
   printf 'hosts:\n  ios:\n    username: admin\n    password: admin\n    platform: cisco_ios\n    replicas: %d\n    port: [7000, %d]\n' \
@@ -99,14 +109,7 @@ else
   done > "$scratch/lab/hosts.yaml"
   printf 'username: admin\npassword: admin\nconnection_options:\n  netrun:\n    extras:\n      known_hosts: known_hosts\n' \
     > "$scratch/lab/defaults.yaml"
-  for _ in $(seq 600); do
-    [ "$(ss -ltn "sport >= :7000 and sport <= :$last" | grep -c LISTEN)" -ge "$devices" ] && break
-    kill -0 "$lab_pid" 2>/dev/null || { cat "$scratch/lab.log"; exit 1; }
-    sleep 0.5
-  done
-  for i in $(seq 0 $((devices - 1))); do
-    ssh-keyscan -p $((7000 + i)) 127.0.0.1 2>/dev/null
-  done > "$scratch/lab/known_hosts"
+  await_simulated "$lab_pid"
 fi
 "$venv/bin/python" tools/peer-bench/peers.py bench --netrun "$netrun" \
   --inventory-dir "$scratch/lab" --concurrency "$concurrency" --scratch "$scratch" \

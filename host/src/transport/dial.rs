@@ -337,7 +337,7 @@ impl<S: Io> AsyncRead for SendOnWait<S> {
         let this = &mut *self;
         if let std::task::Poll::Ready(r) = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf) {
             if !this.held.is_empty() {
-                this.reads += 1;
+                this.reads = this.reads.saturating_add(1);
                 if this.reads >= READS_HELD {
                     // Pending: the rest goes at a later read or write.
                     if let std::task::Poll::Ready(Err(e)) = this.poll_send(cx) {
