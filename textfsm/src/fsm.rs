@@ -154,31 +154,60 @@ impl BorrowedRecords<'_> {
             key.push(b':');
             keys.push(key);
         }
-        out.write_all(b"[")?;
+        // Records go into a buffer handed to `out` in large pieces: a
+        // `write_all` per key and cell cost more than the copying.
+        const FLUSH_AT: usize = 60 << 10;
+        let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 4096);
+        buf.push(b'[');
         for (i, row) in self.cells.chunks(self.width).enumerate() {
             if i > 0 {
-                out.write_all(b",")?;
+                buf.push(b',');
             }
             for (key, &column) in keys.iter().zip(&self.columns) {
-                out.write_all(key)?;
+                buf.extend_from_slice(key);
                 match &row[column] {
                     CellRef::Str(s) if !needs_escape(s) => {
-                        out.write_all(b"\"")?;
-                        out.write_all(s.as_bytes())?;
-                        out.write_all(b"\"")?;
+                        buf.push(b'"');
+                        buf.extend_from_slice(s.as_bytes());
+                        buf.push(b'"');
                     }
-                    cell => serde_json::to_writer(&mut *out, cell)?,
+                    cell => serde_json::to_writer(&mut buf, cell)?,
                 }
             }
-            out.write_all(if keys.is_empty() { b"{}" } else { b"}" })?;
+            buf.extend_from_slice(if keys.is_empty() { b"{}" } else { b"}" });
+            if buf.len() >= FLUSH_AT {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
         }
-        out.write_all(b"]")
+        buf.push(b']');
+        out.write_all(&buf)
     }
 }
 
 /// Whether JSON needs an escape in `s` (serde_json escapes exactly these).
+/// Eight bytes at a time (a cell is mostly plain text): a word has a byte
+/// below 0x20, `"` or `\` exactly when one of the three tests below
+/// sees one (each is exact for "some byte", the bit-twiddling kind).
 fn needs_escape(s: &str) -> bool {
-    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `x` is below `n` (n <= 128).
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let mut words = s.as_bytes().chunks_exact(8);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let x = u64::from_le_bytes(bytes);
+        if below(x, 0x20) || zero_byte(x ^ (ONES * 0x22)) || zero_byte(x ^ (ONES * 0x5c)) {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 impl serde::Serialize for BorrowedRecords<'_> {
@@ -792,7 +821,14 @@ mod tests {
                 format!("{c}"),
                 format!("ab{c}cd"),
                 format!("{}{c}", "x".repeat(70)),
+                format!("{}{c}{}", "é".repeat(5), "x".repeat(9)),
+                format!("abcdefg{c}hijklmnop\u{7f}\u{80}ÿ"),
             ] {
+                assert_eq!(super::needs_escape(&s), !plain(&s), "{s:?}");
+            }
+            // At every place in a word of eight and in the tail after two.
+            for at in 0..20 {
+                let s = format!("{}{c}{}", "y".repeat(at), "ÿ".repeat(20 - at));
                 assert_eq!(super::needs_escape(&s), !plain(&s), "{s:?}");
             }
         }

@@ -72,12 +72,18 @@ enum Matcher {
     /// Words with `[[…]]` completion and nothing else (most of an index):
     /// matched without building a regex.
     Words(Vec<(String, String)>),
-    /// A regex, built on the first text that contains its literal: most
-    /// rows an index lookup passes are about other platforms or commands.
+    /// A regex, built on the first text that starts with its lead words
+    /// and contains its literal: most rows an index lookup passes are
+    /// about other platforms or commands.
     Regex {
-        /// A literal every match contains (none when the pattern has no
-        /// mandatory run of plain characters).
-        literal: Option<String>,
+        /// Words every match starts with: the field's plain start, before
+        /// its first regex syntax (`sh[[ow]] ip bgp` of
+        /// `sh[[ow]] ip bgp( vrf \S+)?`), read without parsing the regex.
+        lead: Vec<(String, String)>,
+        /// Python's syntax check, then a literal every match contains (none
+        /// when the pattern has no mandatory run of plain characters):
+        /// parsing the regex costs more than reading the row did.
+        literal: OnceLock<Result<Option<String>, String>>,
         built: OnceLock<Result<Box<Pattern>, String>>,
     },
 }
@@ -284,18 +290,24 @@ impl Index {
                 let matched = match matcher {
                     Ok(Matcher::Prefix(p)) => Ok(attribute.starts_with(p.as_str())),
                     Ok(Matcher::Words(words)) => Ok(words_match(words, attribute)),
-                    Ok(Matcher::Regex { literal, .. })
-                        if literal
-                            .as_ref()
-                            .is_some_and(|l| !attribute.contains(l.as_str())) =>
-                    {
-                        Ok(false)
+                    Ok(Matcher::Regex { lead, .. }) if !words_match(lead, attribute) => Ok(false),
+                    Ok(Matcher::Regex { literal, built, .. }) => {
+                        let literal = literal.get_or_init(|| {
+                            pyre::check(&col.pattern)?;
+                            Ok(pyre::required_literal(&col.pattern))
+                        });
+                        match literal {
+                            Err(reason) => Err(reason.as_str()),
+                            Ok(Some(l)) if !attribute.contains(l.as_str()) => Ok(false),
+                            Ok(_) => built
+                                .get_or_init(|| {
+                                    Pattern::new(&col.pattern, &self.limits).map(Box::new)
+                                })
+                                .as_ref()
+                                .map(|p| p.is_match(attribute))
+                                .map_err(String::as_str),
+                        }
                     }
-                    Ok(Matcher::Regex { built, .. }) => built
-                        .get_or_init(|| Pattern::new(&col.pattern, &self.limits).map(Box::new))
-                        .as_ref()
-                        .map(|p| p.is_match(attribute))
-                        .map_err(String::as_str),
                     Err(reason) => Err(reason.as_str()),
                 };
                 let matched = match matched {
@@ -534,12 +546,84 @@ fn compile_column(col: &Column) -> Result<Matcher, String> {
     {
         return Ok(Matcher::Words(words));
     }
-    // Python's syntax errors now; the (costlier) regex when a text may match.
-    pyre::check(pattern)?;
+    // Python's syntax check, the literal and the regex when a text may match.
     Ok(Matcher::Regex {
-        literal: pyre::required_literal(pattern),
+        lead: lead_words(&col.raw, pattern, col.name == "Command"),
+        literal: OnceLock::new(),
         built: OnceLock::new(),
     })
+}
+
+/// The words a field's every match starts with (see [`words_match`]): its
+/// start up to the first character with a regex meaning (`[[…]]` counts as
+/// a word's completion in a `Command` field), less the last word when a
+/// quantifier follows it. Empty (no filter) when the regex (`expanded`, the
+/// field with completion written out) has a top-level `|`, since then a
+/// match may start with another branch.
+fn lead_words(raw: &str, expanded: &str, completion: bool) -> Vec<(String, String)> {
+    if has_top_level_alternation(expanded) {
+        return Vec::new();
+    }
+    let mut end = 0;
+    while let Some(c) = raw[end..].chars().next() {
+        if completion && raw[end..].starts_with("[[") {
+            // The shortest `[[.+?]]`, as `expand_completion` reads it.
+            let after = &raw[end + 2..];
+            let Some(first) = after.chars().next() else {
+                break;
+            };
+            let Some(close) = after[first.len_utf8()..].find("]]") else {
+                break;
+            };
+            end += 2 + first.len_utf8() + close + 2;
+        } else if is_plain(c) || c == ' ' {
+            end += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    let mut lead = &raw[..end];
+    if matches!(raw[end..].chars().next(), Some('?' | '*' | '+' | '{')) {
+        lead = lead.rsplit_once(' ').map_or("", |(head, _)| head);
+    }
+    let lead = lead.trim_end();
+    if lead.is_empty() {
+        return Vec::new();
+    }
+    completion_words(lead).unwrap_or_default()
+}
+
+/// Whether the regex has a `|` outside every group and character class.
+fn has_top_level_alternation(pattern: &str) -> bool {
+    let mut depth = 0usize;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => {
+                // A class: `]` first (or after `^`) is a literal.
+                let mut first = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '^' if first => continue,
+                        ']' if !first => break,
+                        _ => {}
+                    }
+                    first = false;
+                }
+            }
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '|' if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `sh[[ow]] ip int[[erface]]` as `[("sh", "ow"), ("ip", ""), ("int", "erface")]`,
@@ -727,6 +811,81 @@ a_wrong_width.textfsm, .*, cisco_ios
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn lead_words_never_refuse_what_the_regex_matches() {
+        let limits = Limits::default();
+        let commands = [
+            "show ip bgp neighbors 10.0.0.1 advertised-routes",
+            "sh ip bgp nei adv",
+            "show switch",
+            "show switch detail",
+            "sh sw d",
+            "show authentication sessions method dot1x details",
+            "show ip route vrf A",
+            "show ipv6 route",
+            "show ip",
+            "show i",
+            "show interfaces status",
+            "show int",
+            "show x",
+            "dir",
+            "",
+        ];
+        for (field, lead) in [
+            (
+                "sh[[ow]] ip bgp nei[[ghbors]](\\s+\\d+\\.\\d+\\.\\d+\\.\\d+)? adv[[ertised-routes]]",
+                "sh[[ow]] ip bgp nei[[ghbors]]",
+            ),
+            (
+                "sh[[ow]] sw[[itch]]( d[[etail]])?\\s*$",
+                "sh[[ow]] sw[[itch]]",
+            ),
+            (
+                "show authen[[tication]] ses[[sions]] met[[hod]](\\s+d[[ot1x]]|\\s+m[[ab]])? det[[ails]]",
+                "show authen[[tication]] ses[[sions]] met[[hod]]",
+            ),
+            // A quantifier takes the last word out of the lead.
+            ("show ipv?6? route", "show"),
+            ("sh[[ow]] ip route( vrf \\S+)?", "sh[[ow]] ip route"),
+            ("sh[[ow]] int[[erfaces]] *status", "sh[[ow]] int[[erfaces]]"),
+            ("show ips+", "show"),
+            // A top-level `|` leaves no lead; one in a group or class does not count.
+            ("show ip route|show ipv6 route", ""),
+            ("show (ip|ipv6) route", "show"),
+            ("show [|a]x", "show"),
+            ("show \\|x", "show"),
+            ("dir( \\S+)?", "dir"),
+            ("^show", ""),
+        ] {
+            let words = lead_words(field, &expand_completion(field), true);
+            assert_eq!(
+                words,
+                completion_words(lead).unwrap_or_default(),
+                "`{field}`"
+            );
+            let regex = Pattern::new(&expand_completion(field), &limits).unwrap();
+            for c in commands {
+                if regex.is_match(c) {
+                    assert!(
+                        words_match(&words, c),
+                        "`{field}` matches `{c}`; its lead does not"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_regex_row_is_reported_when_a_lookup_reaches_it() {
+        let text = "Template, Hostname, Platform, Command\n\
+            a.textfsm, .*, cisco_ios, sh[[ow]] ver[[sion]](\n\
+            b.textfsm, .*, cisco_ios, sh[[ow]] clock\n";
+        let i = Index::from_text(Path::new("/x"), text, Limits::default()).unwrap();
+        assert_eq!(i.find("cisco_ios", "show clock").unwrap().unwrap().line, 3);
+        let e = i.find("cisco_ios", "show version").unwrap_err();
+        assert!(e.to_string().contains("does not compile"), "{e}");
     }
 
     #[test]

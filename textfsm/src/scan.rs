@@ -79,6 +79,9 @@ enum Step {
         max: usize,
         greedy: bool,
         forced: Option<Length>,
+        /// `set` as a table of 256 in [`Scan::tables`], for the run's
+        /// loop over its bytes (a load a byte instead of shifts and masks).
+        table: usize,
     },
     /// One of these strings, tried in order.
     Alternation(Box<Alternatives>),
@@ -187,6 +190,8 @@ const TRIES_PER_BYTE: usize = 16;
 #[derive(Debug, Clone)]
 pub(crate) struct Scan {
     steps: Box<[Step]>,
+    /// Each run's members, byte by byte (see `Step::Run::table`).
+    tables: Box<[[bool; 256]]>,
     /// For each step, what the steps after it can start with.
     follow: Box<[Follow]>,
     groups: usize,
@@ -210,6 +215,7 @@ impl Scan {
         let mut names = vec![None; groups];
         capture_names(&hir, &mut names);
         let follow: Box<[Follow]> = (0..steps.len()).map(|i| follow(&steps[i + 1..])).collect();
+        let mut tables = Vec::new();
         for (step, follow) in steps.iter_mut().zip(follow.iter()) {
             if let Step::Run {
                 set,
@@ -217,8 +223,11 @@ impl Scan {
                 max,
                 greedy,
                 forced,
+                table,
             } = step
             {
+                *table = tables.len();
+                tables.push(std::array::from_fn(|b| set.contains(b as u8)));
                 *forced = if min == max || (!follow.anywhere && !follow.first.intersects(set)) {
                     // One length, or only the longest run can be followed.
                     Some(Length::Longest)
@@ -250,6 +259,7 @@ impl Scan {
         }
         Some(Scan {
             steps: steps.into_boxed_slice(),
+            tables: tables.into_boxed_slice(),
             follow,
             groups,
             names: names.into_boxed_slice(),
@@ -321,17 +331,19 @@ impl Scan {
                     pos += l.len();
                 }
                 Step::Run {
-                    set,
                     min,
                     max,
                     forced,
+                    table,
                     ..
                 } => {
                     let start = pos;
                     let limit = text.len().min(pos.saturating_add(*max));
-                    while pos < limit && set.contains(text[pos]) {
-                        pos += 1;
-                    }
+                    let table = &self.tables[*table];
+                    pos += text[pos..limit]
+                        .iter()
+                        .position(|&b| !table[usize::from(b)])
+                        .unwrap_or(limit - pos);
                     if pos - start < *min {
                         return Some(false);
                     }
@@ -520,6 +532,7 @@ fn flatten(hir: &Hir, steps: &mut Vec<Step>) -> Option<()> {
             max: 1,
             greedy: true,
             forced: None,
+            table: 0,
         }),
         HirKind::Look(Look::Start) => {
             // The match starts at 0: only a start before any byte holds.
@@ -562,6 +575,7 @@ fn flatten(hir: &Hir, steps: &mut Vec<Step>) -> Option<()> {
                 max,
                 greedy: r.greedy,
                 forced: None,
+                table: 0,
             });
         }
         HirKind::Capture(c) => {

@@ -72,6 +72,175 @@ pub struct Cli {
     pub threads: Option<usize>,
 }
 
+/// A subcommand as the top level lists it; `build` adds its arguments
+/// (or its own subcommands) when it is invoked or its help is asked for.
+struct Sub {
+    name: &'static str,
+    about: &'static str,
+    build: fn(clap::Command) -> clap::Command,
+}
+
+/// A subcommand taking arguments `A`. The about stays the subcommand's
+/// (a derived `Args` sets its struct's doc comment as the about).
+fn with_args<A: Args>(cmd: clap::Command) -> clap::Command {
+    keep_about(cmd, A::augment_args)
+}
+
+/// A subcommand whose own subcommands are required, as a derived
+/// `#[command(subcommand)]` field makes them.
+fn nested<S: Subcommand>(cmd: clap::Command) -> clap::Command {
+    keep_about(cmd, S::augment_subcommands)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+}
+
+fn keep_about(
+    cmd: clap::Command,
+    build: impl FnOnce(clap::Command) -> clap::Command,
+) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let cmd = build(cmd);
+    match about {
+        Some(about) => cmd.about(about),
+        None => cmd,
+    }
+}
+
+/// The subcommands, in the order `netrun --help` lists them; the abouts
+/// are what the variants' doc comments say.
+const SUBCOMMANDS: &[Sub] = &[
+    Sub {
+        name: "run",
+        about: "Run a workflow plugin against the devices of an inventory",
+        build: with_args::<RunArgs>,
+    },
+    Sub {
+        name: "exec",
+        about: "Send ad-hoc commands; output is parsed when the driver has a parser",
+        build: with_args::<ExecArgs>,
+    },
+    Sub {
+        name: "plugin",
+        about: "Manage plugins",
+        build: nested::<plugin::PluginCommand>,
+    },
+    Sub {
+        name: "lab",
+        about: "Start a simulated fleet of devices (SSH, IOS-like CLI) on 127.0.0.1",
+        build: with_args::<lab::LabArgs>,
+    },
+    Sub {
+        name: "bench",
+        about: "Measure a sweep over a simulated fleet: devices/s, latency, CPU, memory",
+        build: with_args::<bench::BenchArgs>,
+    },
+    Sub {
+        name: "serve",
+        about: "Poll devices on an interval and serve Prometheus metrics",
+        build: with_args::<serve::ServeArgs>,
+    },
+    Sub {
+        name: "config",
+        about: "Configuration: backup, diff against backups, templated push in waves",
+        build: nested::<config::ConfigCommand>,
+    },
+    Sub {
+        name: "inventory",
+        about: "Show the inventory as netrun reads it",
+        build: nested::<inventory::InventoryCommand>,
+    },
+    Sub {
+        name: "get",
+        about: "NAPALM-style getters on every device: `netrun get facts,interfaces -i INV`",
+        build: with_args::<get::GetArgs>,
+    },
+    Sub {
+        name: "platforms",
+        about: "Every platform the installed drivers define, and the getters each answers",
+        build: |cmd| cmd,
+    },
+    Sub {
+        name: "parse",
+        about: "Parse saved command outputs with TextFSM templates (ntc-templates), one JSON line per file",
+        build: with_args::<parse::ParseArgs>,
+    },
+    Sub {
+        name: "worker",
+        about: "Pull device tasks from a NATS JetStream work queue and run them (for `netrun run|exec --nats`)",
+        build: with_args::<worker::WorkerArgs>,
+    },
+];
+
+impl Subcommand for Command {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        cmd.subcommands(SUBCOMMANDS.iter().map(|sub| {
+            clap::Command::new(sub.name)
+                .about(sub.about)
+                .defer(sub.build)
+        }))
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        SUBCOMMANDS.iter().any(|sub| sub.name == name)
+    }
+}
+
+impl clap::FromArgMatches for Command {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Self::from_arg_matches_mut(&mut matches.clone())
+    }
+
+    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        let Some((name, mut sub)) = matches.remove_subcommand() else {
+            return Err(clap::Error::new(clap::error::ErrorKind::MissingSubcommand));
+        };
+        let m = &mut sub;
+        Ok(match name.as_str() {
+            "run" => Command::Run(RunArgs::from_arg_matches_mut(m)?),
+            "exec" => Command::Exec(ExecArgs::from_arg_matches_mut(m)?),
+            "plugin" => Command::Plugin {
+                command: plugin::PluginCommand::from_arg_matches_mut(m)?,
+            },
+            "lab" => Command::Lab(lab::LabArgs::from_arg_matches_mut(m)?),
+            "bench" => Command::Bench(bench::BenchArgs::from_arg_matches_mut(m)?),
+            "serve" => Command::Serve(serve::ServeArgs::from_arg_matches_mut(m)?),
+            "config" => Command::Config {
+                command: config::ConfigCommand::from_arg_matches_mut(m)?,
+            },
+            "inventory" => Command::Inventory {
+                command: inventory::InventoryCommand::from_arg_matches_mut(m)?,
+            },
+            "get" => Command::Get(get::GetArgs::from_arg_matches_mut(m)?),
+            "platforms" => Command::Platforms,
+            "parse" => Command::Parse(parse::ParseArgs::from_arg_matches_mut(m)?),
+            "worker" => Command::Worker(worker::WorkerArgs::from_arg_matches_mut(m)?),
+            other => {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    format!("the subcommand '{other}' wasn't recognized"),
+                ));
+            }
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut clap::ArgMatches,
+    ) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches_mut(matches)?;
+        Ok(())
+    }
+}
+
 /// Devices in flight one runtime thread serves by default. A thread keeps
 /// up with about a thousand devices a second of `collect-facts` (1 ms of
 /// CPU each): a thousand devices in flight on a network where a device
@@ -92,41 +261,31 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Subcommand)]
+/// The subcommands. `Subcommand` and `FromArgMatches` are written out
+/// below, not derived, so that each subcommand's arguments are built only
+/// when it is the one invoked (clap's `defer`): building all of them was
+/// 40% of the instructions `netrun --version` ran, and every command pays
+/// it before doing anything (`netrun parse` once per file in a script).
+#[derive(Debug)]
 enum Command {
-    /// Run a workflow plugin against the devices of an inventory.
+    // What each does: `SUBCOMMANDS` (the abouts `netrun --help` lists).
     Run(RunArgs),
-    /// Send ad-hoc commands; output is parsed when the driver has a parser.
     Exec(ExecArgs),
-    /// Manage plugins.
     Plugin {
-        #[command(subcommand)]
         command: plugin::PluginCommand,
     },
-    /// Start a simulated fleet of devices (SSH, IOS-like CLI) on 127.0.0.1.
     Lab(lab::LabArgs),
-    /// Measure a sweep over a simulated fleet: devices/s, latency, CPU, memory.
     Bench(bench::BenchArgs),
-    /// Poll devices on an interval and serve Prometheus metrics.
     Serve(serve::ServeArgs),
-    /// Configuration: backup, diff against backups, templated push in waves.
     Config {
-        #[command(subcommand)]
         command: config::ConfigCommand,
     },
-    /// Show the inventory as netrun reads it.
     Inventory {
-        #[command(subcommand)]
         command: inventory::InventoryCommand,
     },
-    /// NAPALM-style getters on every device: `netrun get facts,interfaces -i INV`.
     Get(get::GetArgs),
-    /// Every platform the installed drivers define, and the getters each answers.
     Platforms,
-    /// Parse saved command outputs with TextFSM templates (ntc-templates), one JSON line per file.
     Parse(parse::ParseArgs),
-    /// Pull device tasks from a NATS JetStream work queue and run them
-    /// (for `netrun run|exec --nats`).
     Worker(worker::WorkerArgs),
 }
 
@@ -1280,7 +1439,55 @@ pub async fn collect(
 mod tests {
     use super::*;
     use crate::error::{Error, ErrorClass};
+    use clap::CommandFactory as _;
     use serde_json::json;
+
+    #[test]
+    fn every_subcommand_is_built_when_invoked_and_parses_into_its_variant() {
+        Cli::command().debug_assert();
+        for sub in SUBCOMMANDS {
+            assert!(Command::has_subcommand(sub.name), "{}", sub.name);
+            let help = Cli::try_parse_from(["netrun", sub.name, "--help"]).unwrap_err();
+            assert_eq!(
+                help.kind(),
+                clap::error::ErrorKind::DisplayHelp,
+                "{}",
+                sub.name
+            );
+            let text = help.to_string();
+            assert!(text.contains(sub.about), "{}: {text}", sub.name);
+            // The deferred part is there: options (or subcommands) beyond help.
+            assert!(
+                text.contains("Commands:") || text.contains("--") && text.matches("--").count() > 2,
+                "{}: {text}",
+                sub.name
+            );
+        }
+        let cli = Cli::try_parse_from([
+            "netrun",
+            "parse",
+            "--color",
+            "never",
+            "--template",
+            "t.textfsm",
+            "--command",
+            "c",
+            "f",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Command::Parse(_)));
+        let cli = Cli::try_parse_from(["netrun", "inventory", "list", "-i", "inv"]).unwrap();
+        assert!(matches!(cli.command, Command::Inventory { .. }));
+        let nested = Cli::try_parse_from(["netrun", "plugin"]).unwrap_err();
+        assert_eq!(
+            nested.kind(),
+            clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        );
+        let unknown = Cli::try_parse_from(["netrun", "bogus"]).unwrap_err();
+        assert_eq!(unknown.kind(), clap::error::ErrorKind::InvalidSubcommand);
+        let platforms = Cli::try_parse_from(["netrun", "platforms"]).unwrap();
+        assert!(matches!(platforms.command, Command::Platforms));
+    }
 
     fn record(i: usize, failed: bool, parsed: bool) -> Record {
         let device = format!("d{i:03}");

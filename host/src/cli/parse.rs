@@ -63,9 +63,16 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut failed = 0;
+    let mut widened = false;
     for file in &a.files {
         let written = match read(file) {
-            Ok(text) => write_records(&parser, &text, &mut out),
+            Ok(text) => {
+                if !widened && text.len() > PIPE_WIDEN_AT {
+                    widened = true;
+                    widen_stdout_pipe();
+                }
+                write_records(&parser, &text, &mut out)
+            }
             Err(e) => Err(Failure::Parse(e)),
         };
         match written {
@@ -87,6 +94,29 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
     } else {
         super::EXIT_SOME_FAILED
     })
+}
+
+/// Outputs above this size make standard output's pipe wider first.
+const PIPE_WIDEN_AT: usize = 64 << 10;
+
+/// When standard output is a pipe (`netrun parse … | jq`), give it room
+/// for 1 MiB (Linux's limit for an unprivileged process; the default is
+/// 64 KiB), so a large output is written in a few calls instead of
+/// waiting for the reader every 64 KiB, two context switches each time.
+/// Best effort: a pipe that cannot grow stays as it is.
+fn widen_stdout_pipe() {
+    const WIDTH: libc::c_int = 1 << 20;
+    // SAFETY: fstat and fcntl on descriptor 1 read or change only the
+    // pipe's capacity; `st` is written by fstat before it is read.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(1, &mut st) != 0 || st.st_mode & libc::S_IFMT != libc::S_IFIFO {
+            return;
+        }
+        if libc::fcntl(1, libc::F_GETPIPE_SZ) < WIDTH {
+            libc::fcntl(1, libc::F_SETPIPE_SZ, WIDTH);
+        }
+    }
 }
 
 /// Why a file's line is not its records.
