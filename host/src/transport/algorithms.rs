@@ -62,8 +62,39 @@ const KEX_MARKERS: &[&str] = &[
     "kex-strict-s-v00@openssh.com",
 ];
 
+/// Ciphers and MACs the defaults put first, in this order (the others
+/// follow in russh's order): OpenSSH's client order among those russh
+/// offers by default, AEAD ciphers kept first (no MAC to compute). The
+/// SHA-256 MACs before the SHA-512 ones, as OpenSSH has them: the SHA-NI
+/// instructions most x86 CPUs of the last years carry compute SHA-256
+/// only, and russh keys its HMAC afresh for every packet, so
+/// `hmac-sha2-256` costs a third to a fifth of `hmac-sha2-512` a packet
+/// (0.4–0.75 µs against 1.9–2.5 µs for 32–128 bytes, this machine) on a
+/// server without an AEAD cipher (Twisted, paramiko, older IOS). AES-128
+/// before AES-256 in counter mode, as OpenSSH has them (10 rounds, not 14).
+const FIRST_CIPHERS: &[&str] = &[
+    "chacha20-poly1305@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+];
+const FIRST_MACS: &[&str] = &[
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+];
+
+/// `names` with those of `first` at the front, in `first`'s order.
+fn put_first(mut names: Vec<String>, first: &[&str]) -> Vec<String> {
+    names.sort_by_key(|n| first.iter().position(|f| f == n).unwrap_or(first.len()));
+    names
+}
+
 impl Default for Algorithms {
-    /// russh's safe defaults, without SHA-1 `ssh-rsa` host keys.
+    /// russh's safe defaults, without SHA-1 `ssh-rsa` host keys, ciphers
+    /// and MACs in OpenSSH's order ([`FIRST_CIPHERS`], [`FIRST_MACS`]).
     fn default() -> Self {
         let d = Preferred::DEFAULT;
         Algorithms {
@@ -79,8 +110,14 @@ impl Default for Algorithms {
                 .filter(|a| **a != Algorithm::Rsa { hash: None })
                 .map(|a| a.as_str().to_string())
                 .collect(),
-            ciphers: d.cipher.iter().map(|n| n.as_ref().to_string()).collect(),
-            macs: d.mac.iter().map(|n| n.as_ref().to_string()).collect(),
+            ciphers: put_first(
+                d.cipher.iter().map(|n| n.as_ref().to_string()).collect(),
+                FIRST_CIPHERS,
+            ),
+            macs: put_first(
+                d.mac.iter().map(|n| n.as_ref().to_string()).collect(),
+                FIRST_MACS,
+            ),
         }
     }
 }
@@ -395,6 +432,21 @@ mod tests {
             assert!(!d.ciphers.iter().any(|k| k == n), "{n}");
         }
         assert!(!d.macs.iter().any(|k| k == "hmac-sha1"));
+    }
+
+    #[test]
+    fn defaults_order_ciphers_and_macs_as_openssh_does() {
+        let d = Algorithms::default();
+        assert_eq!(d.ciphers, FIRST_CIPHERS);
+        assert_eq!(d.macs, FIRST_MACS);
+        // Nothing of russh's defaults is lost or added by the reordering.
+        let p = Preferred::DEFAULT;
+        assert_eq!(d.ciphers.len(), p.cipher.len());
+        assert_eq!(d.macs.len(), p.mac.len());
+        assert_eq!(
+            put_first(vec!["x".into(), "b".into(), "a".into()], &["a", "b"]),
+            ["a", "b", "x"]
+        );
     }
 
     #[test]

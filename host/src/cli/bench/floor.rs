@@ -1,7 +1,8 @@
 //! The physical floor of a sweep: per device a bare russh client connects,
 //! checks the host key, logs in with a password, opens a PTY shell, sends
 //! one command and reads to the next prompt. No plugins, no platform
-//! modes, no parsing: what any SSH automation must pay at least.
+//! modes, no parsing: what any SSH automation must pay at least. It offers
+//! the algorithms a netrun session offers, so both negotiate the same.
 //!
 //! Given the lines a job types instead (the empty line that confirms the
 //! prompt, `enable` and its secret where the session lands at `>`, the
@@ -102,7 +103,13 @@ pub async fn one(host: &Host, known: Arc<KnownHosts>, lines: &[String]) -> Resul
         .await
         .map_err(|e| format!("connect: {e}"))?;
     tcp.set_nodelay(true).ok();
-    let config = Arc::new(client::Config::default());
+    // netrun's algorithm preferences, so the floor negotiates what a
+    // session would (the MAC a server without AEAD ciphers gets is most of
+    // the crypto per packet).
+    let config = Arc::new(client::Config {
+        preferred: crate::transport::algorithms::Algorithms::default().preferred(),
+        ..client::Config::default()
+    });
     let handler = Verify {
         known,
         host: host.hostname.clone(),
