@@ -80,7 +80,8 @@ enum Step {
         greedy: bool,
         forced: Option<Length>,
         /// `set` as a table of 256 in [`Scan::tables`], for the run's
-        /// loop over its bytes (a load a byte instead of shifts and masks).
+        /// loop over its bytes (a load a byte instead of shifts and masks);
+        /// out of its range for a set past the first [`MAX_TABLES`].
         table: usize,
     },
     /// One of these strings, tried in order.
@@ -185,12 +186,18 @@ const MAX_CHOICES: usize = 64;
 /// A walk without choices scans each byte once.
 const TRIES_PER_BYTE: usize = 16;
 
+/// Distinct run sets a pattern gets a byte table for (a template's rule
+/// has a handful; a pattern of thousands of distinct classes, which only a
+/// hostile template has, keeps its memory to 8 KiB and tests the others'
+/// bits).
+const MAX_TABLES: usize = 32;
+
 /// A pattern the scan matches exactly as the regex crate does (anchored at
 /// the start of the text, on ASCII text).
 #[derive(Debug, Clone)]
 pub(crate) struct Scan {
     steps: Box<[Step]>,
-    /// Each run's members, byte by byte (see `Step::Run::table`).
+    /// Each distinct run set's members, byte by byte (see `Step::Run::table`).
     tables: Box<[[bool; 256]]>,
     /// For each step, what the steps after it can start with.
     follow: Box<[Follow]>,
@@ -215,7 +222,8 @@ impl Scan {
         let mut names = vec![None; groups];
         capture_names(&hir, &mut names);
         let follow: Box<[Follow]> = (0..steps.len()).map(|i| follow(&steps[i + 1..])).collect();
-        let mut tables = Vec::new();
+        let mut tables: Vec<[bool; 256]> = Vec::new();
+        let mut tabled: Vec<ByteSet> = Vec::new();
         for (step, follow) in steps.iter_mut().zip(follow.iter()) {
             if let Step::Run {
                 set,
@@ -226,8 +234,15 @@ impl Scan {
                 table,
             } = step
             {
-                *table = tables.len();
-                tables.push(std::array::from_fn(|b| set.contains(b as u8)));
+                *table = match tabled.iter().position(|t| t == set) {
+                    Some(i) => i,
+                    None if tabled.len() < MAX_TABLES => {
+                        tabled.push(*set);
+                        tables.push(std::array::from_fn(|b| set.contains(b as u8)));
+                        tables.len() - 1
+                    }
+                    None => usize::MAX,
+                };
                 *forced = if min == max || (!follow.anywhere && !follow.first.intersects(set)) {
                     // One length, or only the longest run can be followed.
                     Some(Length::Longest)
@@ -331,6 +346,7 @@ impl Scan {
                     pos += l.len();
                 }
                 Step::Run {
+                    set,
                     min,
                     max,
                     forced,
@@ -339,11 +355,12 @@ impl Scan {
                 } => {
                     let start = pos;
                     let limit = text.len().min(pos.saturating_add(*max));
-                    let table = &self.tables[*table];
-                    pos += text[pos..limit]
-                        .iter()
-                        .position(|&b| !table[usize::from(b)])
-                        .unwrap_or(limit - pos);
+                    let run = &text[pos..limit];
+                    pos += match self.tables.get(*table) {
+                        Some(table) => run.iter().position(|&b| !table[usize::from(b)]),
+                        None => run.iter().position(|&b| !set.contains(b)),
+                    }
+                    .unwrap_or(run.len());
                     if pos - start < *min {
                         return Some(false);
                     }
@@ -718,6 +735,22 @@ mod tests {
         agrees(r"(?i)mtu (\d+)", &["MTU 1500", "mtu 9", "Mtu x"]);
         agrees(r"a{0}b{2}(c)", &["bbc", "bc", "bbbc"]);
         agrees(r"x +(.*)( *)", &["x  a b  ", "x ", "x", "x  "]);
+        // More distinct run sets than get a byte table: the others test
+        // their bits, with the same answers.
+        let many: String = (b'a'..=b'z')
+            .chain(b'A'..=b'Z')
+            .map(|c| format!("[{}0-9]+ ", c as char))
+            .collect();
+        let text: String = (b'a'..=b'z')
+            .chain(b'A'..=b'Z')
+            .map(|c| format!("{}{} ", c as char, c % 10))
+            .collect();
+        let scan = Scan::new(&format!(r"\A{many}")).unwrap();
+        assert_eq!(scan.tables.len(), super::MAX_TABLES);
+        agrees(
+            &many,
+            &[&text, &text[..text.len() - 4], &text.replace('Z', "z")],
+        );
     }
 
     /// Runs and alternations with a choice: the walk tries the options in
