@@ -507,15 +507,9 @@ fn expand_completion(field: &str) -> String {
     let mut out = String::with_capacity(field.len() * 2);
     let mut rest = field;
     while let Some(open) = rest.find("[[") {
-        // The shortest `[[.+?]]`: the word has at least one character.
-        let after = &rest[open + 2..];
-        let Some(first) = after.chars().next() else {
+        let Some((word, after)) = completion(&rest[open..]) else {
             break;
         };
-        let Some(close) = after[first.len_utf8()..].find("]]") else {
-            break;
-        };
-        let word = &after[..first.len_utf8() + close];
         out.push_str(&rest[..open]);
         let n = word.chars().count();
         out.push('(');
@@ -526,10 +520,20 @@ fn expand_completion(field: &str) -> String {
             out.push(c);
         }
         out.push_str(&")?".repeat(n));
-        rest = &after[first.len_utf8() + close + 2..];
+        rest = after;
     }
     out.push_str(rest);
     out
+}
+
+/// The completion `[[word]]` that `text` starts with, as its word and what
+/// follows it: the shortest `[[.+?]]` (the word has at least one
+/// character), as clitable reads it.
+fn completion(text: &str) -> Option<(&str, &str)> {
+    let after = text.strip_prefix("[[")?;
+    let first = after.chars().next()?;
+    let close = first.len_utf8() + after[first.len_utf8()..].find("]]")?;
+    Some((&after[..close], &after[close + 2..]))
 }
 
 fn is_plain(c: char) -> bool {
@@ -560,22 +564,17 @@ fn compile_column(col: &Column) -> Result<Matcher, String> {
 /// quantifier follows it. Empty (no filter) when the regex (`expanded`, the
 /// field with completion written out) has a top-level `|`, since then a
 /// match may start with another branch.
-fn lead_words(raw: &str, expanded: &str, completion: bool) -> Vec<(String, String)> {
+fn lead_words(raw: &str, expanded: &str, completions: bool) -> Vec<(String, String)> {
     if has_top_level_alternation(expanded) {
         return Vec::new();
     }
     let mut end = 0;
     while let Some(c) = raw[end..].chars().next() {
-        if completion && raw[end..].starts_with("[[") {
-            // The shortest `[[.+?]]`, as `expand_completion` reads it.
-            let after = &raw[end + 2..];
-            let Some(first) = after.chars().next() else {
+        if completions && raw[end..].starts_with("[[") {
+            let Some((_, after)) = completion(&raw[end..]) else {
                 break;
             };
-            let Some(close) = after[first.len_utf8()..].find("]]") else {
-                break;
-            };
-            end += 2 + first.len_utf8() + close + 2;
+            end = raw.len() - after.len();
         } else if is_plain(c) || c == ' ' {
             end += c.len_utf8();
         } else {
