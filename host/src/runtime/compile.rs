@@ -73,7 +73,7 @@ pub fn trusted_location(bundle: &Bundle) -> bool {
 
 /// Write `bytes` to `path` whole: a reader sees the old file or the new
 /// one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

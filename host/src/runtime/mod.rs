@@ -11,6 +11,7 @@ pub mod platform_cache;
 pub mod policy;
 pub mod pooling;
 pub mod trap;
+pub mod verified;
 pub mod wit;
 
 use crate::error::{Error, ErrorClass};
@@ -169,7 +170,9 @@ pub struct Runtime {
     /// imports (their names carry the version, `netrun:plugin/cli@0.2.0`);
     /// [`Runtime::load`] picks the bindings by the manifest's `wit`.
     driver_linker: Linker<PluginState>,
-    workflow_linker: Linker<PluginState>,
+    /// Built when the first workflow loads: `exec` and `config` run none,
+    /// and a linker of WASI and both contract versions costs a millisecond.
+    workflow_linker: std::sync::OnceLock<Linker<PluginState>>,
     cache_dir: Option<PathBuf>,
     /// Driver instances between devices, by component sha256: a driver's
     /// parsers (and the regexes they compile on first use) serve one device
@@ -223,15 +226,13 @@ impl Runtime {
         })?;
         let engine_err = |e: wasmtime::Error| RuntimeError::Engine(format!("{e:#}"));
         let mut driver_linker = Linker::new(&engine);
-        let mut workflow_linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut driver_linker).map_err(engine_err)?;
-        wasmtime_wasi::p2::add_to_linker_async(&mut workflow_linker).map_err(engine_err)?;
-        wit::v0_1::add_to_linkers(&mut driver_linker, &mut workflow_linker).map_err(engine_err)?;
-        wit::v0_2::add_to_linkers(&mut driver_linker, &mut workflow_linker).map_err(engine_err)?;
+        wit::v0_1::add_to_driver_linker(&mut driver_linker).map_err(engine_err)?;
+        wit::v0_2::add_to_driver_linker(&mut driver_linker).map_err(engine_err)?;
         Ok(Arc::new(Runtime {
             engine,
             driver_linker,
-            workflow_linker,
+            workflow_linker: Default::default(),
             cache_dir: options.cache_dir.clone(),
             idle_drivers: Default::default(),
             driver_slots: Default::default(),
@@ -252,10 +253,25 @@ impl Runtime {
         &self.engine
     }
 
+    /// The linker of the workflow world (WASI and every contract version's
+    /// imports), built on first use.
+    fn workflow_linker(&self) -> Result<&Linker<PluginState>, RuntimeError> {
+        if let Some(linker) = self.workflow_linker.get() {
+            return Ok(linker);
+        }
+        let engine_err = |e: wasmtime::Error| RuntimeError::Engine(format!("{e:#}"));
+        let mut linker = Linker::new(&self.engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_err)?;
+        wit::v0_1::add_to_workflow_linker(&mut linker).map_err(engine_err)?;
+        wit::v0_2::add_to_workflow_linker(&mut linker).map_err(engine_err)?;
+        // Two loads racing build it twice; the first stays.
+        Ok(self.workflow_linker.get_or_init(|| linker))
+    }
+
     /// Verify, compile (or load from cache) and pre-instantiate a bundle.
     pub fn load(&self, bundle: &Bundle) -> Result<Plugin, RuntimeError> {
         let version = bundle.wit_version()?;
-        let sha256 = bundle.verify()?;
+        let sha256 = verified::verify(bundle, self.cache_dir.as_deref(), verified::SETTLE)?;
         let name = bundle.manifest.name.clone();
         let component = match self.compiled(bundle, &sha256) {
             Some(c) => c,
@@ -299,7 +315,7 @@ impl Runtime {
             }
             Kind::Workflow => {
                 let ipre = self
-                    .workflow_linker
+                    .workflow_linker()?
                     .instantiate_pre(&component)
                     .map_err(contract("workflow"))?;
                 Prepared::Workflow(match version {

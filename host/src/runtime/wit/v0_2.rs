@@ -43,17 +43,22 @@ pub mod workflow {
 use driver::netrun::plugin as dp;
 use workflow::netrun::plugin as wp;
 
-/// Add this version's imports to the linkers (driver, workflow).
-pub fn add_to_linkers(
-    driver_linker: &mut wasmtime::component::Linker<PluginState>,
-    workflow_linker: &mut wasmtime::component::Linker<PluginState>,
+/// Add this version's driver-world imports to `linker`.
+pub fn add_to_driver_linker(
+    linker: &mut wasmtime::component::Linker<PluginState>,
 ) -> wasmtime::Result<()> {
     driver::DriverPlugin::add_to_linker::<PluginState, wasmtime::component::HasSelf<PluginState>>(
-        driver_linker,
+        linker,
         |s| s,
-    )?;
+    )
+}
+
+/// Add this version's workflow-world imports to `linker`.
+pub fn add_to_workflow_linker(
+    linker: &mut wasmtime::component::Linker<PluginState>,
+) -> wasmtime::Result<()> {
     workflow::WorkflowPlugin::add_to_linker::<PluginState, wasmtime::component::HasSelf<PluginState>>(
-        workflow_linker,
+        linker,
         |s| s,
     )
 }
