@@ -841,8 +841,8 @@ pub fn load_workflow(
         bail!("plugin `{name}` is a {}, not a workflow", b.manifest.kind);
     }
     // A tampered or broken bundle is refused before the operator is asked
-    // to grant it anything.
-    b.check_integrity()?;
+    // to grant it anything (the load below takes the digest found here).
+    cache.runtime.check_integrity(b)?;
     policy.authorize(b, true)?;
     cache
         .load(b)

@@ -268,6 +268,14 @@ impl Runtime {
         Ok(self.workflow_linker.get_or_init(|| linker))
     }
 
+    /// [`Bundle::check_integrity`], with the digest kept in the cache for
+    /// an unchanged component file (see [`verified`]): a Python or
+    /// JavaScript component is tens of megabytes.
+    pub fn check_integrity(&self, bundle: &Bundle) -> Result<(), BundleError> {
+        bundle.wit_version()?;
+        verified::verify(bundle, self.cache_dir.as_deref(), verified::SETTLE).map(|_| ())
+    }
+
     /// Verify, compile (or load from cache) and pre-instantiate a bundle.
     pub fn load(&self, bundle: &Bundle) -> Result<Plugin, RuntimeError> {
         let version = bundle.wit_version()?;
