@@ -1,8 +1,8 @@
 //! Components hashed once, not on every run.
 //!
 //! Every load checks a component's sha256 against its manifest: a driver is
-//! megabytes, so hashing it was a sixth of what a run costs before its
-//! first device (3–5 ms). Once a component is verified, the sha256 is kept
+//! megabytes, so hashing it was a fifth of what a run costs before its
+//! first device (2.9 of 15.4 ms, cisco-ios). Once a component is verified, the sha256 is kept
 //! in the compiled-code cache (`verified/`, one record a component file)
 //! with the identity of the file it was read from: device, inode, length,
 //! modification and change times to the nanosecond. A later run whose file
