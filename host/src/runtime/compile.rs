@@ -194,7 +194,7 @@ fn remove_stale(dir: &Path, sha256: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::runtime::RuntimeOptions;
 
@@ -209,7 +209,7 @@ mod tests {
     }
 
     /// A bundle in `dir` of the component `wasm`.
-    fn bundle_with(dir: &Path, wasm: &[u8]) -> Bundle {
+    pub(in crate::runtime) fn bundle_with(dir: &Path, wasm: &[u8]) -> Bundle {
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(dir.join("plugin.wasm"), wasm).unwrap();
         std::fs::write(

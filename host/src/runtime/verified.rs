@@ -2,8 +2,9 @@
 //!
 //! Every load checks a component's sha256 against its manifest: a driver is
 //! megabytes, so hashing it was a fifth of what a run costs before its
-//! first device (2.9 of 15.4 ms, cisco-ios). Once a component is verified, the sha256 is kept
-//! in the compiled-code cache (`verified/`, one record a component file)
+//! first device (2.9 of 15.4 ms, cisco-ios). Once a component is verified,
+//! the sha256 is kept in the compiled-code cache (`verified/`, one record
+//! a component file)
 //! with the identity of the file it was read from: device, inode, length,
 //! modification and change times to the nanosecond. A later run whose file
 //! has that identity takes the sha256 from the record; any write, rename
@@ -17,8 +18,7 @@
 //! cache holds native code netrun loads as its own, so a record there is
 //! trusted as much as the code beside it.
 
-use super::bundle::{Bundle, BundleError};
-use sha2::{Digest, Sha256};
+use super::bundle::{Bundle, BundleError, sha256_hex};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -86,7 +86,7 @@ impl FileId {
 /// sha256 of the file's absolute path.
 pub fn record_path(dir: &Path, file: &Path) -> Option<PathBuf> {
     let file = file.canonicalize().ok()?;
-    let key = hex::encode(Sha256::digest(file.as_os_str().as_encoded_bytes()));
+    let key = sha256_hex(file.as_os_str().as_encoded_bytes());
     Some(dir.join("verified").join(key))
 }
 
@@ -138,7 +138,7 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::bundle::{MANIFEST, sha256_hex};
+    use crate::runtime::compile::tests::bundle_with as bundle_in;
 
     const COMPONENT: &[u8] = b"\0asm\x0d\x00\x01\x00";
 
@@ -147,20 +147,6 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
-    }
-
-    fn bundle_in(dir: &Path, wasm: &[u8]) -> Bundle {
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(dir.join("plugin.wasm"), wasm).unwrap();
-        std::fs::write(
-            dir.join(MANIFEST),
-            format!(
-                "name = \"t\"\nversion = \"0.1.0\"\nkind = \"driver\"\nwit = \"0.1.0\"\ncomponent = \"plugin.wasm\"\nsha256 = \"{}\"\n",
-                sha256_hex(wasm)
-            ),
-        )
-        .unwrap();
-        Bundle::open(dir).unwrap()
     }
 
     #[test]
