@@ -218,12 +218,27 @@ fn driver_calls_at_once() -> usize {
 impl Runtime {
     /// Build the engine (pooling allocator, fuel for CPU limits) and linkers.
     pub fn new(options: &RuntimeOptions) -> Result<Arc<Runtime>, RuntimeError> {
-        let engine = build_engine(options, true).or_else(|e| {
-            // The pooling allocator reserves virtual memory up front; where the
-            // machine refuses, instances are allocated on demand instead.
-            tracing::warn!(error = %e, "pooling allocator unavailable, using on-demand allocation");
-            build_engine(options, false)
-        })?;
+        let (reservation, guard) = pooling::memory_reservation(options.max_instances);
+        let engine = build_engine(options, Some((reservation, guard)))
+            .or_else(|e| {
+                if reservation == pooling::SMALL_RESERVATION {
+                    return Err(e);
+                }
+                // The pooling allocator reserves virtual memory up front: a
+                // process limit (`ulimit -v`) or a small address space may
+                // refuse full reservations and still take 1 GiB ones.
+                tracing::warn!(error = %e, "full linear-memory reservations refused, reserving 1 GiB each");
+                build_engine(
+                    options,
+                    Some((pooling::SMALL_RESERVATION, pooling::SMALL_GUARD)),
+                )
+            })
+            .or_else(|e| {
+                // Where the machine refuses any pool, instances are allocated
+                // on demand instead.
+                tracing::warn!(error = %e, "pooling allocator unavailable, using on-demand allocation");
+                build_engine(options, None)
+            })?;
         let engine_err = |e: wasmtime::Error| RuntimeError::Engine(format!("{e:#}"));
         let mut driver_linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut driver_linker).map_err(engine_err)?;
@@ -712,20 +727,23 @@ impl Runtime {
     }
 }
 
-fn build_engine(options: &RuntimeOptions, pooling: bool) -> Result<Engine, RuntimeError> {
+/// The engine; `pooling` gives the pool's linear-memory reservation and
+/// guard, `None` allocates instances on demand.
+fn build_engine(
+    options: &RuntimeOptions,
+    pooling: Option<(u64, u64)>,
+) -> Result<Engine, RuntimeError> {
     let mut config = Config::new();
     config.consume_fuel(true);
     // `perf` can name plugin functions in profiles (/tmp/perf-PID.map).
     if std::env::var_os("NETRUN_PERFMAP").is_some() {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
-    if pooling {
+    if let Some((reservation, guard)) = pooling {
         let pool = pooling::config(options.max_instances);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        // Reserve what a plugin may use (1 GiB) rather than wasmtime's 4 GiB
-        // default, so thousands of slots fit in the address space.
-        config.memory_reservation(1 << 30);
-        config.memory_guard_size(64 << 10);
+        config.memory_reservation(reservation);
+        config.memory_guard_size(guard);
     }
     Engine::new(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))
 }
