@@ -227,7 +227,11 @@ impl Runtime {
                 // The pooling allocator reserves virtual memory up front: a
                 // process limit (`ulimit -v`) or a small address space may
                 // refuse full reservations and still take 1 GiB ones.
-                tracing::warn!(error = %e, "full linear-memory reservations refused, reserving 1 GiB each");
+                tracing::warn!(
+                    error = %e,
+                    "the address space for full linear-memory reservations was refused: reserving 1 GiB a memory, \
+                     and plugin code checks every memory access (slower); raise the limit (`ulimit -v unlimited`) for full speed"
+                );
                 build_engine(
                     options,
                     Some((pooling::SMALL_RESERVATION, pooling::SMALL_GUARD)),
