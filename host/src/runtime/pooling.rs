@@ -32,8 +32,10 @@ const TABLES_PER_INSTANCE: u32 = 8;
 /// A linear memory's reservation when the whole 32-bit index space fits:
 /// Cranelift then leaves out the bounds check of every load and store whose
 /// static offset falls inside the guard, and the guard pages trap the rest.
-/// On the lab's `collect-facts` this took 8-10 % off the run's CPU against
-/// the 1 GiB reservation below (every access compared with the bound).
+/// On the lab's `collect-facts` (1,000 devices) plugin code took 37 % fewer
+/// `perf` samples than with the 1 GiB reservation below (every access
+/// compared with the bound), the run's CPU about 4 % less (median of 25
+/// interleaved runs).
 pub const FULL_RESERVATION: u64 = 4 << 30;
 
 /// Guard after (and before) each full reservation. Rust's wasm code folds
