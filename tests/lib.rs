@@ -152,3 +152,31 @@ pub async fn start_lab(devices: usize, faults: &[&str]) -> (netrun_lab::Lab, Tem
     lab.write_inventory(dir.path()).expect("inventory written");
     (lab, dir)
 }
+
+/// Take the password out of the lab inventory's `defaults.yaml` in `inv`
+/// and give host `r001` a `password_command` instead: `command(password)`.
+pub fn password_from_command(inv: &Path, command: impl Fn(&str) -> String) {
+    let defaults = std::fs::read_to_string(inv.join("defaults.yaml")).unwrap();
+    let password = defaults
+        .lines()
+        .find_map(|l| l.strip_prefix("password:"))
+        .unwrap()
+        .trim()
+        .trim_matches('"')
+        .to_string();
+    let rewritten: String = defaults
+        .lines()
+        .filter(|l| !l.starts_with("password:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(inv.join("defaults.yaml"), rewritten).unwrap();
+    let hosts = std::fs::read_to_string(inv.join("hosts.yaml")).unwrap();
+    let with_command = hosts.replace(
+        "r001:\n",
+        &format!(
+            "r001:\n  connection_options:\n    netrun:\n      extras:\n        password_command: \"{}\"\n",
+            command(&password)
+        ),
+    );
+    std::fs::write(inv.join("hosts.yaml"), with_command).unwrap();
+}

@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod inventory;
+pub mod memlock;
 pub mod parsing;
 pub mod resilience;
 pub mod results;

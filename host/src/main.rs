@@ -27,6 +27,8 @@ fn main() {
         // SAFETY: first statement of main, before any thread is spawned.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
+    // Before any thread is started: capabilities are per thread.
+    netrun::memlock::stop_buffer_locking();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -683,27 +683,7 @@ async fn formats_failed_from_credentials_and_commands_from_a_file() {
     // Commands from a file; the password from a command (never the command line).
     let file = inv.path().join("cmds.txt");
     std::fs::write(&file, "# check the clock\nshow clock\n\nshow version\n").unwrap();
-    let defaults = std::fs::read_to_string(inv.path().join("defaults.yaml")).unwrap();
-    let password = defaults
-        .lines()
-        .find_map(|l| l.strip_prefix("password: "))
-        .unwrap()
-        .trim()
-        .trim_matches('"')
-        .to_string();
-    let rewritten: String = defaults
-        .lines()
-        .filter(|l| !l.starts_with("password:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(inv.path().join("defaults.yaml"), rewritten).unwrap();
-    std::fs::write(
-        inv.path().join("hosts.yaml"),
-        std::fs::read_to_string(inv.path().join("hosts.yaml"))
-            .unwrap()
-            .replace("r001:\n", &format!("r001:\n  connection_options:\n    netrun:\n      extras:\n        password_command: \"echo {password}\"\n")),
-    )
-    .unwrap();
+    netrun_tests::password_from_command(inv.path(), |password| format!("echo {password}"));
     let mut c = netrun(home.path());
     c.args(["exec", "-f"])
         .arg(&file)

@@ -86,3 +86,93 @@ async fn an_address_space_limit_gives_smaller_reservations_not_a_failed_run() {
         "stderr: {stderr}"
     );
 }
+
+/// The most memory (`VmLck`, kB) process `pid` had locked, read from /proc
+/// every 20 ms until it exits.
+fn peak_locked_kb(child: &mut std::process::Child) -> u64 {
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        let kb = text
+            .lines()
+            .find_map(|l| l.strip_prefix("VmLck:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        peak = peak.max(kb);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    peak
+}
+
+/// russh locks every packet buffer of a session (`mlock`/`munlock` on each
+/// allocation; a tenth of a wide sweep's CPU as root): the netrun binary
+/// turns that off unless NETRUN_LOCK_MEMORY=1, and a password command it
+/// runs gets the memory-lock limit netrun started with back.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_buffers_are_not_locked_unless_asked_and_password_commands_keep_the_limit() {
+    // Logged in, then no prompt: the session stays open until the prompt
+    // timeout, its buffers allocated.
+    let (_lab, inv) = start_lab(1, &["hang-after-login:r001"]).await;
+    let limit_file = inv.path().join("memlock-limit");
+    netrun_tests::password_from_command(inv.path(), |password| {
+        format!("ulimit -l > {}; echo {password}", limit_file.display())
+    });
+    let home = TempDir::new("home");
+    let out = inv.path().join("records.jsonl");
+    let inv_path = inv.path().to_path_buf();
+    let run = move |keep: bool| {
+        let mut cmd = netrun(home.path());
+        cmd.args([
+            "exec",
+            "show version",
+            "--prompt-timeout",
+            "2",
+            "--retries",
+            "0",
+        ])
+        .arg("-o")
+        .arg(&out)
+        .arg("-i")
+        .arg(&inv_path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        if keep {
+            cmd.env("NETRUN_LOCK_MEMORY", "1");
+        } else {
+            cmd.env_remove("NETRUN_LOCK_MEMORY");
+        }
+        let mut child = cmd.spawn().unwrap();
+        let peak = peak_locked_kb(&mut child);
+        // It did log in and wait: the prompt never came.
+        let records = read_jsonl(&out);
+        assert_eq!(
+            records[0]["error"]["class"], "prompt-timeout",
+            "{records:?}"
+        );
+        peak
+    };
+    let (kept, stopped) = tokio::task::spawn_blocking(move || (run(true), run(false)))
+        .await
+        .unwrap();
+    // The measurement sees locked buffers when russh may lock them.
+    assert!(kept > 0, "NETRUN_LOCK_MEMORY=1: no memory locked");
+    assert_eq!(stopped, 0, "session buffers locked: {stopped} kB");
+    // The password command ran with the limit this test process has.
+    let mut own = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes only the struct we pass.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut own) },
+        0
+    );
+    let expected = if own.rlim_cur == libc::RLIM_INFINITY {
+        "unlimited".to_string()
+    } else {
+        (own.rlim_cur / 1024).to_string()
+    };
+    let seen = std::fs::read_to_string(&limit_file).unwrap();
+    assert_eq!(seen.trim(), expected);
+}

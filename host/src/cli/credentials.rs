@@ -82,13 +82,14 @@ impl CredentialArgs {
 
 /// Run `cmd` with `sh -c`; its first line of output is the password.
 fn run_password_command(cmd: &str) -> anyhow::Result<Secret> {
-    let out = std::process::Command::new("sh")
-        .arg("-c")
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
         .arg(cmd)
         .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("cannot start it")?;
+        .stderr(std::process::Stdio::inherit());
+    // A password manager locks its own memory (gpg does).
+    crate::memlock::restore_in_child(&mut sh);
+    let out = sh.output().context("cannot start it")?;
     if !out.status.success() {
         bail!(
             "failed ({}): fix it or set the password another way",
