@@ -28,7 +28,7 @@ fn main() {
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
     // Before any thread is started: capabilities are per thread.
-    netrun::memlock::stop_buffer_locking();
+    let locking = netrun::memlock::stop_buffer_locking();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -41,7 +41,13 @@ fn main() {
         }
     };
     // The level was checked by clap; a filter that still fails falls back to warn.
-    let filter = EnvFilter::try_new(&cli.log_level).unwrap_or_else(|_| EnvFilter::new("warn"));
+    let mut filter = EnvFilter::try_new(&cli.log_level).unwrap_or_else(|_| EnvFilter::new("warn"));
+    if locking == netrun::memlock::Locking::Stopped && !cli.log_level.contains("russh_cryptovec") {
+        // russh warns once that it could not lock a buffer: by design here.
+        if let Ok(quiet) = netrun::memlock::QUIET_DIRECTIVE.parse() {
+            filter = filter.add_directive(quiet);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(cli.color.enabled(std::io::stderr().is_terminal()))

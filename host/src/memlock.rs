@@ -23,6 +23,10 @@
 
 use std::sync::OnceLock;
 
+/// A log filter directive for the warning russh logs once when it cannot
+/// lock a buffer (expected once locking is stopped).
+pub const QUIET_DIRECTIVE: &str = "russh_cryptovec=error";
+
 /// Set to `1` to keep russh's locking of session buffers.
 pub const KEEP_ENV: &str = "NETRUN_LOCK_MEMORY";
 

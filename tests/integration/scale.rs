@@ -136,7 +136,7 @@ async fn session_buffers_are_not_locked_unless_asked_and_password_commands_keep_
         .arg("-i")
         .arg(&inv_path)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        .stderr(std::process::Stdio::piped());
         if keep {
             cmd.env("NETRUN_LOCK_MEMORY", "1");
         } else {
@@ -144,11 +144,18 @@ async fn session_buffers_are_not_locked_unless_asked_and_password_commands_keep_
         }
         let mut child = cmd.spawn().unwrap();
         let peak = peak_locked_kb(&mut child);
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
         // It did log in and wait: the prompt never came.
         let records = read_jsonl(&out);
         assert_eq!(
             records[0]["error"]["class"], "prompt-timeout",
             "{records:?}"
+        );
+        // No warning about the buffers it was told not to lock.
+        assert!(
+            keep || !stderr.contains("cryptographic buffer"),
+            "stderr: {stderr}"
         );
         peak
     };
