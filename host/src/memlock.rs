@@ -7,8 +7,8 @@
 //! splits or merges the heap's mappings and faults the pages in: on 10,000
 //! lab devices at concurrency 1000, `mlock`/`munlock` were 2.7 % of the
 //! run's CPU samples (as root); without the locking the run's system time
-//! fell 8-14 % (two batches of 6 and 10 runs alternated with the build
-//! before), its whole CPU 4.6 % in the quieter batch. OpenSSH, Paramiko
+//! fell 8-14 % and its whole CPU 2.6 % (24 runs alternated with the build
+//! before, in three batches). OpenSSH, Paramiko
 //! and asyncssh lock nothing either; a machine whose swap must not hold
 //! session data wants encrypted swap, or none.
 //!
@@ -41,7 +41,8 @@ pub enum Locking {
     /// Locking now fails at once: limit 0, `CAP_IPC_LOCK` not in effect.
     Stopped,
     /// The limit or the capability could not be changed (a seccomp filter,
-    /// a platform without them): buffers are locked as before.
+    /// a platform without them): russh locks buffers as far as what is
+    /// left of the limit and the capability lets it.
     Unchanged,
 }
 

@@ -87,8 +87,8 @@ async fn an_address_space_limit_gives_smaller_reservations_not_a_failed_run() {
     );
 }
 
-/// The most memory (`VmLck`, kB) process `pid` had locked, read from /proc
-/// every 20 ms until it exits.
+/// The most memory (`VmLck`, kB) `child` had locked, read from /proc every
+/// 20 ms until it exits.
 fn peak_locked_kb(child: &mut std::process::Child) -> u64 {
     let status = format!("/proc/{}/status", child.id());
     let mut peak = 0;
@@ -106,7 +106,7 @@ fn peak_locked_kb(child: &mut std::process::Child) -> u64 {
 }
 
 /// russh locks every packet buffer of a session (`mlock`/`munlock` on each
-/// allocation; a tenth of a wide sweep's CPU as root): the netrun binary
+/// allocation; 2.7 % of a wide sweep's CPU samples as root): the netrun binary
 /// turns that off unless NETRUN_LOCK_MEMORY=1, and a password command it
 /// runs gets the memory-lock limit netrun started with back.
 #[tokio::test(flavor = "multi_thread")]
