@@ -140,10 +140,6 @@ fn drop_ipc_lock() -> bool {
             return true;
         }
         data[0].effective &= !bit;
-        let mut header = Header {
-            version: VERSION_3,
-            pid: 0,
-        };
         libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) == 0
     }
 }
