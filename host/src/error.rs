@@ -222,3 +222,54 @@ mod tests {
         }
     }
 }
+
+/// An error and its causes on one line, `outer: inner: root`, as `{:#}`
+/// prints them, but without a cause the line already ends with: many
+/// errors write their source into their own message (`cannot read {path}:
+/// {source}`), and `{:#}` then printed that source a second time.
+pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = String::new();
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        cause = c.source();
+        let text = c.to_string();
+        if text.is_empty() || line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod chain_text_tests {
+    use super::chain_text;
+    use anyhow::Context;
+
+    #[test]
+    fn a_source_written_into_the_message_is_printed_once() {
+        let e = crate::inventory::Inventory::load(std::path::Path::new("/nonexistent/netrun-inv"))
+            .map_err(anyhow::Error::from)
+            .unwrap_err();
+        let text = chain_text(&*e);
+        assert_eq!(text.matches("(os error 2)").count(), 1, "{text}");
+        assert!(text.contains("/nonexistent/netrun-inv"), "{text}");
+        // `{:#}` alone repeats it: what this helper is for.
+        assert_eq!(format!("{e:#}").matches("(os error 2)").count(), 2);
+    }
+
+    #[test]
+    fn causes_not_in_the_message_are_all_kept_in_order() {
+        let e = Err::<(), _>(std::io::Error::other("connection reset"))
+            .context("reading the banner")
+            .context("device r1")
+            .unwrap_err();
+        assert_eq!(
+            chain_text(&*e),
+            "device r1: reading the banner: connection reset"
+        );
+    }
+}

@@ -60,7 +60,7 @@ fn main() {
         let code = match cli.execute_offline() {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", netrun::error::chain_text(&*e));
                 EXIT_FATAL
             }
         };
@@ -95,7 +95,7 @@ fn main() {
         match done {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", netrun::error::chain_text(&*e));
                 EXIT_FATAL
             }
         }

@@ -150,7 +150,7 @@ mod tests {
         let e = args()
             .commands(&["show clock\nshow version".into()])
             .unwrap_err();
-        let e = format!("{e:#}");
+        let e = crate::error::chain_text(&*e);
         assert!(
             e.contains("command 1") && e.contains("line break") && e.contains("--split-lines"),
             "{e}"

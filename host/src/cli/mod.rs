@@ -778,7 +778,11 @@ pub async fn load_plugins_in(
                         b.manifest.name
                     )));
                 }
-                tracing::warn!("skipping driver plugin {}: {e:#}", b.manifest.name);
+                tracing::warn!(
+                    "skipping driver plugin {}: {}",
+                    b.manifest.name,
+                    crate::error::chain_text(&*e)
+                );
             }
         }
     }

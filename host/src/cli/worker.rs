@@ -209,7 +209,7 @@ fn workflow_loader(plugins: Arc<PluginCache>, dirs: &[PathBuf], policy: Policy) 
             return Ok(p.clone());
         }
         let plugin = load_workflow(&plugins, &dirs, &bundles, name, &policy)
-            .map_err(|e| format!("{e:#}"))?;
+            .map_err(|e| crate::error::chain_text(&*e))?;
         cache.insert(name.to_string(), plugin.clone());
         Ok(plugin)
     })

@@ -215,7 +215,11 @@ async fn test_workflow(
     for b in bundles.iter().filter(|b| b.manifest.kind == Kind::Driver) {
         match runtime.load(b) {
             Ok(p) => drivers.push(Arc::new(p)),
-            Err(e) => tracing::warn!("skipping driver plugin {}: {e:#}", b.manifest.name),
+            Err(e) => tracing::warn!(
+                "skipping driver plugin {}: {}",
+                b.manifest.name,
+                crate::error::chain_text(&e)
+            ),
         }
     }
     let platforms = runtime.platforms(&drivers).await?;

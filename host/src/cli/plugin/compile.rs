@@ -80,7 +80,7 @@ pub fn execute(paths: &[PathBuf], dirs: &[PathBuf]) -> anyhow::Result<i32> {
             ),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", crate::error::chain_text(&*e));
             }
         }
     }

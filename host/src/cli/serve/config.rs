@@ -121,7 +121,8 @@ impl ServeConfig {
     pub fn read(path: &Path) -> anyhow::Result<ServeConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))
+        Self::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), crate::error::chain_text(&*e)))
     }
 
     /// Parse and check the text of a serve.yaml.

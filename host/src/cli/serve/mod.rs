@@ -599,7 +599,7 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
                         }
                         tracing::info!(kept, started, "configuration reloaded from {}", args.config.display());
                     }
-                    Err(e) => tracing::error!("reload of {} failed, keeping the running configuration: {e:#}", args.config.display()),
+                    Err(e) => tracing::error!("reload of {} failed, keeping the running configuration: {}", args.config.display(), crate::error::chain_text(&*e)),
                 }
             }
             _ = term.recv() => break,
