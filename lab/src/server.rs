@@ -185,8 +185,37 @@ fn socket_for(addr: SocketAddr) -> io::Result<TcpSocket> {
         TcpSocket::new_v6()?
     };
     sock.set_reuseaddr(true)?;
-    sock.bind(addr)?;
+    sock.bind(addr)
+        .map_err(|e| port_in_use_hint(e, addr.port()))?;
     Ok(sock)
+}
+
+/// A port already taken, said with what to do about it: which ports the
+/// system hands out to outgoing connections (a lab placed among them
+/// collides with any connection that happens to hold one) and the options.
+fn port_in_use_hint(e: io::Error, port: u16) -> io::Error {
+    if e.kind() != io::ErrorKind::AddrInUse || port == 0 {
+        return e;
+    }
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| {
+            let mut it = t.split_whitespace().map(str::parse::<u16>);
+            Some((it.next()?.ok()?, it.next()?.ok()?))
+        });
+    let among = match ephemeral {
+        Some((lo, hi)) if (lo..=hi).contains(&port) => format!(
+            " (ports {lo}-{hi} are the system's ephemeral range: an outgoing connection may hold it)"
+        ),
+        _ => String::new(),
+    };
+    io::Error::new(
+        e.kind(),
+        format!(
+            "port {port} is already in use{among}; choose another --base-port \
+             (below the ephemeral range), or --base-port 0 to take free ports"
+        ),
+    )
 }
 
 /// Binds and listens.
@@ -810,5 +839,24 @@ async fn exec_task(
     }
     if out.send(&bytes).await.is_ok() {
         out.finish(status, false).await;
+    }
+}
+
+#[cfg(test)]
+mod port_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_port_in_use_says_so_and_what_to_do() {
+        let first = bind_listener("127.0.0.1:0".parse().unwrap()).unwrap();
+        let taken = first.local_addr().unwrap();
+        let e = bind_listener(taken).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AddrInUse);
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!("port {} is already in use", taken.port()))
+                && text.contains("--base-port"),
+            "{text}"
+        );
     }
 }
