@@ -221,6 +221,13 @@ fn detail_of(data: Option<&Value>) -> String {
     let Some(data) = data else {
         return String::new();
     };
+    if let Some(commands) = data.get("commands").and_then(Value::as_array) {
+        return commands
+            .iter()
+            .map(command_detail)
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
     let pick = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
     match (pick("hostname"), pick("model"), pick("os_version")) {
         (Some(h), m, v) => [Some(h), m, v]
@@ -231,6 +238,42 @@ fn detail_of(data: Option<&Value>) -> String {
         _ => {
             let s = data.to_string();
             s.chars().take(100).collect()
+        }
+    }
+}
+
+/// One command of an `exec` record in a few words: how many records its
+/// parser gave and which parser, its one line of output, or how many lines
+/// came back unparsed (the JSON of its output told a reader nothing).
+fn command_detail(c: &Value) -> String {
+    let command = c.get("command").and_then(Value::as_str).unwrap_or("");
+    if let Some(e) = c.get("error") {
+        let class = e.get("class").and_then(Value::as_str).unwrap_or("error");
+        return format!("{command}: {class}");
+    }
+    let by = c
+        .get("parser")
+        .and_then(Value::as_str)
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
+    match c.get("parsed") {
+        Some(Value::Array(rows)) => {
+            let s = if rows.len() == 1 { "" } else { "s" };
+            return format!("{command}: {} record{s}{by}", rows.len());
+        }
+        Some(Value::Null) | None => {}
+        Some(_) => return format!("{command}: parsed{by}"),
+    }
+    let Some(output) = c.get("output").and_then(Value::as_str) else {
+        return format!("{command}: not sent");
+    };
+    let mut lines = output.lines().map(str::trim).filter(|l| !l.is_empty());
+    match (lines.next(), lines.next()) {
+        (None, _) => format!("{command}: no output"),
+        (Some(line), None) => format!("{command}: {line}"),
+        (Some(_), Some(_)) => {
+            let n = output.lines().filter(|l| !l.trim().is_empty()).count();
+            format!("{command}: {n} lines, unparsed (--format raw prints them)")
         }
     }
 }
@@ -292,5 +335,27 @@ mod tests {
         assert!(!table.contains("r0 "));
         assert!(table.contains("6 devices: 5 ok, 1 failed"));
         assert!(table.contains("[auth=1]"));
+    }
+
+    #[test]
+    fn an_exec_row_says_what_each_command_gave_instead_of_its_json() {
+        let data = serde_json::json!({"commands": [
+            {"command": "show clock", "output": "\n*10:15:01.123 UTC Thu Dec 3 2026\n", "parsed": null},
+            {"command": "show interfaces status",
+             "output": "Port  Name  Status\nGi0/1  up  connected\n",
+             "parsed": [{"port": "Gi0/1"}, {"port": "Gi0/2"}],
+             "parser": "textfsm:cisco_ios_show_interfaces_status.textfsm"},
+            {"command": "show run", "output": "!\nhostname r1\n!\n", "parsed": null,
+             "parse_reason": "no template"},
+            {"command": "show x", "error": {"class": "rejected-command", "message": "% Invalid"}},
+            {"command": "show y"}
+        ]});
+        assert_eq!(
+            detail_of(Some(&data)),
+            "show clock: *10:15:01.123 UTC Thu Dec 3 2026; \
+             show interfaces status: 2 records (textfsm:cisco_ios_show_interfaces_status.textfsm); \
+             show run: 3 lines, unparsed (--format raw prints them); \
+             show x: rejected-command; show y: not sent"
+        );
     }
 }
