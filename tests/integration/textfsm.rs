@@ -239,6 +239,60 @@ async fn exec_falls_back_to_textfsm_and_names_the_parser() {
     assert!(commands[2]["output"].as_str().unwrap().contains("hostname"));
 }
 
+/// `--templates DIR` on a run wins over `$NET_TEXTFSM`, and a folder
+/// without an `index` stops the run before any device is dialled.
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_takes_its_templates_folder_from_the_flag() {
+    let (_lab, inv) = start_lab(1, &[]).await;
+    let home = TempDir::new("home");
+    let templates = clock_templates();
+    let elsewhere = TempDir::new("no-index");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show clock", "-i"])
+        .arg(inv.path())
+        .arg("--templates")
+        .arg(templates.path())
+        .arg("-o")
+        .arg(&out)
+        .env("NET_TEXTFSM", elsewhere.path());
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let command = &read_jsonl(&out)[0]["data"]["commands"][0];
+    assert_eq!(
+        command["parser"], "textfsm:lab_show_clock.textfsm",
+        "{command}"
+    );
+
+    let out = inv.path().join("none.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show clock", "-i"])
+        .arg(inv.path())
+        .arg("--templates")
+        .arg(elsewhere.path())
+        .arg("-o")
+        .arg(&out);
+    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&elsewhere.path().display().to_string())
+            && err.contains("index")
+            && err.contains("--templates"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no device is worked on: {err}");
+}
+
 /// Issue 14's "done when": `netrun exec "show interface status" --format
 /// table` on NX-OS, whose driver (netrun-platforms) parses no command,
 /// prints the rows ntc-templates' cisco_nxos template gives.

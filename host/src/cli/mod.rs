@@ -368,6 +368,11 @@ pub struct TargetArgs {
     /// Devices connected at once through one ProxyJump host.
     #[arg(long, default_value_t = crate::transport::jump::DEFAULT_JUMP_CONCURRENCY, value_parser = args::positive_usize)]
     jump_concurrency: usize,
+    /// TextFSM templates folder (ntc-templates' `templates`, with its
+    /// `index`) for output no driver parses [default: $NET_TEXTFSM, else
+    /// ~/.config/netrun/templates].
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
     /// Print every device in the table, however many.
     #[arg(long)]
     all_rows: bool,
@@ -916,6 +921,17 @@ fn needed_platforms(hosts: &[crate::inventory::Host]) -> Vec<String> {
 
 fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory::Host>)> {
     check_outputs(t)?;
+    if let Some(dir) = &t.templates {
+        if t.nats.nats.is_some() {
+            bail!(
+                "--templates names a folder on this machine; with --nats the workers parse: give it to `netrun worker` as NET_TEXTFSM"
+            );
+        }
+        // Checked before anything is dialled: a wrong folder given by hand
+        // is an error, not a reason on every record.
+        let (dir, _) = crate::parsing::templates_dir(Some(dir))?;
+        crate::parsing::use_templates_dir(dir);
+    }
     let inventory = Inventory::load(&t.inventory)?;
     let host_args = args::expand_hosts(&t.hosts)?;
     let missing = unknown_hosts(&inventory, &host_args);

@@ -171,13 +171,25 @@ pub fn records_json(records: &Records) -> Value {
     serde_json::to_value(records).unwrap_or(Value::Null)
 }
 
-/// The process's TextFSM fallback, from `$NET_TEXTFSM` or the config
-/// folder, read once on first use; the error says why there is none.
+/// The folder a run's `--templates` named, for [`fallback`].
+static TEMPLATES_FLAG: OnceLock<PathBuf> = OnceLock::new();
+
+/// Make `dir` (a run's `--templates`, already checked) the folder the
+/// process's fallback reads, before `$NET_TEXTFSM` and the config folder.
+/// Only the first call counts, and only before the fallback's first use.
+pub fn use_templates_dir(dir: PathBuf) {
+    let _ = TEMPLATES_FLAG.set(dir);
+}
+
+/// The process's TextFSM fallback, from a run's `--templates`, else
+/// `$NET_TEXTFSM` or the config folder, read once on first use; the error
+/// says why there is none.
 pub fn fallback() -> Result<&'static TextFsm, &'static str> {
     static FALLBACK: OnceLock<Result<TextFsm, String>> = OnceLock::new();
     FALLBACK
         .get_or_init(|| {
-            let loaded = templates_dir(None).and_then(|(dir, _)| TextFsm::load(&dir));
+            let loaded = templates_dir(TEMPLATES_FLAG.get().map(PathBuf::as_path))
+                .and_then(|(dir, _)| TextFsm::load(&dir));
             if let Err(e) = &loaded
                 && !matches!(e, ParsingError::NoTemplates)
             {
