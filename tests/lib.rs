@@ -79,6 +79,24 @@ pub fn output(cmd: &mut Command) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
+/// [`output`] on a blocking thread, for tests whose lab serves from this
+/// test's runtime (running the command on a worker would stall the lab).
+pub async fn output_off_runtime(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .expect("the command's thread")
+}
+
+/// Exit code 0, or the command's stderr in the panic message.
+pub fn assert_exit_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// Parse a JSON Lines file.
 pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

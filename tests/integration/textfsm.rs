@@ -1,7 +1,9 @@
 //! Parsed output for any command: `netrun parse` on saved outputs, and
 //! `netrun exec` falling back from the driver's parser to TextFSM templates.
 
-use netrun_tests::{TempDir, netrun, output, read_jsonl, start_lab, workspace};
+use netrun_tests::{
+    TempDir, assert_exit_ok, netrun, output, output_off_runtime, read_jsonl, start_lab, workspace,
+};
 use serde_json::{Value, json};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -206,15 +208,7 @@ async fn exec_falls_back_to_textfsm_and_names_the_parser() {
     .arg("-o")
     .arg(&out)
     .env("NET_TEXTFSM", templates.path());
-    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
-        .await
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&output_off_runtime(cmd).await);
     let records = read_jsonl(&out);
     let commands = records[0]["data"]["commands"].as_array().unwrap();
     // The driver's own parser wins.
@@ -256,15 +250,7 @@ async fn exec_takes_its_templates_folder_from_the_flag() {
         .arg("-o")
         .arg(&out)
         .env("NET_TEXTFSM", elsewhere.path());
-    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
-        .await
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&output_off_runtime(cmd).await);
     let command = &read_jsonl(&out)[0]["data"]["commands"][0];
     assert_eq!(
         command["parser"], "textfsm:lab_show_clock.textfsm",
@@ -279,9 +265,7 @@ async fn exec_takes_its_templates_folder_from_the_flag() {
         .arg(elsewhere.path())
         .arg("-o")
         .arg(&out);
-    let o = tokio::task::spawn_blocking(move || output(&mut cmd))
-        .await
-        .unwrap();
+    let o = output_off_runtime(cmd).await;
     let err = String::from_utf8_lossy(&o.stderr);
     assert_ne!(o.status.code(), Some(0), "{err}");
     assert!(
