@@ -224,16 +224,16 @@ mod tests {
 }
 
 /// An error and its causes on one line, `outer: inner: root`, as `{:#}`
-/// prints them, but without a cause the line already ends with: many
-/// errors write their source into their own message (`cannot read {path}:
-/// {source}`), and `{:#}` then printed that source a second time.
+/// prints them, but without a cause whose text the line already holds:
+/// many errors write their source into their own message (`cannot read
+/// {path}: {source}`), and `{:#}` then printed that source a second time.
 pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
     let mut line = String::new();
     let mut cause = Some(e);
     while let Some(c) = cause {
         cause = c.source();
         let text = c.to_string();
-        if text.is_empty() || line.ends_with(&text) {
+        if text.is_empty() || line.contains(&text) {
             continue;
         }
         if !line.is_empty() {

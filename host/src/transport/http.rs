@@ -300,7 +300,7 @@ pub async fn send_once(
         Err(e) => {
             return Ok(Err(Error::new(
                 ErrorClass::SessionClosed,
-                format!("{} {url}: {}", request.method, full_chain(&e)),
+                format!("{} {url}: {}", request.method, crate::error::chain_text(&e)),
             )));
         }
     };
@@ -344,7 +344,7 @@ pub async fn send_once(
                         "{} {url}: the response broke off after {} bytes: {}",
                         request.method,
                         body.len(),
-                        full_chain(&e)
+                        crate::error::chain_text(&e)
                     ),
                 )));
             }
@@ -469,7 +469,7 @@ fn redacted(url: &reqwest::Url) -> String {
 
 /// Classify a failure before the request reached the server.
 fn classify_connect(url: &str, e: &reqwest::Error) -> Error {
-    let text = full_chain(e);
+    let text = crate::error::chain_text(e);
     let lower = text.to_ascii_lowercase();
     let (class, hint) = if e.is_timeout() || lower.contains("timed out") {
         (
@@ -496,20 +496,6 @@ fn classify_connect(url: &str, e: &reqwest::Error) -> Error {
         )
     };
     Error::new(class, format!("{url}: {text}; {hint}"))
-}
-
-/// Every message of the error's source chain, joined.
-fn full_chain(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let m = s.to_string();
-        if !parts.iter().any(|p| p.contains(&m)) {
-            parts.push(m);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
