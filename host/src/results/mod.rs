@@ -272,7 +272,7 @@ fn command_detail(c: &Value) -> String {
         (None, _) => format!("{command}: no output"),
         (Some(line), None) => format!("{command}: {line}"),
         (Some(_), Some(_)) => {
-            let n = output.lines().filter(|l| !l.trim().is_empty()).count();
+            let n = 2 + lines.count();
             format!("{command}: {n} lines, unparsed (--format raw prints them)")
         }
     }
