@@ -922,11 +922,6 @@ fn needed_platforms(hosts: &[crate::inventory::Host]) -> Vec<String> {
 fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory::Host>)> {
     check_outputs(t)?;
     if let Some(dir) = &t.templates {
-        if t.nats.nats.is_some() {
-            bail!(
-                "--templates names a folder on this machine; with --nats the workers parse: give it to `netrun worker` as NET_TEXTFSM"
-            );
-        }
         // Checked before anything is dialled: a wrong folder given by hand
         // is an error, not a reason on every record.
         let (dir, _) = crate::parsing::templates_dir(Some(dir))?;

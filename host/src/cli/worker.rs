@@ -225,6 +225,11 @@ pub async fn distribute(t: &TargetArgs, job: TaskJob, grants_given: bool) -> any
             "--username and --ask-pass are the workers' to give with --nats (credentials never go on the bus): pass them to `netrun worker`"
         );
     }
+    if t.templates.is_some() {
+        bail!(
+            "--templates names a folder on this machine; with --nats the workers parse: give it to `netrun worker` as NET_TEXTFSM"
+        );
+    }
     if grants_given {
         tracing::warn!(
             "--grant and --policy are ignored with --nats: each worker grants plugins their capabilities (netrun worker --grant)"
