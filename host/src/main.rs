@@ -1,6 +1,7 @@
 //! The `netrun` binary: logging set-up, then the CLI.
 
 use clap::Parser;
+use netrun::cli::stdout::{self, StdoutError};
 use netrun::cli::{Cli, EXIT_FATAL, EXIT_OK, LogFormat};
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
@@ -59,10 +60,7 @@ fn main() {
     if cli.is_offline() {
         let code = match cli.execute_offline() {
             Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {}", netrun::error::chain_text(&*e));
-                EXIT_FATAL
-            }
+            Err(e) => fatal(&*e),
         };
         exit_now(code);
     }
@@ -94,15 +92,23 @@ fn main() {
         };
         match done {
             Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {}", netrun::error::chain_text(&*e));
-                EXIT_FATAL
-            }
+            Err(e) => fatal(&*e),
         }
     });
     // Do not wait for lingering device sessions at exit.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     exit_now(code);
+}
+
+/// The exit code of a command that failed, its error printed, except
+/// when the reader of standard output went away (`netrun … | head`):
+/// that ends quietly, as `cat` does in the same pipe.
+fn fatal(e: &(dyn std::error::Error + 'static)) -> i32 {
+    if stdout::reader_gone(e) {
+        return stdout::EXIT_STDOUT_CLOSED;
+    }
+    eprintln!("error: {}", netrun::error::chain_text(e));
+    EXIT_FATAL
 }
 
 /// End the process at once: standard output is flushed, and the
@@ -114,10 +120,7 @@ fn exit_now(code: i32) -> ! {
     use std::io::Write as _;
     let code = match std::io::stdout().flush() {
         Ok(()) => code,
-        Err(e) => {
-            eprintln!("error: cannot write to standard output: {e}");
-            EXIT_FATAL
-        }
+        Err(e) => fatal(&StdoutError(e)),
     };
     // SAFETY: `_exit` ends the process without running atexit handlers;
     // nothing of ours is registered there, and standard output (the only

@@ -879,3 +879,107 @@ async fn serve_reloads_keep_sessions_and_memory() {
         "r020's session closed, r019's old one replaced\n{last}"
     );
 }
+
+/// Start `cmd` with its stdout a pipe, read the first line, close the
+/// pipe (as `| head -1` does), and wait: the first line and the output.
+fn first_line_then_close(mut cmd: Command) -> (String, Output) {
+    use std::io::BufRead as _;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("netrun starts");
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a first line");
+    // The reader (and the pipe's read end) is dropped here.
+    (first, child.wait_with_output().expect("netrun ends"))
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_a_listing_quietly_with_141() {
+    // More than a pipe holds (64 KiB), so netrun is still writing when the
+    // reader goes: `print!` panicked there with a stack trace.
+    let home = TempDir::new("home");
+    let inv = TempDir::new("big-inv");
+    let hosts: String = (0..4000)
+        .map(|i| {
+            format!(
+                "edge-{i:05}:\n  hostname: 10.{}.{}.1\n  platform: cisco_ios\n",
+                i / 250,
+                i % 250
+            )
+        })
+        .collect();
+    small_inventory(inv.path(), &hosts);
+    let mut cmd = netrun(home.path());
+    cmd.args(["inventory", "list", "-i"]).arg(inv.path());
+    let (first, o) = first_line_then_close(cmd);
+    assert!(first.starts_with("HOST"), "{first}");
+    assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "", "nothing to tell anyone");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_on_stdout_whose_reader_goes_away_start_no_more_devices() {
+    let (_lab, inv) = lab(30, &[]).await;
+    let home = TempDir::new("home");
+    let mut cmd = netrun(home.path());
+    cmd.args([
+        "run",
+        "collect-facts",
+        "--concurrency",
+        "1",
+        "-o",
+        "-",
+        "-i",
+    ])
+    .arg(inv.path());
+    let (first, o) = tokio::task::spawn_blocking(move || first_line_then_close(cmd))
+        .await
+        .unwrap();
+    let record: Value = serde_json::from_str(&first).expect("a whole record");
+    assert_eq!(record["status"], "ok", "{first}");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(141), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // The summary (on stderr) counts every device: the ones never started
+    // are `cancelled`, as after a SIGINT.
+    let summary = err
+        .lines()
+        .find(|l| l.starts_with("30 devices:"))
+        .unwrap_or_else(|| panic!("no summary in {err}"));
+    let ok: usize = summary
+        .split(", ")
+        .next()
+        .and_then(|s| s.rsplit(' ').nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no ok count in {summary}"));
+    assert!(ok < 10, "the run went on without a reader: {summary}");
+    assert!(err.contains("cancelled="), "{err}");
+}
+
+#[test]
+fn config_refuses_a_templates_folder_it_would_not_use() {
+    let home = TempDir::new("home");
+    let (inv, dialled) = counting_endpoint();
+    let backups = inv.path().join("backups");
+    let o = output(
+        netrun(home.path())
+            .args(["config", "backup", "--dir"])
+            .arg(&backups)
+            .args(["--templates"])
+            .arg(inv.path())
+            .arg("-i")
+            .arg(inv.path()),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--templates") && stderr(&o).contains("exec, run and get"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(dialled.load(Ordering::SeqCst), 0, "nothing was dialled");
+    assert!(!backups.exists(), "nothing was backed up");
+}

@@ -153,9 +153,9 @@ async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i
         "debug_build": cfg!(debug_assertions),
     });
     if args.json {
-        println!("{figures}");
+        crate::outln!("{figures}")?;
     } else {
-        println!("netrun bench --plugin-overhead: cisco-ios, {n} iterations (medians)");
+        crate::outln!("netrun bench --plugin-overhead: cisco-ios, {n} iterations (medians)")?;
         for (k, label) in [
             ("load_ms", "verify+compile/load (ms)"),
             ("instantiate_us_p50", "instantiate, pooled (µs)"),
@@ -163,10 +163,10 @@ async fn plugin_overhead(args: &BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i
             ("parse_us_p50", "parse 3-row table (µs)"),
             ("parse_show_version_us_p50", "parse show version (µs)"),
         ] {
-            println!("  {label:<28} {:.2}", figures[k].as_f64().unwrap_or(0.0));
+            crate::outln!("  {label:<28} {:.2}", figures[k].as_f64().unwrap_or(0.0))?;
         }
         if cfg!(debug_assertions) {
-            println!("  (debug build: use a release build for figures)");
+            crate::outln!("  (debug build: use a release build for figures)")?;
         }
     }
     Ok(super::EXIT_OK)
@@ -292,10 +292,10 @@ async fn floor_only(args: &BenchArgs) -> anyhow::Result<i32> {
         args.floor_lines.clone()
     };
     let (latencies, failures) = floor::sweep(hosts, known, args.concurrency, &lines).await;
-    println!(
+    crate::outln!(
         "{}",
         json!({ "latencies_ms": latencies, "failures": failures })
-    );
+    )?;
     Ok(super::EXIT_OK)
 }
 
@@ -412,9 +412,9 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
         "cold_warm_ratio_cpu": cold.as_ref().map(|c| ratio(c, &warm, "cpu_s")),
     });
     if args.json {
-        println!("{report}");
+        crate::outln!("{report}")?;
     } else {
-        print!("{}", render(&report));
+        crate::out!("{}", render(&report))?;
     }
     let failed = ["cold", "warm"]
         .iter()

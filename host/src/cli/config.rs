@@ -156,13 +156,13 @@ pub async fn execute(command: ConfigCommand, dirs: &[PathBuf]) -> anyhow::Result
                     .map(|r| r.device.clone())
                     .collect();
                 match backup::commit(&a.dir, &changed)? {
-                    Some(hash) => println!(
+                    Some(hash) => crate::outln!(
                         "committed {} changed backup(s) to {} ({})",
                         changed.len(),
                         a.dir.display(),
                         &hash[..hash.len().min(12)]
-                    ),
-                    None => println!("no backup changed: nothing to commit"),
+                    )?,
+                    None => crate::outln!("no backup changed: nothing to commit")?,
                 }
             }
             Ok(code)
@@ -223,6 +223,12 @@ async fn run(
     if t.nats.nats.is_some() {
         bail!(
             "netrun config does not run over --nats (its waves, rollbacks and backups need one process): split it over machines with --shard I/N"
+        );
+    }
+    if let Some(dir) = &t.templates {
+        bail!(
+            "netrun config parses no command output, so --templates {} would do nothing: drop it (it is for exec, run and get)",
+            dir.display()
         );
     }
     let policy = Policy::load(common.policy.as_deref(), &common.grants)?;
@@ -308,9 +314,8 @@ async fn run(
             }
             if let Some(s) = sink.as_mut()
                 && let Err(e) = s.write(&r)
-                && write_error.is_none()
             {
-                write_error = Some(e);
+                write_error.get_or_insert(e);
             }
         }
         summary.add(&r);
@@ -324,7 +329,7 @@ async fn run(
     if let Some(s) = sink.as_mut()
         && let Err(e) = s.flush()
     {
-        bail!("writing results failed: {e}");
+        write_error.get_or_insert(e);
     }
     let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
     let out: &mut dyn std::io::Write = if records_to_stdout {
@@ -363,8 +368,8 @@ async fn run(
         std::fs::write(path, crate::telemetry::metrics().encode())
             .with_context(|| format!("cannot write metrics to {}", path.display()))?;
     }
-    if let Some(e) = write_error {
-        bail!("writing results failed: {e}");
+    if let (Some(s), Some(e)) = (&sink, write_error) {
+        return Err(s.failure(e));
     }
     Ok((exit_code(&shutdown, &summary), records))
 }

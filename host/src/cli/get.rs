@@ -153,7 +153,7 @@ pub async fn platforms(dirs: &[PathBuf]) -> anyhow::Result<i32> {
         };
         rows.push([name.clone(), driver, getters]);
     }
-    print!("{}", crate::results::format::columns(&rows));
+    crate::out!("{}", crate::results::format::columns(&rows))?;
     eprintln!(
         "{} platforms from {} drivers",
         platforms.len(),

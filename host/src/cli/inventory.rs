@@ -60,7 +60,7 @@ pub fn execute(command: InventoryCommand) -> anyhow::Result<i32> {
                     h.groups.join(","),
                 ]
             }));
-            print!("{}", crate::results::format::columns(&rows));
+            crate::out!("{}", crate::results::format::columns(&rows))?;
             eprintln!("{} of {} hosts", selected.len(), inv.hosts.len());
             Ok(super::EXIT_OK)
         }
@@ -77,9 +77,9 @@ pub fn execute(command: InventoryCommand) -> anyhow::Result<i32> {
             // Load it too, so `show` fails where a run would (unknown keys, …).
             Inventory::load(&inventory)?;
             let width = settings.iter().map(|s| s.key.len()).max().unwrap_or(3);
-            println!("{host}");
+            crate::outln!("{host}")?;
             for s in settings {
-                println!("  {:<width$}  {:<30}  from {}", s.key, s.value, s.origin);
+                crate::outln!("  {:<width$}  {:<30}  from {}", s.key, s.value, s.origin)?;
             }
             Ok(super::EXIT_OK)
         }

@@ -131,7 +131,8 @@ pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
         .map(|(p, n)| format!("{p}={n}"))
         .collect::<Vec<_>>()
         .join(",");
-    println!(
+    // Informational: the lab serves on where standard output is closed.
+    let _ = crate::outln!(
         "lab ready: {} devices ({mix}) on {} ports {lo}-{hi}; inventory in {} (try: netrun run collect-facts -i {}/hosts.yaml)",
         lab.devices().len(),
         args.bind,
@@ -140,7 +141,7 @@ pub async fn execute(args: LabArgs) -> anyhow::Result<i32> {
     );
     let eapi: Vec<u16> = lab.eos_devices().iter().map(|d| d.https_port).collect();
     if let (Some(lo), Some(hi)) = (eapi.iter().min(), eapi.iter().max()) {
-        println!(
+        let _ = crate::outln!(
             "eAPI ready: {} EOS devices on https://{}:{lo}-{hi}/command-api; CA in {}/ca.pem",
             eapi.len(),
             args.bind,

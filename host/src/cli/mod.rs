@@ -13,6 +13,7 @@ mod parse;
 mod plugin;
 mod serve;
 mod shard;
+pub mod stdout;
 mod worker;
 
 use crate::inventory::{Filter, Inventory, unknown_hosts};
@@ -369,8 +370,8 @@ pub struct TargetArgs {
     #[arg(long, default_value_t = crate::transport::jump::DEFAULT_JUMP_CONCURRENCY, value_parser = args::positive_usize)]
     jump_concurrency: usize,
     /// TextFSM templates folder (ntc-templates' `templates`, with its
-    /// `index`) for output no driver parses [default: $NET_TEXTFSM, else
-    /// ~/.config/netrun/templates].
+    /// `index`) for output no driver parses, on exec, run and get [default:
+    /// $NET_TEXTFSM, else ~/.config/netrun/templates].
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
     /// Print every device in the table, however many.
@@ -1170,7 +1171,7 @@ async fn execute_plan(
 /// write the metrics file; the exit code.
 fn report(
     t: &TargetArgs,
-    sink: Option<&mut JsonlSink>,
+    mut sink: Option<&mut JsonlSink>,
     records: &[Record],
     summary: &Summary,
     notes: &[String],
@@ -1178,17 +1179,21 @@ fn report(
     interrupted: bool,
 ) -> anyhow::Result<i32> {
     let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
-    if let Some(s) = sink
+    // A write that failed (a full disk, or standard output's reader gone,
+    // which ends the command quietly with 141) is the command's error, told
+    // after the summary: the records written so far are whole.
+    let mut write_error = write_error;
+    if let Some(s) = sink.as_deref_mut()
         && let Err(e) = s.flush()
     {
-        bail!("writing results failed: {e}");
+        write_error.get_or_insert(e);
     }
     let max_rows = if t.all_rows { usize::MAX } else { TABLE_ROWS };
     let format = t.format.map(Format::from).unwrap_or_default();
     let mut table = match format {
         Format::Table => format::render(Format::Table, records, summary, max_rows),
         other => {
-            print!("{}", format::render(other, records, summary, max_rows));
+            crate::out!("{}", format::render(other, records, summary, max_rows))?;
             // The summary line alone, on stderr: stdout stays machine-readable.
             render_table(records, summary, 0)
         }
@@ -1200,14 +1205,14 @@ fn report(
     if records_to_stdout || format != Format::Table {
         eprint!("{table}");
     } else {
-        print!("{table}");
+        crate::out!("{table}")?;
     }
     if let Some(path) = &t.metrics_file {
         std::fs::write(path, crate::telemetry::metrics().encode())
             .with_context(|| format!("cannot write metrics to {}", path.display()))?;
     }
-    if let Some(e) = write_error {
-        bail!("writing results failed: {e}");
+    if let (Some(s), Some(e)) = (sink, write_error) {
+        return Err(s.failure(e));
     }
     Ok(code_of(interrupted, summary))
 }
@@ -1409,6 +1414,7 @@ pub async fn collect(
     let mut write_error: Option<std::io::Error> = None;
     let job_name = job.name();
     let m = crate::telemetry::metrics();
+    let drain = shutdown.drain.clone();
     let summary: Summary = runner::run(env, job, hosts, settings, shutdown, |r| {
         m.device_results
             .get_or_create(&crate::telemetry::ResultLabels {
@@ -1423,9 +1429,13 @@ pub async fn collect(
             .inc();
         if let Some(s) = sink.as_mut()
             && let Err(e) = s.write(&r)
-            && write_error.is_none()
         {
-            write_error = Some(e);
+            if s.reader_gone(&e) {
+                // `-o - | head`: nobody takes the records; start no more
+                // devices (those in flight finish, as on SIGINT).
+                drain.cancel();
+            }
+            write_error.get_or_insert(e);
         }
         if let Some(bar) = &progress {
             bar.inc(1);

@@ -1,6 +1,7 @@
 //! `netrun parse`: parse saved command outputs offline with TextFSM
 //! templates (ntc-templates' index, or one template), one JSON line per file.
 
+use super::stdout::StdoutError;
 use crate::parsing::{self, TextFsm};
 use anyhow::Context as _;
 use clap::Args;
@@ -80,15 +81,13 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
             Err(Failure::Parse(e)) => {
                 failed += 1;
                 let line = serde_json::json!({ "error": format!("{}: {e}", file.display()) });
-                serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
+                serde_json::to_writer(&mut out, &line).map_err(|e| StdoutError(e.into()))?;
             }
-            Err(Failure::Write(e)) => {
-                return Err(e).context("cannot write to standard output");
-            }
+            Err(Failure::Write(e)) => return Err(StdoutError(e).into()),
         }
-        writeln!(out).context("cannot write to standard output")?;
+        writeln!(out).map_err(StdoutError)?;
     }
-    out.flush().context("cannot write to standard output")?;
+    out.flush().map_err(StdoutError)?;
     Ok(if failed == 0 {
         super::EXIT_OK
     } else {

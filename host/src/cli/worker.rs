@@ -255,13 +255,17 @@ pub async fn distribute(t: &TargetArgs, job: TaskJob, grants_given: bool) -> any
     };
     let mut records: Vec<Record> = Vec::with_capacity(hosts.len());
     let mut write_error = None;
+    let drain = shutdown.drain.clone();
     let gathered = cluster::gather(&js, &spec, shutdown.drain.clone(), |mut r| {
         r.placement.shard = settings.shard.map(|s| s.to_string());
         if let Some(s) = sink.as_mut()
             && let Err(e) = s.write(&r)
-            && write_error.is_none()
         {
-            write_error = Some(e);
+            if s.reader_gone(&e) {
+                // `-o - | head`: nobody takes the records; dispatch no more.
+                drain.cancel();
+            }
+            write_error.get_or_insert(e);
         }
         if let Some(m) = &mirror {
             m.send(&r);

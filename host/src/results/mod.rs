@@ -90,17 +90,35 @@ impl Record {
 /// signal loses nothing already collected.
 pub struct JsonlSink {
     out: Box<dyn Write + Send>,
+    stdout: bool,
 }
 
 impl JsonlSink {
     /// `-` is stdout; anything else a file, created or truncated.
     pub fn create(path: &Path) -> std::io::Result<JsonlSink> {
-        let out: Box<dyn Write + Send> = if path.as_os_str() == "-" {
+        let stdout = path.as_os_str() == "-";
+        let out: Box<dyn Write + Send> = if stdout {
             Box::new(std::io::stdout())
         } else {
             Box::new(std::fs::File::create(path)?)
         };
-        Ok(JsonlSink { out })
+        Ok(JsonlSink { out, stdout })
+    }
+
+    /// Whether `e`, from [`write`](Self::write) or [`flush`](Self::flush),
+    /// means the reader of standard output went away (`-o - | head`):
+    /// nobody takes the records any more.
+    pub fn reader_gone(&self, e: &std::io::Error) -> bool {
+        self.stdout && e.kind() == std::io::ErrorKind::BrokenPipe
+    }
+
+    /// `e` from this sink as the error a command ends with.
+    pub fn failure(&self, e: std::io::Error) -> anyhow::Error {
+        if self.stdout {
+            crate::cli::stdout::StdoutError(e).into()
+        } else {
+            anyhow::anyhow!("writing results failed: {e}")
+        }
     }
 
     /// Flush what was written (each record is flushed already; this is

@@ -116,7 +116,7 @@ async fn test_driver(
                     },
                 },
             };
-            report(&mut outcome, &format!("parse `{command}` {case}"), verdict);
+            report(&mut outcome, &format!("parse `{command}` {case}"), verdict)?;
         }
     }
     if outcome.passed + outcome.failed == 0 {
@@ -128,17 +128,22 @@ async fn test_driver(
     Ok(outcome)
 }
 
-fn report(outcome: &mut Outcome, name: &str, verdict: Result<(), String>) {
+fn report(
+    outcome: &mut Outcome,
+    name: &str,
+    verdict: Result<(), String>,
+) -> Result<(), crate::cli::stdout::StdoutError> {
     match verdict {
         Ok(()) => {
             outcome.passed += 1;
-            println!("ok    {name}");
+            crate::outln!("ok    {name}")?;
         }
         Err(why) => {
             outcome.failed += 1;
-            println!("FAIL  {name}: {why}");
+            crate::outln!("FAIL  {name}: {why}")?;
         }
     }
+    Ok(())
 }
 
 /// A recorded device exchange file.
@@ -245,7 +250,7 @@ async fn test_workflow(
         let replay = match replay_of(&t, platform.as_ref()) {
             Ok(r) => Arc::new(r),
             Err(why) => {
-                report(&mut outcome, &format!("run {case}"), Err(why));
+                report(&mut outcome, &format!("run {case}"), Err(why))?;
                 continue;
             }
         };
@@ -349,7 +354,7 @@ async fn test_workflow(
             }
             (_, Err(e)) => Err(format!("failed: {} ({})", e.message, e.class)),
         };
-        report(&mut outcome, &format!("run {case}"), verdict);
+        report(&mut outcome, &format!("run {case}"), verdict)?;
     }
     if outcome.passed + outcome.failed == 0 {
         bail!(

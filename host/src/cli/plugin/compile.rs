@@ -72,23 +72,23 @@ pub fn execute(paths: &[PathBuf], dirs: &[PathBuf]) -> anyhow::Result<i32> {
     for (b, r) in bundles.iter().zip(results) {
         match r {
             Ok(Compiled::Beside(path)) => {
-                println!("compiled {} → {}", b.manifest.name, path.display())
+                crate::outln!("compiled {} → {}", b.manifest.name, path.display())?
             }
-            Ok(Compiled::Cached) => println!(
+            Ok(Compiled::Cached) => crate::outln!(
                 "compiled {} into the cache (compiled code is kept beside first-party and installed bundles only)",
                 b.manifest.name
-            ),
+            )?,
             Err(e) => {
                 failed += 1;
                 eprintln!("error: {}", crate::error::chain_text(&*e));
             }
         }
     }
-    println!(
+    crate::outln!(
         "{} compiled, {failed} failed in {:.1}s",
         bundles.len() - failed,
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(if failed == 0 {
         super::super::EXIT_OK
     } else {

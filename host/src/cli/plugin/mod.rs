@@ -101,7 +101,7 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
                 cache_dir: None,
             })?;
             let summary = verify(&runtime, &dir).await?;
-            println!("ok: {summary}");
+            crate::outln!("ok: {summary}")?;
             Ok(super::EXIT_OK)
         }
         PluginCommand::New {
@@ -116,18 +116,18 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
             };
             let dir = into.join(&name);
             let files = scaffold::create(&dir, &name, kind, lang)?;
-            println!(
+            crate::outln!(
                 "created {kind} plugin {name} ({} files) in {}\nnext: cd {} && netrun plugin build && netrun plugin test",
                 files.len(),
                 dir.display(),
                 dir.display()
-            );
+            )?;
             Ok(super::EXIT_OK)
         }
         PluginCommand::Build { path } => {
             let built = build::build(&path)?;
             let m = &built.bundle.manifest;
-            println!(
+            crate::outln!(
                 "built {} {} ({:?}): {} ({} KiB, sha256 {}) in {:.1}s\narchive: {}",
                 m.name,
                 m.version,
@@ -137,19 +137,19 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
                 m.sha256,
                 built.elapsed.as_secs_f64(),
                 built.archive.display()
-            );
+            )?;
             // Compiled now so `plugin test` and the first run do not wait for it.
             let started = std::time::Instant::now();
             compile::compile(&*compile::runtime()?, &built.bundle)?;
-            println!(
+            crate::outln!(
                 "compiled for this netrun in {:.1}s",
                 started.elapsed().as_secs_f64()
-            );
+            )?;
             Ok(super::EXIT_OK)
         }
         PluginCommand::Test { path, overwrite } => {
             let outcome = check::test(&path, dirs, overwrite).await?;
-            println!("{} passed, {} failed", outcome.passed, outcome.failed);
+            crate::outln!("{} passed, {} failed", outcome.passed, outcome.failed)?;
             Ok(if outcome.failed == 0 {
                 super::EXIT_OK
             } else {
@@ -160,7 +160,7 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
         PluginCommand::Compile { paths } => compile::execute(&paths, dirs),
         PluginCommand::Remove { name } => remove(&name),
         PluginCommand::WitDocs => {
-            print!("{}", witdocs::render());
+            crate::out!("{}", witdocs::render())?;
             Ok(super::EXIT_OK)
         }
     }
@@ -220,7 +220,7 @@ fn list(dirs: &[PathBuf], check: bool) -> anyhow::Result<i32> {
             b.dir.display().to_string(),
         ]);
     }
-    print!("{}", crate::results::format::columns(&rows));
+    crate::out!("{}", crate::results::format::columns(&rows))?;
     for e in &errors {
         broken += 1;
         eprintln!("broken: {e}");
@@ -339,7 +339,7 @@ async fn install(path: &Path) -> anyhow::Result<i32> {
     if let Err(e) = runtime.precompile(&installed) {
         eprintln!("warning: {e}; runs will compile it on first use");
     }
-    println!("installed {summary} into {}", dest.display());
+    crate::outln!("installed {summary} into {}", dest.display())?;
     if b.manifest.kind == Kind::Workflow && !b.manifest.capabilities.is_empty() {
         let flags: Vec<String> = crate::runtime::policy::missing(
             &b.manifest.capabilities,
@@ -348,11 +348,11 @@ async fn install(path: &Path) -> anyhow::Result<i32> {
         .into_iter()
         .map(|m| m.flag)
         .collect();
-        println!(
+        crate::outln!(
             "it requests capabilities; run it with: netrun run {} {} …",
             b.manifest.name,
             flags.join(" ")
-        );
+        )?;
     }
     Ok(super::EXIT_OK)
 }
@@ -369,6 +369,6 @@ fn remove(name: &str) -> anyhow::Result<i32> {
         );
     }
     std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
-    println!("removed {name} from {}", dir.display());
+    crate::outln!("removed {name} from {}", dir.display())?;
     Ok(super::EXIT_OK)
 }

@@ -555,7 +555,8 @@ pub async fn execute(args: ServeArgs, plugin_dirs: &[PathBuf]) -> anyhow::Result
     let ready = Arc::new(AtomicBool::new(false));
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(http::serve(listener, ready.clone(), shutdown.clone()));
-    println!(
+    // Informational: serving goes on where standard output is closed.
+    let _ = crate::outln!(
         "netrun serve: {} jobs{}; metrics on http://{}/metrics",
         jobs.len(),
         shard.map(|s| format!(", shard {s}")).unwrap_or_default(),
