@@ -134,6 +134,7 @@ pub fn did_you_mean(word: &str, known: &[&str]) -> String {
 #[serde(default)]
 struct RawConnectionOptions {
     hostname: Option<String>,
+    #[serde(deserialize_with = "port")]
     port: Option<u16>,
     username: Option<String>,
     password: Option<String>,
@@ -146,13 +147,98 @@ struct RawConnectionOptions {
 #[serde(default, deny_unknown_fields)]
 struct RawEntry {
     hostname: Option<String>,
+    #[serde(deserialize_with = "port")]
     port: Option<u16>,
     username: Option<String>,
     password: Option<String>,
     platform: Option<String>,
+    #[serde(deserialize_with = "group_list")]
     groups: Vec<String>,
     data: Map<String, Value>,
     connection_options: BTreeMap<String, RawConnectionOptions>,
+}
+
+/// A `port:` as operators write it: a number from 1 to 65535 (or the same
+/// digits quoted); anything else is refused naming the value and the range,
+/// rather than as "invalid u16" (and port 0, which nothing can dial).
+fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    struct Port;
+    impl serde::de::Visitor<'_> for Port {
+        type Value = Option<u16>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a TCP port number from 1 to 65535")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            self.visit_unit()
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            match u16::try_from(n) {
+                Ok(p) if p > 0 => Ok(Some(p)),
+                _ => Err(E::custom(format_args!(
+                    "port {n} is not a TCP port (give a number from 1 to 65535)"
+                ))),
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            match u64::try_from(n) {
+                Ok(n) => self.visit_u64(n),
+                Err(_) => Err(E::custom(format_args!(
+                    "port {n} is not a TCP port (give a number from 1 to 65535)"
+                ))),
+            }
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            match s.trim().parse::<u64>() {
+                Ok(n) => self.visit_u64(n),
+                Err(_) => Err(E::custom(format_args!(
+                    "port `{s}` is not a TCP port (give a number from 1 to 65535)"
+                ))),
+            }
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            Err(E::custom(format_args!(
+                "port {n} is not a TCP port (give a whole number from 1 to 65535)"
+            )))
+        }
+    }
+    d.deserialize_any(Port)
+}
+
+/// `groups:` as Nornir has it, a list of group names; a single name
+/// written without the list is refused saying how to write it.
+fn group_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Groups;
+    impl<'de> serde::de::Visitor<'de> for Groups {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of group names")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            self.visit_unit()
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Err(E::custom(format_args!(
+                "groups must be a list of group names (write `groups: [{s}]`)"
+            )))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(g) = seq.next_element::<String>()? {
+                out.push(g);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Groups)
 }
 
 /// A device of the inventory with everything inherited resolved.
@@ -604,8 +690,34 @@ fn read_yaml<T: serde::de::DeserializeOwned + Default>(
     }
     yaml::from_str(&text).map_err(|source| InventoryError::Malformed {
         path: path.to_path_buf(),
-        source,
+        source: with_shape_hint(path, &text, source),
     })
+}
+
+/// A file written as a YAML list (`- r1`) where a mapping is expected: the
+/// parser says only "expected mapping start"; say what the file must hold.
+fn with_shape_hint(path: &Path, text: &str, e: yaml::YamlError) -> yaml::YamlError {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
+    match (&e, first) {
+        (yaml::YamlError::Invalid(why), Some(line)) if line.starts_with('-') => {
+            let shape = match path.file_name().and_then(|n| n.to_str()) {
+                Some("defaults.yaml") => "one setting per line (`username: admin`)",
+                Some("groups.yaml") => {
+                    "each group's name followed by `:`, its settings indented below it (`core:` then `  platform: cisco_ios`)"
+                }
+                _ => {
+                    "each host's name followed by `:`, its settings indented below it (`r1:` then `  hostname: 10.0.0.1`)"
+                }
+            };
+            yaml::YamlError::Invalid(format!(
+                "{why}: the file is a list, and must be a mapping: {shape}"
+            ))
+        }
+        _ => e,
+    }
 }
 
 /// Groups of an entry in Nornir's resolution order: each group, then its own
@@ -924,6 +1036,47 @@ mod tests {
         write(dir.path(), "hosts.yaml", "r1:\n  port: [not a port\n");
         let err = Inventory::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("hosts.yaml") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn ports_are_read_as_operators_write_them_and_others_refused_naming_the_range() {
+        let dir = tempdir::TempDir::new();
+        write(
+            dir.path(),
+            "hosts.yaml",
+            "r1:\n  port: 2222\nr2:\n  port: \"830\"\nr3:\n  port: ~\nr4:\n  connection_options:\n    netrun:\n      port: 65535\n",
+        );
+        let inv = Inventory::load(dir.path()).unwrap();
+        let ports: Vec<u16> = inv.hosts.iter().map(|h| h.port).collect();
+        assert_eq!(ports, [2222, 830, 22, 65535]);
+        for (port, shown) in [
+            ("0", "port 0"),
+            ("70000", "port 70000"),
+            ("-1", "port -1"),
+            ("22a", "port `22a`"),
+            ("22.5", "port 22.5"),
+        ] {
+            write(dir.path(), "hosts.yaml", &format!("r1:\n  port: {port}\n"));
+            let err = Inventory::load(dir.path()).unwrap_err().to_string();
+            assert!(
+                err.contains(shown) && err.contains("1 to 65535") && err.contains("line 2"),
+                "{port}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn shapes_written_the_wrong_way_say_how_to_write_them() {
+        let dir = tempdir::TempDir::new();
+        write(dir.path(), "hosts.yaml", "r1:\n  groups: core\n");
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("`groups: [core]`"), "{err}");
+        write(dir.path(), "hosts.yaml", "# routers\n- r1\n- r2\n");
+        let err = Inventory::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("hosts.yaml") && err.contains("is a list, and must be a mapping"),
+            "{err}"
+        );
     }
 
     #[test]
