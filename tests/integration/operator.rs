@@ -983,3 +983,45 @@ fn config_refuses_a_templates_folder_it_would_not_use() {
     assert_eq!(dialled.load(Ordering::SeqCst), 0, "nothing was dialled");
     assert!(!backups.exists(), "nothing was backed up");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prompt_the_platform_does_not_know_is_learned_at_login_as_netmiko_does() {
+    // The lab speaks IOS (`r001>` at login); the inventory says Huawei VRP,
+    // whose prompts are `<r001>` and `[r001]`: no prompt of the platform
+    // matches. The session takes the prompt the device showed at login
+    // (and says so) instead of waiting for one until the prompt timeout.
+    let (_lab, inv) = lab(2, &[]).await;
+    let hosts_file = inv.path().join("hosts.yaml");
+    let hosts = std::fs::read_to_string(&hosts_file).unwrap();
+    std::fs::write(
+        &hosts_file,
+        hosts.replacen("platform: cisco_ios", "platform: huawei_vrp", 1),
+    )
+    .unwrap();
+    let home = TempDir::new("home");
+    let out = inv.path().join("learned.jsonl");
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock", "show clock"],
+        &["--prompt-timeout", "20", "--retries", "0"],
+    ))
+    .await;
+    let records = read_jsonl(&out);
+    let r = &records[0];
+    assert_eq!(r["status"], "ok", "{r}\n{}", stderr(&o));
+    for c in commands_of(r) {
+        let output = c["output"].as_str().unwrap_or_default();
+        assert!(output.contains("UTC"), "{c}");
+        assert!(!output.contains("r001>"), "the prompt ends no output: {c}");
+    }
+    assert!(
+        stderr(&o).contains("no prompt of the platform matches the device's prompt")
+            && stderr(&o).contains("prompt=r001>"),
+        "{}",
+        stderr(&o)
+    );
+    // Well before the 20 s a prompt-timeout would take.
+    assert!(r["elapsed_ms"].as_u64().unwrap_or(u64::MAX) < 15_000, "{r}");
+}

@@ -39,7 +39,7 @@ enum Stop {
 }
 
 /// Which timeout class a read reports.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Prompt,
     Command,
@@ -69,6 +69,11 @@ pub struct CliSession {
     /// a question): the workflow that sent it may go on, but the pool must
     /// not hand the session to another one in that state.
     off_prompt: bool,
+    /// The prompt line the device showed at login when no prompt of the
+    /// platform matched it (a device whose prompt the platform does not
+    /// know): that exact line then ends each answer, in the mode the session
+    /// opened in, as Netmiko's learned base prompt does.
+    learned: Option<String>,
 }
 
 /// Quiet time that ends a timing-mode command when none is given:
@@ -88,6 +93,25 @@ struct Unconfirmed {
     prompt: String,
     /// Received after other text on its line.
     glued: bool,
+    /// No prompt of the platform: the first prompt-shaped line after login,
+    /// learned as the session's prompt once the device is quiet after it.
+    learned: bool,
+}
+
+/// The last line received after login, when it has the shape of a CLI
+/// prompt although no prompt of the platform matches it: short, ending in
+/// one of the prompt characters (`>`, `#`, `$`, `%`, `]`, maybe a blank),
+/// and neither a question (`?`, `[y/n]`) nor a login challenge (`:`).
+fn learnable_prompt(line: &str) -> Option<&str> {
+    let prompt = line.trim();
+    let last = prompt.chars().last()?;
+    // `Continue? [y/n]`, `Save [yes/no]`: questions, not prompts.
+    let question = prompt.contains('?')
+        || (last == ']' && prompt.rsplit('[').next().is_some_and(|b| b.contains('/')));
+    let shaped = (2..=80).contains(&prompt.len())
+        && matches!(last, '>' | '#' | '$' | '%' | ']')
+        && prompt.split_whitespace().count() <= 3;
+    (shaped && !question).then_some(prompt)
 }
 
 /// The stem of a prompt line: everything before the first mode character.
@@ -173,6 +197,7 @@ impl CliSession {
             log: open_session_log(target),
             desynced: false,
             off_prompt: false,
+            learned: None,
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
@@ -476,7 +501,12 @@ impl CliSession {
             &self.platform.name,
             started.elapsed(),
         );
-        let out = clean_output(raw, command, &self.platform, opts.keep_prompt);
+        let mut out = clean_output(raw, command, &self.platform, opts.keep_prompt);
+        if !opts.keep_prompt
+            && let Some(learned) = &self.learned
+        {
+            drop_learned_prompt(&mut out, learned);
+        }
         if let Some(ind) = self.platform.failure_in(&out) {
             let line = out.lines().find(|l| l.contains(ind)).unwrap_or(ind).trim();
             return Err(err(
@@ -574,6 +604,7 @@ impl CliSession {
                                 mode: m,
                                 prompt: line.to_string(),
                                 glued: false,
+                                learned: false,
                             })
                         }
                         _ => {
@@ -585,11 +616,35 @@ impl CliSession {
                         }
                     }
                 }
+                if let Some(learned) = &self.learned
+                    && (!after_newline || buf.contains(&b'\n'))
+                    && line.trim() == learned
+                {
+                    return Ok((
+                        String::from_utf8_lossy(&buf).into_owned(),
+                        Stop::Prompt(self.mode),
+                    ));
+                }
                 if unconfirmed.is_none()
                     && (!after_newline || buf.contains(&b'\n'))
                     && let Some(glued) = self.glued_prompt(line)
                 {
                     unconfirmed = Some(glued);
+                }
+                // The first prompt after login, of a shape the platform
+                // does not know: taken once the device is quiet after it.
+                if unconfirmed.is_none()
+                    && phase == Phase::Prompt
+                    && self.stem.is_none()
+                    && self.learned.is_none()
+                    && let Some(prompt) = learnable_prompt(line)
+                {
+                    unconfirmed = Some(Unconfirmed {
+                        mode: self.mode,
+                        prompt: prompt.to_string(),
+                        glued: false,
+                        learned: true,
+                    });
                 }
                 if answered_pager_at != buf.len()
                     && let Some(pager) = self.platform.pager_of(line)
@@ -610,6 +665,15 @@ impl CliSession {
                         // Quiet after it: it is the prompt (the hostname
                         // changed, or the output's last line had no end).
                         self.stem = Some(prompt_stem(&u.prompt).to_string());
+                        if u.learned {
+                            tracing::warn!(
+                                device = %self.device,
+                                platform = %self.platform.name,
+                                prompt = %u.prompt,
+                                "no prompt of the platform matches the device's prompt: using the prompt it showed at login (commands run in the mode it opened in; mode changes need the right platform)"
+                            );
+                            self.learned = Some(u.prompt.clone());
+                        }
                         let mut raw = String::from_utf8_lossy(&buf).into_owned();
                         if u.glued
                             && let Some(at) = raw.rfind(&u.prompt)
@@ -660,6 +724,7 @@ impl CliSession {
             mode,
             prompt: prompt.to_string(),
             glued: true,
+            learned: false,
         })
     }
 
@@ -863,6 +928,17 @@ pub fn clean_output(raw: &str, command: &str, platform: &Platform, keep_prompt: 
     lines.join("\n")
 }
 
+/// Drop the learned prompt (see `CliSession::learned`) that ends `out`,
+/// and the blank lines before it.
+fn drop_learned_prompt(out: &mut String, learned: &str) {
+    let start = out.rfind('\n').map_or(0, |i| i + 1);
+    if out[start..].trim() == learned {
+        out.truncate(start);
+        let kept = out.trim_end().len();
+        out.truncate(kept);
+    }
+}
+
 /// `5s`, `1.5s`, as the timeout flags take them.
 fn secs(d: Duration) -> String {
     crate::resilience::deadline::seconds(d)
@@ -895,6 +971,49 @@ mod tests {
         assert_eq!(prompt_stem("admin@core1> "), "admin@core1");
         assert_eq!(prompt_stem("RP/0/RP0/CPU0:xr1#"), "RP/0/RP0/CPU0:xr1");
         assert_eq!(prompt_stem("Device#"), "Device");
+    }
+
+    #[test]
+    fn prompts_of_any_vendor_can_be_learned_and_questions_cannot() {
+        for prompt in [
+            "x-cisco-xr>",
+            "<HUAWEI>",
+            "[~HUAWEI]",
+            "[admin@MikroTik] >",
+            "admin@PA-VM> ",
+            "vyos@vyos:~$ ",
+            "FGT60E # ",
+            "A:sros1#",
+            "RP/0/RP0/CPU0:xr1#",
+            "user@host%",
+        ] {
+            assert_eq!(learnable_prompt(prompt), Some(prompt.trim()), "{prompt:?}");
+        }
+        for line in [
+            "Continue? [y/n]",
+            "Save configuration [yes/no]",
+            "Password:",
+            "login:",
+            "Last login: Thu Dec  3 10:00:00 2026 from 10.0.0.1",
+            "#",
+            "This is a banner line that happens to end in a hash #",
+            "",
+        ] {
+            assert_eq!(learnable_prompt(line), None, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_learned_prompt_ending_the_output_is_dropped_and_nothing_else() {
+        let mut out = "Huawei Versatile Routing Platform\nuptime 1 week\n\n<r1>".to_string();
+        drop_learned_prompt(&mut out, "<r1>");
+        assert_eq!(out, "Huawei Versatile Routing Platform\nuptime 1 week");
+        let mut out = "line <r1>".to_string();
+        drop_learned_prompt(&mut out, "<r1>");
+        assert_eq!(out, "line <r1>");
+        let mut out = "<r1>".to_string();
+        drop_learned_prompt(&mut out, "<r1>");
+        assert_eq!(out, "");
     }
 
     #[test]
