@@ -3,7 +3,9 @@
 //! (PyPI `fakenos`, paramiko) and fake-switches (PyPI `fake-switches`,
 //! Twisted Conch). FakeNOS's platforms that show real prompts and answer
 //! the commands a getter sends are swept with `collect-facts` and `get`;
-//! hostnames, models and versions are what its canned outputs print.
+//! hostnames, models and versions are what its canned outputs print; on
+//! the platforms where FakeNOS prints its own `name>` instead of the
+//! vendor's prompt, `exec` learns that prompt at login.
 //! fake-switches' Cisco answers `show version` and `show running-config`,
 //! its Arista prints its prompt right after `Pagination disabled.` with no
 //! line break. Without a simulator's venv its test prints SKIP and passes,
@@ -153,7 +155,7 @@ impl Drop for Simulator {
     }
 }
 
-/// FakeNOS serving [`DEVICES`] on `ports`.
+/// FakeNOS serving its `devices` (FakeNOS platform, name) on `ports`.
 struct FakeNos {
     sim: Simulator,
     ports: Vec<u16>,
@@ -161,12 +163,12 @@ struct FakeNos {
 
 impl FakeNos {
     /// Start it on free ports, tried again with others where one was taken.
-    fn start(bin: &PathBuf, dir: &std::path::Path) -> FakeNos {
+    fn start(bin: &PathBuf, dir: &std::path::Path, devices: &[(&str, &str)]) -> FakeNos {
         let log = dir.join("fakenos.log");
         for _ in 0..5 {
-            let ports: Vec<u16> = DEVICES.iter().map(|_| free_port()).collect();
+            let ports: Vec<u16> = devices.iter().map(|_| free_port()).collect();
             let mut inventory = String::from("hosts:\n");
-            for ((platform, _, name, _, _), port) in DEVICES.iter().zip(&ports) {
+            for ((platform, name), port) in devices.iter().zip(&ports) {
                 inventory.push_str(&format!(
                     "  {name}:\n    username: admin\n    password: admin\n    port: {port}\n    platform: {platform}\n"
                 ));
@@ -191,7 +193,8 @@ fn collect_facts_and_get_against_fakenos() {
         return;
     };
     let work = TempDir::new("fakenos");
-    let fakenos = FakeNos::start(&bin, work.path());
+    let devices: Vec<(&str, &str)> = DEVICES.iter().map(|d| (d.0, d.2)).collect();
+    let fakenos = FakeNos::start(&bin, work.path(), &devices);
     let mut hosts = String::new();
     for ((_, platform, name, _, _), port) in DEVICES.iter().zip(&fakenos.ports) {
         hosts.push_str(&format!(
@@ -357,4 +360,69 @@ fn exec_and_backup_against_fake_switches() {
         .unwrap_or_else(|e| panic!("no backup of fs-ios ({e}); stderr:\n{why}"));
     assert!(saved.contains("\nhostname fs-ios\n"), "{saved}");
     assert!(saved.contains("\ninterface FastEthernet0/1\n"), "{saved}");
+}
+
+/// FakeNOS platforms whose prompt is FakeNOS's own (`name>`, `name~$`)
+/// rather than the vendor's (`RP/0/RP0/CPU0:name#`, `<name>`,
+/// `vyos@name:~$`): FakeNOS platform, netrun platform, name, the prompt, a
+/// command its canned outputs answer, a line of that answer.
+const FOREIGN_PROMPTS: [(&str, &str, &str, &str, &str, &str); 3] = [
+    (
+        "cisco_xr",
+        "cisco_xr",
+        "fn-xr",
+        "fn-xr>",
+        "show version brief",
+        "Cisco IOS XR Software",
+    ),
+    (
+        "huawei_vrp",
+        "huawei_vrp",
+        "fn-vrp",
+        "fn-vrp>",
+        "display version",
+        "Huawei Versatile Routing Platform",
+    ),
+    (
+        "vyatta_vyos",
+        "vyos",
+        "fn-vyos",
+        "fn-vyos~$",
+        "show interfaces",
+        "eth0",
+    ),
+];
+
+#[test]
+fn exec_learns_the_prompts_fakenos_prints_where_the_platform_has_others() {
+    let Some(bin) = simulator_bin("fakenos-venv/bin/fakenos") else {
+        return;
+    };
+    let work = TempDir::new("fakenos-prompts");
+    let devices: Vec<(&str, &str)> = FOREIGN_PROMPTS.iter().map(|d| (d.0, d.2)).collect();
+    let fakenos = FakeNos::start(&bin, work.path(), &devices);
+    let mut hosts = String::new();
+    for ((_, platform, name, ..), port) in FOREIGN_PROMPTS.iter().zip(&fakenos.ports) {
+        hosts.push_str(&format!(
+            "{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: {platform}\n  username: admin\n  password: admin\n"
+        ));
+    }
+    let sweep = Sweep::new(work.path(), &hosts);
+    for (_, _, name, prompt, command, answer) in FOREIGN_PROMPTS {
+        let (records, stderr) = sweep.run(
+            &["exec", command, "--hosts", name, "--prompt-timeout", "20"],
+            &format!("{name}.jsonl"),
+        );
+        let why = format!("stderr:\n{stderr}\nfakenos log:\n{}", fakenos.sim.log());
+        let r = records
+            .first()
+            .unwrap_or_else(|| panic!("{name}: no record; {why}"));
+        assert_eq!(r["status"], "ok", "{r}\n{why}");
+        let output = r["data"]["commands"][0]["output"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(output.contains(answer), "{name}: {r}");
+        assert!(!output.contains(prompt), "the prompt ends no output: {r}");
+        assert!(stderr.contains(&format!("prompt={prompt}")), "{stderr}");
+    }
 }
