@@ -155,7 +155,7 @@ pub async fn parse(
     Ok(r.map_err(|e| match e {
         P::UnsupportedCommand(m) => Error::new(
             ErrorClass::Unsupported,
-            format!("driver {plugin} has no parser for `{command}` on {platform}: {m}"),
+            super::no_parser_message(plugin, command, platform, &m),
         ),
         P::UnexpectedOutput(m) => Error::new(
             ErrorClass::Parse,

@@ -155,10 +155,9 @@ pub async fn parse(
     Ok(r.map_err(|e| {
         let mut e = from_driver_wit(e);
         e.message = match e.class {
-            ErrorClass::Unsupported => format!(
-                "driver {plugin} has no parser for `{command}` on {platform}: {}",
-                e.message
-            ),
+            ErrorClass::Unsupported => {
+                super::no_parser_message(plugin, command, platform, &e.message)
+            }
             ErrorClass::Parse => format!("cannot parse output of `{command}`: {}", e.message),
             _ => e.message,
         };
