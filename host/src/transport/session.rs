@@ -101,7 +101,8 @@ struct Unconfirmed {
 /// The last line received after login, when it has the shape of a CLI
 /// prompt although no prompt of the platform matches it: short, ending in
 /// one of the prompt characters (`>`, `#`, `$`, `%`, `]`, maybe a blank),
-/// and neither a question (`?`, `[y/n]`) nor a login challenge (`:`).
+/// with a letter or digit in it (not a banner's row of `#`), and neither a
+/// question (`?`, `[y/n]`) nor a login challenge (`:`).
 fn learnable_prompt(line: &str) -> Option<&str> {
     let prompt = line.trim();
     let last = prompt.chars().last()?;
@@ -110,6 +111,7 @@ fn learnable_prompt(line: &str) -> Option<&str> {
         || (last == ']' && prompt.rsplit('[').next().is_some_and(|b| b.contains('/')));
     let shaped = (2..=80).contains(&prompt.len())
         && matches!(last, '>' | '#' | '$' | '%' | ']')
+        && prompt.chars().any(char::is_alphanumeric)
         && prompt.split_whitespace().count() <= 3;
     (shaped && !question).then_some(prompt)
 }
@@ -997,6 +999,7 @@ mod tests {
             "Last login: Thu Dec  3 10:00:00 2026 from 10.0.0.1",
             "#",
             "This is a banner line that happens to end in a hash #",
+            "##########################",
             "",
         ] {
             assert_eq!(learnable_prompt(line), None, "{line:?}");
