@@ -312,10 +312,9 @@ async fn run(
             if let Some(m) = &mirror {
                 m.send(&r);
             }
-            if let Some(s) = sink.as_mut()
-                && let Err(e) = s.write(&r)
-            {
-                write_error.get_or_insert(e);
+            if let Some(s) = sink.as_mut() {
+                // The rollout is over: nothing left to stop starting.
+                s.write_keeping_error(&r, &mut write_error);
             }
         }
         summary.add(&r);

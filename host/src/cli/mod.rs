@@ -1175,14 +1175,13 @@ fn report(
     records: &[Record],
     summary: &Summary,
     notes: &[String],
-    write_error: Option<std::io::Error>,
+    mut write_error: Option<std::io::Error>,
     interrupted: bool,
 ) -> anyhow::Result<i32> {
     let records_to_stdout = t.output.as_deref().is_some_and(|p| p.as_os_str() == "-");
     // A write that failed (a full disk, or standard output's reader gone,
     // which ends the command quietly with 141) is the command's error, told
     // after the summary: the records written so far are whole.
-    let mut write_error = write_error;
     if let Some(s) = sink.as_deref_mut()
         && let Err(e) = s.flush()
     {
@@ -1428,14 +1427,11 @@ pub async fn collect(
             })
             .inc();
         if let Some(s) = sink.as_mut()
-            && let Err(e) = s.write(&r)
+            && s.write_keeping_error(&r, &mut write_error)
         {
-            if s.reader_gone(&e) {
-                // `-o - | head`: nobody takes the records; start no more
-                // devices (those in flight finish, as on SIGINT).
-                drain.cancel();
-            }
-            write_error.get_or_insert(e);
+            // `-o - | head`: nobody takes the records; start no more
+            // devices (those in flight finish, as on SIGINT).
+            drain.cancel();
         }
         if let Some(bar) = &progress {
             bar.inc(1);

@@ -25,8 +25,13 @@ impl StdoutError {
     /// Whether the reader closed its end (a pipe into `head`, a pager quit):
     /// nothing to report to anyone.
     pub fn reader_gone(&self) -> bool {
-        self.0.kind() == std::io::ErrorKind::BrokenPipe
+        closed_by_reader(&self.0)
     }
+}
+
+/// Whether a write to standard output failed because its reader closed it.
+pub fn closed_by_reader(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 /// Whether `e` (or one of its causes) is standard output's reader gone.

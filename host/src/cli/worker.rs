@@ -259,13 +259,10 @@ pub async fn distribute(t: &TargetArgs, job: TaskJob, grants_given: bool) -> any
     let gathered = cluster::gather(&js, &spec, shutdown.drain.clone(), |mut r| {
         r.placement.shard = settings.shard.map(|s| s.to_string());
         if let Some(s) = sink.as_mut()
-            && let Err(e) = s.write(&r)
+            && s.write_keeping_error(&r, &mut write_error)
         {
-            if s.reader_gone(&e) {
-                // `-o - | head`: nobody takes the records; dispatch no more.
-                drain.cancel();
-            }
-            write_error.get_or_insert(e);
+            // `-o - | head`: nobody takes the records; dispatch no more.
+            drain.cancel();
         }
         if let Some(m) = &mirror {
             m.send(&r);

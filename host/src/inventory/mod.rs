@@ -177,34 +177,33 @@ fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error>
         fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
             match u16::try_from(n) {
                 Ok(p) if p > 0 => Ok(Some(p)),
-                _ => Err(E::custom(format_args!(
-                    "port {n} is not a TCP port (give a number from 1 to 65535)"
-                ))),
+                _ => Err(not_a_port(n)),
             }
         }
         fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
             match u64::try_from(n) {
                 Ok(n) => self.visit_u64(n),
-                Err(_) => Err(E::custom(format_args!(
-                    "port {n} is not a TCP port (give a number from 1 to 65535)"
-                ))),
+                Err(_) => Err(not_a_port(n)),
             }
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
             match s.trim().parse::<u64>() {
                 Ok(n) => self.visit_u64(n),
-                Err(_) => Err(E::custom(format_args!(
-                    "port `{s}` is not a TCP port (give a number from 1 to 65535)"
-                ))),
+                Err(_) => Err(not_a_port(format_args!("`{s}`"))),
             }
         }
         fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
-            Err(E::custom(format_args!(
-                "port {n} is not a TCP port (give a whole number from 1 to 65535)"
-            )))
+            Err(not_a_port(n))
         }
     }
     d.deserialize_any(Port)
+}
+
+/// The error of a `port:` that is not one, `shown` as written.
+fn not_a_port<E: serde::de::Error>(shown: impl std::fmt::Display) -> E {
+    E::custom(format_args!(
+        "port {shown} is not a TCP port (give a whole number from 1 to 65535)"
+    ))
 }
 
 /// `groups:` as Nornir has it, a list of group names; a single name

@@ -105,11 +105,16 @@ impl JsonlSink {
         Ok(JsonlSink { out, stdout })
     }
 
-    /// Whether `e`, from [`write`](Self::write) or [`flush`](Self::flush),
-    /// means the reader of standard output went away (`-o - | head`):
+    /// [`write`](Self::write) `r`, keeping the first error in `first`.
+    /// True when the reader of standard output went away (`-o - | head`):
     /// nobody takes the records any more.
-    pub fn reader_gone(&self, e: &std::io::Error) -> bool {
-        self.stdout && e.kind() == std::io::ErrorKind::BrokenPipe
+    pub fn write_keeping_error(&mut self, r: &Record, first: &mut Option<std::io::Error>) -> bool {
+        let Err(e) = self.write(r) else {
+            return false;
+        };
+        let gone = self.stdout && crate::cli::stdout::closed_by_reader(&e);
+        first.get_or_insert(e);
+        gone
     }
 
     /// `e` from this sink as the error a command ends with.
