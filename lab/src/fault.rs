@@ -16,6 +16,11 @@ pub enum Fault {
     HangBeforeBanner,
     /// Authentication and the shell succeed, but no banner or prompt is ever printed.
     HangAfterLogin,
+    /// The shell prints nothing (no banner, no prompt) until the client
+    /// sends its first line, as a console line behind a terminal server or
+    /// a device showing `Press RETURN to get started` does; that first line
+    /// is taken as the keypress and not run.
+    WaitForEnter,
     /// The connection is dropped halfway through the output of a command whose output
     /// is longer than a few lines (after the prompt was shown normally).
     DropMidOutput,
@@ -89,6 +94,7 @@ impl fmt::Display for Fault {
             Fault::AuthReject => f.write_str("auth-reject"),
             Fault::HangBeforeBanner => f.write_str("hang-before-banner"),
             Fault::HangAfterLogin => f.write_str("hang-after-login"),
+            Fault::WaitForEnter => f.write_str("wait-for-enter"),
             Fault::DropMidOutput => f.write_str("drop-mid-output"),
             Fault::Drip { bytes_per_sec } => write!(f, "drip={bytes_per_sec}"),
             Fault::GarbageBanner => f.write_str("garbage-banner"),
@@ -129,7 +135,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```text
 /// spec     = fault [ ":" selector ]          (no selector = every device)
 /// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
-///          | "drop-mid-output" | "garbage-banner" | "flash-full"
+///          | "wait-for-enter" | "drop-mid-output" | "garbage-banner" | "flash-full"
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
 ///          | "latency=" DURATION             (delay before each command's answer)
@@ -166,6 +172,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "auth-reject" => Fault::AuthReject,
         "hang-before-banner" => Fault::HangBeforeBanner,
         "hang-after-login" => Fault::HangAfterLogin,
+        "wait-for-enter" => Fault::WaitForEnter,
         "drop-mid-output" => Fault::DropMidOutput,
         "garbage-banner" => Fault::GarbageBanner,
         "flash-full" => Fault::FlashFull,
@@ -318,6 +325,9 @@ mod tests {
         assert_eq!(r.fault, Fault::FlashFull);
         assert_eq!(r.fault.to_string(), "flash-full");
         assert!(parse_fault_spec("flash-full=1:r002").is_err());
+        let r = parse_fault_spec("wait-for-enter:r001").unwrap();
+        assert_eq!(r.fault, Fault::WaitForEnter);
+        assert_eq!(r.fault.to_string(), "wait-for-enter");
     }
 
     #[test]

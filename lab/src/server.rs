@@ -765,7 +765,9 @@ async fn shell_task(
     let hang = matches!(rt.fault, Some(Fault::HangAfterLogin));
     let drop_mid = matches!(rt.fault, Some(Fault::DropMidOutput));
     let mut cli = rt.device.terminal(info);
-    if !hang && out.send(&cli.greeting()).await.is_err() {
+    // wait-for-enter: the greeting waits for the client's first line.
+    let mut await_enter = matches!(rt.fault, Some(Fault::WaitForEnter));
+    if !hang && !await_enter && out.send(&cli.greeting()).await.is_err() {
         return;
     }
     loop {
@@ -773,11 +775,23 @@ async fn shell_task(
             _ = out.stop.cancelled() => return,
             d = rx.recv() => d,
         };
-        let Some(data) = data else {
+        let Some(mut data) = data else {
             break;
         };
         if hang {
             continue;
+        }
+        if await_enter {
+            // Up to the first line break is the keypress; the rest is input.
+            let Some(end) = data.iter().position(|b| matches!(b, b'\r' | b'\n')) else {
+                continue;
+            };
+            let crlf = data[end..].starts_with(b"\r\n");
+            data.drain(..end + if crlf { 2 } else { 1 });
+            await_enter = false;
+            if out.send(&cli.greeting()).await.is_err() {
+                return;
+            }
         }
         for action in cli.feed(&data) {
             let sent = match action {

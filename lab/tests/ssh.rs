@@ -478,6 +478,33 @@ async fn fault_hang_after_login() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn fault_wait_for_enter() -> anyhow::Result<()> {
+    let lab = lab(1, fault("wait-for-enter:r001")).await;
+    let h = login(&lab, &lab.devices()[0]).await?;
+    let mut sh = Shell::open(&h).await?;
+    // Nothing until a line is sent.
+    assert!(
+        sh.read_until(">", Duration::from_millis(300))
+            .await
+            .is_err()
+    );
+    assert!(sh.buf.is_empty(), "{:?}", sh.buf);
+    // The first line is the keypress (not run, not echoed): the prompt once.
+    sh.send("\r\n").await;
+    sh.read_until("r001>", T).await?;
+    assert!(
+        sh.read_until("r001>", Duration::from_millis(300))
+            .await
+            .is_err()
+    );
+    // From then on an ordinary CLI.
+    let clock = sh.cmd("show clock", "r001>").await?;
+    assert!(clock.contains("UTC"), "{clock}");
+    lab.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn fault_drop_mid_output() -> anyhow::Result<()> {
     let lab = lab(1, fault("drop-mid-output:r001")).await;
     let h = login(&lab, &lab.devices()[0]).await?;

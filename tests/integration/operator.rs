@@ -1025,3 +1025,42 @@ async fn a_prompt_the_platform_does_not_know_is_learned_at_login_as_netmiko_does
     // Well before the 20 s a prompt-timeout would take.
     assert!(r["elapsed_ms"].as_u64().unwrap_or(u64::MAX) < 15_000, "{r}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_that_prints_nothing_until_enter_is_sent_enter_as_netmiko_does() {
+    // r001 shows no banner and no prompt until it receives a line (a
+    // console behind a terminal server). It answers every command in step:
+    // the Enter sent at login leaves no extra prompt behind to end a later
+    // command's output early.
+    let (_lab, inv) = lab(1, &["wait-for-enter:r001"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("enter.jsonl");
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock", "show version", "show clock"],
+        &["--prompt-timeout", "8", "--retries", "0"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), 1, "{records:?}");
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}");
+        let outputs: Vec<&str> = commands_of(r)
+            .iter()
+            .map(|c| c["output"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(outputs.len(), 3, "{r}");
+        assert!(
+            outputs[0].contains("UTC") && outputs[2].contains("UTC"),
+            "{r}"
+        );
+        assert!(outputs[1].contains("Cisco IOS"), "{r}");
+        for output in &outputs {
+            let prompt = |l: &str| l.starts_with("r00") && l.trim_end().ends_with(['#', '>']);
+            assert!(!output.lines().any(prompt), "no prompt in the output: {r}");
+        }
+    }
+}

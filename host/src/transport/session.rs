@@ -41,6 +41,9 @@ enum Stop {
 /// Which timeout class a read reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
+    /// The first read after login: a prompt, sending Enter once if the
+    /// device stays quiet without one (see [`LOGIN_NUDGE_QUIET`]).
+    Login,
     Prompt,
     Command,
 }
@@ -74,6 +77,8 @@ pub struct CliSession {
     /// know): that exact line then ends each answer, in the mode the session
     /// opened in, as Netmiko's learned base prompt does.
     learned: Option<String>,
+    /// Enter was sent after login to a device that showed no prompt.
+    nudged: bool,
 }
 
 /// Quiet time that ends a timing-mode command when none is given:
@@ -84,6 +89,17 @@ pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
 /// stem differs from the learned one (`Device#` inside `show version`, or a
 /// real prompt after `hostname X`) before it counts as the prompt.
 const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
+
+/// How long the device may stay quiet after login without showing a prompt
+/// before it is sent Enter, once: some devices print nothing until a key is
+/// pressed (a console-style `Press RETURN to get started`, a line behind a
+/// terminal server), and Netmiko and Scrapli both send Enter to find the
+/// prompt. A device that was only slow answers it with one more prompt,
+/// which is read away before the session goes on.
+const LOGIN_NUDGE_QUIET: Duration = Duration::from_millis(1500);
+
+/// Quiet that ends the read-away of what a nudged device sends.
+const NUDGE_DRAIN_QUIET: Duration = Duration::from_millis(300);
 
 /// A prompt that ends the read only once the device has gone quiet after
 /// it for [`UNCONFIRMED_PROMPT_QUIET`].
@@ -200,6 +216,7 @@ impl CliSession {
             desynced: false,
             off_prompt: false,
             learned: None,
+            nudged: false,
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
@@ -229,10 +246,14 @@ impl CliSession {
     /// looks like a prompt cannot leave the session out of step.
     async fn settle(&mut self) -> Result<()> {
         let deadline = Instant::now() + self.timeouts.prompt;
-        let (raw, stop) = self
-            .read_until(deadline, None, false, Phase::Prompt)
-            .await?;
+        let (raw, stop) = self.read_until(deadline, None, false, Phase::Login).await?;
         self.set_mode(stop);
+        if self.nudged {
+            // Enter was sent to a quiet device: whatever else it answers
+            // (a second prompt, if it was only slow) is read away, so the
+            // next read starts in step.
+            self.drain(deadline, NUDGE_DRAIN_QUIET).await?;
+        }
         // A device of this platform that speaks one of its variants (SR OS
         // MD-CLI under `nokia_sros`) is driven as that platform from here:
         // the prompt read again below is one of its modes.
@@ -636,7 +657,7 @@ impl CliSession {
                 // The first prompt after login, of a shape the platform
                 // does not know: taken once the device is quiet after it.
                 if unconfirmed.is_none()
-                    && phase == Phase::Prompt
+                    && matches!(phase, Phase::Prompt | Phase::Login)
                     && self.stem.is_none()
                     && self.learned.is_none()
                     && let Some(prompt) = learnable_prompt(line)
@@ -656,12 +677,21 @@ impl CliSession {
                     self.write(&keys).await?;
                 }
             }
+            let nudge = phase == Phase::Login && !self.nudged;
             let wait_until = match &unconfirmed {
                 Some(_) => deadline.min(Instant::now() + UNCONFIRMED_PROMPT_QUIET),
+                None if nudge => deadline.min(Instant::now() + LOGIN_NUDGE_QUIET),
                 None => deadline,
             };
             let msg = match tokio::time::timeout_at(wait_until, self.channel.wait()).await {
                 Ok(m) => m,
+                Err(_) if nudge && unconfirmed.is_none() && Instant::now() < deadline => {
+                    tracing::debug!(device = %self.device, "no prompt after login and the device is quiet: sending Enter");
+                    self.nudged = true;
+                    let le = self.platform.line_ending.clone();
+                    self.write(&le).await?;
+                    continue;
+                }
                 Err(_) => {
                     if let Some(u) = unconfirmed.take() {
                         // Quiet after it: it is the prompt (the hostname
@@ -708,6 +738,33 @@ impl CliSession {
         }
     }
 
+    /// Read and drop what the device sends until it has been quiet for
+    /// `quiet` (or `deadline` passes).
+    async fn drain(&mut self, deadline: Instant, quiet: Duration) -> Result<()> {
+        let mut dropped: Vec<u8> = Vec::new();
+        loop {
+            let until = deadline.min(Instant::now() + quiet);
+            let Ok(msg) = tokio::time::timeout_at(until, self.channel.wait()).await else {
+                if !dropped.is_empty() {
+                    tracing::debug!(device = %self.device, bytes = dropped.len(), "read away after the Enter sent at login");
+                }
+                return Ok(());
+            };
+            match msg {
+                Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }) => {
+                    if let Some(log) = self.log.as_mut() {
+                        log.received(&data);
+                    }
+                    dropped.extend_from_slice(&data);
+                }
+                Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
+                    return Err(self.closed_by_device(&dropped));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
     /// The learned prompt at the end of `line` after other text: output
     /// that did not end its last line (`cat` of a file without a final line
     /// break, a message printed without one: `Pagination disabled.r1#`).
@@ -746,7 +803,7 @@ impl CliSession {
     fn timed_out(&self, buf: &[u8], phase: Phase) -> Error {
         let seen = tail_chars(&text::normalise(&String::from_utf8_lossy(buf)), 200);
         let (class, what, fix) = match phase {
-            Phase::Prompt => (
+            Phase::Login | Phase::Prompt => (
                 ErrorClass::PromptTimeout,
                 "no prompt of the platform matched",
                 "check the platform, or raise --prompt-timeout",
