@@ -720,21 +720,23 @@ impl CliSession {
                     return Err(self.timed_out(&buf, phase));
                 }
             };
-            if let (
-                Some(log),
-                Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }),
-            ) = (self.log.as_mut(), &msg)
-            {
-                log.received(data);
-            }
-            match msg {
-                Some(ChannelMsg::Data { data }) => buf.extend_from_slice(&data),
-                Some(ChannelMsg::ExtendedData { data, .. }) => buf.extend_from_slice(&data),
-                Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
-                    return Err(self.closed_by_device(&buf));
+            self.append_received(msg, &mut buf)?;
+        }
+    }
+
+    /// One message of the channel into `buf`: its data is logged and
+    /// appended; the channel's end is the error that names what was read.
+    fn append_received(&mut self, msg: Option<ChannelMsg>, buf: &mut Vec<u8>) -> Result<()> {
+        match msg {
+            Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }) => {
+                if let Some(log) = self.log.as_mut() {
+                    log.received(&data);
                 }
-                Some(_) => {}
+                buf.extend_from_slice(&data);
+                Ok(())
             }
+            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => Err(self.closed_by_device(buf)),
+            Some(_) => Ok(()),
         }
     }
 
@@ -750,18 +752,7 @@ impl CliSession {
                 }
                 return Ok(());
             };
-            match msg {
-                Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }) => {
-                    if let Some(log) = self.log.as_mut() {
-                        log.received(&data);
-                    }
-                    dropped.extend_from_slice(&data);
-                }
-                Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
-                    return Err(self.closed_by_device(&dropped));
-                }
-                Some(_) => {}
-            }
+            self.append_received(msg, &mut dropped)?;
         }
     }
 
