@@ -21,6 +21,13 @@ pub enum Fault {
     /// a device showing `Press RETURN to get started` does; that first line
     /// is taken as the keypress and not run.
     WaitForEnter,
+    /// After SSH authentication the shell asks `User Name:` and `Password:`
+    /// itself, as Cisco Small Business, Dell PowerConnect and Avaya ERS
+    /// switches whose SSH login is not tied to their user table do (and a
+    /// console behind a terminal server). SSH lets any password in; the
+    /// lab's credentials typed in the shell open the CLI, others get
+    /// `Authentication failed` and `User Name:` again.
+    LoginInShell,
     /// The connection is dropped halfway through the output of a command whose output
     /// is longer than a few lines (after the prompt was shown normally).
     DropMidOutput,
@@ -95,6 +102,7 @@ impl fmt::Display for Fault {
             Fault::HangBeforeBanner => f.write_str("hang-before-banner"),
             Fault::HangAfterLogin => f.write_str("hang-after-login"),
             Fault::WaitForEnter => f.write_str("wait-for-enter"),
+            Fault::LoginInShell => f.write_str("login-in-shell"),
             Fault::DropMidOutput => f.write_str("drop-mid-output"),
             Fault::Drip { bytes_per_sec } => write!(f, "drip={bytes_per_sec}"),
             Fault::GarbageBanner => f.write_str("garbage-banner"),
@@ -135,7 +143,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```text
 /// spec     = fault [ ":" selector ]          (no selector = every device)
 /// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
-///          | "wait-for-enter" | "drop-mid-output" | "garbage-banner" | "flash-full"
+///          | "wait-for-enter" | "login-in-shell" | "drop-mid-output" | "garbage-banner"
+///          | "flash-full"
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
 ///          | "latency=" DURATION             (delay before each command's answer)
@@ -173,6 +182,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "hang-before-banner" => Fault::HangBeforeBanner,
         "hang-after-login" => Fault::HangAfterLogin,
         "wait-for-enter" => Fault::WaitForEnter,
+        "login-in-shell" => Fault::LoginInShell,
         "drop-mid-output" => Fault::DropMidOutput,
         "garbage-banner" => Fault::GarbageBanner,
         "flash-full" => Fault::FlashFull,
@@ -328,6 +338,9 @@ mod tests {
         let r = parse_fault_spec("wait-for-enter:r001").unwrap();
         assert_eq!(r.fault, Fault::WaitForEnter);
         assert_eq!(r.fault.to_string(), "wait-for-enter");
+        let r = parse_fault_spec("login-in-shell:r002").unwrap();
+        assert_eq!(r.fault, Fault::LoginInShell);
+        assert_eq!(r.fault.to_string(), "login-in-shell");
     }
 
     #[test]

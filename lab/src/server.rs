@@ -438,9 +438,13 @@ struct Conn {
 impl Conn {
     fn credentials_ok(&self, user: &str, password: &[u8]) -> bool {
         let user = login_name(&self.rt.device, user);
-        !matches!(self.rt.fault, Some(Fault::AuthReject))
-            && user == self.rt.lab.username
-            && password == self.rt.lab.password.as_bytes()
+        match self.rt.fault {
+            Some(Fault::AuthReject) => false,
+            // The shell checks the user name and password itself: SSH
+            // lets anyone in, as such switches do.
+            Some(Fault::LoginInShell) => true,
+            _ => user == self.rt.lab.username && password == self.rt.lab.password.as_bytes(),
+        }
     }
 
     fn session_info(&self) -> SessionInfo {
@@ -767,7 +771,13 @@ async fn shell_task(
     let mut cli = rt.device.terminal(info);
     // wait-for-enter: the greeting waits for the client's first line.
     let mut await_enter = matches!(rt.fault, Some(Fault::WaitForEnter));
-    if !hang && !await_enter && out.send(&cli.greeting()).await.is_err() {
+    // login-in-shell: the shell asks for the user name and password first.
+    let mut login = matches!(rt.fault, Some(Fault::LoginInShell)).then(ShellLogin::default);
+    if login.is_some() {
+        if out.send(ShellLogin::USER).await.is_err() {
+            return;
+        }
+    } else if !hang && !await_enter && out.send(&cli.greeting()).await.is_err() {
         return;
     }
     loop {
@@ -792,6 +802,20 @@ async fn shell_task(
             if out.send(&cli.greeting()).await.is_err() {
                 return;
             }
+        }
+        if let Some(l) = login.as_mut() {
+            let (reply, rest) = l.feed(&data, &rt.lab.username, &rt.lab.password);
+            if out.send(&reply).await.is_err() {
+                return;
+            }
+            if !l.done {
+                continue;
+            }
+            login = None;
+            if out.send(&cli.greeting()).await.is_err() {
+                return;
+            }
+            data = rest;
         }
         for action in cli.feed(&data) {
             let sent = match action {
@@ -824,6 +848,60 @@ async fn shell_task(
     }
     // The client sent EOF: answer with EOF and close, like a terminated vty.
     out.finish(0, false).await;
+}
+
+/// The `login-in-shell` fault's own login: `User Name:`, then `Password:`
+/// (not echoed), line by line.
+#[derive(Default)]
+struct ShellLogin {
+    line: Vec<u8>,
+    user: Option<String>,
+    done: bool,
+}
+
+impl ShellLogin {
+    const USER: &'static [u8] = b"\r\n\r\nUser Name:";
+    const PASSWORD: &'static [u8] = b"\r\nPassword:";
+
+    /// Take typed bytes: the echo and questions to send, and what was typed
+    /// after the login ended (the first command, typed ahead).
+    fn feed(&mut self, data: &[u8], username: &str, password: &str) -> (Vec<u8>, Vec<u8>) {
+        let mut reply = Vec::new();
+        let mut rest = data;
+        while let Some((&b, tail)) = rest.split_first() {
+            rest = tail;
+            if b == b'\n' && self.line.is_empty() {
+                continue; // the \n of a \r\n
+            }
+            if b != b'\r' && b != b'\n' {
+                self.line.push(b);
+                if self.user.is_none() {
+                    reply.push(b);
+                }
+                continue;
+            }
+            let typed = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+            match self.user.take() {
+                None => {
+                    self.user = Some(typed);
+                    reply.extend_from_slice(Self::PASSWORD);
+                }
+                Some(user) if user == username && typed == password => {
+                    reply.extend_from_slice(b"\r\n");
+                    self.done = true;
+                    if rest.first() == Some(&b'\n') {
+                        rest = &rest[1..];
+                    }
+                    return (reply, rest.to_vec());
+                }
+                Some(_) => {
+                    reply.extend_from_slice(b"\r\nAuthentication failed\r\n");
+                    reply.extend_from_slice(Self::USER);
+                }
+            }
+        }
+        (reply, Vec::new())
+    }
 }
 
 async fn exec_task(

@@ -1064,3 +1064,71 @@ async fn a_device_that_prints_nothing_until_enter_is_sent_enter_as_netmiko_does(
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shell_that_asks_for_the_user_name_and_password_itself_is_answered() {
+    // r001's SSH lets anyone in, then its shell asks `User Name:` and
+    // `Password:` (a Cisco SG300 or Dell PowerConnect whose SSH login is
+    // not its user table's): the inventory's credentials are typed there,
+    // and commands run in step after it.
+    let (_lab, inv) = lab(1, &["login-in-shell:r001"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("in-shell.jsonl");
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock", "show version"],
+        &["--prompt-timeout", "8", "--retries", "0"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), 1, "{records:?}");
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}");
+        let outputs: Vec<&str> = commands_of(r)
+            .iter()
+            .map(|c| c["output"].as_str().unwrap_or_default())
+            .collect();
+        assert!(outputs[0].contains("UTC"), "{r}");
+        assert!(outputs[1].contains("Cisco IOS"), "{r}");
+        for output in &outputs {
+            assert!(
+                !output.contains("User Name:") && !output.contains("Password:"),
+                "{r}"
+            );
+        }
+    }
+
+    // A password the shell refuses is an authentication error that names
+    // the device's own login, not a prompt timeout; the secret is not shown.
+    let defaults = inv.path().join("defaults.yaml");
+    let text = std::fs::read_to_string(&defaults).unwrap();
+    let (before, after) = text
+        .split_once("password:")
+        .expect("defaults hold the password");
+    let rest = after.split_once('\n').map(|(_, r)| r).unwrap_or("");
+    std::fs::write(
+        &defaults,
+        format!("{before}password: not-the-password\n{rest}"),
+    )
+    .unwrap();
+    let out = inv.path().join("in-shell-wrong.jsonl");
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock"],
+        &["--prompt-timeout", "8", "--retries", "0"],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let records = read_jsonl(&out);
+    let r = &records[0];
+    assert_eq!(r["status"], "error", "{r}");
+    let message = r["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(r["error"]["class"], "auth", "{r}");
+    assert!(message.contains("own login prompt"), "{r}");
+    assert!(!r.to_string().contains("not-the-password"), "{r}");
+}

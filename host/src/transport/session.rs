@@ -55,6 +55,8 @@ pub struct CliSession {
     channel: russh::Channel<client::Msg>,
     platform: Arc<Platform>,
     mode: usize,
+    /// The login name, typed where the shell asks for it itself.
+    username: String,
     password: Option<Secret>,
     enable_secret: Option<Secret>,
     timeouts: Timeouts,
@@ -132,13 +134,37 @@ fn learnable_prompt(line: &str) -> Option<&str> {
     (shaped && !question).then_some(prompt)
 }
 
-/// The stem of a prompt line: everything before the first mode character.
+/// A shell's own login question: `User Name:`, `Username:`, `login:`,
+/// `Password:` on the last line.
+fn login_question() -> &'static Regex {
+    static QUESTION: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    QUESTION.get_or_init(|| {
+        Regex::new(r"(?i)^\s*(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$")
+            .expect("a valid pattern")
+    })
+}
+
+/// The stem of a prompt line: everything before the first mode character,
+/// without what changes from one prompt to the next on its own: ExtremeXOS
+/// prints `* ` before the name while the configuration is unsaved and a
+/// command counter after it (`* X440G2-48p.12 #`, then `X440G2-48p.13 #`).
 pub(crate) fn prompt_stem(line: &str) -> &str {
     let line = line.trim();
     let end = line
         .find(['>', '#', '(', '$', '%', ']'])
         .unwrap_or(line.len());
-    &line[..end]
+    let stem = line[..end].trim_end();
+    let stem = stem.strip_prefix("* ").unwrap_or(stem);
+    match stem.rsplit_once('.') {
+        Some((name, counter))
+            if !name.is_empty()
+                && !counter.is_empty()
+                && counter.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            name
+        }
+        _ => stem,
+    }
 }
 
 fn err(class: ErrorClass, message: String) -> Error {
@@ -207,6 +233,7 @@ impl CliSession {
             channel,
             platform,
             mode: default_mode,
+            username: target.username.clone(),
             password: target.password.clone(),
             enable_secret: target.enable_secret.clone(),
             timeouts: t,
@@ -246,7 +273,11 @@ impl CliSession {
     /// looks like a prompt cannot leave the session out of step.
     async fn settle(&mut self) -> Result<()> {
         let deadline = Instant::now() + self.timeouts.prompt;
-        let (raw, stop) = self.read_until(deadline, None, false, Phase::Login).await?;
+        let question = login_question();
+        let (raw, stop) = self
+            .read_until(deadline, Some(question), false, Phase::Login)
+            .await?;
+        let (raw, stop) = self.log_in_in_shell(raw, stop, deadline).await?;
         self.set_mode(stop);
         if self.nudged {
             // Enter was sent to a quiet device: whatever else it answers
@@ -272,6 +303,59 @@ impl CliSession {
         let (_, stop) = self.read_until(deadline, None, true, Phase::Prompt).await?;
         self.set_mode(stop);
         Ok(())
+    }
+
+    /// Answer the shell's own `User Name:` / `Password:` questions, asked
+    /// after SSH authentication by switches whose SSH login is not their
+    /// user table's (Cisco Small Business, Dell PowerConnect, Avaya ERS) and
+    /// by consoles behind terminal servers, with the inventory's user name
+    /// and password, as Netmiko's login handlers for them do; `stop` is the
+    /// first read's end. A question asked again after the password was
+    /// typed is a refused login.
+    async fn log_in_in_shell(
+        &mut self,
+        mut raw: String,
+        mut stop: Stop,
+        deadline: Instant,
+    ) -> Result<(String, Stop)> {
+        let mut typed_password = false;
+        while stop == Stop::Pattern {
+            let asked = text::last_line(&raw, 256).trim().to_string();
+            let wants_password = asked.to_ascii_lowercase().starts_with("pass");
+            if typed_password {
+                self.closed = true;
+                return Err(err(
+                    ErrorClass::Auth,
+                    format!(
+                        "{}: the device's shell asked `{asked}` again after the password was typed at its own login prompt: the user name or password is wrong for the device's local login; check the inventory's username and password",
+                        self.device
+                    ),
+                ));
+            }
+            let le = self.platform.line_ending.clone();
+            if wants_password {
+                let Some(secret) = self.password.clone() else {
+                    return Err(err(
+                        ErrorClass::Auth,
+                        format!(
+                            "{}: the device's shell asks `{asked}` after login, and the inventory has no password: set password",
+                            self.device
+                        ),
+                    ));
+                };
+                tracing::debug!(device = %self.device, "the shell asks for the password itself: typing it");
+                self.write(&format!("{}{le}", secret.expose())).await?;
+                typed_password = true;
+            } else {
+                tracing::debug!(device = %self.device, "the shell asks for the user name itself: typing it");
+                let user = self.username.clone();
+                self.write(&format!("{user}{le}")).await?;
+            }
+            (raw, stop) = self
+                .read_until(deadline, Some(login_question()), true, Phase::Prompt)
+                .await?;
+        }
+        Ok((raw, stop))
     }
 
     fn set_mode(&mut self, stop: Stop) {
@@ -1021,6 +1105,11 @@ mod tests {
         assert_eq!(prompt_stem("admin@core1> "), "admin@core1");
         assert_eq!(prompt_stem("RP/0/RP0/CPU0:xr1#"), "RP/0/RP0/CPU0:xr1");
         assert_eq!(prompt_stem("Device#"), "Device");
+        // ExtremeXOS: the unsaved mark and the command counter come and go.
+        assert_eq!(prompt_stem("* X440G2-48p-10G4.12 # "), "X440G2-48p-10G4");
+        assert_eq!(prompt_stem("X440G2-48p-10G4.13 #"), "X440G2-48p-10G4");
+        assert_eq!(prompt_stem("Slot-1 Stack.4 # "), "Slot-1 Stack");
+        assert_eq!(prompt_stem("core1.lab#"), "core1.lab");
     }
 
     #[test]

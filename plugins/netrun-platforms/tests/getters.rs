@@ -31,11 +31,47 @@ fn fixtures_match_golden_json() {
     suite().golden();
 }
 
+/// The platform files' own names (aliases answer as their file).
+fn files() -> Vec<String> {
+    let aliases: Vec<String> = data::loaded()
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|c| c.file.aliases.clone())
+        .collect();
+    platforms()
+        .into_iter()
+        .filter(|p| !aliases.contains(p))
+        .collect()
+}
+
 #[test]
 fn every_getter_has_fixtures() {
-    let names = platforms();
+    let names = files();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     suite().every_getter_has_fixtures(&names);
+}
+
+#[test]
+fn an_alias_answers_every_getter_of_its_platform_with_the_same_commands() {
+    let mut checked = 0;
+    for c in data::loaded().iter().filter_map(|r| r.as_ref().ok()) {
+        for alias in &c.file.aliases {
+            if c.file.driver != DRIVER {
+                continue;
+            }
+            let own = getters::getters(&c.file.name);
+            assert_eq!(getters::getters(alias), own, "{alias} of {}", c.file.name);
+            for g in own {
+                assert_eq!(
+                    getters::commands(alias, g).unwrap(),
+                    getters::commands(&c.file.name, g).unwrap(),
+                    "{alias}/{g}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked} aliases");
 }
 
 #[test]

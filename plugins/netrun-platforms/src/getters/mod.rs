@@ -71,6 +71,8 @@ pub struct Getter {
 /// The getters coded for `platform` (the data-driven `config` getter aside).
 /// (`pub` for the lab, which runs every getter over its personas.)
 pub fn table(platform: &str) -> &'static [Getter] {
+    // An alias (`juniper`, `huawei`) answers as the file it names.
+    let platform = crate::data::platform_file(platform).map_or(platform, |f| f.name.as_str());
     match platform {
         "juniper_junos" => junos::GETTERS,
         "cisco_nxos" => nxos::GETTERS,
