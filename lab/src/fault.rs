@@ -24,9 +24,10 @@ pub enum Fault {
     /// After SSH authentication the shell asks `User Name:` and `Password:`
     /// itself, as Cisco Small Business, Dell PowerConnect and Avaya ERS
     /// switches whose SSH login is not tied to their user table do (and a
-    /// console behind a terminal server). SSH lets any password in; the
-    /// lab's credentials typed in the shell open the CLI, others get
-    /// `Authentication failed` and `User Name:` again.
+    /// console behind a terminal server). SSH lets anyone in (method
+    /// `none`, or any password); the lab's credentials typed in the shell
+    /// open the CLI, others get `Authentication failed` and `User Name:`
+    /// again.
     LoginInShell,
     /// The connection is dropped halfway through the output of a command whose output
     /// is longer than a few lines (after the prompt was shown normally).

@@ -347,7 +347,11 @@ impl Lab {
                 let port = listener.local_addr()?.port();
                 let rt = Arc::new(DeviceRuntime {
                     device: sim.clone(),
-                    config: Arc::new(server::server_config(key, &ssh_id)),
+                    config: Arc::new(server::server_config(
+                        key,
+                        &ssh_id,
+                        fault == Some(Fault::LoginInShell),
+                    )),
                     fault: fault.clone(),
                     lab: shared.clone(),
                     addr: SocketAddr::new(config.bind, port),

@@ -150,18 +150,26 @@ const MACS: &[russh::mac::Name] = &[
     russh::mac::HMAC_SHA1,
 ];
 
-/// The russh server configuration of one device (each device has its own host key).
-pub(crate) fn server_config(key: russh::keys::PrivateKey, ssh_id: &str) -> russh::server::Config {
+/// The russh server configuration of one device (each device has its own
+/// host key). `open` lets a client in without authentication (method
+/// `none`), as a switch whose shell asks for the login itself does.
+pub(crate) fn server_config(
+    key: russh::keys::PrivateKey,
+    ssh_id: &str,
+    open: bool,
+) -> russh::server::Config {
+    let mut methods = vec![
+        MethodKind::PublicKey,
+        MethodKind::KeyboardInteractive,
+        MethodKind::Password,
+    ];
+    if open {
+        methods.insert(0, MethodKind::None);
+    }
     russh::server::Config {
         // What the platform announces (`SSH-2.0-Cisco-1.25` for IOS).
         server_id: russh::SshId::Standard(Cow::Owned(ssh_id.to_string())),
-        methods: MethodSet::from(
-            &[
-                MethodKind::PublicKey,
-                MethodKind::KeyboardInteractive,
-                MethodKind::Password,
-            ][..],
-        ),
+        methods: MethodSet::from(&methods[..]),
         auth_rejection_time: Duration::from_millis(100),
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key],
@@ -483,7 +491,13 @@ impl Conn {
 impl russh::server::Handler for Conn {
     type Error = russh::Error;
 
-    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+    async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        // login-in-shell: the shell asks for the user name and password.
+        if matches!(self.rt.fault, Some(Fault::LoginInShell)) {
+            self.user = user.to_string();
+            self.rt.lab.count_login(self.rt.device.name());
+            return Ok(Auth::Accept);
+        }
         Ok(Auth::reject())
     }
 
