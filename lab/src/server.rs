@@ -871,6 +871,8 @@ struct ShellLogin {
     line: Vec<u8>,
     user: Option<String>,
     done: bool,
+    /// The last line ended with `\r`: a `\n` next is its other half.
+    after_cr: bool,
 }
 
 impl ShellLogin {
@@ -884,9 +886,10 @@ impl ShellLogin {
         let mut rest = data;
         while let Some((&b, tail)) = rest.split_first() {
             rest = tail;
-            if b == b'\n' && self.line.is_empty() {
+            if std::mem::take(&mut self.after_cr) && b == b'\n' {
                 continue; // the \n of a \r\n
             }
+            self.after_cr = b == b'\r';
             if b != b'\r' && b != b'\n' {
                 self.line.push(b);
                 if self.user.is_none() {
@@ -903,7 +906,7 @@ impl ShellLogin {
                 Some(user) if user == username && typed == password => {
                     reply.extend_from_slice(b"\r\n");
                     self.done = true;
-                    if rest.first() == Some(&b'\n') {
+                    if self.after_cr && rest.first() == Some(&b'\n') {
                         rest = &rest[1..];
                     }
                     return (reply, rest.to_vec());
@@ -964,5 +967,46 @@ mod port_tests {
                 && text.contains("--base-port"),
             "{text}"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ShellLogin;
+
+    /// Feed `typed` in the pieces given; the replies joined, and what was
+    /// typed past the login.
+    fn login(pieces: &[&[u8]]) -> (ShellLogin, String, Vec<u8>) {
+        let mut l = ShellLogin::default();
+        let (mut replies, mut rest) = (Vec::new(), Vec::new());
+        for piece in pieces {
+            let (reply, after) = l.feed(piece, "admin", "pw");
+            replies.extend(reply);
+            rest = after;
+        }
+        (l, String::from_utf8_lossy(&replies).into_owned(), rest)
+    }
+
+    #[test]
+    fn the_shells_own_login_takes_cr_lf_and_lf_line_ends_alike() {
+        for pieces in [
+            &[&b"admin\r\npw\r\nshow clock\r"[..]][..],
+            &[&b"admin\r"[..], &b"\npw\r\nshow clock\r"[..]],
+            &[&b"admin\npw\nshow clock\r"[..]],
+        ] {
+            let (l, replies, rest) = login(pieces);
+            assert!(l.done, "{pieces:?}: {replies:?}");
+            assert!(replies.contains("Password:"), "{replies:?}");
+            assert_eq!(rest, b"show clock\r", "{pieces:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_user_name_typed_with_lf_alone_is_one() {
+        // Enter at `User Name:` gives an empty name; the password after it
+        // is then refused and the question asked again.
+        let (l, replies, _) = login(&[b"\n", b"pw\n"]);
+        assert!(!l.done);
+        assert!(replies.contains("Authentication failed"), "{replies:?}");
     }
 }

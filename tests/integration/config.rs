@@ -641,6 +641,53 @@ fn openssh_ios_shell_push_is_idempotent_a_refused_line_is_rolled_back_and_save_w
     assert_eq!(state.running(), before, "back to the rollback point");
 }
 
+/// A line that quotes a device's error text (a description naming the
+/// message a ticket is about) is neither refused by its own echo when
+/// pushed, nor makes the configuration that holds it read as refused
+/// (backup, `show running-config`): a refusal is what the device answers
+/// at the head of its answer, not words further down.
+#[test]
+fn openssh_ios_shell_a_description_quoting_an_error_message_is_pushed_and_read_back() {
+    let state = StateDir::new("quoted-error");
+    let args = format!("--config {}", state.file().display());
+    let Some(sshd) = Sshd::start_with("config-quoted-error", &args) else {
+        return;
+    };
+    let work = TempDir::new("config-quoted-error");
+    let login = Login::default();
+    let description = "description CHG0042 boot shows % Invalid input detected";
+    let t = template(
+        work.path(),
+        "t.j2",
+        &format!("interface GigabitEthernet0/1\n {description}\n"),
+    );
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "push", "--template", s(&t)],
+    );
+    assert_eq!(r[0]["status"], "ok", "{}\n{}", text(&o), sshd.log());
+    assert!(state.running().contains(description), "{}", state.running());
+
+    let backups = work.path().join("backups");
+    let (r, o) = run_netrun_in(
+        work.path(),
+        &sshd,
+        &login,
+        &["config", "backup", "--dir", s(&backups)],
+    );
+    assert_eq!(r[0]["status"], "ok", "{}\n{}", text(&o), sshd.log());
+    let backup = std::fs::read_to_string(backups.join("sshd-r1.cfg")).unwrap();
+    assert!(backup.contains(&format!(" {description}\n")), "{backup}");
+
+    let (r, o) = run_netrun_in(work.path(), &sshd, &login, &["exec", "show running-config"]);
+    assert_eq!(r[0]["status"], "ok", "{}\n{}", text(&o), sshd.log());
+    // …while a command the device refuses still is one.
+    let (r, o) = run_netrun_in(work.path(), &sshd, &login, &["exec", "show runnin-config"]);
+    assert_eq!(r[0]["error"]["class"], "rejected-command", "{}", text(&o));
+}
+
 #[test]
 fn openssh_ios_shell_change_left_unconfirmed_by_a_killed_netrun_is_rolled_back_on_next_contact() {
     let state = StateDir::new("confirm");

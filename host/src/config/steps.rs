@@ -162,6 +162,26 @@ fn error_line(out: &str) -> Option<&str> {
     })
 }
 
+/// A step's transcript past the echo of what was typed (its first non-blank
+/// line, when that ends with `sent`): a line quoting a device's error text
+/// (`description-string "Error: flapping"`) is not refused by its own echo.
+/// The whole transcript where the device echoed nothing.
+fn past_echo<'t>(out: &'t str, sent: &str) -> &'t str {
+    let sent = sent.trim();
+    let mut rest = out;
+    while let Some((line, after)) = rest.split_once('\n') {
+        if !line.trim().is_empty() {
+            return if !sent.is_empty() && line.trim_end().ends_with(sent) {
+                after
+            } else {
+                out
+            };
+        }
+        rest = after;
+    }
+    out
+}
+
 async fn run_step(session: &mut CliSession, step: &Step) -> Result<String, Error> {
     let pattern = if step.answers.is_empty() {
         None
@@ -189,8 +209,9 @@ async fn run_step(session: &mut CliSession, step: &Step) -> Result<String, Error
                 .await?,
         );
     }
-    if let Some(indicator) = session.platform().failure_in(&out) {
-        let line = out
+    let answer = past_echo(&out, &step.send);
+    if let Some(indicator) = session.platform().failure_in(answer) {
+        let line = answer
             .lines()
             .find(|l| l.contains(indicator))
             .unwrap_or(indicator)
@@ -389,6 +410,24 @@ pub async fn send_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_echo_of_a_typed_line_is_left_out_of_its_answer() {
+        let sent = "configure ports 1 description-string \"Error: flapping\"";
+        let out = format!("\n{sent}\n* X440G2-48p.3 # ");
+        assert_eq!(past_echo(&out, sent), "* X440G2-48p.3 # ");
+        let refused = format!("{sent}\nError: Invalid port list\nX440G2-48p.4 # ");
+        assert_eq!(
+            past_echo(&refused, sent),
+            "Error: Invalid port list\nX440G2-48p.4 # "
+        );
+        // No echo (the first line is the device's): the whole text.
+        assert_eq!(
+            past_echo("Error: x\nr1# ", "ntp server 1"),
+            "Error: x\nr1# "
+        );
+        assert_eq!(past_echo("r1# ", "ntp server 1"), "r1# ");
+    }
 
     #[test]
     fn a_copy_that_could_not_write_its_file_is_found_by_its_error_line() {

@@ -457,14 +457,45 @@ impl Platform {
         None
     }
 
-    /// The failure indicator contained in `output`, if any.
+    /// The failure indicator contained anywhere in `output`, if any: for
+    /// the steps of a configuration change, where a refusal may follow
+    /// lines the device printed first (a commit's check), and a missed one
+    /// would leave a change half made.
     pub fn failure_in<'a>(&'a self, output: &str) -> Option<&'a str> {
         self.failure_indicators
             .iter()
             .find(|f| output.contains(f.as_str()))
             .map(String::as_str)
     }
+
+    /// The line refusing a command at the head of its `answer` (echo and
+    /// prompt removed), if any. A CLI refuses a command at once: its
+    /// message stands in the first lines of the answer, at most under a
+    /// caret line pointing at the word (IOS `% Invalid input detected at
+    /// '^' marker.`, Junos `syntax error, expecting <command>.`, a shell's
+    /// `bash: x: command not found`). The same words further down are
+    /// output, not a refusal: a log line (`show log` holding `error: `),
+    /// a description in a configuration (`Error: ` on EXOS, `Fail!` on
+    /// D-Link), a file a shell printed.
+    pub fn refusal_in<'t>(&self, answer: &'t str) -> Option<&'t str> {
+        answer
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(REFUSAL_HEAD_LINES)
+            .find(|l| {
+                self.failure_indicators
+                    .iter()
+                    .any(|f| l.contains(f.as_str()))
+            })
+            .map(str::trim)
+    }
 }
+
+/// How many non-blank lines at the head of a command's answer can hold the
+/// device's refusal of it ([`Platform::refusal_in`]): a caret line or two
+/// (a long command the terminal wrapped), the message, and a line some
+/// devices add after it (PAN-OS `Invalid syntax.`, FortiOS `Command fail.`).
+const REFUSAL_HEAD_LINES: usize = 5;
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -540,6 +571,42 @@ pub(crate) mod tests {
             variants: Vec::new(),
         };
         Platform::compile(&spec).unwrap()
+    }
+
+    #[test]
+    fn a_refusal_is_read_at_the_head_of_a_commands_answer_only() {
+        let mut p = ios_like();
+        p.failure_indicators = vec![
+            "% Invalid input".into(),
+            "Error: ".into(),
+            ": command not found".into(),
+        ];
+        // Under a caret line, after blank lines, as devices print it.
+        assert_eq!(
+            p.refusal_in("\n              ^\n% Invalid input detected at '^' marker.\n"),
+            Some("% Invalid input detected at '^' marker.")
+        );
+        assert_eq!(
+            p.refusal_in("\r\n  ^\r\nError: Bad command.\r\n"),
+            Some("Error: Bad command.")
+        );
+        assert_eq!(
+            p.refusal_in("bash: shw: command not found"),
+            Some("bash: shw: command not found")
+        );
+        // The same words in output further down: a description in the
+        // configuration, a log line.
+        let config = "#\n# Module vlan configuration.\n#\nconfigure vlan default delete ports all\n\
+                      create vlan \"users\"\nconfigure ports 1 description-string \"Error: flapping\"\n";
+        assert_eq!(p.refusal_in(config), None);
+        let log = "Dec  4 10:01:02 web-01 cron[811]: (root) CMD (run-parts)\n\
+                   Dec  4 10:01:03 web-01 a[1]: b\nDec  4 10:01:04 web-01 a[1]: c\n\
+                   Dec  4 10:01:05 web-01 a[1]: d\nDec  4 10:01:06 web-01 a[1]: e\n\
+                   Dec  4 10:01:07 web-01 sh[912]: sh: 1: ntpq: command not found\n";
+        assert_eq!(p.refusal_in(log), None);
+        // A configuration step's output is still read whole.
+        assert_eq!(p.failure_in(config), Some("Error: "));
+        assert_eq!(p.refusal_in("Building configuration...\n[OK]"), None);
     }
 
     #[test]

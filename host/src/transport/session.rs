@@ -134,14 +134,24 @@ fn learnable_prompt(line: &str) -> Option<&str> {
     (shaped && !question).then_some(prompt)
 }
 
-/// A shell's own login question: `User Name:`, `Username:`, `login:`,
-/// `Password:` on the last line.
+/// A shell's own login question on the last line: `User Name:`,
+/// `Username:`, `User:`, `login:`, `Password:`, and Avaya/Extreme ERS's
+/// `Enter Username:` / `Enter Password:` (its local password security).
 fn login_question() -> &'static Regex {
     static QUESTION: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     QUESTION.get_or_init(|| {
-        Regex::new(r"(?i)^\s*(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$")
+        Regex::new(r"(?i)^\s*(?:enter\s+)?(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$")
             .expect("a valid pattern")
     })
+}
+
+/// What a secret of `kind` is called in messages, and the inventory key
+/// that sets it.
+fn secret_names(kind: SecretKind) -> (&'static str, &'static str) {
+    match kind {
+        SecretKind::Password => ("password", "password"),
+        SecretKind::EnableSecret => ("enable secret", "connection_options.netrun.extras.secret"),
+    }
 }
 
 /// The stem of a prompt line: everything before the first mode character,
@@ -256,8 +266,8 @@ impl CliSession {
             let out = session
                 .exchange(&command, None, t.prompt, Phase::Prompt)
                 .await?;
-            if let Some(ind) = session.platform.failure_in(&out) {
-                tracing::debug!(device = %session.device, command, indicator = ind, "on-open command refused");
+            if let Some(line) = session.platform.refusal_in(&out) {
+                tracing::debug!(device = %session.device, command, line, "on-open command refused");
             }
         }
         Metrics::observe(
@@ -321,7 +331,7 @@ impl CliSession {
         let mut typed_password = false;
         while stop == Stop::Pattern {
             let asked = text::last_line(&raw, 256).trim().to_string();
-            let wants_password = asked.to_ascii_lowercase().starts_with("pass");
+            let wants_password = asked.to_ascii_lowercase().contains("pass");
             if typed_password {
                 self.closed = true;
                 return Err(err(
@@ -332,22 +342,14 @@ impl CliSession {
                     ),
                 ));
             }
-            let le = self.platform.line_ending.clone();
             if wants_password {
-                let Some(secret) = self.password.clone() else {
-                    return Err(err(
-                        ErrorClass::Auth,
-                        format!(
-                            "{}: the device's shell asks `{asked}` after login, and the inventory has no password: set password",
-                            self.device
-                        ),
-                    ));
-                };
                 tracing::debug!(device = %self.device, "the shell asks for the password itself: typing it");
-                self.write(&format!("{}{le}", secret.expose())).await?;
+                let asker = format!("the device's shell (`{asked}` after login)");
+                self.type_secret(SecretKind::Password, &asker).await?;
                 typed_password = true;
             } else {
                 tracing::debug!(device = %self.device, "the shell asks for the user name itself: typing it");
+                let le = self.platform.line_ending.clone();
                 let user = self.username.clone();
                 self.write(&format!("{user}{le}")).await?;
             }
@@ -356,6 +358,29 @@ impl CliSession {
                 .await?;
         }
         Ok((raw, stop))
+    }
+
+    /// Type the inventory's secret of `kind` and a line ending, as the
+    /// answer to `asker`'s question (`` `enable` ``, the device's shell);
+    /// none in the inventory is an `auth` error naming the key to set. The
+    /// secret is never logged.
+    async fn type_secret(&mut self, kind: SecretKind, asker: &str) -> Result<()> {
+        let secret = match kind {
+            SecretKind::Password => &self.password,
+            SecretKind::EnableSecret => &self.enable_secret,
+        };
+        let Some(secret) = secret.clone() else {
+            let (what, key) = secret_names(kind);
+            return Err(err(
+                ErrorClass::Auth,
+                format!(
+                    "{}: {asker} asks for the {what}, and the inventory has none: set {key}",
+                    self.device
+                ),
+            ));
+        };
+        let le = self.platform.line_ending.clone();
+        self.write(&format!("{}{le}", secret.expose())).await
     }
 
     fn set_mode(&mut self, stop: Stop) {
@@ -415,24 +440,9 @@ impl CliSession {
             if stop == Stop::Pattern {
                 // Unwrap-free: Stop::Pattern only happens when a challenge was given.
                 let Some(c) = challenge else { break };
-                let (secret, what, key) = match c.answer {
-                    SecretKind::Password => (&self.password, "password", "password"),
-                    SecretKind::EnableSecret => (
-                        &self.enable_secret,
-                        "enable secret",
-                        "connection_options.netrun.extras.secret",
-                    ),
-                };
-                let Some(secret) = secret.clone() else {
-                    return Err(err(
-                        ErrorClass::Auth,
-                        format!(
-                            "{}: `{}` asks for the {what}, and the inventory has none: set {key}",
-                            self.device, step.send
-                        ),
-                    ));
-                };
-                self.write(&format!("{}{le}", secret.expose())).await?;
+                let (what, key) = secret_names(c.answer);
+                self.type_secret(c.answer, &format!("`{}`", step.send))
+                    .await?;
                 answered = true;
                 let deadline = Instant::now() + self.timeouts.prompt;
                 stop = self
@@ -479,7 +489,8 @@ impl CliSession {
     }
 
     /// Send one command in the default mode; returns its output without
-    /// echo and prompt. A failure indicator in the output is an error.
+    /// echo and prompt. A refusal at the head of the output (one of the
+    /// platform's failure indicators, [`Platform::refusal_in`]) is an error.
     pub async fn send_command(&mut self, command: &str, opts: &CommandOptions) -> Result<String> {
         self.acquire(self.platform.default_mode).await?;
         self.run_in_mode(command, opts).await
@@ -595,7 +606,7 @@ impl CliSession {
     }
 
     /// A command's answer as the caller gets it: timed, cleaned, and a
-    /// failure indicator in it made a `rejected-command`.
+    /// refusal at its head made a `rejected-command`.
     fn command_output(
         &self,
         raw: &str,
@@ -614,8 +625,7 @@ impl CliSession {
         {
             drop_learned_prompt(&mut out, learned);
         }
-        if let Some(ind) = self.platform.failure_in(&out) {
-            let line = out.lines().find(|l| l.contains(ind)).unwrap_or(ind).trim();
+        if let Some(line) = self.platform.refusal_in(&out) {
             return Err(err(
                 ErrorClass::RejectedCommand,
                 format!("{}: device refused `{command}`: {line}", self.device),
@@ -1110,6 +1120,31 @@ mod tests {
         assert_eq!(prompt_stem("X440G2-48p-10G4.13 #"), "X440G2-48p-10G4");
         assert_eq!(prompt_stem("Slot-1 Stack.4 # "), "Slot-1 Stack");
         assert_eq!(prompt_stem("core1.lab#"), "core1.lab");
+    }
+
+    #[test]
+    fn a_shells_own_login_questions_are_told_from_other_lines() {
+        for asked in [
+            "User Name:",
+            "Username: ",
+            "username:",
+            "User:",
+            "login: ",
+            "Password:",
+            "Enter Username: ",
+            "Enter Password:",
+        ] {
+            assert!(login_question().is_match(asked), "{asked:?}");
+        }
+        for line in [
+            "Last login: Fri Dec  4 10:01:02 2026 from 192.0.2.9",
+            "Enter configuration commands, one per line.  End with CNTL/Z.",
+            "Password expires in 5 days: change it",
+            "sw1#",
+            "User Name: admin",
+        ] {
+            assert!(!login_question().is_match(line), "{line:?}");
+        }
     }
 
     #[test]

@@ -397,13 +397,10 @@ impl Compiled {
         self.challenges.iter().any(|re| re.is_match(line))
     }
 
-    /// The failure indicator `output` contains, as the host looks for it.
+    /// The failure indicator at the head of a command's answer `output`,
+    /// as the host looks for it ([`refusal_in`]).
     pub fn failure_in(&self, output: &str) -> Option<&str> {
-        self.file
-            .failure_indicators
-            .iter()
-            .find(|f| output.contains(f.as_str()))
-            .map(String::as_str)
+        refusal_in(&self.file.failure_indicators, output)
     }
 
     /// Whether a configuration line is volatile.
@@ -720,6 +717,23 @@ pub fn definitions_for(driver: &str) -> (Vec<Definition>, Vec<DataError>) {
         }
     }
     (defs, errors)
+}
+
+/// The one of `indicators` in the first five non-blank lines of a
+/// command's answer `output`, where a device prints its refusal (under a
+/// caret line), as the host looks for it: the same words further down (a
+/// log line, a description in a configuration) are output.
+pub fn refusal_in<'a>(indicators: &'a [String], output: &str) -> Option<&'a str> {
+    output
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(5)
+        .find_map(|l| {
+            indicators
+                .iter()
+                .find(|f| !f.is_empty() && l.contains(f.as_str()))
+        })
+        .map(String::as_str)
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub mod neigh;
 
 mod asa;
 mod comware;
+mod exos;
+mod fastiron;
+mod force10;
 mod fortios;
 mod ifaces;
 mod junos;
@@ -23,6 +26,7 @@ mod os10;
 mod panos;
 mod procurve;
 mod routeros;
+mod s300;
 mod sros;
 mod vrp;
 mod vyos;
@@ -89,6 +93,10 @@ pub fn table(platform: &str) -> &'static [Getter] {
         "hp_comware" => comware::GETTERS,
         "hp_procurve" => procurve::PROCURVE,
         "aruba_aoscx" => procurve::AOSCX,
+        "extreme_exos" => exos::GETTERS,
+        "ruckus_fastiron" => fastiron::GETTERS,
+        "dell_force10" => force10::GETTERS,
+        "cisco_s300" => s300::GETTERS,
         _ => &[],
     }
 }
@@ -187,13 +195,11 @@ fn config_otherwise(platform: &str) -> Option<&'static [String]> {
 }
 
 /// Whether `output` is the host's report of a command the device refused
-/// (it holds one of the platform's failure indicators).
+/// (one of the platform's failure indicators at its head; further down, as
+/// in a description of the running configuration, it is output).
 fn refused(platform: &str, output: &str) -> bool {
-    crate::data::platform_file(platform).is_some_and(|f| {
-        f.failure_indicators
-            .iter()
-            .any(|i| !i.is_empty() && output.contains(i.as_str()))
-    })
+    crate::data::platform_file(platform)
+        .is_some_and(|f| crate::data::refusal_in(&f.failure_indicators, output).is_some())
 }
 
 /// (command, output) pairs, in the order the commands ran.
