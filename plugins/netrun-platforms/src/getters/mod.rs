@@ -12,8 +12,12 @@ pub mod lldp;
 pub mod napalm;
 pub mod neigh;
 
+mod aos;
+mod arubaos;
 mod asa;
+mod awplus;
 mod comware;
+mod edgeswitch;
 mod exos;
 mod fastiron;
 mod force10;
@@ -97,6 +101,10 @@ pub fn table(platform: &str) -> &'static [Getter] {
         "ruckus_fastiron" => fastiron::GETTERS,
         "dell_force10" => force10::GETTERS,
         "cisco_s300" => s300::GETTERS,
+        "ubiquiti_edgeswitch" => edgeswitch::GETTERS,
+        "alcatel_aos" => aos::GETTERS,
+        "allied_telesis_awplus" => awplus::GETTERS,
+        "aruba_os" => arubaos::GETTERS,
         _ => &[],
     }
 }
