@@ -1,6 +1,6 @@
 //! Allied Telesis AlliedWare Plus getters.
 
-use super::napalm::{self, Facts, check, lines, missing};
+use super::napalm::{self, Facts, check, key_value, lines, missing};
 use super::{Getter, ParseError};
 use serde_json::Value;
 
@@ -58,15 +58,6 @@ fn facts(out: &[&str]) -> Result<Value, ParseError> {
         interface_list,
     }
     .json())
-}
-
-/// The value of a `Key   : value` line (empty values give `None`).
-fn key_value<'a>(lines: &[&'a str], key: &str) -> Option<&'a str> {
-    lines.iter().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        let v = v.trim();
-        (k.trim() == key && !v.is_empty()).then_some(v)
-    })
 }
 
 /// The name on the indented line under `System Name` (the hostname: the

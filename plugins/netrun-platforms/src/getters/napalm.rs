@@ -121,6 +121,16 @@ pub fn refused(command: &str, output: &str, errors: &[&str]) -> Result<(), Parse
     Ok(())
 }
 
+/// The value of the first `Key: value` line (`Key   : value`, blanks
+/// around the colon alike) whose key is `key` and whose value is not empty.
+pub fn key_value<'a>(lines: &[&'a str], key: &str) -> Option<&'a str> {
+    lines.iter().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        let v = v.trim();
+        (k.trim() == key && !v.is_empty()).then_some(v)
+    })
+}
+
 /// An output line missing: the message names the command and what was looked for.
 pub fn missing(command: &str, what: &str) -> ParseError {
     ParseError::Unexpected(format!(
