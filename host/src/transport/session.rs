@@ -283,9 +283,8 @@ impl CliSession {
     /// looks like a prompt cannot leave the session out of step.
     async fn settle(&mut self) -> Result<()> {
         let deadline = Instant::now() + self.timeouts.prompt;
-        let question = login_question();
         let (raw, stop) = self
-            .read_until(deadline, Some(question), false, Phase::Login)
+            .read_until(deadline, Some(login_question()), false, Phase::Login)
             .await?;
         let (raw, stop) = self.log_in_in_shell(raw, stop, deadline).await?;
         self.set_mode(stop);

@@ -719,6 +719,11 @@ pub fn definitions_for(driver: &str) -> (Vec<Definition>, Vec<DataError>) {
     (defs, errors)
 }
 
+/// How many non-blank lines at the head of an answer can hold a refusal:
+/// the host's own bound (`REFUSAL_HEAD_LINES` in host/src/transport/platform.rs),
+/// so a getter reads an answer as refused exactly where the host does.
+const REFUSAL_HEAD_LINES: usize = 5;
+
 /// The one of `indicators` in the first five non-blank lines of a
 /// command's answer `output`, where a device prints its refusal (under a
 /// caret line), as the host looks for it: the same words further down (a
@@ -727,7 +732,7 @@ pub fn refusal_in<'a>(indicators: &'a [String], output: &str) -> Option<&'a str>
     output
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .take(5)
+        .take(REFUSAL_HEAD_LINES)
         .find_map(|l| {
             indicators
                 .iter()
