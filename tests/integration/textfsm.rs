@@ -332,16 +332,7 @@ async fn exec_table_shows_textfsm_rows_where_the_driver_has_no_parser() {
 #[tokio::test(flavor = "multi_thread")]
 async fn exec_table_shows_show_interfaces_status_of_an_ios_switch() {
     let Some(ntc) = ntc_templates() else { return };
-    let mut config = netrun_lab::LabConfig::default();
-    config.set_platforms("cisco_ios=8").unwrap();
-    let lab = netrun_lab::Lab::start(config).await.unwrap();
-    let switch = lab
-        .devices()
-        .iter()
-        .find(|d| d.role == "access")
-        .expect("8 IOS devices include a Catalyst switch")
-        .name
-        .clone();
+    let (lab, switch) = lab_with_a_switch("cisco_ios").await;
     let (stdout, records) =
         exec_table(&lab, &ntc, "show interfaces status", &["--hosts", &switch]).await;
     assert_eq!(records.len(), 1, "{records:?}");
@@ -386,6 +377,70 @@ async fn exec_table_shows_show_interfaces_status_of_an_ios_switch() {
         stdout.lines().any(|l| l.starts_with("Gi1/0/")),
         "a row per port: {stdout}"
     );
+}
+
+/// An IOS-XE switch (`cisco_xe`, a platform ntc-templates has no row for)
+/// parses with the `cisco_ios` template, as Netmiko retries it; `netrun
+/// parse --platform cisco_xe` finds the same template offline.
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_table_of_an_ios_xe_switch_uses_the_ios_templates() {
+    let Some(ntc) = ntc_templates() else { return };
+    let (lab, switch) = lab_with_a_switch("cisco_xe").await;
+    let (stdout, records) =
+        exec_table(&lab, &ntc, "show interfaces status", &["--hosts", &switch]).await;
+    let command = &records[0]["data"]["commands"][0];
+    assert_eq!(
+        command["parser"], "textfsm:cisco_ios_show_interfaces_status.textfsm",
+        "{command}"
+    );
+    let raw = command["output"].as_str().unwrap().to_string();
+    let rows = command["parsed"].as_array().unwrap().clone();
+    assert!(
+        rows.iter()
+            .any(|r| r["port"].as_str().unwrap().starts_with("Gi1/0/")),
+        "{rows:?}"
+    );
+    assert!(stdout.lines().any(|l| l.starts_with("Gi1/0/")), "{stdout}");
+
+    let home = TempDir::new("home");
+    let saved = home.path().join("status.txt");
+    std::fs::write(&saved, raw).unwrap();
+    let o = output(
+        netrun(home.path())
+            .args([
+                "parse",
+                "--platform",
+                "cisco_xe",
+                "--command",
+                "sh int status",
+            ])
+            .env("NET_TEXTFSM", &ntc)
+            .arg(&saved),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let offline: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(offline, Value::Array(rows));
+}
+
+/// A lab of eight devices of `platform` and the name of one of its
+/// Catalyst access switches (the lab's models include them).
+async fn lab_with_a_switch(platform: &str) -> (netrun_lab::Lab, String) {
+    let mut config = netrun_lab::LabConfig::default();
+    config.set_platforms(&format!("{platform}=8")).unwrap();
+    let lab = netrun_lab::Lab::start(config).await.unwrap();
+    let switch = lab
+        .devices()
+        .iter()
+        .find(|d| d.role == "access")
+        .unwrap_or_else(|| panic!("8 {platform} devices include a Catalyst switch"))
+        .name
+        .clone();
+    (lab, switch)
 }
 
 /// `netrun exec COMMAND --format table` on the lab's devices (`args` added,

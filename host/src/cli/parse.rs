@@ -182,6 +182,7 @@ fn write_records(parser: &Parser, text: &str, out: &mut impl Write) -> Result<()
             platform,
             command,
         } => {
+            let platform = textfsm.template_platform(platform, command);
             let records = textfsm
                 .index()
                 .parse_output_records(platform, command, text)

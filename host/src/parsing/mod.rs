@@ -97,6 +97,32 @@ fn expand_home(p: PathBuf) -> PathBuf {
     }
 }
 
+/// netrun platforms whose outputs ntc-templates' index files under another
+/// name, with that name: a template written for the one parses the other.
+/// Netmiko retries `cisco_xe` as `cisco_ios` the same way; the other
+/// names differ because ntc-templates kept an older vendor name (SR OS
+/// under Alcatel-Lucent, FastIron under Brocade) or Netmiko's SSH
+/// `device_type` (`cisco_wlc_ssh`). MD-CLI's `show` commands are the
+/// classic CLI's, so both SR OS platforms take `alcatel_sros` templates.
+const TEMPLATE_PLATFORMS: &[(&str, &str)] = &[
+    ("cisco_xe", "cisco_ios"),
+    ("cisco_wlc", "cisco_wlc_ssh"),
+    ("nokia_sros", "alcatel_sros"),
+    ("nokia_sros_mdcli", "alcatel_sros"),
+    ("ruckus_fastiron", "brocade_fastiron"),
+];
+
+/// The names templates for `platform` are looked up under, in order: its
+/// own, then ntc-templates' name for the same outputs where it differs.
+pub fn template_platforms(platform: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(platform).chain(
+        TEMPLATE_PLATFORMS
+            .iter()
+            .filter(move |(name, _)| *name == platform)
+            .map(|(_, ntc)| *ntc),
+    )
+}
+
 /// TextFSM through one templates folder's index; templates are compiled on
 /// first use and kept.
 #[derive(Debug)]
@@ -122,14 +148,27 @@ impl TextFsm {
         &self.index
     }
 
+    /// The platform name `command`'s template is found under for a device
+    /// of `platform`: its own where the index has a row for it, else the
+    /// name ntc-templates gives the same outputs ([`template_platforms`]),
+    /// else its own (the parse then says no template matched). Rows
+    /// whose regexes do not compile are left for the parse to report.
+    pub fn template_platform<'a>(&self, platform: &'a str, command: &str) -> &'a str {
+        template_platforms(platform)
+            .find(|name| matches!(self.index.find(name, command), Ok(Some(_))))
+            .unwrap_or(platform)
+    }
+
     /// Parse `output` of `command` on `platform` (the inventory's
-    /// platform, ntc-templates' names: `cisco_ios`, `arista_eos`, …).
+    /// platform: ntc-templates' names, `cisco_ios`, `arista_eos`, …, or a
+    /// netrun name ntc-templates spells otherwise, `cisco_xe`).
     pub fn parse(
         &self,
         platform: &str,
         command: &str,
         output: &str,
     ) -> Result<Parsed, ParsingError> {
+        let platform = self.template_platform(platform, command);
         let parsed = self.index.parse_output(platform, command, output)?;
         Ok(Parsed {
             parser: format!("textfsm:{}", parsed.templates.join(":")),
@@ -340,6 +379,62 @@ mod tests {
                 parser: "textfsm:acme_os_show_clock.textfsm".into(),
                 records: json!([{"time": "10:00:00.000", "zone": "UTC"}])
             })
+        );
+    }
+
+    /// A `cisco_xe` or `ruckus_fastiron` device parses with the templates
+    /// ntc-templates files under `cisco_ios` and `brocade_fastiron`, unless
+    /// the index has a row of its own name for the command.
+    #[test]
+    fn a_platform_ntc_templates_names_otherwise_finds_its_templates() {
+        let d = tempfile_dir::Dir::new("aliases");
+        let clock = "Value TIME (\\S+)\n\nStart\n  ^\\*?${TIME}\\s -> Record\n";
+        let xe_clock = "Value XE_TIME (\\S+)\n\nStart\n  ^\\*?${XE_TIME}\\s -> Record\n";
+        std::fs::write(
+            d.path().join("index"),
+            "Template, Hostname, Platform, Command\n\n\
+             cisco_xe_show_clock.textfsm, .*, cisco_xe, sh[[ow]] clo[[ck]]\n\
+             cisco_ios_show_clock.textfsm, .*, cisco_ios, sh[[ow]] clo[[ck]]\n\
+             cisco_ios_show_users.textfsm, .*, cisco_ios, sh[[ow]] us[[ers]]\n\
+             brocade_fastiron_show_clock.textfsm, .*, brocade_fastiron, sh[[ow]] clo[[ck]]\n",
+        )
+        .unwrap();
+        for (name, text) in [
+            ("cisco_xe_show_clock.textfsm", xe_clock),
+            ("cisco_ios_show_clock.textfsm", clock),
+            ("cisco_ios_show_users.textfsm", clock),
+            ("brocade_fastiron_show_clock.textfsm", clock),
+        ] {
+            std::fs::write(d.path().join(name), text).unwrap();
+        }
+        let t = TextFsm::load(d.path()).unwrap();
+        let out = "*10:00:00.000 UTC\n";
+        let parser = |platform, command| t.parse(platform, command, out).map(|p| p.parser);
+        assert_eq!(
+            parser("cisco_xe", "sh users").unwrap(),
+            "textfsm:cisco_ios_show_users.textfsm"
+        );
+        assert_eq!(
+            parser("cisco_xe", "show clock").unwrap(),
+            "textfsm:cisco_xe_show_clock.textfsm"
+        );
+        assert_eq!(
+            parser("ruckus_fastiron", "show clock").unwrap(),
+            "textfsm:brocade_fastiron_show_clock.textfsm"
+        );
+        assert_eq!(
+            t.parse("cisco_xe", "sh users", out).unwrap().records,
+            json!([{"time": "10:00:00.000"}])
+        );
+        // Only the names listed: no other platform borrows IOS's templates,
+        // and a miss names the device's own platform.
+        let e = parser("cisco_nxos", "show users").unwrap_err().to_string();
+        assert!(e.contains("cisco_nxos"), "{e}");
+        let e = parser("cisco_xe", "show ntp").unwrap_err().to_string();
+        assert!(e.contains("cisco_xe"), "{e}");
+        assert_eq!(
+            template_platforms("nokia_sros_mdcli").collect::<Vec<_>>(),
+            ["nokia_sros_mdcli", "alcatel_sros"]
         );
     }
 
