@@ -427,6 +427,75 @@ async fn exec_table_of_an_ios_xe_switch_uses_the_ios_templates() {
     assert_eq!(offline, Value::Array(rows));
 }
 
+/// `netrun exec --template FILE` (Netmiko's `textfsm_template`) parses
+/// every output with that template, even where the driver has a parser of
+/// its own (`show version` on IOS); a template that does not compile stops
+/// the run before any device is dialled, naming the file.
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_with_one_template_parses_every_output_with_it() {
+    let mut config = netrun_lab::LabConfig::default();
+    config.set_platforms("cisco_ios=2").unwrap();
+    let lab = netrun_lab::Lab::start(config).await.unwrap();
+    let inv = TempDir::new("template-inv");
+    lab.write_inventory(inv.path()).unwrap();
+    let home = TempDir::new("home");
+    let template = inv.path().join("uptime.textfsm");
+    std::fs::write(
+        &template,
+        "Value HOSTNAME (\\S+)\nValue UPTIME (.+)\n\nStart\n  ^${HOSTNAME} uptime is ${UPTIME} -> Record\n",
+    )
+    .unwrap();
+    let out = inv.path().join("out.jsonl");
+    let o = exec_show_version(&[home.path(), &template, inv.path(), &out]).await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        let command = &r["data"]["commands"][0];
+        assert_eq!(command["parser"], "textfsm:uptime.textfsm", "{command}");
+        let text = command["output"].as_str().unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains(" uptime is "))
+            .unwrap_or_else(|| panic!("no uptime line: {text}"));
+        let (host, uptime) = line.split_once(" uptime is ").unwrap();
+        assert_eq!(
+            command["parsed"],
+            json!([{"hostname": host, "uptime": uptime.trim_end()}])
+        );
+    }
+
+    std::fs::write(&template, "Value X (\\S+\n\nStart\n  ^${X} -> Record\n").unwrap();
+    let broken_out = inv.path().join("broken.jsonl");
+    let o = exec_show_version(&[home.path(), &template, inv.path(), &broken_out]).await;
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("uptime.textfsm"), "{stderr}");
+    assert!(
+        !broken_out.exists() || read_jsonl(&broken_out).is_empty(),
+        "no device is dialled"
+    );
+}
+
+/// `netrun exec "show version" --template T -i INV -o OUT` with `paths`
+/// = [home, T, INV, OUT].
+async fn exec_show_version(paths: &[&Path; 4]) -> std::process::Output {
+    let [home, template, inv, out] = *paths;
+    let mut cmd = netrun(home);
+    cmd.args(["exec", "show version", "--template"])
+        .arg(template)
+        .arg("-i")
+        .arg(inv)
+        .arg("-o")
+        .arg(out);
+    output_off_runtime(cmd).await
+}
+
 /// A lab of eight devices of `platform` and the name of one of its
 /// Catalyst access switches (the lab's models include them).
 async fn lab_with_a_switch(platform: &str) -> (netrun_lab::Lab, String) {

@@ -42,6 +42,11 @@ pub struct ExecCommandArgs {
     /// --command-timeout [default: 2000, Netmiko's last_read].
     #[arg(long, value_name = "MS", requires = "timing", value_parser = clap::value_parser!(u64).range(1..))]
     pub settle: Option<u64>,
+    /// Parse every command's output with this TextFSM template, instead of
+    /// the driver's parser or a template from the index (Netmiko's
+    /// textfsm_template); `parser` then reads `textfsm:FILE`.
+    #[arg(long, value_name = "FILE.textfsm")]
+    pub template: Option<PathBuf>,
 }
 
 impl ExecCommandArgs {
@@ -95,12 +100,19 @@ impl ExecCommandArgs {
             check_command(a).with_context(|| format!("--answer `{}`", a.escape_default()))?;
             answers.push((re, a.clone()));
         }
+        let template = match &self.template {
+            Some(path) => Some(std::sync::Arc::new(crate::parsing::NamedTemplate::load(
+                path,
+            )?)),
+            None => None,
+        };
         Ok(ExecOptions {
             continue_on_error: self.continue_on_error,
             answers,
             settle: self
                 .timing
                 .then(|| self.settle.map_or(DEFAULT_SETTLE, Duration::from_millis)),
+            template,
         })
     }
 

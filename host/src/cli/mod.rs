@@ -557,6 +557,12 @@ impl Cli {
                 worker::distribute(&a.target, job, grants).await
             }
             Command::Exec(a) if a.target.nats.nats.is_some() => {
+                if let Some(t) = &a.how.template {
+                    bail!(
+                        "--template {} is read here, not sent to the workers over NATS: run the exec without --nats, or parse the records afterwards with `netrun parse --template`",
+                        t.display()
+                    );
+                }
                 let options = a.how.options()?;
                 a.how.check_settle(a.target.command_timeout)?;
                 let job = crate::cluster::TaskJob::Exec {

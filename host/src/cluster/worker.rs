@@ -298,6 +298,7 @@ async fn run_task(shared: &Shared, task: &Task) -> Record {
                     continue_on_error: *continue_on_error,
                     answers: compiled,
                     settle: settle_ms.map(std::time::Duration::from_millis),
+                    template: None,
                 },
             }
         }

@@ -196,6 +196,55 @@ impl TextFsm {
     }
 }
 
+/// One template the user named for every output (`netrun exec --template`,
+/// Netmiko's `textfsm_template`): it answers instead of the driver's
+/// parser and the index.
+#[derive(Debug)]
+pub struct NamedTemplate {
+    /// The file's name, for `parser: "textfsm:NAME"`.
+    pub name: String,
+    /// The compiled template.
+    pub template: Template,
+}
+
+impl NamedTemplate {
+    /// Read and compile `path`; the error names the file.
+    pub fn load(path: &Path) -> Result<NamedTemplate, ParsingError> {
+        let template = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                Template::compile(&text, &Limits::default()).map_err(|e| e.to_string())
+            })
+            .map_err(|message| ParsingError::Template {
+                path: path.to_path_buf(),
+                message,
+            })?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Ok(NamedTemplate { name, template })
+    }
+
+    /// Parse `output` on the blocking pool (a parse may use its whole
+    /// time budget): the records, or why not, naming the template.
+    pub async fn parse(self: &Arc<Self>, output: &str) -> Outcome {
+        let (t, output) = (self.clone(), output.to_string());
+        let parsed = tokio::task::spawn_blocking(move || parse_with_template(&t.template, &output))
+            .await
+            .unwrap_or_else(|e| Err(format!("parse task failed: {e}")));
+        match parsed {
+            Ok(records) => Outcome::Parsed(Parsed {
+                parser: format!("textfsm:{}", self.name),
+                records: records_json(&records),
+            }),
+            Err(e) => Outcome::Unparsed {
+                reason: format!("TextFSM template {}: {e}", self.name),
+            },
+        }
+    }
+}
+
 /// Parse `output` with one template (no index), records shaped as
 /// `parse_output` shapes them.
 pub fn parse_with_template(template: &Template, output: &str) -> Result<Records, String> {

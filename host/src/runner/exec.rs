@@ -22,6 +22,9 @@ pub struct ExecOptions {
     /// Timing mode: each command ends once the device was quiet this long
     /// (Netmiko's `send_command_timing`), not at a prompt.
     pub settle: Option<Duration>,
+    /// A TextFSM template that parses every output, instead of the
+    /// driver's parser and the index (Netmiko's `textfsm_template`).
+    pub template: Option<std::sync::Arc<crate::parsing::NamedTemplate>>,
 }
 
 /// Send `commands` in order. The value is the `commands` list, one entry
@@ -51,6 +54,14 @@ pub async fn exec(
         };
         match sent {
             Ok(output) => {
+                if let Some(template) = &options.template {
+                    let mut entry = json!({ "command": command, "output": output });
+                    for (key, value) in template.parse(&output).await.fields() {
+                        entry[key] = value;
+                    }
+                    out.push(entry);
+                    continue;
+                }
                 let own = match ctx.parse(command, &output).await {
                     Ok(json) => serde_json::from_str::<Value>(&json)
                         .map(|v| (driver.to_string(), v))
