@@ -165,29 +165,31 @@ fn netrun_parse_finds_the_ntc_template_for_an_abbreviated_command() {
         .unwrap(),
     )
     .unwrap();
-    let o = output(
-        netrun(home.path())
-            .args([
-                "parse",
-                "--platform",
-                "cisco_ios",
-                "--command",
-                "sh ip int br",
-            ])
-            .env("NET_TEXTFSM", &ntc)
-            .arg(&raw),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got = parse_with_ntc(home.path(), &ntc, ["cisco_ios", "sh ip int br"], &raw);
     assert_eq!(
         got, expected["records"],
         "the records Python's parse_output gave"
     );
+}
+
+/// `netrun parse --platform P --command C FILE` through ntc-templates
+/// (`NET_TEXTFSM`), `[P, C]` given: the one JSON line it prints, after
+/// checking it exits 0.
+fn parse_with_ntc(home: &Path, ntc: &Path, [platform, command]: [&str; 2], file: &Path) -> Value {
+    let o = output(
+        netrun(home)
+            .args(["parse", "--platform", platform, "--command", command])
+            .env("NET_TEXTFSM", ntc)
+            .arg(file),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -405,25 +407,7 @@ async fn exec_table_of_an_ios_xe_switch_uses_the_ios_templates() {
     let home = TempDir::new("home");
     let saved = home.path().join("status.txt");
     std::fs::write(&saved, raw).unwrap();
-    let o = output(
-        netrun(home.path())
-            .args([
-                "parse",
-                "--platform",
-                "cisco_xe",
-                "--command",
-                "sh int status",
-            ])
-            .env("NET_TEXTFSM", &ntc)
-            .arg(&saved),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let offline: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let offline = parse_with_ntc(home.path(), &ntc, ["cisco_xe", "sh int status"], &saved);
     assert_eq!(offline, Value::Array(rows));
 }
 

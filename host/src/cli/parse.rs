@@ -2,8 +2,7 @@
 //! templates (ntc-templates' index, or one template), one JSON line per file.
 
 use super::stdout::StdoutError;
-use crate::parsing::{self, TextFsm};
-use anyhow::Context as _;
+use crate::parsing::{self, NamedTemplate, TextFsm};
 use clap::Args;
 use netrun_textfsm::{Limits, Template};
 use std::io::{Read as _, Write};
@@ -43,19 +42,15 @@ enum Parser {
 /// Run `netrun parse`; exit code 2 when a file did not parse.
 pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
     let parser = match (&a.template, &a.platform, &a.command) {
-        (Some(path), _, _) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read template {}", path.display()))?;
-            Parser::One(
-                Template::compile(&text, &Limits::default())
-                    .with_context(|| format!("template {}", path.display()))?,
-            )
-        }
+        (Some(path), _, _) => Parser::One(NamedTemplate::load(path)?.template),
         (None, Some(platform), Some(command)) => {
             let (dir, _) = parsing::templates_dir(a.templates.as_deref())?;
+            let textfsm = TextFsm::load(&dir)?;
+            // Once for the run: every file is the same command's output.
+            let platform = textfsm.template_platform(platform, command).to_string();
             Parser::Index {
-                textfsm: TextFsm::load(&dir)?,
-                platform: platform.clone(),
+                textfsm,
+                platform,
                 command: command.clone(),
             }
         }
@@ -182,7 +177,6 @@ fn write_records(parser: &Parser, text: &str, out: &mut impl Write) -> Result<()
             platform,
             command,
         } => {
-            let platform = textfsm.template_platform(platform, command);
             let records = textfsm
                 .index()
                 .parse_output_records(platform, command, text)

@@ -211,7 +211,7 @@ impl NamedTemplate {
     /// Read and compile `path`; the error names the file.
     pub fn load(path: &Path) -> Result<NamedTemplate, ParsingError> {
         let template = std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
+            .map_err(|e| format!("cannot read template: {e}"))
             .and_then(|text| {
                 Template::compile(&text, &Limits::default()).map_err(|e| e.to_string())
             })

@@ -54,35 +54,37 @@ pub async fn exec(
         };
         match sent {
             Ok(output) => {
-                if let Some(template) = &options.template {
-                    let mut entry = json!({ "command": command, "output": output });
-                    for (key, value) in template.parse(&output).await.fields() {
-                        entry[key] = value;
-                    }
-                    out.push(entry);
-                    continue;
-                }
-                let own = match ctx.parse(command, &output).await {
-                    Ok(json) => serde_json::from_str::<Value>(&json)
-                        .map(|v| (driver.to_string(), v))
-                        .map_err(|e| format!("driver {driver} returned invalid JSON: {e}")),
-                    Err(e) if matches!(e.class, ErrorClass::Parse | ErrorClass::Unsupported) => {
-                        Err(e.message)
-                    }
-                    Err(e) => {
-                        out.push(json!({ "command": command, "output": output }));
-                        first_error.get_or_insert(e);
-                        continue;
+                let outcome = match &options.template {
+                    Some(template) => template.parse(&output).await,
+                    None => {
+                        let own = match ctx.parse(command, &output).await {
+                            Ok(json) => serde_json::from_str::<Value>(&json)
+                                .map(|v| (driver.to_string(), v))
+                                .map_err(|e| format!("driver {driver} returned invalid JSON: {e}")),
+                            Err(e)
+                                if matches!(
+                                    e.class,
+                                    ErrorClass::Parse | ErrorClass::Unsupported
+                                ) =>
+                            {
+                                Err(e.message)
+                            }
+                            Err(e) => {
+                                out.push(json!({ "command": command, "output": output }));
+                                first_error.get_or_insert(e);
+                                continue;
+                            }
+                        };
+                        crate::parsing::resolve(
+                            own,
+                            crate::parsing::fallback(),
+                            ctx.platform_name(),
+                            command,
+                            &output,
+                        )
+                        .await
                     }
                 };
-                let outcome = crate::parsing::resolve(
-                    own,
-                    crate::parsing::fallback(),
-                    ctx.platform_name(),
-                    command,
-                    &output,
-                )
-                .await;
                 let mut entry = json!({ "command": command, "output": output });
                 for (key, value) in outcome.fields() {
                     entry[key] = value;
