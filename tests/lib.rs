@@ -105,6 +105,28 @@ pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A TextFSM template of one row from IOS `show version`: the hostname and
+/// uptime of its `NAME uptime is …` line (for `exec --template` tests).
+pub const UPTIME_TEMPLATE: &str = "Value HOSTNAME (\\S+)\nValue UPTIME (.+)\n\nStart\n  ^${HOSTNAME} uptime is ${UPTIME} -> Record\n";
+
+/// Check that `command` (a record's `show version` entry) was parsed by
+/// [`UPTIME_TEMPLATE`] saved as `uptime.textfsm`: its one row is the
+/// output's own `NAME uptime is …` line.
+pub fn assert_parsed_by_uptime_template(command: &serde_json::Value) {
+    assert_eq!(command["parser"], "textfsm:uptime.textfsm", "{command}");
+    let text = command["output"].as_str().unwrap_or_default();
+    let line = text
+        .lines()
+        .find(|l| l.contains(" uptime is "))
+        .unwrap_or_else(|| panic!("no uptime line: {text}"));
+    let (host, uptime) = line.split_once(" uptime is ").unwrap_or_default();
+    assert_eq!(
+        command["parsed"],
+        serde_json::json!([{"hostname": host, "uptime": uptime.trim_end()}]),
+        "{command}"
+    );
+}
+
 /// The records netrun wrote to `out`; none when it wrote no file.
 pub fn records_in(out: &Path) -> Vec<serde_json::Value> {
     if out.is_file() {

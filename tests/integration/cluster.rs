@@ -280,6 +280,17 @@ fn field(line: &str, name: &str) -> String {
         .to_string()
 }
 
+/// Wait (off the runtime) for `run` to end, and check that it exited 0;
+/// its log lines are shown when not. Returns the lines not yet read.
+async fn exits_ok(mut run: Proc) -> Vec<String> {
+    let (code, run) = tokio::task::spawn_blocking(move || (wait_exit(&mut run), run))
+        .await
+        .unwrap();
+    let seen: Vec<String> = run.lines.try_iter().collect();
+    assert_eq!(code, 0, "{}", seen.join("\n"));
+    seen
+}
+
 fn wait_exit(p: &mut Proc) -> i32 {
     let until = std::time::Instant::now() + PATIENCE;
     loop {
@@ -312,7 +323,7 @@ async fn three_workers_one_killed_mid_run_give_one_ok_record_per_device_and_no_s
     let _w2 = worker(home.path(), &nats, inv.path(), "w-two", 2);
     let _w3 = worker(home.path(), &nats, inv.path(), "w-three", 2);
     let out = inv.path().join("out.jsonl");
-    let mut run = nats_run(
+    let run = nats_run(
         home.path(),
         &nats,
         inv.path(),
@@ -324,13 +335,7 @@ async fn three_workers_one_killed_mid_run_give_one_ok_record_per_device_and_no_s
     doomed.child.wait().unwrap();
     let device = field(&started, "device");
 
-    let code = tokio::task::spawn_blocking(move || {
-        let c = wait_exit(&mut run);
-        (c, run)
-    })
-    .await
-    .unwrap();
-    assert_eq!(code.0, 0, "run exit code");
+    exits_ok(run).await;
     let records = read_jsonl(&out);
     let all: Vec<String> = lab.devices().iter().map(|d| d.name.clone()).collect();
     assert_eq!(devices_of(&records), all, "exactly one record per device");
@@ -384,7 +389,7 @@ async fn a_worker_started_after_the_run_began_does_the_work_and_garbage_does_not
     let (lab, inv) = start_lab(6, &[]).await;
     let home = TempDir::new("home");
     let out = inv.path().join("out.jsonl");
-    let mut run = nats_run(
+    let run = nats_run(
         home.path(),
         &nats,
         inv.path(),
@@ -421,14 +426,7 @@ async fn a_worker_started_after_the_run_began_does_the_work_and_garbage_does_not
     }
 
     let mut late = worker(home.path(), &nats, inv.path(), "w-late", 4);
-    let (code, run) = tokio::task::spawn_blocking(move || {
-        let c = wait_exit(&mut run);
-        (c, run)
-    })
-    .await
-    .unwrap();
-    let seen: Vec<String> = run.lines.try_iter().collect();
-    assert_eq!(code, 0, "{}", seen.join("\n"));
+    let seen = exits_ok(run).await;
     let records = read_jsonl(&out);
     let all: Vec<String> = lab.devices().iter().map(|d| d.name.clone()).collect();
     assert_eq!(devices_of(&records), all);
@@ -525,7 +523,7 @@ async fn a_run_whose_workers_are_gone_ends_at_its_deadline_keeping_what_was_done
 
 /// Every YAML document of deploy/kubernetes/, with its file name.
 #[tokio::test(flavor = "multi_thread")]
-async fn getters_cross_the_queue_and_config_refuses_it_with_the_way_out() {
+async fn getters_and_exec_templates_cross_the_queue_and_config_refuses_it_with_the_way_out() {
     let Some(nats) = Nats::start("get_over_nats") else {
         return;
     };
@@ -533,15 +531,8 @@ async fn getters_cross_the_queue_and_config_refuses_it_with_the_way_out() {
     let home = TempDir::new("home");
     let out = inv.path().join("out.jsonl");
     let mut w = worker(home.path(), &nats, inv.path(), "w-get", 4);
-    let mut run = nats_run(home.path(), &nats, inv.path(), &out, &["get", "facts"]);
-    let (code, run) = tokio::task::spawn_blocking(move || {
-        let c = wait_exit(&mut run);
-        (c, run)
-    })
-    .await
-    .unwrap();
-    let seen: Vec<String> = run.lines.try_iter().collect();
-    assert_eq!(code, 0, "{}", seen.join("\n"));
+    let run = nats_run(home.path(), &nats, inv.path(), &out, &["get", "facts"]);
+    exits_ok(run).await;
     let records = read_jsonl(&out);
     let all: Vec<String> = lab.devices().iter().map(|d| d.name.clone()).collect();
     assert_eq!(devices_of(&records), all);
@@ -550,6 +541,38 @@ async fn getters_cross_the_queue_and_config_refuses_it_with_the_way_out() {
         assert_eq!(r["worker"], "w-get", "{r}");
         assert_eq!(r["data"]["facts"]["hostname"], r["device"], "{r}");
     }
+
+    // `exec --template`: the template's text travels in the tasks and the
+    // worker parses every output with it.
+    let template = inv.path().join("uptime.textfsm");
+    std::fs::write(&template, netrun_tests::UPTIME_TEMPLATE).unwrap();
+    let parsed_out = inv.path().join("parsed.jsonl");
+    let template_arg = template.to_str().unwrap();
+    let run = nats_run(
+        home.path(),
+        &nats,
+        inv.path(),
+        &parsed_out,
+        &["exec", "show version", "--template", template_arg],
+    );
+    exits_ok(run).await;
+    let records = read_jsonl(&parsed_out);
+    assert_eq!(devices_of(&records), all);
+    for r in &records {
+        assert_eq!(r["worker"], "w-get", "{r}");
+        netrun_tests::assert_parsed_by_uptime_template(&r["data"]["commands"][0]);
+    }
+    // A template that does not compile stops the run before any task is
+    // queued, naming the file.
+    std::fs::write(&template, "Value X (\\S+\n\nStart\n  ^${X} -> Record\n").unwrap();
+    let o = output(
+        netrun(home.path())
+            .args(["exec", "show version", "--template", template_arg])
+            .args(["--nats", &nats.url, "-i"])
+            .arg(inv.path()),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("uptime.textfsm"), "{}", stderr(&o));
     w.kill();
 
     // Config runs (waves, rollbacks, local backups) stay on one machine.

@@ -424,11 +424,7 @@ async fn exec_with_one_template_parses_every_output_with_it() {
     lab.write_inventory(inv.path()).unwrap();
     let home = TempDir::new("home");
     let template = inv.path().join("uptime.textfsm");
-    std::fs::write(
-        &template,
-        "Value HOSTNAME (\\S+)\nValue UPTIME (.+)\n\nStart\n  ^${HOSTNAME} uptime is ${UPTIME} -> Record\n",
-    )
-    .unwrap();
+    std::fs::write(&template, netrun_tests::UPTIME_TEMPLATE).unwrap();
     let out = inv.path().join("out.jsonl");
     let o = exec_show_version(&[home.path(), &template, inv.path(), &out]).await;
     assert_eq!(
@@ -440,18 +436,7 @@ async fn exec_with_one_template_parses_every_output_with_it() {
     let records = read_jsonl(&out);
     assert_eq!(records.len(), 2);
     for r in &records {
-        let command = &r["data"]["commands"][0];
-        assert_eq!(command["parser"], "textfsm:uptime.textfsm", "{command}");
-        let text = command["output"].as_str().unwrap();
-        let line = text
-            .lines()
-            .find(|l| l.contains(" uptime is "))
-            .unwrap_or_else(|| panic!("no uptime line: {text}"));
-        let (host, uptime) = line.split_once(" uptime is ").unwrap();
-        assert_eq!(
-            command["parsed"],
-            json!([{"hostname": host, "uptime": uptime.trim_end()}])
-        );
+        netrun_tests::assert_parsed_by_uptime_template(&r["data"]["commands"][0]);
     }
 
     std::fs::write(&template, "Value X (\\S+\n\nStart\n  ^${X} -> Record\n").unwrap();

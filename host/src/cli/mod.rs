@@ -557,14 +557,28 @@ impl Cli {
                 worker::distribute(&a.target, job, grants).await
             }
             Command::Exec(a) if a.target.nats.nats.is_some() => {
-                if let Some(t) = &a.how.template {
-                    bail!(
-                        "--template {} is read here, not sent to the workers over NATS: run the exec without --nats, or parse the records afterwards with `netrun parse --template`",
-                        t.display()
-                    );
-                }
                 let options = a.how.options()?;
                 a.how.check_settle(a.target.command_timeout)?;
+                // The template travels in each task (workers need not
+                // share files); read and compiled here first, so a broken
+                // one stops the run before any task is queued.
+                let template = match (&options.template, &a.how.template) {
+                    (Some(t), Some(path)) => {
+                        if t.text.len() > crate::cluster::MAX_SHIPPED_TEMPLATE {
+                            bail!(
+                                "--template {}: {} bytes is more than a task on the bus carries ({} KiB): run the exec without --nats, or parse the records afterwards with `netrun parse --template`",
+                                path.display(),
+                                t.text.len(),
+                                crate::cluster::MAX_SHIPPED_TEMPLATE >> 10
+                            );
+                        }
+                        Some(crate::cluster::ShippedTemplate {
+                            name: t.name.clone(),
+                            text: t.text.clone(),
+                        })
+                    }
+                    _ => None,
+                };
                 let job = crate::cluster::TaskJob::Exec {
                     commands: a.how.commands(&a.commands)?,
                     continue_on_error: options.continue_on_error,
@@ -574,6 +588,7 @@ impl Cli {
                         .iter()
                         .map(|(re, answer)| (re.as_str().to_string(), answer.clone()))
                         .collect(),
+                    template,
                 };
                 let grants = !a.grants.is_empty() || a.policy.is_some();
                 worker::distribute(&a.target, job, grants).await

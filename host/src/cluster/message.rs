@@ -12,6 +12,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The version of the task and result formats.
 pub const FORMAT: u32 = 1;
 
+/// The largest template an exec task carries: a task is one NATS message
+/// (1 MiB at most by default), and ntc-templates' largest is under 20 KiB.
+pub const MAX_SHIPPED_TEMPLATE: usize = 256 << 10;
+
+/// A TextFSM template that travels with an exec task (`exec --template`):
+/// the worker compiles it and parses every output with it, as `exec` does
+/// in one process. Its text, not its path: workers need not share files.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippedTemplate {
+    /// The file's name, for `parser: "textfsm:NAME"`.
+    pub name: String,
+    /// The template's text.
+    pub text: String,
+}
+
 /// What a worker does on the device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -36,6 +52,9 @@ pub enum TaskJob {
         /// Timing mode: the quiet time in milliseconds that ends each command.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle_ms: Option<u64>,
+        /// `--template`: the TextFSM template that parses every output.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template: Option<ShippedTemplate>,
     },
     /// NAPALM-style getters (`netrun get`).
     Get {
@@ -285,6 +304,7 @@ mod tests {
                 continue_on_error: false,
                 answers: vec![],
                 settle_ms: None,
+                template: None,
             },
             ..task()
         };
@@ -301,6 +321,10 @@ mod tests {
                 continue_on_error: true,
                 answers: vec![(r"\[confirm\]".into(), "y".into())],
                 settle_ms: Some(500),
+                template: Some(ShippedTemplate {
+                    name: "uptime.textfsm".into(),
+                    text: "Value UPTIME (.+)\n\nStart\n  ^.* uptime is ${UPTIME}\n".into(),
+                }),
             },
             ..task()
         };
@@ -308,6 +332,10 @@ mod tests {
         assert_eq!(v["job"]["exec"]["continue_on_error"], json!(true));
         assert_eq!(v["job"]["exec"]["answers"], json!([[r"\[confirm\]", "y"]]));
         assert_eq!(v["job"]["exec"]["settle_ms"], json!(500));
+        assert_eq!(
+            v["job"]["exec"]["template"]["name"],
+            json!("uptime.textfsm")
+        );
         assert_eq!(Task::parse(&exec.to_bytes()).unwrap(), exec);
         let get = Task {
             job: TaskJob::Get {

@@ -24,7 +24,9 @@ mod mirror;
 mod worker;
 
 pub use gather::{Gathered, RunSpec, gather, new_run_id};
-pub use message::{MessageError, ResultMessage, Task, TaskJob, WireTimeouts};
+pub use message::{
+    MAX_SHIPPED_TEMPLATE, MessageError, ResultMessage, ShippedTemplate, Task, TaskJob, WireTimeouts,
+};
 pub use mirror::Mirror;
 pub use worker::{WorkerConfig, WorkerStats, WorkflowLoader, run_worker};
 

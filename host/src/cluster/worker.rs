@@ -5,10 +5,11 @@
 //! once its record is on the result stream. Messages that are not our
 //! tasks are logged and terminated, never retried, never fatal.
 
-use super::message::{FORMAT, ResultMessage, Task, TaskJob};
+use super::message::{FORMAT, ResultMessage, ShippedTemplate, Task, TaskJob};
 use super::{ClusterError, Mirror, WORKER_CONSUMER, result_subject};
 use crate::error::{Error, ErrorClass};
 use crate::inventory::Host;
+use crate::parsing::NamedTemplate;
 use crate::results::Record;
 use crate::runner::{self, Env, Gates, Job, Settings, Shutdown};
 use crate::runtime::Plugin;
@@ -57,6 +58,8 @@ const MAX_BATCH: usize = 64;
 
 struct Shared {
     config: WorkerConfig,
+    /// Templates of `exec --template` runs, compiled once per worker.
+    templates: std::sync::Mutex<HashMap<ShippedTemplate, Arc<NamedTemplate>>>,
     gates: Gates,
     js: jetstream::Context,
     ack_wait: Duration,
@@ -87,6 +90,7 @@ pub async fn run_worker(
     });
     let shared = Arc::new(Shared {
         config,
+        templates: Default::default(),
         gates,
         js,
         ack_wait,
@@ -249,6 +253,38 @@ async fn handle(shared: &Shared, msg: jetstream::Message) {
     }
 }
 
+/// Most templates a worker keeps compiled (a run ships one; a worker
+/// serving many runs forgets them all when it has this many).
+const MAX_TEMPLATES: usize = 16;
+
+impl Shared {
+    /// `shipped`, compiled: once per worker, not once per task.
+    fn template(&self, shipped: &ShippedTemplate) -> Result<Arc<NamedTemplate>, String> {
+        let cached = self
+            .templates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(shipped)
+            .cloned();
+        if let Some(t) = cached {
+            return Ok(t);
+        }
+        let compiled = Arc::new(NamedTemplate::compile(
+            shipped.name.clone(),
+            shipped.text.clone(),
+        )?);
+        let mut templates = self
+            .templates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if templates.len() >= MAX_TEMPLATES {
+            templates.clear();
+        }
+        templates.insert(shipped.clone(), compiled.clone());
+        Ok(compiled)
+    }
+}
+
 /// The device's record for `task`.
 async fn run_task(shared: &Shared, task: &Task) -> Record {
     let started = tokio::time::Instant::now();
@@ -276,7 +312,23 @@ async fn run_task(shared: &Shared, task: &Task) -> Record {
             continue_on_error,
             answers,
             settle_ms,
+            template,
         } => {
+            let template = match template {
+                Some(shipped) => match shared.template(shipped) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        return fail(
+                            ErrorClass::Parse,
+                            format!(
+                                "{}: worker {name} cannot compile the run's template {}: {e}",
+                                task.device, shipped.name
+                            ),
+                        );
+                    }
+                },
+                None => None,
+            };
             let mut compiled = Vec::with_capacity(answers.len());
             for (expect, answer) in answers {
                 match regex::Regex::new(expect) {
@@ -298,7 +350,7 @@ async fn run_task(shared: &Shared, task: &Task) -> Record {
                     continue_on_error: *continue_on_error,
                     answers: compiled,
                     settle: settle_ms.map(std::time::Duration::from_millis),
-                    template: None,
+                    template,
                 },
             }
         }

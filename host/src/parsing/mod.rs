@@ -203,6 +203,8 @@ impl TextFsm {
 pub struct NamedTemplate {
     /// The file's name, for `parser: "textfsm:NAME"`.
     pub name: String,
+    /// The text it was compiled from (what a run over NATS ships).
+    pub text: String,
     /// The compiled template.
     pub template: Template,
 }
@@ -210,20 +212,27 @@ pub struct NamedTemplate {
 impl NamedTemplate {
     /// Read and compile `path`; the error names the file.
     pub fn load(path: &Path) -> Result<NamedTemplate, ParsingError> {
-        let template = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read template: {e}"))
-            .and_then(|text| {
-                Template::compile(&text, &Limits::default()).map_err(|e| e.to_string())
-            })
-            .map_err(|message| ParsingError::Template {
-                path: path.to_path_buf(),
-                message,
-            })?;
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        Ok(NamedTemplate { name, template })
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read template: {e}"))
+            .and_then(|text| NamedTemplate::compile(name, text))
+            .map_err(|message| ParsingError::Template {
+                path: path.to_path_buf(),
+                message,
+            })
+    }
+
+    /// Compile `text`, to be known as `name`.
+    pub fn compile(name: String, text: String) -> Result<NamedTemplate, String> {
+        let template = Template::compile(&text, &Limits::default()).map_err(|e| e.to_string())?;
+        Ok(NamedTemplate {
+            name,
+            text,
+            template,
+        })
     }
 
     /// Parse `output` on the blocking pool (a parse may use its whole
