@@ -162,7 +162,7 @@ def bench(a):
     # The warm run again without the post-quantum hybrid key exchange
     # (ML-KEM-768 + X25519), which netrun offers first as OpenSSH 10 and
     # asyncssh 2.24 do: where the devices offer it too, this row tells what
-    # russh's ML-KEM costs a device (equal to warm where they do not).
+    # the hybrid exchange costs a device (equal to warm where they do not).
     no_pq = os.path.join(a.scratch, "no-mlkem.ssh_config")
     with open(no_pq, "w") as f:
         f.write("Host *\n  KexAlgorithms -mlkem768x25519-sha256\n")
