@@ -95,20 +95,37 @@ if [ "$(cat "$tools/fakenos-venv/pins" 2>/dev/null)" != "fakenos==$fakenos_versi
   echo "fakenos==$fakenos_version" > "$tools/fakenos-venv/pins"
 fi
 
+# venv_without_its_pins VENV PACKAGE==VERSION DEP...: a venv of its own
+# under the tools folder holding DEPs, then PACKAGE without the versions it
+# pins itself; redone only when the pins change.
+venv_without_its_pins() {
+  local venv=$tools/$1 package=$2
+  shift 2
+  local pins="$package $*"
+  if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ]; then
+    echo "installing $package into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "$package"
+    echo "$pins" > "$venv/pins"
+  fi
+}
+
 # fake-switches (a second simulator that is not netrun's: Twisted Conch's SSH
 # server, one device per process, for tests/integration/foreign.rs and
 # scripts/peer-bench.sh --fake-switches). Its 1.5.0 release pins Twisted
 # 16, which does not build on Python 3.11: it runs on today's Twisted,
 # installed first, and goes in without its own pins.
 fake_switches_deps=("twisted[conch]==26.10.0" netaddr==1.3.0 tftpy==0.8.7 lxml==6.1.3 pyasn1==0.6.5)
-fake_switches_pins="fake-switches==1.5.0 ${fake_switches_deps[*]}"
-if [ "$(cat "$tools/fake-switches-venv/pins" 2>/dev/null)" != "$fake_switches_pins" ]; then
-  echo "installing fake-switches 1.5.0 into $tools/fake-switches-venv"
-  python3 -m venv "$tools/fake-switches-venv"
-  "$tools/fake-switches-venv/bin/pip" install --quiet --disable-pip-version-check "${fake_switches_deps[@]}"
-  "$tools/fake-switches-venv/bin/pip" install --quiet --disable-pip-version-check --no-deps fake-switches==1.5.0
-  echo "$fake_switches_pins" > "$tools/fake-switches-venv/pins"
-fi
+venv_without_its_pins fake-switches-venv fake-switches==1.5.0 "${fake_switches_deps[@]}"
+
+# scrapli-replay (a third simulator that is not netrun's: asyncssh's SSH
+# server with its line editor, replaying a session file; for
+# tests/integration/foreign.rs and scripts/peer-bench.sh --scrapli-replay).
+# Only its server is used, which needs asyncssh and ruamel.yaml, not the
+# scrapli its collector imports: it goes in without its own pins.
+venv_without_its_pins scrapli-replay-venv scrapli-replay==2024.7.30 \
+  asyncssh==2.24.1 cryptography==50.0.2 ruamel.yaml==0.17.40
 
 # npm ci from the committed lock file; redone only when the lock changes.
 if ! cmp -s tools/js/package-lock.json "$tools/js/package-lock.json" \

@@ -7,7 +7,7 @@
 # version` alone (`netrun bench --floor-only`). Client CPU, wall time and
 # peak RSS of each process alone.
 #
-#   scripts/peer-bench.sh [--fakenos | --fake-switches] [DEVICES] [CONCURRENCY]
+#   scripts/peer-bench.sh [--fakenos | --fake-switches | --scrapli-replay] [DEVICES] [CONCURRENCY]
 #                                                              (default 200 100)
 #
 # --fakenos: the devices are FakeNOS's (a paramiko device simulator from
@@ -17,15 +17,20 @@
 # --fake-switches: the devices are fake-switches' (PyPI, Twisted Conch's SSH
 # server), one `cisco_generic` process per device on ports 7000 and up,
 # `enable` with an empty secret.
+# --scrapli-replay: the devices are scrapli-replay's (PyPI, asyncssh's SSH
+# server and line editor), DEVICES servers in one process on ports 7000 and
+# up, replaying a Catalyst 9300's saved outputs (tools/scrapli-replay/serve.py).
 #
 # Installs the peers, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools}/peer-venv.
 # Uses the release build: cargo build --release -p netrun && scripts/build-plugins.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sim=lab
+lands_privileged=
 case "${1:-}" in
   --fakenos) sim=fakenos; shift ;;
   --fake-switches) sim=fake-switches; shift ;;
+  --scrapli-replay) sim=scrapli-replay; lands_privileged=1; shift ;;
 esac
 devices=${1:-200}
 concurrency=${2:-100}
@@ -71,6 +76,17 @@ await_simulated() {
     ssh-keyscan "$@" -p $((7000 + i)) 127.0.0.1 2>/dev/null
   done > "$scratch/lab/known_hosts"
 }
+# inventory NAME_PREFIX PLATFORM USER PASSWORD: hosts.yaml of DEVICES
+# devices on 127.0.0.1 ports 7000 and up, and defaults.yaml with the login
+# and the known_hosts file await_simulated writes.
+inventory() {
+  mkdir -p "$scratch/lab"
+  for i in $(seq 0 $((devices - 1))); do
+    printf '%s%04d:\n  hostname: 127.0.0.1\n  port: %d\n  platform: %s\n' "$1" "$i" $((7000 + i)) "$2"
+  done > "$scratch/lab/hosts.yaml"
+  printf 'username: %s\npassword: %s\nconnection_options:\n  netrun:\n    extras:\n      known_hosts: known_hosts\n' \
+    "$3" "$4" > "$scratch/lab/defaults.yaml"
+}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$sim" = lab ]; then
   "$netrun" lab --devices "$devices" --inventory-dir "$scratch/lab" > "$scratch/lab.log" &
@@ -94,6 +110,19 @@ elif [ "$sim" = fake-switches ]; then
     > "$scratch/lab/defaults.yaml"
   # Its only host key is RSA, which the scan returns when asked by type.
   await_simulated "" -t rsa
+elif [ "$sim" = scrapli-replay ]; then
+  # scrapli-replay, pinned, in its own venv (scripts/install-plugin-tools.sh).
+  scripts/install-plugin-tools.sh >/dev/null
+  mkdir -p "$scratch/lab" "$scratch/outputs"
+  saved=plugins/cisco-ios/tests/getters/cisco_xe
+  cp "$saved/facts/ios_xe_17_3_c9300/show_version.raw" "$scratch/outputs/show_version.txt"
+  cp "$saved/config/ios_xe_17_3_c9300/show_running_config.raw" "$scratch/outputs/show_running-config.txt"
+  "$tools/scrapli-replay-venv/bin/python" tools/scrapli-replay/serve.py --outputs "$scratch/outputs" \
+    --session "$scratch/session.json" --hostname ACC-SW-9300 --devices "$devices" --base-port 7000 \
+    > "$scratch/lab.log" 2>&1 &
+  lab_pid=$!
+  inventory sw cisco_xe scrapli scrapli
+  await_simulated "$lab_pid"
 else
   # FakeNOS, pinned, in its own venv (scripts/install-plugin-tools.sh).
   scripts/install-plugin-tools.sh >/dev/null
@@ -104,13 +133,10 @@ else
     "$devices" "$last" > "$scratch/fakenos.yaml"
   "$fvenv/bin/fakenos" -i "$scratch/fakenos.yaml" > "$scratch/lab.log" 2>&1 &
   lab_pid=$!
-  for i in $(seq 0 $((devices - 1))); do
-    printf 'ios%04d:\n  hostname: 127.0.0.1\n  port: %d\n  platform: cisco_ios\n' "$i" $((7000 + i))
-  done > "$scratch/lab/hosts.yaml"
-  printf 'username: admin\npassword: admin\nconnection_options:\n  netrun:\n    extras:\n      known_hosts: known_hosts\n' \
-    > "$scratch/lab/defaults.yaml"
+  inventory ios cisco_ios admin admin
   await_simulated "$lab_pid"
 fi
 "$venv/bin/python" tools/peer-bench/peers.py bench --netrun "$netrun" \
   --inventory-dir "$scratch/lab" --concurrency "$concurrency" --scratch "$scratch" \
+  ${lands_privileged:+--lands-privileged} \
   ${PEER_BENCH_JSON:+--json "$PEER_BENCH_JSON"}

@@ -8,11 +8,13 @@
 //! vendor's prompt, `exec` learns that prompt at login.
 //! fake-switches' Cisco answers `show version` and `show running-config`,
 //! its Arista prints its prompt right after `Pagination disabled.` with no
-//! line break. Without a simulator's venv its test prints SKIP and passes,
+//! line break. scrapli-replay (PyPI, asyncssh's server and its line
+//! editor) replays saved IOS-XE outputs and refuses any other line.
+//! Without a simulator's venv its test prints SKIP and passes,
 //! unless `CI` is set, where it fails.
 
 use crate::openssh::free_port;
-use netrun_tests::{TempDir, netrun, output, records_by_device};
+use netrun_tests::{TempDir, netrun, output, records_by_device, workspace};
 use serde_json::Value;
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -146,6 +148,28 @@ impl Simulator {
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Start `what` listening on the ports `ports()` picks (free ones),
+    /// `command(ports)` its command line, its standard error into `log`;
+    /// tried again on other ports where one was taken meanwhile.
+    fn on_free_ports(
+        what: &str,
+        log: PathBuf,
+        ports: impl Fn() -> Vec<u16>,
+        command: impl Fn(&[u16]) -> Command,
+    ) -> (Simulator, Vec<u16>) {
+        for _ in 0..5 {
+            let ports = ports();
+            let mut sim = Simulator::spawn(&mut command(&ports), log.clone());
+            if sim.listening(&ports) {
+                return (sim, ports);
+            }
+        }
+        panic!(
+            "{what} did not start listening; its log:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
 }
 
 impl Drop for Simulator {
@@ -184,25 +208,25 @@ impl FakeNos {
     /// Start it on free ports, tried again with others where one was taken.
     fn start(bin: &PathBuf, dir: &std::path::Path, devices: &[(&str, &str)]) -> FakeNos {
         let log = dir.join("fakenos.log");
-        for _ in 0..5 {
-            let ports: Vec<u16> = devices.iter().map(|_| free_port()).collect();
-            let mut inventory = String::from("hosts:\n");
-            for ((platform, name), port) in devices.iter().zip(&ports) {
-                inventory.push_str(&format!(
-                    "  {name}:\n    username: admin\n    password: admin\n    port: {port}\n    platform: {platform}\n"
-                ));
-            }
-            let file = dir.join("fakenos.yaml");
-            std::fs::write(&file, inventory).expect("write fakenos.yaml");
-            let mut sim = Simulator::spawn(Command::new(bin).arg("-i").arg(&file), log.clone());
-            if sim.listening(&ports) {
-                return FakeNos { sim, ports };
-            }
-        }
-        panic!(
-            "fakenos did not start listening; its log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
+        let file = dir.join("fakenos.yaml");
+        let (sim, ports) = Simulator::on_free_ports(
+            "fakenos",
+            log,
+            || devices.iter().map(|_| free_port()).collect(),
+            |ports| {
+                let mut inventory = String::from("hosts:\n");
+                for ((platform, name), port) in devices.iter().zip(ports) {
+                    inventory.push_str(&format!(
+                        "  {name}:\n    username: admin\n    password: admin\n    port: {port}\n    platform: {platform}\n"
+                    ));
+                }
+                std::fs::write(&file, inventory).expect("write fakenos.yaml");
+                let mut cmd = Command::new(bin);
+                cmd.arg("-i").arg(&file);
+                cmd
+            },
         );
+        FakeNos { sim, ports }
     }
 }
 
@@ -281,23 +305,22 @@ impl FakeSwitch {
     /// where it was taken.
     fn start(bin: &PathBuf, dir: &std::path::Path, model: &str, hostname: &str) -> FakeSwitch {
         let log = dir.join(format!("{hostname}.log"));
-        for _ in 0..5 {
-            let port = free_port();
-            let mut sim = Simulator::spawn(
-                Command::new(bin)
-                    .args(["--model", model, "--hostname", hostname])
+        let (sim, ports) = Simulator::on_free_ports(
+            "fake-switches",
+            log,
+            || vec![free_port()],
+            |ports| {
+                let mut cmd = Command::new(bin);
+                cmd.args(["--model", model, "--hostname", hostname])
                     .args(["--listen-host", "127.0.0.1", "--listen-port"])
-                    .arg(port.to_string()),
-                log.clone(),
-            );
-            if sim.listening(&[port]) {
-                return FakeSwitch { sim, port };
-            }
-        }
-        panic!(
-            "fake-switches did not start listening; its log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
+                    .arg(ports[0].to_string());
+                cmd
+            },
         );
+        FakeSwitch {
+            sim,
+            port: ports[0],
+        }
     }
 }
 
@@ -683,4 +706,156 @@ fn exec_runs_on_every_platform_fakenos_also_simulates() {
         wrong.join("\n"),
         fakenos.sim.log()
     );
+}
+
+/// scrapli-replay's devices (`tools/scrapli-replay/serve.py`): one asyncssh
+/// server a port, answering the saved outputs of a Catalyst 9300.
+struct Replay {
+    sim: Simulator,
+    ports: Vec<u16>,
+}
+
+impl Replay {
+    /// `devices` devices on free ports (tried again where one was taken),
+    /// answering `show version`, `show ip interface brief`,
+    /// `show running-config` and `show startup-config` as ACC-SW-9300 did.
+    fn start(python: &PathBuf, dir: &std::path::Path, devices: usize) -> Replay {
+        let saved = workspace().join("plugins/cisco-ios/tests/getters/cisco_xe");
+        let outputs = dir.join("outputs");
+        std::fs::create_dir_all(&outputs).expect("create the outputs folder");
+        for (from, to) in [
+            (
+                "facts/ios_xe_17_3_c9300/show_version.raw",
+                "show_version.txt",
+            ),
+            (
+                "facts/ios_xe_17_3_c9300/show_ip_interface_brief.raw",
+                "show_ip_interface_brief.txt",
+            ),
+            (
+                "config/ios_xe_17_3_c9300/show_running_config.raw",
+                "show_running-config.txt",
+            ),
+            (
+                "config/ios_xe_17_3_c9300/show_startup_config.raw",
+                "show_startup-config.txt",
+            ),
+        ] {
+            std::fs::copy(saved.join(from), outputs.join(to)).expect("copy a saved output");
+        }
+        let log = dir.join("replay.log");
+        let (sim, ports) = Simulator::on_free_ports(
+            "scrapli-replay",
+            log,
+            // serve.py takes consecutive ports: a free one and the next ones.
+            || {
+                let base = free_port();
+                (0..devices).map(|i| base + i as u16).collect()
+            },
+            |ports| {
+                let mut cmd = Command::new(python);
+                cmd.arg(workspace().join("tools/scrapli-replay/serve.py"))
+                    .arg("--outputs")
+                    .arg(&outputs)
+                    .arg("--session")
+                    .arg(dir.join("session.yaml"))
+                    .args(["--hostname", "ACC-SW-9300", "--base-port"])
+                    .arg(ports[0].to_string())
+                    .args(["--devices", &ports.len().to_string()]);
+                cmd
+            },
+        );
+        Replay { sim, ports }
+    }
+}
+
+#[test]
+fn exec_get_and_a_refused_config_line_against_scrapli_replay() {
+    let Some(python) = simulator_bin("scrapli-replay-venv/bin/python") else {
+        return;
+    };
+    let work = TempDir::new("scrapli-replay");
+    let replay = Replay::start(&python, work.path(), 2);
+    let mut hosts = String::new();
+    for (i, (port, platform)) in replay
+        .ports
+        .iter()
+        .zip(["cisco_xe", "cisco_ios"])
+        .enumerate()
+    {
+        hosts.push_str(&format!(
+            "sw{i}:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: {platform}\n  username: scrapli\n  password: scrapli\n"
+        ));
+    }
+    let sweep = Sweep::new(work.path(), &hosts);
+    let run = |args: &[&str], out: &str| -> (Vec<Value>, String) {
+        let (records, stderr) = sweep.run(args, out);
+        (
+            records,
+            format!("stderr:\n{stderr}\nreplay log:\n{}", replay.sim.log()),
+        )
+    };
+
+    let (records, why) = run(&["exec", "show version"], "version.jsonl");
+    assert_eq!(records.len(), 2, "{why}");
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}\n{why}");
+        let answer = &r["data"]["commands"][0];
+        assert_eq!(answer["parser"], "cisco-ios", "{r}");
+        assert_eq!(answer["parsed"]["hostname"], "ACC-SW-9300", "{r}");
+        assert_eq!(answer["parsed"]["version"], "17.03.04a", "{r}");
+    }
+
+    // The getters as the saved outputs give them (the fixtures' expectations).
+    let saved = workspace().join("plugins/cisco-ios/tests/getters/cisco_xe");
+    let expected_facts: Value = serde_json::from_str(
+        &std::fs::read_to_string(saved.join("facts/ios_xe_17_3_c9300/expected.json"))
+            .expect("read the expected facts"),
+    )
+    .expect("expected facts are JSON");
+    let running =
+        std::fs::read_to_string(saved.join("config/ios_xe_17_3_c9300/show_running_config.raw"))
+            .expect("read the saved running config");
+    let (records, why) = run(&["get", "facts,config"], "get.jsonl");
+    assert_eq!(records.len(), 2, "{why}");
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}\n{why}");
+        let data = &r["data"];
+        for key in [
+            "hostname",
+            "model",
+            "os_version",
+            "serial_number",
+            "interface_list",
+        ] {
+            assert_eq!(data["facts"][key], expected_facts[key], "{key}: {r}");
+        }
+        let got = data["config"]["running"].as_str().expect("running config");
+        assert!(got.contains("\nhostname ACC-SW-9300\n"), "{got}");
+        assert_eq!(got.trim_end(), running.trim_end(), "{r}");
+    }
+
+    // A line the device refuses: the device fails naming the line, and
+    // nothing stays applied (the replayed device refuses the rollback point
+    // too, so netrun keeps the configuration itself).
+    let template = work.path().join("ntp.j2");
+    std::fs::write(&template, "ntp server 192.0.2.1\n").expect("write the template");
+    let (records, why) = run(
+        &[
+            "config",
+            "push",
+            "-t",
+            template.to_str().expect("a UTF-8 path"),
+        ],
+        "push.jsonl",
+    );
+    assert_eq!(records.len(), 2, "{why}");
+    for r in &records {
+        assert_eq!(r["status"], "error", "{r}\n{why}");
+        assert_eq!(r["error"]["class"], "rejected-command", "{r}");
+        let message = r["error"]["message"].as_str().expect("a message");
+        assert!(message.contains("`ntp server 192.0.2.1`"), "{message}");
+        assert!(message.contains("% Invalid input detected"), "{message}");
+        assert!(message.contains("rolled back"), "{message}");
+    }
 }

@@ -193,7 +193,8 @@ def bench(a):
     # `enable` where the device lands at `>`, the paging and width set-up,
     # then `show version`: the wire work of the job with no client around it.
     rows["floor, same"] = floor_row(
-        a, ["", "enable", "terminal length 0", "terminal width 511", "show version"])
+        a, ["", *([] if a.lands_privileged else ["enable"]), "terminal length 0",
+            "terminal width 511", "show version"])
     n = max(1, len(list(hosts(a.inventory_dir))))
     print(f"peer bench: `show version` + parse on {n} devices, concurrency {a.concurrency}")
     print(f"  {'':<12} {'ok':>5} {'failed':>6} {'wall s':>7} {'CPU s':>7} {'CPU/dev ms':>10} "
@@ -227,6 +228,8 @@ def main():
     p.add_argument("--netrun", help="netrun binary (bench)")
     p.add_argument("--scratch", help="folder for records and the empty cache (bench)")
     p.add_argument("--json", help="also write the figures here (bench)")
+    p.add_argument("--lands-privileged", action="store_true",
+                   help="the devices log in at `#`: the floor types no `enable` (bench)")
     a = p.parse_args()
     if a.client == "bench":
         sys.exit(bench(a))
