@@ -76,16 +76,17 @@ await_simulated() {
     ssh-keyscan "$@" -p $((7000 + i)) 127.0.0.1 2>/dev/null
   done > "$scratch/lab/known_hosts"
 }
-# inventory NAME_PREFIX PLATFORM USER PASSWORD: hosts.yaml of DEVICES
-# devices on 127.0.0.1 ports 7000 and up, and defaults.yaml with the login
-# and the known_hosts file await_simulated writes.
+# inventory NAME_PREFIX PLATFORM USER PASSWORD [EXTRAS]: hosts.yaml of
+# DEVICES devices on 127.0.0.1 ports 7000 and up, and defaults.yaml with the
+# login, the known_hosts file await_simulated writes and EXTRAS (more lines
+# of netrun's extras, each indented six spaces and ending in a newline).
 inventory() {
   mkdir -p "$scratch/lab"
   for i in $(seq 0 $((devices - 1))); do
     printf '%s%04d:\n  hostname: 127.0.0.1\n  port: %d\n  platform: %s\n' "$1" "$i" $((7000 + i)) "$2"
   done > "$scratch/lab/hosts.yaml"
-  printf 'username: %s\npassword: %s\nconnection_options:\n  netrun:\n    extras:\n      known_hosts: known_hosts\n' \
-    "$3" "$4" > "$scratch/lab/defaults.yaml"
+  printf 'username: %s\npassword: %s\nconnection_options:\n  netrun:\n    extras:\n%s      known_hosts: known_hosts\n' \
+    "$3" "$4" "${5:-}" > "$scratch/lab/defaults.yaml"
 }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$sim" = lab ]; then
@@ -104,10 +105,8 @@ elif [ "$sim" = fake-switches ]; then
     "$tools/fake-switches-venv/bin/fake-switches" --model cisco_generic --hostname "sw$i" \
       --listen-host 127.0.0.1 --listen-port $((7000 + i)) > "$scratch/lab-$i.log" 2>&1 &
     lab_pids+=("$!")
-    printf 'sw%04d:\n  hostname: 127.0.0.1\n  port: %d\n  platform: cisco_ios\n' "$i" $((7000 + i))
-  done > "$scratch/lab/hosts.yaml"
-  printf 'username: root\npassword: root\nconnection_options:\n  netrun:\n    extras:\n      secret: ""\n      known_hosts: known_hosts\n' \
-    > "$scratch/lab/defaults.yaml"
+  done
+  inventory sw cisco_ios root root $'      secret: ""\n'
   # Its only host key is RSA, which the scan returns when asked by type.
   await_simulated "" -t rsa
 elif [ "$sim" = scrapli-replay ]; then
