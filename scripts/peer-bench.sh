@@ -7,8 +7,13 @@
 # version` alone (`netrun bench --floor-only`). Client CPU, wall time and
 # peak RSS of each process alone.
 #
-#   scripts/peer-bench.sh [--fakenos | --fake-switches | --scrapli-replay] [DEVICES] [CONCURRENCY]
-#                                                              (default 200 100)
+#   scripts/peer-bench.sh [--rounds N] [--fakenos | --fake-switches | --scrapli-replay]
+#                         [DEVICES] [CONCURRENCY]           (default 3 rounds, 200 100)
+#
+# Every contender runs N times, all of them in turn in each round (each round
+# starting one further along), and each row is its median run: a simulator
+# still closing the previous client's sessions, or a machine whose speed
+# drifts, weighs on every row alike. An unmeasured netrun run comes first.
 #
 # --fakenos: the devices are FakeNOS's (a paramiko device simulator from
 # PyPI, not netrun's), DEVICES `cisco_ios` replicas on ports 7000 and up;
@@ -27,6 +32,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sim=lab
 lands_privileged=
+rounds=3
+if [ "${1:-}" = --rounds ]; then
+  rounds=${2:?--rounds needs a count}
+  shift 2
+fi
 case "${1:-}" in
   --fakenos) sim=fakenos; shift ;;
   --fake-switches) sim=fake-switches; shift ;;
@@ -136,6 +146,6 @@ else
   await_simulated "$lab_pid"
 fi
 "$venv/bin/python" tools/peer-bench/peers.py bench --netrun "$netrun" \
-  --inventory-dir "$scratch/lab" --concurrency "$concurrency" --scratch "$scratch" \
+  --inventory-dir "$scratch/lab" --concurrency "$concurrency" --scratch "$scratch" --rounds "$rounds" \
   ${lands_privileged:+--lands-privileged} \
   ${PEER_BENCH_JSON:+--json "$PEER_BENCH_JSON"}

@@ -2,12 +2,14 @@
 every device of a lab inventory, with scrapli (asyncio, asyncssh) or netmiko
 (threads), as their users write it; each prints one JSON object (ok, failed,
 per-device latencies). `bench` runs both and netrun (`exec "show version"`,
-parsed by its driver; cold with an empty compiled-code cache, then warm),
-each in its own measured process, and prints the ratios."""
+parsed by its driver; cold with an empty compiled-code cache, and warm),
+each in its own measured process, in rounds that run them all in turn, and
+prints each one's median run and the ratios."""
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -150,15 +152,47 @@ def floor_row(a, lines):
                 latencies=sorted(r["latencies_ms"]))
 
 
+def median_run(runs):
+    """The run whose client CPU is the median of `runs` (the lower middle
+    one of an even count), whole: its wall time, RSS and latencies too."""
+    return sorted(runs, key=lambda r: r["cpu_s"])[(len(runs) - 1) // 2]
+
+
 def bench(a):
-    rows = {}
-    for client in ["scrapli", "netmiko"]:
-        usage, text = measure([sys.executable, __file__, client, "--inventory-dir",
-                               a.inventory_dir, "--concurrency", str(a.concurrency)])
-        r = json.loads(text)
-        rows[client] = dict(usage, ok=r["ok"], failed=r["failed"], latencies=r["latencies_ms"])
-        for f in r["failures"]:
-            print(f"  {client}: {f}", file=sys.stderr)
+    def peer(client):
+        def run():
+            usage, text = measure([sys.executable, __file__, client, "--inventory-dir",
+                                   a.inventory_dir, "--concurrency", str(a.concurrency)])
+            r = json.loads(text)
+            for f in r["failures"]:
+                print(f"  {client}: {f}", file=sys.stderr)
+            return dict(usage, ok=r["ok"], failed=r["failed"], latencies=r["latencies_ms"])
+        return run
+
+    cache = os.path.join(a.scratch, "cache")
+    os.environ["XDG_CACHE_HOME"] = cache
+
+    def netrun(env, extra):
+        def run():
+            if env == "cold":
+                shutil.rmtree(cache, ignore_errors=True)
+            records = os.path.join(a.scratch, f"records-{env}.jsonl")
+            usage, _ = measure([a.netrun, "exec", "show version", "-i", a.inventory_dir,
+                                "--concurrency", str(a.concurrency), "-o", records] + extra, os.devnull)
+            ok = failed = 0
+            latencies = []
+            with open(records) as f:
+                for line in f:
+                    rec = json.loads(line)
+                    parsed = rec.get("data", {}).get("commands", [{}])[0].get("parsed")
+                    if rec["status"] == "ok" and parsed:
+                        ok += 1
+                    else:
+                        failed += 1
+                    latencies.append(rec["elapsed_ms"])
+            return dict(usage, ok=ok, failed=failed, latencies=sorted(latencies))
+        return run
+
     # The warm run again without the post-quantum hybrid key exchange
     # (ML-KEM-768 + X25519), which netrun offers first as OpenSSH 10 and
     # asyncssh 2.24 do: where the devices offer it too, this row tells what
@@ -166,43 +200,54 @@ def bench(a):
     no_pq = os.path.join(a.scratch, "no-mlkem.ssh_config")
     with open(no_pq, "w") as f:
         f.write("Host *\n  KexAlgorithms -mlkem768x25519-sha256\n")
-    for label, env, extra in [("netrun cold", "cold", []), ("netrun warm", "warm", []),
-                              ("netrun no PQ", "warm", ["--ssh-config", no_pq])]:
-        records = os.path.join(a.scratch, f"records-{env}.jsonl")
-        os.environ["XDG_CACHE_HOME"] = os.path.join(a.scratch, "cache")
-        usage, _ = measure([a.netrun, "exec", "show version", "-i", a.inventory_dir,
-                            "--concurrency", str(a.concurrency), "-o", records] + extra, os.devnull)
-        ok = failed = 0
-        latencies = []
-        with open(records) as f:
-            for line in f:
-                rec = json.loads(line)
-                parsed = rec.get("data", {}).get("commands", [{}])[0].get("parsed")
-                if rec["status"] == "ok" and parsed:
-                    ok += 1
-                else:
-                    failed += 1
-                latencies.append(rec["elapsed_ms"])
-        rows[label] = dict(usage, ok=ok, failed=failed, latencies=sorted(latencies))
-    # The floor: bare russh sessions (connect, log in, a PTY, `show version`,
-    # no plugins, no parsing, none of the set-up commands a CLI session
-    # types), what no SSH client in this process model gets below.
-    rows["russh floor"] = floor_row(a, [])
-    # The same floor typing what a CLI session types for this job (netrun,
-    # scrapli and netmiko alike): the Enter that confirms the prompt,
-    # `enable` where the device lands at `>`, the paging and width set-up,
-    # then `show version`: the wire work of the job with no client around it.
-    rows["floor, same"] = floor_row(
-        a, ["", *([] if a.lands_privileged else ["enable"]), "terminal length 0",
-            "terminal width 511", "show version"])
+    contenders = {
+        "scrapli": peer("scrapli"),
+        "netmiko": peer("netmiko"),
+        # cold: the compiled-code cache emptied before each of its runs.
+        "netrun cold": netrun("cold", []),
+        "netrun warm": netrun("warm", []),
+        "netrun no PQ": netrun("warm", ["--ssh-config", no_pq]),
+        # The floor: bare russh sessions (connect, log in, a PTY, `show
+        # version`, no plugins, no parsing, none of the set-up commands a CLI
+        # session types), what no SSH client in this process model gets below.
+        "russh floor": lambda: floor_row(a, []),
+        # The same floor typing what a CLI session types for this job
+        # (netrun, scrapli and netmiko alike): the Enter that confirms the
+        # prompt, `enable` where the device lands at `>`, the paging and
+        # width set-up, then `show version`: the wire work of the job with no
+        # client around it.
+        "floor, same": lambda: floor_row(
+            a, ["", *([] if a.lands_privileged else ["enable"]), "terminal length 0",
+                "terminal width 511", "show version"]),
+    }
+    # One unmeasured warm run first: it fills the cache the warm rows use,
+    # and takes the first sessions a simulator serves after starting (slower
+    # on some, e.g. Python servers importing as they go) off every row.
+    netrun("warm", [])()
+    # Rounds, each running every contender in turn and starting one further
+    # along than the round before: a simulator still tearing down the last
+    # client's sessions, or a machine whose speed drifts, weighs on all of
+    # them alike; each row is its median run.
+    labels = list(contenders)
+    runs = {label: [] for label in labels}
+    for r in range(a.rounds):
+        for i in range(len(labels)):
+            label = labels[(r + i) % len(labels)]
+            runs[label].append(contenders[label]())
+    rows = {label: dict(median_run(runs[label]),
+                        failed=sum(x["failed"] for x in runs[label]),
+                        cpu_runs=[x["cpu_s"] for x in runs[label]])
+            for label in labels}
     n = max(1, len(list(hosts(a.inventory_dir))))
-    print(f"peer bench: `show version` + parse on {n} devices, concurrency {a.concurrency}")
+    print(f"peer bench: `show version` + parse on {n} devices, concurrency {a.concurrency}; "
+          f"each row its median run of {a.rounds} (failed: over all runs)")
     print(f"  {'':<12} {'ok':>5} {'failed':>6} {'wall s':>7} {'CPU s':>7} {'CPU/dev ms':>10} "
-          f"{'RSS MiB':>8} {'p50 ms':>7} {'p99 ms':>7}")
+          f"{'RSS MiB':>8} {'p50 ms':>7} {'p99 ms':>7}  CPU s of each run")
     for label, r in rows.items():
         print(f"  {label:<12} {r['ok']:>5} {r['failed']:>6} {r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} "
               f"{r['cpu_s'] * 1e3 / n:>10.2f} {r['peak_rss_mib']:>8.1f} "
-              f"{percentile(r['latencies'], 50):>7} {percentile(r['latencies'], 99):>7}")
+              f"{percentile(r['latencies'], 50):>7} {percentile(r['latencies'], 99):>7}  "
+              + " ".join(f"{c:.2f}" for c in r["cpu_runs"]))
     for label in ["netrun cold", "netrun warm", "netrun no PQ"]:
         mine = max(rows[label]["cpu_s"], 1e-9)
         print(f"  client CPU, {label} vs scrapli: {rows['scrapli']['cpu_s'] / mine:.1f}x less; "
@@ -228,6 +273,8 @@ def main():
     p.add_argument("--netrun", help="netrun binary (bench)")
     p.add_argument("--scratch", help="folder for records and the empty cache (bench)")
     p.add_argument("--json", help="also write the figures here (bench)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="runs of each contender, in turn; each row is its median run (bench)")
     p.add_argument("--lands-privileged", action="store_true",
                    help="the devices log in at `#`: the floor types no `enable` (bench)")
     a = p.parse_args()
