@@ -737,6 +737,68 @@ fn legacy_only_device_is_refused_by_default_and_reached_once_the_inventory_enabl
     expect_ok(&records[0], &result, &sshd);
 }
 
+/// Log in with the default algorithms to an sshd offering the key
+/// exchanges `kex` (its `KexAlgorithms`, its own order), run a command, and
+/// return sshd's log of it (debug level: it names the key exchange agreed
+/// and a group exchange's sizes); `None` where sshd cannot run (SKIP).
+fn default_login_log(test: &str, kex: &str) -> Option<String> {
+    let sshd = Sshd::start_opts(
+        test,
+        SshdOptions {
+            extra: format!("KexAlgorithms {kex}\nLogLevel DEBUG3\n"),
+            ..SshdOptions::default()
+        },
+    )?;
+    let (records, result) = run_netrun(&sshd, &Login::default(), &["exec", "show clock"]);
+    expect_ok(&records[0], &result, &sshd);
+    Some(sshd.log())
+}
+
+#[test]
+fn a_device_offering_the_nist_curves_is_reached_with_the_default_algorithms() {
+    // What Cisco IOS-XE and NX-OS offer by default: the NIST curves, and
+    // Diffie-Hellman only with SHA-1.
+    let Some(log) = default_login_log(
+        "nist-curves",
+        "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group14-sha1",
+    ) else {
+        return;
+    };
+    assert!(
+        log.contains("kex: algorithm: ecdh-sha2-nistp256"),
+        "sshd log:\n{log}"
+    );
+}
+
+#[test]
+fn diffie_hellman_takes_the_smallest_group_offered_and_asks_for_3072_bits_in_an_exchange() {
+    // The server's own order puts the largest group first: the client's
+    // order decides.
+    let Some(log) = default_login_log(
+        "dh-groups",
+        "diffie-hellman-group18-sha512,diffie-hellman-group16-sha512,diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256",
+    ) else {
+        return;
+    };
+    assert!(
+        log.contains("kex: algorithm: diffie-hellman-group14-sha256"),
+        "sshd log:\n{log}"
+    );
+    // A device with group exchange alone is asked for 2048 to 8192 bits,
+    // 3072 preferred (russh's own default prefers 8192).
+    let Some(log) = default_login_log("dh-gex", "diffie-hellman-group-exchange-sha256") else {
+        return;
+    };
+    assert!(
+        log.contains("kex: algorithm: diffie-hellman-group-exchange-sha256"),
+        "sshd log:\n{log}"
+    );
+    assert!(
+        log.contains("got parameters: 2048 3072 8192"),
+        "sshd log:\n{log}"
+    );
+}
+
 #[test]
 fn keyboard_interactive_only_device_logs_in_with_the_inventory_password() {
     let Some(sshd) = Sshd::start_opts(

@@ -62,6 +62,43 @@ const KEX_MARKERS: &[&str] = &[
     "kex-strict-s-v00@openssh.com",
 ];
 
+/// Key exchanges offered by default, most preferred first. The elliptic
+/// curves first, in OpenSSH's order: the ML-KEM hybrid, X25519, then the
+/// NIST curves, which russh implements but does not offer by default and
+/// which are all many devices offer besides SHA-1 Diffie-Hellman (Cisco
+/// IOS-XE and NX-OS: `ecdh-sha2-nistp256/384/521` and
+/// `diffie-hellman-group14-sha1`). Then finite-field Diffie-Hellman by
+/// group size, smallest first, where OpenSSH puts the larger groups first:
+/// russh draws a private exponent as long as the group (OpenSSH and
+/// OpenSSL draw a few hundred bits), so each doubling of the group costs
+/// several times the CPU of the one before. netrun's whole one-device run
+/// against OpenSSH's sshd restricted to each: 9.6 ms of CPU with X25519 or
+/// P-256, 18 with group14 (2048 bits), 42 with a 3072-bit group exchange
+/// ([`GEX`]), 107 with group16 (4096), 601 with group18 (8192), 581 with a
+/// group exchange at russh's preferred 8192 bits. 2048 bits is the group
+/// RFC 9142 requires every implementation to offer.
+pub const DEFAULT_KEX: &[&str] = &[
+    "mlkem768x25519-sha256",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group14-sha256",
+    "diffie-hellman-group-exchange-sha256",
+    "diffie-hellman-group15-sha512",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group17-sha512",
+    "diffie-hellman-group18-sha512",
+];
+
+/// The group sizes asked for in a Diffie-Hellman group exchange: at least
+/// 2048 bits, preferably 3072 (the size NIST SP 800-57 pairs with 128-bit
+/// security, as X25519 and AES-128 give), at most 8192. russh asks for
+/// 8192 by default, over half a second of CPU a login with its full-length
+/// exponents ([`DEFAULT_KEX`]).
+pub const GEX: (usize, usize, usize) = (2048, 3072, 8192);
+
 /// Ciphers and MACs the defaults put first, in this order (the others
 /// follow in russh's order): OpenSSH's client order among those russh
 /// offers by default, AEAD ciphers kept first (no MAC to compute). The
@@ -93,17 +130,13 @@ fn put_first(mut names: Vec<String>, first: &[&str]) -> Vec<String> {
 }
 
 impl Default for Algorithms {
-    /// russh's safe defaults, without SHA-1 `ssh-rsa` host keys, ciphers
-    /// and MACs in OpenSSH's order ([`FIRST_CIPHERS`], [`FIRST_MACS`]).
+    /// [`DEFAULT_KEX`]; russh's safe host-key algorithms without SHA-1
+    /// `ssh-rsa`; its ciphers and MACs in OpenSSH's order
+    /// ([`FIRST_CIPHERS`], [`FIRST_MACS`]).
     fn default() -> Self {
         let d = Preferred::DEFAULT;
         Algorithms {
-            kex: d
-                .kex
-                .iter()
-                .map(|n| n.as_ref().to_string())
-                .filter(|n| !KEX_MARKERS.contains(&n.as_str()))
-                .collect(),
+            kex: DEFAULT_KEX.iter().map(|n| n.to_string()).collect(),
             host_keys: d
                 .key
                 .iter()
@@ -432,6 +465,34 @@ mod tests {
             assert!(!d.ciphers.iter().any(|k| k == n), "{n}");
         }
         assert!(!d.macs.iter().any(|k| k == "hmac-sha1"));
+    }
+
+    #[test]
+    fn defaults_offer_the_nist_curves_and_the_smaller_groups_first() {
+        let d = Algorithms::default();
+        // Every name is one russh implements, and none is lost on the way
+        // to russh's own list.
+        for n in &d.kex {
+            assert!(Kind::Kex.supported(n), "{n}");
+        }
+        assert_eq!(d.preferred().kex.len(), DEFAULT_KEX.len() + 4);
+        let at = |n: &str| d.kex.iter().position(|k| k == n).unwrap();
+        assert_eq!(at("mlkem768x25519-sha256"), 0);
+        assert!(at("curve25519-sha256") < at("ecdh-sha2-nistp256"));
+        assert!(at("ecdh-sha2-nistp256") < at("ecdh-sha2-nistp384"));
+        assert!(at("ecdh-sha2-nistp521") < at("diffie-hellman-group14-sha256"));
+        assert!(at("diffie-hellman-group14-sha256") < at("diffie-hellman-group16-sha512"));
+        assert!(at("diffie-hellman-group16-sha512") < at("diffie-hellman-group18-sha512"));
+        // Everything russh offers by default is still offered.
+        for n in Preferred::DEFAULT.kex.iter() {
+            let n = n.as_ref();
+            assert!(
+                KEX_MARKERS.contains(&n) || d.kex.iter().any(|k| k == n),
+                "{n}"
+            );
+        }
+        let (min, preferred, max) = GEX;
+        assert!(russh::client::GexParams::new(min, preferred, max).is_ok());
     }
 
     #[test]

@@ -142,6 +142,11 @@ pub(crate) async fn login(stream: Box<dyn Io>, ep: &Endpoint<'_>) -> Result<Hand
         keepalive_max: 3,
         nodelay: true,
         preferred: ep.algorithms.preferred(),
+        // Constant sizes, checked by a test: the fallback is never taken.
+        gex: {
+            let (min, preferred, max) = algorithms::GEX;
+            client::GexParams::new(min, preferred, max).unwrap_or_default()
+        },
         ..Default::default()
     });
     let (handler, problem) = HostKeyVerifier::new(ep.host, ep.port, ep.trust);
