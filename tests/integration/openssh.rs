@@ -213,7 +213,7 @@ impl Sshd {
         let mut host = json!({
             "hostname": "127.0.0.1",
             "port": self.port,
-            "platform": "cisco_ios",
+            "platform": login.platform,
             "username": USER,
             "password": login.password,
             "connection_options": { "netrun": { "extras": login.extras } },
@@ -356,6 +356,8 @@ pub(crate) struct Login {
     alias: Option<String>,
     /// Environment of the netrun process (SSH_AUTH_SOCK is removed unless set here).
     env: Vec<(String, String)>,
+    /// The host's platform.
+    platform: &'static str,
 }
 
 impl Default for Login {
@@ -367,6 +369,7 @@ impl Default for Login {
             extras: json!({}),
             alias: None,
             env: Vec::new(),
+            platform: "cisco_ios",
         }
     }
 }
@@ -797,6 +800,30 @@ fn diffie_hellman_takes_the_smallest_group_offered_and_asks_for_3072_bits_in_an_
         log.contains("got parameters: 2048 3072 8192"),
         "sshd log:\n{log}"
     );
+}
+
+#[test]
+fn a_linux_host_logged_in_to_as_root_stays_root_instead_of_logging_out() {
+    // A root shell as the login shell (the prompt is root's): the linux
+    // platform's default mode is the user prompt, and its way down from
+    // root, `exit`, would end the session.
+    let Some(sshd) = Sshd::start_opts(
+        "linux-root",
+        SshdOptions {
+            extra: "ForceCommand env PS1='root@lab-host:~# ' /bin/sh -i\n".into(),
+            ..SshdOptions::default()
+        },
+    ) else {
+        return;
+    };
+    let login = Login {
+        platform: "linux",
+        ..Login::default()
+    };
+    let (records, result) = run_netrun(&sshd, &login, &["exec", "echo netrun-$((6 * 7))"]);
+    let record = expect_ok(&records[0], &result, &sshd);
+    let text = record.to_string();
+    assert!(text.contains("netrun-42"), "{record:#}");
 }
 
 #[test]

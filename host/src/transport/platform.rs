@@ -428,6 +428,17 @@ impl Platform {
 
     /// Shortest path of transitions from `from` to `to` (breadth-first).
     pub fn path(&self, from: usize, to: usize) -> Option<Vec<&Transition>> {
+        self.path_where(from, to, |_, _| true)
+    }
+
+    /// Shortest path from `from` to `to` taking only the transitions `usable`
+    /// accepts (given the mode they leave and the transition).
+    pub fn path_where(
+        &self,
+        from: usize,
+        to: usize,
+        usable: impl Fn(usize, &Transition) -> bool,
+    ) -> Option<Vec<&Transition>> {
         if from == to {
             return Some(Vec::new());
         }
@@ -437,7 +448,7 @@ impl Platform {
         let mut queue = VecDeque::from([from]);
         while let Some(m) = queue.pop_front() {
             for (ti, t) in self.modes[m].transitions.iter().enumerate() {
-                if !seen[t.to] {
+                if !seen[t.to] && usable(m, t) {
                     seen[t.to] = true;
                     prev[t.to] = Some((m, ti));
                     if t.to == to {

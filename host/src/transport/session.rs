@@ -81,6 +81,21 @@ pub struct CliSession {
     learned: Option<String>,
     /// Enter was sent after login to a device that showed no prompt.
     nudged: bool,
+    /// The mode the session logged in to (its first prompt's). The shell of
+    /// that mode is the login shell itself: a transition out of it that
+    /// leaves a shell ([`leaves_the_shell`]), such as Linux's `exit` from a
+    /// root prompt, would end the session rather than change mode.
+    login_mode: Option<usize>,
+}
+
+/// Whether sending `command` leaves the shell it is typed in (`exit` from a
+/// `sudo -s` root shell back to the user's): from the shell the session
+/// logged in to, that would log out.
+fn leaves_the_shell(command: &str) -> bool {
+    let c = command.trim();
+    ["exit", "logout", "quit", "bye"]
+        .iter()
+        .any(|w| c.eq_ignore_ascii_case(w))
 }
 
 /// Quiet time that ends a timing-mode command when none is given:
@@ -254,11 +269,13 @@ impl CliSession {
             off_prompt: false,
             learned: None,
             nudged: false,
+            login_mode: None,
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
         step("waiting for the first prompt after login");
         session.settle().await?;
+        session.login_mode = Some(session.mode);
         session.acquire(session.platform.default_mode).await?;
         step("running the on-open commands");
         let on_open = session.platform.on_open.clone();
@@ -415,7 +432,27 @@ impl CliSession {
             return Ok(());
         }
         let platform = self.platform.clone();
-        let Some(path) = platform.path(self.mode, target) else {
+        let login_mode = self.login_mode;
+        let path = platform.path_where(self.mode, target, |from, t| {
+            Some(from) != login_mode || !leaves_the_shell(&t.send)
+        });
+        let Some(path) = path else {
+            // Reachable only by leaving the login shell (a Linux host logged
+            // in to as root, whose `exit` would log out): when that shell's
+            // mode is itself reached from the one wanted (root from `sudo -s`
+            // at a user prompt), it can do what that one does: stay.
+            if Some(self.mode) == login_mode
+                && platform.path(self.mode, target).is_some()
+                && platform.path(target, self.mode).is_some()
+            {
+                tracing::debug!(
+                    device = %self.device,
+                    mode = %platform.modes[self.mode].name,
+                    wanted = %platform.modes[target].name,
+                    "staying in the mode of the login shell: leaving it would log out"
+                );
+                return Ok(());
+            }
             return Err(err(
                 ErrorClass::Internal,
                 format!(
