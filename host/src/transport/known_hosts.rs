@@ -27,8 +27,17 @@ pub enum HostKeyPolicy {
 
 #[derive(Debug, Clone)]
 enum Pattern {
-    Plain { pattern: String, negated: bool },
-    Hashed { salt: Vec<u8>, hash: Vec<u8> },
+    Plain {
+        pattern: String,
+        negated: bool,
+    },
+    /// `|1|salt|hash`: HMAC-SHA1 of the name keyed by the salt, the key
+    /// schedule done once at load (each check of a device goes through
+    /// every hashed entry until one trusts its key).
+    Hashed {
+        keyed: Box<Hmac<sha1::Sha1>>,
+        hash: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +74,9 @@ pub struct KnownHosts {
     by_name: HashMap<String, Vec<usize>>,
     /// The other entries (wildcards, hashed names), checked one by one.
     scanned: Vec<usize>,
+    /// `@revoked` entries, checked first wherever they are (as OpenSSH
+    /// refuses a revoked key whatever else the files say of it).
+    revoked: Vec<usize>,
     /// Files that were read (for error messages).
     pub files: Vec<PathBuf>,
 }
@@ -111,7 +123,11 @@ impl KnownHosts {
         let file: Arc<Path> = Arc::from(file);
         for (i, line) in text.lines().enumerate() {
             if let Some(entry) = parse_line(line, &file, i + 1) {
-                self.index(&entry);
+                if entry.revoked {
+                    self.revoked.push(self.entries.len());
+                } else {
+                    self.index(&entry);
+                }
                 self.entries.push(entry);
             }
         }
@@ -141,50 +157,53 @@ impl KnownHosts {
         }
     }
 
-    /// Indices of the entries that may match `name`, in file order.
-    fn candidates(&self, name: &str) -> Vec<usize> {
+    /// Judge `key` offered by `host:port`: revoked if an `@revoked` entry
+    /// for the host holds it; else trusted if any entry for the host holds
+    /// it; else changed if one holds another key of its type (the first in
+    /// file order is named); else unknown. Entries naming the host
+    /// literally are looked at before the wildcard and hashed ones, which
+    /// are only gone through when none of them trusts the key: a hashed
+    /// file of thousands of lines (OpenSSH's `HashKnownHosts`) costs an
+    /// HMAC a line for each device checked against it.
+    pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
+        let name = host_name(host, port);
+        let holds = |e: &Entry| e.key().map(|k| k.key_data() == key.key_data());
+        for e in self.revoked.iter().map(|&i| &self.entries[i]) {
+            if matches(&e.patterns, &name) && holds(e) == Some(true) {
+                return Verdict::Revoked {
+                    file: e.file.to_path_buf(),
+                    line: e.line,
+                };
+            }
+        }
         let named = self
             .by_name
             .get(&name.to_ascii_lowercase())
             .map_or(&[][..], Vec::as_slice);
-        let mut all = Vec::with_capacity(named.len() + self.scanned.len());
-        all.extend_from_slice(named);
-        all.extend_from_slice(&self.scanned);
-        all.sort_unstable();
-        all
-    }
-
-    /// Judge `key` offered by `host:port`.
-    pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
-        let name = host_name(host, port);
-        let mut changed = None;
-        for e in self.candidates(&name).into_iter().map(|i| &self.entries[i]) {
-            if !matches(&e.patterns, &name) {
-                continue;
-            }
-            let Some(known) = e.key() else {
-                continue;
-            };
-            if e.revoked {
-                if known.key_data() == key.key_data() {
-                    return Verdict::Revoked {
-                        file: e.file.to_path_buf(),
-                        line: e.line,
-                    };
+        // The first entry (in file order) holding another key of its type.
+        let mut changed: Option<usize> = None;
+        for list in [named, &self.scanned] {
+            for &i in list {
+                let e = &self.entries[i];
+                if !matches(&e.patterns, &name) {
+                    continue;
                 }
-                continue;
-            }
-            if known.key_data() == key.key_data() {
-                return Verdict::Trusted;
-            }
-            if known.algorithm() == key.algorithm() && changed.is_none() {
-                changed = Some(Verdict::Changed {
-                    file: e.file.to_path_buf(),
-                    line: e.line,
-                });
+                match holds(e) {
+                    Some(true) => return Verdict::Trusted,
+                    Some(false) if e.key().is_some_and(|k| k.algorithm() == key.algorithm()) => {
+                        changed = Some(changed.map_or(i, |c| c.min(i)));
+                    }
+                    _ => {}
+                }
             }
         }
-        changed.unwrap_or(Verdict::Unknown)
+        match changed.map(|i| &self.entries[i]) {
+            Some(e) => Verdict::Changed {
+                file: e.file.to_path_buf(),
+                line: e.line,
+            },
+            None => Verdict::Unknown,
+        }
     }
 }
 
@@ -287,8 +306,9 @@ fn parse_pattern(p: &str) -> Option<Pattern> {
     if let Some(rest) = p.strip_prefix("|1|") {
         let (salt, hash) = rest.split_once('|')?;
         let b64 = base64::engine::general_purpose::STANDARD;
+        let keyed = Hmac::<sha1::Sha1>::new_from_slice(&b64.decode(salt).ok()?).ok()?;
         return Some(Pattern::Hashed {
-            salt: b64.decode(salt).ok()?,
+            keyed: Box::new(keyed),
             hash: b64.decode(hash).ok()?,
         });
     }
@@ -314,10 +334,8 @@ fn matches(patterns: &[Pattern], name: &str) -> bool {
                     hit = true;
                 }
             }
-            Pattern::Hashed { salt, hash } => {
-                let Ok(mut mac) = Hmac::<sha1::Sha1>::new_from_slice(salt) else {
-                    continue;
-                };
+            Pattern::Hashed { keyed, hash } => {
+                let mut mac = (**keyed).clone();
                 mac.update(name.as_bytes());
                 if mac.verify_slice(hash).is_ok() {
                     hit = true;
@@ -336,6 +354,8 @@ mod tests {
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
     const KEY_B: &str =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA6rWI3G1sz07DnfFlrouTcysQlj2P+jpNSOEWD9OJ3X";
+    const KEY_C: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILFakWCgtifN+3E8wpichyBSW2rsozIFYlUnpOkYXx4l";
 
     fn key(s: &str) -> PublicKey {
         PublicKey::from_openssh(s).unwrap()
@@ -387,19 +407,69 @@ mod tests {
 
     #[test]
     fn hashed_entries_match_their_host() {
-        // Hash of "[127.0.0.1]:2200" with a fixed salt, computed here.
-        let salt = b"0123456789abcdefghij";
-        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(salt).unwrap();
-        mac.update(b"[127.0.0.1]:2200");
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let line = format!(
-            "|1|{}|{} {KEY_A}",
-            b64.encode(salt),
-            b64.encode(mac.finalize().into_bytes())
-        );
-        let k = kh(&line);
+        let k = kh(&hashed_line("[127.0.0.1]:2200", KEY_A));
         assert_eq!(k.check("127.0.0.1", 2200, &key(KEY_A)), Verdict::Trusted);
         assert_eq!(k.check("127.0.0.2", 2200, &key(KEY_A)), Verdict::Unknown);
+    }
+
+    /// A hashed known_hosts line for `name` holding `key`.
+    fn hashed_line(name: &str, key: &str) -> String {
+        let salt = format!("salt-for-{name}");
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(salt.as_bytes()).unwrap();
+        mac.update(name.as_bytes());
+        let b64 = base64::engine::general_purpose::STANDARD;
+        format!(
+            "|1|{}|{} {key}\n",
+            b64.encode(&salt),
+            b64.encode(mac.finalize().into_bytes())
+        )
+    }
+
+    #[test]
+    fn hashed_and_literal_entries_are_judged_together() {
+        // A hashed entry for r1 with another key, then a literal one
+        // trusting r1's key: trusted, whichever comes first.
+        let text = format!("{}r1 {KEY_A}\n", hashed_line("r1", KEY_B));
+        assert_eq!(kh(&text).check("r1", 22, &key(KEY_A)), Verdict::Trusted);
+        let text = format!("r1 {KEY_B}\n{}", hashed_line("r1", KEY_A));
+        assert_eq!(kh(&text).check("r1", 22, &key(KEY_A)), Verdict::Trusted);
+        // Neither holds it: the first entry in file order is named, hashed
+        // or not.
+        let text = format!("{}r1 {KEY_B}\n", hashed_line("r1", KEY_B));
+        assert_eq!(
+            kh(&text).check("r1", 22, &key(KEY_C)),
+            Verdict::Changed {
+                file: "kh".into(),
+                line: 1
+            }
+        );
+        // Thousands of hashed lines for other hosts change nothing.
+        let mut text: String = (0..2_000)
+            .map(|i| hashed_line(&format!("10.1.{}.{}", i / 250, i % 250), KEY_B))
+            .collect();
+        text.push_str(&format!("r1 {KEY_A}\n"));
+        let k = kh(&text);
+        assert_eq!(k.check("r1", 22, &key(KEY_A)), Verdict::Trusted);
+        assert_eq!(k.check("10.1.7.249", 22, &key(KEY_B)), Verdict::Trusted);
+        assert_eq!(k.check("10.1.8.0", 22, &key(KEY_B)), Verdict::Unknown);
+    }
+
+    #[test]
+    fn a_revoked_key_is_refused_wherever_its_mark_is() {
+        // OpenSSH refuses a revoked key even where an earlier line trusts it.
+        let k = kh(&format!("r1 {KEY_A}\n@revoked r1 {KEY_A}\n"));
+        assert_eq!(
+            k.check("r1", 22, &key(KEY_A)),
+            Verdict::Revoked {
+                file: "kh".into(),
+                line: 2
+            }
+        );
+        // A mark for another host or another key does not touch it.
+        let k = kh(&format!(
+            "r1 {KEY_A}\n@revoked r2 {KEY_A}\n@revoked r1 {KEY_B}\n"
+        ));
+        assert_eq!(k.check("r1", 22, &key(KEY_A)), Verdict::Trusted);
     }
 
     #[test]
