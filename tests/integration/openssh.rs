@@ -759,7 +759,7 @@ fn default_login_log(test: &str, kex: &str) -> Option<String> {
 
 #[test]
 fn a_device_offering_the_nist_curves_is_reached_with_the_default_algorithms() {
-    // What Cisco IOS-XE and NX-OS offer by default: the NIST curves, and
+    // What many Cisco IOS-XE and NX-OS releases offer: the NIST curves, and
     // Diffie-Hellman only with SHA-1.
     let Some(log) = default_login_log(
         "nist-curves",

@@ -65,8 +65,8 @@ const KEX_MARKERS: &[&str] = &[
 /// Key exchanges offered by default, most preferred first. The elliptic
 /// curves first, in OpenSSH's order: the ML-KEM hybrid, X25519, then the
 /// NIST curves, which russh implements but does not offer by default and
-/// which are all many devices offer besides SHA-1 Diffie-Hellman (Cisco
-/// IOS-XE and NX-OS: `ecdh-sha2-nistp256/384/521` and
+/// which are all many devices offer besides SHA-1 Diffie-Hellman (many
+/// Cisco IOS-XE and NX-OS releases: `ecdh-sha2-nistp256/384/521` and
 /// `diffie-hellman-group14-sha1`). Then finite-field Diffie-Hellman by
 /// group size, smallest first, where OpenSSH puts the larger groups first:
 /// russh draws a private exponent as long as the group (OpenSSH and
