@@ -4,11 +4,10 @@
 
 // OpenSSH host patterns (`*`, `?`, case-insensitive) are matched as
 // ssh_config's `Host` lines are: linearly, even with many `*`.
-use super::ssh_config::glob;
+use super::ssh_config::{NameIndex, glob};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use russh::keys::{HashAlg, PublicKey};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -68,12 +67,10 @@ impl Entry {
 #[derive(Debug, Clone, Default)]
 pub struct KnownHosts {
     entries: Vec<Entry>,
-    /// Entries whose positive patterns are all literal names, by each
-    /// name (lowercase): a lab's or a fleet's file has an entry per device,
-    /// and checking each of 10,000 devices against every line cost seconds.
-    by_name: HashMap<String, Vec<usize>>,
-    /// The other entries (wildcards, hashed names), checked one by one.
-    scanned: Vec<usize>,
+    /// Entries (not revoked) by the hosts they name: a lab's or a fleet's
+    /// file has an entry per device, and checking each of 10,000 devices
+    /// against every line cost seconds.
+    index: NameIndex,
     /// `@revoked` entries, checked first wherever they are (as OpenSSH
     /// refuses a revoked key whatever else the files say of it).
     revoked: Vec<usize>,
@@ -135,26 +132,20 @@ impl KnownHosts {
 
     /// Record where `entry` (about to be pushed) can match.
     fn index(&mut self, entry: &Entry) {
-        let at = self.entries.len();
         let mut literal = Vec::new();
         for p in &entry.patterns {
             match p {
                 Pattern::Plain { negated: true, .. } => {}
                 Pattern::Plain { pattern, .. } if !pattern.contains(['*', '?']) => {
-                    literal.push(pattern.to_ascii_lowercase())
+                    literal.push(pattern.as_str())
                 }
                 _ => {
-                    self.scanned.push(at);
+                    self.index.add(self.entries.len(), None::<Vec<&str>>);
                     return;
                 }
             }
         }
-        for name in literal {
-            let slot = self.by_name.entry(name).or_default();
-            if slot.last() != Some(&at) {
-                slot.push(at);
-            }
-        }
+        self.index.add(self.entries.len(), Some(literal));
     }
 
     /// Judge `key` offered by `host:port`: revoked if an `@revoked` entry
@@ -167,33 +158,33 @@ impl KnownHosts {
     /// HMAC a line for each device checked against it.
     pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
         let name = host_name(host, port);
-        let holds = |e: &Entry| e.key().map(|k| k.key_data() == key.key_data());
         for e in self.revoked.iter().map(|&i| &self.entries[i]) {
-            if matches(&e.patterns, &name) && holds(e) == Some(true) {
+            if matches(&e.patterns, &name)
+                && e.key().is_some_and(|k| k.key_data() == key.key_data())
+            {
                 return Verdict::Revoked {
                     file: e.file.to_path_buf(),
                     line: e.line,
                 };
             }
         }
-        let named = self
-            .by_name
-            .get(&name.to_ascii_lowercase())
-            .map_or(&[][..], Vec::as_slice);
+        let (named, scanned) = self.index.candidates(&name);
         // The first entry (in file order) holding another key of its type.
         let mut changed: Option<usize> = None;
-        for list in [named, &self.scanned] {
+        for list in [named, scanned] {
             for &i in list {
                 let e = &self.entries[i];
                 if !matches(&e.patterns, &name) {
                     continue;
                 }
-                match holds(e) {
-                    Some(true) => return Verdict::Trusted,
-                    Some(false) if e.key().is_some_and(|k| k.algorithm() == key.algorithm()) => {
-                        changed = Some(changed.map_or(i, |c| c.min(i)));
-                    }
-                    _ => {}
+                let Some(known) = e.key() else {
+                    continue;
+                };
+                if known.key_data() == key.key_data() {
+                    return Verdict::Trusted;
+                }
+                if known.algorithm() == key.algorithm() {
+                    changed = Some(changed.map_or(i, |c| c.min(i)));
                 }
             }
         }

@@ -49,13 +49,10 @@ struct Block {
 pub struct SshConfig {
     blocks: Vec<Block>,
     home: Option<PathBuf>,
-    /// `Host` blocks whose patterns (negations aside) are all literal
-    /// names, by each name (lower case): a configuration generated from an
-    /// inventory has a block per device, and going through every block for
-    /// each of them cost a 200-device run 6 s of CPU with 10,000 blocks.
-    by_name: HashMap<String, Vec<usize>>,
-    /// The other blocks that can match (the global section, wildcards).
-    scanned: Vec<usize>,
+    /// The blocks by the hosts they name (going through all 10,000 blocks
+    /// of a block-per-device configuration for each device cost a
+    /// 200-device run 6 s of CPU).
+    index: NameIndex,
 }
 
 /// What the configuration says about one host.
@@ -222,6 +219,50 @@ fn glob_in<U: Copy + PartialEq>(
     pi == p.len()
 }
 
+/// Host patterns (of `Host` blocks, of known_hosts entries) indexed for
+/// lookup by host name: those whose positive patterns are all literal names
+/// by each name (lower case), the others (wildcards, hashed names, the
+/// global section) in a list to go through. A file generated from an
+/// inventory has a block or a line per device: going through all of them
+/// for each device is quadratic in the fleet.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameIndex {
+    by_name: HashMap<String, Vec<usize>>,
+    scanned: Vec<usize>,
+}
+
+impl NameIndex {
+    /// Record item `at` (added in order): `Some(names)` when its positive
+    /// patterns are all these literal names, `None` when it must be looked
+    /// at for every host.
+    pub(crate) fn add<'a>(
+        &mut self,
+        at: usize,
+        literal: Option<impl IntoIterator<Item = &'a str>>,
+    ) {
+        let Some(names) = literal else {
+            self.scanned.push(at);
+            return;
+        };
+        for name in names {
+            let slot = self.by_name.entry(name.to_lowercase()).or_default();
+            if slot.last() != Some(&at) {
+                slot.push(at);
+            }
+        }
+    }
+
+    /// The items naming `host` literally, in order, and the items to go
+    /// through for every host, in order (the two lists are disjoint).
+    pub(crate) fn candidates(&self, host: &str) -> (&[usize], &[usize]) {
+        let named = self
+            .by_name
+            .get(&host.to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        (named, &self.scanned)
+    }
+}
+
 /// Whether a `Host` pattern list matches `host`: some positive pattern
 /// matches and no negated one does.
 fn patterns_match(patterns: &[String], host: &str) -> bool {
@@ -261,44 +302,34 @@ impl SshConfig {
         Ok(config)
     }
 
-    /// Fill [`SshConfig::by_name`] and [`SshConfig::scanned`].
+    /// Fill [`SshConfig::index`].
     fn index(&mut self) {
         for (i, b) in self.blocks.iter().enumerate() {
-            let Some(patterns) = &b.patterns else {
-                self.scanned.push(i);
-                continue;
-            };
-            let positive: Vec<&str> = patterns
-                .iter()
-                .flat_map(|p| p.split(','))
-                .filter(|p| !p.is_empty() && !p.starts_with('!'))
-                .collect();
-            if positive.iter().any(|p| p.contains(['*', '?'])) {
-                self.scanned.push(i);
-                continue;
-            }
-            // (No positive pattern: a `Match` block, or negations alone,
-            // which match nothing.)
-            for p in positive {
-                let slot = self.by_name.entry(p.to_lowercase()).or_default();
-                if slot.last() != Some(&i) {
-                    slot.push(i);
+            let literal = match &b.patterns {
+                None => None,
+                Some(patterns) => {
+                    // (No positive pattern: a `Match` block, or negations
+                    // alone, which match nothing: indexed under no name.)
+                    let positive: Vec<&str> = patterns
+                        .iter()
+                        .flat_map(|p| p.split(','))
+                        .filter(|p| !p.is_empty() && !p.starts_with('!'))
+                        .collect();
+                    (!positive.iter().any(|p| p.contains(['*', '?']))).then_some(positive)
                 }
-            }
+            };
+            self.index.add(i, literal);
         }
     }
 
     /// The blocks that apply to `host`, in file order.
     fn blocks_for(&self, host: &str) -> Vec<&Block> {
-        let named = self
-            .by_name
-            .get(&host.to_lowercase())
-            .map_or(&[][..], Vec::as_slice);
-        let mut at = Vec::with_capacity(named.len() + self.scanned.len());
+        let (named, scanned) = self.index.candidates(host);
+        let mut at = Vec::with_capacity(named.len() + scanned.len());
         at.extend_from_slice(named);
-        at.extend_from_slice(&self.scanned);
+        at.extend_from_slice(scanned);
+        // Disjoint lists, each without repeats: sorting restores file order.
         at.sort_unstable();
-        at.dedup();
         at.into_iter()
             .map(|i| &self.blocks[i])
             .filter(|b| match &b.patterns {
