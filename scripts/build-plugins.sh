@@ -19,7 +19,10 @@ build_bundle() {
   cargo rustc --quiet --profile plugin --target wasm32-wasip2 -p "$crate" --crate-type cdylib
   local wasm="$target/wasm32-wasip2/plugin/${crate//-/_}.wasm"
   mkdir -p "$out"
-  cp "$wasm" "$out/plugin.wasm"
+  # Left alone when unchanged: a run takes the component's digest from its
+  # record (`.verified` beside the bundle, and in the cache) only while
+  # the file is the one recorded.
+  cmp -s "$wasm" "$out/plugin.wasm" || cp "$wasm" "$out/plugin.wasm"
   local sum
   sum=$(sha256sum "$out/plugin.wasm" | cut -d' ' -f1)
   sed "s/^sha256 = .*/sha256 = \"$sum\"/" "$dir/netrun-plugin.toml" > "$out/netrun-plugin.toml"

@@ -1132,3 +1132,42 @@ async fn a_shell_that_asks_for_the_user_name_and_password_itself_is_answered() {
     assert!(message.contains("own login prompt"), "{r}");
     assert!(!r.to_string().contains("not-the-password"), "{r}");
 }
+
+/// A first-party driver's digest is recorded beside its bundle by a run
+/// that had to hash it (its compiled-code cache empty), so later runs with
+/// an empty cache take it from there instead of hashing megabytes again;
+/// the record names the manifest's digest.
+#[test]
+fn a_run_with_an_empty_cache_records_the_drivers_digest_beside_its_bundle() {
+    use std::os::unix::fs::MetadataExt as _;
+    let bundle = plugin_dir().join("cisco-ios");
+    // Recorded only once the file has been left alone for a few seconds.
+    let changed = std::fs::metadata(bundle.join("plugin.wasm"))
+        .unwrap()
+        .ctime();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    if now - changed < 5 {
+        std::thread::sleep(Duration::from_secs((5 - (now - changed)) as u64));
+    }
+    let record = bundle.join(".verified");
+    let _ = std::fs::remove_file(&record);
+    let home = TempDir::new("verified-beside");
+    let mut c = netrun(home.path());
+    c.env("XDG_CACHE_HOME", home.path().join("empty-cache"));
+    c.arg("platforms");
+    let o = output(&mut c);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = std::fs::read_to_string(bundle.join("netrun-plugin.toml")).unwrap();
+    let sha = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("sha256 = "))
+        .unwrap()
+        .trim_matches('"');
+    let text = std::fs::read_to_string(&record)
+        .unwrap_or_else(|e| panic!("no record at {}: {e}", record.display()));
+    assert!(text.starts_with("v1 "), "{text}");
+    assert!(text.trim_end().ends_with(sha), "{text} names {sha}?");
+}

@@ -17,6 +17,15 @@
 //! kernel's tick, two seconds on FAT) then cannot be mistaken for it. The
 //! cache holds native code netrun loads as its own, so a record there is
 //! trusted as much as the code beside it.
+//!
+//! The same record is also kept beside a bundle whose folder netrun loads
+//! compiled code from (first-party bundles, `netrun plugin install`'s:
+//! [`super::compile::trusted_location`]), in [`BESIDE`], so a run with an
+//! empty cache does not hash either: that hash was most of what a first
+//! run cost over later ones (2.5 ms a run for cisco-ios). Beside a bundle
+//! from anywhere else a record is neither read nor written: it would let a
+//! component that does not match its manifest be compiled into the cache
+//! under the manifest's digest.
 
 use super::bundle::{Bundle, BundleError, sha256_hex};
 use std::path::{Path, PathBuf};
@@ -25,6 +34,9 @@ use std::time::{Duration, SystemTime};
 /// How long a component file must have been left alone before its hash is
 /// recorded.
 pub const SETTLE: Duration = Duration::from_secs(3);
+
+/// File, in a bundle's folder, of the record of its component.
+pub const BESIDE: &str = ".verified";
 
 /// What tells one version of a file from another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,30 +119,50 @@ pub fn remember(record: &Path, id: &FileId, sha256: &str) {
     }
 }
 
-/// [`Bundle::verify`], taking the sha256 from a record in cache `dir` when
-/// the component file is the one recorded, and recording it when the file
-/// has settled (see the module's documentation).
+/// [`Bundle::verify`], taking the sha256 from a record in cache `dir`, or
+/// beside the bundle where it is trusted, when the component file is the
+/// one recorded, and recording it in both when the file has settled (see
+/// the module's documentation).
 pub fn verify(
     bundle: &Bundle,
     dir: Option<&Path>,
     settle: Duration,
 ) -> Result<String, BundleError> {
+    let beside = super::compile::trusted_location(bundle);
+    verify_with(bundle, dir, beside, settle)
+}
+
+/// [`verify`], with the records kept in cache `dir` and, when `beside`,
+/// in the bundle's folder.
+fn verify_with(
+    bundle: &Bundle,
+    dir: Option<&Path>,
+    beside: bool,
+    settle: Duration,
+) -> Result<String, BundleError> {
     let file = bundle.component_path();
-    let (Some(dir), Ok(before)) = (dir, FileId::of(&file)) else {
+    let Ok(before) = FileId::of(&file) else {
         return bundle.verify();
     };
-    let Some(record) = record_path(dir, &file) else {
-        return bundle.verify();
-    };
-    if let Some(sha256) = recall(&record, &before)
-        && sha256.eq_ignore_ascii_case(bundle.manifest.sha256.trim())
+    let records: Vec<PathBuf> = dir
+        .and_then(|d| record_path(d, &file))
+        .into_iter()
+        .chain(beside.then(|| bundle.dir.join(BESIDE)))
+        .collect();
+    let expected = bundle.manifest.sha256.trim();
+    if let Some(sha256) = records
+        .iter()
+        .filter_map(|r| recall(r, &before))
+        .find(|sha256| sha256.eq_ignore_ascii_case(expected))
     {
         return Ok(sha256);
     }
     let started = SystemTime::now();
     let sha256 = bundle.verify()?;
     if before.settled(started, settle) && FileId::of(&file).is_ok_and(|after| after == before) {
-        remember(&record, &before, &sha256);
+        for record in &records {
+            remember(record, &before, &sha256);
+        }
     }
     Ok(sha256)
 }
@@ -242,6 +274,46 @@ mod tests {
         assert!(err.contains(&sha256_hex(&tampered)), "{err}");
         // Without a cache every load hashes.
         assert!(verify(&b, None, settle).is_err());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_trusted_bundle_keeps_its_record_beside_it_for_runs_with_an_empty_cache() {
+        let root = scratch("beside");
+        let b = bundle_in(&root.join("b"), COMPONENT);
+        let settle = Duration::from_millis(50);
+        let beside = b.dir.join(BESIDE);
+        std::thread::sleep(Duration::from_millis(120));
+        let sha = sha256_hex(COMPONENT);
+        assert_eq!(verify_with(&b, None, true, settle).unwrap(), sha);
+        assert!(beside.exists(), "settled and trusted: recorded beside");
+        let id = FileId::of(&b.component_path()).unwrap();
+        assert_eq!(recall(&beside, &id), Some(sha.clone()));
+        // A run with an empty cache takes the digest from the record.
+        let cache = root.join("cache");
+        assert_eq!(verify_with(&b, Some(&cache), true, settle).unwrap(), sha);
+
+        // The record is what answers: a component that no longer matches
+        // its manifest, under a record of its own identity naming the
+        // manifest's digest, passes where records beside it are trusted…
+        let forged = root.join("forged");
+        let f = bundle_in(&forged, COMPONENT);
+        let mut other = COMPONENT.to_vec();
+        other[7] = 1;
+        std::fs::write(f.component_path(), &other).unwrap();
+        let fid = FileId::of(&f.component_path()).unwrap();
+        remember(&f.dir.join(BESIDE), &fid, &sha);
+        assert_eq!(verify_with(&f, None, true, settle).unwrap(), sha);
+        // …and is hashed, and refused, from any other folder.
+        let err = verify_with(&f, Some(&cache), false, settle)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&sha256_hex(&other)), "{err}");
+        // A bundle from elsewhere gets no record beside it.
+        let elsewhere = bundle_in(&root.join("elsewhere"), COMPONENT);
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(verify(&elsewhere, None, settle).unwrap(), sha);
+        assert!(!elsewhere.dir.join(BESIDE).exists());
         let _ = std::fs::remove_dir_all(&root);
     }
 }
