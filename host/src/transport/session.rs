@@ -86,6 +86,9 @@ pub struct CliSession {
     /// leaves a shell ([`leaves_the_shell`]), such as Linux's `exit` from a
     /// root prompt, would end the session rather than change mode.
     login_mode: Option<usize>,
+    /// Pagers answered so far: output read without answering one has no
+    /// pager line to remove.
+    pagers_answered: u32,
 }
 
 /// Whether sending `command` leaves the shell it is typed in (`exit` from a
@@ -270,6 +273,7 @@ impl CliSession {
             learned: None,
             nudged: false,
             login_mode: None,
+            pagers_answered: 0,
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
@@ -629,33 +633,38 @@ impl CliSession {
             }
             None => self.off_prompt = true,
         }
-        self.command_output(&raw, command, opts, started)
+        // Pagers answered while it was quiet-reading are not counted.
+        self.command_output(&raw, command, opts, started, true)
     }
 
     async fn run_in_mode(&mut self, command: &str, opts: &CommandOptions) -> Result<String> {
         let timeout = opts.timeout.unwrap_or(self.timeouts.command);
         let started = Instant::now();
+        let paged_before = self.pagers_answered;
         let raw = self
             .exchange(command, opts.expect.as_ref(), timeout, Phase::Command)
             .await?;
-        self.command_output(&raw, command, opts, started)
+        let paged = self.pagers_answered != paged_before;
+        self.command_output(&raw, command, opts, started, paged)
     }
 
-    /// A command's answer as the caller gets it: timed, cleaned, and a
-    /// refusal at its head made a `rejected-command`.
+    /// A command's answer as the caller gets it: timed, cleaned (pager
+    /// lines removed when a pager was `paged` during it), and a refusal at
+    /// its head made a `rejected-command`.
     fn command_output(
         &self,
         raw: &str,
         command: &str,
         opts: &CommandOptions,
         started: Instant,
+        paged: bool,
     ) -> Result<String> {
         Metrics::observe(
             &metrics().command_seconds,
             &self.platform.name,
             started.elapsed(),
         );
-        let mut out = clean_output(raw, command, &self.platform, opts.keep_prompt);
+        let mut out = clean_output(raw, command, &self.platform, opts.keep_prompt, paged);
         if !opts.keep_prompt
             && let Some(learned) = &self.learned
         {
@@ -803,6 +812,7 @@ impl CliSession {
                     && let Some(pager) = self.platform.pager_of(line)
                 {
                     answered_pager_at = buf.len();
+                    self.pagers_answered += 1;
                     let keys = pager.keys.clone();
                     self.write(&keys).await?;
                 }
@@ -1074,12 +1084,21 @@ fn open_session_log(target: &Target) -> Option<SessionLog> {
 }
 
 /// Normalise a command's raw output: terminal rendering, echo removed,
-/// pager prompts and the trailing prompt dropped.
-pub fn clean_output(raw: &str, command: &str, platform: &Platform, keep_prompt: bool) -> String {
+/// pager prompts (when a pager was answered: `paged`) and the trailing
+/// prompt dropped. Without a pager answered, every line is the device's
+/// output, and none is matched against the pager patterns (a regex search a
+/// line was most of the cleaning's cost).
+pub fn clean_output(
+    raw: &str,
+    command: &str,
+    platform: &Platform,
+    keep_prompt: bool,
+    paged: bool,
+) -> String {
     let rendered = text::normalise(raw);
     let mut lines: Vec<&str> = rendered
         .split('\n')
-        .filter(|l| platform.pager_of(l).is_none() || l.len() > 80)
+        .filter(|l| !paged || platform.pager_of(l).is_none() || l.len() > 80)
         .collect();
     // The echo of the command is the first line (possibly after blank lines).
     let command = command.trim();
@@ -1232,7 +1251,21 @@ mod tests {
         let p = ios_like();
         let raw = "show version\r\nline 1\r\n --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08line 2\r\n\r\nr1#";
         assert_eq!(
-            clean_output(raw, "show version", &p, false),
+            clean_output(raw, "show version", &p, false, true),
+            "line 1\nline 2"
+        );
+    }
+
+    #[test]
+    fn a_pager_shaped_line_is_output_when_no_pager_was_answered() {
+        let p = ios_like();
+        let raw = "show banner motd\r\nline 1\r\n --More-- \r\nline 2\r\nr1#";
+        assert_eq!(
+            clean_output(raw, "show banner motd", &p, false, false),
+            "line 1\n --More--\nline 2"
+        );
+        assert_eq!(
+            clean_output(raw, "show banner motd", &p, false, true),
             "line 1\nline 2"
         );
     }
@@ -1242,7 +1275,7 @@ mod tests {
         let p = ios_like();
         let raw = "sh clock\r\r\n*10:00:00.000 UTC Mon Jan 1 2024\r\nr1#";
         assert_eq!(
-            clean_output(raw, "sh clock", &p, true),
+            clean_output(raw, "sh clock", &p, true, false),
             "*10:00:00.000 UTC Mon Jan 1 2024\nr1#"
         );
     }
