@@ -10,7 +10,13 @@ pub fn strip_ansi(input: &str) -> String {
     // controls (U+0080-U+009F), so text holding it takes the long way.
     let plain =
         |b: &u8| matches!(b, 0x20..=0x7e | b'\n' | b'\r' | b'\t' | 0x08 | 0x80..=0xc1 | 0xc3..);
-    if input.as_bytes().iter().all(plain) {
+    // A chunk is folded whole (no early exit), which the compiler turns
+    // into vector compares: a byte at a time cost 7 instructions a byte.
+    let all_plain = input
+        .as_bytes()
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |all, b| all & plain(b)));
+    if all_plain {
         return input.to_string();
     }
     let mut out = String::with_capacity(input.len());
@@ -98,7 +104,7 @@ pub fn render(input: &str) -> String {
         // already is (`\r\n`, `\n\r`): a line with no other one and no
         // backspace shows as it came.
         let line = raw.trim_matches('\r');
-        if line.contains(['\r', '\x08']) {
+        if memchr::memchr2(b'\r', b'\x08', line.as_bytes()).is_some() {
             let mut term = TermLine::default();
             line.chars().for_each(|c| term.put(c));
             out.extend(term.trimmed());
