@@ -29,6 +29,13 @@ pub enum Fault {
     /// open the CLI, others get `Authentication failed` and `User Name:`
     /// again.
     LoginInShell,
+    /// After login the device asks its platform's question before the first
+    /// prompt (Huawei VRP: change the initial password now? RouterOS: see
+    /// the software licence? FortiOS: accept the post-login banner?) and
+    /// waits: the answer that declines or accepts it, as the persona names
+    /// it, opens the CLI; any other answer ends the session. A platform with
+    /// no such question greets as usual.
+    LoginQuestion,
     /// The connection is dropped halfway through the output of a command whose output
     /// is longer than a few lines (after the prompt was shown normally).
     DropMidOutput,
@@ -104,6 +111,7 @@ impl fmt::Display for Fault {
             Fault::HangAfterLogin => f.write_str("hang-after-login"),
             Fault::WaitForEnter => f.write_str("wait-for-enter"),
             Fault::LoginInShell => f.write_str("login-in-shell"),
+            Fault::LoginQuestion => f.write_str("login-question"),
             Fault::DropMidOutput => f.write_str("drop-mid-output"),
             Fault::Drip { bytes_per_sec } => write!(f, "drip={bytes_per_sec}"),
             Fault::GarbageBanner => f.write_str("garbage-banner"),
@@ -144,8 +152,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```text
 /// spec     = fault [ ":" selector ]          (no selector = every device)
 /// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
-///          | "wait-for-enter" | "login-in-shell" | "drop-mid-output" | "garbage-banner"
-///          | "flash-full"
+///          | "wait-for-enter" | "login-in-shell" | "login-question" | "drop-mid-output"
+///          | "garbage-banner" | "flash-full"
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
 ///          | "latency=" DURATION             (delay before each command's answer)
@@ -184,6 +192,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "hang-after-login" => Fault::HangAfterLogin,
         "wait-for-enter" => Fault::WaitForEnter,
         "login-in-shell" => Fault::LoginInShell,
+        "login-question" => Fault::LoginQuestion,
         "drop-mid-output" => Fault::DropMidOutput,
         "garbage-banner" => Fault::GarbageBanner,
         "flash-full" => Fault::FlashFull,
@@ -336,6 +345,9 @@ mod tests {
         assert_eq!(r.fault, Fault::FlashFull);
         assert_eq!(r.fault.to_string(), "flash-full");
         assert!(parse_fault_spec("flash-full=1:r002").is_err());
+        let r = parse_fault_spec("login-question:huawei001").unwrap();
+        assert_eq!(r.fault, Fault::LoginQuestion);
+        assert_eq!(r.fault.to_string(), "login-question");
         let r = parse_fault_spec("wait-for-enter:r001").unwrap();
         assert_eq!(r.fault, Fault::WaitForEnter);
         assert_eq!(r.fault.to_string(), "wait-for-enter");

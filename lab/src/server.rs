@@ -23,6 +23,7 @@ use tracing::{debug, warn};
 use crate::cli::{Action, Cli, SessionInfo};
 use crate::device::Device;
 use crate::fault::Fault;
+use crate::persona::def::LoginQuestionDef;
 use crate::persona::facts::PersonaDevice;
 use crate::persona::shell::PersonaCli;
 
@@ -63,6 +64,14 @@ impl Terminal {
         match self {
             Terminal::Ios(c) => c.greeting(),
             Terminal::Persona(c) => c.greeting(),
+        }
+    }
+
+    /// The question asked after login under the `login-question` fault.
+    fn login_question(&self) -> Option<&'static LoginQuestionDef> {
+        match self {
+            Terminal::Ios(_) => None,
+            Terminal::Persona(c) => c.login_question(),
         }
     }
 
@@ -787,8 +796,17 @@ async fn shell_task(
     let mut await_enter = matches!(rt.fault, Some(Fault::WaitForEnter));
     // login-in-shell: the shell asks for the user name and password first.
     let mut login = matches!(rt.fault, Some(Fault::LoginInShell)).then(ShellLogin::default);
+    // login-question: the platform's question comes before the greeting.
+    let mut question = matches!(rt.fault, Some(Fault::LoginQuestion))
+        .then(|| cli.login_question())
+        .flatten()
+        .map(Question::new);
     if login.is_some() {
         if out.send(ShellLogin::USER).await.is_err() {
+            return;
+        }
+    } else if let Some(q) = &question {
+        if out.send(&q.asked()).await.is_err() {
             return;
         }
     } else if !hang && !await_enter && out.send(&cli.greeting()).await.is_err() {
@@ -815,6 +833,31 @@ async fn shell_task(
             await_enter = false;
             if out.send(&cli.greeting()).await.is_err() {
                 return;
+            }
+        }
+        if let Some(q) = question.as_mut() {
+            match q.feed(&data) {
+                Answer::Pending(echo) => {
+                    if out.send(&echo).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Answer::Right(echo, rest) => {
+                    question = None;
+                    if out.send(&echo).await.is_err() || out.send(&cli.greeting()).await.is_err() {
+                        return;
+                    }
+                    data = rest;
+                }
+                Answer::Wrong(echo) => {
+                    let _ = out.send(&echo).await;
+                    let _ = out
+                        .send(b"\r\nNot the expected answer: session ended.\r\n")
+                        .await;
+                    out.finish(0, true).await;
+                    return;
+                }
             }
         }
         if let Some(l) = login.as_mut() {
@@ -862,6 +905,77 @@ async fn shell_task(
     }
     // The client sent EOF: answer with EOF and close, like a terminated vty.
     out.finish(0, false).await;
+}
+
+/// The `login-question` fault's question, waiting for its answer.
+struct Question {
+    def: &'static LoginQuestionDef,
+    line: Vec<u8>,
+}
+
+/// What a question made of typed bytes.
+enum Answer {
+    /// Not answered yet: the echo.
+    Pending(Vec<u8>),
+    /// Answered as expected: the echo, and what was typed after the answer.
+    Right(Vec<u8>, Vec<u8>),
+    /// Answered otherwise: the echo.
+    Wrong(Vec<u8>),
+}
+
+impl Question {
+    fn new(def: &'static LoginQuestionDef) -> Question {
+        Question {
+            def,
+            line: Vec::new(),
+        }
+    }
+
+    /// The question as sent: on a line of its own, lines ending in `\r\n`.
+    fn asked(&self) -> Vec<u8> {
+        format!("\r\n{}", self.def.text.replace('\n', "\r\n")).into_bytes()
+    }
+
+    fn feed(&mut self, data: &[u8]) -> Answer {
+        let expected = self.def.answer.as_bytes();
+        if !self.def.line {
+            // One key, not echoed; a line break after it is part of it.
+            let Some((&key, rest)) = data.split_first() else {
+                return Answer::Pending(Vec::new());
+            };
+            if !expected
+                .first()
+                .is_some_and(|e| e.eq_ignore_ascii_case(&key))
+            {
+                return Answer::Wrong(Vec::new());
+            }
+            let rest = rest
+                .strip_prefix(b"\r\n")
+                .or_else(|| rest.strip_prefix(b"\r"))
+                .or_else(|| rest.strip_prefix(b"\n"))
+                .unwrap_or(rest);
+            return Answer::Right(b"\r\n".to_vec(), rest.to_vec());
+        }
+        // A line, echoed as typed.
+        match data.iter().position(|b| matches!(b, b'\r' | b'\n')) {
+            None => {
+                self.line.extend_from_slice(data);
+                Answer::Pending(data.to_vec())
+            }
+            Some(end) => {
+                self.line.extend_from_slice(&data[..end]);
+                let mut echo = data[..end].to_vec();
+                echo.extend_from_slice(b"\r\n");
+                let crlf = data[end..].starts_with(b"\r\n");
+                let rest = data[end + if crlf { 2 } else { 1 }..].to_vec();
+                if self.line.trim_ascii().eq_ignore_ascii_case(expected) {
+                    Answer::Right(echo, rest)
+                } else {
+                    Answer::Wrong(echo)
+                }
+            }
+        }
+    }
 }
 
 /// The `login-in-shell` fault's own login: `User Name:`, then `Password:`
@@ -1008,5 +1122,48 @@ mod tests {
         let (l, replies, _) = login(&[b"\n", b"pw\n"]);
         assert!(!l.done);
         assert!(replies.contains("Authentication failed"), "{replies:?}");
+    }
+}
+
+#[cfg(test)]
+mod question_tests {
+    use super::*;
+
+    fn def(answer: &str, line: bool) -> &'static LoginQuestionDef {
+        Box::leak(Box::new(LoginQuestionDef {
+            text: "Change now? [Y/N]:".into(),
+            answer: answer.into(),
+            line,
+        }))
+    }
+
+    #[test]
+    fn a_line_answer_is_echoed_and_judged_at_enter_in_either_case() {
+        let mut q = Question::new(def("N", true));
+        assert_eq!(q.asked(), b"\r\nChange now? [Y/N]:");
+        assert!(matches!(q.feed(b"n"), Answer::Pending(e) if e == b"n"));
+        match q.feed(b"\r\nshow version\r") {
+            Answer::Right(echo, rest) => {
+                assert_eq!(echo, b"\r\n");
+                assert_eq!(rest, b"show version\r");
+            }
+            _ => panic!("n then Enter declines"),
+        }
+        let mut q = Question::new(def("N", true));
+        assert!(matches!(q.feed(b"Y\n"), Answer::Wrong(_)));
+        let mut q = Question::new(def("N", true));
+        assert!(matches!(q.feed(b"\r"), Answer::Wrong(_)), "Enter alone");
+    }
+
+    #[test]
+    fn a_key_answer_is_one_key_and_its_line_break_is_part_of_it() {
+        let mut q = Question::new(def("a", false));
+        assert!(matches!(q.feed(b""), Answer::Pending(_)));
+        match q.feed(b"A\r\nget system status\n") {
+            Answer::Right(_, rest) => assert_eq!(rest, b"get system status\n"),
+            _ => panic!("a accepts"),
+        }
+        let mut q = Question::new(def("a", false));
+        assert!(matches!(q.feed(b"\r"), Answer::Wrong(_)));
     }
 }

@@ -1171,3 +1171,37 @@ fn a_run_with_an_empty_cache_records_the_drivers_digest_beside_its_bundle() {
     assert!(text.starts_with("v1 "), "{text}");
     assert!(text.trim_end().ends_with(sha), "{text} names {sha}?");
 }
+
+/// Devices that ask a question after login and wait (Huawei VRP's "Change
+/// now? [Y/N]:" on an initial or ageing password, RouterOS's software
+/// licence on a first login, FortiOS's post-login banner) get the answer
+/// their platform gives, as Netmiko's drivers do, and their facts are
+/// collected; the lab ends a session given any other answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn questions_devices_ask_after_login_are_answered_by_their_platform() {
+    netrun::resilience::raise_nofile_limit();
+    let mut config = netrun_lab::LabConfig::default();
+    config
+        .set_platforms("huawei_vrp=1,mikrotik_routeros=1,fortinet=1")
+        .expect("a platform spec");
+    config.faults = vec![netrun_lab::parse_fault_spec("login-question:all").unwrap()];
+    let lab = netrun_lab::Lab::start(config).await.expect("lab starts");
+    let inv = TempDir::new("question-inv");
+    lab.write_inventory(inv.path()).expect("inventory written");
+    let home = TempDir::new("home");
+    let out = inv.path().join("facts.jsonl");
+    let mut c = netrun(home.path());
+    c.args(["run", "collect-facts", "-i"])
+        .arg(inv.path())
+        .args(["--prompt-timeout", "8", "--retries", "0", "-o"])
+        .arg(&out);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), 3, "{records:?}");
+    for r in &records {
+        assert_eq!(r["status"], "ok", "{r}");
+        assert_eq!(r["data"]["hostname"], r["device"], "{r}");
+    }
+    drop(lab);
+}

@@ -37,6 +37,10 @@ pub struct PersonaDef {
     /// before its first prompt (ArubaOS-Switch "Press any key to continue").
     #[serde(default)]
     pub press_any_key: Option<String>,
+    /// The question the `login-question` fault asks after login, before the
+    /// first prompt.
+    #[serde(default)]
+    pub login_question: Option<LoginQuestionDef>,
     /// Mode SSH `exec` requests run in (default: the login mode).
     #[serde(default)]
     pub exec_mode: Option<String>,
@@ -170,6 +174,21 @@ pub struct ModeDef {
     /// Mode `exit` returns to (none: `exit` ends the session).
     #[serde(default)]
     pub parent: Option<String>,
+}
+
+/// A question asked after login (Huawei VRP's password change, RouterOS's
+/// software licence) and the answer that lets the session go on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginQuestionDef {
+    /// What the device prints (lines end in `\n`).
+    pub text: String,
+    /// The answer that lets the session go on: one key, or with `line` a
+    /// line ended by Enter. Letters match in either case.
+    pub answer: String,
+    /// Whether the answer is a line (else the device reads one key).
+    #[serde(default)]
+    pub line: bool,
 }
 
 /// The pager.

@@ -364,6 +364,11 @@ impl PersonaCli {
         }
     }
 
+    /// The question the persona's devices ask after login, if any.
+    pub fn login_question(&self) -> Option<&'static crate::persona::def::LoginQuestionDef> {
+        self.persona.def.login_question.as_ref()
+    }
+
     /// What a fresh session prints: banner then prompt.
     pub fn greeting(&self) -> Vec<u8> {
         let banner = self.render(
