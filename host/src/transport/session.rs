@@ -154,11 +154,15 @@ fn learnable_prompt(line: &str) -> Option<&str> {
 
 /// A shell's own login question on the last line: `User Name:`,
 /// `Username:`, `User:`, `login:`, `Password:`, and Avaya/Extreme ERS's
-/// `Enter Username:` / `Enter Password:` (its local password security).
+/// `Enter Username:` / `Enter Password:` (its local password security),
+/// Brocade/Ruckus FastIron's `Please Enter Login Name:` / `Please Enter
+/// Password:`.
 fn login_question() -> &'static Regex {
     static QUESTION: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     QUESTION.get_or_init(|| {
-        Regex::new(r"(?i)^\s*(?:enter\s+)?(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$")
+        Regex::new(
+            r"(?i)^\s*(?:please\s+)?(?:enter\s+)?(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$",
+        )
             .expect("a valid pattern")
     })
 }
@@ -1188,6 +1192,9 @@ mod tests {
             "Password:",
             "Enter Username: ",
             "Enter Password:",
+            // Brocade / Ruckus FastIron without AAA on the line.
+            "Please Enter Login Name: ",
+            "Please Enter Password: ",
         ] {
             assert!(login_question().is_match(asked), "{asked:?}");
         }
@@ -1197,6 +1204,7 @@ mod tests {
             "Password expires in 5 days: change it",
             "sw1#",
             "User Name: admin",
+            "Please enter a password for the new user: admin",
         ] {
             assert!(!login_question().is_match(line), "{line:?}");
         }
