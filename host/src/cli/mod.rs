@@ -973,10 +973,12 @@ fn plan_hosts(t: &TargetArgs) -> anyhow::Result<(Inventory, Vec<crate::inventory
         if failed.is_empty() {
             bail!("no device failed in {}: nothing to re-run", file.display());
         }
+        let known: std::collections::HashSet<&str> =
+            inventory.hosts.iter().map(|h| h.name.as_str()).collect();
         let missing: Vec<&str> = failed
             .iter()
-            .filter(|d| !inventory.hosts.iter().any(|h| &h.name == *d))
             .map(String::as_str)
+            .filter(|d| !known.contains(d))
             .collect();
         if !missing.is_empty() {
             bail!(

@@ -453,7 +453,11 @@ fn glob_tokens(pattern: &str) -> Vec<GlobToken> {
 /// `[abc]`, `[a-z]` one of a set (`[!…]` none of it), everything else
 /// literally (shell globs, as `--hosts 'spine*'` or `--hosts 'r0[0-4]*'`).
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p = glob_tokens(pattern);
+    tokens_match(&glob_tokens(pattern), name)
+}
+
+/// Whether `name` matches the glob tokens `p` (see [`glob_match`]).
+fn tokens_match(p: &[GlobToken], name: &str) -> bool {
     let n: Vec<char> = name.chars().collect();
     let one = |t: &GlobToken, c: char| match t {
         GlobToken::Any => true,
@@ -497,18 +501,47 @@ impl Filter {
 
     /// Whether `host` passes the filter.
     pub fn matches(&self, host: &Host) -> bool {
-        if !self.hosts.is_empty()
-            && !self
-                .hosts
-                .iter()
-                .any(|h| *h == host.name || glob_match(h, &host.name))
-        {
+        self.matches_with(&HostPatterns::new(&self.hosts), host)
+    }
+
+    /// [`Filter::matches`], with the filter's host patterns prepared.
+    fn matches_with(&self, patterns: &HostPatterns<'_>, host: &Host) -> bool {
+        if !self.hosts.is_empty() && !patterns.matches(&host.name) {
             return false;
         }
         if !self.groups.is_empty() && !self.groups.iter().any(|g| host.groups.contains(g)) {
             return false;
         }
         self.fields.iter().all(|f| f.matches(host))
+    }
+}
+
+/// A filter's `--hosts` patterns, ready for many hosts: names without a
+/// glob character found in a set, globs read into tokens once. A host list
+/// of thousands of names (`--hosts @file`) against an inventory of
+/// thousands of hosts was a glob match of every pair: 3.4 s of CPU for
+/// 5,000 names over 10,000 hosts.
+struct HostPatterns<'a> {
+    names: HashSet<&'a str>,
+    globs: Vec<Vec<GlobToken>>,
+}
+
+impl<'a> HostPatterns<'a> {
+    fn new(patterns: &'a [String]) -> HostPatterns<'a> {
+        let mut names = HashSet::new();
+        let mut globs = Vec::new();
+        for p in patterns {
+            if p.contains(['*', '?', '[']) {
+                globs.push(glob_tokens(p));
+            } else {
+                names.insert(p.as_str());
+            }
+        }
+        HostPatterns { names, globs }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        self.names.contains(name) || self.globs.iter().any(|g| tokens_match(g, name))
     }
 }
 
@@ -600,9 +633,10 @@ impl Inventory {
 
     /// Hosts that pass `filter`, in name order.
     pub fn select(&self, filter: &Filter) -> Vec<Host> {
+        let patterns = HostPatterns::new(&filter.hosts);
         self.hosts
             .iter()
-            .filter(|h| filter.matches(h))
+            .filter(|h| filter.matches_with(&patterns, h))
             .cloned()
             .collect()
     }
@@ -1169,6 +1203,14 @@ mod tests {
         };
         assert_eq!(inv.select(&f).len(), 3);
         assert_eq!(unknown_hosts(&inv, &["r*".into(), "x*".into()]), vec!["x*"]);
+        // Names and globs together: names are looked up, globs matched.
+        let f = Filter {
+            hosts: vec!["r1".into(), "r[3]".into(), "x*".into(), "r9".into()],
+            ..Default::default()
+        };
+        let names: Vec<String> = inv.select(&f).into_iter().map(|h| h.name).collect();
+        assert_eq!(names, ["r1", "r3"]);
+        assert!(f.matches(&inv.hosts[2]) && !f.matches(&inv.hosts[1]));
     }
 
     #[test]
