@@ -36,6 +36,10 @@ pub enum Fault {
     /// it, opens the CLI; any other answer ends the session. A platform with
     /// no such question greets as usual.
     LoginQuestion,
+    /// After login the shell says the account's password has expired and
+    /// asks for a new one (IOS with local password ageing, a PAM account
+    /// that must change its password), and answers nothing else.
+    PasswordExpired,
     /// The connection is dropped halfway through the output of a command whose output
     /// is longer than a few lines (after the prompt was shown normally).
     DropMidOutput,
@@ -112,6 +116,7 @@ impl fmt::Display for Fault {
             Fault::WaitForEnter => f.write_str("wait-for-enter"),
             Fault::LoginInShell => f.write_str("login-in-shell"),
             Fault::LoginQuestion => f.write_str("login-question"),
+            Fault::PasswordExpired => f.write_str("password-expired"),
             Fault::DropMidOutput => f.write_str("drop-mid-output"),
             Fault::Drip { bytes_per_sec } => write!(f, "drip={bytes_per_sec}"),
             Fault::GarbageBanner => f.write_str("garbage-banner"),
@@ -152,8 +157,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```text
 /// spec     = fault [ ":" selector ]          (no selector = every device)
 /// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
-///          | "wait-for-enter" | "login-in-shell" | "login-question" | "drop-mid-output"
-///          | "garbage-banner" | "flash-full"
+///          | "wait-for-enter" | "login-in-shell" | "login-question" | "password-expired"
+///          | "drop-mid-output" | "garbage-banner" | "flash-full"
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
 ///          | "latency=" DURATION             (delay before each command's answer)
@@ -193,6 +198,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "wait-for-enter" => Fault::WaitForEnter,
         "login-in-shell" => Fault::LoginInShell,
         "login-question" => Fault::LoginQuestion,
+        "password-expired" => Fault::PasswordExpired,
         "drop-mid-output" => Fault::DropMidOutput,
         "garbage-banner" => Fault::GarbageBanner,
         "flash-full" => Fault::FlashFull,
@@ -345,6 +351,8 @@ mod tests {
         assert_eq!(r.fault, Fault::FlashFull);
         assert_eq!(r.fault.to_string(), "flash-full");
         assert!(parse_fault_spec("flash-full=1:r002").is_err());
+        let r = parse_fault_spec("password-expired:r001").unwrap();
+        assert_eq!(r.fault.to_string(), "password-expired");
         let r = parse_fault_spec("login-question:huawei001").unwrap();
         assert_eq!(r.fault, Fault::LoginQuestion);
         assert_eq!(r.fault.to_string(), "login-question");

@@ -790,6 +790,8 @@ async fn shell_task(
     kill: CancellationToken,
 ) {
     let hang = matches!(rt.fault, Some(Fault::HangAfterLogin));
+    // password-expired: the shell asks for a new password and nothing more.
+    let expired = matches!(rt.fault, Some(Fault::PasswordExpired));
     let drop_mid = matches!(rt.fault, Some(Fault::DropMidOutput));
     let mut cli = rt.device.terminal(info);
     // wait-for-enter: the greeting waits for the client's first line.
@@ -801,7 +803,12 @@ async fn shell_task(
         .then(|| cli.login_question())
         .flatten()
         .map(Question::new);
-    if login.is_some() {
+    if expired {
+        let said = b"\r\nYour password has expired.\r\nEnter new password: ";
+        if out.send(said).await.is_err() {
+            return;
+        }
+    } else if login.is_some() {
         if out.send(ShellLogin::USER).await.is_err() {
             return;
         }
@@ -820,7 +827,7 @@ async fn shell_task(
         let Some(mut data) = data else {
             break;
         };
-        if hang {
+        if hang || expired {
             continue;
         }
         if await_enter {

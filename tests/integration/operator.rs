@@ -1205,3 +1205,37 @@ async fn questions_devices_ask_after_login_are_answered_by_their_platform() {
     }
     drop(lab);
 }
+
+/// An account whose password has expired is asked for a new one after
+/// login: that is an `auth` error at once, saying what the device asked
+/// and what to do, not a prompt timeout; netrun types nothing there.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_password_is_an_auth_error_naming_the_fix_not_a_timeout() {
+    let (_lab, inv) = lab(1, &["password-expired:r001"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("expired.jsonl");
+    let started = Instant::now();
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock"],
+        &["--prompt-timeout", "20", "--retries", "0"],
+    ))
+    .await;
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "no timeout wait"
+    );
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), 1, "{records:?}");
+    let r = &records[0];
+    assert_eq!(r["error"]["class"], "auth", "{r}");
+    let message = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("Enter new password:") && message.contains("expired"),
+        "{message}"
+    );
+    assert!(message.contains("change it on the device"), "{message}");
+}

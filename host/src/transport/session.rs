@@ -156,15 +156,29 @@ fn learnable_prompt(line: &str) -> Option<&str> {
 /// `Username:`, `User:`, `login:`, `Password:`, and Avaya/Extreme ERS's
 /// `Enter Username:` / `Enter Password:` (its local password security),
 /// Brocade/Ruckus FastIron's `Please Enter Login Name:` / `Please Enter
-/// Password:`.
+/// Password:`; and the questions of an account whose password must be
+/// changed (`Enter new password:`, `Current password:`), which
+/// [`password_change`] tells apart.
 fn login_question() -> &'static Regex {
     static QUESTION: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     QUESTION.get_or_init(|| {
         Regex::new(
-            r"(?i)^\s*(?:please\s+)?(?:enter\s+)?(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$",
+            r"(?i)^\s*(?:please\s+)?(?:enter\s+)?(?:(?:the|a|your)\s+)?(?:(?:new|old|current|\(current\))\s+(?:unix\s+)?)?(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$",
         )
             .expect("a valid pattern")
     })
+}
+
+/// Whether the shell's question `asked` is for a new password or the
+/// current one to change it: the account's password expired or must be
+/// changed at first login (PAM's `Current password:`, IOS's `Enter new
+/// password:`, Junos's `New password:`). netrun never changes a password.
+fn password_change(asked: &str) -> bool {
+    let asked = asked.to_ascii_lowercase();
+    ["new ", "old ", "current ", "(current)"]
+        .iter()
+        .any(|w| asked.contains(w))
+        && asked.contains("password")
 }
 
 /// What a secret of `kind` is called in messages, and the inventory key
@@ -355,6 +369,25 @@ impl CliSession {
         let mut typed_password = false;
         while stop == Stop::Pattern {
             let asked = text::last_line(&raw, 256).trim().to_string();
+            if password_change(&asked) {
+                self.closed = true;
+                let said = text::normalise(&raw);
+                let why = said
+                    .lines()
+                    .rev()
+                    .skip(1)
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .map(|l| format!(" after `{l}`"))
+                    .unwrap_or_default();
+                return Err(err(
+                    ErrorClass::Auth,
+                    format!(
+                        "{}: the device asks `{asked}`{why}: the account's password has expired or must be changed before it can log in; change it on the device (or with the AAA server) and update the inventory's password (netrun does not change passwords)",
+                        self.device
+                    ),
+                ));
+            }
             let wants_password = asked.to_ascii_lowercase().contains("pass");
             if typed_password {
                 self.closed = true;
@@ -1205,6 +1238,33 @@ mod tests {
             "sw1#",
             "User Name: admin",
             "Please enter a password for the new user: admin",
+        ] {
+            assert!(!login_question().is_match(line), "{line:?}");
+        }
+        // Questions of an account whose password must be changed: asked
+        // like the others, told apart to be refused.
+        for asked in [
+            "Current password:",
+            "(current) UNIX password:",
+            "Enter new password:",
+            "New password: ",
+            "Enter the old password:",
+            "Please enter old password:",
+        ] {
+            assert!(login_question().is_match(asked), "{asked:?}");
+            assert!(password_change(asked), "{asked:?}");
+        }
+        for asked in [
+            "Password:",
+            "Enter Password:",
+            "User Name:",
+            "Please Enter Password: ",
+        ] {
+            assert!(!password_change(asked), "{asked:?}");
+        }
+        for line in [
+            "New password policy: 12 characters",
+            "Old password reuse: denied",
         ] {
             assert!(!login_question().is_match(line), "{line:?}");
         }
