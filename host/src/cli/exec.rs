@@ -95,7 +95,7 @@ impl ExecCommandArgs {
         }
         let mut answers = Vec::new();
         for (e, a) in self.expect.iter().zip(&self.answer) {
-            let re = regex::Regex::new(e)
+            let re = crate::transport::platform::device_pattern(e)
                 .with_context(|| format!("--expect `{e}` is not a regular expression"))?;
             check_command(a).with_context(|| format!("--answer `{}`", a.escape_default()))?;
             answers.push((re, a.clone()));

@@ -331,7 +331,7 @@ async fn run_task(shared: &Shared, task: &Task) -> Record {
             };
             let mut compiled = Vec::with_capacity(answers.len());
             for (expect, answer) in answers {
-                match regex::Regex::new(expect) {
+                match crate::transport::platform::device_pattern(expect) {
                     Ok(re) => compiled.push((re, answer.clone())),
                     Err(e) => {
                         return fail(

@@ -3,8 +3,8 @@
 
 use super::mechanics::{ConfigMechanics, Step, Style};
 use crate::error::{Error, ErrorClass};
+use crate::transport::platform::device_pattern;
 use crate::transport::{CliSession, CommandOptions};
-use regex::Regex;
 use std::time::Duration;
 
 /// Prompts a step may answer, at most, before it counts as stuck.
@@ -192,7 +192,7 @@ async fn run_step(session: &mut CliSession, step: &Step) -> Result<String, Error
             .map(|(re, _)| format!("(?:{})", re.as_str()))
             .collect();
         // Built from regexes that compiled: the alternation compiles too.
-        Regex::new(&alternatives.join("|")).ok()
+        device_pattern(&alternatives.join("|")).ok()
     };
     let opts = CommandOptions::default();
     let mut out = session

@@ -6,7 +6,7 @@
 use crate::error::{Error, ErrorClass};
 use crate::runtime::device::DeviceContext;
 use crate::transport::CommandOptions;
-use regex::Regex;
+use crate::transport::platform::Pattern;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ pub struct ExecOptions {
     pub continue_on_error: bool,
     /// Prompts to answer, in order: a command whose output ends in
     /// `expect` gets `answer` typed in (Netmiko's `expect_string`).
-    pub answers: Vec<(Regex, String)>,
+    pub answers: Vec<(Pattern, String)>,
     /// Timing mode: each command ends once the device was quiet this long
     /// (Netmiko's `send_command_timing`), not at a prompt.
     pub settle: Option<Duration>,

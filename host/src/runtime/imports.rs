@@ -11,7 +11,6 @@ use crate::telemetry::plugin::{Kind, Sample};
 use crate::transport::http;
 use crate::transport::session::DEFAULT_SETTLE;
 use crate::transport::{CliSession, CommandOptions};
-use regex::Regex;
 use std::time::Duration;
 
 /// Per-call options of a CLI call, as a plugin gives them.
@@ -67,7 +66,7 @@ fn options(o: Option<CallOptions>) -> Result<CommandOptions, Error> {
     })
 }
 
-fn pattern(what: &str, p: &str) -> Result<Regex, Error> {
+fn pattern(what: &str, p: &str) -> Result<crate::transport::platform::Pattern, Error> {
     crate::transport::platform::device_pattern(p).map_err(|e| {
         Error::new(
             ErrorClass::Internal,

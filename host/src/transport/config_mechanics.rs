@@ -1,7 +1,7 @@
 //! How a platform's configuration is read, changed, saved and rolled back,
 //! as its driver declares it: data the host acts on, never vendor branches.
 
-use regex::Regex;
+use super::platform::Pattern;
 
 /// The placeholder of a rollback or cleanup step filled with the device's
 /// own identifier of the rollback point `{name}`, as [`Locate`] finds it.
@@ -27,7 +27,7 @@ impl Locate {
     /// The identifier of the point `name` in `listing`, or `None` when it
     /// is not listed (deleted, or rotated out by later saves).
     pub fn find(&self, listing: &str, name: &str) -> Option<String> {
-        let re = Regex::new(&self.pattern.replace("{name}", &regex::escape(name))).ok()?;
+        let re = regex::Regex::new(&self.pattern.replace("{name}", &regex::escape(name))).ok()?;
         let caps = re.captures(listing)?;
         Some(
             caps.name("index")
@@ -219,7 +219,7 @@ pub struct Step {
     /// Input sent (placeholders not yet filled in).
     pub send: String,
     /// Questions the device may ask, and the answers typed.
-    pub answers: Vec<(Regex, String)>,
+    pub answers: Vec<(Pattern, String)>,
 }
 
 /// Compiled configuration mechanics of a platform.
@@ -235,7 +235,7 @@ pub struct ConfigMechanics {
     /// diffs; a change on such a device is refused.
     pub show_running_otherwise: Vec<String>,
     /// Lines that change by themselves (dropped from backups and diffs).
-    pub volatile: Vec<Regex>,
+    pub volatile: Vec<Pattern>,
     /// Structure of the configuration text.
     pub style: ConfigStyle,
     /// See [`ConfigSpec::commit`].

@@ -1,9 +1,10 @@
 //! A platform definition (from a driver plugin) compiled for the transport:
 //! prompt and pager patterns as regexes, and the mode graph.
 
-use regex::Regex;
+use regex_automata::meta;
+use regex_syntax::hir::Hir;
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Why a driver's platform definition does not compile; each names the
 /// platform and what to fix, for the driver's author.
@@ -56,7 +57,7 @@ pub enum SecretKind {
 #[derive(Debug, Clone)]
 pub struct Challenge {
     /// Pattern matched against the last line received.
-    pub prompt: Regex,
+    pub prompt: Pattern,
     /// The secret typed in answer.
     pub answer: SecretKind,
 }
@@ -78,7 +79,7 @@ pub struct Mode {
     /// Mode name from the driver (`privileged-exec`).
     pub name: String,
     /// Prompt pattern matched against the last `lines` lines received.
-    pub prompt: Regex,
+    pub prompt: Pattern,
     /// Lines the prompt spans: one, or one more for each `\n` its pattern
     /// matches (SR OS MD-CLI's context line above the prompt).
     pub lines: usize,
@@ -90,7 +91,7 @@ pub struct Mode {
 #[derive(Debug, Clone)]
 pub struct Pager {
     /// Pattern matched against the last line received.
-    pub pattern: Regex,
+    pub pattern: Pattern,
     /// Keys sent to continue.
     pub keys: String,
 }
@@ -130,7 +131,7 @@ pub struct Platform {
 #[derive(Debug, Clone)]
 pub struct Variant {
     /// Pattern matched against the last line of the first prompt.
-    pub prompt: Regex,
+    pub prompt: Pattern,
     /// The platform's name.
     pub name: String,
     /// The platform, once the runtime found it among the installed drivers.
@@ -228,25 +229,106 @@ pub fn tail_lines(text: &str, lines: usize) -> &str {
     }
 }
 
-/// Compile a pattern matched against device text (prompts, pagers,
-/// challenges, configuration output) with `\w`, `\d` and `\s` as ASCII
-/// classes, the rest as written. Prompts are ASCII, and a Unicode class
-/// under a bounded repeat explodes: `^[\w.\-@/:+]{1,63}#\s*$` takes 40 ms
-/// to compile and 3 µs a match with Unicode `\w`, 0.07 ms and 65 ns with
-/// ASCII `\w` (release build); the 127 patterns of the first-party
-/// platforms took 1.6 s to compile. On ASCII text both match the same lines;
-/// `[^\]]` or `\S` still match non-ASCII text (a path in a shell prompt).
-pub fn device_pattern(p: &str) -> Result<Regex, regex::Error> {
-    match ascii_classes(p) {
-        Some(text) => Regex::new(&text).or_else(|_| Regex::new(p)),
-        // Not parseable: compile as written for the regex crate's error.
-        None => Regex::new(p),
+/// A pattern matched against device text (prompts, pagers, challenges,
+/// configuration output), made by [`device_pattern`]: checked when made,
+/// compiled the first time it is matched (once for all the sessions
+/// sharing it), so patterns a run never meets cost nothing: the
+/// configuration mechanics of a platform in a run that changes nothing,
+/// the challenge of a mode never entered.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// As declared.
+    text: Arc<str>,
+    /// What is compiled: `text` with ASCII classes, parsed.
+    hir: Arc<Hir>,
+    compiled: Arc<OnceLock<Option<meta::Regex>>>,
+}
+
+impl Pattern {
+    /// Whether it matches somewhere in `text`.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex().is_some_and(|re| re.is_match(text))
+    }
+
+    /// The byte range of its leftmost-first match in `text`.
+    pub fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        self.regex()?.find(text).map(|m| m.range())
+    }
+
+    /// The pattern as declared.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    fn regex(&self) -> Option<&meta::Regex> {
+        self.compiled
+            .get_or_init(|| match build(&self.hir) {
+                Ok(re) => Some(re),
+                // Past the syntax check only a pattern over the size limit
+                // (10 MB of automaton) fails here.
+                Err(e) => {
+                    tracing::error!(pattern = %self.text, "the pattern does not compile, so it matches nothing: {e}");
+                    None
+                }
+            })
+            .as_ref()
     }
 }
 
-/// `p` with its Perl classes (`\w`, `\D`, …) rewritten as the POSIX ASCII
+/// Compile `source` with the regex crate's engines (lazy DFA, one-pass,
+/// PikeVM) and limits, but no fully compiled DFA: the `regex` crate builds
+/// one for every small pattern, a third of the compile time of a platform
+/// (`(?i)^\s*password:\s*$` 107 µs with it, 25 µs without) to speed up
+/// searches of a line or two, where the lazy DFA is as fast.
+fn build(hir: &Hir) -> Result<meta::Regex, Box<meta::BuildError>> {
+    meta::Regex::builder()
+        .configure(
+            meta::Config::new()
+                .dfa(false)
+                .nfa_size_limit(Some(10 * (1 << 20)))
+                .hybrid_cache_capacity(2 * (1 << 20)),
+        )
+        .build_from_hir(hir)
+        .map_err(Box::new)
+}
+
+/// A pattern matched against device text (prompts, pagers, challenges,
+/// configuration output) with `\w`, `\d` and `\s` as ASCII classes, the
+/// rest as written. Prompts are ASCII, and a Unicode class under a bounded
+/// repeat explodes: `^[\w.\-@/:+]{1,63}#\s*$` takes 40 ms to compile and
+/// 3 µs a match with Unicode `\w`, 0.07 ms and 65 ns with ASCII `\w`
+/// (release build); the 127 patterns of the first-party platforms took
+/// 1.6 s to compile. On ASCII text both match the same lines; `[^\]]` or
+/// `\S` still match non-ASCII text (a path in a shell prompt). The error,
+/// for a pattern that is not a regex, is the regex crate's, which shows
+/// where it is wrong.
+pub fn device_pattern(p: &str) -> Result<Pattern, regex::Error> {
+    use regex_syntax::hir::translate::Translator;
+    let parse = || regex_syntax::ast::parse::Parser::new().parse(p).ok();
+    let translate = |ast: &regex_syntax::ast::Ast| Translator::new().translate(p, ast).ok();
+    let hir = parse()
+        .and_then(|mut ast| {
+            ascii_classes(&mut ast);
+            translate(&ast)
+        })
+        // Where the ASCII classes do not translate, as written.
+        .or_else(|| parse().and_then(|ast| translate(&ast)));
+    match hir {
+        Some(hir) => Ok(Pattern {
+            text: p.into(),
+            hir: Arc::new(hir),
+            compiled: Arc::new(OnceLock::new()),
+        }),
+        None => Err(match regex::Regex::new(p) {
+            Err(error) => error,
+            Ok(_) => regex::Error::Syntax(format!("`{p}` does not parse")),
+        }),
+    }
+}
+
+/// The Perl classes (`\w`, `\D`, …) of `ast` rewritten as the POSIX ASCII
 /// classes of the same meaning (`[[:word:]]`, `[[:^digit:]]`, …).
-fn ascii_classes(p: &str) -> Option<String> {
+fn ascii_classes(ast: &mut regex_syntax::ast::Ast) {
     use regex_syntax::ast::{
         Ast, ClassAscii, ClassAsciiKind, ClassBracketed, ClassPerl, ClassPerlKind, ClassSet,
         ClassSetItem,
@@ -297,13 +379,7 @@ fn ascii_classes(p: &str) -> Option<String> {
             _ => {}
         }
     }
-    let mut ast = regex_syntax::ast::parse::Parser::new().parse(p).ok()?;
-    walk(&mut ast);
-    let mut text = String::new();
-    regex_syntax::ast::print::Printer::new()
-        .print(&ast, &mut text)
-        .ok()?;
-    Some(text)
+    walk(ast);
 }
 
 impl Platform {
@@ -517,7 +593,12 @@ pub(crate) mod tests {
         let p = r"^[\w.\-@/:+]{1,63}\([a-z][\w.\-@/:+]{0,40}\)#\s*$";
         let small = |text: &str| regex::RegexBuilder::new(text).size_limit(1 << 20).build();
         assert!(small(p).is_err(), "Unicode \\w under {{1,63}} is megabytes");
-        let ascii = ascii_classes(p).unwrap();
+        let mut ast = regex_syntax::ast::parse::Parser::new().parse(p).unwrap();
+        ascii_classes(&mut ast);
+        let mut ascii = String::new();
+        regex_syntax::ast::print::Printer::new()
+            .print(&ast, &mut ascii)
+            .unwrap();
         assert!(small(&ascii).is_ok(), "{ascii}");
         let re = device_pattern(p).unwrap();
         assert!(re.is_match("core-sw1.lab(config-if)#"));
@@ -538,9 +619,25 @@ pub(crate) mod tests {
         assert!(pager.is_match(" --More-- "));
         assert!(pager.is_match("---(more 42%)---"));
         let named = device_pattern(r"(?P<host>[\w-]+)[>#]").unwrap();
-        assert_eq!(&named.captures("sw-1#").unwrap()["host"], "sw-1");
+        assert_eq!(named.find("sw-1#"), Some(0..5));
         // A pattern that does not parse gives the regex crate's error.
         assert!(device_pattern(r"^[\w+$").is_err());
+        // As does one that could match bytes that are not UTF-8.
+        assert!(device_pattern(r"(?-u:\xFF)").is_err());
+    }
+
+    #[test]
+    fn a_pattern_is_compiled_once_when_first_matched() {
+        let p = device_pattern(r"^\s*--\s?More\s?--\s*$").unwrap();
+        assert!(p.compiled.get().is_none(), "not compiled when made");
+        let shared = p.clone();
+        assert!(shared.is_match(" --More-- "));
+        assert!(p.compiled.get().is_some(), "compiled for every copy");
+        assert_eq!(p.as_str(), r"^\s*--\s?More\s?--\s*$");
+        // Over the size limit: it parses, and matches nothing (no panic).
+        let huge = device_pattern(r"\w{1000}{1000}").unwrap();
+        assert!(!huge.is_match(&"a".repeat(2000)));
+        assert_eq!(huge.find("abc"), None);
     }
 
     /// An IOS-like platform for transport tests (the real one comes from the
@@ -664,7 +761,7 @@ pub(crate) mod tests {
     fn a_variant_is_told_by_the_first_prompt_once_resolved() {
         let mut p = ios_like();
         p.variants = vec![Variant {
-            prompt: Regex::new(r"^\*?[AB]:\S+@").unwrap(),
+            prompt: device_pattern(r"^\*?[AB]:\S+@").unwrap(),
             name: "md".into(),
             platform: None,
         }];

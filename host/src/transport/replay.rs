@@ -795,6 +795,7 @@ impl russh::server::Handler for Device {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::platform::device_pattern;
     use crate::transport::platform::tests::ios_like;
     use crate::transport::{CliSession, CommandOptions, Target};
 
@@ -974,7 +975,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_question_waits_for_the_answer_the_next_exchange_records() {
         let (mut s, _) = open(copy_to_startup()).await;
-        let re = |p: &str| Some(regex::Regex::new(p).unwrap());
+        let re = |p: &str| Some(device_pattern(p).unwrap());
         let out = s
             .send_interactive(
                 &[
@@ -1115,7 +1116,7 @@ mod tests {
         ]
         .into_iter()
         .map(|p| super::super::platform::Pager {
-            pattern: regex::Regex::new(p).unwrap(),
+            pattern: device_pattern(p).unwrap(),
             keys: " ".into(),
         })
         .collect();
@@ -1169,7 +1170,7 @@ mod tests {
             x("", "\r\n"),
         ]))
         .await;
-        let re = |p: &str| Some(regex::Regex::new(p).unwrap());
+        let re = |p: &str| Some(device_pattern(p).unwrap());
         let out = s
             .send_interactive(
                 &[

@@ -4,6 +4,7 @@
 
 use super::dial::{self, Handle, Timeouts};
 use super::platform::{self, Platform, SecretKind};
+use super::platform::{Pattern, device_pattern};
 use super::replay::Replay;
 use super::session_log::SessionLog;
 use super::target::Target;
@@ -11,7 +12,6 @@ use super::text;
 use crate::error::{Error, ErrorClass, Result};
 use crate::secret::Secret;
 use crate::telemetry::{Metrics, metrics};
-use regex::Regex;
 use russh::client;
 use russh::{ChannelMsg, Disconnect};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub struct CommandOptions {
     /// Overrides the command deadline.
     pub timeout: Option<Duration>,
     /// Ends the command on this pattern instead of a prompt.
-    pub expect: Option<Regex>,
+    pub expect: Option<Pattern>,
     /// Keep the trailing prompt in the output.
     pub keep_prompt: bool,
 }
@@ -159,14 +159,46 @@ fn learnable_prompt(line: &str) -> Option<&str> {
 /// Password:`; and the questions of an account whose password must be
 /// changed (`Enter new password:`, `Current password:`), which
 /// [`password_change`] tells apart.
-fn login_question() -> &'static Regex {
-    static QUESTION: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+fn login_question() -> &'static Pattern {
+    static QUESTION: std::sync::OnceLock<Pattern> = std::sync::OnceLock::new();
     QUESTION.get_or_init(|| {
-        Regex::new(
+        device_pattern(
             r"(?i)^\s*(?:please\s+)?(?:enter\s+)?(?:(?:the|a|your)\s+)?(?:(?:new|old|current|\(current\))\s+(?:unix\s+)?)?(?:user\s?name|login(?:\s?name)?|user|password)\s*:\s*$",
         )
             .expect("a valid pattern")
     })
+}
+
+/// What ends a read besides a prompt of the platform.
+#[derive(Debug, Clone, Copy)]
+enum Until<'a> {
+    /// Nothing else.
+    Prompt,
+    /// A last line this pattern matches.
+    Pattern(&'a Pattern),
+    /// The shell's own login question ([`login_question`]).
+    LoginQuestion,
+}
+
+impl<'a> From<Option<&'a Pattern>> for Until<'a> {
+    fn from(pattern: Option<&'a Pattern>) -> Self {
+        pattern.map_or(Until::Prompt, Until::Pattern)
+    }
+}
+
+impl Until<'_> {
+    /// Whether `line`, the last line received, ends the read.
+    fn matches(self, line: &str) -> bool {
+        match self {
+            Until::Prompt => false,
+            Until::Pattern(p) => p.is_match(line),
+            // Each ends with `:`: the pattern is compiled only once a line
+            // does (most sessions never see one).
+            Until::LoginQuestion => {
+                line.trim_end().ends_with(':') && login_question().is_match(line)
+            }
+        }
+    }
 }
 
 /// Whether the shell's question `asked` is for a new password or the
@@ -323,7 +355,7 @@ impl CliSession {
     async fn settle(&mut self) -> Result<()> {
         let deadline = Instant::now() + self.timeouts.prompt;
         let (raw, stop) = self
-            .read_until(deadline, Some(login_question()), false, Phase::Login)
+            .read_until(deadline, Until::LoginQuestion, false, Phase::Login)
             .await?;
         let (raw, stop) = self.log_in_in_shell(raw, stop, deadline).await?;
         self.set_mode(stop);
@@ -348,7 +380,9 @@ impl CliSession {
         }
         let le = self.platform.line_ending.clone();
         self.write(&le).await?;
-        let (_, stop) = self.read_until(deadline, None, true, Phase::Prompt).await?;
+        let (_, stop) = self
+            .read_until(deadline, Until::Prompt, true, Phase::Prompt)
+            .await?;
         self.set_mode(stop);
         Ok(())
     }
@@ -411,7 +445,7 @@ impl CliSession {
                 self.write(&format!("{user}{le}")).await?;
             }
             (raw, stop) = self
-                .read_until(deadline, Some(login_question()), true, Phase::Prompt)
+                .read_until(deadline, Until::LoginQuestion, true, Phase::Prompt)
                 .await?;
         }
         Ok((raw, stop))
@@ -511,7 +545,12 @@ impl CliSession {
             let deadline = Instant::now() + self.timeouts.prompt;
             let challenge = step.challenge.as_ref();
             let (_, mut stop) = self
-                .read_until(deadline, challenge.map(|c| &c.prompt), true, Phase::Prompt)
+                .read_until(
+                    deadline,
+                    challenge.map(|c| &c.prompt).into(),
+                    true,
+                    Phase::Prompt,
+                )
                 .await?;
             let mut answered = false;
             if stop == Stop::Pattern {
@@ -523,7 +562,7 @@ impl CliSession {
                 answered = true;
                 let deadline = Instant::now() + self.timeouts.prompt;
                 stop = self
-                    .read_until(deadline, Some(&c.prompt), true, Phase::Prompt)
+                    .read_until(deadline, Until::Pattern(&c.prompt), true, Phase::Prompt)
                     .await?
                     .1;
                 if stop == Stop::Pattern {
@@ -592,7 +631,7 @@ impl CliSession {
     /// pattern (or a prompt when the pattern is empty).
     pub async fn send_interactive(
         &mut self,
-        steps: &[(String, Option<Regex>)],
+        steps: &[(String, Option<Pattern>)],
         opts: &CommandOptions,
     ) -> Result<String> {
         let mut transcript = String::new();
@@ -637,7 +676,7 @@ impl CliSession {
         let platform = self.platform.clone();
         let end = read_quiet(self, &platform, settle, started + timeout).await;
         let raw = match end {
-            Quiet::Settled(buf) => String::from_utf8_lossy(&buf).into_owned(),
+            Quiet::Settled(buf) => text::into_text(buf),
             Quiet::Closed(buf) => return Err(self.closed_by_device(&buf)),
             Quiet::Failed(e) => return Err(e),
             Quiet::Silent | Quiet::Streaming(_) => {
@@ -721,14 +760,16 @@ impl CliSession {
     async fn exchange(
         &mut self,
         input: &str,
-        expect: Option<&Regex>,
+        expect: Option<&Pattern>,
         timeout: Duration,
         phase: Phase,
     ) -> Result<String> {
         let le = self.platform.line_ending.clone();
         self.write(&format!("{input}{le}")).await?;
         let deadline = Instant::now() + timeout;
-        let (raw, stop) = self.read_until(deadline, expect, true, phase).await?;
+        let (raw, stop) = self
+            .read_until(deadline, expect.into(), true, phase)
+            .await?;
         self.set_mode(stop);
         if matches!(stop, Stop::Prompt(_)) {
             self.off_prompt = false;
@@ -759,7 +800,7 @@ impl CliSession {
     async fn read_until(
         &mut self,
         deadline: Instant,
-        pattern: Option<&Regex>,
+        until: Until<'_>,
         after_newline: bool,
         phase: Phase,
     ) -> Result<(String, Stop)> {
@@ -789,10 +830,8 @@ impl CliSession {
                 // platform's longest prompt spans.
                 let text = text::last_lines(&tail, 4096, lines);
                 let line = platform::tail_lines(&text, 1);
-                if let Some(p) = pattern
-                    && p.is_match(line)
-                {
-                    return Ok((String::from_utf8_lossy(&buf).into_owned(), Stop::Pattern));
+                if until.matches(line) {
+                    return Ok((text::into_text(buf), Stop::Pattern));
                 }
                 if (!after_newline || buf.contains(&b'\n'))
                     && let Some(m) = self.platform.mode_of(&text)
@@ -808,10 +847,7 @@ impl CliSession {
                         }
                         _ => {
                             self.stem = Some(prompt_stem(line).to_string());
-                            return Ok((
-                                String::from_utf8_lossy(&buf).into_owned(),
-                                Stop::Prompt(m),
-                            ));
+                            return Ok((text::into_text(buf), Stop::Prompt(m)));
                         }
                     }
                 }
@@ -819,10 +855,7 @@ impl CliSession {
                     && (!after_newline || buf.contains(&b'\n'))
                     && line.trim() == learned
                 {
-                    return Ok((
-                        String::from_utf8_lossy(&buf).into_owned(),
-                        Stop::Prompt(self.mode),
-                    ));
+                    return Ok((text::into_text(buf), Stop::Prompt(self.mode)));
                 }
                 if unconfirmed.is_none()
                     && (!after_newline || buf.contains(&b'\n'))
@@ -883,7 +916,7 @@ impl CliSession {
                             );
                             self.learned = Some(u.prompt.clone());
                         }
-                        let mut raw = String::from_utf8_lossy(&buf).into_owned();
+                        let mut raw = text::into_text(buf);
                         if u.glued
                             && let Some(at) = raw.rfind(&u.prompt)
                         {

@@ -115,6 +115,12 @@ pub fn render(input: &str) -> String {
     out
 }
 
+/// Bytes received as text: moved as they are when they are UTF-8 (nearly
+/// always), else with U+FFFD for each byte that is not.
+pub fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// Everything a person would see in `raw`: [`strip_ansi`] then [`render`].
 pub fn normalise(raw: &str) -> String {
     render(&strip_ansi(raw))
@@ -175,6 +181,13 @@ pub fn last_lines(raw: &str, window: usize, lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_bytes_become_text_with_replacement_characters_where_not_utf8() {
+        assert_eq!(into_text(b"R1#".to_vec()), "R1#");
+        assert_eq!(into_text("caf\u{e9}\n".as_bytes().to_vec()), "caf\u{e9}\n");
+        assert_eq!(into_text(b"a\xffb\xe9".to_vec()), "a\u{fffd}b\u{fffd}");
+    }
 
     #[test]
     fn last_lines_render_each_line_and_keep_the_prompts_blank() {
