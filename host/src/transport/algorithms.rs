@@ -42,7 +42,7 @@ pub const LEGACY_CIPHERS: &[&str] = &["aes128-cbc", "aes256-cbc", "3des-cbc"];
 pub const LEGACY_MACS: &[&str] = &["hmac-sha1"];
 
 /// The four negotiated lists, most preferred first, by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Algorithms {
     /// Key exchange.
     pub kex: Vec<String>,

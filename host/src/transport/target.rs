@@ -123,14 +123,16 @@ impl Target {
             self.agent,
             &self.accept_new_file,
             &self.session_log,
+            self.host_key_policy,
+            &self.algorithms,
+            self.timeouts,
         )
             .hash(&mut h);
-        // These types have no Hash; their Debug forms hold every field.
-        format!(
-            "{:?} {:?} {:?} {:?}",
-            self.host_key_policy, self.algorithms, self.timeouts, self.jumps
-        )
-        .hash(&mut h);
+        // Hops have no Hash (credentials); their Debug forms hold every
+        // field, secrets hashed above.
+        if !self.jumps.is_empty() {
+            format!("{:?}", self.jumps).hash(&mut h);
+        }
         h.finish()
     }
 
@@ -209,5 +211,11 @@ mod tests {
         let mut secret = base();
         secret.enable_secret = Some(Secret::new("en"));
         assert_ne!(base().session_identity(), secret.session_identity());
+        let mut old_kex = base();
+        old_kex.algorithms.kex = vec!["diffie-hellman-group14-sha1".into()];
+        assert_ne!(base().session_identity(), old_kex.session_identity());
+        let mut trusting = base();
+        trusting.host_key_policy = crate::transport::known_hosts::HostKeyPolicy::AcceptNew;
+        assert_ne!(base().session_identity(), trusting.session_identity());
     }
 }
