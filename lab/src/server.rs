@@ -832,11 +832,10 @@ async fn shell_task(
         }
         if await_enter {
             // Up to the first line break is the keypress; the rest is input.
-            let Some(end) = data.iter().position(|b| matches!(b, b'\r' | b'\n')) else {
+            let Some((_, rest)) = split_line(&data) else {
                 continue;
             };
-            let crlf = data[end..].starts_with(b"\r\n");
-            data.drain(..end + if crlf { 2 } else { 1 });
+            data = rest.to_vec();
             await_enter = false;
             if out.send(&cli.greeting()).await.is_err() {
                 return;
@@ -914,6 +913,18 @@ async fn shell_task(
     out.finish(0, false).await;
 }
 
+/// `data` split at its first line break: the line, and what follows the
+/// break (`\r\n`, `\r` or `\n`); `None` until a line break came.
+fn split_line(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = data.iter().position(|b| matches!(b, b'\r' | b'\n'))?;
+    let after = if data[end..].starts_with(b"\r\n") {
+        2
+    } else {
+        1
+    };
+    Some((&data[..end], &data[end + after..]))
+}
+
 /// The `login-question` fault's question, waiting for its answer.
 struct Question {
     def: &'static LoginQuestionDef,
@@ -956,27 +967,24 @@ impl Question {
             {
                 return Answer::Wrong(Vec::new());
             }
-            let rest = rest
-                .strip_prefix(b"\r\n")
-                .or_else(|| rest.strip_prefix(b"\r"))
-                .or_else(|| rest.strip_prefix(b"\n"))
-                .unwrap_or(rest);
+            let rest = match split_line(rest) {
+                Some(([], after)) => after,
+                _ => rest,
+            };
             return Answer::Right(b"\r\n".to_vec(), rest.to_vec());
         }
         // A line, echoed as typed.
-        match data.iter().position(|b| matches!(b, b'\r' | b'\n')) {
+        match split_line(data) {
             None => {
                 self.line.extend_from_slice(data);
                 Answer::Pending(data.to_vec())
             }
-            Some(end) => {
-                self.line.extend_from_slice(&data[..end]);
-                let mut echo = data[..end].to_vec();
+            Some((typed, rest)) => {
+                self.line.extend_from_slice(typed);
+                let mut echo = typed.to_vec();
                 echo.extend_from_slice(b"\r\n");
-                let crlf = data[end..].starts_with(b"\r\n");
-                let rest = data[end + if crlf { 2 } else { 1 }..].to_vec();
                 if self.line.trim_ascii().eq_ignore_ascii_case(expected) {
-                    Answer::Right(echo, rest)
+                    Answer::Right(echo, rest.to_vec())
                 } else {
                     Answer::Wrong(echo)
                 }
@@ -1093,7 +1101,27 @@ mod port_tests {
 
 #[cfg(test)]
 mod tests {
-    use super::ShellLogin;
+    use super::{ShellLogin, split_line};
+
+    #[test]
+    fn a_line_ends_at_any_line_break_and_the_rest_follows_it() {
+        type Split<'a> = Option<(&'a [u8], &'a [u8])>;
+        let cases: [(&[u8], Split); 5] = [
+            (b"abc", None),
+            (b"y\r\nshow ver", Some((b"y", b"show ver"))),
+            (b"y\rnext", Some((b"y", b"next"))),
+            (b"\n\r\n", Some((b"", b"\r\n"))),
+            (b"admin\n", Some((b"admin", b""))),
+        ];
+        for (data, want) in cases {
+            assert_eq!(
+                split_line(data),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
 
     /// Feed `typed` in the pieces given; the replies joined, and what was
     /// typed past the login.

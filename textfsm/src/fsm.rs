@@ -5,7 +5,7 @@
 
 use crate::error::ParseError;
 use crate::pyre::{Groups, MatchError, Pattern};
-use crate::template::{LineOp, RecordOp, Template, Transition, ValueOption};
+use crate::template::{ByteSet, LineOp, RecordOp, Template, Transition, ValueOption};
 use crate::{Limits, split_lines};
 use serde::ser::{SerializeMap, SerializeSeq};
 use std::fmt::Write as _;
@@ -565,6 +565,8 @@ impl Template {
         'lines: for line in split_lines(text) {
             run.input_line += 1;
             let ascii = all_ascii || line.is_ascii();
+            // The line's bytes, made when a rule with a literal first asks.
+            let mut line_bytes: Option<ByteSet> = None;
             for rule in &self.states[state] {
                 steps += 1;
                 if steps > limits.max_steps {
@@ -580,12 +582,12 @@ impl Template {
                         input_line: run.input_line,
                     });
                 }
-                if rule
-                    .literal
-                    .as_ref()
-                    .is_some_and(|l| l.find(line.as_bytes()).is_none())
-                {
-                    continue;
+                if let Some(literal) = &rule.literal {
+                    let bytes = line_bytes.get_or_insert_with(|| ByteSet::of(line.as_bytes()));
+                    if !bytes.holds(&rule.literal_bytes) || literal.find(line.as_bytes()).is_none()
+                    {
+                        continue;
+                    }
                 }
                 let groups = &mut groups[rule.id];
                 // A rule that assigns nothing needs no group spans.

@@ -80,6 +80,33 @@ pub(crate) enum Transition {
     Eof,
 }
 
+/// Which of the 256 byte values a text holds. A rule's literal can only be
+/// in a line holding all its bytes: checking that is a few instructions a
+/// rule once the line's set is made (one pass over the line), where a
+/// substring search costs a hundred or more even on a short line. On
+/// `show interfaces` most rules of a state are passed over for each line,
+/// so most searches are skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub fn of(text: &[u8]) -> ByteSet {
+        let mut set = [0u64; 4];
+        for &b in text {
+            set[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        ByteSet(set)
+    }
+
+    /// Whether every byte of `other` is in this set.
+    pub fn holds(&self, other: &ByteSet) -> bool {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .all(|(have, want)| want & !have == 0)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Rule {
     /// Template line, for errors.
@@ -89,6 +116,9 @@ pub(crate) struct Rule {
     pub regex: Pattern,
     /// A literal every line the rule matches contains: a cheap test first.
     pub literal: Option<memchr::memmem::Finder<'static>>,
+    /// The bytes of `literal`: a line lacking one of them is passed over
+    /// without searching it (see [`ByteSet`]).
+    pub literal_bytes: ByteSet,
     /// Capture group and the Value it fills, in group order.
     pub assigns: Vec<(usize, usize)>,
     pub line_op: LineOp,
@@ -494,6 +524,8 @@ fn read_rule(
         Rule {
             line: n,
             id: 0,
+            literal_bytes: pyre::required_literal(&regex_text)
+                .map_or_else(ByteSet::default, |l| ByteSet::of(l.as_bytes())),
             literal: pyre::required_literal(&regex_text)
                 .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned()),
             regex,
@@ -634,7 +666,22 @@ fn invalid_placeholder(pattern: &str, rest: &str, i: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{LineOp, RecordOp, parse_action};
+    use super::{ByteSet, LineOp, RecordOp, parse_action};
+
+    #[test]
+    fn a_line_holds_a_literal_only_if_it_holds_all_its_bytes() {
+        let literal = ByteSet::of(b" packets input, ");
+        let line = ByteSet::of(b"     5 packets input, 320 bytes, 0 no buffer");
+        assert!(line.holds(&literal));
+        assert!(!ByteSet::of(b"     5 packets output, 320 bytes").holds(&literal));
+        // Every byte value, the high ones (UTF-8) too.
+        let all: Vec<u8> = (0..=255).collect();
+        assert!(ByteSet::of(&all).holds(&ByteSet::of("caf\u{e9} \x7f".as_bytes())));
+        assert!(!ByteSet::of(b"cafe").holds(&ByteSet::of("caf\u{e9}".as_bytes())));
+        // No literal: every line holds it.
+        assert!(ByteSet::default().holds(&ByteSet::default()));
+        assert!(ByteSet::of(b"").holds(&ByteSet::default()));
+    }
 
     /// textfsm's three action regexes, as Python's `TextFSMRule` tries them.
     fn by_regex(action: &str) -> Option<(LineOp, RecordOp, Option<String>)> {

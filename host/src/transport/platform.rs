@@ -235,13 +235,20 @@ pub fn tail_lines(text: &str, lines: usize) -> &str {
 /// sharing it), so patterns a run never meets cost nothing: the
 /// configuration mechanics of a platform in a run that changes nothing,
 /// the challenge of a mode never entered.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Pattern {
     /// As declared.
     text: Arc<str>,
     /// What is compiled: `text` with ASCII classes, parsed.
     hir: Arc<Hir>,
     compiled: Arc<OnceLock<Option<meta::Regex>>>,
+}
+
+impl std::fmt::Debug for Pattern {
+    /// The pattern as declared, as `regex::Regex` shows itself.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Pattern").field(&self.as_str()).finish()
+    }
 }
 
 impl Pattern {
@@ -634,6 +641,7 @@ pub(crate) mod tests {
         assert!(shared.is_match(" --More-- "));
         assert!(p.compiled.get().is_some(), "compiled for every copy");
         assert_eq!(p.as_str(), r"^\s*--\s?More\s?--\s*$");
+        assert_eq!(format!("{p:?}"), r#"Pattern("^\\s*--\\s?More\\s?--\\s*$")"#);
         // Over the size limit: it parses, and matches nothing (no panic).
         let huge = device_pattern(r"\w{1000}{1000}").unwrap();
         assert!(!huge.is_match(&"a".repeat(2000)));
