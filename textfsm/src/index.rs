@@ -80,10 +80,11 @@ enum Matcher {
         /// its first regex syntax (`sh[[ow]] ip bgp` of
         /// `sh[[ow]] ip bgp( vrf \S+)?`), read without parsing the regex.
         lead: Vec<(String, String)>,
-        /// Python's syntax check, then a literal every match contains (none
-        /// when the pattern has no mandatory run of plain characters):
+        /// Python's syntax check, then the literals every match contains
+        /// (its mandatory runs of plain characters: `sh`, ` int` and
+        /// ` des` of `sh[[ow]] int[[erfaces]](?: (?:\S+))? des[[cription]]`):
         /// parsing the regex costs more than reading the row did.
-        literal: OnceLock<Result<Option<String>, String>>,
+        literal: OnceLock<Result<Vec<String>, String>>,
         built: OnceLock<Result<Box<Pattern>, String>>,
     },
 }
@@ -294,11 +295,13 @@ impl Index {
                     Ok(Matcher::Regex { literal, built, .. }) => {
                         let literal = literal.get_or_init(|| {
                             pyre::check(&col.pattern)?;
-                            Ok(pyre::required_literal(&col.pattern))
+                            Ok(pyre::literal_runs(&col.pattern).unwrap_or_default())
                         });
                         match literal {
                             Err(reason) => Err(reason.as_str()),
-                            Ok(Some(l)) if !attribute.contains(l.as_str()) => Ok(false),
+                            Ok(runs) if runs.iter().any(|l| !attribute.contains(l.as_str())) => {
+                                Ok(false)
+                            }
                             Ok(_) => built
                                 .get_or_init(|| {
                                     Pattern::new(&col.pattern, &self.limits).map(Box::new)
@@ -772,6 +775,47 @@ a_wrong_width.textfsm, .*, cisco_ios
         }
         assert!(completion_words("sh[[ow]] (ip|ipv6) route").is_none());
         assert!(completion_words("sh[[ow]]  ver").is_none());
+    }
+
+    #[test]
+    fn a_regex_row_is_built_only_for_a_text_with_all_its_literals() {
+        let text = "Template, Hostname, Platform, Command\n\
+            d.textfsm, .*, cisco_ios, sh[[ow]] int[[erfaces]](?: (?:\\S+))? des[[cription]]\n\
+            i.textfsm, .*, cisco_ios, sh[[ow]] int[[erfaces]](?: (?:\\S+))?\n";
+        let i = Index::from_text(Path::new("/x"), text, Limits::default()).unwrap();
+        let built = |row: usize| {
+            let Some(Some(row)) = i.rows[row].row.get() else {
+                return false;
+            };
+            let col = row.columns.iter().find(|c| c.name == "Command").unwrap();
+            match col.compiled.get() {
+                Some(Ok(Matcher::Regex { built, .. })) => built.get().is_some(),
+                other => panic!("{other:?}"),
+            }
+        };
+        // `show interfaces` holds ` int` but not ` des`: row 1 is refused
+        // without building its regex.
+        assert_eq!(
+            i.find("cisco_ios", "show interfaces")
+                .unwrap()
+                .unwrap()
+                .line,
+            3
+        );
+        assert!(!built(0));
+        assert!(built(1));
+        assert_eq!(
+            i.find("cisco_ios", "sh int Gi1/0/1 desc")
+                .unwrap()
+                .unwrap()
+                .line,
+            2
+        );
+        assert!(built(0));
+        assert_eq!(
+            super::pyre::literal_runs(r"sh(o(w)?)? int(e(r)?)?(?: (?:\S+))? des(c)?"),
+            Some(vec!["sh".to_string(), " int".into(), " des".into()])
+        );
     }
 
     #[test]

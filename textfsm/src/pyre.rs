@@ -372,6 +372,20 @@ fn anchored(translated: &str) -> String {
 /// the pattern has a top-level alternation or flags (case, verbose) that
 /// would change what the run matches.
 pub(crate) fn required_literal(py: &str) -> Option<String> {
+    // The first of the longest runs.
+    let best = literal_runs(py)?
+        .into_iter()
+        .fold(String::new(), |best, run| {
+            if run.len() > best.len() { run } else { best }
+        });
+    (best.trim().len() >= 3).then_some(best)
+}
+
+/// Every run of plain characters at the top level of Python pattern `py`
+/// that no quantifier makes optional, in order: each is in every match.
+/// `None` when the pattern has a top-level alternation or flags (case,
+/// verbose) that would change what a run matches.
+pub(crate) fn literal_runs(py: &str) -> Option<Vec<String>> {
     if py.contains("(?")
         && py.split("(?").skip(1).any(|rest| {
             let flags: String = rest
@@ -385,13 +399,12 @@ pub(crate) fn required_literal(py: &str) -> Option<String> {
     }
     let chars: Vec<char> = py.chars().collect();
     let (mut depth, mut i) = (0usize, 0);
-    let mut best = String::new();
+    let mut best: Vec<String> = Vec::new();
     let mut run = String::new();
-    let end_run = |run: &mut String, best: &mut String| {
-        if run.len() > best.len() {
-            *best = run.clone();
+    let end_run = |run: &mut String, runs: &mut Vec<String>| {
+        if !run.is_empty() {
+            runs.push(std::mem::take(run));
         }
-        run.clear();
     };
     while i < chars.len() {
         let c = chars[i];
@@ -479,7 +492,7 @@ pub(crate) fn required_literal(py: &str) -> Option<String> {
         i += 1;
     }
     end_run(&mut run, &mut best);
-    (best.trim().len() >= 3).then_some(best)
+    Some(best)
 }
 
 /// Check that Python pattern `py` parses, without building its matcher
