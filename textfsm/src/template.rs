@@ -520,14 +520,15 @@ fn read_rule(
         ),
         _ => None,
     };
+    let literal = pyre::required_literal(&regex_text);
     Ok((
         Rule {
             line: n,
             id: 0,
-            literal_bytes: pyre::required_literal(&regex_text)
+            literal_bytes: literal
+                .as_ref()
                 .map_or_else(ByteSet::default, |l| ByteSet::of(l.as_bytes())),
-            literal: pyre::required_literal(&regex_text)
-                .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned()),
+            literal: literal.map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned()),
             regex,
             assigns,
             line_op: action.line_op,
