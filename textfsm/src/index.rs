@@ -24,6 +24,9 @@ pub struct Index {
     template_col: usize,
     /// Where the `Platform` column is in the header (checked before a row is read).
     platform_col: Option<usize>,
+    /// Where the `Command` column is (checked before a row is read, when
+    /// it is plain words with completion).
+    command_col: Option<usize>,
     rows: Vec<Line>,
     limits: Limits,
     templates: Mutex<HashMap<String, Arc<Template>>>,
@@ -178,6 +181,7 @@ impl Index {
             ));
         };
         let platform_col = header.iter().position(|h| h == "Platform");
+        let command_col = header.iter().position(|h| h == "Command");
         let mut rows = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
         rows.extend(
             lines
@@ -199,6 +203,7 @@ impl Index {
             text,
             template_col,
             platform_col,
+            command_col,
             rows,
             limits,
             templates: Mutex::new(HashMap::new()),
@@ -245,18 +250,36 @@ impl Index {
     /// Whether `line` cannot be a row for `platform`, told without reading
     /// it: a plain `Platform` field (nearly all) the platform does not
     /// start with (what its matcher would say after reading the row).
-    fn other_platform(&self, line: &Line, platform: &str) -> bool {
-        let Some(col) = self.platform_col else {
+    /// Whether `line` is certainly no row for `platform` and `command`,
+    /// told from its text without reading it into a row: a line of the
+    /// right width whose Platform field is a plain name `platform` does not
+    /// start with (a row of another platform), or a plain name it starts
+    /// with and a Command field of plain words with `[[…]]` completion that
+    /// `command` does not spell (another command of the platform). A regex
+    /// in either field leaves the line to be read (and its regex checked)
+    /// as before.
+    fn passed_over(&self, line: &Line, platform: &str, command: &str) -> bool {
+        let Some(platform_col) = self.platform_col else {
             return false;
         };
         let text = &self.text[line.span.clone()];
+        // A line of the wrong width is no row either: its field at the
+        // Platform column passes it over as well as reading it would.
+        let name = nth_field(text, platform_col).unwrap_or("");
+        if name.is_empty() || !name.chars().all(|c| is_plain(c) || c == ' ') {
+            return false;
+        }
+        if !platform.starts_with(name) {
+            return true;
+        }
         if memchr::memchr_iter(b',', text.as_bytes()).count() + 1 != self.header.len() {
             return false;
         }
-        let field = text.split(',').nth(col).map_or("", str::trim);
-        !field.is_empty()
-            && field.chars().all(|c| is_plain(c) || c == ' ')
-            && !platform.starts_with(field)
+        self.command_col
+            .and_then(|col| nth_field(text, col))
+            .filter(|raw| !raw.is_empty())
+            .and_then(|raw| spelled(raw, command))
+            == Some(false)
     }
 
     /// The templates folder.
@@ -273,7 +296,7 @@ impl Index {
     /// as Hostname, are not consulted, as in ntc-templates).
     pub fn find(&self, platform: &str, command: &str) -> Result<Option<&IndexRow>, IndexError> {
         'rows: for line in &self.rows {
-            if self.other_platform(line, platform) {
+            if self.passed_over(line, platform, command) {
                 continue;
             }
             let Some(row) = line.row.get_or_init(|| self.read_row(line)) else {
@@ -290,8 +313,10 @@ impl Index {
                 let matcher = col.compiled.get_or_init(|| compile_column(col));
                 let matched = match matcher {
                     Ok(Matcher::Prefix(p)) => Ok(attribute.starts_with(p.as_str())),
-                    Ok(Matcher::Words(words)) => Ok(words_match(words, attribute)),
-                    Ok(Matcher::Regex { lead, .. }) if !words_match(lead, attribute) => Ok(false),
+                    Ok(Matcher::Words(words)) => Ok(words_match(pairs(words), attribute)),
+                    Ok(Matcher::Regex { lead, .. }) if !words_match(pairs(lead), attribute) => {
+                        Ok(false)
+                    }
                     Ok(Matcher::Regex { literal, built, .. }) => {
                         let literal = literal.get_or_init(|| {
                             pyre::check(&col.pattern)?;
@@ -632,30 +657,64 @@ fn has_top_level_alternation(pattern: &str) -> bool {
 /// when the field is only such words separated by single spaces.
 fn completion_words(raw: &str) -> Option<Vec<(String, String)>> {
     raw.split(' ')
-        .map(|word| {
-            let (required, optional) = match word.split_once("[[") {
-                Some((r, rest)) => (r, rest.strip_suffix("]]")?),
-                None => (word, ""),
-            };
-            (!required.is_empty()
-                && required.chars().all(is_plain)
-                && optional.chars().all(is_plain))
-            .then(|| (required.to_string(), optional.to_string()))
-        })
+        .map(|word| completion_word(word).map(|(r, o)| (r.to_string(), o.to_string())))
         .collect()
+}
+
+/// Field `n` (0-based) of an index line, trimmed; `None` past its last.
+fn nth_field(line: &str, n: usize) -> Option<&str> {
+    let bytes = line.as_bytes();
+    let mut start = 0;
+    for _ in 0..n {
+        start += memchr::memchr(b',', &bytes[start..])? + 1;
+    }
+    let end = memchr::memchr(b',', &bytes[start..]).map_or(line.len(), |e| start + e);
+    Some(line[start..end].trim())
+}
+
+/// One word of a Command field as its required part and its `[[…]]`
+/// completion (empty without one); `None` when it is not a plain word so.
+fn completion_word(word: &str) -> Option<(&str, &str)> {
+    let (required, optional) = match word.split_once("[[") {
+        Some((r, rest)) => (r, rest.strip_suffix("]]")?),
+        None => (word, ""),
+    };
+    (!required.is_empty() && required.chars().all(is_plain) && optional.chars().all(is_plain))
+        .then_some((required, optional))
+}
+
+/// Whether `text` matches the Command field `raw` as its
+/// [`completion_words`] do, without making them; `None` when `raw` is not
+/// such words.
+fn spelled(raw: &str, text: &str) -> Option<bool> {
+    if !raw.split(' ').all(|word| completion_word(word).is_some()) {
+        return None;
+    }
+    Some(words_match(
+        raw.split(' ').filter_map(completion_word),
+        text,
+    ))
+}
+
+/// The words of [`completion_words`] as [`words_match`] takes them.
+fn pairs(words: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> + Clone {
+    words.iter().map(|(r, o)| (r.as_str(), o.as_str()))
 }
 
 /// Whether `text` starts with the words, each written out at least to its
 /// required part and at most in full (what the expanded regex matches,
 /// anchored at the start only).
-fn words_match(words: &[(String, String)], text: &str) -> bool {
-    let Some(((required, optional), rest)) = words.split_first() else {
+fn words_match<'a>(
+    mut words: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    text: &str,
+) -> bool {
+    let Some((required, optional)) = words.next() else {
         return true;
     };
-    let Some(after) = text.strip_prefix(required.as_str()) else {
+    let Some(after) = text.strip_prefix(required) else {
         return false;
     };
-    if rest.is_empty() {
+    if words.clone().next().is_none() {
         return true;
     }
     // Every written-out length of the optional part, longest first.
@@ -663,7 +722,7 @@ fn words_match(words: &[(String, String)], text: &str) -> bool {
         after
             .strip_prefix(&optional[..n])
             .and_then(|t| t.strip_prefix(' '))
-            .is_some_and(|t| words_match(rest, t))
+            .is_some_and(|t| words_match(words.clone(), t))
     })
 }
 
@@ -767,14 +826,23 @@ a_wrong_width.textfsm, .*, cisco_ios
             let regex = Pattern::new(&expand_completion(field), &limits).unwrap();
             for c in commands {
                 assert_eq!(
-                    words_match(&words, c),
+                    words_match(pairs(&words), c),
                     regex.is_match(c),
+                    "`{field}` on `{c}`"
+                );
+                // Read from the field's text alike, without making the words.
+                assert_eq!(
+                    spelled(field, c),
+                    Some(regex.is_match(c)),
                     "`{field}` on `{c}`"
                 );
             }
         }
         assert!(completion_words("sh[[ow]] (ip|ipv6) route").is_none());
         assert!(completion_words("sh[[ow]]  ver").is_none());
+        assert_eq!(spelled("sh[[ow]] (ip|ipv6) route", "show ip route"), None);
+        assert_eq!(spelled("sh[[ow]]  ver", "sh  ver"), None);
+        assert_eq!(spelled("sh[[ow]] ver[[sion]](", "show version"), None);
     }
 
     #[test]
@@ -912,12 +980,35 @@ a_wrong_width.textfsm, .*, cisco_ios
             for c in commands {
                 if regex.is_match(c) {
                     assert!(
-                        words_match(&words, c),
+                        words_match(pairs(&words), c),
                         "`{field}` matches `{c}`; its lead does not"
                     );
                 }
             }
         }
+    }
+
+    #[test]
+    fn rows_of_other_commands_are_passed_over_unread() {
+        let text = "Template, Hostname, Platform, Command\n\
+            v.textfsm, .*, cisco_ios, sh[[ow]] ver[[sion]]\n\
+            r.textfsm, .*, cisco_ios, sh[[ow]] (ip|ipv6) ro[[ute]]\n\
+            n.textfsm, .*, cisco_nxos, sh[[ow]] ip int[[erface]] br[[ief]]\n\
+            x.textfsm, .*, cisco_(ios|xe), sh[[ow]] ip int[[erface]] br[[ief]]\n\
+            b.textfsm, .*, cisco_ios, sh[[ow]] ip int[[erface]] br[[ief]]\n";
+        let i = Index::from_text(Path::new("/x"), text, Limits::default()).unwrap();
+        let row = i.find("cisco_ios", "sh ip int br").unwrap().unwrap();
+        assert_eq!(row.templates, ["x.textfsm"]);
+        let read: Vec<bool> = i.rows.iter().map(|l| l.row.get().is_some()).collect();
+        // `show version` and the NX-OS row are told apart from their text;
+        // a regex in the Command or Platform field is read and tried.
+        assert_eq!(read, [false, true, false, true, false]);
+        let row = i.find("cisco_ios", "show ip route").unwrap().unwrap();
+        assert_eq!(row.templates, ["r.textfsm"]);
+        assert_eq!(
+            i.find("cisco_ios", "show clock").unwrap().map(|r| r.line),
+            None
+        );
     }
 
     #[test]
