@@ -134,6 +134,41 @@ struct Unconfirmed {
     learned: bool,
 }
 
+/// Whether a read has received the echo of the command it was sent for:
+/// searched for in what arrives, once found no more.
+struct Echo<'a> {
+    /// The command as typed, trimmed; `None` once found (or when there is
+    /// nothing to find: an Enter alone, a read not after a command).
+    wanted: Option<&'a str>,
+    /// How much of the received text was searched.
+    searched: usize,
+}
+
+impl<'a> Echo<'a> {
+    fn new(sent: Option<&'a str>) -> Echo<'a> {
+        Echo {
+            wanted: sent.map(str::trim).filter(|s| !s.is_empty()),
+            searched: 0,
+        }
+    }
+
+    /// Whether `buf` (all received so far, only ever appended to) holds
+    /// the echo.
+    fn received(&mut self, buf: &[u8]) -> bool {
+        let Some(wanted) = self.wanted else {
+            return true;
+        };
+        // The echo may straddle the end of the part already searched.
+        let from = self.searched.saturating_sub(wanted.len() - 1);
+        self.searched = buf.len();
+        if memchr::memmem::find(&buf[from..], wanted.as_bytes()).is_some() {
+            self.wanted = None;
+            return true;
+        }
+        false
+    }
+}
+
 /// The last line received after login, when it has the shape of a CLI
 /// prompt although no prompt of the platform matches it: short, ending in
 /// one of the prompt characters (`>`, `#`, `$`, `%`, `]`, maybe a blank),
@@ -355,7 +390,7 @@ impl CliSession {
     async fn settle(&mut self) -> Result<()> {
         let deadline = Instant::now() + self.timeouts.prompt;
         let (raw, stop) = self
-            .read_until(deadline, Until::LoginQuestion, false, Phase::Login)
+            .read_until(deadline, Until::LoginQuestion, false, None, Phase::Login)
             .await?;
         let (raw, stop) = self.log_in_in_shell(raw, stop, deadline).await?;
         self.set_mode(stop);
@@ -381,7 +416,7 @@ impl CliSession {
         let le = self.platform.line_ending.clone();
         self.write(&le).await?;
         let (_, stop) = self
-            .read_until(deadline, Until::Prompt, true, Phase::Prompt)
+            .read_until(deadline, Until::Prompt, true, None, Phase::Prompt)
             .await?;
         self.set_mode(stop);
         Ok(())
@@ -445,7 +480,7 @@ impl CliSession {
                 self.write(&format!("{user}{le}")).await?;
             }
             (raw, stop) = self
-                .read_until(deadline, Until::LoginQuestion, true, Phase::Prompt)
+                .read_until(deadline, Until::LoginQuestion, true, None, Phase::Prompt)
                 .await?;
         }
         Ok((raw, stop))
@@ -549,6 +584,7 @@ impl CliSession {
                     deadline,
                     challenge.map(|c| &c.prompt).into(),
                     true,
+                    Some(&step.send),
                     Phase::Prompt,
                 )
                 .await?;
@@ -562,7 +598,13 @@ impl CliSession {
                 answered = true;
                 let deadline = Instant::now() + self.timeouts.prompt;
                 stop = self
-                    .read_until(deadline, Until::Pattern(&c.prompt), true, Phase::Prompt)
+                    .read_until(
+                        deadline,
+                        Until::Pattern(&c.prompt),
+                        true,
+                        None,
+                        Phase::Prompt,
+                    )
                     .await?
                     .1;
                 if stop == Stop::Pattern {
@@ -768,7 +810,7 @@ impl CliSession {
         self.write(&format!("{input}{le}")).await?;
         let deadline = Instant::now() + timeout;
         let (raw, stop) = self
-            .read_until(deadline, expect.into(), true, phase)
+            .read_until(deadline, expect.into(), true, Some(input), phase)
             .await?;
         self.set_mode(stop);
         if matches!(stop, Stop::Prompt(_)) {
@@ -796,15 +838,23 @@ impl CliSession {
     /// Read until a mode prompt (or `pattern`) ends the received text,
     /// answering pagers. With `after_newline`, a prompt counts only once a
     /// line break was received (the device's answer to our Enter), so a stale
-    /// prompt cannot end the read early.
+    /// prompt cannot end the read early. With `echo` (the command just
+    /// sent), a prompt counts at once only after the command's echo: one
+    /// received before it is a prompt the device printed earlier and late
+    /// (a slow device answering both the Enter sent to find its prompt and
+    /// the one after), taken only if the device then stays quiet (a device
+    /// that echoes nothing, or not as typed), as Scrapli and Netmiko read
+    /// to the echo before they look for the prompt.
     async fn read_until(
         &mut self,
         deadline: Instant,
         until: Until<'_>,
         after_newline: bool,
+        echo: Option<&str>,
         phase: Phase,
     ) -> Result<(String, Stop)> {
         let mut buf: Vec<u8> = Vec::with_capacity(4096);
+        let mut echo = Echo::new(echo);
         let mut answered_pager_at = usize::MAX;
         let mut checked_len = usize::MAX;
         // A prompt-shaped line with an unexpected stem, or the prompt glued
@@ -838,6 +888,14 @@ impl CliSession {
                 {
                     match &self.stem {
                         Some(stem) if prompt_stem(line) != stem => {
+                            unconfirmed = Some(Unconfirmed {
+                                mode: m,
+                                prompt: line.to_string(),
+                                glued: false,
+                                learned: false,
+                            })
+                        }
+                        _ if !echo.received(&buf) => {
                             unconfirmed = Some(Unconfirmed {
                                 mode: m,
                                 prompt: line.to_string(),
@@ -1232,6 +1290,30 @@ fn tail_chars(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
     use crate::transport::platform::tests::ios_like;
+
+    #[test]
+    fn a_commands_echo_is_found_across_the_pieces_it_arrives_in() {
+        let mut echo = Echo::new(Some(" show version "));
+        let mut buf = b"\r\nr1#".to_vec();
+        assert!(!echo.received(&buf), "a prompt before the echo is not it");
+        buf.extend_from_slice(b"show ver");
+        assert!(!echo.received(&buf));
+        buf.extend_from_slice(b"sion\r\nCisco IOS Software\r\nr1#");
+        assert!(echo.received(&buf), "the echo straddles two pieces");
+        assert!(echo.received(b""), "once found, found");
+        // Nothing to find after an Enter alone or a read not after a command.
+        assert!(Echo::new(Some("")).received(b"r1#"));
+        assert!(Echo::new(Some("  ")).received(b"r1#"));
+        assert!(Echo::new(None).received(b"r1#"));
+        // Found in the piece it first arrives in, however many came before.
+        let mut echo = Echo::new(Some("terminal length 0"));
+        let mut buf = Vec::new();
+        for piece in ["\r\n", "r1#", "t", "erminal length 0", "\r\nr1#"] {
+            buf.extend_from_slice(piece.as_bytes());
+            let found = echo.received(&buf);
+            assert_eq!(found, buf.len() >= 22, "{piece:?}");
+        }
+    }
 
     #[test]
     fn prompt_stem_is_the_text_before_the_mode_character() {
