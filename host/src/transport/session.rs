@@ -153,7 +153,9 @@ impl<'a> Echo<'a> {
     }
 
     /// Whether `buf` (all received so far, only ever appended to) holds
-    /// the echo.
+    /// the echo: as typed, or as a terminal shows it (a device that colours
+    /// the command line or redraws it with escape sequences, backspaces
+    /// and carriage returns echoes it so).
     fn received(&mut self, buf: &[u8]) -> bool {
         let Some(wanted) = self.wanted else {
             return true;
@@ -161,11 +163,13 @@ impl<'a> Echo<'a> {
         // The echo may straddle the end of the part already searched.
         let from = self.searched.saturating_sub(wanted.len() - 1);
         self.searched = buf.len();
-        if memchr::memmem::find(&buf[from..], wanted.as_bytes()).is_some() {
+        let found = memchr::memmem::find(&buf[from..], wanted.as_bytes()).is_some()
+            || (memchr::memchr3(0x1b, 0x08, b'\r', buf).is_some()
+                && text::normalise(&String::from_utf8_lossy(buf)).contains(wanted));
+        if found {
             self.wanted = None;
-            return true;
         }
-        false
+        found
     }
 }
 
@@ -1305,6 +1309,13 @@ mod tests {
         assert!(Echo::new(Some("")).received(b"r1#"));
         assert!(Echo::new(Some("  ")).received(b"r1#"));
         assert!(Echo::new(None).received(b"r1#"));
+        // Echoed as a terminal shows it: coloured, or redrawn.
+        let mut echo = Echo::new(Some("show version"));
+        assert!(echo.received(b"r1#\x1b[1mshow\x1b[0m \x1b[32mversion\x1b[0m\r\n"));
+        let mut echo = Echo::new(Some("show version"));
+        assert!(echo.received(b"r1#show verz\x08sion\r\n"));
+        let mut echo = Echo::new(Some("show version"));
+        assert!(!echo.received(b"r1#\x1b[1mshow\x1b[0m\r\nr1#"));
         // Found in the piece it first arrives in, however many came before.
         let mut echo = Echo::new(Some("terminal length 0"));
         let mut buf = Vec::new();
