@@ -247,9 +247,6 @@ impl Index {
         }))
     }
 
-    /// Whether `line` cannot be a row for `platform`, told without reading
-    /// it: a plain `Platform` field (nearly all) the platform does not
-    /// start with (what its matcher would say after reading the row).
     /// Whether `line` is certainly no row for `platform` and `command`,
     /// told from its text without reading it into a row: a line of the
     /// right width whose Platform field is a plain name `platform` does not
