@@ -7,7 +7,8 @@
 # version` alone (`netrun bench --floor-only`). Client CPU, wall time and
 # peak RSS of each process alone.
 #
-#   scripts/peer-bench.sh [--rounds N] [--fakenos | --fake-switches | --scrapli-replay]
+#   scripts/peer-bench.sh [--rounds N] [--fakenos | --fake-switches |
+#                         --scrapli-replay [--host-key-type rsa|rsa4096|ed25519]]
 #                         [DEVICES] [CONCURRENCY]           (default 3 rounds, 200 100)
 #
 # Every contender runs N times, all of them in turn in each round (each round
@@ -25,6 +26,9 @@
 # --scrapli-replay: the devices are scrapli-replay's (PyPI, asyncssh's SSH
 # server and line editor), DEVICES servers in one process on ports 7000 and
 # up, replaying a Catalyst 9300's saved outputs (tools/scrapli-replay/serve.py).
+# Its host key is scrapli-replay's own 1,024-bit RSA key unless
+# --host-key-type gives a fresh one: `rsa` (2,048 bits: IOS's default, and
+# what paramiko and asyncssh generate), `rsa4096` or `ed25519`.
 #
 # Installs the peers, pinned, into ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools}/peer-venv.
 # Uses the release build: cargo build --release -p netrun && scripts/build-plugins.sh
@@ -42,6 +46,13 @@ case "${1:-}" in
   --fake-switches) sim=fake-switches; shift ;;
   --scrapli-replay) sim=scrapli-replay; lands_privileged=1; shift ;;
 esac
+host_key_type=
+if [ "${1:-}" = --host-key-type ]; then
+  [ "$sim" = scrapli-replay ] || { echo "--host-key-type is for --scrapli-replay" >&2; exit 2; }
+  host_key_type=${2:?--host-key-type needs rsa, rsa4096 or ed25519}
+  case "$host_key_type" in rsa | rsa4096 | ed25519) ;; *) echo "--host-key-type: rsa, rsa4096 or ed25519" >&2; exit 2 ;; esac
+  shift 2
+fi
 devices=${1:-200}
 concurrency=${2:-100}
 netrun=${NETRUN_BIN:-${CARGO_TARGET_DIR:-target}/release/netrun}
@@ -126,9 +137,16 @@ elif [ "$sim" = scrapli-replay ]; then
   saved=plugins/cisco-ios/tests/getters/cisco_xe
   cp "$saved/facts/ios_xe_17_3_c9300/show_version.raw" "$scratch/outputs/show_version.txt"
   cp "$saved/config/ios_xe_17_3_c9300/show_running_config.raw" "$scratch/outputs/show_running-config.txt"
+  host_key=()
+  case "$host_key_type" in
+    rsa) ssh-keygen -q -t rsa -b 2048 -N "" -f "$scratch/host_key" ;;
+    rsa4096) ssh-keygen -q -t rsa -b 4096 -N "" -f "$scratch/host_key" ;;
+    ed25519) ssh-keygen -q -t ed25519 -N "" -f "$scratch/host_key" ;;
+  esac
+  [ -z "$host_key_type" ] || host_key=(--host-key "$scratch/host_key")
   "$tools/scrapli-replay-venv/bin/python" tools/scrapli-replay/serve.py --outputs "$scratch/outputs" \
     --session "$scratch/session.json" --hostname ACC-SW-9300 --devices "$devices" --base-port 7000 \
-    > "$scratch/lab.log" 2>&1 &
+    "${host_key[@]}" > "$scratch/lab.log" 2>&1 &
   lab_pid=$!
   inventory sw cisco_xe scrapli scrapli
   await_simulated "$lab_pid"

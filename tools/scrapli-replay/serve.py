@@ -6,12 +6,16 @@ outputs, in scrapli-replay's format: the device starts in privileged exec;
 its prompts are `NAME#`, `NAME>` and `NAME(config)#`.
 
     serve.py --outputs DIR --session FILE --hostname NAME --devices N --base-port P
+             [--host-key KEY]
 
 DIR holds the outputs to answer, one file each named after the command
 with `_` for spaces (`show_version.txt`, `show_running-config.txt`); FILE
 is where the session data is written. Listens on 127.0.0.1 ports P ..
 P+N-1 (user `scrapli`, password `scrapli`: scrapli-replay's), prints
-`ready` when all listen, and serves until killed.
+`ready` when all listen, and serves until killed. KEY (an OpenSSH private
+key file) replaces scrapli-replay's own host key, a 1,024-bit RSA key:
+devices keep a 2,048-bit RSA key (IOS's default, and what paramiko and
+asyncssh generate) or an Ed25519 one.
 """
 import argparse
 import asyncio
@@ -19,7 +23,7 @@ import json
 import os
 import sys
 
-from scrapli_replay.server.server import start
+import scrapli_replay.server.server as replay_server
 
 INVALID = "                 ^\n% Invalid input detected at '^' marker.\n\n"
 
@@ -64,13 +68,17 @@ def session(outputs, hostname):
 
 
 async def serve(a):
+    if a.host_key:
+        # `start` hands this module variable to asyncssh as the host key.
+        with open(a.host_key, "rb") as f:
+            replay_server.BASE_SERVER_KEY = f.read()
     data = a.session
     # Written as JSON (which is YAML): ruamel's emitter folds long strings
     # in a way its loader reads back with stray spaces (` !` for `!`).
     with open(data, "w", encoding="utf-8") as f:
         json.dump(session(a.outputs, a.hostname), f)
     for i in range(a.devices):
-        await start(port=a.base_port + i, collect_data=data)
+        await replay_server.start(port=a.base_port + i, collect_data=data)
     print("ready", flush=True)
     await asyncio.Event().wait()
 
@@ -82,6 +90,7 @@ def main():
     p.add_argument("--hostname", default="csr1000v", help="the prompts' name")
     p.add_argument("--devices", type=int, default=1)
     p.add_argument("--base-port", type=int, required=True)
+    p.add_argument("--host-key", help="OpenSSH private key file to serve instead of scrapli-replay's")
     asyncio.run(serve(p.parse_args()))
 
 
