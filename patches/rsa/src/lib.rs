@@ -13,10 +13,9 @@
 //! take, or a bad signature), the check is made again here in portable
 //! arithmetic (crypto-bigint), so a key is accepted exactly as by
 //! arithmetic alone, and only a valid signature is taken quickly. Signing
-//! goes to aws-lc for keys of 2,048 bits or more with SHA-2; SHA-1 signing
-//! (`ssh-rsa`) and smaller keys are computed here, in constant time, and
-//! every signature made here is checked with the public key before it is
-//! returned.
+//! goes to aws-lc too (SHA-1 for `ssh-rsa` included); a key or hash it
+//! does not take is signed here, in constant time, and every signature made
+//! here is checked with the public key before it is returned.
 //!
 //! The random generators callers pass are not used: aws-lc draws from its
 //! own (a CSPRNG seeded by the operating system), and PKCS#1 v1.5 signing
@@ -396,9 +395,8 @@ impl RsaPrivateKey {
     /// The PKCS#1 v1.5 signature of `message` hashed by `D`.
     fn sign_pkcs1v15<D: Digest + AssociatedOid>(&self, message: &[u8]) -> Result<Vec<u8>> {
         let k = self.public.size();
-        if let Some(encoding) = aws_lc_signing(&D::OID)
-            && self.public.n.as_ref().bit_width_vartime() >= 2048
-            && let Ok(signature) = self.sign_aws_lc(encoding, message, k)
+        if let Some(nid) = aws_lc_hash_nid(&D::OID)
+            && let Ok(signature) = self.sign_aws_lc(nid, &D::digest(message), k)
         {
             return Ok(signature);
         }
@@ -411,38 +409,48 @@ impl RsaPrivateKey {
         }
     }
 
-    fn sign_aws_lc(
-        &self,
-        encoding: &'static lc::RsaSignatureEncoding,
-        message: &[u8],
-        k: usize,
-    ) -> Result<Vec<u8>> {
-        let [n, e, d, p, q, dp, dq, qinv] = self.der_components()?;
-        let components = aws_lc_rs::rsa::KeyPairComponents {
-            public_key: RsaPublicKeyComponents {
-                n: &n[..],
-                e: &e[..],
-            },
-            d: &d[..],
-            p: &p[..],
-            q: &q[..],
-            dP: &dp[..],
-            dQ: &dq[..],
-            qInv: &qinv[..],
-        };
-        let pair =
-            lc::RsaKeyPair::from_components(&components).map_err(|_| Error::InvalidPrivateKey)?;
-        if pair.public_modulus_len() != k {
+    /// aws-lc's PKCS#1 v1.5 signature of a digest made by the hash `nid`
+    /// (SHA-1 included, for `ssh-rsa`): the key handed over as PKCS#1 DER.
+    fn sign_aws_lc(&self, nid: i32, digest: &[u8], k: usize) -> Result<Vec<u8>> {
+        /// Frees aws-lc's key however the signing ends.
+        struct Key(*mut aws_lc_sys::RSA);
+        impl Drop for Key {
+            fn drop(&mut self) {
+                // SAFETY: the pointer came from RSA_private_key_from_bytes
+                // and is freed once, here.
+                unsafe { aws_lc_sys::RSA_free(self.0) }
+            }
+        }
+        let der = pkcs1::EncodeRsaPrivateKey::to_pkcs1_der(self).map_err(Error::Pkcs1)?;
+        let der = der.as_bytes();
+        // SAFETY: aws-lc reads `der.len()` bytes from `der` and returns a
+        // new key or null.
+        let key = Key(unsafe { aws_lc_sys::RSA_private_key_from_bytes(der.as_ptr(), der.len()) });
+        if key.0.is_null() {
             return Err(Error::InvalidPrivateKey);
         }
-        let mut signature = vec![0; k];
-        pair.sign(
-            encoding,
-            &aws_lc_rs::rand::SystemRandom::new(),
-            message,
-            &mut signature,
-        )
-        .map_err(|_| Error::Internal)?;
+        // SAFETY: `key.0` is a valid key.
+        let size = unsafe { aws_lc_sys::RSA_size(key.0) } as usize;
+        if size != k {
+            return Err(Error::InvalidPrivateKey);
+        }
+        let mut signature = vec![0u8; size];
+        let mut written: std::os::raw::c_uint = 0;
+        // SAFETY: `digest` is read for its length, `signature` has the
+        // RSA_size bytes RSA_sign may write, `written` receives how many.
+        let ok = unsafe {
+            aws_lc_sys::RSA_sign(
+                nid,
+                digest.as_ptr(),
+                digest.len(),
+                signature.as_mut_ptr(),
+                &mut written,
+                key.0,
+            )
+        };
+        if ok != 1 || written as usize != k {
+            return Err(Error::Internal);
+        }
         Ok(signature)
     }
 
@@ -539,12 +547,13 @@ fn aws_lc_verification(hash: &ObjectIdentifier) -> Option<&'static lc::RsaParame
     })
 }
 
-/// aws-lc's PKCS#1 v1.5 signing for a hash (SHA-2 only).
-fn aws_lc_signing(hash: &ObjectIdentifier) -> Option<&'static lc::RsaSignatureEncoding> {
+/// aws-lc's number for a hash, for signing.
+fn aws_lc_hash_nid(hash: &ObjectIdentifier) -> Option<i32> {
     Some(match *hash {
-        SHA256 => &lc::RSA_PKCS1_SHA256,
-        SHA384 => &lc::RSA_PKCS1_SHA384,
-        SHA512 => &lc::RSA_PKCS1_SHA512,
+        SHA1 => aws_lc_sys::NID_sha1,
+        SHA256 => aws_lc_sys::NID_sha256,
+        SHA384 => aws_lc_sys::NID_sha384,
+        SHA512 => aws_lc_sys::NID_sha512,
         _ => return None,
     })
 }

@@ -110,8 +110,8 @@ fn aws_lc_and_portable_arithmetic_agree_on_a_generated_key() {
     let public = key.to_public_key();
     let k = public.size();
     assert_eq!(k, 256);
-    // rsa-sha2-256 and -512 are signed by aws-lc, ssh-rsa (SHA-1) here; the
-    // portable private operation must give the same (deterministic) bytes.
+    // aws-lc signs (SHA-1 for ssh-rsa too); the portable private operation
+    // must give the same (deterministic) bytes.
     let by_aws_lc = sign::<Sha256>(&key);
     let portable = key
         .private_op(&emsa_pkcs1v15::<Sha256>(MESSAGE, k).unwrap())
@@ -121,6 +121,10 @@ fn aws_lc_and_portable_arithmetic_agree_on_a_generated_key() {
     let sha512 = sign::<Sha512>(&key);
     assert!(verify::<Sha512>(&public, MESSAGE, &sha512));
     let sha1 = sign::<Sha1>(&key);
+    let sha1_portable = key
+        .private_op(&emsa_pkcs1v15::<Sha1>(MESSAGE, k).unwrap())
+        .unwrap();
+    assert_eq!(sha1, sha1_portable);
     let n = public.n().as_ref().to_be_bytes_trimmed_vartime();
     let e = public.e().to_be_bytes_trimmed_vartime();
     RsaPublicKeyComponents {
