@@ -204,13 +204,8 @@ impl RsaPublicKey {
         }
         // Some SSH servers drop a signature's leading zero bytes (OpenSSH
         // takes such signatures, padding them to the modulus's length).
-        let padded;
-        let signature = if signature.len() < k {
-            padded = [vec![0; k - signature.len()], signature.to_vec()].concat();
-            &padded[..]
-        } else {
-            signature
-        };
+        let padded = tail(signature, k);
+        let signature = &padded[..];
         if let Some(params) = aws_lc_verification(&D::OID) {
             let n = self.n.as_ref().to_be_bytes_trimmed_vartime();
             let e = self.e.to_be_bytes_trimmed_vartime();
@@ -224,7 +219,7 @@ impl RsaPublicKey {
         }
         let expected = emsa_pkcs1v15::<D>(message, k)?;
         match self.public_op(signature) {
-            Some(em) if bool::from(subtle_eq(&em, &expected)) => Ok(()),
+            Some(em) if ct_eq(&em, &expected) => Ok(()),
             _ => Err(Error::Verification),
         }
     }
@@ -404,7 +399,7 @@ impl RsaPrivateKey {
         let signature = self.private_op(&em)?;
         // Never hand out a wrong signature (a fault, a bad component).
         match self.public.public_op(&signature) {
-            Some(back) if bool::from(subtle_eq(&back, &em)) => Ok(signature),
+            Some(back) if ct_eq(&back, &em) => Ok(signature),
             _ => Err(Error::InvalidPrivateKey),
         }
     }
@@ -508,26 +503,14 @@ fn tail(bytes: &[u8], k: usize) -> Vec<u8> {
     }
 }
 
-/// Equality of two byte strings without an early exit.
-fn subtle_eq(a: &[u8], b: &[u8]) -> subtle_choice::Choice {
-    subtle_choice::eq(a, b)
-}
-
-mod subtle_choice {
-    //! A constant-time comparison without another dependency.
-    pub struct Choice(bool);
-    impl From<Choice> for bool {
-        fn from(c: Choice) -> bool {
-            c.0
-        }
+/// Equality of two byte strings without an early exit (no dependency
+/// for one comparison).
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
     }
-    pub fn eq(a: &[u8], b: &[u8]) -> Choice {
-        if a.len() != b.len() {
-            return Choice(false);
-        }
-        let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-        Choice(std::hint::black_box(diff) == 0)
-    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
