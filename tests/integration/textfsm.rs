@@ -84,6 +84,60 @@ fn netrun_parse_prints_one_line_per_file_in_order_and_fails_at_the_end() {
 }
 
 #[test]
+fn netrun_parse_as_a_table_names_each_file_and_lines_up_its_records() {
+    let home = TempDir::new("home");
+    let templates = clock_templates();
+    let files = TempDir::new("outputs");
+    let two = files.path().join("two.txt");
+    std::fs::write(
+        &two,
+        "*08:17:49.943 UTC Wed Nov 25 2026\n10:00:01.000 America/Chicago Mon Nov 30 2026\n",
+    )
+    .unwrap();
+    let none = files.path().join("none.txt");
+    std::fs::write(&none, "% Invalid input detected at '^' marker.\n").unwrap();
+    let o = output(
+        netrun(home.path())
+            .args([
+                "parse",
+                "--platform",
+                "cisco_ios",
+                "--command",
+                "show clock",
+                "--format",
+                "table",
+                "--templates",
+            ])
+            .arg(templates.path())
+            .arg(&two)
+            .arg(files.path().join("missing.txt"))
+            .arg(&none),
+    );
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(2), "a file failed: exit 2\n{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("{}: 2 records", two.display()),
+        "{stdout}"
+    );
+    assert_eq!(lines[1], "TIME      TIMEZONE         DAYWEEK", "{stdout}");
+    assert_eq!(lines[2], "08:17:49  UTC              Wed", "{stdout}");
+    assert_eq!(lines[3], "10:00:01  America/Chicago  Mon", "{stdout}");
+    assert_eq!(lines[4], "", "a blank line between files: {stdout}");
+    assert!(
+        lines[5].contains("missing.txt: error: cannot read"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[7],
+        format!("{}: 0 records", none.display()),
+        "{stdout}"
+    );
+    assert_eq!(lines.len(), 8, "{stdout}");
+}
+
+#[test]
 fn netrun_parse_with_one_template_needs_no_index() {
     let home = TempDir::new("home");
     let templates = clock_templates();

@@ -27,6 +27,20 @@ pub struct ParseArgs {
     /// Parse with this one template, no index.
     #[arg(long, value_name = "FILE.textfsm")]
     template: Option<PathBuf>,
+    /// Output: `jsonl`, one JSON list of records per file (for programs),
+    /// or `table`, the records as aligned columns under each file's name
+    /// (for reading at a terminal).
+    #[arg(long, value_enum, default_value_t = ParseFormat::Jsonl)]
+    format: ParseFormat,
+}
+
+/// `netrun parse --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ParseFormat {
+    /// One JSON line per file: its records, or `{"error": …}`.
+    Jsonl,
+    /// Each file's name, then its records as aligned columns.
+    Table,
 }
 
 /// The parser chosen for the run: the index, or one template.
@@ -56,6 +70,9 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
         }
         _ => anyhow::bail!("give --platform P --command \"C\", or --template FILE.textfsm"),
     };
+    if a.format == ParseFormat::Table {
+        return print_tables(&parser, &a.files);
+    }
     let mut out = std::io::BufWriter::with_capacity(8 << 10, raw_stdout()?);
     let mut failed = 0;
     let mut widened = false;
@@ -87,6 +104,56 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
     } else {
         super::EXIT_SOME_FAILED
     })
+}
+
+/// `--format table`: each file's name, then its records as aligned
+/// columns (or why it did not parse), a blank line between files; exit
+/// code 2 when a file did not parse, the others still printed.
+fn print_tables(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0;
+    for (n, file) in files.iter().enumerate() {
+        if n > 0 {
+            writeln!(out).map_err(StdoutError)?;
+        }
+        let name = if file.as_os_str() == "-" {
+            "(standard input)".into()
+        } else {
+            file.display().to_string()
+        };
+        match table_of(parser, file) {
+            Ok((count, table)) => {
+                let noun = if count == 1 { "record" } else { "records" };
+                writeln!(out, "{name}: {count} {noun}").map_err(StdoutError)?;
+                out.write_all(table.as_bytes()).map_err(StdoutError)?;
+            }
+            Err(e) => {
+                failed += 1;
+                writeln!(out, "{name}: error: {e}").map_err(StdoutError)?;
+            }
+        }
+    }
+    out.flush().map_err(StdoutError)?;
+    Ok(if failed == 0 {
+        super::EXIT_OK
+    } else {
+        super::EXIT_SOME_FAILED
+    })
+}
+
+/// A file's record count and its records as a table (empty for none).
+fn table_of(parser: &Parser, file: &Path) -> Result<(usize, String), String> {
+    let text = read(file)?;
+    let mut json = Vec::new();
+    match write_records(parser, &text, &mut json) {
+        Ok(()) => {}
+        Err(Failure::Parse(e)) => return Err(e),
+        Err(Failure::Write(e)) => return Err(e.to_string()),
+    }
+    let records: Vec<serde_json::Value> =
+        serde_json::from_slice(&json).map_err(|e| format!("records are not JSON: {e}"))?;
+    let table = crate::results::format::records_table(&records).unwrap_or_default();
+    Ok((records.len(), table))
 }
 
 /// Standard output without the standard library's line buffering: a

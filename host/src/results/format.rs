@@ -138,6 +138,14 @@ fn parsed_tables(r: &Record) -> String {
     out
 }
 
+/// Parsed records (a list of flat objects, as a parser gives them) as an
+/// aligned table; `None` when `records` holds no object.
+pub fn records_table(records: &[Value]) -> Option<String> {
+    let rows: Vec<&serde_json::Map<String, Value>> =
+        records.iter().filter_map(Value::as_object).collect();
+    (!rows.is_empty()).then(|| aligned(&rows))
+}
+
 /// Rows as columns: the keys of the first row (then any new keys of later
 /// rows), upper-cased headers, each column as wide as its widest cell.
 fn aligned(rows: &[&serde_json::Map<String, Value>]) -> String {
