@@ -138,6 +138,46 @@ fn netrun_parse_as_a_table_names_each_file_and_lines_up_its_records() {
 }
 
 #[test]
+fn netrun_parse_as_csv_is_one_sheet_with_the_file_first() {
+    let home = TempDir::new("home");
+    let templates = clock_templates();
+    let files = TempDir::new("outputs");
+    let a = files.path().join("r1.txt");
+    std::fs::write(
+        &a,
+        "*08:17:49.943 UTC Wed Nov 25 2026\n10:00:01.000 \"odd,zone\" Mon Nov 30 2026\n",
+    )
+    .unwrap();
+    let b = files.path().join("r2.txt");
+    std::fs::write(&b, "11:12:13.000 CET Tue Dec 1 2026\n").unwrap();
+    let o = output(
+        netrun(home.path())
+            .args(["parse", "--template"])
+            .arg(templates.path().join("lab_show_clock.textfsm"))
+            .args(["--format", "csv"])
+            .arg(&a)
+            .arg(files.path().join("missing.txt"))
+            .arg(&b),
+    );
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "a file failed: exit 2\n{stdout}");
+    assert!(
+        stderr.contains("missing.txt: error: cannot read"),
+        "{stderr}"
+    );
+    let expected = format!(
+        "file,time,timezone,dayweek\n\
+         {a},08:17:49,UTC,Wed\n\
+         {a},10:00:01,\"\"\"odd,zone\"\"\",Mon\n\
+         {b},11:12:13,CET,Tue\n",
+        a = a.display(),
+        b = b.display()
+    );
+    assert_eq!(stdout, expected);
+}
+
+#[test]
 fn netrun_parse_with_one_template_needs_no_index() {
     let home = TempDir::new("home");
     let templates = clock_templates();

@@ -28,8 +28,9 @@ pub struct ParseArgs {
     #[arg(long, value_name = "FILE.textfsm")]
     template: Option<PathBuf>,
     /// Output: `jsonl`, one JSON list of records per file (for programs),
-    /// or `table`, the records as aligned columns under each file's name
-    /// (for reading at a terminal).
+    /// `table`, the records as aligned columns under each file's name (for
+    /// reading at a terminal), or `csv`, one sheet of every file's records
+    /// with the file in the first column (for spreadsheets).
     #[arg(long, value_enum, default_value_t = ParseFormat::Jsonl)]
     format: ParseFormat,
 }
@@ -41,6 +42,8 @@ enum ParseFormat {
     Jsonl,
     /// Each file's name, then its records as aligned columns.
     Table,
+    /// A header row (`file` and the records' keys), then a row per record.
+    Csv,
 }
 
 /// The parser chosen for the run: the index, or one template.
@@ -70,8 +73,10 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
         }
         _ => anyhow::bail!("give --platform P --command \"C\", or --template FILE.textfsm"),
     };
-    if a.format == ParseFormat::Table {
-        return print_tables(&parser, &a.files);
+    match a.format {
+        ParseFormat::Table => return print_tables(&parser, &a.files),
+        ParseFormat::Csv => return print_csv(&parser, &a.files),
+        ParseFormat::Jsonl => {}
     }
     let mut out = std::io::BufWriter::with_capacity(8 << 10, raw_stdout()?);
     let mut failed = 0;
@@ -143,6 +148,13 @@ fn print_tables(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
 
 /// A file's record count and its records as a table (empty for none).
 fn table_of(parser: &Parser, file: &Path) -> Result<(usize, String), String> {
+    let records = records_of(parser, file)?;
+    let table = crate::results::format::records_table(&records).unwrap_or_default();
+    Ok((records.len(), table))
+}
+
+/// A file's records as JSON values (keys in template order).
+fn records_of(parser: &Parser, file: &Path) -> Result<Vec<serde_json::Value>, String> {
     let text = read(file)?;
     let mut json = Vec::new();
     match write_records(parser, &text, &mut json) {
@@ -150,10 +162,68 @@ fn table_of(parser: &Parser, file: &Path) -> Result<(usize, String), String> {
         Err(Failure::Parse(e)) => return Err(e),
         Err(Failure::Write(e)) => return Err(e.to_string()),
     }
-    let records: Vec<serde_json::Value> =
-        serde_json::from_slice(&json).map_err(|e| format!("records are not JSON: {e}"))?;
-    let table = crate::results::format::records_table(&records).unwrap_or_default();
-    Ok((records.len(), table))
+    serde_json::from_slice(&json).map_err(|e| format!("records are not JSON: {e}"))
+}
+
+/// `--format csv`: one sheet for every file, `file` then the records'
+/// keys (in template order, any key a later record adds after them), a row
+/// per record; a list cell is its items joined with commas. A file that
+/// does not parse is named on standard error, the others still written;
+/// exit code 2 then.
+fn print_csv(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut rows: Vec<(String, serde_json::Map<String, serde_json::Value>)> = Vec::new();
+    let mut failed = 0;
+    for file in files {
+        let name = if file.as_os_str() == "-" {
+            "-".to_string()
+        } else {
+            file.display().to_string()
+        };
+        match records_of(parser, file) {
+            Ok(records) => {
+                for record in records {
+                    let serde_json::Value::Object(fields) = record else {
+                        continue;
+                    };
+                    for k in fields.keys() {
+                        if !keys.contains(k) {
+                            keys.push(k.clone());
+                        }
+                    }
+                    rows.push((name.clone(), fields));
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{name}: error: {e}");
+            }
+        }
+    }
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    let written = (|| -> csv::Result<()> {
+        out.write_record(std::iter::once("file").chain(keys.iter().map(String::as_str)))?;
+        for (file, fields) in &rows {
+            let cells = keys
+                .iter()
+                .map(|k| crate::results::format::cell_text(fields.get(k)));
+            out.write_record(std::iter::once(file.clone()).chain(cells))?;
+        }
+        out.flush()?;
+        Ok(())
+    })();
+    written.map_err(|e| {
+        // The I/O error itself, so a reader gone (`| head`) stays quiet.
+        StdoutError(match e.into_kind() {
+            csv::ErrorKind::Io(io) => io,
+            other => std::io::Error::other(format!("{other:?}")),
+        })
+    })?;
+    Ok(if failed == 0 {
+        super::EXIT_OK
+    } else {
+        super::EXIT_SOME_FAILED
+    })
 }
 
 /// Standard output without the standard library's line buffering: a

@@ -157,18 +157,7 @@ fn aligned(rows: &[&serde_json::Map<String, Value>]) -> String {
             }
         }
     }
-    let cell = |row: &serde_json::Map<String, Value>, k: &str| -> String {
-        match row.get(k) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                .collect::<Vec<_>>()
-                .join(","),
-            Some(other) => other.to_string(),
-        }
-    };
+    let cell = |row: &serde_json::Map<String, Value>, k: &str| cell_text(row.get(k));
     let mut table: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 1);
     table.push(keys.iter().map(|k| k.to_uppercase()).collect());
     table.extend(
@@ -176,6 +165,21 @@ fn aligned(rows: &[&serde_json::Map<String, Value>]) -> String {
             .map(|r| keys.iter().map(|k| cell(r, k)).collect()),
     );
     columns(&table)
+}
+
+/// A parsed record's cell as text: a string as it is, a list's items
+/// joined with commas, nothing for a missing key.
+pub fn cell_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(other) => other.to_string(),
+    }
 }
 
 /// Rows as text columns two spaces apart, each column as wide as its widest
