@@ -104,11 +104,16 @@ pub fn execute(a: ParseArgs) -> anyhow::Result<i32> {
         writeln!(out).map_err(StdoutError)?;
     }
     out.flush().map_err(StdoutError)?;
-    Ok(if failed == 0 {
+    Ok(exit_code(failed))
+}
+
+/// Exit code 2 when a file did not parse, else 0.
+fn exit_code(failed: usize) -> i32 {
+    if failed == 0 {
         super::EXIT_OK
     } else {
         super::EXIT_SOME_FAILED
-    })
+    }
 }
 
 /// `--format table`: each file's name, then its records as aligned
@@ -139,11 +144,7 @@ fn print_tables(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
         }
     }
     out.flush().map_err(StdoutError)?;
-    Ok(if failed == 0 {
-        super::EXIT_OK
-    } else {
-        super::EXIT_SOME_FAILED
-    })
+    Ok(exit_code(failed))
 }
 
 /// A file's record count and its records as a table (empty for none).
@@ -219,11 +220,7 @@ fn print_csv(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
             other => std::io::Error::other(format!("{other:?}")),
         })
     })?;
-    Ok(if failed == 0 {
-        super::EXIT_OK
-    } else {
-        super::EXIT_SOME_FAILED
-    })
+    Ok(exit_code(failed))
 }
 
 /// Standard output without the standard library's line buffering: a

@@ -122,17 +122,16 @@ fn parsed_tables(r: &Record) -> String {
     };
     let mut out = String::new();
     for c in list {
-        let Some(rows) = c.get("parsed").and_then(Value::as_array) else {
+        let Some(table) = c
+            .get("parsed")
+            .and_then(Value::as_array)
+            .and_then(|rows| records_table(rows))
+        else {
             continue;
         };
-        let rows: Vec<&serde_json::Map<String, Value>> =
-            rows.iter().filter_map(Value::as_object).collect();
-        if rows.is_empty() {
-            continue;
-        }
         let command = c.get("command").and_then(Value::as_str).unwrap_or("");
         let _ = writeln!(out, "{}: {command}", r.device);
-        out.push_str(&aligned(&rows));
+        out.push_str(&table);
         out.push('\n');
     }
     out
