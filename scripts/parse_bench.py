@@ -180,6 +180,11 @@ def main():
             f"{'textfsm.TextFSM':>18} | {'parse_output':>18} | {'vs TextFSM':>10} {'vs parse_output':>15}")
     print(f"median of {args.runs} runs (the three in turn), {args.clock} time; netrun = whole "
           "process, spawn to exit (start, index, template compile, parse, print)")
+    # How the interpreter was built moves Python's side by half or more (on
+    # one machine, TextFSM ran 1.6x slower on pyenv's CPython 3.11.7 than on
+    # Debian's 3.11.2): say which one ran.
+    print(f"python: {sys.executable} (CPython {sys.version.split()[0]}, "
+          f"{os.path.realpath(sys.executable)})")
     print(head)
     print("-" * len(head))
     for r in rows:

@@ -188,8 +188,16 @@ def bench(a):
                     if rec["status"] == "ok" and parsed:
                         ok += 1
                     else:
+                        # The first few of a run, as the peers' failures are:
+                        # a run where every device failed says why once.
+                        if failed < 3:
+                            why = (rec.get("error") or {}).get("message") or "no parsed `show version`"
+                            print(f"  netrun {env}: {rec.get('device')}: {why}", file=sys.stderr)
                         failed += 1
                     latencies.append(rec["elapsed_ms"])
+            if usage["exit"] != 0 and not ok and not failed:
+                print(f"  netrun {env}: exit code {usage['exit']}, no records", file=sys.stderr)
+                failed = 1
             return dict(usage, ok=ok, failed=failed, latencies=sorted(latencies))
         return run
 
@@ -248,16 +256,21 @@ def bench(a):
               f"{r['cpu_s'] * 1e3 / n:>10.2f} {r['peak_rss_mib']:>8.1f} "
               f"{percentile(r['latencies'], 50):>7} {percentile(r['latencies'], 99):>7}  "
               + " ".join(f"{c:.2f}" for c in r["cpu_runs"]))
+    def times(label, than):
+        """How many times `than`'s client CPU is `label`'s, or why there is
+        no ratio: a row with failed devices did less work than the other."""
+        failed = [f"{x} failed {rows[x]['failed']}" for x in (label, than) if rows[x]["failed"]]
+        if failed:
+            return "no ratio (" + ", ".join(failed) + ")"
+        return f"{rows[than]['cpu_s'] / max(rows[label]['cpu_s'], 1e-9):.{2 if than.startswith('netrun') else 1}f}x"
+
     for label in ["netrun cold", "netrun warm", "netrun no PQ"]:
-        mine = max(rows[label]["cpu_s"], 1e-9)
-        print(f"  client CPU, {label} vs scrapli: {rows['scrapli']['cpu_s'] / mine:.1f}x less; "
-              f"vs netmiko: {rows['netmiko']['cpu_s'] / mine:.1f}x less")
-    floor = max(rows["russh floor"]["cpu_s"], 1e-9)
-    print(f"  client CPU, netrun warm vs the russh floor: {rows['netrun warm']['cpu_s'] / floor:.2f}x; "
-          f"scrapli vs the floor: {rows['scrapli']['cpu_s'] / floor:.1f}x")
-    same = max(rows["floor, same"]["cpu_s"], 1e-9)
-    print(f"  client CPU vs the floor typing the same lines: netrun warm {rows['netrun warm']['cpu_s'] / same:.2f}x, "
-          f"scrapli {rows['scrapli']['cpu_s'] / same:.1f}x")
+        print(f"  client CPU, {label} vs scrapli: {times(label, 'scrapli')} less; "
+              f"vs netmiko: {times(label, 'netmiko')} less")
+    print(f"  client CPU, netrun warm vs the russh floor: {times('russh floor', 'netrun warm')}; "
+          f"scrapli vs the floor: {times('russh floor', 'scrapli')}")
+    print(f"  client CPU vs the floor typing the same lines: netrun warm {times('floor, same', 'netrun warm')}, "
+          f"scrapli {times('floor, same', 'scrapli')}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({k: {kk: vv for kk, vv in v.items() if kk != "latencies"}
