@@ -7,6 +7,7 @@ each in its own measured process, in rounds that run them all in turn, and
 prints each one's median run and the ratios."""
 
 import argparse
+import io
 import json
 import os
 import shutil
@@ -147,7 +148,11 @@ def floor_row(a, lines):
     usage, text = measure([a.netrun, "bench", "--floor-only", "--inventory-dir", a.inventory_dir,
                            "--concurrency", str(a.concurrency)]
                           + [f"--floor-line={line}" for line in lines])
-    r = json.loads(text)
+    try:
+        r = json.loads(text)
+    except ValueError:
+        print(f"  russh floor: exit code {usage['exit']}, no figures", file=sys.stderr)
+        return dict(usage, ok=0, failed=1, latencies=[])
     return dict(usage, ok=len(r["latencies_ms"]), failed=len(r["failures"]),
                 latencies=sorted(r["latencies_ms"]))
 
@@ -177,11 +182,14 @@ def bench(a):
             if env == "cold":
                 shutil.rmtree(cache, ignore_errors=True)
             records = os.path.join(a.scratch, f"records-{env}.jsonl")
+            # A run that stops before writing leaves no records, not the last run's.
+            if os.path.exists(records):
+                os.remove(records)
             usage, _ = measure([a.netrun, "exec", "show version", "-i", a.inventory_dir,
                                 "--concurrency", str(a.concurrency), "-o", records] + extra, os.devnull)
             ok = failed = 0
             latencies = []
-            with open(records) as f:
+            with open(records) if os.path.exists(records) else io.StringIO() as f:
                 for line in f:
                     rec = json.loads(line)
                     parsed = rec.get("data", {}).get("commands", [{}])[0].get("parsed")
@@ -256,17 +264,17 @@ def bench(a):
               f"{r['cpu_s'] * 1e3 / n:>10.2f} {r['peak_rss_mib']:>8.1f} "
               f"{percentile(r['latencies'], 50):>7} {percentile(r['latencies'], 99):>7}  "
               + " ".join(f"{c:.2f}" for c in r["cpu_runs"]))
-    def times(label, than):
+    def times(label, than, suffix=""):
         """How many times `than`'s client CPU is `label`'s, or why there is
         no ratio: a row with failed devices did less work than the other."""
         failed = [f"{x} failed {rows[x]['failed']}" for x in (label, than) if rows[x]["failed"]]
         if failed:
             return "no ratio (" + ", ".join(failed) + ")"
-        return f"{rows[than]['cpu_s'] / max(rows[label]['cpu_s'], 1e-9):.{2 if than.startswith('netrun') else 1}f}x"
+        return f"{rows[than]['cpu_s'] / max(rows[label]['cpu_s'], 1e-9):.{2 if than.startswith('netrun') else 1}f}x{suffix}"
 
     for label in ["netrun cold", "netrun warm", "netrun no PQ"]:
-        print(f"  client CPU, {label} vs scrapli: {times(label, 'scrapli')} less; "
-              f"vs netmiko: {times(label, 'netmiko')} less")
+        print(f"  client CPU, {label} vs scrapli: {times(label, 'scrapli', ' less')}; "
+              f"vs netmiko: {times(label, 'netmiko', ' less')}")
     print(f"  client CPU, netrun warm vs the russh floor: {times('russh floor', 'netrun warm')}; "
           f"scrapli vs the floor: {times('russh floor', 'scrapli')}")
     print(f"  client CPU vs the floor typing the same lines: netrun warm {times('floor, same', 'netrun warm')}, "
