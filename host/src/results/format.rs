@@ -269,7 +269,7 @@ mod tests {
         assert!(out.contains("PORT   NAME    STATUS      VLAN\n"), "{out}");
         assert!(out.contains("Gi0/1  uplink  connected   1\n"), "{out}");
         assert!(out.contains("Gi0/2          notconnect  10\n"), "{out}");
-        assert!(out.contains("1 devices: 1 ok"), "{out}");
+        assert!(out.contains("1 device: 1 ok"), "{out}");
     }
 
     #[test]

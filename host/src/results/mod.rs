@@ -219,8 +219,13 @@ pub fn render_table(records: &[Record], summary: &Summary, max_rows: usize) -> S
         }
     }
     let secs = summary.wall.as_secs_f64().max(1e-9);
+    let noun = if summary.total() == 1 {
+        "device"
+    } else {
+        "devices"
+    };
     out.push_str(&format!(
-        "{} devices: {} ok, {} failed in {:.2}s ({:.1} devices/s)",
+        "{} {noun}: {} ok, {} failed in {:.2}s ({:.1} devices/s)",
         summary.total(),
         summary.ok,
         summary.failures(),
@@ -358,6 +363,15 @@ mod tests {
         assert!(!table.contains("r0 "));
         assert!(table.contains("6 devices: 5 ok, 1 failed"));
         assert!(table.contains("[auth=1]"));
+    }
+
+    #[test]
+    fn a_one_device_summary_says_device() {
+        let mut summary = Summary::default();
+        let r = Record::ok("r1", serde_json::json!({}), Duration::ZERO, 1);
+        summary.add(&r);
+        let table = render_table(&[r], &summary, 10);
+        assert!(table.contains("1 device: 1 ok, 0 failed"), "{table}");
     }
 
     #[test]
