@@ -374,16 +374,51 @@ fn plugin_list_shows_the_bundled_plugins_with_kind_version_and_platforms() {
     assert!(line("collect-facts").contains("workflow"));
 }
 
-#[test]
-fn tampered_component_is_refused_by_verify_and_by_runs_naming_the_sha256_mismatch() {
-    let home = TempDir::new("home");
-    let copy = TempDir::new("tampered");
+/// The first-party cisco-ios bundle (manifest and component) copied into
+/// `dir`, where netrun keeps no compiled code beside it.
+fn cisco_ios_copy(dir: &std::path::Path) -> std::path::PathBuf {
     let src = netrun_tests::plugin_dir().join("cisco-ios");
-    let dst = copy.path().join("cisco-ios");
+    let dst = dir.join("cisco-ios");
     std::fs::create_dir_all(&dst).unwrap();
     for f in ["netrun-plugin.toml", "plugin.wasm"] {
         std::fs::copy(src.join(f), dst.join(f)).unwrap();
     }
+    dst
+}
+
+#[test]
+fn verify_keeps_its_compile_in_the_cache_for_install_and_runs() {
+    let home = TempDir::new("home");
+    let copy = TempDir::new("verified");
+    let dst = cisco_ios_copy(copy.path());
+    let cache = home.path().join("own-cache");
+    let o = output(
+        netrun(home.path())
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["plugin", "verify"])
+            .arg(&dst),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Named by the component's sha256 (the manifest's) and the engine.
+    let manifest = std::fs::read_to_string(dst.join("netrun-plugin.toml")).unwrap();
+    let compiled: Vec<String> = std::fs::read_dir(cache.join("netrun").join("components"))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".cwasm"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(compiled.len(), 1, "{compiled:?}");
+    let sha256 = compiled[0].split('-').next().unwrap();
+    assert_eq!(sha256.len(), 64, "{compiled:?}");
+    assert!(manifest.contains(sha256), "{sha256} not in\n{manifest}");
+}
+
+#[test]
+fn tampered_component_is_refused_by_verify_and_by_runs_naming_the_sha256_mismatch() {
+    let home = TempDir::new("home");
+    let copy = TempDir::new("tampered");
+    let dst = cisco_ios_copy(copy.path());
     let o = output(netrun(home.path()).args(["plugin", "verify"]).arg(&dst));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 

@@ -96,11 +96,10 @@ pub async fn execute(command: PluginCommand, dirs: &[PathBuf]) -> anyhow::Result
         PluginCommand::List { check } => list(dirs, check),
         PluginCommand::Verify { path } => {
             let (_tmp, dir) = bundle_dir(&path)?;
-            let runtime = Runtime::new(&RuntimeOptions {
-                max_instances: 4,
-                cache_dir: None,
-            })?;
-            let summary = verify(&runtime, &dir).await?;
+            // With the cache, as install: a component `plugin build` or an
+            // earlier verify compiled (same sha256, same engine) is not
+            // compiled again, and one verified now installs without it.
+            let summary = verify(&*compile::runtime()?, &dir).await?;
             crate::outln!("ok: {summary}")?;
             Ok(super::EXIT_OK)
         }
