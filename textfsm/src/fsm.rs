@@ -469,6 +469,9 @@ impl CellRef<'_> {
     }
 }
 
+/// Room for cells faulted in at once as records reach it.
+const POPULATE_BYTES: usize = 256 << 10;
+
 /// Most cells a parse reserves room for before it has any (8 MiB).
 const MAX_RESERVED_CELLS: usize = (8 << 20) / std::mem::size_of::<CellRef<'static>>();
 
@@ -486,6 +489,10 @@ struct Run<'t, 'a> {
     slots: Vec<Slot<'a>>,
     /// The records, one after the other, `t.values.len()` cells each.
     cells: Vec<CellRef<'a>>,
+    /// Cells up to which `cells`' room has its pages mapped in: the room
+    /// reserved is for a record a line, most outputs fill a part of it, so
+    /// it is faulted in a piece at a time as records reach it.
+    populated: usize,
     output_bytes: usize,
     limits: &'t Limits,
     input_line: usize,
@@ -549,6 +556,7 @@ impl Template {
                     .saturating_mul(self.values.len())
                     .min(MAX_RESERVED_CELLS),
             ),
+            populated: 0,
             output_bytes: 0,
             limits,
             input_line: 0,
@@ -717,6 +725,10 @@ impl<'a> Run<'_, 'a> {
             return Ok(());
         }
         let start = self.cells.len();
+        if start + self.t.values.len() > self.populated {
+            self.populated =
+                start + crate::prefault::populate_ahead(&mut self.cells, POPULATE_BYTES);
+        }
         let mut empty = true;
         let mut size = 0;
         for (def, slot) in self.t.values.iter().zip(&mut self.slots) {

@@ -17,6 +17,7 @@
 mod error;
 mod fsm;
 mod index;
+mod prefault;
 mod pyre;
 mod scan;
 mod template;
@@ -26,6 +27,7 @@ mod ucd_aliases;
 pub use error::{IndexError, ParseError, TemplateError};
 pub use fsm::{BorrowedRecords, Cell, Item, Records, Table};
 pub use index::{Index, IndexRow, OutputRecords, Parsed};
+pub use prefault::populate_spare;
 pub use template::{Template, ValueOption};
 
 use std::time::Duration;

@@ -277,43 +277,13 @@ fn read(file: &Path) -> Result<String, String> {
         std::fs::File::open(file).and_then(|mut f| {
             let size = f.metadata().map_or(0, |m| m.len());
             bytes.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
-            populate(&mut bytes);
+            netrun_textfsm::populate_spare(&mut bytes);
             f.read_to_end(&mut bytes)
         })
     };
     read.map_err(|e| format!("cannot read: {e}"))?;
     // Device output is not always valid UTF-8 (Latin-1 descriptions).
     Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
-}
-
-/// Fault in the pages of a large buffer's spare room with one call,
-/// instead of one page fault each as the read fills it (950 faults for a
-/// 4 MB output, a few percent of its parse). Best effort: a kernel without
-/// `MADV_POPULATE_WRITE` (before 5.14) leaves them to be faulted on use.
-fn populate(buf: &mut Vec<u8>) {
-    if buf.capacity() - buf.len() < 1 << 20 {
-        return;
-    }
-    // SAFETY: sysconf reads a constant of the system.
-    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
-    let spare = buf.spare_capacity_mut();
-    let start = spare.as_mut_ptr() as usize;
-    let (from, to) = (
-        start.next_multiple_of(page),
-        (start + spare.len()) / page * page,
-    );
-    if from < to {
-        // SAFETY: [from, to) lies inside the vector's own allocation;
-        // MADV_POPULATE_WRITE maps its pages in and changes no byte a
-        // program could read (the room is uninitialised anyway).
-        unsafe {
-            libc::madvise(
-                from as *mut libc::c_void,
-                to - from,
-                libc::MADV_POPULATE_WRITE,
-            )
-        };
-    }
 }
 
 /// One file's records as a JSON list, keys in template order, written
