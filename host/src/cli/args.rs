@@ -5,6 +5,7 @@
 use anyhow::{Context as _, bail};
 use clap::ValueEnum;
 use std::path::Path;
+use std::time::Duration;
 
 /// A whole number of at least 1 (`--concurrency`, `--sessions-per-device`).
 pub fn positive_usize(s: &str) -> Result<usize, String> {
@@ -21,13 +22,46 @@ pub fn positive_u32(s: &str) -> Result<u32, String> {
     u32::try_from(n).map_err(|_| format!("`{s}` is too large"))
 }
 
-/// A positive number of seconds (`--grace 2.5`).
+/// A positive number of seconds (`--grace 2.5`), or a duration with its
+/// unit as operators write timeouts (`--command-timeout 90s`, `500ms`,
+/// `2m`): seconds.
 pub fn positive_secs(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
-        Ok(_) => Err("must be a positive number of seconds".into()),
-        Err(_) => Err(format!("`{s}` is not a number of seconds")),
+    let secs = match s.trim().parse::<f64>() {
+        Ok(v) => v,
+        Err(_) if s.trim().starts_with('-') => -1.0,
+        Err(_) => parse_duration(s)
+            .map_err(|_| {
+                format!("`{s}` is not a number of seconds or a duration (500ms, 30s, 5m, 1h)")
+            })?
+            .as_secs_f64(),
+    };
+    if secs.is_finite() && secs > 0.0 && secs < 1e9 {
+        Ok(secs)
+    } else {
+        Err("must be a positive number of seconds".into())
     }
+}
+
+/// Parse `500ms`, `30s`, `5m`, `1h` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+    let bad = || anyhow::anyhow!("`{text}` is not a duration: use e.g. 500ms, 30s, 5m or 1h");
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    if !(secs.is_finite() && (0.0..1e9).contains(&secs)) {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 const LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
@@ -175,6 +209,13 @@ mod tests {
         assert!(positive_usize("-1").is_err());
         assert!(positive_u32("0").is_err());
         assert_eq!(positive_secs("0.5"), Ok(0.5));
+        assert_eq!(positive_secs("90s"), Ok(90.0));
+        assert_eq!(positive_secs("500ms"), Ok(0.5));
+        assert_eq!(positive_secs("2m"), Ok(120.0));
+        assert_eq!(positive_secs(" 1.5s "), Ok(1.5));
+        assert!(positive_secs("0ms").is_err());
+        assert!(positive_secs("-5s").is_err());
+        assert!(positive_secs("5 parsecs").unwrap_err().contains("30s"));
         assert!(positive_secs("0").is_err());
         assert!(positive_secs("nan").is_err());
     }
@@ -196,5 +237,15 @@ mod tests {
         assert!(!ColorChoice::Auto.enabled(false));
         assert!(ColorChoice::Always.enabled(false));
         assert!(!ColorChoice::Never.enabled(true));
+    }
+
+    #[test]
+    fn durations_in_operator_units() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
     }
 }

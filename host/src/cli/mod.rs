@@ -320,23 +320,23 @@ pub struct TargetArgs {
     /// Sessions open at once to one device (devices have few VTY lines).
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = args::positive_usize)]
     sessions_per_device: usize,
-    /// Deadline for all work on one device, retries included, in seconds
+    /// Deadline for all work on one device, retries included, in seconds or with a unit (5m)
     /// [default: 120, or the inventory's timeouts.device].
     #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     device_timeout: Option<f64>,
-    /// TCP connect deadline, in seconds [default: 5, or the inventory's timeouts.connect].
+    /// TCP connect deadline, in seconds or with a unit (90s, 2m) [default: 5, or the inventory's timeouts.connect].
     #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     connect_timeout: Option<f64>,
-    /// SSH banner and key exchange deadline, in seconds [default: 10].
+    /// SSH banner and key exchange deadline, in seconds or with a unit (90s, 2m) [default: 10].
     #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     handshake_timeout: Option<f64>,
-    /// Authentication deadline, in seconds [default: 10].
+    /// Authentication deadline, in seconds or with a unit (90s, 2m) [default: 10].
     #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     auth_timeout: Option<f64>,
-    /// Deadline for the first prompt after login and each mode change, in seconds [default: 10].
+    /// Deadline for the first prompt after login and each mode change, in seconds or with a unit (90s, 2m) [default: 10].
     #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     prompt_timeout: Option<f64>,
-    /// Per-command deadline, in seconds [default: 30].
+    /// Per-command deadline, in seconds or with a unit (90s, 2m) [default: 30].
     #[arg(long, value_name = "SECONDS", value_parser = args::positive_secs)]
     command_timeout: Option<f64>,
     /// Retries of the connect/login step after a transient failure (never

@@ -2,6 +2,7 @@
 //! closest for a typo), values checked, every error naming the file and the
 //! job.
 
+use crate::cli::args::parse_duration;
 use crate::inventory::{did_you_mean, yaml};
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
@@ -210,28 +211,6 @@ fn positive(text: &str) -> anyhow::Result<Duration> {
     Ok(d)
 }
 
-/// Parse `500ms`, `30s`, `5m`, `1h`.
-pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let bad = || anyhow::anyhow!("`{text}` is not a duration: use e.g. 500ms, 30s, 5m or 1h");
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit.trim() {
-        "ms" => n / 1000.0,
-        "s" | "" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(bad()),
-    };
-    if !(secs.is_finite() && (0.0..1e9).contains(&secs)) {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 /// Refuse unknown keys, naming where they are and the closest known key.
 fn check_keys(v: &Value) -> anyhow::Result<()> {
     fn unknown(
@@ -281,16 +260,6 @@ mod tests {
 
     fn err(text: &str) -> String {
         format!("{:#}", ServeConfig::parse(text).unwrap_err())
-    }
-
-    #[test]
-    fn durations_in_operator_units() {
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert!(parse_duration("5 parsecs").is_err());
-        assert!(parse_duration("").is_err());
     }
 
     #[test]

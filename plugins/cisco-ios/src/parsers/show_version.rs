@@ -18,7 +18,8 @@
 //! Field by field:
 //! * `version`: on IOS-XE the release of the `Cisco IOS XE Software, Version
 //!   17.03.04a` line; otherwise the `Version` of the `Cisco IOS Software, …
-//!   (IMAGE), Version 15.0(2)SE11, …` line (or `IOS (tm) …` on 12.x).
+//!   (IMAGE), Version 15.0(2)SE11, …` line (or `IOS (tm) …` on 12.x;
+//!   `Experimental Version …` on engineering images).
 //!   `software_image` is the IMAGE between the parentheses of that line.
 //! * `rommon`: the version on the `ROM:` line (`15.0(1r)M16`, `16.9(4r)`);
 //!   when that line names no version (`IOS-XE ROMMON`, `Bootstrap program is
@@ -53,7 +54,7 @@ static XE_VERSION: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Cisco IOS[ -]XE Software, Version\s+(\S+)"));
 static SOFTWARE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:Cisco IOS Software(?:\s*\[[^\]]*\])?,|IOS \(tm\))\s.*?Software\s*\(([^)]+)\),?\s*Version\s+([^,\s]+)",
+        r"^(?:Cisco IOS Software(?:\s*\[[^\]]*\])?,|IOS \(tm\))\s.*?Software\s*\(([^)]+)\),?\s*(?:Experimental\s+)?Version\s+([^,\s]+)",
     )
 });
 static VERSION_IN: LazyLock<Regex> = LazyLock::new(|| re(r"\bVersion\s+([^,\s]+)"));
@@ -147,7 +148,13 @@ fn software(line: &str) -> Option<(&str, &str)> {
         let image = &after[..close];
         let after = &after[close + 1..];
         let after = after.strip_prefix(',').unwrap_or(after);
-        let after = after.trim_start_matches(blank).strip_prefix("Version")?;
+        let after = after.trim_start_matches(blank);
+        // Engineering images: `…), Experimental Version 15.0(20100325:222114) [...]`.
+        let after = match after.strip_prefix("Experimental").and_then(after_blanks) {
+            Some(rest) => rest,
+            None => after,
+        };
+        let after = after.strip_prefix("Version")?;
         let version = leading_version(after_blanks(after)?)?;
         (!image.is_empty()).then_some((image, version))
     })
@@ -630,6 +637,7 @@ mod tests {
             "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E3, RELEASE SOFTWARE (fc3)",
             "Cisco IOS Software, 3700 Software (C3725-ADVENTERPRISEK9-M), Version 12.4(15)T14, RELEASE SOFTWARE (fc2)",
             "IOS (tm) C2600 Software (C2600-I-M), Version 12.2(3), RELEASE SOFTWARE (fc1)",
+            "Cisco IOS Software, 7200 Software (C7200P-ADVENTERPRISEK9-M), Experimental Version 15.0(20100325:222114) [scube_alto-gclendon-alto_precollapse 221]",
             "Cisco IOS Software, Catalyst 4500 L3 Switch  Software (cat4500e-UNIVERSALK9-M), Version 15.2(4)E8",
             "cisco ISR4331/K9 (1RU) processor with 1797174K/6147K bytes of memory.",
             "Cisco 3725 (R7000) processor (revision 0.1) with 124928K/6144K bytes of memory.",
@@ -671,6 +679,7 @@ mod tests {
             "9",
             "Software",
             "Version",
+            "Experimental",
             "processor",
             "with",
             "Cisco IOS Software",
@@ -904,6 +913,28 @@ Configuration register is 0x2102
         assert_eq!(parsed["version"], "17.09.04a");
         assert_eq!(parsed["software_image"], "");
         assert_eq!(parsed["uptime_days"], Value::Null);
+    }
+
+    #[test]
+    fn experimental_images_give_their_version() {
+        // Engineering builds say `Experimental Version` (a 7200 lab image;
+        // pyATS' mock IOS device answers with one).
+        let parsed = parse(
+            "Cisco IOS Software, 7200 Software (C7200P-ADVENTERPRISEK9-M), Experimental Version \
+             15.0(20100325:222114) [scube_alto-gclendon-alto_precollapse 221]\n\
+             Copyright (c) 1986-2010 by Cisco Systems, Inc.\n\
+             \n\
+             lab-7200 uptime is 7 weeks, 2 days, 51 minutes\n\
+             Cisco 7206VXR (NPE-G2) processor (revision A) with 917504K/65536K bytes of memory.\n\
+             Processor board ID 34579393\n",
+        )
+        .unwrap();
+        assert_eq!(parsed["version"], "15.0(20100325:222114)");
+        assert_eq!(parsed["software_image"], "C7200P-ADVENTERPRISEK9-M");
+        assert_eq!(parsed["hostname"], "lab-7200");
+        assert_eq!(parsed["hardware"], json!(["7206VXR"]));
+        assert_eq!(parsed["serial"], json!(["34579393"]));
+        assert_eq!(parsed["uptime_weeks"], 7);
     }
 
     #[test]
