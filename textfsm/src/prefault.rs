@@ -12,12 +12,7 @@ const MIN_BYTES: usize = 64 << 10;
 /// 5.14, or a system other than Linux, leaves them to be faulted on use.
 /// Changes nothing a program can observe but the time it takes.
 pub fn populate_spare<T>(buf: &mut Vec<T>) {
-    let spare = buf.spare_capacity_mut();
-    let bytes = std::mem::size_of_val(spare);
-    if bytes < MIN_BYTES {
-        return;
-    }
-    populate(spare.as_mut_ptr().cast::<u8>(), bytes);
+    populate_ahead(buf, usize::MAX);
 }
 
 /// Map in the pages of up to `max_bytes` of `buf`'s spare capacity (when
