@@ -107,9 +107,9 @@ pub struct PushArgs {
     #[arg(long)]
     replace: bool,
     /// Commit-confirm: unless netrun can log in again and the --verify
-    /// commands pass within SECONDS, the change is rolled back (natively
-    /// where the platform can, by netrun otherwise).
-    #[arg(long, value_name = "SECONDS")]
+    /// commands pass within SECONDS (or with a unit: 90s, 5m), the change is
+    /// rolled back (natively where the platform can, by netrun otherwise).
+    #[arg(long, value_name = "SECONDS", value_parser = super::args::positive_secs)]
     confirm: Option<f64>,
     /// Write the startup configuration after a successful change.
     #[arg(long)]

@@ -36,9 +36,10 @@ pub struct NatsArgs {
     /// --nats, else $NATS_URL, else nats://127.0.0.1:4222).
     #[arg(long, value_name = "SUBJECT")]
     pub nats_results: Option<String>,
-    /// With --nats: how long the run waits for its devices, in seconds;
-    /// devices no worker finished by then are recorded `cancelled` [default: 3600].
-    #[arg(long, value_name = "SECONDS", requires = "nats")]
+    /// With --nats: how long the run waits for its devices, in seconds or
+    /// with a unit (90m, 2h); devices no worker finished by then are
+    /// recorded `cancelled` [default: 3600].
+    #[arg(long, value_name = "SECONDS", requires = "nats", value_parser = super::args::positive_secs)]
     pub run_timeout: Option<f64>,
 }
 
@@ -92,8 +93,9 @@ pub struct WorkerArgs {
     name: Option<String>,
     /// Seconds a worker may hold a task without a sign of life before
     /// JetStream hands it to another worker (set on the shared consumer;
-    /// workers extend it every third of it while a task runs).
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    /// workers extend it every third of it while a task runs), in seconds or
+    /// with a unit (2m).
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = super::args::positive_secs)]
     ack_wait: f64,
     /// Grant workflows a capability their manifest requests (as `netrun run
     /// --grant`): the workers', not the run's, to give.

@@ -107,7 +107,8 @@ impl TimeoutOverrides {
 
     /// The inventory's `connection_options.netrun.extras.timeouts` of
     /// `host`: `{connect, handshake, auth, prompt, command, device}` in
-    /// seconds. Unknown keys and non-positive values are refused.
+    /// seconds, or as a duration with a unit (`90s`, `500ms`, `2m`).
+    /// Unknown keys and non-positive values are refused.
     pub fn of_host(host: &Host) -> Result<TimeoutOverrides, Error> {
         let mut o = TimeoutOverrides::default();
         let Some(v) = host.extras.get("timeouts") else {
@@ -117,7 +118,7 @@ impl TimeoutOverrides {
             Error::new(
                 ErrorClass::Inventory,
                 format!(
-                    "{}: connection_options.netrun.extras.timeouts {what}: use seconds, e.g. {{connect: 5, handshake: 10, auth: 10, prompt: 10, command: 30, device: 120}}",
+                    "{}: connection_options.netrun.extras.timeouts {what}: use seconds or a unit, e.g. {{connect: 5, handshake: 10, auth: 10, prompt: 10, command: 30s, device: 2m}}",
                     host.name
                 ),
             )
@@ -126,10 +127,15 @@ impl TimeoutOverrides {
             return Err(bad(format!("is {v}, not a mapping")));
         };
         for (key, value) in map {
-            let secs = value
-                .as_f64()
-                .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-                .ok_or_else(|| bad(format!("`{key}` is {value}, not a positive number")))?;
+            let secs = match value {
+                serde_json::Value::String(s) => crate::cli::args::positive_secs(s).ok(),
+                v => v.as_f64().filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9),
+            }
+            .ok_or_else(|| {
+                bad(format!(
+                    "`{key}` is {value}, not a positive number of seconds or a duration (500ms, 90s, 2m)"
+                ))
+            })?;
             let d = Some(Duration::from_secs_f64(secs));
             match key.as_str() {
                 "connect" => o.connect = d,
@@ -852,7 +858,7 @@ mod tests {
         let h = host(
             "r1",
             &[],
-            json!({"timeouts": {"connect": 1, "prompt": 2.5, "device": 60}}),
+            json!({"timeouts": {"connect": 1, "prompt": 2.5, "device": 60, "command": "90s", "auth": "1500ms"}}),
         );
         let mut settings = Settings::default();
         let (t, device) = settings.timeouts_of(&h).unwrap();
@@ -860,6 +866,8 @@ mod tests {
         assert_eq!(t.prompt, Duration::from_millis(2500));
         assert_eq!(t.handshake, Timeouts::default().handshake);
         assert_eq!(device, Duration::from_secs(60));
+        assert_eq!(t.command, Duration::from_secs(90));
+        assert_eq!(t.auth, Duration::from_millis(1500));
 
         settings.forced_timeouts.connect = Some(Duration::from_secs(7));
         let (t, device) = settings.timeouts_of(&h).unwrap();
@@ -908,6 +916,8 @@ mod tests {
             (json!({"timeouts": {"conect": 5}}), "unknown key `conect`"),
             (json!({"timeouts": {"command": 0}}), "`command`"),
             (json!({"timeouts": {"auth": "ten"}}), "`auth`"),
+            (json!({"timeouts": {"auth": "-5s"}}), "`auth`"),
+            (json!({"timeouts": {"prompt": "0ms"}}), "`prompt`"),
             (json!({"timeouts": 5}), "not a mapping"),
         ] {
             let e = Settings::default()
