@@ -126,11 +126,7 @@ fn print_tables(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
         if n > 0 {
             writeln!(out).map_err(StdoutError)?;
         }
-        let name = if file.as_os_str() == "-" {
-            "(standard input)".into()
-        } else {
-            file.display().to_string()
-        };
+        let name = label(file);
         match table_of(parser, file) {
             Ok((count, table)) => {
                 let noun = if count == 1 { "record" } else { "records" };
@@ -145,6 +141,15 @@ fn print_tables(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
     }
     out.flush().map_err(StdoutError)?;
     Ok(exit_code(failed))
+}
+
+/// A file as a reader is told of it: its path, or `(standard input)` for `-`.
+fn label(file: &Path) -> String {
+    if file.as_os_str() == "-" {
+        "(standard input)".into()
+    } else {
+        file.display().to_string()
+    }
 }
 
 /// A file's record count and its records as a table (empty for none).
@@ -176,11 +181,8 @@ fn print_csv(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
     let mut rows: Vec<(String, serde_json::Map<String, serde_json::Value>)> = Vec::new();
     let mut failed = 0;
     for file in files {
-        let name = if file.as_os_str() == "-" {
-            "-".to_string()
-        } else {
-            file.display().to_string()
-        };
+        // The cell names the file as given (`-` for standard input).
+        let name = file.display().to_string();
         match records_of(parser, file) {
             Ok(records) => {
                 for record in records {
@@ -197,7 +199,7 @@ fn print_csv(parser: &Parser, files: &[PathBuf]) -> anyhow::Result<i32> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("{name}: error: {e}");
+                eprintln!("{}: error: {e}", label(file));
             }
         }
     }

@@ -218,20 +218,27 @@ pub fn render_table(records: &[Record], summary: &Summary, max_rows: usize) -> S
             out.push_str(&format!("({} ok devices not listed)\n", summary.ok));
         }
     }
-    let secs = summary.wall.as_secs_f64().max(1e-9);
+    let secs = summary.wall.as_secs_f64();
     let noun = if summary.total() == 1 {
         "device"
     } else {
         "devices"
     };
     out.push_str(&format!(
-        "{} {noun}: {} ok, {} failed in {:.2}s ({:.1} devices/s)",
+        "{} {noun}: {} ok, {} failed in {:.2}s",
         summary.total(),
         summary.ok,
         summary.failures(),
         secs,
-        summary.total() as f64 / secs
     ));
+    // A rate over less than a hundredth of a second (devices refused before
+    // any was dialled) says nothing.
+    if secs >= 0.01 {
+        out.push_str(&format!(
+            " ({:.1} devices/s)",
+            summary.total() as f64 / secs
+        ));
+    }
     if !summary.failed.is_empty() {
         let parts: Vec<String> = summary
             .failed
@@ -372,6 +379,28 @@ mod tests {
         summary.add(&r);
         let table = render_table(&[r], &summary, 10);
         assert!(table.contains("1 device: 1 ok, 0 failed"), "{table}");
+    }
+
+    #[test]
+    fn the_rate_is_shown_only_over_a_measurable_wall_time() {
+        let mut summary = Summary::default();
+        for i in 0..4 {
+            summary.add(&Record::ok(
+                &format!("r{i}"),
+                serde_json::json!({}),
+                Duration::ZERO,
+                1,
+            ));
+        }
+        summary.wall = Duration::from_micros(30);
+        let table = render_table(&[], &summary, 10);
+        assert!(
+            table.ends_with("4 devices: 4 ok, 0 failed in 0.00s\n"),
+            "{table}"
+        );
+        summary.wall = Duration::from_secs(2);
+        let table = render_table(&[], &summary, 10);
+        assert!(table.ends_with("in 2.00s (2.0 devices/s)\n"), "{table}");
     }
 
     #[test]
