@@ -35,11 +35,15 @@ pub fn positive_secs(s: &str) -> Result<f64, String> {
             })?
             .as_secs_f64(),
     };
-    if secs.is_finite() && secs > 0.0 && secs < 1e9 {
-        Ok(secs)
-    } else {
-        Err("must be a positive number of seconds".into())
-    }
+    positive(secs).ok_or_else(|| "must be a positive number of seconds".into())
+}
+
+/// `secs` if it is a usable number of seconds: finite, above zero and
+/// under a billion (about 31 years; `Duration::from_secs_f64` panics on
+/// what does not fit). Every timeout read from a flag, an inventory or a
+/// job message goes through this one check.
+pub fn positive(secs: f64) -> Option<f64> {
+    (secs.is_finite() && secs > 0.0 && secs < 1e9).then_some(secs)
 }
 
 /// Parse `500ms`, `30s`, `5m`, `1h` (a bare number is seconds).
@@ -218,6 +222,19 @@ mod tests {
         assert!(positive_secs("5 parsecs").unwrap_err().contains("30s"));
         assert!(positive_secs("0").is_err());
         assert!(positive_secs("nan").is_err());
+        assert!(
+            positive_secs("1e9").is_err(),
+            "too large for a Duration to be meant"
+        );
+    }
+
+    #[test]
+    fn one_check_decides_a_usable_number_of_seconds() {
+        assert_eq!(positive(2.5), Some(2.5));
+        assert_eq!(positive(1e-3), Some(1e-3));
+        for bad in [0.0, -0.0, -1.0, 1e9, f64::INFINITY, f64::NAN] {
+            assert_eq!(positive(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1024,9 +1024,9 @@ fn check_outputs(t: &TargetArgs) -> anyhow::Result<()> {
 }
 
 fn secs(s: f64, what: &str) -> anyhow::Result<Duration> {
-    if !(s.is_finite() && s > 0.0 && s < 1e9) {
+    let Some(s) = args::positive(s) else {
         bail!("{what} must be a positive number of seconds, got {s}");
-    }
+    };
     Ok(Duration::from_secs_f64(s))
 }
 

@@ -106,7 +106,7 @@ impl WireTimeouts {
     /// As overrides; a value that is not a positive number of seconds is dropped.
     pub fn overrides(&self) -> TimeoutOverrides {
         let d = |s: Option<f64>| {
-            s.filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+            s.and_then(crate::cli::args::positive)
                 .map(Duration::from_secs_f64)
         };
         TimeoutOverrides {

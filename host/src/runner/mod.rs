@@ -129,7 +129,7 @@ impl TimeoutOverrides {
         for (key, value) in map {
             let secs = match value {
                 serde_json::Value::String(s) => crate::cli::args::positive_secs(s).ok(),
-                v => v.as_f64().filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9),
+                v => v.as_f64().and_then(crate::cli::args::positive),
             }
             .ok_or_else(|| {
                 bad(format!(
