@@ -7,7 +7,7 @@
 # version` alone (`netrun bench --floor-only`). Client CPU, wall time and
 # peak RSS of each process alone.
 #
-#   scripts/peer-bench.sh [--rounds N] [--fakenos | --fake-switches |
+#   scripts/peer-bench.sh [--rounds N] [--fakenos | --fake-switches | --go-ssh |
 #                         --scrapli-replay [--host-key-type rsa|rsa4096|ed25519]]
 #                         [DEVICES] [CONCURRENCY]           (default 3 rounds, 200 100)
 #
@@ -23,6 +23,12 @@
 # --fake-switches: the devices are fake-switches' (PyPI, Twisted Conch's SSH
 # server), one `cisco_generic` process per device on ports 7000 and up,
 # `enable` with an empty secret.
+# --go-ssh: the devices are tools/go-ssh-sim's (Go's SSH server,
+# golang.org/x/crypto/ssh, and its line editor, golang.org/x/term, the stack
+# cisshgo is built on), DEVICES IOS-like devices in one process on ports 7000
+# and up, landing in user exec with `enable` asking the secret `cisco`. Built
+# with Debian's Go and packaged x/crypto and x/term (installed with apt-get
+# when missing and run as root).
 # --scrapli-replay: the devices are scrapli-replay's (PyPI, asyncssh's SSH
 # server and line editor), DEVICES servers in one process on ports 7000 and
 # up, replaying a Catalyst 9300's saved outputs (tools/scrapli-replay/serve.py).
@@ -44,6 +50,7 @@ fi
 case "${1:-}" in
   --fakenos) sim=fakenos; shift ;;
   --fake-switches) sim=fake-switches; shift ;;
+  --go-ssh) sim=go-ssh; shift ;;
   --scrapli-replay) sim=scrapli-replay; lands_privileged=1; shift ;;
 esac
 host_key_type=
@@ -150,6 +157,33 @@ elif [ "$sim" = scrapli-replay ]; then
   lab_pid=$!
   inventory sw cisco_xe scrapli scrapli
   await_simulated "$lab_pid"
+elif [ "$sim" = go-ssh ]; then
+  gocode=/usr/share/gocode/src/golang.org/x
+  if ! command -v go >/dev/null || [ ! -d "$gocode/crypto/ssh" ] || [ ! -d "$gocode/term" ]; then
+    [ "$(id -u)" = 0 ] || { echo "--go-ssh needs golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev (apt-get install, as root)" >&2; exit 1; }
+    echo "installing golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev"
+    export DEBIAN_FRONTEND=noninteractive
+    pkgs="golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev"
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $pkgs </dev/null >/dev/null \
+      || { apt-get update -qq </dev/null && apt-get install -y -qq $pkgs </dev/null >/dev/null; }
+  fi
+  mkdir -p "$tools"
+  (cd tools/go-ssh-sim && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$tools/go-cache" \
+    go build -o "$tools/go-ssh-sim" .)
+  mkdir -p "$scratch/lab" "$scratch/outputs"
+  saved=plugins/cisco-ios/tests/getters/cisco_xe
+  cp "$saved/facts/ios_xe_17_3_isr4331/show_version.raw" "$scratch/outputs/show_version.txt"
+  cp "$saved/facts/ios_xe_17_3_isr4331/show_ip_interface_brief.raw" "$scratch/outputs/show_ip_interface_brief.txt"
+  "$tools/go-ssh-sim" -devices "$devices" -base-port 7000 -outputs "$scratch/outputs" -secret cisco \
+    -known-hosts "$scratch/lab/known_hosts" > "$scratch/lab.log" 2>&1 &
+  lab_pid=$!
+  inventory sw cisco_ios admin admin $'      secret: cisco\n'
+  for _ in $(seq 100); do
+    grep -q "ready" "$scratch/lab.log" 2>/dev/null && break
+    kill -0 "$lab_pid" 2>/dev/null || { cat "$scratch/lab.log"; exit 1; }
+    sleep 0.1
+  done
 else
   # FakeNOS, pinned, in its own venv (scripts/install-plugin-tools.sh).
   scripts/install-plugin-tools.sh >/dev/null

@@ -21,6 +21,13 @@ pub enum Fault {
     /// a device showing `Press RETURN to get started` does; that first line
     /// is taken as the keypress and not run.
     WaitForEnter,
+    /// The shell's line editor takes only a carriage return as Enter and
+    /// ignores a bare line feed, as a typed control character: what a
+    /// terminal sends for the Enter key is `\r`, and line editors built for
+    /// people (linenoise, Go's `x/term` before it learned `\n`, many
+    /// embedded CLIs) read nothing else. A client that ends its lines with
+    /// `\n` alone gets no answer.
+    EnterIsCr,
     /// After SSH authentication the shell asks `User Name:` and `Password:`
     /// itself, as Cisco Small Business, Dell PowerConnect and Avaya ERS
     /// switches whose SSH login is not tied to their user table do (and a
@@ -114,6 +121,7 @@ impl fmt::Display for Fault {
             Fault::HangBeforeBanner => f.write_str("hang-before-banner"),
             Fault::HangAfterLogin => f.write_str("hang-after-login"),
             Fault::WaitForEnter => f.write_str("wait-for-enter"),
+            Fault::EnterIsCr => f.write_str("enter-is-cr"),
             Fault::LoginInShell => f.write_str("login-in-shell"),
             Fault::LoginQuestion => f.write_str("login-question"),
             Fault::PasswordExpired => f.write_str("password-expired"),
@@ -157,7 +165,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```text
 /// spec     = fault [ ":" selector ]          (no selector = every device)
 /// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
-///          | "wait-for-enter" | "login-in-shell" | "login-question" | "password-expired"
+///          | "wait-for-enter" | "enter-is-cr" | "login-in-shell" | "login-question" | "password-expired"
 ///          | "drop-mid-output" | "garbage-banner" | "flash-full"
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
@@ -196,6 +204,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "hang-before-banner" => Fault::HangBeforeBanner,
         "hang-after-login" => Fault::HangAfterLogin,
         "wait-for-enter" => Fault::WaitForEnter,
+        "enter-is-cr" => Fault::EnterIsCr,
         "login-in-shell" => Fault::LoginInShell,
         "login-question" => Fault::LoginQuestion,
         "password-expired" => Fault::PasswordExpired,
@@ -359,6 +368,9 @@ mod tests {
         let r = parse_fault_spec("wait-for-enter:r001").unwrap();
         assert_eq!(r.fault, Fault::WaitForEnter);
         assert_eq!(r.fault.to_string(), "wait-for-enter");
+        let r = parse_fault_spec("enter-is-cr:r003").unwrap();
+        assert_eq!(r.fault, Fault::EnterIsCr);
+        assert_eq!(r.fault.to_string(), "enter-is-cr");
         let r = parse_fault_spec("login-in-shell:r002").unwrap();
         assert_eq!(r.fault, Fault::LoginInShell);
         assert_eq!(r.fault.to_string(), "login-in-shell");

@@ -1026,6 +1026,26 @@ async fn a_prompt_the_platform_does_not_know_is_learned_at_login_as_netmiko_does
     assert!(r["elapsed_ms"].as_u64().unwrap_or(u64::MAX) < 15_000, "{r}");
 }
 
+/// A record of `show clock`, `show version`, `show clock` that ran in step:
+/// ok, each output the command's own, and no prompt inside any.
+fn clock_version_clock_in_step(r: &Value) {
+    assert_eq!(r["status"], "ok", "{r}");
+    let outputs: Vec<&str> = commands_of(r)
+        .iter()
+        .map(|c| c["output"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(outputs.len(), 3, "{r}");
+    assert!(
+        outputs[0].contains("UTC") && outputs[2].contains("UTC"),
+        "{r}"
+    );
+    assert!(outputs[1].contains("Cisco IOS"), "{r}");
+    for output in &outputs {
+        let prompt = |l: &str| l.starts_with("r00") && l.trim_end().ends_with(['#', '>']);
+        assert!(!output.lines().any(prompt), "no prompt in the output: {r}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_that_prints_nothing_until_enter_is_sent_enter_as_netmiko_does() {
     // r001 shows no banner and no prompt until it receives a line (a
@@ -1046,23 +1066,47 @@ async fn a_device_that_prints_nothing_until_enter_is_sent_enter_as_netmiko_does(
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let records = read_jsonl(&out);
     assert_eq!(records.len(), 1, "{records:?}");
-    for r in &records {
-        assert_eq!(r["status"], "ok", "{r}");
-        let outputs: Vec<&str> = commands_of(r)
-            .iter()
-            .map(|c| c["output"].as_str().unwrap_or_default())
-            .collect();
-        assert_eq!(outputs.len(), 3, "{r}");
-        assert!(
-            outputs[0].contains("UTC") && outputs[2].contains("UTC"),
-            "{r}"
-        );
-        assert!(outputs[1].contains("Cisco IOS"), "{r}");
-        for output in &outputs {
-            let prompt = |l: &str| l.starts_with("r00") && l.trim_end().ends_with(['#', '>']);
-            assert!(!output.lines().any(prompt), "no prompt in the output: {r}");
-        }
-    }
+    records.iter().for_each(clock_version_clock_in_step);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shell_that_takes_only_a_carriage_return_as_enter_is_sent_one() {
+    // r001's line editor ignores a bare line feed (the platform's line
+    // ending), as linenoise and Go's older x/term do: the Enter sent after
+    // its first prompt gets no answer, so netrun sends `\r`, and every
+    // command of the session then ends with it and runs in step. r002
+    // answers the line feed and keeps it.
+    let (_lab, inv) = lab(2, &["enter-is-cr:r001"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("cr.jsonl");
+    let o = run(exec(
+        &home,
+        inv.path(),
+        &out,
+        &["show clock", "show version", "show clock"],
+        &[
+            "--hosts",
+            "r002",
+            "--prompt-timeout",
+            "8",
+            "--retries",
+            "0",
+            "--log-level",
+            "netrun=debug",
+        ],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records = read_jsonl(&out);
+    assert_eq!(records.len(), 2, "{records:?}");
+    records.iter().for_each(clock_version_clock_in_step);
+    let log = stderr(&o);
+    let switched: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("the device answered a carriage return"))
+        .collect();
+    assert_eq!(switched.len(), 1, "{log}");
+    assert!(switched[0].contains("r001"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

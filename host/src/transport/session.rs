@@ -118,6 +118,10 @@ const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
 /// which is read away before the session goes on.
 const LOGIN_NUDGE_QUIET: Duration = Duration::from_millis(1500);
 
+/// How long the device may stay quiet after the Enter sent at login
+/// (a line feed) before it is sent again as a carriage return.
+const ENTER_QUIET: Duration = Duration::from_millis(1500);
+
 /// Quiet that ends the read-away of what a nudged device sends.
 const NUDGE_DRAIN_QUIET: Duration = Duration::from_millis(300);
 
@@ -419,11 +423,51 @@ impl CliSession {
         }
         let le = self.platform.line_ending.clone();
         self.write(&le).await?;
-        let (_, stop) = self
-            .read_until(deadline, Until::Prompt, true, None, Phase::Prompt)
-            .await?;
+        let (_, stop) = self.answer_to_enter(deadline, &le).await?;
         self.set_mode(stop);
         Ok(())
+    }
+
+    /// The prompt that answers the Enter just sent (`le`) at login. A shell
+    /// whose line editor takes only a carriage return as Enter (what a
+    /// person's terminal sends; linenoise, Go's `x/term` before it learned
+    /// `\n`, many embedded CLIs) ignores a bare line feed: when `le` has no
+    /// `\r` and the device stays quiet for [`ENTER_QUIET`], Enter is sent
+    /// again as `\r`, and once that is answered every line of this session
+    /// ends with `\r` (which any device CLI takes: it is the Enter key). A
+    /// device that was only slow answers both; the second prompt is read
+    /// away.
+    async fn answer_to_enter(&mut self, deadline: Instant, le: &str) -> Result<(String, Stop)> {
+        if le.contains('\r') {
+            return self
+                .read_until(deadline, Until::Prompt, true, None, Phase::Prompt)
+                .await;
+        }
+        let quiet = deadline.min(Instant::now() + ENTER_QUIET);
+        match self
+            .read_until(quiet, Until::Prompt, true, None, Phase::Prompt)
+            .await
+        {
+            Err(e)
+                if e.class == ErrorClass::PromptTimeout
+                    && !self.closed
+                    && Instant::now() < deadline =>
+            {
+                tracing::debug!(device = %self.device, "no answer to Enter sent as a line feed: sending a carriage return");
+                self.desynced = false;
+                self.write("\r").await?;
+                let answer = self
+                    .read_until(deadline, Until::Prompt, true, None, Phase::Prompt)
+                    .await?;
+                tracing::debug!(device = %self.device, "the device answered a carriage return: it ends this session's lines");
+                let mut platform = (*self.platform).clone();
+                platform.line_ending = "\r".into();
+                self.platform = Arc::new(platform);
+                self.drain(deadline, NUDGE_DRAIN_QUIET).await?;
+                Ok(answer)
+            }
+            other => other,
+        }
     }
 
     /// Answer the shell's own `User Name:` / `Password:` questions, asked
