@@ -7,6 +7,8 @@
 #          2.1.0 + ntc-templates 9.3.0 for the TextFSM engine's tests)
 #   ntc-templates-1.4.0/  that release's test corpus of real device outputs
 #   js/    componentize-js 0.23.0 + jco 1.35.0 from tools/js/package-lock.json
+#   fakenos-venv/, fake-switches-venv/, scrapli-replay-venv/, go-ssh-sim:
+#          device simulators that are not netrun's, for the foreign tests
 # `netrun plugin build` looks there. Safe to rerun: it skips what is current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -126,6 +128,24 @@ venv_without_its_pins fake-switches-venv fake-switches==1.5.0 "${fake_switches_d
 # scrapli its collector imports: it goes in without its own pins.
 venv_without_its_pins scrapli-replay-venv scrapli-replay==2024.7.30 \
   asyncssh==2.24.1 cryptography==50.0.2 ruamel.yaml==0.17.40
+
+# tools/go-ssh-sim (a fourth simulator that is not netrun's: Go's SSH server
+# and line editor, cisshgo's stack; for tests/integration/foreign.rs and
+# scripts/peer-bench.sh --go-ssh), built with Debian's Go against its
+# packaged golang.org/x/crypto and x/term (scripts/test.sh installs them as
+# root); rebuilt when its source changes.
+gocode=/usr/share/gocode/src/golang.org/x
+if command -v go >/dev/null && [ -d "$gocode/crypto/ssh" ] && [ -d "$gocode/term" ]; then
+  if ! cmp -s tools/go-ssh-sim/main.go "$tools/go-ssh-sim.go" || [ ! -x "$tools/go-ssh-sim" ]; then
+    echo "building tools/go-ssh-sim into $tools"
+    (cd tools/go-ssh-sim && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$tools/go-cache" \
+      go build -o "$tools/go-ssh-sim" .)
+    cp tools/go-ssh-sim/main.go "$tools/go-ssh-sim.go"
+  fi
+else
+  echo "no Go toolchain with golang.org/x/crypto and x/term: tools/go-ssh-sim not built" \
+    "(apt-get install golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev)"
+fi
 
 # npm ci from the committed lock file; redone only when the lock changes.
 if ! cmp -s tools/js/package-lock.json "$tools/js/package-lock.json" \

@@ -168,9 +168,8 @@ elif [ "$sim" = go-ssh ]; then
     apt-get install -y -qq $pkgs </dev/null >/dev/null \
       || { apt-get update -qq </dev/null && apt-get install -y -qq $pkgs </dev/null >/dev/null; }
   fi
-  mkdir -p "$tools"
-  (cd tools/go-ssh-sim && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$tools/go-cache" \
-    go build -o "$tools/go-ssh-sim" .)
+  # Built into the tools folder (scripts/install-plugin-tools.sh).
+  scripts/install-plugin-tools.sh >/dev/null
   mkdir -p "$scratch/lab" "$scratch/outputs"
   saved=plugins/cisco-ios/tests/getters/cisco_xe
   cp "$saved/facts/ios_xe_17_3_isr4331/show_version.raw" "$scratch/outputs/show_version.txt"

@@ -10,6 +10,9 @@
 //! its Arista prints its prompt right after `Pagination disabled.` with no
 //! line break. scrapli-replay (PyPI, asyncssh's server and its line
 //! editor) replays saved IOS-XE outputs and refuses any other line.
+//! tools/go-ssh-sim (Go's x/crypto/ssh server and x/term line editor, the
+//! stack of cisshgo) answers the same outputs, one of its devices built on
+//! an x/term that takes only a carriage return as Enter.
 //! Without a simulator's venv its test prints SKIP and passes,
 //! unless `CI` is set, where it fails.
 
@@ -708,6 +711,81 @@ fn exec_runs_on_every_platform_fakenos_also_simulates() {
     );
 }
 
+/// DIR/outputs: the saved outputs of a Catalyst 9300 (`show version`,
+/// `show ip interface brief`, `show running-config`, `show startup-config`)
+/// named as scrapli-replay and tools/go-ssh-sim read them.
+fn c9300_outputs(dir: &std::path::Path) -> PathBuf {
+    let saved = workspace().join("plugins/cisco-ios/tests/getters/cisco_xe");
+    let outputs = dir.join("outputs");
+    std::fs::create_dir_all(&outputs).expect("create the outputs folder");
+    for (from, to) in [
+        (
+            "facts/ios_xe_17_3_c9300/show_version.raw",
+            "show_version.txt",
+        ),
+        (
+            "facts/ios_xe_17_3_c9300/show_ip_interface_brief.raw",
+            "show_ip_interface_brief.txt",
+        ),
+        (
+            "config/ios_xe_17_3_c9300/show_running_config.raw",
+            "show_running-config.txt",
+        ),
+        (
+            "config/ios_xe_17_3_c9300/show_startup_config.raw",
+            "show_startup-config.txt",
+        ),
+    ] {
+        std::fs::copy(saved.join(from), outputs.join(to)).expect("copy a saved output");
+    }
+    outputs
+}
+
+/// `exec "show version"` on `devices` devices answering [`c9300_outputs`]:
+/// each ok and parsed by the cisco-ios driver as ACC-SW-9300 on 17.03.04a.
+fn c9300_show_version(records: &[Value], devices: usize, why: &str) {
+    assert_eq!(records.len(), devices, "{why}");
+    for r in records {
+        assert_eq!(r["status"], "ok", "{r}\n{why}");
+        let answer = &r["data"]["commands"][0];
+        assert_eq!(answer["parser"], "cisco-ios", "{r}");
+        assert_eq!(answer["parsed"]["hostname"], "ACC-SW-9300", "{r}");
+        assert_eq!(answer["parsed"]["version"], "17.03.04a", "{r}");
+    }
+}
+
+/// `get facts,config` on `devices` devices answering [`c9300_outputs`]:
+/// each ok, its facts the fixtures' expectations and its running
+/// configuration the saved one.
+fn c9300_facts_and_config(records: &[Value], devices: usize, why: &str) {
+    let saved = workspace().join("plugins/cisco-ios/tests/getters/cisco_xe");
+    let expected_facts: Value = serde_json::from_str(
+        &std::fs::read_to_string(saved.join("facts/ios_xe_17_3_c9300/expected.json"))
+            .expect("read the expected facts"),
+    )
+    .expect("expected facts are JSON");
+    let running =
+        std::fs::read_to_string(saved.join("config/ios_xe_17_3_c9300/show_running_config.raw"))
+            .expect("read the saved running config");
+    assert_eq!(records.len(), devices, "{why}");
+    for r in records {
+        assert_eq!(r["status"], "ok", "{r}\n{why}");
+        let data = &r["data"];
+        for key in [
+            "hostname",
+            "model",
+            "os_version",
+            "serial_number",
+            "interface_list",
+        ] {
+            assert_eq!(data["facts"][key], expected_facts[key], "{key}: {r}");
+        }
+        let got = data["config"]["running"].as_str().expect("running config");
+        assert!(got.contains("\nhostname ACC-SW-9300\n"), "{got}");
+        assert_eq!(got.trim_end(), running.trim_end(), "{r}");
+    }
+}
+
 /// scrapli-replay's devices (`tools/scrapli-replay/serve.py`): one asyncssh
 /// server a port, answering the saved outputs of a Catalyst 9300.
 struct Replay {
@@ -720,29 +798,7 @@ impl Replay {
     /// answering `show version`, `show ip interface brief`,
     /// `show running-config` and `show startup-config` as ACC-SW-9300 did.
     fn start(python: &PathBuf, dir: &std::path::Path, devices: usize) -> Replay {
-        let saved = workspace().join("plugins/cisco-ios/tests/getters/cisco_xe");
-        let outputs = dir.join("outputs");
-        std::fs::create_dir_all(&outputs).expect("create the outputs folder");
-        for (from, to) in [
-            (
-                "facts/ios_xe_17_3_c9300/show_version.raw",
-                "show_version.txt",
-            ),
-            (
-                "facts/ios_xe_17_3_c9300/show_ip_interface_brief.raw",
-                "show_ip_interface_brief.txt",
-            ),
-            (
-                "config/ios_xe_17_3_c9300/show_running_config.raw",
-                "show_running-config.txt",
-            ),
-            (
-                "config/ios_xe_17_3_c9300/show_startup_config.raw",
-                "show_startup-config.txt",
-            ),
-        ] {
-            std::fs::copy(saved.join(from), outputs.join(to)).expect("copy a saved output");
-        }
+        let outputs = c9300_outputs(dir);
         let log = dir.join("replay.log");
         let (sim, ports) = Simulator::on_free_ports(
             "scrapli-replay",
@@ -797,43 +853,10 @@ fn exec_get_and_a_refused_config_line_against_scrapli_replay() {
     };
 
     let (records, why) = run(&["exec", "show version"], "version.jsonl");
-    assert_eq!(records.len(), 2, "{why}");
-    for r in &records {
-        assert_eq!(r["status"], "ok", "{r}\n{why}");
-        let answer = &r["data"]["commands"][0];
-        assert_eq!(answer["parser"], "cisco-ios", "{r}");
-        assert_eq!(answer["parsed"]["hostname"], "ACC-SW-9300", "{r}");
-        assert_eq!(answer["parsed"]["version"], "17.03.04a", "{r}");
-    }
-
+    c9300_show_version(&records, 2, &why);
     // The getters as the saved outputs give them (the fixtures' expectations).
-    let saved = workspace().join("plugins/cisco-ios/tests/getters/cisco_xe");
-    let expected_facts: Value = serde_json::from_str(
-        &std::fs::read_to_string(saved.join("facts/ios_xe_17_3_c9300/expected.json"))
-            .expect("read the expected facts"),
-    )
-    .expect("expected facts are JSON");
-    let running =
-        std::fs::read_to_string(saved.join("config/ios_xe_17_3_c9300/show_running_config.raw"))
-            .expect("read the saved running config");
     let (records, why) = run(&["get", "facts,config"], "get.jsonl");
-    assert_eq!(records.len(), 2, "{why}");
-    for r in &records {
-        assert_eq!(r["status"], "ok", "{r}\n{why}");
-        let data = &r["data"];
-        for key in [
-            "hostname",
-            "model",
-            "os_version",
-            "serial_number",
-            "interface_list",
-        ] {
-            assert_eq!(data["facts"][key], expected_facts[key], "{key}: {r}");
-        }
-        let got = data["config"]["running"].as_str().expect("running config");
-        assert!(got.contains("\nhostname ACC-SW-9300\n"), "{got}");
-        assert_eq!(got.trim_end(), running.trim_end(), "{r}");
-    }
+    c9300_facts_and_config(&records, 2, &why);
 
     // A line the device refuses: the device fails naming the line, and
     // nothing stays applied (the replayed device refuses the rollback point
@@ -857,5 +880,111 @@ fn exec_get_and_a_refused_config_line_against_scrapli_replay() {
         assert!(message.contains("`ntp server 192.0.2.1`"), "{message}");
         assert!(message.contains("% Invalid input detected"), "{message}");
         assert!(message.contains("rolled back"), "{message}");
+    }
+}
+
+/// tools/go-ssh-sim's IOS-like devices on Go's SSH server
+/// (`golang.org/x/crypto/ssh`) and line editor (`golang.org/x/term`), the
+/// stack cisshgo is built on: `devices` on consecutive free ports (tried
+/// again where one was taken), landing in user exec, `enable` asking the
+/// secret `cisco`, answering the outputs in `outputs`; `args` more flags.
+fn go_ssh_sim(
+    bin: &PathBuf,
+    dir: &std::path::Path,
+    outputs: &std::path::Path,
+    devices: usize,
+    args: &[&str],
+    log: &str,
+) -> (Simulator, Vec<u16>) {
+    Simulator::on_free_ports(
+        "go-ssh-sim",
+        dir.join(log),
+        || {
+            let base = free_port();
+            (0..devices).map(|i| base + i as u16).collect()
+        },
+        |ports| {
+            let mut cmd = Command::new(bin);
+            cmd.args(["-base-port", &ports[0].to_string()])
+                .args(["-devices", &ports.len().to_string()])
+                .args(["-secret", "cisco", "-outputs"])
+                .arg(outputs)
+                .args(args);
+            cmd
+        },
+    )
+}
+
+#[test]
+fn exec_get_and_backup_against_go_ssh_servers_one_taking_only_cr_as_enter() {
+    // Two devices whose line editor takes `\r`, `\n` and `\r\n` as Enter
+    // (as IOS and today's x/term do), with an Ed25519 host key; one built
+    // on the x/term Debian 12 ships, which takes only `\r` (a bare `\n`,
+    // the platform's line ending, is ignored), with an RSA host key.
+    let Some(bin) = simulator_bin("go-ssh-sim") else {
+        return;
+    };
+    let work = TempDir::new("go-ssh");
+    let outputs = c9300_outputs(work.path());
+    let (either, either_ports) = go_ssh_sim(&bin, work.path(), &outputs, 2, &[], "go.log");
+    let (cr_only, cr_ports) = go_ssh_sim(
+        &bin,
+        work.path(),
+        &outputs,
+        1,
+        &["-cr-only", "-host-key", "rsa"],
+        "go-cr.log",
+    );
+    let mut hosts = String::new();
+    let named = [
+        ("sw0", either_ports[0]),
+        ("sw1", either_ports[1]),
+        ("cr0", cr_ports[0]),
+    ];
+    for (name, port) in named {
+        hosts.push_str(&format!(
+            "{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: cisco_ios\n  username: admin\n  password: admin\n  connection_options:\n    netrun:\n      extras:\n        secret: cisco\n"
+        ));
+    }
+    let sweep = Sweep::new(work.path(), &hosts);
+    let run = |args: &[&str], out: &str| -> (Vec<Value>, String) {
+        let (records, stderr) = sweep.run(args, out);
+        (
+            records,
+            format!(
+                "stderr:\n{stderr}\ngo-ssh-sim logs:\n{}\n{}",
+                either.log(),
+                cr_only.log()
+            ),
+        )
+    };
+
+    let (records, why) = run(&["exec", "show version"], "version.jsonl");
+    c9300_show_version(&records, 3, &why);
+    // The getters (privileged exec for the running configuration: `enable`
+    // answers x/term's hidden `Password:` read) as the saved outputs give them.
+    let (records, why) = run(&["get", "facts,config"], "get.jsonl");
+    c9300_facts_and_config(&records, 3, &why);
+
+    let backups = work.path().join("backups");
+    let (records, why) = run(
+        &[
+            "config",
+            "backup",
+            "--dir",
+            backups.to_str().expect("a UTF-8 path"),
+        ],
+        "backup.jsonl",
+    );
+    assert_eq!(records.len(), 3, "{why}");
+    for (name, _) in named {
+        let file = backups.join(format!("{name}.cfg"));
+        let cfg = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{why}", file.display()));
+        assert!(cfg.contains("\nhostname ACC-SW-9300\n"), "{cfg}");
+        assert!(
+            !cfg.contains("Current configuration"),
+            "volatile line kept: {cfg}"
+        );
     }
 }
