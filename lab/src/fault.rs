@@ -26,7 +26,9 @@ pub enum Fault {
     /// terminal sends for the Enter key is `\r`, and line editors built for
     /// people (linenoise, Go's `x/term` before it learned `\n`, many
     /// embedded CLIs) read nothing else. A client that ends its lines with
-    /// `\n` alone gets no answer.
+    /// `\n` alone gets no answer. Goes with any other fault
+    /// (`wait-for-enter` and `enter-is-cr` on one device: a console line
+    /// that waits for a key and reads only `\r`).
     EnterIsCr,
     /// After SSH authentication the shell asks `User Name:` and `Password:`
     /// itself, as Cisco Small Business, Dell PowerConnect and Avaya ERS
@@ -270,13 +272,21 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
     Ok(FaultRule { fault, selector })
 }
 
-/// Resolves rules to one optional fault per device (first matching rule wins).
-pub(crate) fn assign(
-    rules: &[FaultRule],
-    names: &[String],
-    seed: u64,
-) -> Result<Vec<Option<Fault>>, String> {
+/// Which faults each device has.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Assigned {
+    /// One optional fault per device (the first matching rule wins).
+    pub faults: Vec<Option<Fault>>,
+    /// Per device, whether its line editor takes only a carriage return as
+    /// Enter: [`Fault::EnterIsCr`] goes with any other fault (a console
+    /// line that waits for a key and reads only `\r`).
+    pub enter_is_cr: Vec<bool>,
+}
+
+/// Resolves rules to the faults of each device.
+pub(crate) fn assign(rules: &[FaultRule], names: &[String], seed: u64) -> Result<Assigned, String> {
     let mut out: Vec<Option<Fault>> = vec![None; names.len()];
+    let mut enter_is_cr = vec![false; names.len()];
     for (r, rule) in rules.iter().enumerate() {
         let chosen: Vec<usize> = match &rule.selector {
             FaultSelector::Devices(list) => list
@@ -304,12 +314,17 @@ pub(crate) fn assign(
             }
         };
         for i in chosen {
-            if out[i].is_none() {
+            if rule.fault == Fault::EnterIsCr {
+                enter_is_cr[i] = true;
+            } else if out[i].is_none() {
                 out[i] = Some(rule.fault.clone());
             }
         }
     }
-    Ok(out)
+    Ok(Assigned {
+        faults: out,
+        enter_is_cr,
+    })
 }
 
 #[cfg(test)]
@@ -402,12 +417,25 @@ mod tests {
         let a = assign(&rules, &names, 5).unwrap();
         let b = assign(&rules, &names, 5).unwrap();
         assert_eq!(a, b);
-        assert_eq!(a[0], Some(Fault::Refuse));
+        assert_eq!(a.faults[0], Some(Fault::Refuse));
         let latency = a
+            .faults
             .iter()
             .filter(|f| matches!(f, Some(Fault::Latency { .. })))
             .count();
         assert!((9..=10).contains(&latency), "{latency}");
         assert!(assign(&[parse_fault_spec("refuse:r999").unwrap()], &names, 5).is_err());
+    }
+
+    #[test]
+    fn enter_is_cr_goes_with_another_fault() {
+        let names: Vec<String> = (1..=3).map(|i| format!("r{i:03}")).collect();
+        let rules = vec![
+            parse_fault_spec("enter-is-cr:r001,r002").unwrap(),
+            parse_fault_spec("wait-for-enter:r001").unwrap(),
+        ];
+        let a = assign(&rules, &names, 5).unwrap();
+        assert_eq!(a.faults, vec![Some(Fault::WaitForEnter), None, None]);
+        assert_eq!(a.enter_is_cr, vec![true, true, false]);
     }
 }

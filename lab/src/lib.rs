@@ -303,7 +303,8 @@ impl Lab {
             }
         }
         let names: Vec<String> = sims.iter().map(|(n, _, _, _)| n.clone()).collect();
-        let faults = fault::assign(&config.faults, &names, config.seed).map_err(|e| anyhow!(e))?;
+        let assigned =
+            fault::assign(&config.faults, &names, config.seed).map_err(|e| anyhow!(e))?;
         let shared = Arc::new(Shared {
             username: config.username.clone(),
             password: config.password.clone(),
@@ -316,7 +317,8 @@ impl Lab {
         let mut state = Vec::with_capacity(names.len());
         let mut reserved = Vec::new();
         let mut runtimes = Vec::with_capacity(names.len());
-        for ((name, sim, i, platform), fault) in sims.into_iter().zip(faults) {
+        let faults = assigned.faults.into_iter().zip(assigned.enter_is_cr);
+        for ((name, sim, i, platform), (fault, enter_is_cr)) in sims.into_iter().zip(faults) {
             let key = host_key(config.seed, i);
             let host_key_openssh = key
                 .public_key()
@@ -353,6 +355,7 @@ impl Lab {
                         fault == Some(Fault::LoginInShell),
                     )),
                     fault: fault.clone(),
+                    enter_is_cr,
                     lab: shared.clone(),
                     addr: SocketAddr::new(config.bind, port),
                 });

@@ -117,6 +117,8 @@ pub(crate) struct DeviceRuntime {
     pub device: Sim,
     pub config: Arc<russh::server::Config>,
     pub fault: Option<Fault>,
+    /// The `enter-is-cr` fault, which goes with any other.
+    pub enter_is_cr: bool,
     pub lab: Arc<Shared>,
     pub addr: SocketAddr,
 }
@@ -795,7 +797,7 @@ async fn shell_task(
     let drop_mid = matches!(rt.fault, Some(Fault::DropMidOutput));
     let mut cli = rt.device.terminal(info);
     // enter-is-cr: a line feed typed alone is not Enter; it is dropped.
-    let enter_is_cr = matches!(rt.fault, Some(Fault::EnterIsCr));
+    let enter_is_cr = rt.enter_is_cr;
     // wait-for-enter: the greeting waits for the client's first line.
     let mut await_enter = matches!(rt.fault, Some(Fault::WaitForEnter));
     // login-in-shell: the shell asks for the user name and password first.

@@ -1046,39 +1046,14 @@ fn clock_version_clock_in_step(r: &Value) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_device_that_prints_nothing_until_enter_is_sent_enter_as_netmiko_does() {
-    // r001 shows no banner and no prompt until it receives a line (a
-    // console behind a terminal server). It answers every command in step:
-    // the Enter sent at login leaves no extra prompt behind to end a later
-    // command's output early.
-    let (_lab, inv) = lab(1, &["wait-for-enter:r001"]).await;
+/// `show clock`, `show version`, `show clock` on `devices` lab devices
+/// with `faults`, each in step; the debug log's lines that say a device's
+/// lines now end with a carriage return.
+async fn clock_version_clock_with(devices: usize, faults: &[&str]) -> Vec<String> {
+    let (_lab, inv) = lab(devices, faults).await;
     let home = TempDir::new("home");
-    let out = inv.path().join("enter.jsonl");
-    let o = run(exec(
-        &home,
-        inv.path(),
-        &out,
-        &["show clock", "show version", "show clock"],
-        &["--prompt-timeout", "8", "--retries", "0"],
-    ))
-    .await;
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let records = read_jsonl(&out);
-    assert_eq!(records.len(), 1, "{records:?}");
-    records.iter().for_each(clock_version_clock_in_step);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_shell_that_takes_only_a_carriage_return_as_enter_is_sent_one() {
-    // r001's line editor ignores a bare line feed (the platform's line
-    // ending), as linenoise and Go's older x/term do: the Enter sent after
-    // its first prompt gets no answer, so netrun sends `\r`, and every
-    // command of the session then ends with it and runs in step. r002
-    // answers the line feed and keeps it.
-    let (_lab, inv) = lab(2, &["enter-is-cr:r001"]).await;
-    let home = TempDir::new("home");
-    let out = inv.path().join("cr.jsonl");
+    let out = inv.path().join("clock.jsonl");
+    let hosts: Vec<String> = (1..=devices).map(|i| format!("r{i:03}")).collect();
     let o = run(exec(
         &home,
         inv.path(),
@@ -1086,9 +1061,9 @@ async fn a_shell_that_takes_only_a_carriage_return_as_enter_is_sent_one() {
         &["show clock", "show version", "show clock"],
         &[
             "--hosts",
-            "r002",
+            &hosts.join(","),
             "--prompt-timeout",
-            "8",
+            "10",
             "--retries",
             "0",
             "--log-level",
@@ -1098,15 +1073,45 @@ async fn a_shell_that_takes_only_a_carriage_return_as_enter_is_sent_one() {
     .await;
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let records = read_jsonl(&out);
-    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records.len(), devices, "{records:?}");
     records.iter().for_each(clock_version_clock_in_step);
-    let log = stderr(&o);
-    let switched: Vec<&str> = log
+    stderr(&o)
         .lines()
         .filter(|l| l.contains("the device answered a carriage return"))
-        .collect();
-    assert_eq!(switched.len(), 1, "{log}");
-    assert!(switched[0].contains("r001"), "{log}");
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_that_prints_nothing_until_enter_is_sent_enter_as_netmiko_does() {
+    // r001 shows no banner and no prompt until it receives a line (a
+    // console behind a terminal server). It answers every command in step:
+    // the Enter sent at login leaves no extra prompt behind to end a later
+    // command's output early; the line feed it answered stays the line end.
+    let switched = clock_version_clock_with(1, &["wait-for-enter:r001"]).await;
+    assert!(switched.is_empty(), "{switched:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shell_that_takes_only_a_carriage_return_as_enter_is_sent_one() {
+    // r001's line editor ignores a bare line feed (the platform's line
+    // ending), as linenoise and Go's older x/term do: the Enter sent after
+    // its first prompt gets no answer, so netrun sends `\r`, and every
+    // command of the session then ends with it and runs in step. r002
+    // answers the line feed and keeps it.
+    let switched = clock_version_clock_with(2, &["enter-is-cr:r001"]).await;
+    assert_eq!(switched.len(), 1, "{switched:?}");
+    assert!(switched[0].contains("r001"), "{switched:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_console_that_waits_for_a_key_and_reads_only_a_carriage_return_gets_one() {
+    // r001 prints nothing until a line is typed, and its line editor
+    // ignores a bare line feed: the Enter sent after 1.5 s of quiet (the
+    // platform's `\n`) is not a key to it, the second one (`\r`) is, and
+    // the session's lines end with `\r` from then on.
+    let switched = clock_version_clock_with(1, &["wait-for-enter:r001", "enter-is-cr:r001"]).await;
+    assert_eq!(switched.len(), 1, "{switched:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -79,8 +79,10 @@ pub struct CliSession {
     /// know): that exact line then ends each answer, in the mode the session
     /// opened in, as Netmiko's learned base prompt does.
     learned: Option<String>,
-    /// Enter was sent after login to a device that showed no prompt.
-    nudged: bool,
+    /// Enters sent after login to a device that showed no prompt: the
+    /// platform's line ending, then (when that has no `\r` and got no
+    /// answer) a carriage return.
+    nudges: u8,
     /// The mode the session logged in to (its first prompt's). The shell of
     /// that mode is the login shell itself: a transition out of it that
     /// leaves a shell ([`leaves_the_shell`]), such as Linux's `exit` from a
@@ -111,10 +113,10 @@ pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
 const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
 
 /// How long the device may stay quiet after login without showing a prompt
-/// before it is sent Enter, once: some devices print nothing until a key is
-/// pressed (a console-style `Press RETURN to get started`, a line behind a
-/// terminal server), and Netmiko and Scrapli both send Enter to find the
-/// prompt. A device that was only slow answers it with one more prompt,
+/// before it is sent Enter (and again, as a carriage return, when a line
+/// feed got nothing): some devices print nothing until a key is pressed (a
+/// console-style `Press RETURN to get started`, a line behind a terminal
+/// server), and Netmiko and Scrapli both send Enter to find the prompt. A device that was only slow answers it with one more prompt,
 /// which is read away before the session goes on.
 const LOGIN_NUDGE_QUIET: Duration = Duration::from_millis(1500);
 
@@ -364,7 +366,7 @@ impl CliSession {
             desynced: false,
             off_prompt: false,
             learned: None,
-            nudged: false,
+            nudges: 0,
             login_mode: None,
             pagers_answered: 0,
         };
@@ -402,11 +404,15 @@ impl CliSession {
             .await?;
         let (raw, stop) = self.log_in_in_shell(raw, stop, deadline).await?;
         self.set_mode(stop);
-        if self.nudged {
+        if self.nudges > 0 {
             // Enter was sent to a quiet device: whatever else it answers
             // (a second prompt, if it was only slow) is read away, so the
             // next read starts in step.
             self.drain(deadline, NUDGE_DRAIN_QUIET).await?;
+        }
+        if self.nudges > 1 {
+            // The line feed got nothing and the carriage return a prompt.
+            self.end_lines_with_cr();
         }
         // A device of this platform that speaks one of its variants (SR OS
         // MD-CLI under `nokia_sros`) is driven as that platform from here:
@@ -459,14 +465,31 @@ impl CliSession {
                 let answer = self
                     .read_until(deadline, Until::Prompt, true, None, Phase::Prompt)
                     .await?;
-                tracing::debug!(device = %self.device, "the device answered a carriage return: it ends this session's lines");
-                let mut platform = (*self.platform).clone();
-                platform.line_ending = "\r".into();
-                self.platform = Arc::new(platform);
+                self.end_lines_with_cr();
                 self.drain(deadline, NUDGE_DRAIN_QUIET).await?;
                 Ok(answer)
             }
             other => other,
+        }
+    }
+
+    /// Every line of this session ends with `\r` from here on: the device
+    /// answered a carriage return where the platform's line ending got
+    /// nothing.
+    fn end_lines_with_cr(&mut self) {
+        tracing::debug!(device = %self.device, "the device answered a carriage return: it ends this session's lines");
+        let mut platform = (*self.platform).clone();
+        platform.line_ending = "\r".into();
+        self.platform = Arc::new(platform);
+    }
+
+    /// How many Enters a device quiet after login is sent: the platform's
+    /// line ending, then a carriage return unless that was one already.
+    fn login_nudges(&self) -> u8 {
+        if self.platform.line_ending.contains('\r') {
+            1
+        } else {
+            2
         }
     }
 
@@ -993,7 +1016,7 @@ impl CliSession {
                     self.write(&keys).await?;
                 }
             }
-            let nudge = phase == Phase::Login && !self.nudged;
+            let nudge = phase == Phase::Login && self.nudges < self.login_nudges();
             let wait_until = match &unconfirmed {
                 Some(_) => deadline.min(Instant::now() + UNCONFIRMED_PROMPT_QUIET),
                 None if nudge => deadline.min(Instant::now() + LOGIN_NUDGE_QUIET),
@@ -1002,10 +1025,13 @@ impl CliSession {
             let msg = match tokio::time::timeout_at(wait_until, self.channel.wait()).await {
                 Ok(m) => m,
                 Err(_) if nudge && unconfirmed.is_none() && Instant::now() < deadline => {
-                    tracing::debug!(device = %self.device, "no prompt after login and the device is quiet: sending Enter");
-                    self.nudged = true;
-                    let le = self.platform.line_ending.clone();
-                    self.write(&le).await?;
+                    let enter = match self.nudges {
+                        0 => self.platform.line_ending.clone(),
+                        _ => "\r".to_string(),
+                    };
+                    tracing::debug!(device = %self.device, enter = ?enter, "no prompt after login and the device is quiet: sending Enter");
+                    self.nudges += 1;
+                    self.write(&enter).await?;
                     continue;
                 }
                 Err(_) => {
