@@ -132,10 +132,19 @@ venv_without_its_pins scrapli-replay-venv scrapli-replay==2024.7.30 \
 # tools/go-ssh-sim (a fourth simulator that is not netrun's: Go's SSH server
 # and line editor, cisshgo's stack; for tests/integration/foreign.rs and
 # scripts/peer-bench.sh --go-ssh), built with Debian's Go against its
-# packaged golang.org/x/crypto and x/term (scripts/test.sh installs them as
-# root); rebuilt when its source changes.
+# packaged golang.org/x/crypto and x/term, installed here when run as root;
+# rebuilt when its source changes.
 gocode=/usr/share/gocode/src/golang.org/x
-if command -v go >/dev/null && [ -d "$gocode/crypto/ssh" ] && [ -d "$gocode/term" ]; then
+go_ready() { command -v go >/dev/null && [ -d "$gocode/crypto/ssh" ] && [ -d "$gocode/term" ]; }
+go_pkgs="golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev"
+if ! go_ready && [ "$(id -u)" = 0 ]; then
+  echo "installing $go_pkgs"
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $go_pkgs </dev/null >/dev/null \
+    || { apt-get update -qq </dev/null && apt-get install -y -qq --no-install-recommends $go_pkgs </dev/null >/dev/null; }
+fi
+if go_ready; then
   if ! cmp -s tools/go-ssh-sim/main.go "$tools/go-ssh-sim.go" || [ ! -x "$tools/go-ssh-sim" ]; then
     echo "building tools/go-ssh-sim into $tools"
     (cd tools/go-ssh-sim && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$tools/go-cache" \
@@ -144,7 +153,7 @@ if command -v go >/dev/null && [ -d "$gocode/crypto/ssh" ] && [ -d "$gocode/term
   fi
 else
   echo "no Go toolchain with golang.org/x/crypto and x/term: tools/go-ssh-sim not built" \
-    "(apt-get install golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev)"
+    "(apt-get install $go_pkgs, or run this as root)"
 fi
 
 # npm ci from the committed lock file; redone only when the lock changes.

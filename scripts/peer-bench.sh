@@ -158,18 +158,10 @@ elif [ "$sim" = scrapli-replay ]; then
   inventory sw cisco_xe scrapli scrapli
   await_simulated "$lab_pid"
 elif [ "$sim" = go-ssh ]; then
-  gocode=/usr/share/gocode/src/golang.org/x
-  if ! command -v go >/dev/null || [ ! -d "$gocode/crypto/ssh" ] || [ ! -d "$gocode/term" ]; then
-    [ "$(id -u)" = 0 ] || { echo "--go-ssh needs golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev (apt-get install, as root)" >&2; exit 1; }
-    echo "installing golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev"
-    export DEBIAN_FRONTEND=noninteractive
-    pkgs="golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev"
-    # shellcheck disable=SC2086
-    apt-get install -y -qq $pkgs </dev/null >/dev/null \
-      || { apt-get update -qq </dev/null && apt-get install -y -qq $pkgs </dev/null >/dev/null; }
-  fi
-  # Built into the tools folder (scripts/install-plugin-tools.sh).
+  # Go installed and the simulator built into the tools folder
+  # (scripts/install-plugin-tools.sh).
   scripts/install-plugin-tools.sh >/dev/null
+  [ -x "$tools/go-ssh-sim" ] || { echo "--go-ssh needs tools/go-ssh-sim: run scripts/install-plugin-tools.sh as root (it installs Debian's Go)" >&2; exit 1; }
   mkdir -p "$scratch/lab" "$scratch/outputs"
   saved=plugins/cisco-ios/tests/getters/cisco_xe
   cp "$saved/facts/ios_xe_17_3_isr4331/show_version.raw" "$scratch/outputs/show_version.txt"

@@ -28,16 +28,6 @@ if [ "$(id -u)" = 0 ]; then
     apt-get install -y --no-install-recommends nats-server </dev/null \
       || { apt-get update </dev/null && apt-get install -y --no-install-recommends nats-server </dev/null; }
   fi
-  if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/golang.org/x/term ] \
-     || [ ! -d /usr/share/gocode/src/golang.org/x/crypto/ssh ]; then
-    # Go and Debian's packaged x/crypto and x/term build tools/go-ssh-sim,
-    # the foreign tests' SSH server that is Go's (scripts/install-plugin-tools.sh).
-    export DEBIAN_FRONTEND=noninteractive
-    go_pkgs="golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev"
-    # shellcheck disable=SC2086
-    apt-get install -y --no-install-recommends $go_pkgs </dev/null \
-      || { apt-get update </dev/null && apt-get install -y --no-install-recommends $go_pkgs </dev/null; }
-  fi
 else
   echo "not root: skipping tests/sshd/setup.sh (OpenSSH tests will be skipped)"
 fi
