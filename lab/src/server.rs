@@ -796,8 +796,6 @@ async fn shell_task(
     let expired = matches!(rt.fault, Some(Fault::PasswordExpired));
     let drop_mid = matches!(rt.fault, Some(Fault::DropMidOutput));
     let mut cli = rt.device.terminal(info);
-    // enter-is-cr: a line feed typed alone is not Enter; it is dropped.
-    let enter_is_cr = rt.enter_is_cr;
     // wait-for-enter: the greeting waits for the client's first line.
     let mut await_enter = matches!(rt.fault, Some(Fault::WaitForEnter));
     // login-in-shell: the shell asks for the user name and password first.
@@ -831,7 +829,8 @@ async fn shell_task(
         let Some(mut data) = data else {
             break;
         };
-        if enter_is_cr {
+        if rt.enter_is_cr {
+            // A line feed typed alone is not Enter to it: dropped.
             data.retain(|&b| b != b'\n');
         }
         if hang || expired {

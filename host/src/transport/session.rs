@@ -112,17 +112,14 @@ pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
 /// real prompt after `hostname X`) before it counts as the prompt.
 const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
 
-/// How long the device may stay quiet after login without showing a prompt
-/// before it is sent Enter (and again, as a carriage return, when a line
-/// feed got nothing): some devices print nothing until a key is pressed (a
-/// console-style `Press RETURN to get started`, a line behind a terminal
-/// server), and Netmiko and Scrapli both send Enter to find the prompt. A device that was only slow answers it with one more prompt,
-/// which is read away before the session goes on.
+/// How long the device may stay quiet at login before it is sent Enter:
+/// after login without showing a prompt (some devices print nothing until a
+/// key is pressed: a console-style `Press RETURN to get started`, a line
+/// behind a terminal server; Netmiko and Scrapli both send Enter to find
+/// the prompt), and after a line feed got no answer, when the Enter is sent
+/// again as a carriage return. A device that was only slow answers it with
+/// one more prompt, which is read away before the session goes on.
 const LOGIN_NUDGE_QUIET: Duration = Duration::from_millis(1500);
-
-/// How long the device may stay quiet after the Enter sent at login
-/// (a line feed) before it is sent again as a carriage return.
-const ENTER_QUIET: Duration = Duration::from_millis(1500);
 
 /// Quiet that ends the read-away of what a nudged device sends.
 const NUDGE_DRAIN_QUIET: Duration = Duration::from_millis(300);
@@ -438,7 +435,7 @@ impl CliSession {
     /// whose line editor takes only a carriage return as Enter (what a
     /// person's terminal sends; linenoise, Go's `x/term` before it learned
     /// `\n`, many embedded CLIs) ignores a bare line feed: when `le` has no
-    /// `\r` and the device stays quiet for [`ENTER_QUIET`], Enter is sent
+    /// `\r` and the device stays quiet for [`LOGIN_NUDGE_QUIET`], Enter is sent
     /// again as `\r`, and once that is answered every line of this session
     /// ends with `\r` (which any device CLI takes: it is the Enter key). A
     /// device that was only slow answers both; the second prompt is read
@@ -449,7 +446,7 @@ impl CliSession {
                 .read_until(deadline, Until::Prompt, true, None, Phase::Prompt)
                 .await;
         }
-        let quiet = deadline.min(Instant::now() + ENTER_QUIET);
+        let quiet = deadline.min(Instant::now() + LOGIN_NUDGE_QUIET);
         match self
             .read_until(quiet, Until::Prompt, true, None, Phase::Prompt)
             .await
