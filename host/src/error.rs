@@ -12,7 +12,9 @@ pub enum ErrorClass {
     Inventory,
     /// Name resolution failed.
     Dns,
-    /// TCP connection refused (nothing listens, or a firewall rejects).
+    /// TCP connection refused (nothing listens, or a firewall rejects), or
+    /// accepted and closed before the SSH banner (the server's limit of
+    /// logins in progress, an access list).
     ConnectRefused,
     /// TCP connect, SSH banner or key exchange did not finish in time.
     ConnectTimeout,

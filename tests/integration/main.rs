@@ -6,6 +6,7 @@ mod authoring;
 mod cluster;
 mod config;
 mod contract;
+mod dropbear;
 mod faults;
 mod foreign;
 mod http;

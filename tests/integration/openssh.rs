@@ -18,12 +18,12 @@ const PYTHON: &str = "/usr/bin/python3";
 pub(crate) const USER: &str = "netrun-ios";
 pub(crate) const PASSWORD: &str = "netrun-ios-pw";
 pub(crate) const ENABLE_SECRET: &str = "netrun-ios-enable";
-const HOST: &str = "sshd-r1";
+pub(crate) const HOST: &str = "sshd-r1";
 
 /// What tests/sshd/ios-shell.py prints (keep in step with its constants).
-const VERSION: &str = "15.7(3)M8";
-const MODEL: &str = "CISCO2911/K9";
-const SERIAL: &str = "FTX1917AL2K";
+pub(crate) const VERSION: &str = "15.7(3)M8";
+pub(crate) const MODEL: &str = "CISCO2911/K9";
+pub(crate) const SERIAL: &str = "FTX1917AL2K";
 const UPTIME: &str = "1 year, 12 weeks, 3 days, 4 hours, 5 minutes";
 /// `show ip interface brief`: interface, IP address, status, protocol.
 const INTERFACES: [(&str, &str, &str, &str); 8] = [
@@ -41,6 +41,31 @@ const INTERFACES: [(&str, &str, &str, &str); 8] = [
     ("Loopback0", "10.255.255.1", "up", "up"),
     ("Tunnel10", "172.31.0.1", "up", "down"),
 ];
+
+/// The folder a test's server runs from, with ios-shell.py (the second
+/// value) copied into it; `None`, after printing SKIP, when this machine is
+/// not set up (nor `tools`, the server's own binaries, present) and `CI` is
+/// unset.
+pub(crate) fn server_dir(test: &str, tools: &[&str]) -> Option<(SharedDir, PathBuf)> {
+    let missing = missing_precondition().or_else(|| {
+        tools
+            .iter()
+            .find(|tool| !Path::new(tool).is_file())
+            .map(|tool| format!("{tool} is missing"))
+    });
+    if let Some(why) = missing {
+        if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+            panic!("{test}: {why}; run tests/sshd/setup.sh as root to prepare this machine");
+        }
+        eprintln!("SKIP {test}: {why} (run tests/sshd/setup.sh as root to enable)");
+        return None;
+    }
+    let dir = SharedDir::new(test);
+    let script = dir.0.join("ios-shell.py");
+    std::fs::copy(workspace().join("tests/sshd/ios-shell.py"), &script).expect("copy ios-shell.py");
+    chmod(&script, 0o755);
+    Some((dir, script))
+}
 
 /// Why the tests cannot run here, if they cannot.
 fn missing_precondition() -> Option<String> {
@@ -70,7 +95,7 @@ fn is_root() -> bool {
 
 /// A folder under /tmp that the sshd user can read (the system temp dir may
 /// be private), removed on drop.
-struct SharedDir(PathBuf);
+pub(crate) struct SharedDir(pub(crate) PathBuf);
 
 impl SharedDir {
     fn new(tag: &str) -> SharedDir {
@@ -129,18 +154,7 @@ impl Sshd {
 
     /// Start one configured by `opts`.
     fn start_opts(test: &str, opts: SshdOptions) -> Option<Sshd> {
-        if let Some(why) = missing_precondition() {
-            if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-                panic!("{test}: {why}; run tests/sshd/setup.sh as root to prepare this machine");
-            }
-            eprintln!("SKIP {test}: {why} (run tests/sshd/setup.sh as root to enable)");
-            return None;
-        }
-        let dir = SharedDir::new(test);
-        let script = dir.0.join("ios-shell.py");
-        std::fs::copy(workspace().join("tests/sshd/ios-shell.py"), &script)
-            .expect("copy ios-shell.py");
-        chmod(&script, 0o755);
+        let (dir, script) = server_dir(test, &[])?;
         let key = dir.0.join("hostkey");
         let keygen = output(
             Command::new("ssh-keygen")
@@ -156,32 +170,15 @@ impl Sshd {
         std::fs::write(dir.0.join("authorized_keys"), &opts.authorized_keys)
             .expect("write authorized_keys");
 
-        // A port freed just now can be taken by someone else before sshd
-        // binds it: try again with another.
-        let mut last_log = String::new();
-        for _ in 0..5 {
-            let port = free_port();
+        let (child, port) = listen_on_free_port("sshd", &dir.0.join("sshd.log"), |port| {
             let config = dir.0.join("sshd_config");
             std::fs::write(&config, sshd_config(port, &key, &script, &dir.0, &opts))
                 .expect("write sshd_config");
-            let log = dir.0.join("sshd.log");
-            let log_file = std::fs::File::create(&log).expect("create sshd.log");
-            let mut child = Command::new(SSHD)
-                .args(["-D", "-e", "-f"])
-                .arg(&config)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log_file)
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {SSHD}: {e}"));
-            if wait_listening(&mut child, port, Duration::from_secs(10)) {
-                return Some(Sshd { child, port, dir });
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            last_log = std::fs::read_to_string(&log).unwrap_or_default();
-        }
-        panic!("sshd did not start listening; its log:\n{last_log}");
+            let mut sshd = Command::new(SSHD);
+            sshd.args(["-D", "-e", "-f"]).arg(&config);
+            sshd
+        });
+        Some(Sshd { child, port, dir })
     }
 
     /// What sshd logged so far (shown when a test fails).
@@ -259,6 +256,35 @@ fn wait_listening(child: &mut Child, port: u16, limit: Duration) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
     false
+}
+
+/// Start the server `command(port)` builds on a free port of 127.0.0.1,
+/// its stderr in `log`, and wait until it listens. A port freed just now
+/// can be taken by someone else before the server binds it: up to five
+/// ports are tried.
+pub(crate) fn listen_on_free_port(
+    name: &str,
+    log: &Path,
+    mut command: impl FnMut(u16) -> Command,
+) -> (Child, u16) {
+    let mut last_log = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let log_file = std::fs::File::create(log).expect("create the server's log");
+        let mut child = command(port)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        if wait_listening(&mut child, port, Duration::from_secs(10)) {
+            return (child, port);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        last_log = std::fs::read_to_string(log).unwrap_or_default();
+    }
+    panic!("{name} did not start listening; its log:\n{last_log}");
 }
 
 /// A port of 127.0.0.1 free just now (also for foreign.rs's simulator).
@@ -464,7 +490,7 @@ fn expect_error(record: &Value, result: &Output, sshd: &Sshd, class: &str) -> St
         .to_string()
 }
 
-fn interface_rows() -> Value {
+pub(crate) fn interface_rows() -> Value {
     INTERFACES
         .iter()
         .map(|(interface, ip, status, proto)| {

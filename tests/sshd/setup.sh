@@ -1,7 +1,8 @@
 #!/bin/sh
-# Prepare this machine for the OpenSSH integration tests
-# (tests/integration/openssh.rs): OpenSSH's sshd binary and the login user
-# `netrun-ios` whose session the tests' sshd hands to tests/sshd/ios-shell.py.
+# Prepare this machine for the OpenSSH and Dropbear integration tests
+# (tests/integration/openssh.rs, dropbear.rs): OpenSSH's sshd and Dropbear's
+# binaries and the login user `netrun-ios` whose session the tests' servers
+# hand to tests/sshd/ios-shell.py.
 #
 # Idempotent and non-interactive; run as root (CI does, before the tests).
 # It does not start the system's sshd: each test starts its own on a free
@@ -19,6 +20,12 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 
+# Install packages, refreshing the package lists once if that fails.
+apt_install() {
+    apt-get install -y --no-install-recommends "$@" </dev/null ||
+        { apt-get update </dev/null && apt-get install -y --no-install-recommends "$@" </dev/null; }
+}
+
 if [ -x /usr/sbin/sshd ]; then
     echo "setup.sh: /usr/sbin/sshd present ($(/usr/sbin/sshd -V 2>&1 | head -n 1 || true))"
 else
@@ -31,14 +38,8 @@ else
         chmod 755 "$policy"
         own_policy=yes
     fi
-    install_sshd() {
-        apt-get install -y --no-install-recommends openssh-server </dev/null
-    }
     status=0
-    if ! install_sshd; then
-        echo "setup.sh: install failed; refreshing package lists and retrying"
-        apt-get update </dev/null && install_sshd || status=$?
-    fi
+    apt_install openssh-server || status=$?
     if [ "$own_policy" = yes ]; then
         rm -f "$policy"
     fi
@@ -70,7 +71,13 @@ if [ ! -x /usr/bin/python3 ]; then
 fi
 if ! command -v sshpass >/dev/null 2>&1; then
     # The accept-new test checks the recorded known_hosts line with OpenSSH ssh.
-    apt-get install -y --no-install-recommends sshpass </dev/null || { apt-get update </dev/null && apt-get install -y --no-install-recommends sshpass </dev/null; }
+    apt_install sshpass
 fi
 echo "setup.sh: sshpass $(command -v sshpass)"
+if [ ! -x /usr/sbin/dropbear ]; then
+    # Dropbear, embedded Linux's SSH server (tests/integration/dropbear.rs):
+    # dropbear-bin is the binaries alone, no service started.
+    apt_install dropbear-bin
+fi
+echo "setup.sh: dropbear $(/usr/sbin/dropbear -V 2>&1 | head -n 1)"
 echo "setup.sh: ready"

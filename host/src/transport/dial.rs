@@ -448,6 +448,14 @@ fn handshake_error(
             ),
         );
     }
+    if sent.is_empty() && closed(&e) {
+        return err(
+            ErrorClass::ConnectRefused,
+            format!(
+                "{device}: {addr} accepted the connection and closed it before its SSH banner: its SSH server is at its limit of logins in progress (OpenSSH's MaxStartups, Dropbear's 5 an address, a device's vty lines all busy) or an access list refuses this address; such a close is tried again (`--retries`), and a group's `max_sessions` keeps devices behind one address under the limit"
+            ),
+        );
+    }
     match e {
         russh::Error::UnknownKey => err(
             ErrorClass::HostKey,
@@ -466,13 +474,27 @@ fn handshake_error(
         russh::Error::IO(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => err(
             ErrorClass::SshProtocol,
             format!(
-                "{device}: {addr} closed the connection during the SSH handshake (not an SSH server, or too many sessions)"
+                "{device}: {addr} closed the connection during the SSH handshake, after its banner: the device's SSH log says why (a limit of sessions, an algorithm it requires)"
             ),
         ),
         other => err(
             ErrorClass::SshProtocol,
             format!("{device}: SSH handshake with {addr} failed: {other}"),
         ),
+    }
+}
+
+/// Whether the peer hung up: the connection was closed or reset under the
+/// handshake.
+fn closed(e: &russh::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    match e {
+        russh::Error::Disconnect => true,
+        russh::Error::IO(io) => matches!(
+            io.kind(),
+            UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+        ),
+        _ => false,
     }
 }
 
@@ -605,8 +627,22 @@ mod tests {
         let eof = || russh::Error::IO(std::io::ErrorKind::UnexpectedEof.into());
         let e = handshake_error("r1", "h:1", eof(), None, b"SSH-2.0-OpenSSH_9.2\r\n");
         assert!(!e.message.contains("it sent"), "{}", e.message);
-        let e = handshake_error("r1", "h:1", eof(), None, b"");
-        assert!(e.message.contains("closed the connection"), "{}", e.message);
+        assert_eq!(e.class, ErrorClass::SshProtocol);
+        // One that closed before its banner is at its limit of logins in
+        // progress (or refuses this address): worth another try.
+        let reset = || russh::Error::IO(std::io::ErrorKind::ConnectionReset.into());
+        for e in [eof(), reset(), russh::Error::Disconnect] {
+            let e = handshake_error("r1", "h:1", e, None, b"");
+            assert_eq!(e.class, ErrorClass::ConnectRefused, "{}", e.message);
+            assert!(e.class.retryable());
+            assert!(
+                e.message.starts_with(
+                    "r1: h:1 accepted the connection and closed it before its SSH banner"
+                ),
+                "{}",
+                e.message
+            );
+        }
         // Lines before the identification string are allowed (RFC 4253 4.2).
         let sent = b"Authorized use only\r\nSSH-2.0-Cisco-1.25\r\n";
         let e = handshake_error("r1", "h:1", russh::Error::Disconnect, None, sent);
