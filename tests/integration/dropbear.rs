@@ -87,79 +87,19 @@ impl Dropbear {
         format!("[127.0.0.1]:{} {alg} {key}\n", self.port)
     }
 
-    /// An inventory in `dir` of `devices` devices (`db01`…), all this
-    /// server, in the group `console` with `group_extras`; returns its folder.
+    /// An inventory in `dir` of `devices` devices, all this server.
     fn inventory(&self, dir: &Path, devices: usize, group_extras: Value) -> PathBuf {
-        std::fs::write(dir.join("known_hosts"), self.known_hosts_line()).expect("known_hosts");
-        let hosts: serde_json::Map<String, Value> = (1..=devices)
-            .map(|i| {
-                let host = json!({
-                    "hostname": "127.0.0.1",
-                    "port": self.port,
-                    "platform": "cisco_ios",
-                    "groups": ["console"],
-                });
-                (format!("db{i:02}"), host)
-            })
-            .collect();
-        let groups = json!({ "console": { "connection_options": { "netrun": { "extras": group_extras } } } });
-        let defaults = json!({
-            "username": USER,
-            "password": PASSWORD,
-            "connection_options": { "netrun": { "extras": {
-                "secret": ENABLE_SECRET,
-                "known_hosts": "known_hosts",
-            } } },
-        });
-        for (file, value) in [
-            ("hosts.yaml", Value::Object(hosts)),
-            ("groups.yaml", groups),
-            ("defaults.yaml", defaults),
-        ] {
-            std::fs::write(
-                dir.join(file),
-                serde_saphyr::to_string(&value).expect("yaml"),
-            )
-            .expect("write inventory");
-        }
-        dir.to_path_buf()
-    }
-
-    /// One `netrun` run of `args` over `inventory`: records by device, and
-    /// the process output.
-    fn run(
-        &self,
-        work: &Path,
-        inventory: &Path,
-        args: &[&str],
-    ) -> (BTreeMap<String, Value>, Output) {
-        let out = work.join("out.jsonl");
-        let _ = std::fs::remove_file(&out);
-        let home = work.join("home");
-        std::fs::create_dir_all(&home).expect("create home");
-        let result = output(
-            netrun(&home)
-                .env_remove("SSH_AUTH_SOCK")
-                .args(args)
-                .arg("-i")
-                .arg(inventory)
-                .arg("-o")
-                .arg(&out),
-        );
-        let records = records_in(&out)
-            .into_iter()
-            .map(|r| (r["device"].as_str().unwrap_or_default().to_string(), r))
-            .collect();
-        (records, result)
+        behind_one_address(
+            dir,
+            self.port,
+            &self.known_hosts_line(),
+            devices,
+            group_extras,
+        )
     }
 
     fn context(&self, records: &BTreeMap<String, Value>, result: &Output) -> String {
-        let records: Vec<&Value> = records.values().collect();
-        format!(
-            "records: {records:#?}\nstderr:\n{}\ndropbear log:\n{}",
-            String::from_utf8_lossy(&result.stderr),
-            self.log()
-        )
+        context(records, result, "dropbear", &self.log())
     }
 }
 
@@ -170,6 +110,160 @@ impl Drop for Dropbear {
     }
 }
 
+/// An inventory in `dir` of `devices` devices (`d01`…), all the IOS-like
+/// shell at 127.0.0.1:`port` whose host key is `known_hosts` (a line), in
+/// the group `console` with `group_extras`; returns `dir`.
+pub(crate) fn behind_one_address(
+    dir: &Path,
+    port: u16,
+    known_hosts: &str,
+    devices: usize,
+    group_extras: Value,
+) -> PathBuf {
+    std::fs::write(dir.join("known_hosts"), known_hosts).expect("known_hosts");
+    let hosts: serde_json::Map<String, Value> = (1..=devices)
+        .map(|i| {
+            let host = json!({
+                "hostname": "127.0.0.1",
+                "port": port,
+                "platform": "cisco_ios",
+                "groups": ["console"],
+            });
+            (format!("d{i:02}"), host)
+        })
+        .collect();
+    let groups =
+        json!({ "console": { "connection_options": { "netrun": { "extras": group_extras } } } });
+    let defaults = json!({
+        "username": USER,
+        "password": PASSWORD,
+        "connection_options": { "netrun": { "extras": {
+            "secret": ENABLE_SECRET,
+            "known_hosts": "known_hosts",
+        } } },
+    });
+    for (file, value) in [
+        ("hosts.yaml", Value::Object(hosts)),
+        ("groups.yaml", groups),
+        ("defaults.yaml", defaults),
+    ] {
+        std::fs::write(
+            dir.join(file),
+            serde_saphyr::to_string(&value).expect("yaml"),
+        )
+        .expect("write inventory");
+    }
+    dir.to_path_buf()
+}
+
+/// One `netrun` run of `args` over `inventory`: records by device, and the
+/// process output.
+pub(crate) fn run_over(
+    work: &Path,
+    inventory: &Path,
+    args: &[&str],
+) -> (BTreeMap<String, Value>, Output) {
+    let out = work.join("out.jsonl");
+    let _ = std::fs::remove_file(&out);
+    let home = work.join("home");
+    std::fs::create_dir_all(&home).expect("create home");
+    let result = output(
+        netrun(&home)
+            .env_remove("SSH_AUTH_SOCK")
+            .args(args)
+            .arg("-i")
+            .arg(inventory)
+            .arg("-o")
+            .arg(&out),
+    );
+    let records = records_in(&out)
+        .into_iter()
+        .map(|r| (r["device"].as_str().unwrap_or_default().to_string(), r))
+        .collect();
+    (records, result)
+}
+
+/// Panic message context: the records, netrun's stderr, the server's log.
+pub(crate) fn context(
+    records: &BTreeMap<String, Value>,
+    result: &Output,
+    server: &str,
+    log: &str,
+) -> String {
+    let records: Vec<&Value> = records.values().collect();
+    format!(
+        "records: {records:#?}\nstderr:\n{}\n{server} log:\n{log}",
+        String::from_utf8_lossy(&result.stderr),
+    )
+}
+
+/// Twelve logins at once to the server at `port`, which closes those over
+/// its limit of logins in progress (`limit`, under 12, at least 4) before its
+/// banner (saying `says`, if it says anything): without retries those are
+/// `connect-refused` naming the limit; with them every device gets in; and a
+/// group's `max_sessions` of 4 keeps every login under the limit.
+pub(crate) fn logins_over_a_limit(
+    work: &Path,
+    port: u16,
+    known_hosts: &str,
+    says: &str,
+    log: &dyn Fn() -> String,
+) {
+    const DEVICES: usize = 12;
+    let show = ["exec", "show clock", "--concurrency", "12"];
+    let inventory = behind_one_address(work, port, known_hosts, DEVICES, json!({}));
+    let attempts = |records: &BTreeMap<String, Value>| -> Vec<u64> {
+        records
+            .values()
+            .map(|r| r["attempts"].as_u64().unwrap_or(0))
+            .collect()
+    };
+
+    let args = [&show[..], &["--retries", "0"]].concat();
+    let (records, result) = run_over(work, &inventory, &args);
+    let why = context(&records, &result, "server", &log());
+    let refused: Vec<&Value> = records.values().filter(|r| r["status"] != "ok").collect();
+    assert!(
+        !refused.is_empty(),
+        "some logins were over the limit: {why}"
+    );
+    for r in refused {
+        assert_eq!(r["error"]["class"], "connect-refused", "{why}");
+        let message = r["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("before its SSH banner")
+                && message.contains(says)
+                && message.contains("limit of logins in progress")
+                && message.contains("max_sessions"),
+            "{why}"
+        );
+    }
+
+    let args = [&show[..], &["--retries", "8", "--backoff", "0.3"]].concat();
+    let (records, result) = run_over(work, &inventory, &args);
+    let why = context(&records, &result, "server", &log());
+    assert_eq!(records.len(), DEVICES, "{why}");
+    assert!(records.values().all(|r| r["status"] == "ok"), "{why}");
+    assert!(
+        attempts(&records).iter().any(|&n| n > 1),
+        "some logins were refused and tried again: {why}"
+    );
+
+    let inventory = behind_one_address(
+        work,
+        port,
+        known_hosts,
+        DEVICES,
+        json!({ "max_sessions": 4 }),
+    );
+    let args = [&show[..], &["--retries", "0"]].concat();
+    let (records, result) = run_over(work, &inventory, &args);
+    let why = context(&records, &result, "server", &log());
+    assert_eq!(records.len(), DEVICES, "{why}");
+    assert!(records.values().all(|r| r["status"] == "ok"), "{why}");
+    assert!(attempts(&records).iter().all(|&n| n == 1), "{why}");
+}
+
 #[test]
 fn collect_facts_and_a_parsed_command_over_dropbear() {
     let Some(server) = Dropbear::start("facts") else {
@@ -177,23 +271,23 @@ fn collect_facts_and_a_parsed_command_over_dropbear() {
     };
     let work = TempDir::new("dropbear");
     let inventory = server.inventory(work.path(), 1, json!({}));
-    let (records, result) = server.run(work.path(), &inventory, &["run", "collect-facts"]);
+    let (records, result) = run_over(work.path(), &inventory, &["run", "collect-facts"]);
     let why = server.context(&records, &result);
     assert_eq!(result.status.code(), Some(0), "{why}");
-    let facts = &records["db01"]["data"];
+    let facts = &records["d01"]["data"];
     assert_eq!(facts["hostname"], HOST, "{why}");
     assert_eq!(facts["model"], MODEL, "{why}");
     assert_eq!(facts["serial"], SERIAL, "{why}");
     assert_eq!(facts["os_version"], VERSION, "{why}");
 
-    let (records, result) = server.run(
+    let (records, result) = run_over(
         work.path(),
         &inventory,
         &["exec", "show ip interface brief"],
     );
     let why = server.context(&records, &result);
     assert_eq!(result.status.code(), Some(0), "{why}");
-    let brief = &records["db01"]["data"]["commands"][0];
+    let brief = &records["d01"]["data"]["commands"][0];
     assert_eq!(brief["parsed"], interface_rows(), "{why}");
 }
 
@@ -202,51 +296,14 @@ fn logins_dropbear_closes_over_its_limit_are_retried_and_max_sessions_keeps_unde
     let Some(server) = Dropbear::start("limit") else {
         return;
     };
-    const DEVICES: usize = 12;
+    // Dropbear keeps 5 logins in progress from one address and closes the
+    // connections over that without a word.
     let work = TempDir::new("dropbear");
-    let show = ["exec", "show clock", "--concurrency", "12"];
-
-    // Twelve logins at once to one address: Dropbear closes the ones over
-    // its 5 in progress before its banner; each is tried again after a
-    // backoff until it gets in.
-    let inventory = server.inventory(work.path(), DEVICES, json!({}));
-    let args = [&show[..], &["--retries", "8", "--backoff", "0.3"]].concat();
-    let (records, result) = server.run(work.path(), &inventory, &args);
-    let why = server.context(&records, &result);
-    assert_eq!(records.len(), DEVICES, "{why}");
-    assert!(records.values().all(|r| r["status"] == "ok"), "{why}");
-    let attempts = |records: &BTreeMap<String, Value>| -> Vec<u64> {
-        records
-            .values()
-            .map(|r| r["attempts"].as_u64().unwrap_or(0))
-            .collect()
-    };
-    assert!(
-        attempts(&records).iter().any(|&n| n > 1),
-        "some logins were closed and retried: {why}"
+    logins_over_a_limit(
+        work.path(),
+        server.port,
+        &server.known_hosts_line(),
+        "accepted the connection and closed it",
+        &|| server.log(),
     );
-
-    // Without retries each of those is a `connect-refused` that says why.
-    let args = [&show[..], &["--retries", "0"]].concat();
-    let (records, result) = server.run(work.path(), &inventory, &args);
-    let why = server.context(&records, &result);
-    let refused: Vec<&Value> = records.values().filter(|r| r["status"] != "ok").collect();
-    assert!(!refused.is_empty(), "{why}");
-    for r in refused {
-        assert_eq!(r["error"]["class"], "connect-refused", "{why}");
-        let message = r["error"]["message"].as_str().unwrap_or_default();
-        assert!(
-            message.contains("closed it before its SSH banner") && message.contains("max_sessions"),
-            "{why}"
-        );
-    }
-
-    // A group's max_sessions under the limit: every login gets in at once.
-    let inventory = server.inventory(work.path(), DEVICES, json!({ "max_sessions": 4 }));
-    let args = [&show[..], &["--retries", "0"]].concat();
-    let (records, result) = server.run(work.path(), &inventory, &args);
-    let why = server.context(&records, &result);
-    assert_eq!(records.len(), DEVICES, "{why}");
-    assert!(records.values().all(|r| r["status"] == "ok"), "{why}");
-    assert!(attempts(&records).iter().all(|&n| n == 1), "{why}");
 }

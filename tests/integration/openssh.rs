@@ -1417,3 +1417,26 @@ fn linux_getters_over_openssh_sshd_with_the_users_own_shell() {
         assert!(reason.contains("lldpd"), "{why}");
     }
 }
+
+#[test]
+fn logins_over_max_startups_are_retried_and_max_sessions_keeps_under_it() {
+    // OpenSSH keeps MaxStartups unauthenticated connections and answers
+    // those over it with a line before it closes them.
+    let Some(sshd) = Sshd::start_opts(
+        "max-startups",
+        SshdOptions {
+            extra: "MaxStartups 5\n".into(),
+            ..SshdOptions::default()
+        },
+    ) else {
+        return;
+    };
+    let work = TempDir::new("max-startups");
+    crate::dropbear::logins_over_a_limit(
+        work.path(),
+        sshd.port,
+        &sshd.known_hosts_line(),
+        r#"saying "Exceeded MaxStartups""#,
+        &|| sshd.log(),
+    );
+}

@@ -439,20 +439,33 @@ fn handshake_error(
         &e,
         russh::Error::NoCommonAlgo { .. } | russh::Error::UnknownKey
     );
+    // A server at its limit of logins in progress closes the connection
+    // before its banner, silently (Dropbear) or after a line saying so
+    // (OpenSSH): worth another try, unlike a service that is not SSH.
+    let busy = if sent.is_empty() && closed(&e) {
+        Some("accepted the connection and closed it before its SSH banner".to_string())
+    } else if !negotiated && not_ssh(sent) && says_busy(sent) {
+        Some(format!(
+            "closed the connection before its SSH banner, saying {:?}",
+            first_line(sent)
+        ))
+    } else {
+        None
+    };
+    if let Some(what) = busy {
+        return err(
+            ErrorClass::ConnectRefused,
+            format!(
+                "{device}: {addr} {what}: its SSH server is at its limit of logins in progress (OpenSSH's MaxStartups, Dropbear's 5 an address, a device's vty lines all busy) or refuses this address; such a refusal is tried again (`--retries`), and a group's `max_sessions` keeps devices behind one address under the limit"
+            ),
+        );
+    }
     if !negotiated && not_ssh(sent) {
         return err(
             ErrorClass::SshProtocol,
             format!(
                 "{device}: {addr} is not an SSH server: it sent {:?}; check the port (web servers, telnet and consoles answer like this)",
                 first_line(sent)
-            ),
-        );
-    }
-    if sent.is_empty() && closed(&e) {
-        return err(
-            ErrorClass::ConnectRefused,
-            format!(
-                "{device}: {addr} accepted the connection and closed it before its SSH banner: its SSH server is at its limit of logins in progress (OpenSSH's MaxStartups, Dropbear's 5 an address, a device's vty lines all busy) or an access list refuses this address; such a close is tried again (`--retries`), and a group's `max_sessions` keeps devices behind one address under the limit"
             ),
         );
     }
@@ -482,6 +495,23 @@ fn handshake_error(
             format!("{device}: SSH handshake with {addr} failed: {other}"),
         ),
     }
+}
+
+/// Whether the first line a peer sent instead of an SSH banner says it is
+/// busy: OpenSSH's "Exceeded MaxStartups" and, since 9.8, "Not allowed at
+/// this time" (a source it penalises), or a device's "Too many users" / "try
+/// again later".
+fn says_busy(sent: &[u8]) -> bool {
+    let line = first_line(sent).to_ascii_lowercase();
+    !line.starts_with("http/")
+        && [
+            "maxstartups",
+            "not allowed at this time",
+            "too many",
+            "try again later",
+        ]
+        .iter()
+        .any(|notice| line.contains(notice))
 }
 
 /// Whether the peer hung up: the connection was closed or reset under the
@@ -631,6 +661,32 @@ mod tests {
         // One that closed before its banner is at its limit of logins in
         // progress (or refuses this address): worth another try.
         let reset = || russh::Error::IO(std::io::ErrorKind::ConnectionReset.into());
+        let e = handshake_error(
+            "r1",
+            "h:1",
+            russh::Error::Disconnect,
+            None,
+            b"Exceeded MaxStartups\r\n",
+        );
+        assert_eq!(e.class, ErrorClass::ConnectRefused, "{}", e.message);
+        assert!(
+            e.message.starts_with(
+                r#"r1: h:1 closed the connection before its SSH banner, saying "Exceeded MaxStartups": its SSH server is at its limit"#
+            ),
+            "{}",
+            e.message
+        );
+        let e = handshake_error("r1", "h:1", eof(), None, b"Not allowed at this time\r\n");
+        assert_eq!(e.class, ErrorClass::ConnectRefused, "{}", e.message);
+        // A web server's refusal is still not SSH.
+        let e = handshake_error(
+            "r1",
+            "h:1",
+            eof(),
+            None,
+            b"HTTP/1.1 429 Too Many Requests\r\n",
+        );
+        assert_eq!(e.class, ErrorClass::SshProtocol, "{}", e.message);
         for e in [eof(), reset(), russh::Error::Disconnect] {
             let e = handshake_error("r1", "h:1", e, None, b"");
             assert_eq!(e.class, ErrorClass::ConnectRefused, "{}", e.message);
