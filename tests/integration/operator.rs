@@ -1115,6 +1115,18 @@ async fn a_console_that_waits_for_a_key_and_reads_only_a_carriage_return_gets_on
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_shell_that_asks_for_the_user_name_itself_and_reads_only_a_carriage_return_logs_in() {
+    // r001's shell asks `User Name:` and `Password:` itself, and its line
+    // editor ignores a bare line feed: it echoes the user name typed with
+    // the platform's `\n` and waits. Seeing the echo with no line break
+    // after it, netrun sends `\r`, and the password and every command after
+    // it end with `\r`. r002 asks nothing and keeps the line feed.
+    let switched = clock_version_clock_with(2, &["login-in-shell:r001", "enter-is-cr:r001"]).await;
+    assert_eq!(switched.len(), 1, "{switched:?}");
+    assert!(switched[0].contains("r001"), "{switched:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_shell_that_asks_for_the_user_name_and_password_itself_is_answered() {
     // r001's SSH lets anyone in, then its shell asks `User Name:` and
     // `Password:` (a Cisco SG300 or Dell PowerConnect whose SSH login is

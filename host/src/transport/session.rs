@@ -83,6 +83,10 @@ pub struct CliSession {
     /// platform's line ending, then (when that has no `\r` and got no
     /// answer) a carriage return.
     nudges: u8,
+    /// An answer just typed at the shell's own login question, ended with
+    /// the platform's line ending: if the device echoes it and then stays
+    /// quiet, its line editor took the text and not the line feed.
+    typed_answer: Option<String>,
     /// The mode the session logged in to (its first prompt's). The shell of
     /// that mode is the login shell itself: a transition out of it that
     /// leaves a shell ([`leaves_the_shell`]), such as Linux's `exit` from a
@@ -364,6 +368,7 @@ impl CliSession {
             off_prompt: false,
             learned: None,
             nudges: 0,
+            typed_answer: None,
             login_mode: None,
             pagers_answered: 0,
         };
@@ -480,6 +485,21 @@ impl CliSession {
         self.platform = Arc::new(platform);
     }
 
+    /// Whether `buf`, read since an answer was typed at the shell's login
+    /// question with a line ending that has no `\r`, ends with that answer's
+    /// echo and no line break after it: the line editor took the text and
+    /// not the line feed (one that takes only a carriage return as Enter).
+    /// A device that took it echoes the line break, however slow its next
+    /// question; one that echoes nothing is left alone.
+    fn echoed_without_enter(&self, buf: &[u8]) -> bool {
+        let Some(typed) = &self.typed_answer else {
+            return false;
+        };
+        !self.platform.line_ending.contains('\r')
+            && !buf.contains(&b'\n')
+            && buf.trim_ascii_end().ends_with(typed.as_bytes())
+    }
+
     /// How many Enters a device quiet after login is sent: the platform's
     /// line ending, then a carriage return unless that was one already.
     fn login_nudges(&self) -> u8 {
@@ -546,10 +566,13 @@ impl CliSession {
                 let le = self.platform.line_ending.clone();
                 let user = self.username.clone();
                 self.write(&format!("{user}{le}")).await?;
+                self.typed_answer = Some(user);
             }
-            (raw, stop) = self
+            let answer = self
                 .read_until(deadline, Until::LoginQuestion, true, None, Phase::Prompt)
-                .await?;
+                .await;
+            self.typed_answer = None;
+            (raw, stop) = answer?;
         }
         Ok((raw, stop))
     }
@@ -1014,13 +1037,21 @@ impl CliSession {
                 }
             }
             let nudge = phase == Phase::Login && self.nudges < self.login_nudges();
+            let echoed = self.echoed_without_enter(&buf);
             let wait_until = match &unconfirmed {
                 Some(_) => deadline.min(Instant::now() + UNCONFIRMED_PROMPT_QUIET),
-                None if nudge => deadline.min(Instant::now() + LOGIN_NUDGE_QUIET),
+                None if nudge || echoed => deadline.min(Instant::now() + LOGIN_NUDGE_QUIET),
                 None => deadline,
             };
             let msg = match tokio::time::timeout_at(wait_until, self.channel.wait()).await {
                 Ok(m) => m,
+                Err(_) if echoed && unconfirmed.is_none() && Instant::now() < deadline => {
+                    tracing::debug!(device = %self.device, "the shell echoed the answer typed at its login question and took no line feed: sending a carriage return");
+                    self.typed_answer = None;
+                    self.write("\r").await?;
+                    self.end_lines_with_cr();
+                    continue;
+                }
                 Err(_) if nudge && unconfirmed.is_none() && Instant::now() < deadline => {
                     let enter = match self.nudges {
                         0 => self.platform.line_ending.clone(),
