@@ -12,6 +12,8 @@
 # `netrun plugin build` looks there. Safe to rerun: it skips what is current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# apt_install PACKAGE...
+. scripts/apt-install.sh
 tools=${NETRUN_TOOLS_DIR:-$HOME/.cache/netrun-tools}
 mkdir -p "$tools"
 
@@ -139,10 +141,8 @@ go_ready() { command -v go >/dev/null && [ -d "$gocode/crypto/ssh" ] && [ -d "$g
 go_pkgs="golang-go golang-golang-x-crypto-dev golang-golang-x-term-dev"
 if ! go_ready && [ "$(id -u)" = 0 ]; then
   echo "installing $go_pkgs"
-  export DEBIAN_FRONTEND=noninteractive
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $go_pkgs </dev/null >/dev/null \
-    || { apt-get update -qq </dev/null && apt-get install -y -qq --no-install-recommends $go_pkgs </dev/null >/dev/null; }
+  apt_install $go_pkgs >/dev/null
 fi
 if go_ready; then
   if ! cmp -s tools/go-ssh-sim/main.go "$tools/go-ssh-sim.go" || [ ! -x "$tools/go-ssh-sim" ]; then

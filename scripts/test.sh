@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 step() { printf '\n==> %s\n' "$*"; }
+# apt_install PACKAGE...
+. scripts/apt-install.sh
 
 step "toolchain"
 rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
@@ -17,16 +19,12 @@ if [ "$(id -u)" = 0 ]; then
   bash tests/sshd/setup.sh
   if ! command -v promtool >/dev/null; then
     # promtool (from Debian's prometheus package) checks the metrics exposition.
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends prometheus </dev/null \
-      || { apt-get update </dev/null && apt-get install -y --no-install-recommends prometheus </dev/null; }
+    apt_install prometheus
   fi
   if ! command -v nats-server >/dev/null; then
     # nats-server -js (Debian's package starts no daemon here) for the NATS
     # work-queue tests; each test starts its own on a free port.
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends nats-server </dev/null \
-      || { apt-get update </dev/null && apt-get install -y --no-install-recommends nats-server </dev/null; }
+    apt_install nats-server
   fi
 else
   echo "not root: skipping tests/sshd/setup.sh (OpenSSH tests will be skipped)"
@@ -35,7 +33,7 @@ fi
 step "plugin build tools (Python, JavaScript), cached in ${NETRUN_TOOLS_DIR:-~/.cache/netrun-tools}"
 if ! command -v node >/dev/null || ! command -v python3 >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm python3-venv
+    apt_install nodejs npm python3-venv
   fi
 fi
 scripts/install-plugin-tools.sh
@@ -62,5 +60,5 @@ cargo test --workspace --no-fail-fast
 
 step "soak (short): serve's RSS over a minute of polling 50 devices, reloaded every 10 s"
 # The CI-sized scripts/soak.sh (the full one: 1000 devices, 30 min, release).
-command -v curl >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl </dev/null; }
+command -v curl >/dev/null || { [ "$(id -u)" = 0 ] && apt_install curl; }
 NETRUN_BIN=target/debug/netrun WARMUP_S=20 RELOAD_EVERY_S=10 scripts/soak.sh 50 60 3s 3

@@ -13,7 +13,7 @@
 
 use crate::openssh::{
     ENABLE_SECRET, HOST, MODEL, PASSWORD, SERIAL, SharedDir, USER, VERSION, interface_rows,
-    listen_on_free_port, server_dir,
+    known_hosts_entry, listen_on_free_port, server_dir,
 };
 use netrun_tests::{TempDir, netrun, output, records_in};
 use serde_json::{Value, json};
@@ -29,6 +29,8 @@ struct Dropbear {
     child: Child,
     port: u16,
     dir: SharedDir,
+    /// Its host key's public-key line, as `dropbearkey` printed it.
+    public_key: String,
 }
 
 impl Dropbear {
@@ -47,6 +49,13 @@ impl Dropbear {
             "dropbearkey: {}",
             String::from_utf8_lossy(&keygen.stderr)
         );
+        // dropbearkey prints the new key's public-key line among its output.
+        let printed = String::from_utf8_lossy(&keygen.stdout);
+        let public_key = printed
+            .lines()
+            .find(|l| l.starts_with("ssh-ed25519 "))
+            .unwrap_or_else(|| panic!("no public key in dropbearkey's output:\n{printed}"))
+            .to_string();
         let log = dir.0.join("dropbear.log");
         let (child, port) = listen_on_free_port("dropbear", &log, |port| {
             // -F: foreground, -E: log to stderr, -m: no motd, -c: the
@@ -61,7 +70,12 @@ impl Dropbear {
                 .arg(format!("/usr/bin/python3 {}", script.display()));
             dropbear
         });
-        Some(Dropbear { child, port, dir })
+        Some(Dropbear {
+            child,
+            port,
+            dir,
+            public_key,
+        })
     }
 
     /// What Dropbear logged so far (shown when a test fails).
@@ -69,22 +83,9 @@ impl Dropbear {
         std::fs::read_to_string(self.dir.0.join("dropbear.log")).unwrap_or_default()
     }
 
-    /// The `known_hosts` line for this server's host key, from `dropbearkey -y`.
+    /// The `known_hosts` line for this server's host key.
     fn known_hosts_line(&self) -> String {
-        let o = output(
-            Command::new(DROPBEARKEY)
-                .arg("-y")
-                .arg("-f")
-                .arg(self.dir.0.join("hostkey")),
-        );
-        let text = String::from_utf8_lossy(&o.stdout);
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("ssh-ed25519 "))
-            .unwrap_or_else(|| panic!("no public key in dropbearkey -y's output:\n{text}"));
-        let mut fields = line.split_whitespace();
-        let (alg, key) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
-        format!("[127.0.0.1]:{} {alg} {key}\n", self.port)
+        known_hosts_entry(self.port, &self.public_key)
     }
 
     /// An inventory in `dir` of `devices` devices, all this server.

@@ -189,9 +189,7 @@ impl Sshd {
     /// The `known_hosts` line for this server's host key.
     pub(crate) fn known_hosts_line(&self) -> String {
         let public = std::fs::read_to_string(self.dir.0.join("hostkey.pub")).expect("hostkey.pub");
-        let mut fields = public.split_whitespace();
-        let (alg, key) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
-        format!("[127.0.0.1]:{} {alg} {key}\n", self.port)
+        known_hosts_entry(self.port, &public)
     }
 
     /// Write an inventory for this server into `dir`; returns hosts.yaml.
@@ -256,6 +254,14 @@ fn wait_listening(child: &mut Child, port: u16, limit: Duration) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
     false
+}
+
+/// The `known_hosts` line for a server on 127.0.0.1:`port` whose host key
+/// is `public_key` (a public-key line: algorithm, base64 key, comment).
+pub(crate) fn known_hosts_entry(port: u16, public_key: &str) -> String {
+    let mut fields = public_key.split_whitespace();
+    let (alg, key) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
+    format!("[127.0.0.1]:{port} {alg} {key}\n")
 }
 
 /// Start the server `command(port)` builds on a free port of 127.0.0.1,

@@ -20,11 +20,8 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 
-# Install packages, refreshing the package lists once if that fails.
-apt_install() {
-    apt-get install -y --no-install-recommends "$@" </dev/null ||
-        { apt-get update </dev/null && apt-get install -y --no-install-recommends "$@" </dev/null; }
-}
+# apt_install PACKAGE...
+. "$(dirname "$0")/../../scripts/apt-install.sh"
 
 if [ -x /usr/sbin/sshd ]; then
     echo "setup.sh: /usr/sbin/sshd present ($(/usr/sbin/sshd -V 2>&1 | head -n 1 || true))"
