@@ -38,6 +38,12 @@ pub enum Fault {
     /// open the CLI, others get `Authentication failed` and `User Name:`
     /// again.
     LoginInShell,
+    /// After SSH login the shell asks only `Password:` (not echoed) and
+    /// wants the lab's password, as a device's console line with a line
+    /// password (`line con 0`, `password …`, `login`) does behind a
+    /// terminal server, and IOS vty lines with `login` and a line password;
+    /// a wrong one gets `Password:` again.
+    PasswordInShell,
     /// After login the device asks its platform's question before the first
     /// prompt (Huawei VRP: change the initial password now? RouterOS: see
     /// the software licence? FortiOS: accept the post-login banner?) and
@@ -125,6 +131,7 @@ impl fmt::Display for Fault {
             Fault::WaitForEnter => f.write_str("wait-for-enter"),
             Fault::EnterIsCr => f.write_str("enter-is-cr"),
             Fault::LoginInShell => f.write_str("login-in-shell"),
+            Fault::PasswordInShell => f.write_str("password-in-shell"),
             Fault::LoginQuestion => f.write_str("login-question"),
             Fault::PasswordExpired => f.write_str("password-expired"),
             Fault::DropMidOutput => f.write_str("drop-mid-output"),
@@ -167,7 +174,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// ```text
 /// spec     = fault [ ":" selector ]          (no selector = every device)
 /// fault    = "refuse" | "auth-reject" | "hang-before-banner" | "hang-after-login"
-///          | "wait-for-enter" | "enter-is-cr" | "login-in-shell" | "login-question" | "password-expired"
+///          | "wait-for-enter" | "enter-is-cr" | "login-in-shell" | "password-in-shell"
+///          | "login-question" | "password-expired"
 ///          | "drop-mid-output" | "garbage-banner" | "flash-full"
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
@@ -208,6 +216,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "wait-for-enter" => Fault::WaitForEnter,
         "enter-is-cr" => Fault::EnterIsCr,
         "login-in-shell" => Fault::LoginInShell,
+        "password-in-shell" => Fault::PasswordInShell,
         "login-question" => Fault::LoginQuestion,
         "password-expired" => Fault::PasswordExpired,
         "drop-mid-output" => Fault::DropMidOutput,
@@ -389,6 +398,9 @@ mod tests {
         let r = parse_fault_spec("login-in-shell:r002").unwrap();
         assert_eq!(r.fault, Fault::LoginInShell);
         assert_eq!(r.fault.to_string(), "login-in-shell");
+        let r = parse_fault_spec("password-in-shell:r002").unwrap();
+        assert_eq!(r.fault, Fault::PasswordInShell);
+        assert_eq!(r.fault.to_string(), "password-in-shell");
     }
 
     #[test]

@@ -798,8 +798,13 @@ async fn shell_task(
     let mut cli = rt.device.terminal(info);
     // wait-for-enter: the greeting waits for the client's first line.
     let mut await_enter = matches!(rt.fault, Some(Fault::WaitForEnter));
-    // login-in-shell: the shell asks for the user name and password first.
-    let mut login = matches!(rt.fault, Some(Fault::LoginInShell)).then(ShellLogin::default);
+    // login-in-shell: the shell asks for the user name and password first;
+    // password-in-shell: for the password alone.
+    let mut login = match rt.fault {
+        Some(Fault::LoginInShell) => Some(ShellLogin::default()),
+        Some(Fault::PasswordInShell) => Some(ShellLogin::password_only(&rt.lab.username)),
+        _ => None,
+    };
     // login-question: the platform's question comes before the greeting.
     let mut question = matches!(rt.fault, Some(Fault::LoginQuestion))
         .then(|| cli.login_question())
@@ -810,8 +815,8 @@ async fn shell_task(
         if out.send(said).await.is_err() {
             return;
         }
-    } else if login.is_some() {
-        if out.send(ShellLogin::USER).await.is_err() {
+    } else if let Some(l) = &login {
+        if out.send(l.first_question()).await.is_err() {
             return;
         }
     } else if let Some(q) = &question {
@@ -1000,7 +1005,7 @@ impl Question {
 }
 
 /// The `login-in-shell` fault's own login: `User Name:`, then `Password:`
-/// (not echoed), line by line.
+/// (not echoed), line by line; `password-in-shell`'s: `Password:` alone.
 #[derive(Default)]
 struct ShellLogin {
     line: Vec<u8>,
@@ -1008,11 +1013,31 @@ struct ShellLogin {
     done: bool,
     /// The last line ended with `\r`: a `\n` next is its other half.
     after_cr: bool,
+    /// Only the password is asked (the user name is the lab's).
+    password_only: bool,
 }
 
 impl ShellLogin {
     const USER: &'static [u8] = b"\r\n\r\nUser Name:";
     const PASSWORD: &'static [u8] = b"\r\nPassword:";
+
+    /// A login that asks for the password alone, for `username`.
+    fn password_only(username: &str) -> ShellLogin {
+        ShellLogin {
+            user: Some(username.to_string()),
+            password_only: true,
+            ..ShellLogin::default()
+        }
+    }
+
+    /// What the shell asks first.
+    fn first_question(&self) -> &'static [u8] {
+        if self.password_only {
+            Self::PASSWORD
+        } else {
+            Self::USER
+        }
+    }
 
     /// Take typed bytes: the echo and questions to send, and what was typed
     /// after the login ended (the first command, typed ahead).
@@ -1045,6 +1070,11 @@ impl ShellLogin {
                         rest = &rest[1..];
                     }
                     return (reply, rest.to_vec());
+                }
+                Some(user) if self.password_only => {
+                    self.user = Some(user);
+                    reply.extend_from_slice(b"\r\n");
+                    reply.extend_from_slice(Self::PASSWORD);
                 }
                 Some(_) => {
                     reply.extend_from_slice(b"\r\nAuthentication failed\r\n");
@@ -1163,6 +1193,19 @@ mod tests {
         let (l, replies, _) = login(&[b"\n", b"pw\n"]);
         assert!(!l.done);
         assert!(replies.contains("Authentication failed"), "{replies:?}");
+    }
+
+    #[test]
+    fn a_password_only_login_asks_again_after_a_wrong_one_and_echoes_nothing() {
+        let mut l = ShellLogin::password_only("admin");
+        assert_eq!(l.first_question(), b"\r\nPassword:");
+        let (reply, _) = l.feed(b"nope\n", "admin", "pw");
+        assert!(!l.done);
+        assert_eq!(reply, b"\r\n\r\nPassword:", "no echo, the question again");
+        let (reply, rest) = l.feed(b"pw\r\nshow clock\r", "admin", "pw");
+        assert!(l.done, "{:?}", String::from_utf8_lossy(&reply));
+        assert_eq!(reply, b"\r\n");
+        assert_eq!(rest, b"show clock\r");
     }
 }
 

@@ -1127,6 +1127,20 @@ async fn a_shell_that_asks_for_the_user_name_itself_and_reads_only_a_carriage_re
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_console_that_asks_for_a_password_alone_is_answered_whichever_enter_it_reads() {
+    // r001 and r002 ask only `Password:` after SSH login (a console line's
+    // password behind a terminal server); r001 takes the platform's `\n`,
+    // r002's line editor reads only `\r`. The password is not echoed, so
+    // r002 shows nothing at all after it: after 1.5 s of that netrun sends
+    // `\r`, and every later line of r002's session ends with it. r001 keeps
+    // the line feed; r003 asks nothing. All run the commands in step.
+    let switched =
+        clock_version_clock_with(3, &["password-in-shell:r001,r002", "enter-is-cr:r002"]).await;
+    assert_eq!(switched.len(), 1, "{switched:?}");
+    assert!(switched[0].contains("r002"), "{switched:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_shell_that_asks_for_the_user_name_and_password_itself_is_answered() {
     // r001's SSH lets anyone in, then its shell asks `User Name:` and
     // `Password:` (a Cisco SG300 or Dell PowerConnect whose SSH login is

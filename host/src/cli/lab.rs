@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// Fault grammar shown in `netrun lab --help`.
 const FAULT_HELP: &str = "Make devices misbehave (repeatable): FAULT[:SELECTOR].
 FAULT: refuse | auth-reject | hang-before-banner | hang-after-login | wait-for-enter |
-       enter-is-cr | login-in-shell | login-question | password-expired | drop-mid-output | garbage-banner | flash-full | drip=BYTES_PER_SEC | flap=DURATION | latency=DURATION |
+       enter-is-cr | login-in-shell | password-in-shell | login-question | password-expired |
+       drop-mid-output | garbage-banner | flash-full | drip=BYTES_PER_SEC | flap=DURATION | latency=DURATION |
        reject-line=REGEX (configuration lines matching it are refused with the
        platform's own error; the selector follows the last `:`)
 SELECTOR: device names (r003,r007) | PERCENT% (chosen by --seed) | all (default)

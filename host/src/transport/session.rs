@@ -84,9 +84,10 @@ pub struct CliSession {
     /// answer) a carriage return.
     nudges: u8,
     /// An answer just typed at the shell's own login question, ended with
-    /// the platform's line ending: if the device echoes it and then stays
-    /// quiet, its line editor took the text and not the line feed.
-    typed_answer: Option<String>,
+    /// the platform's line ending: if the device shows it (or, for the
+    /// password, nothing) and then stays quiet, its line editor took the
+    /// text and not the line feed.
+    typed_answer: Option<TypedAnswer>,
     /// The mode the session logged in to (its first prompt's). The shell of
     /// that mode is the login shell itself: a transition out of it that
     /// leaves a shell ([`leaves_the_shell`]), such as Linux's `exit` from a
@@ -124,6 +125,15 @@ const UNCONFIRMED_PROMPT_QUIET: Duration = Duration::from_secs(1);
 /// again as a carriage return. A device that was only slow answers it with
 /// one more prompt, which is read away before the session goes on.
 const LOGIN_NUDGE_QUIET: Duration = Duration::from_millis(1500);
+
+/// An answer typed at the shell's own login question.
+#[derive(Debug, PartialEq, Eq)]
+enum TypedAnswer {
+    /// The user name, which the shell echoes.
+    UserName(String),
+    /// The password, which it does not.
+    Password,
+}
 
 /// Quiet that ends the read-away of what a nudged device sends.
 const NUDGE_DRAIN_QUIET: Duration = Duration::from_millis(300);
@@ -486,18 +496,24 @@ impl CliSession {
     }
 
     /// Whether `buf`, read since an answer was typed at the shell's login
-    /// question with a line ending that has no `\r`, ends with that answer's
-    /// echo and no line break after it: the line editor took the text and
-    /// not the line feed (one that takes only a carriage return as Enter).
-    /// A device that took it echoes the line break, however slow its next
-    /// question; one that echoes nothing is left alone.
+    /// question with a line ending that has no `\r`, shows the answer typed
+    /// and no line break after it: the user name's echo, or for the
+    /// password (not echoed) nothing but the `*` some shells show for each
+    /// character. The line editor took the text and not the line feed (one
+    /// that takes only a carriage return as Enter). A device that took it
+    /// echoes the line break at once, however slow its check and its next
+    /// question; a user name not echoed is left alone.
     fn echoed_without_enter(&self, buf: &[u8]) -> bool {
         let Some(typed) = &self.typed_answer else {
             return false;
         };
-        !self.platform.line_ending.contains('\r')
-            && !buf.contains(&b'\n')
-            && buf.trim_ascii_end().ends_with(typed.as_bytes())
+        if self.platform.line_ending.contains('\r') || buf.contains(&b'\n') {
+            return false;
+        }
+        match typed {
+            TypedAnswer::UserName(name) => buf.trim_ascii_end().ends_with(name.as_bytes()),
+            TypedAnswer::Password => buf.iter().all(|&b| b == b'*' || b == b' '),
+        }
     }
 
     /// How many Enters a device quiet after login is sent: the platform's
@@ -561,12 +577,13 @@ impl CliSession {
                 let asker = format!("the device's shell (`{asked}` after login)");
                 self.type_secret(SecretKind::Password, &asker).await?;
                 typed_password = true;
+                self.typed_answer = Some(TypedAnswer::Password);
             } else {
                 tracing::debug!(device = %self.device, "the shell asks for the user name itself: typing it");
                 let le = self.platform.line_ending.clone();
                 let user = self.username.clone();
                 self.write(&format!("{user}{le}")).await?;
-                self.typed_answer = Some(user);
+                self.typed_answer = Some(TypedAnswer::UserName(user));
             }
             let answer = self
                 .read_until(deadline, Until::LoginQuestion, true, None, Phase::Prompt)
@@ -1046,8 +1063,13 @@ impl CliSession {
             let msg = match tokio::time::timeout_at(wait_until, self.channel.wait()).await {
                 Ok(m) => m,
                 Err(_) if echoed && unconfirmed.is_none() && Instant::now() < deadline => {
-                    tracing::debug!(device = %self.device, "the shell echoed the answer typed at its login question and took no line feed: sending a carriage return");
-                    self.typed_answer = None;
+                    tracing::debug!(device = %self.device, "the shell showed the answer typed at its login question and took no line feed: sending a carriage return");
+                    if self.typed_answer.take() == Some(TypedAnswer::Password) {
+                        // A shell that was only slow to check it (and
+                        // echoed no line break) takes this Enter at its
+                        // prompt: what it answers is read away after login.
+                        self.nudges += 1;
+                    }
                     self.write("\r").await?;
                     self.end_lines_with_cr();
                     continue;
