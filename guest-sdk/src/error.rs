@@ -12,7 +12,9 @@ pub enum ErrorClass {
     Inventory,
     /// Name resolution failed.
     Dns,
-    /// TCP connection refused.
+    /// TCP connection refused, or closed by the server before its SSH
+    /// banner (at its limit of logins in progress: OpenSSH's MaxStartups,
+    /// all of a device's vty lines busy). Worth retrying.
     ConnectRefused,
     /// TCP connect, SSH banner or key exchange did not finish in time.
     ConnectTimeout,
