@@ -18,9 +18,7 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-
-# apt_install PACKAGE...
+# apt_install PACKAGE... (non-interactive: it sets DEBIAN_FRONTEND itself)
 . "$(dirname "$0")/../../scripts/apt-install.sh"
 
 if [ -x /usr/sbin/sshd ]; then
