@@ -68,6 +68,9 @@ fn main() {
     if let Some(n) = cli.worker_threads() {
         builder.worker_threads(n);
     }
+    if let Some(pause) = netrun::pacing::pause_from_env() {
+        netrun::pacing::install(&mut builder, pause);
+    }
     let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {

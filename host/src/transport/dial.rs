@@ -76,7 +76,7 @@ pub(crate) async fn dial(
     host: &str,
     port: u16,
     limit: Duration,
-) -> Result<tokio::net::TcpStream> {
+) -> Result<crate::pacing::DeviceTcp> {
     let addr = format!("{host}:{port}");
     let addrs = match tokio::time::timeout(limit, tokio::net::lookup_host(&addr)).await {
         Ok(Ok(a)) => a.collect::<Vec<_>>(),
@@ -125,7 +125,7 @@ pub(crate) async fn dial(
         }
     };
     let _ = stream.set_nodelay(true);
-    Ok(stream)
+    Ok(crate::pacing::DeviceTcp::new(stream))
 }
 
 /// Bytes read from the socket at once. Device output arrives in packets of
@@ -245,41 +245,7 @@ impl<S: Io> AsyncRead for FirstBytes<S> {
     }
 }
 
-impl<S: Io> AsyncWrite for FirstBytes<S> {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        data: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.inner).poll_write(cx, data)
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-}
+write_through!(FirstBytes<S> where S: Io);
 
 /// Most bytes a [`SendOnWait`] holds back; a write past them goes out at once.
 const SEND_HOLD: usize = 64 * 1024;
@@ -301,6 +267,9 @@ struct SendOnWait<S> {
     held: Vec<u8>,
     /// Reads that found data since `held` was last empty.
     reads: u8,
+    /// The session counted open while its stream lives (the runtime's
+    /// wake-up batching: [`crate::pacing`]).
+    _open: crate::pacing::Open,
 }
 
 /// Reads that may find data while bytes are held.
@@ -312,6 +281,7 @@ impl<S: Io> SendOnWait<S> {
             inner,
             held: Vec::new(),
             reads: 0,
+            _open: crate::pacing::Open::new(),
         }
     }
 
