@@ -68,7 +68,7 @@ fn main() {
     if let Some(n) = cli.worker_threads() {
         builder.worker_threads(n);
     }
-    if let Some(pause) = netrun::pacing::pause_from_env() {
+    if let Some(pause) = cli.wake_batch() {
         netrun::pacing::install(&mut builder, pause);
     }
     let runtime = match builder.enable_all().build() {

@@ -40,8 +40,9 @@
 //! sweep batching its wake-ups that delays a device's output, not the
 //! sweep. Outside batching the kernel decides alone, as for any client.
 //!
-//! `NETRUN_WAKE_BATCH_US` sets the pause in microseconds (`0` turns the
-//! batching, and so the waiting acknowledgements, off).
+//! `--wake-batch-us N` (or `NETRUN_WAKE_BATCH_US`) sets the pause in
+//! microseconds (`0` turns the batching, and so the waiting
+//! acknowledgements, off).
 
 use std::cell::Cell;
 use std::pin::Pin;
@@ -57,7 +58,8 @@ pub const DEFAULT_PAUSE: Duration = Duration::from_millis(1);
 /// Device sessions open from which a worker thread batches its wake-ups.
 pub const MIN_SESSIONS: usize = 8;
 
-/// Environment variable: the pause in microseconds, `0` for none.
+/// Environment variable for `--wake-batch-us`: the pause in microseconds,
+/// `0` for none.
 pub const PAUSE_ENV: &str = "NETRUN_WAKE_BATCH_US";
 
 /// Device sessions (SSH connections to devices) open in this process.
@@ -101,13 +103,10 @@ pub fn batching() -> bool {
     BATCHING.load(Ordering::Relaxed)
 }
 
-/// The pause [`PAUSE_ENV`] asks for, else [`DEFAULT_PAUSE`]; `None` when
-/// it asks for none. A value that is not a number is ignored.
-pub fn pause_from_env() -> Option<Duration> {
-    let asked = std::env::var(PAUSE_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    match asked {
+/// The pause asked for in microseconds (`--wake-batch-us`, or
+/// [`PAUSE_ENV`]), else [`DEFAULT_PAUSE`]; `None` when 0 is asked for.
+pub fn pause(asked_us: Option<u64>) -> Option<Duration> {
+    match asked_us {
         Some(0) => None,
         Some(us) => Some(Duration::from_micros(us)),
         None => Some(DEFAULT_PAUSE),
@@ -228,6 +227,13 @@ mod tests {
         assert!(!waits(Some(PAUSE), PAUSE, 1000));
         assert!(!waits(Some(Duration::from_millis(40)), PAUSE, 1000));
         assert!(!waits(None, PAUSE, 1000));
+    }
+
+    #[test]
+    fn the_pause_is_a_millisecond_unless_asked_and_zero_is_none() {
+        assert_eq!(pause(None), Some(DEFAULT_PAUSE));
+        assert_eq!(pause(Some(2500)), Some(Duration::from_micros(2500)));
+        assert_eq!(pause(Some(0)), None);
     }
 
     #[test]

@@ -71,6 +71,12 @@ pub struct Cli {
     /// config; one per CPU for the other commands].
     #[arg(long, global = true, value_name = "N", env = "NETRUN_THREADS", value_parser = args::positive_usize)]
     pub threads: Option<usize>,
+    /// With 8 or more device sessions open, a thread that slept less than
+    /// this many microseconds waits this long before sleeping again, and
+    /// reads what came meanwhile in one wake-up; 0 turns it off
+    /// [default: 1000].
+    #[arg(long, global = true, value_name = "MICROSECONDS", env = crate::pacing::PAUSE_ENV)]
+    pub wake_batch_us: Option<u64>,
 }
 
 /// A subcommand as the top level lists it; `build` adds its arguments
@@ -508,6 +514,12 @@ impl Cli {
         };
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Some(concurrency.div_ceil(DEVICES_PER_THREAD).clamp(1, cpus))
+    }
+
+    /// The pause of the runtime's wake-up batching ([`crate::pacing`]):
+    /// `--wake-batch-us`, else 1 ms; `None` when it is 0.
+    pub fn wake_batch(&self) -> Option<std::time::Duration> {
+        crate::pacing::pause(self.wake_batch_us)
     }
 
     /// Whether the command runs without the async runtime (`parse`: offline,
@@ -1531,6 +1543,25 @@ mod tests {
         assert_eq!(unknown.kind(), clap::error::ErrorKind::InvalidSubcommand);
         let platforms = Cli::try_parse_from(["netrun", "platforms"]).unwrap();
         assert!(matches!(platforms.command, Command::Platforms));
+    }
+
+    #[test]
+    fn wake_batching_takes_microseconds_and_zero_turns_it_off() {
+        let parse = |flag: &[&str]| {
+            let mut args = vec!["netrun", "inventory", "list", "-i", "inv"];
+            args.extend_from_slice(flag);
+            Cli::try_parse_from(args)
+        };
+        let off = parse(&["--wake-batch-us", "0"]).unwrap();
+        assert_eq!(off.wake_batch(), None);
+        let two = parse(&["--wake-batch-us", "2000"]).unwrap();
+        assert_eq!(two.wake_batch(), Some(Duration::from_millis(2)));
+        let bad = parse(&["--wake-batch-us", "1ms"]).unwrap_err();
+        assert!(bad.to_string().contains("--wake-batch-us"), "{bad}");
+        if std::env::var_os(crate::pacing::PAUSE_ENV).is_none() {
+            let default = parse(&[]).unwrap();
+            assert_eq!(default.wake_batch(), Some(crate::pacing::DEFAULT_PAUSE));
+        }
     }
 
     fn record(i: usize, failed: bool, parsed: bool) -> Record {
