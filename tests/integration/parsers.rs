@@ -136,3 +136,46 @@ async fn driver_instances_serve_one_device_after_another_and_never_two_at_once()
         );
     }
 }
+
+/// `netrun platforms` asks each platform's getters of one driver instance
+/// per driver, left idle afterwards: a new instance per platform would read
+/// the driver's platform data again each time (netrun-platforms: 62
+/// platforms, 460 ms of CPU instead of 40).
+#[tokio::test]
+async fn the_platform_table_asks_one_instance_of_each_driver() {
+    let runtime = Runtime::new(&RuntimeOptions {
+        max_instances: 16,
+        cache_dir: None,
+    })
+    .expect("runtime");
+    let drivers: Vec<Arc<netrun::runtime::Plugin>> = ["cisco-ios", "netrun-platforms"]
+        .iter()
+        .map(|name| {
+            let bundle = Bundle::open(&plugin_dir().join(name)).expect("bundle");
+            Arc::new(runtime.load(&bundle).expect("plugin loads"))
+        })
+        .collect();
+    let rows = netrun::cli::platform_rows(&runtime, &drivers)
+        .await
+        .expect("platform rows");
+    assert_eq!(rows[0], ["PLATFORM", "DRIVER", "GETTERS"]);
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("no row for {name} in {rows:?}"))
+    };
+    assert_eq!(row("cisco_ios")[1], "cisco-ios");
+    assert!(row("cisco_ios")[2].split(',').any(|g| g == "facts"));
+    assert_eq!(row("juniper_junos")[1], "netrun-platforms");
+    assert!(row("juniper_junos")[2].split(',').any(|g| g == "facts"));
+    let platforms_of = |driver: &str| rows.iter().filter(|r| r[1] == driver).count();
+    assert!(platforms_of("netrun-platforms") > 10);
+    for d in &drivers {
+        assert_eq!(
+            runtime.idle_drivers(&d.sha256),
+            1,
+            "{}: one instance answers all its platforms",
+            d.bundle.manifest.name
+        );
+    }
+}

@@ -16,6 +16,8 @@ mod shard;
 pub mod stdout;
 mod worker;
 
+pub use get::platform_rows;
+
 use crate::inventory::{Filter, Inventory, unknown_hosts};
 use crate::resilience::backoff::Backoff;
 use crate::resilience::breaker::BreakerConfig;
