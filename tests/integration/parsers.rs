@@ -92,8 +92,9 @@ async fn garbage_output_and_unknown_commands_are_parse_errors_not_traps() {
     assert_eq!(rows[0]["ip_address"], "10.0.0.1");
 }
 
-#[tokio::test]
-async fn driver_instances_serve_one_device_after_another_and_never_two_at_once() {
+/// A runtime with the cisco-ios driver loaded, and a recorded
+/// `show version` of an ISR4331.
+fn cisco_ios_plugin() -> (Arc<Runtime>, Arc<netrun::runtime::Plugin>, String) {
     let runtime = Runtime::new(&RuntimeOptions {
         max_instances: 8,
         cache_dir: None,
@@ -101,11 +102,17 @@ async fn driver_instances_serve_one_device_after_another_and_never_two_at_once()
     .expect("runtime");
     let bundle = Bundle::open(&plugin_dir().join("cisco-ios")).expect("bundle");
     let plugin = Arc::new(runtime.load(&bundle).expect("plugin loads"));
-    let sha = plugin.sha256.clone();
     let raw = std::fs::read_to_string(
         workspace().join("plugins/cisco-ios/tests/fixtures/show_version/ios_xe_17_3_isr4331.raw"),
     )
     .unwrap();
+    (runtime, plugin, raw)
+}
+
+#[tokio::test]
+async fn driver_instances_serve_one_device_after_another_and_never_two_at_once() {
+    let (runtime, plugin, raw) = cisco_ios_plugin();
+    let sha = plugin.sha256.clone();
     // Two devices at once get two instances.
     let mut a = runtime
         .checkout_driver(&plugin, Arc::from("r1"))
@@ -135,6 +142,81 @@ async fn driver_instances_serve_one_device_after_another_and_never_two_at_once()
             first
         );
     }
+}
+
+/// A driver instance goes back to the idle list after a call that left it
+/// usable (an answer, or an error of the answer's), and is dropped after a
+/// trap or when its call was abandoned half-way: the next device never gets
+/// an instance in a state no one knows.
+#[tokio::test]
+async fn a_driver_instance_is_handed_on_only_after_a_call_that_left_it_usable() {
+    let (runtime, plugin, raw) = cisco_ios_plugin();
+    let sha = plugin.sha256.clone();
+    let parsed = runtime
+        .call_driver(&plugin, Arc::from("r1"), async |d| {
+            d.parse("cisco_ios", "show version", &raw).await
+        })
+        .await
+        .unwrap();
+    assert!(parsed.contains("ISR4331"), "{parsed}");
+    assert_eq!(runtime.idle_drivers(&sha), 1, "a call that answered");
+    let e = runtime
+        .call_driver(&plugin, Arc::from("r2"), async |d| {
+            d.parse("cisco_ios", "show bgp summary", "anything").await
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Unsupported);
+    assert_eq!(runtime.idle_drivers(&sha), 1, "an answer that is an error");
+    let e = runtime
+        .call_driver(&plugin, Arc::from("r3"), async |d| {
+            d.parse("cisco_ios", "show version", &raw).await?;
+            Err::<(), _>(netrun::error::Error::new(
+                ErrorClass::PluginTrap,
+                "wasm trap: unreachable",
+            ))
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::PluginTrap);
+    assert_eq!(
+        runtime.idle_drivers(&sha),
+        0,
+        "a trapped instance is dropped"
+    );
+    // A call abandoned while it holds the instance: the caller's future is
+    // dropped (a device deadline, a stopping run) after the parse ran.
+    let (ran, ran_rx) = tokio::sync::oneshot::channel::<()>();
+    // Boxed, so that dropping it drops the call itself.
+    let mut call = Box::pin(runtime.call_driver(&plugin, Arc::from("r4"), async |d| {
+        d.parse("cisco_ios", "show version", &raw).await?;
+        let _ = ran.send(());
+        std::future::pending::<Result<(), netrun::error::Error>>().await
+    }));
+    tokio::select! {
+        _ = &mut call => panic!("the call never ends on its own"),
+        r = ran_rx => r.expect("the parse ran"),
+    }
+    assert_eq!(
+        runtime.idle_drivers(&sha),
+        0,
+        "checked out while the call runs"
+    );
+    drop(call);
+    assert_eq!(
+        runtime.idle_drivers(&sha),
+        0,
+        "an abandoned call's instance is dropped"
+    );
+    // The next device gets a new instance, which parses.
+    let again = runtime
+        .call_driver(&plugin, Arc::from("r5"), async |d| {
+            d.parse("cisco_ios", "show version", &raw).await
+        })
+        .await
+        .unwrap();
+    assert_eq!(again, parsed);
+    assert_eq!(runtime.idle_drivers(&sha), 1);
 }
 
 /// `netrun platforms` asks each platform's getters of one driver instance

@@ -80,23 +80,20 @@ pub async fn sweep_get(dirs: &[PathBuf], a: GetArgs) -> anyhow::Result<i32> {
         let Some(dp) = loaded.platforms.get(name) else {
             continue;
         };
-        let mut driver = loaded
+        // One instance, kept idle for the next platform and the sweep's
+        // devices: a new one would read the driver's platform data again.
+        let getters_of = loaded
             .runtime
-            .checkout_driver(&dp.driver, Arc::from("-"))
+            .call_driver(&dp.driver, Arc::from("-"), async |d| d.getters(name).await)
             .await
             .map_err(|e| {
                 anyhow::anyhow!("driver {}: {}", dp.driver.bundle.manifest.name, e.message)
             })?;
-        for g in driver.getters(name).await.map_err(|e| {
-            anyhow::anyhow!("driver {}: {}", dp.driver.bundle.manifest.name, e.message)
-        })? {
+        for g in getters_of {
             if !answered.contains(&g) {
                 answered.push(g);
             }
         }
-        // Kept for the next platform and the sweep's devices: a new
-        // instance would read the driver's platform data again.
-        loaded.runtime.checkin_driver(driver);
     }
     // With no platform loaded the devices' own records say why.
     if !answered.is_empty() {
@@ -163,21 +160,15 @@ pub async fn platform_rows(
     let mut rows = vec![["PLATFORM".to_string(), "DRIVER".into(), "GETTERS".into()]];
     for (name, dp) in &platforms {
         let driver = dp.driver.bundle.manifest.name.clone();
-        let getters = match runtime.checkout_driver(&dp.driver, Arc::from("-")).await {
-            Ok(mut d) => match d.getters(name).await {
-                Ok(g) => {
-                    // One instance answers every platform of its driver: a
-                    // new one would parse the driver's platform data again
-                    // (62 platforms: 460 ms of CPU instead of 40).
-                    runtime.checkin_driver(d);
-                    if g.is_empty() {
-                        "-".to_string()
-                    } else {
-                        g.join(",")
-                    }
-                }
-                Err(e) => format!("(error: {})", e.message),
-            },
+        // One instance answers every platform of its driver: a new one
+        // would parse the driver's platform data again (62 platforms: 460 ms
+        // of CPU instead of 40).
+        let getters = match runtime
+            .call_driver(&dp.driver, Arc::from("-"), async |d| d.getters(name).await)
+            .await
+        {
+            Ok(g) if g.is_empty() => "-".to_string(),
+            Ok(g) => g.join(","),
             Err(e) => format!("(error: {})", e.message),
         };
         rows.push([name.clone(), driver, getters]);

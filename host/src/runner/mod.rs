@@ -790,7 +790,9 @@ async fn run_workflow(
         hostname: host.hostname.clone(),
         platform: host.platform.clone().unwrap_or_default(),
         groups: host.groups.clone(),
-        data: Value::Object(host.data.clone()).to_string(),
+        // Written from the host's map, not a copy of it: a map of strings
+        // and values always serialises.
+        data: serde_json::to_string(&host.data).unwrap_or_else(|_| "{}".into()),
     };
     let started = std::time::Instant::now();
     let outcome = env

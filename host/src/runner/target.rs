@@ -87,15 +87,16 @@ pub fn target_of(
     }
     let key_passphrase = secret(host, "key_passphrase");
     let agent = extras.get("use_agent").and_then(Value::as_bool) != Some(false);
-    let algorithms = Algorithms::default()
-        .with_ssh_config(
+    let algorithms = Algorithms::for_device(
+        [
             cfg.kex_algorithms.as_deref(),
             cfg.host_key_algorithms.as_deref(),
             cfg.ciphers.as_deref(),
             cfg.macs.as_deref(),
-        )
-        .and_then(|a| a.with_inventory(extras))
-        .map_err(|e| bad(e.to_string()))?;
+        ],
+        extras,
+    )
+    .map_err(|e| bad(e.to_string()))?;
 
     let host_key_policy = if settings.host_key_policy_explicit {
         settings.host_key_policy

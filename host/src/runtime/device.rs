@@ -53,8 +53,9 @@ pub struct Limits {
 /// Everything a plugin may reach of its device. Fields are private: the
 /// runner builds it once from the inventory, the WIT layers only call it.
 pub struct DeviceContext {
-    /// How to reach the device (credentials stay here, host side).
-    target: Target,
+    /// How to reach the device (credentials stay here, host side); shared
+    /// with each login task.
+    target: Arc<Target>,
     /// The device's platform and driver, when the inventory names a known one.
     platform: Option<DriverPlatform>,
     /// The device's `platform` as the inventory names it.
@@ -68,7 +69,6 @@ pub struct DeviceContext {
     /// The device's HTTP API from the inventory (`connection_options.http`);
     /// an inventory mistake is kept and reported when a plugin uses it.
     http_endpoint: Result<Option<http::Endpoint>, Error>,
-    driver: Option<DriverInstance>,
     /// A login made before the plugin started that failed: the plugin's
     /// first use of the session gets it (once), as if it had logged in then.
     login_failure: Option<Error>,
@@ -99,7 +99,7 @@ impl DeviceContext {
         limits: Limits,
     ) -> Self {
         DeviceContext {
-            target: spec.target,
+            target: Arc::new(spec.target),
             platform: spec.platform,
             platform_name: spec.platform_name,
             runtime,
@@ -107,7 +107,6 @@ impl DeviceContext {
             connectivity,
             limits,
             http_endpoint: spec.http_endpoint,
-            driver: None,
             login_failure: None,
             answered: Vec::new(),
         }
@@ -423,32 +422,21 @@ impl DeviceContext {
     }
 
     /// Run `f` on an idle driver instance (or a new one), returned to the
-    /// idle list after the call; an instance that trapped is dropped.
+    /// idle list after the call unless the call trapped
+    /// ([`Runtime::call_driver`]).
     async fn with_driver<T>(
         &mut self,
         dp: &DriverPlatform,
         f: impl AsyncFnOnce(&mut DriverInstance) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        if self.driver.is_none() {
-            let device = Arc::from(self.target.device.as_str());
-            self.driver = Some(self.runtime.checkout_driver(&dp.driver, device).await?);
-        }
-        let Some(driver) = self.driver.as_mut() else {
-            return Err(Error::new(ErrorClass::Internal, "driver instance vanished"));
-        };
-        let result = f(driver).await;
-        if result.as_ref().is_err_and(instance_unusable_after) {
-            self.driver = None;
-        } else if let Some(driver) = self.driver.take() {
-            // Back to the idle list at once: driver instances follow the
-            // calls in flight (a few), not the devices in flight (1,000s),
-            // and each serves warm (parsers and regexes already built).
-            self.runtime.checkin_driver(driver);
-        }
-        result.map_err(|mut e| {
-            e.message = format!("{}: {}", self.target.device, e.message);
-            e
-        })
+        let device = Arc::from(self.target.device.as_str());
+        self.runtime
+            .call_driver(&dp.driver, device, f)
+            .await
+            .map_err(|mut e| {
+                e.message = format!("{}: {}", self.target.device, e.message);
+                e
+            })
     }
 
     /// Send one command in the default mode through the device's session.
@@ -582,16 +570,6 @@ impl DeviceContext {
     }
 }
 
-impl Drop for DeviceContext {
-    fn drop(&mut self) {
-        // A driver instance that only ever returned parse results is
-        // healthy: hand it to the next device.
-        if let Some(driver) = self.driver.take() {
-            self.runtime.checkin_driver(driver);
-        }
-    }
-}
-
 /// Whether a getter's failure is its own (the device cannot answer it, its
 /// output does not parse, the device refused its command), leaving the
 /// session and the other getters usable; any other failure (session lost,
@@ -600,16 +578,6 @@ pub fn getter_failed_alone(e: &Error) -> bool {
     matches!(
         e.class,
         ErrorClass::Parse | ErrorClass::RejectedCommand | ErrorClass::Unsupported
-    )
-}
-
-/// Whether a driver call's failure leaves its instance unusable: a trap or a
-/// limit stops the instance; an answer (no parser, output that does not fit)
-/// does not.
-fn instance_unusable_after(e: &Error) -> bool {
-    matches!(
-        e.class,
-        ErrorClass::PluginTrap | ErrorClass::PluginLimit | ErrorClass::Internal
     )
 }
 

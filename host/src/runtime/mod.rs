@@ -611,6 +611,29 @@ impl Runtime {
         Ok(d)
     }
 
+    /// Run `f` on a driver instance for `device` ([`Runtime::checkout_driver`])
+    /// and return the instance to the idle list after it, unless the call
+    /// left it unusable: it trapped or hit a limit. An instance whose call
+    /// was abandoned half-way (the caller's future dropped: a device
+    /// deadline, a stopping run) is in a state no one knows and is dropped
+    /// with the future, never handed to the next device.
+    pub async fn call_driver<T>(
+        &self,
+        plugin: &Arc<Plugin>,
+        device: Arc<str>,
+        f: impl AsyncFnOnce(&mut driver::DriverInstance) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut instance = self.checkout_driver(plugin, device).await?;
+        let result = f(&mut instance).await;
+        if !result.as_ref().is_err_and(instance_unusable_after) {
+            // Back to the idle list at once: driver instances follow the
+            // calls in flight (a few), not the devices in flight (1,000s),
+            // and each serves warm (parsers and regexes already built).
+            self.checkin_driver(instance);
+        }
+        result
+    }
+
     /// Driver instances of the component `sha256` waiting for a device.
     pub fn idle_drivers(&self, sha256: &str) -> usize {
         self.idle_drivers
@@ -620,7 +643,8 @@ impl Runtime {
             .map_or(0, Vec::len)
     }
 
-    /// Keep a healthy driver instance for the next device.
+    /// Keep a healthy driver instance for the next device
+    /// ([`Runtime::call_driver`] does, after its call).
     pub fn checkin_driver(&self, mut driver: driver::DriverInstance) {
         driver.release();
         let mut idle = self.idle_drivers.lock().unwrap_or_else(|p| p.into_inner());
@@ -771,4 +795,14 @@ pub fn check_output(plugin: &str, call: &str, output: &str, limit: usize) -> Res
             limit >> 10
         ),
     ))
+}
+
+/// Whether a driver call's failure leaves its instance unusable: a trap or a
+/// limit stops the instance; an answer (no parser, output that does not fit)
+/// does not.
+fn instance_unusable_after(e: &Error) -> bool {
+    matches!(
+        e.class,
+        ErrorClass::PluginTrap | ErrorClass::PluginLimit | ErrorClass::Internal
+    )
 }

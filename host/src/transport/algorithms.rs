@@ -244,7 +244,42 @@ pub fn apply_list(base: &[String], spec: &str, kind: Kind) -> Result<Vec<String>
     Ok(out)
 }
 
+/// The defaults, built once: most devices are reached with them.
+static DEFAULT: std::sync::LazyLock<std::sync::Arc<Algorithms>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(Algorithms::default()));
+
+/// russh's preference lists of [`DEFAULT`], built once.
+static DEFAULT_PREFERRED: std::sync::LazyLock<Preferred> =
+    std::sync::LazyLock::new(|| DEFAULT.build_preferred());
+
 impl Algorithms {
+    /// The defaults, shared.
+    pub fn shared_default() -> std::sync::Arc<Algorithms> {
+        DEFAULT.clone()
+    }
+
+    /// The lists a device is offered: the defaults with ssh_config's
+    /// `KexAlgorithms` & co. and then the inventory's extras applied
+    /// ([`Algorithms::with_ssh_config`], [`Algorithms::with_inventory`]).
+    /// A device that changes none of them shares one copy of the defaults.
+    pub fn for_device(
+        ssh_config: [Option<&str>; 4],
+        extras: &Map<String, Value>,
+    ) -> Result<std::sync::Arc<Algorithms>, AlgorithmError> {
+        let [kex, host_keys, ciphers, macs] = ssh_config;
+        let from_inventory = extras.contains_key("legacy_algorithms")
+            || [Kind::Kex, Kind::HostKey, Kind::Cipher, Kind::Mac]
+                .iter()
+                .any(|k| extras.contains_key(k.inventory_key()));
+        if ssh_config.iter().all(Option::is_none) && !from_inventory {
+            return Ok(Algorithms::shared_default());
+        }
+        Algorithms::default()
+            .with_ssh_config(kex, host_keys, ciphers, macs)?
+            .with_inventory(extras)
+            .map(std::sync::Arc::new)
+    }
+
     /// The defaults plus every legacy algorithm, appended (least preferred).
     pub fn with_legacy(mut self) -> Self {
         for (list, kind) in [
@@ -324,8 +359,24 @@ impl Algorithms {
         Ok(self)
     }
 
-    /// russh's preference lists. Names were checked when the lists were built.
+    /// russh's preference lists. Names were checked when the lists were
+    /// built. The defaults' are built once and borrowed.
     pub fn preferred(&self) -> Preferred {
+        if *self == **DEFAULT {
+            let d = &*DEFAULT_PREFERRED;
+            return Preferred {
+                kex: Cow::Borrowed(&d.kex),
+                key: Cow::Borrowed(&d.key),
+                cipher: Cow::Borrowed(&d.cipher),
+                mac: Cow::Borrowed(&d.mac),
+                host_key_certificates: Cow::Borrowed(&d.host_key_certificates),
+                compression: Cow::Borrowed(&d.compression),
+            };
+        }
+        self.build_preferred()
+    }
+
+    fn build_preferred(&self) -> Preferred {
         let mut kex: Vec<kex::Name> = self
             .kex
             .iter()

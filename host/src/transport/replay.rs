@@ -369,7 +369,8 @@ impl Script {
         let (start_prompt, start) = match &r.prompt {
             Some(prompt) => {
                 let line =
-                    super::text::last_lines(&super::text::normalise(prompt), 4096, p.prompt_lines);
+                    super::text::last_lines(&super::text::normalise(prompt), 4096, p.prompt_lines)
+                        .into_owned();
                 let mode = p
                     .mode_of(&line)
                     .ok_or_else(|| ReplayError::PromptOfNoMode {
@@ -395,7 +396,8 @@ impl Script {
             }
         };
         let stem = {
-            let line = super::text::last_line(&super::text::normalise(&start_prompt), 4096);
+            let prompt = super::text::normalise(&start_prompt);
+            let line = super::text::last_line(&prompt, 4096);
             prompt_stem(&line).to_string()
         };
         let mut prompts: Vec<Option<String>> = vec![None; p.modes.len()];
@@ -413,7 +415,8 @@ impl Script {
                 });
             };
             let line =
-                super::text::last_lines(&super::text::normalise(prompt), 4096, p.prompt_lines);
+                super::text::last_lines(&super::text::normalise(prompt), 4096, p.prompt_lines)
+                    .into_owned();
             if p.mode_of(&line) != Some(m) {
                 return Err(ReplayError::WrongMode {
                     platform: p.name.clone(),
@@ -573,11 +576,8 @@ impl Player {
             if let Some(prompt) = answer.prompt {
                 let mut chunks = answer.chunks;
                 push_last(&mut chunks, &prompt);
-                let line = super::text::last_lines(
-                    &super::text::normalise(&prompt),
-                    4096,
-                    platform.prompt_lines,
-                );
+                let shown = super::text::normalise(&prompt);
+                let line = super::text::last_lines(&shown, 4096, platform.prompt_lines);
                 match platform.mode_of(&line) {
                     Some(m) if !prompt.is_empty() => self.mode = m,
                     _ => self.question = true,

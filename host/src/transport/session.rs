@@ -1293,7 +1293,8 @@ async fn read_quiet(
             Ok(Some(data)) => {
                 buf.extend_from_slice(&data);
                 let window = &buf[buf.len().saturating_sub(4096)..];
-                let line = text::last_line(&String::from_utf8_lossy(window), 4096);
+                let window = String::from_utf8_lossy(window);
+                let line = text::last_line(&window, 4096);
                 if let Some(pager) = platform.pager_of(&line) {
                     let keys = pager.keys.clone();
                     if let Err(e) = wire.send(&keys).await {

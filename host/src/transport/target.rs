@@ -43,7 +43,7 @@ pub struct Target {
     /// Try ssh-agent keys (`SSH_AUTH_SOCK`).
     pub agent: bool,
     /// Algorithms offered in key exchange.
-    pub algorithms: Algorithms,
+    pub algorithms: Arc<Algorithms>,
     /// Jump hosts (ProxyJump), first hop first.
     pub jumps: Vec<Hop>,
     /// Jump-host sessions shared by the run.
@@ -72,7 +72,7 @@ impl Target {
             key_files: Vec::new(),
             key_passphrase: None,
             agent: true,
-            algorithms: Algorithms::default(),
+            algorithms: Algorithms::shared_default(),
             jumps: Vec::new(),
             jump_pool: None,
             session_log: None,
@@ -212,7 +212,7 @@ mod tests {
         secret.enable_secret = Some(Secret::new("en"));
         assert_ne!(base().session_identity(), secret.session_identity());
         let mut old_kex = base();
-        old_kex.algorithms.kex = vec!["diffie-hellman-group14-sha1".into()];
+        Arc::make_mut(&mut old_kex.algorithms).kex = vec!["diffie-hellman-group14-sha1".into()];
         assert_ne!(base().session_identity(), old_kex.session_identity());
         let mut trusting = base();
         trusting.host_key_policy = crate::transport::known_hosts::HostKeyPolicy::AcceptNew;

@@ -2,6 +2,8 @@
 //! ANSI escapes removed, backspaces and carriage returns applied as a
 //! terminal applies them, line endings folded to `\n`.
 
+use std::borrow::Cow;
+
 /// Remove ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL|ST`,
 /// two-byte `ESC x`) and other control bytes except `\n`, `\r`, `\t` and
 /// backspace, which [`render`] interprets.
@@ -133,37 +135,56 @@ pub fn normalise(raw: &str) -> String {
     render(&strip_ansi(raw))
 }
 
-/// The last line of `raw` as a person would see it, looking at most at the
-/// last `window` bytes: prompts and pagers are matched against this.
-pub fn last_line(raw: &str, window: usize) -> String {
+/// Whether `text` shows on a terminal as written: printable characters and
+/// tabs only, no line break, carriage return, backspace or escape to apply
+/// (no byte below 0x20 but tab, no DEL, no C1 control, whose UTF-8 starts
+/// with 0xC2). Most prompts and most lines a device sends.
+fn shows_as_written(text: &str) -> bool {
+    // Folded whole, as in `strip_ansi`, so the compiler vectorises it.
+    text.as_bytes().chunks(64).all(|chunk| {
+        chunk.iter().fold(true, |all, b| {
+            all & matches!(b, 0x20..=0x7e | b'\t' | 0x80..=0xc1 | 0xc3..)
+        })
+    })
+}
+
+/// The bytes of `raw` from at most `window` before its end, from a char
+/// boundary.
+fn window_of(raw: &str, window: usize) -> &str {
     let mut start = raw.len().saturating_sub(window);
     while !raw.is_char_boundary(start) {
         start += 1;
     }
-    let tail = &raw[start..];
+    &raw[start..]
+}
+
+/// The last line of `raw` as a person would see it, looking at most at the
+/// last `window` bytes: prompts and pagers are matched against this. A
+/// line with nothing to apply is borrowed as it is.
+pub fn last_line(raw: &str, window: usize) -> Cow<'_, str> {
+    let tail = window_of(raw, window);
     let tail = match tail.rfind('\n') {
         Some(i) => &tail[i + 1..],
         None => tail,
     };
+    if shows_as_written(tail) {
+        return Cow::Borrowed(tail);
+    }
     let mut line = TermLine::default();
     strip_ansi(tail).chars().for_each(|c| line.put(c));
     // Unlike `render`, keep the trailing blank: prompts end in "# " or "> ".
-    line.chars.into_iter().collect()
+    Cow::Owned(line.chars.into_iter().collect())
 }
 
 /// The last `lines` lines of `raw` as a person would see them, joined by
 /// `\n`, looking at most at the last `window` bytes: a prompt that spans
 /// lines (SR OS MD-CLI's `[/]` context line above `A:admin@node#`) is
 /// matched against this. One line is [`last_line`].
-pub fn last_lines(raw: &str, window: usize, lines: usize) -> String {
+pub fn last_lines(raw: &str, window: usize, lines: usize) -> Cow<'_, str> {
     if lines <= 1 {
         return last_line(raw, window);
     }
-    let mut start = raw.len().saturating_sub(window);
-    while !raw.is_char_boundary(start) {
-        start += 1;
-    }
-    let tail = &raw[start..];
+    let tail = window_of(raw, window);
     let from = tail
         .rmatch_indices('\n')
         .nth(lines - 1)
@@ -182,7 +203,7 @@ pub fn last_lines(raw: &str, window: usize, lines: usize) -> String {
             out.extend(line.chars);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -232,6 +253,19 @@ mod tests {
         assert_eq!(normalise("--More--\r        \rnext"), "next");
     }
 
+    /// Every string of up to `most` of `pieces`.
+    fn strings_of(pieces: &[&str], most: usize) -> Vec<String> {
+        let mut strings = vec![String::new()];
+        for _ in 0..most {
+            let longer: Vec<String> = strings
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            strings.extend(longer);
+        }
+        strings
+    }
+
     /// The terminal model, character by character, with no shortcut.
     fn render_slowly(input: &str) -> String {
         let mut out = String::new();
@@ -252,16 +286,7 @@ mod tests {
     #[test]
     fn plain_lines_take_the_short_way_to_the_same_text() {
         let pieces = ["ab", " ", "\r", "\n", "\x08", "\t", "é", "\u{a0}", "#"];
-        // Every string of up to four pieces.
-        let mut inputs = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = inputs
-                .iter()
-                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
-                .collect();
-            inputs.extend(longer);
-        }
-        for input in &inputs {
+        for input in &strings_of(&pieces, 4) {
             assert_eq!(render(input), render_slowly(input), "{input:?}");
         }
     }
@@ -277,5 +302,25 @@ mod tests {
     fn last_line_keeps_the_prompts_trailing_blank() {
         assert_eq!(last_line("output\r\n\x1b[?2004hr1# ", 4096), "r1# ");
         assert_eq!(last_line("x\r\nr1>", 2), "1>");
+    }
+
+    #[test]
+    fn a_plain_last_line_is_borrowed_and_matches_the_terminal_model() {
+        assert!(matches!(
+            last_line("out\nr1# ", 4096),
+            Cow::Borrowed("r1# ")
+        ));
+        assert!(matches!(last_line("caf\u{e9}\tx#", 4096), Cow::Borrowed(_)));
+        // Anything to apply takes the long way, to the same text as the
+        // terminal model gives.
+        let pieces = [
+            "ab", " ", "\r", "\x08", "\t", "\u{e9}", "\u{85}", "\x1b[0m", "\x07", "\x7f", "#",
+        ];
+        for input in &strings_of(&pieces, 3) {
+            let mut line = TermLine::default();
+            strip_ansi(input).chars().for_each(|c| line.put(c));
+            let slow: String = line.chars.into_iter().collect();
+            assert_eq!(last_line(input, 4096), slow, "{input:?}");
+        }
     }
 }

@@ -107,7 +107,7 @@ pub async fn one(host: &Host, known: Arc<KnownHosts>, lines: &[String]) -> Resul
     // session would (the MAC a server without AEAD ciphers gets is most of
     // the crypto per packet).
     let config = Arc::new(client::Config {
-        preferred: crate::transport::algorithms::Algorithms::default().preferred(),
+        preferred: crate::transport::algorithms::Algorithms::shared_default().preferred(),
         ..client::Config::default()
     });
     let handler = Verify {
