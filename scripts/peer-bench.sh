@@ -12,9 +12,11 @@
 #                         [DEVICES] [CONCURRENCY]           (default 3 rounds, 200 100)
 #
 # Every contender runs N times, all of them in turn in each round (each round
-# starting one further along), and each row is its median run: a simulator
-# still closing the previous client's sessions, or a machine whose speed
-# drifts, weighs on every row alike. An unmeasured netrun run comes first.
+# starting one further along), and each row is its median run: a machine whose
+# speed drifts weighs on every row alike. Before each run the previous
+# client's sessions are let close at both ends, so no client shares the cores
+# with a simulator tearing down the sessions of the one before. An unmeasured
+# netrun run comes first.
 #
 # --fakenos: the devices are FakeNOS's (a paramiko device simulator from
 # PyPI, not netrun's), DEVICES `cisco_ios` replicas on ports 7000 and up;

@@ -157,6 +157,48 @@ def floor_row(a, lines):
                 latencies=sorted(r["latencies_ms"]))
 
 
+# TCP states of a connection still open at either end (/proc/net/tcp's
+# hex codes): established, FIN-WAIT-1/2, CLOSE-WAIT, LAST-ACK, CLOSING.
+# TIME-WAIT (06) is the kernel's alone, and LISTEN (0A) the simulator's.
+OPEN_TCP_STATES = {"01", "04", "05", "08", "09", "0B"}
+
+
+def open_sessions(ports):
+    """Connections to or from `ports` on this machine not yet closed at both ends."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    local, remote, state = fields[1], fields[2], fields[3]
+                    if state not in OPEN_TCP_STATES:
+                        continue
+                    lport = int(local.rsplit(":", 1)[1], 16)
+                    rport = int(remote.rsplit(":", 1)[1], 16)
+                    if lport in ports or rport in ports:
+                        count += 1
+        except OSError:
+            continue
+    return count
+
+
+def settle(ports, quiet=0.3, most=20.0):
+    """Wait until the last client's sessions to the devices are closed at both
+    ends, then `quiet` seconds more, so a run does not share the machine with
+    the simulator tearing down the run before it (every contender waits
+    alike). Gives up after `most` seconds and says so."""
+    started = time.monotonic()
+    while open_sessions(ports):
+        if time.monotonic() - started > most:
+            print(f"  (the simulator still had {open_sessions(ports)} sessions open after "
+                  f"{most:.0f} s; measuring anyway)", file=sys.stderr)
+            break
+        time.sleep(0.05)
+    time.sleep(quiet)
+
+
 def median_run(runs):
     """The run whose client CPU is the median of `runs` (the lower middle
     one of an even count), whole: its wall time, RSS and latencies too."""
@@ -241,14 +283,18 @@ def bench(a):
     # on some, e.g. Python servers importing as they go) off every row.
     netrun("warm", [])()
     # Rounds, each running every contender in turn and starting one further
-    # along than the round before: a simulator still tearing down the last
-    # client's sessions, or a machine whose speed drifts, weighs on all of
-    # them alike; each row is its median run.
+    # along than the round before: a machine whose speed drifts weighs on
+    # all of them alike; each row is its median run. Before each run the
+    # previous client's sessions are let close (`settle`): a simulator
+    # tearing them down (a thread or a process a session) would otherwise
+    # share the cores with whichever client runs next.
     labels = list(contenders)
     runs = {label: [] for label in labels}
+    ports = {h["port"] for h in hosts(a.inventory_dir)}
     for r in range(a.rounds):
         for i in range(len(labels)):
             label = labels[(r + i) % len(labels)]
+            settle(ports)
             runs[label].append(contenders[label]())
     rows = {label: dict(median_run(runs[label]),
                         failed=sum(x["failed"] for x in runs[label]),
