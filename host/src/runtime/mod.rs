@@ -576,7 +576,10 @@ impl Runtime {
     }
 
     /// A driver instance for `device`: an idle one of the same component
-    /// when there is one, else a new one.
+    /// when there is one, else a new one. [`Runtime::call_driver`] is the
+    /// way to use one: an instance checked out by hand goes back with
+    /// [`Runtime::checkin_driver`] only after a call that completed and did
+    /// not trap, never after one abandoned half-way.
     pub async fn checkout_driver(
         &self,
         plugin: &Arc<Plugin>,
