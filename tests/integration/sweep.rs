@@ -68,6 +68,48 @@ fn lab_of_200_devices_then_collect_facts_gives_200_ok_records_named_after_the_de
     );
 }
 
+/// `netrun bench` runs every sweep `--rounds` times (in its own lab, with
+/// the plugins of `--plugin-dir`) and reports each sweep's median run, with
+/// the CPU of every run and the ratios taken from the median runs.
+#[test]
+fn bench_reports_each_sweeps_median_run_of_its_rounds() {
+    let home = TempDir::new("home");
+    let mut cmd = netrun(home.path());
+    cmd.args(["bench", "--devices", "12", "--concurrency", "6"])
+        .args(["--rounds", "2", "--json"]);
+    let o = output(&mut cmd);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    assert_eq!(report["rounds"], 2);
+    let cpu = |key: &str| report[key]["cpu_s"].as_f64().unwrap();
+    for key in ["cold", "warm", "floor", "floor_same_work"] {
+        let row = &report[key];
+        assert_eq!(row["ok"], 12, "{key}: {row}");
+        assert_eq!(row["failed"], 0, "{key}: {row}");
+        let runs: Vec<f64> = row["cpu_s_runs"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}: {row}"))
+            .iter()
+            .map(|c| c.as_f64().unwrap())
+            .collect();
+        assert_eq!(runs.len(), 2, "{key}: {row}");
+        assert!(runs.iter().all(|&c| c > 0.0), "{key}: {row}");
+        // The lower middle of two runs: the one with less CPU.
+        assert_eq!(cpu(key), runs[0].min(runs[1]), "{key}: {row}");
+    }
+    let ratio = report["floor_same_work_ratio_cpu"].as_f64().unwrap();
+    assert!(
+        (ratio - cpu("warm") / cpu("floor_same_work")).abs() < 1e-9,
+        "{report}"
+    );
+    let ratio = report["floor_ratio_cpu"].as_f64().unwrap();
+    assert!(
+        (ratio - cpu("warm") / cpu("floor")).abs() < 1e-9,
+        "{report}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn collect_facts_returns_each_devices_serial_model_and_interfaces() {
     let (lab, inv) = lab(4, &[]).await;

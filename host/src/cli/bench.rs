@@ -3,6 +3,12 @@
 //! floor (bare russh sessions, no plugins): devices/s, per-device latency
 //! percentiles, CPU per device and peak RSS. Each runs in its own child
 //! process, measured alone with `wait4`; the lab runs in another.
+//!
+//! Every contender runs `--rounds` times, all of them in turn in each
+//! round, each round starting one contender further along, and each row is
+//! its median run: a machine whose speed drifts, or a lab slower on its
+//! first sessions, weighs on every row alike instead of on whichever ran
+//! first.
 
 mod floor;
 
@@ -43,6 +49,10 @@ pub struct BenchArgs {
     /// Skip the cold run (a fresh process with an empty compiled-code cache).
     #[arg(long)]
     no_cold: bool,
+    /// Runs of each sweep; each row is its median run (by CPU), the CPU of
+    /// every run printed beside it.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
     /// Only run the floor (bare russh sessions, one command each) over the
     /// lab inventory in --inventory-dir and print JSON; the bench runs this
     /// as a child process to measure it alone.
@@ -238,16 +248,61 @@ fn figures(usage: Usage, ok: usize, failed: usize, latencies: &[u64]) -> serde_j
     })
 }
 
+/// A sweep the bench measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contender {
+    /// `netrun run` with an empty compiled-code cache.
+    Cold,
+    /// `netrun run` with the cache filled.
+    Warm,
+    /// Bare russh sessions sending `show version`.
+    Floor,
+    /// Bare russh sessions typing the job's lines.
+    FloorSameWork,
+}
+
+/// The order `n` contenders run in round `round`: all of them, starting
+/// `round` places along, so each takes every place in turn.
+fn round_order(n: usize, round: usize) -> Vec<usize> {
+    (0..n).map(|i| (round + i) % n).collect()
+}
+
+/// The run whose CPU is the median of `runs` (the lower middle one of an
+/// even count), whole: its wall time, latencies and RSS too; with the CPU
+/// of every run (`cpu_s_runs`, in the order run) and the failures of all
+/// runs (`failed`), so a failure in any run shows.
+fn median_run(runs: &[serde_json::Value]) -> serde_json::Value {
+    let cpu = |r: &serde_json::Value| r["cpu_s"].as_f64().unwrap_or(0.0);
+    let mut sorted: Vec<&serde_json::Value> = runs.iter().collect();
+    sorted.sort_by(|a, b| cpu(a).total_cmp(&cpu(b)));
+    let Some(median) = sorted.get(runs.len().saturating_sub(1) / 2) else {
+        return serde_json::Value::Null;
+    };
+    let mut row = (*median).clone();
+    row["failed"] = runs
+        .iter()
+        .map(|r| r["failed"].as_u64().unwrap_or(0))
+        .sum::<u64>()
+        .into();
+    row["cpu_s_runs"] = runs.iter().map(cpu).collect::<Vec<f64>>().into();
+    row
+}
+
 /// `netrun run` over the lab in a child process, with its compiled-code
-/// cache in `cache`.
+/// cache in `cache`, finding plugins where this process does (`plugins`,
+/// in order: `--plugin-dir` folders first).
 async fn netrun_sweep(
     exe: &std::path::Path,
     args: &BenchArgs,
     dir: &std::path::Path,
     cache: &std::path::Path,
+    plugins: &[PathBuf],
 ) -> anyhow::Result<serde_json::Value> {
     let out = dir.join(format!("records-{}.jsonl", std::process::id()));
     let mut cmd = std::process::Command::new(exe);
+    for d in plugins {
+        cmd.arg("--plugin-dir").arg(d);
+    }
     cmd.args(["run", &args.workflow, "-i"])
         .arg(dir)
         .args(["--concurrency", &args.concurrency.to_string(), "-o"])
@@ -375,23 +430,52 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
 
     // Cold: a fresh process with an empty compiled-code cache (plugins
     // compiled ahead of time beside their bundles are still used, as after
-    // an install). Warm: the same again.
-    let cache = scratch.join("cache");
-    let _ = std::fs::remove_dir_all(&cache);
-    let cold = if args.no_cold {
-        None
-    } else {
-        Some(netrun_sweep(&exe, &args, &dir, &cache).await?)
-    };
-    let warm = netrun_sweep(&exe, &args, &dir, &cache).await?;
-    let floor = floor_sweep(&exe, &args, &dir, &[]).await?;
+    // an install), emptied before each cold run. Warm: a cache of its own,
+    // filled by one unmeasured run first, which also takes the lab's first
+    // sessions off every row.
+    let cold_cache = scratch.join("cache-cold");
+    let warm_cache = scratch.join("cache-warm");
     let lines = job_lines(&args.workflow);
-    let same_work = match &lines {
-        Some(lines) => Some(floor_sweep(&exe, &args, &dir, lines).await?),
-        None => None,
-    };
+    let mut contenders = Vec::new();
+    if !args.no_cold {
+        contenders.push(Contender::Cold);
+    }
+    contenders.extend([Contender::Warm, Contender::Floor]);
+    if lines.is_some() {
+        contenders.push(Contender::FloorSameWork);
+    }
+    netrun_sweep(&exe, &args, &dir, &warm_cache, dirs).await?;
+    let mut runs: Vec<Vec<serde_json::Value>> = vec![Vec::new(); contenders.len()];
+    for round in 0..args.rounds as usize {
+        for i in round_order(contenders.len(), round) {
+            let run = match contenders[i] {
+                Contender::Cold => {
+                    let _ = std::fs::remove_dir_all(&cold_cache);
+                    netrun_sweep(&exe, &args, &dir, &cold_cache, dirs).await?
+                }
+                Contender::Warm => netrun_sweep(&exe, &args, &dir, &warm_cache, dirs).await?,
+                Contender::Floor => floor_sweep(&exe, &args, &dir, &[]).await?,
+                Contender::FloorSameWork => {
+                    floor_sweep(&exe, &args, &dir, lines.as_deref().unwrap_or_default()).await?
+                }
+            };
+            runs[i].push(run);
+        }
+    }
     let _ = lab.kill().await;
     let _ = std::fs::remove_dir_all(&scratch);
+    let row = |c: Contender| {
+        contenders
+            .iter()
+            .position(|&x| x == c)
+            .map(|i| median_run(&runs[i]))
+    };
+    let (cold, warm, floor, same_work) = (
+        row(Contender::Cold),
+        row(Contender::Warm).unwrap_or_default(),
+        row(Contender::Floor).unwrap_or_default(),
+        row(Contender::FloorSameWork),
+    );
 
     let ratio = |a: &serde_json::Value, b: &serde_json::Value, k: &str| {
         a[k].as_f64().unwrap_or(0.0) / b[k].as_f64().unwrap_or(0.0).max(1e-9)
@@ -400,6 +484,7 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
         "workflow": args.workflow,
         "devices": args.devices,
         "concurrency": args.concurrency,
+        "rounds": args.rounds,
         "release_build": !cfg!(debug_assertions),
         "cold": cold,
         "warm": warm,
@@ -430,12 +515,18 @@ pub async fn execute(args: BenchArgs, dirs: &[PathBuf]) -> anyhow::Result<i32> {
 fn render(report: &serde_json::Value) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
+    let rounds = report["rounds"].as_u64().unwrap_or(1);
     let _ = writeln!(
         out,
-        "netrun bench: {} over {} lab devices, concurrency {}{}",
+        "netrun bench: {} over {} lab devices, concurrency {}{}{}",
         report["workflow"].as_str().unwrap_or(""),
         report["devices"],
         report["concurrency"],
+        if rounds > 1 {
+            format!("; each row its median run of {rounds} (failed: over all runs)")
+        } else {
+            String::new()
+        },
         if report["release_build"] == true {
             ""
         } else {
@@ -444,7 +535,7 @@ fn render(report: &serde_json::Value) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<14} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>11} {:>9}",
+        "  {:<14} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>8} {:>11} {:>9}{}",
         "",
         "ok",
         "failed",
@@ -454,7 +545,12 @@ fn render(report: &serde_json::Value) -> String {
         "p99 ms",
         "CPU s",
         "CPU/dev ms",
-        "RSS MiB"
+        "RSS MiB",
+        if rounds > 1 {
+            "  CPU s of each run"
+        } else {
+            ""
+        }
     );
     for (key, label) in [
         ("cold", "netrun cold"),
@@ -469,9 +565,19 @@ fn render(report: &serde_json::Value) -> String {
         let n = |k: &str| f[k].as_f64().unwrap_or(0.0);
         // Integers as u64: a JSON value's Display ignores width and alignment.
         let i = |k: &str| f[k].as_u64().unwrap_or(0);
+        let each = match f["cpu_s_runs"].as_array() {
+            Some(runs) if rounds > 1 => {
+                let runs: Vec<String> = runs
+                    .iter()
+                    .map(|c| format!("{:.3}", c.as_f64().unwrap_or(0.0)))
+                    .collect();
+                format!("  {}", runs.join(" "))
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {label:<14} {:>6} {:>6} {:>8.2} {:>9.1} {:>8} {:>8} {:>8.2} {:>11.3} {:>9.1}",
+            "  {label:<14} {:>6} {:>6} {:>8.2} {:>9.1} {:>8} {:>8} {:>8.2} {:>11.3} {:>9.1}{each}",
             i("ok"),
             i("failed"),
             n("wall_s"),
@@ -537,6 +643,36 @@ mod tests {
     }
 
     #[test]
+    fn each_round_starts_one_contender_further_along() {
+        use super::round_order;
+        assert_eq!(round_order(4, 0), [0, 1, 2, 3]);
+        assert_eq!(round_order(4, 1), [1, 2, 3, 0]);
+        assert_eq!(round_order(4, 5), [1, 2, 3, 0]);
+        // Over as many rounds as contenders, each runs first once.
+        let firsts: Vec<usize> = (0..3).map(|r| round_order(3, r)[0]).collect();
+        assert_eq!(firsts, [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_row_is_its_median_run_with_every_runs_cpu_and_all_failures() {
+        use super::median_run;
+        use serde_json::json;
+        let run = |cpu: f64, failed: u64, p50: u64| json!({"ok": 10 - failed, "failed": failed, "cpu_s": cpu, "latency_ms_p50": p50});
+        let row = median_run(&[run(0.9, 0, 9), run(0.5, 1, 5), run(0.7, 2, 7)]);
+        // The middle run by CPU, whole: its latency and its `ok` come along.
+        assert_eq!(row["cpu_s"], 0.7);
+        assert_eq!(row["latency_ms_p50"], 7);
+        assert_eq!(row["ok"], 8);
+        // Failures of every run, and every run's CPU in the order run.
+        assert_eq!(row["failed"], 3);
+        assert_eq!(row["cpu_s_runs"], json!([0.9, 0.5, 0.7]));
+        // An even count takes the lower middle run; one run is itself.
+        assert_eq!(median_run(&[run(0.4, 0, 4), run(0.2, 0, 2)])["cpu_s"], 0.2);
+        assert_eq!(median_run(&[run(0.3, 0, 3)])["cpu_s"], 0.3);
+        assert!(median_run(&[]).is_null());
+    }
+
+    #[test]
     fn nearest_rank_percentiles() {
         let v: Vec<u64> = (1..=100).collect();
         assert_eq!(percentile(&v, 50.0), 50);
@@ -560,5 +696,27 @@ mod tests {
         // The `ok` figure ends where its header does.
         let end = lines[0].find(" ok").unwrap() + 3;
         assert_eq!(&lines[1][end - 4..end], "1000", "{text}");
+        assert!(!text.contains("each run"), "{text}");
+    }
+
+    #[test]
+    fn with_rounds_each_row_lists_the_cpu_of_every_run_under_its_header() {
+        let mut row = serde_json::json!({"ok": 200, "failed": 0, "wall_s": 0.31,
+            "devices_per_s": 645.2, "latency_ms_p50": 12, "latency_ms_p99": 30,
+            "cpu_s": 0.12, "cpu_ms_per_device": 0.6, "peak_rss_mib": 40.0});
+        row["cpu_s_runs"] = serde_json::json!([0.124, 0.12, 0.131]);
+        let report = serde_json::json!({"workflow": "collect-facts", "devices": 200,
+            "concurrency": 100, "rounds": 3, "release_build": true, "warm": row,
+            "floor": row, "floor_ratio_cpu": 1.0, "floor_ratio_wall": 1.0});
+        let text = super::render(&report);
+        assert!(
+            text.lines().next().unwrap().contains("median run of 3"),
+            "{text}"
+        );
+        let lines: Vec<&str> = text.lines().skip(1).take(3).collect();
+        let column = lines[0].find("CPU s of each run").expect(&text);
+        for row in &lines[1..] {
+            assert_eq!(&row[column..], "0.124 0.120 0.131", "{text}");
+        }
     }
 }
