@@ -55,6 +55,10 @@ scripts/build-plugins.sh --tests
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "docs"
+# Every crate's documentation builds, its links resolved and public.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
 step "tests"
 cargo test --workspace --no-fail-fast
 

@@ -60,7 +60,7 @@ pub fn netrun(home: &Path) -> Command {
     netrun_cmd_with_plugins(home, &[&plugin_dir()])
 }
 
-/// Like [`netrun`], with these plugin folders searched in order.
+/// Like [`netrun()`], with these plugin folders searched in order.
 pub fn netrun_cmd_with_plugins(home: &Path, plugin_dirs: &[&Path]) -> Command {
     let mut c = Command::new(netrun_bin());
     for d in plugin_dirs {

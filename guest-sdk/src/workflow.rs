@@ -236,11 +236,13 @@ pub mod http {
 }
 
 /// Configuration changes on the device, the way `netrun config push` makes
-/// them: [`Candidate::load`] computes what a candidate changes (nothing is
-/// sent), [`Candidate::compare`] shows it, [`Candidate::commit`] sends it
-/// behind a rollback point (a refused line puts the device back and fails
-/// with `rejected-command`), then [`Candidate::confirm`] or
-/// [`Candidate::rollback`]. Needs `config = true` under `[capabilities]` in
+/// them: [`Candidate::load`](config::Candidate::load) computes what a
+/// candidate changes (nothing is sent),
+/// [`Candidate::compare`](config::Candidate::compare) shows it,
+/// [`Candidate::commit`](config::Candidate::commit) sends it behind a
+/// rollback point (a refused line puts the device back and fails with
+/// `rejected-command`), then [`Candidate::confirm`](config::Candidate::confirm)
+/// or [`Candidate::rollback`](config::Candidate::rollback). Needs `config = true` under `[capabilities]` in
 /// the manifest and `--grant config`; without them every call fails with
 /// class `denied` and nothing reaches the device. Secrets are masked in all
 /// that comes back.

@@ -3,7 +3,7 @@
 //!
 //! The engine is transport-free: feed it the bytes a client typed with [`Cli::feed`]
 //! and it returns [`Action`]s (bytes to send, end of session). The SSH server in
-//! [`crate::server`] is a thin shell around it, and unit tests drive it directly.
+//! `crate::server` is a thin shell around it, and unit tests drive it directly.
 
 use std::sync::Arc;
 

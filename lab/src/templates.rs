@@ -701,7 +701,7 @@ fn supply_serial(p: &Profile, n: u64) -> String {
 
 /// `show bgp all summary`: a router peers with the router at the far end
 /// of each routed link that speaks LLDP (the core uplink and the
-/// distribution routers, from [`attached`]); a session is up while its
+/// distribution routers, from `attached`); a session is up while its
 /// link is. A switch runs no BGP.
 pub fn show_bgp_all_summary(p: &Profile, s: &DeviceState) -> String {
     if p.platform.is_switch() {

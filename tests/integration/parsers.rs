@@ -9,14 +9,9 @@ use netrun_tests::{plugin_dir, workspace};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// An instance of the cisco-ios driver, made as every device's is.
 async fn cisco_ios() -> DriverInstance {
-    let runtime = Runtime::new(&RuntimeOptions {
-        max_instances: 8,
-        cache_dir: None,
-    })
-    .expect("runtime");
-    let bundle = Bundle::open(&plugin_dir().join("cisco-ios")).expect("bundle");
-    let plugin = Arc::new(runtime.load(&bundle).expect("plugin loads"));
+    let (runtime, plugin, _) = cisco_ios_plugin();
     DriverInstance::new(&runtime, plugin, Arc::from("fixtures"))
         .await
         .expect("instance")

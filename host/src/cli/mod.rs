@@ -495,7 +495,7 @@ struct ExecArgs {
 
 impl Cli {
     /// Worker threads of the async runtime: `--threads`, else one per
-    /// [`DEVICES_PER_THREAD`] devices in flight (at least one, at most one
+    /// `DEVICES_PER_THREAD` (1,000) devices in flight (at least one, at most one
     /// per CPU) for the commands that sweep an inventory. `None`: the
     /// runtime's own default (`TOKIO_WORKER_THREADS`, else one per CPU),
     /// for `lab`, `serve`, `bench` and `worker`, whose load the command

@@ -123,7 +123,7 @@ impl WireTimeouts {
 /// One device's work, as published on `netrun.task.<run>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
-    /// Format version ([`FORMAT`]).
+    /// Format version (this module's `FORMAT`).
     pub netrun_task: u32,
     /// The run it belongs to; its results go to `netrun.result.<run>`.
     pub run: String,
@@ -226,7 +226,7 @@ impl Task {
 /// A worker's record of one task, as published on `netrun.result.<run>`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResultMessage {
-    /// Format version ([`FORMAT`]).
+    /// Format version (this module's `FORMAT`).
     pub netrun_result: u32,
     /// The run.
     pub run: String,

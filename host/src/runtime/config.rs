@@ -85,7 +85,7 @@ pub async fn unless_settling<F: Future>(work: F, cut: Option<SettleCut>) -> Opti
 }
 
 /// The host side of a WIT `candidate` handle: its slot in
-/// [`PluginState::candidates`].
+/// `PluginState::candidates`.
 pub struct CandidateToken(pub usize);
 
 /// What the workflow asked: a candidate's text and how it applies.

@@ -132,7 +132,7 @@ fn put_first(mut names: Vec<String>, first: &[&str]) -> Vec<String> {
 impl Default for Algorithms {
     /// [`DEFAULT_KEX`]; russh's safe host-key algorithms without SHA-1
     /// `ssh-rsa`; its ciphers and MACs in OpenSSH's order
-    /// ([`FIRST_CIPHERS`], [`FIRST_MACS`]).
+    /// (this module's `FIRST_CIPHERS` and `FIRST_MACS`).
     fn default() -> Self {
         let d = Preferred::DEFAULT;
         Algorithms {
