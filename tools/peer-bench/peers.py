@@ -190,9 +190,9 @@ def settle(ports, quiet=0.3, most=20.0):
     the simulator tearing down the run before it (every contender waits
     alike). Gives up after `most` seconds and says so."""
     started = time.monotonic()
-    while open_sessions(ports):
+    while (still := open_sessions(ports)):
         if time.monotonic() - started > most:
-            print(f"  (the simulator still had {open_sessions(ports)} sessions open after "
+            print(f"  (the simulator still had {still} sessions open after "
                   f"{most:.0f} s; measuring anyway)", file=sys.stderr)
             break
         time.sleep(0.05)
