@@ -7,15 +7,17 @@ use std::os::unix::process::CommandExt;
 use netrun_tests::{TempDir, netrun, output, read_jsonl, start_lab};
 
 /// Devices in flight at once, each holding a workflow call open (one fiber
-/// stack) while it waits for its slow device, and a driver to parse with.
-const CONCURRENCY: usize = 1_100;
-/// More devices than slots: instances go back to the pool and are reused.
-const DEVICES: usize = 1_250;
+/// stack) while it waits for its slow device, and a driver to parse with:
+/// twice what wasmtime's stock pool holds.
+const CONCURRENCY: usize = 2_000;
+/// More devices than slots, two and a half times over: instances go back
+/// to the pool and are reused.
+const DEVICES: usize = 5_000;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn concurrency_beyond_a_thousand_gives_every_device_an_ok_record() {
-    // Each command answers after 3 s, so the devices overlap in flight.
-    let (_lab, inv) = start_lab(DEVICES, &["latency=3s"]).await;
+async fn concurrency_2000_over_5000_devices_gives_every_device_an_ok_record() {
+    // Each command answers after 2 s, so the devices overlap in flight.
+    let (_lab, inv) = start_lab(DEVICES, &["latency=2s"]).await;
     let home = TempDir::new("home");
     let out = inv.path().join("records.jsonl");
     let mut cmd = netrun(home.path());
@@ -25,9 +27,11 @@ async fn concurrency_beyond_a_thousand_gives_every_device_an_ok_record() {
         .arg(&out)
         .arg("-i")
         .arg(inv.path());
+    let started = std::time::Instant::now();
     let o = tokio::task::spawn_blocking(move || output(&mut cmd))
         .await
         .unwrap();
+    let wall_ms = started.elapsed().as_millis() as u64;
     let records = read_jsonl(&out);
     assert_eq!(records.len(), DEVICES);
     let failed: Vec<_> = records.iter().filter(|r| r["status"] != "ok").collect();
@@ -39,6 +43,18 @@ async fn concurrency_beyond_a_thousand_gives_every_device_an_ok_record() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(o.status.code(), Some(0));
+    // The devices in flight on average over the run (the devices' time
+    // summed over the run's): at some moment at least this many were, past
+    // the 1,000 a stock pool holds.
+    let device_ms: u64 = records
+        .iter()
+        .map(|r| r["elapsed_ms"].as_u64().unwrap())
+        .sum();
+    let in_flight = device_ms / wall_ms.max(1);
+    assert!(
+        in_flight > 1_000,
+        "{in_flight} devices in flight on average ({device_ms} ms of devices over {wall_ms} ms)"
+    );
 }
 
 /// Under an address-space limit (`ulimit -v`) too small for full 4 GiB
