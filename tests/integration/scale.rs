@@ -14,8 +14,43 @@ const CONCURRENCY: usize = 2_000;
 /// to the pool and are reused.
 const DEVICES: usize = 5_000;
 
+/// Open files the test's process needs: the lab's listeners and the
+/// sessions it accepts (netrun, which inherits the limit, needs fewer),
+/// with room for what the tests running alongside hold.
+const OPEN_FILES: libc::rlim_t = 8_192;
+
+/// Make sure the open-files hard limit allows `need`, raising it where the
+/// process may (root with CAP_SYS_RESOURCE); `start_lab` then raises the
+/// soft limit to it. A limit that stays lower fails the test here, saying
+/// so, instead of deep in the lab's start.
+fn ensure_open_files_hard_limit(need: libc::rlim_t) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write only the structs passed.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
+        if lim.rlim_max < need {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_cur,
+                rlim_max: need,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim = raised;
+            }
+        }
+    }
+    assert!(
+        lim.rlim_max >= need,
+        "this test needs {need} open files and the hard limit is {} (raise it: ulimit -Hn {need}, or LimitNOFILE= for a service)",
+        lim.rlim_max
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrency_2000_over_5000_devices_gives_every_device_an_ok_record() {
+    ensure_open_files_hard_limit(OPEN_FILES);
     // Each command answers after 2 s, so the devices overlap in flight.
     let (_lab, inv) = start_lab(DEVICES, &["latency=2s"]).await;
     let home = TempDir::new("home");
