@@ -68,8 +68,9 @@ fn main() {
     if let Some(n) = cli.worker_threads() {
         builder.worker_threads(n);
     }
-    if let Some(pause) = cli.wake_batch() {
-        netrun::pacing::install(&mut builder, pause);
+    match cli.wake_batch() {
+        Some(pause) => netrun::pacing::install(&mut builder, pause),
+        None => netrun::pacing::set_echo_waits(false),
     }
     let runtime = match builder.enable_all().build() {
         Ok(r) => r,

@@ -71,6 +71,13 @@ pub enum Fault {
         /// Length of each up and each down phase.
         period: Duration,
     },
+    /// Each typed character is echoed in a packet of its own, this long
+    /// after the one before (a terminal server passing keystrokes on, a
+    /// line editor that redraws as it reads); answers come as usual.
+    SlowEcho {
+        /// Time between two echoed characters.
+        per_char: Duration,
+    },
     /// The device waits this long before answering each command line.
     Latency {
         /// Delay per command.
@@ -138,6 +145,7 @@ impl fmt::Display for Fault {
             Fault::Drip { bytes_per_sec } => write!(f, "drip={bytes_per_sec}"),
             Fault::GarbageBanner => f.write_str("garbage-banner"),
             Fault::Flap { period } => write!(f, "flap={}", fmt_duration(*period)),
+            Fault::SlowEcho { per_char } => write!(f, "slow-echo={}", fmt_duration(*per_char)),
             Fault::Latency { per_command } => write!(f, "latency={}", fmt_duration(*per_command)),
             Fault::RejectLine { pattern } => write!(f, "reject-line={pattern}"),
             Fault::FlashFull => f.write_str("flash-full"),
@@ -180,6 +188,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 ///          | "drip=" BYTES_PER_SEC           (positive integer)
 ///          | "flap=" DURATION                (up and down phase length)
 ///          | "latency=" DURATION             (delay before each command's answer)
+///          | "slow-echo=" DURATION           (each typed character echoed alone,
+///                                             this long after the one before)
 ///          | "reject-line=" REGEX            (configuration lines matching it are
 ///                                             refused with the platform's error;
 ///                                             the selector comes after the last `:`)
@@ -241,6 +251,9 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "latency" => Fault::Latency {
             per_command: parse_duration(need("DURATION")?)?,
         },
+        "slow-echo" => Fault::SlowEcho {
+            per_char: parse_duration(need("DURATION")?)?,
+        },
         "reject-line" => {
             let pattern = need("REGEX")?.to_string();
             regex::Regex::new(&pattern)
@@ -249,7 +262,12 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         }
         other => return Err(format!("unknown fault `{other}`")),
     };
-    if value.is_some() && !matches!(kind, "drip" | "flap" | "latency" | "reject-line") {
+    if value.is_some()
+        && !matches!(
+            kind,
+            "drip" | "flap" | "latency" | "slow-echo" | "reject-line"
+        )
+    {
         return Err(format!("fault `{kind}` takes no value"));
     }
     let selector = match sel_part {
@@ -359,6 +377,15 @@ mod tests {
                 per_command: Duration::from_millis(500)
             }
         );
+        let r = parse_fault_spec("slow-echo=10ms:r002").unwrap();
+        assert_eq!(
+            r.fault,
+            Fault::SlowEcho {
+                per_char: Duration::from_millis(10)
+            }
+        );
+        assert_eq!(r.fault.to_string(), "slow-echo=10ms");
+        assert!(parse_fault_spec("slow-echo:r002").is_err());
         let r = parse_fault_spec("flap=30s:r009").unwrap();
         assert_eq!(
             r.fault,

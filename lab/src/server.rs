@@ -752,6 +752,22 @@ impl Output {
         }
     }
 
+    /// An echo a character a packet, `per_char` apart (a line break's
+    /// `\r\n` in one).
+    async fn send_slowly(&self, bytes: &[u8], per_char: Duration) -> Result<(), Gone> {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let n = if rest.starts_with(b"\r\n") { 2 } else { 1 };
+            let (key, after) = rest.split_at(n);
+            self.send(key).await?;
+            rest = after;
+            if !rest.is_empty() {
+                self.sleep(per_char).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn sleep(&self, d: Duration) -> Result<(), Gone> {
         tokio::select! {
             _ = self.stop.cancelled() => Err(Gone),
@@ -771,6 +787,13 @@ impl Output {
                 .disconnect(Disconnect::ByApplication, String::new(), String::new())
                 .await;
         }
+    }
+}
+
+fn slow_echo(rt: &DeviceRuntime) -> Option<Duration> {
+    match rt.fault {
+        Some(Fault::SlowEcho { per_char }) => Some(per_char),
+        _ => None,
     }
 }
 
@@ -893,7 +916,10 @@ async fn shell_task(
         }
         for action in cli.feed(&data) {
             let sent = match action {
-                Action::Echo(bytes) => out.send(&bytes).await,
+                Action::Echo(bytes) => match slow_echo(&rt) {
+                    Some(per_char) => out.send_slowly(&bytes, per_char).await,
+                    None => out.send(&bytes).await,
+                },
                 Action::Reply(bytes) => {
                     if let Some(d) = latency(&rt)
                         && out.sleep(d).await.is_err()

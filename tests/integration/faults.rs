@@ -141,6 +141,70 @@ async fn each_lab_fault_yields_its_error_class_within_the_deadline_and_healthy_d
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_device_echoing_a_character_a_packet_has_its_echoes_read_whole_and_its_answers_clean() {
+    let (_lab, inv) = lab(2, &["slow-echo=5ms:r001"]).await;
+    let home = TempDir::new("home");
+    let out = inv.path().join("out.jsonl");
+    let mut cmd = netrun(home.path());
+    cmd.args(["exec", "show version", "show ip interface brief", "-i"])
+        .arg(inv.path())
+        .arg("-o")
+        .arg(&out)
+        .args(["--retries", "0", "--log-level", "netrun::transport=debug"]);
+    let (records, o, _) = sweep(cmd, &out).await;
+    let records = by_device(&records, 2);
+    let log = stderr(&o);
+    let outputs = |device: &str| -> Vec<String> {
+        let r = &records[device];
+        assert_eq!(class(r), "ok", "{device}: {r} {log}");
+        r["data"]["commands"]
+            .as_array()
+            .expect("commands")
+            .iter()
+            .map(|c| c["output"].as_str().expect("output").to_string())
+            .collect()
+    };
+    // Whole answers, with neither echo nor prompt left in them.
+    for device in ["r001", "r002"] {
+        let answers = outputs(device);
+        assert!(answers[0].starts_with("Cisco IOS"), "{}", answers[0]);
+        assert!(
+            answers[0].contains(&format!("{device} uptime is")),
+            "{}",
+            answers[0]
+        );
+        assert!(answers[1].starts_with("Interface "), "{}", answers[1]);
+        for a in &answers {
+            assert!(
+                !a.contains("show ") && !a.contains(&format!("{device}#")),
+                "{a}"
+            );
+        }
+    }
+    let lines = |device: &str, what: &str| {
+        log.lines()
+            .filter(|l| l.contains(&format!("device={device}")) && l.contains(what))
+            .count()
+    };
+    // The first command's echo: the rest after its first characters; the
+    // commands after it: from the start, and never less than waited for.
+    assert!(
+        lines("r001", "reading the rest of the echo in one wake-up") >= 1,
+        "{log}"
+    );
+    assert!(
+        lines("r001", "reading this one's echo in one wake-up") >= 2,
+        "{log}"
+    );
+    assert_eq!(
+        lines("r001", "less of the echo came than waited for"),
+        0,
+        "{log}"
+    );
+    assert_eq!(lines("r002", "wake-up"), 0, "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_dripping_device_is_ok_with_patient_timeouts_and_command_timeout_with_tight_ones() {
     let (_lab, inv) = lab(1, &["drip=400:r001"]).await;
     let home = TempDir::new("home");
@@ -496,6 +560,7 @@ fn lab_help_documents_every_fault_knob() {
         "drip=BYTES_PER_SEC",
         "flap=DURATION",
         "latency=DURATION",
+        "slow-echo=DURATION",
     ] {
         assert!(help.contains(fault), "`{fault}` missing from:\n{help}");
     }

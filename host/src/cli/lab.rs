@@ -11,6 +11,7 @@ const FAULT_HELP: &str = "Make devices misbehave (repeatable): FAULT[:SELECTOR].
 FAULT: refuse | auth-reject | hang-before-banner | hang-after-login | wait-for-enter |
        enter-is-cr | login-in-shell | password-in-shell | login-question | password-expired |
        drop-mid-output | garbage-banner | flash-full | drip=BYTES_PER_SEC | flap=DURATION | latency=DURATION |
+       slow-echo=DURATION (each typed character echoed alone, this long after the one before) |
        reject-line=REGEX (configuration lines matching it are refused with the
        platform's own error; the selector follows the last `:`)
 SELECTOR: device names (r003,r007) | PERCENT% (chosen by --seed) | all (default)

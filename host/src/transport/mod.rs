@@ -6,6 +6,7 @@ pub mod algorithms;
 pub mod auth;
 pub mod config_mechanics;
 pub mod dial;
+mod echo_pace;
 pub mod host_key;
 pub mod http;
 pub mod jump;

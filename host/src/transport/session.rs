@@ -3,6 +3,7 @@
 //! answer pagers, remove echo and prompt, and spot failure indicators.
 
 use super::dial::{self, Handle, Timeouts};
+use super::echo_pace::EchoPace;
 use super::platform::{self, Platform, SecretKind};
 use super::platform::{Pattern, device_pattern};
 use super::replay::Replay;
@@ -96,6 +97,9 @@ pub struct CliSession {
     /// Pagers answered so far: output read without answering one has no
     /// pager line to remove.
     pagers_answered: u32,
+    /// Commands' echoes typed back a character a packet, read in one
+    /// wake-up.
+    pace: EchoPace,
 }
 
 /// Whether sending `command` leaves the shell it is typed in (`exit` from a
@@ -323,9 +327,12 @@ impl CliSession {
         let t = target.timeouts;
         let device = &target.device;
         let started = Instant::now();
-        let (stream, platform) = match &target.replay {
+        let ((stream, echo_wait), platform) = match &target.replay {
             // The recorded device's refusals name the fix on their own line.
-            Some(r) => (r.connect(&platform)?, Arc::new(Replay::platform(&platform))),
+            Some(r) => (
+                (r.connect(&platform)?, None),
+                Arc::new(Replay::platform(&platform)),
+            ),
             None => (target.connect().await?, platform),
         };
         let credentials = target.credentials();
@@ -360,6 +367,9 @@ impl CliSession {
             )
         })?;
 
+        if let Some(wait) = &echo_wait {
+            wait.shell_opened();
+        }
         let default_mode = platform.default_mode;
         let mut session = CliSession {
             device: device.clone(),
@@ -381,6 +391,7 @@ impl CliSession {
             typed_answer: None,
             login_mode: None,
             pagers_answered: 0,
+            pace: EchoPace::new(device, echo_wait),
         };
         m.sessions_open.inc();
         m.sessions_opened.inc();
@@ -915,11 +926,14 @@ impl CliSession {
         phase: Phase,
     ) -> Result<String> {
         let le = self.platform.line_ending.clone();
+        self.pace.sending(input.trim(), timeout);
         self.write(&format!("{input}{le}")).await?;
         let deadline = Instant::now() + timeout;
-        let (raw, stop) = self
+        let read = self
             .read_until(deadline, expect.into(), true, Some(input), phase)
-            .await?;
+            .await;
+        self.pace.answered();
+        let (raw, stop) = read?;
         self.set_mode(stop);
         if matches!(stop, Stop::Prompt(_)) {
             self.off_prompt = false;
@@ -1060,7 +1074,14 @@ impl CliSession {
                 None if nudge || echoed => deadline.min(Instant::now() + LOGIN_NUDGE_QUIET),
                 None => deadline,
             };
-            let msg = match tokio::time::timeout_at(wait_until, self.channel.wait()).await {
+            let waited =
+                tokio::time::timeout_at(self.pace.wait_until(wait_until), self.channel.wait())
+                    .await;
+            if waited.is_err() && self.pace.give_up_now() {
+                // What the raised threshold held back is read now.
+                continue;
+            }
+            let msg = match waited {
                 Ok(m) => m,
                 Err(_) if echoed && unconfirmed.is_none() && Instant::now() < deadline => {
                     tracing::debug!(device = %self.device, "the shell showed the answer typed at its login question and took no line feed: sending a carriage return");
@@ -1112,7 +1133,13 @@ impl CliSession {
                     return Err(self.timed_out(&buf, phase));
                 }
             };
+            let had = buf.len();
             self.append_received(msg, &mut buf)?;
+            if buf.len() > had && self.pace.watching() {
+                let wanted = echo.wanted;
+                let whole = echo.received(&buf);
+                self.pace.piece(&buf, wanted, whole, deadline);
+            }
         }
     }
 

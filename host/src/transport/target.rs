@@ -9,6 +9,7 @@ use super::jump::{self, Hop, JumpPool, Route};
 use super::known_hosts::{HostKeyPolicy, KnownHosts};
 use super::replay::{self, Replay};
 use crate::error::Result;
+use crate::pacing::EchoWait;
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -156,11 +157,14 @@ impl Target {
     }
 
     /// A byte stream to the device's SSH server: TCP, or a channel through
-    /// its jump hosts.
-    pub(crate) async fn connect(&self) -> Result<Box<dyn Io>> {
+    /// its jump hosts; with a TCP one, what its session tells it about
+    /// echoes.
+    pub(crate) async fn connect(&self) -> Result<(Box<dyn Io>, Option<Arc<EchoWait>>)> {
         if self.jumps.is_empty() {
-            let tcp = dial::dial(&self.device, &self.host, self.port, self.timeouts.connect);
-            return Ok(Box::new(tcp.await?));
+            let tcp =
+                dial::dial(&self.device, &self.host, self.port, self.timeouts.connect).await?;
+            let echo = tcp.echo_wait();
+            return Ok((Box::new(tcp), Some(echo)));
         }
         // Boxed: the jump-host path's future (~5 KiB) is not reserved in
         // every direct login's.
@@ -174,6 +178,7 @@ impl Target {
             timeouts: self.timeouts,
         }))
         .await
+        .map(|stream| (stream, None))
     }
 
     /// Where the device's own login goes.

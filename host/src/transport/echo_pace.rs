@@ -1,0 +1,370 @@
+//! Reading a command's echo in one wake-up when the device types it back a
+//! character a packet (see [`crate::pacing`] for why and how the
+//! connection waits).
+//!
+//! A session's [`EchoPace`] follows each command's echo as it arrives. When
+//! its first characters come each in a piece of their own, it raises the
+//! connection's read threshold to about what the rest fills the socket
+//! with (one packet a character but the last two); when the whole echo of
+//! a command came so, it raises it before the next command is sent (one
+//! packet a character but the last). The connection's next read lowers
+//! it. If that read has not come by about twice the time the echo took so
+//! far, the session lowers it itself and reads what came; an echo whole
+//! only then came otherwise, and the next command is read as it comes.
+
+use crate::pacing::EchoWait;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Characters from which an echo, or the rest of one, is waited for in one
+/// wake-up; fewer cost a wake-up or two anyway.
+const MIN_CHARS: usize = 4;
+
+/// Pieces of an echo, each a character, after which the rest is waited for.
+const PIECES_BEFORE_RAISE: u32 = 3;
+
+/// Added to twice the time the echo took so far, for how long a raised
+/// threshold waits at most.
+const SLACK: Duration = Duration::from_millis(50);
+
+/// One session's reading of its commands' echoes.
+#[derive(Debug)]
+pub(crate) struct EchoPace {
+    /// The device, named in debug logs.
+    device: String,
+    /// What the session tells its TCP connection (none through jump hosts
+    /// or from a recording: nothing is raised then).
+    wait: Option<Arc<EchoWait>>,
+    /// The last command's echo came a character a packet, this long a
+    /// character: the next one's is waited for from the start.
+    per_char: Option<Duration>,
+    /// The command being read, while its echo is followed.
+    command: Option<Command>,
+}
+
+/// The echo of the command being read.
+#[derive(Debug)]
+struct Command {
+    /// Its length in bytes, as typed (trimmed).
+    typed: usize,
+    /// When it was sent.
+    sent: Instant,
+    /// Pieces (channel data) received so far.
+    pieces: u32,
+    /// The echo is still to be seen whole.
+    watching: bool,
+    /// It came a character a piece (or the threshold was raised for it).
+    trickled: bool,
+    /// The threshold was raised for it (once a command: what the
+    /// connection read meanwhile may wait unread in the session).
+    raised: bool,
+    /// When the raised threshold gives up, while raised.
+    give_up: Option<Instant>,
+    /// The raised threshold gave up.
+    gave_up: bool,
+    /// How long the echo took to be whole, once it was.
+    took: Option<Duration>,
+}
+
+impl EchoPace {
+    /// Follow the echoes of a session over `wait`'s connection.
+    pub(crate) fn new(device: &str, wait: Option<Arc<EchoWait>>) -> EchoPace {
+        EchoPace {
+            device: device.to_string(),
+            wait,
+            per_char: None,
+            command: None,
+        }
+    }
+
+    /// `typed` (the command, trimmed) is about to be sent, to be answered
+    /// within `timeout`.
+    pub(crate) fn sending(&mut self, typed: &str, timeout: Duration) {
+        self.command = None;
+        if typed.len() < MIN_CHARS || self.wait.is_none() {
+            return;
+        }
+        let mut command = Command {
+            typed: typed.len(),
+            sent: Instant::now(),
+            pieces: 0,
+            watching: true,
+            trickled: false,
+            raised: false,
+            give_up: None,
+            gave_up: false,
+            took: None,
+        };
+        if let Some(per_char) = self.per_char {
+            let chars = u32::try_from(typed.len()).unwrap_or(u32::MAX);
+            let patience =
+                (per_char.saturating_mul(chars).saturating_mul(2) + SLACK).min(timeout / 2);
+            let why = "the device echoed the last command a character a packet: reading this one's echo in one wake-up";
+            if let Some(give_up) = self.raise(typed.len() - 1, patience, why) {
+                command.give_up = Some(give_up);
+                command.raised = true;
+                command.trickled = true;
+            }
+        }
+        self.command = Some(command);
+    }
+
+    /// Whether a piece of the read is followed ([`EchoPace::piece`]).
+    pub(crate) fn watching(&self) -> bool {
+        self.command.as_ref().is_some_and(|c| c.watching)
+    }
+
+    /// A piece of data arrived: `received` is all the read has received,
+    /// `wanted` the echo still looked for (`None` once seen), `whole`
+    /// whether it is now, `deadline` the read's.
+    pub(crate) fn piece(
+        &mut self,
+        received: &[u8],
+        wanted: Option<&str>,
+        whole: bool,
+        deadline: Instant,
+    ) {
+        let raise = {
+            let Some(c) = self.command.as_mut().filter(|c| c.watching) else {
+                return;
+            };
+            c.pieces += 1;
+            if c.give_up.is_some() && !self.wait.as_ref().is_some_and(|w| w.is_raised()) {
+                // The connection's read lowered the threshold.
+                c.give_up = None;
+            }
+            if whole {
+                c.watching = false;
+                c.took = Some(c.sent.elapsed());
+                if c.pieces as usize * 2 >= c.typed {
+                    c.trickled = true;
+                }
+                return;
+            }
+            if memchr::memchr(b'\n', received).is_some() {
+                // A line ended before the echo: one not as typed.
+                c.watching = false;
+                return;
+            }
+            let one_char_each = received.len() <= c.pieces as usize
+                && wanted.is_some_and(|w| w.as_bytes().starts_with(received));
+            if c.raised || c.pieces < PIECES_BEFORE_RAISE || !one_char_each {
+                return;
+            }
+            let rest = c.typed.saturating_sub(received.len());
+            if rest < MIN_CHARS {
+                return;
+            }
+            c.trickled = true;
+            let rest_chars = u32::try_from(rest).unwrap_or(u32::MAX);
+            let so_far = c.sent.elapsed() / c.pieces;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let patience =
+                (so_far.saturating_mul(rest_chars).saturating_mul(2) + SLACK).min(left / 2);
+            // A piece may already be on its way past the socket.
+            (rest - 2, patience)
+        };
+        let why =
+            "the device echoes a character a packet: reading the rest of the echo in one wake-up";
+        let give_up = self.raise(raise.0, raise.1, why);
+        if let Some(c) = self.command.as_mut() {
+            c.raised = true;
+            c.give_up = give_up;
+        }
+    }
+
+    /// When the read's wait for the next piece ends: `until`, or sooner to
+    /// give up a raised threshold.
+    pub(crate) fn wait_until(&self, until: Instant) -> Instant {
+        match self.command.as_ref().and_then(|c| c.give_up) {
+            Some(give_up) => until.min(give_up),
+            None => until,
+        }
+    }
+
+    /// The read's wait ran out: whether it was to give up the raised
+    /// threshold (now lowered: the read goes on).
+    pub(crate) fn give_up_now(&mut self) -> bool {
+        let Some(c) = self.command.as_mut() else {
+            return false;
+        };
+        if c.give_up.is_none_or(|g| Instant::now() < g) {
+            return false;
+        }
+        c.give_up = None;
+        c.gave_up = true;
+        tracing::debug!(device = %self.device, "less of the echo came than waited for: reading what came");
+        if let Some(wait) = &self.wait {
+            wait.lower();
+        }
+        true
+    }
+
+    /// The read ended (answered or not): the threshold is lowered, and how
+    /// the echo came decides whether the next is waited for from the start.
+    pub(crate) fn answered(&mut self) {
+        let Some(c) = self.command.take() else {
+            return;
+        };
+        if let Some(wait) = &self.wait {
+            wait.lower();
+        }
+        let chars = u32::try_from(c.typed).unwrap_or(u32::MAX);
+        self.per_char = match c.took {
+            Some(took) if c.trickled && !c.gave_up => Some(took / chars),
+            _ => None,
+        };
+    }
+
+    /// Raise the threshold to `chars` packets (`why`, for the debug log);
+    /// when to give up, if it took.
+    fn raise(&self, chars: usize, patience: Duration, why: &str) -> Option<Instant> {
+        let wait = self.wait.as_ref()?;
+        let packet = wait.smallest_packet()?;
+        let bytes = packet.saturating_mul(u32::try_from(chars).unwrap_or(u32::MAX));
+        if !wait.raise(bytes) {
+            return None;
+        }
+        tracing::debug!(device = %self.device, chars, bytes, ?patience, "{why}");
+        Some(Instant::now() + patience)
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::pacing::DeviceTcp;
+    use crate::pacing::tests::device_pair;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// A session's pace over a connection whose shell has read one
+    /// `packet`-byte packet.
+    async fn pace_after_a_packet(
+        packet: usize,
+    ) -> (EchoPace, Arc<EchoWait>, DeviceTcp, tokio::net::TcpStream) {
+        let (mut tcp, mut device) = device_pair().await;
+        let wait = tcp.echo_wait();
+        wait.shell_opened();
+        device.write_all(&vec![0u8; packet]).await.expect("write");
+        let mut buf = vec![0u8; packet];
+        tcp.read_exact(&mut buf).await.expect("read");
+        (EchoPace::new("r1", Some(wait.clone())), wait, tcp, device)
+    }
+
+    /// The pieces `from..=to` of `typed`'s echo coming a character each.
+    fn echo_char_by_char(pace: &mut EchoPace, typed: &str, from: usize, to: usize) {
+        let deadline = Instant::now() + TIMEOUT;
+        for n in from..=to {
+            let received = &typed.as_bytes()[..n];
+            let whole = n == typed.len();
+            pace.piece(received, (!whole).then_some(typed), whole, deadline);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_rest_of_an_echo_coming_a_character_a_piece_is_waited_for_in_one_wake_up() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        let typed = "terminal length 0";
+        pace.sending(typed, TIMEOUT);
+        assert!(!wait.is_raised(), "nothing known of the device yet");
+        echo_char_by_char(&mut pace, typed, 1, 2);
+        assert!(!wait.is_raised(), "two pieces are not yet a trickle");
+        echo_char_by_char(&mut pace, typed, 3, 3);
+        assert!(wait.is_raised());
+        // 17 characters, 3 seen, one packet each but the last two.
+        assert_eq!(wait.threshold(), Some(36 * (17 - 3 - 2)));
+        assert!(pace.wait_until(Instant::now() + TIMEOUT) < Instant::now() + TIMEOUT);
+    }
+
+    #[tokio::test]
+    async fn after_a_trickled_echo_the_next_is_waited_for_from_the_start() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(52).await;
+        pace.sending("terminal length 0", TIMEOUT);
+        echo_char_by_char(&mut pace, "terminal length 0", 1, 17);
+        pace.answered();
+        assert!(!wait.is_raised(), "lowered once answered");
+        pace.sending("show version", TIMEOUT);
+        assert!(wait.is_raised(), "raised before the command is sent");
+        assert_eq!(wait.threshold(), Some(52 * 11));
+        // The echo whole in the one wake-up waited for: so the next.
+        wait.lower();
+        pace.piece(b"show version\r\n", None, true, Instant::now() + TIMEOUT);
+        pace.answered();
+        pace.sending("end", TIMEOUT);
+        assert!(!wait.is_raised(), "a command too short to wait for");
+        pace.answered();
+        pace.sending("show clock", TIMEOUT);
+        assert!(wait.is_raised());
+        assert_eq!(wait.threshold(), Some(52 * 9));
+    }
+
+    #[tokio::test]
+    async fn an_echo_in_one_piece_is_read_as_it_comes_and_so_is_the_next() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        for _ in 0..2 {
+            pace.sending("show version", TIMEOUT);
+            assert!(!wait.is_raised());
+            pace.piece(b"show version\r\n", None, true, Instant::now() + TIMEOUT);
+            assert!(!wait.is_raised());
+            pace.answered();
+        }
+    }
+
+    #[tokio::test]
+    async fn an_echo_not_as_typed_is_not_waited_for() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        pace.sending("show version", TIMEOUT);
+        let deadline = Instant::now() + TIMEOUT;
+        // A device that starts its answer with a line of its own.
+        pace.piece(b"\r\n", Some("show version"), false, deadline);
+        assert!(!pace.watching(), "a line ended before the echo");
+        pace.sending("show version", TIMEOUT);
+        // Single characters that are not the command's.
+        for n in 1..=4 {
+            pace.piece(&b"xxxx"[..n], Some("show version"), false, deadline);
+        }
+        assert!(!wait.is_raised());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_raise_not_met_in_time_is_given_up_and_the_next_command_read_as_it_comes() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        pace.sending("terminal length 0", TIMEOUT);
+        echo_char_by_char(&mut pace, "terminal length 0", 1, 17);
+        pace.answered();
+        pace.sending("show version", TIMEOUT);
+        assert!(wait.is_raised());
+        assert!(!pace.give_up_now(), "not yet");
+        let give_up = pace.wait_until(Instant::now() + TIMEOUT);
+        tokio::time::sleep_until(give_up).await;
+        assert!(pace.give_up_now());
+        assert!(!wait.is_raised(), "given up: lowered");
+        assert_eq!(wait.threshold(), Some(1));
+        assert_eq!(
+            pace.wait_until(give_up + TIMEOUT),
+            give_up + TIMEOUT,
+            "no second give-up"
+        );
+        // The echo came whole after all, in fewer packets than waited for.
+        pace.piece(b"show version\r\n", None, true, give_up + TIMEOUT);
+        pace.answered();
+        pace.sending("show inventory", TIMEOUT);
+        assert!(!wait.is_raised(), "the next command is read as it comes");
+    }
+
+    #[tokio::test]
+    async fn no_connection_to_raise_or_a_closed_one_changes_nothing() {
+        let mut pace = EchoPace::new("r1", None);
+        pace.sending("terminal length 0", TIMEOUT);
+        assert!(!pace.watching());
+        let (mut pace, wait, tcp, _device) = pace_after_a_packet(36).await;
+        drop(tcp);
+        pace.sending("terminal length 0", TIMEOUT);
+        echo_char_by_char(&mut pace, "terminal length 0", 1, 5);
+        assert!(!wait.is_raised());
+        assert!(!pace.give_up_now());
+    }
+}
