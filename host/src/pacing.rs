@@ -47,8 +47,8 @@
 //! so (the first characters of a command's echo each in a packet of its
 //! own, or the whole echo of the command before) raises its connection's
 //! read threshold ([`EchoWait`]; `SO_RCVLOWAT`) to about what the rest of
-//! the echo fills the socket with, one packet a character but the last:
-//! the runtime is woken for it once, not once a character. The kernel
+//! the echo and its line end fill the socket with, a packet each: the
+//! runtime is woken for it once, not once a character. The kernel
 //! still takes each packet as it comes and acknowledges it as before; only
 //! the reader waits. The next read lowers the threshold back to one byte;
 //! if less arrives (the device echoed the rest in fewer packets, or

@@ -5,9 +5,11 @@
 //! A session's [`EchoPace`] follows each command's echo as it arrives. When
 //! its first characters come each in a piece of their own, it raises the
 //! connection's read threshold to about what the rest fills the socket
-//! with (one packet a character but the last two); when the whole echo of
+//! with (one packet a character still to come and the line end's, less
+//! one for a piece already read past the socket); when the whole echo of
 //! a command came so, it raises it before the next command is sent (one
-//! packet a character but the last). The connection's next read lowers
+//! packet a character and one for the line end: the echo is read whole
+//! with its line end, in one wake-up). The connection's next read lowers
 //! it. If that read has not come by about twice the time the echo took so
 //! far, the session lowers it itself and reads what came; an echo whole
 //! only then came otherwise, and the next command is read as it comes.
@@ -101,7 +103,7 @@ impl EchoPace {
             let patience =
                 (per_char.saturating_mul(chars).saturating_mul(2) + SLACK).min(timeout / 2);
             let why = "the device echoed the last command a character a packet: reading this one's echo in one wake-up";
-            if let Some(give_up) = self.raise(typed.len() - 1, patience, why) {
+            if let Some(give_up) = self.raise(typed.len() + 1, patience, why) {
                 command.give_up = Some(give_up);
                 command.raised = true;
                 command.trickled = true;
@@ -162,8 +164,9 @@ impl EchoPace {
             let left = deadline.saturating_duration_since(Instant::now());
             let patience =
                 (so_far.saturating_mul(rest_chars).saturating_mul(2) + SLACK).min(left / 2);
-            // A piece may already be on its way past the socket.
-            (rest - 2, patience)
+            // The rest and the line end, less a piece that may already
+            // be past the socket, on its way to the session.
+            (rest, patience)
         };
         let why =
             "the device echoes a character a packet: reading the rest of the echo in one wake-up";
@@ -274,8 +277,8 @@ mod tests {
         assert!(!wait.is_raised(), "two pieces are not yet a trickle");
         echo_char_by_char(&mut pace, typed, 3, 3);
         assert!(wait.is_raised());
-        // 17 characters, 3 seen, one packet each but the last two.
-        assert_eq!(wait.threshold(), Some(36 * (17 - 3 - 2)));
+        // 17 characters, 3 seen: the 14 left and the line end, less one.
+        assert_eq!(wait.threshold(), Some(36 * (17 - 3)));
         assert!(pace.wait_until(Instant::now() + TIMEOUT) < Instant::now() + TIMEOUT);
     }
 
@@ -288,7 +291,8 @@ mod tests {
         assert!(!wait.is_raised(), "lowered once answered");
         pace.sending("show version", TIMEOUT);
         assert!(wait.is_raised(), "raised before the command is sent");
-        assert_eq!(wait.threshold(), Some(52 * 11));
+        // 12 characters and the line end.
+        assert_eq!(wait.threshold(), Some(52 * 13));
         // The echo whole in the one wake-up waited for: so the next.
         wait.lower();
         pace.piece(b"show version\r\n", None, true, Instant::now() + TIMEOUT);
@@ -298,7 +302,7 @@ mod tests {
         pace.answered();
         pace.sending("show clock", TIMEOUT);
         assert!(wait.is_raised());
-        assert_eq!(wait.threshold(), Some(52 * 9));
+        assert_eq!(wait.threshold(), Some(52 * 11));
     }
 
     #[tokio::test]
