@@ -75,8 +75,9 @@ pub struct Cli {
     pub threads: Option<usize>,
     /// With 8 or more device sessions open, a thread that slept less than
     /// this many microseconds waits this long before sleeping again, and
-    /// reads what came meanwhile in one wake-up; 0 turns it off
-    /// [default: 1000].
+    /// reads what came meanwhile in one wake-up; 0 turns it off, and the
+    /// reading of a device's echo typed back a character a packet in one
+    /// wake-up with it [default: 1000].
     #[arg(long, global = true, value_name = "MICROSECONDS", env = crate::pacing::PAUSE_ENV)]
     pub wake_batch_us: Option<u64>,
 }
