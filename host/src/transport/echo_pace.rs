@@ -45,6 +45,20 @@ pub(crate) struct EchoPace {
     command: Option<Command>,
 }
 
+/// Lowers the connection's read threshold when dropped, so a read given up
+/// half-way (its device's deadline passed) leaves none raised for the
+/// session's next read.
+#[derive(Debug)]
+pub(crate) struct LowerOnDrop(Option<Arc<EchoWait>>);
+
+impl Drop for LowerOnDrop {
+    fn drop(&mut self) {
+        if let Some(wait) = &self.0 {
+            wait.lower();
+        }
+    }
+}
+
 /// The echo of the command being read.
 #[derive(Debug)]
 struct Command {
@@ -110,6 +124,12 @@ impl EchoPace {
             }
         }
         self.command = Some(command);
+    }
+
+    /// Kept while a command's answer is read: lowers the threshold if the
+    /// read ends without [`EchoPace::answered`].
+    pub(crate) fn lower_on_drop(&self) -> LowerOnDrop {
+        LowerOnDrop(self.wait.clone())
     }
 
     /// Whether a piece of the read is followed ([`EchoPace::piece`]).
@@ -357,6 +377,24 @@ mod tests {
         pace.answered();
         pace.sending("show inventory", TIMEOUT);
         assert!(!wait.is_raised(), "the next command is read as it comes");
+    }
+
+    #[tokio::test]
+    async fn a_read_dropped_half_way_leaves_no_threshold_raised() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        pace.sending("terminal length 0", TIMEOUT);
+        echo_char_by_char(&mut pace, "terminal length 0", 1, 17);
+        pace.answered();
+        let read = async {
+            pace.sending("show version", TIMEOUT);
+            let _lower = pace.lower_on_drop();
+            assert!(wait.is_raised());
+            std::future::pending::<()>().await;
+        };
+        let cut = tokio::time::timeout(Duration::from_millis(10), read).await;
+        assert!(cut.is_err());
+        assert!(!wait.is_raised());
+        assert_eq!(wait.threshold(), Some(1));
     }
 
     #[tokio::test]

@@ -927,6 +927,7 @@ impl CliSession {
     ) -> Result<String> {
         let le = self.platform.line_ending.clone();
         self.pace.sending(input.trim(), timeout);
+        let _lower = self.pace.lower_on_drop();
         self.write(&format!("{input}{le}")).await?;
         let deadline = Instant::now() + timeout;
         let read = self
