@@ -523,13 +523,7 @@ pub(crate) mod tests {
     #[cfg(target_os = "linux")]
     async fn read_while_batching_or_not() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (client, server) = tokio::join!(TcpStream::connect(addr), listener.accept());
-        let mut device = server.expect("accept").0;
-        let mut tcp = DeviceTcp::new(client.expect("connect"));
+        let (mut tcp, mut device) = device_pair().await;
         let mut buf = [0u8; 16];
         for batching_now in [false, true] {
             BATCHING.store(batching_now, Ordering::Relaxed);

@@ -30,6 +30,14 @@ const PIECES_BEFORE_RAISE: u32 = 3;
 /// threshold waits at most.
 const SLACK: Duration = Duration::from_millis(50);
 
+/// How long a raised threshold waits for `chars` characters coming
+/// `per_char` apart: twice that and [`SLACK`], at most half of `left`
+/// (the read's time).
+fn patience(per_char: Duration, chars: usize, left: Duration) -> Duration {
+    let chars = u32::try_from(chars).unwrap_or(u32::MAX);
+    (per_char.saturating_mul(chars).saturating_mul(2) + SLACK).min(left / 2)
+}
+
 /// One session's reading of its commands' echoes.
 #[derive(Debug)]
 pub(crate) struct EchoPace {
@@ -113,9 +121,7 @@ impl EchoPace {
             took: None,
         };
         if let Some(per_char) = self.per_char {
-            let chars = u32::try_from(typed.len()).unwrap_or(u32::MAX);
-            let patience =
-                (per_char.saturating_mul(chars).saturating_mul(2) + SLACK).min(timeout / 2);
+            let patience = patience(per_char, typed.len(), timeout);
             let why = "the device echoed the last command a character a packet: reading this one's echo in one wake-up";
             if let Some(give_up) = self.raise(typed.len() + 1, patience, why) {
                 command.give_up = Some(give_up);
@@ -179,11 +185,9 @@ impl EchoPace {
                 return;
             }
             c.trickled = true;
-            let rest_chars = u32::try_from(rest).unwrap_or(u32::MAX);
             let so_far = c.sent.elapsed() / c.pieces;
             let left = deadline.saturating_duration_since(Instant::now());
-            let patience =
-                (so_far.saturating_mul(rest_chars).saturating_mul(2) + SLACK).min(left / 2);
+            let patience = patience(so_far, rest, left);
             // The rest and the line end, less a piece that may already
             // be past the socket, on its way to the session.
             (rest, patience)
@@ -287,6 +291,13 @@ mod tests {
         }
     }
 
+    /// `terminal length 0` sent and echoed a character a piece, answered.
+    fn trickled_command(pace: &mut EchoPace) {
+        pace.sending("terminal length 0", TIMEOUT);
+        echo_char_by_char(pace, "terminal length 0", 1, 17);
+        pace.answered();
+    }
+
     #[tokio::test]
     async fn the_rest_of_an_echo_coming_a_character_a_piece_is_waited_for_in_one_wake_up() {
         let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
@@ -305,9 +316,7 @@ mod tests {
     #[tokio::test]
     async fn after_a_trickled_echo_the_next_is_waited_for_from_the_start() {
         let (mut pace, wait, _tcp, _device) = pace_after_a_packet(52).await;
-        pace.sending("terminal length 0", TIMEOUT);
-        echo_char_by_char(&mut pace, "terminal length 0", 1, 17);
-        pace.answered();
+        trickled_command(&mut pace);
         assert!(!wait.is_raised(), "lowered once answered");
         pace.sending("show version", TIMEOUT);
         assert!(wait.is_raised(), "raised before the command is sent");
@@ -356,9 +365,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_raise_not_met_in_time_is_given_up_and_the_next_command_read_as_it_comes() {
         let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
-        pace.sending("terminal length 0", TIMEOUT);
-        echo_char_by_char(&mut pace, "terminal length 0", 1, 17);
-        pace.answered();
+        trickled_command(&mut pace);
         pace.sending("show version", TIMEOUT);
         assert!(wait.is_raised());
         assert!(!pace.give_up_now(), "not yet");
@@ -382,9 +389,7 @@ mod tests {
     #[tokio::test]
     async fn a_read_dropped_half_way_leaves_no_threshold_raised() {
         let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
-        pace.sending("terminal length 0", TIMEOUT);
-        echo_char_by_char(&mut pace, "terminal length 0", 1, 17);
-        pace.answered();
+        trickled_command(&mut pace);
         let read = async {
             pace.sending("show version", TIMEOUT);
             let _lower = pace.lower_on_drop();
