@@ -2,7 +2,9 @@
 //! character a packet (see [`crate::pacing`] for why and how the
 //! connection waits).
 //!
-//! A session's [`EchoPace`] follows each command's echo as it arrives. When
+//! A session's [`EchoPace`] follows each command's echo as it arrives (and
+//! each mode change's: `enable`, `configure terminal`; never a secret's,
+//! which is not echoed). When
 //! its first characters come each in a piece of their own, it raises the
 //! connection's read threshold to about what the rest fills the socket
 //! with (one packet a character still to come and the line end's, less

@@ -695,10 +695,15 @@ impl CliSession {
         };
         for step in path {
             let le = &platform.line_ending;
+            // Its echo is followed as a command's is (a device that types
+            // `enable` back a character a packet will so type the next
+            // command); a secret asked for is not echoed, nor waited for.
+            self.pace.sending(step.send.trim(), self.timeouts.prompt);
+            let lower = self.pace.lower_on_drop();
             self.write(&format!("{}{le}", step.send)).await?;
             let deadline = Instant::now() + self.timeouts.prompt;
             let challenge = step.challenge.as_ref();
-            let (_, mut stop) = self
+            let read = self
                 .read_until(
                     deadline,
                     challenge.map(|c| &c.prompt).into(),
@@ -706,7 +711,10 @@ impl CliSession {
                     Some(&step.send),
                     Phase::Prompt,
                 )
-                .await?;
+                .await;
+            self.pace.answered();
+            drop(lower);
+            let (_, mut stop) = read?;
             let mut answered = false;
             if stop == Stop::Pattern {
                 // Unwrap-free: Stop::Pattern only happens when a challenge was given.
