@@ -694,27 +694,18 @@ impl CliSession {
             ));
         };
         for step in path {
-            let le = &platform.line_ending;
             // Its echo is followed as a command's is (a device that types
             // `enable` back a character a packet will so type the next
             // command); a secret asked for is not echoed, nor waited for.
-            self.pace.sending(step.send.trim(), self.timeouts.prompt);
-            let lower = self.pace.lower_on_drop();
-            self.write(&format!("{}{le}", step.send)).await?;
-            let deadline = Instant::now() + self.timeouts.prompt;
             let challenge = step.challenge.as_ref();
-            let read = self
-                .read_until(
-                    deadline,
-                    challenge.map(|c| &c.prompt).into(),
-                    true,
-                    Some(&step.send),
+            let (_, mut stop) = self
+                .send_and_read(
+                    &step.send,
+                    challenge.map(|c| &c.prompt),
+                    self.timeouts.prompt,
                     Phase::Prompt,
                 )
-                .await;
-            self.pace.answered();
-            drop(lower);
-            let (_, mut stop) = read?;
+                .await?;
             let mut answered = false;
             if stop == Stop::Pattern {
                 // Unwrap-free: Stop::Pattern only happens when a challenge was given.
@@ -933,6 +924,25 @@ impl CliSession {
         timeout: Duration,
         phase: Phase,
     ) -> Result<String> {
+        let (raw, stop) = self.send_and_read(input, expect, timeout, phase).await?;
+        self.set_mode(stop);
+        if matches!(stop, Stop::Prompt(_)) {
+            self.off_prompt = false;
+        }
+        Ok(raw)
+    }
+
+    /// Write `input` and a line ending, then read to the next prompt (or
+    /// `expect`) within `timeout`, following the input's echo
+    /// ([`EchoPace`]): a read threshold raised for it is lowered however
+    /// the read ends.
+    async fn send_and_read(
+        &mut self,
+        input: &str,
+        expect: Option<&Pattern>,
+        timeout: Duration,
+        phase: Phase,
+    ) -> Result<(String, Stop)> {
         let le = self.platform.line_ending.clone();
         self.pace.sending(input.trim(), timeout);
         let _lower = self.pace.lower_on_drop();
@@ -942,12 +952,7 @@ impl CliSession {
             .read_until(deadline, expect.into(), true, Some(input), phase)
             .await;
         self.pace.answered();
-        let (raw, stop) = read?;
-        self.set_mode(stop);
-        if matches!(stop, Stop::Prompt(_)) {
-            self.off_prompt = false;
-        }
-        Ok(raw)
+        read
     }
 
     async fn write(&mut self, data: &str) -> Result<()> {
