@@ -10,11 +10,15 @@
 //! with (one packet a character still to come and the line end's, less
 //! one for a piece already read past the socket); when the whole echo of
 //! a command came so, it raises it before the next command is sent (one
-//! packet a character and one for the line end: the echo is read whole
-//! with its line end, in one wake-up). The connection's next read lowers
-//! it. If that read has not come by about twice the time the echo took so
-//! far, the session lowers it itself and reads what came; an echo whole
-//! only then came otherwise, and the next command is read as it comes.
+//! packet a character, one for the line end and one for the answer's
+//! first, which every command has, its prompt at least: the echo is read
+//! whole with its line end and the start of the answer, in one wake-up).
+//! The connection's next read lowers it. If that read has not come by
+//! about twice the time the echo took so far, the session lowers it itself
+//! and reads what came. An echo that then comes whole in fewer pieces than
+//! characters came otherwise, and the next command is read as it comes;
+//! one still a character a piece was only slow to be answered, and the
+//! next is waited for from the start again.
 
 use crate::pacing::EchoWait;
 use std::sync::Arc;
@@ -125,7 +129,8 @@ impl EchoPace {
         if let Some(per_char) = self.per_char {
             let patience = patience(per_char, typed.len(), timeout);
             let why = "the device echoed the last command a character a packet: reading this one's echo in one wake-up";
-            if let Some(give_up) = self.raise(typed.len() + 1, patience, why) {
+            // Its characters, the line end, and the answer's first packet.
+            if let Some(give_up) = self.raise(typed.len() + 2, patience, why) {
                 command.give_up = Some(give_up);
                 command.raised = true;
                 command.trickled = true;
@@ -223,7 +228,7 @@ impl EchoPace {
         }
         c.give_up = None;
         c.gave_up = true;
-        tracing::debug!(device = %self.device, "less of the echo came than waited for: reading what came");
+        tracing::debug!(device = %self.device, "less came than waited for (the echo, its line end, the answer's start): reading what came");
         if let Some(wait) = &self.wait {
             wait.lower();
         }
@@ -240,8 +245,11 @@ impl EchoPace {
             wait.lower();
         }
         let chars = u32::try_from(c.typed).unwrap_or(u32::MAX);
+        // Given up on, an echo that still came a character a piece was
+        // waited for rightly: only its answer was slow to start.
+        let one_char_each = c.pieces as usize >= c.typed;
         self.per_char = match c.took {
-            Some(took) if c.trickled && !c.gave_up => Some(took / chars),
+            Some(took) if c.trickled && (!c.gave_up || one_char_each) => Some(took / chars),
             _ => None,
         };
     }
@@ -322,8 +330,8 @@ mod tests {
         assert!(!wait.is_raised(), "lowered once answered");
         pace.sending("show version", TIMEOUT);
         assert!(wait.is_raised(), "raised before the command is sent");
-        // 12 characters and the line end.
-        assert_eq!(wait.threshold(), Some(52 * 13));
+        // 12 characters, the line end and the answer's first packet.
+        assert_eq!(wait.threshold(), Some(52 * 14));
         // The echo whole in the one wake-up waited for: so the next.
         wait.lower();
         pace.piece(b"show version\r\n", None, true, Instant::now() + TIMEOUT);
@@ -333,7 +341,7 @@ mod tests {
         pace.answered();
         pace.sending("show clock", TIMEOUT);
         assert!(wait.is_raised());
-        assert_eq!(wait.threshold(), Some(52 * 11));
+        assert_eq!(wait.threshold(), Some(52 * 12));
     }
 
     #[tokio::test]
@@ -386,6 +394,25 @@ mod tests {
         pace.answered();
         pace.sending("show inventory", TIMEOUT);
         assert!(!wait.is_raised(), "the next command is read as it comes");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_echo_trickled_whole_but_answered_late_keeps_the_next_waited_for() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        trickled_command(&mut pace);
+        pace.sending("show version", TIMEOUT);
+        let give_up = pace.wait_until(Instant::now() + TIMEOUT);
+        tokio::time::sleep_until(give_up).await;
+        assert!(pace.give_up_now());
+        // The echo had come a character a packet; the answer had not begun.
+        echo_char_by_char(&mut pace, "show version", 1, 12);
+        pace.answered();
+        pace.sending("show inventory", TIMEOUT);
+        assert!(
+            wait.is_raised(),
+            "the next command is waited for from the start"
+        );
+        assert_eq!(wait.threshold(), Some(36 * 16));
     }
 
     #[tokio::test]
