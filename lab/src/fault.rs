@@ -77,6 +77,9 @@ pub enum Fault {
     SlowEcho {
         /// Time between two echoed characters.
         per_char: Duration,
+        /// The line end is not echoed alone but sent with the answer, in
+        /// one packet (a CLI that prints the line break when it answers).
+        line_end_with_answer: bool,
     },
     /// The device waits this long before answering each command line.
     Latency {
@@ -145,7 +148,16 @@ impl fmt::Display for Fault {
             Fault::Drip { bytes_per_sec } => write!(f, "drip={bytes_per_sec}"),
             Fault::GarbageBanner => f.write_str("garbage-banner"),
             Fault::Flap { period } => write!(f, "flap={}", fmt_duration(*period)),
-            Fault::SlowEcho { per_char } => write!(f, "slow-echo={}", fmt_duration(*per_char)),
+            Fault::SlowEcho {
+                per_char,
+                line_end_with_answer,
+            } => {
+                let kind = match line_end_with_answer {
+                    true => "slow-echo-joined",
+                    false => "slow-echo",
+                };
+                write!(f, "{kind}={}", fmt_duration(*per_char))
+            }
             Fault::Latency { per_command } => write!(f, "latency={}", fmt_duration(*per_command)),
             Fault::RejectLine { pattern } => write!(f, "reject-line={pattern}"),
             Fault::FlashFull => f.write_str("flash-full"),
@@ -190,6 +202,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 ///          | "latency=" DURATION             (delay before each command's answer)
 ///          | "slow-echo=" DURATION           (each typed character echoed alone,
 ///                                             this long after the one before)
+///          | "slow-echo-joined=" DURATION    (so, the line end sent in one packet
+///                                             with the answer)
 ///          | "reject-line=" REGEX            (configuration lines matching it are
 ///                                             refused with the platform's error;
 ///                                             the selector comes after the last `:`)
@@ -251,8 +265,9 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
         "latency" => Fault::Latency {
             per_command: parse_duration(need("DURATION")?)?,
         },
-        "slow-echo" => Fault::SlowEcho {
+        "slow-echo" | "slow-echo-joined" => Fault::SlowEcho {
             per_char: parse_duration(need("DURATION")?)?,
+            line_end_with_answer: kind == "slow-echo-joined",
         },
         "reject-line" => {
             let pattern = need("REGEX")?.to_string();
@@ -265,7 +280,7 @@ pub fn parse_fault_spec(s: &str) -> Result<FaultRule, String> {
     if value.is_some()
         && !matches!(
             kind,
-            "drip" | "flap" | "latency" | "slow-echo" | "reject-line"
+            "drip" | "flap" | "latency" | "slow-echo" | "slow-echo-joined" | "reject-line"
         )
     {
         return Err(format!("fault `{kind}` takes no value"));
@@ -381,11 +396,22 @@ mod tests {
         assert_eq!(
             r.fault,
             Fault::SlowEcho {
-                per_char: Duration::from_millis(10)
+                per_char: Duration::from_millis(10),
+                line_end_with_answer: false,
             }
         );
         assert_eq!(r.fault.to_string(), "slow-echo=10ms");
         assert!(parse_fault_spec("slow-echo:r002").is_err());
+        let r = parse_fault_spec("slow-echo-joined=5ms:r001").unwrap();
+        assert_eq!(
+            r.fault,
+            Fault::SlowEcho {
+                per_char: Duration::from_millis(5),
+                line_end_with_answer: true,
+            }
+        );
+        assert_eq!(r.fault.to_string(), "slow-echo-joined=5ms");
+        assert!(parse_fault_spec("slow-echo-joined:r001").is_err());
         let r = parse_fault_spec("flap=30s:r009").unwrap();
         assert_eq!(
             r.fault,

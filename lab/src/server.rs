@@ -790,11 +790,26 @@ impl Output {
     }
 }
 
-fn slow_echo(rt: &DeviceRuntime) -> Option<Duration> {
+/// The `slow-echo` faults: time between echoed characters, and whether
+/// the line end waits to go with the answer.
+fn slow_echo(rt: &DeviceRuntime) -> Option<(Duration, bool)> {
     match rt.fault {
-        Some(Fault::SlowEcho { per_char }) => Some(per_char),
+        Some(Fault::SlowEcho {
+            per_char,
+            line_end_with_answer,
+        }) => Some((per_char, line_end_with_answer)),
         _ => None,
     }
+}
+
+/// `echo` split before the line end that ends it, if one does.
+fn split_line_end(echo: &[u8]) -> (&[u8], &[u8]) {
+    let n = if echo.ends_with(b"\r\n") {
+        2
+    } else {
+        usize::from(echo.ends_with(b"\n") || echo.ends_with(b"\r"))
+    };
+    echo.split_at(echo.len() - n)
 }
 
 fn latency(rt: &DeviceRuntime) -> Option<Duration> {
@@ -914,10 +929,17 @@ async fn shell_task(
             }
             data = rest;
         }
+        // A line end held back to go with the answer (`slow-echo-joined`).
+        let mut line_end: Vec<u8> = Vec::new();
         for action in cli.feed(&data) {
             let sent = match action {
                 Action::Echo(bytes) => match slow_echo(&rt) {
-                    Some(per_char) => out.send_slowly(&bytes, per_char).await,
+                    Some((per_char, false)) => out.send_slowly(&bytes, per_char).await,
+                    Some((per_char, true)) => {
+                        let (chars, end) = split_line_end(&bytes);
+                        line_end.extend_from_slice(end);
+                        out.send_slowly(chars, per_char).await
+                    }
                     None => out.send(&bytes).await,
                 },
                 Action::Reply(bytes) => {
@@ -926,6 +948,10 @@ async fn shell_task(
                     {
                         return;
                     }
+                    let bytes = match line_end.is_empty() {
+                        true => bytes,
+                        false => [std::mem::take(&mut line_end), bytes].concat(),
+                    };
                     let lines = bytes.iter().filter(|b| **b == b'\n').count();
                     if drop_mid && lines > DROP_MIN_LINES {
                         let _ = out.send(&bytes[..bytes.len() / 2]).await;
@@ -937,6 +963,9 @@ async fn shell_task(
                     out.send(&bytes).await
                 }
                 Action::Close => {
+                    if !line_end.is_empty() {
+                        let _ = out.send(&line_end).await;
+                    }
                     out.finish(0, true).await;
                     return;
                 }
@@ -944,6 +973,9 @@ async fn shell_task(
             if sent.is_err() {
                 return;
             }
+        }
+        if !line_end.is_empty() && out.send(&line_end).await.is_err() {
+            return;
         }
     }
     // The client sent EOF: answer with EOF and close, like a terminated vty.

@@ -142,7 +142,23 @@ async fn each_lab_fault_yields_its_error_class_within_the_deadline_and_healthy_d
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_echoing_a_character_a_packet_has_its_echoes_read_whole_and_its_answers_clean() {
-    let (_lab, inv) = lab(2, &["slow-echo=5ms:r001"]).await;
+    // r003 echoes so too but sends the line end with the answer, in one
+    // packet (its prompt, after the set-up commands); so does r004, over a
+    // cipher and MAC that make that packet the size of a character's
+    // (AES-CTR pads the whole packet to 16 bytes; an HMAC not
+    // encrypt-then-MAC adds the same to both).
+    let (_lab, inv) = lab(
+        4,
+        &[
+            "slow-echo=5ms:r001",
+            "slow-echo-joined=5ms:r003",
+            "slow-echo-joined=5ms:r004",
+        ],
+    )
+    .await;
+    let hosts = std::fs::read_to_string(inv.path().join("hosts.yaml")).expect("hosts");
+    let ctr = "r004:\n  connection_options:\n    netrun:\n      extras:\n        ciphers: [aes128-ctr]\n        macs: [hmac-sha2-256]\n";
+    std::fs::write(inv.path().join("hosts.yaml"), hosts.replace("r004:\n", ctr)).expect("hosts");
     let home = TempDir::new("home");
     let out = inv.path().join("out.jsonl");
     let mut cmd = netrun(home.path());
@@ -152,7 +168,7 @@ async fn a_device_echoing_a_character_a_packet_has_its_echoes_read_whole_and_its
         .arg(&out)
         .args(["--retries", "0", "--log-level", "netrun::transport=debug"]);
     let (records, o, _) = sweep(cmd, &out).await;
-    let records = by_device(&records, 2);
+    let records = by_device(&records, 4);
     let log = stderr(&o);
     let outputs = |device: &str| -> Vec<String> {
         let r = &records[device];
@@ -165,7 +181,7 @@ async fn a_device_echoing_a_character_a_packet_has_its_echoes_read_whole_and_its
             .collect()
     };
     // Whole answers, with neither echo nor prompt left in them.
-    for device in ["r001", "r002"] {
+    for device in ["r001", "r002", "r003", "r004"] {
         let answers = outputs(device);
         assert!(answers[0].starts_with("Cisco IOS"), "{}", answers[0]);
         assert!(
@@ -190,11 +206,21 @@ async fn a_device_echoing_a_character_a_packet_has_its_echoes_read_whole_and_its
     // command's, came a character a packet, so every command after it
     // (the paging and width set-up, then the two asked for) is waited for
     // whole from the start, and never less than waited for.
-    assert!(
-        lines("r001", "reading this one's echo in one wake-up") >= 4,
-        "{log}"
-    );
-    assert_eq!(lines("r001", "less came than waited for"), 0, "{log}");
+    for device in ["r001", "r003", "r004"] {
+        assert!(
+            lines(device, "reading this one's echo in one wake-up") >= 4,
+            "{log}"
+        );
+    }
+    for device in ["r001", "r003"] {
+        assert_eq!(lines(device, "less came than waited for"), 0, "{log}");
+    }
+    // The first command's wait (its echo, line end and a byte more) finds
+    // the line end and the prompt in one character-sized packet and gives
+    // up; the next ones are waited for to their line end and are met (none
+    // gives up when the smallest read seen was less than a packet: the
+    // device's writes split one).
+    assert!(lines("r004", "less came than waited for") <= 1, "{log}");
     assert_eq!(lines("r002", "wake-up"), 0, "{log}");
 }
 
@@ -262,7 +288,7 @@ async fn a_flapping_device_is_retried_until_its_breaker_opens() {
             "60",
         ]);
     let (records, o, elapsed) = sweep(cmd, &out).await;
-    let records = by_device(&records, 2);
+    let records = by_device(&records, 4);
     let r = &records["r001"];
     assert!(
         matches!(class(r), "connect-refused" | "breaker-open"),
@@ -555,6 +581,7 @@ fn lab_help_documents_every_fault_knob() {
         "flap=DURATION",
         "latency=DURATION",
         "slow-echo=DURATION",
+        "slow-echo-joined=DURATION",
     ] {
         assert!(help.contains(fault), "`{fault}` missing from:\n{help}");
     }
@@ -580,7 +607,7 @@ async fn inventory_timeouts_apply_per_host_and_command_line_flags_win() {
         .arg("-o")
         .arg(&out);
     let (records, _, _) = sweep(cmd, &out).await;
-    let records = by_device(&records, 2);
+    let records = by_device(&records, 4);
     assert_eq!(class(&records["r001"]), "prompt-timeout");
     assert_eq!(class(&records["r002"]), "prompt-timeout");
     assert!(
@@ -609,7 +636,7 @@ async fn inventory_timeouts_apply_per_host_and_command_line_flags_win() {
     .arg("-o")
     .arg(&out);
     let (records, _, _) = sweep(cmd, &out).await;
-    let records = by_device(&records, 2);
+    let records = by_device(&records, 4);
     for d in ["r001", "r002"] {
         assert!(
             (2000..5000).contains(&elapsed_ms(&records, d)),

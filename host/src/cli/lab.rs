@@ -12,6 +12,7 @@ FAULT: refuse | auth-reject | hang-before-banner | hang-after-login | wait-for-e
        enter-is-cr | login-in-shell | password-in-shell | login-question | password-expired |
        drop-mid-output | garbage-banner | flash-full | drip=BYTES_PER_SEC | flap=DURATION | latency=DURATION |
        slow-echo=DURATION (each typed character echoed alone, this long after the one before) |
+       slow-echo-joined=DURATION (so, the line end sent in one packet with the answer) |
        reject-line=REGEX (configuration lines matching it are refused with the
        platform's own error; the selector follows the last `:`)
 SELECTOR: device names (r003,r007) | PERCENT% (chosen by --seed) | all (default)

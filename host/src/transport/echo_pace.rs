@@ -10,15 +10,18 @@
 //! with (one packet a character still to come and the line end's, less
 //! one for a piece already read past the socket); when the whole echo of
 //! a command came so, it raises it before the next command is sent (one
-//! packet a character, one for the line end and one for the answer's
-//! first, which every command has, its prompt at least: the echo is read
-//! whole with its line end and the start of the answer, in one wake-up).
+//! packet a character, one for the line end and a byte more: the start of
+//! the answer, which every command has, its prompt at least, so the echo
+//! is read whole with its line end and the answer's start in one wake-up,
+//! whether the line end comes in a packet of its own or in the answer's).
 //! The connection's next read lowers it. If that read has not come by
 //! about twice the time the echo took so far, the session lowers it itself
 //! and reads what came. An echo that then comes whole in fewer pieces than
 //! characters came otherwise, and the next command is read as it comes;
-//! one still a character a piece was only slow to be answered, and the
-//! next is waited for from the start again.
+//! one still a character a piece was only slow to be answered, or its line
+//! end came in the answer's packet, no larger than a character's (ciphers
+//! that pad to 16 bytes and more): the next is waited for from the start
+//! again, to its line end only.
 
 use crate::pacing::EchoWait;
 use std::sync::Arc;
@@ -57,6 +60,11 @@ pub(crate) struct EchoPace {
     per_char: Option<Duration>,
     /// The command being read, while its echo is followed.
     command: Option<Command>,
+    /// A command waited for from the start is waited for with a byte of
+    /// its answer; off once such a wait gave up on an echo that came a
+    /// character a piece (the answer slow, or its line end in the answer's
+    /// packet and the two no larger than a character's packet).
+    with_answer: bool,
 }
 
 /// Lowers the connection's read threshold when dropped, so a read given up
@@ -105,6 +113,7 @@ impl EchoPace {
             wait,
             per_char: None,
             command: None,
+            with_answer: true,
         }
     }
 
@@ -129,8 +138,9 @@ impl EchoPace {
         if let Some(per_char) = self.per_char {
             let patience = patience(per_char, typed.len(), timeout);
             let why = "the device echoed the last command a character a packet: reading this one's echo in one wake-up";
-            // Its characters, the line end, and the answer's first packet.
-            if let Some(give_up) = self.raise(typed.len() + 2, patience, why) {
+            // Its characters, the line end, and the answer's first byte.
+            let answer = u32::from(self.with_answer);
+            if let Some(give_up) = self.raise(typed.len() + 1, answer, patience, why) {
                 command.give_up = Some(give_up);
                 command.raised = true;
                 command.trickled = true;
@@ -201,7 +211,7 @@ impl EchoPace {
         };
         let why =
             "the device echoes a character a packet: reading the rest of the echo in one wake-up";
-        let give_up = self.raise(raise.0, raise.1, why);
+        let give_up = self.raise(raise.0, 0, raise.1, why);
         if let Some(c) = self.command.as_mut() {
             c.raised = true;
             c.give_up = give_up;
@@ -248,18 +258,26 @@ impl EchoPace {
         // Given up on, an echo that still came a character a piece was
         // waited for rightly: only its answer was slow to start.
         let one_char_each = c.pieces as usize >= c.typed;
+        if c.gave_up && one_char_each && c.took.is_some() {
+            // Not its echo but the answer's byte came late: the answer was
+            // slow, or its line end came in it, in a packet that is the
+            // size of a character's. Waited for to its line end from now.
+            self.with_answer = false;
+        }
         self.per_char = match c.took {
             Some(took) if c.trickled && (!c.gave_up || one_char_each) => Some(took / chars),
             _ => None,
         };
     }
 
-    /// Raise the threshold to `chars` packets (`why`, for the debug log);
-    /// when to give up, if it took.
-    fn raise(&self, chars: usize, patience: Duration, why: &str) -> Option<Instant> {
+    /// Raise the threshold to `chars` packets and `more` bytes (`why`, for
+    /// the debug log); when to give up, if it took.
+    fn raise(&self, chars: usize, more: u32, patience: Duration, why: &str) -> Option<Instant> {
         let wait = self.wait.as_ref()?;
         let packet = wait.smallest_packet()?;
-        let bytes = packet.saturating_mul(u32::try_from(chars).unwrap_or(u32::MAX));
+        let bytes = packet
+            .saturating_mul(u32::try_from(chars).unwrap_or(u32::MAX))
+            .saturating_add(more);
         if !wait.raise(bytes) {
             return None;
         }
@@ -330,8 +348,8 @@ mod tests {
         assert!(!wait.is_raised(), "lowered once answered");
         pace.sending("show version", TIMEOUT);
         assert!(wait.is_raised(), "raised before the command is sent");
-        // 12 characters, the line end and the answer's first packet.
-        assert_eq!(wait.threshold(), Some(52 * 14));
+        // 12 characters, the line end and the answer's first byte.
+        assert_eq!(wait.threshold(), Some(52 * 13 + 1));
         // The echo whole in the one wake-up waited for: so the next.
         wait.lower();
         pace.piece(b"show version\r\n", None, true, Instant::now() + TIMEOUT);
@@ -341,7 +359,7 @@ mod tests {
         pace.answered();
         pace.sending("show clock", TIMEOUT);
         assert!(wait.is_raised());
-        assert_eq!(wait.threshold(), Some(52 * 12));
+        assert_eq!(wait.threshold(), Some(52 * 11 + 1));
     }
 
     #[tokio::test]
@@ -412,7 +430,27 @@ mod tests {
             wait.is_raised(),
             "the next command is waited for from the start"
         );
-        assert_eq!(wait.threshold(), Some(36 * 16));
+        // To its line end only: 14 characters and the line end.
+        assert_eq!(wait.threshold(), Some(36 * 15));
+        pace.piece(b"show inventory", None, true, Instant::now() + TIMEOUT);
+        pace.answered();
+        pace.sending("show clock", TIMEOUT);
+        assert_eq!(wait.threshold(), Some(36 * 11), "and so from then on");
+    }
+
+    #[tokio::test]
+    async fn a_line_end_in_the_answers_packet_meets_the_wait_from_the_start() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        trickled_command(&mut pace);
+        pace.sending("terminal width 511", TIMEOUT);
+        let threshold = wait.threshold().expect("raised");
+        // 18 characters a packet each, then the line end and the prompt in
+        // one packet, a byte or more larger than a character's: met.
+        assert!(threshold <= 36 * 18 + 37, "{threshold}");
+        // The line end's packet and the prompt's, apart: met; the line
+        // end's alone is not (the answer's start comes in the same read).
+        assert!(threshold <= 36 * 20);
+        assert!(threshold > 36 * 19);
     }
 
     #[tokio::test]
