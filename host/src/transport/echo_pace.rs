@@ -28,9 +28,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Characters from which an echo, or the rest of one, is waited for in one
-/// wake-up; fewer cost a wake-up or two anyway.
+/// Characters from which a command's echo is followed and, once its
+/// device is known to echo a character a packet, waited for from the start.
 const MIN_CHARS: usize = 4;
+
+/// Characters still to come from which the rest of an echo is waited for
+/// in one wake-up (with its line end, a packet each): `enable`'s last three
+/// after its first three came a piece each. Fewer cost a wake-up anyway.
+const MIN_REST: usize = 3;
 
 /// Pieces of an echo, each a character, after which the rest is waited for.
 const PIECES_BEFORE_RAISE: u32 = 3;
@@ -198,7 +203,7 @@ impl EchoPace {
                 return;
             }
             let rest = c.typed.saturating_sub(received.len());
-            if rest < MIN_CHARS {
+            if rest < MIN_REST {
                 return;
             }
             c.trickled = true;
@@ -339,6 +344,22 @@ mod tests {
         // 17 characters, 3 seen: the 14 left and the line end, less one.
         assert_eq!(wait.threshold(), Some(36 * (17 - 3)));
         assert!(pace.wait_until(Instant::now() + TIMEOUT) < Instant::now() + TIMEOUT);
+    }
+
+    #[tokio::test]
+    async fn the_last_three_characters_of_enable_are_waited_for_with_its_line_end() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        pace.sending("enable", TIMEOUT);
+        echo_char_by_char(&mut pace, "enable", 1, 3);
+        assert!(wait.is_raised());
+        // `ble` and the line end, less one piece on its way.
+        assert_eq!(wait.threshold(), Some(36 * 3));
+        wait.lower();
+        // A command with two characters left after three is read as it
+        // comes.
+        pace.sending("write", TIMEOUT);
+        echo_char_by_char(&mut pace, "write", 1, 3);
+        assert!(!wait.is_raised());
     }
 
     #[tokio::test]
