@@ -202,7 +202,7 @@ type RawSocket = ();
 /// a 16-byte tag (AES-GCM, ChaCha20-Poly1305), or 8-byte blocks and a
 /// 12-byte MAC. A smaller read is not such a packet (the server's
 /// version line).
-const SMALLEST_PACKET: u32 = 36;
+pub(crate) const SMALLEST_PACKET: u32 = 36;
 
 impl EchoWait {
     fn new(socket: Option<RawSocket>) -> EchoWait {
@@ -259,14 +259,16 @@ impl EchoWait {
         }
     }
 
-    /// A read took `n` bytes.
+    /// A read took `n` bytes (several packets, if the threshold was
+    /// raised: not a measure of one).
     fn read(&self, n: usize) {
+        if self.is_raised() {
+            self.lower();
+            return;
+        }
         let n = u32::try_from(n).unwrap_or(u32::MAX);
         if n < self.smallest_read.load(Ordering::Relaxed) {
             self.smallest_read.store(n, Ordering::Relaxed);
-        }
-        if self.is_raised() {
-            self.lower();
         }
     }
 

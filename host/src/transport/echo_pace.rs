@@ -23,7 +23,7 @@
 //! that pad to 16 bytes and more): the next is waited for from the start
 //! again, to its line end only.
 
-use crate::pacing::EchoWait;
+use crate::pacing::{EchoWait, SMALLEST_PACKET};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -43,6 +43,9 @@ const PIECES_BEFORE_RAISE: u32 = 3;
 /// Added to twice the time the echo took so far, for how long a raised
 /// threshold waits at most.
 const SLACK: Duration = Duration::from_millis(50);
+
+/// How long the wait for the PTY's and the shell's replies lasts at most.
+const REPLIES_PATIENCE: Duration = Duration::from_millis(100);
 
 /// How long a raised threshold waits for `chars` characters coming
 /// `per_char` apart: twice that and [`SLACK`], at most half of `left`
@@ -154,6 +157,32 @@ impl EchoPace {
         self.command = Some(command);
     }
 
+    /// The PTY and the shell were asked for, each with a reply wanted: the
+    /// two replies (a packet each, however the device sends them) are
+    /// read in one wake-up. A server that sends less and waits for an
+    /// Enter is read as it comes after [`REPLIES_PATIENCE`].
+    pub(crate) fn shell_asked(&mut self) {
+        let Some(wait) = self.wait.as_ref() else {
+            return;
+        };
+        if !wait.raise(2 * SMALLEST_PACKET) {
+            return;
+        }
+        tracing::debug!(device = %self.device, "reading the PTY's and the shell's replies in one wake-up");
+        let now = Instant::now();
+        self.command = Some(Command {
+            typed: 0,
+            sent: now,
+            pieces: 0,
+            watching: false,
+            trickled: false,
+            raised: true,
+            give_up: Some(now + REPLIES_PATIENCE),
+            gave_up: false,
+            took: None,
+        });
+    }
+
     /// Kept while a command's answer is read: lowers the threshold if the
     /// read ends without [`EchoPace::answered`].
     pub(crate) fn lower_on_drop(&self) -> LowerOnDrop {
@@ -227,23 +256,37 @@ impl EchoPace {
     /// give up a raised threshold.
     pub(crate) fn wait_until(&self, until: Instant) -> Instant {
         match self.command.as_ref().and_then(|c| c.give_up) {
-            Some(give_up) => until.min(give_up),
-            None => until,
+            Some(give_up) if self.raised() => until.min(give_up),
+            _ => until,
         }
+    }
+
+    /// Whether the threshold is still raised (no read lowered it since).
+    fn raised(&self) -> bool {
+        self.wait.as_ref().is_some_and(|w| w.is_raised())
     }
 
     /// The read's wait ran out: whether it was to give up the raised
     /// threshold (now lowered: the read goes on).
     pub(crate) fn give_up_now(&mut self) -> bool {
+        let raised = self.raised();
         let Some(c) = self.command.as_mut() else {
             return false;
         };
+        if !raised {
+            // The connection's read lowered it: nothing to give up.
+            c.give_up = None;
+        }
         if c.give_up.is_none_or(|g| Instant::now() < g) {
             return false;
         }
         c.give_up = None;
         c.gave_up = true;
-        tracing::debug!(device = %self.device, "less came than waited for (the echo, its line end, the answer's start): reading what came");
+        let what = match c.typed {
+            0 => "the PTY's and the shell's replies",
+            _ => "the echo, its line end, the answer's start",
+        };
+        tracing::debug!(device = %self.device, "less came than waited for ({what}): reading what came");
         if let Some(wait) = &self.wait {
             wait.lower();
         }
@@ -472,6 +515,40 @@ mod tests {
         // end's alone is not (the answer's start comes in the same read).
         assert!(threshold <= 36 * 20);
         assert!(threshold > 36 * 19);
+    }
+
+    #[tokio::test]
+    async fn the_shells_two_replies_are_read_in_one_wake_up() {
+        let (mut pace, wait, mut tcp, mut device) = pace_after_a_packet(36).await;
+        wait.shell_opened();
+        pace.shell_asked();
+        assert!(wait.is_raised());
+        assert_eq!(wait.threshold(), Some(72));
+        let until = Instant::now() + TIMEOUT;
+        assert!(pace.wait_until(until) < until, "a give-up of its own");
+        // The PTY's reply, then the shell's: read together.
+        device.write_all(&[0u8; 36]).await.expect("write");
+        device.write_all(&[0u8; 36]).await.expect("write");
+        let mut buf = vec![0u8; 256];
+        let n = tcp.read(&mut buf).await.expect("read");
+        assert_eq!(n, 72, "both in the one read the threshold allowed");
+        assert!(!wait.is_raised(), "the read lowered it");
+        assert_eq!(wait.smallest_packet(), None, "two packets are not one");
+        assert_eq!(pace.wait_until(until), until, "nothing left to give up");
+        assert!(!pace.give_up_now());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shell_that_sends_less_is_read_as_it_comes_after_a_moment() {
+        let (mut pace, wait, _tcp, _device) = pace_after_a_packet(36).await;
+        pace.shell_asked();
+        assert!(wait.is_raised());
+        let give_up = pace.wait_until(Instant::now() + TIMEOUT);
+        assert!(give_up <= Instant::now() + REPLIES_PATIENCE);
+        tokio::time::sleep_until(give_up).await;
+        assert!(pace.give_up_now());
+        assert!(!wait.is_raised());
+        assert_eq!(wait.threshold(), Some(1));
     }
 
     #[tokio::test]

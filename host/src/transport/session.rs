@@ -396,6 +396,7 @@ impl CliSession {
         m.sessions_open.inc();
         m.sessions_opened.inc();
         step("waiting for the first prompt after login");
+        session.pace.shell_asked();
         session.settle().await?;
         session.login_mode = Some(session.mode);
         session.acquire(session.platform.default_mode).await?;
