@@ -92,7 +92,7 @@ impl Drop for LowerOnDrop {
 /// The echo of the command being read.
 #[derive(Debug)]
 struct Command {
-    /// Its length in bytes, as typed (trimmed).
+    /// Its length in bytes, as typed (trimmed); 0 for the shell's replies.
     typed: usize,
     /// When it was sent.
     sent: Instant,
@@ -111,6 +111,23 @@ struct Command {
     gave_up: bool,
     /// How long the echo took to be whole, once it was.
     took: Option<Duration>,
+}
+
+impl Command {
+    /// `typed` bytes sent now, their echo to be followed.
+    fn sent(typed: usize) -> Command {
+        Command {
+            typed,
+            sent: Instant::now(),
+            pieces: 0,
+            watching: true,
+            trickled: false,
+            raised: false,
+            give_up: None,
+            gave_up: false,
+            took: None,
+        }
+    }
 }
 
 impl EchoPace {
@@ -132,17 +149,7 @@ impl EchoPace {
         if typed.len() < MIN_CHARS || self.wait.is_none() {
             return;
         }
-        let mut command = Command {
-            typed: typed.len(),
-            sent: Instant::now(),
-            pieces: 0,
-            watching: true,
-            trickled: false,
-            raised: false,
-            give_up: None,
-            gave_up: false,
-            took: None,
-        };
+        let mut command = Command::sent(typed.len());
         if let Some(per_char) = self.per_char {
             let patience = patience(per_char, typed.len(), timeout);
             let why = "the device echoed the last command a character a packet: reading this one's echo in one wake-up";
@@ -169,17 +176,12 @@ impl EchoPace {
             return;
         }
         tracing::debug!(device = %self.device, "reading the PTY's and the shell's replies in one wake-up");
-        let now = Instant::now();
+        let sent = Command::sent(0);
         self.command = Some(Command {
-            typed: 0,
-            sent: now,
-            pieces: 0,
             watching: false,
-            trickled: false,
             raised: true,
-            give_up: Some(now + REPLIES_PATIENCE),
-            gave_up: false,
-            took: None,
+            give_up: Some(sent.sent + REPLIES_PATIENCE),
+            ..sent
         });
     }
 
@@ -209,10 +211,6 @@ impl EchoPace {
                 return;
             };
             c.pieces += 1;
-            if c.give_up.is_some() && !self.wait.as_ref().is_some_and(|w| w.is_raised()) {
-                // The connection's read lowered the threshold.
-                c.give_up = None;
-            }
             if whole {
                 c.watching = false;
                 c.took = Some(c.sent.elapsed());
